@@ -1,0 +1,54 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { channel } from '../schema.ts';
+
+export type ChannelRow = typeof channel.$inferSelect;
+
+export function getChannel(db: Db): ChannelRow | undefined {
+  return db.select().from(channel).where(eq(channel.id, 1)).get();
+}
+
+/** Saves a freshly verified bot; replaces any previous one in the same statement. */
+export function saveConnectedChannel(db: Db, v: { keyCiphertext: string; keyLast4: string; now: number }): void {
+  const row = {
+    keyCiphertext: v.keyCiphertext,
+    keyLast4: v.keyLast4,
+    status: 'connected' as const,
+    connectedAt: v.now,
+    invalidSince: null,
+    lastSuccessAt: v.now,
+    lastErrorAt: null,
+    lastErrcode: null,
+    lastFailure: null,
+    updatedAt: v.now,
+  };
+  db.insert(channel)
+    .values({ id: 1, ...row })
+    .onConflictDoUpdate({ target: channel.id, set: row })
+    .run();
+}
+
+/** A successful send proves the bot works again, so an invalid channel becomes connected. */
+export function recordChannelSuccess(db: Db, now: number): void {
+  db.update(channel)
+    .set({ status: 'connected', invalidSince: null, lastSuccessAt: now, updatedAt: now })
+    .where(eq(channel.id, 1))
+    .run();
+}
+
+export function recordChannelError(db: Db, v: { now: number; errcode: number | null; failure: string }): void {
+  db.update(channel)
+    .set({ lastErrorAt: v.now, lastErrcode: v.errcode, lastFailure: v.failure, updatedAt: v.now })
+    .where(eq(channel.id, 1))
+    .run();
+}
+
+export function markChannelInvalid(db: Db, now: number): void {
+  const current = getChannel(db);
+  if (!current || current.status === 'invalid') return;
+  db.update(channel).set({ status: 'invalid', invalidSince: now, updatedAt: now }).where(eq(channel.id, 1)).run();
+}
+
+export function deleteChannel(db: Db): void {
+  db.delete(channel).where(eq(channel.id, 1)).run();
+}

@@ -1,0 +1,44 @@
+import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { deliveries, type DeliveryStatus } from '../schema.ts';
+
+export type DeliveryRow = typeof deliveries.$inferSelect;
+export type NewDelivery = typeof deliveries.$inferInsert;
+
+export function insertDelivery(db: Db, row: NewDelivery): number {
+  return db.insert(deliveries).values(row).returning({ id: deliveries.id }).get().id;
+}
+
+export function getDelivery(db: Db, id: number): DeliveryRow | undefined {
+  return db.select().from(deliveries).where(eq(deliveries.id, id)).get();
+}
+
+export function updateDelivery(db: Db, id: number, set: Partial<NewDelivery>): void {
+  db.update(deliveries).set(set).where(eq(deliveries.id, id)).run();
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  kind?: string;
+  category?: string;
+  from?: number;
+  to?: number;
+}
+
+/** Newest first; `beforeId` is the keyset cursor so page 1,000 costs what page 1 does. */
+export function listDeliveries(db: Db, filter: DeliveryFilter, page: { beforeId?: number; limit: number }): DeliveryRow[] {
+  const where: SQL[] = [];
+  if (filter.status) where.push(eq(deliveries.status, filter.status));
+  if (filter.kind) where.push(eq(deliveries.kind, filter.kind));
+  if (filter.category) where.push(eq(deliveries.category, filter.category));
+  if (filter.from !== undefined) where.push(gte(deliveries.createdAt, filter.from));
+  if (filter.to !== undefined) where.push(lte(deliveries.createdAt, filter.to));
+  if (page.beforeId !== undefined) where.push(lt(deliveries.id, page.beforeId));
+  return db
+    .select()
+    .from(deliveries)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(deliveries.id))
+    .limit(page.limit)
+    .all();
+}

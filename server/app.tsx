@@ -1,0 +1,67 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ErrorPage } from '../views/pages/error.tsx';
+import type { AppDeps } from './deps.ts';
+import type { AppEnv } from './env.ts';
+import { auditRoutes } from './routes/audit.tsx';
+import { authRoutes } from './routes/auth.tsx';
+import { channelRoutes } from './routes/channels.tsx';
+import { dashboardRoutes } from './routes/dashboard.tsx';
+import { healthRoutes } from './routes/health.ts';
+import { languageRoutes } from './routes/language.ts';
+import { sendLogRoutes } from './routes/sendLog.tsx';
+import { staticRoutes } from './routes/static.ts';
+import { viewContext } from './routes/viewContext.ts';
+import { csrfToken, language, originCheck, requireAuth, securityHeaders, session, type PublicRoutes } from './security/webMiddleware.ts';
+import { HTTPException } from 'hono/http-exception';
+
+/** Routes that answer without a console session (the API authenticates with its own tokens). */
+export const PUBLIC_ROUTES: PublicRoutes = {
+  paths: ['/login', '/setup', '/healthz', '/readyz'],
+  prefixes: ['/static/', '/lang/', '/api/'],
+};
+
+export const CONSOLE_BODY_LIMIT = 64 * 1024;
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      // hono/csrf's refusal: say why in the user's language instead of a bare "Forbidden".
+      const message = err.status === 403 && c.var.t ? c.var.t('error.csrf') : err.message;
+      return c.text(message, err.status);
+    }
+    deps.log.error('request failed', { method: c.req.method, path: c.req.path, error: err });
+    const t = c.var.t;
+    if (!t) return c.text('Internal error', 500);
+    return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.server')} />, 500);
+  });
+  app.notFound((c) => {
+    const t = c.var.t;
+    if (!t) return c.text('Not found', 404);
+    return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.notFound')} />, 404);
+  });
+
+  app.use('*', securityHeaders());
+  app.use('*', language());
+  app.route('/', healthRoutes(deps));
+  app.route('/', staticRoutes());
+  app.route('/', languageRoutes());
+
+  app.use('*', originCheck());
+  app.use('*', session(deps));
+  app.use('*', requireAuth(deps, PUBLIC_ROUTES));
+  app.use('*', async (c, next) => {
+    if (c.req.path.startsWith('/api/')) return next();
+    return bodyLimit({ maxSize: CONSOLE_BODY_LIMIT, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
+  });
+  app.use('*', csrfToken(PUBLIC_ROUTES));
+
+  app.route('/', authRoutes(deps));
+  app.route('/', dashboardRoutes(deps));
+  app.route('/', channelRoutes(deps));
+  app.route('/', sendLogRoutes(deps));
+  app.route('/', auditRoutes(deps));
+  return app;
+}

@@ -1,0 +1,83 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { closeDatabase, openDatabase } from '../db/client.ts';
+import { getAdminPasswordHash, setAdminPasswordHash } from '../db/queries/admin.ts';
+import { deleteExpiredSessions } from '../db/queries/sessions.ts';
+import { createApp } from './app.tsx';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { AppDeps } from './deps.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createLoginThrottle } from './security/loginThrottle.ts';
+import { hashPassword, verifyPassword } from './security/passwords.ts';
+import { createSecretBox, loadDataKey } from './security/secretBox.ts';
+import { createWecomClient } from './wecom/client.ts';
+
+export const DB_FILE = 'notifier.db';
+export const WECOM_TIMEOUT_MS = 10_000;
+
+export interface Appliance {
+  deps: AppDeps;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  clock?: Clock;
+  hostname?: string;
+  wecomTimeoutMs?: number;
+}
+
+/** ADMIN_PASSWORD, when set, is the password: it is stored (hashed) whenever it differs. */
+async function syncAdminPassword(deps: AppDeps): Promise<void> {
+  const wanted = deps.config.adminPassword;
+  if (!wanted) return;
+  const stored = getAdminPasswordHash(deps.db);
+  if (stored && (await verifyPassword(wanted, stored))) return;
+  setAdminPasswordHash(deps.db, await hashPassword(wanted), deps.clock.now());
+  deps.log.info('admin password set from ADMIN_PASSWORD');
+}
+
+/** config → data dir → db (migrated) → data key → app → listening server. */
+export async function startAppliance(config: Config, opts: StartOptions = {}): Promise<Appliance> {
+  const log = opts.log ?? createLogger({ level: config.logLevel });
+  const clock = opts.clock ?? systemClock;
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = openDatabase(join(config.dataDir, DB_FILE));
+  const deps: AppDeps = {
+    db,
+    config,
+    clock,
+    log,
+    wecom: createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }),
+    secretBox: createSecretBox(loadDataKey({ secretKey: config.secretKey, dataDir: config.dataDir })),
+    loginThrottle: createLoginThrottle({ clock }),
+  };
+  await syncAdminPassword(deps);
+  deleteExpiredSessions(db, clock.now());
+  if (config.wecomOriginOverridden) log.warn('WECOM_API_ORIGIN is set: messages go to a test origin, not WeCom', { origin: config.wecomApiOrigin });
+
+  const app = createApp(deps);
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: opts.hostname ?? '0.0.0.0' }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info('listening', { port });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      // Stop intake first; in-flight requests finish, then the database is checkpointed and closed.
+      server.close(() => {
+        closeDatabase(db);
+        log.info('stopped');
+        resolve();
+      });
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    }));
+  return { deps, port, url: `http://127.0.0.1:${port}`, close };
+}

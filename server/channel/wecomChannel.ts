@@ -1,0 +1,206 @@
+import type { Db } from '../../db/client.ts';
+import { writeAudit } from '../../db/queries/audit.ts';
+import {
+  deleteChannel,
+  getChannel,
+  markChannelInvalid,
+  recordChannelError,
+  recordChannelSuccess,
+  saveConnectedChannel,
+} from '../../db/queries/channel.ts';
+import { insertDelivery, updateDelivery } from '../../db/queries/deliveries.ts';
+import { getSetting } from '../../db/queries/settings.ts';
+import { formatDateTime, translator, type Lang } from '../../views/i18n/index.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { SecretBox } from '../security/secretBox.ts';
+import type { SendResult, WecomClient } from '../wecom/client.ts';
+import { markdownMessage, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { keyLast4, maskedWebhookUrl, parseWebhookUrl, type UrlErrorDetail, type WebhookUrlErrorCode } from '../wecom/webhookUrl.ts';
+
+export interface ChannelDeps {
+  db: Db;
+  clock: Clock;
+  wecom: WecomClient;
+  secretBox: SecretBox;
+  log: Logger;
+  timeZone: string;
+}
+
+export type SendFailure = Extract<SendResult, { ok: false }>;
+
+export type ConnectOutcome =
+  | { ok: true; replaced: boolean; droppedParams: string[] }
+  | { ok: false; stage: 'format'; code: WebhookUrlErrorCode; detail?: UrlErrorDetail }
+  | { ok: false; stage: 'send'; failure: SendFailure; droppedParams: string[] };
+
+export type TestOutcome = { ok: true } | { ok: false; noBot: true } | { ok: false; noBot: false; failure: SendFailure };
+
+export interface ChannelStatus {
+  state: 'none' | 'connected' | 'invalid';
+  maskedUrl?: string;
+  connectedAt?: number;
+  invalidSince?: number | null;
+  lastSuccessAt?: number | null;
+  lastErrorAt?: number | null;
+  lastErrcode?: number | null;
+  lastFailure?: string | null;
+}
+
+export function notificationLanguage(db: Db): Lang {
+  return getSetting<Lang>(db, 'notify.language', 'zh');
+}
+
+export function channelStatus(db: Db): ChannelStatus {
+  const row = getChannel(db);
+  if (!row) return { state: 'none' };
+  return {
+    state: row.status,
+    maskedUrl: maskedWebhookUrl(row.keyLast4),
+    connectedAt: row.connectedAt,
+    invalidSince: row.invalidSince,
+    lastSuccessAt: row.lastSuccessAt,
+    lastErrorAt: row.lastErrorAt,
+    lastErrcode: row.lastErrcode,
+    lastFailure: row.lastFailure,
+  };
+}
+
+/** The stored key in clear, for the sender only; registered with the logger so it is redacted. */
+export function storedKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'log'>): string | undefined {
+  const row = getChannel(deps.db);
+  if (!row) return undefined;
+  const key = deps.secretBox.open(row.keyCiphertext);
+  deps.log.addSecret(key);
+  return key;
+}
+
+function testMessage(deps: ChannelDeps, kind: 'connected' | 'manual'): WecomMessage {
+  const lang = notificationLanguage(deps.db);
+  const t = translator(lang);
+  const title = t(kind === 'connected' ? 'notify.test.connected' : 'notify.test.manual');
+  const at = formatDateTime(deps.clock.now(), lang, deps.timeZone);
+  return markdownMessage(
+    `### ${title}\n${t('notify.test.body')}\n> ${t('notify.test.sentAt')}: <font color="comment">${at}</font>`,
+  );
+}
+
+/**
+ * Sends one message right now and records it in the send log (row first, then the network call).
+ * Used for the connect and test flows, where the admin waits for WeCom's answer.
+ */
+async function sendRecorded(deps: ChannelDeps, key: string, message: WecomMessage, title: string): Promise<SendResult> {
+  const now = deps.clock.now();
+  const payload = JSON.stringify(message);
+  const id = insertDelivery(deps.db, {
+    createdAt: now,
+    kind: 'test',
+    severity: 'info',
+    priority: 0,
+    status: 'sending',
+    title,
+    msgtype: message.msgtype,
+    payload,
+    bytes: utf8Bytes(payload),
+    attempts: 1,
+    nextAttemptAt: now,
+    lastAttemptAt: now,
+  });
+  const result = await deps.wecom.send(key, message);
+  const done = deps.clock.now();
+  updateDelivery(
+    deps.db,
+    id,
+    result.ok
+      ? { status: 'sent', sentAt: done, errcode: 0, latencyMs: result.latencyMs, httpStatus: result.httpStatus }
+      : {
+          status: 'failed',
+          errcode: result.errcode,
+          errmsg: result.errmsg,
+          failure: result.failure,
+          httpStatus: result.httpStatus,
+          latencyMs: result.latencyMs,
+        },
+  );
+  deps.log.info(result.ok ? 'wecom send ok' : 'wecom send failed', {
+    delivery: id,
+    kind: 'test',
+    errcode: result.errcode,
+    failure: result.ok ? undefined : result.failure,
+    latencyMs: result.latencyMs,
+  });
+  return result;
+}
+
+/**
+ * Validates the pasted URL, sends a test message with it, and only when WeCom answers errcode 0
+ * stores the key (encrypted), replacing any previous bot in one statement.
+ */
+export async function connectBot(deps: ChannelDeps, input: string, audit: { ip: string | null }): Promise<ConnectOutcome> {
+  const parsed = parseWebhookUrl(input);
+  if (!parsed.ok) {
+    writeAudit(deps.db, deps.clock.now(), {
+      actor: 'admin',
+      action: 'channel.connect_failed',
+      detail: { reason: parsed.code },
+      ip: audit.ip,
+    });
+    return { ok: false, stage: 'format', code: parsed.code, detail: parsed.detail };
+  }
+  deps.log.addSecret(parsed.key);
+  const replaced = getChannel(deps.db) !== undefined;
+  const result = await sendRecorded(deps, parsed.key, testMessage(deps, 'connected'), 'connect test');
+  const now = deps.clock.now();
+  if (!result.ok) {
+    writeAudit(deps.db, now, {
+      actor: 'admin',
+      action: 'channel.connect_failed',
+      detail: { keyLast4: keyLast4(parsed.key), errcode: result.errcode, failure: result.failure },
+      ip: audit.ip,
+    });
+    return { ok: false, stage: 'send', failure: result, droppedParams: parsed.droppedParams };
+  }
+  saveConnectedChannel(deps.db, { keyCiphertext: deps.secretBox.seal(parsed.key), keyLast4: keyLast4(parsed.key), now });
+  writeAudit(deps.db, now, {
+    actor: 'admin',
+    action: replaced ? 'channel.replace' : 'channel.connect',
+    detail: { keyLast4: keyLast4(parsed.key) },
+    ip: audit.ip,
+  });
+  deps.log.info(replaced ? 'channel replaced' : 'channel connected', { keyLast4: keyLast4(parsed.key) });
+  return { ok: true, replaced, droppedParams: parsed.droppedParams };
+}
+
+export async function sendTestNotification(deps: ChannelDeps, audit: { ip: string | null }): Promise<TestOutcome> {
+  const key = storedKey(deps);
+  if (!key) return { ok: false, noBot: true };
+  const result = await sendRecorded(deps, key, testMessage(deps, 'manual'), 'test notification');
+  const now = deps.clock.now();
+  writeAudit(deps.db, now, {
+    actor: 'admin',
+    action: 'channel.test',
+    detail: { ok: result.ok, errcode: result.errcode },
+    ip: audit.ip,
+  });
+  if (result.ok) {
+    recordChannelSuccess(deps.db, now);
+    return { ok: true };
+  }
+  recordChannelError(deps.db, { now, errcode: result.errcode, failure: result.failure });
+  if (result.failure === 'invalid_channel') markChannelInvalid(deps.db, now);
+  return { ok: false, noBot: false, failure: result };
+}
+
+export function disconnectBot(deps: Pick<ChannelDeps, 'db' | 'clock' | 'log'>, audit: { ip: string | null }): boolean {
+  const row = getChannel(deps.db);
+  if (!row) return false;
+  deleteChannel(deps.db);
+  writeAudit(deps.db, deps.clock.now(), {
+    actor: 'admin',
+    action: 'channel.disconnect',
+    detail: { keyLast4: row.keyLast4 },
+    ip: audit.ip,
+  });
+  deps.log.info('channel disconnected', { keyLast4: row.keyLast4 });
+  return true;
+}

@@ -1,0 +1,92 @@
+import * as v from 'valibot';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  adminPassword: string | undefined;
+  secretKey: string | undefined;
+  timezone: string;
+  logLevel: LogLevel;
+  wecomApiOrigin: string;
+  /** True when sends are redirected away from the real WeCom host (tests and demos). */
+  wecomOriginOverridden: boolean;
+}
+
+export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
+
+function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const envSchema = v.object({
+  PORT: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,5}$/, 'must be a whole number from 1 to 65535'),
+      v.transform(Number),
+      v.number(),
+      v.minValue(0, 'must be a whole number from 1 to 65535'),
+      v.maxValue(65535, 'must be a whole number from 1 to 65535'),
+    ),
+    '8080',
+  ),
+  DATA_DIR: v.optional(v.pipe(v.string(), v.nonEmpty('must not be empty')), './data'),
+  ADMIN_PASSWORD: v.optional(
+    v.pipe(v.string(), v.minLength(8, 'must be at least 8 characters'), v.maxLength(256, 'must be at most 256 characters')),
+  ),
+  SECRET_KEY: v.optional(
+    v.pipe(v.string(), v.minLength(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)')),
+  ),
+  TZ: v.optional(v.pipe(v.string(), v.check(isValidTimezone, 'is not a known IANA time zone (e.g. Asia/Shanghai)')), 'Asia/Shanghai'),
+  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error'], 'must be one of debug, info, warn, error'), 'info'),
+  WECOM_API_ORIGIN: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => {
+        try {
+          const u = new URL(s);
+          return (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.search && !u.username;
+        } catch {
+          return false;
+        }
+      }, 'must be an origin like http://127.0.0.1:9090 (scheme, host and port only)'),
+    ),
+  ),
+});
+
+export class ConfigError extends Error {}
+
+/** Reads the environment into a typed config; throws ConfigError with one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const picked = Object.fromEntries(
+    Object.keys(envSchema.entries)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const result = v.safeParse(envSchema, picked);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const name = issue.path?.[0]?.key ?? 'environment';
+    const shown = name === 'ADMIN_PASSWORD' || name === 'SECRET_KEY' ? '' : ` (got ${JSON.stringify(issue.input)})`;
+    throw new ConfigError(`Invalid configuration: ${String(name)} ${issue.message}${shown}`);
+  }
+  const out = result.output;
+  const origin = out.WECOM_API_ORIGIN ? new URL(out.WECOM_API_ORIGIN).origin : WECOM_ORIGIN;
+  return {
+    port: out.PORT,
+    dataDir: out.DATA_DIR,
+    adminPassword: out.ADMIN_PASSWORD,
+    secretKey: out.SECRET_KEY,
+    timezone: out.TZ,
+    logLevel: out.LOG_LEVEL,
+    wecomApiOrigin: origin,
+    wecomOriginOverridden: origin !== WECOM_ORIGIN,
+  };
+}

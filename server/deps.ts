@@ -1,0 +1,18 @@
+import type { Db } from '../db/client.ts';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import type { LoginThrottle } from './security/loginThrottle.ts';
+import type { SecretBox } from './security/secretBox.ts';
+import type { WecomClient } from './wecom/client.ts';
+
+/** Everything the app needs, passed in so tests swap the clock, the WeCom origin and the data dir. */
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  wecom: WecomClient;
+  secretBox: SecretBox;
+  loginThrottle: LoginThrottle;
+}

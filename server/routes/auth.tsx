@@ -1,0 +1,110 @@
+import { Hono } from 'hono';
+import * as v from 'valibot';
+import { writeAudit } from '../../db/queries/audit.ts';
+import { getAdminPasswordHash, setAdminPasswordHash } from '../../db/queries/admin.ts';
+import { deleteSession } from '../../db/queries/sessions.ts';
+import { LoginPage, SetupPage } from '../../views/pages/auth.tsx';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { hashPassword, verifyPassword } from '../security/passwords.ts';
+import { clearSessionCookie, createSession, readSessionToken, setSessionCookie } from '../security/sessions.ts';
+import { sha256 } from '../security/tokens.ts';
+import { safeLocalPath } from './safeRedirect.ts';
+import { clientIp, viewContext } from './viewContext.ts';
+
+const setupSchema = v.pipe(
+  v.object({
+    password: v.pipe(v.string(), v.minLength(8, 'setup.error.short'), v.maxLength(256, 'setup.error.long')),
+    confirm: v.string(),
+  }),
+  v.forward(
+    v.partialCheck([['password'], ['confirm']], (i) => i.password === i.confirm, 'setup.error.mismatch'),
+    ['confirm'],
+  ),
+);
+
+const loginSchema = v.object({
+  password: v.pipe(v.string(), v.nonEmpty('login.error.empty'), v.maxLength(256, 'login.error.wrong')),
+  next: v.optional(v.string()),
+});
+
+function formFields(body: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(body).map(([k, val]) => [k, typeof val === 'string' ? val : '']));
+}
+
+export function authRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/setup', (c) => {
+    if (getAdminPasswordHash(deps.db)) return c.redirect('/login');
+    return c.html(<SetupPage ctx={viewContext(c, deps)} />);
+  });
+
+  app.post('/setup', async (c) => {
+    const ctx = viewContext(c, deps);
+    if (getAdminPasswordHash(deps.db)) return c.html(<LoginPage ctx={ctx} error={ctx.t('setup.error.done')} />, 409);
+    const parsed = v.safeParse(setupSchema, formFields(await c.req.parseBody()));
+    if (!parsed.success) {
+      return c.html(<SetupPage ctx={ctx} error={ctx.t(parsed.issues[0].message as 'setup.error.short')} />, 422);
+    }
+    const hash = await hashPassword(parsed.output.password);
+    // Re-checked after the slow hash so two racing first-run forms cannot both set the password.
+    if (getAdminPasswordHash(deps.db)) return c.html(<LoginPage ctx={ctx} error={ctx.t('setup.error.done')} />, 409);
+    setAdminPasswordHash(deps.db, hash, deps.clock.now());
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'setup', ip: clientIp(c) });
+    const { token } = createSession(deps.db, deps.clock);
+    setSessionCookie(c, token);
+    return c.redirect('/channels', 303);
+  });
+
+  app.get('/login', (c) => {
+    if (!getAdminPasswordHash(deps.db)) return c.redirect('/setup');
+    if (c.var.session) return c.redirect(safeLocalPath(c.req.query('next')));
+    const ctx = viewContext(c, deps);
+    const info = c.req.query('signedOut') ? ctx.t('login.signedOut') : undefined;
+    return c.html(<LoginPage ctx={ctx} info={info} next={safeLocalPath(c.req.query('next'), '')} />);
+  });
+
+  app.post('/login', async (c) => {
+    const ctx = viewContext(c, deps);
+    const stored = getAdminPasswordHash(deps.db);
+    if (!stored) return c.redirect('/setup', 303);
+    const ip = clientIp(c) ?? 'unknown';
+    const fields = formFields(await c.req.parseBody());
+    const next = safeLocalPath(fields.next, '');
+    const waitMs = deps.loginThrottle.retryAfterMs(ip);
+    if (waitMs > 0) {
+      const minutes = Math.max(1, Math.ceil(waitMs / 60_000));
+      c.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      return c.html(<LoginPage ctx={ctx} next={next} error={ctx.t('login.error.throttled', { minutes })} />, 429);
+    }
+    const parsed = v.safeParse(loginSchema, fields);
+    if (!parsed.success) {
+      return c.html(<LoginPage ctx={ctx} next={next} error={ctx.t(parsed.issues[0].message as 'login.error.empty')} />, 422);
+    }
+    if (!(await verifyPassword(parsed.output.password, stored))) {
+      deps.loginThrottle.recordFailure(ip);
+      writeAudit(deps.db, deps.clock.now(), { actor: 'anonymous', action: 'login.failure', ip });
+      deps.log.warn('sign-in failed', { ip });
+      return c.html(<LoginPage ctx={ctx} next={next} error={ctx.t('login.error.wrong')} />, 401);
+    }
+    deps.loginThrottle.recordSuccess(ip);
+    // A fresh token on every sign-in: a session id planted before sign-in is never promoted.
+    const previous = readSessionToken(c);
+    if (previous) deleteSession(deps.db, sha256(previous));
+    const { token } = createSession(deps.db, deps.clock);
+    setSessionCookie(c, token);
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'login.success', ip });
+    return c.redirect(next || '/', 303);
+  });
+
+  app.post('/logout', (c) => {
+    const token = readSessionToken(c);
+    if (token) deleteSession(deps.db, sha256(token));
+    clearSessionCookie(c);
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'logout', ip: clientIp(c) });
+    return c.redirect('/login?signedOut=1', 303);
+  });
+
+  return app;
+}

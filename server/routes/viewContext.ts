@@ -1,0 +1,40 @@
+import type { Context } from 'hono';
+import { getChannel } from '../../db/queries/channel.ts';
+import type { ViewContext } from '../../views/context.ts';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { explainErrcode } from '../wecom/errcodes.ts';
+
+/** Gathers what every console page shows: language, CSRF token, and the invalid-bot banner. */
+export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'config'>): ViewContext {
+  const t = c.var.t;
+  const channel = c.var.session ? getChannel(deps.db) : undefined;
+  const banner =
+    channel?.status === 'invalid'
+      ? t('card.invalidBanner', { explanation: explainErrcode(channel.lastErrcode ?? 93000)[c.var.lang] })
+      : undefined;
+  return {
+    t,
+    lang: c.var.lang,
+    csrf: c.var.session?.csrfToken,
+    path: returnPath(c),
+    timeZone: deps.config.timezone,
+    banner,
+  };
+}
+
+/** Where the language switch returns to: the page itself, or for a form post the area it belongs to. */
+function returnPath(c: Context): string {
+  const path = c.req.path;
+  if (c.req.method === 'GET') return path;
+  return '/' + (path.split('/')[1] ?? '');
+}
+
+export function clientIp(c: Context): string | null {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? null;
+}
+
+export function isHtmx(c: Context): boolean {
+  return c.req.header('hx-request') === 'true';
+}

@@ -1,0 +1,54 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Db } from '../../db/client.ts';
+import { deleteSession, findSession, insertSession, touchSession, type SessionRow } from '../../db/queries/sessions.ts';
+import type { Clock } from '../clock.ts';
+import { randomToken, sha256 } from './tokens.ts';
+
+export const SESSION_COOKIE = 'scn_session';
+/** Idle timeout; every request slides it (written at most once a minute). */
+export const SESSION_IDLE_MS = 12 * 60 * 60_000;
+
+export function createSession(db: Db, clock: Clock): { token: string; session: SessionRow } {
+  const token = randomToken();
+  const now = clock.now();
+  const session = { tokenHash: sha256(token), csrfToken: randomToken(), createdAt: now, lastSeenAt: now, expiresAt: now + SESSION_IDLE_MS };
+  insertSession(db, session);
+  return { token, session };
+}
+
+export function loadSession(db: Db, clock: Clock, token: string | undefined): SessionRow | undefined {
+  if (!token) return undefined;
+  const tokenHash = sha256(token);
+  const row = findSession(db, tokenHash);
+  const now = clock.now();
+  if (!row) return undefined;
+  if (row.expiresAt <= now) {
+    deleteSession(db, tokenHash);
+    return undefined;
+  }
+  if (now - row.lastSeenAt > 60_000) touchSession(db, tokenHash, now, now + SESSION_IDLE_MS);
+  return row;
+}
+
+function isHttps(c: Context): boolean {
+  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+}
+
+export function readSessionToken(c: Context): string | undefined {
+  return getCookie(c, SESSION_COOKIE);
+}
+
+export function setSessionCookie(c: Context, token: string): void {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: isHttps(c),
+    path: '/',
+    maxAge: SESSION_IDLE_MS / 1000,
+  });
+}
+
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+}

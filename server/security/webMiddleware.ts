@@ -1,0 +1,97 @@
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import { pickLanguage, translator } from '../../views/i18n/index.ts';
+import type { Db } from '../../db/client.ts';
+import { getAdminPasswordHash } from '../../db/queries/admin.ts';
+import type { Clock } from '../clock.ts';
+import type { AppEnv } from '../env.ts';
+import { loadSession, readSessionToken } from './sessions.ts';
+import { safeEqual } from './tokens.ts';
+
+export const LANG_COOKIE = 'scn_lang';
+
+/** CSP without inline script or style: htmx and the stylesheet are served from /static. */
+export const securityHeaders = () =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+    referrerPolicy: 'same-origin',
+  });
+
+export const language = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const lang = pickLanguage(getCookie(c, LANG_COOKIE), c.req.header('accept-language'));
+  c.set('lang', lang);
+  c.set('t', translator(lang));
+  await next();
+};
+
+export const session = (deps: { db: Db; clock: Clock }): MiddlewareHandler<AppEnv> => async (c, next) => {
+  c.set('session', loadSession(deps.db, deps.clock, readSessionToken(c)));
+  await next();
+};
+
+export interface PublicRoutes {
+  paths: string[];
+  prefixes: string[];
+}
+
+export function isPublic(path: string, pub: PublicRoutes): boolean {
+  return pub.paths.includes(path) || pub.prefixes.some((p) => path.startsWith(p));
+}
+
+/** Every console route needs a session; before the first password exists, everything leads to setup. */
+export const requireAuth =
+  (deps: { db: Db }, pub: PublicRoutes): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (isPublic(c.req.path, pub) || c.var.session) return next();
+    const target = getAdminPasswordHash(deps.db) ? `/login?next=${encodeURIComponent(c.req.path)}` : '/setup';
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect(target);
+    if (c.req.header('hx-request') === 'true') c.header('hx-redirect', target);
+    return c.text('Sign in first.', 401);
+  };
+
+/**
+ * hono/csrf refuses cross-site form posts. The Origin's host must be the Host the browser used, so a
+ * TLS-terminating proxy in front (https outside, http inside) still passes.
+ */
+export const originCheck = (): MiddlewareHandler<AppEnv> => {
+  const check = csrf({
+    origin: (origin, c) => {
+      try {
+        return new URL(origin).host === c.req.header('host');
+      } catch {
+        return false;
+      }
+    },
+  });
+  return (c, next) => (c.req.path.startsWith('/api/') ? next() : check(c, next));
+};
+
+/** Every state-changing request of a signed-in session carries the session's token (`_csrf` or `x-csrf-token`). */
+export const csrfToken = (pub: PublicRoutes): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const s = c.var.session;
+  const safe = c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS';
+  // Sign-in and setup have no session token yet; the origin check is their protection.
+  if (safe || !s || isPublic(c.req.path, pub)) return next();
+  let sent = c.req.header('x-csrf-token');
+  if (!sent) {
+    const type = c.req.header('content-type') ?? '';
+    if (type.includes('application/x-www-form-urlencoded') || type.includes('multipart/form-data')) {
+      const field = (await c.req.parseBody())._csrf;
+      sent = typeof field === 'string' ? field : undefined;
+    }
+  }
+  if (!sent || !safeEqual(sent, s.csrfToken)) return c.text(c.var.t('error.csrf'), 403);
+  return next();
+};

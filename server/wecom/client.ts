@@ -1,0 +1,159 @@
+// HTTP client for the group-bot webhook. It never throws for transport problems: every outcome is a
+// result the delivery worker can branch on. The key travels only in the request URL; every string
+// it returns is either ours or WeCom's errmsg scrubbed of the key.
+import {
+  classifyErrcode,
+  classifyTransportFailure,
+  type Explanation,
+  type FailureInfo,
+  type FailureClass,
+  type TransportFailure,
+} from './errcodes.ts';
+import { assertUploadable, type MediaType, type WecomMessage } from './messages.ts';
+import { scrubKey } from './webhookUrl.ts';
+
+export type WecomClientOptions = {
+  /** `https://qyapi.weixin.qq.com`, or WECOM_API_ORIGIN in tests and demos. */
+  origin: string;
+  timeoutMs: number;
+  fetch?: typeof globalThis.fetch;
+  /** Monotonic milliseconds, for latency. */
+  now?: () => number;
+};
+
+export type FailureReason = 'errcode' | TransportFailure;
+
+export type WecomFailure = {
+  ok: false;
+  failure: FailureClass;
+  reason: FailureReason;
+  errcode: number | null;
+  errmsg: string | null;
+  httpStatus: number | null;
+  latencyMs: number;
+  explanation: Explanation;
+};
+
+export type SendResult = { ok: true; errcode: 0; latencyMs: number; httpStatus: number } | WecomFailure;
+
+export type UploadResult =
+  | { ok: true; mediaId: string; type: MediaType; createdAt: string; latencyMs: number; httpStatus: number }
+  | WecomFailure;
+
+export type UploadInput = { type: MediaType; filename: string; contentType: string; bytes: Uint8Array };
+
+export type WecomClient = {
+  send(key: string, message: WecomMessage): Promise<SendResult>;
+  /** Rejects with WecomMessageError (before any request) for sizes or formats WeCom refuses. */
+  uploadMedia(key: string, media: UploadInput): Promise<UploadResult>;
+};
+
+// WeCom's errmsg is short; anything longer is not worth keeping in logs.
+const MAX_ERRMSG = 500;
+
+type Answer = { errcode: number; errmsg: string | null; body: Record<string, unknown> };
+
+/** WeCom answers `{"errcode":N,"errmsg":"…"}`; anything else is not an answer from WeCom. */
+function readAnswer(text: string): Answer | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const body = parsed as Record<string, unknown>;
+  const { errcode, errmsg } = body;
+  if (typeof errcode !== 'number' || !Number.isInteger(errcode)) return null;
+  return { errcode, errmsg: typeof errmsg === 'string' ? errmsg : null, body };
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+export function createWecomClient(options: WecomClientOptions): WecomClient {
+  // Validates the configured origin once and drops any path or trailing slash.
+  const origin = new URL(options.origin).origin;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const now = options.now ?? (() => performance.now());
+
+  /**
+   * POSTs and reads WeCom's answer, calling `onOk` for errcode 0. Every failure, thrown or
+   * answered, becomes a WecomFailure whose strings cannot hold the key.
+   */
+  async function call<T>(
+    key: string,
+    path: string,
+    query: string,
+    init: { body: string | FormData; headers?: Record<string, string> },
+    onOk: (answer: Answer, httpStatus: number, latencyMs: number) => T | null,
+  ): Promise<T | WecomFailure> {
+    const started = now();
+    const latency = () => Math.round(now() - started);
+    let httpStatus: number | null = null;
+    const fail = (reason: FailureReason, info: FailureInfo, answer: Answer | null = null): WecomFailure => ({
+      ok: false,
+      failure: info.classification,
+      reason,
+      errcode: answer?.errcode ?? null,
+      errmsg: answer?.errmsg ? scrubKey(answer.errmsg, key).slice(0, MAX_ERRMSG) : null,
+      httpStatus,
+      latencyMs: latency(),
+      explanation: info.explanation,
+    });
+    try {
+      const response = await doFetch(`${origin}${path}?key=${encodeURIComponent(key)}${query}`, {
+        method: 'POST',
+        ...init,
+        // A redirect could carry the request to another host; treat it as an unexpected status.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      httpStatus = response.status;
+      // Read even a failed answer's body, so the connection is released for reuse.
+      const text = await response.text();
+      if (!response.ok) return fail('http_status', classifyTransportFailure('http_status', httpStatus));
+      const answer = readAnswer(text);
+      if (!answer) return fail('malformed_response', classifyTransportFailure('malformed_response'));
+      const { classification, explanation } = classifyErrcode(answer.errcode);
+      if (classification !== 'ok') return fail('errcode', { classification, explanation }, answer);
+      return onOk(answer, httpStatus, latency()) ?? fail('malformed_response', classifyTransportFailure('malformed_response'));
+    } catch (error) {
+      // fetch's own errors may quote the URL (and so the key) in message or cause: never kept.
+      const reason = isTimeout(error) ? 'timeout' : 'network';
+      return fail(reason, classifyTransportFailure(reason, httpStatus));
+    }
+  }
+
+  return {
+    send(key, message) {
+      return call(
+        key,
+        '/cgi-bin/webhook/send',
+        '',
+        { body: JSON.stringify(message), headers: { 'Content-Type': 'application/json' } },
+        (_answer, httpStatus, latencyMs) => ({ ok: true as const, errcode: 0 as const, latencyMs, httpStatus }),
+      );
+    },
+
+    async uploadMedia(key, media) {
+      assertUploadable(media.type, media.bytes);
+      const form = new FormData();
+      // Copied into a plain ArrayBuffer-backed view, which is what Blob accepts.
+      form.append('media', new Blob([new Uint8Array(media.bytes)], { type: media.contentType }), media.filename);
+      return call(key, '/cgi-bin/webhook/upload_media', `&type=${media.type}`, { body: form }, ({ body }, httpStatus, latencyMs) =>
+        typeof body.media_id === 'string' && body.media_id !== ''
+          ? {
+              ok: true as const,
+              mediaId: body.media_id,
+              type: media.type,
+              createdAt: String(body.created_at ?? ''),
+              latencyMs,
+              httpStatus,
+            }
+          : null,
+      );
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/** Captured HTTP exchange, kept so leak tests can search every byte the appliance answered. */
+export interface Captured {
+  method: string;
+  path: string;
+  status: number;
+  headers: string;
+  body: string;
+}
+
+export interface Page {
+  status: number;
+  body: string;
+  headers: Headers;
+  location: string | null;
+}
+
+/**
+ * A browser-like client for the console over real HTTP: keeps the session cookie, sends Origin,
+ * and fills `_csrf` from the last page it saw, the way a form would.
+ */
+export class ConsoleClient {
+  cookies = new Map<string, string>();
+  csrf: string | undefined;
+  captured: Captured[] = [];
+
+  constructor(readonly baseUrl: string) {}
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async request(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<Page> {
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      redirect: 'manual',
+      headers: { cookie: this.cookieHeader(), origin: this.baseUrl, ...init.headers },
+      body: init.body,
+    });
+    for (const set of res.headers.getSetCookie()) {
+      const [pair = ''] = set.split(';');
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i);
+      const value = pair.slice(i + 1);
+      if (value === '' || /max-age=0/i.test(set)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const body = await res.text();
+    const token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1];
+    if (token) this.csrf = token;
+    this.captured.push({ method, path, status: res.status, headers: JSON.stringify([...res.headers]), body });
+    return { status: res.status, body, headers: res.headers, location: res.headers.get('location') };
+  }
+
+  get(path: string, headers?: Record<string, string>): Promise<Page> {
+    return this.request('GET', path, { headers });
+  }
+
+  postForm(path: string, fields: Record<string, string> = {}, headers?: Record<string, string>): Promise<Page> {
+    const form = new URLSearchParams({ ...(this.csrf ? { _csrf: this.csrf } : {}), ...fields });
+    return this.request('POST', path, {
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    });
+  }
+
+  /** First-run setup when no password exists yet, else sign-in. */
+  async signIn(password: string): Promise<void> {
+    const start = await this.get('/login');
+    const path = start.location === '/setup' ? '/setup' : '/login';
+    const res = await this.postForm(path, path === '/setup' ? { password, confirm: password } : { password });
+    if (res.status !== 303) throw new Error(`sign-in failed: ${res.status} ${res.body.slice(0, 200)}`);
+    await this.get('/channels');
+  }
+}
+
+/** Visible text of an HTML fragment, for assertions about what a person reads. */
+export function textOf(html: string): string {
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
+}

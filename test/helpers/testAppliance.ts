@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAppliance, type Appliance } from '../../server/appliance.ts';
+import type { Clock } from '../../server/clock.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createLogger } from '../../server/log.ts';
+
+export interface TestAppliance extends Appliance {
+  dataDir: string;
+  /** Every log line the appliance wrote, at debug level. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** A real appliance on 127.0.0.1 with a fresh SQLite file, sending to the given (fake) WeCom origin. */
+export async function startTestAppliance(opts: {
+  wecomOrigin: string;
+  env?: Record<string, string>;
+  clock?: Clock;
+  wecomTimeoutMs?: number;
+  dataDir?: string;
+}): Promise<TestAppliance> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'notifier-test-'));
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WECOM_API_ORIGIN: opts.wecomOrigin, LOG_LEVEL: 'debug', ...opts.env });
+  const logs: string[] = [];
+  const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
+  const appliance = await startAppliance(config, { log, clock: opts.clock, hostname: '127.0.0.1', wecomTimeoutMs: opts.wecomTimeoutMs ?? 1500 });
+  return {
+    ...appliance,
+    dataDir,
+    logs,
+    async stop() {
+      await appliance.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

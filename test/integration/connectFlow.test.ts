@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getChannel } from '../../db/queries/channel.ts';
+import { listAudit } from '../../db/queries/audit.ts';
+import { listDeliveries } from '../../db/queries/deliveries.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY_A = '3f2a9c4e-1b7d-4e8a-9c0f-5d6e7f8a1b2c';
+const KEY_B = '0d4b6e1a-92c3-4f5e-8a7b-c6d5e4f3a2b1';
+const UNKNOWN = '11111111-2222-4333-8444-555555555555';
+const url = (key: string) => `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${key}`;
+
+describe('connecting the one WeCom bot over real HTTP', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let client: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY_A, KEY_B] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 500 });
+    client = new ConsoleClient(app.url);
+    await client.signIn('correct horse battery');
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+  beforeEach(() => fake.setFailure(null));
+
+  it('refuses a malformed URL with its own message and saves nothing', async () => {
+    const res = await client.postForm('/channels/wecom/connect', { url: `http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${KEY_A}` });
+    expect(res.status).toBe(422);
+    expect(textOf(res.body)).toContain('https://');
+    expect(getChannel(app.deps.db)).toBeUndefined();
+    expect(fake.received).toHaveLength(0);
+  });
+
+  it('says the bot no longer exists on 93000 and does not save the URL', async () => {
+    const res = await client.postForm('/channels/wecom/connect', { url: url(UNKNOWN) });
+    expect(res.status).toBe(502);
+    expect(textOf(res.body)).toContain('no longer exists');
+    expect(getChannel(app.deps.db)).toBeUndefined();
+    const [row] = listDeliveries(app.deps.db, {}, { limit: 1 });
+    expect(row).toMatchObject({ status: 'failed', errcode: 93000, kind: 'test' });
+  });
+
+  it('says WeCom is rate limiting on 45009 and could not reach WeCom on a reset', async () => {
+    fake.setFailure('errcode', { errcode: 45009, times: 1 });
+    const limited = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
+    expect(limited.status).toBe(502);
+    expect(textOf(limited.body)).toMatch(/limiting/i);
+    fake.setFailure('reset', { times: 1 });
+    const reset = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
+    expect(textOf(reset.body)).toMatch(/could not reach WeCom/i);
+    fake.setFailure('hang', { times: 1 });
+    const hung = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
+    expect(hung.status).toBe(502);
+    expect(getChannel(app.deps.db)).toBeUndefined();
+  });
+
+  it('connects: the fake records the test message and the card shows the masked URL', async () => {
+    const before = fake.received.length;
+    const res = await client.postForm('/channels/wecom/connect', { url: `  ${url(KEY_A)}\n` });
+    expect(res.status).toBe(200);
+    const text = textOf(res.body);
+    expect(text).toContain('Connected: the test message was sent to the group.');
+    expect(text).toContain('key=****1b2c');
+    expect(fake.receivedFor(KEY_A).length).toBe(1);
+    expect(fake.received.length).toBe(before + 1);
+    expect(getChannel(app.deps.db)).toMatchObject({ status: 'connected', keyLast4: '1b2c' });
+    expect(listAudit(app.deps.db, { limit: 1 })[0]?.action).toBe('channel.connect');
+  });
+
+  it('accepts a bare key and reports dropped extra parameters', async () => {
+    const res = await client.postForm('/channels/wecom/connect', { url: `${url(KEY_A)}&debug=1` });
+    expect(res.status).toBe(200);
+    expect(textOf(res.body)).toContain('debug');
+    const bare = await client.postForm('/channels/wecom/connect', { url: KEY_A });
+    expect(bare.status).toBe(200);
+  });
+
+  it('sends a test notification to the stored bot', async () => {
+    const before = fake.receivedFor(KEY_A).length;
+    const res = await client.postForm('/channels/wecom/test', {}, { 'hx-request': 'true' });
+    expect(res.status).toBe(200);
+    expect(res.body).not.toContain('<html');
+    expect(textOf(res.body)).toContain('Test notification sent to the group.');
+    expect(fake.receivedFor(KEY_A).length).toBe(before + 1);
+  });
+
+  it('keeps the old bot when a replacement fails, and replaces it when the new one works', async () => {
+    const failed = await client.postForm('/channels/wecom/connect', { url: url(UNKNOWN) });
+    expect(failed.status).toBe(502);
+    expect(getChannel(app.deps.db)?.keyLast4).toBe('1b2c');
+    const res = await client.postForm('/channels/wecom/connect', { url: url(KEY_B) });
+    expect(res.status).toBe(200);
+    expect(getChannel(app.deps.db)?.keyLast4).toBe('a2b1');
+    expect(fake.receivedFor(KEY_B).length).toBe(1);
+    expect(listAudit(app.deps.db, { limit: 1 })[0]?.action).toBe('channel.replace');
+  });
+
+  it('marks the channel invalid when the test notification gets 93000, and shows a banner', async () => {
+    fake.removeKey(KEY_B);
+    const res = await client.postForm('/channels/wecom/test');
+    expect(res.status).toBe(502);
+    expect(getChannel(app.deps.db)?.status).toBe('invalid');
+    const page = await client.get('/');
+    expect(textOf(page.body)).toContain('Sending is paused');
+    fake.addKey(KEY_B);
+    await client.postForm('/channels/wecom/test');
+    expect(getChannel(app.deps.db)?.status).toBe('connected');
+  });
+
+  it('disconnects after a confirmation page and deletes the stored key', async () => {
+    const confirm = await client.get('/channels/wecom/disconnect');
+    expect(textOf(confirm.body)).toContain('Yes, disconnect');
+    const res = await client.postForm('/channels/wecom/disconnect');
+    expect(res.status).toBe(200);
+    expect(textOf(res.body)).toContain('Disconnected');
+    expect(getChannel(app.deps.db)).toBeUndefined();
+    const test = await client.postForm('/channels/wecom/test');
+    expect(test.status).toBe(422);
+  });
+
+  it('shows every send in the send log and every action in the audit log', async () => {
+    const log = await client.get('/send-log');
+    expect(log.status).toBe(200);
+    const rows = listDeliveries(app.deps.db, {}, { limit: 100 });
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    const detail = await client.get(`/send-log/${rows.find((r) => r.errcode === 93000)!.id}`);
+    expect(textOf(detail.body)).toContain('no longer exists');
+    const audit = await client.get('/audit');
+    const text = textOf(audit.body);
+    for (const words of ['connected the WeCom bot', 'replaced the webhook URL', 'disconnected the WeCom bot', 'created the admin password']) {
+      expect(text).toContain(words);
+    }
+  });
+
+  it('never lets the key out: not in HTML, headers, logs, the send log, or the SQLite files', async () => {
+    await client.get('/channels');
+    const keys = [KEY_A, KEY_B, UNKNOWN];
+    const haystacks = [
+      ...client.captured.map((c) => c.body + c.headers),
+      ...app.logs,
+      ...listDeliveries(app.deps.db, {}, { limit: 1000 }).map((r) => JSON.stringify(r)),
+      ...listAudit(app.deps.db, { limit: 1000 }).map((r) => JSON.stringify(r)),
+    ];
+    app.deps.db.$client.pragma('wal_checkpoint(FULL)');
+    for (const file of readdirSync(app.dataDir)) {
+      haystacks.push(readFileSync(join(app.dataDir, file)).toString('latin1'));
+    }
+    expect(client.captured.length).toBeGreaterThan(10);
+    for (const hay of haystacks) for (const key of keys) expect(hay.includes(key)).toBe(false);
+  });
+});

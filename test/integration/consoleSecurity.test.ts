@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, PUBLIC_ROUTES } from '../../server/app.tsx';
+import { isPublic } from '../../server/security/webMiddleware.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const PASSWORD = 'a-long-admin-password';
+
+describe('console security over real HTTP', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom();
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('refuses every registered console route without a session (route-table walk)', async () => {
+    const routes = createApp(app.deps).routes.filter((r) => r.method !== 'ALL');
+    const guarded = routes.filter((r) => !isPublic(r.path.replace(/:\w+/g, '1'), PUBLIC_ROUTES));
+    expect(guarded.length).toBeGreaterThanOrEqual(10);
+    const anon = new ConsoleClient(app.url);
+    for (const route of guarded) {
+      const path = route.path.replace(/:\w+/g, '1');
+      const res = route.method === 'GET' ? await anon.get(path) : await anon.postForm(path, { url: 'x' });
+      if (route.method === 'GET') {
+        expect(res.status, `${route.method} ${path}`).toBe(302);
+        expect(res.location, `${route.method} ${path}`).toMatch(/^\/login\?next=/);
+      } else {
+        expect(res.status, `${route.method} ${path}`).toBe(401);
+      }
+    }
+  });
+
+  it('signs in with ADMIN_PASSWORD; a wrong password is refused and the form says so', async () => {
+    const c = new ConsoleClient(app.url);
+    const wrong = await c.postForm('/login', { password: 'nope-nope' }, { 'x-forwarded-for': 'ignored' });
+    expect(wrong.status).toBe(401);
+    expect(textOf(wrong.body)).toContain('Wrong password.');
+    const empty = await c.postForm('/login', { password: '' });
+    expect(empty.status).toBe(422);
+    expect(textOf(empty.body)).toContain('Enter the password.');
+    await c.signIn(PASSWORD);
+    const page = await c.get('/channels');
+    expect(page.status).toBe(200);
+  });
+
+  it('sets an HttpOnly SameSite=Strict session cookie and a fresh one on each sign-in', async () => {
+    const c = new ConsoleClient(app.url);
+    c.cookies.set('scn_session', 'planted-by-attacker');
+    const res = await c.postForm('/login', { password: PASSWORD });
+    const set = res.headers.getSetCookie().find((s) => s.startsWith('scn_session='))!;
+    expect(set).toMatch(/HttpOnly/);
+    expect(set).toMatch(/SameSite=Strict/);
+    expect(c.cookies.get('scn_session')).not.toBe('planted-by-attacker');
+  });
+
+  it('rejects state-changing requests without the CSRF token or from another origin', async () => {
+    const c = new ConsoleClient(app.url);
+    await c.signIn(PASSWORD);
+    const token = c.csrf;
+    c.csrf = undefined;
+    const noToken = await c.postForm('/channels/wecom/disconnect');
+    expect(noToken.status).toBe(403);
+    expect(noToken.body).toContain('Reload the page');
+    c.csrf = 'wrong';
+    expect((await c.postForm('/channels/wecom/disconnect')).status).toBe(403);
+    c.csrf = token;
+    const crossSite = await c.postForm('/channels/wecom/disconnect', {}, { origin: 'https://evil.example' });
+    expect(crossSite.status).toBe(403);
+    const noOrigin = await fetch(app.url + '/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'password=x',
+    });
+    expect(noOrigin.status).toBe(403);
+    expect((await c.postForm('/channels/wecom/disconnect')).status).toBe(200);
+  });
+
+  it('throttles sign-in after 5 failures, even for the right password', async () => {
+    const c = new ConsoleClient(app.url);
+    // A fresh appliance so earlier tests' failures from 127.0.0.1 do not count.
+    const own = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    try {
+      const oc = new ConsoleClient(own.url);
+      for (let i = 0; i < 5; i++) expect((await oc.postForm('/login', { password: 'wrong-' + i })).status).toBe(401);
+      const blocked = await oc.postForm('/login', { password: PASSWORD });
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(textOf(blocked.body)).toMatch(/Too many failed attempts/);
+    } finally {
+      await own.stop();
+    }
+    expect(c.cookies.size).toBe(0);
+  });
+
+  it('sends secure headers with a CSP that allows no inline script', async () => {
+    const res = await fetch(app.url + '/login');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(html).toContain('/static/htmx.min.js');
+    const htmx = await fetch(app.url + '/static/htmx.min.js');
+    expect(htmx.status).toBe(200);
+    expect((await htmx.text()).length).toBeGreaterThan(10_000);
+  });
+
+  it('never redirects off-site after sign-in or a language switch', async () => {
+    const c = new ConsoleClient(app.url);
+    for (const next of ['//evil.example/x', 'https://evil.example', '/\\evil.example', '/%0d%0aSet-Cookie:x=y']) {
+      const res = await c.postForm('/login', { password: PASSWORD, next });
+      expect(res.status).toBe(303);
+      expect(res.location?.startsWith('/') && !res.location.startsWith('//')).toBe(true);
+      expect(res.location).not.toContain('evil');
+      const lang = await c.get(`/lang/zh?next=${encodeURIComponent(next)}`);
+      expect(lang.location).not.toContain('evil');
+    }
+    const ok = await c.postForm('/login', { password: PASSWORD, next: '/send-log' });
+    expect(ok.location).toBe('/send-log');
+  });
+
+  it('answers health and readiness without a session, and 413 for a huge console form', async () => {
+    expect((await fetch(app.url + '/healthz')).status).toBe(200);
+    const ready = await fetch(app.url + '/readyz');
+    expect(ready.status).toBe(200);
+    const c = new ConsoleClient(app.url);
+    await c.signIn(PASSWORD);
+    const big = await c.postForm('/channels/wecom/connect', { url: 'x'.repeat(100_000) });
+    expect(big.status).toBe(413);
+  });
+});
+
+describe('first-run setup', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  beforeAll(async () => {
+    fake = await startFakeWecom();
+    app = await startTestAppliance({ wecomOrigin: fake.origin });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('leads every page to setup, validates the form, then signs the admin in', async () => {
+    const c = new ConsoleClient(app.url);
+    expect((await c.get('/')).location).toBe('/setup');
+    expect((await c.get('/login')).location).toBe('/setup');
+    const short = await c.postForm('/setup', { password: 'short', confirm: 'short' });
+    expect(short.status).toBe(422);
+    expect(textOf(short.body)).toContain('at least 8 characters');
+    const mismatch = await c.postForm('/setup', { password: 'long-enough-1', confirm: 'long-enough-2' });
+    expect(mismatch.status).toBe(422);
+    expect(textOf(mismatch.body)).toContain('do not match');
+    const zh = await c.postForm('/setup', { password: 'short', confirm: 'short' }, { 'accept-language': 'zh-CN,zh;q=0.9' });
+    expect(textOf(zh.body)).toContain('密码至少需要 8 个字符');
+    const ok = await c.postForm('/setup', { password: 'long-enough-1', confirm: 'long-enough-1' });
+    expect(ok.status).toBe(303);
+    expect((await c.get('/channels')).status).toBe(200);
+    const again = await new ConsoleClient(app.url).postForm('/setup', { password: 'another-pass', confirm: 'another-pass' });
+    expect(again.status).toBe(409);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger, redact } from '../../server/log.ts';
+import { dictionaries, interpolate, pickLanguage, translator } from '../../views/i18n/index.ts';
+
+describe('i18n', () => {
+  it('has the same keys in English and Simplified Chinese, none empty', () => {
+    const en = Object.keys(dictionaries.en).sort();
+    const zh = Object.keys(dictionaries.zh).sort();
+    expect(zh).toEqual(en);
+    for (const lang of ['en', 'zh'] as const) {
+      for (const [key, value] of Object.entries(dictionaries[lang])) expect(value.trim(), `${lang}:${key}`).not.toBe('');
+    }
+  });
+
+  it('uses the same placeholders in both languages', () => {
+    const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(dictionaries.en) as Array<keyof typeof dictionaries.en>) {
+      expect(names(dictionaries.zh[key]), key).toEqual(names(dictionaries.en[key]));
+    }
+  });
+
+  it('uses the seed words for the core labels', () => {
+    const en = translator('en');
+    const zh = translator('zh');
+    expect([en('nav.channels'), zh('nav.channels')]).toEqual(['Channels', '消息渠道']);
+    expect([en('card.title'), zh('card.title')]).toEqual(['WeCom Bot', '企微机器人']);
+    expect([en('card.connect'), zh('card.connect')]).toEqual(['Connect WeCom Bot', '连接机器人']);
+    expect([en('card.sendTest'), zh('card.sendTest')]).toEqual(['Send test notification', '发送测试通知']);
+    expect(en('card.url.label')).toBe('Webhook URL');
+  });
+
+  it('picks the language from the switch cookie, then Accept-Language', () => {
+    expect(pickLanguage('zh', 'en-US')).toBe('zh');
+    expect(pickLanguage(undefined, 'zh-CN,zh;q=0.9,en;q=0.8')).toBe('zh');
+    expect(pickLanguage(undefined, 'fr-FR, en;q=0.5, zh;q=0.9')).toBe('zh');
+    expect(pickLanguage(undefined, 'de-DE')).toBe('en');
+    expect(pickLanguage('xx', undefined)).toBe('en');
+    expect(interpolate('{a} and {b}', { a: 1 })).toBe('1 and {b}');
+  });
+});
+
+describe('JSON logger', () => {
+  it('writes one JSON object per line, filters by level, and redacts keys everywhere', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', write: (l) => lines.push(l), now: () => 0 });
+    const key = '3f2a9c4e-1b7d-4e8a-9c0f-5d6e7f8a1b2c';
+    log.debug('hidden');
+    log.addSecret('not-uuid-shaped-secret');
+    log.info('send', { url: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${key}`, note: 'x not-uuid-shaped-secret y' });
+    log.error('boom', { error: new Error(`failed for key=${key}`) });
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(() => JSON.parse(line)).not.toThrow();
+      expect(line).not.toContain(key);
+      expect(line).not.toContain('not-uuid-shaped-secret');
+    }
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'send', time: '1970-01-01T00:00:00.000Z' });
+    expect(redact(`?key=abc&x=1`, [])).toBe('?key=[redacted]&x=1');
+  });
+});

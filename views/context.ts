@@ -1,0 +1,14 @@
+import type { Lang, Translate } from './i18n/index.ts';
+
+/** What every page needs from the request, gathered by the route. */
+export interface ViewContext {
+  t: Translate;
+  lang: Lang;
+  /** The session's CSRF token; absent on pages shown before sign-in. */
+  csrf?: string;
+  /** Current path, for the language switch to come back to and to mark the nav item. */
+  path: string;
+  timeZone: string;
+  /** Shown on every page while the bot is invalid. */
+  banner?: string;
+}

@@ -1,0 +1,66 @@
+import { en } from './en.ts';
+import { zh } from './zh.ts';
+import { wecomStrings } from './wecomStrings.ts';
+
+export const LANGS = ['en', 'zh'] as const;
+export type Lang = (typeof LANGS)[number];
+
+/** One dictionary per language; console strings and WeCom-specific messages share the key space. */
+export const dictionaries = {
+  en: { ...en, ...wecomStrings.en },
+  zh: { ...zh, ...wecomStrings.zh },
+} as const;
+
+export type MessageKey = keyof typeof dictionaries.en;
+export type Params = Record<string, string | number>;
+export type Translate = (key: MessageKey, params?: Params) => string;
+
+export function isLang(value: unknown): value is Lang {
+  return value === 'en' || value === 'zh';
+}
+
+export function interpolate(template: string, params?: Params): string {
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+export function translator(lang: Lang): Translate {
+  const dict: Record<string, string> = dictionaries[lang];
+  return (key, params) => interpolate(dict[key] ?? key, params);
+}
+
+/** The switch's cookie wins; otherwise the first of Accept-Language's languages that we speak. */
+export function pickLanguage(cookie: string | undefined, acceptLanguage: string | undefined): Lang {
+  if (isLang(cookie)) return cookie;
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...rest] = part.trim().split(';');
+      const q = rest.find((r) => r.trim().startsWith('q='));
+      return { tag: tag.toLowerCase(), q: q ? Number(q.trim().slice(2)) : 1 };
+    })
+    .filter((x) => x.tag && !Number.isNaN(x.q))
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    if (tag.startsWith('zh')) return 'zh';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+export function formatDateTime(ms: number, lang: Lang, timeZone: string): string {
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(ms);
+}
+
+export function formatNumber(n: number, lang: Lang): string {
+  return new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en-US').format(n);
+}

@@ -1,0 +1,37 @@
+import type { ViewContext } from '../context.ts';
+import { BareLayout, Notice } from '../layout.tsx';
+
+export function SetupPage({ ctx, error }: { ctx: ViewContext; error?: string }) {
+  return (
+    <BareLayout ctx={ctx} title={ctx.t('setup.title')}>
+      <p>{ctx.t('setup.intro')}</p>
+      {error ? <Notice kind="bad">{error}</Notice> : null}
+      <form method="post" action="/setup">
+        <label for="password">{ctx.t('setup.password')}</label>
+        <input id="password" name="password" type="password" autocomplete="new-password" required minlength={8} />
+        <label for="confirm">{ctx.t('setup.confirm')}</label>
+        <input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength={8} />
+        <div class="actions">
+          <button type="submit">{ctx.t('setup.submit')}</button>
+        </div>
+      </form>
+    </BareLayout>
+  );
+}
+
+export function LoginPage({ ctx, error, info, next }: { ctx: ViewContext; error?: string; info?: string; next?: string }) {
+  return (
+    <BareLayout ctx={ctx} title={ctx.t('login.title')}>
+      {error ? <Notice kind="bad">{error}</Notice> : null}
+      {info ? <Notice kind="info">{info}</Notice> : null}
+      <form method="post" action="/login">
+        {next ? <input type="hidden" name="next" value={next} /> : null}
+        <label for="password">{ctx.t('login.password')}</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required autofocus />
+        <div class="actions">
+          <button type="submit">{ctx.t('login.submit')}</button>
+        </div>
+      </form>
+    </BareLayout>
+  );
+}

@@ -1,0 +1,162 @@
+import type { DeliveryRow } from '../../db/queries/deliveries.ts';
+import { DELIVERY_STATUSES } from '../../db/schema.ts';
+import type { ViewContext } from '../context.ts';
+import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { Layout } from '../layout.tsx';
+
+export interface SendLogFilterValues {
+  status?: string;
+  kind?: string;
+}
+
+function statusLabel(ctx: ViewContext, status: string): string {
+  return ctx.t(`status.${status}` as MessageKey);
+}
+
+function kindLabel(ctx: ViewContext, kind: string): string {
+  const key = `kind.${kind}`;
+  return key in dictionaries.en ? ctx.t(key as MessageKey) : kind;
+}
+
+function resultText(row: DeliveryRow): string {
+  if (row.errcode !== null) return `errcode ${row.errcode}`;
+  if (row.failure) return row.failure;
+  if (row.httpStatus !== null) return `HTTP ${row.httpStatus}`;
+  return '';
+}
+
+export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRow[] }) {
+  return (
+    <>
+      {rows.map((row) => (
+        <tr>
+          <td>{formatDateTime(row.createdAt, ctx.lang, ctx.timeZone)}</td>
+          <td>{kindLabel(ctx, row.kind)}</td>
+          <td>
+            <a href={`/send-log/${row.id}`}>{row.title}</a>
+          </td>
+          <td>
+            <span class={`badge ${row.status === 'sent' ? 'ok' : row.status === 'dead' || row.status === 'failed' ? 'bad' : 'none'}`}>
+              {statusLabel(ctx, row.status)}
+            </span>
+          </td>
+          <td>{row.attempts}</td>
+          <td>{resultText(row)}</td>
+          <td>{row.latencyMs !== null ? `${row.latencyMs} ms` : ''}</td>
+        </tr>
+      ))}
+    </>
+  );
+}
+
+export function DeliveryTable({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRow[] }) {
+  if (!rows.length) return <p>{ctx.t('sendLog.empty')}</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>{ctx.t('sendLog.col.time')}</th>
+          <th>{ctx.t('sendLog.col.kind')}</th>
+          <th>{ctx.t('sendLog.col.title')}</th>
+          <th>{ctx.t('sendLog.col.status')}</th>
+          <th>{ctx.t('sendLog.col.attempts')}</th>
+          <th>{ctx.t('sendLog.col.result')}</th>
+          <th>{ctx.t('sendLog.col.latency')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        <DeliveryRows ctx={ctx} rows={rows} />
+      </tbody>
+    </table>
+  );
+}
+
+export function SendLogPage({
+  ctx,
+  rows,
+  filter,
+  olderHref,
+}: {
+  ctx: ViewContext;
+  rows: DeliveryRow[];
+  filter: SendLogFilterValues;
+  olderHref?: string;
+}) {
+  return (
+    <Layout ctx={ctx} title={ctx.t('sendLog.title')}>
+      <form method="get" action="/send-log" class="actions">
+        <div>
+          <label for="filter-status">{ctx.t('sendLog.filter.status')}</label>
+          <select id="filter-status" name="status">
+            <option value="">{ctx.t('sendLog.filter.any')}</option>
+            {DELIVERY_STATUSES.map((s) => (
+              <option value={s} selected={filter.status === s}>
+                {statusLabel(ctx, s)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="filter-kind">{ctx.t('sendLog.filter.kind')}</label>
+          <input id="filter-kind" name="kind" type="text" value={filter.kind ?? ''} />
+        </div>
+        <button type="submit" class="secondary">
+          {ctx.t('sendLog.filter.apply')}
+        </button>
+      </form>
+      <DeliveryTable ctx={ctx} rows={rows} />
+      <div class="actions">
+        <a href="/send-log">{ctx.t('sendLog.newest')}</a>
+        {olderHref ? <a href={olderHref}>{ctx.t('sendLog.older')} →</a> : null}
+      </div>
+    </Layout>
+  );
+}
+
+export function DeliveryDetailPage({ ctx, row, explanation }: { ctx: ViewContext; row: DeliveryRow; explanation?: string }) {
+  let pretty = row.payload;
+  try {
+    pretty = JSON.stringify(JSON.parse(row.payload), null, 2);
+  } catch {
+    // Stored payloads are always JSON; show the raw text if one is not.
+  }
+  return (
+    <Layout ctx={ctx} title={ctx.t('sendLog.detail', { id: row.id })}>
+      <section class="card">
+        <dl class="facts">
+          <dt>{ctx.t('sendLog.col.time')}</dt>
+          <dd>{formatDateTime(row.createdAt, ctx.lang, ctx.timeZone)}</dd>
+          <dt>{ctx.t('sendLog.col.kind')}</dt>
+          <dd>{kindLabel(ctx, row.kind)}</dd>
+          <dt>{ctx.t('sendLog.col.status')}</dt>
+          <dd>{statusLabel(ctx, row.status)}</dd>
+          <dt>{ctx.t('sendLog.col.attempts')}</dt>
+          <dd>{row.attempts}</dd>
+          <dt>{ctx.t('sendLog.col.result')}</dt>
+          <dd>{resultText(row) || '—'}</dd>
+          {explanation ? (
+            <>
+              <dt>{ctx.t('sendLog.explanation')}</dt>
+              <dd>{explanation}</dd>
+            </>
+          ) : null}
+          {row.errmsg ? (
+            <>
+              <dt>errmsg</dt>
+              <dd>
+                <code>{row.errmsg}</code>
+              </dd>
+            </>
+          ) : null}
+          <dt>{ctx.t('sendLog.col.latency')}</dt>
+          <dd>{row.latencyMs !== null ? `${row.latencyMs} ms` : '—'}</dd>
+          <dt>{ctx.t('sendLog.bytes')}</dt>
+          <dd>{row.bytes} B</dd>
+        </dl>
+        <h2>{ctx.t('sendLog.payload')}</h2>
+        <pre>{pretty}</pre>
+        <a href="/send-log">{ctx.t('sendLog.back')}</a>
+      </section>
+    </Layout>
+  );
+}
