@@ -51,7 +51,11 @@ export const channel = sqliteTable(
   (t) => [check('channel_single_row', sql`${t.id} = 1`)],
 );
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead'] as const;
+/**
+ * queued → sending → sent | dead, with retries going back to queued. `failed` is a one-off send the
+ * admin waited for (connect, test); `merged` rows were folded into a digest or re-split into parts.
+ */
+export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead', 'merged'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
@@ -74,6 +78,8 @@ export const deliveries = sqliteTable(
     payload: text('payload').notNull(),
     bytes: integer('bytes').notNull(),
     attempts: integer('attempts').notNull().default(0),
+    /** When the current series of attempts began (creation, or a retry by hand); the maximum age counts from here. */
+    queuedAt: integer('queued_at').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at').notNull(),
     lastAttemptAt: integer('last_attempt_at'),
     sentAt: integer('sent_at'),
@@ -83,11 +89,71 @@ export const deliveries = sqliteTable(
     httpStatus: integer('http_status'),
     latencyMs: integer('latency_ms'),
     eventId: integer('event_id'),
+    /** Set on the parts a too-long message (errcode 40058) was re-split into; a second 40058 is final. */
+    splitFrom: integer('split_from'),
+    /** For a merged row: the digest delivery that carried it. */
+    mergedInto: integer('merged_into'),
   },
   (t) => [
-    index('deliveries_queue_idx').on(t.status, t.priority, t.nextAttemptAt, t.id),
+    index('deliveries_queue_idx').on(t.status, t.priority, t.id),
+    index('deliveries_attempt_idx').on(t.lastAttemptAt),
     index('deliveries_created_idx').on(t.createdAt, t.id),
+    index('deliveries_event_idx').on(t.eventId),
   ],
+);
+
+export const EVENT_STATUSES = ['queued', 'held', 'sent', 'digested', 'suppressed', 'dead', 'stored'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+/**
+ * Every accepted inbound event. It ends as sent, digested, suppressed (with the reason) or dead;
+ * metrics are `stored` for reports; `held` waits for quiet hours to end.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    receivedAt: integer('received_at').notNull(),
+    source: text('source').notNull(),
+    tokenId: integer('token_id'),
+    kind: text('kind').notNull(),
+    category: text('category').notNull(),
+    severity: text('severity').notNull(),
+    title: text('title').notNull(),
+    store: text('store'),
+    occurredAt: integer('occurred_at'),
+    payload: text('payload').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    dedupeKey: text('dedupe_key'),
+    status: text('status', { enum: EVENT_STATUSES }).notNull(),
+    reason: text('reason'),
+    duplicateOf: integer('duplicate_of'),
+    repeatCount: integer('repeat_count').notNull().default(1),
+    digestDeliveryId: integer('digest_delivery_id'),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    index('events_idempotency_idx').on(t.idempotencyKey, t.receivedAt),
+    index('events_dedupe_idx').on(t.dedupeKey, t.receivedAt),
+    index('events_status_idx').on(t.status, t.id),
+    index('events_received_idx').on(t.receivedAt),
+  ],
+);
+
+/** Inbound API bearer tokens: shown once, stored as SHA-256, revocable. */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    /** The first characters, so an admin can tell tokens apart without the secret. */
+    prefix: text('prefix').notNull(),
+    requireSignature: integer('require_signature', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
 );
 
 export const auditLog = sqliteTable(

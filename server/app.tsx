@@ -3,12 +3,15 @@ import { bodyLimit } from 'hono/body-limit';
 import { ErrorPage } from '../views/pages/error.tsx';
 import type { AppDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
+import { apiRoutes } from './routes/api.ts';
 import { auditRoutes } from './routes/audit.tsx';
 import { authRoutes } from './routes/auth.tsx';
 import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
 import { healthRoutes } from './routes/health.ts';
+import { inboundRoutes } from './routes/inbound.tsx';
 import { languageRoutes } from './routes/language.ts';
+import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
 import { staticRoutes } from './routes/static.ts';
 import { viewContext } from './routes/viewContext.ts';
@@ -48,6 +51,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes(deps));
   app.route('/', staticRoutes());
   app.route('/', languageRoutes());
+  app.route('/', apiRoutes({ ...deps, timeZone: deps.config.timezone, onQueued: deps.wakeWorker }));
 
   app.use('*', originCheck());
   app.use('*', session(deps));
@@ -61,6 +65,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', authRoutes(deps));
   app.route('/', dashboardRoutes(deps));
   app.route('/', channelRoutes(deps));
+  app.route('/', notificationRoutes(deps));
+  app.route('/', inboundRoutes(deps));
   app.route('/', sendLogRoutes(deps));
   app.route('/', auditRoutes(deps));
   return app;

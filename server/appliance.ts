@@ -13,12 +13,17 @@ import { createLoginThrottle } from './security/loginThrottle.ts';
 import { hashPassword, verifyPassword } from './security/passwords.ts';
 import { createSecretBox, loadDataKey } from './security/secretBox.ts';
 import { createWecomClient } from './wecom/client.ts';
+import { createRateLimiter } from './delivery/rateLimiter.ts';
+import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts';
+import { usableChannelKey } from './channel/wecomChannel.ts';
+import { createSettingsStore } from './settings/settingsStore.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
 
 export interface Appliance {
   deps: AppDeps;
+  worker: DeliveryWorker;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -29,6 +34,7 @@ export interface StartOptions {
   clock?: Clock;
   hostname?: string;
   wecomTimeoutMs?: number;
+  retryBaseMs?: number;
 }
 
 /** ADMIN_PASSWORD, when set, is the password: it is stored (hashed) whenever it differs. */
@@ -47,6 +53,9 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const clock = opts.clock ?? systemClock;
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(join(config.dataDir, DB_FILE));
+  const settings = createSettingsStore(db, clock, { timeZone: config.timezone });
+  const limiter = createRateLimiter({ limit: settings.delivery().rateLimit, windowMs: config.rateWindowMs });
+  let worker: DeliveryWorker | undefined;
   const deps: AppDeps = {
     db,
     config,
@@ -55,7 +64,21 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     wecom: createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }),
     secretBox: createSecretBox(loadDataKey({ secretKey: config.secretKey, dataDir: config.dataDir })),
     loginThrottle: createLoginThrottle({ clock }),
+    settings,
+    limiter,
+    wakeWorker: () => worker?.wake(),
   };
+  worker = createDeliveryWorker({
+    db,
+    clock,
+    log,
+    wecom: deps.wecom,
+    settings,
+    limiter,
+    timeZone: config.timezone,
+    channelKey: () => usableChannelKey(deps),
+    retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
+  });
   await syncAdminPassword(deps);
   deleteExpiredSessions(db, clock.now());
   if (config.wecomOriginOverridden) log.warn('WECOM_API_ORIGIN is set: messages go to a test origin, not WeCom', { origin: config.wecomApiOrigin });
@@ -67,17 +90,20 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info('listening', { port });
+  worker.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
-      // Stop intake first; in-flight requests finish, then the database is checkpointed and closed.
+      // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
       server.close(() => {
-        closeDatabase(db);
-        log.info('stopped');
-        resolve();
+        void worker.stop().then(() => {
+          closeDatabase(db);
+          log.info('stopped');
+          resolve();
+        });
       });
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     }));
-  return { deps, port, url: `http://127.0.0.1:${port}`, close };
+  return { deps, worker, port, url: `http://127.0.0.1:${port}`, close };
 }

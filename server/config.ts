@@ -12,6 +12,8 @@ export interface Config {
   wecomApiOrigin: string;
   /** True when sends are redirected away from the real WeCom host (tests and demos). */
   wecomOriginOverridden: boolean;
+  /** WeCom's rate window (60 s). Tests and demos against the fake may shorten it, never production. */
+  rateWindowMs: number;
 }
 
 export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
@@ -59,6 +61,17 @@ const envSchema = v.object({
       }, 'must be an origin like http://127.0.0.1:9090 (scheme, host and port only)'),
     ),
   ),
+  WECOM_RATE_WINDOW_MS: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{3,5}$/, 'must be milliseconds from 100 to 60000'),
+      v.transform(Number),
+      v.number(),
+      v.minValue(100, 'must be milliseconds from 100 to 60000'),
+      v.maxValue(60_000, 'must be milliseconds from 100 to 60000'),
+    ),
+    '60000',
+  ),
 });
 
 export class ConfigError extends Error {}
@@ -88,5 +101,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: out.LOG_LEVEL,
     wecomApiOrigin: origin,
     wecomOriginOverridden: origin !== WECOM_ORIGIN,
+    rateWindowMs: out.WECOM_RATE_WINDOW_MS,
   };
 }

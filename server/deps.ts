@@ -1,9 +1,11 @@
 import type { Db } from '../db/client.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import type { RateLimiter } from './delivery/rateLimiter.ts';
 import type { Logger } from './log.ts';
 import type { LoginThrottle } from './security/loginThrottle.ts';
 import type { SecretBox } from './security/secretBox.ts';
+import type { SettingsStore } from './settings/settingsStore.ts';
 import type { WecomClient } from './wecom/client.ts';
 
 /** Everything the app needs, passed in so tests swap the clock, the WeCom origin and the data dir. */
@@ -15,4 +17,9 @@ export interface AppDeps {
   wecom: WecomClient;
   secretBox: SecretBox;
   loginThrottle: LoginThrottle;
+  settings: SettingsStore;
+  /** The one bot's rate window, shared by the worker and the console's test sends. */
+  limiter: RateLimiter;
+  /** Tells the delivery worker to look now (new messages, or the channel changed). */
+  wakeWorker: () => void;
 }

@@ -13,3 +13,28 @@ export function startOfDay(now: number, timeZone: string): number {
   const s = Number(parts.find((p) => p.type === 'second')?.value ?? 0);
   return now - ((h * 60 + m) * 60 + s) * 1000 - (now % 1000);
 }
+
+/** Offset of `timeZone` from UTC at `at`, in ms (e.g. +8 h for Asia/Shanghai). */
+export function zoneOffsetMs(at: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hour12: false,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour') % 24, n('minute'), n('second'));
+  return asUtc - (at - (at % 1000));
+}
+
+/** Epoch ms of local midnight starting the calendar day `yyyy-mm-dd` in `timeZone`. */
+export function localDateStart(date: string, timeZone: string): number {
+  const guess = Date.parse(`${date}T00:00:00Z`);
+  const first = guess - zoneOffsetMs(guess, timeZone);
+  // Re-check at the candidate itself: the offset can differ across a DST change that day.
+  return guess - zoneOffsetMs(first, timeZone);
+}

@@ -27,6 +27,8 @@ export type FakeWecom = {
   removeKey(key: string): void;
   received: ReceivedMessage[];
   receivedFor(key: string): ReceivedMessage[];
+  /** How many calls were refused with 45009 because the client sent too fast. */
+  rateLimitedCount(): number;
   /** Every later request fails this way (`times` requests, or until cleared with null). */
   setFailure(mode: FailureMode | null, options?: FailureOptions): void;
   close(): Promise<void>;
@@ -124,6 +126,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   const windowMs = options.windowMs ?? 60_000;
   const now = options.now ?? Date.now;
   const calls = new Map<string, number[]>();
+  let rateLimited = 0;
   const media = new Map<string, string>(); // media_id → key that uploaded it
   const received: ReceivedMessage[] = [];
   let failure: { mode: FailureMode; options: FailureOptions; left: number } | null = null;
@@ -231,6 +234,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       return;
     }
     if (overLimit(key, now())) {
+      rateLimited++;
       reply(res, err(45009, 'api freq out of limit, hint: [1700000000_fake]'));
       return;
     }
@@ -247,6 +251,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   const { port } = server.address() as AddressInfo;
 
   return {
+    rateLimitedCount: () => rateLimited,
     origin: `http://127.0.0.1:${port}`,
     addKey: (key) => void keys.add(key),
     removeKey: (key) => void keys.delete(key),

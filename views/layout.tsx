@@ -19,6 +19,8 @@ const HTMX_CONFIG = JSON.stringify({
 const NAV: Array<{ href: string; key: MessageKey }> = [
   { href: '/', key: 'nav.dashboard' },
   { href: '/channels', key: 'nav.channels' },
+  { href: '/notifications', key: 'nav.notifications' },
+  { href: '/inbound', key: 'nav.inbound' },
   { href: '/send-log', key: 'nav.sendLog' },
   { href: '/audit', key: 'nav.audit' },
 ];

@@ -23,6 +23,7 @@ export interface DeliveryFilter {
   category?: string;
   from?: number;
   to?: number;
+  eventId?: number;
 }
 
 /** Newest first; `beforeId` is the keyset cursor so page 1,000 costs what page 1 does. */
@@ -33,6 +34,7 @@ export function listDeliveries(db: Db, filter: DeliveryFilter, page: { beforeId?
   if (filter.category) where.push(eq(deliveries.category, filter.category));
   if (filter.from !== undefined) where.push(gte(deliveries.createdAt, filter.from));
   if (filter.to !== undefined) where.push(lte(deliveries.createdAt, filter.to));
+  if (filter.eventId !== undefined) where.push(eq(deliveries.eventId, filter.eventId));
   if (page.beforeId !== undefined) where.push(lt(deliveries.id, page.beforeId));
   return db
     .select()

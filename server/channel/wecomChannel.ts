@@ -9,11 +9,12 @@ import {
   saveConnectedChannel,
 } from '../../db/queries/channel.ts';
 import { insertDelivery, updateDelivery } from '../../db/queries/deliveries.ts';
-import { getSetting } from '../../db/queries/settings.ts';
 import { formatDateTime, translator, type Lang } from '../../views/i18n/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SecretBox } from '../security/secretBox.ts';
+import type { RateLimiter } from '../delivery/rateLimiter.ts';
+import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
 import { markdownMessage, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { keyLast4, maskedWebhookUrl, parseWebhookUrl, type UrlErrorDetail, type WebhookUrlErrorCode } from '../wecom/webhookUrl.ts';
@@ -24,6 +25,9 @@ export interface ChannelDeps {
   wecom: WecomClient;
   secretBox: SecretBox;
   log: Logger;
+  settings: SettingsStore;
+  limiter: RateLimiter;
+  wakeWorker: () => void;
   timeZone: string;
 }
 
@@ -34,7 +38,11 @@ export type ConnectOutcome =
   | { ok: false; stage: 'format'; code: WebhookUrlErrorCode; detail?: UrlErrorDetail }
   | { ok: false; stage: 'send'; failure: SendFailure; droppedParams: string[] };
 
-export type TestOutcome = { ok: true } | { ok: false; noBot: true } | { ok: false; noBot: false; failure: SendFailure };
+export type TestOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'no_bot' }
+  | { ok: false; reason: 'rate_limited'; waitMs: number }
+  | { ok: false; reason: 'send'; failure: SendFailure };
 
 export interface ChannelStatus {
   state: 'none' | 'connected' | 'invalid';
@@ -45,10 +53,6 @@ export interface ChannelStatus {
   lastErrorAt?: number | null;
   lastErrcode?: number | null;
   lastFailure?: string | null;
-}
-
-export function notificationLanguage(db: Db): Lang {
-  return getSetting<Lang>(db, 'notify.language', 'zh');
 }
 
 export function channelStatus(db: Db): ChannelStatus {
@@ -66,6 +70,13 @@ export function channelStatus(db: Db): ChannelStatus {
   };
 }
 
+/** The key while the bot can be sent to (connected, not invalid); the worker pauses otherwise. */
+export function usableChannelKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'log'>): string | undefined {
+  const row = getChannel(deps.db);
+  if (!row || row.status !== 'connected') return undefined;
+  return storedKey(deps);
+}
+
 /** The stored key in clear, for the sender only; registered with the logger so it is redacted. */
 export function storedKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'log'>): string | undefined {
   const row = getChannel(deps.db);
@@ -76,7 +87,7 @@ export function storedKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'log'>): 
 }
 
 function testMessage(deps: ChannelDeps, kind: 'connected' | 'manual'): WecomMessage {
-  const lang = notificationLanguage(deps.db);
+  const lang: Lang = deps.settings.delivery().language;
   const t = translator(lang);
   const title = t(kind === 'connected' ? 'notify.test.connected' : 'notify.test.manual');
   const at = formatDateTime(deps.clock.now(), lang, deps.timeZone);
@@ -104,16 +115,20 @@ async function sendRecorded(deps: ChannelDeps, key: string, message: WecomMessag
     bytes: utf8Bytes(payload),
     attempts: 1,
     nextAttemptAt: now,
+    queuedAt: now,
     lastAttemptAt: now,
   });
+  deps.limiter.record(now);
   const result = await deps.wecom.send(key, message);
   const done = deps.clock.now();
+  deps.limiter.settle(now, done);
   updateDelivery(
     deps.db,
     id,
     result.ok
-      ? { status: 'sent', sentAt: done, errcode: 0, latencyMs: result.latencyMs, httpStatus: result.httpStatus }
+      ? { status: 'sent', sentAt: done, lastAttemptAt: done, errcode: 0, latencyMs: result.latencyMs, httpStatus: result.httpStatus }
       : {
+          lastAttemptAt: done,
           status: 'failed',
           errcode: result.errcode,
           errmsg: result.errmsg,
@@ -168,12 +183,17 @@ export async function connectBot(deps: ChannelDeps, input: string, audit: { ip: 
     ip: audit.ip,
   });
   deps.log.info(replaced ? 'channel replaced' : 'channel connected', { keyLast4: keyLast4(parsed.key) });
+  // Messages queued while the old bot was invalid (or before any bot) can go out now.
+  deps.wakeWorker();
   return { ok: true, replaced, droppedParams: parsed.droppedParams };
 }
 
 export async function sendTestNotification(deps: ChannelDeps, audit: { ip: string | null }): Promise<TestOutcome> {
   const key = storedKey(deps);
-  if (!key) return { ok: false, noBot: true };
+  if (!key) return { ok: false, reason: 'no_bot' };
+  // The test counts against the bot's 20 per minute like any message; never trip WeCom's limit for it.
+  const waitMs = deps.limiter.waitMs(deps.clock.now());
+  if (waitMs > 0) return { ok: false, reason: 'rate_limited', waitMs };
   const result = await sendRecorded(deps, key, testMessage(deps, 'manual'), 'test notification');
   const now = deps.clock.now();
   writeAudit(deps.db, now, {
@@ -184,11 +204,13 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
   });
   if (result.ok) {
     recordChannelSuccess(deps.db, now);
+    deps.wakeWorker();
     return { ok: true };
   }
   recordChannelError(deps.db, { now, errcode: result.errcode, failure: result.failure });
   if (result.failure === 'invalid_channel') markChannelInvalid(deps.db, now);
-  return { ok: false, noBot: false, failure: result };
+  if (result.failure === 'rate_limited') deps.limiter.saturate(now);
+  return { ok: false, reason: 'send', failure: result };
 }
 
 export function disconnectBot(deps: Pick<ChannelDeps, 'db' | 'clock' | 'log'>, audit: { ip: string | null }): boolean {

@@ -43,7 +43,7 @@ export function channelRoutes(deps: AppDeps) {
   const channelDeps: ChannelDeps = { ...deps, timeZone: deps.config.timezone };
 
   /** Full page without JavaScript, just the card for htmx; the status code carries success or failure. */
-  const respond = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[], status: 200 | 422 | 502 = 200) => {
+  const respond = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[], status: 200 | 422 | 429 | 502 = 200) => {
     const ctx = viewContext(c, deps);
     const props = { ctx, status: channelStatus(deps.db), form, notices };
     return isHtmx(c) ? c.html(<WecomCard {...props} />, status) : c.html(<ChannelsPage {...props} />, status);
@@ -79,7 +79,11 @@ export function channelRoutes(deps: AppDeps) {
     const ctx = viewContext(c, deps);
     const outcome = await sendTestNotification(channelDeps, { ip: clientIp(c) });
     if (outcome.ok) return respond(c, 'none', [{ kind: 'ok', text: ctx.t('card.result.testSent') }]);
-    if (outcome.noBot) return respond(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.noBot') }], 422);
+    if (outcome.reason === 'no_bot') return respond(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.noBot') }], 422);
+    if (outcome.reason === 'rate_limited') {
+      const seconds = Math.ceil(outcome.waitMs / 1000);
+      return respond(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: ctx.t('card.result.rateLimited', { seconds }) }) }], 429);
+    }
     return respond(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: failureReason(ctx, outcome.failure) }) }], 502);
   });
 

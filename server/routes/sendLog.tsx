@@ -1,46 +1,105 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
-import { getDelivery, listDeliveries } from '../../db/queries/deliveries.ts';
+import { writeAudit } from '../../db/queries/audit.ts';
+import { getDelivery, listDeliveries, type DeliveryFilter } from '../../db/queries/deliveries.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
-import { DeliveryDetailPage, SendLogPage } from '../../views/pages/sendLog.tsx';
+import { DeliveryDetailPage, DeliveryRows, SendLogPage, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
+import { retryDelivery } from '../delivery/outbox.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { CATEGORIES } from '../events/schema.ts';
+import { localDateStart } from '../timeOfDay.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
-import { viewContext } from './viewContext.ts';
+import { clientIp, viewContext } from './viewContext.ts';
 
 export const SEND_LOG_PAGE_SIZE = 50;
 
-const emptyToUndefined = (s: string | undefined) => (s ? s : undefined);
+const blankToUndefined = (s: string | undefined) => (s ? s : undefined);
+const optional = <T extends v.GenericSchema<string, unknown>>(schema: T) => v.pipe(v.optional(v.string()), v.transform(blankToUndefined), v.optional(schema));
+const id = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
+const date = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/));
+const KINDS = ['test', 'alert', 'task_result', 'report', 'digest'] as const;
+
 const listQuery = v.object({
-  status: v.pipe(v.optional(v.string()), v.transform(emptyToUndefined), v.optional(v.picklist(DELIVERY_STATUSES))),
-  kind: v.pipe(v.optional(v.string()), v.transform(emptyToUndefined), v.optional(v.pipe(v.string(), v.maxLength(40)))),
-  before: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number))),
+  status: optional(v.picklist(DELIVERY_STATUSES)),
+  kind: optional(v.picklist(KINDS)),
+  category: optional(v.picklist(CATEGORIES)),
+  from: optional(date),
+  to: optional(date),
+  event: optional(id),
+  before: optional(id),
 });
-const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
+
+type ListQuery = v.InferOutput<typeof listQuery>;
+
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 24 * 3600_000).toISOString().slice(0, 10);
+}
+
+function toFilter(q: ListQuery, timeZone: string): DeliveryFilter {
+  return {
+    status: q.status,
+    kind: q.kind,
+    category: q.category,
+    from: q.from ? localDateStart(q.from, timeZone) : undefined,
+    // "to" is inclusive: up to the start of the next local day.
+    to: q.to ? localDateStart(nextDay(q.to), timeZone) - 1 : undefined,
+    eventId: q.event,
+  };
+}
+
+function filterParams(q: ListQuery): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['status', 'kind', 'category', 'from', 'to', 'event'] as const) {
+    const value = q[k];
+    if (value !== undefined) out[k] = String(value);
+  }
+  return out;
+}
 
 export function sendLogRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
+  const parse = (c: Context<AppEnv>) => v.safeParse(listQuery, c.req.query());
+
   app.get('/send-log', (c) => {
-    const parsed = v.safeParse(listQuery, c.req.query());
+    const parsed = parse(c);
     if (!parsed.success) return c.redirect('/send-log');
     const q = parsed.output;
-    const rows = listDeliveries(deps.db, { status: q.status, kind: q.kind }, { beforeId: q.before, limit: SEND_LOG_PAGE_SIZE });
+    const rows = listDeliveries(deps.db, toFilter(q, deps.config.timezone), { beforeId: q.before, limit: SEND_LOG_PAGE_SIZE });
     const last = rows[rows.length - 1];
-    const olderHref =
-      rows.length === SEND_LOG_PAGE_SIZE && last
-        ? `/send-log?${new URLSearchParams({ ...(q.status ? { status: q.status } : {}), ...(q.kind ? { kind: q.kind } : {}), before: String(last.id) })}`
-        : undefined;
-    return c.html(<SendLogPage ctx={viewContext(c, deps)} rows={rows} filter={{ status: q.status, kind: q.kind }} olderHref={olderHref} />);
+    const params = filterParams(q);
+    const olderHref = rows.length === SEND_LOG_PAGE_SIZE && last ? `/send-log?${new URLSearchParams({ ...params, before: String(last.id) })}` : undefined;
+    // Only the first page refreshes itself: older pages are a fixed slice.
+    const refreshHref = q.before === undefined ? `/send-log/rows?${new URLSearchParams(params)}` : undefined;
+    const filter: SendLogFilterValues = { ...params };
+    return c.html(<SendLogPage ctx={viewContext(c, deps)} rows={rows} filter={filter} olderHref={olderHref} refreshHref={refreshHref} />);
+  });
+
+  app.get('/send-log/rows', (c) => {
+    const parsed = parse(c);
+    if (!parsed.success) return c.text('bad filter', 400);
+    const rows = listDeliveries(deps.db, toFilter(parsed.output, deps.config.timezone), { limit: SEND_LOG_PAGE_SIZE });
+    return c.html(<DeliveryRows ctx={viewContext(c, deps)} rows={rows} />);
   });
 
   app.get('/send-log/:id', (c) => {
-    const parsed = v.safeParse(idParam, c.req.param('id'));
+    const parsed = v.safeParse(id, c.req.param('id'));
     const row = parsed.success ? getDelivery(deps.db, parsed.output) : undefined;
     if (!row) return c.notFound();
     const ctx = viewContext(c, deps);
     const explanation = row.errcode !== null && row.errcode !== 0 ? explainErrcode(row.errcode)[ctx.lang] : undefined;
     return c.html(<DeliveryDetailPage ctx={ctx} row={row} explanation={explanation} />);
+  });
+
+  app.post('/send-log/:id/retry', (c) => {
+    const parsed = v.safeParse(id, c.req.param('id'));
+    if (!parsed.success) return c.notFound();
+    const ok = retryDelivery(deps.db, parsed.output, deps.clock.now());
+    if (!ok) return c.text(c.var.t('sendLog.retry.notDead'), 409);
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'delivery.retry', detail: { delivery: parsed.output }, ip: clientIp(c) });
+    deps.wakeWorker();
+    return c.redirect(`/send-log/${parsed.output}`, 303);
   });
 
   return app;

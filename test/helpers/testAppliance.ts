@@ -19,13 +19,14 @@ export async function startTestAppliance(opts: {
   env?: Record<string, string>;
   clock?: Clock;
   wecomTimeoutMs?: number;
+  retryBaseMs?: number;
   dataDir?: string;
 }): Promise<TestAppliance> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'notifier-test-'));
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WECOM_API_ORIGIN: opts.wecomOrigin, LOG_LEVEL: 'debug', ...opts.env });
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const appliance = await startAppliance(config, { log, clock: opts.clock, hostname: '127.0.0.1', wecomTimeoutMs: opts.wecomTimeoutMs ?? 1500 });
+  const appliance = await startAppliance(config, { log, clock: opts.clock, hostname: '127.0.0.1', wecomTimeoutMs: opts.wecomTimeoutMs ?? 1500, retryBaseMs: opts.retryBaseMs });
   return {
     ...appliance,
     dataDir,

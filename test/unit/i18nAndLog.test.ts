@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger, redact } from '../../server/log.ts';
+import { consoleStrings } from '../../views/i18n/consoleStrings.ts';
+import { en } from '../../views/i18n/en.ts';
 import { dictionaries, interpolate, pickLanguage, translator } from '../../views/i18n/index.ts';
+import { wecomStrings } from '../../views/i18n/wecomStrings.ts';
 
 describe('i18n', () => {
   it('has the same keys in English and Simplified Chinese, none empty', () => {
@@ -10,6 +13,12 @@ describe('i18n', () => {
     for (const lang of ['en', 'zh'] as const) {
       for (const [key, value] of Object.entries(dictionaries[lang])) expect(value.trim(), `${lang}:${key}`).not.toBe('');
     }
+  });
+
+  it('defines each key in exactly one of the dictionary files, so none silently overrides another', () => {
+    const files = [Object.keys(en), Object.keys(wecomStrings.en), Object.keys(consoleStrings.en)];
+    const all = files.flat();
+    expect(all.length).toBe(new Set(all).size);
   });
 
   it('uses the same placeholders in both languages', () => {

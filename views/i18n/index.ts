@@ -1,14 +1,15 @@
 import { en } from './en.ts';
 import { zh } from './zh.ts';
 import { wecomStrings } from './wecomStrings.ts';
+import { consoleStrings } from './consoleStrings.ts';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
 
 /** One dictionary per language; console strings and WeCom-specific messages share the key space. */
 export const dictionaries = {
-  en: { ...en, ...wecomStrings.en },
-  zh: { ...zh, ...wecomStrings.zh },
+  en: { ...en, ...wecomStrings.en, ...consoleStrings.en },
+  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh },
 } as const;
 
 export type MessageKey = keyof typeof dictionaries.en;
@@ -48,17 +49,26 @@ export function pickLanguage(cookie: string | undefined, acceptLanguage: string 
   return 'en';
 }
 
+// Building an Intl.DateTimeFormat costs ~0.1 ms; every rendered message needs one, so they are kept.
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatDateTime(ms: number, lang: Lang, timeZone: string): string {
-  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  }).format(ms);
+  const id = `${lang}|${timeZone}`;
+  let format = dateTimeFormats.get(id);
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: false,
+    });
+    dateTimeFormats.set(id, format);
+  }
+  return format.format(ms);
 }
 
 export function formatNumber(n: number, lang: Lang): string {

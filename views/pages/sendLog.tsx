@@ -7,7 +7,14 @@ import { Layout } from '../layout.tsx';
 export interface SendLogFilterValues {
   status?: string;
   kind?: string;
+  category?: string;
+  from?: string;
+  to?: string;
+  event?: string;
 }
+
+const FILTER_KINDS = ['test', 'alert', 'task_result', 'report', 'digest'];
+const FILTER_CATEGORIES = ['orders', 'inventory', 'ads', 'products', 'store', 'task', 'other'];
 
 function statusLabel(ctx: ViewContext, status: string): string {
   return ctx.t(`status.${status}` as MessageKey);
@@ -49,8 +56,8 @@ export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRo
   );
 }
 
-export function DeliveryTable({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRow[] }) {
-  if (!rows.length) return <p>{ctx.t('sendLog.empty')}</p>;
+export function DeliveryTable({ ctx, rows, refreshHref }: { ctx: ViewContext; rows: DeliveryRow[]; refreshHref?: string }) {
+  if (!rows.length && !refreshHref) return <p>{ctx.t('sendLog.empty')}</p>;
   return (
     <table>
       <thead>
@@ -64,7 +71,7 @@ export function DeliveryTable({ ctx, rows }: { ctx: ViewContext; rows: DeliveryR
           <th>{ctx.t('sendLog.col.latency')}</th>
         </tr>
       </thead>
-      <tbody>
+      <tbody {...(refreshHref ? { 'hx-get': refreshHref, 'hx-trigger': 'every 5s', 'hx-swap': 'innerHTML' } : {})}>
         <DeliveryRows ctx={ctx} rows={rows} />
       </tbody>
     </table>
@@ -76,11 +83,13 @@ export function SendLogPage({
   rows,
   filter,
   olderHref,
+  refreshHref,
 }: {
   ctx: ViewContext;
   rows: DeliveryRow[];
   filter: SendLogFilterValues;
   olderHref?: string;
+  refreshHref?: string;
 }) {
   return (
     <Layout ctx={ctx} title={ctx.t('sendLog.title')}>
@@ -98,13 +107,40 @@ export function SendLogPage({
         </div>
         <div>
           <label for="filter-kind">{ctx.t('sendLog.filter.kind')}</label>
-          <input id="filter-kind" name="kind" type="text" value={filter.kind ?? ''} />
+          <select id="filter-kind" name="kind">
+            <option value="">{ctx.t('sendLog.filter.any')}</option>
+            {FILTER_KINDS.map((k) => (
+              <option value={k} selected={filter.kind === k}>
+                {kindLabel(ctx, k)}
+              </option>
+            ))}
+          </select>
         </div>
+        <div>
+          <label for="filter-category">{ctx.t('sendLog.filter.category')}</label>
+          <select id="filter-category" name="category">
+            <option value="">{ctx.t('sendLog.filter.any')}</option>
+            {FILTER_CATEGORIES.map((k) => (
+              <option value={k} selected={filter.category === k}>
+                {ctx.t(`category.${k}` as MessageKey)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="filter-from">{ctx.t('sendLog.filter.from')}</label>
+          <input id="filter-from" name="from" type="date" value={filter.from ?? ''} />
+        </div>
+        <div>
+          <label for="filter-to">{ctx.t('sendLog.filter.to')}</label>
+          <input id="filter-to" name="to" type="date" value={filter.to ?? ''} />
+        </div>
+        {filter.event ? <input type="hidden" name="event" value={filter.event} /> : null}
         <button type="submit" class="secondary">
           {ctx.t('sendLog.filter.apply')}
         </button>
       </form>
-      <DeliveryTable ctx={ctx} rows={rows} />
+      <DeliveryTable ctx={ctx} rows={rows} refreshHref={refreshHref} />
       <div class="actions">
         <a href="/send-log">{ctx.t('sendLog.newest')}</a>
         {olderHref ? <a href={olderHref}>{ctx.t('sendLog.older')} →</a> : null}
@@ -153,6 +189,12 @@ export function DeliveryDetailPage({ ctx, row, explanation }: { ctx: ViewContext
           <dt>{ctx.t('sendLog.bytes')}</dt>
           <dd>{row.bytes} B</dd>
         </dl>
+        {row.status === 'dead' ? (
+          <form method="post" action={`/send-log/${row.id}/retry`} class="actions">
+            <input type="hidden" name="_csrf" value={ctx.csrf} />
+            <button type="submit">{ctx.t('sendLog.retry')}</button>
+          </form>
+        ) : null}
         <h2>{ctx.t('sendLog.payload')}</h2>
         <pre>{pretty}</pre>
         <a href="/send-log">{ctx.t('sendLog.back')}</a>

@@ -1,0 +1,69 @@
+import { and, desc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { events, type EventStatus } from '../schema.ts';
+
+export type EventRow = typeof events.$inferSelect;
+export type NewEvent = typeof events.$inferInsert;
+
+export function insertEvent(db: Db, row: NewEvent): number {
+  return db.insert(events).values(row).returning({ id: events.id }).get().id;
+}
+
+export function getEvent(db: Db, id: number): EventRow | undefined {
+  return db.select().from(events).where(eq(events.id, id)).get();
+}
+
+export function findByIdempotencyKey(db: Db, key: string, since: number): EventRow | undefined {
+  return db
+    .select()
+    .from(events)
+    .where(and(eq(events.idempotencyKey, key), gt(events.receivedAt, since)))
+    .orderBy(events.id)
+    .limit(1)
+    .get();
+}
+
+/** The first, not suppressed, event with this dedupe key inside the window. */
+export function findDedupeOriginal(db: Db, dedupeKey: string, since: number): EventRow | undefined {
+  return db
+    .select()
+    .from(events)
+    .where(and(eq(events.dedupeKey, dedupeKey), gt(events.receivedAt, since), isNull(events.duplicateOf), ne(events.status, 'suppressed')))
+    .orderBy(events.id)
+    .limit(1)
+    .get();
+}
+
+export function bumpRepeatCount(db: Db, id: number): number {
+  return db
+    .update(events)
+    .set({ repeatCount: sql`${events.repeatCount} + 1` })
+    .where(eq(events.id, id))
+    .returning({ n: events.repeatCount })
+    .get()!.n;
+}
+
+export function setEventStatus(db: Db, ids: number[], set: { status: EventStatus; finishedAt?: number | null; digestDeliveryId?: number; reason?: string }): void {
+  if (!ids.length) return;
+  for (let i = 0; i < ids.length; i += 500) {
+    db.update(events).set(set).where(inArray(events.id, ids.slice(i, i + 500))).run();
+  }
+}
+
+export function listHeldEvents(db: Db): EventRow[] {
+  return db.select().from(events).where(eq(events.status, 'held')).orderBy(events.id).all();
+}
+
+export function countHeldEvents(db: Db): number {
+  return db.select({ n: sql<number>`count(*)` }).from(events).where(eq(events.status, 'held')).get()!.n;
+}
+
+export function listRecentEvents(db: Db, opts: { limit: number; beforeId?: number }): EventRow[] {
+  const q = db.select().from(events);
+  return (opts.beforeId ? q.where(lt(events.id, opts.beforeId)) : q).orderBy(desc(events.id)).limit(opts.limit).all();
+}
+
+export function countEventsByStatus(db: Db): Record<string, number> {
+  const rows = db.select({ status: events.status, n: sql<number>`count(*)` }).from(events).groupBy(events.status).all();
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}

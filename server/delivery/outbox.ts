@@ -1,0 +1,114 @@
+import { and, asc, eq, gt, inArray, lte, min, ne, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { insertDelivery, type DeliveryRow, type NewDelivery } from '../../db/queries/deliveries.ts';
+import { getEvent, setEventStatus } from '../../db/queries/events.ts';
+import { deliveries, events } from '../../db/schema.ts';
+import type { InboundEvent } from '../events/schema.ts';
+import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+
+/** Rows a crash left in `sending` are sent again (at-least-once: duplicates only across a crash). */
+export function recoverInterrupted(db: Db, now: number): number {
+  return db.update(deliveries).set({ status: 'queued', nextAttemptAt: now }).where(eq(deliveries.status, 'sending')).run().changes;
+}
+
+/** Times of every call made to WeCom in the last window, so a restart does not forget its rate use. */
+export function recentAttemptTimes(db: Db, since: number): number[] {
+  return db
+    .select({ at: deliveries.lastAttemptAt })
+    .from(deliveries)
+    .where(gt(deliveries.lastAttemptAt, since))
+    .all()
+    .map((r) => r.at!);
+}
+
+/** Critical first, then FIFO. */
+export function nextDue(db: Db, now: number): DeliveryRow | undefined {
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.status, 'queued'), lte(deliveries.nextAttemptAt, now)))
+    .orderBy(asc(deliveries.priority), asc(deliveries.id))
+    .limit(1)
+    .get();
+}
+
+export function earliestPending(db: Db): number | undefined {
+  return db.select({ at: min(deliveries.nextAttemptAt) }).from(deliveries).where(eq(deliveries.status, 'queued')).get()?.at ?? undefined;
+}
+
+export function queueDepth(db: Db): number {
+  return db
+    .select({ n: sql<number>`count(*)` })
+    .from(deliveries)
+    .where(inArray(deliveries.status, ['queued', 'sending']))
+    .get()!.n;
+}
+
+export function markSending(db: Db, id: number, now: number): void {
+  db.update(deliveries)
+    .set({ status: 'sending', attempts: sql`${deliveries.attempts} + 1`, lastAttemptAt: now })
+    .where(eq(deliveries.id, id))
+    .run();
+}
+
+/**
+ * Re-derives an event's status from its deliveries once none is pending: any dead → dead, else sent.
+ * Merged rows belong to a digest, which settles its events itself.
+ */
+export function settleEvent(db: Db, eventId: number, now: number): void {
+  const rows = db.select({ status: deliveries.status }).from(deliveries).where(eq(deliveries.eventId, eventId)).all();
+  if (rows.some((r) => r.status === 'queued' || r.status === 'sending')) return;
+  const own = rows.filter((r) => r.status !== 'merged');
+  if (!own.length) return;
+  const status = own.some((r) => r.status === 'dead') ? 'dead' : 'sent';
+  db.update(events)
+    .set({ status, finishedAt: now })
+    .where(and(eq(events.id, eventId), ne(events.status, 'digested')))
+    .run();
+}
+
+/** A digest carries its events: when it is sent or dies, they are digested or dead with it. */
+export function settleDigest(db: Db, digestId: number, outcome: 'sent' | 'dead', now: number): void {
+  db.update(events)
+    .set({ status: outcome === 'sent' ? 'digested' : 'dead', finishedAt: now })
+    .where(eq(events.digestDeliveryId, digestId))
+    .run();
+}
+
+/**
+ * A repeat inside the dedupe window is counted on the first message: while that message still waits
+ * in the queue, it is re-rendered with the count ("×3").
+ */
+export function refreshDedupedDelivery(db: Db, eventId: number, repeatCount: number, s: RenderSettings): void {
+  const first = db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.eventId, eventId), eq(deliveries.status, 'queued')))
+    .orderBy(asc(deliveries.id))
+    .limit(1)
+    .get();
+  const event = getEvent(db, eventId);
+  if (!first || !event) return;
+  const [message] = renderForDelivery(JSON.parse(event.payload) as InboundEvent, s, { receivedAt: event.receivedAt, repeatCount });
+  if (!message || message.msgtype !== first.msgtype) return;
+  const payload = JSON.stringify(message);
+  db.update(deliveries).set({ payload, bytes: utf8Bytes(payload) }).where(eq(deliveries.id, first.id)).run();
+}
+
+export function enqueueMessage(db: Db, row: Omit<NewDelivery, 'payload' | 'bytes' | 'msgtype' | 'status'>, message: WecomMessage): number {
+  const payload = JSON.stringify(message);
+  return insertDelivery(db, { ...row, status: 'queued', msgtype: message.msgtype, payload, bytes: utf8Bytes(payload) });
+}
+
+/** A dead (or failed) message queued again by hand; its event is pending again too. */
+export function retryDelivery(db: Db, id: number, now: number): boolean {
+  return db.transaction(() => {
+    const row = db.select().from(deliveries).where(eq(deliveries.id, id)).get();
+    if (!row || row.status !== 'dead') return false;
+    db.update(deliveries).set({ status: 'queued', queuedAt: now, nextAttemptAt: now }).where(eq(deliveries.id, id)).run();
+    if (row.eventId !== null) setEventStatus(db, [row.eventId], { status: 'queued', finishedAt: null });
+    db.update(events).set({ status: 'digested', finishedAt: null }).where(eq(events.digestDeliveryId, id)).run();
+    return true;
+  });
+}

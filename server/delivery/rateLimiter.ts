@@ -1,0 +1,67 @@
+/**
+ * Rolling-window limiter for the one bot: at most `limit` sends in any `windowMs` span. Every call to
+ * WeCom counts, refused ones included (WeCom counts them too), so a 45009 fills the window.
+ */
+export interface RateLimiter {
+  /** Milliseconds until one more send fits in the window; 0 when it fits now. */
+  waitMs(now: number): number;
+  record(at: number): void;
+  /**
+   * Moves a recorded send to when its answer came. WeCom counts the call when it arrives, somewhere
+   * between our start and the answer; counting from the answer keeps any two calls' arrivals at
+   * least a window apart however slow the first one was.
+   */
+  settle(startedAt: number, answeredAt: number): void;
+  /** After a 45009: treat the window as full from `now` on. */
+  saturate(now: number): void;
+  /** Sends in the window ending at `now`. */
+  used(now: number): number;
+  setLimit(limit: number): void;
+  readonly windowMs: number;
+  limit(): number;
+}
+
+export function createRateLimiter(opts: { limit: number; windowMs: number; history?: number[] }): RateLimiter {
+  let limit = opts.limit;
+  const windowMs = opts.windowMs;
+  // Ascending send times; only those inside the last window matter.
+  let times: number[] = [...(opts.history ?? [])].sort((a, b) => a - b);
+  const prune = (now: number) => {
+    const cutoff = now - windowMs;
+    let i = 0;
+    while (i < times.length && times[i]! <= cutoff) i++;
+    if (i) times = times.slice(i);
+  };
+  return {
+    windowMs,
+    limit: () => limit,
+    waitMs(now) {
+      prune(now);
+      if (times.length < limit) return 0;
+      // The send that must leave the window before one more fits.
+      return times[times.length - limit]! + windowMs - now;
+    },
+    record(at) {
+      times.push(at);
+    },
+    settle(startedAt, answeredAt) {
+      const i = times.lastIndexOf(startedAt);
+      if (i === -1) return;
+      times.splice(i, 1);
+      let j = times.length;
+      while (j > 0 && times[j - 1]! > answeredAt) j--;
+      times.splice(j, 0, answeredAt);
+    },
+    saturate(now) {
+      prune(now);
+      while (times.length < limit) times.push(now);
+    },
+    used(now) {
+      prune(now);
+      return times.length;
+    },
+    setLimit(next) {
+      limit = next;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// Prometheus Alertmanager's webhook body (version "4") mapped to alert events, so teams can point
+// their own monitoring at the appliance. Unknown fields are allowed: Alertmanager adds some over time.
+import { createHash } from 'node:crypto';
+import * as v from 'valibot';
+import {
+  CATEGORIES,
+  parseEvent,
+  parseIsoDateTime,
+  toEventIssues,
+  type Category,
+  type EventIssue,
+  type InboundEvent,
+  type Severity,
+} from './schema.ts';
+
+export const MAX_ALERTS = 1000;
+
+const labelSet = v.record(
+  v.string(),
+  v.string((issue) => `label and annotation values must be strings, not ${issue.received}`),
+  'must be an object of name → string',
+);
+
+const timestamp = v.pipe(
+  v.string('must be an RFC 3339 timestamp string'),
+  v.check((s) => parseIsoDateTime(s) !== undefined, 'must be an RFC 3339 timestamp such as "2024-05-01T09:30:00.000Z"'),
+);
+
+const alertStatus = v.picklist(['firing', 'resolved'], (issue) => `must be "firing" or "resolved", not ${issue.received}`);
+
+const alertSchema = v.looseObject(
+  {
+    status: alertStatus,
+    labels: labelSet,
+    annotations: v.optional(labelSet, {}),
+    startsAt: timestamp,
+    endsAt: v.optional(v.string('must be a string')),
+    generatorURL: v.optional(v.string('must be a string')),
+    fingerprint: v.optional(v.string('must be a string')),
+  },
+  'each alert must be an object',
+);
+
+export const alertmanagerSchema = v.looseObject(
+  {
+    version: v.optional(v.string('must be a string')),
+    receiver: v.optional(v.string('must be a string')),
+    status: alertStatus,
+    alerts: v.pipe(
+      v.array(alertSchema, 'must be an array of alerts'),
+      v.maxLength(MAX_ALERTS, `must hold at most ${MAX_ALERTS} alerts per request`),
+    ),
+    groupLabels: v.optional(labelSet),
+    commonLabels: v.optional(labelSet),
+    commonAnnotations: v.optional(labelSet),
+    externalURL: v.optional(v.string('must be a string')),
+    groupKey: v.optional(v.string('must be a string')),
+    truncatedAlerts: v.optional(v.pipe(v.number('must be a number'), v.safeInteger('must be a whole number'), v.minValue(0, 'must not be negative'))),
+  },
+  (issue) => (issue.expected === 'Object' ? 'must be an Alertmanager webhook JSON object' : 'is required'),
+);
+
+type Payload = v.InferOutput<typeof alertmanagerSchema>;
+type Alert = Payload['alerts'][number];
+
+export type AlertmanagerResult = { ok: true; events: InboundEvent[] } | { ok: false; issues: EventIssue[] };
+
+const CRITICAL = new Set(['critical', 'page', 'error', 'high']);
+const WARNING = new Set(['warning', 'warn']);
+// Labels that became the event's own fields rather than entries of `fields`.
+const CONSUMED = ['alertname', 'severity', 'category'];
+const MAX_FIELD_KEY = 64;
+const MAX_FIELD_VALUE = 500;
+
+function cut(s: string, maxChars: number): string {
+  return [...s].slice(0, maxChars).join('');
+}
+
+function isHttpUrl(s: string | undefined): s is string {
+  return s !== undefined && s.length <= 2048 && URL.canParse(s) && ['http:', 'https:'].includes(new URL(s).protocol);
+}
+
+export function mapSeverity(label: string | undefined): Severity {
+  const s = (label ?? '').trim().toLowerCase();
+  return CRITICAL.has(s) ? 'critical' : WARNING.has(s) ? 'warning' : 'info';
+}
+
+function labelsHash(labels: Record<string, string>): string {
+  const sorted = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
+}
+
+/** The alert as the body StoreClaw would have POSTed; parseEvent then applies the usual rules. */
+function toEventBody(alert: Alert, externalURL: string | undefined): Record<string, unknown> {
+  const { labels, annotations, status, startsAt } = alert;
+  const resolved = status === 'resolved';
+  const storeLabel = ['store', 'instance'].find((key) => (labels[key] ?? '').trim() !== '');
+  const store = storeLabel !== undefined ? (labels[storeLabel] ?? '').trim() : '';
+  const category = (labels['category'] ?? '').toLowerCase();
+  const name = (labels['alertname'] ?? '').trim() || 'Alertmanager alert';
+  const summary = annotations['summary'] ?? annotations['description'];
+  const endsAtMs = alert.endsAt !== undefined ? parseIsoDateTime(alert.endsAt) : undefined;
+  // A firing alert's endsAt is Go's zero time or a guess; only a resolved one's is when it ended.
+  const occurredAt = resolved && endsAtMs !== undefined && endsAtMs >= (parseIsoDateTime(startsAt) ?? 0) ? alert.endsAt : startsAt;
+  const fields = Object.entries(labels)
+    .filter(([key]) => key !== '' && !CONSUMED.includes(key) && key !== storeLabel)
+    .slice(0, 20)
+    .map(([key, value]) => [cut(key, MAX_FIELD_KEY), cut(value, MAX_FIELD_VALUE)]);
+  const url = isHttpUrl(alert.generatorURL) ? alert.generatorURL : isHttpUrl(externalURL) ? externalURL : undefined;
+  return {
+    kind: 'alert',
+    category: (CATEGORIES as readonly string[]).includes(category) ? (category as Category) : 'other',
+    severity: resolved ? 'info' : mapSeverity(labels['severity']),
+    title: cut(`${resolved ? '[RESOLVED] ' : ''}${name}`, 200),
+    ...(summary !== undefined && { summary: cut(summary, 2000) }),
+    fields: Object.fromEntries(fields),
+    ...(url !== undefined && { url }),
+    ...(store !== '' && { store: cut(store, 100) }),
+    occurred_at: occurredAt,
+    idempotency_key: cut(`am:${alert.fingerprint || labelsHash(labels)}:${status}:${startsAt}`, 128),
+  };
+}
+
+/** One alert event per Alertmanager alert, or the issues that stop the whole payload. */
+export function mapAlertmanager(payload: unknown): AlertmanagerResult {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return { ok: false, issues: [{ path: '(root)', message: 'must be an Alertmanager webhook JSON object' }] };
+  }
+  const parsed = v.safeParse(alertmanagerSchema, payload);
+  if (!parsed.success) return { ok: false, issues: toEventIssues(parsed.issues) };
+  const events: InboundEvent[] = [];
+  const issues: EventIssue[] = [];
+  parsed.output.alerts.forEach((alert, i) => {
+    const result = parseEvent(toEventBody(alert, parsed.output.externalURL));
+    if (result.ok) events.push(result.event);
+    else issues.push(...result.issues.map((issue) => ({ ...issue, path: `alerts.${i}.${issue.path}` })));
+  });
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, events };
+}

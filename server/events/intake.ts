@@ -1,0 +1,123 @@
+import type { Db } from '../../db/client.ts';
+import { insertDelivery } from '../../db/queries/deliveries.ts';
+import { bumpRepeatCount, findByIdempotencyKey, findDedupeOriginal, insertEvent } from '../../db/queries/events.ts';
+import type { EventStatus } from '../../db/schema.ts';
+import type { Clock } from '../clock.ts';
+import { refreshDedupedDelivery } from '../delivery/outbox.ts';
+import { isQuiet } from '../rules/quietHours.ts';
+import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import type { Rules, SettingsStore } from '../settings/settingsStore.ts';
+import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { SEVERITY_RANK, type InboundEvent } from './schema.ts';
+
+export const IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3600_000;
+
+export interface IntakeDeps {
+  db: Db;
+  clock: Clock;
+  settings: SettingsStore;
+  timeZone: string;
+}
+
+export interface IntakeMeta {
+  source: 'api' | 'alertmanager';
+  tokenId: number | null;
+}
+
+export interface Accepted {
+  id: number;
+  status: EventStatus;
+  /** True when an earlier event with the same idempotency_key answered instead. */
+  repeated: boolean;
+}
+
+type Decision = { status: 'stored' | 'queued' | 'held' } | { status: 'suppressed'; reason: string; duplicateOf?: number };
+
+export function dedupeKeyOf(e: InboundEvent): string | null {
+  if (e.kind !== 'alert' && e.kind !== 'task_result') return null;
+  return JSON.stringify([e.category, e.title, e.store ?? '']);
+}
+
+/** The rules, in the order the spec lists them: what happens to one event, and why. */
+function decide(db: Db, e: InboundEvent, rules: Rules, now: number): Decision {
+  if (e.kind === 'metric') return { status: 'stored' };
+  if (!rules.categories[e.category]) return { status: 'suppressed', reason: 'category_off' };
+  if (SEVERITY_RANK[e.severity] < SEVERITY_RANK[rules.minSeverity]) return { status: 'suppressed', reason: 'below_min_severity' };
+  const key = dedupeKeyOf(e);
+  if (key && rules.dedupeWindowMinutes > 0) {
+    const original = findDedupeOriginal(db, key, now - rules.dedupeWindowMinutes * 60_000);
+    if (original) return { status: 'suppressed', reason: 'duplicate', duplicateOf: original.id };
+  }
+  if (e.severity !== 'critical' && e.kind !== 'report' && isQuiet(now, rules.quietHours)) return { status: 'held' };
+  return { status: 'queued' };
+}
+
+function occurredAtMs(e: InboundEvent): number | null {
+  if (!e.occurred_at) return null;
+  const t = Date.parse(e.occurred_at);
+  return Number.isNaN(t) ? null : t;
+}
+
+function enqueueEventMessages(db: Db, eventId: number, e: InboundEvent, messages: WecomMessage[], now: number): void {
+  messages.forEach((message, i) => {
+    const payload = JSON.stringify(message);
+    insertDelivery(db, {
+      createdAt: now,
+      kind: e.kind,
+      category: e.category,
+      severity: e.severity,
+      priority: e.severity === 'critical' ? 0 : 1,
+      status: 'queued',
+      title: i === 0 ? e.title : `${e.title} · ${i + 1}/${messages.length}`,
+      msgtype: message.msgtype,
+      payload,
+      bytes: utf8Bytes(payload),
+      queuedAt: now,
+      nextAttemptAt: now,
+      eventId,
+    });
+  });
+}
+
+/**
+ * Stores events and their outbox rows in one transaction: when this returns, every accepted event is
+ * committed with its decision, so a 202 never promises what a crash could lose.
+ */
+export function ingestEvents(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta): Accepted[] {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.timeZone };
+  return db.transaction(() =>
+    batch.map((e): Accepted => {
+      if (e.idempotency_key) {
+        const first = findByIdempotencyKey(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
+        if (first) return { id: first.id, status: first.status, repeated: true };
+      }
+      const decision = decide(db, e, s.rules, now);
+      const suppressed = decision.status === 'suppressed' ? decision : undefined;
+      const id = insertEvent(db, {
+        receivedAt: now,
+        source: meta.source,
+        tokenId: meta.tokenId,
+        kind: e.kind,
+        category: e.category,
+        severity: e.severity,
+        title: e.title,
+        store: e.store ?? null,
+        occurredAt: occurredAtMs(e),
+        payload: JSON.stringify(e),
+        idempotencyKey: e.idempotency_key ?? null,
+        dedupeKey: dedupeKeyOf(e),
+        status: decision.status,
+        reason: suppressed ? suppressed.reason : decision.status === 'held' ? 'quiet_hours' : null,
+        duplicateOf: suppressed?.duplicateOf ?? null,
+        finishedAt: suppressed || decision.status === 'stored' ? now : null,
+      });
+      if (suppressed?.duplicateOf !== undefined) {
+        refreshDedupedDelivery(db, suppressed.duplicateOf, bumpRepeatCount(db, suppressed.duplicateOf), s);
+      }
+      if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderForDelivery(e, s, { receivedAt: now }), now);
+      return { id, status: decision.status, repeated: false };
+    }),
+  );
+}

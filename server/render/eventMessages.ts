@@ -1,0 +1,32 @@
+import type { InboundEvent } from '../events/schema.ts';
+import type { DeliverySettings, Rules } from '../settings/settingsStore.ts';
+import type { WecomMessage } from '../wecom/messages.ts';
+import { planMentions } from './mentions.ts';
+import { renderEvent } from './templates.ts';
+
+export interface RenderSettings {
+  rules: Rules;
+  delivery: DeliverySettings;
+  timeZone: string;
+}
+
+/** An event's own `mention`, plus the rule's mention policy for critical events. */
+export function mentionRequest(e: InboundEvent, rules: Rules): 'none' | 'all' | string[] {
+  const own = e.mention ?? 'none';
+  const policy = e.severity === 'critical' ? rules.criticalMention : { mode: 'none' as const, targets: [] };
+  if (own === 'all' || policy.mode === 'all') return 'all';
+  const list = [...(Array.isArray(own) ? own : []), ...(policy.mode === 'list' ? policy.targets : [])];
+  return list.length ? [...new Set(list)].slice(0, 20) : 'none';
+}
+
+/** The messages one event becomes with the current settings (main message, parts, mention follow-up). */
+export function renderForDelivery(e: InboundEvent, s: RenderSettings, at: { receivedAt: number; repeatCount?: number }): WecomMessage[] {
+  return renderEvent(e, {
+    lang: s.delivery.language,
+    format: s.delivery.format,
+    timeZone: s.timeZone,
+    mentions: planMentions(mentionRequest(e, s.rules), s.delivery.format),
+    receivedAt: at.receivedAt,
+    repeatCount: at.repeatCount,
+  });
+}

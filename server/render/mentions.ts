@@ -1,0 +1,60 @@
+// Where each requested mention can go. WeCom's rules: markdown mentions only by user id, inline
+// (`<@userid>`); markdown_v2 cannot mention at all; text carries `mentioned_list` (user ids, "@all")
+// and `mentioned_mobile_list`. What a rich format cannot carry goes into one short text message sent
+// right after it.
+import type { Lang } from '../../views/i18n/index.ts';
+import { isMobile } from '../events/schema.ts';
+import { notificationTranslator } from './notificationStrings.ts';
+
+export type MessageFormat = 'markdown' | 'markdown_v2' | 'text';
+export const MESSAGE_FORMATS: readonly MessageFormat[] = ['markdown', 'markdown_v2', 'text'];
+
+/** `in_message`: inline `<@id>` in markdown, or the text message's own lists; `follow_up`: the extra text message. */
+export type MentionRoute = 'in_message' | 'follow_up';
+export type MentionNote = { target: string; type: 'all' | 'user' | 'mobile'; route: MentionRoute };
+
+export type MentionPlan = {
+  format: MessageFormat;
+  /** `<@id>` tokens for a markdown message. */
+  inlineUserIds: string[];
+  /** `mentioned_list` / `mentioned_mobile_list` of the text message: the main one for `text`, else the follow-up. */
+  textMentionedList: string[];
+  textMobileList: string[];
+  /** Whether a follow-up text message must carry the lists. */
+  followUp: boolean;
+  notes: MentionNote[];
+};
+
+const ALL = '@all';
+
+export function planMentions(requested: 'none' | 'all' | readonly string[], format: MessageFormat): MentionPlan {
+  const targets = requested === 'none' ? [] : requested === 'all' ? [ALL] : [...new Set(requested)];
+  const notes = targets.map((target): MentionNote => {
+    const type = target === ALL ? 'all' : isMobile(target) ? 'mobile' : 'user';
+    const inMessage = format === 'text' || (format === 'markdown' && type === 'user');
+    return { target, type, route: inMessage ? 'in_message' : 'follow_up' };
+  });
+  const listed = notes.filter((n) => format === 'text' || n.route === 'follow_up');
+  return {
+    format,
+    inlineUserIds: format === 'markdown' ? notes.filter((n) => n.type === 'user').map((n) => n.target) : [],
+    textMentionedList: listed.filter((n) => n.type !== 'mobile').map((n) => n.target),
+    textMobileList: listed.filter((n) => n.type === 'mobile').map((n) => n.target),
+    followUp: format !== 'text' && listed.length > 0,
+    notes,
+  };
+}
+
+/** One line per mention for the console preview: how it will be delivered, and why. */
+export function describeMentions(plan: MentionPlan, lang: Lang): string[] {
+  const t = notificationTranslator(lang);
+  if (plan.notes.length === 0) return [t('mention.none')];
+  const lines = plan.notes.map(({ target, type, route }) => {
+    if (route === 'in_message') return t('mention.inMessage', { target });
+    if (plan.format === 'markdown_v2') return t('mention.followUp.v2', { target });
+    return type === 'all' ? t('mention.followUp.all') : t('mention.followUp.mobile', { target });
+  });
+  if (plan.followUp) lines.push(t('mention.followUp.cost'));
+  if (plan.notes.some((n) => n.type !== 'all')) lines.push(t('mention.unverified'));
+  return lines;
+}

@@ -1,0 +1,375 @@
+// Events and digests as WeCom messages in the chosen format and language. Everything here is pure:
+// the same input always gives the same messages, which is what the console preview relies on.
+import { formatDateTime, type Lang } from '../../views/i18n/index.ts';
+import {
+  parseIsoDateTime,
+  SEVERITY_RANK,
+  type Category,
+  type EventKind,
+  type InboundEvent,
+  type Severity,
+  type TaskStatus,
+} from '../events/schema.ts';
+import {
+  BYTE_LIMITS,
+  markdownMessage,
+  markdownV2Message,
+  splitUtf8,
+  textMessage,
+  truncateUtf8,
+  utf8Bytes,
+  type WecomMessage,
+} from '../wecom/messages.ts';
+import type { MentionPlan, MessageFormat } from './mentions.ts';
+import { notificationTranslator, type NotificationTranslate } from './notificationStrings.ts';
+
+export type RenderOptions = {
+  lang: Lang;
+  format: MessageFormat;
+  timeZone: string;
+  mentions: MentionPlan;
+  /** How many times the event arrived (deduplication); shown as ×N when above 1. */
+  repeatCount?: number;
+  /** Shown as the event's time when it has no occurred_at. */
+  receivedAt: number;
+  /** Linked next to the truncation marker, where the whole event can be read. */
+  consoleUrl?: string;
+};
+
+type Tone = 'warning' | 'info' | 'comment';
+type Badge = { label: string; tone: Tone; emoji: string };
+
+const SEVERITY_STYLE: Record<Severity, { tone: Tone; emoji: string }> = {
+  critical: { tone: 'warning', emoji: '🔴' },
+  warning: { tone: 'warning', emoji: '🟠' },
+  info: { tone: 'comment', emoji: '🔵' },
+};
+
+const STATUS_STYLE: Record<TaskStatus, { tone: Tone; emoji: string }> = {
+  succeeded: { tone: 'info', emoji: '✅' },
+  failed: { tone: 'warning', emoji: '❌' },
+  partial: { tone: 'warning', emoji: '🟡' },
+};
+
+const BLOCK = '\n\n';
+
+/**
+ * WeCom would act on `<@…>` (a mention) and `<font …>` in user text; a full-width ＜ shows the same
+ * but is inert. Replacing only the `<` cannot create a new match, so one pass is enough.
+ */
+function neutralise(s: string): string {
+  return s.replace(/<(?=\s*(?:@|\/?\s*font\b))/gi, '＜');
+}
+
+/** Titles, names and field values render on one line: a newline could start a heading or a list. */
+function oneLine(s: string): string {
+  return neutralise(s.replace(/\s+/g, ' ').trim());
+}
+
+function multiLine(s: string): string {
+  return neutralise(s.replace(/\r\n?/g, '\n').trim());
+}
+
+/** Characters that would end a markdown link target early are percent-encoded. */
+function linkTarget(url: string): string {
+  return url.replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+function badgeText(format: MessageFormat, badge: Badge): string {
+  return format === 'markdown' ? `<font color="${badge.tone}">${badge.label}</font>` : `${badge.emoji} ${badge.label}`;
+}
+
+function headingLine(format: MessageFormat, badge: Badge, labels: string[]): string {
+  const line = [badgeText(format, badge), ...labels].join(' · ');
+  return format === 'text' ? line : `### ${line}`;
+}
+
+function strong(format: MessageFormat, s: string): string {
+  return format === 'text' ? s : `**${s}**`;
+}
+
+function pairLine(format: MessageFormat, label: string, value: string): string {
+  return `${format === 'markdown_v2' ? '- ' : ''}${label}: ${value}`;
+}
+
+function linkText(format: MessageFormat, text: string, url: string): string {
+  return format === 'text' ? `${text}: ${linkTarget(url)}` : `[${text}](${linkTarget(url)})`;
+}
+
+function joinBlocks(blocks: readonly string[]): string {
+  return blocks.filter((b) => b !== '').join(BLOCK);
+}
+
+/** "2 min 5 s" / "2分5秒": the largest unit and, when not zero, the next one. */
+export function humaniseDuration(ms: number, t: NotificationTranslate): string {
+  if (ms < 1000) return t('duration.ms', { n: Math.round(ms) });
+  const units = [
+    ['duration.d', 86_400],
+    ['duration.h', 3_600],
+    ['duration.min', 60],
+    ['duration.s', 1],
+  ] as const;
+  let rest = Math.round(ms / 1000);
+  const counts = units.map(([key, size]) => {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    return { key, n };
+  });
+  const first = counts.findIndex((c) => c.n > 0);
+  return counts
+    .slice(first, first + 2)
+    .filter((c) => c.n > 0)
+    .map((c) => t(c.key, { n: c.n }))
+    .join(t('duration.separator'));
+}
+
+/** The digest window: "45 s", "5 min", "3 h" / "5 分钟". */
+function humaniseWindow(ms: number, t: NotificationTranslate): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (seconds < 60) return t('window.s', { n: seconds });
+  const minutes = Math.round(seconds / 60);
+  return minutes < 120 ? t('window.min', { n: minutes }) : t('window.h', { n: Math.round(minutes / 60) });
+}
+
+function build(format: MessageFormat, content: string, mentions?: { mentionedList: string[]; mentionedMobileList: string[] }): WecomMessage {
+  if (format === 'markdown') return markdownMessage(content);
+  if (format === 'markdown_v2') return markdownV2Message(content);
+  return textMessage(content, mentions);
+}
+
+/**
+ * head + body + tail within `limit`: only the body (summary and fields) is cut, so the heading, the
+ * time and the link survive; if even they do not fit, the whole is cut.
+ */
+function fitContent(head: string, body: string, tail: string, limit: number, marker: string): string {
+  const whole = joinBlocks([head, body, tail]);
+  if (utf8Bytes(whole) <= limit) return whole;
+  const frame = joinBlocks([head, 'x', tail]);
+  const budget = limit - (utf8Bytes(frame) - 1);
+  if (body === '' || budget < utf8Bytes(marker)) return truncateUtf8(whole, limit, marker);
+  return joinBlocks([head, truncateUtf8(body, budget, marker), tail]);
+}
+
+/**
+ * Splits `content` into parts of at most `limit` bytes, each starting with `header(i, n)`. The
+ * header's size depends on the digits of n, so the split is redone until the count's width is stable.
+ */
+function numberedParts(content: string, limit: number, header: (i: number, n: number) => string): string[] {
+  let n = 1;
+  for (;;) {
+    const chunks = splitUtf8(content, limit - utf8Bytes(header(n, n)));
+    if (String(chunks.length).length <= String(n).length) {
+      return chunks.map((chunk, i) => header(i + 1, chunks.length) + chunk);
+    }
+    n = chunks.length;
+  }
+}
+
+type RenderableEvent = Exclude<InboundEvent, { kind: 'metric' }>;
+
+function eventBadge(event: RenderableEvent, t: NotificationTranslate): Badge {
+  return event.kind === 'task_result'
+    ? { label: t(`status.${event.status}`), ...STATUS_STYLE[event.status] }
+    : { label: t(`severity.${event.severity}`), ...SEVERITY_STYLE[event.severity] };
+}
+
+function needsAttention(event: RenderableEvent): boolean {
+  return event.kind === 'task_result' ? event.status !== 'succeeded' : SEVERITY_RANK[event.severity] > SEVERITY_RANK.info;
+}
+
+/** The three blocks of an event message: what is never cut, what may be, and what comes last. */
+function eventSections(event: RenderableEvent, opts: RenderOptions, t: NotificationTranslate) {
+  const { format } = opts;
+  const title = oneLine(event.title);
+  const repeat = (opts.repeatCount ?? 1) > 1 ? ` ${t('repeat', { count: opts.repeatCount ?? 1 })}` : '';
+  const heading = headingLine(format, eventBadge(event, t), [t(`category.${event.category}`), t(`kind.${event.kind}`)]);
+
+  const meta: string[] = [];
+  if (event.kind === 'task_result') {
+    if (oneLine(event.task_name) !== title) meta.push(pairLine(format, t('label.task'), oneLine(event.task_name)));
+    if (event.duration_ms !== undefined) meta.push(pairLine(format, t('label.duration'), humaniseDuration(event.duration_ms, t)));
+  }
+  const store = oneLine(event.store ?? '');
+  if (store !== '') meta.push(pairLine(format, t('label.store'), store));
+  const at = (event.occurred_at !== undefined ? parseIsoDateTime(event.occurred_at) : undefined) ?? opts.receivedAt;
+  meta.push(pairLine(format, t('label.time'), formatDateTime(at, opts.lang, opts.timeZone)));
+
+  const fields = Object.entries(event.fields).map(([key, value]) => pairLine(format, oneLine(key), oneLine(String(value))));
+  const mentionLine = opts.mentions.inlineUserIds.map((id) => `<@${id}>`).join(' ');
+
+  return {
+    title,
+    head: joinBlocks([`${heading}\n${strong(format, title)}${repeat}`, meta.join('\n')]),
+    body: joinBlocks([multiLine(event.summary ?? ''), fields.join('\n')]),
+    tail: joinBlocks([event.url !== undefined ? linkText(format, t('link.view'), event.url) : '', mentionLine]),
+  };
+}
+
+/**
+ * The messages one event becomes: the main message (a report too long for one message becomes
+ * numbered parts) and, when the mention plan needs it, one short text message with the mentions.
+ * Metrics are stored for reports and never sent on their own, so a metric renders to no message.
+ */
+export function renderEvent(event: InboundEvent, opts: RenderOptions): WecomMessage[] {
+  if (event.kind === 'metric') return [];
+  if (opts.mentions.format !== opts.format) {
+    throw new RangeError(`mention plan is for ${opts.mentions.format}, message format is ${opts.format}`);
+  }
+  const t = notificationTranslator(opts.lang);
+  const { format, mentions } = opts;
+  const limit = BYTE_LIMITS[format];
+  const { title, head, body, tail } = eventSections(event, opts, t);
+
+  let contents: string[];
+  if (event.kind === 'report') {
+    const whole = joinBlocks([head, body, tail]);
+    const shortTitle = truncateUtf8(title, 120, '…');
+    contents =
+      utf8Bytes(whole) <= limit
+        ? [whole]
+        : numberedParts(whole, limit, (i, n) => `${strong(format, `(${i}/${n})`)} ${shortTitle}\n`);
+  } else {
+    const consoleLink = opts.consoleUrl !== undefined ? ` · ${linkText(format, t('link.console'), opts.consoleUrl)}` : '';
+    contents = [fitContent(head, body, tail, limit, `\n${t('truncated')}${consoleLink}`)];
+  }
+
+  const lists = { mentionedList: mentions.textMentionedList, mentionedMobileList: mentions.textMobileList };
+  const messages = contents.map((content, i) => build(format, content, i === contents.length - 1 ? lists : undefined));
+  if (mentions.followUp) messages.push(textMessage(`${needsAttention(event) ? '⚠' : '↑'} ${title}`, lists));
+  return messages;
+}
+
+export type DigestInput = {
+  category: Category | 'mixed';
+  reason: 'storm' | 'quiet_hours';
+  events: ReadonlyArray<{ title: string; severity: Severity; store?: string | null; at: number }>;
+  /** How many events the digest stands for (the heading's count). */
+  total: number;
+  since: number;
+  until: number;
+  lang: Lang;
+  format: MessageFormat;
+  timeZone: string;
+  consoleUrl?: string;
+  /** How many events to list; default 10. */
+  topN?: number;
+};
+
+/**
+ * One message for many events: heading with the count, counts by severity, the most severe (then
+ * earliest) events, and a pointer to the console. Listed events are dropped, never cut, to fit.
+ */
+export function renderDigest(input: DigestInput): WecomMessage {
+  const { format, lang, timeZone } = input;
+  const t = notificationTranslator(lang);
+  const reason = input.reason === 'storm' ? 'storm' : 'quiet';
+  const mixed = input.category === 'mixed' ? '.mixed' : '';
+  const plural = input.total === 1 ? 'one' : 'other';
+  const heading = t(`digest.${reason}${mixed}.${plural}`, {
+    count: input.total,
+    category: input.category === 'mixed' ? '' : t(`categoryNoun.${input.category}`),
+    window: humaniseWindow(input.until - input.since, t),
+  });
+  const range = t('digest.range', {
+    since: formatDateTime(input.since, lang, timeZone),
+    until: formatDateTime(input.until, lang, timeZone),
+  });
+  const counts = (['critical', 'warning', 'info'] as const)
+    .map((severity) => {
+      const count = input.events.filter((e) => e.severity === severity).length;
+      const text = t('digest.count', { severity: t(`severity.${severity}`), count });
+      return format === 'markdown' ? `<font color="${SEVERITY_STYLE[severity].tone}">${text}</font>` : text;
+    })
+    .join(' · ');
+  const head = `${format === 'text' ? heading : `### ${heading}`}\n${range}\n${counts}`;
+
+  const ranked = [...input.events]
+    .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.at - b.at)
+    .slice(0, input.topN ?? 10);
+  const lines = ranked.map((e) => {
+    const marker = format === 'markdown' ? badgeText(format, { label: t(`severity.${e.severity}`), ...SEVERITY_STYLE[e.severity] }) : SEVERITY_STYLE[e.severity].emoji;
+    const store = oneLine(e.store ?? '');
+    const parts = [truncateUtf8(oneLine(e.title), 160, '…'), ...(store ? [truncateUtf8(store, 60, '…')] : []), formatDateTime(e.at, lang, timeZone)];
+    return `${format === 'text' ? '•' : '-'} ${marker} ${parts.join(' · ')}`;
+  });
+
+  const seeConsole =
+    input.consoleUrl !== undefined ? linkText(format, t('digest.console'), input.consoleUrl) : t('digest.console');
+  const compose = (shown: number): string => {
+    const list = shown > 0 ? `${t('digest.top', { n: shown })}\n${lines.slice(0, shown).join('\n')}` : '';
+    const more = input.total > shown ? t('digest.more', { count: input.total - shown }) : '';
+    return joinBlocks([head, list, [more, seeConsole].filter((x) => x !== '').join('\n')]);
+  };
+
+  // The longest "top" and "more" lines bound the frame, so lines can be counted in one pass.
+  const limit = BYTE_LIMITS[format];
+  const frame = utf8Bytes(compose(0)) + utf8Bytes(`${t('digest.top', { n: lines.length })}\n`) + utf8Bytes(BLOCK);
+  let used = frame;
+  let shown = 0;
+  for (const line of lines) {
+    used += utf8Bytes(line) + 1;
+    if (used > limit) break;
+    shown++;
+  }
+  return build(format, compose(shown));
+}
+
+const SAMPLE_AT = '2025-03-14T09:30:00+08:00';
+
+/** One realistic event per kind for the console preview; the metric is there though it is never sent. */
+export function sampleEvents(): Record<EventKind, InboundEvent> {
+  return {
+    alert: {
+      kind: 'alert',
+      category: 'inventory',
+      severity: 'critical',
+      title: 'Low stock: Ceramic pour-over kettle (SKU KT-1024)',
+      summary: 'Only 3 units left; at the last 7 days’ rate the item sells out in about 9 hours.',
+      fields: { sku: 'KT-1024', on_hand: 3, daily_sales: 8, warehouse: 'Shanghai-2' },
+      url: 'https://storeclaw.example.com/inventory/KT-1024',
+      store: 'Lakeside Coffee Tmall',
+      occurred_at: SAMPLE_AT,
+      mention: 'none',
+    },
+    task_result: {
+      kind: 'task_result',
+      category: 'task',
+      severity: 'warning',
+      title: 'Nightly price sync',
+      task_name: 'Nightly price sync',
+      status: 'partial',
+      duration_ms: 125_000,
+      summary: '1,184 of 1,200 listings updated; 16 were rejected by the marketplace (price below floor).',
+      fields: { updated: 1184, rejected: 16 },
+      url: 'https://storeclaw.example.com/tasks/price-sync/runs/8812',
+      store: 'Lakeside Coffee Tmall',
+      occurred_at: SAMPLE_AT,
+      mention: 'none',
+    },
+    report: {
+      kind: 'report',
+      category: 'orders',
+      severity: 'info',
+      title: 'Daily sales summary — 13 Mar',
+      summary: 'Orders 342 (+12% vs last Thursday), revenue ¥48,230, refunds 4. Best seller: KT-1024.',
+      fields: { orders: 342, revenue_cny: 48230, refunds: 4, conversion: '3.8%' },
+      url: 'https://storeclaw.example.com/reports/daily/2025-03-13',
+      store: 'Lakeside Coffee Tmall',
+      occurred_at: SAMPLE_AT,
+      mention: 'none',
+    },
+    metric: {
+      kind: 'metric',
+      category: 'orders',
+      severity: 'info',
+      title: 'gmv_daily',
+      name: 'gmv_daily',
+      value: 48230,
+      unit: 'CNY',
+      fields: {},
+      store: 'Lakeside Coffee Tmall',
+      occurred_at: SAMPLE_AT,
+      mention: 'none',
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { mapAlertmanager } from '../events/alertmanager.ts';
+import { ingestEvents, type Accepted, type IntakeDeps, type IntakeMeta } from '../events/intake.ts';
+import { parseEvent, type InboundEvent } from '../events/schema.ts';
+import type { Logger } from '../log.ts';
+import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
+
+export const API_BODY_LIMIT = 64 * 1024;
+
+export interface ApiDeps extends IntakeDeps {
+  log: Logger;
+  /** Called after events were queued, so the worker looks at once. */
+  onQueued: () => void;
+}
+
+/** SQLite errors that mean "cannot store right now": the answer is 503, and the transaction rolled back. */
+function isStorageUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|CORRUPT|NOTADB)/.test(code);
+}
+
+type Parsed = { ok: true; events: InboundEvent[] } | { ok: false; issues: Array<{ path: string; message: string }> };
+
+export function apiRoutes(deps: ApiDeps) {
+  const app = new Hono();
+  const auth = createApiAuthenticator(deps);
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: API_BODY_LIMIT,
+      onError: (c) => c.json({ error: 'payload_too_large', message: `The body must be at most ${API_BODY_LIMIT} bytes` }, 413),
+    }),
+  );
+
+  const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed) => {
+    const body = await c.req.text();
+    const verdict = auth.authenticate({
+      authorization: c.req.header('authorization'),
+      signature: c.req.header(SIGNATURE_HEADER),
+      timestamp: c.req.header(TIMESTAMP_HEADER),
+      body,
+    });
+    if (!verdict.ok) return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && !type.endsWith('+json')) {
+      return c.json({ error: 'unsupported_media_type', message: 'Send JSON with "Content-Type: application/json"' }, 415);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch (err) {
+      return c.json({ error: 'invalid_json', message: `The body is not valid JSON: ${(err as Error).message}` }, 400);
+    }
+    const parsed = parse(json);
+    if (!parsed.ok) {
+      const first = parsed.issues[0];
+      return c.json({ error: 'invalid_event', message: first ? `${first.path}: ${first.message}` : 'invalid event', issues: parsed.issues }, 400);
+    }
+    let accepted: Accepted[];
+    try {
+      accepted = ingestEvents(deps, parsed.events, { source, tokenId: verdict.token.id });
+    } catch (err) {
+      if (!isStorageUnavailable(err)) throw err;
+      deps.log.error('could not store inbound events', { error: err });
+      return c.json({ error: 'storage_unavailable', message: 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was stored; retry later.' }, 503, { 'retry-after': '5' });
+    }
+    if (accepted.some((a) => a.status === 'queued' && !a.repeated)) deps.onQueued();
+    return accepted;
+  };
+
+  app.post('/api/v1/events', async (c) => {
+    const result = await accept(c, 'api', (json) => {
+      const r = parseEvent(json);
+      return r.ok ? { ok: true, events: [r.event] } : r;
+    });
+    if (result instanceof Response) return result;
+    const [first] = result;
+    return c.json({ id: first!.id, status: first!.status, ...(first!.repeated ? { duplicate: true } : {}) }, first!.repeated ? 200 : 202);
+  });
+
+  app.post('/api/v1/alertmanager', async (c) => {
+    const result = await accept(c, 'alertmanager', (json) => {
+      const r = mapAlertmanager(json);
+      return r.ok ? { ok: true, events: r.events } : r;
+    });
+    if (result instanceof Response) return result;
+    return c.json({ accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
+  });
+
+  return app;
+}

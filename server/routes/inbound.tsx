@@ -1,0 +1,141 @@
+import { inArray } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import type { Db } from '../../db/client.ts';
+import { writeAudit } from '../../db/queries/audit.ts';
+import { listRecentEvents } from '../../db/queries/events.ts';
+import { getApiToken, insertApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
+import { deliveries } from '../../db/schema.ts';
+import type { MessageKey } from '../../views/i18n/index.ts';
+import {
+  InboundPage,
+  RevokeConfirmPage,
+  TokenCreatedPage,
+  type Endpoints,
+  type InboundPageProps,
+  type RecentEvent,
+} from '../../views/pages/inbound.tsx';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { randomToken, sha256 } from '../security/tokens.ts';
+import { clientIp, viewContext } from './viewContext.ts';
+
+export const TOKEN_PREFIX = 'scn_';
+/** How many characters of a token the console shows to tell tokens apart. */
+export const TOKEN_DISPLAY_PREFIX = 8;
+export const TOKEN_NAME_MAX = 60;
+export const RECENT_EVENTS = 50;
+
+const createSchema = v.object({
+  name: v.pipe(
+    v.optional(v.string(), ''),
+    v.trim(),
+    v.nonEmpty('inbound.error.nameEmpty'),
+    v.check((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), 'inbound.error.nameInvalid'),
+    v.check((s) => [...s].length <= TOKEN_NAME_MAX, 'inbound.error.nameLong'),
+  ),
+  requireSignature: v.pipe(v.optional(v.string(), ''), v.transform((s) => s !== '')),
+});
+const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
+
+const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
+
+export function newApiToken(): string {
+  return TOKEN_PREFIX + randomToken();
+}
+
+/** The addresses as this browser reached the appliance; a Host header that is not a host name is not echoed. */
+export function endpointsFor(c: Context, port: number): Endpoints {
+  const host = c.req.header('host') ?? '';
+  const safeHost = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? host : `localhost:${port}`;
+  const scheme = c.req.header('x-forwarded-proto') === 'https' ? 'https' : 'http';
+  const base = `${scheme}://${safeHost}`;
+  return { events: `${base}/api/v1/events`, alertmanager: `${base}/api/v1/alertmanager` };
+}
+
+/** Which of these events have messages of their own in the send log. */
+function eventsWithDeliveries(db: Db, ids: number[]): Set<number> {
+  if (!ids.length) return new Set();
+  const rows = db.selectDistinct({ eventId: deliveries.eventId }).from(deliveries).where(inArray(deliveries.eventId, ids)).all();
+  return new Set(rows.flatMap((r) => (r.eventId === null ? [] : [r.eventId])));
+}
+
+function recentEvents(db: Db): RecentEvent[] {
+  const rows = listRecentEvents(db, { limit: RECENT_EVENTS });
+  const withDeliveries = eventsWithDeliveries(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => ({
+    row,
+    ...(withDeliveries.has(row.id) ? { deliveryHref: `/send-log?event=${row.id}` } : {}),
+    ...(row.digestDeliveryId !== null ? { digestId: row.digestDeliveryId } : {}),
+  }));
+}
+
+export function inboundRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  const page = (c: Context<AppEnv>, extra: Pick<InboundPageProps, 'form' | 'notice'> = {}, status: 200 | 404 | 422 = 200) => {
+    const ctx = viewContext(c, deps);
+    return c.html(
+      <InboundPage ctx={ctx} endpoints={endpointsFor(c, deps.config.port)} tokens={listApiTokens(deps.db)} events={recentEvents(deps.db)} {...extra} />,
+      status,
+    );
+  };
+
+  app.get('/inbound', (c) => page(c));
+
+  app.post('/inbound/tokens', async (c) => {
+    const ctx = viewContext(c, deps);
+    const body = await c.req.parseBody();
+    const rawName = typeof body.name === 'string' ? body.name : '';
+    const rawSignature = typeof body.requireSignature === 'string' ? body.requireSignature : '';
+    const requireSignature = rawSignature !== '';
+    const parsed = v.safeParse(createSchema, { name: rawName, requireSignature: rawSignature });
+    if (!parsed.success) {
+      const error = ctx.t(parsed.issues[0].message as MessageKey, { max: TOKEN_NAME_MAX });
+      return page(c, { form: { name: rawName, requireSignature, error } }, 422);
+    }
+    const { name } = parsed.output;
+    // No await between this check and the insert: two racing forms cannot both pass it.
+    if (listApiTokens(deps.db).some((tok) => tok.revokedAt === null && sameName(tok.name, name))) {
+      return page(c, { form: { name: rawName, requireSignature, error: ctx.t('inbound.error.nameTaken', { name }) } }, 422);
+    }
+    const token = newApiToken();
+    const prefix = token.slice(0, TOKEN_DISPLAY_PREFIX);
+    const now = deps.clock.now();
+    const id = insertApiToken(deps.db, { name, tokenHash: sha256(token), prefix, requireSignature: parsed.output.requireSignature, createdAt: now });
+    writeAudit(deps.db, now, {
+      actor: 'admin',
+      action: 'token.create',
+      detail: { id, name, prefix, requireSignature: parsed.output.requireSignature },
+      ip: clientIp(c),
+    });
+    // Shown once: never cached, never shown again.
+    c.header('cache-control', 'no-store');
+    return c.html(<TokenCreatedPage ctx={ctx} name={name} token={token} endpoints={endpointsFor(c, deps.config.port)} />, 201);
+  });
+
+  app.get('/inbound/tokens/:id/revoke', (c) => {
+    const parsed = v.safeParse(idParam, c.req.param('id'));
+    const token = parsed.success ? getApiToken(deps.db, parsed.output) : undefined;
+    if (!token) return c.notFound();
+    if (token.revokedAt !== null) return c.redirect('/inbound');
+    return c.html(<RevokeConfirmPage ctx={viewContext(c, deps)} token={token} />);
+  });
+
+  app.post('/inbound/tokens/:id/revoke', (c) => {
+    const ctx = viewContext(c, deps);
+    const parsed = v.safeParse(idParam, c.req.param('id'));
+    const token = parsed.success ? getApiToken(deps.db, parsed.output) : undefined;
+    if (!token) return c.notFound();
+    if (token.revokedAt !== null) return page(c, { notice: { kind: 'info', text: ctx.t('inbound.alreadyRevoked', { name: token.name }) } });
+    const now = deps.clock.now();
+    revokeApiToken(deps.db, token.id, now);
+    writeAudit(deps.db, now, { actor: 'admin', action: 'token.revoke', detail: { id: token.id, name: token.name, prefix: token.prefix }, ip: clientIp(c) });
+    return page(c, { notice: { kind: 'ok', text: ctx.t('inbound.revoked', { name: token.name }) } });
+  });
+
+  return app;
+}

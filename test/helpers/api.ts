@@ -1,0 +1,37 @@
+import { signBody } from '../../server/security/apiAuth.ts';
+
+/** POSTs JSON to the inbound API the way StoreClaw would. */
+export async function postEvent(
+  baseUrl: string,
+  token: string | undefined,
+  body: unknown,
+  opts: { path?: string; headers?: Record<string, string>; sign?: { timestamp?: string } } = {},
+): Promise<{ status: number; json: Record<string, unknown>; text: string; headers: Headers }> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (opts.sign && token) {
+    const ts = opts.sign.timestamp ?? String(Math.floor(Date.now() / 1000));
+    headers['x-signature-timestamp'] = ts;
+    headers['x-signature'] = signBody(token, ts, text);
+  }
+  const res = await fetch(baseUrl + (opts.path ?? '/api/v1/events'), { method: 'POST', headers, body: text });
+  const raw = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    // Non-JSON answers are asserted through `text`.
+  }
+  return { status: res.status, json, text: raw, headers: res.headers };
+}
+
+/** Polls until `check` is true or the time is up; returns whether it became true. */
+export async function waitFor(check: () => boolean, timeoutMs = 10_000, stepMs = 25): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return check();
+}

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
+import { saveConnectedChannel } from '../../db/queries/channel.ts';
+import { putSetting } from '../../db/queries/settings.ts';
+import { DB_FILE } from '../../server/appliance.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { createSecretBox, loadDataKey } from '../../server/security/secretBox.ts';
+import { DEFAULT_DELIVERY, DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
+import { keyLast4 } from '../../server/wecom/webhookUrl.ts';
+
+export const CHILD_SECRET_KEY = 'c'.repeat(64);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Prepares a data dir the way an admin would leave it: bot connected, one API token, settings. */
+export function seedDataDir(dataDir: string, opts: { key: string; windowSeconds?: number }): { token: string } {
+  const db = openDatabase(join(dataDir, DB_FILE));
+  try {
+    const box = createSecretBox(loadDataKey({ secretKey: CHILD_SECRET_KEY, dataDir }));
+    const now = Date.now();
+    saveConnectedChannel(db, { keyCiphertext: box.seal(opts.key), keyLast4: keyLast4(opts.key), now });
+    putSetting(db, 'rules', { ...DEFAULT_RULES, dedupeWindowMinutes: 0 }, now);
+    putSetting(db, 'delivery', { ...DEFAULT_DELIVERY, language: 'en', digestWindowSeconds: opts.windowSeconds ?? 10 }, now);
+    return { token: issueApiToken(db, { name: 'crash-test', requireSignature: false, now }).token };
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+export interface Child {
+  process: ChildProcess;
+  url: string;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+/** `node --import tsx server/main.ts` as its own process, the way the image runs it. */
+export async function startChild(env: Record<string, string>): Promise<Child> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', SECRET_KEY: CHILD_SECRET_KEY, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if ((await fetch(url + '/readyz')).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`child did not become ready: ${output.join('')}`);
+    if (child.exitCode !== null) throw new Error(`child exited: ${output.join('')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { process: child, url, output, exited };
+}
+
+export function readOnlyDb(dataDir: string): Db {
+  return openDatabase(join(dataDir, DB_FILE));
+}

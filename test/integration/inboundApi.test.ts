@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEvent } from '../../db/queries/events.ts';
+import { revokeApiToken } from '../../db/queries/tokens.ts';
+import { CATEGORIES } from '../../server/events/schema.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { postEvent, waitFor } from '../helpers/api.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9';
+
+describe('inbound API over real HTTP', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let token: string;
+  let signedOnly: string;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'inbound-test-pass' } });
+    const console = new ConsoleClient(app.url);
+    await console.signIn('inbound-test-pass');
+    await console.postForm('/channels/wecom/connect', { url: KEY });
+    // Dedupe off here: the same titles are posted on purpose.
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
+    token = issueApiToken(app.deps.db, { name: 'storeclaw', requireSignature: false, now: Date.now() }).token;
+    signedOnly = issueApiToken(app.deps.db, { name: 'signed', requireSignature: true, now: Date.now() }).token;
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  const alert = { kind: 'alert', category: 'inventory', severity: 'warning', title: 'SKU-1024 low stock', store: 'Tmall Flagship' };
+
+  it('answers 202 with the id only after the event is committed', async () => {
+    const res = await postEvent(app.url, token, alert);
+    expect(res.status).toBe(202);
+    expect(res.json).toMatchObject({ status: 'queued' });
+    expect(getEvent(app.deps.db, res.json.id as number)).toMatchObject({ title: 'SKU-1024 low stock', status: expect.any(String) });
+  });
+
+  it.each([
+    [{ ...alert, kind: 'nope' }, 'kind'],
+    [{ ...alert, category: 'food' }, 'category'],
+    [{ ...alert, severity: 'fatal' }, 'severity'],
+    [{ ...alert, title: 'x'.repeat(201) }, 'title'],
+    [{ ...alert, summary: 'x'.repeat(2001) }, 'summary'],
+    [{ ...alert, url: 'javascript:alert(1)' }, 'url'],
+    [{ ...alert, occurred_at: 'yesterday' }, 'occurred_at'],
+    [{ ...alert, idempotency_key: 'k'.repeat(129) }, 'idempotency_key'],
+    [{ ...alert, fields: { a: { nested: true } } }, 'fields.a'],
+    [{ ...alert, mention: 'everyone' }, 'mention'],
+    [{ ...alert, surprise: 1 }, 'surprise'],
+    [{ kind: 'task_result', category: 'task', title: 'Sync', status: 'done', task_name: 'sync' }, 'status'],
+    [{ kind: 'metric', name: 'gmv' }, 'value'],
+  ])('400 names the field: %j → %s', async (body, field) => {
+    const res = await postEvent(app.url, token, body);
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe('invalid_event');
+    const issues = res.json.issues as Array<{ path: string; message: string }>;
+    expect(issues.map((i) => i.path)).toContain(field);
+    expect(String(res.json.message)).toContain(field);
+  });
+
+  it('refuses a missing, wrong or revoked token with 401', async () => {
+    expect((await postEvent(app.url, undefined, alert)).status).toBe(401);
+    expect((await postEvent(app.url, 'scn_wrong', alert)).status).toBe(401);
+    const { id, token: doomed } = issueApiToken(app.deps.db, { name: 'old', requireSignature: false, now: Date.now() });
+    expect((await postEvent(app.url, doomed, alert)).status).toBe(202);
+    revokeApiToken(app.deps.db, id, Date.now());
+    const res = await postEvent(app.url, doomed, alert);
+    expect(res.status).toBe(401);
+    expect(res.json.message).toMatch(/revoked/);
+  });
+
+  it('checks the optional HMAC signature, its 5-minute window and replays', async () => {
+    expect((await postEvent(app.url, signedOnly, alert)).status).toBe(401);
+    expect((await postEvent(app.url, signedOnly, alert, { sign: {} })).status).toBe(202);
+    const old = String(Math.floor(Date.now() / 1000) - 301);
+    const stale = await postEvent(app.url, signedOnly, alert, { sign: { timestamp: old } });
+    expect(stale.status).toBe(401);
+    expect(stale.json.message).toMatch(/5 minutes/);
+    const bad = await postEvent(app.url, token, alert, { headers: { 'x-signature': 'sha256=00', 'x-signature-timestamp': String(Math.floor(Date.now() / 1000)) } });
+    expect(bad.status).toBe(401);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const body = { ...alert, title: 'replay me' };
+    expect((await postEvent(app.url, token, body, { sign: { timestamp: ts } })).status).toBe(202);
+    const replay = await postEvent(app.url, token, body, { sign: { timestamp: ts } });
+    expect(replay.status).toBe(401);
+    expect(replay.json.message).toMatch(/replay/);
+  });
+
+  it('answers 413 over 64 KiB, 415 for non-JSON, 400 for broken JSON', async () => {
+    const big = await postEvent(app.url, token, { ...alert, summary: 'x'.repeat(70_000) });
+    expect(big.status).toBe(413);
+    const form = await postEvent(app.url, token, 'kind=alert', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status).toBe(415);
+    const broken = await postEvent(app.url, token, '{"kind":');
+    expect(broken.status).toBe(400);
+    expect(broken.json.error).toBe('invalid_json');
+  });
+
+  it('answers a repeated idempotency_key with 200 and the first id', async () => {
+    const body = { ...alert, title: 'idem', idempotency_key: 'order-sync-42' };
+    const first = await postEvent(app.url, token, body);
+    const again = await postEvent(app.url, token, { ...body, title: 'changed' });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(200);
+    expect(again.json.id).toBe(first.json.id);
+    expect(again.json.duplicate).toBe(true);
+  });
+
+  it('renders every kind and category into the message the fake WeCom receives', async () => {
+    const cases = [
+      ...CATEGORIES.map((category) => ({ kind: 'alert', category, severity: 'critical', title: `alert in ${category}`, store: 'JD Store', fields: { sku: 'A-1', qty: 3 }, url: 'https://storeclaw.example/x' })),
+      { kind: 'task_result', category: 'task', title: 'Nightly price sync', status: 'failed', task_name: 'price-sync', duration_ms: 125_000 },
+      { kind: 'report', category: 'orders', title: 'Daily orders', summary: 'Orders up 12% vs yesterday', fields: { orders: 1204 } },
+    ];
+    for (const body of cases) expect((await postEvent(app.url, token, body)).status).toBe(202);
+    const metric = await postEvent(app.url, token, { kind: 'metric', name: 'gmv', value: 10.5, unit: 'k¥', store: 'JD Store' });
+    expect(metric.json.status).toBe('stored');
+    const contents = () => fake.receivedFor(KEY).map((m) => JSON.stringify(m.body));
+    const all = await waitFor(() => cases.every((c) => contents().some((s) => s.includes(c.title))), 15_000);
+    expect(all).toBe(true);
+    const alertMsg = fake.receivedFor(KEY).find((m) => JSON.stringify(m.body).includes('alert in ads'))!;
+    expect(alertMsg.msgtype).toBe('markdown');
+    const content = (alertMsg.body.markdown as { content: string }).content;
+    expect(content).toContain('JD Store');
+    expect(content).toContain('sku');
+    expect(content).toContain('https://storeclaw.example/x');
+    expect(content).toContain('<font color="warning">');
+    const task = contents().find((s) => s.includes('Nightly price sync'))!;
+    expect(task).toContain('price-sync');
+    expect(contents().some((s) => s.includes('gmv'))).toBe(false);
+  });
+
+  it('maps an Alertmanager webhook (firing and resolved) to alerts', async () => {
+    const payload = {
+      version: '4',
+      status: 'firing',
+      receiver: 'wecom',
+      groupKey: '{}:{alertname="DiskFull"}',
+      groupLabels: { alertname: 'DiskFull' },
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: 'http://alertmanager:9093',
+      alerts: [
+        { status: 'firing', labels: { alertname: 'DiskFull', severity: 'critical', instance: 'db-1' }, annotations: { summary: 'Disk 97% full' }, startsAt: '2026-11-25T01:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prom/graph', fingerprint: 'abc' },
+        { status: 'resolved', labels: { alertname: 'HighLatency', severity: 'warning' }, annotations: { description: 'p99 back to normal' }, startsAt: '2026-11-25T00:00:00Z', endsAt: '2026-11-25T01:00:00Z', generatorURL: 'http://prom/graph', fingerprint: 'def' },
+      ],
+    };
+    const res = await postEvent(app.url, token, payload, { path: '/api/v1/alertmanager' });
+    expect(res.status).toBe(202);
+    expect(res.json.accepted).toBe(2);
+    const ids = (res.json.events as Array<{ id: number }>).map((e) => e.id);
+    expect(getEvent(app.deps.db, ids[0]!)).toMatchObject({ severity: 'critical', title: 'DiskFull', store: 'db-1', source: 'alertmanager' });
+    expect(getEvent(app.deps.db, ids[1]!)?.title).toMatch(/RESOLVED/);
+    const bad = await postEvent(app.url, token, { alerts: 'nope' }, { path: '/api/v1/alertmanager' });
+    expect(bad.status).toBe(400);
+    const again = await postEvent(app.url, token, payload, { path: '/api/v1/alertmanager' });
+    expect((again.json.events as Array<{ duplicate?: boolean }>).every((e) => e.duplicate)).toBe(true);
+  });
+});

@@ -1,0 +1,256 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listAudit } from '../../db/queries/audit.ts';
+import { getEvent } from '../../db/queries/events.ts';
+import { listApiTokens } from '../../db/queries/tokens.ts';
+import { signBody } from '../../server/security/apiAuth.ts';
+import { sha256 } from '../../server/security/tokens.ts';
+import { DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ConsoleClient, textOf, type Page } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '3f2a9c4e-1b7d-4e8a-9c0f-5d6e7f8a1b2c';
+const TOKEN_RE = /scn_[A-Za-z0-9_-]{43}/;
+// Asynchronous on purpose: the appliance answering the snippets runs in this process.
+const run = promisify(execFile);
+
+function unescapeHtml(s: string): string {
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/** The text of every <pre> block on a page, as a person would copy it. */
+function preBlocks(html: string): string[] {
+  return [...html.matchAll(/<pre[^>]*>([\s\S]*?)<\/pre>/g)].map((m) => unescapeHtml(m[1]!));
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('the Inbound API page over real HTTP', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let client: ConsoleClient;
+  /** Every token the console showed, with the capture index of the answer that showed it. */
+  const shown: Array<{ token: string; at: number }> = [];
+
+  const post = (path: string, token: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(app.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body });
+  const alert = (title: string, category = 'inventory') => JSON.stringify({ kind: 'alert', category, severity: 'warning', title, store: 'Tmall Flagship' });
+
+  async function createToken(name: string, requireSignature = false): Promise<{ token: string; page: Page }> {
+    await client.get('/inbound');
+    const page = await client.postForm('/inbound/tokens', { name, ...(requireSignature ? { requireSignature: 'on' } : {}) });
+    expect(page.status, textOf(page.body).slice(0, 300)).toBe(201);
+    const token = TOKEN_RE.exec(page.body)?.[0];
+    if (!token) throw new Error('no token on the page');
+    shown.push({ token, at: client.captured.length - 1 });
+    return { token, page };
+  }
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 1000 });
+    client = new ConsoleClient(app.url);
+    await client.signIn('correct horse battery');
+    expect((await client.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('shows the endpoints as this browser reached the appliance, and a curl example with a placeholder', async () => {
+    const page = await client.get('/inbound');
+    expect(page.status).toBe(200);
+    const text = textOf(page.body);
+    expect(text).toContain(`POST ${app.url}/api/v1/events`);
+    expect(text).toContain(`POST ${app.url}/api/v1/alertmanager`);
+    expect(text).toContain(`curl -X POST ${app.url}/api/v1/events`);
+    expect(text).toContain("-H 'Authorization: Bearer <token>'");
+    expect(text).toContain('"title":"SKU-1024 low stock","store":"Tmall Flagship"');
+    expect(text).toContain('x-signature-timestamp');
+    expect(text).toContain('No tokens yet.');
+    const ids = [...page.body.matchAll(/<input\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1]!);
+    expect(ids).toEqual(['token-name', 'token-signature']);
+    for (const id of ids) expect(page.body).toContain(`<label for="${id}"`);
+    const zh = await client.get('/inbound', { 'accept-language': 'zh-CN' });
+    expect(textOf(zh.body)).toContain('接入 API');
+    expect(textOf(zh.body)).toContain('令牌名称');
+  });
+
+  it('creates a token, shows it once with a curl example, and stores only its hash', async () => {
+    const { token, page } = await createToken('StoreClaw production');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const text = textOf(page.body);
+    expect(text).toContain('will not be shown again');
+    expect(text).toContain(`Bearer ${token}`);
+    expect(preBlocks(page.body)).toContain(token);
+
+    const [row] = listApiTokens(app.deps.db);
+    expect(row).toMatchObject({ name: 'StoreClaw production', tokenHash: sha256(token), prefix: token.slice(0, 8), requireSignature: false, revokedAt: null });
+    expect(JSON.stringify(row)).not.toContain(token);
+
+    const later = await client.get('/inbound');
+    expect(later.body).not.toContain(token);
+    expect(textOf(later.body)).toContain(`${token.slice(0, 8)}…`);
+    expect(textOf(later.body)).toContain('StoreClaw production');
+
+    const res = await post('/api/v1/events', token, alert('SKU-1024 low stock'));
+    expect(res.status).toBe(202);
+
+    const audit = listAudit(app.deps.db, { limit: 1000 }).find((a) => a.action === 'token.create')!;
+    expect(JSON.parse(audit.detail!)).toMatchObject({ name: 'StoreClaw production', prefix: token.slice(0, 8) });
+    expect(audit.detail).not.toContain(token);
+  });
+
+  it('refuses an empty, a too long or a duplicate active name with 422, in EN and ZH', async () => {
+    const count = listApiTokens(app.deps.db).length;
+    const cases: Array<[string, string, string]> = [
+      ['', 'Enter a name for the token.', '请输入令牌名称。'],
+      ['   ', 'Enter a name for the token.', '请输入令牌名称。'],
+      ['x'.repeat(61), 'The name must be at most 60 characters.', '名称最多 60 个字符。'],
+      ['StoreClaw production', 'An active token is already called “StoreClaw production”', '已有名为“StoreClaw production”的有效令牌'],
+      ['  storeclaw PRODUCTION ', 'An active token is already called “storeclaw PRODUCTION”', '已有名为“storeclaw PRODUCTION”的有效令牌'],
+      ['line\nbreak', 'must not contain line breaks', '不能包含换行'],
+    ];
+    for (const [name, en, zh] of cases) {
+      const res = await client.postForm('/inbound/tokens', { name });
+      expect(res.status, name).toBe(422);
+      expect(textOf(res.body)).toContain(en);
+      expect(res.body).toContain('aria-invalid="true"');
+      expect(TOKEN_RE.test(res.body)).toBe(false);
+      const resZh = await client.postForm('/inbound/tokens', { name }, { 'accept-language': 'zh-CN' });
+      expect(resZh.status).toBe(422);
+      expect(textOf(resZh.body)).toContain(zh);
+    }
+    expect(listApiTokens(app.deps.db)).toHaveLength(count);
+    // 60 characters (CJK counts as one each) is fine.
+    const { token } = await createToken('库存'.repeat(30));
+    expect(token).toMatch(TOKEN_RE);
+  });
+
+  it('revokes a token after a confirmation page; the token then gets 401 and its name is free again', async () => {
+    const { token } = await createToken('Nightly script');
+    const row = listApiTokens(app.deps.db).find((t) => t.name === 'Nightly script')!;
+    expect((await post('/api/v1/events', token, alert('before revoke'))).status).toBe(202);
+
+    const confirm = await client.get(`/inbound/tokens/${row.id}/revoke`);
+    expect(confirm.status).toBe(200);
+    expect(textOf(confirm.body)).toContain('Revoke the token “Nightly script”?');
+    expect(textOf(confirm.body)).toContain('Yes, revoke');
+    const res = await client.postForm(`/inbound/tokens/${row.id}/revoke`);
+    expect(res.status).toBe(200);
+    expect(textOf(res.body)).toContain('The token “Nightly script” was revoked.');
+    expect(res.body).not.toContain(`href="/inbound/tokens/${row.id}/revoke"`);
+
+    const refused = await post('/api/v1/events', token, alert('after revoke'));
+    expect(refused.status).toBe(401);
+    const audit = listAudit(app.deps.db, { limit: 1 })[0]!;
+    expect(audit.action).toBe('token.revoke');
+    expect(JSON.parse(audit.detail!)).toMatchObject({ name: 'Nightly script', prefix: token.slice(0, 8) });
+    expect(audit.detail).not.toContain(token);
+
+    const again = await client.postForm(`/inbound/tokens/${row.id}/revoke`);
+    expect(textOf(again.body)).toContain('already revoked');
+    expect((await client.get(`/inbound/tokens/${row.id}/revoke`)).status).toBe(302);
+    expect((await client.get('/inbound/tokens/999999/revoke')).status).toBe(404);
+    expect((await client.postForm('/inbound/tokens/999999/revoke')).status).toBe(404);
+    // A revoked token's name can be given to a new one.
+    await createToken('Nightly script');
+  });
+
+  it('lists recent events with their status, the reason for suppressed ones, and a link to the send log', async () => {
+    const { token } = await createToken('Events sender');
+    const sent = (await (await post('/api/v1/events', token, alert('Warehouse sync lagging'))).json()) as { id: number };
+    const duplicate = (await (await post('/api/v1/events', token, alert('Warehouse sync lagging'))).json()) as { id: number; status: string };
+    expect(duplicate.status).toBe('suppressed');
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), categories: { ...DEFAULT_RULES.categories, ads: false } });
+    const ads = (await (await post('/api/v1/events', token, alert('Campaign paused', 'ads'))).json()) as { id: number; status: string };
+    expect(ads.status).toBe('suppressed');
+    await until(() => getEvent(app.deps.db, sent.id)?.status === 'sent');
+
+    const page = await client.get('/inbound');
+    const row = (id: number) => textOf(/<tr id="event-(\d+)"[\s\S]*?<\/tr>/.exec(page.body.slice(page.body.indexOf(`<tr id="event-${id}"`)))![0]);
+    expect(row(sent.id)).toContain('Warehouse sync lagging');
+    expect(row(sent.id)).toContain('sent');
+    expect(row(sent.id)).toContain('Inventory');
+    expect(row(sent.id)).toContain('Warning');
+    expect(row(sent.id)).toContain('Tmall Flagship');
+    expect(page.body).toContain(`href="/send-log?event=${sent.id}"`);
+    expect(row(duplicate.id)).toContain('suppressed');
+    expect(row(duplicate.id)).toContain(`duplicate of #${sent.id}`);
+    expect(row(ads.id)).toContain('its category is turned off');
+    expect(page.body).not.toContain(`href="/send-log?event=${ads.id}"`);
+
+    const zh = await client.get('/inbound', { 'accept-language': 'zh-CN' });
+    expect(textOf(zh.body)).toContain('已抑制');
+    expect(textOf(zh.body)).toContain('该类别已关闭');
+    expect(textOf(zh.body)).toContain(`与 #${sent.id} 重复`);
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), categories: { ...DEFAULT_RULES.categories } });
+  });
+
+  it('a token that requires a signature: signed requests work, unsigned ones get 401', async () => {
+    const { token, page } = await createToken('Signed sender', true);
+    expect(listApiTokens(app.deps.db).find((t) => t.name === 'Signed sender')?.requireSignature).toBe(true);
+    expect(textOf((await client.get('/inbound')).body)).toContain('required');
+
+    const body = alert('signed alert');
+    const unsigned = await post('/api/v1/events', token, body);
+    expect(unsigned.status).toBe(401);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const signed = await post('/api/v1/events', token, body, { 'x-signature': signBody(token, ts, body), 'x-signature-timestamp': ts });
+    expect(signed.status).toBe(202);
+
+    // The snippets on the answer page work as printed.
+    const blocks = preBlocks(page.body);
+    const nodeSnippet = blocks.find((b) => b.includes('createHmac'))!;
+    const dir = mkdtempSync(join(tmpdir(), 'sign-'));
+    try {
+      writeFileSync(join(dir, 'sign.mjs'), nodeSnippet);
+      const { stdout } = await run(process.execPath, [join(dir, 'sign.mjs')], { env: { ...process.env, SCN_TOKEN: token }, timeout: 10_000 });
+      expect(stdout).toMatch(/^202 /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const shellSnippet = blocks.find((b) => b.includes('openssl'))!;
+    if (existsSync('/usr/bin/openssl') && existsSync('/usr/bin/curl')) {
+      // Same body, so wait for the next second: each signature is accepted only once.
+      await new Promise((r) => setTimeout(r, 1100));
+      const { stdout } = await run('bash', ['-c', `${shellSnippet} -s -o /dev/null -w '%{http_code}'`], { timeout: 10_000 });
+      expect(stdout).toBe('202');
+    }
+  });
+
+  it('never shows a token again after its answer page: not in pages, the audit log, logs or the SQLite files', async () => {
+    await client.get('/inbound');
+    await client.get('/audit');
+    const audit = textOf(client.captured[client.captured.length - 1]!.body);
+    expect(audit).toContain('created an API token');
+    expect(audit).toContain('revoked an API token');
+    expect(shown.length).toBeGreaterThanOrEqual(5);
+    app.deps.db.$client.pragma('wal_checkpoint(FULL)');
+    const files = readdirSync(app.dataDir).map((f) => readFileSync(join(app.dataDir, f)).toString('latin1'));
+    for (const { token, at } of shown) {
+      client.captured.forEach((c, i) => {
+        if (i !== at) expect(c.body.includes(token), `${c.method} ${c.path}`).toBe(false);
+      });
+      for (const line of app.logs) expect(line.includes(token)).toBe(false);
+      for (const file of files) expect(file.includes(token)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,417 @@
+import type { Child } from 'hono/jsx';
+import { CATEGORIES, SEVERITIES, type Category, type EventKind, type Severity } from '../../server/events/schema.ts';
+import type { ViewContext } from '../context.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { Layout, Notice } from '../layout.tsx';
+
+/** The form as the person typed it: strings for text inputs, booleans for checkboxes. */
+export interface NotificationFormValues {
+  categories: Record<Category, boolean>;
+  minSeverity: string;
+  quietEnabled: boolean;
+  quietStart: string;
+  quietEnd: string;
+  quietTimeZone: string;
+  mentionMode: string;
+  mentionTargets: string;
+  dedupeWindowMinutes: string;
+  language: string;
+  format: string;
+  rateLimit: string;
+  digestWindowSeconds: string;
+  maxAgeHours: string;
+}
+
+export type NotificationField = Exclude<keyof NotificationFormValues, 'categories' | 'quietEnabled'>;
+
+/** Each field's label, in the order the form shows them (the error summary follows it). */
+export const FIELD_LABELS: Record<NotificationField, MessageKey> = {
+  minSeverity: 'notifications.minSeverity',
+  quietStart: 'notifications.quiet.start',
+  quietEnd: 'notifications.quiet.end',
+  quietTimeZone: 'notifications.quiet.timeZone',
+  mentionMode: 'notifications.mention',
+  mentionTargets: 'notifications.mention.targets',
+  dedupeWindowMinutes: 'notifications.dedupe',
+  language: 'notifications.language',
+  format: 'notifications.format',
+  rateLimit: 'notifications.rateLimit',
+  digestWindowSeconds: 'notifications.digestWindow',
+  maxAgeHours: 'notifications.maxAge',
+};
+
+/** Translated error per field. */
+export type FieldErrors = Partial<Record<NotificationField, string>>;
+
+export interface PreviewMessage {
+  msgtype: string;
+  json: string;
+  bytes: number;
+  limit: number;
+}
+
+export interface PreviewItem {
+  kind: EventKind;
+  severity: Severity;
+  messages: PreviewMessage[];
+  mentions: string[];
+  /** Translated reason when the rules would suppress this event. */
+  suppressed?: string;
+}
+
+export interface NotificationsProps {
+  ctx: ViewContext;
+  values: NotificationFormValues;
+  errors?: FieldErrors;
+  notice?: { kind: 'ok' | 'bad' | 'info'; text: string };
+  preview: PreviewItem[];
+  maxMentions: number;
+}
+
+const MENTION_MODES = ['none', 'all', 'list'] as const;
+const FORMATS = ['markdown', 'markdown_v2', 'text'] as const;
+const LANGUAGES = ['zh', 'en'] as const;
+
+/** The id the error summary links to: the input itself, or the first option of a group. */
+function fieldId(field: NotificationField): string {
+  if (field === 'mentionMode') return 'n-mentionMode-none';
+  if (field === 'format') return 'n-format-markdown';
+  return `n-${field}`;
+}
+
+function describedBy(...ids: Array<string | false | undefined>): string | undefined {
+  const list = ids.filter((x): x is string => typeof x === 'string');
+  return list.length ? list.join(' ') : undefined;
+}
+
+function FieldError({ field, errors }: { field: NotificationField; errors: FieldErrors }) {
+  const message = errors[field];
+  if (!message) return null;
+  return (
+    <p class="notice bad" id={`n-${field}-error`}>
+      {message}
+    </p>
+  );
+}
+
+/** A text-like input with its label, help line and error. */
+function Field({
+  ctx,
+  field,
+  values,
+  errors,
+  type = 'text',
+  help,
+  attrs = {},
+}: {
+  ctx: ViewContext;
+  field: NotificationField;
+  values: NotificationFormValues;
+  errors: FieldErrors;
+  type?: string;
+  help?: string;
+  attrs?: Record<string, string | number>;
+}) {
+  const id = fieldId(field);
+  const invalid = Boolean(errors[field]);
+  return (
+    <div>
+      <label for={id}>{ctx.t(FIELD_LABELS[field])}</label>
+      <input
+        id={id}
+        name={field}
+        type={type}
+        value={values[field]}
+        autocomplete="off"
+        aria-invalid={invalid ? 'true' : undefined}
+        aria-describedby={describedBy(help && `${id}-help`, invalid && `n-${field}-error`)}
+        {...attrs}
+      />
+      {help ? (
+        <p class="help" id={`${id}-help`}>
+          {help}
+        </p>
+      ) : null}
+      <FieldError field={field} errors={errors} />
+    </div>
+  );
+}
+
+function Fieldset({ legend, children }: { legend: string; children: Child }) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      {children}
+    </fieldset>
+  );
+}
+
+function ErrorSummary({ ctx, errors }: { ctx: ViewContext; errors: FieldErrors }) {
+  const fields = (Object.keys(FIELD_LABELS) as NotificationField[]).filter((f) => errors[f]);
+  if (!fields.length) return null;
+  return (
+    <div class="notice bad" role="alert" id="notifications-errors">
+      <p>{ctx.t('form.error.summary')}</p>
+      <ul>
+        {fields.map((f) => (
+          <li>
+            <a href={`#${fieldId(f)}`}>{ctx.t('form.error.fieldIs', { field: ctx.t(FIELD_LABELS[f]), message: errors[f] ?? '' })}</a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<NotificationsProps, 'preview' | 'notice'>) {
+  const mentionInvalid = Boolean(errors.mentionMode);
+  const formatInvalid = Boolean(errors.format);
+  return (
+    <form method="post" action="/notifications" hx-post="/notifications" hx-target="#notifications" hx-swap="outerHTML show:top">
+      <input type="hidden" name="_csrf" value={ctx.csrf} />
+      <section class="card" aria-labelledby="n-rules-title">
+        <h2 id="n-rules-title">{ctx.t('notifications.rules')}</h2>
+        <p class="help">{ctx.t('notifications.suppression')}</p>
+
+        <Fieldset legend={ctx.t('notifications.categories')}>
+          <p class="help">{ctx.t('notifications.categories.help')}</p>
+          {CATEGORIES.map((c) => (
+            <label for={`n-cat-${c}`}>
+              <input id={`n-cat-${c}`} type="checkbox" name={`cat_${c}`} value="on" checked={values.categories[c]} /> {ctx.t(`category.${c}`)}
+            </label>
+          ))}
+        </Fieldset>
+
+        <div>
+          <label for="n-minSeverity">{ctx.t('notifications.minSeverity')}</label>
+          <select
+            id="n-minSeverity"
+            name="minSeverity"
+            aria-invalid={errors.minSeverity ? 'true' : undefined}
+            aria-describedby={describedBy('n-minSeverity-help', errors.minSeverity && 'n-minSeverity-error')}
+          >
+            {SEVERITIES.map((s) => (
+              <option value={s} selected={values.minSeverity === s}>
+                {ctx.t(`severity.${s}`)}
+              </option>
+            ))}
+          </select>
+          <p class="help" id="n-minSeverity-help">
+            {ctx.t('notifications.minSeverity.help')}
+          </p>
+          <FieldError field="minSeverity" errors={errors} />
+        </div>
+
+        <Fieldset legend={ctx.t('notifications.quiet')}>
+          <label for="n-quietEnabled">
+            <input id="n-quietEnabled" type="checkbox" name="quietEnabled" value="on" checked={values.quietEnabled} aria-describedby="n-quiet-help" />{' '}
+            {ctx.t('notifications.quiet.enabled')}
+          </label>
+          <p class="help" id="n-quiet-help">
+            {ctx.t('notifications.quiet.help')}
+          </p>
+          <Field ctx={ctx} field="quietStart" values={values} errors={errors} type="time" attrs={{ placeholder: '22:00' }} />
+          <Field ctx={ctx} field="quietEnd" values={values} errors={errors} type="time" attrs={{ placeholder: '08:00' }} />
+          <Field
+            ctx={ctx}
+            field="quietTimeZone"
+            values={values}
+            errors={errors}
+            help={ctx.t('notifications.quiet.timeZone.help', { zone: ctx.timeZone })}
+            attrs={{ placeholder: ctx.timeZone, spellcheck: 'false' }}
+          />
+        </Fieldset>
+
+        <Fieldset legend={ctx.t('notifications.mention')}>
+          <p class="help" id="n-mention-help">
+            {ctx.t('notifications.mention.help')}
+          </p>
+          {MENTION_MODES.map((m) => (
+            <label for={`n-mentionMode-${m}`}>
+              <input
+                id={`n-mentionMode-${m}`}
+                type="radio"
+                name="mentionMode"
+                value={m}
+                checked={values.mentionMode === m}
+                aria-invalid={mentionInvalid ? 'true' : undefined}
+                aria-describedby={describedBy('n-mention-help', mentionInvalid && 'n-mentionMode-error')}
+              />{' '}
+              {ctx.t(`notifications.mention.${m}`)}
+            </label>
+          ))}
+          <FieldError field="mentionMode" errors={errors} />
+          <label for="n-mentionTargets">{ctx.t('notifications.mention.targets')}</label>
+          <textarea
+            id="n-mentionTargets"
+            name="mentionTargets"
+            rows={3}
+            cols={40}
+            spellcheck={false}
+            autocomplete="off"
+            aria-invalid={errors.mentionTargets ? 'true' : undefined}
+            aria-describedby={describedBy('n-mentionTargets-help', errors.mentionTargets && 'n-mentionTargets-error')}
+          >
+            {values.mentionTargets}
+          </textarea>
+          <p class="help" id="n-mentionTargets-help">
+            {ctx.t('notifications.mention.targets.help', { max: maxMentions })}
+          </p>
+          <FieldError field="mentionTargets" errors={errors} />
+        </Fieldset>
+
+        <Field
+          ctx={ctx}
+          field="dedupeWindowMinutes"
+          values={values}
+          errors={errors}
+          type="number"
+          help={ctx.t('notifications.dedupe.help')}
+          attrs={{ min: 0, max: 1440, step: 1, inputmode: 'numeric' }}
+        />
+      </section>
+
+      <section class="card" aria-labelledby="n-delivery-title">
+        <h2 id="n-delivery-title">{ctx.t('notifications.delivery')}</h2>
+        <div>
+          <label for="n-language">{ctx.t('notifications.language')}</label>
+          <select
+            id="n-language"
+            name="language"
+            aria-invalid={errors.language ? 'true' : undefined}
+            aria-describedby={describedBy('n-language-help', errors.language && 'n-language-error')}
+          >
+            {LANGUAGES.map((l) => (
+              <option value={l} selected={values.language === l} lang={l === 'zh' ? 'zh-CN' : 'en'}>
+                {ctx.t(`notifications.language.${l}`)}
+              </option>
+            ))}
+          </select>
+          <p class="help" id="n-language-help">
+            {ctx.t('notifications.language.help')}
+          </p>
+          <FieldError field="language" errors={errors} />
+        </div>
+
+        <Fieldset legend={ctx.t('notifications.format')}>
+          {FORMATS.map((f) => (
+            <div>
+              <label for={`n-format-${f}`}>
+                <input
+                  id={`n-format-${f}`}
+                  type="radio"
+                  name="format"
+                  value={f}
+                  checked={values.format === f}
+                  aria-invalid={formatInvalid ? 'true' : undefined}
+                  aria-describedby={describedBy(`n-format-${f}-help`, formatInvalid && 'n-format-error')}
+                />{' '}
+                {ctx.t(`notifications.format.${f}`)}
+              </label>
+              <p class="help" id={`n-format-${f}-help`}>
+                {ctx.t(`notifications.format.${f}.help`)}
+              </p>
+            </div>
+          ))}
+          <FieldError field="format" errors={errors} />
+        </Fieldset>
+
+        <Field
+          ctx={ctx}
+          field="rateLimit"
+          values={values}
+          errors={errors}
+          type="number"
+          help={ctx.t('notifications.rateLimit.help')}
+          attrs={{ min: 1, max: 20, step: 1, inputmode: 'numeric' }}
+        />
+        <Field
+          ctx={ctx}
+          field="digestWindowSeconds"
+          values={values}
+          errors={errors}
+          type="number"
+          help={ctx.t('notifications.digestWindow.help')}
+          attrs={{ min: 10, max: 3600, step: 1, inputmode: 'numeric' }}
+        />
+        <Field
+          ctx={ctx}
+          field="maxAgeHours"
+          values={values}
+          errors={errors}
+          type="number"
+          help={ctx.t('notifications.maxAge.help')}
+          attrs={{ min: 0.01, max: 336, step: 'any', inputmode: 'decimal' }}
+        />
+      </section>
+
+      <div class="actions">
+        <button type="submit">
+          <span class="when-idle">{ctx.t('notifications.save')}</span>
+          <span class="when-busy">{ctx.t('notifications.saving')}</span>
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Preview({ ctx, items }: { ctx: ViewContext; items: PreviewItem[] }) {
+  return (
+    <section class="card" id="notifications-preview" aria-labelledby="n-preview-title">
+      <h2 id="n-preview-title">{ctx.t('notifications.preview')}</h2>
+      <p class="help">{ctx.t('notifications.preview.intro')}</p>
+      {items.map((item) => (
+        <article aria-labelledby={`n-preview-${item.kind}`}>
+          <h3 id={`n-preview-${item.kind}`}>
+            {ctx.t('notifications.preview.kind', { kind: ctx.t(`kind.${item.kind}`), severity: ctx.t(`severity.${item.severity}`) })}
+          </h3>
+          {item.suppressed ? <Notice kind="info">{ctx.t('notifications.preview.none', { reason: item.suppressed })}</Notice> : null}
+          {item.messages.map((m, i) => (
+            <div>
+              <p>
+                <strong>{ctx.t('notifications.preview.message', { n: i + 1, total: item.messages.length, msgtype: m.msgtype })}</strong>
+                {' · '}
+                <span class={`badge ${m.bytes > m.limit ? 'bad' : 'ok'}`} data-bytes={m.bytes}>
+                  {ctx.t('notifications.preview.bytes', { bytes: m.bytes, limit: m.limit, msgtype: m.msgtype })}
+                  {m.bytes > m.limit ? ` (${ctx.t('notifications.preview.over')})` : ''}
+                </span>
+              </p>
+              <pre>{m.json}</pre>
+            </div>
+          ))}
+          <p>
+            <strong>{ctx.t('notifications.preview.mentions')}</strong>
+          </p>
+          <ul>
+            {item.mentions.map((line) => (
+              <li>{line}</li>
+            ))}
+          </ul>
+        </article>
+      ))}
+    </section>
+  );
+}
+
+/** Everything below the heading; the htmx target of the form, so a save re-renders the preview too. */
+export function NotificationsBody(props: NotificationsProps) {
+  const { ctx, notice, errors = {} } = props;
+  return (
+    <div id="notifications">
+      {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
+      <ErrorSummary ctx={ctx} errors={errors} />
+      <NotificationsForm ctx={ctx} values={props.values} errors={errors} maxMentions={props.maxMentions} />
+      <Preview ctx={ctx} items={props.preview} />
+    </div>
+  );
+}
+
+export function NotificationsPage(props: NotificationsProps) {
+  const { ctx } = props;
+  return (
+    <Layout ctx={ctx} title={ctx.t('notifications.title')}>
+      <p>{ctx.t('notifications.intro')}</p>
+      <NotificationsBody {...props} />
+    </Layout>
+  );
+}
