@@ -5,6 +5,7 @@ import type { AppDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
 import { apiRoutes } from './routes/api.ts';
 import { auditRoutes } from './routes/audit.tsx';
+import { troubleshootingRoutes } from './routes/troubleshooting.tsx';
 import { authRoutes } from './routes/auth.tsx';
 import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
@@ -69,5 +70,6 @@ export function createApp(deps: AppDeps) {
   app.route('/', inboundRoutes(deps));
   app.route('/', sendLogRoutes(deps));
   app.route('/', auditRoutes(deps));
+  app.route('/', troubleshootingRoutes(deps));
   return app;
 }

@@ -22,4 +22,6 @@ export interface AppDeps {
   limiter: RateLimiter;
   /** Tells the delivery worker to look now (new messages, or the channel changed). */
   wakeWorker: () => void;
+  /** The next scheduled report, for the dashboard; absent while no scheduler runs. */
+  nextReport?: () => { name: string; at: number } | undefined;
 }

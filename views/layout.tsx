@@ -22,6 +22,7 @@ const NAV: Array<{ href: string; key: MessageKey }> = [
   { href: '/notifications', key: 'nav.notifications' },
   { href: '/inbound', key: 'nav.inbound' },
   { href: '/send-log', key: 'nav.sendLog' },
+  { href: '/troubleshooting', key: 'nav.troubleshooting' },
   { href: '/audit', key: 'nav.audit' },
 ];
 

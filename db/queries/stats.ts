@@ -1,6 +1,6 @@
-import { and, count, eq, gte } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { deliveries, type DeliveryStatus } from '../schema.ts';
+import { deliveries, events, type DeliveryStatus } from '../schema.ts';
 
 export function countDeliveriesSince(db: Db, status: DeliveryStatus, since: number): number {
   return db
@@ -8,4 +8,75 @@ export function countDeliveriesSince(db: Db, status: DeliveryStatus, since: numb
     .from(deliveries)
     .where(and(eq(deliveries.status, status), gte(deliveries.createdAt, since)))
     .get()!.n;
+}
+
+/** Events received since `since`, by status. */
+export function eventCountsSince(db: Db, since: number): Record<string, number> {
+  const rows = db
+    .select({ status: events.status, n: count() })
+    .from(events)
+    .where(gte(events.receivedAt, since))
+    .groupBy(events.status)
+    .all();
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+export interface Bucket {
+  index: number;
+  status: string;
+  n: number;
+}
+
+/** Events since `since` in buckets of `bucketMs`, by status: the data of the outcome charts. */
+export function eventBuckets(db: Db, since: number, bucketMs: number): Bucket[] {
+  return db
+    .select({
+      index: sql<number>`cast((${events.receivedAt} - ${since}) / ${bucketMs} as integer)`,
+      status: events.status,
+      n: count(),
+    })
+    .from(events)
+    .where(gte(events.receivedAt, since))
+    .groupBy(sql`1`, events.status)
+    .all();
+}
+
+export function eventsByCategorySince(db: Db, since: number): Array<{ category: string; n: number }> {
+  return db
+    .select({ category: events.category, n: count() })
+    .from(events)
+    .where(and(gte(events.receivedAt, since), ne(events.kind, 'metric')))
+    .groupBy(events.category)
+    .orderBy(asc(events.category))
+    .all();
+}
+
+/** How many sends WeCom answered with each of these errcodes since `since`. */
+export function errcodeCountsSince(db: Db, codes: number[], since: number): Record<number, number> {
+  const rows = db
+    .select({ errcode: deliveries.errcode, n: count() })
+    .from(deliveries)
+    .where(and(inArray(deliveries.errcode, codes), gte(deliveries.lastAttemptAt, since)))
+    .groupBy(deliveries.errcode)
+    .all();
+  return Object.fromEntries(rows.map((r) => [r.errcode!, r.n]));
+}
+
+export function oldestQueuedAt(db: Db): number | undefined {
+  return db.select({ at: sql<number | null>`min(${deliveries.queuedAt})` }).from(deliveries).where(eq(deliveries.status, 'queued')).get()?.at ?? undefined;
+}
+
+/** The last message that carried a notification (not a connect/test message) and went out. */
+export function lastNotificationSentAt(db: Db): number | undefined {
+  return (
+    db
+      .select({ at: sql<number | null>`max(${deliveries.sentAt})` })
+      .from(deliveries)
+      .where(and(eq(deliveries.status, 'sent'), ne(deliveries.kind, 'test')))
+      .get()?.at ?? undefined
+  );
+}
+
+export function countEventsTotal(db: Db): number {
+  return db.select({ n: count() }).from(events).get()!.n;
 }

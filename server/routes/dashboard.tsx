@@ -1,24 +1,70 @@
 import { Hono } from 'hono';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
-import { countDeliveriesSince } from '../../db/queries/stats.ts';
-import { DashboardPage } from '../../views/pages/dashboard.tsx';
+import { eventBuckets, eventCountsSince, eventsByCategorySince, oldestQueuedAt } from '../../db/queries/stats.ts';
+import type { StackedColumn } from '../../views/components/charts.tsx';
+import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
 import { channelStatus } from '../channel/wecomChannel.ts';
+import { queueDepth } from '../delivery/outbox.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { startOfDay } from '../timeOfDay.ts';
+import { explainErrcode } from '../wecom/errcodes.ts';
+import type { Lang } from '../../views/i18n/index.ts';
 import { viewContext } from './viewContext.ts';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/** Event statuses folded into the five outcomes the dashboard shows; metrics are not outcomes. */
+function outcomeOf(status: string): Outcome | undefined {
+  if (status === 'queued' || status === 'held') return 'pending';
+  return (OUTCOMES as readonly string[]).includes(status) ? (status as Outcome) : undefined;
+}
+
+function columns(db: AppDeps['db'], since: number, bucketMs: number, count: number, label: (start: number) => string): StackedColumn[] {
+  const cols: StackedColumn[] = Array.from({ length: count }, (_, i) => ({ label: label(since + i * bucketMs), values: {} }));
+  for (const b of eventBuckets(db, since, bucketMs)) {
+    const outcome = outcomeOf(b.status);
+    const col = cols[b.index];
+    if (outcome && col) col.values[outcome] = (col.values[outcome] ?? 0) + b.n;
+  }
+  return cols;
+}
+
+function formatter(lang: Lang, timeZone: string, opts: Intl.DateTimeFormatOptions) {
+  const f = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, hour12: false, ...opts });
+  return (ms: number) => f.format(ms);
+}
+
+export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
+  const now = deps.clock.now();
+  const tz = deps.config.timezone;
+  const status = channelStatus(deps.db);
+  const today: Record<Outcome, number> = { sent: 0, digested: 0, suppressed: 0, dead: 0, pending: 0 };
+  for (const [s, n] of Object.entries(eventCountsSince(deps.db, startOfDay(now, tz)))) {
+    const o = outcomeOf(s);
+    if (o) today[o] += n;
+  }
+  const hourStart = now - (now % HOUR) - 23 * HOUR;
+  const dayStart = startOfDay(now - 29 * DAY, tz);
+  return {
+    status,
+    lastErrorExplained:
+      status.lastErrcode !== null && status.lastErrcode !== undefined && status.lastErrcode !== 0 ? explainErrcode(status.lastErrcode)[lang] : undefined,
+    queue: { depth: queueDepth(deps.db), oldestAt: oldestQueuedAt(deps.db) },
+    today,
+    rate: { used: deps.limiter.used(now), limit: deps.limiter.limit() },
+    nextReport: deps.nextReport?.(),
+    recent: listDeliveries(deps.db, {}, { limit: 10 }),
+    hours: columns(deps.db, hourStart, HOUR, 24, formatter(lang, tz, { hour: '2-digit' })),
+    days: columns(deps.db, dayStart, DAY, 30, formatter(lang, tz, { month: '2-digit', day: '2-digit' })),
+    categories: eventsByCategorySince(deps.db, dayStart),
+  };
+}
 
 export function dashboardRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
-  app.get('/', (c) => {
-    const since = startOfDay(deps.clock.now(), deps.config.timezone);
-    const data = {
-      status: channelStatus(deps.db),
-      sentToday: countDeliveriesSince(deps.db, 'sent', since),
-      failedToday: countDeliveriesSince(deps.db, 'failed', since) + countDeliveriesSince(deps.db, 'dead', since),
-      recent: listDeliveries(deps.db, {}, { limit: 10 }),
-    };
-    return c.html(<DashboardPage ctx={viewContext(c, deps)} data={data} />);
-  });
+  app.get('/', (c) => c.html(<DashboardPage ctx={viewContext(c, deps)} data={dashboardData(deps, c.var.lang)} />));
+  app.get('/dashboard/panel', (c) => c.html(<DashboardPanel ctx={viewContext(c, deps)} data={dashboardData(deps, c.var.lang)} />));
   return app;
 }

@@ -2,14 +2,21 @@ import { en } from './en.ts';
 import { zh } from './zh.ts';
 import { wecomStrings } from './wecomStrings.ts';
 import { consoleStrings } from './consoleStrings.ts';
+import { dashboardStrings } from './dashboardStrings.ts';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
 
-/** One dictionary per language; console strings and WeCom-specific messages share the key space. */
+/**
+ * The dictionary files, one area each; a test checks that no key is defined in two of them.
+ * A new area's file is added here and to the merge below.
+ */
+export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings } as const;
+
+/** One dictionary per language; every area shares the key space. */
 export const dictionaries = {
-  en: { ...en, ...wecomStrings.en, ...consoleStrings.en },
-  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh },
+  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en },
+  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh },
 } as const;
 
 export type MessageKey = keyof typeof dictionaries.en;

@@ -1,18 +1,41 @@
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { ChannelStatus } from '../../server/channel/wecomChannel.ts';
+import { HorizontalBars, StackedColumns, type Series, type StackedColumn } from '../components/charts.tsx';
 import type { ViewContext } from '../context.ts';
-import { formatNumber } from '../i18n/index.ts';
+import { formatDateTime, formatNumber, type MessageKey } from '../i18n/index.ts';
 import { Layout } from '../layout.tsx';
 import { DeliveryTable } from './sendLog.tsx';
 
+export const OUTCOMES = ['sent', 'digested', 'suppressed', 'dead', 'pending'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+const OUTCOME_COLORS: Record<Outcome, string> = {
+  sent: '#137333',
+  digested: '#0b6bcb',
+  suppressed: '#9aa3b2',
+  dead: '#b3261e',
+  pending: '#e0a400',
+};
+
 export interface DashboardData {
   status: ChannelStatus;
-  sentToday: number;
-  failedToday: number;
+  lastErrorExplained?: string;
+  queue: { depth: number; oldestAt?: number };
+  today: Record<Outcome, number>;
+  rate: { used: number; limit: number };
+  nextReport?: { name: string; at: number };
   recent: DeliveryRow[];
+  hours: StackedColumn[];
+  days: StackedColumn[];
+  categories: Array<{ category: string; n: number }>;
 }
 
-export function DashboardPage({ ctx, data }: { ctx: ViewContext; data: DashboardData }) {
+function when(ctx: ViewContext, at: number | null | undefined): string {
+  return at ? formatDateTime(at, ctx.lang, ctx.timeZone) : ctx.t('card.never');
+}
+
+/** The figures that refresh themselves (htmx every 10 s); also the body of GET /dashboard/panel. */
+export function DashboardPanel({ ctx, data }: { ctx: ViewContext; data: DashboardData }) {
   const badge =
     data.status.state === 'connected'
       ? { cls: 'ok', key: 'card.status.connected' as const }
@@ -20,7 +43,7 @@ export function DashboardPage({ ctx, data }: { ctx: ViewContext; data: Dashboard
         ? { cls: 'bad', key: 'card.status.invalid' as const }
         : { cls: 'none', key: 'card.status.none' as const };
   return (
-    <Layout ctx={ctx} title={ctx.t('dashboard.title')}>
+    <div id="dashboard-panel" hx-get="/dashboard/panel" hx-trigger="every 10s" hx-swap="outerHTML">
       <div class="stats">
         <div class="stat">
           <div>{ctx.t('dashboard.bot')}</div>
@@ -28,18 +51,81 @@ export function DashboardPage({ ctx, data }: { ctx: ViewContext; data: Dashboard
             <span class={`badge ${badge.cls}`}>{ctx.t(badge.key)}</span>
           </div>
           {data.status.maskedUrl ? <code>{data.status.maskedUrl}</code> : <a href="/channels">{ctx.t('dashboard.connectHint')}</a>}
+          {data.status.state !== 'none' ? (
+            <dl class="facts">
+              <dt>{ctx.t('dashboard.lastSuccess')}</dt>
+              <dd>{when(ctx, data.status.lastSuccessAt)}</dd>
+              {data.status.lastErrorAt ? (
+                <>
+                  <dt>{ctx.t('dashboard.lastError')}</dt>
+                  <dd>
+                    {when(ctx, data.status.lastErrorAt)}
+                    {data.lastErrorExplained ? ` — ${data.lastErrorExplained}` : ''}
+                  </dd>
+                </>
+              ) : null}
+            </dl>
+          ) : null}
         </div>
         <div class="stat">
-          <div>{ctx.t('dashboard.sentToday')}</div>
-          <div class="n">{formatNumber(data.sentToday, ctx.lang)}</div>
+          <div>{ctx.t('dashboard.queue')}</div>
+          <div class="n">{formatNumber(data.queue.depth, ctx.lang)}</div>
+          {data.queue.oldestAt ? <div class="help">{ctx.t('dashboard.queue.oldest', { time: when(ctx, data.queue.oldestAt) })}</div> : null}
         </div>
         <div class="stat">
-          <div>{ctx.t('dashboard.failedToday')}</div>
-          <div class="n">{formatNumber(data.failedToday, ctx.lang)}</div>
+          <div>{ctx.t('dashboard.rate')}</div>
+          <div class="n">
+            {data.rate.used}/{data.rate.limit}
+          </div>
+          <div class="help">{ctx.t('dashboard.rate.value', { used: data.rate.used, limit: data.rate.limit })}</div>
         </div>
+        <div class="stat">
+          <div>{ctx.t('dashboard.nextReport')}</div>
+          {data.nextReport ? (
+            <div>
+              <strong>{data.nextReport.name}</strong>
+              <div class="help">{when(ctx, data.nextReport.at)}</div>
+            </div>
+          ) : (
+            <div class="help">{ctx.t('dashboard.nextReport.none')}</div>
+          )}
+        </div>
+      </div>
+      <h2>{ctx.t('dashboard.today')}</h2>
+      <div class="stats">
+        {OUTCOMES.map((o) => (
+          <div class="stat">
+            <div>{ctx.t(`dashboard.outcome.${o}` as MessageKey)}</div>
+            <div class="n">{formatNumber(data.today[o], ctx.lang)}</div>
+          </div>
+        ))}
       </div>
       <h2>{ctx.t('dashboard.recent')}</h2>
       <DeliveryTable ctx={ctx} rows={data.recent} />
+      <p class="help">{ctx.t('dashboard.refreshing')}</p>
+    </div>
+  );
+}
+
+export function DashboardPage({ ctx, data }: { ctx: ViewContext; data: DashboardData }) {
+  const series: Series[] = OUTCOMES.map((o) => ({ key: o, label: ctx.t(`dashboard.outcome.${o}` as MessageKey), color: OUTCOME_COLORS[o] }));
+  const hasEvents = data.days.some((d) => Object.values(d.values).some((n) => n > 0));
+  return (
+    <Layout ctx={ctx} title={ctx.t('dashboard.title')}>
+      <DashboardPanel ctx={ctx} data={data} />
+      {hasEvents ? (
+        <>
+          <StackedColumns title={ctx.t('dashboard.chart.hours')} columns={data.hours} series={series} labelEvery={3} />
+          <StackedColumns title={ctx.t('dashboard.chart.days')} columns={data.days} series={series} labelEvery={5} />
+          <HorizontalBars
+            title={ctx.t('dashboard.chart.categories')}
+            rows={data.categories.map((c) => ({ label: ctx.t(`category.${c.category}` as MessageKey), n: c.n }))}
+            color="#0b6bcb"
+          />
+        </>
+      ) : (
+        <p>{ctx.t('dashboard.chart.empty')}</p>
+      )}
     </Layout>
   );
 }

@@ -1,0 +1,54 @@
+import { Hono, type Context } from 'hono';
+import { getChannel } from '../../db/queries/channel.ts';
+import { errcodeCountsSince, lastNotificationSentAt, oldestQueuedAt } from '../../db/queries/stats.ts';
+import type { CardNotice } from '../../views/components/wecomCard.tsx';
+import { formatDateTime } from '../../views/i18n/index.ts';
+import { TroubleshootingPage } from '../../views/pages/troubleshooting.tsx';
+import { channelStatus, sendTestNotification } from '../channel/wecomChannel.ts';
+import { queueDepth } from '../delivery/outbox.ts';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { troubleshootingChecks } from '../troubleshooting.ts';
+import { explainErrcode } from '../wecom/errcodes.ts';
+import { clientIp, viewContext } from './viewContext.ts';
+
+export function troubleshootingRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  const render = (c: Context<AppEnv>, notices: CardNotice[] = [], code: 200 | 422 | 429 | 502 = 200) => {
+    const now = deps.clock.now();
+    const ctx = viewContext(c, deps);
+    const status = channelStatus(deps.db);
+    const row = getChannel(deps.db);
+    const transport = row?.lastFailure === 'transient' && row.lastErrorAt && (!row.lastSuccessAt || row.lastErrorAt > row.lastSuccessAt) && row.lastErrcode === null;
+    const checks = troubleshootingChecks({
+      status,
+      lastNotificationAt: lastNotificationSentAt(deps.db),
+      rateLimited24h: errcodeCountsSince(deps.db, [45009], now - 24 * 3600_000)[45009] ?? 0,
+      used: deps.limiter.used(now),
+      limit: deps.limiter.limit(),
+      queued: queueDepth(deps.db),
+      oldestQueuedAt: oldestQueuedAt(deps.db),
+      lastTransportFailure: transport ? { failure: row.lastFailure!, at: row.lastErrorAt! } : undefined,
+      explain: explainErrcode,
+      lang: ctx.lang,
+      formatTime: (ms) => formatDateTime(ms, ctx.lang, ctx.timeZone),
+    });
+    return c.html(<TroubleshootingPage ctx={ctx} checks={checks} notices={notices} canTest={status.state !== 'none'} />, code);
+  };
+
+  app.get('/troubleshooting', (c) => render(c));
+
+  app.post('/troubleshooting/test', async (c) => {
+    const t = c.var.t;
+    const outcome = await sendTestNotification({ ...deps, timeZone: deps.config.timezone }, { ip: clientIp(c) });
+    if (outcome.ok) return render(c, [{ kind: 'ok', text: t('card.result.testSent') }]);
+    if (outcome.reason === 'no_bot') return render(c, [{ kind: 'bad', text: t('card.result.noBot') }], 422);
+    if (outcome.reason === 'rate_limited') {
+      return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: t('card.result.rateLimited', { seconds: Math.ceil(outcome.waitMs / 1000) }) }) }], 429);
+    }
+    return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: outcome.failure.explanation[c.var.lang] }) }], 502);
+  });
+
+  return app;
+}

@@ -1,0 +1,86 @@
+import type { ChannelStatus } from './channel/wecomChannel.ts';
+import type { Explanation } from './wecom/errcodes.ts';
+import type { MessageKey, Params } from '../views/i18n/index.ts';
+
+export type Verdict = 'ok' | 'warn' | 'bad' | 'info';
+
+export interface Check {
+  id: string;
+  title: MessageKey;
+  verdict: Verdict;
+  text: MessageKey;
+  params?: Params;
+}
+
+/** What the checks look at; gathered by the route, so the verdicts stay a pure function. */
+export interface TroubleshootingFacts {
+  status: ChannelStatus;
+  lastNotificationAt?: number;
+  rateLimited24h: number;
+  used: number;
+  limit: number;
+  queued: number;
+  oldestQueuedAt?: number;
+  /** The channel's last failure, when it had no answer from WeCom (network, timeout, 5xx). */
+  lastTransportFailure?: { failure: string; at: number };
+  explain: (errcode: number) => Explanation;
+  lang: 'en' | 'zh';
+  formatTime: (ms: number) => string;
+}
+
+const INVALID_CODES = new Set([93000, 93004, 93008]);
+
+/** The seed FAQ as live checks, each with a verdict and what to do. */
+export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
+  const s = f.status;
+  if (s.state === 'none') {
+    return [{ id: 'connected', title: 'trouble.connected.title', verdict: 'bad', text: 'trouble.connected.none' }];
+  }
+  const checks: Check[] = [
+    { id: 'connected', title: 'trouble.connected.title', verdict: 'ok', text: 'trouble.connected.ok', params: { time: f.formatTime(s.connectedAt!) } },
+    f.lastNotificationAt
+      ? { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'ok', text: 'trouble.nothingSent.ok', params: { time: f.formatTime(f.lastNotificationAt) } }
+      : { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'warn', text: 'trouble.nothingSent.none' },
+  ];
+  const invalidCode = s.lastErrcode !== null && s.lastErrcode !== undefined && INVALID_CODES.has(s.lastErrcode) ? s.lastErrcode : undefined;
+  if (s.state === 'invalid') {
+    const errcode = invalidCode ?? 93000;
+    checks.push({
+      id: 'invalid',
+      title: 'trouble.invalid.title',
+      verdict: 'bad',
+      text: 'trouble.invalid.bad',
+      params: { errcode, explanation: f.explain(errcode)[f.lang], time: f.formatTime(s.invalidSince ?? s.lastErrorAt ?? Date.now()), queued: f.queued },
+    });
+  } else {
+    checks.push({ id: 'invalid', title: 'trouble.invalid.title', verdict: 'ok', text: 'trouble.invalid.ok' });
+  }
+  checks.push(
+    f.rateLimited24h > 0
+      ? { id: 'rate', title: 'trouble.rate.title', verdict: 'warn', text: 'trouble.rate.warn', params: { count: f.rateLimited24h } }
+      : { id: 'rate', title: 'trouble.rate.title', verdict: 'ok', text: 'trouble.rate.ok', params: { used: f.used, limit: f.limit } },
+  );
+  checks.push({
+    id: 'elsewhere',
+    title: 'trouble.elsewhere.title',
+    verdict: 'info',
+    text: 'trouble.elsewhere.info',
+    params: { last4: s.maskedUrl?.slice(-4) ?? '', url: s.maskedUrl ?? '' },
+  });
+  checks.push(
+    s.state === 'invalid'
+      ? { id: 'recreated', title: 'trouble.recreated.title', verdict: 'bad', text: 'trouble.recreated.bad', params: { time: f.formatTime(s.invalidSince ?? s.lastErrorAt ?? Date.now()) } }
+      : { id: 'recreated', title: 'trouble.recreated.title', verdict: 'ok', text: 'trouble.recreated.ok' },
+  );
+  checks.push(
+    f.lastTransportFailure
+      ? { id: 'reach', title: 'trouble.reach.title', verdict: 'bad', text: 'trouble.reach.bad', params: { failure: f.lastTransportFailure.failure, time: f.formatTime(f.lastTransportFailure.at) } }
+      : { id: 'reach', title: 'trouble.reach.title', verdict: 'ok', text: 'trouble.reach.ok' },
+  );
+  checks.push(
+    f.queued > 0 && f.oldestQueuedAt
+      ? { id: 'queue', title: 'trouble.queue.title', verdict: 'warn', text: 'trouble.queue.warn', params: { queued: f.queued, time: f.formatTime(f.oldestQueuedAt) } }
+      : { id: 'queue', title: 'trouble.queue.title', verdict: 'ok', text: 'trouble.queue.ok' },
+  );
+  return checks;
+}

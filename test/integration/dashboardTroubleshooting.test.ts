@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getChannel } from '../../db/queries/channel.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { postEvent, waitFor } from '../helpers/api.ts';
+import { outcomes } from '../helpers/accounting.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+const PASSWORD = 'dashboard-pass-1';
+
+const verdictOf = (html: string, id: string) => new RegExp(`id="check-${id}" data-verdict="(\\w+)"`).exec(html)?.[1];
+
+describe('dashboard and troubleshooting over real HTTP', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let console: ConsoleClient;
+  let token: string;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, retryBaseMs: 50 });
+    console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+    token = issueApiToken(app.deps.db, { name: 'dash', requireSignature: false, now: Date.now() }).token;
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('without a bot: the dashboard says so and troubleshooting has one failing check', async () => {
+    const page = await console.get('/');
+    expect(textOf(page.body)).toContain('No bot is connected yet');
+    const trouble = await console.get('/troubleshooting');
+    expect(verdictOf(trouble.body, 'connected')).toBe('bad');
+    expect(trouble.body).not.toContain('/troubleshooting/test');
+  });
+
+  it('connected, nothing sent yet: the FAQ check says no notification was triggered', async () => {
+    expect((await console.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    const trouble = await console.get('/troubleshooting');
+    expect(verdictOf(trouble.body, 'connected')).toBe('ok');
+    expect(verdictOf(trouble.body, 'nothing-sent')).toBe('warn');
+    expect(textOf(trouble.body)).toContain('No notification has been triggered yet');
+    expect(textOf(trouble.body)).toContain('4c5d');
+  });
+
+  it('after events: today counts, queue, rate use, charts and the panel fragment', async () => {
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), categories: { ...app.deps.settings.rules().categories, ads: false } });
+    for (let i = 0; i < 3; i++) expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: `dash ${i}` })).status).toBe(202);
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'ads', title: 'off' })).json.status).toBe('suppressed');
+    expect(await waitFor(() => outcomes(app.deps.db).pending === 0)).toBe(true);
+    const page = await console.get('/');
+    const text = textOf(page.body);
+    expect(page.body).toContain('<svg');
+    expect(page.body).toContain('Events per hour, last 24 hours, by outcome');
+    expect(text).toMatch(/sent\s+3/);
+    expect(text).toMatch(/suppressed\s+1/);
+    expect(text).toContain('dash 2');
+    const panel = await console.get('/dashboard/panel', { 'hx-request': 'true' });
+    expect(panel.body.startsWith('<div id="dashboard-panel"')).toBe(true);
+    expect(panel.body).toContain('hx-trigger="every 10s"');
+    const zh = await console.get('/', { 'accept-language': 'zh-CN' });
+    expect(textOf(zh.body)).toContain('最近 24 小时每小时事件数');
+    const trouble = await console.get('/troubleshooting');
+    expect(verdictOf(trouble.body, 'nothing-sent')).toBe('ok');
+  });
+
+  it('after WeCom answers 93000: bot removed / recreated checks fail and say what to do, in EN and ZH', async () => {
+    fake.removeKey(KEY);
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'into the void' })).status).toBe(202);
+    expect(await waitFor(() => getChannel(app.deps.db)?.status === 'invalid')).toBe(true);
+    const trouble = await console.get('/troubleshooting');
+    expect(verdictOf(trouble.body, 'invalid')).toBe('bad');
+    expect(verdictOf(trouble.body, 'recreated')).toBe('bad');
+    expect(verdictOf(trouble.body, 'queue')).toBe('warn');
+    expect(textOf(trouble.body)).toContain('Replace URL');
+    const zh = await console.get('/troubleshooting', { 'accept-language': 'zh-CN' });
+    expect(textOf(zh.body)).toContain('替换地址');
+    const test = await console.postForm('/troubleshooting/test');
+    expect(test.status).toBe(502);
+    expect(textOf(test.body)).toContain('no longer exists');
+    fake.addKey(KEY);
+    const again = await console.postForm('/troubleshooting/test');
+    expect(again.status).toBe(200);
+    expect(textOf(again.body)).toContain('Test notification sent');
+    expect(verdictOf(again.body, 'invalid')).toBe('ok');
+    expect(await waitFor(() => outcomes(app.deps.db).pending === 0)).toBe(true);
+  });
+
+  it('counts 45009 answers in the rate-limit check', async () => {
+    fake.setFailure('errcode', { errcode: 45009, times: 1 });
+    const res = await console.postForm('/troubleshooting/test');
+    expect(res.status).toBe(502);
+    const trouble = await console.get('/troubleshooting');
+    expect(verdictOf(trouble.body, 'rate')).toBe('warn');
+    expect(textOf(trouble.body)).toMatch(/45009 \(rate limited\) 1 times/);
+  });
+});
