@@ -16,7 +16,7 @@ const H = 180;
 const PAD = { top: 10, right: 10, bottom: 24, left: 36 };
 
 function niceMax(n: number): number {
-  if (n <= 5) return 5;
+  if (n <= 4) return 4;
   const pow = 10 ** Math.floor(Math.log10(n));
   return Math.ceil(n / pow) * pow;
 }
