@@ -6,6 +6,7 @@ import type { AppEnv } from './env.ts';
 import { apiRoutes } from './routes/api.ts';
 import { auditRoutes } from './routes/audit.tsx';
 import { troubleshootingRoutes } from './routes/troubleshooting.tsx';
+import { settingsRoutes } from './routes/settings.tsx';
 import { authRoutes } from './routes/auth.tsx';
 import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
@@ -52,7 +53,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes(deps));
   app.route('/', staticRoutes());
   app.route('/', languageRoutes());
-  app.route('/', apiRoutes({ ...deps, timeZone: deps.config.timezone, onQueued: deps.wakeWorker }));
+  app.route('/', apiRoutes({ ...deps, onQueued: deps.wakeWorker }));
 
   app.use('*', originCheck());
   app.use('*', session(deps));
@@ -71,5 +72,6 @@ export function createApp(deps: AppDeps) {
   app.route('/', sendLogRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', troubleshootingRoutes(deps));
+  app.route('/', settingsRoutes(deps));
   return app;
 }

@@ -75,7 +75,6 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     wecom: deps.wecom,
     settings,
     limiter,
-    timeZone: config.timezone,
     channelKey: () => usableChannelKey(deps),
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
   });

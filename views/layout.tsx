@@ -23,6 +23,7 @@ const NAV: Array<{ href: string; key: MessageKey }> = [
   { href: '/inbound', key: 'nav.inbound' },
   { href: '/send-log', key: 'nav.sendLog' },
   { href: '/troubleshooting', key: 'nav.troubleshooting' },
+  { href: '/settings', key: 'nav.settings' },
   { href: '/audit', key: 'nav.audit' },
 ];
 

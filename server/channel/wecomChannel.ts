@@ -28,7 +28,6 @@ export interface ChannelDeps {
   settings: SettingsStore;
   limiter: RateLimiter;
   wakeWorker: () => void;
-  timeZone: string;
 }
 
 export type SendFailure = Extract<SendResult, { ok: false }>;
@@ -90,7 +89,7 @@ function testMessage(deps: ChannelDeps, kind: 'connected' | 'manual'): WecomMess
   const lang: Lang = deps.settings.delivery().language;
   const t = translator(lang);
   const title = t(kind === 'connected' ? 'notify.test.connected' : 'notify.test.manual');
-  const at = formatDateTime(deps.clock.now(), lang, deps.timeZone);
+  const at = formatDateTime(deps.clock.now(), lang, deps.settings.general().timeZone);
   return markdownMessage(
     `### ${title}\n${t('notify.test.body')}\n> ${t('notify.test.sentAt')}: <font color="comment">${at}</font>`,
   );

@@ -23,7 +23,6 @@ export interface WorkerDeps {
   log: Logger;
   settings: SettingsStore;
   limiter: RateLimiter;
-  timeZone: string;
   /** The bot's key while it is usable (connected, not invalid); undefined pauses sending. */
   channelKey: () => string | undefined;
   retry?: RetryPolicy;
@@ -77,7 +76,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let wakeUp: (() => void) | undefined;
   let pendingWake = false;
 
-  const renderSettings = (): RenderSettings => ({ rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.timeZone });
+  const renderSettings = (): RenderSettings => ({ rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone });
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {

@@ -16,7 +16,6 @@ export interface IntakeDeps {
   db: Db;
   clock: Clock;
   settings: SettingsStore;
-  timeZone: string;
 }
 
 export interface IntakeMeta {
@@ -86,7 +85,7 @@ function enqueueEventMessages(db: Db, eventId: number, e: InboundEvent, messages
 export function ingestEvents(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta): Accepted[] {
   const { db } = deps;
   const now = deps.clock.now();
-  const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.timeZone };
+  const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone };
   return db.transaction(() =>
     batch.map((e): Accepted => {
       if (e.idempotency_key) {

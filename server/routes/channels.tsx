@@ -9,7 +9,6 @@ import {
   connectBot,
   disconnectBot,
   sendTestNotification,
-  type ChannelDeps,
   type ConnectOutcome,
   type SendFailure,
 } from '../channel/wecomChannel.ts';
@@ -40,7 +39,6 @@ function connectNotices(ctx: ViewContext, outcome: ConnectOutcome): CardNotice[]
 
 export function channelRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
-  const channelDeps: ChannelDeps = { ...deps, timeZone: deps.config.timezone };
 
   /** Full page without JavaScript, just the card for htmx; the status code carries success or failure. */
   const respond = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[], status: 200 | 422 | 429 | 502 = 200) => {
@@ -70,14 +68,14 @@ export function channelRoutes(deps: AppDeps) {
     const parsed = v.safeParse(connectSchema, body);
     const ctx = viewContext(c, deps);
     const form = channelStatus(deps.db).state === 'none' ? 'add' : 'replace';
-    const outcome = await connectBot(channelDeps, parsed.success ? parsed.output.url : '', { ip: clientIp(c) });
+    const outcome = await connectBot(deps, parsed.success ? parsed.output.url : '', { ip: clientIp(c) });
     if (outcome.ok) return respond(c, 'none', connectNotices(ctx, outcome));
     return respond(c, form, connectNotices(ctx, outcome), outcome.stage === 'format' ? 422 : 502);
   });
 
   app.post('/channels/wecom/test', async (c) => {
     const ctx = viewContext(c, deps);
-    const outcome = await sendTestNotification(channelDeps, { ip: clientIp(c) });
+    const outcome = await sendTestNotification(deps, { ip: clientIp(c) });
     if (outcome.ok) return respond(c, 'none', [{ kind: 'ok', text: ctx.t('card.result.testSent') }]);
     if (outcome.reason === 'no_bot') return respond(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.noBot') }], 422);
     if (outcome.reason === 'rate_limited') {

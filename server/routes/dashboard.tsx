@@ -38,7 +38,7 @@ function formatter(lang: Lang, timeZone: string, opts: Intl.DateTimeFormatOption
 
 export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
   const now = deps.clock.now();
-  const tz = deps.config.timezone;
+  const tz = deps.settings.general().timeZone;
   const status = channelStatus(deps.db);
   const today: Record<Outcome, number> = { sent: 0, digested: 0, suppressed: 0, dead: 0, pending: 0 };
   for (const [s, n] of Object.entries(eventCountsSince(deps.db, startOfDay(now, tz)))) {

@@ -245,7 +245,7 @@ function previewMessage(m: WecomMessage): PreviewMessage {
 function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
   const rules = deps.settings.rules();
   const delivery = deps.settings.delivery();
-  const s: RenderSettings = { rules, delivery, timeZone: deps.config.timezone };
+  const s: RenderSettings = { rules, delivery, timeZone: deps.settings.general().timeZone };
   const samples = sampleEvents();
   return PREVIEW_KINDS.map((kind) => {
     const e = samples[kind];
@@ -267,7 +267,7 @@ function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
 
 export function notificationRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
-  const schema = formSchema(deps.config.timezone);
+  const schema = formSchema(deps.settings.general().timeZone);
 
   const respond = (c: Context<AppEnv>, props: Omit<NotificationsProps, 'preview' | 'maxMentions'>, status: 200 | 422 = 200) => {
     const full: NotificationsProps = { ...props, preview: buildPreview(deps, props.ctx), maxMentions: MAX_MENTION_TARGETS };

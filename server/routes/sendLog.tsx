@@ -66,7 +66,7 @@ export function sendLogRoutes(deps: AppDeps) {
     const parsed = parse(c);
     if (!parsed.success) return c.redirect('/send-log');
     const q = parsed.output;
-    const rows = listDeliveries(deps.db, toFilter(q, deps.config.timezone), { beforeId: q.before, limit: SEND_LOG_PAGE_SIZE });
+    const rows = listDeliveries(deps.db, toFilter(q, deps.settings.general().timeZone), { beforeId: q.before, limit: SEND_LOG_PAGE_SIZE });
     const last = rows[rows.length - 1];
     const params = filterParams(q);
     const olderHref = rows.length === SEND_LOG_PAGE_SIZE && last ? `/send-log?${new URLSearchParams({ ...params, before: String(last.id) })}` : undefined;
@@ -79,7 +79,7 @@ export function sendLogRoutes(deps: AppDeps) {
   app.get('/send-log/rows', (c) => {
     const parsed = parse(c);
     if (!parsed.success) return c.text('bad filter', 400);
-    const rows = listDeliveries(deps.db, toFilter(parsed.output, deps.config.timezone), { limit: SEND_LOG_PAGE_SIZE });
+    const rows = listDeliveries(deps.db, toFilter(parsed.output, deps.settings.general().timeZone), { limit: SEND_LOG_PAGE_SIZE });
     return c.html(<DeliveryRows ctx={viewContext(c, deps)} rows={rows} />);
   });
 

@@ -41,7 +41,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
 
   app.post('/troubleshooting/test', async (c) => {
     const t = c.var.t;
-    const outcome = await sendTestNotification({ ...deps, timeZone: deps.config.timezone }, { ip: clientIp(c) });
+    const outcome = await sendTestNotification(deps, { ip: clientIp(c) });
     if (outcome.ok) return render(c, [{ kind: 'ok', text: t('card.result.testSent') }]);
     if (outcome.reason === 'no_bot') return render(c, [{ kind: 'bad', text: t('card.result.noBot') }], 422);
     if (outcome.reason === 'rate_limited') {

@@ -6,7 +6,7 @@ import type { AppEnv } from '../env.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
 
 /** Gathers what every console page shows: language, CSRF token, and the invalid-bot banner. */
-export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'config'>): ViewContext {
+export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'settings'>): ViewContext {
   const t = c.var.t;
   const channel = c.var.session ? getChannel(deps.db) : undefined;
   const banner =
@@ -18,7 +18,7 @@ export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'conf
     lang: c.var.lang,
     csrf: c.var.session?.csrfToken,
     path: returnPath(c),
-    timeZone: deps.config.timezone,
+    timeZone: deps.settings.general().timeZone,
     banner,
   };
 }

@@ -37,6 +37,15 @@ export const deliverySettingsSchema = v.object({
 });
 export type DeliverySettings = v.InferOutput<typeof deliverySettingsSchema>;
 
+/** Appliance-wide settings from the Settings page. */
+export const generalSettingsSchema = v.object({
+  /** Times in the console and the default for new report jobs; starts as the TZ variable. */
+  timeZone,
+  /** Events, deliveries and report runs older than this are pruned by housekeeping. */
+  retentionDays: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650)),
+});
+export type GeneralSettings = v.InferOutput<typeof generalSettingsSchema>;
+
 export const DEFAULT_RULES: Rules = {
   categories: Object.fromEntries(CATEGORIES.map((c) => [c, true])) as Record<Category, boolean>,
   minSeverity: 'info',
@@ -60,8 +69,10 @@ export const DEFAULT_DELIVERY: DeliverySettings = {
 export interface SettingsStore {
   rules(): Rules;
   delivery(): DeliverySettings;
+  general(): GeneralSettings;
   setRules(rules: Rules): void;
   setDelivery(settings: DeliverySettings): void;
+  setGeneral(settings: GeneralSettings): void;
 }
 
 export function createSettingsStore(db: Db, clock: { now(): number }, defaults: { timeZone: string }): SettingsStore {
@@ -71,9 +82,15 @@ export function createSettingsStore(db: Db, clock: { now(): number }, defaults: 
   };
   let rules = load('rules', rulesSchema, { ...DEFAULT_RULES, quietHours: { ...DEFAULT_RULES.quietHours, timeZone: defaults.timeZone } });
   let delivery = load('delivery', deliverySettingsSchema, DEFAULT_DELIVERY);
+  let general = load('general', generalSettingsSchema, { timeZone: defaults.timeZone, retentionDays: 90 });
   return {
     rules: () => rules,
     delivery: () => delivery,
+    general: () => general,
+    setGeneral(next) {
+      putSetting(db, 'general', next, clock.now());
+      general = next;
+    },
     setRules(next) {
       putSetting(db, 'rules', next, clock.now());
       rules = next;

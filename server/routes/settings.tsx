@@ -1,0 +1,117 @@
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import { getAdminPasswordHash, setAdminPasswordHash } from '../../db/queries/admin.ts';
+import { writeAudit } from '../../db/queries/audit.ts';
+import { deleteAllSessions, insertSession } from '../../db/queries/sessions.ts';
+import type { CardNotice } from '../../views/components/wecomCard.tsx';
+import type { MessageKey } from '../../views/i18n/index.ts';
+import { SettingsPage, type FieldErrors, type GeneralForm } from '../../views/pages/settings.tsx';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { hashPassword, verifyPassword } from '../security/passwords.ts';
+import { clearSessionCookie } from '../security/sessions.ts';
+import { clientIp, viewContext } from './viewContext.ts';
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const generalSchema = v.object({
+  language: v.picklist(['zh', 'en'], 'settings.error.language'),
+  timeZone: v.pipe(v.string(), v.trim(), v.nonEmpty('settings.error.timeZone'), v.check(isTimeZone, 'settings.error.timeZone')),
+  retentionDays: v.pipe(v.string(), v.trim(), v.regex(/^\d{1,4}$/, 'settings.error.retention'), v.transform(Number), v.minValue(1, 'settings.error.retention'), v.maxValue(3650, 'settings.error.retention')),
+});
+
+const passwordSchema = v.pipe(
+  v.object({
+    current: v.pipe(v.string(), v.nonEmpty('login.error.empty')),
+    password: v.pipe(v.string(), v.minLength(8, 'setup.error.short'), v.maxLength(256, 'setup.error.long')),
+    confirm: v.string(),
+  }),
+  v.forward(v.partialCheck([['password'], ['confirm']], (i) => i.password === i.confirm, 'setup.error.mismatch'), ['confirm']),
+);
+
+function fieldErrors(issues: v.BaseIssue<unknown>[]): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const name = issue.path?.[0]?.key;
+    if (typeof name === 'string' && !errors[name]) errors[name] = issue.message as MessageKey;
+  }
+  return errors;
+}
+
+function strings(body: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(body).map(([k, val]) => [k, typeof val === 'string' ? val : '']));
+}
+
+export function settingsRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  const currentForm = (): GeneralForm => ({
+    language: deps.settings.delivery().language,
+    timeZone: deps.settings.general().timeZone,
+    retentionDays: String(deps.settings.general().retentionDays),
+  });
+
+  const render = (c: Context<AppEnv>, opts: { form?: GeneralForm; errors?: FieldErrors; passwordErrors?: FieldErrors; notices?: CardNotice[] } = {}, status: 200 | 401 | 422 = 200) =>
+    c.html(
+      <SettingsPage
+        ctx={viewContext(c, deps)}
+        form={opts.form ?? currentForm()}
+        errors={opts.errors}
+        passwordErrors={opts.passwordErrors}
+        notices={opts.notices}
+        envPassword={!!deps.config.adminPassword}
+      />,
+      status,
+    );
+
+  app.get('/settings', (c) => render(c));
+
+  app.post('/settings', async (c) => {
+    const body = strings(await c.req.parseBody());
+    const form: GeneralForm = { language: body.language ?? '', timeZone: body.timeZone ?? '', retentionDays: body.retentionDays ?? '' };
+    const parsed = v.safeParse(generalSchema, form);
+    if (!parsed.success) return render(c, { form, errors: fieldErrors(parsed.issues) }, 422);
+    const { language, timeZone, retentionDays } = parsed.output;
+    const before = { language: deps.settings.delivery().language, ...deps.settings.general() };
+    deps.settings.setDelivery({ ...deps.settings.delivery(), language });
+    deps.settings.setGeneral({ timeZone, retentionDays });
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'settings.update', detail: { before, after: { language, timeZone, retentionDays } }, ip: clientIp(c) });
+    return render(c, { notices: [{ kind: 'ok', text: c.var.t('settings.saved') }] });
+  });
+
+  app.post('/settings/password', async (c) => {
+    const parsed = v.safeParse(passwordSchema, strings(await c.req.parseBody()));
+    if (!parsed.success) return render(c, { passwordErrors: fieldErrors(parsed.issues) }, 422);
+    const stored = getAdminPasswordHash(deps.db);
+    if (!stored || !(await verifyPassword(parsed.output.current, stored))) {
+      writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'login.failure', detail: { during: 'password change' }, ip: clientIp(c) });
+      return render(c, { passwordErrors: { current: 'settings.error.currentWrong' } }, 401);
+    }
+    const hash = await hashPassword(parsed.output.password);
+    const session = c.var.session!;
+    // Everyone else is signed out; this browser keeps its (already authenticated) session.
+    deps.db.transaction(() => {
+      setAdminPasswordHash(deps.db, hash, deps.clock.now());
+      deleteAllSessions(deps.db);
+      insertSession(deps.db, session);
+    });
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'password.change', ip: clientIp(c) });
+    return render(c, { notices: [{ kind: 'ok', text: c.var.t('settings.password.changed') }] });
+  });
+
+  app.post('/settings/sessions/revoke', (c) => {
+    deleteAllSessions(deps.db);
+    clearSessionCookie(c);
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'sessions.revoke', ip: clientIp(c) });
+    return c.redirect('/login?signedOut=1', 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../db/queries/audit.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a';
+
+describe('settings page over real HTTP', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let admin: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin });
+    admin = new ConsoleClient(app.url);
+    await admin.signIn('first-password');
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  const valid = { language: 'en', timeZone: 'Europe/Berlin', retentionDays: '30' };
+
+  it.each([
+    [{ ...valid, timeZone: 'Mars/Olympus' }, 'timeZone', 'Not a known time zone', '无法识别的时区'],
+    [{ ...valid, timeZone: '' }, 'timeZone', 'Not a known time zone', '无法识别的时区'],
+    [{ ...valid, retentionDays: '0' }, 'retentionDays', 'from 1 to 3650', '1 到 3650'],
+    [{ ...valid, retentionDays: '' }, 'retentionDays', 'from 1 to 3650', '1 到 3650'],
+    [{ ...valid, retentionDays: '2.5' }, 'retentionDays', 'from 1 to 3650', '1 到 3650'],
+    [{ ...valid, language: 'fr' }, 'language', 'Choose a language', '请选择一种语言'],
+  ])('refuses %j with a message at the field, in EN and ZH, and saves nothing', async (form, field, en, zh) => {
+    const before = app.deps.settings.general();
+    const res = await admin.postForm('/settings', form);
+    expect(res.status).toBe(422);
+    expect(res.body).toContain(`id="${field}-error"`);
+    expect(textOf(res.body)).toContain(en);
+    const resZh = await admin.postForm('/settings', form, { 'accept-language': 'zh-CN' });
+    expect(textOf(resZh.body)).toContain(zh);
+    expect(app.deps.settings.general()).toEqual(before);
+  });
+
+  it('saves language, time zone and retention; messages follow the notification language', async () => {
+    const res = await admin.postForm('/settings', { language: 'zh', timeZone: ' Europe/Berlin ', retentionDays: '30' });
+    expect(res.status).toBe(200);
+    expect(textOf(res.body)).toContain('Settings saved.');
+    expect(app.deps.settings.general()).toEqual({ timeZone: 'Europe/Berlin', retentionDays: 30 });
+    expect(app.deps.settings.delivery().language).toBe('zh');
+    await admin.postForm('/channels/wecom/connect', { url: KEY });
+    const content = JSON.stringify(fake.receivedFor(KEY).at(-1)?.body);
+    expect(content).toContain('已连接');
+    expect(listAudit(app.deps.db, { limit: 5 }).some((a) => a.action === 'settings.update')).toBe(true);
+  });
+
+  it('changes the password: wrong current refused, others signed out, the new one works', async () => {
+    const other = new ConsoleClient(app.url);
+    await other.signIn('first-password');
+    const wrong = await admin.postForm('/settings/password', { current: 'nope', password: 'second-password', confirm: 'second-password' });
+    expect(wrong.status).toBe(401);
+    expect(textOf(wrong.body)).toContain('The current password is wrong.');
+    const mismatch = await admin.postForm('/settings/password', { current: 'first-password', password: 'second-password', confirm: 'different-pass' });
+    expect(mismatch.status).toBe(422);
+    expect(textOf(mismatch.body)).toContain('do not match');
+    const ok = await admin.postForm('/settings/password', { current: 'first-password', password: 'second-password', confirm: 'second-password' });
+    expect(ok.status).toBe(200);
+    expect((await admin.get('/settings')).status).toBe(200);
+    expect((await other.get('/settings')).status).toBe(302);
+    const fresh = new ConsoleClient(app.url);
+    expect((await fresh.postForm('/login', { password: 'first-password' })).status).toBe(401);
+    await fresh.signIn('second-password');
+  });
+
+  it('signs out every session, this one included', async () => {
+    const other = new ConsoleClient(app.url);
+    await other.signIn('second-password');
+    const res = await admin.postForm('/settings/sessions/revoke');
+    expect(res.status).toBe(303);
+    expect(res.location).toBe('/login?signedOut=1');
+    expect((await admin.get('/settings')).status).toBe(302);
+    expect((await other.get('/settings')).status).toBe(302);
+  });
+});

@@ -1,0 +1,119 @@
+import type { CardNotice } from '../components/wecomCard.tsx';
+import type { ViewContext } from '../context.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { Layout, Notice } from '../layout.tsx';
+
+export interface GeneralForm {
+  language: string;
+  timeZone: string;
+  retentionDays: string;
+}
+
+export type FieldErrors = Partial<Record<string, MessageKey>>;
+
+function FieldError({ ctx, errors, name }: { ctx: ViewContext; errors: FieldErrors; name: string }) {
+  const key = errors[name];
+  return key ? (
+    <p class="notice bad" id={`${name}-error`} role="alert">
+      {ctx.t(key)}
+    </p>
+  ) : null;
+}
+
+export function SettingsPage({
+  ctx,
+  form,
+  errors = {},
+  passwordErrors = {},
+  notices = [],
+  envPassword,
+}: {
+  ctx: ViewContext;
+  form: GeneralForm;
+  errors?: FieldErrors;
+  passwordErrors?: FieldErrors;
+  notices?: CardNotice[];
+  envPassword: boolean;
+}) {
+  const described = (name: string, help: string) => (errors[name] ? `${help} ${name}-error` : help);
+  return (
+    <Layout ctx={ctx} title={ctx.t('settings.title')}>
+      {notices.map((n) => (
+        <Notice kind={n.kind}>{n.text}</Notice>
+      ))}
+      <section class="card">
+        <h2>{ctx.t('settings.general')}</h2>
+        <form method="post" action="/settings">
+          <input type="hidden" name="_csrf" value={ctx.csrf} />
+          <label for="language">{ctx.t('settings.language')}</label>
+          <select id="language" name="language" aria-describedby={described('language', 'language-help')}>
+            <option value="zh" selected={form.language === 'zh'}>
+              {ctx.t('settings.language.zh')}
+            </option>
+            <option value="en" selected={form.language === 'en'}>
+              {ctx.t('settings.language.en')}
+            </option>
+          </select>
+          <p class="help" id="language-help">
+            {ctx.t('settings.language.help')}
+          </p>
+          <FieldError ctx={ctx} errors={errors} name="language" />
+          <label for="timeZone">{ctx.t('settings.timeZone')}</label>
+          <input id="timeZone" name="timeZone" type="text" value={form.timeZone} required aria-describedby={described('timeZone', 'timeZone-help')} />
+          <p class="help" id="timeZone-help">
+            {ctx.t('settings.timeZone.help')}
+          </p>
+          <FieldError ctx={ctx} errors={errors} name="timeZone" />
+          <label for="retentionDays">{ctx.t('settings.retention')}</label>
+          <input
+            id="retentionDays"
+            name="retentionDays"
+            type="number"
+            min="1"
+            max="3650"
+            value={form.retentionDays}
+            required
+            aria-describedby={described('retentionDays', 'retentionDays-help')}
+          />
+          <p class="help" id="retentionDays-help">
+            {ctx.t('settings.retention.help')}
+          </p>
+          <FieldError ctx={ctx} errors={errors} name="retentionDays" />
+          <div class="actions">
+            <button type="submit">{ctx.t('settings.save')}</button>
+            <a href="/notifications">{ctx.t('settings.pacing')}</a>
+          </div>
+        </form>
+      </section>
+      <section class="card">
+        <h2>{ctx.t('settings.password')}</h2>
+        {envPassword ? <Notice kind="info">{ctx.t('settings.password.envNote')}</Notice> : null}
+        <form method="post" action="/settings/password">
+          <input type="hidden" name="_csrf" value={ctx.csrf} />
+          <label for="current">{ctx.t('settings.password.current')}</label>
+          <input id="current" name="current" type="password" autocomplete="current-password" required />
+          <FieldError ctx={ctx} errors={passwordErrors} name="current" />
+          <label for="password">{ctx.t('settings.password.new')}</label>
+          <input id="password" name="password" type="password" autocomplete="new-password" required minlength={8} />
+          <FieldError ctx={ctx} errors={passwordErrors} name="password" />
+          <label for="confirm">{ctx.t('settings.password.confirm')}</label>
+          <input id="confirm" name="confirm" type="password" autocomplete="new-password" required />
+          <FieldError ctx={ctx} errors={passwordErrors} name="confirm" />
+          <div class="actions">
+            <button type="submit">{ctx.t('settings.password.submit')}</button>
+          </div>
+        </form>
+      </section>
+      <section class="card">
+        <h2>{ctx.t('settings.sessions')}</h2>
+        <p class="help">{ctx.t('settings.sessions.help')}</p>
+        <form method="post" action="/settings/sessions/revoke">
+          <input type="hidden" name="_csrf" value={ctx.csrf} />
+          <button type="submit" class="danger">
+            {ctx.t('settings.sessions.submit')}
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
