@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8c';
+
+/** The core forms work with JavaScript off, and by keyboard alone. */
+describe('browser without JavaScript, keyboard only', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'no-js-password' } });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await fake?.close();
+  });
+
+  it('signs in, connects the bot, and saves settings with JavaScript disabled', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, locale: 'en-US' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(8_000);
+    await page.goto(app.url + '/login');
+    await page.getByLabel('Password').focus();
+    await page.keyboard.type('no-js-password');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(app.url + '/');
+
+    await page.goto(app.url + '/channels');
+    await page.getByRole('link', { name: 'Add' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.pathname === '/channels' && u.search === '?form=add');
+    await page.getByLabel('Webhook URL').focus();
+    await page.keyboard.type(`https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${KEY.slice(0, 20)}`);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#wecom-card [role=alert]').textContent()).toMatch(/cut off/i);
+    await page.getByLabel('Webhook URL').fill(`https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${KEY}`);
+    await page.getByRole('button', { name: 'Connect WeCom Bot' }).press('Enter');
+    await expect.poll(() => page.locator('#wecom-card').textContent()).toContain('Connected: the test message was sent to the group.');
+    expect(fake.receivedFor(KEY)).toHaveLength(1);
+
+    await page.goto(app.url + '/settings');
+    // The browser itself checks the number field; the time zone is checked by the server.
+    await page.getByLabel('Time zone').fill('Mars/Olympus');
+    await page.getByRole('button', { name: 'Save settings' }).press('Enter');
+    await expect.poll(() => page.locator('#timeZone-error').textContent()).toContain('Not a known time zone');
+    await page.getByLabel('Time zone').fill('Asia/Shanghai');
+    await page.getByLabel('Keep history for (days)').fill('45');
+    await page.getByRole('button', { name: 'Save settings' }).press('Enter');
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Settings saved.');
+    expect(app.deps.settings.general().retentionDays).toBe(45);
+    await page.screenshot({ path: `${ARTIFACTS}/settings-no-js.png`, fullPage: true });
+    await context.close();
+  });
+});
