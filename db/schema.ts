@@ -168,3 +168,56 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_at_idx').on(t.at)],
 );
+
+export const REPORT_TYPES = ['daily_summary', 'weekly_summary', 'metrics_snapshot', 'custom'] as const;
+export type ReportType = (typeof REPORT_TYPES)[number];
+export const REPORT_RUN_STATUSES = ['running', 'succeeded', 'failed', 'skipped'] as const;
+export type ReportRunStatus = (typeof REPORT_RUN_STATUSES)[number];
+export const REPORT_TRIGGERS = ['schedule', 'manual', 'catch_up'] as const;
+export type ReportTrigger = (typeof REPORT_TRIGGERS)[number];
+
+/**
+ * Scheduled reports (croner expressions in the job's own time zone). Fire times after
+ * max(schedule_from, last_fire_at) are due: schedule_from moves to "now" whenever the job is enabled
+ * or its schedule changes, last_fire_at to each fire time handled (run, caught up or skipped).
+ */
+export const reportJobs = sqliteTable('report_jobs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  cron: text('cron').notNull(),
+  timezone: text('timezone').notNull(),
+  type: text('type', { enum: REPORT_TYPES }).notNull(),
+  /** Markdown with {{placeholders}}; custom jobs only. */
+  template: text('template'),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(false),
+  /** Seeded jobs: switched on when a bot is connected, unless the admin has set `enabled` themselves. */
+  autoEnable: integer('auto_enable', { mode: 'boolean' }).notNull().default(false),
+  scheduleFrom: integer('schedule_from').notNull(),
+  lastFireAt: integer('last_fire_at'),
+  lastRunId: integer('last_run_id'),
+  lastRunAt: integer('last_run_at'),
+  lastRunStatus: text('last_run_status', { enum: REPORT_RUN_STATUSES }),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** One row per run of a report job: scheduled, by hand (Run now), caught up at start, or skipped. */
+export const reportRuns = sqliteTable(
+  'report_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => reportJobs.id, { onDelete: 'cascade' }),
+    trigger: text('trigger', { enum: REPORT_TRIGGERS }).notNull(),
+    /** The cron fire time this run stands for; null for Run now. */
+    scheduledFor: integer('scheduled_for'),
+    startedAt: integer('started_at').notNull(),
+    finishedAt: integer('finished_at'),
+    status: text('status', { enum: REPORT_RUN_STATUSES }).notNull(),
+    /** JSON array of the outbox rows (one per part). */
+    deliveryIds: text('delivery_ids'),
+    error: text('error'),
+  },
+  (t) => [index('report_runs_job_idx').on(t.jobId, t.id), index('report_runs_started_idx').on(t.startedAt)],
+);

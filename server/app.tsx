@@ -11,18 +11,24 @@ import { authRoutes } from './routes/auth.tsx';
 import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { backupRoutes } from './routes/backup.tsx';
 import { inboundRoutes } from './routes/inbound.tsx';
+import { reportRoutes } from './routes/reports.tsx';
 import { languageRoutes } from './routes/language.ts';
 import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
 import { staticRoutes } from './routes/static.ts';
 import { viewContext } from './routes/viewContext.ts';
-import { csrfToken, language, originCheck, requireAuth, securityHeaders, session, type PublicRoutes } from './security/webMiddleware.ts';
+import { csrfToken, language, originCheck, readableForm, requireAuth, securityHeaders, session, type PublicRoutes } from './security/webMiddleware.ts';
 import { HTTPException } from 'hono/http-exception';
+import { isStorageUnavailable } from './storageErrors.ts';
+
+const STORAGE_UNAVAILABLE = 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was stored; retry later.';
 
 /** Routes that answer without a console session (the API authenticates with its own tokens). */
 export const PUBLIC_ROUTES: PublicRoutes = {
-  paths: ['/login', '/setup', '/healthz', '/readyz'],
+  paths: ['/login', '/setup', '/healthz', '/readyz', '/metrics'],
   prefixes: ['/static/', '/lang/', '/api/'],
 };
 
@@ -37,8 +43,21 @@ export function createApp(deps: AppDeps) {
       const message = err.status === 403 && c.var.t ? c.var.t('error.csrf') : err.message;
       return c.text(message, err.status);
     }
+    const api = c.req.path.startsWith('/api/');
+    if (isStorageUnavailable(err)) {
+      // Disk full, read-only or locked: say so (503, retry later) on every route, not "internal error".
+      deps.log.error('database unavailable', { method: c.req.method, path: c.req.path, error: err });
+      c.header('retry-after', '5');
+      if (api || !c.var.t) return c.json({ error: 'storage_unavailable', message: STORAGE_UNAVAILABLE }, 503);
+      try {
+        return c.html(<ErrorPage ctx={viewContext(c, deps)} message={c.var.t('error.storage')} />, 503);
+      } catch {
+        return c.text(c.var.t('error.storage'), 503); // the page itself needs the database
+      }
+    }
     deps.log.error('request failed', { method: c.req.method, path: c.req.path, error: err });
     const t = c.var.t;
+    if (api) return c.json({ error: 'internal_error', message: 'The appliance failed to handle this request; the error was logged.' }, 500);
     if (!t) return c.text('Internal error', 500);
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.server')} />, 500);
   });
@@ -51,6 +70,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', securityHeaders());
   app.use('*', language());
   app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps));
   app.route('/', staticRoutes());
   app.route('/', languageRoutes());
   app.route('/', apiRoutes({ ...deps, onQueued: deps.wakeWorker }));
@@ -62,6 +82,7 @@ export function createApp(deps: AppDeps) {
     if (c.req.path.startsWith('/api/')) return next();
     return bodyLimit({ maxSize: CONSOLE_BODY_LIMIT, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
   });
+  app.use('*', readableForm());
   app.use('*', csrfToken(PUBLIC_ROUTES));
 
   app.route('/', authRoutes(deps));
@@ -69,9 +90,11 @@ export function createApp(deps: AppDeps) {
   app.route('/', channelRoutes(deps));
   app.route('/', notificationRoutes(deps));
   app.route('/', inboundRoutes(deps));
+  app.route('/', reportRoutes(deps));
   app.route('/', sendLogRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', troubleshootingRoutes(deps));
   app.route('/', settingsRoutes(deps));
+  app.route('/', backupRoutes(deps));
   return app;
 }

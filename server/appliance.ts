@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createCheckpointer } from '../db/checkpointer.ts';
 import { closeDatabase, openDatabase } from '../db/client.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../db/queries/admin.ts';
 import { deleteExpiredSessions } from '../db/queries/sessions.ts';
@@ -17,6 +18,8 @@ import { createRateLimiter } from './delivery/rateLimiter.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts';
 import { usableChannelKey } from './channel/wecomChannel.ts';
 import { createSettingsStore } from './settings/settingsStore.ts';
+import { countingWecomClient, createOpsCounters } from './opsCounters.ts';
+import { createReportScheduler, type ReportScheduler } from './reports/scheduler.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
@@ -24,6 +27,7 @@ export const WECOM_TIMEOUT_MS = 10_000;
 export interface Appliance {
   deps: AppDeps;
   worker: DeliveryWorker;
+  reports: ReportScheduler;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -35,6 +39,8 @@ export interface StartOptions {
   hostname?: string;
   wecomTimeoutMs?: number;
   retryBaseMs?: number;
+  /** Real croner timers for report jobs (default on); tests may drive `reports.runDue(now)` instead. */
+  reportTimers?: boolean;
 }
 
 /** ADMIN_PASSWORD, when set, is the password: it is stored (hashed) whenever it differs. */
@@ -53,20 +59,24 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const clock = opts.clock ?? systemClock;
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(join(config.dataDir, DB_FILE));
+  // Under an intake burst, WAL checkpoints (copy + fsync) move off the event loop.
+  const checkpointer = createCheckpointer(db, join(config.dataDir, DB_FILE));
   const settings = createSettingsStore(db, clock, { timeZone: config.timezone });
   const limiter = createRateLimiter({ limit: settings.delivery().rateLimit, windowMs: config.rateWindowMs });
   let worker: DeliveryWorker | undefined;
+  const counters = createOpsCounters(clock.now());
   const deps: AppDeps = {
     db,
     config,
     clock,
     log,
-    wecom: createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }),
+    wecom: countingWecomClient(createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }), counters),
     secretBox: createSecretBox(loadDataKey({ secretKey: config.secretKey, dataDir: config.dataDir })),
     loginThrottle: createLoginThrottle({ clock }),
     settings,
     limiter,
     wakeWorker: () => worker?.wake(),
+    counters,
   };
   worker = createDeliveryWorker({
     db,
@@ -76,8 +86,12 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     settings,
     limiter,
     channelKey: () => usableChannelKey(deps),
+    counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
   });
+  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true });
+  deps.reports = reports;
+  deps.nextReport = () => reports.nextReport();
   await syncAdminPassword(deps);
   deleteExpiredSessions(db, clock.now());
   if (config.wecomOriginOverridden) log.warn('WECOM_API_ORIGIN is set: messages go to a test origin, not WeCom', { origin: config.wecomApiOrigin });
@@ -90,19 +104,25 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info('listening', { port });
   worker.start();
+  // After the worker: catch-up runs queue messages the worker then sends.
+  await reports.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
       server.close(() => {
-        void worker.stop().then(() => {
-          closeDatabase(db);
-          log.info('stopped');
-          resolve();
-        });
+        void reports
+          .stop()
+          .then(() => worker.stop())
+          .then(() => checkpointer.close())
+          .then(() => {
+            closeDatabase(db);
+            log.info('stopped');
+            resolve();
+          });
       });
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     }));
-  return { deps, worker, port, url: `http://127.0.0.1:${port}`, close };
+  return { deps, worker, reports, port, url: `http://127.0.0.1:${port}`, close };
 }

@@ -14,6 +14,8 @@ export interface Config {
   wecomOriginOverridden: boolean;
   /** WeCom's rate window (60 s). Tests and demos against the fake may shorten it, never production. */
   rateWindowMs: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics is public like /healthz. */
+  metricsToken: string | undefined;
 }
 
 export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
@@ -72,6 +74,9 @@ const envSchema = v.object({
     ),
     '60000',
   ),
+  METRICS_TOKEN: v.optional(
+    v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'), v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
+  ),
 });
 
 export class ConfigError extends Error {}
@@ -87,7 +92,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     const issue = result.issues[0];
     const name = issue.path?.[0]?.key ?? 'environment';
-    const shown = name === 'ADMIN_PASSWORD' || name === 'SECRET_KEY' ? '' : ` (got ${JSON.stringify(issue.input)})`;
+    const shown = name === 'ADMIN_PASSWORD' || name === 'SECRET_KEY' || name === 'METRICS_TOKEN' ? '' : ` (got ${JSON.stringify(issue.input)})`;
     throw new ConfigError(`Invalid configuration: ${String(name)} ${issue.message}${shown}`);
   }
   const out = result.output;
@@ -102,5 +107,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     wecomApiOrigin: origin,
     wecomOriginOverridden: origin !== WECOM_ORIGIN,
     rateWindowMs: out.WECOM_RATE_WINDOW_MS,
+    metricsToken: out.METRICS_TOKEN,
   };
 }

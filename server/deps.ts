@@ -2,8 +2,10 @@ import type { Db } from '../db/client.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
+import type { ReportScheduler } from './reports/scheduler.ts';
 import type { Logger } from './log.ts';
 import type { LoginThrottle } from './security/loginThrottle.ts';
+import type { OpsCounters } from './opsCounters.ts';
 import type { SecretBox } from './security/secretBox.ts';
 import type { SettingsStore } from './settings/settingsStore.ts';
 import type { WecomClient } from './wecom/client.ts';
@@ -24,4 +26,8 @@ export interface AppDeps {
   wakeWorker: () => void;
   /** The next scheduled report, for the dashboard; absent while no scheduler runs. */
   nextReport?: () => { name: string; at: number } | undefined;
+  /** The report scheduler (Reports page: reschedule after edits, Run now); absent outside the appliance. */
+  reports?: ReportScheduler;
+  /** Process counters for /metrics (rate-limit waits, WeCom errcodes); absent outside the appliance. */
+  counters?: OpsCounters;
 }

@@ -6,8 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FailureMode = 'http500' | 'hang' | 'reset' | 'malformed' | 'errcode';
-export type FailureOptions = { times?: number; errcode?: number; errmsg?: string };
+/** `slow` is no failure: the request is answered normally, `delayMs` later (a slow WeCom, for shutdown tests). */
+export type FailureMode = 'http500' | 'hang' | 'reset' | 'malformed' | 'errcode' | 'slow';
+export type FailureOptions = { times?: number; errcode?: number; errmsg?: string; delayMs?: number };
 
 export type ReceivedMessage = { key: string; body: Record<string, unknown>; at: number; msgtype: string };
 
@@ -29,6 +30,8 @@ export type FakeWecom = {
   receivedFor(key: string): ReceivedMessage[];
   /** How many calls were refused with 45009 because the client sent too fast. */
   rateLimitedCount(): number;
+  /** Requests received and not answered yet (a hanging or slow answer, or one being handled). */
+  inFlight(): number;
   /** Every later request fails this way (`times` requests, or until cleared with null). */
   setFailure(mode: FailureMode | null, options?: FailureOptions): void;
   close(): Promise<void>;
@@ -130,6 +133,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   const media = new Map<string, string>(); // media_id → key that uploaded it
   const received: ReceivedMessage[] = [];
   let failure: { mode: FailureMode; options: FailureOptions; left: number } | null = null;
+  let inFlight = 0;
 
   /**
    * Counts the call and says whether it is over the limit. WeCom does not say whether refused calls
@@ -200,7 +204,12 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    const forced = takeFailure();
+    let forced = takeFailure();
+    if (forced?.mode === 'slow') {
+      await new Promise((r) => setTimeout(r, forced!.options.delayMs ?? 1000));
+      if (req.socket.destroyed) return;
+      forced = null;
+    }
     if (forced?.mode === 'reset') {
       req.socket.destroy();
       return;
@@ -242,6 +251,13 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   }
 
   const server = createServer((req, res) => {
+    inFlight++;
+    let counted = true;
+    const done = () => {
+      if (counted) inFlight--;
+      counted = false;
+    };
+    res.on('close', done);
     handle(req, res).catch(() => req.socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
@@ -252,6 +268,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
 
   return {
     rateLimitedCount: () => rateLimited,
+    inFlight: () => inFlight,
     origin: `http://127.0.0.1:${port}`,
     addKey: (key) => void keys.add(key),
     removeKey: (key) => void keys.delete(key),

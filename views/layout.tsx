@@ -4,7 +4,8 @@ import type { ViewContext } from './context.ts';
 import type { MessageKey } from './i18n/index.ts';
 
 // htmx reads its config from this meta tag: no inline styles (CSP), no eval, and 4xx answers are
-// swapped in so form errors render in place the same way they do without JavaScript.
+// swapped in so form errors render in place the same way they do without JavaScript. 502 is the
+// console's "WeCom refused or could not be reached" answer (connect, test): its card says why.
 const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
   allowEval: false,
@@ -12,6 +13,7 @@ const HTMX_CONFIG = JSON.stringify({
   responseHandling: [
     { code: '204', swap: false },
     { code: '[234]..', swap: true },
+    { code: '502', swap: true },
     { code: '...', swap: false, error: true },
   ],
 });
@@ -21,9 +23,11 @@ const NAV: Array<{ href: string; key: MessageKey }> = [
   { href: '/channels', key: 'nav.channels' },
   { href: '/notifications', key: 'nav.notifications' },
   { href: '/inbound', key: 'nav.inbound' },
+  { href: '/reports', key: 'nav.reports' },
   { href: '/send-log', key: 'nav.sendLog' },
   { href: '/troubleshooting', key: 'nav.troubleshooting' },
   { href: '/settings', key: 'nav.settings' },
+  { href: '/backup', key: 'nav.backup' },
   { href: '/audit', key: 'nav.audit' },
 ];
 

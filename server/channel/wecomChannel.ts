@@ -80,7 +80,15 @@ export function usableChannelKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'l
 export function storedKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'log'>): string | undefined {
   const row = getChannel(deps.db);
   if (!row) return undefined;
-  const key = deps.secretBox.open(row.keyCiphertext);
+  let key: string;
+  try {
+    key = deps.secretBox.open(row.keyCiphertext);
+  } catch {
+    // A database restored without its secret.key (or with another SECRET_KEY): the key is unreadable.
+    // Sending pauses like with no bot; pasting the URL again (Replace URL) stores it with this data key.
+    deps.log.error('the stored webhook key cannot be decrypted with this data key (secret.key or SECRET_KEY changed): paste the webhook URL again');
+    return undefined;
+  }
   deps.log.addSecret(key);
   return key;
 }

@@ -1,8 +1,8 @@
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { listHeldEvents, setEventStatus, type EventRow } from '../../db/queries/events.ts';
 import { deliveries, events } from '../../db/schema.ts';
-import type { Category, InboundEvent, Severity } from '../events/schema.ts';
+import { SEVERITY_RANK, type Category, type InboundEvent, type Severity } from '../events/schema.ts';
 import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { renderDigest } from '../render/templates.ts';
 import { enqueueMessage } from './outbox.ts';
@@ -19,26 +19,80 @@ interface Member {
 
 function groupByCategory<T extends { category: string }>(rows: T[]): Map<string, T[]> {
   const groups = new Map<string, T[]>();
-  for (const r of rows) groups.set(r.category, [...(groups.get(r.category) ?? []), r]);
+  for (const r of rows) {
+    const group = groups.get(r.category);
+    if (group) group.push(r);
+    else groups.set(r.category, [r]);
+  }
   return groups;
 }
 
-function digestMessage(s: RenderSettings, category: string, reason: 'storm' | 'quiet_hours', members: Member[], now: number) {
+/** How many events a digest lists (renderDigest's default). */
+const DIGEST_TOP_N = 10;
+
+/**
+ * What a digest message is rendered from: the count, the counts by severity, the earliest event and
+ * the events it lists. Folding newcomers in costs what they cost, not what the digest already holds,
+ * so a long storm does not re-read and re-render thousands of members on every round.
+ */
+interface DigestState {
+  total: number;
+  counts: Record<Severity, number>;
+  since: number;
+  top: Member[];
+}
+
+const byRank = (a: Member, b: Member) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.at - b.at || a.eventId - b.eventId;
+
+function addMembers(state: DigestState | undefined, members: Member[]): DigestState {
+  const next: DigestState = state
+    ? { total: state.total, counts: { ...state.counts }, since: state.since, top: [...state.top] }
+    : { total: 0, counts: { critical: 0, warning: 0, info: 0 }, since: Infinity, top: [] };
+  for (const m of members) {
+    next.total++;
+    next.counts[m.severity]++;
+    if (m.at < next.since) next.since = m.at;
+  }
+  next.top = [...next.top, ...[...members].sort(byRank).slice(0, DIGEST_TOP_N)].sort(byRank).slice(0, DIGEST_TOP_N);
+  return next;
+}
+
+/** Digest states by digest delivery id, per database; rebuilt from the members on a miss. */
+const digestStates = new WeakMap<object, Map<number, DigestState>>();
+function statesOf(db: Db): Map<number, DigestState> {
+  let states = digestStates.get(db.$client);
+  if (!states) digestStates.set(db.$client, (states = new Map()));
+  return states;
+}
+
+/** A rolled-back transaction may have cached states it never wrote: forget them all. */
+function forgetStatesOnError<T>(db: Db, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    statesOf(db).clear();
+    throw err;
+  }
+}
+
+function digestMessage(s: RenderSettings, category: string, reason: 'storm' | 'quiet_hours', state: DigestState, now: number) {
   return renderDigest({
     category: category as Category,
     reason,
-    events: members.map((m) => ({ title: m.title, severity: m.severity, store: m.store, at: m.at })),
-    total: members.length,
-    since: Math.min(...members.map((m) => m.at)),
+    events: state.top.map((m) => ({ title: m.title, severity: m.severity, store: m.store, at: m.at })),
+    total: state.total,
+    counts: state.counts,
+    since: state.since,
     until: now,
     lang: s.delivery.language,
     format: s.delivery.format,
     timeZone: s.timeZone,
+    topN: DIGEST_TOP_N,
   });
 }
 
-function digestSeverity(members: Member[]): Severity {
-  return members.some((m) => m.severity === 'critical') ? 'critical' : members.some((m) => m.severity === 'warning') ? 'warning' : 'info';
+function digestSeverity(state: DigestState): Severity {
+  return state.counts.critical ? 'critical' : state.counts.warning ? 'warning' : 'info';
 }
 
 /** Members already carried by a digest, for re-rendering it with newcomers. */
@@ -64,9 +118,11 @@ function writeDigest(db: Db, s: RenderSettings, category: string, reason: 'storm
     .orderBy(asc(deliveries.id))
     .limit(1)
     .get();
-  const all = waiting ? [...digestMembers(db, waiting.id), ...members] : members;
+  const states = statesOf(db);
+  const before = waiting ? (states.get(waiting.id) ?? addMembers(undefined, digestMembers(db, waiting.id))) : undefined;
+  const all = addMembers(before, members);
   const message = digestMessage(s, category, reason, all, now);
-  const fields = { severity: digestSeverity(all), title: `${all.length} × ${category} (${reason === 'storm' ? 'digest' : 'quiet hours'})` };
+  const fields = { severity: digestSeverity(all), title: `${all.total} × ${category} (${reason === 'storm' ? 'digest' : 'quiet hours'})` };
   let digestId: number;
   if (waiting) {
     digestId = waiting.id;
@@ -84,6 +140,9 @@ function writeDigest(db: Db, s: RenderSettings, category: string, reason: 'storm
       .run();
   }
   setEventStatus(db, eventIds, { status: 'digested', digestDeliveryId: digestId, finishedAt: null });
+  // Only waiting digests are folded into: a small cache is enough, and a miss rebuilds.
+  if (states.size >= 64) states.clear();
+  states.set(digestId, all);
   return digestId;
 }
 
@@ -96,62 +155,67 @@ function hasWaitingDigest(db: Db, category: string, priority: number): boolean {
 }
 
 /** Queued alert messages (main message only, one per event) with what a digest line needs. */
-function queuedAlerts(db: Db, critical: boolean): Array<Member & { category: string }> {
-  return db
-    .select({
-      deliveryId: sql<number>`min(${deliveries.id})`,
-      eventId: events.id,
-      category: events.category,
-      title: events.title,
-      severity: events.severity,
-      store: events.store,
-      at: events.receivedAt,
-    })
-    .from(deliveries)
-    .innerJoin(events, eq(deliveries.eventId, events.id))
-    .where(
-      and(
-        eq(deliveries.status, 'queued'),
-        eq(deliveries.kind, 'alert'),
-        critical ? eq(deliveries.severity, 'critical') : ne(deliveries.severity, 'critical'),
-      ),
+/** Delivery rows a fold takes at most, so one fold never holds the event loop (and intake) for long. */
+export const FOLD_CHUNK = 250;
+
+/**
+ * The oldest queued alert messages (at most `limit` rows), one member per event. Critical alerts
+ * are queued at priority 0, the others at 1, so this walks the queue index in order: no sort of
+ * the whole backlog per chunk. Returns whether the chunk was full (more may be waiting).
+ */
+function queuedAlerts(db: Db, critical: boolean, limit: number): { members: Array<Member & { category: string }>; full: boolean } {
+  const rows = db.$client
+    .prepare(
+      `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at
+       FROM deliveries d JOIN events e ON e.id = d.event_id
+       WHERE d.status = 'queued' AND d.priority = ? AND d.kind = 'alert' AND (d.severity = 'critical') = ?
+       ORDER BY d.priority, d.id LIMIT ?`,
     )
-    .groupBy(events.id)
-    .orderBy(asc(events.id))
-    .all() as Array<Member & { category: string }>;
+    .all(critical ? 0 : 1, critical ? 1 : 0, limit) as Array<Member & { category: string }>;
+  const seen = new Set<number>();
+  const members = rows.filter((r) => !seen.has(r.eventId) && !!seen.add(r.eventId));
+  return { members, full: rows.length === limit };
 }
 
-function countQueued(db: Db, critical?: boolean): number {
-  const where =
-    critical === undefined
-      ? eq(deliveries.status, 'queued')
-      : and(eq(deliveries.status, 'queued'), critical ? eq(deliveries.severity, 'critical') : ne(deliveries.severity, 'critical'));
-  return db.select({ n: sql<number>`count(*)` }).from(deliveries).where(where).get()!.n;
+/** Whether more than `capacity` messages are queued: counts at most capacity + 1 rows, not the whole queue. */
+function queuedOver(db: Db, capacity: number, critical?: boolean): boolean {
+  const severity = critical === undefined ? '' : critical ? ` AND severity = 'critical'` : ` AND severity <> 'critical'`;
+  const n = db.$client
+    .prepare(`SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status = 'queued'${severity} LIMIT ?)`)
+    .pluck()
+    .get(capacity + 1) as number;
+  return n > capacity;
 }
 
 /**
  * Storm digest: when the queue holds more than can be sent within the digest window at the allowed
  * rate, queued non-critical alerts are merged per category. Critical alerts are merged only when
- * they alone exceed what the window can carry. Returns the number of digests written.
+ * they alone exceed what the window can carry. Folds at most `chunk` queued messages of each kind
+ * per call; `more` says a full chunk was folded and the caller should call again (after letting
+ * other work run) before sending. `digests` counts the digests written or grown.
  */
-export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: number): number {
-  if (countQueued(db) <= capacity) return 0;
-  return db.transaction(() => {
-    let written = 0;
-    for (const [category, members] of groupByCategory(queuedAlerts(db, false))) {
+export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: number, chunk = FOLD_CHUNK): { digests: number; more: boolean } {
+  if (!queuedOver(db, capacity)) return { digests: 0, more: false };
+  return forgetStatesOnError(db, () => db.transaction(() => {
+    let digests = 0;
+    const normal = queuedAlerts(db, false, chunk);
+    for (const [category, members] of groupByCategory(normal.members)) {
       if (members.length < 2 && !hasWaitingDigest(db, category, 1)) continue;
       writeDigest(db, s, category, 'storm', members, now, 1);
-      written++;
+      digests++;
     }
-    if (countQueued(db, true) > capacity) {
-      for (const [category, members] of groupByCategory(queuedAlerts(db, true))) {
+    let more = normal.full;
+    if (queuedOver(db, capacity, true)) {
+      const critical = queuedAlerts(db, true, chunk);
+      for (const [category, members] of groupByCategory(critical.members)) {
         if (members.length < 2 && !hasWaitingDigest(db, category, 0)) continue;
         writeDigest(db, s, category, 'storm', members, now, 0);
-        written++;
+        digests++;
       }
+      more ||= critical.full;
     }
-    return written;
-  });
+    return { digests, more };
+  }));
 }
 
 /**
@@ -159,7 +223,7 @@ export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: 
  * message when a category held only one.
  */
 export function flushHeld(db: Db, s: RenderSettings, now: number): number {
-  return db.transaction(() => {
+  return forgetStatesOnError(db, () => db.transaction(() => {
     const held = listHeldEvents(db);
     for (const [category, rows] of groupByCategory<EventRow>(held)) {
       if (rows.length === 1) {
@@ -196,5 +260,5 @@ export function flushHeld(db: Db, s: RenderSettings, now: number): number {
       );
     }
     return held.length;
-  });
+  }));
 }

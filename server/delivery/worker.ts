@@ -6,6 +6,7 @@ import { countHeldEvents } from '../../db/queries/events.ts';
 import { deliveries } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import type { OpsCounters } from '../opsCounters.ts';
 import type { RenderSettings } from '../render/eventMessages.ts';
 import { isQuiet, quietEndsAt } from '../rules/quietHours.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
@@ -29,6 +30,13 @@ export interface WorkerDeps {
   random?: () => number;
   /** Longest sleep between checks (quiet hours ending, retries coming due). */
   maxIdleMs?: number;
+  /**
+   * While the rate window is full, how often a growing backlog is folded into digests (it is always
+   * folded right before a send). Default: a tenth of the window, at most 1 s.
+   */
+  foldEveryMs?: number;
+  /** /metrics counters (rate-limit waits). */
+  counters?: Pick<OpsCounters, 'rateLimitWaits'>;
 }
 
 export interface DeliveryWorker {
@@ -41,7 +49,7 @@ export interface DeliveryWorker {
   idle(): boolean;
 }
 
-type Step = { send: DeliveryRow; key: string } | { sleepMs: number };
+type Step = { send: DeliveryRow; key: string } | { sleepMs: number; limited?: boolean } | { yield: true };
 
 const CONTENT_LIMIT: Record<string, number> = { text: 2048, markdown: 4096, markdown_v2: 4096 };
 
@@ -71,14 +79,25 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   const retry = deps.retry ?? DEFAULT_RETRY;
   const random = deps.random ?? Math.random;
   const maxIdleMs = deps.maxIdleMs ?? 30_000;
+  const foldEveryMs = deps.foldEveryMs ?? Math.min(1_000, Math.max(50, limiter.windowMs / 10));
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | undefined;
   let pendingWake = false;
+  /** True while sleeping only because the rate window is full: new events cannot be sent sooner. */
+  let sleepingForLimiter = false;
+  let lastFold = -Infinity;
+  /** A backlog is being folded chunk by chunk; digests written so far in this fold. */
+  let folding: { digests: number } | undefined;
+  // One wait for the limiter counts once, however many naps and wakes it takes.
+  let inLimiterWait = false;
+  // A send WeCom answered whose outcome could not be written yet (disk full, database locked): it is
+  // written before anything else, so the message is neither sent twice nor left in `sending`.
+  let unrecorded: { row: DeliveryRow; result: SendResult; answered: number } | undefined;
 
   const renderSettings = (): RenderSettings => ({ rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone });
 
-  const sleep = (ms: number) =>
+  const sleep = (ms: number, limited = false) =>
     new Promise<void>((resolve) => {
       if (pendingWake || !running) {
         pendingWake = false;
@@ -88,9 +107,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       function done() {
         clearTimeout(timer);
         wakeUp = undefined;
+        sleepingForLimiter = false;
         resolve();
       }
       wakeUp = done;
+      sleepingForLimiter = limited;
     });
 
   function step(now: number): Step {
@@ -106,14 +127,28 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const key = deps.channelKey();
     if (!key) return { sleepMs: idle };
 
-    // How many messages the limit lets out within the digest window, counting what is already used.
-    const windows = (deps.settings.delivery().digestWindowSeconds * 1000) / limiter.windowMs;
-    const capacity = Math.max(1, Math.floor(limiter.limit() * windows) - limiter.used(now));
-    const digests = digestBacklog(db, renderSettings(), capacity, now);
-    if (digests) log.info('storm digest', { digests, capacity });
-
     const wait = limiter.waitMs(now);
-    if (wait > 0) return { sleepMs: wait };
+    // A backlog is folded into digests right before a send, and every foldEveryMs while the window
+    // is full: not on every new event of a storm, when nothing could be sent anyway.
+    if (folding || wait === 0 || now - lastFold >= foldEveryMs) {
+      lastFold = now;
+      // How many messages the limit lets out within the digest window, counting what is already used.
+      const windows = (deps.settings.delivery().digestWindowSeconds * 1000) / limiter.windowMs;
+      const capacity = Math.max(1, Math.floor(limiter.limit() * windows) - limiter.used(now));
+      const fold = digestBacklog(db, renderSettings(), capacity, now);
+      const digests = (folding?.digests ?? 0) + fold.digests;
+      // A big backlog is folded in chunks, letting intake run in between; nothing is sent before
+      // the fold is through.
+      folding = fold.more ? { digests } : undefined;
+      if (folding) return { yield: true };
+      if (digests) log.info('storm digest', { digests, capacity });
+    }
+    if (wait > 0) {
+      if (!inLimiterWait && deps.counters) deps.counters.rateLimitWaits++;
+      inLimiterWait = true;
+      return { sleepMs: Math.min(wait, foldEveryMs), limited: true };
+    }
+    inLimiterWait = false;
     const row = nextDue(db, now);
     if (row) return { send: row, key };
     const earliest = earliestPending(db);
@@ -191,16 +226,36 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const result = await deps.wecom.send(key, JSON.parse(row.payload) as WecomMessage);
     const answered = clock.now();
     limiter.settle(started, answered);
-    db.update(deliveries).set({ lastAttemptAt: answered }).where(eq(deliveries.id, row.id)).run();
-    finish(row, result, answered);
+    unrecorded = { row, result, answered };
+    record();
+  }
+
+  /** Writes the last answered send's outcome, all or nothing; when the database refuses, keeps it and throws. */
+  function record(): void {
+    const pending = unrecorded;
+    if (!pending) return;
+    const { row, result, answered } = pending;
+    try {
+      db.transaction(() => {
+        db.update(deliveries).set({ lastAttemptAt: answered }).where(eq(deliveries.id, row.id)).run();
+        finish(row, result, answered);
+      });
+    } catch (err) {
+      // Only the database refusing is worth waiting for; anything else would block every later send.
+      if (!/^SQLITE_/.test(String((err as { code?: unknown })?.code))) unrecorded = undefined;
+      throw err;
+    }
+    unrecorded = undefined;
   }
 
   async function loop(): Promise<void> {
     while (running) {
       try {
+        record();
         const next = step(clock.now());
         if ('send' in next) await send(next.send, next.key);
-        else await sleep(next.sleepMs);
+        else if ('yield' in next) await new Promise<void>((resolve) => setImmediate(resolve));
+        else await sleep(next.sleepMs, next.limited);
       } catch (err) {
         // A database error (disk full, locked) must not kill the worker: log, wait, try again.
         log.error('delivery worker step failed', { error: err });
@@ -216,10 +271,14 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       const recovered = recoverInterrupted(db, now);
       if (recovered) log.warn('re-sending messages interrupted by a restart', { count: recovered });
       for (const at of recentAttemptTimes(db, now - limiter.windowMs)) limiter.record(at);
+      // A call cut off by the crash may have reached WeCom as late as now: count it from now too.
+      for (let i = 0; i < recovered; i++) limiter.record(now);
       running = true;
       loopDone = loop();
     },
     wake() {
+      // While the window is full a wake changes nothing (a raised limit does: waitMs is 0 then).
+      if (sleepingForLimiter && limiter.waitMs(clock.now()) > 0) return;
       if (wakeUp) wakeUp();
       else pendingWake = true;
     },
@@ -227,6 +286,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       running = false;
       wakeUp?.();
       await loopDone;
+      try {
+        record();
+      } catch (err) {
+        // Left in `sending`: the next start sends it again (at-least-once).
+        log.error('could not record the last send before stopping', { error: err });
+      }
     },
     idle() {
       return earliestPending(db) === undefined && !db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.status, 'sending')).get();

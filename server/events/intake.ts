@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts';
-import { insertDelivery } from '../../db/queries/deliveries.ts';
-import { bumpRepeatCount, findByIdempotencyKey, findDedupeOriginal, insertEvent } from '../../db/queries/events.ts';
+import { bumpRepeatCount } from '../../db/queries/events.ts';
+import { findDedupeOriginalId, findIdempotent, insertDeliveryFast, insertEventFast } from '../../db/queries/intake.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import { refreshDedupedDelivery } from '../delivery/outbox.ts';
@@ -44,8 +44,8 @@ function decide(db: Db, e: InboundEvent, rules: Rules, now: number): Decision {
   if (SEVERITY_RANK[e.severity] < SEVERITY_RANK[rules.minSeverity]) return { status: 'suppressed', reason: 'below_min_severity' };
   const key = dedupeKeyOf(e);
   if (key && rules.dedupeWindowMinutes > 0) {
-    const original = findDedupeOriginal(db, key, now - rules.dedupeWindowMinutes * 60_000);
-    if (original) return { status: 'suppressed', reason: 'duplicate', duplicateOf: original.id };
+    const original = findDedupeOriginalId(db, key, now - rules.dedupeWindowMinutes * 60_000);
+    if (original !== undefined) return { status: 'suppressed', reason: 'duplicate', duplicateOf: original };
   }
   if (e.severity !== 'critical' && e.kind !== 'report' && isQuiet(now, rules.quietHours)) return { status: 'held' };
   return { status: 'queued' };
@@ -60,7 +60,7 @@ function occurredAtMs(e: InboundEvent): number | null {
 function enqueueEventMessages(db: Db, eventId: number, e: InboundEvent, messages: WecomMessage[], now: number): void {
   messages.forEach((message, i) => {
     const payload = JSON.stringify(message);
-    insertDelivery(db, {
+    insertDeliveryFast(db, {
       createdAt: now,
       kind: e.kind,
       category: e.category,
@@ -80,43 +80,51 @@ function enqueueEventMessages(db: Db, eventId: number, e: InboundEvent, messages
 
 /**
  * Stores events and their outbox rows in one transaction: when this returns, every accepted event is
- * committed with its decision, so a 202 never promises what a crash could lose.
+ * committed with its decision, so a 202 never promises what a crash could lose. Called inside an
+ * open transaction, it is a savepoint: it stands or falls alone, and is durable once that
+ * transaction commits.
  */
 export function ingestEvents(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta): Accepted[] {
+  return deps.db.$client.transaction(() => storeEvents(deps, batch, meta))();
+}
+
+/**
+ * ingestEvents without a transaction of its own: the caller holds one and commits it (the group
+ * commit, which stores many requests in one transaction and answers them after its commit).
+ */
+export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta): Accepted[] {
   const { db } = deps;
   const now = deps.clock.now();
   const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone };
-  return db.transaction(() =>
-    batch.map((e): Accepted => {
-      if (e.idempotency_key) {
-        const first = findByIdempotencyKey(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
-        if (first) return { id: first.id, status: first.status, repeated: true };
-      }
-      const decision = decide(db, e, s.rules, now);
-      const suppressed = decision.status === 'suppressed' ? decision : undefined;
-      const id = insertEvent(db, {
-        receivedAt: now,
-        source: meta.source,
-        tokenId: meta.tokenId,
-        kind: e.kind,
-        category: e.category,
-        severity: e.severity,
-        title: e.title,
-        store: e.store ?? null,
-        occurredAt: occurredAtMs(e),
-        payload: JSON.stringify(e),
-        idempotencyKey: e.idempotency_key ?? null,
-        dedupeKey: dedupeKeyOf(e),
-        status: decision.status,
-        reason: suppressed ? suppressed.reason : decision.status === 'held' ? 'quiet_hours' : null,
-        duplicateOf: suppressed?.duplicateOf ?? null,
-        finishedAt: suppressed || decision.status === 'stored' ? now : null,
-      });
-      if (suppressed?.duplicateOf !== undefined) {
-        refreshDedupedDelivery(db, suppressed.duplicateOf, bumpRepeatCount(db, suppressed.duplicateOf), s);
-      }
-      if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderForDelivery(e, s, { receivedAt: now }), now);
-      return { id, status: decision.status, repeated: false };
-    }),
-  );
+  return batch.map((e): Accepted => {
+    if (e.idempotency_key) {
+      const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
+      if (first) return { id: first.id, status: first.status, repeated: true };
+    }
+    const decision = decide(db, e, s.rules, now);
+    const suppressed = decision.status === 'suppressed' ? decision : undefined;
+    const id = insertEventFast(db, {
+      receivedAt: now,
+      source: meta.source,
+      tokenId: meta.tokenId,
+      kind: e.kind,
+      category: e.category,
+      severity: e.severity,
+      title: e.title,
+      store: e.store ?? null,
+      occurredAt: occurredAtMs(e),
+      payload: JSON.stringify(e),
+      idempotencyKey: e.idempotency_key ?? null,
+      dedupeKey: dedupeKeyOf(e),
+      status: decision.status,
+      reason: suppressed ? suppressed.reason : decision.status === 'held' ? 'quiet_hours' : null,
+      duplicateOf: suppressed?.duplicateOf ?? null,
+      finishedAt: suppressed || decision.status === 'stored' ? now : null,
+    });
+    if (suppressed?.duplicateOf !== undefined) {
+      refreshDedupedDelivery(db, suppressed.duplicateOf, bumpRepeatCount(db, suppressed.duplicateOf), s);
+    }
+    if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderForDelivery(e, s, { receivedAt: now }), now);
+    return { id, status: decision.status, repeated: false };
+  });
 }

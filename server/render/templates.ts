@@ -245,6 +245,8 @@ export type DigestInput = {
   events: ReadonlyArray<{ title: string; severity: Severity; store?: string | null; at: number }>;
   /** How many events the digest stands for (the heading's count). */
   total: number;
+  /** Counts by severity of all `total` events; counted from `events` when absent. */
+  counts?: Readonly<Record<Severity, number>>;
   since: number;
   until: number;
   lang: Lang;
@@ -276,7 +278,7 @@ export function renderDigest(input: DigestInput): WecomMessage {
   });
   const counts = (['critical', 'warning', 'info'] as const)
     .map((severity) => {
-      const count = input.events.filter((e) => e.severity === severity).length;
+      const count = input.counts ? input.counts[severity] : input.events.filter((e) => e.severity === severity).length;
       const text = t('digest.count', { severity: t(`severity.${severity}`), count });
       return format === 'markdown' ? `<font color="${SEVERITY_STYLE[severity].tone}">${text}</font>` : text;
     })

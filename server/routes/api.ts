@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { mapAlertmanager } from '../events/alertmanager.ts';
-import { ingestEvents, type Accepted, type IntakeDeps, type IntakeMeta } from '../events/intake.ts';
+import { createGroupCommit } from '../events/groupCommit.ts';
+import type { Accepted, IntakeDeps, IntakeMeta } from '../events/intake.ts';
 import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
@@ -25,14 +26,19 @@ type Parsed = { ok: true; events: InboundEvent[] } | { ok: false; issues: Array<
 export function apiRoutes(deps: ApiDeps) {
   const app = new Hono();
   const auth = createApiAuthenticator(deps);
+  // Requests arriving together share one commit; each is answered only after it.
+  const intake = createGroupCommit(deps);
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: API_BODY_LIMIT,
-      onError: (c) => c.json({ error: 'payload_too_large', message: `The body must be at most ${API_BODY_LIMIT} bytes` }, 413),
-    }),
-  );
+  const tooLarge = (c: Context) => c.json({ error: 'payload_too_large', message: `The body must be at most ${API_BODY_LIMIT} bytes` }, 413);
+  const streamedLimit = bodyLimit({ maxSize: API_BODY_LIMIT, onError: tooLarge });
+  // A body with a Content-Length is judged by the header, so the handler reads it through
+  // @hono/node-server's direct path; hono's bodyLimit (which turns every body into web streams,
+  // a large share of each request's cost) is left for chunked bodies.
+  app.use('/api/*', (c, next) => {
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamedLimit(c, next);
+    return Number.parseInt(length, 10) > API_BODY_LIMIT ? Promise.resolve(tooLarge(c)) : next();
+  });
 
   const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed) => {
     const body = await c.req.text();
@@ -60,7 +66,7 @@ export function apiRoutes(deps: ApiDeps) {
     }
     let accepted: Accepted[];
     try {
-      accepted = ingestEvents(deps, parsed.events, { source, tokenId: verdict.token.id });
+      accepted = await intake.submit(parsed.events, { source, tokenId: verdict.token.id });
     } catch (err) {
       if (!isStorageUnavailable(err)) throw err;
       deps.log.error('could not store inbound events', { error: err });

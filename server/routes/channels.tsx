@@ -69,7 +69,11 @@ export function channelRoutes(deps: AppDeps) {
     const ctx = viewContext(c, deps);
     const form = channelStatus(deps.db).state === 'none' ? 'add' : 'replace';
     const outcome = await connectBot(deps, parsed.success ? parsed.output.url : '', { ip: clientIp(c) });
-    if (outcome.ok) return respond(c, 'none', connectNotices(ctx, outcome));
+    if (outcome.ok) {
+      // The default report jobs wait for a bot: they are switched on with the first one.
+      deps.reports?.botConnected();
+      return respond(c, 'none', connectNotices(ctx, outcome));
+    }
     return respond(c, form, connectNotices(ctx, outcome), outcome.stage === 'format' ? 422 : 502);
   });
 

@@ -53,7 +53,12 @@ export function createApiAuthenticator(deps: { db: Db; clock: Clock }): ApiAuthe
       }
       if ((lastTouched.get(token.id) ?? 0) < now - 60_000) {
         lastTouched.set(token.id, now);
-        touchApiToken(deps.db, token.id, now);
+        try {
+          touchApiToken(deps.db, token.id, now);
+        } catch {
+          // "Last used" is best effort: a locked or full database is intake's to answer (503), not auth's.
+          lastTouched.delete(token.id);
+        }
       }
       return { ok: true, token };
     },

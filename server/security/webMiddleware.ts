@@ -95,3 +95,21 @@ export const csrfToken = (pub: PublicRoutes): MiddlewareHandler<AppEnv> => async
   if (!sent || !safeEqual(sent, s.csrfToken)) return c.text(c.var.t('error.csrf'), 403);
   return next();
 };
+
+/**
+ * A console form that cannot be parsed (a broken multipart body, a wrong boundary) is the client's
+ * mistake: 400 with a sentence, before any handler would fail on it with a 500. The parsed body is
+ * cached by hono, so handlers read it again for free.
+ */
+export const readableForm = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.path.startsWith('/api/')) return next();
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  if (type.includes('application/x-www-form-urlencoded') || type.includes('multipart/form-data')) {
+    try {
+      await c.req.parseBody();
+    } catch {
+      return c.text(c.var.t('error.badForm'), 400);
+    }
+  }
+  return next();
+};

@@ -44,8 +44,8 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** `node --import tsx server/main.ts` as its own process, the way the image runs it. */
-export async function startChild(env: Record<string, string>): Promise<Child> {
+/** `node --import tsx server/main.ts` as its own process, the way the image runs it; not waited for. */
+export async function spawnChild(env: Record<string, string>): Promise<Child> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', SECRET_KEY: CHILD_SECRET_KEY, ...env },
@@ -55,19 +55,29 @@ export async function startChild(env: Record<string, string>): Promise<Child> {
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  return { process: child, url: `http://127.0.0.1:${port}`, output, exited };
+}
+
+/** Polls /readyz until the child answers 200. */
+export async function waitReady(child: Child, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      if ((await fetch(url + '/readyz')).ok) break;
+      if ((await fetch(child.url + '/readyz')).ok) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`child did not become ready: ${output.join('')}`);
-    if (child.exitCode !== null) throw new Error(`child exited: ${output.join('')}`);
+    if (Date.now() > deadline) throw new Error(`child did not become ready: ${child.output.join('')}`);
+    if (child.process.exitCode !== null) throw new Error(`child exited: ${child.output.join('')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { process: child, url, output, exited };
+}
+
+/** `node --import tsx server/main.ts` as its own process, the way the image runs it, once ready. */
+export async function startChild(env: Record<string, string>): Promise<Child> {
+  const child = await spawnChild(env);
+  await waitReady(child);
+  return child;
 }
 
 export function readOnlyDb(dataDir: string): Db {

@@ -1,0 +1,24 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeWecom } from '../test/fakeWecom.ts';
+import { seedDataDir } from '../test/helpers/childAppliance.ts';
+import { procMiB, sleep, startProc } from './lib.ts';
+const KEY = 'b3c4d5e6-f7a8-4b9c-8d0e-1f2a3b4c5d6e';
+const fake = await startFakeWecom({ keys: [KEY], windowMs: 5000 });
+const dir = mkdtempSync(join(tmpdir(), 'mem-'));
+const { token } = seedDataDir(dir, { key: KEY, windowSeconds: 10 });
+const p = await startProc('server/main.ts', { DATA_DIR: dir, WECOM_API_ORIGIN: fake.origin, WECOM_RATE_WINDOW_MS: '5000' });
+const rss = (l: string) => console.log(l.padEnd(28), procMiB(p.pid, 'VmRSS').toFixed(1), 'MiB  hwm', procMiB(p.pid, 'VmHWM').toFixed(1));
+await sleep(2000); rss('idle');
+const post = (i: number) => fetch(p.url + '/api/v1/events', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ kind: 'alert', category: ['orders', 'inventory', 'ads'][i % 3], severity: 'warning', title: `mem #${i}`, store: 's' }) }).then((r) => r.text());
+await fetch(p.url + '/api/v1/events', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ kind: 'metric', name: 'gmv', value: 1 }) }).then((r) => r.text());
+await sleep(1000); rss('after 1 metric (no send)');
+await post(0); await sleep(1000); rss('after 1 event + send');
+for (let i = 1; i < 50; i++) await post(i);
+await sleep(1000); rss('after 50 sequential');
+for (let k = 0; k < 10; k++) { await Promise.all(Array.from({ length: 100 }, (_, j) => post(1000 + k * 100 + j))); }
+rss('after 1000 burst');
+await sleep(3000); rss('3 s later');
+await sleep(8000); rss('11 s later');
+await p.stop(); await fake.close(); process.exit(0);

@@ -1,0 +1,96 @@
+// The time windows reports cover, as calendar days and weeks in the job's time zone (DST-safe: a
+// day is local midnight to local midnight, 23 or 25 hours long on a change).
+import type { ReportType } from '../../db/schema.ts';
+import { localDateStart } from '../timeOfDay.ts';
+
+export interface Period {
+  start: number;
+  /** Exclusive. */
+  end: number;
+}
+
+export interface ReportPeriods {
+  current: Period;
+  /** The same length just before `current`: what changes are measured against. */
+  previous: Period;
+  /** What the report calls its period: "2025-03-13", "2025-03-10 – 2025-03-16", "2025-03-14 09:00". */
+  label: string;
+}
+
+const HOUR = 3600_000;
+const partsCache = new Map<string, Intl.DateTimeFormat>();
+
+function parts(ms: number, timeZone: string): Record<string, string> {
+  let f = partsCache.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    partsCache.set(timeZone, f);
+  }
+  return Object.fromEntries(f.formatToParts(ms).map((p) => [p.type, p.value]));
+}
+
+/** "2025-03-13" in `timeZone`. */
+export function localDate(ms: number, timeZone: string): string {
+  const p = parts(ms, timeZone);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** "2025-03-13 09:00" in `timeZone`. */
+export function localDateTime(ms: number, timeZone: string): string {
+  const p = parts(ms, timeZone);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** 0 = Sunday … 6 = Saturday, of a calendar date. */
+export function weekdayOf(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
+}
+
+/** The previous calendar day in `timeZone`, and the day before it. */
+export function dailyPeriods(ref: number, timeZone: string): ReportPeriods {
+  const today = localDate(ref, timeZone);
+  const yesterday = addDays(today, -1);
+  const start = localDateStart(yesterday, timeZone);
+  const end = localDateStart(today, timeZone);
+  return { current: { start, end }, previous: { start: localDateStart(addDays(yesterday, -1), timeZone), end: start }, label: yesterday };
+}
+
+/** The previous full Monday–Sunday week in `timeZone`, and the week before it. */
+export function weeklyPeriods(ref: number, timeZone: string): ReportPeriods {
+  const today = localDate(ref, timeZone);
+  const thisMonday = addDays(today, -((weekdayOf(today) + 6) % 7));
+  const lastMonday = addDays(thisMonday, -7);
+  const start = localDateStart(lastMonday, timeZone);
+  const end = localDateStart(thisMonday, timeZone);
+  return {
+    current: { start, end },
+    previous: { start: localDateStart(addDays(lastMonday, -7), timeZone), end: start },
+    label: `${lastMonday} – ${addDays(lastMonday, 6)}`,
+  };
+}
+
+/** The 24 hours before the run, and the 24 hours before those. */
+export function snapshotPeriods(ref: number, timeZone: string): ReportPeriods {
+  return { current: { start: ref - 24 * HOUR, end: ref }, previous: { start: ref - 48 * HOUR, end: ref - 24 * HOUR }, label: localDateTime(ref, timeZone) };
+}
+
+/** Daily and custom reports cover the previous day, weekly ones the previous week, snapshots the last 24 h. */
+export function periodsFor(type: ReportType, ref: number, timeZone: string): ReportPeriods {
+  if (type === 'weekly_summary') return weeklyPeriods(ref, timeZone);
+  if (type === 'metrics_snapshot') return snapshotPeriods(ref, timeZone);
+  return dailyPeriods(ref, timeZone);
+}

@@ -1,0 +1,357 @@
+// The report scheduler: one croner job per enabled report job, in that job's time zone, plus the
+// nightly housekeeping job. Every timer ends in `runDue(now)`, which is also what tests call with a
+// fake clock: which fire times are due is decided from the database (each job's `schedule_from`
+// and `last_fire_at`), never from how many timers went off, so a restart, a late timer or a fake
+// clock jumping ahead all give the same answer.
+import { Cron } from 'croner';
+import type { Db } from '../../db/client.ts';
+import { getChannel } from '../../db/queries/channel.ts';
+import {
+  autoEnableReportJobs,
+  countReportJobs,
+  failInterruptedRuns,
+  finishReportRun,
+  getReportJob,
+  getReportRun,
+  insertReportJob,
+  insertReportRun,
+  listReportJobs,
+  setLastFireAt,
+  type ReportJobRow,
+  type ReportRunRow,
+} from '../../db/queries/reports.ts';
+import type { ReportTrigger } from '../../db/schema.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { SettingsStore } from '../settings/settingsStore.ts';
+import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule } from './cron.ts';
+import { pruneOldRows, type PruneResult } from './housekeeping.ts';
+import { getReportSettings, markSeeded, wasSeeded } from './reportSettings.ts';
+import { enqueueReport, renderJobReport } from './runReport.ts';
+
+/** Daily, in the settings' time zone, when a store's group is quiet. */
+export const HOUSEKEEPING_CRON = '30 3 * * *';
+/** A timer this late still counts as on time (trigger `schedule`, not `catch_up`). */
+export const ON_TIME_MS = 60_000;
+/** At most this many skipped fire times are recorded per job at once; the oldest says how many more. */
+export const MAX_SKIPPED_RECORDED = 20;
+
+/** Stored in `report_runs.error` for the cases the console explains in the reader's language. */
+export const RUN_ERROR = {
+  missed: 'code:missed',
+  superseded: 'code:superseded',
+  overlap: 'code:overlap',
+  interrupted: 'code:interrupted',
+  missedMore: 'code:missed_more',
+} as const;
+
+export const SEED_JOBS = {
+  en: [
+    { name: 'Daily summary', cron: '0 9 * * *', type: 'daily_summary' },
+    { name: 'Weekly summary', cron: '0 9 * * 1', type: 'weekly_summary' },
+  ],
+  zh: [
+    { name: '每日汇总', cron: '0 9 * * *', type: 'daily_summary' },
+    { name: '每周汇总', cron: '0 9 * * 1', type: 'weekly_summary' },
+  ],
+} as const;
+
+export type ReportRunner = (job: ReportJobRow, run: { id: number; ref: number; trigger: ReportTrigger }) => number[] | Promise<number[]>;
+
+export interface SchedulerDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  settings: SettingsStore;
+  wakeWorker: () => void;
+  /** Real croner timers (the appliance); tests leave them off and call `runDue(now)`. */
+  timers?: boolean;
+  /** What a run does; by default it builds the report and queues it. Tests make it slow. */
+  runner?: ReportRunner;
+  pruneBatchSize?: number;
+}
+
+export type RunNowOutcome = { ok: true; run: ReportRunRow } | { ok: false; reason: 'not_found' | 'running' | 'stopped' };
+
+export interface ReportScheduler {
+  /** Seeds the default jobs, fails runs a crash interrupted, catches up missed runs, starts the timers. */
+  start(): Promise<void>;
+  /** Stops the timers; waits for runs and housekeeping in progress. */
+  stop(): Promise<void>;
+  /** Re-reads the jobs (after a create, edit, enable, disable or delete): takes effect at once. */
+  reschedule(): void;
+  /** Handles everything due at `now`; resolves when the runs it started have finished. */
+  runDue(now?: number): Promise<void>;
+  /** Run now: builds the report at once and queues it, unless this job is already running. */
+  runNow(jobId: number): Promise<RunNowOutcome>;
+  isRunning(jobId: number): boolean;
+  /** A bot was connected: seeded jobs still waiting for one are switched on. */
+  botConnected(): void;
+  /** The next fire time of an enabled job, as scheduled. */
+  nextRunOf(jobId: number): number | undefined;
+  nextReport(): { name: string; at: number } | undefined;
+  housekeeping(now?: number): Promise<PruneResult>;
+}
+
+interface JobState {
+  job: ReportJobRow;
+  cron: Cron;
+  timer?: Cron;
+  nextAt: number | undefined;
+}
+
+const cursorOf = (job: ReportJobRow) => Math.max(job.scheduleFrom, job.lastFireAt ?? Number.NEGATIVE_INFINITY);
+
+/** The two default jobs, once, disabled until a bot is connected (see `botConnected`). */
+export function seedDefaultJobs(db: Db, opts: { timeZone: string; lang: 'en' | 'zh'; now: number }): boolean {
+  if (wasSeeded(db)) return false;
+  const seeded = countReportJobs(db) === 0;
+  db.transaction(() => {
+    if (seeded) {
+      for (const s of SEED_JOBS[opts.lang]) {
+        insertReportJob(db, { ...s, timezone: opts.timeZone, template: null, enabled: false, autoEnable: true }, opts.now);
+      }
+    }
+    markSeeded(db, opts.now);
+  });
+  return seeded;
+}
+
+export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
+  const { db, clock, log } = deps;
+  const useTimers = deps.timers ?? true;
+  const states = new Map<number, JobState>();
+  const running = new Set<number>();
+  const inFlight = new Set<Promise<unknown>>();
+  let housekeepingCron: { cron: Cron; timer?: Cron; timeZone: string; nextAt: number | undefined } | undefined;
+  let housekeepingRun: Promise<PruneResult> | undefined;
+  let started = false;
+  let stopped = false;
+
+  const runner: ReportRunner =
+    deps.runner ??
+    ((job, run) => {
+      const report = renderJobReport(deps, job, run.ref);
+      const ids = enqueueReport(db, report, clock.now());
+      deps.wakeWorker();
+      return ids;
+    });
+
+  function track<T>(p: Promise<T>): Promise<T> {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** A timer fired: what is due at the fire time (a timer can wake a millisecond early). */
+  function onTimer(expected: number | undefined): void {
+    if (stopped) return;
+    const now = clock.now();
+    const at = expected !== undefined && expected > now && expected - now < 2_000 ? expected : now;
+    runDue(at).catch((err: unknown) => log.error('report scheduler failed', { error: err }));
+  }
+
+  function clearTimers(): void {
+    for (const s of states.values()) s.timer?.stop();
+    states.clear();
+    housekeepingCron?.timer?.stop();
+    housekeepingCron = undefined;
+  }
+
+  function load(): void {
+    clearTimers();
+    if (stopped) return;
+    const now = clock.now();
+    for (const job of listReportJobs(db)) {
+      if (!job.enabled) continue;
+      const parsed = parseSchedule(job.cron, job.timezone, now);
+      if (!parsed.ok) {
+        log.warn('report job has an unusable schedule and is not scheduled', { job: job.id, problem: parsed.code });
+        continue;
+      }
+      // The first fire time after the cursor: already past when a run was missed, and then due at once.
+      const state: JobState = { job, cron: parsed.cron, nextAt: nextFireTime(parsed.cron, cursorOf(job)) };
+      if (useTimers) {
+        state.timer = new Cron(parsed.expr, { ...CRON_OPTIONS, timezone: parsed.timeZone, unref: true, catch: true }, () =>
+          onTimer(states.get(job.id)?.nextAt),
+        );
+      }
+      states.set(job.id, state);
+    }
+    const timeZone = deps.settings.general().timeZone;
+    const hk = parseSchedule(HOUSEKEEPING_CRON, timeZone, now);
+    if (hk.ok) {
+      housekeepingCron = { cron: hk.cron, timeZone, nextAt: nextFireTime(hk.cron, now) };
+      if (useTimers) {
+        housekeepingCron.timer = new Cron(HOUSEKEEPING_CRON, { ...CRON_OPTIONS, timezone: hk.timeZone, unref: true, catch: true }, () =>
+          onTimer(housekeepingCron?.nextAt),
+        );
+      }
+    }
+  }
+
+  function recordSkipped(job: ReportJobRow, scheduledFor: number, error: string, trigger: ReportTrigger, now: number): void {
+    insertReportRun(db, { jobId: job.id, trigger, scheduledFor, startedAt: now, finishedAt: now, status: 'skipped', error });
+  }
+
+  function execute(job: ReportJobRow, trigger: ReportTrigger, scheduledFor: number | null, ref: number): Promise<number> {
+    running.add(job.id);
+    const runId = insertReportRun(db, { jobId: job.id, trigger, scheduledFor, startedAt: clock.now(), status: 'running' });
+    log.info('report run started', { job: job.id, run: runId, trigger });
+    return track(
+      (async () => {
+        try {
+          const ids = await runner(job, { id: runId, ref, trigger });
+          finishReportRun(db, runId, { status: 'succeeded', finishedAt: clock.now(), deliveryIds: ids });
+          log.info('report run queued', { job: job.id, run: runId, deliveries: ids.length });
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          log.error('report run failed', { job: job.id, run: runId, error: err });
+          if (db.$client.open) finishReportRun(db, runId, { status: 'failed', finishedAt: clock.now(), error: message.slice(0, 500) });
+        } finally {
+          running.delete(job.id);
+        }
+        return runId;
+      })(),
+    );
+  }
+
+  /**
+   * Fire times in (cursor, now]: the latest runs if it is within the grace period (and the job is
+   * not still running), every earlier one is recorded as skipped. The cursor moves to the latest.
+   */
+  function handleDue(state: JobState, now: number, atStart: boolean): Promise<unknown> | undefined {
+    const job = getReportJob(db, state.job.id);
+    if (!job || !job.enabled) return undefined;
+    const cursor = cursorOf(job);
+    const { times, more } = fireTimesBetween(state.cron, cursor, now, MAX_SKIPPED_RECORDED + 1);
+    state.nextAt = nextFireTime(state.cron, now);
+    state.job = job;
+    const [latest, ...older] = times;
+    if (latest === undefined) return undefined;
+    const graceMs = Math.max(getReportSettings(db).missedRunGraceMinutes * 60_000, ON_TIME_MS);
+    const trigger: ReportTrigger = !atStart && now - latest <= ON_TIME_MS ? 'schedule' : 'catch_up';
+    db.transaction(() => {
+      setLastFireAt(db, job.id, latest);
+      older.reverse().forEach((at, i) => {
+        const error = i === 0 && more ? RUN_ERROR.missedMore : now - at <= graceMs ? RUN_ERROR.superseded : RUN_ERROR.missed;
+        recordSkipped(job, at, error, 'catch_up', now);
+      });
+      if (now - latest > graceMs) recordSkipped(job, latest, RUN_ERROR.missed, 'catch_up', now);
+      else if (running.has(job.id)) recordSkipped(job, latest, RUN_ERROR.overlap, trigger, now);
+    });
+    if (now - latest > graceMs) {
+      log.warn('report run missed: older than the grace period, skipped', { job: job.id, scheduledFor: new Date(latest).toISOString() });
+      return undefined;
+    }
+    if (running.has(job.id)) {
+      log.warn('report run skipped: the previous run is still running', { job: job.id });
+      return undefined;
+    }
+    if (trigger === 'catch_up') log.info('catching up a missed report run', { job: job.id, scheduledFor: new Date(latest).toISOString() });
+    return execute(job, trigger, latest, latest);
+  }
+
+  function startHousekeeping(now: number): Promise<PruneResult> {
+    if (housekeepingRun) return housekeepingRun;
+    const retentionDays = deps.settings.general().retentionDays;
+    housekeepingRun = track(
+      pruneOldRows(db, { now, retentionDays, batchSize: deps.pruneBatchSize, shouldStop: () => stopped })
+        .then((result) => {
+          log.info('housekeeping: old rows pruned', { ...result, retentionDays });
+          return result;
+        })
+        .finally(() => {
+          housekeepingRun = undefined;
+        }),
+    );
+    return housekeepingRun;
+  }
+
+  async function runDue(now: number = clock.now()): Promise<void> {
+    if (stopped) return;
+    // Housekeeping follows the Settings time zone; a change there is picked up at the next tick.
+    if (housekeepingCron && housekeepingCron.timeZone !== deps.settings.general().timeZone) load();
+    const started: Promise<unknown>[] = [];
+    for (const state of [...states.values()]) {
+      if (state.nextAt === undefined || state.nextAt > now) continue;
+      const p = handleDue(state, now, false);
+      if (p) started.push(p);
+    }
+    if (housekeepingCron?.nextAt !== undefined && housekeepingCron.nextAt <= now) {
+      housekeepingCron.nextAt = nextFireTime(housekeepingCron.cron, now);
+      started.push(startHousekeeping(now).catch((err: unknown) => log.error('housekeeping failed', { error: err })));
+    }
+    await Promise.all(started);
+  }
+
+  /** Seeded jobs waiting for a bot are switched on once one is connected; true when any was. */
+  function autoEnable(): boolean {
+    if (!getChannel(db)) return false;
+    const enabled = autoEnableReportJobs(db, clock.now());
+    if (enabled.length) log.info('bot connected: default report jobs switched on', { jobs: enabled });
+    return enabled.length > 0;
+  }
+
+  function botConnected(): void {
+    if (autoEnable() && started) load();
+  }
+
+  return {
+    async start() {
+      if (started || stopped) return;
+      const now = clock.now();
+      const delivery = deps.settings.delivery();
+      if (seedDefaultJobs(db, { timeZone: deps.settings.general().timeZone, lang: delivery.language, now })) log.info('default report jobs created (off until a bot is connected)');
+      const interrupted = failInterruptedRuns(db, now, RUN_ERROR.interrupted);
+      if (interrupted) log.warn('report runs interrupted by a restart marked failed', { count: interrupted });
+      autoEnable();
+      started = true;
+      load();
+      const due: Promise<unknown>[] = [];
+      for (const state of states.values()) {
+        const p = handleDue(state, now, true);
+        if (p) due.push(p);
+      }
+      await Promise.all(due);
+    },
+    async stop() {
+      stopped = true;
+      clearTimers();
+      await Promise.allSettled([...inFlight]);
+    },
+    reschedule() {
+      if (started) load();
+    },
+    runDue,
+    async runNow(jobId) {
+      if (stopped) return { ok: false, reason: 'stopped' };
+      const job = getReportJob(db, jobId);
+      if (!job) return { ok: false, reason: 'not_found' };
+      if (running.has(jobId)) return { ok: false, reason: 'running' };
+      const now = clock.now();
+      const runId = await execute(job, 'manual', null, now);
+      return { ok: true, run: getReportRun(db, runId)! };
+    },
+    isRunning: (jobId) => running.has(jobId),
+    botConnected,
+    nextRunOf(jobId) {
+      const s = states.get(jobId);
+      if (!s) return undefined;
+      const now = clock.now();
+      return s.nextAt !== undefined && s.nextAt > now ? s.nextAt : nextFireTime(s.cron, now);
+    },
+    nextReport() {
+      const now = clock.now();
+      let best: { name: string; at: number } | undefined;
+      for (const s of states.values()) {
+        const at = s.nextAt !== undefined && s.nextAt > now ? s.nextAt : nextFireTime(s.cron, now);
+        if (at !== undefined && (!best || at < best.at)) best = { name: s.job.name, at };
+      }
+      return best;
+    },
+    housekeeping(now = clock.now()) {
+      return startHousekeeping(now);
+    },
+  };
+}

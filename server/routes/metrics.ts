@@ -1,0 +1,155 @@
+import { Hono } from 'hono';
+import { queueDepth } from '../delivery/outbox.ts';
+import {
+  channelState,
+  deliveryCountsByErrcode,
+  deliveryCountsByStatus,
+  eventCountsByKindAndStatus,
+  oldestQueuedSince,
+  reportRunCountsByStatus,
+} from '../../db/queries/metrics.ts';
+import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../db/schema.ts';
+import type { AppDeps } from '../deps.ts';
+import { KINDS } from '../events/schema.ts';
+import { createOpsCounters } from '../opsCounters.ts';
+import { safeEqual } from '../security/tokens.ts';
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+type Labels = Record<string, string | number>;
+type Sample = { labels?: Labels; value: number };
+interface Family {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  samples: Sample[];
+}
+
+/** Label values escaped as the text format wants: backslash, double quote and line feed. */
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function formatValue(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return '+Inf';
+  if (n === -Infinity) return '-Inf';
+  return String(n);
+}
+
+/** Prometheus text exposition format 0.0.4: HELP and TYPE, then one `name{labels} value` line per sample. */
+export function renderFamilies(families: Family[]): string {
+  const lines: string[] = [];
+  for (const f of families) {
+    lines.push(`# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
+    lines.push(`# TYPE ${f.name} ${f.type}`);
+    for (const s of f.samples) {
+      const labels = s.labels ? Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabel(String(v))}"`) : [];
+      lines.push(`${f.name}${labels.length ? `{${labels.join(',')}}` : ''} ${formatValue(s.value)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Everything /metrics shows. Counts come from SQLite (they survive restarts); `_total` counters from this process. */
+export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters'>): Family[] {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const counters = deps.counters ?? createOpsCounters(now);
+
+  const byKind = eventCountsByKindAndStatus(db);
+  const eventSamples: Sample[] = [];
+  const kinds = [...new Set<string>([...KINDS, ...byKind.map((r) => r.kind)])];
+  for (const kind of kinds) {
+    const statuses = [...new Set<string>([...EVENT_STATUSES, ...byKind.filter((r) => r.kind === kind).map((r) => r.status)])];
+    for (const status of statuses) {
+      eventSamples.push({ labels: { kind, status }, value: byKind.find((r) => r.kind === kind && r.status === status)?.n ?? 0 });
+    }
+  }
+
+  const deliveries = deliveryCountsByStatus(db);
+  const deliveryStatuses = [...new Set<string>([...DELIVERY_STATUSES, ...Object.keys(deliveries)])];
+  const oldest = oldestQueuedSince(db);
+  const state = channelState(db);
+
+  const families: Family[] = [
+    { name: 'notifier_events', help: 'Inbound events kept in the database, by kind and status.', type: 'gauge', samples: eventSamples },
+    {
+      name: 'notifier_deliveries',
+      help: 'Outbox rows (messages to WeCom) kept in the database, by status.',
+      type: 'gauge',
+      samples: deliveryStatuses.map((status) => ({ labels: { status }, value: deliveries[status] ?? 0 })),
+    },
+    { name: 'notifier_queue_depth', help: 'Messages waiting to be sent (queued or sending).', type: 'gauge', samples: [{ value: queueDepth(db) }] },
+    {
+      name: 'notifier_queue_oldest_age_seconds',
+      help: 'Age of the oldest message waiting to be sent; 0 when the queue is empty.',
+      type: 'gauge',
+      samples: [{ value: oldest === undefined ? 0 : Math.max(0, Math.round((now - oldest) / 1000)) }],
+    },
+    {
+      name: 'notifier_rate_limit_waits_total',
+      help: 'Times the delivery worker had to wait for the rate limiter before sending.',
+      type: 'counter',
+      samples: [{ value: counters.rateLimitWaits }],
+    },
+    { name: 'notifier_rate_limit_used', help: 'Calls to WeCom in the current rate window.', type: 'gauge', samples: [{ value: deps.limiter.used(now) }] },
+    { name: 'notifier_rate_limit_limit', help: 'Calls allowed per rate window.', type: 'gauge', samples: [{ value: deps.limiter.limit() }] },
+    { name: 'notifier_rate_limit_window_seconds', help: 'Length of the rate window.', type: 'gauge', samples: [{ value: deps.limiter.windowMs / 1000 }] },
+    {
+      name: 'notifier_wecom_responses_total',
+      help: "WeCom's answers by errcode (0 is success), since the process started.",
+      type: 'counter',
+      samples: [...counters.errcodes].sort(([a], [b]) => a - b).map(([errcode, n]) => ({ labels: { errcode }, value: n })),
+    },
+    {
+      name: 'notifier_wecom_transport_failures_total',
+      help: 'Calls to WeCom without an answer (HTTP status, timeout, network, malformed answer), since the process started.',
+      type: 'counter',
+      samples: [...counters.transportFailures].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => ({ labels: { reason }, value: n })),
+    },
+    {
+      name: 'notifier_deliveries_by_errcode',
+      help: "Outbox rows whose last WeCom answer was this non-zero errcode.",
+      type: 'gauge',
+      samples: deliveryCountsByErrcode(db).map((r) => ({ labels: { errcode: r.errcode }, value: r.n })),
+    },
+    {
+      name: 'notifier_channel_state',
+      help: 'The WeCom bot: 1 for the current state (none, connected, or invalid: sending paused until the URL is replaced).',
+      type: 'gauge',
+      samples: (['none', 'connected', 'invalid'] as const).map((s) => ({ labels: { state: s }, value: s === state ? 1 : 0 })),
+    },
+  ];
+
+  const runs = reportRunCountsByStatus(db);
+  if (runs) {
+    families.push({
+      name: 'notifier_report_runs',
+      help: 'Report job runs kept in the database, by status.',
+      type: 'gauge',
+      samples: Object.entries(runs).map(([status, n]) => ({ labels: { status }, value: n })),
+    });
+  }
+  families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });
+  return families;
+}
+
+/**
+ * GET /metrics: public like /healthz (it holds counts, never the key or any message), or behind
+ * `Authorization: Bearer <METRICS_TOKEN>` when that is set.
+ */
+export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'config'>) {
+  const app = new Hono();
+  app.get('/metrics', (c) => {
+    const wanted = deps.config.metricsToken;
+    if (wanted) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
+      if (!match || !safeEqual(match[1]!, wanted)) {
+        return c.text('Send "Authorization: Bearer <METRICS_TOKEN>" to read the metrics.\n', 401, { 'www-authenticate': 'Bearer realm="metrics"' });
+      }
+    }
+    return c.body(renderFamilies(collectMetrics(deps)), 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
+  });
+  return app;
+}

@@ -1,0 +1,453 @@
+import { inArray } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import { writeAudit } from '../../db/queries/audit.ts';
+import { getChannel } from '../../db/queries/channel.ts';
+import {
+  deleteReportJob,
+  getReportJob,
+  insertReportJob,
+  listReportJobs,
+  listReportRuns,
+  runDeliveryIds,
+  setReportJobEnabled,
+  updateReportJob,
+  type ReportJobRow,
+} from '../../db/queries/reports.ts';
+import { deliveries, REPORT_TYPES } from '../../db/schema.ts';
+import type { ViewContext } from '../../views/context.ts';
+import type { MessageKey } from '../../views/i18n/index.ts';
+import {
+  CronPreview,
+  DeleteReportPage,
+  REPORT_FIELD_LABELS,
+  ReportFormPage,
+  ReportJobPage,
+  ReportPreviewPage,
+  ReportsListPage,
+  runErrorText,
+  type CronPreviewState,
+  type PageNotice,
+  type ReportField,
+  type ReportFieldErrors,
+  type ReportFormValues,
+  type ReportPreview,
+  type RunItem,
+} from '../../views/pages/reports.tsx';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import type { BuiltReport } from '../reports/builders.ts';
+import { canonicalTimeZone, invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from '../reports/cron.ts';
+import { GRACE_MINUTES, getReportSettings, setReportSettings } from '../reports/reportSettings.ts';
+import { renderJobReport } from '../reports/runReport.ts';
+import { createReportScheduler, type ReportScheduler } from '../reports/scheduler.ts';
+import { parseTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from '../reports/template.ts';
+import { utf8Bytes } from '../wecom/messages.ts';
+import { clientIp, viewContext } from './viewContext.ts';
+
+export const REPORT_NAME_MAX = 60;
+export const RUN_HISTORY_PAGE = 50;
+const NEXT_RUNS = 3;
+
+// Every message below is an i18n key; the route adds parameters when it translates.
+const text = v.optional(v.string(), '');
+const checkbox = v.pipe(v.optional(v.string(), ''), v.transform((s) => s !== ''));
+
+function formSchema(defaultZone: string) {
+  return v.pipe(
+    v.object({
+      name: v.pipe(
+        text,
+        v.trim(),
+        v.nonEmpty('reports.error.nameEmpty'),
+        v.check((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), 'reports.error.nameInvalid'),
+        v.check((s) => [...s].length <= REPORT_NAME_MAX, 'reports.error.nameLong'),
+      ),
+      type: v.picklist(REPORT_TYPES, 'reports.error.type'),
+      cron: v.pipe(
+        text,
+        v.transform(normaliseCron),
+        v.nonEmpty('reports.error.cronEmpty'),
+        v.maxLength(200, 'reports.error.cronInvalid'),
+        // croner decides; the route turns its verdict into the precise message.
+        v.check((s) => parseSchedule(s, 'UTC').ok, 'reports.error.cronInvalid'),
+      ),
+      timezone: v.pipe(
+        text,
+        v.trim(),
+        v.transform((s) => s || defaultZone),
+        v.check((tz) => canonicalTimeZone(tz) !== undefined, 'reports.error.timezone'),
+        v.transform((tz) => canonicalTimeZone(tz)!),
+      ),
+      template: v.pipe(
+        text,
+        v.transform((s) => s.replace(/\r\n?/g, '\n')),
+      ),
+      enabled: checkbox,
+    }),
+    v.forward(
+      v.partialCheck([['type'], ['template']], (i) => i.type !== 'custom' || i.template.trim() !== '', 'reports.error.templateEmpty'),
+      ['template'],
+    ),
+    v.forward(
+      v.partialCheck([['type'], ['template']], (i) => i.type !== 'custom' || i.template.length <= TEMPLATE_MAX_CHARS, 'reports.error.templateLong'),
+      ['template'],
+    ),
+    v.forward(
+      v.partialCheck([['type'], ['template']], (i) => i.type !== 'custom' || parseTemplate(i.template).problems.length === 0, 'reports.error.templateUnknown'),
+      ['template'],
+    ),
+  );
+}
+
+const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
+const graceSchema = v.pipe(
+  text,
+  v.trim(),
+  v.regex(/^\d{1,4}$/, 'reports.error.grace'),
+  v.transform(Number),
+  v.minValue(GRACE_MINUTES.min, 'reports.error.grace'),
+  v.maxValue(GRACE_MINUTES.max, 'reports.error.grace'),
+);
+const noticeParam = v.optional(v.picklist(['created', 'saved', 'enabled', 'disabled']));
+const previewQuery = v.object({ cron: v.optional(v.pipe(v.string(), v.maxLength(200)), ''), timezone: v.optional(v.pipe(v.string(), v.maxLength(64)), '') });
+
+function formFields(body: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(body).map(([k, val]) => [k, typeof val === 'string' ? val : '']));
+}
+
+/** Why croner refuses a cron expression, in the reader's language. */
+export function cronMessage(ctx: ViewContext, cron: string): string | undefined {
+  const normal = normaliseCron(cron);
+  const parsed = parseSchedule(normal, 'UTC');
+  if (parsed.ok) return undefined;
+  switch (parsed.code) {
+    case 'empty':
+      return ctx.t('reports.error.cronEmpty');
+    case 'fields':
+      return ctx.t('reports.error.cronFields', { count: parsed.count });
+    case 'never':
+      return ctx.t('reports.error.cronNever');
+    default: {
+      const bad = invalidCronField(normal);
+      if (!bad) return ctx.t('reports.error.cronInvalid');
+      return ctx.t('reports.error.cronField', { field: ctx.t(`reports.cron.field.${bad.field.name}`), value: bad.value, range: bad.field.range });
+    }
+  }
+}
+
+function templateMessage(ctx: ViewContext, problems: TemplateProblem[]): string {
+  const messages: string[] = [];
+  const unclosed = problems.find((p) => p.code === 'unclosed');
+  if (unclosed?.code === 'unclosed') messages.push(ctx.t('reports.error.templateUnclosed', { snippet: unclosed.snippet }));
+  for (const p of problems) if (p.code === 'metricArgs') messages.push(ctx.t('reports.error.templateMetric', { placeholder: p.placeholder }));
+  const unknown = [...new Set(problems.flatMap((p) => (p.code === 'unknown' ? [p.placeholder] : [])))];
+  if (unknown.length) messages.push(ctx.t('reports.error.templateUnknown', { list: unknown.join(', ') }));
+  return messages.join(' ');
+}
+
+/** The next runs of a schedule in its zone, or the message saying why there are none. */
+export function cronPreviewState(ctx: ViewContext, cron: string, timeZone: string, now: number): CronPreviewState {
+  const message = cronMessage(ctx, cron);
+  if (message) return { error: message };
+  const parsed = parseSchedule(cron, timeZone, now);
+  if (!parsed.ok) return { error: ctx.t(parsed.code === 'never' ? 'reports.error.cronNever' : 'reports.error.timezone') };
+  return { runs: nextFireTimes(parsed.cron, NEXT_RUNS, now), timeZone: parsed.timeZone };
+}
+
+function translateErrors(ctx: ViewContext, issues: Record<string, string[] | undefined>, f: Record<string, string>): ReportFieldErrors {
+  const errors: ReportFieldErrors = {};
+  for (const field of Object.keys(REPORT_FIELD_LABELS) as ReportField[]) {
+    const key = issues[field]?.[0];
+    if (!key) continue;
+    if (field === 'cron' && key === 'reports.error.cronInvalid') errors.cron = cronMessage(ctx, f.cron ?? '') ?? ctx.t('reports.error.cronInvalid');
+    else if (field === 'template' && key === 'reports.error.templateUnknown') errors.template = templateMessage(ctx, parseTemplate(f.template ?? '').problems);
+    else if (key === 'reports.error.nameLong') errors.name = ctx.t(key, { max: REPORT_NAME_MAX });
+    else if (key === 'reports.error.templateLong') errors.template = ctx.t(key, { max: TEMPLATE_MAX_CHARS });
+    else errors[field] = key.startsWith('reports.error.') ? ctx.t(key as MessageKey) : ctx.t('form.error.invalid');
+  }
+  return errors;
+}
+
+function valuesFromForm(f: Record<string, string>): ReportFormValues {
+  return {
+    name: f.name ?? '',
+    type: f.type ?? '',
+    cron: f.cron ?? '',
+    timezone: f.timezone ?? '',
+    template: f.template ?? '',
+    enabled: (f.enabled ?? '') !== '',
+  };
+}
+
+function valuesFromJob(job: ReportJobRow): ReportFormValues {
+  return { name: job.name, type: job.type, cron: job.cron, timezone: job.timezone, template: job.template ?? '', enabled: job.enabled };
+}
+
+function previewOf(report: BuiltReport): ReportPreview {
+  return {
+    title: report.title,
+    parts: report.messages.map((m, i) => ({ content: report.parts[i] ?? '', bytes: utf8Bytes(report.parts[i] ?? ''), limit: report.limit, msgtype: m.msgtype })),
+    problems: [...new Set(report.problems.map((p) => (p.code === 'unclosed' ? p.snippet : p.placeholder)))],
+  };
+}
+
+function runItems(deps: AppDeps, jobId: number, beforeId?: number): { items: RunItem[]; olderHref?: string } {
+  const runs = listReportRuns(deps.db, jobId, { limit: RUN_HISTORY_PAGE + 1, beforeId });
+  const page = runs.slice(0, RUN_HISTORY_PAGE);
+  const ids = page.flatMap(runDeliveryIds);
+  const statuses = new Map(
+    ids.length ? deps.db.select({ id: deliveries.id, status: deliveries.status }).from(deliveries).where(inArray(deliveries.id, ids)).all().map((r) => [r.id, r.status]) : [],
+  );
+  return {
+    items: page.map((run) => ({
+      run,
+      // A message pruned by housekeeping is no longer linked.
+      deliveries: runDeliveryIds(run).flatMap((id) => (statuses.has(id) ? [{ id, status: statuses.get(id)! }] : [])),
+    })),
+    olderHref: runs.length > RUN_HISTORY_PAGE ? `/reports/${jobId}?before=${page[page.length - 1]!.id}` : undefined,
+  };
+}
+
+export function reportRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  // The appliance passes its scheduler; an app built without one still has working pages.
+  let fallback: ReportScheduler | undefined;
+  const scheduler = (): ReportScheduler => deps.reports ?? (fallback ??= createReportScheduler({ ...deps, timers: false }));
+  const defaultZone = () => deps.settings.general().timeZone;
+
+  const jobOr404 = (c: Context<AppEnv>): ReportJobRow | undefined => {
+    const parsed = v.safeParse(idParam, c.req.param('id'));
+    return parsed.success ? getReportJob(deps.db, parsed.output) : undefined;
+  };
+
+  const listPage = (c: Context<AppEnv>, opts: { notices?: PageNotice[]; grace?: string; graceError?: string } = {}, status: 200 | 422 = 200) => {
+    const ctx = viewContext(c, deps);
+    const s = scheduler();
+    const jobs = listReportJobs(deps.db).map((job) => ({ job, nextRun: job.enabled ? s.nextRunOf(job.id) : undefined }));
+    return c.html(
+      <ReportsListPage
+        ctx={ctx}
+        jobs={jobs}
+        notices={opts.notices}
+        grace={opts.grace ?? String(getReportSettings(deps.db).missedRunGraceMinutes)}
+        graceError={opts.graceError}
+        retentionDays={deps.settings.general().retentionDays}
+        housekeepingZone={defaultZone()}
+      />,
+      status,
+    );
+  };
+
+  const jobPage = (c: Context<AppEnv>, job: ReportJobRow, notices: PageNotice[] = [], status: 200 | 404 | 409 | 500 = 200) => {
+    const ctx = viewContext(c, deps);
+    const before = v.safeParse(idParam, c.req.query('before') ?? '');
+    const { items, olderHref } = runItems(deps, job.id, before.success ? before.output : undefined);
+    return c.html(
+      <ReportJobPage
+        ctx={ctx}
+        job={job}
+        nextRuns={cronPreviewState(ctx, job.cron, job.timezone, deps.clock.now())}
+        runs={items}
+        olderHref={olderHref}
+        notices={notices}
+        running={scheduler().isRunning(job.id)}
+      />,
+      status,
+    );
+  };
+
+  const formPage = (
+    c: Context<AppEnv>,
+    opts: { jobId?: number; title: string; values: ReportFormValues; errors?: ReportFieldErrors; preview?: ReportPreview },
+    status: 200 | 422 = 200,
+  ) => {
+    const ctx = viewContext(c, deps);
+    const zone = canonicalTimeZone(opts.values.timezone || defaultZone()) ?? defaultZone();
+    return c.html(
+      <ReportFormPage
+        ctx={ctx}
+        jobId={opts.jobId}
+        title={opts.title}
+        values={opts.values}
+        errors={opts.errors}
+        nextRuns={cronPreviewState(ctx, opts.values.cron, zone, deps.clock.now())}
+        defaultZone={defaultZone()}
+        preview={opts.preview}
+      />,
+      status,
+    );
+  };
+
+  /** Parses the job form; on failure answers 422 with every field's message. */
+  const parseForm = async (c: Context<AppEnv>, jobId: number | undefined, title: string) => {
+    const ctx = viewContext(c, deps);
+    const fields = formFields(await c.req.parseBody());
+    const schema = formSchema(defaultZone());
+    const parsed = v.safeParse(schema, { name: '', type: '', cron: '', timezone: '', template: '', ...fields });
+    if (parsed.success) return { ok: true as const, output: parsed.output };
+    const issues = (v.flatten<typeof schema>(parsed.issues).nested ?? {}) as Record<string, string[] | undefined>;
+    const errors = translateErrors(ctx, issues, fields);
+    if (!Object.keys(errors).length) errors.name = ctx.t('form.error.invalid');
+    return { ok: false as const, response: formPage(c, { jobId, title, values: valuesFromForm(fields), errors }, 422) };
+  };
+
+  app.get('/reports', (c) => listPage(c));
+
+  app.get('/reports/new', (c) => {
+    const ctx = viewContext(c, deps);
+    return formPage(c, {
+      title: ctx.t('reports.form.newTitle'),
+      values: { name: '', type: 'daily_summary', cron: '0 9 * * *', timezone: defaultZone(), template: '', enabled: true },
+    });
+  });
+
+  // The htmx preview of the next runs; also fine to open on its own.
+  app.get('/reports/cron-preview', (c) => {
+    const ctx = viewContext(c, deps);
+    const q = v.safeParse(previewQuery, { cron: c.req.query('cron'), timezone: c.req.query('timezone') });
+    const cron = q.success ? q.output.cron : '';
+    const tz = canonicalTimeZone((q.success ? q.output.timezone : '') || defaultZone());
+    const state: CronPreviewState = tz ? cronPreviewState(ctx, cron, tz, deps.clock.now()) : { error: ctx.t('reports.error.timezone') };
+    return c.html(<CronPreview ctx={ctx} state={state} />, 'error' in state ? 422 : 200);
+  });
+
+  // "Preview with today's data" from the form: nothing is saved; template problems are flagged, not refused.
+  app.post('/reports/preview', async (c) => {
+    const ctx = viewContext(c, deps);
+    const fields = formFields(await c.req.parseBody());
+    const values = valuesFromForm(fields);
+    const jobParsed = v.safeParse(idParam, fields.jobId ?? '');
+    const job = jobParsed.success ? getReportJob(deps.db, jobParsed.output) : undefined;
+    const type = (REPORT_TYPES as readonly string[]).includes(values.type) ? (values.type as ReportJobRow['type']) : 'daily_summary';
+    const report = renderJobReport(
+      deps,
+      {
+        name: values.name.trim() || ctx.t(`reports.type.${type}`),
+        type,
+        template: values.template.replace(/\r\n?/g, '\n').slice(0, TEMPLATE_MAX_CHARS),
+        timezone: canonicalTimeZone(values.timezone || defaultZone()) ?? defaultZone(),
+      },
+      deps.clock.now(),
+    );
+    const title = job ? ctx.t('reports.form.editTitle', { name: job.name }) : ctx.t('reports.form.newTitle');
+    return formPage(c, { jobId: job?.id, title, values, preview: previewOf(report) });
+  });
+
+  app.post('/reports/settings', async (c) => {
+    const ctx = viewContext(c, deps);
+    const fields = formFields(await c.req.parseBody());
+    const parsed = v.safeParse(graceSchema, fields.missedRunGraceMinutes ?? '');
+    if (!parsed.success) {
+      return listPage(c, { grace: fields.missedRunGraceMinutes ?? '', graceError: ctx.t('reports.error.grace', { ...GRACE_MINUTES }) }, 422);
+    }
+    const before = getReportSettings(deps.db);
+    setReportSettings(deps.db, { missedRunGraceMinutes: parsed.output }, deps.clock.now());
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'report.settings', detail: { before, after: { missedRunGraceMinutes: parsed.output } }, ip: clientIp(c) });
+    return listPage(c, { notices: [{ kind: 'ok', text: ctx.t('reports.notice.settingsSaved') }] });
+  });
+
+  app.post('/reports', async (c) => {
+    const ctx = viewContext(c, deps);
+    const result = await parseForm(c, undefined, ctx.t('reports.form.newTitle'));
+    if (!result.ok) return result.response;
+    const out = result.output;
+    const now = deps.clock.now();
+    const id = insertReportJob(deps.db, { ...out, template: out.template.trim() === '' ? null : out.template }, now);
+    writeAudit(deps.db, now, { actor: 'admin', action: 'report.create', detail: { id, name: out.name, type: out.type, cron: out.cron, timezone: out.timezone, enabled: out.enabled }, ip: clientIp(c) });
+    scheduler().reschedule();
+    return c.redirect(`/reports/${id}?notice=created`, 303);
+  });
+
+  app.get('/reports/:id', (c) => {
+    const job = jobOr404(c);
+    if (!job) return c.notFound();
+    const ctx = viewContext(c, deps);
+    const notice = v.safeParse(noticeParam, c.req.query('notice'));
+    const notices: PageNotice[] = notice.success && notice.output ? [{ kind: 'ok', text: ctx.t(`reports.notice.${notice.output}`, { name: job.name }) }] : [];
+    return jobPage(c, job, notices);
+  });
+
+  app.get('/reports/:id/edit', (c) => {
+    const job = jobOr404(c);
+    if (!job) return c.notFound();
+    const ctx = viewContext(c, deps);
+    return formPage(c, { jobId: job.id, title: ctx.t('reports.form.editTitle', { name: job.name }), values: valuesFromJob(job) });
+  });
+
+  app.post('/reports/:id', async (c) => {
+    const job = jobOr404(c);
+    if (!job) return c.notFound();
+    const ctx = viewContext(c, deps);
+    const result = await parseForm(c, job.id, ctx.t('reports.form.editTitle', { name: job.name }));
+    if (!result.ok) return result.response;
+    const out = result.output;
+    const now = deps.clock.now();
+    updateReportJob(deps.db, job.id, { ...out, template: out.template.trim() === '' ? null : out.template }, now);
+    const changed = Object.fromEntries(
+      (['name', 'type', 'cron', 'timezone', 'template', 'enabled'] as const).filter((k) => (job[k] ?? '') !== (out[k] ?? '')).map((k) => [k, out[k]]),
+    );
+    writeAudit(deps.db, now, { actor: 'admin', action: 'report.update', detail: { id: job.id, changed }, ip: clientIp(c) });
+    // Takes effect at once: the job's timer is replaced, no restart needed.
+    scheduler().reschedule();
+    return c.redirect(`/reports/${job.id}?notice=saved`, 303);
+  });
+
+  for (const action of ['enable', 'disable'] as const) {
+    app.post(`/reports/:id/${action}`, (c) => {
+      const job = jobOr404(c);
+      if (!job) return c.notFound();
+      const now = deps.clock.now();
+      setReportJobEnabled(deps.db, job.id, action === 'enable', now);
+      writeAudit(deps.db, now, { actor: 'admin', action: `report.${action}`, detail: { id: job.id, name: job.name }, ip: clientIp(c) });
+      scheduler().reschedule();
+      return c.redirect(`/reports/${job.id}?notice=${action}d`, 303);
+    });
+  }
+
+  app.get('/reports/:id/delete', (c) => {
+    const job = jobOr404(c);
+    if (!job) return c.notFound();
+    return c.html(<DeleteReportPage ctx={viewContext(c, deps)} job={job} />);
+  });
+
+  app.post('/reports/:id/delete', (c) => {
+    const job = jobOr404(c);
+    if (!job) return c.notFound();
+    const ctx = viewContext(c, deps);
+    deleteReportJob(deps.db, job.id);
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'report.delete', detail: { id: job.id, name: job.name }, ip: clientIp(c) });
+    scheduler().reschedule();
+    return listPage(c, { notices: [{ kind: 'ok', text: ctx.t('reports.notice.deleted', { name: job.name }) }] });
+  });
+
+  app.post('/reports/:id/run', async (c) => {
+    const job = jobOr404(c);
+    if (!job) return c.notFound();
+    const ctx = viewContext(c, deps);
+    const outcome = await scheduler().runNow(job.id);
+    if (!outcome.ok) {
+      if (outcome.reason === 'not_found') return c.notFound();
+      return jobPage(c, job, [{ kind: 'bad', text: ctx.t('reports.notice.running') }], 409);
+    }
+    const { run } = outcome;
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'report.run', detail: { id: job.id, name: job.name, run: run.id, status: run.status }, ip: clientIp(c) });
+    const fresh = getReportJob(deps.db, job.id) ?? job;
+    if (run.status !== 'succeeded') {
+      return jobPage(c, fresh, [{ kind: 'bad', text: ctx.t('reports.notice.ranFailed', { error: runErrorText(ctx, run.error) }) }], 500);
+    }
+    const notices: PageNotice[] = [{ kind: 'ok', text: ctx.t('reports.notice.ran', { count: runDeliveryIds(run).length }) }];
+    if (!getChannel(deps.db)) notices.push({ kind: 'info', text: ctx.t('reports.notice.noBot') });
+    return jobPage(c, fresh, notices);
+  });
+
+  app.get('/reports/:id/preview', (c) => {
+    const job = jobOr404(c);
+    if (!job) return c.notFound();
+    const ctx = viewContext(c, deps);
+    const report = renderJobReport(deps, job, deps.clock.now());
+    return c.html(<ReportPreviewPage ctx={ctx} job={job} preview={previewOf(report)} />);
+  });
+
+  return app;
+}
