@@ -27,9 +27,16 @@ describe('graceful shutdown on SIGTERM (child process)', () => {
       expect(await waitFor(() => fake.inFlight() > 0, 5_000, 2)).toBe(true);
       const t0 = Date.now();
       child.process.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 100));
-      // Intake has stopped: new connections are refused while the send finishes.
-      await expect(fetch(child.url + '/healthz')).rejects.toThrow();
+      // Intake stops at once: new connections are refused while the send is still on the wire.
+      let refused = false;
+      for (let i = 0; i < 40 && !refused && fake.inFlight() > 0; i++) {
+        refused = await fetch(child.url + '/healthz').then(
+          () => false,
+          () => true,
+        );
+        if (!refused) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(refused).toBe(true);
       const code = await child.exited;
       const tookMs = Date.now() - t0;
       expect(code, child.output.join('')).toBe(0);
