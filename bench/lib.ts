@@ -77,7 +77,8 @@ export async function startProc(script: string, env: Record<string, string>, tim
   const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', SECRET_KEY: CHILD_SECRET_KEY, ...env },
-    stdio: ["ignore", "pipe", process.env.BENCH_CHILD_STDERR ? "inherit" : "pipe"],
+    // BENCH_CHILD_STDERR=1 shows the children's stderr (logs) instead of keeping it.
+    stdio: ['ignore', 'pipe', process.env.BENCH_CHILD_STDERR ? 'inherit' : 'pipe'],
   });
   live.add(child);
   const output: string[] = [];

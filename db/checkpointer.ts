@@ -12,9 +12,9 @@ import { Worker } from 'node:worker_threads';
 import type { Db } from './client.ts';
 
 export interface CheckpointerOptions {
-  /** Commits within one second that start the worker. */
-  busyCommitsPerSecond: number;
-  /** Quiet time (fewer commits than that per second) after which the worker stops. */
+  /** Rows committed within one second that start the worker (a storm's few hundred a second do not). */
+  busyRowsPerSecond: number;
+  /** Quiet time (fewer rows than that per second) after which the worker stops. */
   idleStopMs: number;
   /** How often the worker checkpoints. */
   everyMs: number;
@@ -22,12 +22,12 @@ export interface CheckpointerOptions {
   busyAutocheckpointPages: number;
 }
 
-export const DEFAULT_CHECKPOINTER: CheckpointerOptions = { busyCommitsPerSecond: 50, idleStopMs: 15_000, everyMs: 100, busyAutocheckpointPages: 4_000 };
+export const DEFAULT_CHECKPOINTER: CheckpointerOptions = { busyRowsPerSecond: 2_000, idleStopMs: 15_000, everyMs: 100, busyAutocheckpointPages: 4_000 };
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1_000;
 
 export interface Checkpointer {
-  /** Called after each write transaction commits (cheap: a counter). */
-  noteCommit(): void;
+  /** Called after a write transaction committed `rows` rows (cheap: a counter). */
+  noteCommit(rows: number): void;
   /** True while the worker runs (for tests). */
   active(): boolean;
   /** Stops the worker; call before closing the database. */
@@ -55,9 +55,9 @@ parentPort.once('message', () => {
 
 const registry = new WeakMap<object, Checkpointer>();
 
-/** Notes a commit on the database's checkpointer, if it has one. */
-export function noteCommit(db: Db): void {
-  registry.get(db.$client)?.noteCommit();
+/** Notes a commit of `rows` rows on the database's checkpointer, if it has one. */
+export function noteCommit(db: Db, rows: number): void {
+  registry.get(db.$client)?.noteCommit(rows);
 }
 
 export function createCheckpointer(db: Db, file: string, opts: CheckpointerOptions = DEFAULT_CHECKPOINTER): Checkpointer {
@@ -65,7 +65,7 @@ export function createCheckpointer(db: Db, file: string, opts: CheckpointerOptio
   let worker: Worker | undefined;
   let stopping: Promise<void> | undefined;
   let second = 0;
-  let commits = 0;
+  let rows = 0;
   let lastBusy = 0;
   let closed = false;
 
@@ -111,14 +111,15 @@ export function createCheckpointer(db: Db, file: string, opts: CheckpointerOptio
   }
 
   const checkpointer: Checkpointer = {
-    noteCommit() {
+    noteCommit(committed) {
       const now = Date.now();
       const s = Math.floor(now / 1000);
       if (s !== second) {
         second = s;
-        commits = 0;
+        rows = 0;
       }
-      if (++commits < opts.busyCommitsPerSecond) return;
+      rows += committed;
+      if (rows < opts.busyRowsPerSecond) return;
       lastBusy = now;
       if (!worker && !closed) start();
     },

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../db/client.ts';
 import { listHeldEvents, setEventStatus, type EventRow } from '../../db/queries/events.ts';
 import { deliveries, events } from '../../db/schema.ts';
@@ -154,24 +155,33 @@ function hasWaitingDigest(db: Db, category: string, priority: number): boolean {
     .get();
 }
 
-/** Queued alert messages (main message only, one per event) with what a digest line needs. */
+/** Statements the worker runs on every fold, prepared once per connection. */
+const prepared = new WeakMap<object, Map<string, Statement>>();
+function statement(db: Db, sql: string): Statement {
+  let byText = prepared.get(db.$client);
+  if (!byText) prepared.set(db.$client, (byText = new Map()));
+  let stmt = byText.get(sql);
+  if (!stmt) byText.set(sql, (stmt = db.$client.prepare(sql)));
+  return stmt;
+}
+
 /** Delivery rows a fold takes at most, so one fold never holds the event loop (and intake) for long. */
 export const FOLD_CHUNK = 250;
 
 /**
- * The oldest queued alert messages (at most `limit` rows), one member per event. Critical alerts
+ * The oldest queued alert messages (at most `limit` rows), one member per event, with what a
+ * digest line needs. Critical alerts
  * are queued at priority 0, the others at 1, so this walks the queue index in order: no sort of
  * the whole backlog per chunk. Returns whether the chunk was full (more may be waiting).
  */
 function queuedAlerts(db: Db, critical: boolean, limit: number): { members: Array<Member & { category: string }>; full: boolean } {
-  const rows = db.$client
-    .prepare(
-      `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at
-       FROM deliveries d JOIN events e ON e.id = d.event_id
-       WHERE d.status = 'queued' AND d.priority = ? AND d.kind = 'alert' AND (d.severity = 'critical') = ?
-       ORDER BY d.priority, d.id LIMIT ?`,
-    )
-    .all(critical ? 0 : 1, critical ? 1 : 0, limit) as Array<Member & { category: string }>;
+  const rows = statement(
+    db,
+    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at
+     FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.status = 'queued' AND d.priority = ? AND d.kind = 'alert' AND (d.severity = 'critical') = ?
+     ORDER BY d.priority, d.id LIMIT ?`,
+  ).all(critical ? 0 : 1, critical ? 1 : 0, limit) as Array<Member & { category: string }>;
   const seen = new Set<number>();
   const members = rows.filter((r) => !seen.has(r.eventId) && !!seen.add(r.eventId));
   return { members, full: rows.length === limit };
@@ -180,11 +190,8 @@ function queuedAlerts(db: Db, critical: boolean, limit: number): { members: Arra
 /** Whether more than `capacity` messages are queued: counts at most capacity + 1 rows, not the whole queue. */
 function queuedOver(db: Db, capacity: number, critical?: boolean): boolean {
   const severity = critical === undefined ? '' : critical ? ` AND severity = 'critical'` : ` AND severity <> 'critical'`;
-  const n = db.$client
-    .prepare(`SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status = 'queued'${severity} LIMIT ?)`)
-    .pluck()
-    .get(capacity + 1) as number;
-  return n > capacity;
+  const row = statement(db, `SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE status = 'queued'${severity} LIMIT ?)`).get(capacity + 1) as { n: number };
+  return row.n > capacity;
 }
 
 /**

@@ -88,7 +88,7 @@ export function createGroupCommit(deps: IntakeDeps, opts: { maxEvents?: number }
         }
       })
       .immediate();
-    noteCommit(db);
+    noteCommit(db, batch.reduce((n, w) => n + w.events.length, 0));
     return outcomes;
   }
 

@@ -85,9 +85,9 @@ describe('group commit of inbound requests', () => {
 });
 
 describe('checkpointer', () => {
-  it('starts a checkpoint thread under frequent commits and stops it on close', async () => {
+  it('starts a checkpoint thread when many rows are committed, and stops it on close', async () => {
     const { db, file, deps } = setup();
-    const checkpointer = createCheckpointer(db, file, { busyCommitsPerSecond: 5, idleStopMs: 60_000, everyMs: 20, busyAutocheckpointPages: 4_000 });
+    const checkpointer = createCheckpointer(db, file, { busyRowsPerSecond: 5, idleStopMs: 60_000, everyMs: 20, busyAutocheckpointPages: 4_000 });
     const intake = createGroupCommit(deps);
     for (let i = 0; i < 10; i++) await intake.submit([event({ title: `burst ${i}` })], meta);
     expect(checkpointer.active()).toBe(true);
