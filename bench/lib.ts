@@ -69,13 +69,14 @@ process.once('exit', () => {
   for (const p of live) p.kill('SIGKILL');
 });
 
-/** Spawns `node --import tsx <script>` with PORT set and waits (polling every 5 ms) for /readyz. */
-export async function startProc(script: string, env: Record<string, string>, timeoutMs = 30_000): Promise<Proc> {
+/** Spawns `node <args>` (e.g. the compiled entry) with PORT set and waits (polling every 5 ms) for /readyz. */
+export async function startProc(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Proc> {
+  const script = args.join(' ');
   const port = await freePort();
   const t0 = performance.now();
   // BENCH_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the children's node only.
   const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', SECRET_KEY: CHILD_SECRET_KEY, ...env },
     // BENCH_CHILD_STDERR=1 shows the children's stderr (logs) instead of keeping it.
     stdio: ['ignore', 'pipe', process.env.BENCH_CHILD_STDERR ? 'inherit' : 'pipe'],

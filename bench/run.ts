@@ -1,6 +1,7 @@
 // `npm run bench` (full, several minutes) and `npm run bench -- --quick` (smoke, well under 2 min).
 //
-// Runs the real appliance (`node --import tsx server/main.ts`) as a child process on temp data dirs,
+// Builds the appliance (`npm run build`) and runs the compiled entry as the image does
+// (`node dist/server/main.js`) as a child process on temp data dirs,
 // sending to the fake WeCom (test/fakeWecom.ts, in this process), and measures the figures of issue 7.
 // Prints one table plus the machine, and writes the JSON results (bench/results/latest.json, or
 // quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,sendlog` runs
@@ -12,6 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { closeDatabase, openDatabase } from '../db/client.ts';
 import { putSetting } from '../db/queries/settings.ts';
 import { DB_FILE } from '../server/appliance.ts';
@@ -35,6 +37,11 @@ const PHASES = ['startup', 'latency', 'intake', 'storm', 'sendlog'] as const;
 type Phase = (typeof PHASES)[number];
 const only = new Set((argValue('--only') ?? PHASES.join(',')).split(',') as Phase[]);
 const outFile = argValue('--out') ?? join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
+
+/** The image's CMD (Dockerfile) without `node`: the compiled entry that `npm run build` writes. */
+const APPLIANCE = ['dist/server/main.js'];
+/** The no-database baseline is a single small file; tsx only costs it start time, not throughput. */
+const BASELINE = ['--import', 'tsx', 'bench/baseline.ts'];
 
 const P = quick
   ? {
@@ -95,7 +102,7 @@ function seed(dir: string, digestWindowS = 60): string {
 async function appliance(name: string, fake: FakeWecom, opts: { rateWindowMs?: number; digestWindowS?: number; dir?: string; token?: string } = {}) {
   const dir = opts.dir ?? dataDir(name);
   const token = opts.token ?? seed(dir, opts.digestWindowS);
-  const proc = await startProc('server/main.ts', {
+  const proc = await startProc(APPLIANCE, {
     DATA_DIR: dir,
     WECOM_API_ORIGIN: fake.origin,
     WECOM_RATE_WINDOW_MS: String(opts.rateWindowMs ?? 60_000),
@@ -135,7 +142,7 @@ async function startupAndIdle(): Promise<void> {
     let last: Proc | undefined;
     for (let i = 0; i < P.startupRuns + 1; i++) {
       last = (await appliance('idle', fake, { dir, token })).proc;
-      // The first start warms tsx's transform cache (as any second boot of the image would find it).
+      // The first start warms the OS file cache (as any second boot of the image would find it).
       if (i > 0) readyMs.push(last.readyMs);
       if (i < P.startupRuns) await last.stop();
     }
@@ -185,7 +192,7 @@ async function startupAndIdle(): Promise<void> {
 async function intake(): Promise<void> {
   const fake = await startFakeWecom({ keys: [KEY] });
   const { proc, token } = await appliance('intake', fake);
-  const baseline = await startProc('bench/baseline.ts', {});
+  const baseline = await startProc(BASELINE, {});
   try {
     const body = JSON.stringify({ kind: 'alert', category: 'inventory', severity: 'warning', title: 'SKU-[<id>] low stock', store: 'Tmall Flagship', fields: { sku: 'A-1024', qty: 3 } });
     const run = (url: string, duration: number) =>
@@ -414,6 +421,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const m = machine();
   log(`${quick ? 'quick' : 'full'} bench on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, load ${m.loadavg}`);
+  // Always from the current sources: a stale dist/ would measure other code.
+  const built = Date.now();
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  log(`npm run build: ${((Date.now() - built) / 1000).toFixed(1)} s`);
   try {
     if (only.has('startup') || only.has('latency')) await startupAndIdle();
     if (only.has('intake')) await intake();

@@ -44,7 +44,7 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** `node --import tsx server/main.ts` as its own process, the way the image runs it; not waited for. */
+/** `node --import tsx server/main.ts` (the sources the image runs compiled) as its own process; not waited for. */
 export async function spawnChild(env: Record<string, string>): Promise<Child> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
@@ -73,7 +73,7 @@ export async function waitReady(child: Child, timeoutMs = 20_000): Promise<void>
   }
 }
 
-/** `node --import tsx server/main.ts` as its own process, the way the image runs it, once ready. */
+/** `node --import tsx server/main.ts` (the sources the image runs compiled) as its own process, once ready. */
 export async function startChild(env: Record<string, string>): Promise<Child> {
   const child = await spawnChild(env);
   await waitReady(child);
