@@ -48,6 +48,7 @@ const P = quick
       startupRuns: 2,
       latencySamples: 5,
       latencyGapMs: 300,
+      idleSettleMs: 3_000,
       intakeWarmupS: 1,
       intakeRuns: 3,
       intakeRunS: 3,
@@ -62,6 +63,7 @@ const P = quick
       startupRuns: 5,
       latencySamples: 15,
       latencyGapMs: 400,
+      idleSettleMs: 30_000,
       intakeWarmupS: 3,
       intakeRuns: 5,
       intakeRunS: 5,
@@ -129,6 +131,9 @@ async function postJson(url: string, token: string, body: unknown): Promise<{ st
 
 const results: Record<string, unknown> = {};
 const rows: Row[] = [];
+const MIB = 1024 * 1024;
+/** Memory targets are in MB (10^6 bytes); MiB are shown beside them. */
+const mb = (mib: number) => `${fmt((mib * MIB) / 1e6, 1)} MB (${fmt(mib, 1)} MiB)`;
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
 
 // ---- start to /readyz, idle RSS, idle latency ------------------------------------------------------
@@ -152,8 +157,7 @@ async function startupAndIdle(): Promise<void> {
     if (only.has('startup')) rows.push({ figure: 'start to /readyz ready', target: '< 1 s', measured: `${fmt(median(readyMs))} ms`, met: median(readyMs) < 1000 });
 
     await sleep(2_000);
-    const idleRss = procMiB(proc.pid, 'VmRSS');
-    results.idleRssMiB = idleRss;
+    const startedRss = procMiB(proc.pid, 'VmRSS');
 
     if (only.has('latency')) {
       const arrived = new Map<string, number>();
@@ -180,7 +184,12 @@ async function startupAndIdle(): Promise<void> {
       results.idleLatency = { samplesMs: latencies, p50Ms: median(latencies), p90Ms: percentile(latencies, 90) };
       rows.push({ figure: 'idle latency, POST → message at fake WeCom (p50)', target: '< 300 ms', measured: `${fmt(median(latencies))} ms (p90 ${fmt(percentile(latencies, 90))})`, met: median(latencies) < 300 });
     }
-    rows.push({ figure: 'memory RSS idle', target: '< 80 MB', measured: `${fmt(idleRss, 1)} MiB`, met: idleRss < 80 });
+    // Idle: no traffic for a while after the probes (an appliance's usual state). V8's memory reducer
+    // returns the young generation grown during start-up after ~10-20 quiet seconds.
+    await sleep(P.idleSettleMs);
+    const idleRss = procMiB(proc.pid, 'VmRSS');
+    results.idleRss = { startedMiB: startedRss, idleMiB: idleRss, idleAfterMs: P.idleSettleMs };
+    rows.push({ figure: `memory RSS idle (${P.idleSettleMs / 1000} s quiet)`, target: '< 80 MB', measured: `${mb(idleRss)} (2 s after start: ${mb(startedRss)})`, met: idleRss * MIB < 80e6 });
     await proc.stop();
   } finally {
     await fake.close();
@@ -340,7 +349,7 @@ async function storm(): Promise<void> {
     rows.push({ figure: `storm ${scale}: lost`, target: '0 lost', measured: `${lost} lost (${accepted.size} accepted, ${refused} refused)`, met: lost === 0 && refused === 0 && received.length === sentRows });
     rows.push({ figure: 'storm: over-limit sends', target: `0 × 45009, ≤ ${LIMIT}/${win}`, measured: `${rateLimited} × 45009, max ${maxWindow}/${win}, ${received.length} msgs`, met: rateLimited === 0 && maxWindow <= LIMIT });
     rows.push({ figure: 'storm: last alert delivered after burst', target: `≤ ${fmt(STORM_DEADLINE_MS / 1000)} s`, measured: `${fmt(afterBurstMs / 1000, 1)} s`, met: lost === 0 && afterBurstMs <= STORM_DEADLINE_MS });
-    rows.push({ figure: 'memory RSS during the storm (peak)', target: '< 150 MB', measured: `${fmt(peakRss, 1)} MiB`, met: peakRss < 150 });
+    rows.push({ figure: 'memory RSS during the storm (peak)', target: '< 150 MB', measured: mb(peakRss), met: peakRss * MIB < 150e6 });
   } finally {
     clearInterval(sampler);
     db.close();
