@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { isTimeZone } from './timeOfDay.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -20,15 +21,6 @@ export interface Config {
 
 export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
 
-function isValidTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const envSchema = v.object({
   PORT: v.optional(
     v.pipe(
@@ -48,7 +40,7 @@ const envSchema = v.object({
   SECRET_KEY: v.optional(
     v.pipe(v.string(), v.minLength(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)')),
   ),
-  TZ: v.optional(v.pipe(v.string(), v.check(isValidTimezone, 'is not a known IANA time zone (e.g. Asia/Shanghai)')), 'Asia/Shanghai'),
+  TZ: v.optional(v.pipe(v.string(), v.check(isTimeZone, 'is not a known IANA time zone (e.g. Asia/Shanghai)')), 'Asia/Shanghai'),
   LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error'], 'must be one of debug, info, warn, error'), 'info'),
   WECOM_API_ORIGIN: v.optional(
     v.pipe(

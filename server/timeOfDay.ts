@@ -1,3 +1,24 @@
+/** Whether `tz` is an IANA time zone this runtime knows (as typed: no trimming). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The canonical spelling of an IANA zone ("asia/shanghai" → "Asia/Shanghai"), or undefined. */
+export function canonicalTimeZone(tz: string): string | undefined {
+  const trimmed = tz.trim();
+  if (trimmed === '' || trimmed.length > 64) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: trimmed }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Epoch ms of the most recent local midnight in `timeZone` at `now` (DST-safe via Intl offsets). */
 export function startOfDay(now: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {

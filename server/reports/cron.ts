@@ -1,6 +1,7 @@
 // Cron expressions as report jobs use them: croner, five fields (minute precision: a report every
 // second would only trip WeCom's 20 messages per minute), evaluated in the job's own IANA time zone.
 import { Cron } from 'croner';
+import { canonicalTimeZone } from '../timeOfDay.ts';
 
 export type CronProblem =
   | { code: 'empty' }
@@ -10,17 +11,6 @@ export type CronProblem =
   | { code: 'timezone' };
 
 export type ParsedSchedule = { ok: true; expr: string; timeZone: string; cron: Cron } | ({ ok: false } & CronProblem);
-
-/** The canonical spelling of an IANA zone ("asia/shanghai" → "Asia/Shanghai"), or undefined. */
-export function canonicalTimeZone(tz: string): string | undefined {
-  const trimmed = tz.trim();
-  if (trimmed === '' || trimmed.length > 64) return undefined;
-  try {
-    return new Intl.DateTimeFormat('en', { timeZone: trimmed }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Whitespace collapsed, so "0  9 * * *" and "0 9 * * *" are one schedule. */
 export function normaliseCron(expr: string): string {

@@ -26,6 +26,7 @@ import {
   type DeliverySettings,
   type Rules,
 } from '../settings/settingsStore.ts';
+import { canonicalTimeZone, isTimeZone } from '../timeOfDay.ts';
 import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { clientIp, isHtmx, viewContext } from './viewContext.ts';
 
@@ -43,15 +44,6 @@ const RANGES = {
 /** One per line, or separated by commas (half- or full-width), semicolons or spaces; repeats dropped. */
 export function splitMentionTargets(raw: string): string[] {
   return [...new Set(raw.split(/[\s,，;；、]+/).filter((s) => s !== ''))];
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // Every message below is an i18n key; the route adds the parameters when it translates.
@@ -110,7 +102,7 @@ function formSchema(defaultTimeZone: string) {
         v.maxLength(64, 'form.error.timeZone'),
         v.check(isTimeZone, 'form.error.timeZone'),
         // The canonical spelling ("asia/shanghai" → "Asia/Shanghai").
-        v.transform((tz) => new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone),
+        v.transform((tz) => canonicalTimeZone(tz)!),
       ),
       mentionMode: v.picklist(['none', 'all', 'list'], 'form.error.choice'),
       mentionTargets: v.pipe(

@@ -37,7 +37,8 @@ import {
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import type { BuiltReport } from '../reports/builders.ts';
-import { canonicalTimeZone, invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from '../reports/cron.ts';
+import { invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from '../reports/cron.ts';
+import { canonicalTimeZone } from '../timeOfDay.ts';
 import { GRACE_MINUTES, getReportSettings, setReportSettings } from '../reports/reportSettings.ts';
 import { renderJobReport } from '../reports/runReport.ts';
 import { createReportScheduler, type ReportScheduler } from '../reports/scheduler.ts';

@@ -2,19 +2,10 @@ import * as v from 'valibot';
 import type { Db } from '../../db/client.ts';
 import { getSetting, putSetting } from '../../db/queries/settings.ts';
 import { CATEGORIES, isMentionTarget, SEVERITIES, type Category } from '../events/schema.ts';
+import { isTimeZone } from '../timeOfDay.ts';
 
 const hhmm = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 22:00'));
-const timeZone = v.pipe(
-  v.string(),
-  v.check((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'is not a known IANA time zone'),
-);
+const timeZone = v.pipe(v.string(), v.check(isTimeZone, 'is not a known IANA time zone'));
 const mentionTarget = v.pipe(v.string(), v.check(isMentionTarget, 'must be a WeCom user id or a mobile number'));
 
 export const rulesSchema = v.object({

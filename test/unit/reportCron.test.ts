@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalTimeZone, fireTimesBetween, invalidCronField, nextFireTimes, parseSchedule } from '../../server/reports/cron.ts';
+import { fireTimesBetween, invalidCronField, nextFireTimes, parseSchedule } from '../../server/reports/cron.ts';
+import { canonicalTimeZone } from '../../server/timeOfDay.ts';
 import { dailyPeriods, snapshotPeriods, weeklyPeriods } from '../../server/reports/periods.ts';
 import { cronMessage, cronPreviewState } from '../../server/routes/reports.tsx';
 import type { ViewContext } from '../../views/context.ts';
