@@ -10,16 +10,8 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { hashPassword, verifyPassword } from '../security/passwords.ts';
 import { clearSessionCookie } from '../security/sessions.ts';
+import { isTimeZone } from '../timeOfDay.ts';
 import { clientIp, viewContext } from './viewContext.ts';
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const generalSchema = v.object({
   language: v.picklist(['zh', 'en'], 'settings.error.language'),
@@ -58,7 +50,7 @@ export function settingsRoutes(deps: AppDeps) {
     retentionDays: String(deps.settings.general().retentionDays),
   });
 
-  const render = (c: Context<AppEnv>, opts: { form?: GeneralForm; errors?: FieldErrors; passwordErrors?: FieldErrors; notices?: CardNotice[] } = {}, status: 200 | 401 | 422 = 200) =>
+  const render = (c: Context<AppEnv>, opts: { form?: GeneralForm; errors?: FieldErrors; passwordErrors?: FieldErrors; notices?: CardNotice[] } = {}, status: 200 | 401 | 422 | 429 = 200) =>
     c.html(
       <SettingsPage
         ctx={viewContext(c, deps)}
@@ -89,11 +81,21 @@ export function settingsRoutes(deps: AppDeps) {
   app.post('/settings/password', async (c) => {
     const parsed = v.safeParse(passwordSchema, strings(await c.req.parseBody()));
     if (!parsed.success) return render(c, { passwordErrors: fieldErrors(parsed.issues) }, 422);
+    // Wrong current passwords count as failed sign-ins: a borrowed session must not guess the password.
+    const ip = clientIp(c) ?? 'unknown';
+    const waitMs = deps.loginThrottle.retryAfterMs(ip);
+    if (waitMs > 0) {
+      c.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      const minutes = Math.max(1, Math.ceil(waitMs / 60_000));
+      return render(c, { notices: [{ kind: 'bad', text: c.var.t('login.error.throttled', { minutes }) }] }, 429);
+    }
     const stored = getAdminPasswordHash(deps.db);
     if (!stored || !(await verifyPassword(parsed.output.current, stored))) {
+      deps.loginThrottle.recordFailure(ip);
       writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'login.failure', detail: { during: 'password change' }, ip: clientIp(c) });
       return render(c, { passwordErrors: { current: 'settings.error.currentWrong' } }, 401);
     }
+    deps.loginThrottle.recordSuccess(ip);
     const hash = await hashPassword(parsed.output.password);
     const session = c.var.session!;
     // Everyone else is signed out; this browser keeps its (already authenticated) session.

@@ -82,3 +82,28 @@ describe('settings page over real HTTP', () => {
     expect((await other.get('/settings')).status).toBe(302);
   });
 });
+
+describe('password change guesses count as failed sign-ins', () => {
+  let app: TestAppliance;
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it('after 5 wrong current passwords: 429 with Retry-After, even with the right one, and sign-in is throttled too', async () => {
+    app = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9' });
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn('first-password');
+    const change = (current: string) => admin.postForm('/settings/password', { current, password: 'second-password', confirm: 'second-password' });
+    for (let i = 0; i < 5; i++) expect((await change(`guess-${i}`)).status).toBe(401);
+    const blocked = await change('first-password');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(textOf(blocked.body)).toContain('Too many failed attempts. Try again in 15 min.');
+    const blockedZh = await admin.postForm('/settings/password', { current: 'first-password', password: 'second-password', confirm: 'second-password' }, { 'accept-language': 'zh-CN' });
+    expect(textOf(blockedZh.body)).toContain('失败次数过多');
+    // Nothing changed: the old password still is the password, once the throttle lets sign-ins through.
+    expect((await new ConsoleClient(app.url).postForm('/login', { password: 'first-password' })).status).toBe(429);
+    expect(listAudit(app.deps.db, { limit: 20 }).filter((a) => a.action === 'login.failure')).toHaveLength(5);
+    expect(listAudit(app.deps.db, { limit: 20 }).some((a) => a.action === 'password.change')).toBe(false);
+  });
+});
