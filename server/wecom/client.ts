@@ -9,6 +9,8 @@ import {
   type FailureClass,
   type TransportFailure,
 } from './errcodes.ts';
+import { randomUUID } from 'node:crypto';
+import { httpPost, type HttpPost } from './httpPost.ts';
 import { assertUploadable, type MediaType, type WecomMessage } from './messages.ts';
 import { scrubKey } from './webhookUrl.ts';
 
@@ -16,7 +18,8 @@ export type WecomClientOptions = {
   /** `https://qyapi.weixin.qq.com`, or WECOM_API_ORIGIN in tests and demos. */
   origin: string;
   timeoutMs: number;
-  fetch?: typeof globalThis.fetch;
+  /** The HTTP POST (node:http(s) by default); tests pass their own. */
+  post?: HttpPost;
   /** Monotonic milliseconds, for latency. */
   now?: () => number;
 };
@@ -69,13 +72,26 @@ function readAnswer(text: string): Answer | null {
 }
 
 function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  return error instanceof Error && error.name === 'TimeoutError';
+}
+
+/** multipart/form-data with the one `media` part WeCom reads (what a browser's FormData would send). */
+function multipartBody(media: UploadInput): { body: Buffer; contentType: string } {
+  const boundary = `----StoreClawNotifier${randomUUID().replaceAll('-', '')}`;
+  // Quotes and line breaks escaped as the HTML form encoding does; nothing can break out of the header.
+  const filename = media.filename.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const type = media.contentType.replace(/[\r\n]/g, '');
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="media"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`;
+  return {
+    body: Buffer.concat([Buffer.from(head), media.bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 export function createWecomClient(options: WecomClientOptions): WecomClient {
   // Validates the configured origin once and drops any path or trailing slash.
   const origin = new URL(options.origin).origin;
-  const doFetch = options.fetch ?? globalThis.fetch;
+  const post = options.post ?? httpPost;
   const now = options.now ?? (() => performance.now());
 
   /**
@@ -86,7 +102,8 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     key: string,
     path: string,
     query: string,
-    init: { body: string | FormData; headers?: Record<string, string> },
+    body: string | Uint8Array,
+    contentType: string,
     onOk: (answer: Answer, httpStatus: number, latencyMs: number) => T | null,
   ): Promise<T | WecomFailure> {
     const started = now();
@@ -103,24 +120,19 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
       explanation: info.explanation,
     });
     try {
-      const response = await doFetch(`${origin}${path}?key=${encodeURIComponent(key)}${query}`, {
-        method: 'POST',
-        ...init,
-        // A redirect could carry the request to another host; treat it as an unexpected status.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
+      // A redirect could carry the request to another host: post() never follows one, and any
+      // status but 2xx is an unexpected status.
+      const response = await post(`${origin}${path}?key=${encodeURIComponent(key)}${query}`, body, { 'Content-Type': contentType }, options.timeoutMs);
       httpStatus = response.status;
-      // Read even a failed answer's body, so the connection is released for reuse.
-      const text = await response.text();
-      if (!response.ok) return fail('http_status', classifyTransportFailure('http_status', httpStatus));
+      const text = response.text;
+      if (httpStatus < 200 || httpStatus > 299) return fail('http_status', classifyTransportFailure('http_status', httpStatus));
       const answer = readAnswer(text);
       if (!answer) return fail('malformed_response', classifyTransportFailure('malformed_response'));
       const { classification, explanation } = classifyErrcode(answer.errcode);
       if (classification !== 'ok') return fail('errcode', { classification, explanation }, answer);
       return onOk(answer, httpStatus, latency()) ?? fail('malformed_response', classifyTransportFailure('malformed_response'));
     } catch (error) {
-      // fetch's own errors may quote the URL (and so the key) in message or cause: never kept.
+      // Transport errors may quote the URL (and so the key) in message or cause: never kept.
       const reason = isTimeout(error) ? 'timeout' : 'network';
       return fail(reason, classifyTransportFailure(reason, httpStatus));
     }
@@ -132,17 +144,16 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
         key,
         '/cgi-bin/webhook/send',
         '',
-        { body: JSON.stringify(message), headers: { 'Content-Type': 'application/json' } },
+        JSON.stringify(message),
+        'application/json',
         (_answer, httpStatus, latencyMs) => ({ ok: true as const, errcode: 0 as const, latencyMs, httpStatus }),
       );
     },
 
     async uploadMedia(key, media) {
       assertUploadable(media.type, media.bytes);
-      const form = new FormData();
-      // Copied into a plain ArrayBuffer-backed view, which is what Blob accepts.
-      form.append('media', new Blob([new Uint8Array(media.bytes)], { type: media.contentType }), media.filename);
-      return call(key, '/cgi-bin/webhook/upload_media', `&type=${media.type}`, { body: form }, ({ body }, httpStatus, latencyMs) =>
+      const form = multipartBody(media);
+      return call(key, '/cgi-bin/webhook/upload_media', `&type=${media.type}`, form.body, form.contentType, ({ body }, httpStatus, latencyMs) =>
         typeof body.media_id === 'string' && body.media_id !== ''
           ? {
               ok: true as const,

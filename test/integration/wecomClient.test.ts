@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWecomClient, type SendResult, type UploadResult, type WecomClient } from '../../server/wecom/client.ts';
+import type { HttpPost } from '../../server/wecom/httpPost.ts';
 import {
   fileMessage,
   imageMessage,
@@ -262,11 +263,11 @@ describe('transport failures are results, never throws', () => {
     expect(result).toMatchObject({ ok: false, reason: 'network', failure: 'transient' });
   });
 
-  it('a fetch that throws with the URL in its message and cause → network, nothing of the URL kept', async () => {
-    const leaky: typeof fetch = async (input) => {
-      throw new TypeError(`fetch failed: ${String(input)}`, { cause: new Error(`connect ECONNRESET ${String(input)}`) });
+  it('a transport that throws with the URL in its message and cause → network, nothing of the URL kept', async () => {
+    const leaky: HttpPost = async (url) => {
+      throw new TypeError(`request failed: ${url}`, { cause: new Error(`connect ECONNRESET ${url}`) });
     };
-    const result = await createWecomClient({ origin: 'https://qyapi.weixin.qq.com', timeoutMs: 100, fetch: leaky }).send(KEY, textMessage('x'));
+    const result = await createWecomClient({ origin: 'https://qyapi.weixin.qq.com', timeoutMs: 100, post: leaky }).send(KEY, textMessage('x'));
     expectNoKey(result);
     expect(result).toMatchObject({ ok: false, reason: 'network' });
   });
@@ -277,6 +278,31 @@ describe('transport failures are results, never throws', () => {
     expect(await upload('file', Buffer.from('hello world'), UNKNOWN_KEY)).toMatchObject({ ok: false, errcode: 93000, failure: 'invalid_channel' });
     fake.setFailure('malformed');
     expect(await upload('file', Buffer.from('hello world'))).toMatchObject({ ok: false, reason: 'malformed_response' });
+  });
+
+  it('an answer that stops half-way → timeout; an answer over 64 KiB → malformed_response', async () => {
+    const stalls = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"errcode":0,');
+    });
+    const huge = createServer((_req, res) => res.end(JSON.stringify({ errcode: 0, errmsg: 'x'.repeat(100_000) })));
+    await new Promise<void>((resolve) => stalls.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => huge.listen(0, '127.0.0.1', resolve));
+    try {
+      const origin = (srv: Server) => `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+      const started = Date.now();
+      const cut = await createWecomClient({ origin: origin(stalls), timeoutMs: 300 }).send(KEY, textMessage('x'));
+      expectNoKey(cut);
+      expect(cut).toMatchObject({ ok: false, reason: 'timeout', failure: 'transient' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      const big = await createWecomClient({ origin: origin(huge), timeoutMs: 2000 }).send(KEY, textMessage('x'));
+      expect(big).toMatchObject({ ok: false, reason: 'malformed_response', httpStatus: 200 });
+    } finally {
+      for (const srv of [stalls, huge]) {
+        srv.closeAllConnections();
+        await new Promise((resolve) => srv.close(resolve));
+      }
+    }
   });
 
   it('a redirect is not followed, so the request never reaches another host', async () => {
@@ -322,11 +348,11 @@ describe('input the client refuses before any request', () => {
 
   it('encodes a key with URL syntax so it cannot add query parameters', async () => {
     const seen: string[] = [];
-    const recording: typeof fetch = async (input) => {
-      seen.push(String(input));
-      return new Response('{"errcode":0,"errmsg":"ok"}');
+    const recording: HttpPost = async (url) => {
+      seen.push(url);
+      return { status: 200, text: '{"errcode":0,"errmsg":"ok"}' };
     };
-    await createWecomClient({ origin: 'https://qyapi.weixin.qq.com/ignored/path', timeoutMs: 1000, fetch: recording }).send('a&type=voice#x', textMessage('x'));
+    await createWecomClient({ origin: 'https://qyapi.weixin.qq.com/ignored/path', timeoutMs: 1000, post: recording }).send('a&type=voice#x', textMessage('x'));
     expect(seen).toEqual(['https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=a%26type%3Dvoice%23x']);
   });
 });
