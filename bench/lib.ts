@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { allOf, expandVars, lastOf, parseDockerfile } from '../test/dockerfile/parseDockerfile.ts';
 import { CHILD_SECRET_KEY, freePort } from '../test/helpers/childAppliance.ts';
 
 export interface Machine {
@@ -162,4 +163,20 @@ export function table(rows: Row[]): string {
   const line = (c: typeof head) => `| ${c.figure.padEnd(w.figure)} | ${c.target.padEnd(w.target)} | ${c.measured.padEnd(w.measured)} | ${c.met.padEnd(w.met)} |`;
   const sep = `|${'-'.repeat(w.figure + 2)}|${'-'.repeat(w.target + 2)}|${'-'.repeat(w.measured + 2)}|${'-'.repeat(w.met + 2)}|`;
   return [line(head), sep, ...cells.map(line)].join('\n');
+}
+
+/**
+ * The final stage's exec-form CMD (the arguments after `node`) and its ENV, from the Dockerfile
+ * text, so the bench starts the appliance exactly as the image does. PORT and DATA_DIR are left
+ * out: each run sets its own.
+ */
+export function imageCommand(dockerfileText: string): { args: string[]; env: Record<string, string> } {
+  const stage = parseDockerfile(dockerfileText).stages.at(-1)!;
+  const cmd = lastOf(stage, 'CMD')?.cmd;
+  if (cmd?.form !== 'exec' || cmd.argv[0] !== 'node') throw new Error('the Dockerfile has no exec-form CMD starting with node');
+  const env: Record<string, string> = {};
+  for (const e of allOf(stage, 'ENV')) for (const [k, v] of e.vars) env[k] = expandVars(v, env);
+  delete env.PORT;
+  delete env.DATA_DIR;
+  return { args: cmd.argv.slice(1), env };
 }

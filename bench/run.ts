@@ -9,7 +9,7 @@
 // given to the children's node, BENCH_CHILD_STDERR=1 shows their logs.
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ import { CATEGORIES } from '../server/events/schema.ts';
 import { startFakeWecom, type FakeWecom } from '../test/fakeWecom.ts';
 import { maxInAnyWindow } from '../test/helpers/accounting.ts';
 import { seedDataDir } from '../test/helpers/childAppliance.ts';
-import { machine, median, percentile, procMiB, signIn, sleep, startProc, table, type Proc, type Row } from './lib.ts';
+import { imageCommand, machine, median, percentile, procMiB, signIn, sleep, startProc, table, type Proc, type Row } from './lib.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -38,8 +38,10 @@ type Phase = (typeof PHASES)[number];
 const only = new Set((argValue('--only') ?? PHASES.join(',')).split(',') as Phase[]);
 const outFile = argValue('--out') ?? join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
 
-/** The image's CMD (Dockerfile) without `node`: the compiled entry that `npm run build` writes. */
-const APPLIANCE = ['dist/server/main.js'];
+/** The appliance as the image runs it: the Dockerfile's CMD (without `node`) and its ENV, minus what each run sets. */
+const IMAGE = imageCommand(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+const APPLIANCE = IMAGE.args;
+const IMAGE_ENV = IMAGE.env;
 /** The no-database baseline is a single small file; tsx only costs it start time, not throughput. */
 const BASELINE = ['--import', 'tsx', 'bench/baseline.ts'];
 
@@ -105,6 +107,7 @@ async function appliance(name: string, fake: FakeWecom, opts: { rateWindowMs?: n
   const dir = opts.dir ?? dataDir(name);
   const token = opts.token ?? seed(dir, opts.digestWindowS);
   const proc = await startProc(APPLIANCE, {
+    ...IMAGE_ENV,
     DATA_DIR: dir,
     WECOM_API_ORIGIN: fake.origin,
     WECOM_RATE_WINDOW_MS: String(opts.rateWindowMs ?? 60_000),
