@@ -6,6 +6,7 @@ import type { Accepted, IntakeDeps, IntakeMeta } from '../events/intake.ts';
 import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
+import { isStorageUnavailable } from '../storageErrors.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
@@ -13,12 +14,6 @@ export interface ApiDeps extends IntakeDeps {
   log: Logger;
   /** Called after events were queued, so the worker looks at once. */
   onQueued: () => void;
-}
-
-/** SQLite errors that mean "cannot store right now": the answer is 503, and the transaction rolled back. */
-function isStorageUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|CORRUPT|NOTADB)/.test(code);
 }
 
 type Parsed = { ok: true; events: InboundEvent[] } | { ok: false; issues: Array<{ path: string; message: string }> };
