@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWecomClient, type SendResult, type UploadResult, type WecomClient } from '../../server/wecom/client.ts';
@@ -302,6 +307,29 @@ describe('transport failures are results, never throws', () => {
         srv.closeAllConnections();
         await new Promise((resolve) => srv.close(resolve));
       }
+    }
+  });
+
+  it('https: a server whose certificate is not trusted gets nothing (network), the key never leaves', async () => {
+    // A self-signed certificate for 127.0.0.1 (openssl, as Debian ships it); the client verifies TLS.
+    const dir = mkdtempSync(join(tmpdir(), 'wecom-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const seen: string[] = [];
+    const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+      seen.push(req.url ?? '');
+      res.end('{"errcode":0,"errmsg":"ok"}');
+    });
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = tls.address() as AddressInfo;
+      const result = await createWecomClient({ origin: `https://127.0.0.1:${port}`, timeoutMs: 2000 }).send(KEY, textMessage('x'));
+      expectNoKey(result);
+      expect(result).toMatchObject({ ok: false, reason: 'network', failure: 'transient', httpStatus: null });
+      expect(seen).toEqual([]);
+    } finally {
+      tls.closeAllConnections();
+      await new Promise((resolve) => tls.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
