@@ -81,6 +81,14 @@ export function formatDateTime(ms: number, lang: Lang, timeZone: string): string
   return format.format(ms);
 }
 
+// Made on first use, not at start: number formatting data is only needed once a page shows counts.
+const numberFormats = new Map<Lang, Intl.NumberFormat>();
+
 export function formatNumber(n: number, lang: Lang): string {
-  return new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en-US').format(n);
+  let format = numberFormats.get(lang);
+  if (!format) {
+    format = new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en-US');
+    numberFormats.set(lang, format);
+  }
+  return format.format(n);
 }
