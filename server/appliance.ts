@@ -86,6 +86,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     settings,
     limiter,
     channelKey: () => usableChannelKey(deps),
+    publicUrl: config.publicUrl,
     counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
   });

@@ -17,6 +17,8 @@ export interface Config {
   rateWindowMs: number;
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics is public like /healthz. */
   metricsToken: string | undefined;
+  /** Where people open the console (PUBLIC_URL, no trailing slash): messages link to it when set. */
+  publicUrl: string | undefined;
 }
 
 export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
@@ -66,6 +68,19 @@ const envSchema = v.object({
     ),
     '60000',
   ),
+  PUBLIC_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => {
+        try {
+          const u = new URL(s);
+          return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username && !u.password;
+        } catch {
+          return false;
+        }
+      }, 'must be the console address people open, like https://notifier.example.com (http or https, no query)'),
+    ),
+  ),
   METRICS_TOKEN: v.optional(
     v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'), v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
   ),
@@ -100,5 +115,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     wecomOriginOverridden: origin !== WECOM_ORIGIN,
     rateWindowMs: out.WECOM_RATE_WINDOW_MS,
     metricsToken: out.METRICS_TOKEN,
+    publicUrl: out.PUBLIC_URL ? new URL(out.PUBLIC_URL).href.replace(/\/+$/, '') : undefined,
   };
 }

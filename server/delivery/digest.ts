@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.ts';
 import { listHeldEvents, setEventStatus, type EventRow } from '../../db/queries/events.ts';
 import { deliveries, events } from '../../db/schema.ts';
 import { SEVERITY_RANK, type Category, type InboundEvent, type Severity } from '../events/schema.ts';
-import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { renderForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
 import { renderDigest } from '../render/templates.ts';
 import { enqueueMessage } from './outbox.ts';
 import { utf8Bytes } from '../wecom/messages.ts';
@@ -88,6 +88,12 @@ function digestMessage(s: RenderSettings, category: string, reason: 'storm' | 'q
     lang: s.delivery.language,
     format: s.delivery.format,
     timeZone: s.timeZone,
+    // "See the console for all of them": a storm's alert messages are in the send log as merged;
+    // events held in quiet hours never had messages of their own, so there the digests are listed.
+    consoleUrl:
+      s.publicUrl === undefined
+        ? undefined
+        : sendLogUrl(s.publicUrl, reason === 'storm' ? { kind: 'alert', category, status: 'merged' } : { kind: 'digest', category }),
     topN: DIGEST_TOP_N,
   });
 }
@@ -236,7 +242,7 @@ export function flushHeld(db: Db, s: RenderSettings, now: number): number {
       if (rows.length === 1) {
         const row = rows[0]!;
         const event = JSON.parse(row.payload) as InboundEvent;
-        renderForDelivery(event, s, { receivedAt: row.receivedAt, repeatCount: row.repeatCount }).forEach((message, i) =>
+        renderForDelivery(event, s, { receivedAt: row.receivedAt, repeatCount: row.repeatCount, eventId: row.id }).forEach((message, i) =>
           enqueueMessage(
             db,
             {

@@ -90,7 +90,7 @@ export function refreshDedupedDelivery(db: Db, eventId: number, repeatCount: num
     .get();
   const event = getEvent(db, eventId);
   if (!first || !event) return;
-  const [message] = renderForDelivery(JSON.parse(event.payload) as InboundEvent, s, { receivedAt: event.receivedAt, repeatCount });
+  const [message] = renderForDelivery(JSON.parse(event.payload) as InboundEvent, s, { receivedAt: event.receivedAt, repeatCount, eventId: event.id });
   if (!message || message.msgtype !== first.msgtype) return;
   const payload = JSON.stringify(message);
   db.update(deliveries).set({ payload, bytes: utf8Bytes(payload) }).where(eq(deliveries.id, first.id)).run();

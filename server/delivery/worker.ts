@@ -26,6 +26,8 @@ export interface WorkerDeps {
   limiter: RateLimiter;
   /** The bot's key while it is usable (connected, not invalid); undefined pauses sending. */
   channelKey: () => string | undefined;
+  /** PUBLIC_URL: digests link into the console's send log when set. */
+  publicUrl?: string;
   retry?: RetryPolicy;
   random?: () => number;
   /** Longest sleep between checks (quiet hours ending, retries coming due). */
@@ -95,7 +97,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   // written before anything else, so the message is neither sent twice nor left in `sending`.
   let unrecorded: { row: DeliveryRow; result: SendResult; answered: number } | undefined;
 
-  const renderSettings = (): RenderSettings => ({ rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone });
+  const renderSettings = (): RenderSettings => ({ rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.publicUrl });
 
   const sleep = (ms: number, limited = false) =>
     new Promise<void>((resolve) => {

@@ -16,6 +16,8 @@ export interface IntakeDeps {
   db: Db;
   clock: Clock;
   settings: SettingsStore;
+  /** PUBLIC_URL: messages link into the console's send log when set. */
+  publicUrl?: string;
 }
 
 export interface IntakeMeta {
@@ -95,7 +97,7 @@ export function ingestEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Inta
 export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta): Accepted[] {
   const { db } = deps;
   const now = deps.clock.now();
-  const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone };
+  const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.publicUrl };
   return batch.map((e): Accepted => {
     if (e.idempotency_key) {
       const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
@@ -124,7 +126,7 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
     if (suppressed?.duplicateOf !== undefined) {
       refreshDedupedDelivery(db, suppressed.duplicateOf, bumpRepeatCount(db, suppressed.duplicateOf), s);
     }
-    if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderForDelivery(e, s, { receivedAt: now }), now);
+    if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderForDelivery(e, s, { receivedAt: now, eventId: id }), now);
     return { id, status: decision.status, repeated: false };
   });
 }

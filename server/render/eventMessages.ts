@@ -8,6 +8,13 @@ export interface RenderSettings {
   rules: Rules;
   delivery: DeliverySettings;
   timeZone: string;
+  /** The console's address (PUBLIC_URL); messages link into its send log when set. */
+  publicUrl?: string;
+}
+
+/** The send log filtered as given, on the console at `publicUrl`. */
+export function sendLogUrl(publicUrl: string, filter: Record<string, string | number>): string {
+  return `${publicUrl}/send-log?${new URLSearchParams(Object.entries(filter).map(([k, v]) => [k, String(v)]))}`;
 }
 
 /** An event's own `mention`, plus the rule's mention policy for critical events. */
@@ -20,7 +27,7 @@ export function mentionRequest(e: InboundEvent, rules: Rules): 'none' | 'all' | 
 }
 
 /** The messages one event becomes with the current settings (main message, parts, mention follow-up). */
-export function renderForDelivery(e: InboundEvent, s: RenderSettings, at: { receivedAt: number; repeatCount?: number }): WecomMessage[] {
+export function renderForDelivery(e: InboundEvent, s: RenderSettings, at: { receivedAt: number; repeatCount?: number; eventId?: number }): WecomMessage[] {
   return renderEvent(e, {
     lang: s.delivery.language,
     format: s.delivery.format,
@@ -28,5 +35,6 @@ export function renderForDelivery(e: InboundEvent, s: RenderSettings, at: { rece
     mentions: planMentions(mentionRequest(e, s.rules), s.delivery.format),
     receivedAt: at.receivedAt,
     repeatCount: at.repeatCount,
+    consoleUrl: s.publicUrl !== undefined && at.eventId !== undefined ? sendLogUrl(s.publicUrl, { event: at.eventId }) : undefined,
   });
 }

@@ -237,7 +237,7 @@ function previewMessage(m: WecomMessage): PreviewMessage {
 function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
   const rules = deps.settings.rules();
   const delivery = deps.settings.delivery();
-  const s: RenderSettings = { rules, delivery, timeZone: deps.settings.general().timeZone };
+  const s: RenderSettings = { rules, delivery, timeZone: deps.settings.general().timeZone, publicUrl: deps.config.publicUrl };
   const samples = sampleEvents();
   return PREVIEW_KINDS.map((kind) => {
     const e = samples[kind];

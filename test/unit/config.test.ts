@@ -17,6 +17,10 @@ describe('loadConfig', () => {
     [{ ADMIN_PASSWORD: 'short' }, /^Invalid configuration: ADMIN_PASSWORD must be at least 8 characters/],
     [{ WECOM_API_ORIGIN: 'http://127.0.0.1:9090/cgi-bin' }, /^Invalid configuration: WECOM_API_ORIGIN must be an origin/],
     [{ WECOM_API_ORIGIN: 'ftp://x' }, /^Invalid configuration: WECOM_API_ORIGIN /],
+    [{ PUBLIC_URL: 'notifier.example.com' }, /^Invalid configuration: PUBLIC_URL must be the console address people open/],
+    [{ PUBLIC_URL: 'javascript:alert(1)' }, /^Invalid configuration: PUBLIC_URL /],
+    [{ PUBLIC_URL: 'https://notifier.example.com/?x=1' }, /^Invalid configuration: PUBLIC_URL /],
+    [{ PUBLIC_URL: 'https://user:pw@notifier.example.com' }, /^Invalid configuration: PUBLIC_URL /],
   ])('fails fast with one line naming the variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -30,6 +34,12 @@ describe('loadConfig', () => {
       expect(String(err)).not.toContain('tiny-secret');
       expect(String(err).split('\n')).toHaveLength(1);
     }
+  });
+
+  it('takes PUBLIC_URL without its trailing slash, keeping a path prefix; unset by default', () => {
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: 'https://Notifier.Example.com/' }).publicUrl).toBe('https://notifier.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'http://10.0.0.5:8080/notifier/' }).publicUrl).toBe('http://10.0.0.5:8080/notifier');
   });
 
   it('takes WECOM_API_ORIGIN for tests and demos only through the environment', () => {
