@@ -23,6 +23,16 @@ export interface Config {
 
 export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
 
+/** An http(s) URL without query or user name, which `accept` also takes. */
+const httpUrl = (accept: (u: URL) => boolean) => (s: string) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.username && accept(u);
+  } catch {
+    return false;
+  }
+};
+
 const envSchema = v.object({
   PORT: v.optional(
     v.pipe(
@@ -47,14 +57,7 @@ const envSchema = v.object({
   WECOM_API_ORIGIN: v.optional(
     v.pipe(
       v.string(),
-      v.check((s) => {
-        try {
-          const u = new URL(s);
-          return (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.search && !u.username;
-        } catch {
-          return false;
-        }
-      }, 'must be an origin like http://127.0.0.1:9090 (scheme, host and port only)'),
+      v.check(httpUrl((u) => u.pathname === '/'), 'must be an origin like http://127.0.0.1:9090 (scheme, host and port only)'),
     ),
   ),
   WECOM_RATE_WINDOW_MS: v.optional(
@@ -71,14 +74,7 @@ const envSchema = v.object({
   PUBLIC_URL: v.optional(
     v.pipe(
       v.string(),
-      v.check((s) => {
-        try {
-          const u = new URL(s);
-          return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username && !u.password;
-        } catch {
-          return false;
-        }
-      }, 'must be the console address people open, like https://notifier.example.com (http or https, no query)'),
+      v.check(httpUrl((u) => !u.hash && !u.password), 'must be the console address people open, like https://notifier.example.com (http or https, no query)'),
     ),
   ),
   METRICS_TOKEN: v.optional(

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { preparedStatement } from '../prepared.ts';
 import { deliveries, type DeliveryStatus } from '../schema.ts';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
@@ -43,4 +44,37 @@ export function listDeliveries(db: Db, filter: DeliveryFilter, page: { beforeId?
     .orderBy(desc(deliveries.id))
     .limit(page.limit)
     .all();
+}
+
+/** A queued alert message with what a digest line needs from its event. */
+export interface QueuedAlertRow {
+  deliveryId: number;
+  eventId: number;
+  category: string;
+  title: string;
+  severity: string;
+  store: string | null;
+  at: number;
+}
+
+/**
+ * The oldest queued alert messages (at most `limit` rows), critical or not. Critical alerts are
+ * queued at priority 0, the others at 1, so this walks the queue index in order: no sort of the
+ * whole backlog.
+ */
+export function listQueuedAlerts(db: Db, critical: boolean, limit: number): QueuedAlertRow[] {
+  return preparedStatement(
+    db,
+    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at
+     FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.status = 'queued' AND d.priority = ? AND d.kind = 'alert' AND (d.severity = 'critical') = ?
+     ORDER BY d.priority, d.id LIMIT ?`,
+  ).all(critical ? 0 : 1, critical ? 1 : 0, limit) as QueuedAlertRow[];
+}
+
+/** Queued messages (only critical, only not, or all), counting at most `limit`: never the whole queue. */
+export function countQueuedUpTo(db: Db, limit: number, critical?: boolean): number {
+  const severity = critical === undefined ? '' : critical ? ` AND severity = 'critical'` : ` AND severity <> 'critical'`;
+  const row = preparedStatement(db, `SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE status = 'queued'${severity} LIMIT ?)`).get(limit) as { n: number };
+  return row.n;
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../db/client.ts';
+import { countQueuedUpTo, listQueuedAlerts } from '../../db/queries/deliveries.ts';
 import { listHeldEvents, setEventStatus, type EventRow } from '../../db/queries/events.ts';
 import { deliveries, events } from '../../db/schema.ts';
 import { SEVERITY_RANK, type Category, type InboundEvent, type Severity } from '../events/schema.ts';
@@ -118,13 +118,7 @@ function digestMembers(db: Db, digestId: number): Member[] {
  * The members' own messages become `merged`; their events point at the digest.
  */
 function writeDigest(db: Db, s: RenderSettings, category: string, reason: 'storm' | 'quiet_hours', members: Member[], now: number, priority: number): number {
-  const waiting = db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    .where(and(eq(deliveries.kind, 'digest'), eq(deliveries.status, 'queued'), eq(deliveries.category, category), eq(deliveries.priority, priority)))
-    .orderBy(asc(deliveries.id))
-    .limit(1)
-    .get();
+  const waiting = waitingDigest(db, category, priority);
   const states = statesOf(db);
   const before = waiting ? (states.get(waiting.id) ?? addMembers(undefined, digestMembers(db, waiting.id))) : undefined;
   const all = addMembers(before, members);
@@ -153,41 +147,27 @@ function writeDigest(db: Db, s: RenderSettings, category: string, reason: 'storm
   return digestId;
 }
 
-function hasWaitingDigest(db: Db, category: string, priority: number): boolean {
-  return !!db
+/** The category's digest still waiting to be sent at this priority (the oldest, should there be two). */
+function waitingDigest(db: Db, category: string, priority: number): { id: number } | undefined {
+  return db
     .select({ id: deliveries.id })
     .from(deliveries)
     .where(and(eq(deliveries.kind, 'digest'), eq(deliveries.status, 'queued'), eq(deliveries.category, category), eq(deliveries.priority, priority)))
+    .orderBy(asc(deliveries.id))
+    .limit(1)
     .get();
-}
-
-/** Statements the worker runs on every fold, prepared once per connection. */
-const prepared = new WeakMap<object, Map<string, Statement>>();
-function statement(db: Db, sql: string): Statement {
-  let byText = prepared.get(db.$client);
-  if (!byText) prepared.set(db.$client, (byText = new Map()));
-  let stmt = byText.get(sql);
-  if (!stmt) byText.set(sql, (stmt = db.$client.prepare(sql)));
-  return stmt;
 }
 
 /** Delivery rows a fold takes at most, so one fold never holds the event loop (and intake) for long. */
 export const FOLD_CHUNK = 250;
 
 /**
- * The oldest queued alert messages (at most `limit` rows), one member per event, with what a
- * digest line needs. Critical alerts
- * are queued at priority 0, the others at 1, so this walks the queue index in order: no sort of
- * the whole backlog per chunk. Returns whether the chunk was full (more may be waiting).
+ * The oldest queued alert messages (at most `limit` rows), one member per event. Returns whether
+ * the chunk was full (more may be waiting).
  */
 function queuedAlerts(db: Db, critical: boolean, limit: number): { members: Array<Member & { category: string }>; full: boolean } {
-  const rows = statement(
-    db,
-    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at
-     FROM deliveries d JOIN events e ON e.id = d.event_id
-     WHERE d.status = 'queued' AND d.priority = ? AND d.kind = 'alert' AND (d.severity = 'critical') = ?
-     ORDER BY d.priority, d.id LIMIT ?`,
-  ).all(critical ? 0 : 1, critical ? 1 : 0, limit) as Array<Member & { category: string }>;
+  // Severities in the table are the schema's (written by intake).
+  const rows = listQueuedAlerts(db, critical, limit) as Array<Member & { category: string }>;
   const seen = new Set<number>();
   const members = rows.filter((r) => !seen.has(r.eventId) && !!seen.add(r.eventId));
   return { members, full: rows.length === limit };
@@ -195,9 +175,7 @@ function queuedAlerts(db: Db, critical: boolean, limit: number): { members: Arra
 
 /** Whether more than `capacity` messages are queued: counts at most capacity + 1 rows, not the whole queue. */
 function queuedOver(db: Db, capacity: number, critical?: boolean): boolean {
-  const severity = critical === undefined ? '' : critical ? ` AND severity = 'critical'` : ` AND severity <> 'critical'`;
-  const row = statement(db, `SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE status = 'queued'${severity} LIMIT ?)`).get(capacity + 1) as { n: number };
-  return row.n > capacity;
+  return countQueuedUpTo(db, capacity + 1, critical) > capacity;
 }
 
 /**
@@ -213,7 +191,7 @@ export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: 
     let digests = 0;
     const normal = queuedAlerts(db, false, chunk);
     for (const [category, members] of groupByCategory(normal.members)) {
-      if (members.length < 2 && !hasWaitingDigest(db, category, 1)) continue;
+      if (members.length < 2 && !waitingDigest(db, category, 1)) continue;
       writeDigest(db, s, category, 'storm', members, now, 1);
       digests++;
     }
@@ -221,7 +199,7 @@ export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: 
     if (queuedOver(db, capacity, true)) {
       const critical = queuedAlerts(db, true, chunk);
       for (const [category, members] of groupByCategory(critical.members)) {
-        if (members.length < 2 && !hasWaitingDigest(db, category, 0)) continue;
+        if (members.length < 2 && !waitingDigest(db, category, 0)) continue;
         writeDigest(db, s, category, 'storm', members, now, 0);
         digests++;
       }

@@ -6,6 +6,7 @@ import { deleteSession } from '../../db/queries/sessions.ts';
 import { LoginPage, SetupPage } from '../../views/pages/auth.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { throttledFor } from '../security/loginThrottle.ts';
 import { hashPassword, verifyPassword } from '../security/passwords.ts';
 import { clearSessionCookie, createSession, readSessionToken, setSessionCookie } from '../security/sessions.ts';
 import { sha256 } from '../security/tokens.ts';
@@ -72,11 +73,10 @@ export function authRoutes(deps: AppDeps) {
     const ip = clientIp(c) ?? 'unknown';
     const fields = formFields(await c.req.parseBody());
     const next = safeLocalPath(fields.next, '');
-    const waitMs = deps.loginThrottle.retryAfterMs(ip);
-    if (waitMs > 0) {
-      const minutes = Math.max(1, Math.ceil(waitMs / 60_000));
-      c.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      return c.html(<LoginPage ctx={ctx} next={next} error={ctx.t('login.error.throttled', { minutes })} />, 429);
+    const wait = throttledFor(deps.loginThrottle, ip);
+    if (wait) {
+      c.header('retry-after', String(wait.seconds));
+      return c.html(<LoginPage ctx={ctx} next={next} error={ctx.t('login.error.throttled', { minutes: wait.minutes })} />, 429);
     }
     const parsed = v.safeParse(loginSchema, fields);
     if (!parsed.success) {

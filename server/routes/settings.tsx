@@ -8,6 +8,7 @@ import type { MessageKey } from '../../views/i18n/index.ts';
 import { SettingsPage, type FieldErrors, type GeneralForm } from '../../views/pages/settings.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { throttledFor } from '../security/loginThrottle.ts';
 import { hashPassword, verifyPassword } from '../security/passwords.ts';
 import { clearSessionCookie } from '../security/sessions.ts';
 import { isTimeZone } from '../timeOfDay.ts';
@@ -83,11 +84,10 @@ export function settingsRoutes(deps: AppDeps) {
     if (!parsed.success) return render(c, { passwordErrors: fieldErrors(parsed.issues) }, 422);
     // Wrong current passwords count as failed sign-ins: a borrowed session must not guess the password.
     const ip = clientIp(c) ?? 'unknown';
-    const waitMs = deps.loginThrottle.retryAfterMs(ip);
-    if (waitMs > 0) {
-      c.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      const minutes = Math.max(1, Math.ceil(waitMs / 60_000));
-      return render(c, { notices: [{ kind: 'bad', text: c.var.t('login.error.throttled', { minutes }) }] }, 429);
+    const wait = throttledFor(deps.loginThrottle, ip);
+    if (wait) {
+      c.header('retry-after', String(wait.seconds));
+      return render(c, { notices: [{ kind: 'bad', text: c.var.t('login.error.throttled', { minutes: wait.minutes }) }] }, 429);
     }
     const stored = getAdminPasswordHash(deps.db);
     if (!stored || !(await verifyPassword(parsed.output.current, stored))) {

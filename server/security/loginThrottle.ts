@@ -37,3 +37,9 @@ export function createLoginThrottle(opts: { clock: Clock; maxFailures?: number; 
     },
   };
 }
+
+/** How long a throttled client waits: seconds for Retry-After, whole minutes (at least 1) to tell a person. */
+export function throttledFor(throttle: LoginThrottle, client: string): { seconds: number; minutes: number } | undefined {
+  const ms = throttle.retryAfterMs(client);
+  return ms > 0 ? { seconds: Math.ceil(ms / 1000), minutes: Math.max(1, Math.ceil(ms / 60_000)) } : undefined;
+}

@@ -1,6 +1,7 @@
 // HTTP client for the group-bot webhook. It never throws for transport problems: every outcome is a
 // result the delivery worker can branch on. The key travels only in the request URL; every string
 // it returns is either ours or WeCom's errmsg scrubbed of the key.
+import { randomUUID } from 'node:crypto';
 import {
   classifyErrcode,
   classifyTransportFailure,
@@ -9,7 +10,6 @@ import {
   type FailureClass,
   type TransportFailure,
 } from './errcodes.ts';
-import { randomUUID } from 'node:crypto';
 import { httpPost, type HttpPost } from './httpPost.ts';
 import { assertUploadable, type MediaType, type WecomMessage } from './messages.ts';
 import { scrubKey } from './webhookUrl.ts';
@@ -124,9 +124,8 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
       // status but 2xx is an unexpected status.
       const response = await post(`${origin}${path}?key=${encodeURIComponent(key)}${query}`, body, { 'Content-Type': contentType }, options.timeoutMs);
       httpStatus = response.status;
-      const text = response.text;
       if (httpStatus < 200 || httpStatus > 299) return fail('http_status', classifyTransportFailure('http_status', httpStatus));
-      const answer = readAnswer(text);
+      const answer = readAnswer(response.text);
       if (!answer) return fail('malformed_response', classifyTransportFailure('malformed_response'));
       const { classification, explanation } = classifyErrcode(answer.errcode);
       if (classification !== 'ok') return fail('errcode', { classification, explanation }, answer);
