@@ -8,10 +8,12 @@
  *    - each stage gets its own temp dir standing for its filesystem root; absolute container paths
  *      (WORKDIR, COPY destinations, VOLUME, /data…) are mapped into it;
  *    - RUN steps run for real with `sh -c` in the stage's WORKDIR (npm ci included, with
- *      --prefer-offline); apt-get steps are skipped after checking that the build tools they
- *      install are on this machine; `chown` is recorded rather than applied (no `node` user here);
- *    - the final stage's CMD is started from its root with the Dockerfile's ENV (PORT and DATA_DIR
- *      overridden), /healthz and /readyz must answer 200, the image's HEALTHCHECK command must pass,
+ *      --prefer-offline) with the base image's toolchain, not the host's: Node 22 and npm 10.9 from
+ *      the npm registry (baseImageToolchain.ts), native addons compiled against Node 22's headers;
+ *      apt-get steps are skipped after checking that the build tools they install are on this
+ *      machine; `chown` is recorded rather than applied (no `node` user here);
+ *    - the final stage's CMD is started from its root with Node 22 and the Dockerfile's ENV (PORT
+ *      and DATA_DIR overridden), /healthz and /readyz must answer 200, the image's HEALTHCHECK command must pass,
  *      nothing may be written outside DATA_DIR (the image's /app is root-owned and the app runs as
  *      `node`), and SIGTERM must end it with code 0 within 10 s.
  *
@@ -39,6 +41,7 @@ import {
   type IgnoreRule,
   type Stage,
 } from '../dockerfile/parseDockerfile.ts';
+import { BASE_IMAGE_NODE, BASE_IMAGE_NPM, baseImageToolchain, type Toolchain } from '../dockerfile/baseImageToolchain.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dockerfile: Dockerfile = parseDockerfile(fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8'));
@@ -133,6 +136,12 @@ describe('Dockerfile and docker-compose.yml invariants', () => {
     expect(text).toMatch(/^node\b/);
     expect(text).toContain('/healthz');
     expect(text).not.toMatch(/\b(curl|wget)\b/);
+    // Docker 20.10's builder knows only these flags (--start-interval came with Engine 25).
+    expect(Object.keys(hc!.options).every((o) => ['interval', 'timeout', 'start-period', 'retries'].includes(o)), JSON.stringify(hc!.options)).toBe(true);
+    // The first probe runs one interval after start: healthy within a few seconds of ready (~2 s).
+    const seconds = (v: string | undefined): number => Number(/^(\d+)s$/.exec(v ?? '30s')?.[1] ?? NaN);
+    expect(seconds(hc!.options.interval)).toBeLessThanOrEqual(5);
+    expect(seconds(hc!.options.timeout)).toBeLessThan(seconds(hc!.options.interval));
   });
 
   it('starts node directly with an exec-form CMD (not npm, which swallows SIGTERM)', () => {
@@ -180,6 +189,9 @@ describe('Dockerfile and docker-compose.yml invariants', () => {
     expect(text).toMatch(/^\s+-?\s*TZ[:=]/m);
     // The image's HEALTHCHECK is inherited, not disabled.
     expect(text).not.toMatch(/disable:\s*true/);
+    // Compose v1 (1.27+) and v2 both read it: no obsolete `version:` (v2 warns), no v2-only keys.
+    expect(text).not.toMatch(/^version:/m);
+    expect(text).not.toMatch(/^\s+(start_interval|develop|include):/m);
   });
 });
 
@@ -427,6 +439,7 @@ function selectFromContext(files: string[], src: string): { entries: Array<[stri
 async function simulateBuild(
   tmpRoot: string,
   log: SimLog,
+  toolchain: Toolchain,
 ): Promise<{ stages: SimStage[]; context: string[] }> {
   // Like `docker build`, take the context once, up front (later edits in the work tree don't leak in).
   const contextDir = path.join(tmpRoot, 'context');
@@ -536,17 +549,20 @@ async function simulateBuild(
           ...hostEnv(),
           ...Object.fromEntries(Object.entries(sim.args).map(([k, v]) => [k, rewritePaths(v, sim.root, roots)])),
           ...mappedEnv(sim, roots),
+          ...toolchain.env,
           npm_config_prefer_offline: 'true',
+          // This machine's npmrc points node-gyp at Node 20's headers; the image builds for Node 22.
+          npm_config_nodedir: toolchain.nodedir,
           SIM_CHOWN_LOG: chownLog,
         };
-        env.PATH = `${shimDir}:${hostEnv().PATH ?? '/usr/bin:/bin'}`;
+        env.PATH = `${shimDir}:${toolchain.binDir}:${hostEnv().PATH ?? '/usr/bin:/bin'}`;
         const argv =
           ins.cmd.form === 'shell'
             ? ['sh', '-c', rewritePaths(ins.cmd.command, sim.root, roots)]
             : ins.cmd.argv.map((a) => rewritePaths(a, sim.root, roots));
         fs.appendFileSync(stepLog, `\n### line ${ins.line}: RUN ${command}\n`);
         fs.rmSync(chownLog, { force: true });
-        await runStep(argv, { cwd, env, logFile: stepLog, timeoutMs: 8 * 60_000 });
+        await runStep(argv, { cwd, env, logFile: stepLog, timeoutMs: 12 * 60_000 });
         if (fs.existsSync(chownLog)) {
           for (const entry of fs.readFileSync(chownLog, 'utf8').split('\n').filter(Boolean)) {
             const [owner, p] = entry.split('\t') as [string, string];
@@ -573,6 +589,23 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Files under dir, relative and sorted. */
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** Bytes of the regular files under dir (what a layer holding it weighs, uncompressed). */
+function du(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) total += fs.statSync(path.join(e.parentPath, e.name)).size;
+  }
+  return total;
 }
 
 /** Every file under dir with its size and mtime, for spotting writes. */
@@ -618,8 +651,13 @@ describe('simulated docker build + run', () => {
     let child: ChildProcess | undefined;
     let output = '';
     try {
-      // ---- build
-      const { stages, context } = await simulateBuild(tmpRoot, log);
+      // ---- build, with the base image's Node and npm
+      const toolchain = baseImageToolchain();
+      const versions = (cmd: string): string => execFileSync(cmd, ['-v'], { env: { ...hostEnv(), ...toolchain.env, PATH: `${toolchain.binDir}:${hostEnv().PATH}` }, encoding: 'utf8' }).trim();
+      expect(versions('node')).toBe(`v${BASE_IMAGE_NODE}`);
+      expect(versions('npm')).toBe(BASE_IMAGE_NPM);
+      log.notes.push(`toolchain: node v${BASE_IMAGE_NODE}, npm ${BASE_IMAGE_NPM} (the base image's), not the host's ${process.version}`);
+      const { stages, context } = await simulateBuild(tmpRoot, log, toolchain);
       const rt = stages[stages.length - 1]!;
       const buildMs = Date.now() - started;
 
@@ -645,6 +683,15 @@ describe('simulated docker build + run', () => {
       for (const absent of ['test', 'data', '.git', 'server', 'views', 'db', 'tsconfig.json', 'node_modules/tsx', 'node_modules/typescript', 'node_modules/vitest', 'node_modules/drizzle-kit', 'node_modules/playwright-core']) {
         expect(fs.existsSync(path.join(app, absent)), `image should not contain ${absent}`).toBe(false);
       }
+      // Native build leftovers are pruned: better-sqlite3 keeps only the addon it loads.
+      const sqliteBuild = path.join(app, 'node_modules/better-sqlite3/build');
+      expect(listFiles(sqliteBuild)).toEqual(['Release/better_sqlite3.node']);
+      for (const absent of ['deps', 'src']) {
+        expect(fs.existsSync(path.join(app, 'node_modules/better-sqlite3', absent)), `better-sqlite3/${absent} left in the image`).toBe(false);
+      }
+      const appBytes = du(app);
+      log.notes.push(`image adds ${(appBytes / 1e6).toFixed(1)} MB to the base image (${rt.workdir})`);
+      expect(appBytes, 'what the runtime stage adds to the base image').toBeLessThan(40e6);
       // /data (DATA_DIR, the VOLUME) exists and belongs to the runtime USER.
       const user = userName(rt.user);
       expect(ROOT_USERS.has(user)).toBe(false);
@@ -663,6 +710,7 @@ describe('simulated docker build + run', () => {
         const port = await freePort();
         const env: Record<string, string> = {
           ...hostEnv(),
+          PATH: `${toolchain.binDir}:${hostEnv().PATH ?? '/usr/bin:/bin'}`,
           ...mappedEnv(rt, roots),
           PORT: String(port),
           DATA_DIR: dataDir,
@@ -671,7 +719,8 @@ describe('simulated docker build + run', () => {
         };
         output = '';
         const t0 = Date.now();
-        const proc = spawn(cmd.argv[0]!, cmd.argv.slice(1), { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const exe = cmd.argv[0] === 'node' ? toolchain.node : cmd.argv[0]!;
+        const proc = spawn(exe, cmd.argv.slice(1), { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
         child = proc;
         const collect = (b: Buffer): void => {
           output = (output + b.toString('utf8')).slice(-20_000);
@@ -751,5 +800,5 @@ describe('simulated docker build + run', () => {
       if (process.env.KEEP_DOCKERFILE_SIM === '1') console.log(`kept ${tmpRoot}`);
       else fs.rmSync(tmpRoot, { recursive: true, force: true });
     }
-  }, 600_000);
+  }, 900_000);
 });

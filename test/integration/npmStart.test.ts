@@ -1,0 +1,83 @@
+/**
+ * `npm start` builds dist/ only when it is missing or older than the sources
+ * (server/buildWhenStale.mjs), so a restart of an unchanged checkout does not wait for tsc.
+ * Runs in a temp copy of the sources (node_modules linked), never touching this checkout's dist/.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isBuildFresh, sourcesFingerprint } from '../../server/buildWhenStale.mjs';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const COPIED = ['server', 'views', 'db', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+
+let work: string;
+
+function runScript(): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, ['server/buildWhenStale.mjs'], { cwd: work, encoding: 'utf8', timeout: 240_000 });
+  return { status: r.status, stderr: r.stderr };
+}
+
+function mtime(rel: string): number {
+  return fs.statSync(path.join(work, rel)).mtimeMs;
+}
+
+beforeAll(() => {
+  work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'npm-start-')));
+  for (const f of COPIED) fs.cpSync(path.join(repoRoot, f), path.join(work, f), { recursive: true });
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(work, 'node_modules'));
+});
+
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm start: build only when stale', () => {
+  it('package.json start runs the staleness check, then the same entry as the image', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe('node server/buildWhenStale.mjs && node dist/server/main.js');
+  });
+
+  it('builds when dist/ is missing, then skips the build while nothing changed', () => {
+    expect(isBuildFresh(work)).toBe(false);
+    const first = runScript();
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/building/);
+    expect(fs.existsSync(path.join(work, 'dist/server/main.js'))).toBe(true);
+    expect(fs.existsSync(path.join(work, 'dist/db/migrations'))).toBe(true);
+    expect(isBuildFresh(work)).toBe(true);
+
+    const builtAt = mtime('dist/server/main.js');
+    const second = runScript();
+    expect(second.status).toBe(0);
+    expect(second.stderr).toBe('');
+    expect(mtime('dist/server/main.js')).toBe(builtAt);
+  }, 300_000);
+
+  it('the fingerprint changes when a source is edited, added or deleted, and not otherwise', () => {
+    const before = sourcesFingerprint(work);
+    expect(sourcesFingerprint(work)).toBe(before);
+
+    const file = path.join(work, 'server/config.ts');
+    const later = new Date(Date.now() + 5_000);
+    fs.utimesSync(file, later, later);
+    const edited = sourcesFingerprint(work);
+    expect(edited).not.toBe(before);
+    expect(isBuildFresh(work)).toBe(false);
+
+    const added = path.join(work, 'views/extra.ts');
+    fs.writeFileSync(added, 'export {};\n');
+    const withAdded = sourcesFingerprint(work);
+    expect(withAdded).not.toBe(edited);
+    fs.rmSync(added);
+    expect(sourcesFingerprint(work)).toBe(edited);
+
+    // Files outside the build's inputs (tests, data, docs) do not make dist/ stale.
+    fs.mkdirSync(path.join(work, 'test'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'test/new.test.ts'), '');
+    expect(sourcesFingerprint(work)).toBe(edited);
+  });
+});
