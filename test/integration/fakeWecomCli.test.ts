@@ -66,7 +66,8 @@ describe('npm run fake-wecom keeps its demo bot across restarts', () => {
     expect(await sendTestNotification(app.deps, { ip: null })).toEqual({ ok: true });
     expect(channelStatus(app.deps.db).state).toBe('connected');
     await expect.poll(() => second.output()).toMatch(/for key …[0-9a-f]{4}/);
-  });
+    // Two tsx start-ups of the CLI: seconds each on a busy 2-core machine.
+  }, 60_000);
 
   it('refuses a FAKE_WECOM_KEYS entry the console would refuse, saying why', async () => {
     await expect(startCli({ DATA_DIR: dataDir, FAKE_WECOM_PORT: '0', FAKE_WECOM_KEYS: 'demo-key' })).rejects.toThrow(
