@@ -103,7 +103,7 @@ console.log(`Fake WeCom listening on ${fake.origin} (port and key kept in ${stat
 console.log('1. Start the appliance against it, in a second terminal:');
 console.log('   在第二个终端中启动应用：');
 console.log(`     WECOM_API_ORIGIN=${fake.origin} npm start`);
-console.log('2. Console → Channels → WeCom Bot → Add, paste this Webhook URL, Connect WeCom Bot');
+console.log('2. Console → Channels → WeCom Bot → Add, paste this Webhook URL, Connect WeCom Bot:');
 console.log('   控制台 → 消息渠道 → 企微机器人 → 添加，粘贴此 Webhook URL，点击“连接机器人”：');
 for (const key of keys) console.log(`     ${webhookUrlForKey(key)}`);
 console.log('Messages the appliance sends are printed below. Ctrl+C stops; the next start keeps the same URL.');
