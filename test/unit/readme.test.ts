@@ -1,12 +1,22 @@
-// Keeps the READMEs honest where that is cheap: the variables, npm scripts and relative links they
-// name must exist, so a rename in the code or a moved doc fails here instead of on a user's first day.
+// Keeps the READMEs honest where that is cheap: the variables, npm scripts, console labels and relative
+// links they name must exist, so a rename in the code or a moved doc fails here instead of on a user's
+// first day.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dictionaries, type MessageKey } from '../../views/i18n/index.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const READMES = ['README.md', 'README.zh-CN.md'];
 const DOCS = [...READMES, ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+/** Console labels the READMEs walk users through; each must be shown in bold exactly as the console says it. */
+const CONSOLE_TERMS: MessageKey[] = [
+  'nav.channels', 'card.title', 'card.add', 'card.url.label', 'card.connect', 'card.sendTest', 'card.replace', 'card.disconnect',
+  'nav.inbound', 'inbound.create.submit', 'inbound.recent', 'nav.sendLog', 'nav.audit', 'nav.notifications', 'notifications.minSeverity',
+  'notifications.format', 'notifications.format.text', 'nav.reports', 'reports.job.runNow', 'reports.job.preview',
+  'nav.troubleshooting', 'nav.settings',
+];
 
 /** Variables a README tells users to set that other programs read, not the appliance. */
 const READ_BY_OTHERS: Readonly<Record<string, string>> = {
@@ -64,6 +74,16 @@ describe('README and docs stay true to the code', () => {
   it('the Chinese quick start documents no variable the English README lacks', () => {
     const english = new Set(tableVariables(read('README.md')));
     expect(tableVariables(read('README.zh-CN.md')).filter((name) => !english.has(name))).toEqual([]);
+  });
+
+  it.each([
+    ['README.md', 'en'],
+    ['README.zh-CN.md', 'zh'],
+  ] as const)('%s names the console\'s buttons and pages in its own words', (file, lang) => {
+    const md = read(file);
+    // Bold alone, or one side of a bilingual "**Channels / 消息渠道**".
+    const bold = (term: string) => new RegExp(`\\*\\*(?:[^*]* / )?${term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?: / [^*]*)?\\*\\*`);
+    expect(CONSOLE_TERMS.filter((key) => !bold(dictionaries[lang][key]).test(md)).map((key) => `${key}: ${dictionaries[lang][key]}`)).toEqual([]);
   });
 
   it('every npm script the READMEs and docs name exists in package.json', () => {
