@@ -188,7 +188,7 @@ function valuesFromJob(job: ReportJobRow): ReportFormValues {
 function previewOf(report: BuiltReport): ReportPreview {
   return {
     title: report.title,
-    parts: report.messages.map((m, i) => ({ content: report.parts[i] ?? '', bytes: utf8Bytes(report.parts[i] ?? ''), limit: report.limit, msgtype: m.msgtype })),
+    parts: report.messages.map((m, i) => ({ content: report.parts[i] ?? '', payload: JSON.stringify(m), bytes: utf8Bytes(report.parts[i] ?? ''), limit: report.limit, msgtype: m.msgtype })),
     problems: [...new Set(report.problems.map((p) => (p.code === 'unclosed' ? p.snippet : p.placeholder)))],
   };
 }

@@ -4,6 +4,7 @@ import { localDateTime } from '../../server/reports/periods.ts';
 import { KNOWN_PATHS } from '../../server/reports/template.ts';
 import type { ViewContext } from '../context.ts';
 import { dictionaries, formatDateTime, type Lang, type MessageKey } from '../i18n/index.ts';
+import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
 export type PageNotice = { kind: 'ok' | 'bad' | 'info'; text: string };
@@ -32,6 +33,8 @@ export type CronPreviewState = { runs: number[]; timeZone: string } | { error: s
 
 export interface PreviewPart {
   content: string;
+  /** The message exactly as sent (JSON). */
+  payload: string;
   bytes: number;
   limit: number;
   msgtype: string;
@@ -296,7 +299,7 @@ function PreviewParts({ ctx, preview, heading }: { ctx: ViewContext; preview: Re
               {ctx.t('reports.preview.bytes', { bytes: part.bytes, limit: part.limit, msgtype: part.msgtype })}
             </span>
           </p>
-          <pre class="report-part">{part.content}</pre>
+          <WecomPreview t={ctx.t} payload={part.payload} />
         </article>
       ))}
     </section>
