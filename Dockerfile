@@ -18,10 +18,13 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so this layer is cached until the lockfile changes. --omit=optional also
-# drops TypeScript, which valibot names as an optional peer (26 MB the runtime never loads).
+# Dependencies first, so this layer is cached until the lockfile changes. Optional dependencies
+# stay: the chart rasteriser's native binary (@resvg/resvg-js-linux-<arch>-gnu, ~4 MB) is one, and
+# npm installs only the one matching this platform. TypeScript comes along as valibot's optional
+# peer (26 MB the runtime never loads), so it is removed.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver
 
 # ---- build: TypeScript → dist/ (plain JavaScript, so the image starts without a TS loader) --------
 FROM node:22-bookworm-slim AS build
@@ -37,6 +40,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY server ./server
 COPY views ./views
 COPY db ./db
+COPY assets ./assets
 RUN npm run build
 
 # ---- runtime: no compilers, non-root ------------------------------------------------------------

@@ -1,0 +1,35 @@
+// SVG → PNG with resvg (Rust, via @resvg/resvg-js prebuilt binaries), off the event loop, with the
+// CJK font the appliance ships: no system fonts are read, so a chart looks the same everywhere.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { renderAsync } from '@resvg/resvg-js';
+import { fontCoverage, missingCharacters } from './fontCoverage.ts';
+
+/** Noto Sans SC Regular cut to GB2312 + Latin + punctuation (SIL OFL 1.1, see assets/fonts/OFL.txt). */
+export const CHART_FONT_FILE = fileURLToPath(new URL('../../assets/fonts/NotoSansSC-Regular-GB2312.ttf', import.meta.url));
+export const CHART_FONT_FAMILY = 'Noto Sans SC';
+/** 640 SVG units at 1.5× = 960 px wide: sharp on a phone, still small as a PNG. */
+export const CHART_ZOOM = 1.5;
+
+let covers: ((cp: number) => boolean) | undefined;
+
+/** Characters of the SVG's text the shipped font has no glyph for. */
+export function charactersWithoutGlyph(svg: string): string[] {
+  covers ??= fontCoverage(readFileSync(CHART_FONT_FILE));
+  const text = [...svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => unescapeXml(m[1]!)).join('');
+  return missingCharacters(text, covers);
+}
+
+function unescapeXml(s: string): string {
+  return s.replace(/&(lt|gt|quot|#39|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[e]!);
+}
+
+export async function rasteriseSvg(svg: string): Promise<Buffer> {
+  const image = await renderAsync(svg, {
+    font: { loadSystemFonts: false, fontFiles: [CHART_FONT_FILE], defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
+    fitTo: { mode: 'zoom', value: CHART_ZOOM },
+    shapeRendering: 2,
+    textRendering: 1,
+  });
+  return image.asPng();
+}
