@@ -289,9 +289,7 @@ export function WecomPreview({ t, payload, imageSrc }: WecomPreviewProps) {
   return (
     <div class="wx-preview">
       <div class="wx-chat" role="group" aria-label={t('wxPreview.label')}>
-        <span class="wx-avatar" aria-hidden="true">
-          🤖
-        </span>
+        <span class="wx-avatar" aria-hidden="true" />
         <div class="wx-bubble">{isObject(message) ? <Body t={t} message={message} imageSrc={imageSrc} /> : <p class="wx-media">{t('wxPreview.invalid')}</p>}</div>
       </div>
       <details class="wx-raw">
