@@ -71,7 +71,8 @@ export function buildChartData(
   const shown = wanted.slice(0, MAX_CHART_METRICS);
   const stores = new Set(wanted.map((m) => m.store));
   const metrics: ReportChartData['metrics'] = {
-    title: `${t('report.metrics')} ${t(`report.metrics.vs.${spec.type}`)}`,
+    // "Key metrics (vs the day before)" · "关键指标（对比前一天）": a full-width bracket needs no space.
+    title: [t('report.metrics'), t(`report.metrics.vs.${spec.type}`)].join(spec.lang === 'zh' ? '' : ' '),
     legend: { current: t('report.chart.current'), previous: t('report.chart.previous') },
     rows: shown.map((m) => ({
       // The store is named only when metrics come from several, as the issue asks ("per store").

@@ -40,7 +40,7 @@ async function drawText(text: string): Promise<Buffer> {
 describe('report chart: the dashboard chart components, rasterised with the shipped CJK font', () => {
   it('draws a Chinese report to a PNG well under 200 KB whose every label character has a glyph', async () => {
     const { svg, data } = chart('zh');
-    for (const label of ['杭州旗舰店', '订单数', '每日告警（按类别）', '本期', '上期', '订单', '库存', '投递情况', '已发送']) expect(svg).toContain(label);
+    for (const label of ['杭州旗舰店', '订单数', '每日告警（按类别）', '关键指标（对比前一天）', '本期', '上期', '订单', '库存', '投递情况', '已发送']) expect(svg).toContain(label);
     expect(data.metrics.rows.map((r) => r.label)).toEqual(['订单数 · 杭州旗舰店', '订单数 · 上海徐汇店', '转化率 · 杭州旗舰店']);
     expect(charactersWithoutGlyph(svg)).toEqual([]);
 
