@@ -19,12 +19,14 @@ RUN apt-get update \
 WORKDIR /app
 
 # Dependencies first, so this layer is cached until the lockfile changes. Optional dependencies
-# stay: the chart rasteriser's native binary (@resvg/resvg-js-linux-<arch>-gnu, ~4 MB) is one, and
-# npm installs only the one matching this platform. TypeScript comes along as valibot's optional
-# peer (26 MB the runtime never loads), so it is removed.
+# stay: the chart rasteriser's native binary (@resvg/resvg-js-linux-<arch>-gnu, 4.2 MB) is one.
+# Removed by hand instead: the musl build npm 10 installs beside it (the lockfile does not say
+# which libc each needs; resvg-js loads the glibc one here), and what --omit=optional used to drop,
+# TypeScript as valibot's optional peer and the type declarations (26 MB the runtime never loads).
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
- && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver
+ && rm -rf node_modules/@resvg/resvg-js-linux-*-musl node_modules/typescript node_modules/@types node_modules/undici-types \
+      node_modules/.bin/tsc node_modules/.bin/tsserver
 
 # ---- build: TypeScript → dist/ (plain JavaScript, so the image starts without a TS loader) --------
 FROM node:22-bookworm-slim AS build

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { renderAsync } from '@resvg/resvg-js';
 import { fontCoverage, missingCharacters } from './fontCoverage.ts';
+import { encodePng } from './pngEncode.ts';
 
 /** Noto Sans SC Regular cut to GB2312 + Latin + punctuation (SIL OFL 1.1, see assets/fonts/OFL.txt). */
 export const CHART_FONT_FILE = fileURLToPath(new URL('../../assets/fonts/NotoSansSC-Regular-GB2312.ttf', import.meta.url));
@@ -24,12 +25,28 @@ function unescapeXml(s: string): string {
   return s.replace(/&(lt|gt|quot|#39|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[e]!);
 }
 
-export async function rasteriseSvg(svg: string): Promise<Buffer> {
-  const image = await renderAsync(svg, {
-    font: { loadSystemFonts: false, fontFiles: [CHART_FONT_FILE], defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
-    fitTo: { mode: 'zoom', value: CHART_ZOOM },
-    shapeRendering: 2,
-    textRendering: 1,
+/** A report's text waits for its chart; a stuck render must not hold it for long. */
+export const CHART_TIMEOUT_MS = 20_000;
+
+export async function rasteriseSvg(svg: string, timeoutMs = CHART_TIMEOUT_MS): Promise<Buffer> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`chart rendering took over ${timeoutMs} ms`)), timeoutMs);
   });
-  return image.asPng();
+  try {
+    const image = await Promise.race([
+      renderAsync(svg, {
+        // Opaque, so resvg's premultiplied pixels are the plain RGBA the PNG stores.
+        background: '#ffffff',
+        font: { loadSystemFonts: false, fontFiles: [CHART_FONT_FILE], defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
+        fitTo: { mode: 'zoom', value: CHART_ZOOM },
+        shapeRendering: 2,
+        textRendering: 1,
+      }),
+      timeout,
+    ]);
+    return await encodePng(image.pixels, image.width, image.height);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,9 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { renderAsync } from '@resvg/resvg-js';
+import { crc32, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CHART_FONT_FAMILY, CHART_FONT_FILE, charactersWithoutGlyph, rasteriseSvg } from '../../server/charts/rasterise.ts';
 import { reportChartSvg } from '../../server/charts/reportChart.tsx';
 import { fontCoverage } from '../../server/charts/fontCoverage.ts';
+import { encodePng } from '../../server/charts/pngEncode.ts';
 import { emptyFigures, type ReportFigures } from '../../server/reports/builders.ts';
 import { buildChartData, chartDays, MAX_CHART_METRICS, parseChartMetrics } from '../../server/reports/chartData.ts';
 import { dailyPeriods, weeklyPeriods } from '../../server/reports/periods.ts';
@@ -53,6 +55,30 @@ describe('report chart: the dashboard chart components, rasterised with the ship
     expect(Buffer.from(message.image.base64, 'base64').equals(png)).toBe(true);
     mkdirSync('test/artifacts', { recursive: true });
     writeFileSync('test/artifacts/report-chart-zh.png', png);
+  });
+
+  it('the PNG encoder is lossless and well-formed: chunk CRCs, IHDR, and the rows inflate back to the pixels', async () => {
+    const width = 3;
+    const height = 2;
+    const rgba = Uint8Array.from({ length: width * height * 4 }, (_, i) => (i * 37) % 256);
+    const png = await encodePng(rgba, width, height);
+    const chunks: Array<{ type: string; data: Buffer }> = [];
+    for (let at = 8; at < png.length; ) {
+      const length = png.readUInt32BE(at);
+      const typeAndData = png.subarray(at + 4, at + 8 + length);
+      expect(png.readUInt32BE(at + 8 + length)).toBe(crc32(typeAndData));
+      chunks.push({ type: typeAndData.subarray(0, 4).toString('latin1'), data: typeAndData.subarray(4) });
+      at += 12 + length;
+    }
+    expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'IDAT', 'IEND']);
+    expect([...chunks[0]!.data]).toEqual([0, 0, 0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0]);
+    const rows = inflateSync(chunks[1]!.data);
+    expect(rows).toEqual(Buffer.concat([Buffer.from([0]), Buffer.from(rgba.subarray(0, 12)), Buffer.from([0]), Buffer.from(rgba.subarray(12))]));
+    await expect(encodePng(rgba, 4, 2)).rejects.toThrow(RangeError);
+  });
+
+  it('a render that takes too long is refused, so the report text is not held by it', async () => {
+    await expect(rasteriseSvg(chart('zh').svg, 1)).rejects.toThrow('chart rendering took over 1 ms');
   });
 
   it('the glyph check fails on characters the font lacks (emoji, private use, rare ideographs)', () => {
