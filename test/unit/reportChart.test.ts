@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { renderAsync } from '@resvg/resvg-js';
 import { crc32, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CHART_FONT_FAMILY, CHART_FONT_FILE, charactersWithoutGlyph, rasteriseSvg } from '../../server/charts/rasterise.ts';
+import { CHART_FONT_FAMILY, CHART_FONT_FILES, charactersWithoutGlyph, rasteriseSvg } from '../../server/charts/rasterise.ts';
 import { reportChartSvg } from '../../server/charts/reportChart.tsx';
 import { fontCoverage } from '../../server/charts/fontCoverage.ts';
 import { encodePng } from '../../server/charts/pngEncode.ts';
@@ -32,10 +32,10 @@ function chart(lang: 'en' | 'zh', f = figures()) {
   return { data, svg: reportChartSvg(data) };
 }
 
-/** Decoded RGBA of a PNG, via resvg rendering the PNG inside an SVG would be circular: compare PNG bytes. */
-async function drawText(text: string): Promise<Buffer> {
+/** The RGBA pixels of one line of text drawn with the shipped fonts. */
+async function drawText(text: string, fontFiles: string[] = CHART_FONT_FILES): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="4" y="28" font-size="24">${text}</text></svg>`;
-  const image = await renderAsync(svg, { font: { loadSystemFonts: false, fontFiles: [CHART_FONT_FILE], defaultFontFamily: CHART_FONT_FAMILY } });
+  const image = await renderAsync(svg, { font: { loadSystemFonts: false, fontFiles, defaultFontFamily: CHART_FONT_FAMILY } });
   return Buffer.from(image.pixels);
 }
 
@@ -95,10 +95,23 @@ describe('report chart: the dashboard chart components, rasterised with the ship
     expect((await drawText('订')).equals(await drawText('\uE000'))).toBe(false);
   });
 
+  it('a rarer GB2312 ideograph (亍, 齄) comes from the second file, drawn exactly as the common file would draw its neighbours', async () => {
+    const [common, rare] = CHART_FONT_FILES as [string, string];
+    const box = await drawText('\uE000');
+    for (const ch of ['亍', '齄']) {
+      expect((await drawText(ch, [common])).equals(box), `${ch} is not in the common file`).toBe(true);
+      expect((await drawText(ch)).equals(box), `${ch} is drawn by the fallback`).toBe(false);
+    }
+    expect((await drawText('杭州 12')).equals(await drawText('杭州 12', [common]))).toBe(true);
+    expect(charactersWithoutGlyph('<text>亍齄杭</text>')).toEqual([]);
+    expect(rare).toMatch(/Rare/);
+  });
+
   it('the cmap reader agrees with the font: GB2312 hanzi, Latin and full-width punctuation in, others out', () => {
-    const covers = fontCoverage(readFileSync(CHART_FONT_FILE));
-    for (const ch of '杭州旗舰店订单数AZaz09%：（）·…') expect(covers(ch.codePointAt(0)!), ch).toBe(true);
-    for (const ch of ['\uE000', '😀', '𠀀']) expect(covers(ch.codePointAt(0)!), ch).toBe(false);
+    const [common, rare] = CHART_FONT_FILES.map((file) => fontCoverage(readFileSync(file))) as [(cp: number) => boolean, (cp: number) => boolean];
+    for (const ch of '杭州旗舰店订单数AZaz09%：（）·…') expect(common(ch.codePointAt(0)!), ch).toBe(true);
+    for (const ch of '亍齄') expect([common(ch.codePointAt(0)!), rare(ch.codePointAt(0)!)], ch).toEqual([false, true]);
+    for (const ch of ['\uE000', '😀', '𠀀']) expect(common(ch.codePointAt(0)!) || rare(ch.codePointAt(0)!), ch).toBe(false);
   });
 
   it('English labels, every metric by default, at most a readable number, or only the ones the job names', () => {
