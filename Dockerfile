@@ -18,12 +18,17 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so this layer is cached until the lockfile changes. --omit=optional also
-# drops TypeScript, which valibot names as an optional peer (26 MB the runtime never loads).
-# Then better-sqlite3's build leftovers go (object files, the static sqlite3.a, the C sources:
-# about 25 MB): at run time it loads only build/Release/better_sqlite3.node.
+# Dependencies first, so this layer is cached until the lockfile changes. Optional dependencies
+# stay: the chart rasteriser's native binary (@resvg/resvg-js-linux-<arch>-gnu, 4.2 MB) is one.
+# Removed by hand instead: the musl build npm 10 installs beside it (the lockfile does not say
+# which libc each needs; resvg-js loads the glibc one here), what --omit=optional used to drop
+# (TypeScript as valibot's optional peer and the type declarations: 26 MB the runtime never
+# loads), and better-sqlite3's build leftovers (object files, the static sqlite3.a, the C
+# sources: about 25 MB): at run time it loads only build/Release/better_sqlite3.node.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/@resvg/resvg-js-linux-*-musl node_modules/typescript node_modules/@types node_modules/undici-types \
+      node_modules/.bin/tsc node_modules/.bin/tsserver \
  && cd node_modules/better-sqlite3 \
  && mv build/Release/better_sqlite3.node . \
  && rm -rf build deps src binding.gyp \
@@ -44,6 +49,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY server ./server
 COPY views ./views
 COPY db ./db
+COPY assets ./assets
 RUN npm run build
 
 # ---- runtime: no compilers, non-root ------------------------------------------------------------

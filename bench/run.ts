@@ -4,7 +4,7 @@
 // (`node dist/server/main.js`) as a child process on temp data dirs,
 // sending to the fake WeCom (test/fakeWecom.ts, in this process), and measures the figures of issue 7.
 // Prints one table plus the machine, and writes the JSON results (bench/results/latest.json, or
-// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,sendlog` runs
+// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,sendlog,chart` runs
 // some phases only. For profiling: BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" is
 // given to the children's node, BENCH_CHILD_STDERR=1 shows their logs.
 import autocannon from 'autocannon';
@@ -33,7 +33,7 @@ const argValue = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const PHASES = ['startup', 'latency', 'intake', 'storm', 'sendlog'] as const;
+const PHASES = ['startup', 'latency', 'intake', 'storm', 'sendlog', 'chart'] as const;
 type Phase = (typeof PHASES)[number];
 const only = new Set((argValue('--only') ?? PHASES.join(',')).split(',') as Phase[]);
 const outFile = argValue('--out') ?? join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
@@ -427,6 +427,21 @@ async function sendLog(): Promise<void> {
   }
 }
 
+// ---- one report chart (SVG → PNG) -------------------------------------------------------------------------
+
+async function chart(): Promise<void> {
+  // Its own process with the image's malloc settings, so the RSS it adds is the chart's alone.
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/chartRender.ts', '3'], { cwd: root, env: { ...process.env, ...IMAGE_ENV }, encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as { firstMs: number; medianMs: number; cpuMedianMs: number; extraRssMiB: number; peakExtraRssMiB: number; pngBytes: number };
+  results.chart = r;
+  rows.push({
+    figure: 'report chart render (one PNG)',
+    target: '< 300 ms, < 30 MB extra RSS',
+    measured: `${fmt(r.cpuMedianMs)} ms CPU (${fmt(r.medianMs)} ms wall), +${fmt(r.extraRssMiB)} MB RSS, ${fmt(r.pngBytes / 1024)} KB`,
+    met: r.cpuMedianMs < 300 && r.extraRssMiB < 30,
+  });
+}
+
 // ---- main ------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -442,6 +457,7 @@ async function main(): Promise<void> {
     if (only.has('intake')) await intake();
     if (only.has('storm')) await storm();
     if (only.has('sendlog')) await sendLog();
+    if (only.has('chart')) await chart();
   } finally {
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
   }

@@ -190,6 +190,10 @@ export const reportJobs = sqliteTable('report_jobs', {
   /** Markdown with {{placeholders}}; custom jobs only. */
   template: text('template'),
   enabled: integer('enabled', { mode: 'boolean' }).notNull().default(false),
+  /** Send a PNG chart (server/charts) right after the report's text; not for custom templates. */
+  attachChart: integer('attach_chart', { mode: 'boolean' }).notNull().default(false),
+  /** Metric names to draw, one per line; empty draws every metric of the period (up to a readable number). */
+  chartMetrics: text('chart_metrics').notNull().default(''),
   /** Seeded jobs: switched on when a bot is connected, unless the admin has set `enabled` themselves. */
   autoEnable: integer('auto_enable', { mode: 'boolean' }).notNull().default(false),
   scheduleFrom: integer('schedule_from').notNull(),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What `npm run build` reads: a change to any of these makes dist/ stale. */
-const INPUTS = ['server', 'views', 'db', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const INPUTS = ['server', 'views', 'db', 'assets', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 const STAMP = path.join('dist', '.sources-fingerprint');
 const ENTRY = path.join('dist', 'server', 'main.js');
 

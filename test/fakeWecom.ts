@@ -41,6 +41,10 @@ type Answer = { errcode: number; errmsg: string; [field: string]: unknown };
 
 const CONTENT_LIMITS: Readonly<Record<string, number>> = { text: 2048, markdown: 4096, markdown_v2: 4096 };
 const IMAGE_MAX = 2 * 1024 * 1024;
+const IMAGE_MAGIC = [
+  [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+  [0xff, 0xd8, 0xff],
+];
 const MEDIA_MIN = 5;
 const MEDIA_MAX = { file: 20 * 1024 * 1024, voice: 2 * 1024 * 1024 } as const;
 // Enough for a 20 MB upload plus multipart framing; anything bigger is cut off.
@@ -89,9 +93,14 @@ function checkMessage(body: Record<string, unknown>, mediaOwnedBy: (mediaId: str
     }
     case 'image': {
       if (!isRecord(payload) || !nonEmptyString(payload.base64)) return err(44004, 'empty content');
+      // Buffer.from skips characters it cannot read; WeCom's decoder is assumed strict (unconfirmed).
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(payload.base64)) return err(40058, 'invalid image base64');
       const raw = Buffer.from(payload.base64, 'base64');
+      if (raw.toString('base64') !== payload.base64) return err(40058, 'invalid image base64');
       if (raw.length > IMAGE_MAX) return err(40058, `image exceed max size ${IMAGE_MAX}`);
       if (payload.md5 !== createHash('md5').update(raw).digest('hex')) return err(40058, 'invalid image md5');
+      // Only JPG and PNG are documented; the answer for other bytes is unconfirmed: 40058 here.
+      if (!IMAGE_MAGIC.some((magic) => magic.every((b, i) => raw[i] === b))) return err(40058, 'invalid image format, only jpg and png are supported');
       return null;
     }
     case 'news': {

@@ -12,6 +12,10 @@ export interface ReportJobInput {
   type: ReportType;
   template: string | null;
   enabled: boolean;
+  /** Left out: off (insert) or unchanged (update). */
+  attachChart?: boolean;
+  /** Metric names, one per line; empty for every metric of the period. */
+  chartMetrics?: string;
 }
 
 export function listReportJobs(db: Db): ReportJobRow[] {

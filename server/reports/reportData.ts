@@ -124,3 +124,16 @@ export function gatherFigures(db: Db, type: ReportType, periods: ReportPeriods):
   f.metrics = metricFigures(db, periods.current, periods.previous);
   return f;
 }
+
+/** Alerts received per local day, by category (repeats folded by deduplication count once). */
+export function alertsPerDay(db: Db, days: ReadonlyArray<{ date: string; start: number; end: number }>): Array<{ date: string; byCategory: Partial<Record<Category, number>> }> {
+  const query = db.$client.prepare(
+    `SELECT category, count(*) AS n FROM events
+     WHERE kind = 'alert' AND duplicate_of IS NULL AND received_at >= ? AND received_at < ?
+     GROUP BY category`,
+  );
+  return days.map((d) => ({
+    date: d.date,
+    byCategory: Object.fromEntries((query.all(d.start, d.end) as Row[]).filter((r) => isCategory(r.category)).map((r) => [r.category, Number(r.n)])),
+  }));
+}

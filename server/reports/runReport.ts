@@ -1,14 +1,23 @@
 // One report job → its messages (Preview) → rows in the outbox (a run). Reports never call WeCom
 // themselves: the delivery worker sends them like every other message, through the same limiter.
 import type { Db } from '../../db/client.ts';
+import { insertDelivery } from '../../db/queries/deliveries.ts';
 import type { ReportJobRow } from '../../db/queries/reports.ts';
+import { reportChartSvg } from '../charts/reportChart.tsx';
+import { charactersWithoutGlyph, rasteriseSvg } from '../charts/rasterise.ts';
 import { enqueueMessage } from '../delivery/outbox.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
+import { imageMessage, type ImageMessage } from '../wecom/messages.ts';
 import { buildReport, type BuiltReport } from './builders.ts';
+import { buildChartData, chartDays, parseChartMetrics } from './chartData.ts';
 import { periodsFor } from './periods.ts';
-import { gatherFigures } from './reportData.ts';
+import { alertsPerDay, gatherFigures } from './reportData.ts';
 
 export type ReportJobSpec = Pick<ReportJobRow, 'name' | 'type' | 'template' | 'timezone'>;
+export type ChartJobSpec = Pick<ReportJobRow, 'name' | 'type' | 'timezone' | 'chartMetrics'>;
+
+/** The chart image, or why there is none; `missingGlyphs` lists label characters the font lacks. */
+export type ChartOutcome = { ok: true; png: Buffer; message: ImageMessage; missingGlyphs: string[] } | { ok: false; error: string };
 
 /** The report as it would be sent at `ref`, with the current notification language and format. */
 export function renderJobReport(deps: { db: Db; settings: SettingsStore }, job: ReportJobSpec, ref: number): BuiltReport {
@@ -20,24 +29,45 @@ export function renderJobReport(deps: { db: Db; settings: SettingsStore }, job: 
   );
 }
 
-/** Queues every part in one transaction, in order; returns the outbox ids. */
-export function enqueueReport(db: Db, report: BuiltReport, now: number): number[] {
-  return db.transaction(() =>
-    report.messages.map((message, i) =>
-      enqueueMessage(
-        db,
-        {
-          createdAt: now,
-          kind: 'report',
-          category: null,
-          severity: 'info',
-          priority: 1,
-          title: report.messages.length > 1 ? `${report.title} (${i + 1}/${report.messages.length})` : report.title,
-          queuedAt: now,
-          nextAttemptAt: now,
-        },
-        message,
-      ),
-    ),
-  );
+/** The job's chart as it would be sent at `ref`. Never throws: a failed chart must not stop the text. */
+export async function renderJobChart(
+  deps: { db: Db; settings: SettingsStore },
+  job: ChartJobSpec,
+  ref: number,
+  rasterise: (svg: string) => Promise<Buffer> = rasteriseSvg,
+): Promise<ChartOutcome> {
+  try {
+    const periods = periodsFor(job.type, ref, job.timezone);
+    const days = job.type === 'metrics_snapshot' ? [] : alertsPerDay(deps.db, chartDays(job.type, periods, job.timezone));
+    const data = buildChartData(
+      { type: job.type, title: job.name, lang: deps.settings.delivery().language, metrics: parseChartMetrics(job.chartMetrics), periodLabel: `${periods.label} (${job.timezone})` },
+      gatherFigures(deps.db, job.type, periods),
+      days,
+    );
+    const svg = reportChartSvg(data);
+    const png = await rasterise(svg);
+    return { ok: true, png, message: imageMessage(png), missingGlyphs: charactersWithoutGlyph(svg) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * Queues every part in one transaction, in order, then the chart right after them (its own image
+ * message: WeCom cannot mix text and a picture). A chart that could not be drawn is a failed row
+ * in the send log saying why, never a reason to hold the text. Returns the outbox ids.
+ */
+export function enqueueReport(db: Db, report: BuiltReport, now: number, chart?: ChartOutcome): number[] {
+  const row = (title: string) => ({ createdAt: now, kind: 'report', category: null, severity: 'info', priority: 1, title, queuedAt: now, nextAttemptAt: now });
+  return db.transaction(() => {
+    const ids = report.messages.map((message, i) => enqueueMessage(db, row(report.messages.length > 1 ? `${report.title} (${i + 1}/${report.messages.length})` : report.title), message));
+    if (chart?.ok) ids.push(enqueueMessage(db, row(`${report.title} 📊`), chart.message));
+    else if (chart) {
+      const payload = JSON.stringify({ msgtype: 'image' });
+      ids.push(
+        insertDelivery(db, { ...row(`${report.title} 📊`), status: 'failed', msgtype: 'image', payload, bytes: payload.length, failure: 'chart_render', errmsg: chart.error.slice(0, 500) }),
+      );
+    }
+    return ids;
+  });
 }

@@ -27,7 +27,7 @@ import type { SettingsStore } from '../settings/settingsStore.ts';
 import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule } from './cron.ts';
 import { pruneOldRows, type PruneResult } from './housekeeping.ts';
 import { getReportSettings, markSeeded, wasSeeded } from './reportSettings.ts';
-import { enqueueReport, renderJobReport } from './runReport.ts';
+import { enqueueReport, renderJobChart, renderJobReport } from './runReport.ts';
 
 /** Daily, in the settings' time zone, when a store's group is quiet. */
 export const HOUSEKEEPING_CRON = '30 3 * * *';
@@ -109,7 +109,7 @@ export function seedDefaultJobs(db: Db, opts: { timeZone: string; lang: 'en' | '
   db.transaction(() => {
     if (seeded) {
       for (const s of SEED_JOBS[opts.lang]) {
-        insertReportJob(db, { ...s, timezone: opts.timeZone, template: null, enabled: false, autoEnable: true }, opts.now);
+        insertReportJob(db, { ...s, timezone: opts.timeZone, template: null, enabled: false, autoEnable: true, attachChart: true, chartMetrics: '' }, opts.now);
       }
     }
     markSeeded(db, opts.now);
@@ -130,9 +130,12 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
 
   const runner: ReportRunner =
     deps.runner ??
-    ((job, run) => {
+    (async (job, run) => {
       const report = renderJobReport(deps, job, run.ref);
-      const ids = enqueueReport(db, report, clock.now());
+      const chart = job.attachChart && job.type !== 'custom' ? await renderJobChart(deps, job, run.ref) : undefined;
+      if (chart && !chart.ok) log.warn('report chart could not be drawn; the text goes without it', { job: job.id, error: chart.error });
+      if (chart?.ok && chart.missingGlyphs.length) log.warn('report chart labels have characters the font cannot draw', { job: job.id, characters: chart.missingGlyphs.join('') });
+      const ids = enqueueReport(db, report, clock.now(), chart);
       deps.wakeWorker();
       return ids;
     });

@@ -26,6 +26,7 @@ import {
   ReportPreviewPage,
   ReportsListPage,
   runErrorText,
+  type ChartPreview,
   type CronPreviewState,
   type PageNotice,
   type ReportField,
@@ -36,18 +37,19 @@ import {
 } from '../../views/pages/reports.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import type { BuiltReport } from '../reports/builders.ts';
 import { invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from '../reports/cron.ts';
 import { canonicalTimeZone } from '../timeOfDay.ts';
 import { GRACE_MINUTES, getReportSettings, setReportSettings } from '../reports/reportSettings.ts';
-import { renderJobReport } from '../reports/runReport.ts';
+import { renderJobChart, renderJobReport, type ChartJobSpec, type ChartOutcome, type ReportJobSpec } from '../reports/runReport.ts';
+import { parseChartMetrics } from '../reports/chartData.ts';
 import { createReportScheduler, type ReportScheduler } from '../reports/scheduler.ts';
 import { parseTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from '../reports/template.ts';
-import { utf8Bytes } from '../wecom/messages.ts';
+import { BYTE_LIMITS, utf8Bytes } from '../wecom/messages.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 export const REPORT_NAME_MAX = 60;
 export const RUN_HISTORY_PAGE = 50;
+const CHART_METRICS_MAX_CHARS = 2000;
 const NEXT_RUNS = 3;
 
 // Every message below is an i18n key; the route adds parameters when it translates.
@@ -85,6 +87,12 @@ function formSchema(defaultZone: string) {
         v.transform((s) => s.replace(/\r\n?/g, '\n')),
       ),
       enabled: checkbox,
+      attachChart: checkbox,
+      chartMetrics: v.pipe(
+        text,
+        v.transform((t) => parseChartMetrics(t).join('\n')),
+        v.maxLength(CHART_METRICS_MAX_CHARS, 'reports.error.chartMetricsLong'),
+      ),
     }),
     v.forward(
       v.partialCheck([['type'], ['template']], (i) => i.type !== 'custom' || i.template.trim() !== '', 'reports.error.templateEmpty'),
@@ -165,6 +173,7 @@ function translateErrors(ctx: ViewContext, issues: Record<string, string[] | und
     else if (field === 'template' && key === 'reports.error.templateUnknown') errors.template = templateMessage(ctx, parseTemplate(f.template ?? '').problems);
     else if (key === 'reports.error.nameLong') errors.name = ctx.t(key, { max: REPORT_NAME_MAX });
     else if (key === 'reports.error.templateLong') errors.template = ctx.t(key, { max: TEMPLATE_MAX_CHARS });
+    else if (key === 'reports.error.chartMetricsLong') errors.chartMetrics = ctx.t(key, { max: CHART_METRICS_MAX_CHARS });
     else errors[field] = key.startsWith('reports.error.') ? ctx.t(key as MessageKey) : ctx.t('form.error.invalid');
   }
   return errors;
@@ -178,17 +187,44 @@ function valuesFromForm(f: Record<string, string>): ReportFormValues {
     timezone: f.timezone ?? '',
     template: f.template ?? '',
     enabled: (f.enabled ?? '') !== '',
+    attachChart: (f.attachChart ?? '') !== '',
+    chartMetrics: f.chartMetrics ?? '',
   };
 }
 
 function valuesFromJob(job: ReportJobRow): ReportFormValues {
-  return { name: job.name, type: job.type, cron: job.cron, timezone: job.timezone, template: job.template ?? '', enabled: job.enabled };
+  return {
+    name: job.name,
+    type: job.type,
+    cron: job.cron,
+    timezone: job.timezone,
+    template: job.template ?? '',
+    enabled: job.enabled,
+    attachChart: job.attachChart,
+    chartMetrics: job.chartMetrics,
+  };
 }
 
-function previewOf(report: BuiltReport): ReportPreview {
+function chartPreview(chart: ChartOutcome): ChartPreview {
+  if (!chart.ok) return { error: chart.error };
+  return {
+    payload: JSON.stringify(chart.message),
+    src: `data:image/png;base64,${chart.message.image.base64}`,
+    bytes: chart.png.length,
+    limit: BYTE_LIMITS.image,
+    missingGlyphs: chart.missingGlyphs.join(' '),
+  };
+}
+
+/** The report and, when the job attaches one, its chart: what a run would queue now. */
+async function previewOf(deps: AppDeps, job: ReportJobSpec & ChartJobSpec & { attachChart: boolean }): Promise<ReportPreview> {
+  const now = deps.clock.now();
+  const report = renderJobReport(deps, job, now);
+  const chart = job.attachChart && job.type !== 'custom' ? chartPreview(await renderJobChart(deps, job, now)) : undefined;
   return {
     title: report.title,
-    parts: report.messages.map((m, i) => ({ content: report.parts[i] ?? '', bytes: utf8Bytes(report.parts[i] ?? ''), limit: report.limit, msgtype: m.msgtype })),
+    ...(chart ? { chart } : {}),
+    parts: report.messages.map((m, i) => ({ content: report.parts[i] ?? '', payload: JSON.stringify(m), bytes: utf8Bytes(report.parts[i] ?? ''), limit: report.limit, msgtype: m.msgtype })),
     problems: [...new Set(report.problems.map((p) => (p.code === 'unclosed' ? p.snippet : p.placeholder)))],
   };
 }
@@ -285,7 +321,7 @@ export function reportRoutes(deps: AppDeps) {
     const ctx = viewContext(c, deps);
     const fields = formFields(await c.req.parseBody());
     const schema = formSchema(defaultZone());
-    const parsed = v.safeParse(schema, { name: '', type: '', cron: '', timezone: '', template: '', ...fields });
+    const parsed = v.safeParse(schema, { name: '', type: '', cron: '', timezone: '', template: '', chartMetrics: '', ...fields });
     if (parsed.success) return { ok: true as const, output: parsed.output };
     const issues = (v.flatten<typeof schema>(parsed.issues).nested ?? {}) as Record<string, string[] | undefined>;
     const errors = translateErrors(ctx, issues, fields);
@@ -299,7 +335,7 @@ export function reportRoutes(deps: AppDeps) {
     const ctx = viewContext(c, deps);
     return formPage(c, {
       title: ctx.t('reports.form.newTitle'),
-      values: { name: '', type: 'daily_summary', cron: '0 9 * * *', timezone: defaultZone(), template: '', enabled: true },
+      values: { name: '', type: 'daily_summary', cron: '0 9 * * *', timezone: defaultZone(), template: '', enabled: true, attachChart: true, chartMetrics: '' },
     });
   });
 
@@ -321,18 +357,16 @@ export function reportRoutes(deps: AppDeps) {
     const jobParsed = v.safeParse(idParam, fields.jobId ?? '');
     const job = jobParsed.success ? getReportJob(deps.db, jobParsed.output) : undefined;
     const type = (REPORT_TYPES as readonly string[]).includes(values.type) ? (values.type as ReportJobRow['type']) : 'daily_summary';
-    const report = renderJobReport(
-      deps,
-      {
-        name: values.name.trim() || ctx.t(`reports.type.${type}`),
-        type,
-        template: values.template.replace(/\r\n?/g, '\n').slice(0, TEMPLATE_MAX_CHARS),
-        timezone: canonicalTimeZone(values.timezone || defaultZone()) ?? defaultZone(),
-      },
-      deps.clock.now(),
-    );
+    const preview = await previewOf(deps, {
+      name: values.name.trim() || ctx.t(`reports.type.${type}`),
+      type,
+      template: values.template.replace(/\r\n?/g, '\n').slice(0, TEMPLATE_MAX_CHARS),
+      timezone: canonicalTimeZone(values.timezone || defaultZone()) ?? defaultZone(),
+      attachChart: values.attachChart,
+      chartMetrics: values.chartMetrics.slice(0, CHART_METRICS_MAX_CHARS),
+    });
     const title = job ? ctx.t('reports.form.editTitle', { name: job.name }) : ctx.t('reports.form.newTitle');
-    return formPage(c, { jobId: job?.id, title, values, preview: previewOf(report) });
+    return formPage(c, { jobId: job?.id, title, values, preview });
   });
 
   app.post('/reports/settings', async (c) => {
@@ -355,7 +389,12 @@ export function reportRoutes(deps: AppDeps) {
     const out = result.output;
     const now = deps.clock.now();
     const id = insertReportJob(deps.db, { ...out, template: out.template.trim() === '' ? null : out.template }, now);
-    writeAudit(deps.db, now, { actor: 'admin', action: 'report.create', detail: { id, name: out.name, type: out.type, cron: out.cron, timezone: out.timezone, enabled: out.enabled }, ip: clientIp(c) });
+    writeAudit(deps.db, now, {
+      actor: 'admin',
+      action: 'report.create',
+      detail: { id, name: out.name, type: out.type, cron: out.cron, timezone: out.timezone, enabled: out.enabled, attachChart: out.attachChart },
+      ip: clientIp(c),
+    });
     scheduler().reschedule();
     return c.redirect(`/reports/${id}?notice=created`, 303);
   });
@@ -386,7 +425,7 @@ export function reportRoutes(deps: AppDeps) {
     const now = deps.clock.now();
     updateReportJob(deps.db, job.id, { ...out, template: out.template.trim() === '' ? null : out.template }, now);
     const changed = Object.fromEntries(
-      (['name', 'type', 'cron', 'timezone', 'template', 'enabled'] as const).filter((k) => (job[k] ?? '') !== (out[k] ?? '')).map((k) => [k, out[k]]),
+      (['name', 'type', 'cron', 'timezone', 'template', 'enabled', 'attachChart', 'chartMetrics'] as const).filter((k) => (job[k] ?? '') !== (out[k] ?? '')).map((k) => [k, out[k]]),
     );
     writeAudit(deps.db, now, { actor: 'admin', action: 'report.update', detail: { id: job.id, changed }, ip: clientIp(c) });
     // Takes effect at once: the job's timer is replaced, no restart needed.
@@ -442,12 +481,11 @@ export function reportRoutes(deps: AppDeps) {
     return jobPage(c, fresh, notices);
   });
 
-  app.get('/reports/:id/preview', (c) => {
+  app.get('/reports/:id/preview', async (c) => {
     const job = jobOr404(c);
     if (!job) return c.notFound();
     const ctx = viewContext(c, deps);
-    const report = renderJobReport(deps, job, deps.clock.now());
-    return c.html(<ReportPreviewPage ctx={ctx} job={job} preview={previewOf(report)} />);
+    return c.html(<ReportPreviewPage ctx={ctx} job={job} preview={await previewOf(deps, job)} />);
   });
 
   return app;

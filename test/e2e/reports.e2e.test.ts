@@ -59,7 +59,8 @@ describe('reports in the browser', () => {
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Report job “Berlin weekly” created.');
 
     await page.getByRole('button', { name: 'Run now' }).click();
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Report built and queued as 1 message(s)');
+    // The report text, then its chart image ("Attach a chart image" is on for a new job).
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Report built and queued as 2 message(s)');
     expect(await waitFor(() => fake.receivedFor(KEY).length === 0, 100)).toBe(true); // no bot yet: queued, not sent
     expect(await page.locator('#run-history tbody tr').count()).toBe(1);
     await shot('reports-job');

@@ -19,6 +19,7 @@ const FIGURES = [
   'memory RSS during the storm',
   'send-log first page',
   'send-log page',
+  'report chart render',
 ];
 
 interface BenchJson {

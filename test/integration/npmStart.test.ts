@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { isBuildFresh, sourcesFingerprint } from '../../server/buildWhenStale.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const COPIED = ['server', 'views', 'db', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const COPIED = ['server', 'views', 'db', 'assets', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 
 let work: string;
 

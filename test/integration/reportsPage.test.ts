@@ -117,7 +117,9 @@ describe('Reports page over real HTTP, against the fake WeCom', () => {
   it('Preview shows exactly the markdown Run now sends, with its byte count', async () => {
     const page = await admin.get(`/reports/${jobId}/preview`);
     expect(page.status).toBe(200);
-    const pre = unescape(/<pre class="report-part">([\s\S]*?)<\/pre>/.exec(page.body)![1]!);
+    // The raw payload under the WeCom-look rendering is the message as sent.
+    const raw = JSON.parse(unescape(/<details class="wx-raw">[\s\S]*?<pre>([\s\S]*?)<\/pre>/.exec(page.body)![1]!)) as { markdown: { content: string } };
+    const pre = raw.markdown.content;
     const sent = fake.receivedFor(KEY).map((m) => (m.body.markdown as { content?: string } | undefined)?.content).filter((c) => c?.startsWith('### 📊 Store daily'));
     expect(pre).toBe(sent.at(-1));
     expect(textOf(page.body)).toContain(`${Buffer.byteLength(pre)} of 4096 bytes (markdown)`);

@@ -94,6 +94,16 @@ const en = {
   'reports.form.placeholders': 'Placeholders',
   'reports.form.placeholders.metric':
     '{{metric "gmv" "Tmall Flagship"}} the latest value of a metric (store optional); {{metric.change "gmv" "Tmall Flagship"}} its change; {{metric.previous "gmv"}} the previous value.',
+  'reports.form.attachChart': 'Attach a chart image',
+  'reports.form.attachChart.help':
+    'Sends a PNG right after the report text (WeCom cannot mix text and pictures in one message): alerts per day by category, the metrics against the previous period, and delivery health. Not for custom templates.',
+  'reports.form.chartMetrics': 'Metrics to draw',
+  'reports.form.chartMetrics.help': 'One metric name per line, as StoreClaw sends it. Leave empty to draw every metric reported in the period (at most {max}).',
+  'reports.error.chartMetricsLong': 'Use at most {max} characters.',
+  'reports.preview.chart': 'Chart image (sent right after the text)',
+  'reports.preview.chartBytes': '{bytes} bytes of PNG (WeCom accepts up to {limit})',
+  'reports.preview.chartFailed': 'The chart could not be drawn; the text would be sent without it. Reason: {error}',
+  'reports.preview.chartGlyphs': 'These characters of the labels have no glyph in the chart font and show as boxes: {chars}',
   'reports.form.enabled': 'Switched on (runs on schedule)',
   'reports.form.save': 'Save report job',
   'reports.form.previewTemplate': 'Preview with today’s data',
@@ -250,6 +260,16 @@ const zh: Record<keyof typeof en, string> = {
   'reports.form.placeholders': '占位符',
   'reports.form.placeholders.metric':
     '{{metric "gmv" "Tmall Flagship"}} 指标的最新值（店铺可省略）；{{metric.change "gmv" "Tmall Flagship"}} 其变化；{{metric.previous "gmv"}} 上一周期的值。',
+  'reports.form.attachChart': '附带图表图片',
+  'reports.form.attachChart.help':
+    '在报表文字之后紧接着发送一张 PNG 图片（企业微信的一条消息不能同时包含文字和图片）：按类别的每日告警、指标与上期对比、投递情况。自定义模板不适用。',
+  'reports.form.chartMetrics': '要绘制的指标',
+  'reports.form.chartMetrics.help': '每行一个指标名称，与 StoreClaw 上报的一致。留空则绘制本周期上报的所有指标（最多 {max} 个）。',
+  'reports.error.chartMetricsLong': '最多 {max} 个字符。',
+  'reports.preview.chart': '图表图片（紧接在文字之后发送）',
+  'reports.preview.chartBytes': 'PNG {bytes} 字节（企业微信上限 {limit}）',
+  'reports.preview.chartFailed': '无法绘制图表，文字将不带图表发送。原因：{error}',
+  'reports.preview.chartGlyphs': '标签中的这些字符在图表字体中没有字形，会显示为方框：{chars}',
   'reports.form.enabled': '开启（按计划运行）',
   'reports.form.save': '保存报表任务',
   'reports.form.previewTemplate': '用今天的数据预览',

@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import { CATEGORIES, SEVERITIES, type Category, type EventKind, type Severity } from '../../server/events/schema.ts';
 import type { ViewContext } from '../context.ts';
 import type { MessageKey } from '../i18n/index.ts';
+import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
 /** The form as the person typed it: strings for text inputs, booleans for checkboxes. */
@@ -376,7 +377,7 @@ function Preview({ ctx, items }: { ctx: ViewContext; items: PreviewItem[] }) {
                   {m.bytes > m.limit ? ` (${ctx.t('notifications.preview.over')})` : ''}
                 </span>
               </p>
-              <pre>{m.json}</pre>
+              <WecomPreview t={ctx.t} payload={m.json} />
             </div>
           ))}
           <p>

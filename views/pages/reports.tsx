@@ -1,9 +1,11 @@
 import type { ReportJobRow, ReportRunRow } from '../../db/queries/reports.ts';
 import { REPORT_TYPES } from '../../db/schema.ts';
+import { MAX_CHART_METRICS } from '../../server/reports/chartData.ts';
 import { localDateTime } from '../../server/reports/periods.ts';
 import { KNOWN_PATHS } from '../../server/reports/template.ts';
 import type { ViewContext } from '../context.ts';
 import { dictionaries, formatDateTime, type Lang, type MessageKey } from '../i18n/index.ts';
+import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
 export type PageNotice = { kind: 'ok' | 'bad' | 'info'; text: string };
@@ -15,15 +17,18 @@ export interface ReportFormValues {
   timezone: string;
   template: string;
   enabled: boolean;
+  attachChart: boolean;
+  chartMetrics: string;
 }
 
-export type ReportField = 'name' | 'type' | 'cron' | 'timezone' | 'template';
+export type ReportField = 'name' | 'type' | 'cron' | 'timezone' | 'template' | 'chartMetrics';
 export const REPORT_FIELD_LABELS: Record<ReportField, MessageKey> = {
   name: 'reports.form.name',
   type: 'reports.form.type',
   cron: 'reports.form.cron',
   timezone: 'reports.form.timezone',
   template: 'reports.form.template',
+  chartMetrics: 'reports.form.chartMetrics',
 };
 export type ReportFieldErrors = Partial<Record<ReportField, string>>;
 
@@ -32,14 +37,20 @@ export type CronPreviewState = { runs: number[]; timeZone: string } | { error: s
 
 export interface PreviewPart {
   content: string;
+  /** The message exactly as sent (JSON). */
+  payload: string;
   bytes: number;
   limit: number;
   msgtype: string;
 }
 
+/** The chart exactly as a run would send it (a data: URI: the CSP allows them for images), or why not. */
+export type ChartPreview = { payload: string; src: string; bytes: number; limit: number; missingGlyphs: string } | { error: string };
+
 export interface ReportPreview {
   title: string;
   parts: PreviewPart[];
+  chart?: ChartPreview;
   /** Placeholders the template does not know, as typed. */
   problems: string[];
 }
@@ -270,6 +281,32 @@ function ErrorSummary({ ctx, errors }: { ctx: ViewContext; errors: ReportFieldEr
   );
 }
 
+function ChartPart({ ctx, chart }: { ctx: ViewContext; chart: ChartPreview }) {
+  return (
+    <article id="report-preview-chart">
+      <p>
+        <strong>{ctx.t('reports.preview.chart')}</strong>
+        {'error' in chart ? null : (
+          <>
+            {' · '}
+            <span class={`badge ${chart.bytes > chart.limit ? 'bad' : 'ok'}`} data-bytes={chart.bytes}>
+              {ctx.t('reports.preview.chartBytes', { bytes: chart.bytes, limit: chart.limit })}
+            </span>
+          </>
+        )}
+      </p>
+      {'error' in chart ? (
+        <Notice kind="bad">{ctx.t('reports.preview.chartFailed', { error: chart.error })}</Notice>
+      ) : (
+        <>
+          {chart.missingGlyphs ? <Notice kind="info">{ctx.t('reports.preview.chartGlyphs', { chars: chart.missingGlyphs })}</Notice> : null}
+          <WecomPreview t={ctx.t} payload={chart.payload} imageSrc={chart.src} />
+        </>
+      )}
+    </article>
+  );
+}
+
 function PreviewParts({ ctx, preview, heading }: { ctx: ViewContext; preview: ReportPreview; heading: string }) {
   return (
     <section class="card" id="report-preview" aria-labelledby="report-preview-title">
@@ -296,9 +333,10 @@ function PreviewParts({ ctx, preview, heading }: { ctx: ViewContext; preview: Re
               {ctx.t('reports.preview.bytes', { bytes: part.bytes, limit: part.limit, msgtype: part.msgtype })}
             </span>
           </p>
-          <pre class="report-part">{part.content}</pre>
+          <WecomPreview t={ctx.t} payload={part.payload} />
         </article>
       ))}
+      {preview.chart ? <ChartPart ctx={ctx} chart={preview.chart} /> : null}
     </section>
   );
 }
@@ -438,6 +476,30 @@ export function ReportFormPage({
               ))}
             </p>
           </details>
+        </div>
+        <div>
+          <label for="r-attachChart">
+            <input id="r-attachChart" type="checkbox" name="attachChart" value="on" checked={values.attachChart} aria-describedby="r-attachChart-help" />{' '}
+            {ctx.t('reports.form.attachChart')}
+          </label>
+          <p class="help" id="r-attachChart-help">
+            {ctx.t('reports.form.attachChart.help')}
+          </p>
+          <label for="r-chartMetrics">{ctx.t('reports.form.chartMetrics')}</label>
+          <textarea
+            id="r-chartMetrics"
+            name="chartMetrics"
+            rows={3}
+            cols={40}
+            aria-invalid={errors.chartMetrics ? 'true' : undefined}
+            aria-describedby={describedBy('r-chartMetrics-help', errors.chartMetrics && 'r-chartMetrics-error')}
+          >
+            {values.chartMetrics}
+          </textarea>
+          <p class="help" id="r-chartMetrics-help">
+            {ctx.t('reports.form.chartMetrics.help', { max: MAX_CHART_METRICS })}
+          </p>
+          <FieldError field="chartMetrics" errors={errors} />
         </div>
         <label for="r-enabled">
           <input id="r-enabled" type="checkbox" name="enabled" value="on" checked={values.enabled} /> {ctx.t('reports.form.enabled')}

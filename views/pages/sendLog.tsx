@@ -2,6 +2,7 @@ import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import type { ViewContext } from '../context.ts';
 import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout } from '../layout.tsx';
 
 export interface SendLogFilterValues {
@@ -150,12 +151,6 @@ export function SendLogPage({
 }
 
 export function DeliveryDetailPage({ ctx, row, explanation }: { ctx: ViewContext; row: DeliveryRow; explanation?: string }) {
-  let pretty = row.payload;
-  try {
-    pretty = JSON.stringify(JSON.parse(row.payload), null, 2);
-  } catch {
-    // Stored payloads are always JSON; show the raw text if one is not.
-  }
   return (
     <Layout ctx={ctx} title={ctx.t('sendLog.detail', { id: row.id })}>
       <section class="card">
@@ -196,7 +191,7 @@ export function DeliveryDetailPage({ ctx, row, explanation }: { ctx: ViewContext
           </form>
         ) : null}
         <h2>{ctx.t('sendLog.payload')}</h2>
-        <pre>{pretty}</pre>
+        <WecomPreview t={ctx.t} payload={row.payload} imageSrc={row.msgtype === 'image' ? `/send-log/${row.id}/image` : undefined} />
         <a href="/send-log">{ctx.t('sendLog.back')}</a>
       </section>
     </Layout>

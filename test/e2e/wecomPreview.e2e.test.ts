@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { getDelivery } from '../../db/queries/deliveries.ts';
+import { listReportJobs, listReportRuns, runDeliveryIds } from '../../db/queries/reports.ts';
+import { dailyPeriods } from '../../server/reports/periods.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { waitFor } from '../helpers/api.ts';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { seedEvent } from '../helpers/reportData.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e';
+const PASSWORD = 'preview-e2e-pass';
+const TZ = 'Asia/Shanghai';
+
+/** What a person sees: the chart in the report preview and the send log, the WeCom-look previews in EN and 简体中文. */
+describe('WeCom-look previews and chart images in the browser', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let dailyId: number;
+  const errors: string[] = [];
+  const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  /** Width of a loaded image; 0 while broken or blocked (a CSP refusal included). */
+  const loadedWidth = (selector: string) => page.locator(selector).evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0));
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    const { current, previous } = dailyPeriods(Date.now(), TZ);
+    for (const [store, value, before] of [
+      ['杭州旗舰店', 1234, 1100],
+      ['上海徐汇店', 860, 910],
+    ] as const) {
+      seedEvent(app.deps.db, { kind: 'metric', name: '订单数', store, value, at: current.start + 3600_000 });
+      seedEvent(app.deps.db, { kind: 'metric', name: '订单数', store, value: before, at: previous.start + 3600_000 });
+    }
+    for (const category of ['orders', 'inventory', 'inventory', 'ads']) seedEvent(app.deps.db, { kind: 'alert', category, severity: 'warning', at: current.start + 7200_000 });
+    browser = await launchChromium();
+    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    // A CSP refusal is reported on the console: any would fail the last test.
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+    await page.goto(app.url + '/login');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(app.url + '/');
+    await page.goto(app.url + '/channels?form=add');
+    await page.getByLabel('Webhook URL').fill(KEY);
+    await page.getByRole('button', { name: 'Connect WeCom Bot' }).click();
+    await page.locator('#wecom-card .badge.ok').waitFor();
+    dailyId = listReportJobs(app.deps.db).find((j) => j.type === 'daily_summary')!.id;
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await app?.stop();
+    await fake?.close();
+  });
+
+  it('daily report preview: the markdown as WeCom shows it, then the chart PNG with its size', async () => {
+    await page.goto(`${app.url}/reports/${dailyId}/preview`);
+    const chart = page.locator('#report-preview-chart');
+    await expect.poll(() => loadedWidth('#report-preview-chart img'), { timeout: 5_000 }).toBe(960);
+    expect(await chart.textContent()).toMatch(/\d+ bytes of PNG \(WeCom accepts up to 2097152\)/);
+    // The report's severity colour is WeCom's orange, not raw <font> markup.
+    expect(await page.locator('#report-preview .wx-bubble').first().textContent()).not.toContain('<font');
+    await shot('report-preview-chart');
+  });
+
+  it('send-log detail of a sent image: the picture from the authenticated route, the raw payload one click away', async () => {
+    await page.goto(`${app.url}/reports/${dailyId}`);
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForLoadState('load');
+    const ids = runDeliveryIds(listReportRuns(app.deps.db, dailyId, { limit: 1 })[0]!);
+    const imageId = ids.find((id) => getDelivery(app.deps.db, id)!.msgtype === 'image')!;
+    await waitFor(() => getDelivery(app.deps.db, imageId)!.status === 'sent', 10_000);
+    await page.goto(`${app.url}/send-log/${imageId}`);
+    await expect.poll(() => loadedWidth('.wx-image img'), { timeout: 5_000 }).toBe(960);
+    expect(await page.locator('.wx-image img').getAttribute('src')).toBe(`/send-log/${imageId}/image`);
+    const raw = page.locator('details.wx-raw pre');
+    expect(await raw.isVisible()).toBe(false);
+    await page.locator('details.wx-raw summary').click();
+    expect(await raw.isVisible()).toBe(true);
+    expect(await raw.textContent()).toContain('"msgtype": "image"');
+    await page.locator('details.wx-raw summary').click();
+    await shot('send-log-image');
+  });
+
+  it('Notifications preview in English and 简体中文: WeCom colours, mentions, no raw markup', async () => {
+    for (const [lang, heading] of [
+      ['en', 'Preview'],
+      ['zh', '预览'],
+    ] as const) {
+      // The console's language switch, as a person would use it.
+      await page.goto(`${app.url}/lang/${lang}?next=/notifications`);
+      const preview = page.locator('#notifications-preview');
+      expect(await preview.locator('h2').textContent()).toContain(heading);
+      const warning = preview.locator('.wx-font-warning').first();
+      expect(await warning.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(240, 113, 44)');
+      expect(await preview.locator('.wx-bubble').first().textContent()).not.toMatch(/<font|\*\*/);
+      await preview.screenshot({ path: `${ARTIFACTS}/notifications-preview-${lang}.png` });
+    }
+    expect(errors).toEqual([]);
+  });
+});
