@@ -66,7 +66,7 @@ describe('backup from the console', () => {
       const c = new ConsoleClient(app.url);
       await c.signIn(PASSWORD);
       expect((await c.postForm('/channels/wecom/connect', { url: URL_ })).status).toBe(200);
-      const token = issueApiToken(app.deps.db, { name: 'backup', requireSignature: false, now: Date.now() }).token;
+      const token = issueApiToken(app.deps, { name: 'backup', requireSignature: false, now: Date.now() }).token;
 
       const page = await c.get('/backup');
       expect(page.status).toBe(200);

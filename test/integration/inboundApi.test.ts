@@ -25,8 +25,8 @@ describe('inbound API over real HTTP', () => {
     // Dedupe off here: the same titles are posted on purpose.
     app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
     app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
-    token = issueApiToken(app.deps.db, { name: 'storeclaw', requireSignature: false, now: Date.now() }).token;
-    signedOnly = issueApiToken(app.deps.db, { name: 'signed', requireSignature: true, now: Date.now() }).token;
+    token = issueApiToken(app.deps, { name: 'storeclaw', requireSignature: false, now: Date.now() }).token;
+    signedOnly = issueApiToken(app.deps, { name: 'signed', requireSignature: true, now: Date.now() }).token;
   });
   afterAll(async () => {
     await app.stop();
@@ -68,7 +68,7 @@ describe('inbound API over real HTTP', () => {
   it('refuses a missing, wrong or revoked token with 401', async () => {
     expect((await postEvent(app.url, undefined, alert)).status).toBe(401);
     expect((await postEvent(app.url, 'scn_wrong', alert)).status).toBe(401);
-    const { id, token: doomed } = issueApiToken(app.deps.db, { name: 'old', requireSignature: false, now: Date.now() });
+    const { id, token: doomed } = issueApiToken(app.deps, { name: 'old', requireSignature: false, now: Date.now() });
     expect((await postEvent(app.url, doomed, alert)).status).toBe(202);
     revokeApiToken(app.deps.db, id, Date.now());
     const res = await postEvent(app.url, doomed, alert);
