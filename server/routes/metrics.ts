@@ -135,6 +135,8 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
  */
 export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'config' | 'storedCounts'>) {
   const app = new Hono();
+  // The answer is rendered once per snapshot of the counts (cached a few seconds): a scrape in between costs nothing.
+  let last: { stored: StoredCountRows; text: string } | undefined;
   app.get('/metrics', async (c) => {
     const wanted = deps.config.metricsToken;
     if (wanted) {
@@ -143,7 +145,9 @@ export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | '
         return c.text('Send "Authorization: Bearer <METRICS_TOKEN>" to read the metrics.\n', 401, { 'www-authenticate': 'Bearer realm="metrics"' });
       }
     }
-    return c.body(renderFamilies(collectMetrics(deps, await deps.storedCounts.get())), 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
+    const stored = await deps.storedCounts.get();
+    if (last?.stored !== stored) last = { stored, text: renderFamilies(collectMetrics(deps, stored)) };
+    return c.body(last.text, 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
   });
   return app;
 }

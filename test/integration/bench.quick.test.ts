@@ -19,6 +19,7 @@ const FIGURES = [
   'memory RSS during the storm',
   'send-log first page',
   'send-log page',
+  '/healthz p99 during 8 /metrics loops',
 ];
 
 interface BenchJson {
