@@ -47,7 +47,7 @@ export function authRoutes(deps: AppDeps) {
     if (getAdminPasswordHash(deps.db)) return c.html(<LoginPage ctx={ctx} error={ctx.t('setup.error.done')} />, 409);
     const parsed = v.safeParse(setupSchema, { setupCode: '', ...formFields(await c.req.parseBody()) });
     if (!parsed.success) {
-      return c.html(<SetupPage ctx={ctx} error={ctx.t(parsed.issues[0].message as 'setup.error.short', { min: MIN_PASSWORD_LENGTH })} />, 422);
+      return c.html(<SetupPage ctx={ctx} error={ctx.t(parsed.issues[0].message as 'setup.error.short')} />, 422);
     }
     if (!deps.setupCode?.matches(parsed.output.setupCode)) {
       writeAudit(deps.db, deps.clock.now(), { actor: 'anonymous', action: 'setup.failure', ip: clientIp(c) });

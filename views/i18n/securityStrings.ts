@@ -7,6 +7,7 @@ export const securityStrings = {
     'setup.error.codeEmpty': 'Enter the setup code from the appliance’s log.',
     'setup.error.code': 'The setup code is wrong. Copy it from the appliance’s log of its latest start.',
     'login.error.busy': 'Too many sign-in attempts are being checked right now. Try again in a moment.',
+    'audit.action.setup.failure': 'entered a wrong setup code',
     'settings.password.consoleNote': 'ADMIN_PASSWORD is not set: the password set here is the password.',
     'settings.password.minLength': 'At least 12 characters. Changing it signs every other session out.',
     'host.refused':
@@ -24,6 +25,7 @@ export const securityStrings = {
     'setup.error.codeEmpty': '请输入设备日志中的设置码。',
     'setup.error.code': '设置码不正确。请从设备最近一次启动的日志中复制。',
     'login.error.busy': '当前正在校验的登录尝试过多，请稍后再试。',
+    'audit.action.setup.failure': '输入了错误的设置码',
     'settings.password.consoleNote': '未设置 ADMIN_PASSWORD：以这里设置的密码为准。',
     'settings.password.minLength': '至少 12 个字符。修改后其他所有会话都会退出登录。',
     'host.refused': '本设备不响应主机名“{host}”（防御 DNS 重绑定）。请通过 localhost 或 PUBLIC_URL 访问，或把该名称加入 ALLOWED_HOSTS。',
