@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeDatabase, openDatabase } from '../../db/client.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../../db/queries/admin.ts';
 import { DB_FILE } from '../../server/appliance.ts';
 import { createPasswordHasher } from '../../server/security/passwords.ts';
-import { spawnChild } from '../helpers/childAppliance.ts';
+import { spawnChild, startChild } from '../helpers/childAppliance.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance } from '../helpers/testAppliance.ts';
 
@@ -149,6 +149,16 @@ describe('sessions and pages (ASVS 3.3, 8.2)', () => {
 });
 
 describe('data directory permissions', () => {
+  it('the process runs with umask 077, so whatever else it creates (backups, temp files) is private too', async () => {
+    const child = await startChild({ DATA_DIR: dir('umask') });
+    try {
+      expect(readFileSync(`/proc/${child.process.pid}/status`, 'utf8')).toMatch(/^Umask:\s+0077$/m);
+    } finally {
+      child.process.kill('SIGTERM');
+      await child.exited;
+    }
+  }, 30_000);
+
   it('creates the data directory 0700 and the database files 0600, and corrects those of an older data directory', async () => {
     const fresh = await startTestAppliance({ wecomOrigin: NOWHERE, dataDir: dir('modes-fresh'), env: { ADMIN_PASSWORD: 'data-dir-modes' } });
     try {
