@@ -4,7 +4,7 @@
 // (`node dist/server/main.js`) as a child process on temp data dirs,
 // sending to the fake WeCom (test/fakeWecom.ts, in this process), and measures the figures of issue 7.
 // Prints one table plus the machine, and writes the JSON results (bench/results/latest.json, or
-// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,sendlog,chart` runs
+// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,sendlog,chart,metrics` runs
 // some phases only. For profiling: BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" is
 // given to the children's node, BENCH_CHILD_STDERR=1 shows their logs.
 import autocannon from 'autocannon';
@@ -22,6 +22,7 @@ import { CATEGORIES } from '../server/events/schema.ts';
 import { startFakeWecom, type FakeWecom } from '../test/fakeWecom.ts';
 import { maxInAnyWindow } from '../test/helpers/accounting.ts';
 import { seedDataDir } from '../test/helpers/childAppliance.ts';
+import { metricsScrape } from './metricsScrape.ts';
 import { imageCommand, machine, median, percentile, procMiB, signIn, sleep, startProc, table, type Proc, type Row } from './lib.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,7 +34,7 @@ const argValue = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const PHASES = ['startup', 'latency', 'intake', 'storm', 'sendlog', 'chart'] as const;
+const PHASES = ['startup', 'latency', 'intake', 'storm', 'sendlog', 'chart', 'metrics'] as const;
 type Phase = (typeof PHASES)[number];
 const only = new Set((argValue('--only') ?? PHASES.join(',')).split(',') as Phase[]);
 const outFile = argValue('--out') ?? join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
@@ -458,6 +459,13 @@ async function main(): Promise<void> {
     if (only.has('storm')) await storm();
     if (only.has('sendlog')) await sendLog();
     if (only.has('chart')) await chart();
+    if (only.has('metrics')) {
+      const fake = await startFakeWecom({ keys: [KEY] });
+      const start = async (dir: string) => (await appliance('metrics', fake, { dir })).proc;
+      const m = await metricsScrape({ dir: dataDir('metrics'), start, events: quick ? 100_000 : 1_000_000, loops: 8, seconds: quick ? 5 : 30, log }).finally(() => fake.close());
+      rows.push(...m.rows);
+      results.metricsScrape = m.result;
+    }
   } finally {
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
   }

@@ -137,6 +137,8 @@ export const events = sqliteTable(
     index('events_dedupe_idx').on(t.dedupeKey, t.receivedAt),
     index('events_status_idx').on(t.status, t.id),
     index('events_received_idx').on(t.receivedAt),
+    // /metrics counts events by kind and status: a covering index instead of a table scan.
+    index('events_kind_status_idx').on(t.kind, t.status),
   ],
 );
 
@@ -150,10 +152,25 @@ export const apiTokens = sqliteTable(
     /** The first characters, so an admin can tell tokens apart without the secret. */
     prefix: text('prefix').notNull(),
     requireSignature: integer('require_signature', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * The HMAC key for signed requests, sealed with the data key (the appliance must read it back to
+     * verify). Null on tokens created before signing secrets: those sign with the bearer token itself.
+     */
+    signingSecret: text('signing_secret'),
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
     revokedAt: integer('revoked_at'),
   },
+);
+
+/** Signed API requests already accepted (SHA-256 of the signature), kept for the signature window so a restart does not reopen it. */
+export const signatureReplays = sqliteTable(
+  'signature_replays',
+  {
+    signatureHash: text('signature_hash').primaryKey(),
+    seenAt: integer('seen_at').notNull(),
+  },
+  (t) => [index('signature_replays_seen_idx').on(t.seenAt)],
 );
 
 export const auditLog = sqliteTable(

@@ -20,7 +20,19 @@ import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
 import { staticRoutes } from './routes/static.ts';
 import { viewContext } from './routes/viewContext.ts';
-import { csrfToken, language, originCheck, readableForm, requireAuth, securityHeaders, session, type PublicRoutes } from './security/webMiddleware.ts';
+import {
+  clientAddressVar,
+  csrfToken,
+  hostCheck,
+  language,
+  noStore,
+  originCheck,
+  readableForm,
+  requireAuth,
+  securityHeaders,
+  session,
+  type PublicRoutes,
+} from './security/webMiddleware.ts';
 import { HTTPException } from 'hono/http-exception';
 import { isStorageUnavailable } from './storageErrors.ts';
 
@@ -69,6 +81,9 @@ export function createApp(deps: AppDeps) {
 
   app.use('*', securityHeaders());
   app.use('*', language());
+  app.use('*', clientAddressVar(deps.config));
+  app.use('*', hostCheck(deps.config));
+  app.use('*', noStore());
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.route('/', staticRoutes());

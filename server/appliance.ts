@@ -1,17 +1,19 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCheckpointer } from '../db/checkpointer.ts';
 import { closeDatabase, openDatabase } from '../db/client.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../db/queries/admin.ts';
-import { deleteExpiredSessions } from '../db/queries/sessions.ts';
+import { deleteAllSessions, deleteExpiredSessions } from '../db/queries/sessions.ts';
 import { createApp } from './app.tsx';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createLoginThrottle } from './security/loginThrottle.ts';
-import { hashPassword, verifyPassword } from './security/passwords.ts';
+import { createPasswordHasher } from './security/passwords.ts';
+import { createSetupCode } from './security/setupCode.ts';
+import { prepareDataDir } from './dataDir.ts';
+import { createStoredCounts } from './metrics/storedCounts.ts';
 import { createSecretBox, loadDataKey } from './security/secretBox.ts';
 import { createWecomClient } from './wecom/client.ts';
 import { createRateLimiter } from './delivery/rateLimiter.ts';
@@ -41,23 +43,37 @@ export interface StartOptions {
   retryBaseMs?: number;
   /** Real croner timers for report jobs (default on); tests may drive `reports.runDue(now)` instead. */
   reportTimers?: boolean;
+  /** How long /metrics reuses its table counts (default 5 s); tests read fresh counts with 0. */
+  metricsCacheMs?: number;
+  /** scrypt cost for new password hashes (default 2^17); tests lower it so sign-ins stay fast. */
+  scryptN?: number;
 }
 
-/** ADMIN_PASSWORD, when set, is the password: it is stored (hashed) whenever it differs. */
+/**
+ * ADMIN_PASSWORD, when set, wins: it is stored (hashed) whenever it differs from the stored one, and
+ * then every session ends, as after a password change in the console.
+ */
 async function syncAdminPassword(deps: AppDeps): Promise<void> {
   const wanted = deps.config.adminPassword;
   if (!wanted) return;
   const stored = getAdminPasswordHash(deps.db);
-  if (stored && (await verifyPassword(wanted, stored))) return;
-  setAdminPasswordHash(deps.db, await hashPassword(wanted), deps.clock.now());
-  deps.log.info('admin password set from ADMIN_PASSWORD');
+  const check = stored ? await deps.passwords.verify(wanted, stored) : { ok: false, needsRehash: false };
+  if (check.ok && !check.needsRehash) return;
+  const hash = await deps.passwords.hash(wanted);
+  deps.db.transaction(() => {
+    setAdminPasswordHash(deps.db, hash, deps.clock.now());
+    if (!check.ok) deleteAllSessions(deps.db);
+  });
+  if (check.ok) deps.log.info('admin password hash upgraded to the current scrypt cost');
+  else if (stored) deps.log.warn('ADMIN_PASSWORD replaced the stored admin password: every session was signed out');
+  else deps.log.info('admin password set from ADMIN_PASSWORD');
 }
 
 /** config → data dir → db (migrated) → data key → app → listening server. */
 export async function startAppliance(config: Config, opts: StartOptions = {}): Promise<Appliance> {
   const log = opts.log ?? createLogger({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
-  mkdirSync(config.dataDir, { recursive: true });
+  prepareDataDir(config.dataDir, DB_FILE);
   const db = openDatabase(join(config.dataDir, DB_FILE));
   // Under an intake burst, WAL checkpoints (copy + fsync) move off the event loop.
   const checkpointer = createCheckpointer(db, join(config.dataDir, DB_FILE));
@@ -73,6 +89,8 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     wecom: countingWecomClient(createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }), counters),
     secretBox: createSecretBox(loadDataKey({ secretKey: config.secretKey, dataDir: config.dataDir })),
     loginThrottle: createLoginThrottle({ clock }),
+    passwords: createPasswordHasher({ n: opts.scryptN }),
+    storedCounts: createStoredCounts({ file: join(config.dataDir, DB_FILE), sqlite: db.$client, clock, ttlMs: opts.metricsCacheMs }),
     settings,
     limiter,
     wakeWorker: () => worker?.wake(),
@@ -94,6 +112,11 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   deps.reports = reports;
   deps.nextReport = () => reports.nextReport();
   await syncAdminPassword(deps);
+  if (!getAdminPasswordHash(db)) {
+    deps.setupCode = createSetupCode();
+    // The one place the code appears: whoever reads the log (docker compose logs) may claim the appliance.
+    log.warn('first run: open the console and enter this setup code to create the admin password', { setupCode: deps.setupCode.display });
+  }
   deleteExpiredSessions(db, clock.now());
   if (config.wecomOriginOverridden) log.warn('WECOM_API_ORIGIN is set: messages go to a test origin, not WeCom', { origin: config.wecomApiOrigin });
 
@@ -116,6 +139,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
         void reports
           .stop()
           .then(() => worker.stop())
+          .then(() => deps.storedCounts.close())
           .then(() => checkpointer.close())
           .then(() => {
             closeDatabase(db);

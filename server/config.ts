@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { MIN_PASSWORD_LENGTH } from './security/passwordPolicy.ts';
 import { isTimeZone } from './timeOfDay.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -19,7 +21,14 @@ export interface Config {
   metricsToken: string | undefined;
   /** Where people open the console (PUBLIC_URL, no trailing slash): messages link to it when set. */
   publicUrl: string | undefined;
+  /** TRUST_PROXY: the client address comes from the last X-Forwarded-For entry (the proxy's view); off, from the socket. */
+  trustProxy: boolean;
+  /** Host names the console answers for besides localhost, the loopback addresses and PUBLIC_URL's host (lower case). */
+  allowedHosts: string[];
 }
+
+/** Secrets that may also come from a file (`<NAME>_FILE`, e.g. a Docker secret). */
+export const FILE_SECRETS = ['ADMIN_PASSWORD', 'SECRET_KEY', 'METRICS_TOKEN'] as const;
 
 export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
 
@@ -47,7 +56,7 @@ const envSchema = v.object({
   ),
   DATA_DIR: v.optional(v.pipe(v.string(), v.nonEmpty('must not be empty')), './data'),
   ADMIN_PASSWORD: v.optional(
-    v.pipe(v.string(), v.minLength(8, 'must be at least 8 characters'), v.maxLength(256, 'must be at most 256 characters')),
+    v.pipe(v.string(), v.minLength(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`), v.maxLength(256, 'must be at most 256 characters')),
   ),
   SECRET_KEY: v.optional(
     v.pipe(v.string(), v.minLength(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)')),
@@ -80,12 +89,49 @@ const envSchema = v.object({
   METRICS_TOKEN: v.optional(
     v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'), v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
   ),
+  TRUST_PROXY: v.optional(
+    v.pipe(
+      v.picklist(['true', 'false', '1', '0'], 'must be true or false (true only behind a reverse proxy that sets X-Forwarded-For)'),
+      v.transform((s) => s === 'true' || s === '1'),
+    ),
+    'false',
+  ),
+  ALLOWED_HOSTS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+      v.check((hosts) => hosts.every((h) => /^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/.test(h)), 'must be host names or addresses separated by commas, without scheme or port (e.g. notifier.lan,192.168.1.10)'),
+    ),
+    '',
+  ),
 });
 
 export class ConfigError extends Error {}
 
+/**
+ * `<NAME>_FILE` variants: the secret is read from that file (trailing line break dropped). Setting
+ * both the variable and its `_FILE` is refused, so it is never unclear which one is used.
+ */
+export function readSecretFiles(env: Record<string, string | undefined>, readFile: (path: string) => string): Record<string, string | undefined> {
+  const out = { ...env };
+  for (const name of FILE_SECRETS) {
+    const path = env[`${name}_FILE`];
+    if (!path) continue;
+    if (env[name]) throw new ConfigError(`Invalid configuration: set ${name} or ${name}_FILE, not both`);
+    let text: string;
+    try {
+      text = readFile(path);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration: ${name}_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}: ${path})`);
+    }
+    out[name] = text.replace(/\r?\n$/, '');
+  }
+  return out;
+}
+
 /** Reads the environment into a typed config; throws ConfigError with one line naming the variable. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(rawEnv: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config {
+  const env = readSecretFiles(rawEnv, readFile);
   const picked = Object.fromEntries(
     Object.keys(envSchema.entries)
       .filter((k) => env[k] !== undefined && env[k] !== '')
@@ -112,5 +158,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateWindowMs: out.WECOM_RATE_WINDOW_MS,
     metricsToken: out.METRICS_TOKEN,
     publicUrl: out.PUBLIC_URL ? new URL(out.PUBLIC_URL).href.replace(/\/+$/, '') : undefined,
+    trustProxy: out.TRUST_PROXY,
+    allowedHosts: out.ALLOWED_HOSTS,
   };
 }

@@ -6,7 +6,10 @@ import type { ReportScheduler } from './reports/scheduler.ts';
 import type { Logger } from './log.ts';
 import type { LoginThrottle } from './security/loginThrottle.ts';
 import type { OpsCounters } from './opsCounters.ts';
+import type { StoredCounts } from './metrics/storedCounts.ts';
+import type { PasswordHasher } from './security/passwords.ts';
 import type { SecretBox } from './security/secretBox.ts';
+import type { SetupCode } from './security/setupCode.ts';
 import type { SettingsStore } from './settings/settingsStore.ts';
 import type { WecomClient } from './wecom/client.ts';
 
@@ -19,6 +22,9 @@ export interface AppDeps {
   wecom: WecomClient;
   secretBox: SecretBox;
   loginThrottle: LoginThrottle;
+  passwords: PasswordHasher;
+  /** Printed to the log at start while no admin password exists; /setup requires it. */
+  setupCode?: SetupCode;
   settings: SettingsStore;
   /** The one bot's rate window, shared by the worker and the console's test sends. */
   limiter: RateLimiter;
@@ -28,6 +34,8 @@ export interface AppDeps {
   nextReport?: () => { name: string; at: number } | undefined;
   /** The report scheduler (Reports page: reschedule after edits, Run now); absent outside the appliance. */
   reports?: ReportScheduler;
+  /** The table-sized counts of /metrics, read off the main thread and cached a few seconds. */
+  storedCounts: StoredCounts;
   /** Process counters for /metrics (rate-limit waits, WeCom errcodes); absent outside the appliance. */
   counters?: OpsCounters;
 }

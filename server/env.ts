@@ -7,5 +7,7 @@ export interface AppEnv {
     lang: Lang;
     t: Translate;
     session: SessionRow | undefined;
+    /** The client's address: the socket's peer, or X-Forwarded-For's last entry with TRUST_PROXY. */
+    clientIp: string | undefined;
   };
 }

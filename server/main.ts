@@ -2,6 +2,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import { startAppliance } from './appliance.ts';
 
 async function main(): Promise<void> {
+  // Everything the appliance creates (database, data key, backups) is readable by its own user only.
+  process.umask(0o077);
   let config;
   try {
     config = loadConfig(process.env);

@@ -1,26 +1,30 @@
-import { count, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
 import type { Db } from '../client.ts';
-import { channel, deliveries, events } from '../schema.ts';
+import { channel, deliveries } from '../schema.ts';
 
-/** Events by kind and status (the rows kept; retention prunes old ones). */
-export function eventCountsByKindAndStatus(db: Db): Array<{ kind: string; status: string; n: number }> {
-  return db.select({ kind: events.kind, status: events.status, n: count() }).from(events).groupBy(events.kind, events.status).all();
+/**
+ * The counts /metrics shows that grow with the tables (kept rows by kind and status). They are
+ * plain SQL because they run on a worker thread's own connection (server/metrics/storedCounts.ts),
+ * which loads no TypeScript. `events` reads the covering index events_kind_status_idx.
+ */
+export const STORED_COUNT_SQL = {
+  events: 'select kind, status, count(*) as n from events group by kind, status',
+  deliveries: 'select status, count(*) as n from deliveries group by status',
+  errcodes: 'select errcode, count(*) as n from deliveries where errcode is not null and errcode <> 0 group by errcode',
+  reportRuns: 'select status, count(*) as n from report_runs group by status',
+} as const;
+
+export interface StoredCountRows {
+  events: Array<{ kind: string; status: string; n: number }>;
+  deliveries: Array<{ status: string; n: number }>;
+  errcodes: Array<{ errcode: number; n: number }>;
+  reportRuns: Array<{ status: string; n: number }>;
 }
 
-export function deliveryCountsByStatus(db: Db): Record<string, number> {
-  const rows = db.select({ status: deliveries.status, n: count() }).from(deliveries).groupBy(deliveries.status).all();
-  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-}
-
-/** Deliveries whose last WeCom answer carried this errcode (0 excluded): survives restarts, unlike the counters. */
-export function deliveryCountsByErrcode(db: Db): Array<{ errcode: number; n: number }> {
-  return db
-    .select({ errcode: deliveries.errcode, n: count() })
-    .from(deliveries)
-    .where(sql`${deliveries.errcode} is not null and ${deliveries.errcode} <> 0`)
-    .groupBy(deliveries.errcode)
-    .all()
-    .map((r) => ({ errcode: r.errcode!, n: r.n }));
+/** Runs every STORED_COUNT_SQL query on this connection (the worker does the same on its own). */
+export function readStoredCounts(sqlite: Database.Database): StoredCountRows {
+  return Object.fromEntries(Object.entries(STORED_COUNT_SQL).map(([name, query]) => [name, sqlite.prepare(query).all()])) as unknown as StoredCountRows;
 }
 
 export function oldestQueuedSince(db: Db): number | undefined {
@@ -36,16 +40,3 @@ export function oldestQueuedSince(db: Db): number | undefined {
 export function channelState(db: Db): 'none' | 'connected' | 'invalid' {
   return db.select({ status: channel.status }).from(channel).where(eq(channel.id, 1)).get()?.status ?? 'none';
 }
-
-/**
- * Report runs by status, when the reports feature's table exists (it is read by name, so /metrics
- * works on a database from before that migration).
- */
-export function reportRunCountsByStatus(db: Db): Record<string, number> | undefined {
-  const sqlite = db.$client;
-  const table = sqlite.prepare("select name from sqlite_master where type = 'table' and name = 'report_runs'").get();
-  if (!table) return undefined;
-  const rows = sqlite.prepare('select status, count(*) as n from report_runs group by status').all() as Array<{ status: string; n: number }>;
-  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-}
-

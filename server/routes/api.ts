@@ -6,12 +6,14 @@ import type { Accepted, IntakeDeps, IntakeMeta } from '../events/intake.ts';
 import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
+import type { SecretBox } from '../security/secretBox.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
 export interface ApiDeps extends IntakeDeps {
   log: Logger;
+  secretBox: SecretBox;
   /** Called after events were queued, so the worker looks at once. */
   onQueued: () => void;
 }

@@ -6,8 +6,8 @@ import { deleteSession } from '../../db/queries/sessions.ts';
 import { LoginPage, SetupPage } from '../../views/pages/auth.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { throttledFor } from '../security/loginThrottle.ts';
-import { hashPassword, verifyPassword } from '../security/passwords.ts';
+import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
+import { checkAdminPassword } from '../security/adminPassword.ts';
 import { clearSessionCookie, createSession, readSessionToken, setSessionCookie } from '../security/sessions.ts';
 import { sha256 } from '../security/tokens.ts';
 import { safeLocalPath } from './safeRedirect.ts';
@@ -15,7 +15,8 @@ import { clientIp, viewContext } from './viewContext.ts';
 
 const setupSchema = v.pipe(
   v.object({
-    password: v.pipe(v.string(), v.minLength(8, 'setup.error.short'), v.maxLength(256, 'setup.error.long')),
+    setupCode: v.pipe(v.string(), v.nonEmpty('setup.error.codeEmpty')),
+    password: v.pipe(v.string(), v.minLength(MIN_PASSWORD_LENGTH, 'setup.error.short'), v.maxLength(256, 'setup.error.long')),
     confirm: v.string(),
   }),
   v.forward(
@@ -44,11 +45,15 @@ export function authRoutes(deps: AppDeps) {
   app.post('/setup', async (c) => {
     const ctx = viewContext(c, deps);
     if (getAdminPasswordHash(deps.db)) return c.html(<LoginPage ctx={ctx} error={ctx.t('setup.error.done')} />, 409);
-    const parsed = v.safeParse(setupSchema, formFields(await c.req.parseBody()));
+    const parsed = v.safeParse(setupSchema, { setupCode: '', ...formFields(await c.req.parseBody()) });
     if (!parsed.success) {
       return c.html(<SetupPage ctx={ctx} error={ctx.t(parsed.issues[0].message as 'setup.error.short')} />, 422);
     }
-    const hash = await hashPassword(parsed.output.password);
+    if (!deps.setupCode?.matches(parsed.output.setupCode)) {
+      writeAudit(deps.db, deps.clock.now(), { actor: 'anonymous', action: 'setup.failure', ip: clientIp(c) });
+      return c.html(<SetupPage ctx={ctx} error={ctx.t('setup.error.code')} />, 403);
+    }
+    const hash = await deps.passwords.hash(parsed.output.password);
     // Re-checked after the slow hash so two racing first-run forms cannot both set the password.
     if (getAdminPasswordHash(deps.db)) return c.html(<LoginPage ctx={ctx} error={ctx.t('setup.error.done')} />, 409);
     setAdminPasswordHash(deps.db, hash, deps.clock.now());
@@ -70,25 +75,24 @@ export function authRoutes(deps: AppDeps) {
     const ctx = viewContext(c, deps);
     const stored = getAdminPasswordHash(deps.db);
     if (!stored) return c.redirect('/setup', 303);
-    const ip = clientIp(c) ?? 'unknown';
+    const ip = clientIp(c);
     const fields = formFields(await c.req.parseBody());
     const next = safeLocalPath(fields.next, '');
-    const wait = throttledFor(deps.loginThrottle, ip);
-    if (wait) {
-      c.header('retry-after', String(wait.seconds));
-      return c.html(<LoginPage ctx={ctx} next={next} error={ctx.t('login.error.throttled', { minutes: wait.minutes })} />, 429);
-    }
     const parsed = v.safeParse(loginSchema, fields);
     if (!parsed.success) {
       return c.html(<LoginPage ctx={ctx} next={next} error={ctx.t(parsed.issues[0].message as 'login.error.empty')} />, 422);
     }
-    if (!(await verifyPassword(parsed.output.password, stored))) {
-      deps.loginThrottle.recordFailure(ip);
+    const check = await checkAdminPassword(deps, ip, parsed.output.password);
+    if (check.kind === 'throttled' || check.kind === 'busy') {
+      c.header('retry-after', String(check.seconds));
+      const error = check.kind === 'busy' ? ctx.t('login.error.busy') : ctx.t('login.error.throttled', { minutes: check.minutes });
+      return c.html(<LoginPage ctx={ctx} next={next} error={error} />, 429);
+    }
+    if (check.kind === 'wrong') {
       writeAudit(deps.db, deps.clock.now(), { actor: 'anonymous', action: 'login.failure', ip });
       deps.log.warn('sign-in failed', { ip });
       return c.html(<LoginPage ctx={ctx} next={next} error={ctx.t('login.error.wrong')} />, 401);
     }
-    deps.loginThrottle.recordSuccess(ip);
     // A fresh token on every sign-in: a session id planted before sign-in is never promoted.
     const previous = readSessionToken(c);
     if (previous) deleteSession(deps.db, sha256(previous));

@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import type { Db } from '../../db/client.ts';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { listRecentEvents } from '../../db/queries/events.ts';
-import { getApiToken, insertApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
+import { getApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
 import { deliveries } from '../../db/schema.ts';
 import type { MessageKey } from '../../views/i18n/index.ts';
 import {
@@ -17,12 +17,9 @@ import {
 } from '../../views/pages/inbound.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { randomToken, sha256 } from '../security/tokens.ts';
+import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
-export const TOKEN_PREFIX = 'scn_';
-/** How many characters of a token the console shows to tell tokens apart. */
-export const TOKEN_DISPLAY_PREFIX = 8;
 export const TOKEN_NAME_MAX = 60;
 export const RECENT_EVENTS = 50;
 
@@ -39,10 +36,6 @@ const createSchema = v.object({
 const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 
 const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
-
-export function newApiToken(): string {
-  return TOKEN_PREFIX + randomToken();
-}
 
 /** The addresses as this browser reached the appliance; a Host header that is not a host name is not echoed. */
 export function endpointsFor(c: Context, port: number): Endpoints {
@@ -102,10 +95,9 @@ export function inboundRoutes(deps: AppDeps) {
     if (listApiTokens(deps.db).some((tok) => tok.revokedAt === null && sameName(tok.name, name))) {
       return page(c, { form: { name: rawName, requireSignature, error: ctx.t('inbound.error.nameTaken', { name }) } }, 422);
     }
-    const token = newApiToken();
-    const prefix = token.slice(0, TOKEN_DISPLAY_PREFIX);
     const now = deps.clock.now();
-    const id = insertApiToken(deps.db, { name, tokenHash: sha256(token), prefix, requireSignature: parsed.output.requireSignature, createdAt: now });
+    const { id, token, signingSecret } = issueApiToken(deps, { name, requireSignature: parsed.output.requireSignature, now });
+    const prefix = token.slice(0, TOKEN_DISPLAY_PREFIX);
     writeAudit(deps.db, now, {
       actor: 'admin',
       action: 'token.create',
@@ -114,7 +106,7 @@ export function inboundRoutes(deps: AppDeps) {
     });
     // Shown once: never cached, never shown again.
     c.header('cache-control', 'no-store');
-    return c.html(<TokenCreatedPage ctx={ctx} name={name} token={token} endpoints={endpointsFor(c, deps.config.port)} />, 201);
+    return c.html(<TokenCreatedPage ctx={ctx} name={name} token={token} signingSecret={signingSecret} endpoints={endpointsFor(c, deps.config.port)} />, 201);
   });
 
   app.get('/inbound/tokens/:id/revoke', (c) => {

@@ -1,13 +1,6 @@
 import { Hono } from 'hono';
 import { queueDepth } from '../delivery/outbox.ts';
-import {
-  channelState,
-  deliveryCountsByErrcode,
-  deliveryCountsByStatus,
-  eventCountsByKindAndStatus,
-  oldestQueuedSince,
-  reportRunCountsByStatus,
-} from '../../db/queries/metrics.ts';
+import { channelState, oldestQueuedSince, type StoredCountRows } from '../../db/queries/metrics.ts';
 import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../db/schema.ts';
 import type { AppDeps } from '../deps.ts';
 import { KINDS } from '../events/schema.ts';
@@ -51,13 +44,17 @@ export function renderFamilies(families: Family[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** Everything /metrics shows. Counts come from SQLite (they survive restarts); `_total` counters from this process. */
-export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters'>): Family[] {
+/**
+ * Everything /metrics shows. Counts come from SQLite (they survive restarts): the table-sized ones
+ * (`stored`, read off the main thread and cached a few seconds), the queue's from indexes now;
+ * `_total` counters from this process.
+ */
+export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters'>, stored: StoredCountRows): Family[] {
   const { db } = deps;
   const now = deps.clock.now();
   const counters = deps.counters ?? createOpsCounters(now);
 
-  const byKind = eventCountsByKindAndStatus(db);
+  const byKind = stored.events;
   const eventSamples: Sample[] = [];
   const kinds = [...new Set<string>([...KINDS, ...byKind.map((r) => r.kind)])];
   for (const kind of kinds) {
@@ -67,7 +64,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
     }
   }
 
-  const deliveries = deliveryCountsByStatus(db);
+  const deliveries = Object.fromEntries(stored.deliveries.map((r) => [r.status, r.n]));
   const deliveryStatuses = [...new Set<string>([...DELIVERY_STATUSES, ...Object.keys(deliveries)])];
   const oldest = oldestQueuedSince(db);
   const state = channelState(db);
@@ -112,7 +109,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
       name: 'notifier_deliveries_by_errcode',
       help: "Outbox rows whose last WeCom answer was this non-zero errcode.",
       type: 'gauge',
-      samples: deliveryCountsByErrcode(db).map((r) => ({ labels: { errcode: r.errcode }, value: r.n })),
+      samples: stored.errcodes.map((r) => ({ labels: { errcode: r.errcode }, value: r.n })),
     },
     {
       name: 'notifier_channel_state',
@@ -122,15 +119,12 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
     },
   ];
 
-  const runs = reportRunCountsByStatus(db);
-  if (runs) {
-    families.push({
-      name: 'notifier_report_runs',
-      help: 'Report job runs kept in the database, by status.',
-      type: 'gauge',
-      samples: Object.entries(runs).map(([status, n]) => ({ labels: { status }, value: n })),
-    });
-  }
+  families.push({
+    name: 'notifier_report_runs',
+    help: 'Report job runs kept in the database, by status.',
+    type: 'gauge',
+    samples: stored.reportRuns.map((r) => ({ labels: { status: r.status }, value: r.n })),
+  });
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });
   return families;
 }
@@ -139,9 +133,11 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
  * GET /metrics: public like /healthz (it holds counts, never the key or any message), or behind
  * `Authorization: Bearer <METRICS_TOKEN>` when that is set.
  */
-export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'config'>) {
+export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'config' | 'storedCounts'>) {
   const app = new Hono();
-  app.get('/metrics', (c) => {
+  // The answer is rendered once per snapshot of the counts (cached a few seconds): a scrape in between costs nothing.
+  let last: { stored: StoredCountRows; text: string } | undefined;
+  app.get('/metrics', async (c) => {
     const wanted = deps.config.metricsToken;
     if (wanted) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
@@ -149,7 +145,9 @@ export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | '
         return c.text('Send "Authorization: Bearer <METRICS_TOKEN>" to read the metrics.\n', 401, { 'www-authenticate': 'Bearer realm="metrics"' });
       }
     }
-    return c.body(renderFamilies(collectMetrics(deps)), 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
+    const stored = await deps.storedCounts.get();
+    if (last?.stored !== stored) last = { stored, text: renderFamilies(collectMetrics(deps, stored)) };
+    return c.body(last.text, 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
   });
   return app;
 }

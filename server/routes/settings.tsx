@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
-import { getAdminPasswordHash, setAdminPasswordHash } from '../../db/queries/admin.ts';
+import { setAdminPasswordHash } from '../../db/queries/admin.ts';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteAllSessions, insertSession } from '../../db/queries/sessions.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
@@ -8,8 +8,8 @@ import type { MessageKey } from '../../views/i18n/index.ts';
 import { SettingsPage, type FieldErrors, type GeneralForm } from '../../views/pages/settings.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { throttledFor } from '../security/loginThrottle.ts';
-import { hashPassword, verifyPassword } from '../security/passwords.ts';
+import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
+import { checkAdminPassword } from '../security/adminPassword.ts';
 import { clearSessionCookie } from '../security/sessions.ts';
 import { isTimeZone } from '../timeOfDay.ts';
 import { clientIp, viewContext } from './viewContext.ts';
@@ -23,7 +23,7 @@ const generalSchema = v.object({
 const passwordSchema = v.pipe(
   v.object({
     current: v.pipe(v.string(), v.nonEmpty('login.error.empty')),
-    password: v.pipe(v.string(), v.minLength(8, 'setup.error.short'), v.maxLength(256, 'setup.error.long')),
+    password: v.pipe(v.string(), v.minLength(MIN_PASSWORD_LENGTH, 'setup.error.short'), v.maxLength(256, 'setup.error.long')),
     confirm: v.string(),
   }),
   v.forward(v.partialCheck([['password'], ['confirm']], (i) => i.password === i.confirm, 'setup.error.mismatch'), ['confirm']),
@@ -83,20 +83,17 @@ export function settingsRoutes(deps: AppDeps) {
     const parsed = v.safeParse(passwordSchema, strings(await c.req.parseBody()));
     if (!parsed.success) return render(c, { passwordErrors: fieldErrors(parsed.issues) }, 422);
     // Wrong current passwords count as failed sign-ins: a borrowed session must not guess the password.
-    const ip = clientIp(c) ?? 'unknown';
-    const wait = throttledFor(deps.loginThrottle, ip);
-    if (wait) {
-      c.header('retry-after', String(wait.seconds));
-      return render(c, { notices: [{ kind: 'bad', text: c.var.t('login.error.throttled', { minutes: wait.minutes }) }] }, 429);
+    const check = await checkAdminPassword(deps, clientIp(c), parsed.output.current);
+    if (check.kind === 'throttled' || check.kind === 'busy') {
+      c.header('retry-after', String(check.seconds));
+      const text = check.kind === 'busy' ? c.var.t('login.error.busy') : c.var.t('login.error.throttled', { minutes: check.minutes });
+      return render(c, { notices: [{ kind: 'bad', text }] }, 429);
     }
-    const stored = getAdminPasswordHash(deps.db);
-    if (!stored || !(await verifyPassword(parsed.output.current, stored))) {
-      deps.loginThrottle.recordFailure(ip);
+    if (check.kind === 'wrong') {
       writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'login.failure', detail: { during: 'password change' }, ip: clientIp(c) });
       return render(c, { passwordErrors: { current: 'settings.error.currentWrong' } }, 401);
     }
-    deps.loginThrottle.recordSuccess(ip);
-    const hash = await hashPassword(parsed.output.password);
+    const hash = await deps.passwords.hash(parsed.output.password);
     const session = c.var.session!;
     // Everyone else is signed out; this browser keeps its (already authenticated) session.
     deps.db.transaction(() => {

@@ -20,8 +20,10 @@ export function staticRoutes() {
   const assets = loadAssets();
   const app = new Hono();
   app.get('/static/:name', (c) => {
-    const asset = assets[c.req.param('name')];
-    if (!asset) return c.notFound();
+    const name = c.req.param('name');
+    // Own properties only: `__proto__` or `toString` must be a plain 404, not Object.prototype's members.
+    if (!Object.hasOwn(assets, name)) return c.notFound();
+    const asset = assets[name]!;
     return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' });
   });
   return app;

@@ -30,9 +30,14 @@ function returnPath(c: Context): string {
   return '/' + (path.split('/')[1] ?? '');
 }
 
-export function clientIp(c: Context): string | null {
+export function socketAddress(c: Context): string | undefined {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? null;
+  return incoming?.socket?.remoteAddress;
+}
+
+/** Set once per request by the clientAddress middleware (which knows TRUST_PROXY). */
+export function clientIp(c: Context<AppEnv>): string | null {
+  return c.var.clientIp ?? null;
 }
 
 export function isHtmx(c: Context): boolean {

@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
+import { pruneSignatures, recordSignature } from '../../db/queries/signatureReplays.ts';
 import { findApiTokenByHash, touchApiToken, type ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { Clock } from '../clock.ts';
+import type { SecretBox } from './secretBox.ts';
 import { safeEqual, sha256 } from './tokens.ts';
 
 export const SIGNATURE_HEADER = 'x-signature';
@@ -10,9 +12,15 @@ export const SIGNATURE_WINDOW_MS = 5 * 60_000;
 
 export type ApiAuthResult = { ok: true; token: ApiTokenRow } | { ok: false; message: string };
 
-/** `sha256=` + hex HMAC-SHA256 of `${timestamp}.${body}`, keyed with the bearer token itself. */
-export function signBody(token: string, timestamp: string, body: string): string {
-  return 'sha256=' + createHmac('sha256', token).update(`${timestamp}.${body}`).digest('hex');
+/**
+ * A timestamp may be 5 minutes ahead of the clock and is accepted for 5 minutes after: a signature
+ * stays usable for at most twice the window after it is first seen, so the replay record lives that long.
+ */
+export const REPLAY_KEEP_MS = 2 * SIGNATURE_WINDOW_MS;
+
+/** `sha256=` + hex HMAC-SHA256 of `${timestamp}.${body}`, keyed with the token's signing secret. */
+export function signBody(key: string, timestamp: string, body: string): string {
+  return 'sha256=' + createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex');
 }
 
 export interface ApiAuthenticator {
@@ -21,17 +29,12 @@ export interface ApiAuthenticator {
 
 /**
  * Bearer token (looked up by SHA-256, compared in constant time) and, when present or required by the
- * token, an HMAC signature whose timestamp must be within 5 minutes and which is accepted only once.
+ * token, an HMAC signature whose timestamp must be within 5 minutes and which is accepted only once
+ * (recorded in SQLite, so a restart does not reopen the window).
  */
-export function createApiAuthenticator(deps: { db: Db; clock: Clock }): ApiAuthenticator {
-  const seenSignatures = new Map<string, number>();
+export function createApiAuthenticator(deps: { db: Db; clock: Clock; secretBox: SecretBox }): ApiAuthenticator {
   const lastTouched = new Map<number, number>();
-  const forgetOld = (now: number) => {
-    for (const [sig, at] of seenSignatures) {
-      if (at > now - SIGNATURE_WINDOW_MS * 2) break;
-      seenSignatures.delete(sig);
-    }
-  };
+  let lastPrune = 0;
   return {
     authenticate(req) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.authorization ?? '');
@@ -46,10 +49,14 @@ export function createApiAuthenticator(deps: { db: Db; clock: Clock }): ApiAuthe
         if (!/^\d{9,13}$/.test(req.timestamp)) return { ok: false, message: `${TIMESTAMP_HEADER} must be Unix time in seconds` };
         const ts = Number(req.timestamp) * (req.timestamp.length > 11 ? 1 : 1000);
         if (Math.abs(now - ts) > SIGNATURE_WINDOW_MS) return { ok: false, message: `${TIMESTAMP_HEADER} is more than 5 minutes away from the appliance's clock` };
-        if (!safeEqual(req.signature, signBody(presented, req.timestamp, req.body))) return { ok: false, message: `${SIGNATURE_HEADER} does not match the body` };
-        forgetOld(now);
-        if (seenSignatures.has(req.signature)) return { ok: false, message: 'This signed request was already received (replay)' };
-        seenSignatures.set(req.signature, now);
+        // Tokens from before signing secrets sign with the token itself; the console asks to replace them.
+        const key = token.signingSecret === null ? presented : deps.secretBox.open(token.signingSecret);
+        if (!safeEqual(req.signature, signBody(key, req.timestamp, req.body))) return { ok: false, message: `${SIGNATURE_HEADER} does not match the body` };
+        if (now - lastPrune > 60_000) {
+          lastPrune = now;
+          pruneSignatures(deps.db, now - REPLAY_KEEP_MS);
+        }
+        if (!recordSignature(deps.db, sha256(req.signature), now)) return { ok: false, message: 'This signed request was already received (replay)' };
       }
       if ((lastTouched.get(token.id) ?? 0) < now - 60_000) {
         lastTouched.set(token.id, now);

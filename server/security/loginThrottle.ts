@@ -1,45 +1,88 @@
 import type { Clock } from '../clock.ts';
 
-export interface LoginThrottle {
-  /** Milliseconds until this client may try again; 0 when it may try now. */
-  retryAfterMs(client: string): number;
-  recordFailure(client: string): void;
-  recordSuccess(client: string): void;
+/** One admitted password check: report how it ended so the slot is released. */
+export interface PasswordAttempt {
+  succeeded(): void;
+  failed(): void;
 }
+
+export type ThrottleVerdict =
+  | { allowed: true; attempt: PasswordAttempt }
+  /** `throttled`: this client used up its attempts; `busy`: too many password checks run at once. */
+  | { allowed: false; reason: 'throttled' | 'busy'; retryAfterMs: number };
+
+export interface LoginThrottle {
+  /**
+   * Admits a password check for this client, counting it as a failure right away (before the slow
+   * hash), so a burst of concurrent guesses cannot all pass the check before any failure is recorded.
+   */
+  begin(client: string): ThrottleVerdict;
+  /** Clients currently remembered (for tests: the map is pruned). */
+  size(): number;
+}
+
+export interface LoginThrottleOptions {
+  clock: Clock;
+  maxFailures?: number;
+  windowMs?: number;
+  /** Password checks running at once, over all clients (each scrypt check holds 128 MiB). */
+  maxConcurrent?: number;
+}
+
+export const BUSY_RETRY_MS = 1_000;
 
 /**
- * At most `maxFailures` failed sign-ins per client in a sliding `windowMs`; then the client waits
- * until the oldest failure leaves the window. In memory: a restart forgives, which is acceptable for
- * a single-admin appliance and keeps a full disk from locking the admin out.
+ * At most `maxFailures` attempts per client in a sliding `windowMs` (a success forgives them); then
+ * the client waits until the oldest leaves the window. In memory: a restart forgives, which is
+ * acceptable for a single-admin appliance and keeps a full disk from locking the admin out.
  */
-export function createLoginThrottle(opts: { clock: Clock; maxFailures?: number; windowMs?: number }): LoginThrottle {
+export function createLoginThrottle(opts: LoginThrottleOptions): LoginThrottle {
   const max = opts.maxFailures ?? 5;
   const windowMs = opts.windowMs ?? 15 * 60_000;
-  const failures = new Map<string, number[]>();
-  const recent = (client: string) => {
-    const cutoff = opts.clock.now() - windowMs;
-    const list = (failures.get(client) ?? []).filter((t) => t > cutoff);
-    if (list.length) failures.set(client, list);
-    else failures.delete(client);
+  const maxConcurrent = opts.maxConcurrent ?? 2;
+  const attempts = new Map<string, number[]>();
+  let running = 0;
+  let lastSweep = 0;
+
+  const recent = (client: string, now: number) => {
+    const list = (attempts.get(client) ?? []).filter((t) => t > now - windowMs);
+    if (list.length) attempts.set(client, list);
+    else attempts.delete(client);
     return list;
   };
-  return {
-    retryAfterMs(client) {
-      const list = recent(client);
-      if (list.length < max) return 0;
-      return list[list.length - max]! + windowMs - opts.clock.now();
-    },
-    recordFailure(client) {
-      failures.set(client, [...recent(client), opts.clock.now()]);
-    },
-    recordSuccess(client) {
-      failures.delete(client);
-    },
+  // Clients that never come back are forgotten once their attempts have left the window.
+  const sweep = (now: number) => {
+    if (now - lastSweep < 60_000) return;
+    lastSweep = now;
+    for (const client of [...attempts.keys()]) recent(client, now);
   };
-}
 
-/** How long a throttled client waits: seconds for Retry-After, whole minutes (at least 1) to tell a person. */
-export function throttledFor(throttle: LoginThrottle, client: string): { seconds: number; minutes: number } | undefined {
-  const ms = throttle.retryAfterMs(client);
-  return ms > 0 ? { seconds: Math.ceil(ms / 1000), minutes: Math.max(1, Math.ceil(ms / 60_000)) } : undefined;
+  return {
+    begin(client) {
+      const now = opts.clock.now();
+      sweep(now);
+      const list = recent(client, now);
+      if (list.length >= max) return { allowed: false, reason: 'throttled', retryAfterMs: list[list.length - max]! + windowMs - now };
+      if (running >= maxConcurrent) return { allowed: false, reason: 'busy', retryAfterMs: BUSY_RETRY_MS };
+      attempts.set(client, [...list, now]);
+      running++;
+      let open = true;
+      const release = () => {
+        if (!open) return false;
+        open = false;
+        running--;
+        return true;
+      };
+      return {
+        allowed: true,
+        attempt: {
+          succeeded: () => {
+            if (release()) attempts.delete(client);
+          },
+          failed: () => void release(),
+        },
+      };
+    },
+    size: () => attempts.size,
+  };
 }

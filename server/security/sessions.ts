@@ -5,9 +5,17 @@ import { deleteSession, findSession, insertSession, touchSession, type SessionRo
 import type { Clock } from '../clock.ts';
 import { randomToken, sha256 } from './tokens.ts';
 
+/**
+ * Over HTTPS the cookie is `__Host-scn_session` (Secure, Path=/, no Domain: no subdomain or plain-http
+ * page can plant or overwrite it). Plain http (localhost, a LAN address) cannot carry the prefix,
+ * which requires Secure, so there it stays `scn_session`; each scheme reads only its own name.
+ */
 export const SESSION_COOKIE = 'scn_session';
+export const SECURE_SESSION_COOKIE = '__Host-scn_session';
 /** Idle timeout; every request slides it (written at most once a minute). */
 export const SESSION_IDLE_MS = 12 * 60 * 60_000;
+/** Absolute lifetime: a session ends this long after sign-in, however active (ASVS 3.3). */
+export const SESSION_ABSOLUTE_MS = 24 * 60 * 60_000;
 
 export function createSession(db: Db, clock: Clock): { token: string; session: SessionRow } {
   const token = randomToken();
@@ -23,7 +31,7 @@ export function loadSession(db: Db, clock: Clock, token: string | undefined): Se
   const row = findSession(db, tokenHash);
   const now = clock.now();
   if (!row) return undefined;
-  if (row.expiresAt <= now) {
+  if (row.expiresAt <= now || row.createdAt + SESSION_ABSOLUTE_MS <= now) {
     deleteSession(db, tokenHash);
     return undefined;
   }
@@ -36,19 +44,21 @@ function isHttps(c: Context): boolean {
 }
 
 export function readSessionToken(c: Context): string | undefined {
-  return getCookie(c, SESSION_COOKIE);
+  return getCookie(c, isHttps(c) ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
 }
 
 export function setSessionCookie(c: Context, token: string): void {
-  setCookie(c, SESSION_COOKIE, token, {
+  const secure = isHttps(c);
+  setCookie(c, secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'Strict',
-    secure: isHttps(c),
+    secure,
     path: '/',
     maxAge: SESSION_IDLE_MS / 1000,
   });
 }
 
 export function clearSessionCookie(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+  const secure = isHttps(c);
+  deleteCookie(c, secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, { path: '/', secure });
 }

@@ -6,7 +6,11 @@ import { pickLanguage, translator } from '../../views/i18n/index.ts';
 import type { Db } from '../../db/client.ts';
 import { getAdminPasswordHash } from '../../db/queries/admin.ts';
 import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
 import type { AppEnv } from '../env.ts';
+import { socketAddress } from '../routes/viewContext.ts';
+import { clientAddress } from './clientAddress.ts';
+import { allowedHosts, hostName, isAllowedHost } from './hostAllowList.ts';
 import { loadSession, readSessionToken } from './sessions.ts';
 import { safeEqual } from './tokens.ts';
 
@@ -34,6 +38,29 @@ export const language = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   c.set('lang', lang);
   c.set('t', translator(lang));
   await next();
+};
+
+export const clientAddressVar = (config: Pick<Config, 'trustProxy'>): MiddlewareHandler<AppEnv> => async (c, next) => {
+  c.set('clientIp', clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxy));
+  await next();
+};
+
+/** Paths that answer for any Host: machines call them by whatever name reaches the container. */
+const ANY_HOST = ['/healthz', '/readyz', '/metrics'];
+
+/** Console routes answer only for the expected Host names (see hostAllowList.ts); 421 with how to fix it otherwise. */
+export const hostCheck = (config: Pick<Config, 'publicUrl' | 'allowedHosts'>): MiddlewareHandler<AppEnv> => {
+  const hosts = allowedHosts(config);
+  return async (c, next) => {
+    if (c.req.path.startsWith('/api/') || ANY_HOST.includes(c.req.path) || isAllowedHost(c.req.header('host'), hosts)) return next();
+    return c.text(c.var.t('host.refused', { host: hostName(c.req.header('host')) ?? '?' }), 421);
+  };
+};
+
+/** Console pages show payloads, the audit log and settings: no browser or proxy keeps a copy. */
+export const noStore = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  await next();
+  if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
 };
 
 export const session = (deps: { db: Db; clock: Clock }): MiddlewareHandler<AppEnv> => async (c, next) => {

@@ -33,6 +33,7 @@ describe('browser: first run, sign in, connect the bot', () => {
 
     await page.goto(app.url + '/');
     await expect.poll(() => page.url()).toContain('/setup');
+    await page.getByLabel('Setup code').fill(app.deps.setupCode!.display);
     await page.getByLabel('Password', { exact: true }).fill('browser-pass-123');
     await page.getByLabel('Confirm password').fill('browser-pass-123');
     await page.getByRole('button', { name: 'Create password and sign in' }).click();

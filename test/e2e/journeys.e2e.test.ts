@@ -41,6 +41,9 @@ describe('browser journeys', () => {
     await page.goto(app.url + '/');
     await page.waitForURL('**/setup');
     await shot('setup');
+    // The code the appliance printed to its log at start, as an operator would copy it.
+    const code = /"setupCode":"([A-Z0-9-]+)"/.exec(app.logs.join('\n'))![1]!;
+    await page.getByLabel('Setup code').fill(code);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Confirm password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create password and sign in' }).click();

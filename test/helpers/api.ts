@@ -5,7 +5,8 @@ export async function postEvent(
   baseUrl: string,
   token: string | undefined,
   body: unknown,
-  opts: { path?: string; headers?: Record<string, string>; sign?: { timestamp?: string } } = {},
+  /** `sign.secret`: the token's signing secret (without it the token itself keys the HMAC, the scheme of old tokens). */
+  opts: { path?: string; headers?: Record<string, string>; sign?: { timestamp?: string; secret?: string } } = {},
 ): Promise<{ status: number; json: Record<string, unknown>; text: string; headers: Headers }> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
@@ -13,7 +14,7 @@ export async function postEvent(
   if (opts.sign && token) {
     const ts = opts.sign.timestamp ?? String(Math.floor(Date.now() / 1000));
     headers['x-signature-timestamp'] = ts;
-    headers['x-signature'] = signBody(token, ts, text);
+    headers['x-signature'] = signBody(opts.sign.secret ?? token, ts, text);
   }
   const res = await fetch(baseUrl + (opts.path ?? '/api/v1/events'), { method: 'POST', headers, body: text });
   const raw = await res.text();

@@ -31,7 +31,7 @@ export function seedDataDir(dataDir: string, opts: { key: string; windowSeconds?
     saveConnectedChannel(db, { keyCiphertext: box.seal(opts.key), keyLast4: keyLast4(opts.key), now });
     putSetting(db, 'rules', { ...DEFAULT_RULES, dedupeWindowMinutes: 0 }, now);
     putSetting(db, 'delivery', { ...DEFAULT_DELIVERY, language: 'en', digestWindowSeconds: opts.windowSeconds ?? 10 }, now);
-    return { token: issueApiToken(db, { name: 'crash-test', requireSignature: false, now }).token };
+    return { token: issueApiToken({ db, secretBox: box }, { name: 'crash-test', requireSignature: false, now }).token };
   } finally {
     closeDatabase(db);
   }

@@ -14,6 +14,13 @@ export interface Page {
   location: string | null;
 }
 
+const setupCodes = new Map<string, string>();
+
+/** startTestAppliance registers the setup code its appliance printed, so signIn can pass first-run setup. */
+export function rememberSetupCode(baseUrl: string, code: string): void {
+  setupCodes.set(baseUrl, code);
+}
+
 /**
  * A browser-like client for the console over real HTTP: keeps the session cookie, sends Origin,
  * and fills `_csrf` from the last page it saw, the way a form would.
@@ -67,7 +74,7 @@ export class ConsoleClient {
   async signIn(password: string): Promise<void> {
     const start = await this.get('/login');
     const path = start.location === '/setup' ? '/setup' : '/login';
-    const res = await this.postForm(path, path === '/setup' ? { password, confirm: password } : { password });
+    const res = await this.postForm(path, path === '/setup' ? { setupCode: setupCodes.get(this.baseUrl) ?? '', password, confirm: password } : { password });
     if (res.status !== 303) throw new Error(`sign-in failed: ${res.status} ${res.body.slice(0, 200)}`);
     await this.get('/channels');
   }

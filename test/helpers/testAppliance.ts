@@ -5,6 +5,7 @@ import { startAppliance, type Appliance } from '../../server/appliance.ts';
 import type { Clock } from '../../server/clock.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
+import { rememberSetupCode } from './consoleClient.ts';
 
 export interface TestAppliance extends Appliance {
   dataDir: string;
@@ -21,12 +22,17 @@ export async function startTestAppliance(opts: {
   wecomTimeoutMs?: number;
   retryBaseMs?: number;
   dataDir?: string;
+  /** Defaults to 0 so tests read fresh counts; the production default is 5 s. */
+  metricsCacheMs?: number;
+  /** Defaults to 2^14 so sign-ins stay fast; the production cost (2^17) where a test needs it. */
+  scryptN?: number;
 }): Promise<TestAppliance> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'notifier-test-'));
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WECOM_API_ORIGIN: opts.wecomOrigin, LOG_LEVEL: 'debug', ...opts.env });
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const appliance = await startAppliance(config, { log, clock: opts.clock, hostname: '127.0.0.1', wecomTimeoutMs: opts.wecomTimeoutMs ?? 1500, retryBaseMs: opts.retryBaseMs });
+  const appliance = await startAppliance(config, { log, clock: opts.clock, hostname: '127.0.0.1', wecomTimeoutMs: opts.wecomTimeoutMs ?? 1500, retryBaseMs: opts.retryBaseMs, metricsCacheMs: opts.metricsCacheMs ?? 0, scryptN: opts.scryptN ?? 2 ** 14 });
+  if (appliance.deps.setupCode) rememberSetupCode(appliance.url, appliance.deps.setupCode.display);
   return {
     ...appliance,
     dataDir,

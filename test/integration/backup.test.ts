@@ -66,7 +66,7 @@ describe('backup from the console', () => {
       const c = new ConsoleClient(app.url);
       await c.signIn(PASSWORD);
       expect((await c.postForm('/channels/wecom/connect', { url: URL_ })).status).toBe(200);
-      const token = issueApiToken(app.deps.db, { name: 'backup', requireSignature: false, now: Date.now() }).token;
+      const token = issueApiToken(app.deps, { name: 'backup', requireSignature: false, now: Date.now() }).token;
 
       const page = await c.get('/backup');
       expect(page.status).toBe(200);
@@ -122,6 +122,7 @@ describe('backup from the console', () => {
 });
 
 describe('backup from the CLI and restore', () => {
+  // Three child appliances; two hash ADMIN_PASSWORD and check it at sign-in at the production scrypt cost (2^17).
   it('backs up a running appliance, and a fresh data dir restored from it is still connected and sends', async () => {
     const fake = await startFakeWecom({ keys: [KEY], windowMs: WINDOW_MS });
     const source = join(scratch, 'source');
@@ -237,5 +238,5 @@ describe('backup from the CLI and restore', () => {
       await other.exited;
       await fake.close();
     }
-  }, 90_000);
+  }, 180_000);
 });

@@ -20,6 +20,7 @@ const FIGURES = [
   'send-log first page',
   'send-log page',
   'report chart render',
+  '/healthz p99 during 8 /metrics loops',
 ];
 
 interface BenchJson {

@@ -35,7 +35,7 @@ describe('messages link to the console when PUBLIC_URL is set', () => {
     admin = new ConsoleClient(app.url);
     await admin.signIn(PASSWORD);
     expect((await admin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
-    token = issueApiToken(app.deps.db, { name: 'links', requireSignature: false, now: Date.now() }).token;
+    token = issueApiToken(app.deps, { name: 'links', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {
     await app.stop();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
 import { createApp, PUBLIC_ROUTES } from '../../server/app.tsx';
 import { isPublic } from '../../server/security/webMiddleware.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
@@ -6,6 +7,19 @@ import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const PASSWORD = 'a-long-admin-password';
+
+/** node:http, because fetch does not let a caller choose the Host header. */
+function rawRequest(url: string, opts: { method?: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
 
 describe('console security over real HTTP', () => {
   let fake: FakeWecom;
@@ -151,22 +165,74 @@ describe('first-run setup', () => {
     await fake.close();
   });
 
-  it('leads every page to setup, validates the form, then signs the admin in', async () => {
+  it('leads every page to setup, asks for the setup code from the log, validates the form, then signs the admin in', async () => {
+    // The code is printed once to the log at start, and the log is the only place it appears.
+    const lines = app.logs.filter((l) => l.includes('setup code'));
+    expect(lines).toHaveLength(1);
+    const code = (JSON.parse(lines[0]!) as { setupCode: string }).setupCode;
+    expect(code).toMatch(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){4}$/);
     const c = new ConsoleClient(app.url);
     expect((await c.get('/')).location).toBe('/setup');
     expect((await c.get('/login')).location).toBe('/setup');
-    const short = await c.postForm('/setup', { password: 'short', confirm: 'short' });
+    const form = await c.get('/setup');
+    expect(form.body).toMatch(/<label for="setupCode">Setup code<\/label>/);
+    expect(form.body).not.toContain(code);
+    const noCode = await c.postForm('/setup', { password: 'long-enough-1', confirm: 'long-enough-1' });
+    expect(noCode.status).toBe(422);
+    expect(textOf(noCode.body)).toContain('Enter the setup code');
+    const wrongCode = await c.postForm('/setup', { setupCode: 'AAAA-BBBB-CCCC-DDDD-EEEE', password: 'long-enough-1', confirm: 'long-enough-1' });
+    expect(wrongCode.status).toBe(403);
+    expect(textOf(wrongCode.body)).toContain('The setup code is wrong');
+    expect(wrongCode.headers.getSetCookie()).toEqual([]);
+    const short = await c.postForm('/setup', { setupCode: code, password: 'elevenchars', confirm: 'elevenchars' });
     expect(short.status).toBe(422);
-    expect(textOf(short.body)).toContain('at least 8 characters');
-    const mismatch = await c.postForm('/setup', { password: 'long-enough-1', confirm: 'long-enough-2' });
+    expect(textOf(short.body)).toContain('at least 12 characters');
+    const mismatch = await c.postForm('/setup', { setupCode: code, password: 'long-enough-1', confirm: 'long-enough-2' });
     expect(mismatch.status).toBe(422);
     expect(textOf(mismatch.body)).toContain('do not match');
-    const zh = await c.postForm('/setup', { password: 'short', confirm: 'short' }, { 'accept-language': 'zh-CN,zh;q=0.9' });
-    expect(textOf(zh.body)).toContain('密码至少需要 8 个字符');
-    const ok = await c.postForm('/setup', { password: 'long-enough-1', confirm: 'long-enough-1' });
+    const zh = await c.postForm('/setup', { setupCode: code, password: 'short', confirm: 'short' }, { 'accept-language': 'zh-CN,zh;q=0.9' });
+    expect(textOf(zh.body)).toContain('密码至少需要 12 个字符');
+    const zhCode = await c.postForm('/setup', { setupCode: 'x', password: 'long-enough-1', confirm: 'long-enough-1' }, { 'accept-language': 'zh-CN' });
+    expect(textOf(zhCode.body)).toContain('设置码不正确');
+    const ok = await c.postForm('/setup', { setupCode: code.toLowerCase(), password: 'long-enough-1', confirm: 'long-enough-1' });
     expect(ok.status).toBe(303);
     expect((await c.get('/channels')).status).toBe(200);
-    const again = await new ConsoleClient(app.url).postForm('/setup', { password: 'another-pass', confirm: 'another-pass' });
+    const again = await new ConsoleClient(app.url).postForm('/setup', { setupCode: code, password: 'another-pass', confirm: 'another-pass' });
     expect(again.status).toBe(409);
+  });
+
+  it('a page on another host name (DNS rebinding) can neither set up nor use the console', async () => {
+    const fresh = await startTestAppliance({ wecomOrigin: fake.origin });
+    try {
+      const code = fresh.deps.setupCode!.display;
+      const port = new URL(fresh.url).port;
+      // What a rebinding page sends: its own name as Host and as Origin, so the origin check alone passes.
+      const rebound = { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` };
+      const res = await rawRequest(fresh.url + '/setup', {
+        method: 'POST',
+        headers: { ...rebound, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ setupCode: code, password: 'attacker-password', confirm: 'attacker-password' }).toString(),
+      });
+      expect(res.status).toBe(421);
+      expect(res.body).toContain('ALLOWED_HOSTS');
+      expect((await rawRequest(fresh.url + '/login', { headers: rebound })).status).toBe(421);
+      expect((await rawRequest(fresh.url + '/healthz', { headers: rebound })).status).toBe(200);
+      expect(fresh.deps.db.$client.prepare('select count(*) as n from admin').get()).toEqual({ n: 0 });
+      // The expected names pass: localhost, the loopback addresses (any port).
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST.']) {
+        expect((await rawRequest(fresh.url + '/setup', { headers: { host } })).status, host).toBe(200);
+      }
+    } finally {
+      await fresh.stop();
+    }
+    const named = await startTestAppliance({ wecomOrigin: fake.origin, env: { PUBLIC_URL: 'https://notifier.example.com', ALLOWED_HOSTS: 'notifier.lan,192.168.1.10' } });
+    try {
+      for (const host of ['notifier.example.com', 'notifier.lan:8080', '192.168.1.10:8080']) {
+        expect((await rawRequest(named.url + '/setup', { headers: { host } })).status, host).toBe(200);
+      }
+      expect((await rawRequest(named.url + '/setup', { headers: { host: 'evil.notifier.lan' } })).status).toBe(421);
+    } finally {
+      await named.stop();
+    }
   });
 });

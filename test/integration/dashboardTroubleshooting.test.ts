@@ -23,7 +23,7 @@ describe('dashboard and troubleshooting over real HTTP', () => {
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, retryBaseMs: 50 });
     console = new ConsoleClient(app.url);
     await console.signIn(PASSWORD);
-    token = issueApiToken(app.deps.db, { name: 'dash', requireSignature: false, now: Date.now() }).token;
+    token = issueApiToken(app.deps, { name: 'dash', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {
     await app.stop();

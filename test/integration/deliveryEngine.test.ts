@@ -46,7 +46,7 @@ async function rig(opts: { clock?: { now(): number }; dedupeMinutes?: number } =
   await console.signIn(PASSWORD);
   const connected = await console.postForm('/channels/wecom/connect', { url: KEY });
   expect(connected.status).toBe(200);
-  const token = issueApiToken(app.deps.db, { name: 'test', requireSignature: false, now: Date.now() }).token;
+  const token = issueApiToken(app.deps, { name: 'test', requireSignature: false, now: Date.now() }).token;
   const r = { fake, app, token, console };
   rigs.push(r);
   return r;

@@ -37,7 +37,7 @@ describe('disk trouble: busy, locked, full and read-only databases', () => {
     console_ = new ConsoleClient(app.url);
     await console_.signIn(PASSWORD);
     expect((await console_.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
-    token = issueApiToken(app.deps.db, { name: 'disk', requireSignature: false, now: Date.now() }).token;
+    token = issueApiToken(app.deps, { name: 'disk', requireSignature: false, now: Date.now() }).token;
   });
   afterEach(() => {
     sqlite().pragma('busy_timeout = 5000');
@@ -53,7 +53,7 @@ describe('disk trouble: busy, locked, full and read-only databases', () => {
   it('a write lock held past busy_timeout: 503 with a clear message, nothing stored, then 202 again', async () => {
     sqlite().pragma('busy_timeout = 200');
     // A token used for the first time is also touched (last used): that write must not turn into a 500.
-    const fresh = issueApiToken(app.deps.db, { name: 'fresh', requireSignature: false, now: Date.now() }).token;
+    const fresh = issueApiToken(app.deps, { name: 'fresh', requireSignature: false, now: Date.now() }).token;
     const before = count(app, 'select count(*) as n from events');
     const other = new Database(join(app.dataDir, DB_FILE));
     try {

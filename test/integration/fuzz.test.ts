@@ -223,7 +223,7 @@ describe('fuzzing the inbound API, the Alertmanager endpoint and every console f
     const c = new ConsoleClient(app.url);
     await c.signIn(PASSWORD);
     expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
-    token = issueApiToken(app.deps.db, { name: 'fuzz', requireSignature: false, now: Date.now() }).token;
+    token = issueApiToken(app.deps, { name: 'fuzz', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {
     // The process is alive and nothing went to the generic 500 handler.

@@ -15,6 +15,8 @@ describe('inbound API over real HTTP', () => {
   let app: TestAppliance;
   let token: string;
   let signedOnly: string;
+  let signingSecret: string;
+  let tokenSecret: string;
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY] });
@@ -25,8 +27,8 @@ describe('inbound API over real HTTP', () => {
     // Dedupe off here: the same titles are posted on purpose.
     app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
     app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
-    token = issueApiToken(app.deps.db, { name: 'storeclaw', requireSignature: false, now: Date.now() }).token;
-    signedOnly = issueApiToken(app.deps.db, { name: 'signed', requireSignature: true, now: Date.now() }).token;
+    ({ token, signingSecret: tokenSecret } = issueApiToken(app.deps, { name: 'storeclaw', requireSignature: false, now: Date.now() }));
+    ({ token: signedOnly, signingSecret } = issueApiToken(app.deps, { name: 'signed', requireSignature: true, now: Date.now() }));
   });
   afterAll(async () => {
     await app.stop();
@@ -68,7 +70,7 @@ describe('inbound API over real HTTP', () => {
   it('refuses a missing, wrong or revoked token with 401', async () => {
     expect((await postEvent(app.url, undefined, alert)).status).toBe(401);
     expect((await postEvent(app.url, 'scn_wrong', alert)).status).toBe(401);
-    const { id, token: doomed } = issueApiToken(app.deps.db, { name: 'old', requireSignature: false, now: Date.now() });
+    const { id, token: doomed } = issueApiToken(app.deps, { name: 'old', requireSignature: false, now: Date.now() });
     expect((await postEvent(app.url, doomed, alert)).status).toBe(202);
     revokeApiToken(app.deps.db, id, Date.now());
     const res = await postEvent(app.url, doomed, alert);
@@ -78,17 +80,19 @@ describe('inbound API over real HTTP', () => {
 
   it('checks the optional HMAC signature, its 5-minute window and replays', async () => {
     expect((await postEvent(app.url, signedOnly, alert)).status).toBe(401);
-    expect((await postEvent(app.url, signedOnly, alert, { sign: {} })).status).toBe(202);
+    // Keyed with the bearer token (which a captured request carries), a signature is refused.
+    expect((await postEvent(app.url, signedOnly, alert, { sign: {} })).status).toBe(401);
+    expect((await postEvent(app.url, signedOnly, alert, { sign: { secret: signingSecret } })).status).toBe(202);
     const old = String(Math.floor(Date.now() / 1000) - 301);
-    const stale = await postEvent(app.url, signedOnly, alert, { sign: { timestamp: old } });
+    const stale = await postEvent(app.url, signedOnly, alert, { sign: { timestamp: old, secret: signingSecret } });
     expect(stale.status).toBe(401);
     expect(stale.json.message).toMatch(/5 minutes/);
     const bad = await postEvent(app.url, token, alert, { headers: { 'x-signature': 'sha256=00', 'x-signature-timestamp': String(Math.floor(Date.now() / 1000)) } });
     expect(bad.status).toBe(401);
     const ts = String(Math.floor(Date.now() / 1000));
     const body = { ...alert, title: 'replay me' };
-    expect((await postEvent(app.url, token, body, { sign: { timestamp: ts } })).status).toBe(202);
-    const replay = await postEvent(app.url, token, body, { sign: { timestamp: ts } });
+    expect((await postEvent(app.url, token, body, { sign: { timestamp: ts, secret: tokenSecret } })).status).toBe(202);
+    const replay = await postEvent(app.url, token, body, { sign: { timestamp: ts, secret: tokenSecret } });
     expect(replay.status).toBe(401);
     expect(replay.json.message).toMatch(/replay/);
   });

@@ -52,14 +52,15 @@ describe('the Inbound API page over real HTTP', () => {
     fetch(app.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body });
   const alert = (title: string, category = 'inventory') => JSON.stringify({ kind: 'alert', category, severity: 'warning', title, store: 'Tmall Flagship' });
 
-  async function createToken(name: string, requireSignature = false): Promise<{ token: string; page: Page }> {
+  async function createToken(name: string, requireSignature = false): Promise<{ token: string; signingSecret: string; page: Page }> {
     await client.get('/inbound');
     const page = await client.postForm('/inbound/tokens', { name, ...(requireSignature ? { requireSignature: 'on' } : {}) });
     expect(page.status, textOf(page.body).slice(0, 300)).toBe(201);
     const token = TOKEN_RE.exec(page.body)?.[0];
-    if (!token) throw new Error('no token on the page');
-    shown.push({ token, at: client.captured.length - 1 });
-    return { token, page };
+    const signingSecret = /scs_[A-Za-z0-9_-]{43}/.exec(page.body)?.[0];
+    if (!token || !signingSecret) throw new Error('no token or signing secret on the page');
+    shown.push({ token, at: client.captured.length - 1 }, { token: signingSecret, at: client.captured.length - 1 });
+    return { token, signingSecret, page };
   }
 
   beforeAll(async () => {
@@ -205,7 +206,7 @@ describe('the Inbound API page over real HTTP', () => {
   });
 
   it('a token that requires a signature: signed requests work, unsigned ones get 401', async () => {
-    const { token, page } = await createToken('Signed sender', true);
+    const { token, signingSecret, page } = await createToken('Signed sender', true);
     expect(listApiTokens(app.deps.db).find((t) => t.name === 'Signed sender')?.requireSignature).toBe(true);
     expect(textOf((await client.get('/inbound')).body)).toContain('required');
 
@@ -213,7 +214,10 @@ describe('the Inbound API page over real HTTP', () => {
     const unsigned = await post('/api/v1/events', token, body);
     expect(unsigned.status).toBe(401);
     const ts = String(Math.floor(Date.now() / 1000));
-    const signed = await post('/api/v1/events', token, body, { 'x-signature': signBody(token, ts, body), 'x-signature-timestamp': ts });
+    // Keyed with the token, which travels with every request, a signature proves nothing: refused.
+    const tokenKeyed = await post('/api/v1/events', token, body, { 'x-signature': signBody(token, ts, body), 'x-signature-timestamp': ts });
+    expect(tokenKeyed.status).toBe(401);
+    const signed = await post('/api/v1/events', token, body, { 'x-signature': signBody(signingSecret, ts, body), 'x-signature-timestamp': ts });
     expect(signed.status).toBe(202);
 
     // The snippets on the answer page work as printed.
@@ -222,7 +226,7 @@ describe('the Inbound API page over real HTTP', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sign-'));
     try {
       writeFileSync(join(dir, 'sign.mjs'), nodeSnippet);
-      const { stdout } = await run(process.execPath, [join(dir, 'sign.mjs')], { env: { ...process.env, SCN_TOKEN: token }, timeout: 10_000 });
+      const { stdout } = await run(process.execPath, [join(dir, 'sign.mjs')], { env: { ...process.env, SCN_TOKEN: token, SCN_SIGNING_SECRET: signingSecret }, timeout: 10_000 });
       expect(stdout).toMatch(/^202 /);
     } finally {
       rmSync(dir, { recursive: true, force: true });

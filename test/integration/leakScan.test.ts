@@ -45,7 +45,8 @@ describe('leak scan: every journey with a known key, every byte of output search
     const journey = (name: string) => journeys.push(name);
 
     try {
-      // First run, sign in.
+      // First run with the setup code from the log, sign in.
+      const setupCode = app.deps.setupCode!.display;
       await c.signIn(PASSWORD);
       journey('setup and sign-in');
 
@@ -77,6 +78,10 @@ describe('leak scan: every journey with a known key, every byte of output search
       const created = await c.postForm('/inbound/tokens', { name: 'leak-scan' });
       expect(created.status).toBe(201);
       const token = /scn_[A-Za-z0-9_-]+/.exec(created.body)![0];
+      const signingSecret = /scs_[A-Za-z0-9_-]{43}/.exec(created.body)![0];
+      const signed = await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'signed leak scan' }, { sign: { secret: signingSecret } });
+      expect(signed.status).toBe(202);
+      outputs.push({ where: 'POST /api/v1/events (signed)', text: signed.text + JSON.stringify([...signed.headers]) });
       app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
       for (let i = 0; i < 5; i++) {
         const res = await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: i ? 'warning' : 'critical', title: `leak scan #${i}`, url: `https://storeclaw.example/o/${i}` });
@@ -203,7 +208,11 @@ describe('leak scan: every journey with a known key, every byte of output search
       expect(app.deps.secretBox.open(sealed)).toBe(KEY);
 
       for (const cap of c.captured) outputs.push({ where: `${cap.method} ${cap.path} → ${cap.status}`, text: cap.headers + '\n' + cap.body });
-      outputs.push({ where: 'log lines (debug)', text: app.logs.join('\n') });
+      // The setup code's one line is the log's purpose (the operator reads the code there); nothing else may carry it.
+      const codeLines = app.logs.filter((l) => l.includes(setupCode));
+      expect(codeLines).toHaveLength(1);
+      expect(codeLines[0]).toContain('setup code');
+      outputs.push({ where: 'log lines (debug)', text: app.logs.filter((l) => l !== codeLines[0]).join('\n') });
       expect(app.logs.some((l) => l.includes('"level":"debug"') || l.includes('"level":"info"'))).toBe(true);
 
       const hits: string[] = [];
@@ -211,6 +220,17 @@ describe('leak scan: every journey with a known key, every byte of output search
       const bytes = outputs.reduce((n, o) => n + o.text.length, 0);
       console.log(`leak scan: ${journeys.length} journeys, ${outputs.length} outputs, ${(bytes / 1024 / 1024).toFixed(1)} MiB searched for ${NEEDLES.length} forms of the key, ${hits.length} hits\n  ${journeys.join('\n  ')}`);
       expect(hits).toEqual([]);
+      // The new secrets: the setup code appears nowhere but its log line, the signing secret nowhere but the page that showed it once.
+      const codeForms = [setupCode, setupCode.replace(/-/g, ''), setupCode.toLowerCase()];
+      const secretForms = [signingSecret, signingSecret.slice(4)];
+      const shownOnce = 'POST /inbound/tokens → 201';
+      expect(outputs.filter((o) => o.where === shownOnce)).toHaveLength(1);
+      const secretHits: string[] = [];
+      for (const { where, text } of outputs) {
+        if (codeForms.some((s) => text.includes(s))) secretHits.push(`${where}: contains the setup code`);
+        if (where !== shownOnce && secretForms.some((s) => text.includes(s))) secretHits.push(`${where}: contains the signing secret`);
+      }
+      expect(secretHits).toEqual([]);
       // And the fake did get the key: the journeys really used it.
       expect(fake.receivedFor(KEY).length).toBeGreaterThan(5);
     } finally {

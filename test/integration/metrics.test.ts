@@ -36,7 +36,7 @@ describe('/metrics in Prometheus text format', () => {
     const c = new ConsoleClient(app.url);
     await c.signIn(PASSWORD);
     expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
-    token = issueApiToken(app.deps.db, { name: 'metrics', requireSignature: false, now: Date.now() }).token;
+    token = issueApiToken(app.deps, { name: 'metrics', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {
     await app.stop();

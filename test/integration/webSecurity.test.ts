@@ -35,7 +35,7 @@ describe('auth and web security, beyond the console route walk', () => {
     const routes = createApp(app.deps).routes.filter((r) => r.method !== 'ALL');
     const api = routes.filter((r) => r.path.startsWith('/api/'));
     expect(api.map((r) => `${r.method} ${r.path}`).sort()).toEqual(['POST /api/v1/alertmanager', 'POST /api/v1/events']);
-    const revoked = issueApiToken(app.deps.db, { name: 'revoked', requireSignature: false, now: Date.now() }).token;
+    const revoked = issueApiToken(app.deps, { name: 'revoked', requireSignature: false, now: Date.now() }).token;
     app.deps.db.$client.prepare("update api_tokens set revoked_at = ? where name = 'revoked'").run(Date.now());
     const before = (app.deps.db.$client.prepare('select count(*) as n from events').get() as { n: number }).n;
     for (const route of api) {
@@ -103,7 +103,7 @@ describe('auth and web security, beyond the console route walk', () => {
     expect((await kept.postForm('/channels/wecom/disconnect')).status).toBe(401);
   });
 
-  it('cookie flags: HttpOnly, SameSite=Strict, Path=/, a lifetime; Secure behind an HTTPS proxy, not on plain HTTP', async () => {
+  it('cookie flags: HttpOnly, SameSite=Strict, Path=/, a lifetime; over HTTPS __Host- and Secure, on plain HTTP neither', async () => {
     const plain = await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD });
     const cookie = plain.headers.getSetCookie().find((s) => s.startsWith('scn_session='))!;
     expect(cookie).toMatch(/; HttpOnly/);
@@ -112,8 +112,22 @@ describe('auth and web security, beyond the console route walk', () => {
     expect(cookie).toMatch(/; Max-Age=43200/);
     expect(cookie).not.toMatch(/; Secure/);
     expect(cookie.split(';')[0]!.length).toBeGreaterThan('scn_session='.length + 40);
+    expect(plain.headers.getSetCookie().some((s) => s.startsWith('__Host-'))).toBe(false);
     const proxied = await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD }, { 'x-forwarded-proto': 'https' });
-    expect(proxied.headers.getSetCookie().find((s) => s.startsWith('scn_session='))).toMatch(/; Secure/);
+    const secure = proxied.headers.getSetCookie().find((s) => s.startsWith('__Host-scn_session='))!;
+    expect(secure).toMatch(/; Secure/);
+    expect(secure).toMatch(/; Path=\//);
+    expect(secure).not.toMatch(/; Domain=/i);
+    expect(proxied.headers.getSetCookie().some((s) => s.startsWith('scn_session='))).toBe(false);
+    // Each scheme reads only its own cookie: the plain-http name is no session over HTTPS.
+    const token = secure.split(';')[0]!.split('=')[1]!;
+    const https = { 'x-forwarded-proto': 'https' };
+    const overHttps = new ConsoleClient(app.url);
+    overHttps.cookies.set('__Host-scn_session', token);
+    expect((await overHttps.get('/channels', https)).status).toBe(200);
+    const tossed = new ConsoleClient(app.url);
+    tossed.cookies.set('scn_session', token);
+    expect((await tossed.get('/channels', https)).location).toMatch(/^\/login/);
   });
 
   it('an idle session expires after 12 hours; throttled sign-in opens again when the 15-minute window has passed', async () => {
@@ -265,7 +279,7 @@ describe('auth and web security, beyond the console route walk', () => {
 
       // Nothing an event carries is ever fetched: links, Alertmanager URLs, mention lists.
       expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
-      const token = issueApiToken(app.deps.db, { name: 'ssrf', requireSignature: false, now: Date.now() }).token;
+      const token = issueApiToken(app.deps, { name: 'ssrf', requireSignature: false, now: Date.now() }).token;
       const target = `http://127.0.0.1:${port}/steal`;
       expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'link', url: target, fields: { img: `${target}.png` } })).status).toBe(202);
       expect(
@@ -302,7 +316,7 @@ describe('auth and web security, beyond the console route walk', () => {
     const notFound = await c.get(`/${encodeURIComponent(payload)}`);
     expect(notFound.status).toBe(404);
     expect(notFound.body).not.toContain('<script>alert(1)');
-    const token = issueApiToken(app.deps.db, { name: 'xss', requireSignature: false, now: Date.now() }).token;
+    const token = issueApiToken(app.deps, { name: 'xss', requireSignature: false, now: Date.now() }).token;
     expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: payload, store: payload })).status).toBe(202);
     for (const path of ['/inbound', '/send-log', '/']) {
       const page = await c.get(path);

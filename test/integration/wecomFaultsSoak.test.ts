@@ -55,7 +55,7 @@ describe('WeCom faults soak: random stretches of every failure, then recovery', 
     console_ = new ConsoleClient(app.url);
     await console_.signIn(PASSWORD);
     expect((await console_.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
-    token = issueApiToken(app.deps.db, { name: 'faults', requireSignature: false, now: Date.now() }).token;
+    token = issueApiToken(app.deps, { name: 'faults', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {
     await app.stop();

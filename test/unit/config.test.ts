@@ -14,7 +14,11 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'verbose' }, /^Invalid configuration: LOG_LEVEL must be one of debug, info, warn, error/],
     [{ TZ: 'Mars/Olympus' }, /^Invalid configuration: TZ is not a known IANA time zone/],
     [{ SECRET_KEY: 'short' }, /^Invalid configuration: SECRET_KEY must be at least 32 characters/],
-    [{ ADMIN_PASSWORD: 'short' }, /^Invalid configuration: ADMIN_PASSWORD must be at least 8 characters/],
+    [{ ADMIN_PASSWORD: 'eleven-char' }, /^Invalid configuration: ADMIN_PASSWORD must be at least 12 characters$/],
+    [{ TRUST_PROXY: 'yes' }, /^Invalid configuration: TRUST_PROXY must be true or false/],
+    [{ ALLOWED_HOSTS: 'https://notifier.lan' }, /^Invalid configuration: ALLOWED_HOSTS must be host names/],
+    [{ ADMIN_PASSWORD: 'twelve-chars', ADMIN_PASSWORD_FILE: '/run/secrets/admin' }, /^Invalid configuration: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both$/],
+    [{ SECRET_KEY_FILE: '/nonexistent/secret' }, /^Invalid configuration: SECRET_KEY_FILE cannot be read \(ENOENT: \/nonexistent\/secret\)$/],
     [{ WECOM_API_ORIGIN: 'http://127.0.0.1:9090/cgi-bin' }, /^Invalid configuration: WECOM_API_ORIGIN must be an origin/],
     [{ WECOM_API_ORIGIN: 'ftp://x' }, /^Invalid configuration: WECOM_API_ORIGIN /],
     [{ PUBLIC_URL: 'notifier.example.com' }, /^Invalid configuration: PUBLIC_URL must be the console address people open/],
@@ -34,6 +38,23 @@ describe('loadConfig', () => {
       expect(String(err)).not.toContain('tiny-secret');
       expect(String(err).split('\n')).toHaveLength(1);
     }
+  });
+
+  it('reads ADMIN_PASSWORD_FILE, SECRET_KEY_FILE and METRICS_TOKEN_FILE (Docker secrets), without their trailing line break', () => {
+    const files: Record<string, string> = { '/run/secrets/a': 'a-file-password\n', '/run/secrets/s': 's'.repeat(40) + '\r\n', '/run/secrets/m': 'metrics-token-0123456789' };
+    const c = loadConfig({ ADMIN_PASSWORD_FILE: '/run/secrets/a', SECRET_KEY_FILE: '/run/secrets/s', METRICS_TOKEN_FILE: '/run/secrets/m' }, (p) => files[p]!);
+    expect(c.adminPassword).toBe('a-file-password');
+    expect(c.secretKey).toBe('s'.repeat(40));
+    expect(c.metricsToken).toBe('metrics-token-0123456789');
+    // A file's value is checked like the variable's, and never echoed.
+    expect(() => loadConfig({ ADMIN_PASSWORD_FILE: '/x' }, () => 'short-pass\n')).toThrow(/^Invalid configuration: ADMIN_PASSWORD must be at least 12 characters$/);
+  });
+
+  it('trusts no proxy by default, and takes ALLOWED_HOSTS as lower-case names', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({}).allowedHosts).toEqual([]);
+    expect(loadConfig({ ALLOWED_HOSTS: 'Notifier.LAN, 192.168.1.10,[fd00::5]' }).allowedHosts).toEqual(['notifier.lan', '192.168.1.10', '[fd00::5]']);
   });
 
   it('takes PUBLIC_URL without its trailing slash, keeping a path prefix; unset by default', () => {

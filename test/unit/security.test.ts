@@ -2,20 +2,46 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clientAddress, throttleKey } from '../../server/security/clientAddress.ts';
 import { createLoginThrottle } from '../../server/security/loginThrottle.ts';
-import { hashPassword, verifyPassword } from '../../server/security/passwords.ts';
+import { createPasswordHasher, SCRYPT_N } from '../../server/security/passwords.ts';
+import { createSetupCode } from '../../server/security/setupCode.ts';
 import { createSecretBox, DATA_KEY_FILE, loadDataKey } from '../../server/security/secretBox.ts';
 import { safeEqual } from '../../server/security/tokens.ts';
 import { safeLocalPath } from '../../server/routes/safeRedirect.ts';
 
 describe('passwords (scrypt)', () => {
-  it('verifies the right password and refuses others', async () => {
-    const hash = await hashPassword('correct horse');
-    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$/);
-    expect(await verifyPassword('correct horse', hash)).toBe(true);
-    expect(await verifyPassword('correct hors', hash)).toBe(false);
-    expect(await verifyPassword('correct horse', 'garbage')).toBe(false);
-    expect(await hashPassword('correct horse')).not.toBe(hash);
+  it('hashes at N = 2^17 by default (OWASP), within scrypt\'s memory limit', async () => {
+    expect(SCRYPT_N).toBeGreaterThanOrEqual(2 ** 17);
+    const hasher = createPasswordHasher();
+    const hash = await hasher.hash('correct horse battery');
+    expect(hash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await hasher.verify('correct horse battery', hash)).toEqual({ ok: true, needsRehash: false });
+  });
+  it('verifies the right password, refuses others, and flags hashes made at a lower cost', async () => {
+    const cheap = createPasswordHasher({ n: 2 ** 12 });
+    const hash = await cheap.hash('correct horse');
+    expect(await cheap.verify('correct horse', hash)).toEqual({ ok: true, needsRehash: false });
+    expect(await cheap.verify('correct hors', hash)).toEqual({ ok: false, needsRehash: false });
+    expect(await cheap.verify('correct horse', 'garbage')).toEqual({ ok: false, needsRehash: false });
+    expect(await cheap.hash('correct horse')).not.toBe(hash);
+    const stronger = createPasswordHasher({ n: 2 ** 13 });
+    expect(await stronger.verify('correct horse', hash)).toEqual({ ok: true, needsRehash: true });
+    expect(await stronger.verify('wrong horse', hash)).toEqual({ ok: false, needsRehash: false });
+    // A stored hash cannot make the appliance allocate gigabytes.
+    expect(await stronger.verify('correct horse', hash.replace('$4096$', '$4194304$'))).toEqual({ ok: false, needsRehash: false });
+  });
+});
+
+describe('setup code', () => {
+  it('is 20 unambiguous characters in groups of four, accepted without regard to case, spaces or dashes', () => {
+    const code = createSetupCode();
+    expect(code.display).toMatch(/^([2-9A-HJKMNP-Z]{4}-){4}[2-9A-HJKMNP-Z]{4}$/);
+    expect(code.matches(code.display)).toBe(true);
+    expect(code.matches(code.display.toLowerCase().replace(/-/g, ' '))).toBe(true);
+    expect(code.matches(code.display.slice(0, -1))).toBe(false);
+    expect(code.matches('')).toBe(false);
+    expect(createSetupCode().display).not.toBe(code.display);
   });
 });
 
@@ -51,20 +77,77 @@ describe('secret box (AES-256-GCM)', () => {
 });
 
 describe('login throttle', () => {
-  it('blocks after 5 failures in 15 minutes until the oldest leaves the window', () => {
+  it('blocks after 5 attempts in 15 minutes until the oldest leaves the window; a success forgives', () => {
     let now = 0;
     const t = createLoginThrottle({ clock: { now: () => now } });
     for (let i = 0; i < 5; i++) {
-      expect(t.retryAfterMs('ip')).toBe(0);
-      t.recordFailure('ip');
+      const v = t.begin('ip');
+      if (!v.allowed) throw new Error('refused too early');
+      v.attempt.failed();
       now += 1000;
     }
-    expect(t.retryAfterMs('ip')).toBe(15 * 60_000 - 5000);
-    expect(t.retryAfterMs('other')).toBe(0);
+    expect(t.begin('ip')).toEqual({ allowed: false, reason: 'throttled', retryAfterMs: 15 * 60_000 - 5000 });
+    expect(t.begin('other').allowed).toBe(true);
     now = 15 * 60_000 + 1;
-    expect(t.retryAfterMs('ip')).toBe(0);
-    t.recordSuccess('ip');
-    expect(t.retryAfterMs('ip')).toBe(0);
+    const again = t.begin('ip');
+    expect(again.allowed).toBe(true);
+    if (again.allowed) again.attempt.succeeded();
+    for (let i = 0; i < 4; i++) {
+      const v = t.begin('ip');
+      if (v.allowed) v.attempt.failed();
+    }
+    expect(t.begin('ip').allowed).toBe(true);
+  });
+
+  it('counts an attempt when it begins, so attempts still running count against the client', () => {
+    const t = createLoginThrottle({ clock: { now: () => 0 }, maxConcurrent: 100 });
+    const started = Array.from({ length: 60 }, () => t.begin('ip'));
+    expect(started.filter((v) => v.allowed)).toHaveLength(5);
+    expect(started.slice(5).every((v) => !v.allowed && v.reason === 'throttled')).toBe(true);
+  });
+
+  it('caps password checks running at once over all clients, and frees the slot when one ends', () => {
+    const t = createLoginThrottle({ clock: { now: () => 0 }, maxConcurrent: 2 });
+    const a = t.begin('a');
+    const b = t.begin('b');
+    expect(t.begin('c')).toEqual({ allowed: false, reason: 'busy', retryAfterMs: 1000 });
+    if (a.allowed) a.attempt.failed();
+    if (a.allowed) a.attempt.failed(); // settling twice frees one slot, not two
+    expect(t.begin('c').allowed).toBe(true);
+    expect(t.begin('d').allowed).toBe(false);
+    expect(b.allowed).toBe(true);
+  });
+
+  it('forgets clients whose attempts have left the window', () => {
+    let now = 0;
+    const t = createLoginThrottle({ clock: { now: () => now } });
+    for (let i = 0; i < 1000; i++) {
+      const v = t.begin(`10.0.${i >> 8}.${i & 255}`);
+      if (v.allowed) v.attempt.failed();
+    }
+    expect(t.size()).toBe(1000);
+    now = 16 * 60_000;
+    t.begin('10.9.9.9');
+    expect(t.size()).toBe(1);
+  });
+});
+
+describe('client address', () => {
+  it('groups IPv6 by /64, maps IPv4-mapped IPv6 to IPv4, keeps IPv4', () => {
+    expect(throttleKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:DB8:1:2:ffff::9%eth0')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('::1')).toBe('0:0:0:0::/64');
+    expect(throttleKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(throttleKey('::ffff:c000:207')).toBe('192.0.2.7');
+    expect(throttleKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(throttleKey(undefined)).toBe('unknown');
+  });
+  it('reads X-Forwarded-For only with TRUST_PROXY, and then its last (proxy-appended) entry', () => {
+    expect(clientAddress('10.0.0.2', '203.0.113.9', false)).toBe('10.0.0.2');
+    expect(clientAddress('10.0.0.2', '1.1.1.1, 203.0.113.9', true)).toBe('203.0.113.9');
+    expect(clientAddress('10.0.0.2', '203.0.113.9, not-an-ip', true)).toBe('10.0.0.2');
+    expect(clientAddress('10.0.0.2', undefined, true)).toBe('10.0.0.2');
   });
 });
 

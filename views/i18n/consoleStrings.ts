@@ -159,7 +159,7 @@ const en = {
   'inbound.sign.intro':
     'Optional for other tokens, required for tokens created with “Require an HMAC signature”. Send two more headers:',
   'inbound.sign.timestamp': 'the current Unix time in seconds (accepted within 5 minutes of the appliance’s clock, each signature only once)',
-  'inbound.sign.signature': 'sha256= followed by the hex HMAC-SHA256 of “timestamp.body”, keyed with the token',
+  'inbound.sign.signature': 'sha256= followed by the hex HMAC-SHA256 of “timestamp.body”, keyed with the token’s signing secret (shown once when the token was created; never send it)',
   'inbound.sign.node': 'Node.js',
   'inbound.sign.shell': 'Shell (openssl)',
   'inbound.recent': 'Recent events',
@@ -329,7 +329,7 @@ const zh: Record<keyof typeof en, string> = {
   'inbound.sign': '请求签名',
   'inbound.sign.intro': '其他令牌可选，创建时勾选了“每个请求都必须带 HMAC 签名”的令牌必须签名。需要再发送两个请求头：',
   'inbound.sign.timestamp': '当前 Unix 时间（秒），与本设备时钟相差不超过 5 分钟，每个签名只接受一次',
-  'inbound.sign.signature': 'sha256= 加上以令牌为密钥、对“timestamp.body”计算的 HMAC-SHA256 十六进制值',
+  'inbound.sign.signature': 'sha256= 加上以令牌的签名密钥（创建令牌时只显示一次，切勿随请求发送）为密钥、对“timestamp.body”计算的 HMAC-SHA256 十六进制值',
   'inbound.sign.node': 'Node.js',
   'inbound.sign.shell': 'Shell（openssl）',
   'inbound.recent': '最近的事件',

@@ -14,7 +14,7 @@ export const en = {
   'setup.password': 'Password',
   'setup.confirm': 'Confirm password',
   'setup.submit': 'Create password and sign in',
-  'setup.error.short': 'The password must be at least 8 characters.',
+  'setup.error.short': 'The password must be at least 12 characters.',
   'setup.error.long': 'The password must be at most 256 characters.',
   'setup.error.mismatch': 'The two passwords do not match.',
   'setup.error.done': 'The admin password already exists: sign in instead.',

@@ -7,6 +7,7 @@ import { settingsStrings } from './settingsStrings.ts';
 import { reportStrings } from './reportStrings.ts';
 import { opsStrings } from './opsStrings.ts';
 import { previewStrings } from './previewStrings.ts';
+import { securityStrings } from './securityStrings.ts';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -15,12 +16,12 @@ export type Lang = (typeof LANGS)[number];
  * The dictionary files, one area each; a test checks that no key is defined in two of them.
  * A new area's file is added here and to the merge below.
  */
-export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings } as const;
+export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings } as const;
 
 /** One dictionary per language; every area shares the key space. */
 export const dictionaries = {
-  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en },
-  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh },
+  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en, ...securityStrings.en },
+  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh, ...securityStrings.zh },
 } as const;
 
 export type MessageKey = keyof typeof dictionaries.en;
@@ -33,12 +34,12 @@ export function isLang(value: unknown): value is Lang {
 
 export function interpolate(template: string, params?: Params): string {
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
 }
 
 export function translator(lang: Lang): Translate {
   const dict: Record<string, string> = dictionaries[lang];
-  return (key, params) => interpolate(dict[key] ?? key, params);
+  return (key, params) => interpolate(Object.hasOwn(dict, key) ? dict[key]! : key, params);
 }
 
 /** The switch's cookie wins; otherwise the first of Accept-Language's languages that we speak. */

@@ -16,7 +16,7 @@ export const zh: Record<MessageKey, string> = {
   'setup.password': '密码',
   'setup.confirm': '确认密码',
   'setup.submit': '创建密码并登录',
-  'setup.error.short': '密码至少需要 8 个字符。',
+  'setup.error.short': '密码至少需要 12 个字符。',
   'setup.error.long': '密码最多 256 个字符。',
   'setup.error.mismatch': '两次输入的密码不一致。',
   'setup.error.done': '管理员密码已存在，请直接登录。',

@@ -1,3 +1,4 @@
+import { MIN_PASSWORD_LENGTH } from '../../server/security/passwordPolicy.ts';
 import type { ViewContext } from '../context.ts';
 import { BareLayout, Notice } from '../layout.tsx';
 
@@ -7,10 +8,15 @@ export function SetupPage({ ctx, error }: { ctx: ViewContext; error?: string }) 
       <p>{ctx.t('setup.intro')}</p>
       {error ? <Notice kind="bad">{error}</Notice> : null}
       <form method="post" action="/setup">
+        <label for="setupCode">{ctx.t('setup.code')}</label>
+        <input id="setupCode" name="setupCode" type="text" autocomplete="off" spellcheck={false} required aria-describedby="setupCode-help" />
+        <p class="help" id="setupCode-help">
+          {ctx.t('setup.code.help')}
+        </p>
         <label for="password">{ctx.t('setup.password')}</label>
-        <input id="password" name="password" type="password" autocomplete="new-password" required minlength={8} />
+        <input id="password" name="password" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} />
         <label for="confirm">{ctx.t('setup.confirm')}</label>
-        <input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength={8} />
+        <input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} />
         <div class="actions">
           <button type="submit">{ctx.t('setup.submit')}</button>
         </div>

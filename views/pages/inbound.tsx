@@ -49,15 +49,15 @@ export function curlExample(url: string, token: string): string {
   ].join('\n');
 }
 
-export function nodeSigningExample(url: string, token: string): string {
+export function nodeSigningExample(url: string, token: string, secret: string): string {
   return [
-    `// sign.mjs — run with: SCN_TOKEN=${shellQuote(token)} node sign.mjs`,
+    `// sign.mjs — run with: SCN_TOKEN=${shellQuote(token)} SCN_SIGNING_SECRET=${shellQuote(secret)} node sign.mjs`,
     `import { createHmac } from 'node:crypto';`,
     ``,
     `const token = process.env.SCN_TOKEN;`,
     `const body = JSON.stringify(${SAMPLE_EVENT_BODY});`,
     `const timestamp = String(Math.floor(Date.now() / 1000));`,
-    `const signature = 'sha256=' + createHmac('sha256', token).update(\`\${timestamp}.\${body}\`).digest('hex');`,
+    `const signature = 'sha256=' + createHmac('sha256', process.env.SCN_SIGNING_SECRET).update(\`\${timestamp}.\${body}\`).digest('hex');`,
     `const res = await fetch(${JSON.stringify(url)}, {`,
     `  method: 'POST',`,
     `  headers: {`,
@@ -72,12 +72,13 @@ export function nodeSigningExample(url: string, token: string): string {
   ].join('\n');
 }
 
-export function shellSigningExample(url: string, token: string): string {
+export function shellSigningExample(url: string, token: string, secret: string): string {
   return [
     `TOKEN=${shellQuote(token)}`,
+    `SIGNING_SECRET=${shellQuote(secret)}`,
     `BODY=${shellQuote(SAMPLE_EVENT_BODY)}`,
     `TS=$(date +%s)`,
-    `SIG="sha256=$(printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$TOKEN" | sed 's/^.* //')"`,
+    `SIG="sha256=$(printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SIGNING_SECRET" | sed 's/^.* //')"`,
     `curl -X POST ${url} \\`,
     `  -H "Authorization: Bearer $TOKEN" \\`,
     `  -H 'Content-Type: application/json' \\`,
@@ -87,7 +88,7 @@ export function shellSigningExample(url: string, token: string): string {
   ].join('\n');
 }
 
-function SigningHelp({ ctx, url, token }: { ctx: ViewContext; url: string; token: string }) {
+function SigningHelp({ ctx, url, token, secret }: { ctx: ViewContext; url: string; token: string; secret: string }) {
   return (
     <section class="card" aria-labelledby="inbound-sign-title">
       <h2 id="inbound-sign-title">{ctx.t('inbound.sign')}</h2>
@@ -103,13 +104,13 @@ function SigningHelp({ ctx, url, token }: { ctx: ViewContext; url: string; token
         <dd>
           {ctx.t('inbound.sign.signature')}
           <br />
-          <code>{'sha256=' + 'hex(HMAC-SHA256(token, timestamp + "." + body))'}</code>
+          <code>{'sha256=' + 'hex(HMAC-SHA256(signing secret, timestamp + "." + body))'}</code>
         </dd>
       </dl>
       <h3>{ctx.t('inbound.sign.node')}</h3>
-      <pre>{nodeSigningExample(url, token)}</pre>
+      <pre>{nodeSigningExample(url, token, secret)}</pre>
       <h3>{ctx.t('inbound.sign.shell')}</h3>
-      <pre>{shellSigningExample(url, token)}</pre>
+      <pre>{shellSigningExample(url, token, secret)}</pre>
     </section>
   );
 }
@@ -176,7 +177,10 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
                     <span class="badge ok">{ctx.t('inbound.token.active')}</span>
                   )}
                 </td>
-                <td>{ctx.t(tok.requireSignature ? 'inbound.token.signatureRequired' : 'inbound.token.signatureOptional')}</td>
+                <td>
+                  {ctx.t(tok.requireSignature ? 'inbound.token.signatureRequired' : 'inbound.token.signatureOptional')}
+                  {tok.signingSecret === null && tok.revokedAt === null ? <p class="help">{ctx.t('inbound.token.legacySigning')}</p> : null}
+                </td>
                 <td>
                   {tok.revokedAt === null ? (
                     <a class="button danger" href={`/inbound/tokens/${tok.id}/revoke`} aria-label={`${ctx.t('inbound.revoke')}: ${tok.name}`}>
@@ -300,15 +304,18 @@ export function InboundPage({ ctx, endpoints, tokens, events, form = { name: '',
       <p>{ctx.t('inbound.intro')}</p>
       {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
       <EndpointsCard ctx={ctx} endpoints={endpoints} />
+      {tokens.some((tok) => tok.signingSecret === null && tok.requireSignature && tok.revokedAt === null) ? (
+        <Notice kind="bad">{ctx.t('inbound.legacyNote')}</Notice>
+      ) : null}
       <TokensCard ctx={ctx} tokens={tokens} form={form} />
-      <SigningHelp ctx={ctx} url={endpoints.events} token="<token>" />
+      <SigningHelp ctx={ctx} url={endpoints.events} token="<token>" secret="<signing secret>" />
       <RecentEvents ctx={ctx} events={events} />
     </Layout>
   );
 }
 
-/** The only page that ever shows the token. */
-export function TokenCreatedPage({ ctx, name, token, endpoints }: { ctx: ViewContext; name: string; token: string; endpoints: Endpoints }) {
+/** The only page that ever shows the token and its signing secret. */
+export function TokenCreatedPage({ ctx, name, token, signingSecret, endpoints }: { ctx: ViewContext; name: string; token: string; signingSecret: string; endpoints: Endpoints }) {
   return (
     <Layout ctx={ctx} title={ctx.t('inbound.created.title')}>
       <section class="card" aria-labelledby="token-created-title">
@@ -317,8 +324,11 @@ export function TokenCreatedPage({ ctx, name, token, endpoints }: { ctx: ViewCon
         <pre id="new-token">{token}</pre>
         <h3>{ctx.t('inbound.created.example')}</h3>
         <pre>{curlExample(endpoints.events, token)}</pre>
+        <h3>{ctx.t('inbound.created.secret')}</h3>
+        <p class="help">{ctx.t('inbound.created.secret.help')}</p>
+        <pre id="new-signing-secret">{signingSecret}</pre>
       </section>
-      <SigningHelp ctx={ctx} url={endpoints.events} token={token} />
+      <SigningHelp ctx={ctx} url={endpoints.events} token={token} secret={signingSecret} />
       <a class="button" href="/inbound">
         {ctx.t('inbound.created.back')}
       </a>

@@ -1,3 +1,4 @@
+import { MIN_PASSWORD_LENGTH } from '../../server/security/passwordPolicy.ts';
 import type { CardNotice } from '../components/wecomCard.tsx';
 import type { ViewContext } from '../context.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -87,14 +88,17 @@ export function SettingsPage({
       </section>
       <section class="card">
         <h2>{ctx.t('settings.password')}</h2>
-        {envPassword ? <Notice kind="info">{ctx.t('settings.password.envNote')}</Notice> : null}
+        <Notice kind="info">{ctx.t(envPassword ? 'settings.password.envNote' : 'settings.password.consoleNote')}</Notice>
         <form method="post" action="/settings/password">
           <input type="hidden" name="_csrf" value={ctx.csrf} />
           <label for="current">{ctx.t('settings.password.current')}</label>
           <input id="current" name="current" type="password" autocomplete="current-password" required />
           <FieldError ctx={ctx} errors={passwordErrors} name="current" />
           <label for="password">{ctx.t('settings.password.new')}</label>
-          <input id="password" name="password" type="password" autocomplete="new-password" required minlength={8} />
+          <input id="password" name="password" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} aria-describedby="password-help" />
+          <p class="help" id="password-help">
+            {ctx.t('settings.password.minLength')}
+          </p>
           <FieldError ctx={ctx} errors={passwordErrors} name="password" />
           <label for="confirm">{ctx.t('settings.password.confirm')}</label>
           <input id="confirm" name="confirm" type="password" autocomplete="new-password" required />

@@ -1,0 +1,183 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeDatabase, openDatabase } from '../../db/client.ts';
+import { getAdminPasswordHash, setAdminPasswordHash } from '../../db/queries/admin.ts';
+import { DB_FILE } from '../../server/appliance.ts';
+import { createPasswordHasher } from '../../server/security/passwords.ts';
+import { spawnChild, startChild } from '../helpers/childAppliance.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance } from '../helpers/testAppliance.ts';
+
+const NOWHERE = 'http://127.0.0.1:9';
+const scratch = mkdtempSync(join(tmpdir(), 'notifier-account-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const dir = (name: string) => join(scratch, name);
+
+describe('admin password (ASVS 2.1.1, 2.4)', () => {
+  it('an ADMIN_PASSWORD shorter than 12 characters stops the process with one clear line', async () => {
+    const child = await spawnChild({ DATA_DIR: dir('short-env'), ADMIN_PASSWORD: 'elevenchars' });
+    expect(await child.exited).toBe(1);
+    const output = child.output.join('');
+    expect(output).toBe('Invalid configuration: ADMIN_PASSWORD must be at least 12 characters\n');
+  }, 30_000);
+
+  it('an existing short password hashed at the old cost keeps working, is re-hashed at 2^17 at sign-in, and a new one needs 12 characters', async () => {
+    const dataDir = dir('upgrade');
+    mkdirSync(dataDir);
+    const db = openDatabase(join(dataDir, DB_FILE));
+    setAdminPasswordHash(db, await createPasswordHasher({ n: 2 ** 14 }).hash('old-short'), Date.now());
+    closeDatabase(db);
+    const app = await startTestAppliance({ wecomOrigin: NOWHERE, dataDir, scryptN: 2 ** 17 });
+    try {
+      expect(getAdminPasswordHash(app.deps.db)).toMatch(/^scrypt\$16384\$/);
+      const c = new ConsoleClient(app.url);
+      await c.signIn('old-short');
+      expect(getAdminPasswordHash(app.deps.db)).toMatch(/^scrypt\$131072\$8\$1\$/);
+      expect(app.logs.some((l) => l.includes('hash upgraded'))).toBe(true);
+      await c.postForm('/logout');
+      await c.signIn('old-short'); // the upgraded hash verifies the same password
+      await c.get('/settings');
+      const short = await c.postForm('/settings/password', { current: 'old-short', password: 'elevenchars', confirm: 'elevenchars' });
+      expect(short.status).toBe(422);
+      expect(textOf(short.body)).toContain('at least 12 characters');
+      const zh = await c.postForm('/settings/password', { current: 'old-short', password: 'elevenchars', confirm: 'elevenchars' }, { 'accept-language': 'zh-CN' });
+      expect(textOf(zh.body)).toContain('至少需要 12 个字符');
+      expect((await c.postForm('/settings/password', { current: 'old-short', password: 'twelve-chars', confirm: 'twelve-chars' })).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  }, 90_000);
+
+  it('sessions end when a new ADMIN_PASSWORD replaces the stored one; the same one keeps them; Settings says which password wins', async () => {
+    const dataDir = dir('env-rotation');
+    const start = (password: string) => startTestAppliance({ wecomOrigin: NOWHERE, dataDir, env: { ADMIN_PASSWORD: password } });
+    let app = await start('first-env-password');
+    const c = new ConsoleClient(app.url);
+    await c.signIn('first-env-password');
+    const settings = textOf((await c.get('/settings')).body);
+    expect(settings).toContain('ADMIN_PASSWORD is set in the environment, and it wins');
+    expect(textOf((await c.get('/settings', { 'accept-language': 'zh-CN' })).body)).toContain('以它为准');
+    const cookie = c.cookies.get('scn_session')!;
+    await app.stop();
+
+    app = await start('first-env-password');
+    const same = new ConsoleClient(app.url);
+    same.cookies.set('scn_session', cookie);
+    expect((await same.get('/channels')).status).toBe(200);
+    await app.stop();
+
+    app = await start('second-env-password');
+    try {
+      const kept = new ConsoleClient(app.url);
+      kept.cookies.set('scn_session', cookie);
+      expect((await kept.get('/channels')).location).toMatch(/^\/login/);
+      expect(app.logs.some((l) => l.includes('ADMIN_PASSWORD replaced the stored admin password'))).toBe(true);
+      await new ConsoleClient(app.url).signIn('second-env-password');
+    } finally {
+      await app.stop();
+    }
+    const own = await startTestAppliance({ wecomOrigin: NOWHERE });
+    try {
+      const o = new ConsoleClient(own.url);
+      await o.signIn('console-password');
+      expect(textOf((await o.get('/settings')).body)).toContain('ADMIN_PASSWORD is not set: the password set here is the password.');
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
+
+  it('reads the password from ADMIN_PASSWORD_FILE', async () => {
+    const file = join(scratch, 'admin-password');
+    writeFileSync(file, 'password-from-a-file\n', { mode: 0o600 });
+    const app = await startTestAppliance({ wecomOrigin: NOWHERE, env: { ADMIN_PASSWORD_FILE: file } });
+    try {
+      await new ConsoleClient(app.url).signIn('password-from-a-file');
+      expect(app.deps.setupCode).toBeUndefined();
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('sessions and pages (ASVS 3.3, 8.2)', () => {
+  it('a session ends 24 hours after sign-in however active it is', async () => {
+    let offset = 0;
+    const app = await startTestAppliance({ wecomOrigin: NOWHERE, env: { ADMIN_PASSWORD: 'absolute-lifetime' }, clock: { now: () => Date.now() + offset } });
+    try {
+      const c = new ConsoleClient(app.url);
+      await c.signIn('absolute-lifetime');
+      for (let h = 0; h < 23; h += 2) {
+        offset = h * 3600_000;
+        expect((await c.get('/channels')).status, `${h} h`).toBe(200);
+      }
+      offset = 24 * 3600_000 + 1000;
+      expect((await c.get('/channels')).location).toMatch(/^\/login/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('authenticated pages are never stored by a browser or proxy (Cache-Control: no-store); static files may be', async () => {
+    const app = await startTestAppliance({ wecomOrigin: NOWHERE, env: { ADMIN_PASSWORD: 'no-store-password' } });
+    try {
+      const c = new ConsoleClient(app.url);
+      await c.signIn('no-store-password');
+      for (const path of ['/', '/channels', '/send-log', '/audit', '/settings', '/inbound', '/reports', '/notifications', '/troubleshooting', '/login', '/setup']) {
+        expect((await c.get(path)).headers.get('cache-control'), path).toBe('no-store');
+      }
+      expect((await c.get('/static/app.css')).headers.get('cache-control')).toBe('public, max-age=3600');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('GET /static/__proto__ (and other Object.prototype names) is a plain 404 with no log line', async () => {
+    const app = await startTestAppliance({ wecomOrigin: NOWHERE, env: { ADMIN_PASSWORD: 'static-lookups-pw' } });
+    try {
+      const before = app.logs.length;
+      for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__']) {
+        const res = await fetch(`${app.url}/static/${name}`);
+        expect(res.status, name).toBe(404);
+      }
+      expect(app.logs.slice(before)).toEqual([]);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('data directory permissions', () => {
+  it('the process runs with umask 077, so whatever else it creates (backups, temp files) is private too', async () => {
+    const child = await startChild({ DATA_DIR: dir('umask') });
+    try {
+      expect(readFileSync(`/proc/${child.process.pid}/status`, 'utf8')).toMatch(/^Umask:\s+0077$/m);
+    } finally {
+      child.process.kill('SIGTERM');
+      await child.exited;
+    }
+  }, 30_000);
+
+  it('creates the data directory 0700 and the database files 0600, and corrects those of an older data directory', async () => {
+    const fresh = await startTestAppliance({ wecomOrigin: NOWHERE, dataDir: dir('modes-fresh'), env: { ADMIN_PASSWORD: 'data-dir-modes' } });
+    try {
+      expect(statSync(fresh.dataDir).mode & 0o777).toBe(0o700);
+      for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, 'secret.key']) expect(statSync(join(fresh.dataDir, f)).mode & 0o777, f).toBe(0o600);
+    } finally {
+      await fresh.stop();
+    }
+    const old = dir('modes-old');
+    mkdirSync(old, { mode: 0o755 });
+    chmodSync(old, 0o755);
+    closeSync(openSync(join(old, DB_FILE), 'w', 0o644));
+    chmodSync(join(old, DB_FILE), 0o644);
+    const upgraded = await startTestAppliance({ wecomOrigin: NOWHERE, dataDir: old, env: { ADMIN_PASSWORD: 'data-dir-modes' } });
+    try {
+      expect(statSync(old).mode & 0o777).toBe(0o700);
+      for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`]) expect(statSync(join(old, f)).mode & 0o777, f).toBe(0o600);
+    } finally {
+      await upgraded.stop();
+    }
+  });
+});

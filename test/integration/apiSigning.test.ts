@@ -1,0 +1,67 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { postEvent } from '../helpers/api.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance } from '../helpers/testAppliance.ts';
+
+const PASSWORD = 'signing-test-password';
+const dataDir = mkdtempSync(join(tmpdir(), 'notifier-signing-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const alert = (title: string) => ({ kind: 'alert', category: 'orders', title });
+const replays = (db: { $client: { prepare(sql: string): { get(): unknown } } }) => (db.$client.prepare('select count(*) as n from signature_replays').get() as { n: number }).n;
+
+describe('signed API requests: a signing secret apart from the token, replays remembered in SQLite', () => {
+  it('refuses a replay after a restart, and forgets accepted signatures once the window has passed', async () => {
+    let offset = 0;
+    const clock = { now: () => Date.now() + offset };
+    const first = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD }, dataDir, clock });
+    const issued = issueApiToken(first.deps, { name: 'signed', requireSignature: true, now: Date.now() });
+    expect(issued.signingSecret).not.toContain(issued.token);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const sign = { timestamp: ts, secret: issued.signingSecret };
+    expect((await postEvent(first.url, issued.token, alert('once'), { sign })).status).toBe(202);
+    expect(replays(first.deps.db)).toBe(1);
+    await first.stop();
+
+    const second = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD }, dataDir, clock });
+    try {
+      const replay = await postEvent(second.url, issued.token, alert('once'), { sign });
+      expect(replay.status).toBe(401);
+      expect(replay.json.message).toMatch(/replay/);
+      // Ten minutes on, the record is pruned at the next signed request (and the old one is stale anyway).
+      offset = 11 * 60_000;
+      const later = String(Math.floor(clock.now() / 1000));
+      expect((await postEvent(second.url, issued.token, alert('later'), { sign: { timestamp: later, secret: issued.signingSecret } })).status).toBe(202);
+      expect(replays(second.deps.db)).toBe(1);
+      // The signing secret is stored sealed, never in clear.
+      const row = second.deps.db.$client.prepare("select signing_secret from api_tokens where name = 'signed'").get() as { signing_secret: string };
+      expect(row.signing_secret).not.toContain(issued.signingSecret);
+      expect(second.deps.secretBox.open(row.signing_secret)).toBe(issued.signingSecret);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('tokens from before signing secrets keep signing with the token, and the console asks to replace them', async () => {
+    const app = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD } });
+    try {
+      const legacy = issueApiToken(app.deps, { name: 'legacy sender', requireSignature: true, now: Date.now() });
+      // What the migration leaves on a token created by an older version.
+      app.deps.db.$client.prepare("update api_tokens set signing_secret = null where name = 'legacy sender'").run();
+      expect((await postEvent(app.url, legacy.token, alert('legacy'), { sign: {} })).status).toBe(202);
+      const c = new ConsoleClient(app.url);
+      await c.signIn(PASSWORD);
+      const page = textOf((await c.get('/inbound')).body);
+      expect(page).toContain('Some tokens were created before signing secrets existed');
+      expect(page).toContain('Signs with the token itself');
+      const zh = textOf((await c.get('/inbound', { 'accept-language': 'zh-CN' })).body);
+      expect(zh).toContain('部分令牌创建于签名密钥推出之前');
+    } finally {
+      await app.stop();
+    }
+  });
+});

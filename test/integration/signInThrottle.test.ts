@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../db/queries/audit.ts';
+import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const PASSWORD = 'throttle-test-password';
+const WINDOW_MS = 15 * 60_000;
+
+/** Wrong passwords that reached scrypt: each is audited as a failure; refused ones are not. */
+const verifiedFailures = (app: TestAppliance) => listAudit(app.deps.db, { limit: 10_000 }).filter((a) => a.action === 'login.failure').length;
+
+describe('sign-in throttle under concurrent guesses (real HTTP, one client address)', () => {
+  let app: TestAppliance;
+  let offset = 0;
+  const clock = { now: () => Date.now() + offset };
+
+  beforeAll(async () => {
+    app = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD }, clock });
+  });
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it.each([60, 200])('%i concurrent wrong guesses: at most 5 verified; the right password refused until the window passes', async (burst) => {
+    offset += WINDOW_MS + 1000; // a fresh window for each burst
+    const before = verifiedFailures(app);
+    const statuses = await Promise.all(Array.from({ length: burst }, (_, i) => new ConsoleClient(app.url).postForm('/login', { password: `guess-${burst}-${i}` }).then((r) => r.status)));
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(verifiedFailures(app) - before).toBeLessThanOrEqual(5);
+    // Guesses refused as "busy" were not counted; keep guessing one at a time until the client is locked out.
+    for (let i = 0; verifiedFailures(app) - before < 5 && i < 10; i++) await new ConsoleClient(app.url).postForm('/login', { password: `more-${i}` });
+    expect(verifiedFailures(app) - before).toBe(5);
+    const right = await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD });
+    expect(right.status).toBe(429);
+    expect(right.headers.getSetCookie()).toEqual([]);
+    offset += WINDOW_MS - 60_000;
+    expect((await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD })).status).toBe(429);
+    offset += 61_000;
+    expect((await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD })).status).toBe(303);
+    expect(verifiedFailures(app) - before).toBe(5);
+  }, 60_000);
+
+  it('60 concurrent wrong current passwords on the password-change form: at most 5 verified, then 429', async () => {
+    offset += WINDOW_MS + 1000;
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn(PASSWORD);
+    const before = verifiedFailures(app);
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => admin.postForm('/settings/password', { current: `guess-${i}`, password: 'new-password-123', confirm: 'new-password-123' }).then((r) => r.status)),
+    );
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    expect(verifiedFailures(app) - before).toBeLessThanOrEqual(5);
+    expect(listAudit(app.deps.db, { limit: 100 }).some((a) => a.action === 'password.change')).toBe(false);
+  }, 60_000);
+
+  it('remembers no client for longer than the window', async () => {
+    offset += WINDOW_MS + 61_000;
+    await new ConsoleClient(app.url).postForm('/login', { password: 'one-more-guess' });
+    expect(app.deps.loginThrottle.size()).toBe(1);
+  });
+});
+
+describe('client address behind a reverse proxy', () => {
+  it('ignores X-Forwarded-For unless TRUST_PROXY is set; with it, counts per forwarded address and per IPv6 /64', async () => {
+    const direct = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD } });
+    try {
+      // Rotating a forged header does not escape the throttle: the socket address counts.
+      for (let i = 0; i < 5; i++) expect((await new ConsoleClient(direct.url).postForm('/login', { password: 'x' + i }, { 'x-forwarded-for': `198.51.100.${i}` })).status).toBe(401);
+      expect((await new ConsoleClient(direct.url).postForm('/login', { password: PASSWORD }, { 'x-forwarded-for': '198.51.100.99' })).status).toBe(429);
+    } finally {
+      await direct.stop();
+    }
+    const proxied = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD, TRUST_PROXY: 'true' } });
+    try {
+      const from = (xff: string, password: string) => new ConsoleClient(proxied.url).postForm('/login', { password }, { 'x-forwarded-for': xff });
+      // One IPv6 subscriber walking through its /64 is one client.
+      for (let i = 1; i <= 5; i++) expect((await from(`2001:db8:aa:bb::${i.toString(16)}`, 'wrong-' + i)).status).toBe(401);
+      expect((await from('2001:db8:aa:bb:ffff:1:2:3', PASSWORD)).status).toBe(429);
+      // Someone else behind the same proxy is not locked out; the left-most (client-supplied) entry is not trusted.
+      expect((await from('2001:db8:aa:bb::9, 203.0.113.5', PASSWORD)).status).toBe(303);
+      const audit = listAudit(proxied.deps.db, { limit: 20 }).find((a) => a.action === 'login.success');
+      expect(audit?.ip).toBe('203.0.113.5');
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
