@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
 import { setAdminPasswordHash } from '../../db/queries/admin.ts';
 import { connectBot } from '../../server/channel/wecomChannel.ts';
-import { hashPassword } from '../../server/security/passwords.ts';
+import { createPasswordHasher } from '../../server/security/passwords.ts';
 import { startFakeWecom } from '../fakeWecom.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
 import { startTestAppliance } from '../helpers/testAppliance.ts';
@@ -31,13 +31,13 @@ describe('forgotten admin password', () => {
     try {
       // First life: the password was chosen in the console (no ADMIN_PASSWORD) and a bot connected.
       const first = await startTestAppliance({ wecomOrigin: fake.origin, dataDir });
-      setAdminPasswordHash(first.deps.db, await hashPassword(FORGOTTEN), Date.now());
+      setAdminPasswordHash(first.deps.db, await createPasswordHasher({ n: 2 ** 14 }).hash(FORGOTTEN), Date.now());
       expect(await connectBot(first.deps, KEY, { ip: null })).toMatchObject({ ok: true });
       await first.stop();
 
       const reset = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { ADMIN_PASSWORD: NEW } });
       try {
-        expect(reset.logs.some((line) => line.includes('admin password set from ADMIN_PASSWORD'))).toBe(true);
+        expect(reset.logs.some((line) => line.includes('ADMIN_PASSWORD replaced the stored admin password'))).toBe(true);
         expect(await canSignIn(reset.url, FORGOTTEN)).toBe(false);
         expect(await canSignIn(reset.url, NEW)).toBe(true);
         expect(getChannel(reset.deps.db)?.keyLast4).toBe(KEY.slice(-4));
