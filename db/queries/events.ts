@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { events, type EventStatus } from '../schema.ts';
 
@@ -18,17 +18,6 @@ export function findByIdempotencyKey(db: Db, key: string, since: number): EventR
     .select()
     .from(events)
     .where(and(eq(events.idempotencyKey, key), gt(events.receivedAt, since)))
-    .orderBy(events.id)
-    .limit(1)
-    .get();
-}
-
-/** The first, not suppressed, event with this dedupe key inside the window. */
-export function findDedupeOriginal(db: Db, dedupeKey: string, since: number): EventRow | undefined {
-  return db
-    .select()
-    .from(events)
-    .where(and(eq(events.dedupeKey, dedupeKey), gt(events.receivedAt, since), isNull(events.duplicateOf), ne(events.status, 'suppressed')))
     .orderBy(events.id)
     .limit(1)
     .get();
