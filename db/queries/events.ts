@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { events, type EventStatus } from '../schema.ts';
 
@@ -39,12 +39,24 @@ export function setEventStatus(db: Db, ids: number[], set: { status: EventStatus
   }
 }
 
-export function listHeldEvents(db: Db): EventRow[] {
-  return db.select().from(events).where(eq(events.status, 'held')).orderBy(events.id).all();
+/** The oldest held events, at most `limit`. */
+export function listHeldEvents(db: Db, limit: number): EventRow[] {
+  return db.select().from(events).where(eq(events.status, 'held')).orderBy(events.id).limit(limit).all();
 }
 
-export function countHeldEvents(db: Db): number {
-  return db.select({ n: sql<number>`count(*)` }).from(events).where(eq(events.status, 'held')).get()!.n;
+export function hasHeldEvents(db: Db): boolean {
+  return db.select({ id: events.id }).from(events).where(eq(events.status, 'held')).limit(1).get() !== undefined;
+}
+
+export function hasOtherHeldEvent(db: Db, category: string, exceptId: number): boolean {
+  return (
+    db
+      .select({ id: events.id })
+      .from(events)
+      .where(and(eq(events.status, 'held'), eq(events.category, category), ne(events.id, exceptId)))
+      .limit(1)
+      .get() !== undefined
+  );
 }
 
 export function listRecentEvents(db: Db, opts: { limit: number; beforeId?: number }): EventRow[] {

@@ -6,12 +6,11 @@ import type { Clock } from '../clock.ts';
 import { refreshDedupedDelivery } from '../delivery/outbox.ts';
 import { dedupeKeyOf, type DedupeCandidate } from '../delivery/policy/dedupe.ts';
 import { decideEvent } from '../delivery/policy/eventRules.ts';
+import { IDEMPOTENCY_WINDOW_MS } from '../delivery/policy/retention.ts';
 import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import type { Rules, SettingsStore } from '../settings/settingsStore.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import type { InboundEvent } from './schema.ts';
-
-export const IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3600_000;
 
 export interface IntakeDeps {
   db: Db;

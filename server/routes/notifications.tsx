@@ -17,7 +17,8 @@ import {
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES, SEVERITY_RANK, type Category } from '../events/schema.ts';
-import { mentionRequest, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { mentionRequest } from '../delivery/policy/mentions.ts';
+import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentions.ts';
 import { sampleEvents } from '../render/templates.ts';
 import {
