@@ -7,6 +7,7 @@ import type { InboundEvent } from '../events/schema.ts';
 import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { interruptedAction } from './policy/recovery.ts';
+import { eventSettlement } from './policy/settlement.ts';
 
 /**
  * Rows a crash left in `sending`: queued messages are sent again (at-least-once: duplicates only
@@ -86,16 +87,11 @@ export function markSending(db: Db, id: number, now: number): void {
     .run();
 }
 
-/**
- * Re-derives an event's status from its deliveries once none is pending: any dead → dead, else sent.
- * Merged rows belong to a digest, which settles its events itself.
- */
+/** Re-derives an event's status from its deliveries once none is pending (policy/settlement). */
 export function settleEvent(db: Db, eventId: number, now: number): void {
   const rows = db.select({ status: deliveries.status }).from(deliveries).where(eq(deliveries.eventId, eventId)).all();
-  if (rows.some((r) => r.status === 'queued' || r.status === 'sending')) return;
-  const own = rows.filter((r) => r.status !== 'merged');
-  if (!own.length) return;
-  const status = own.some((r) => r.status === 'dead') ? 'dead' : 'sent';
+  const status = eventSettlement(rows.map((r) => r.status));
+  if (status === undefined || status === 'pending') return;
   db.update(events)
     .set({ status, finishedAt: now })
     .where(and(eq(events.id, eventId), ne(events.status, 'digested')))

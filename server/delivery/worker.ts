@@ -31,7 +31,8 @@ import { backwardStepMs } from './policy/clockStep.ts';
 import { foldCapacity } from './policy/fold.ts';
 import { parseMentionRequest } from './policy/mentions.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './policy/retry.ts';
-import { sendOutcome, splitDigestOutcome } from './policy/sendOutcome.ts';
+import { sendOutcome } from './policy/sendOutcome.ts';
+import { splitDigestSettlement } from './policy/settlement.ts';
 import type { RateLimiter } from './rateLimiter.ts';
 
 export interface WorkerDeps {
@@ -244,7 +245,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (row.eventId !== null) settleEvent(db, row.eventId, now);
     if (row.kind !== 'digest') return;
     const digestId = row.splitFrom ?? row.id;
-    const outcome = row.splitFrom === null ? sentOrDead : splitDigestOutcome(partStatuses(db, row.splitFrom));
+    const outcome = row.splitFrom === null ? sentOrDead : splitDigestSettlement(partStatuses(db, row.splitFrom));
     if (outcome === 'pending') return;
     settleDigest(db, digestId, outcome, now);
     if (outcome === 'sent') queueDigestMentions(digestId, now);

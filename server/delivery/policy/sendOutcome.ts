@@ -51,9 +51,3 @@ export function sendOutcome(row: SentMessage, result: SendResult, ctx: OutcomeCo
       return { type: 'dead' };
   }
 }
-
-/** A re-split digest settles once every part is final: digested when all were sent, else dead. */
-export function splitDigestOutcome(partStatuses: readonly string[]): 'pending' | 'sent' | 'dead' {
-  if (partStatuses.some((s) => s === 'queued' || s === 'sending')) return 'pending';
-  return partStatuses.some((s) => s === 'dead') ? 'dead' : 'sent';
-}
