@@ -17,6 +17,9 @@ const FIGURES = [
   'storm: over-limit sends',
   'storm: last alert delivered after burst',
   'memory RSS during the storm',
+  'repeat storm: 10,000 POSTs of one alert',
+  'quiet-hours release of 5,000 held events',
+  'memory RSS during the release',
   'send-log first page',
   'send-log page',
 ];
