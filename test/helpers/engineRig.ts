@@ -70,8 +70,11 @@ export interface WorkerRig extends EngineRig {
   key: { current: string | undefined };
 }
 
-/** The engine plus the real worker sending to the fake WeCom (its window as given, 60 s by default). */
-export async function startWorkerRig(opts: { clock?: FakeClock; windowMs?: number } = {}): Promise<WorkerRig> {
+/**
+ * The engine plus the real worker sending to the fake WeCom (its window as given, 60 s by default).
+ * With `dir`, the SQLite file there is kept on close, so a new rig on it is a restart.
+ */
+export async function startWorkerRig(opts: { clock?: FakeClock; windowMs?: number; dir?: string } = {}): Promise<WorkerRig> {
   const rig = startEngineRig(opts);
   const fake = await startFakeWecom({ keys: [RIG_KEY], windowMs: opts.windowMs ?? 60_000 });
   const wecom = createWecomClient({ origin: fake.origin, timeoutMs: 500 });
