@@ -4,7 +4,7 @@
 // (`node dist/server/main.js`) as a child process on temp data dirs,
 // sending to the fake WeCom (test/fakeWecom.ts, in this process), and measures the figures of issue 7.
 // Prints one table plus the machine, and writes the JSON results (bench/results/latest.json, or
-// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,sendlog,chart,metrics` runs
+// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,repeat,release,sendlog,chart,metrics` runs
 // some phases only. For profiling: BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" is
 // given to the children's node, BENCH_CHILD_STDERR=1 shows their logs.
 import autocannon from 'autocannon';
@@ -34,7 +34,7 @@ const argValue = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const PHASES = ['startup', 'latency', 'intake', 'storm', 'sendlog', 'chart', 'metrics'] as const;
+const PHASES = ['startup', 'latency', 'intake', 'storm', 'repeat', 'release', 'sendlog', 'chart', 'metrics'] as const;
 type Phase = (typeof PHASES)[number];
 const only = new Set((argValue('--only') ?? PHASES.join(',')).split(',') as Phase[]);
 const outFile = argValue('--out') ?? join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
@@ -61,6 +61,8 @@ const P = quick
       stormDigestWindowS: 10,
       sendLogRows: 20_000,
       sendLogSamples: 10,
+      repeatPosts: 10_000,
+      releaseHeld: 5_000,
     }
   : {
       startupRuns: 5,
@@ -76,6 +78,8 @@ const P = quick
       stormDigestWindowS: 60,
       sendLogRows: 1_000_000,
       sendLogSamples: 20,
+      repeatPosts: 100_000,
+      releaseHeld: 50_000,
     };
 const CONNECTIONS = 100;
 const LIMIT = 20;
@@ -362,6 +366,109 @@ async function storm(): Promise<void> {
   }
 }
 
+// ---- repeat storm: one alert over and over (dedupe must cost the same at the last repeat) ---------------
+
+const REPEAT_CONNECTIONS = 16;
+
+async function repeatStorm(): Promise<void> {
+  const fake = await startFakeWecom({ keys: [KEY] });
+  const { proc, token } = await appliance('repeat', fake);
+  try {
+    const body = { kind: 'alert', category: 'inventory', severity: 'warning', title: 'SKU-7 库存告急', store: '杭州旗舰店' };
+    const doneAt: number[] = [];
+    let next = 0;
+    let failed = 0;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: REPEAT_CONNECTIONS }, async () => {
+        while (next < P.repeatPosts) {
+          next++;
+          const res = await postJson(proc.url, token, body).catch(() => ({ status: 0 }));
+          if (res.status !== 202) failed++;
+          doneAt.push(Date.now());
+        }
+      }),
+    );
+    // Events/s over the first and the last tenth of the requests, by completion time.
+    const tenth = Math.floor(doneAt.length / 10);
+    const rate = (from: number, to: number) => (to - from) / Math.max(1, (doneAt[to - 1]! - (from === 0 ? started : doneAt[from - 1]!)) / 1000);
+    const first = rate(0, tenth);
+    const last = rate(doneAt.length - tenth, doneAt.length);
+    const ratio = last / first;
+    results.repeat = { posts: P.repeatPosts, connections: REPEAT_CONNECTIONS, seconds: (Date.now() - started) / 1000, firstTenthEventsPerS: first, lastTenthEventsPerS: last, ratio, failed };
+    log(`repeat storm: ${JSON.stringify(results.repeat)}`);
+    rows.push({
+      figure: `repeat storm: ${fmt(P.repeatPosts)} POSTs of one alert, ${REPEAT_CONNECTIONS} conns`,
+      target: 'last 10% ≥ 0.8 × first 10%',
+      measured: `${fmt(first)} → ${fmt(last)} events/s (${fmt(ratio, 2)}×)${failed ? `, ${failed} failed` : ''}`,
+      met: ratio >= 0.8 && failed === 0,
+    });
+  } finally {
+    await proc.stop();
+    await fake.close();
+  }
+}
+
+// ---- quiet-hours release: many held events go out when quiet hours end -----------------------------------
+
+async function quietRelease(): Promise<void> {
+  const fake = await startFakeWecom({ keys: [KEY] });
+  const dir = dataDir('release');
+  const token = seed(dir);
+  // Held events written straight into the file (intake's rows, as quiet hours would have held them);
+  // quiet hours are off when the appliance starts, so the worker releases them at once.
+  const db = openDatabase(join(dir, DB_FILE));
+  try {
+    const insert = db.$client.prepare(
+      `INSERT INTO events (received_at, source, kind, category, severity, title, store, payload, dedupe_key, status, reason) VALUES (?, 'api', 'alert', ?, 'warning', ?, ?, ?, ?, 'held', 'quiet_hours')`,
+    );
+    const now = Date.now();
+    db.$client.transaction(() => {
+      for (let i = 0; i < P.releaseHeld; i++) {
+        const category = CATEGORIES[i % CATEGORIES.length]!;
+        const e = { kind: 'alert', category, severity: 'warning', title: `night alert #${i}`, store: `store-${i % 5}` };
+        insert.run(now - 3600_000 + i, category, e.title, e.store, JSON.stringify(e), JSON.stringify([category, e.title, e.store]));
+      }
+    })();
+  } finally {
+    closeDatabase(db);
+  }
+  const { proc } = await appliance('release', fake, { dir, token });
+  const readonly = new Database(join(dir, DB_FILE), { readonly: true, fileMustExist: true });
+  let peakRss = procMiB(proc.pid, 'VmRSS');
+  const sampler = setInterval(() => {
+    try {
+      peakRss = Math.max(peakRss, procMiB(proc.pid, 'VmRSS'));
+    } catch {
+      // exited
+    }
+  }, 50);
+  try {
+    const started = Date.now();
+    const held = () => (readonly.prepare(`SELECT count(*) AS n FROM events WHERE status = 'held'`).get() as { n: number }).n;
+    const latencies: number[] = [];
+    while (held() > 0 && Date.now() - started < 120_000) {
+      const t = performance.now();
+      await fetch(proc.url + '/healthz').then((r) => r.arrayBuffer());
+      latencies.push(performance.now() - t);
+      await sleep(20);
+    }
+    const releaseMs = Date.now() - started;
+    clearInterval(sampler);
+    const left = held();
+    const p99 = percentile(latencies, 99);
+    results.release = { held: P.releaseHeld, releaseMs, left, healthzSamples: latencies.length, healthzP99Ms: p99, healthzMaxMs: Math.max(...latencies), peakRssMiB: peakRss };
+    log(`quiet-hours release: ${JSON.stringify(results.release)}`);
+    rows.push({ figure: `quiet-hours release of ${fmt(P.releaseHeld)} held events: /healthz p99`, target: '< 100 ms', measured: `${fmt(p99, 1)} ms (${latencies.length} probes, ${fmt(releaseMs / 1000, 1)} s)`, met: left === 0 && p99 < 100 });
+    rows.push({ figure: 'memory RSS during the release (peak)', target: '< 150 MB', measured: mb(peakRss), met: peakRss * MIB < 150e6 });
+  } finally {
+    clearInterval(sampler);
+    readonly.close();
+    await proc.stop();
+    await fake.close();
+  }
+}
+
 // ---- send log with many deliveries ---------------------------------------------------------------------
 
 const PAGE = 50;
@@ -457,6 +564,8 @@ async function main(): Promise<void> {
     if (only.has('startup') || only.has('latency')) await startupAndIdle();
     if (only.has('intake')) await intake();
     if (only.has('storm')) await storm();
+    if (only.has('repeat')) await repeatStorm();
+    if (only.has('release')) await quietRelease();
     if (only.has('sendlog')) await sendLog();
     if (only.has('chart')) await chart();
     if (only.has('metrics')) {

@@ -93,12 +93,18 @@ export const deliveries = sqliteTable(
     splitFrom: integer('split_from'),
     /** For a merged row: the digest delivery that carried it. */
     mergedInto: integer('merged_into'),
+    /**
+     * A digest's mention request, the union of its members' (JSON: "all" or a list of ids and
+     * mobiles); sent in one text message once the digest is sent.
+     */
+    mentions: text('mentions'),
   },
   (t) => [
     index('deliveries_queue_idx').on(t.status, t.priority, t.id),
     index('deliveries_attempt_idx').on(t.lastAttemptAt),
     index('deliveries_created_idx').on(t.createdAt, t.id),
     index('deliveries_event_idx').on(t.eventId),
+    index('deliveries_split_from_idx').on(t.splitFrom).where(sql`${t.splitFrom} IS NOT NULL`),
   ],
 );
 
@@ -134,7 +140,10 @@ export const events = sqliteTable(
   },
   (t) => [
     index('events_idempotency_idx').on(t.idempotencyKey, t.receivedAt),
-    index('events_dedupe_idx').on(t.dedupeKey, t.receivedAt),
+    // Only originals (live, not repeats): the dedupe lookup costs the same at the 100,000th repeat.
+    index('events_dedupe_original_idx')
+      .on(t.dedupeKey, t.receivedAt)
+      .where(sql`${t.duplicateOf} IS NULL AND ${t.status} IN ('queued', 'held', 'sent', 'digested')`),
     index('events_status_idx').on(t.status, t.id),
     index('events_received_idx').on(t.receivedAt),
     // /metrics counts events by kind and status: a covering index instead of a table scan.

@@ -18,7 +18,7 @@ import { createSecretBox, loadDataKey } from './security/secretBox.ts';
 import { createWecomClient } from './wecom/client.ts';
 import { createRateLimiter } from './delivery/rateLimiter.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts';
-import { usableChannelKey } from './channel/wecomChannel.ts';
+import { storedKey, usableChannelKey } from './channel/wecomChannel.ts';
 import { createSettingsStore } from './settings/settingsStore.ts';
 import { countingWecomClient, createOpsCounters } from './opsCounters.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/scheduler.ts';
@@ -104,6 +104,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     settings,
     limiter,
     channelKey: () => usableChannelKey(deps),
+    storedChannelKey: () => storedKey(deps),
     publicUrl: config.publicUrl,
     counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,

@@ -46,8 +46,8 @@ export function listDeliveries(db: Db, filter: DeliveryFilter, page: { beforeId?
     .all();
 }
 
-/** A queued alert message with what a digest line needs from its event. */
-export interface QueuedAlertRow {
+/** A queued foldable message with what a digest line needs from its event. */
+export interface QueuedFoldableRow {
   deliveryId: number;
   eventId: number;
   category: string;
@@ -55,26 +55,33 @@ export interface QueuedAlertRow {
   severity: string;
   store: string | null;
   at: number;
+  payload: string;
 }
 
 /**
- * The oldest queued alert messages (at most `limit` rows), critical or not. Critical alerts are
- * queued at priority 0, the others at 1, so this walks the queue index in order: no sort of the
- * whole backlog.
+ * The oldest queued messages of the given kinds (at most `limit` rows), critical or not. Critical
+ * ones are queued at priority 0, the others at 1, so this walks the queue index in order: no sort
+ * of the whole backlog.
  */
-export function listQueuedAlerts(db: Db, critical: boolean, limit: number): QueuedAlertRow[] {
+export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: boolean, limit: number): QueuedFoldableRow[] {
   return preparedStatement(
     db,
-    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at
+    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at, e.payload
      FROM deliveries d JOIN events e ON e.id = d.event_id
-     WHERE d.status = 'queued' AND d.priority = ? AND d.kind = 'alert' AND (d.severity = 'critical') = ?
+     WHERE d.status = 'queued' AND d.priority = ? AND d.kind IN (${kinds.map(() => '?').join(', ')}) AND (d.severity = 'critical') = ?
      ORDER BY d.priority, d.id LIMIT ?`,
-  ).all(critical ? 0 : 1, critical ? 1 : 0, limit) as QueuedAlertRow[];
+  ).all(critical ? 0 : 1, ...kinds, critical ? 1 : 0, limit) as QueuedFoldableRow[];
 }
 
-/** Queued messages (only critical, only not, or all), counting at most `limit`: never the whole queue. */
-export function countQueuedUpTo(db: Db, limit: number, critical?: boolean): number {
+/**
+ * Events with queued messages (only critical, only not, or all; a message without an event counts
+ * as one), counting at most `limit`: never the whole queue.
+ */
+export function countQueuedEventsUpTo(db: Db, limit: number, critical?: boolean): number {
   const severity = critical === undefined ? '' : critical ? ` AND severity = 'critical'` : ` AND severity <> 'critical'`;
-  const row = preparedStatement(db, `SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE status = 'queued'${severity} LIMIT ?)`).get(limit) as { n: number };
+  const row = preparedStatement(
+    db,
+    `SELECT count(*) AS n FROM (SELECT DISTINCT coalesce(event_id, -id) FROM deliveries WHERE status = 'queued'${severity} LIMIT ?)`,
+  ).get(limit) as { n: number };
   return row.n;
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { events, type EventStatus } from '../schema.ts';
 
@@ -23,17 +23,6 @@ export function findByIdempotencyKey(db: Db, key: string, since: number): EventR
     .get();
 }
 
-/** The first, not suppressed, event with this dedupe key inside the window. */
-export function findDedupeOriginal(db: Db, dedupeKey: string, since: number): EventRow | undefined {
-  return db
-    .select()
-    .from(events)
-    .where(and(eq(events.dedupeKey, dedupeKey), gt(events.receivedAt, since), isNull(events.duplicateOf), ne(events.status, 'suppressed')))
-    .orderBy(events.id)
-    .limit(1)
-    .get();
-}
-
 export function bumpRepeatCount(db: Db, id: number): number {
   return db
     .update(events)
@@ -50,12 +39,24 @@ export function setEventStatus(db: Db, ids: number[], set: { status: EventStatus
   }
 }
 
-export function listHeldEvents(db: Db): EventRow[] {
-  return db.select().from(events).where(eq(events.status, 'held')).orderBy(events.id).all();
+/** The oldest held events, at most `limit`. */
+export function listHeldEvents(db: Db, limit: number): EventRow[] {
+  return db.select().from(events).where(eq(events.status, 'held')).orderBy(events.id).limit(limit).all();
 }
 
-export function countHeldEvents(db: Db): number {
-  return db.select({ n: sql<number>`count(*)` }).from(events).where(eq(events.status, 'held')).get()!.n;
+export function hasHeldEvents(db: Db): boolean {
+  return db.select({ id: events.id }).from(events).where(eq(events.status, 'held')).limit(1).get() !== undefined;
+}
+
+export function hasOtherHeldEvent(db: Db, category: string, exceptId: number): boolean {
+  return (
+    db
+      .select({ id: events.id })
+      .from(events)
+      .where(and(eq(events.status, 'held'), eq(events.category, category), ne(events.id, exceptId)))
+      .limit(1)
+      .get() !== undefined
+  );
 }
 
 export function listRecentEvents(db: Db, opts: { limit: number; beforeId?: number }): EventRow[] {

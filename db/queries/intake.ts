@@ -4,12 +4,13 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../client.ts';
 import type { EventStatus } from '../schema.ts';
+import type { Severity } from '../../server/events/schema.ts';
 import type { NewDelivery } from './deliveries.ts';
 import type { NewEvent } from './events.ts';
 
 interface Statements {
   byIdempotencyKey: Statement<[string, number], { id: number; status: EventStatus }>;
-  dedupeOriginal: Statement<[string, number], { id: number }>;
+  dedupeCandidates: Statement<[string, number], { id: number; severity: Severity }>;
   insertEvent: Statement<unknown[]>;
   insertDelivery: Statement<unknown[]>;
 }
@@ -22,8 +23,12 @@ function statements(db: Db): Statements {
   if (s) return s;
   s = {
     byIdempotencyKey: client.prepare(`SELECT id, status FROM events WHERE idempotency_key = ? AND received_at > ? ORDER BY id LIMIT 1`),
-    dedupeOriginal: client.prepare(
-      `SELECT id FROM events WHERE dedupe_key = ? AND received_at > ? AND duplicate_of IS NULL AND status <> 'suppressed' ORDER BY id LIMIT 1`,
+    // The WHERE repeats events_dedupe_original_idx's so SQLite walks that partial index: originals
+    // only, never the repeats counted on them.
+    dedupeCandidates: client.prepare(
+      `SELECT id, severity FROM events INDEXED BY events_dedupe_original_idx
+       WHERE dedupe_key = ? AND received_at > ? AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested')
+       ORDER BY received_at LIMIT ${DEDUPE_CANDIDATES}`,
     ),
     insertEvent: client.prepare(
       `INSERT INTO events (received_at, source, token_id, kind, category, severity, title, store, occurred_at, payload, idempotency_key, dedupe_key, status, reason, duplicate_of, finished_at)
@@ -43,9 +48,12 @@ export function findIdempotent(db: Db, key: string, since: number): { id: number
   return statements(db).byIdempotencyKey.get(key, since);
 }
 
-/** The first, not suppressed, event with this dedupe key inside the window. */
-export function findDedupeOriginalId(db: Db, dedupeKey: string, since: number): number | undefined {
-  return statements(db).dedupeOriginal.get(dedupeKey, since)?.id;
+/** Enough for every severity to have a live original, with room for originals that died meanwhile. */
+const DEDUPE_CANDIDATES = 8;
+
+/** The oldest live originals (not repeats, not suppressed, not dead) with this dedupe key inside the window. */
+export function findDedupeCandidates(db: Db, dedupeKey: string, since: number): Array<{ id: number; severity: Severity }> {
+  return statements(db).dedupeCandidates.all(dedupeKey, since);
 }
 
 type EventInsert = Required<Pick<NewEvent, 'receivedAt' | 'source' | 'tokenId' | 'kind' | 'category' | 'severity' | 'title' | 'store' | 'occurredAt' | 'payload' | 'idempotencyKey' | 'dedupeKey' | 'status' | 'reason' | 'duplicateOf' | 'finishedAt'>>;

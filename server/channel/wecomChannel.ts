@@ -13,6 +13,7 @@ import { formatDateTime, translator, type Lang } from '../../views/i18n/index.ts
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SecretBox } from '../security/secretBox.ts';
+import { invalidatesChannel } from '../delivery/policy/channelInvalidation.ts';
 import type { RateLimiter } from '../delivery/rateLimiter.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
@@ -35,6 +36,8 @@ export type SendFailure = Extract<SendResult, { ok: false }>;
 export type ConnectOutcome =
   | { ok: true; replaced: boolean; droppedParams: string[] }
   | { ok: false; stage: 'format'; code: WebhookUrlErrorCode; detail?: UrlErrorDetail }
+  /** The limiter's window is full (connect and test sends count like any message): nothing was sent. */
+  | { ok: false; stage: 'rate_limited'; waitMs: number }
   | { ok: false; stage: 'send'; failure: SendFailure; droppedParams: string[] };
 
 export type TestOutcome =
@@ -144,6 +147,8 @@ async function sendRecorded(deps: ChannelDeps, key: string, message: WecomMessag
           latencyMs: result.latencyMs,
         },
   );
+  // WeCom counted the refused call: no call for a whole window, the worker's included.
+  if (!result.ok && result.failure === 'rate_limited') deps.limiter.saturate(done);
   deps.log.info(result.ok ? 'wecom send ok' : 'wecom send failed', {
     delivery: id,
     kind: 'test',
@@ -170,6 +175,8 @@ export async function connectBot(deps: ChannelDeps, input: string, audit: { ip: 
     return { ok: false, stage: 'format', code: parsed.code, detail: parsed.detail };
   }
   deps.log.addSecret(parsed.key);
+  const waitMs = deps.limiter.waitMs(deps.clock.now());
+  if (waitMs > 0) return { ok: false, stage: 'rate_limited', waitMs };
   const replaced = getChannel(deps.db) !== undefined;
   const result = await sendRecorded(deps, parsed.key, testMessage(deps, 'connected'), 'connect test');
   const now = deps.clock.now();
@@ -215,8 +222,8 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
     return { ok: true };
   }
   recordChannelError(deps.db, { now, errcode: result.errcode, failure: result.failure });
-  if (result.failure === 'invalid_channel') markChannelInvalid(deps.db, now);
-  if (result.failure === 'rate_limited') deps.limiter.saturate(now);
+  // The URL may have been replaced while this test was in flight: only the current key's answer counts.
+  if (result.failure === 'invalid_channel' && invalidatesChannel(key, storedKey(deps))) markChannelInvalid(deps.db, now);
   return { ok: false, reason: 'send', failure: result };
 }
 

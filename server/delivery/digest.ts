@@ -1,21 +1,29 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { countQueuedUpTo, listQueuedAlerts } from '../../db/queries/deliveries.ts';
-import { listHeldEvents, setEventStatus, type EventRow } from '../../db/queries/events.ts';
+import { countQueuedEventsUpTo, listQueuedFoldable } from '../../db/queries/deliveries.ts';
+import { hasOtherHeldEvent, listHeldEvents, setEventStatus, type EventRow } from '../../db/queries/events.ts';
 import { deliveries, events } from '../../db/schema.ts';
 import { SEVERITY_RANK, type Category, type InboundEvent, type Severity } from '../events/schema.ts';
 import { renderForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
 import { renderDigest } from '../render/templates.ts';
 import { enqueueMessage } from './outbox.ts';
+import { FOLDABLE_KINDS, foldDue } from './policy/fold.ts';
+import { mentionRequest, mentionUnion, parseMentionRequest, storedMentionRequest, type MentionRequest } from './policy/mentions.ts';
 import { utf8Bytes } from '../wecom/messages.ts';
 
 interface Member {
-  deliveryId: number | null;
   eventId: number;
   title: string;
   severity: Severity;
   store: string | null;
   at: number;
+  mention: MentionRequest;
+}
+
+/** A member from its event row: what the digest lists, and whom the event asked to mention. */
+function memberOf(r: { eventId: number; title: string; severity: string; store: string | null; at: number; payload: string }, s: RenderSettings): Member {
+  const event = JSON.parse(r.payload) as InboundEvent;
+  return { eventId: r.eventId, title: r.title, severity: r.severity as Severity, store: r.store, at: r.at, mention: mentionRequest(event, s.rules) };
 }
 
 function groupByCategory<T extends { category: string }>(rows: T[]): Map<string, T[]> {
@@ -109,7 +117,7 @@ function digestMembers(db: Db, digestId: number): Member[] {
     .from(events)
     .where(eq(events.digestDeliveryId, digestId))
     .all()
-    .map((r) => ({ ...r, deliveryId: null, severity: r.severity as Severity }));
+    .map((r) => ({ ...r, severity: r.severity as Severity, mention: 'none' as const }));
 }
 
 /**
@@ -123,7 +131,9 @@ function writeDigest(db: Db, s: RenderSettings, category: string, reason: 'storm
   const before = waiting ? (states.get(waiting.id) ?? addMembers(undefined, digestMembers(db, waiting.id))) : undefined;
   const all = addMembers(before, members);
   const message = digestMessage(s, category, reason, all, now);
-  const fields = { severity: digestSeverity(all), title: `${all.total} × ${category} (${reason === 'storm' ? 'digest' : 'quiet hours'})` };
+  // The digest's follow-up mentions everyone its members asked for, once (sent after the digest).
+  const mentions = storedMentionRequest(mentionUnion([parseMentionRequest(waiting?.mentions ?? null), ...members.map((m) => m.mention)]));
+  const fields = { severity: digestSeverity(all), title: `${all.total} × ${category} (${reason === 'storm' ? 'digest' : 'quiet hours'})`, mentions };
   let digestId: number;
   if (waiting) {
     digestId = waiting.id;
@@ -147,12 +157,23 @@ function writeDigest(db: Db, s: RenderSettings, category: string, reason: 'storm
   return digestId;
 }
 
-/** The category's digest still waiting to be sent at this priority (the oldest, should there be two). */
-function waitingDigest(db: Db, category: string, priority: number): { id: number } | undefined {
+/**
+ * The category's digest still waiting to be sent at this priority (the oldest, should there be two).
+ * Parts of a re-split digest are not: they are sent as they are.
+ */
+function waitingDigest(db: Db, category: string, priority: number): { id: number; mentions: string | null } | undefined {
   return db
-    .select({ id: deliveries.id })
+    .select({ id: deliveries.id, mentions: deliveries.mentions })
     .from(deliveries)
-    .where(and(eq(deliveries.kind, 'digest'), eq(deliveries.status, 'queued'), eq(deliveries.category, category), eq(deliveries.priority, priority)))
+    .where(
+      and(
+        eq(deliveries.kind, 'digest'),
+        eq(deliveries.status, 'queued'),
+        eq(deliveries.category, category),
+        eq(deliveries.priority, priority),
+        isNull(deliveries.splitFrom),
+      ),
+    )
     .orderBy(asc(deliveries.id))
     .limit(1)
     .get();
@@ -165,17 +186,16 @@ export const FOLD_CHUNK = 250;
  * The oldest queued alert messages (at most `limit` rows), one member per event. Returns whether
  * the chunk was full (more may be waiting).
  */
-function queuedAlerts(db: Db, critical: boolean, limit: number): { members: Array<Member & { category: string }>; full: boolean } {
-  // Severities in the table are the schema's (written by intake).
-  const rows = listQueuedAlerts(db, critical, limit) as Array<Member & { category: string }>;
+function queuedAlerts(db: Db, s: RenderSettings, critical: boolean, limit: number): { members: Array<Member & { category: string }>; full: boolean } {
+  const rows = listQueuedFoldable(db, FOLDABLE_KINDS, critical, limit);
   const seen = new Set<number>();
-  const members = rows.filter((r) => !seen.has(r.eventId) && !!seen.add(r.eventId));
+  const members = rows.filter((r) => !seen.has(r.eventId) && !!seen.add(r.eventId)).map((r) => ({ ...memberOf(r, s), category: r.category }));
   return { members, full: rows.length === limit };
 }
 
-/** Whether more than `capacity` messages are queued: counts at most capacity + 1 rows, not the whole queue. */
+/** Whether more than `capacity` events wait (a message without an event counts as one): counts at most capacity + 1. */
 function queuedOver(db: Db, capacity: number, critical?: boolean): boolean {
-  return countQueuedUpTo(db, capacity + 1, critical) > capacity;
+  return foldDue(countQueuedEventsUpTo(db, capacity + 1, critical), capacity);
 }
 
 /**
@@ -189,7 +209,7 @@ export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: 
   if (!queuedOver(db, capacity)) return { digests: 0, more: false };
   return forgetStatesOnError(db, () => db.transaction(() => {
     let digests = 0;
-    const normal = queuedAlerts(db, false, chunk);
+    const normal = queuedAlerts(db, s, false, chunk);
     for (const [category, members] of groupByCategory(normal.members)) {
       if (members.length < 2 && !waitingDigest(db, category, 1)) continue;
       writeDigest(db, s, category, 'storm', members, now, 1);
@@ -197,7 +217,7 @@ export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: 
     }
     let more = normal.full;
     if (queuedOver(db, capacity, true)) {
-      const critical = queuedAlerts(db, true, chunk);
+      const critical = queuedAlerts(db, s, true, chunk);
       for (const [category, members] of groupByCategory(critical.members)) {
         if (members.length < 2 && !waitingDigest(db, category, 0)) continue;
         writeDigest(db, s, category, 'storm', members, now, 0);
@@ -210,15 +230,22 @@ export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: 
 }
 
 /**
- * When quiet hours end, what they held goes out: one digest per category, or the event's own
- * message when a category held only one.
+ * Held events a release takes per transaction, so the event loop is free between chunks: about
+ * 8 ms of CPU each (20 ms for 250, measured), well inside the 50 ms a slice may take.
  */
-export function flushHeld(db: Db, s: RenderSettings, now: number): number {
+export const RELEASE_CHUNK = 100;
+
+/**
+ * When quiet hours end, what they held goes out: one digest per category, or the event's own
+ * message when a category held only one. Releases at most `chunk` events per call, oldest first;
+ * `more` says the caller should call again (after letting other work run) before sending.
+ */
+export function flushHeld(db: Db, s: RenderSettings, now: number, chunk = RELEASE_CHUNK): { events: number; more: boolean } {
   return forgetStatesOnError(db, () => db.transaction(() => {
-    const held = listHeldEvents(db);
+    const held = listHeldEvents(db, chunk);
     for (const [category, rows] of groupByCategory<EventRow>(held)) {
-      if (rows.length === 1) {
-        const row = rows[0]!;
+      const row = rows[0]!;
+      if (rows.length === 1 && !waitingDigest(db, category, 1) && !hasOtherHeldEvent(db, category, row.id)) {
         const event = JSON.parse(row.payload) as InboundEvent;
         renderForDelivery(event, s, { receivedAt: row.receivedAt, repeatCount: row.repeatCount, eventId: row.id }).forEach((message, i) =>
           enqueueMessage(
@@ -245,11 +272,11 @@ export function flushHeld(db: Db, s: RenderSettings, now: number): number {
         s,
         category,
         'quiet_hours',
-        rows.map((r) => ({ deliveryId: null, eventId: r.id, title: r.title, severity: r.severity as Severity, store: r.store, at: r.receivedAt })),
+        rows.map((r) => memberOf({ eventId: r.id, title: r.title, severity: r.severity, store: r.store, at: r.receivedAt, payload: r.payload }, s)),
         now,
         1,
       );
     }
-    return held.length;
+    return { events: held.length, more: held.length === chunk };
   }));
 }

@@ -1,15 +1,50 @@
-import { and, asc, eq, gt, inArray, lte, min, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, max, min, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { insertDelivery, type DeliveryRow, type NewDelivery } from '../../db/queries/deliveries.ts';
+import { insertDelivery, updateDelivery, type DeliveryRow, type NewDelivery } from '../../db/queries/deliveries.ts';
 import { getEvent, setEventStatus } from '../../db/queries/events.ts';
 import { deliveries, events } from '../../db/schema.ts';
 import type { InboundEvent } from '../events/schema.ts';
 import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { interruptedAction } from './policy/recovery.ts';
+import { eventSettlement } from './policy/settlement.ts';
 
-/** Rows a crash left in `sending` are sent again (at-least-once: duplicates only across a crash). */
+/**
+ * Rows a crash left in `sending`: queued messages are sent again (at-least-once: duplicates only
+ * across a crash); a connect or test send fails (policy/recovery). Returns the calls cut off.
+ */
 export function recoverInterrupted(db: Db, now: number): number {
-  return db.update(deliveries).set({ status: 'queued', nextAttemptAt: now }).where(eq(deliveries.status, 'sending')).run().changes;
+  const rows = db.select({ id: deliveries.id, kind: deliveries.kind }).from(deliveries).where(eq(deliveries.status, 'sending')).all();
+  for (const row of rows) {
+    if (interruptedAction(row.kind) === 'requeue') updateDelivery(db, row.id, { status: 'queued', nextAttemptAt: now });
+    else updateDelivery(db, row.id, { status: 'failed', failure: 'interrupted', errmsg: 'interrupted by a restart' });
+  }
+  return rows.length;
+}
+
+/** When the last 45009 inside the window was answered, if any. */
+export function recentRateLimitedAt(db: Db, since: number): number | undefined {
+  return (
+    db
+      .select({ at: max(deliveries.lastAttemptAt) })
+      .from(deliveries)
+      .where(and(gt(deliveries.lastAttemptAt, since), eq(deliveries.failure, 'rate_limited')))
+      .get()?.at ?? undefined
+  );
+}
+
+/** The statuses of a re-split message's parts. */
+export function partStatuses(db: Db, splitFrom: number): string[] {
+  return db.select({ status: deliveries.status }).from(deliveries).where(eq(deliveries.splitFrom, splitFrom)).all().map((r) => r.status);
+}
+
+/** After the wall clock stepped back: queued messages due later move by the step. Returns how many. */
+export function shiftQueuedAttempts(db: Db, byMs: number, now: number): number {
+  return db
+    .update(deliveries)
+    .set({ nextAttemptAt: sql`${deliveries.nextAttemptAt} + ${byMs}` })
+    .where(and(eq(deliveries.status, 'queued'), gt(deliveries.nextAttemptAt, now)))
+    .run().changes;
 }
 
 /** Times of every call made to WeCom in the last window, so a restart does not forget its rate use. */
@@ -52,16 +87,11 @@ export function markSending(db: Db, id: number, now: number): void {
     .run();
 }
 
-/**
- * Re-derives an event's status from its deliveries once none is pending: any dead → dead, else sent.
- * Merged rows belong to a digest, which settles its events itself.
- */
+/** Re-derives an event's status from its deliveries once none is pending (policy/settlement). */
 export function settleEvent(db: Db, eventId: number, now: number): void {
   const rows = db.select({ status: deliveries.status }).from(deliveries).where(eq(deliveries.eventId, eventId)).all();
-  if (rows.some((r) => r.status === 'queued' || r.status === 'sending')) return;
-  const own = rows.filter((r) => r.status !== 'merged');
-  if (!own.length) return;
-  const status = own.some((r) => r.status === 'dead') ? 'dead' : 'sent';
+  const status = eventSettlement(rows.map((r) => r.status));
+  if (status === undefined || status === 'pending') return;
   db.update(events)
     .set({ status, finishedAt: now })
     .where(and(eq(events.id, eventId), ne(events.status, 'digested')))

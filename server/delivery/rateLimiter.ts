@@ -12,7 +12,7 @@ export interface RateLimiter {
    * least a window apart however slow the first one was.
    */
   settle(startedAt: number, answeredAt: number): void;
-  /** After a 45009: treat the window as full from `now` on. */
+  /** After a 45009: no call for a whole window from `now` on, whatever the window held. */
   saturate(now: number): void;
   /** Sends in the window ending at `now`. */
   used(now: number): number;
@@ -26,7 +26,12 @@ export function createRateLimiter(opts: { limit: number; windowMs: number; histo
   const windowMs = opts.windowMs;
   // Ascending send times; only those inside the last window matter.
   let times: number[] = [...(opts.history ?? [])].sort((a, b) => a - b);
+  let blockedUntil = -Infinity;
   const prune = (now: number) => {
+    // The wall clock stepped back: what was recorded "in the future" counts from now, so the wait
+    // is never longer than one window.
+    if (times.length && times[times.length - 1]! > now) times = times.map((t) => Math.min(t, now));
+    if (blockedUntil > now + windowMs) blockedUntil = now + windowMs;
     const cutoff = now - windowMs;
     let i = 0;
     while (i < times.length && times[i]! <= cutoff) i++;
@@ -37,9 +42,10 @@ export function createRateLimiter(opts: { limit: number; windowMs: number; histo
     limit: () => limit,
     waitMs(now) {
       prune(now);
-      if (times.length < limit) return 0;
+      const blocked = Math.max(0, blockedUntil - now);
+      if (times.length < limit) return blocked;
       // The send that must leave the window before one more fits.
-      return times[times.length - limit]! + windowMs - now;
+      return Math.max(blocked, times[times.length - limit]! + windowMs - now);
     },
     record(at) {
       times.push(at);
@@ -53,12 +59,12 @@ export function createRateLimiter(opts: { limit: number; windowMs: number; histo
       times.splice(j, 0, answeredAt);
     },
     saturate(now) {
-      prune(now);
-      while (times.length < limit) times.push(now);
+      blockedUntil = Math.max(blockedUntil, now + windowMs);
     },
     used(now) {
       prune(now);
-      return times.length;
+      // Blocked after a 45009: the window is as good as full.
+      return blockedUntil > now ? Math.max(limit, times.length) : times.length;
     },
     setLimit(next) {
       limit = next;

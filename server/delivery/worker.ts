@@ -1,21 +1,39 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { markChannelInvalid, recordChannelError, recordChannelSuccess } from '../../db/queries/channel.ts';
-import { updateDelivery, type DeliveryRow } from '../../db/queries/deliveries.ts';
-import { countHeldEvents } from '../../db/queries/events.ts';
+import { getDelivery, updateDelivery, type DeliveryRow } from '../../db/queries/deliveries.ts';
+import { hasHeldEvents } from '../../db/queries/events.ts';
 import { deliveries } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpsCounters } from '../opsCounters.ts';
 import type { RenderSettings } from '../render/eventMessages.ts';
+import { planMentions } from '../render/mentions.ts';
 import { isQuiet, quietEndsAt } from '../rules/quietHours.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
-import { splitUtf8, type WecomMessage } from '../wecom/messages.ts';
+import { textMessage, type WecomMessage } from '../wecom/messages.ts';
 import { digestBacklog, flushHeld } from './digest.ts';
-import { earliestPending, enqueueMessage, markSending, nextDue, recentAttemptTimes, recoverInterrupted, settleDigest, settleEvent } from './outbox.ts';
+import {
+  earliestPending,
+  enqueueMessage,
+  markSending,
+  nextDue,
+  partStatuses,
+  recentAttemptTimes,
+  recentRateLimitedAt,
+  recoverInterrupted,
+  settleDigest,
+  settleEvent,
+  shiftQueuedAttempts,
+} from './outbox.ts';
+import { backwardStepMs } from './policy/clockStep.ts';
+import { foldCapacity } from './policy/fold.ts';
+import { parseMentionRequest } from './policy/mentions.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './policy/retry.ts';
+import { sendOutcome } from './policy/sendOutcome.ts';
+import { splitDigestSettlement } from './policy/settlement.ts';
 import type { RateLimiter } from './rateLimiter.ts';
-import { backoffMs, DEFAULT_RETRY, isExpired, type RetryPolicy } from './retryPolicy.ts';
 
 export interface WorkerDeps {
   db: Db;
@@ -26,6 +44,8 @@ export interface WorkerDeps {
   limiter: RateLimiter;
   /** The bot's key while it is usable (connected, not invalid); undefined pauses sending. */
   channelKey: () => string | undefined;
+  /** The stored key whatever the channel's state: only an answer for it may mark the channel invalid. */
+  storedChannelKey?: () => string | undefined;
   /** PUBLIC_URL: digests link into the console's send log when set. */
   publicUrl?: string;
   retry?: RetryPolicy;
@@ -53,24 +73,6 @@ export interface DeliveryWorker {
 
 type Step = { send: DeliveryRow; key: string } | { sleepMs: number; limited?: boolean } | { yield: true };
 
-const CONTENT_LIMIT: Record<string, number> = { text: 2048, markdown: 4096, markdown_v2: 4096 };
-
-/** Splits a message WeCom called too long (40058/45002) into parts well under the limit. */
-function resplit(message: WecomMessage): WecomMessage[] | undefined {
-  const limit = CONTENT_LIMIT[message.msgtype];
-  if (!limit) return undefined;
-  const content =
-    message.msgtype === 'text' ? message.text.content : message.msgtype === 'markdown' ? message.markdown.content : message.msgtype === 'markdown_v2' ? message.markdown_v2.content : '';
-  const parts = splitUtf8(content, Math.floor(limit * 0.7));
-  if (parts.length < 2) return undefined;
-  return parts.map((part, i) => {
-    const numbered = `(${i + 1}/${parts.length})\n${part}`;
-    if (message.msgtype === 'text') return { msgtype: 'text', text: { ...message.text, content: numbered } };
-    if (message.msgtype === 'markdown') return { msgtype: 'markdown', markdown: { content: numbered } };
-    return { msgtype: 'markdown_v2', markdown_v2: { content: numbered } };
-  });
-}
-
 /**
  * The one delivery worker: the only caller of the client's send for queued messages. It sends in
  * priority order through the limiter, retries with backoff, pauses on an invalid bot, and digests
@@ -91,11 +93,16 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let lastFold = -Infinity;
   /** A backlog is being folded chunk by chunk; digests written so far in this fold. */
   let folding: { digests: number } | undefined;
+  /** Held events are being released chunk by chunk; events released so far. */
+  let releasing: { events: number } | undefined;
+  /** The previous clock reading, to notice the wall clock stepping back. */
+  let lastNow: number | undefined;
+  const storedChannelKey = deps.storedChannelKey ?? deps.channelKey;
   // One wait for the limiter counts once, however many naps and wakes it takes.
   let inLimiterWait = false;
   // A send WeCom answered whose outcome could not be written yet (disk full, database locked): it is
   // written before anything else, so the message is neither sent twice nor left in `sending`.
-  let unrecorded: { row: DeliveryRow; result: SendResult; answered: number } | undefined;
+  let unrecorded: { row: DeliveryRow; key: string; result: SendResult; answered: number } | undefined;
 
   const renderSettings = (): RenderSettings => ({ rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.publicUrl });
 
@@ -117,11 +124,21 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     });
 
   function step(now: number): Step {
+    const back = backwardStepMs(lastNow, now);
+    lastNow = now;
+    if (back) {
+      const moved = shiftQueuedAttempts(db, -back, now);
+      log.warn('the clock stepped back: queued messages keep their delays', { stepMs: back, messages: moved });
+    }
     const rules = deps.settings.rules();
     const quiet = isQuiet(now, rules.quietHours);
-    if (!quiet && countHeldEvents(db) > 0) {
-      const n = flushHeld(db, renderSettings(), now);
-      log.info('quiet hours ended: held events released', { events: n });
+    if (!quiet && (releasing || hasHeldEvents(db))) {
+      // Released in chunks with the event loop free in between; nothing is sent before it is through.
+      const chunk = flushHeld(db, renderSettings(), now);
+      const events = (releasing?.events ?? 0) + chunk.events;
+      releasing = chunk.more ? { events } : undefined;
+      if (releasing) return { yield: true };
+      log.info('quiet hours ended: held events released', { events });
     }
     const untilQuietEnds = quiet ? (quietEndsAt(now, rules.quietHours) ?? now + maxIdleMs) - now : maxIdleMs;
     const idle = Math.min(maxIdleMs, Math.max(1_000, untilQuietEnds));
@@ -134,9 +151,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     // is full: not on every new event of a storm, when nothing could be sent anyway.
     if (folding || wait === 0 || now - lastFold >= foldEveryMs) {
       lastFold = now;
-      // How many messages the limit lets out within the digest window, counting what is already used.
-      const windows = (deps.settings.delivery().digestWindowSeconds * 1000) / limiter.windowMs;
-      const capacity = Math.max(1, Math.floor(limiter.limit() * windows) - limiter.used(now));
+      const capacity = foldCapacity({
+        limit: limiter.limit(),
+        windowMs: limiter.windowMs,
+        digestWindowSeconds: deps.settings.delivery().digestWindowSeconds,
+        used: limiter.used(now),
+      });
       const fold = digestBacklog(db, renderSettings(), capacity, now);
       const digests = (folding?.digests ?? 0) + fold.digests;
       // A big backlog is folded in chunks, letting intake run in between; nothing is sent before
@@ -157,68 +177,91 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     return { sleepMs: earliest === undefined ? idle : Math.min(idle, Math.max(1, earliest - now)) };
   }
 
-  function finish(row: DeliveryRow, result: SendResult, now: number): void {
+  function finish(row: DeliveryRow, key: string, result: SendResult, now: number): void {
     const base = { latencyMs: result.latencyMs, httpStatus: result.httpStatus, errcode: result.errcode };
+    const action = sendOutcome(row, result, {
+      now,
+      windowMs: limiter.windowMs,
+      maxAgeMs: deps.settings.delivery().maxAgeHours * 3600_000,
+      retry,
+      random,
+      sentWithKey: key,
+      currentKey: storedChannelKey(),
+    });
     if (result.ok) {
       updateDelivery(db, row.id, { ...base, status: 'sent', sentAt: now, errmsg: null, failure: null });
       recordChannelSuccess(db, now);
-      if (row.eventId !== null) settleEvent(db, row.eventId, now);
-      if (row.kind === 'digest') settleDigest(db, row.id, 'sent', now);
+      settle(row, 'sent', now);
       return;
     }
     const failed = { ...base, errmsg: result.errmsg, failure: result.failure };
     recordChannelError(db, { now, errcode: result.errcode, failure: result.failure });
     log.warn('wecom send failed', { delivery: row.id, failure: result.failure, reason: result.reason, errcode: result.errcode, attempts: row.attempts + 1 });
-    switch (result.failure) {
-      case 'rate_limited':
-        // WeCom counted the refused call too: the whole window must pass before the next try.
-        limiter.saturate(now);
-        updateDelivery(db, row.id, { ...failed, status: 'queued', nextAttemptAt: now + limiter.windowMs });
+    switch (action.type) {
+      case 'retry':
+        // After a 45009 WeCom counted the refused call too: the whole window must pass.
+        if (action.blockWindow) limiter.saturate(now);
+        updateDelivery(db, row.id, { ...failed, status: 'queued', nextAttemptAt: action.at });
         return;
-      case 'invalid_channel':
-        markChannelInvalid(db, now);
+      case 'pause':
         updateDelivery(db, row.id, { ...failed, status: 'queued', nextAttemptAt: now });
+        if (!action.invalidate) {
+          log.warn('a send with a replaced key was refused: the message goes out with the current key');
+          return;
+        }
+        markChannelInvalid(db, now);
         log.error('WeCom rejected the bot: sending paused until the webhook URL is replaced', { errcode: result.errcode });
         return;
-      case 'too_long': {
-        const parts = row.splitFrom === null ? resplit(JSON.parse(row.payload) as WecomMessage) : undefined;
-        if (!parts) return die(row, failed, now);
-        db.transaction(() => {
-          updateDelivery(db, row.id, { ...failed, status: 'merged' });
-          parts.forEach((message, i) =>
-            enqueueMessage(
-              db,
-              {
-                createdAt: now,
-                kind: row.kind,
-                category: row.category,
-                severity: row.severity,
-                priority: row.priority,
-                title: `${row.title} (${i + 1}/${parts.length})`,
-                queuedAt: now,
-                nextAttemptAt: now,
-                eventId: row.eventId,
-                splitFrom: row.id,
-              },
-              message,
-            ),
-          );
-        });
+      case 'split':
+        updateDelivery(db, row.id, { ...failed, status: 'merged' });
+        action.parts.forEach((message, i) =>
+          enqueueMessage(
+            db,
+            {
+              createdAt: now,
+              kind: row.kind,
+              category: row.category,
+              severity: row.severity,
+              priority: row.priority,
+              title: `${row.title} (${i + 1}/${action.parts.length})`,
+              queuedAt: now,
+              nextAttemptAt: now,
+              eventId: row.eventId,
+              splitFrom: row.id,
+            },
+            message,
+          ),
+        );
         return;
-      }
-      case 'transient':
-        if (isExpired(row.queuedAt, now, deps.settings.delivery().maxAgeHours * 3600_000)) return die(row, failed, now);
-        updateDelivery(db, row.id, { ...failed, status: 'queued', nextAttemptAt: now + backoffMs(row.attempts + 1, retry, random) });
+      case 'dead':
+        updateDelivery(db, row.id, { ...failed, status: 'dead' });
+        settle(row, 'dead', now);
         return;
-      default:
-        return die(row, failed, now);
     }
   }
 
-  function die(row: DeliveryRow, failed: Record<string, unknown>, now: number): void {
-    updateDelivery(db, row.id, { ...failed, status: 'dead' });
+  /** A final message settles its event, or its digest's events (once every part of a re-split digest is final). */
+  function settle(row: DeliveryRow, sentOrDead: 'sent' | 'dead', now: number): void {
     if (row.eventId !== null) settleEvent(db, row.eventId, now);
-    if (row.kind === 'digest') settleDigest(db, row.id, 'dead', now);
+    if (row.kind !== 'digest') return;
+    const digestId = row.splitFrom ?? row.id;
+    const outcome = row.splitFrom === null ? sentOrDead : splitDigestSettlement(partStatuses(db, row.splitFrom));
+    if (outcome === 'pending') return;
+    settleDigest(db, digestId, outcome, now);
+    if (outcome === 'sent') queueDigestMentions(digestId, now);
+  }
+
+  /** A digest's members' mentions, once, in one text message right after it (a row first, like every message). */
+  function queueDigestMentions(digestId: number, now: number): void {
+    const digest = getDelivery(db, digestId);
+    const request = parseMentionRequest(digest?.mentions ?? null);
+    if (!digest || request === 'none') return;
+    const plan = planMentions(request, 'text');
+    enqueueMessage(
+      db,
+      { createdAt: now, kind: 'mention', category: digest.category, severity: digest.severity, priority: 0, title: `${digest.title} · @`, queuedAt: now, nextAttemptAt: now },
+      textMessage(`↑ ${digest.title}`, { mentionedList: plan.textMentionedList, mentionedMobileList: plan.textMobileList }),
+    );
   }
 
   async function send(row: DeliveryRow, key: string): Promise<void> {
@@ -228,7 +271,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const result = await deps.wecom.send(key, JSON.parse(row.payload) as WecomMessage);
     const answered = clock.now();
     limiter.settle(started, answered);
-    unrecorded = { row, result, answered };
+    unrecorded = { row, key, result, answered };
     record();
   }
 
@@ -236,11 +279,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   function record(): void {
     const pending = unrecorded;
     if (!pending) return;
-    const { row, result, answered } = pending;
+    const { row, key, result, answered } = pending;
     try {
       db.transaction(() => {
         db.update(deliveries).set({ lastAttemptAt: answered }).where(eq(deliveries.id, row.id)).run();
-        finish(row, result, answered);
+        finish(row, key, result, answered);
       });
     } catch (err) {
       // Only the database refusing is worth waiting for; anything else would block every later send.
@@ -273,6 +316,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       const recovered = recoverInterrupted(db, now);
       if (recovered) log.warn('re-sending messages interrupted by a restart', { count: recovered });
       for (const at of recentAttemptTimes(db, now - limiter.windowMs)) limiter.record(at);
+      // A 45009 answered shortly before the restart still blocks the rest of its window.
+      const limitedAt = recentRateLimitedAt(db, now - limiter.windowMs);
+      if (limitedAt !== undefined) limiter.saturate(Math.min(limitedAt, now));
       // A call cut off by the crash may have reached WeCom as late as now: count it from now too.
       for (let i = 0; i < recovered; i++) limiter.record(now);
       running = true;

@@ -1,16 +1,16 @@
 import type { Db } from '../../db/client.ts';
 import { bumpRepeatCount } from '../../db/queries/events.ts';
-import { findDedupeOriginalId, findIdempotent, insertDeliveryFast, insertEventFast } from '../../db/queries/intake.ts';
+import { findDedupeCandidates, findIdempotent, insertDeliveryFast, insertEventFast } from '../../db/queries/intake.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import { refreshDedupedDelivery } from '../delivery/outbox.ts';
-import { isQuiet } from '../rules/quietHours.ts';
+import { dedupeKeyOf, type DedupeCandidate } from '../delivery/policy/dedupe.ts';
+import { decideEvent } from '../delivery/policy/eventRules.ts';
+import { IDEMPOTENCY_WINDOW_MS } from '../delivery/policy/retention.ts';
 import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import type { Rules, SettingsStore } from '../settings/settingsStore.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
-import { SEVERITY_RANK, type InboundEvent } from './schema.ts';
-
-export const IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3600_000;
+import type { InboundEvent } from './schema.ts';
 
 export interface IntakeDeps {
   db: Db;
@@ -32,25 +32,11 @@ export interface Accepted {
   repeated: boolean;
 }
 
-type Decision = { status: 'stored' | 'queued' | 'held' } | { status: 'suppressed'; reason: string; duplicateOf?: number };
-
-export function dedupeKeyOf(e: InboundEvent): string | null {
-  if (e.kind !== 'alert' && e.kind !== 'task_result') return null;
-  return JSON.stringify([e.category, e.title, e.store ?? '']);
-}
-
-/** The rules, in the order the spec lists them: what happens to one event, and why. */
-function decide(db: Db, e: InboundEvent, rules: Rules, now: number): Decision {
-  if (e.kind === 'metric') return { status: 'stored' };
-  if (!rules.categories[e.category]) return { status: 'suppressed', reason: 'category_off' };
-  if (SEVERITY_RANK[e.severity] < SEVERITY_RANK[rules.minSeverity]) return { status: 'suppressed', reason: 'below_min_severity' };
+/** Live originals this event could repeat; none when it has no dedupe key or dedupe is off. */
+function dedupeCandidates(db: Db, e: InboundEvent, rules: Rules, now: number): DedupeCandidate[] {
   const key = dedupeKeyOf(e);
-  if (key && rules.dedupeWindowMinutes > 0) {
-    const original = findDedupeOriginalId(db, key, now - rules.dedupeWindowMinutes * 60_000);
-    if (original !== undefined) return { status: 'suppressed', reason: 'duplicate', duplicateOf: original };
-  }
-  if (e.severity !== 'critical' && e.kind !== 'report' && isQuiet(now, rules.quietHours)) return { status: 'held' };
-  return { status: 'queued' };
+  if (!key || rules.dedupeWindowMinutes <= 0) return [];
+  return findDedupeCandidates(db, key, now - rules.dedupeWindowMinutes * 60_000);
 }
 
 function occurredAtMs(e: InboundEvent): number | null {
@@ -103,7 +89,7 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
       const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
       if (first) return { id: first.id, status: first.status, repeated: true };
     }
-    const decision = decide(db, e, s.rules, now);
+    const decision = decideEvent(e, { rules: s.rules, now, dedupeCandidates: dedupeCandidates(db, e, s.rules, now) });
     const suppressed = decision.status === 'suppressed' ? decision : undefined;
     const id = insertEventFast(db, {
       receivedAt: now,
@@ -119,7 +105,7 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
       idempotencyKey: e.idempotency_key ?? null,
       dedupeKey: dedupeKeyOf(e),
       status: decision.status,
-      reason: suppressed ? suppressed.reason : decision.status === 'held' ? 'quiet_hours' : null,
+      reason: 'reason' in decision ? decision.reason : null,
       duplicateOf: suppressed?.duplicateOf ?? null,
       finishedAt: suppressed || decision.status === 'stored' ? now : null,
     });

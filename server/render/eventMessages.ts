@@ -1,4 +1,5 @@
 import type { InboundEvent } from '../events/schema.ts';
+import { mentionRequest } from '../delivery/policy/mentions.ts';
 import type { DeliverySettings, Rules } from '../settings/settingsStore.ts';
 import type { WecomMessage } from '../wecom/messages.ts';
 import { planMentions } from './mentions.ts';
@@ -15,15 +16,6 @@ export interface RenderSettings {
 /** The send log filtered as given, on the console at `publicUrl`. */
 export function sendLogUrl(publicUrl: string, filter: Record<string, string | number>): string {
   return `${publicUrl}/send-log?${new URLSearchParams(Object.entries(filter).map(([k, v]) => [k, String(v)]))}`;
-}
-
-/** An event's own `mention`, plus the rule's mention policy for critical events. */
-export function mentionRequest(e: InboundEvent, rules: Rules): 'none' | 'all' | string[] {
-  const own = e.mention ?? 'none';
-  const policy = e.severity === 'critical' ? rules.criticalMention : { mode: 'none' as const, targets: [] };
-  if (own === 'all' || policy.mode === 'all') return 'all';
-  const list = [...(Array.isArray(own) ? own : []), ...(policy.mode === 'list' ? policy.targets : [])];
-  return list.length ? [...new Set(list)].slice(0, 20) : 'none';
 }
 
 /** The messages one event becomes with the current settings (main message, parts, mention follow-up). */

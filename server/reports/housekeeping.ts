@@ -2,13 +2,25 @@
 // transaction each, with a turn of the event loop in between, so intake and the console keep
 // answering while a large backlog is deleted.
 import type { Db } from '../../db/client.ts';
+import { FINAL_DELIVERY_STATUSES, FINAL_EVENT_STATUSES, FINAL_RUN_STATUSES, pruneCutoffs } from '../delivery/policy/retention.ts';
 
 export const PRUNE_BATCH = 1000;
 
-/** Only rows that reached the end of their life: nothing queued, held or in flight is touched. */
-const FINAL_EVENT_STATUSES = ['sent', 'digested', 'suppressed', 'dead', 'stored'];
-const FINAL_DELIVERY_STATUSES = ['sent', 'dead', 'merged', 'failed'];
-const FINAL_RUN_STATUSES = ['succeeded', 'failed', 'skipped'];
+// Only rows that reached the end of their life (policy/retention): nothing queued, held, in flight,
+// or digested into a digest that still waits.
+const TABLES = [
+  { key: 'events', table: 'events', time: 'received_at', statuses: FINAL_EVENT_STATUSES, cutoff: 'events', extra: 'AND finished_at IS NOT NULL' },
+  {
+    key: 'deliveries',
+    table: 'deliveries',
+    time: 'created_at',
+    statuses: FINAL_DELIVERY_STATUSES,
+    cutoff: 'rows',
+    // A re-split message's original carries what its parts settle with (a digest's events, mentions).
+    extra: `AND NOT (status = 'merged' AND EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = deliveries.id AND p.status IN ('queued', 'sending')))`,
+  },
+  { key: 'reportRuns', table: 'report_runs', time: 'started_at', statuses: FINAL_RUN_STATUSES, cutoff: 'rows', extra: '' },
+] as const;
 
 export interface PruneResult {
   events: number;
@@ -17,15 +29,11 @@ export interface PruneResult {
   /** Transactions used (each at most one batch). */
   batches: number;
   cutoff: number;
+  /** Events are kept at least for the idempotency window. */
+  eventCutoff: number;
 }
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-
-const TABLES = [
-  { key: 'events', table: 'events', time: 'received_at', statuses: FINAL_EVENT_STATUSES },
-  { key: 'deliveries', table: 'deliveries', time: 'created_at', statuses: FINAL_DELIVERY_STATUSES },
-  { key: 'reportRuns', table: 'report_runs', time: 'started_at', statuses: FINAL_RUN_STATUSES },
-] as const;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -38,15 +46,15 @@ export async function pruneOldRows(
   opts: { now: number; retentionDays: number; batchSize?: number; shouldStop?: () => boolean },
 ): Promise<PruneResult> {
   const batchSize = opts.batchSize ?? PRUNE_BATCH;
-  const cutoff = opts.now - opts.retentionDays * 24 * 3600_000;
-  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, batches: 0, cutoff };
+  const cutoffs = pruneCutoffs(opts.now, opts.retentionDays);
+  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
   for (const t of TABLES) {
     const statement = db.$client.prepare(
       `DELETE FROM ${t.table} WHERE id IN (
-         SELECT id FROM ${t.table} WHERE ${t.time} < ? AND status IN (${placeholders(t.statuses.length)}) ORDER BY id LIMIT ?
+         SELECT id FROM ${t.table} WHERE ${t.time} < ? AND status IN (${placeholders(t.statuses.length)}) ${t.extra} ORDER BY id LIMIT ?
        )`,
     );
-    const batch = db.$client.transaction(() => statement.run(cutoff, ...t.statuses, batchSize).changes);
+    const batch = db.$client.transaction(() => statement.run(cutoffs[t.cutoff], ...t.statuses, batchSize).changes);
     for (;;) {
       if (opts.shouldStop?.() || !db.$client.open) return result;
       const deleted = batch();

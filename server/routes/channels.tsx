@@ -33,7 +33,9 @@ function connectNotices(ctx: ViewContext, outcome: ConnectOutcome): CardNotice[]
   const reason =
     outcome.stage === 'format'
       ? ctx.t(`url.error.${outcome.code}`, outcome.detail)
-      : failureReason(ctx, outcome.failure);
+      : outcome.stage === 'rate_limited'
+        ? ctx.t('card.result.rateLimited', { seconds: Math.ceil(outcome.waitMs / 1000) })
+        : failureReason(ctx, outcome.failure);
   return [{ kind: 'bad', text: ctx.t('card.result.failed', { reason }) }];
 }
 
@@ -74,7 +76,7 @@ export function channelRoutes(deps: AppDeps) {
       deps.reports?.botConnected();
       return respond(c, 'none', connectNotices(ctx, outcome));
     }
-    return respond(c, form, connectNotices(ctx, outcome), outcome.stage === 'format' ? 422 : 502);
+    return respond(c, form, connectNotices(ctx, outcome), outcome.stage === 'format' ? 422 : outcome.stage === 'rate_limited' ? 429 : 502);
   });
 
   app.post('/channels/wecom/test', async (c) => {

@@ -16,8 +16,10 @@ import {
 } from '../../views/pages/notifications.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES, SEVERITY_RANK, type Category } from '../events/schema.ts';
-import { mentionRequest, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES, type Category } from '../events/schema.ts';
+import { decideEvent } from '../delivery/policy/eventRules.ts';
+import { mentionRequest } from '../delivery/policy/mentions.ts';
+import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentions.ts';
 import { sampleEvents } from '../render/templates.ts';
 import {
@@ -242,11 +244,9 @@ function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
   return PREVIEW_KINDS.map((kind) => {
     const e = samples[kind];
     const messages = renderForDelivery(e, s, { receivedAt: deps.clock.now() });
-    const suppressed = !rules.categories[e.category]
-      ? ctx.t('event.reason.category_off')
-      : SEVERITY_RANK[e.severity] < SEVERITY_RANK[rules.minSeverity]
-        ? ctx.t('event.reason.below_min_severity')
-        : undefined;
+    // The intake's own rules (no earlier events, so never a repeat): the preview cannot disagree.
+    const decision = decideEvent(e, { rules, now: deps.clock.now(), dedupeCandidates: [] });
+    const suppressed = decision.status === 'suppressed' ? ctx.t(`event.reason.${decision.reason}` as MessageKey) : undefined;
     return {
       kind,
       severity: e.severity,

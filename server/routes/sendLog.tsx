@@ -18,7 +18,7 @@ const blankToUndefined = (s: string | undefined) => (s ? s : undefined);
 const optional = <T extends v.GenericSchema<string, unknown>>(schema: T) => v.pipe(v.optional(v.string()), v.transform(blankToUndefined), v.optional(schema));
 const id = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 const date = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/));
-const KINDS = ['test', 'alert', 'task_result', 'report', 'digest'] as const;
+const KINDS = ['test', 'alert', 'task_result', 'report', 'digest', 'mention'] as const;
 
 const listQuery = v.object({
   status: optional(v.picklist(DELIVERY_STATUSES)),

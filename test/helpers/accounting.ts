@@ -2,16 +2,20 @@ import type { Db } from '../../db/client.ts';
 import { countEventsByStatus } from '../../db/queries/events.ts';
 import type { ReceivedMessage } from '../fakeWecom.ts';
 
-/** Events by final outcome; `pending` counts those not final yet (queued or held). */
+/**
+ * Events by final outcome; `pending` counts those not final yet: queued, held, or digested into a
+ * digest that has not been sent yet (`finished_at` still empty).
+ */
 export function outcomes(db: Db): { sent: number; digested: number; suppressed: number; dead: number; stored: number; pending: number } {
   const c = countEventsByStatus(db);
+  const waiting = (db.$client.prepare(`SELECT count(*) AS n FROM events WHERE status = 'digested' AND finished_at IS NULL`).get() as { n: number }).n;
   return {
     sent: c.sent ?? 0,
-    digested: c.digested ?? 0,
+    digested: (c.digested ?? 0) - waiting,
     suppressed: c.suppressed ?? 0,
     dead: c.dead ?? 0,
     stored: c.stored ?? 0,
-    pending: (c.queued ?? 0) + (c.held ?? 0),
+    pending: (c.queued ?? 0) + (c.held ?? 0) + waiting,
   };
 }
 

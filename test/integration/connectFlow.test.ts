@@ -17,10 +17,14 @@ describe('connecting the one WeCom bot over real HTTP', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
   let client: ConsoleClient;
+  // Connect and test sends count against the bot's rate window: a 45009 blocks a whole window, which
+  // the test passes by moving the appliance's clock.
+  let offset = 0;
+  const clock = { now: () => Date.now() + offset };
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY_A, KEY_B] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 500 });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 500, clock });
     client = new ConsoleClient(app.url);
     await client.signIn('correct horse battery');
   });
@@ -52,6 +56,11 @@ describe('connecting the one WeCom bot over real HTTP', () => {
     const limited = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
     expect(limited.status).toBe(502);
     expect(textOf(limited.body)).toMatch(/limiting/i);
+    const received = fake.received.length;
+    const blocked = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
+    expect(blocked.status).toBe(429);
+    expect(fake.received.length).toBe(received);
+    offset += 60_000;
     fake.setFailure('reset', { times: 1 });
     const reset = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
     expect(textOf(reset.body)).toMatch(/could not reach WeCom/i);

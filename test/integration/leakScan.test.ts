@@ -55,6 +55,8 @@ describe('leak scan: every journey with a known key, every byte of output search
       fake.addKey(KEY);
       fake.setFailure('errcode', { errcode: 45009, times: 1, errmsg: `api freq out of limit, key=${KEY}` });
       expect((await c.postForm('/channels/wecom/connect', { url: URL_ })).status).toBe(502);
+      // A 45009 blocks every call, connects included, for a whole window.
+      await sleep(WINDOW_MS);
       fake.setFailure('http500', { times: 1 });
       expect((await c.postForm('/channels/wecom/connect', { url: ` ${URL_}&debug=1 ` })).status).toBe(502);
       fake.setFailure('reset', { times: 1 });

@@ -341,6 +341,8 @@ describe('housekeeping', () => {
       ...Array.from({ length: 5 }, () => [old, 'queued']),
       ...Array.from({ length: 7 }, () => [recent, 'sent']),
     ]);
+    // Final events carry the time they became final (a digested one only once its digest is final).
+    db.$client.prepare(`UPDATE events SET finished_at = received_at WHERE status <> 'queued'`).run();
     const delivery = `INSERT INTO deliveries (created_at, kind, status, title, msgtype, payload, bytes, next_attempt_at) VALUES (?, 'alert', ?, 't', 'text', '{}', 2, 0)`;
     insertMany(delivery, [
       ...Array.from({ length: 1200 }, (_, i) => [old + i, ['sent', 'dead', 'merged', 'failed'][i % 4]]),

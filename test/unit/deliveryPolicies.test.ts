@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRateLimiter } from '../../server/delivery/rateLimiter.ts';
-import { backoffMs, DEFAULT_RETRY, isExpired } from '../../server/delivery/retryPolicy.ts';
+import { backoffMs, DEFAULT_RETRY, isExpired } from '../../server/delivery/policy/retry.ts';
 import { isQuiet, quietEndsAt } from '../../server/rules/quietHours.ts';
 
 describe('rate limiter (fake clock)', () => {
@@ -42,20 +42,32 @@ describe('rate limiter (fake clock)', () => {
     expect(limiter.used(61_000)).toBe(19);
   });
 
-  it('treats the window as full after a 45009 and honours a lower configured limit', () => {
-    const limiter = createRateLimiter({ limit: 20, windowMs: 60_000, history: [0, 10] });
-    limiter.saturate(100);
-    // The two old sends leave first, then the 18 saturating ones at t=100.
-    expect(limiter.waitMs(100)).toBe(60_000 - 100);
-    expect(limiter.used(100)).toBe(20);
-    expect(limiter.waitMs(60_010)).toBe(0);
-    expect(limiter.used(60_010)).toBe(18);
-    limiter.record(60_010);
-    limiter.record(60_010);
-    expect(limiter.waitMs(60_010)).toBe(90);
-    expect(limiter.waitMs(60_100)).toBe(0);
+  it('limiter saturate after 45009 blocks a whole window: 19 sends at t≈0 and a 45009 at 59 s allow nothing until 119 s', () => {
+    const limiter = createRateLimiter({ limit: 20, windowMs: 60_000 });
+    for (let i = 0; i < 19; i++) limiter.record(i);
+    limiter.record(59_000);
+    limiter.saturate(59_000);
+    expect(limiter.used(59_000)).toBe(20);
+    expect(limiter.waitMs(59_900)).toBe(59_100);
+    expect(limiter.waitMs(61_000)).toBe(58_000);
+    expect(limiter.waitMs(118_999)).toBe(1);
+    expect(limiter.waitMs(119_000)).toBe(0);
+  });
+
+  it('honours a lower configured limit', () => {
+    const limiter = createRateLimiter({ limit: 20, windowMs: 60_000, history: [0, 10, 20, 30, 40, 50] });
+    expect(limiter.waitMs(100)).toBe(0);
     limiter.setLimit(5);
     expect(limiter.limit()).toBe(5);
+    expect(limiter.waitMs(100)).toBe(60_010 - 100);
+  });
+
+  it('backward wall-clock step: the limiter never waits longer than one window', () => {
+    const limiter = createRateLimiter({ limit: 2, windowMs: 60_000 });
+    limiter.record(10_000_000);
+    limiter.record(10_000_000);
+    // The clock steps back an hour.
+    expect(limiter.waitMs(10_000_000 - 3600_000)).toBeLessThanOrEqual(60_000);
   });
 });
 

@@ -101,6 +101,7 @@ export const en = {
   'status.merged': 'merged',
   'audit.action.delivery.retry': 'retried a dead message',
   'kind.test': 'test',
+  'kind.mention': 'mentions (digest)',
 
   'audit.title': 'Audit log',
   'audit.empty': 'No actions recorded yet.',

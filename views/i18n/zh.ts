@@ -103,6 +103,7 @@ export const zh: Record<MessageKey, string> = {
   'status.merged': '已合并',
   'audit.action.delivery.retry': '重试了已放弃的消息',
   'kind.test': '测试',
+  'kind.mention': '汇总提醒',
 
   'audit.title': '审计日志',
   'audit.empty': '还没有记录任何操作。',

@@ -1,0 +1,253 @@
+// Named regression tests for the defects of issue 11, one per defect, against the real engine
+// (SQLite file, fake clock; the fake WeCom where messages are sent).
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getChannel } from '../../db/queries/channel.ts';
+import { getDelivery, insertDelivery, listDeliveries } from '../../db/queries/deliveries.ts';
+import { getEvent, setEventStatus } from '../../db/queries/events.ts';
+import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
+import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/digest.ts';
+import { recoverInterrupted } from '../../server/delivery/outbox.ts';
+import { resplit } from '../../server/delivery/policy/resplit.ts';
+import { createLogger } from '../../server/log.ts';
+import type { RenderSettings } from '../../server/render/eventMessages.ts';
+import { pruneOldRows } from '../../server/reports/housekeeping.ts';
+import { createSecretBox } from '../../server/security/secretBox.ts';
+import { textMessage } from '../../server/wecom/messages.ts';
+import type { FakeWecom } from '../fakeWecom.ts';
+import { outcomes } from '../helpers/accounting.ts';
+import { waitFor } from '../helpers/api.ts';
+import { RIG_KEY, startEngineRig, startWorkerRig, type EngineRig, type WorkerRig } from '../helpers/engineRig.ts';
+
+const rigs: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const r of rigs.splice(0)) await r.close();
+});
+function engine(): EngineRig {
+  const rig = startEngineRig();
+  rigs.push(rig);
+  return rig;
+}
+
+describe('dedupe and escalation (issue 11)', () => {
+  it('escalation swallowed by dedupe: a critical repeat of a warning is its own critical message', () => {
+    const rig = engine();
+    const warning = rig.post({ severity: 'warning' });
+    rig.clock.advance(1_000);
+    const critical = rig.post({ severity: 'critical', mention: 'all' });
+    expect(critical.status).toBe('queued');
+    expect(getEvent(rig.db, critical.id)).toMatchObject({ duplicateOf: null, reason: null });
+    expect(getEvent(rig.db, warning.id)?.repeatCount).toBe(1);
+    const rows = listDeliveries(rig.db, { eventId: critical.id }, { limit: 10 });
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.priority === 0 && r.severity === 'critical')).toBe(true);
+  });
+
+  it('escalation swallowed by dedupe: in quiet hours the critical escalation is queued, not held with the warning', () => {
+    const rig = engine();
+    rig.settings.setRules({ ...rig.settings.rules(), quietHours: { enabled: true, start: '00:00', end: '23:59', timeZone: 'UTC' } });
+    expect(rig.post({ severity: 'warning' }).status).toBe('held');
+    expect(rig.post({ severity: 'critical' }).status).toBe('queued');
+  });
+
+  it('a lower or equal severity is still a repeat, counted on the original', () => {
+    const rig = engine();
+    const critical = rig.post({ severity: 'critical' });
+    const warning = rig.post({ severity: 'warning' });
+    expect(getEvent(rig.db, warning.id)).toMatchObject({ status: 'suppressed', reason: 'duplicate', duplicateOf: critical.id });
+  });
+
+  it('dedupe matching dead originals: a repeat of a dead original is sent again', () => {
+    const rig = engine();
+    const first = rig.post({});
+    setEventStatus(rig.db, [first.id], { status: 'dead', finishedAt: rig.clock.now() });
+    rig.clock.advance(1_000);
+    const again = rig.post({});
+    expect(again.status).toBe('queued');
+    expect(getEvent(rig.db, again.id)?.duplicateOf).toBeNull();
+  });
+
+  it('dedupe cost growing with repeats: the lookup walks the partial index of originals only', () => {
+    const rig = engine();
+    for (let i = 0; i < 50; i++) rig.post({});
+    const plan = rig.db.$client
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT id, severity FROM events WHERE dedupe_key = ? AND received_at > ? AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested') ORDER BY received_at LIMIT 8`,
+      )
+      .all('k', 0) as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toContain('events_dedupe_original_idx');
+    // Repeats are not in it: the index holds the one original.
+    const indexed = rig.db.$client
+      .prepare(`SELECT count(*) AS n FROM events INDEXED BY events_dedupe_original_idx WHERE dedupe_key IS NOT NULL AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested')`)
+      .get() as { n: number };
+    expect(indexed.n).toBe(1);
+  });
+});
+
+async function workerRig(opts: { windowMs?: number } = {}): Promise<WorkerRig> {
+  const rig = await startWorkerRig(opts);
+  rigs.push(rig);
+  return rig;
+}
+
+const renderSettings = (rig: EngineRig): RenderSettings => ({ rules: rig.settings.rules(), delivery: rig.settings.delivery(), timeZone: 'Asia/Shanghai' });
+const bodies = (fake: FakeWecom) => fake.receivedFor(RIG_KEY).map((m) => m.body);
+const mentionsAll = (body: Record<string, unknown>) => JSON.stringify(body).includes('"mentioned_list":["@all"]');
+
+describe('folds and mentions (issue 11)', () => {
+  it('@all lost in critical fold: 3 critical @all alerts folded with 18 of 20 slots used ping @all once', async () => {
+    const rig = await workerRig();
+    for (let i = 0; i < 18; i++) rig.limiter.record(rig.clock.now());
+    for (let i = 0; i < 3; i++) rig.post({ severity: 'critical', title: `till ${i} offline`, mention: 'all' });
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig.fake).filter(mentionsAll).length === 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const digests = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    expect(digests).toHaveLength(1);
+    expect(digests[0]).toMatchObject({ status: 'sent', priority: 0 });
+    expect(bodies(rig.fake)).toHaveLength(2);
+  });
+
+  it('fold counting delivery rows not events: 2 critical alerts with mention follow-ups fit 2 free slots, no fold', () => {
+    const rig = engine();
+    for (let i = 0; i < 2; i++) rig.post({ severity: 'critical', title: `till ${i} offline`, mention: 'all' });
+    expect(listDeliveries(rig.db, { status: 'queued' }, { limit: 10 })).toHaveLength(4);
+    expect(digestBacklog(rig.db, renderSettings(rig), 2, rig.clock.now()).digests).toBe(0);
+  });
+
+  it('task results never folded: a burst of failed task results is folded into a task digest', () => {
+    const rig = engine();
+    for (let i = 0; i < 30; i++) rig.post({ kind: 'task_result', category: 'task', title: `sync #${i}`, status: 'failed', task_name: `sync #${i}` });
+    expect(digestBacklog(rig.db, renderSettings(rig), 5, rig.clock.now()).digests).toBe(1);
+    expect(outcomes(rig.db).pending).toBe(30);
+    expect(listDeliveries(rig.db, { status: 'queued' }, { limit: 10 }).map((d) => d.kind)).toEqual(['digest']);
+  });
+});
+
+describe('channel and limiter (issue 11)', () => {
+  it('late 93000 for an old key does not invalidate the new channel', async () => {
+    const rig = await workerRig();
+    rig.key.current = 'a1b2c3d4-0000-4000-8000-000000000000';
+    rig.fake.setFailure('slow', { delayMs: 300, times: 1 });
+    rig.post({ title: 'sent during the replacement' });
+    rig.worker.start();
+    expect(await waitFor(() => rig.fake.inFlight() === 1, 3_000, 5)).toBe(true);
+    rig.key.current = RIG_KEY;
+    expect(await waitFor(() => bodies(rig.fake).length === 1, 5_000)).toBe(true);
+    expect(getChannel(rig.db)?.status).toBe('connected');
+  });
+
+  it('stale connect/test message re-queued after crash: an interrupted test send fails instead', () => {
+    const rig = engine();
+    const now = rig.clock.now();
+    const base = { createdAt: now, severity: 'info', priority: 0, status: 'sending' as const, msgtype: 'markdown', payload: '{}', bytes: 2, nextAttemptAt: now, queuedAt: now };
+    const test = insertDelivery(rig.db, { ...base, kind: 'test', title: 'connect test' });
+    const alert = insertDelivery(rig.db, { ...base, kind: 'alert', title: 'an alert' });
+    expect(recoverInterrupted(rig.db, now)).toBe(2);
+    expect(getDelivery(rig.db, test)).toMatchObject({ status: 'failed', failure: 'interrupted' });
+    expect(getDelivery(rig.db, alert)?.status).toBe('queued');
+  });
+
+  it('connect/test sends ignoring the limiter: a full window refuses the connect without a call, a 45009 on test blocks a window', async () => {
+    const rig = await workerRig();
+    const log = createLogger({ level: 'error', write: () => {} });
+    const deps = { db: rig.db, clock: rig.clock, wecom: rig.wecom, secretBox: createSecretBox(randomBytes(32)), log, settings: rig.settings, limiter: rig.limiter, wakeWorker: () => {} };
+    for (let i = 0; i < 20; i++) rig.limiter.record(rig.clock.now());
+    const refused = await connectBot(deps, RIG_KEY, { ip: null });
+    expect(refused).toMatchObject({ ok: false, stage: 'rate_limited' });
+    expect(rig.fake.receivedFor(RIG_KEY)).toHaveLength(0);
+    rig.clock.advance(60_000);
+    expect(await connectBot(deps, RIG_KEY, { ip: null })).toMatchObject({ ok: true });
+    rig.fake.setFailure('errcode', { errcode: 45009, times: 1 });
+    expect(await sendTestNotification(deps, { ip: null })).toMatchObject({ ok: false, reason: 'send' });
+    expect(rig.limiter.waitMs(rig.clock.now())).toBe(60_000);
+  });
+
+  it('backward wall-clock step stalling the queue: a retry due in 1 s stays due in about 1 s after the clock steps back an hour', async () => {
+    const rig = await workerRig();
+    rig.fake.setFailure('http500', { times: 1 });
+    rig.post({ title: 'retried across a clock step' });
+    rig.worker.start();
+    expect(await waitFor(() => listDeliveries(rig.db, {}, { limit: 1 })[0]?.attempts === 1 && listDeliveries(rig.db, {}, { limit: 1 })[0]?.status === 'queued', 3_000)).toBe(true);
+    rig.clock.advance(-3600_000);
+    rig.worker.wake();
+    await new Promise((r) => setTimeout(r, 200));
+    rig.clock.advance(2_000);
+    rig.worker.wake();
+    expect(await waitFor(() => bodies(rig.fake).length === 1, 3_000)).toBe(true);
+  });
+});
+
+describe('re-split (issue 11)', () => {
+  it('re-split text copying mentioned_list into every part: only the first part mentions', () => {
+    const parts = resplit(textMessage('长'.repeat(680), { mentionedList: ['@all'], mentionedMobileList: ['13800000000'] }))!;
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.filter((p) => p.msgtype === 'text' && p.text.mentioned_list)).toHaveLength(1);
+    expect(parts.filter((p) => p.msgtype === 'text' && p.text.mentioned_mobile_list)).toHaveLength(1);
+  });
+
+  it('re-split digest corruption after 40058: the parts settle the digest events, and the next fold writes a new digest', async () => {
+    const rig = await workerRig();
+    // Text digests are split at 70% of 2,048 bytes: this one is long enough to split.
+    rig.settings.setDelivery({ ...rig.settings.delivery(), format: 'text' });
+    const title = (i: number) => `${'库存告急'.repeat(40)} #${i}`;
+    for (let i = 0; i < 12; i++) rig.post({ title: title(i) });
+    expect(digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now()).digests).toBe(1);
+    rig.fake.setFailure('errcode', { errcode: 40058, times: 1 });
+    rig.worker.start();
+    expect(await waitFor(() => outcomes(rig.db).pending === 0 && rig.worker.idle(), 5_000)).toBe(true);
+    expect(outcomes(rig.db).digested).toBe(12);
+    await rig.worker.stop();
+    // A part is never taken as the waiting digest of a later fold.
+    const [digest] = listDeliveries(rig.db, { kind: 'digest', status: 'merged' }, { limit: 1 });
+    const partsBefore = listDeliveries(rig.db, { kind: 'digest' }, { limit: 10 }).filter((d) => d.splitFrom === digest!.id);
+    expect(partsBefore.length).toBeGreaterThan(1);
+    rig.db.$client.prepare(`UPDATE deliveries SET status = 'queued' WHERE split_from = ?`).run(digest!.id);
+    for (let i = 12; i < 15; i++) rig.post({ title: title(i) });
+    digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now());
+    for (const part of partsBefore) expect(getDelivery(rig.db, part.id)?.payload).toBe(part.payload);
+  });
+});
+
+describe('retention and release (issue 11)', () => {
+  it('retention pruning before the 7-day idempotency window: a replayed key still answers with its first event', async () => {
+    const rig = engine();
+    rig.settings.setGeneral({ ...rig.settings.general(), retentionDays: 1 });
+    const first = rig.post({ idempotency_key: 'order-42' });
+    setEventStatus(rig.db, [first.id], { status: 'sent', finishedAt: rig.clock.now() });
+    rig.clock.advance(3 * 24 * 3600_000);
+    await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 });
+    expect(rig.post({ idempotency_key: 'order-42' })).toEqual({ id: first.id, status: 'sent', repeated: true });
+    rig.clock.advance(5 * 24 * 3600_000);
+    const pruned = await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 });
+    expect(pruned.events).toBe(1);
+  });
+
+  it('digested events pruned while their digest waits: they stay until the digest is final', async () => {
+    const rig = engine();
+    for (let i = 0; i < 30; i++) rig.post({ title: `SKU-${i} low` });
+    digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now());
+    rig.clock.advance(30 * 24 * 3600_000);
+    const pruned = await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 });
+    expect(pruned.events).toBe(0);
+    expect(outcomes(rig.db).pending).toBe(30);
+  });
+
+  it('quiet-hours flushHeld in chunks: 600 held events are released a chunk at a time into one digest', () => {
+    const rig = engine();
+    const quiet = { enabled: true, start: '00:00', end: '23:59', timeZone: 'UTC' };
+    rig.settings.setRules({ ...rig.settings.rules(), quietHours: quiet });
+    for (let i = 0; i < 600; i++) rig.post({ title: `SKU-${i} low` });
+    rig.settings.setRules({ ...rig.settings.rules(), quietHours: { ...quiet, enabled: false } });
+    const s = renderSettings(rig);
+    const chunks: Array<{ events: number; more: boolean }> = [];
+    do chunks.push(flushHeld(rig.db, s, rig.clock.now()));
+    while (chunks.at(-1)!.more && chunks.length < 100);
+    expect(RELEASE_CHUNK).toBeLessThan(600);
+    expect(chunks.filter((c) => c.events > 0)).toHaveLength(Math.ceil(600 / RELEASE_CHUNK));
+    expect(chunks.every((c) => c.events <= RELEASE_CHUNK)).toBe(true);
+    expect(chunks.reduce((n, c) => n + c.events, 0)).toBe(600);
+    const digests = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.title).toMatch(/^600 ×/);
+  });
+});
