@@ -419,7 +419,7 @@ export const commandArbs: Array<fc.Arbitrary<ModelCommand>> = [
   fc.constantFrom(1 * SECOND, 5 * SECOND, 30 * SECOND, 59 * SECOND, 61 * SECOND, 10 * MINUTE, 3 * HOUR + MINUTE, 2 * DAY, 8 * DAY).map((ms) => new Advance(ms)),
   fc.constantFrom(1 * SECOND, 5 * SECOND, 61 * SECOND).map((ms) => new Advance(ms)),
   fc.constant(new StepBack(10 * MINUTE)),
-  fc.tuple(fc.constantFrom<WecomBehaviour>('ok', 'ok', '45009', '93000', '40058', '500', 'timeout', 'reset'), fc.constantFrom(1, 2, 5)).map(
+  fc.tuple(fc.constantFrom<WecomBehaviour>('ok', 'ok', '45009', '93000', '40058', '40058', '500', 'timeout', 'reset'), fc.constantFrom(1, 2, 5)).map(
     // Each timeout costs WECOM_TIMEOUT_MS of real time: at most two in a row.
     ([b, t]) => new Wecom(b, b === 'timeout' ? Math.min(t, 2) : t),
   ),

@@ -28,7 +28,7 @@ const KNOWN_BROKEN = new Set<Invariant>([
   'backlog',
 ]);
 
-const RUNS = Number(process.env.MODEL_RUNS ?? 12);
+const RUNS = Number(process.env.MODEL_RUNS ?? 20);
 const SEED = process.env.MODEL_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.MODEL_SEED);
 const MAX_COMMANDS = 30;
 // 2026-06-01 10:00 in Shanghai: working hours, so quiet hours are something a command turns on.
