@@ -24,6 +24,7 @@ import {
   IDEMPOTENCY_WINDOW_MS,
   isQuietAt,
   ownMentions,
+  RULE_LIST_TARGET,
   ruleMentions,
   shanghaiMinute,
   type EventSpec,
@@ -357,7 +358,7 @@ class ChangeRules implements ModelCommand {
       ...current,
       minSeverity: next.minSeverity,
       categories: Object.fromEntries(Object.keys(current.categories).map((c) => [c, c !== next.categoryOff])) as typeof current.categories,
-      criticalMention: { mode: next.criticalMention, targets: next.criticalMention === 'list' ? ['wangwu'] : [] },
+      criticalMention: { mode: next.criticalMention, targets: next.criticalMention === 'list' ? [RULE_LIST_TARGET] : [] },
       dedupeWindowMinutes: next.dedupeMinutes,
     });
     settings.setDelivery({ ...settings.delivery(), format: next.format });

@@ -33,7 +33,7 @@ const KNOWN_BROKEN = new Set<Invariant>([
   'mention_once',
 ]);
 
-const RUNS = Number(process.env.MODEL_RUNS ?? 20);
+const RUNS = Number(process.env.MODEL_RUNS ?? 16);
 const SEED = process.env.MODEL_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.MODEL_SEED);
 const MAX_COMMANDS = 30;
 // 2026-06-01 10:00 in Shanghai: working hours, so quiet hours are something a command turns on.

@@ -94,7 +94,7 @@ function digestLeaves(s: Snapshot, e: EventRow): DeliveryRow[] | undefined {
 }
 
 /** Whether the event reached its end: for a digested one, its digest was sent or died. */
-export function isFinal(s: Snapshot, e: EventRow): boolean {
+function isFinal(s: Snapshot, e: EventRow): boolean {
   if (!FINAL_EVENT.has(e.status)) return false;
   if (e.status !== 'digested') return true;
   const rows = digestLeaves(s, e);

@@ -18,7 +18,7 @@ const PASSWORD = 'model-test-password';
 // A fixed data key, so a restarted process (in a new directory) reads the sealed webhook key.
 const SECRET_KEY = 'c0ffee'.repeat(11);
 /** The client gives up on a hanging WeCom after this long (real time): the "timeout" behaviour. */
-export const WECOM_TIMEOUT_MS = 2000;
+const WECOM_TIMEOUT_MS = 2000;
 /** Longest the engine may take to finish what is due before the test calls it stuck. */
 const SETTLE_LIMIT_MS = 30_000;
 
