@@ -12,6 +12,18 @@ export type FailureOptions = { times?: number; errcode?: number; errmsg?: string
 
 export type ReceivedMessage = { key: string; body: Record<string, unknown>; at: number; msgtype: string };
 
+/**
+ * One request as WeCom saw it, answered or not: when it arrived and how it was answered (an errcode,
+ * or the transport failure it was told to play). Rate and send-log checks count these.
+ */
+export type FakeCall = {
+  key: string;
+  at: number;
+  answer: number | Exclude<FailureMode, 'errcode' | 'slow'> | 'not_found';
+  /** The client was gone before the answer was written (it timed out): WeCom acted, the client never heard. */
+  unheard?: boolean;
+};
+
 export type FakeWecomOptions = {
   keys?: string[];
   limit?: number;
@@ -28,10 +40,14 @@ export type FakeWecom = {
   removeKey(key: string): void;
   received: ReceivedMessage[];
   receivedFor(key: string): ReceivedMessage[];
+  /** Every request in arrival order, each with its answer once it was given. */
+  calls: FakeCall[];
   /** How many calls were refused with 45009 because the client sent too fast. */
   rateLimitedCount(): number;
   /** Requests received and not answered yet (a hanging or slow answer, or one being handled). */
   inFlight(): number;
+  /** Whether a failure set with setFailure is still waiting to be played. */
+  failureArmed(): boolean;
   /** Every later request fails this way (`times` requests, or until cleared with null). */
   setFailure(mode: FailureMode | null, options?: FailureOptions): void;
   close(): Promise<void>;
@@ -137,10 +153,11 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   const limit = options.limit ?? 20;
   const windowMs = options.windowMs ?? 60_000;
   const now = options.now ?? Date.now;
-  const calls = new Map<string, number[]>();
+  const windows = new Map<string, number[]>();
   let rateLimited = 0;
   const media = new Map<string, string>(); // media_id → key that uploaded it
   const received: ReceivedMessage[] = [];
+  const calls: FakeCall[] = [];
   let failure: { mode: FailureMode; options: FailureOptions; left: number } | null = null;
   let inFlight = 0;
 
@@ -151,9 +168,9 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
    * keeps calling while limited stays limited: it must wait a full window after a 45009.
    */
   function overLimit(key: string, at: number): boolean {
-    const recent = (calls.get(key) ?? []).filter((t) => t > at - windowMs);
+    const recent = (windows.get(key) ?? []).filter((t) => t > at - windowMs);
     recent.push(at);
-    calls.set(key, recent);
+    windows.set(key, recent);
     return recent.length > limit;
   }
 
@@ -213,6 +230,11 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
+    const call: FakeCall = { key: new URL(req.url ?? '/', 'http://fake.invalid').searchParams.get('key') ?? '', at: now(), answer: 'hang' };
+    calls.push(call);
+    res.once('close', () => {
+      if (!res.writableFinished) call.unheard = true;
+    });
     let forced = takeFailure();
     if (forced?.mode === 'slow') {
       await new Promise((r) => setTimeout(r, forced!.options.delayMs ?? 1000));
@@ -220,21 +242,25 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       forced = null;
     }
     if (forced?.mode === 'reset') {
+      call.answer = 'reset';
       req.socket.destroy();
       return;
     }
     if (forced?.mode === 'hang') return; // close() ends the socket
     if (forced?.mode === 'http500') {
+      call.answer = 'http500';
       res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end('Internal Server Error');
       return;
     }
     if (forced?.mode === 'malformed') {
+      call.answer = 'malformed';
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end('<html><body>502 Bad Gateway</body></html>');
       return;
     }
     if (forced?.mode === 'errcode') {
+      call.answer = forced.options.errcode ?? -1;
       reply(res, err(forced.options.errcode ?? -1, forced.options.errmsg ?? 'forced failure'));
       return;
     }
@@ -242,21 +268,26 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const isSend = url.pathname === '/cgi-bin/webhook/send';
     if (req.method !== 'POST' || (!isSend && url.pathname !== '/cgi-bin/webhook/upload_media')) {
+      call.answer = 'not_found';
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found');
       return;
     }
     const key = url.searchParams.get('key') ?? '';
     if (!keys.has(key)) {
+      call.answer = 93000;
       reply(res, err(93000, 'invalid webhook url, hint: [1700000000_fake], more info at https://open.work.weixin.qq.com/devtool/query?e=93000'));
       return;
     }
     if (overLimit(key, now())) {
       rateLimited++;
+      call.answer = 45009;
       reply(res, err(45009, 'api freq out of limit, hint: [1700000000_fake]'));
       return;
     }
-    reply(res, isSend ? send(key, req, raw) : await upload(key, url.searchParams.get('type'), req, raw));
+    const answer = isSend ? send(key, req, raw) : await upload(key, url.searchParams.get('type'), req, raw);
+    call.answer = answer.errcode;
+    reply(res, answer);
   }
 
   const server = createServer((req, res) => {
@@ -282,7 +313,9 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     addKey: (key) => void keys.add(key),
     removeKey: (key) => void keys.delete(key),
     received,
+    calls,
     receivedFor: (key) => received.filter((m) => m.key === key),
+    failureArmed: () => failure !== null,
     setFailure(mode, failureOptions = {}) {
       if (mode === 'errcode' && failureOptions.errcode === undefined) throw new Error("setFailure('errcode') needs an errcode");
       failure = mode === null ? null : { mode, options: failureOptions, left: failureOptions.times ?? Infinity };
