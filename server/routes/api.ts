@@ -7,6 +7,7 @@ import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
+import { eventStatusHandler } from './eventStatus.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
@@ -89,6 +90,8 @@ export function apiRoutes(deps: ApiDeps) {
     if (result instanceof Response) return result;
     return c.json({ accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
   });
+
+  app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
 
   return app;
 }
