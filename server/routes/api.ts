@@ -9,6 +9,7 @@ import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../s
 import { isStorageUnavailable } from '../storageErrors.ts';
 import { eventStatusHandler } from './eventStatus.ts';
 import { hookIntake } from '../hooks/hookIntake.ts';
+import { openApiHandler } from './openApi.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
@@ -105,6 +106,7 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
+  app.get('/api/v1/openapi.json', openApiHandler());
 
   return app;
 }
