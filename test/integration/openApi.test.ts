@@ -5,6 +5,7 @@ import { createApp } from '../../server/app.tsx';
 import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { validate } from '../helpers/jsonSchema.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
@@ -44,7 +45,7 @@ describe('the OpenAPI document describes the real API', () => {
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'openapi-test-pass' } });
     token = issueApiToken(app.deps.db, { name: 'openapi', requireSignature: false, now: Date.now() }).token;
     saveHookMapping(app.deps.db, 'grafana', JSON.stringify(HOOK_EXAMPLES.grafana), Date.now());
     saveHookMapping(app.deps.db, 'github', JSON.stringify(HOOK_EXAMPLES.github_workflow_run), Date.now());
@@ -119,5 +120,19 @@ describe('the OpenAPI document describes the real API', () => {
       const problems = validate(operationOf(e.method, e.path).op.requestBody!.content['application/json'].schema, JSON.parse(e.body!), doc);
       expect(problems.length === 0, e.body).toBe(e.status === 202);
     }
+  });
+
+  it('the console shows the document as an API reference page, served locally, in both languages', async () => {
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn('openapi-test-pass');
+    const page = await admin.get('/api-docs');
+    expect(page.status).toBe(200);
+    for (const path of Object.keys(doc.paths as Json)) expect(textOf(page.body)).toContain(path);
+    expect(textOf(page.body)).toContain('idempotency_key');
+    // Nothing is fetched from elsewhere: every script and stylesheet comes from /static.
+    for (const m of page.body.matchAll(/<(?:script|link)[^>]+(?:src|href)="([^"]+)"/g)) expect(m[1]).toMatch(/^(\/static\/|data:)/);
+    const zh = await admin.get('/api-docs', { 'accept-language': 'zh-CN' });
+    expect(textOf(zh.body)).toContain('API 参考');
+    expect((await new ConsoleClient(app.url).get('/api-docs')).status).toBe(302);
   });
 });

@@ -90,6 +90,20 @@ const en = {
   'hooks.syntax.unexpected': '“{at}”: join the parts of a path with . or [ ].',
   'audit.action.hook.save': 'saved a hook mapping',
   'audit.action.hook.delete': 'deleted a hook mapping',
+  'apidocs.link': 'Every route, its body and its answers: API reference',
+  'apidocs.title': 'API reference',
+  'apidocs.intro': 'The inbound API as described by its OpenAPI 3.1 document, generated from the same schemas that check each request. Descriptions are in English, as in the document.',
+  'apidocs.download': 'Download the OpenAPI document (openapi.json)',
+  'apidocs.parameters': 'Parameters',
+  'apidocs.body': 'Request body (JSON)',
+  'apidocs.responses': 'Answers',
+  'apidocs.col.field': 'Field',
+  'apidocs.col.type': 'Type',
+  'apidocs.required': 'required',
+  'apidocs.nullable': 'may be null;',
+  'apidocs.oneOf': 'Exactly one of:',
+  'apidocs.anyOf': 'Any of:',
+  'apidocs.of': 'of',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -183,6 +197,20 @@ const zh: Record<keyof typeof en, string> = {
   'hooks.syntax.unexpected': '“{at}”:路径各段之间用 . 或 [ ] 连接。',
   'audit.action.hook.save': '保存了 Webhook 映射',
   'audit.action.hook.delete': '删除了 Webhook 映射',
+  'apidocs.link': '所有接口、请求体与应答:API 参考',
+  'apidocs.title': 'API 参考',
+  'apidocs.intro': '入站 API 的 OpenAPI 3.1 文档,由校验每个请求的同一套 schema 生成。说明文字与文档一致,为英文。',
+  'apidocs.download': '下载 OpenAPI 文档(openapi.json)',
+  'apidocs.parameters': '参数',
+  'apidocs.body': '请求体(JSON)',
+  'apidocs.responses': '应答',
+  'apidocs.col.field': '字段',
+  'apidocs.col.type': '类型',
+  'apidocs.required': '必填',
+  'apidocs.nullable': '可为 null;',
+  'apidocs.oneOf': '以下之一(恰好一个):',
+  'apidocs.anyOf': '以下任一:',
+  'apidocs.of': '元素为',
 };
 
 export const hookStrings = { en, zh };

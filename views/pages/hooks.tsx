@@ -61,6 +61,9 @@ export function HooksPage({ ctx, endpointBase, hooks, form = { name: '', start: 
   return (
     <Layout ctx={ctx} title={ctx.t('hooks.title')}>
       <p>{ctx.t('hooks.intro')}</p>
+      <p>
+        <a href="/api-docs">{ctx.t('apidocs.link')}</a>
+      </p>
       {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
       <section class="card" aria-labelledby="hooks-list-title">
         <h2 id="hooks-list-title">{ctx.t('hooks.list')}</h2>
