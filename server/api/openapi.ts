@@ -144,6 +144,7 @@ export function buildOpenApiDocument(): Json {
             '400': error('The id is not a positive whole number'),
             ...COMMON_ERRORS,
             '404': error('No such event sent with this token (another token’s events answer the same)'),
+            '503': error('The database cannot be read right now (locked or failing); retry'),
           },
         },
       },
