@@ -2,7 +2,7 @@
 // goes through parseEvent and the same intake as POST /api/v1/events.
 import type { Db } from '../../db/client.ts';
 import { parseEvent, type EventIssue, type InboundEvent } from '../events/schema.ts';
-import { applyHook } from './mapping.ts';
+import { applyHook, HOOK_NAME } from './mapping.ts';
 import { loadHook } from './storedHook.ts';
 
 export type HookIntake =
@@ -12,7 +12,11 @@ export type HookIntake =
 
 export function hookIntake(db: Db, name: string, payload: unknown): HookIntake {
   const hook = loadHook(db, name);
-  if (!hook) return { ok: 'answer', status: 404, body: { error: 'hook_not_found', message: `No hook named "${name}": create its mapping on the console's Hooks page` } };
+  if (!hook) {
+    // Only a well-formed name is echoed back.
+    const named = HOOK_NAME.test(name) ? ` named "${name}"` : ' with this name';
+    return { ok: 'answer', status: 404, body: { error: 'hook_not_found', message: `No hook${named}: create its mapping on the console's Hooks page` } };
+  }
   const mapped = applyHook(hook, payload);
   if (mapped.dropped) return { ok: 'answer', status: 200, body: { dropped: true, condition: mapped.condition } };
   const parsed = parseEvent(mapped.body);
