@@ -251,3 +251,12 @@ export const reportRuns = sqliteTable(
   },
   (t) => [index('report_runs_job_idx').on(t.jobId, t.id), index('report_runs_started_idx').on(t.startedAt)],
 );
+
+/** Generic webhook mappings (POST /api/v1/hooks/{name}): the console form's text, as JSON (server/hooks/mapping.ts). */
+export const hookMappings = sqliteTable('hook_mappings', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  definition: text('definition').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});

@@ -14,6 +14,8 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { backupRoutes } from './routes/backup.tsx';
 import { inboundRoutes } from './routes/inbound.tsx';
+import { hookRoutes } from './routes/hooks.tsx';
+import { apiDocsRoutes } from './routes/apiDocs.tsx';
 import { reportRoutes } from './routes/reports.tsx';
 import { languageRoutes } from './routes/language.ts';
 import { notificationRoutes } from './routes/notifications.tsx';
@@ -105,6 +107,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', channelRoutes(deps));
   app.route('/', notificationRoutes(deps));
   app.route('/', inboundRoutes(deps));
+  app.route('/', hookRoutes(deps));
+  app.route('/', apiDocsRoutes(deps));
   app.route('/', reportRoutes(deps));
   app.route('/', sendLogRoutes(deps));
   app.route('/', auditRoutes(deps));

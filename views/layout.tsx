@@ -23,6 +23,7 @@ const NAV: Array<{ href: string; key: MessageKey }> = [
   { href: '/channels', key: 'nav.channels' },
   { href: '/notifications', key: 'nav.notifications' },
   { href: '/inbound', key: 'nav.inbound' },
+  { href: '/hooks', key: 'nav.hooks' },
   { href: '/reports', key: 'nav.reports' },
   { href: '/send-log', key: 'nav.sendLog' },
   { href: '/troubleshooting', key: 'nav.troubleshooting' },

@@ -21,7 +21,8 @@ export interface IntakeDeps {
 }
 
 export interface IntakeMeta {
-  source: 'api' | 'alertmanager';
+  /** `hook:<name>` for POST /api/v1/hooks/{name}. */
+  source: 'api' | 'alertmanager' | `hook:${string}`;
   tokenId: number | null;
 }
 

@@ -8,6 +8,9 @@ import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
+import { eventStatusHandler } from './eventStatus.ts';
+import { hookIntake } from '../hooks/hookIntake.ts';
+import { openApiHandler } from './openApi.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
@@ -18,7 +21,10 @@ export interface ApiDeps extends IntakeDeps {
   onQueued: () => void;
 }
 
-type Parsed = { ok: true; events: InboundEvent[] } | { ok: false; issues: Array<{ path: string; message: string }> };
+type Parsed =
+  | { ok: true; events: InboundEvent[] }
+  | { ok: false; issues: Array<{ path: string; message: string }> }
+  | { ok: 'answer'; status: 200 | 404; body: Record<string, unknown> };
 
 export function apiRoutes(deps: ApiDeps) {
   const app = new Hono();
@@ -57,6 +63,7 @@ export function apiRoutes(deps: ApiDeps) {
       return c.json({ error: 'invalid_json', message: `The body is not valid JSON: ${(err as Error).message}` }, 400);
     }
     const parsed = parse(json);
+    if (parsed.ok === 'answer') return c.json(parsed.body, parsed.status);
     if (!parsed.ok) {
       const first = parsed.issues[0];
       return c.json({ error: 'invalid_event', message: first ? `${first.path}: ${first.message}` : 'invalid event', issues: parsed.issues }, 400);
@@ -83,6 +90,14 @@ export function apiRoutes(deps: ApiDeps) {
     return c.json({ id: first!.id, status: first!.status, ...(first!.repeated ? { duplicate: true } : {}) }, first!.repeated ? 200 : 202);
   });
 
+  app.post('/api/v1/hooks/:name', async (c) => {
+    const name = c.req.param('name');
+    const result = await accept(c, `hook:${name}`, (json) => hookIntake(deps.db, name, json));
+    if (result instanceof Response) return result;
+    const [first] = result;
+    return c.json({ id: first!.id, status: first!.status, ...(first!.repeated ? { duplicate: true } : {}) }, first!.repeated ? 200 : 202);
+  });
+
   app.post('/api/v1/alertmanager', async (c) => {
     const result = await accept(c, 'alertmanager', (json) => {
       const r = mapAlertmanager(json);
@@ -91,6 +106,9 @@ export function apiRoutes(deps: ApiDeps) {
     if (result instanceof Response) return result;
     return c.json({ accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
   });
+
+  app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
+  app.get('/api/v1/openapi.json', openApiHandler());
 
   return app;
 }

@@ -71,7 +71,7 @@ export async function makeTemplate(startMs: number): Promise<Template> {
   try {
     const client = new ConsoleClient(app.url);
     await client.signIn(PASSWORD);
-    const { token } = issueApiToken(app.deps.db, { name: 'model', requireSignature: false, now: clock.appliance.now() });
+    const { token } = issueApiToken(app.deps, { name: 'model', requireSignature: false, now: clock.appliance.now() });
     return { image: app.deps.db.$client.serialize(), cookies: client.cookies, csrf: client.csrf, token };
   } finally {
     await app.close();

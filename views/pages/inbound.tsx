@@ -132,6 +132,9 @@ function EndpointsCard({ ctx, endpoints }: { ctx: ViewContext; endpoints: Endpoi
       <h3>{ctx.t('inbound.example')}</h3>
       <pre>{curlExample(endpoints.events, '<token>')}</pre>
       <p class="help">{ctx.t('inbound.example.help')}</p>
+      <p>
+        <a href="/api-docs">{ctx.t('apidocs.link')}</a>
+      </p>
     </section>
   );
 }

@@ -1,0 +1,26 @@
+// The inbound API's answers as valibot schemas: the OpenAPI document is generated from them, and the
+// OpenAPI test checks real answers against that document.
+import * as v from 'valibot';
+import { EVENT_STATUSES } from '../../db/schema.ts';
+
+export const acceptedAnswer = v.strictObject({
+  id: v.pipe(v.number(), v.integer(), v.description('The event id, for GET /api/v1/events/{id}')),
+  status: v.pipe(v.picklist(EVENT_STATUSES), v.description('What the rules decided when it arrived')),
+  duplicate: v.pipe(v.optional(v.literal(true)), v.description('Present on a 200: an earlier event with the same idempotency_key answered')),
+});
+
+export const alertmanagerAnswer = v.strictObject({
+  accepted: v.pipe(v.number(), v.integer()),
+  events: v.array(acceptedAnswer),
+});
+
+export const droppedAnswer = v.strictObject({
+  dropped: v.literal(true),
+  condition: v.pipe(v.string(), v.description("The mapping's drop condition that held; nothing was stored")),
+});
+
+export const errorAnswer = v.strictObject({
+  error: v.pipe(v.string(), v.description('A stable code: invalid_event, invalid_json, invalid_id, unauthorized, not_found, hook_not_found, payload_too_large, unsupported_media_type, storage_unavailable, internal_error')),
+  message: v.pipe(v.string(), v.description('What is wrong, in English; for invalid_event "<field path>: <reason>"')),
+  issues: v.optional(v.array(v.strictObject({ path: v.string(), message: v.string() }))),
+});

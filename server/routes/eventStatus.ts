@@ -1,0 +1,35 @@
+import type { Context } from 'hono';
+import * as v from 'valibot';
+import type { Db } from '../../db/client.ts';
+import { getEventOfToken, listEventMessages } from '../../db/queries/eventDetail.ts';
+import { toEventStatus } from '../api/eventStatus.ts';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ApiAuthenticator } from '../security/apiAuth.ts';
+
+const eventId = v.pipe(
+  v.string(),
+  v.regex(/^[1-9]\d{0,14}$/, 'id must be a positive whole number'),
+  v.transform(Number),
+);
+
+/**
+ * GET /api/v1/events/{id}. Same tokens as intake; a request without a body signs its path and query
+ * instead (`${timestamp}.${path}`), so a signature still names what it asks for.
+ */
+export function eventStatusHandler(deps: { db: Db; auth: ApiAuthenticator }) {
+  return (c: Context) => {
+    const url = new URL(c.req.url);
+    const verdict = deps.auth.authenticate({
+      authorization: c.req.header('authorization'),
+      signature: c.req.header(SIGNATURE_HEADER),
+      timestamp: c.req.header(TIMESTAMP_HEADER),
+      body: url.pathname + url.search,
+    });
+    if (!verdict.ok) return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+    const id = v.safeParse(eventId, c.req.param('id'));
+    if (!id.success) return c.json({ error: 'invalid_id', message: `id: ${id.issues[0].message}` }, 400);
+    // Another token's event answers exactly like a missing one: ids are guessable, ownership is not.
+    const event = getEventOfToken(deps.db, id.output, verdict.token.id);
+    if (!event) return c.json({ error: 'not_found', message: `No event ${id.output} sent with this token` }, 404);
+    return c.json(toEventStatus(event, listEventMessages(deps.db, event)), 200);
+  };
+}

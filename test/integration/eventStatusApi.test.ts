@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signBody } from '../../server/security/apiAuth.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { postEvent } from '../helpers/api.ts';
+import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+
+async function getStatus(baseUrl: string, token: string | undefined, id: number | string, sign?: { secret: string; timestamp?: string }) {
+  const path = `/api/v1/events/${id}`;
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (sign) {
+    const ts = sign.timestamp ?? String(Math.floor(Date.now() / 1000));
+    headers['x-signature-timestamp'] = ts;
+    headers['x-signature'] = signBody(sign.secret, ts, path);
+  }
+  const res = await fetch(baseUrl + path, { headers });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe('GET /api/v1/events/{id}', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let token: string;
+  let other: string;
+  let signedOnly: string;
+  let signedSecret: string;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'event-status-pass' } });
+    const console = new ConsoleClient(app.url);
+    await console.signIn('event-status-pass');
+    await console.postForm('/channels/wecom/connect', { url: KEY });
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0, categories: { ...app.deps.settings.rules().categories, ads: false } });
+    token = issueApiToken(app.deps, { name: 'storeclaw', requireSignature: false, now: Date.now() }).token;
+    other = issueApiToken(app.deps, { name: 'other', requireSignature: false, now: Date.now() }).token;
+    ({ token: signedOnly, signingSecret: signedSecret } = issueApiToken(app.deps, { name: 'signed', requireSignature: true, now: Date.now() }));
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  const alert = { kind: 'alert', category: 'inventory', severity: 'warning', title: 'SKU-7 low stock', store: 'JD Store' };
+
+  it('shows a sent event with its message and outcome', async () => {
+    const posted = await postEvent(app.url, token, alert);
+    expect(posted.status).toBe(202);
+    const id = posted.json.id as number;
+    let answer: Record<string, unknown> = {};
+    for (let i = 0; i < 300 && answer.final !== true; i++) {
+      answer = (await getStatus(app.url, token, id)).json;
+      if (answer.final !== true) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(answer).toMatchObject({ id, status: 'sent', final: true, kind: 'alert', category: 'inventory', title: 'SKU-7 low stock', store: 'JD Store', source: 'api' });
+    const messages = answer.messages as Array<Record<string, unknown>>;
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ role: 'message', status: 'sent', msgtype: 'markdown', errcode: 0 });
+    expect(typeof messages[0]!.sent_at).toBe('string');
+    expect(JSON.stringify(answer)).not.toContain(KEY);
+  });
+
+  it('shows a suppressed event as final, with the reason and no messages', async () => {
+    const posted = await postEvent(app.url, token, { ...alert, category: 'ads', title: 'CPC spike' });
+    const res = await getStatus(app.url, token, posted.json.id as number);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ status: 'suppressed', final: true, reason: 'category_off', messages: [] });
+  });
+
+  it("answers 404 for another token's event and for an unknown id, the same way", async () => {
+    const posted = await postEvent(app.url, token, { ...alert, title: 'mine' });
+    const theirs = await getStatus(app.url, other, posted.json.id as number);
+    const missing = await getStatus(app.url, token, 999_999);
+    expect(theirs.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(theirs.json.error).toBe('not_found');
+    expect(JSON.stringify(theirs.json)).not.toContain('mine');
+  });
+
+  it('answers 401 without a valid token and 400 for an id that is not a number', async () => {
+    expect((await getStatus(app.url, undefined, 1)).status).toBe(401);
+    expect((await getStatus(app.url, 'scn_wrong', 1)).status).toBe(401);
+    const bad = await getStatus(app.url, token, 'abc');
+    expect(bad.status).toBe(400);
+    expect(bad.json.message).toMatch(/^id: /);
+  });
+
+  it('a token that requires signatures reads with a signature over the path', async () => {
+    const posted = await postEvent(app.url, signedOnly, { ...alert, title: 'signed' }, { sign: { secret: signedSecret } });
+    const id = posted.json.id as number;
+    expect((await getStatus(app.url, signedOnly, id)).status).toBe(401);
+    const ok = await getStatus(app.url, signedOnly, id, { secret: signedSecret });
+    expect(ok.status).toBe(200);
+    expect(ok.json.title).toBe('signed');
+    // Signed for another event's path: refused.
+    const ts = String(Math.floor(Date.now() / 1000));
+    const res = await fetch(`${app.url}/api/v1/events/${id}`, {
+      headers: { authorization: `Bearer ${signedOnly}`, 'x-signature-timestamp': ts, 'x-signature': signBody(signedSecret, ts, `/api/v1/events/${id + 1}`) },
+    });
+    expect(res.status).toBe(401);
+  });
+});

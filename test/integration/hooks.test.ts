@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEvent } from '../../db/queries/events.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { postEvent, waitFor } from '../helpers/api.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '7d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a';
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/hooks/${name}.json`, import.meta.url), 'utf8');
+
+/** The editor's fields as the page holds them, so a test posts what a browser would. */
+function formValues(html: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  for (const m of html.matchAll(/<input id="hook-(\w+)" name="\w+"[^>]*?value="([^"]*)"/g)) values[m[1]!] = decode(m[2]!);
+  for (const m of html.matchAll(/<textarea id="hook-(\w+)"[^>]*>([\s\S]*?)<\/textarea>/g)) values[m[1]!] = decode(m[2]!);
+  for (const m of html.matchAll(/<select id="hook-(\w+)"[\s\S]*?<\/select>/g)) values[m[1]!] = /<option value="([^"]+)" selected/.exec(m[0])?.[1] ?? '';
+  delete values.sample;
+  return values;
+}
+
+describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let admin: ConsoleClient;
+  let token: string;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'hooks-test-password' } });
+    admin = new ConsoleClient(app.url);
+    await admin.signIn('hooks-test-password');
+    await admin.postForm('/channels/wecom/connect', { url: KEY });
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
+    token = issueApiToken(app.deps, { name: 'grafana', requireSignature: false, now: Date.now() }).token;
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('creates a mapping from the Grafana example, previews a pasted payload, and saves it (post/redirect/get)', async () => {
+    const list = await admin.get('/hooks');
+    expect(list.status).toBe(200);
+    expect(textOf(list.body)).toContain('No mappings yet');
+    const editor = await admin.get('/hooks/new?name=grafana&start=grafana');
+    expect(editor.status).toBe(200);
+    const values = formValues(editor.body);
+    expect(values.title).toBe('{{title}}');
+    expect(values.severityMap).toContain('firing = critical');
+
+    const preview = await admin.postForm('/hooks/grafana', { ...values, isNew: '1', action: 'preview', sample: fixture('grafana-firing') });
+    expect(preview.status).toBe(200);
+    const shown = textOf(preview.body);
+    expect(shown).toContain('"severity": "critical"');
+    expect(shown).toContain('[FIRING:1] Checkout latency high');
+    expect(preview.body).toMatch(/<pre class="hook-preview-message">[\s\S]*Checkout latency high/);
+    expect(getEvent(app.deps.db, 1)).toBeUndefined(); // a preview stores nothing
+
+    const saved = await admin.postForm('/hooks/grafana', { ...values, isNew: '1', action: 'save' });
+    expect(saved.status).toBe(303);
+    expect(saved.location).toBe('/hooks/grafana?saved=1');
+    const after = await admin.get(saved.location!);
+    expect(textOf(after.body)).toContain('Mapping “grafana” saved');
+    expect((await admin.get('/hooks')).body).toContain('/api/v1/hooks/grafana');
+  });
+
+  it('says what is wrong with a mapping, field by field, in the user’s language', async () => {
+    const values = formValues((await admin.get('/hooks/grafana')).body);
+    const bad = { ...values, severityMap: 'firing = fatal', fields: 'A = {{x', action: 'save' };
+    const en = await admin.postForm('/hooks/grafana', bad);
+    expect(en.status).toBe(422);
+    expect(textOf(en.body)).toContain('Line 1: The severity must be info, warning or critical.');
+    expect(textOf(en.body)).toContain('“{{” without a closing “}}”');
+    const zh = await admin.postForm('/hooks/grafana', bad, { 'accept-language': 'zh-CN' });
+    expect(zh.status).toBe(422);
+    expect(textOf(zh.body)).toContain('第 1 行:严重级别必须是 info、warning 或 critical。');
+    const bogusName = await admin.get('/hooks/new?name=Bad%20Name');
+    expect(bogusName.status).toBe(422);
+    expect(textOf(bogusName.body)).toContain('lowercase letters');
+    const taken = await admin.get('/hooks/new?name=grafana');
+    expect(textOf(taken.body)).toContain('already exists');
+    const notJson = await admin.postForm('/hooks/grafana', { ...values, action: 'preview', sample: '{"status":' });
+    expect(notJson.status).toBe(422);
+    expect(textOf(notJson.body)).toContain('The sample payload is not valid JSON');
+  });
+
+  it('turns a Grafana webhook into an alert through the inbound API’s intake, and answers a repeat with the first id', async () => {
+    const res = await postEvent(app.url, token, fixture('grafana-firing'), { path: '/api/v1/hooks/grafana' });
+    expect(res.status).toBe(202);
+    const id = res.json.id as number;
+    expect(getEvent(app.deps.db, id)).toMatchObject({ source: 'hook:grafana', severity: 'critical', category: 'orders', store: 'Tmall Flagship', tokenId: expect.any(Number) });
+    const arrived = await waitFor(() => fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('Checkout latency high')), 15_000);
+    expect(arrived).toBe(true);
+    const again = await postEvent(app.url, token, fixture('grafana-firing'), { path: '/api/v1/hooks/grafana' });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ id, duplicate: true });
+    const signed = await postEvent(app.url, token, fixture('grafana-resolved'), { path: '/api/v1/hooks/grafana', sign: {} });
+    expect(signed.status).toBe(202);
+  });
+
+  it('answers 401, 404, 413, 415 and 400 like POST /api/v1/events', async () => {
+    expect((await postEvent(app.url, undefined, fixture('grafana-firing'), { path: '/api/v1/hooks/grafana' })).status).toBe(401);
+    const unknown = await postEvent(app.url, token, '{}', { path: '/api/v1/hooks/nope' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error).toBe('hook_not_found');
+    expect((await postEvent(app.url, token, { x: 'y'.repeat(70_000) }, { path: '/api/v1/hooks/grafana' })).status).toBe(413);
+    expect((await postEvent(app.url, token, 'a=b', { path: '/api/v1/hooks/grafana', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    const noTitle = await postEvent(app.url, token, { status: 'firing' }, { path: '/api/v1/hooks/grafana' });
+    expect(noTitle.status).toBe(400);
+    expect(noTitle.json.message).toMatch(/^title: .*hook "grafana"/);
+  });
+
+  it('answers 200 without storing anything when a drop condition holds', async () => {
+    const editor = await admin.get('/hooks/new?name=github&start=github_workflow_run');
+    const saved = await admin.postForm('/hooks/github', { ...formValues(editor.body), isNew: '1', action: 'save' });
+    expect(saved.status).toBe(303);
+    const before = app.deps.db.$client.prepare('select count(*) as n from events').get() as { n: number };
+    const res = await postEvent(app.url, token, fixture('github-workflow_run-in_progress'), { path: '/api/v1/hooks/github' });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ dropped: true, condition: 'action != completed' });
+    expect(app.deps.db.$client.prepare('select count(*) as n from events').get()).toEqual(before);
+  });
+
+  it('deletes a mapping only when confirmed; its endpoint then answers 404', async () => {
+    const unconfirmed = await admin.postForm('/hooks/github/delete', {});
+    expect(unconfirmed.status).toBe(422);
+    const deleted = await admin.postForm('/hooks/github/delete', { confirm: 'yes' });
+    expect(deleted.status).toBe(303);
+    expect(textOf((await admin.get(deleted.location!)).body)).toContain('Mapping “github” deleted');
+    expect((await postEvent(app.url, token, fixture('github-workflow_run-failure'), { path: '/api/v1/hooks/github' })).status).toBe(404);
+  });
+});

@@ -1,0 +1,160 @@
+// storeclaw-notify as users run it: compiled by the build's own TypeScript settings and started with
+// plain node (no tsx), against a real appliance and the fake WeCom.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEvent } from '../../db/queries/events.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const buildDir = join(repo, 'test/artifacts/cli-build');
+const cli = join(buildDir, 'server/cli/storeclawNotify.js');
+
+type Run = { code: number; stdout: string; stderr: string };
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('storeclaw-notify against a running appliance', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let token: string;
+  let signed: string;
+  let signedSecret: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    // The build's compiler options (tsconfig.build.json), only for the CLI and what it imports.
+    mkdirSync(buildDir, { recursive: true });
+    const config = join(buildDir, 'tsconfig.json');
+    writeFileSync(config, JSON.stringify({ extends: '../../../tsconfig.build.json', compilerOptions: { outDir: '.' }, include: [], files: ['../../../server/cli/storeclawNotify.ts'] }));
+    execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: repo });
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'notify-cli-pass' } });
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn('notify-cli-pass');
+    await admin.postForm('/channels/wecom/connect', { url: KEY });
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0, categories: { ...app.deps.settings.rules().categories, ads: false } });
+    token = issueApiToken(app.deps, { name: 'cron', requireSignature: false, now: Date.now() }).token;
+    ({ token: signed, signingSecret: signedSecret } = issueApiToken(app.deps, { name: 'ci', requireSignature: true, now: Date.now() }));
+    env = { STORECLAW_NOTIFY_URL: app.url, STORECLAW_NOTIFY_TOKEN: token };
+  }, 120_000);
+  afterAll(async () => {
+    await app?.stop();
+    await fake?.close();
+  });
+
+  it('is the package’s bin, compiled into dist/ by the build the image runs', () => {
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin['storeclaw-notify']).toBe('dist/server/cli/storeclawNotify.js');
+    const build = JSON.parse(readFileSync(join(repo, 'tsconfig.build.json'), 'utf8')) as { include: string[]; compilerOptions: { outDir: string } };
+    expect(build.include).toContain('server');
+    expect(build.compilerOptions.outDir).toBe('dist');
+    expect(readFileSync(join(repo, 'Dockerfile'), 'utf8')).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  });
+
+  it('--help explains the commands and the exit codes', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('storeclaw-notify alert');
+    expect(help.stdout).toMatch(/11\s+suppressed/);
+  });
+
+  it('sends an alert and, with --wait, exits 0 once it is sent', async () => {
+    const res = await run(['alert', '--severity', 'critical', '--title', 'Backup failed', '--field', 'host=db-1', '--wait'], env);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const id = Number(/^event (\d+): sent/.exec(res.stdout)?.[1]);
+    expect(getEvent(app.deps.db, id)).toMatchObject({ title: 'Backup failed', status: 'sent', severity: 'critical' });
+    expect(fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('Backup failed'))).toBe(true);
+    expect(res.stdout + res.stderr).not.toContain(token);
+  });
+
+  it('without --wait exits 0 as soon as the event is accepted; task and metric too', async () => {
+    const task = await run(['task', '--name', 'nightly-sync', '--status', 'succeeded', '--duration-ms', '5400'], env);
+    expect(task.code).toBe(0);
+    expect(task.stdout).toMatch(/^event \d+: queued/);
+    const metric = await run(['metric', '--name', 'gmv', '--value', '1234.5', '--unit', 'CNY', '--wait', '--json'], env);
+    expect(metric.code).toBe(0);
+    expect(JSON.parse(metric.stdout)).toMatchObject({ status: 'stored', final: true, kind: 'metric' });
+  });
+
+  it('exits 11 for an event a rule suppresses and 12 for one that dies', async () => {
+    const suppressed = await run(['alert', '--category', 'ads', '--title', 'CPC spike', '--wait'], env);
+    expect(suppressed.code).toBe(11);
+    expect(suppressed.stdout).toContain('suppressed (category_off)');
+    fake.setFailure('errcode', { errcode: 40008, errmsg: 'invalid message type' });
+    try {
+      const dead = await run(['alert', '--title', 'Will not arrive', '--wait', '--timeout', '30'], env);
+      expect(dead.code).toBe(12);
+      expect(dead.stdout).toMatch(/: dead/);
+    } finally {
+      fake.setFailure(null);
+    }
+  });
+
+  it('exits 3 when the appliance refuses, 2 for a usage error', async () => {
+    const wrong = await run(['alert', '--title', 't'], { ...env, STORECLAW_NOTIFY_TOKEN: 'scn_wrong' });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain('401');
+    const tooLong = await run(['alert', '--title', 'x'.repeat(201)], env);
+    expect(tooLong.code).toBe(3);
+    expect(tooLong.stderr).toContain('title: must be at most 200 characters');
+    const usage = await run(['alert'], env);
+    expect(usage.code).toBe(2);
+  });
+
+  it('signs requests (the POST and the --wait polls) when given the signing secret', async () => {
+    const dir = join(buildDir, 'secrets');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'token'), signed + '\n');
+    writeFileSync(join(dir, 'secret'), signedSecret + '\n'); // this token's signing secret, not the token
+    const base = { STORECLAW_NOTIFY_URL: app.url };
+    const unsigned = await run(['alert', '--title', 'Deploy done', '--token-file', join(dir, 'token')], base);
+    expect(unsigned.code).toBe(3);
+    const ok = await run(['alert', '--title', 'Deploy done', '--token-file', join(dir, 'token'), '--signing-secret-file', join(dir, 'secret'), '--wait'], base);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/: sent/);
+  });
+
+  it('retries a 503 with backoff, and gives up with 4 when the appliance cannot be reached', async () => {
+    let calls = 0;
+    const flaky: Server = createServer((req, res) => {
+      calls++;
+      if (calls === 1) {
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":"storage_unavailable","message":"disk full"}');
+      } else {
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{"id":7,"status":"queued"}');
+      }
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+    try {
+      const res = await run(['alert', '--title', 't'], { STORECLAW_NOTIFY_URL: url, STORECLAW_NOTIFY_TOKEN: 'scn_x' });
+      expect(res.code).toBe(0);
+      expect(calls).toBe(2);
+      expect(res.stderr).toContain('503 disk full; retrying');
+    } finally {
+      await new Promise((r) => flaky.close(r));
+    }
+    const gone = await run(['alert', '--title', 't', '--retries', '1'], { STORECLAW_NOTIFY_URL: url, STORECLAW_NOTIFY_TOKEN: 'scn_x' });
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toContain('retrying');
+    expect(gone.stderr).toContain('could not reach');
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { parseNotifyArgs } from '../../server/cli/notifyArgs.ts';
+import { exitCodeForOutcome, retryDelayMs } from '../../server/cli/notifyRun.ts';
+
+const env = { STORECLAW_NOTIFY_URL: 'http://localhost:8080', STORECLAW_NOTIFY_TOKEN: 'scn_test' };
+
+describe('storeclaw-notify arguments', () => {
+  it('builds an alert body from the options, numbers in --field staying numbers', () => {
+    const parsed = parseNotifyArgs(['alert', '--title', 'Disk full', '--severity', 'critical', '--field', 'free=3', '--field', 'host=db-1', '--link', 'https://x.example/y', '--mention', 'a1,b2', '--wait'], env);
+    expect(parsed).toEqual({
+      kind: 'request',
+      request: {
+        baseUrl: 'http://localhost:8080',
+        token: { value: 'scn_test' },
+        body: { kind: 'alert', title: 'Disk full', severity: 'critical', fields: { free: 3, host: 'db-1' }, url: 'https://x.example/y', mention: ['a1', 'b2'] },
+        wait: true,
+        timeoutSeconds: 300,
+        retries: 5,
+        json: false,
+      },
+    });
+  });
+
+  it('builds task and metric bodies', () => {
+    const task = parseNotifyArgs(['task', '--name', 'price-sync', '--status', 'failed', '--duration-ms', '1200', '--url', 'http://h:1/', '--token-file', '/t'], {});
+    expect(task).toMatchObject({ kind: 'request', request: { baseUrl: 'http://h:1', token: { file: '/t' }, body: { kind: 'task_result', task_name: 'price-sync', status: 'failed', duration_ms: 1200 } } });
+    const metric = parseNotifyArgs(['metric', '--name', 'gmv', '--value=-12.5', '--unit', 'k¥'], { ...env, STORECLAW_NOTIFY_SIGNING_SECRET: 's' });
+    expect(metric).toMatchObject({ kind: 'request', request: { signingSecret: { value: 's' }, body: { kind: 'metric', name: 'gmv', value: -12.5, unit: 'k¥' } } });
+  });
+
+  it.each([
+    [['alert'], 'alert needs --title'],
+    [['alert', '--title', 't', '--severity', 'fatal'], '--severity must be one of info, warning, critical'],
+    [['alert', '--title', 't', '--status', 'failed'], '--status does not apply to "alert"'],
+    [['task', '--name', 'x', '--status', 'done'], '--status must be one of succeeded, failed, partial'],
+    [['metric', '--name', 'x', '--value', 'lots'], '--value must be a number'],
+    [['alert', '--title', 't', '--field', 'novalue'], '--field must be name=value'],
+    [['alert', '--title', 't', '--timeout', '0'], '--timeout must be at least 1'],
+    [['send', '--title', 't'], 'unknown command "send"'],
+    [['alert', '--title', 't', '--bogus'], "Unknown option '--bogus'"],
+  ])('%j is a usage error: %s', (argv, message) => {
+    const parsed = parseNotifyArgs(argv, env);
+    expect(parsed.kind).toBe('error');
+    if (parsed.kind === 'error') expect(parsed.message).toContain(message);
+  });
+
+  it('needs the appliance URL and a token, from options or the environment', () => {
+    expect(parseNotifyArgs(['alert', '--title', 't'], { STORECLAW_NOTIFY_TOKEN: 'x' })).toMatchObject({ kind: 'error', message: expect.stringContaining('--url') });
+    expect(parseNotifyArgs(['alert', '--title', 't', '--url', 'ftp://h'], { STORECLAW_NOTIFY_TOKEN: 'x' })).toMatchObject({ kind: 'error' });
+    expect(parseNotifyArgs(['alert', '--title', 't'], { STORECLAW_NOTIFY_URL: 'http://h' })).toMatchObject({ kind: 'error', message: expect.stringContaining('token') });
+    expect(parseNotifyArgs(['alert', '--title', 't', '--token', 'a', '--token-file', 'b'], env)).toMatchObject({ kind: 'error' });
+    expect(parseNotifyArgs(['--help'], {})).toEqual({ kind: 'help' });
+    expect(parseNotifyArgs([], {})).toEqual({ kind: 'help' });
+  });
+});
+
+describe('storeclaw-notify outcomes and retries', () => {
+  it('maps each final status to its exit code', () => {
+    expect(['sent', 'stored', 'digested', 'suppressed', 'dead'].map(exitCodeForOutcome)).toEqual([0, 0, 10, 11, 12]);
+  });
+
+  it('backs off 1, 2, 4 … s up to 30 s, follows Retry-After, and never retries within the same second', () => {
+    expect([1, 2, 3, 10].map((n) => retryDelayMs(n, null, 0))).toEqual([1000, 2000, 4000, 30_000]);
+    expect(retryDelayMs(1, '5', 0)).toBe(5000);
+    expect(retryDelayMs(1, '0', 0)).toBe(1000);
+    expect(retryDelayMs(1, null, 1)).toBe(1500);
+  });
+});

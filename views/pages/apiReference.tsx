@@ -1,0 +1,176 @@
+// The API reference, rendered on the server from the OpenAPI document: no script, no CDN.
+import type { ViewContext } from '../context.ts';
+import { Layout } from '../layout.tsx';
+
+type Json = Record<string, unknown>;
+
+function resolve(schema: Json, doc: Json): { schema: Json; name?: string } {
+  const ref = schema.$ref;
+  if (typeof ref !== 'string') return { schema };
+  const name = ref.split('/').pop()!;
+  return { schema: ((doc.components as Json).schemas as Record<string, Json>)[name]!, name };
+}
+
+/** One line saying what a value may be: type, allowed values, limits. */
+export function typeLabel(schema: Json): string {
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  if (Array.isArray(schema.enum)) return schema.enum.map((e) => JSON.stringify(e)).join(' | ');
+  const parts: string[] = [];
+  const type = schema.type;
+  if (type) parts.push(Array.isArray(type) ? type.join(' | ') : String(type));
+  if (schema.format) parts.push(`(${String(schema.format)})`);
+  if (typeof schema.maxLength === 'number') parts.push(`≤ ${schema.maxLength} chars`);
+  if (typeof schema.maxItems === 'number') parts.push(`≤ ${schema.maxItems} items`);
+  if (typeof schema.maxProperties === 'number') parts.push(`≤ ${schema.maxProperties} entries`);
+  if (typeof schema.minimum === 'number') parts.push(`≥ ${schema.minimum}`);
+  if (typeof schema.pattern === 'string') parts.push(`/${schema.pattern}/`);
+  return parts.join(' ') || 'any JSON';
+}
+
+function SchemaView({ ctx, schema: raw, doc }: { ctx: ViewContext; schema: Json; doc: Json }) {
+  const { schema, name } = resolve(raw, doc);
+  const variants = (schema.oneOf ?? schema.anyOf) as Json[] | undefined;
+  const nullable = variants?.some((s) => s.type === 'null');
+  const nonNull = variants?.filter((s) => s.type !== 'null');
+  if (nonNull && nonNull.length === 1) {
+    return (
+      <>
+        {nullable ? <span class="help">{ctx.t('apidocs.nullable')} </span> : null}
+        <SchemaView ctx={ctx} schema={nonNull[0]!} doc={doc} />
+      </>
+    );
+  }
+  const properties = schema.properties as Record<string, Json> | undefined;
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  return (
+    <div>
+      {name ? <code>{name}</code> : null}
+      {typeof schema.description === 'string' ? <p class="help">{schema.description}</p> : null}
+      {nonNull ? (
+        <>
+          <p>{ctx.t(schema.oneOf ? 'apidocs.oneOf' : 'apidocs.anyOf')}</p>
+          <ol>
+            {nonNull.map((s) => (
+              <li>
+                <SchemaView ctx={ctx} schema={s} doc={doc} />
+              </li>
+            ))}
+          </ol>
+        </>
+      ) : properties ? (
+        <table>
+          <thead>
+            <tr>
+              <th>{ctx.t('apidocs.col.field')}</th>
+              <th>{ctx.t('apidocs.col.type')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(properties).map(([prop, s]) => (
+              <tr>
+                <td>
+                  <code>{prop}</code>
+                  {required.has(prop) ? <span class="badge warn">{ctx.t('apidocs.required')}</span> : null}
+                </td>
+                <td>
+                  <SchemaView ctx={ctx} schema={s} doc={doc} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : schema.type === 'array' && schema.items ? (
+        <>
+          {typeLabel(schema)} {ctx.t('apidocs.of')} <SchemaView ctx={ctx} schema={schema.items as Json} doc={doc} />
+        </>
+      ) : (
+        <code>{typeLabel(schema)}</code>
+      )}
+    </div>
+  );
+}
+
+type Operation = {
+  operationId: string;
+  summary: string;
+  parameters?: Array<{ name: string; in: string; required?: boolean; description?: string; schema: Json }>;
+  requestBody?: { content: { 'application/json': { schema: Json } } };
+  responses: Record<string, { description: string; content?: { 'application/json': { schema: Json } } }>;
+};
+
+export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) {
+  const paths = doc.paths as Record<string, Record<string, Operation>>;
+  const operations = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+  return (
+    <Layout ctx={ctx} title={ctx.t('apidocs.title')}>
+      <p>{ctx.t('apidocs.intro')}</p>
+      <p>
+        <a href="/api/v1/openapi.json">{ctx.t('apidocs.download')}</a>
+      </p>
+      <nav aria-label={ctx.t('apidocs.title')}>
+        <ul>
+          {operations.map(({ path, method, op }) => (
+            <li>
+              <a href={`#${op.operationId}`}>
+                <code>
+                  {method.toUpperCase()} {path}
+                </code>
+              </a>{' '}
+              {op.summary}
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {operations.map(({ path, method, op }) => (
+        <section class="card" id={op.operationId} aria-labelledby={`${op.operationId}-title`}>
+          <h2 id={`${op.operationId}-title`}>
+            <code>
+              {method.toUpperCase()} {path}
+            </code>
+          </h2>
+          <p>{op.summary}</p>
+          {op.parameters?.length ? (
+            <>
+              <h3>{ctx.t('apidocs.parameters')}</h3>
+              <table>
+                <tbody>
+                  {op.parameters.map((p) => (
+                    <tr>
+                      <td>
+                        <code>{p.name}</code> ({p.in}){p.required ? <span class="badge warn">{ctx.t('apidocs.required')}</span> : null}
+                      </td>
+                      <td>
+                        <code>{typeLabel(p.schema)}</code>
+                        {p.description ? <p class="help">{p.description}</p> : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          ) : null}
+          {op.requestBody ? (
+            <>
+              <h3>{ctx.t('apidocs.body')}</h3>
+              <SchemaView ctx={ctx} schema={op.requestBody.content['application/json'].schema} doc={doc} />
+            </>
+          ) : null}
+          <h3>{ctx.t('apidocs.responses')}</h3>
+          <dl class="facts">
+            {Object.entries(op.responses).map(([status, r]) => (
+              <>
+                <dt>
+                  <code>{status}</code>
+                </dt>
+                <dd>
+                  {r.description}
+                  {r.content ? <SchemaView ctx={ctx} schema={r.content['application/json'].schema} doc={doc} /> : null}
+                </dd>
+              </>
+            ))}
+          </dl>
+        </section>
+      ))}
+    </Layout>
+  );
+}
