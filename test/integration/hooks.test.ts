@@ -26,6 +26,7 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
   let app: TestAppliance;
   let admin: ConsoleClient;
   let token: string;
+  let signingSecret: string;
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY] });
@@ -34,7 +35,7 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     await admin.signIn('hooks-test-password');
     await admin.postForm('/channels/wecom/connect', { url: KEY });
     app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
-    token = issueApiToken(app.deps, { name: 'grafana', requireSignature: false, now: Date.now() }).token;
+    ({ token, signingSecret } = issueApiToken(app.deps, { name: 'grafana', requireSignature: false, now: Date.now() }));
   });
   afterAll(async () => {
     await app.stop();
@@ -97,7 +98,7 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     const again = await postEvent(app.url, token, fixture('grafana-firing'), { path: '/api/v1/hooks/grafana' });
     expect(again.status).toBe(200);
     expect(again.json).toMatchObject({ id, duplicate: true });
-    const signed = await postEvent(app.url, token, fixture('grafana-resolved'), { path: '/api/v1/hooks/grafana', sign: {} });
+    const signed = await postEvent(app.url, token, fixture('grafana-resolved'), { path: '/api/v1/hooks/grafana', sign: { secret: signingSecret } });
     expect(signed.status).toBe(202);
   });
 
