@@ -221,3 +221,38 @@ export const reportRuns = sqliteTable(
   },
   (t) => [index('report_runs_job_idx').on(t.jobId, t.id), index('report_runs_started_idx').on(t.startedAt)],
 );
+
+/**
+ * Silences set from the send log: events of one alert (category + title + store, store '' when none)
+ * received before `until` are suppressed with reason `silenced`. Removing a silence deletes its row.
+ */
+export const silences = sqliteTable(
+  'silences',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    category: text('category').notNull(),
+    title: text('title').notNull(),
+    store: text('store').notNull().default(''),
+    createdAt: integer('created_at').notNull(),
+    /** Exclusive: the silence ends at this instant. */
+    until: integer('until').notNull(),
+  },
+  (t) => [index('silences_until_idx').on(t.until)],
+);
+
+export const REFUSAL_REASONS = ['no_token', 'unknown_token', 'revoked_token', 'signature_missing', 'signature_timestamp', 'signature_stale', 'signature_mismatch', 'replay'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** Inbound API requests refused at authentication, newest kept (bounded), never the token itself. */
+export const refusedRequests = sqliteTable(
+  'refused_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    reason: text('reason', { enum: REFUSAL_REASONS }).notNull(),
+    /** The first characters of the presented token, as the console shows token prefixes. */
+    tokenPrefix: text('token_prefix'),
+    path: text('path').notNull(),
+    ip: text('ip'),
+  },
+);

@@ -1,14 +1,17 @@
 import type { Db } from '../../db/client.ts';
 import { bumpRepeatCount } from '../../db/queries/events.ts';
+import { listActiveSilences } from '../../db/queries/silences.ts';
 import { findDedupeOriginalId, findIdempotent, insertDeliveryFast, insertEventFast } from '../../db/queries/intake.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import { refreshDedupedDelivery } from '../delivery/outbox.ts';
 import { isQuiet } from '../rules/quietHours.ts';
+import { severityRuleVerdict } from '../rules/severity.ts';
+import { matchSilence, type Silence } from '../rules/silences.ts';
 import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import type { Rules, SettingsStore } from '../settings/settingsStore.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
-import { SEVERITY_RANK, type InboundEvent } from './schema.ts';
+import type { InboundEvent } from './schema.ts';
 
 export const IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3600_000;
 
@@ -40,10 +43,11 @@ export function dedupeKeyOf(e: InboundEvent): string | null {
 }
 
 /** The rules, in the order the spec lists them: what happens to one event, and why. */
-function decide(db: Db, e: InboundEvent, rules: Rules, now: number): Decision {
+function decide(db: Db, e: InboundEvent, rules: Rules, silences: readonly Silence[], now: number): Decision {
   if (e.kind === 'metric') return { status: 'stored' };
-  if (!rules.categories[e.category]) return { status: 'suppressed', reason: 'category_off' };
-  if (SEVERITY_RANK[e.severity] < SEVERITY_RANK[rules.minSeverity]) return { status: 'suppressed', reason: 'below_min_severity' };
+  const ruled = severityRuleVerdict(e, rules);
+  if (ruled) return { status: 'suppressed', reason: ruled };
+  if (matchSilence(e, silences, now)) return { status: 'suppressed', reason: 'silenced' };
   const key = dedupeKeyOf(e);
   if (key && rules.dedupeWindowMinutes > 0) {
     const original = findDedupeOriginalId(db, key, now - rules.dedupeWindowMinutes * 60_000);
@@ -98,12 +102,13 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
   const { db } = deps;
   const now = deps.clock.now();
   const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.publicUrl };
+  const silences = listActiveSilences(db, now);
   return batch.map((e): Accepted => {
     if (e.idempotency_key) {
       const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
       if (first) return { id: first.id, status: first.status, repeated: true };
     }
-    const decision = decide(db, e, s.rules, now);
+    const decision = decide(db, e, s.rules, silences, now);
     const suppressed = decision.status === 'suppressed' ? decision : undefined;
     const id = insertEventFast(db, {
       receivedAt: now,
