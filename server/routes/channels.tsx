@@ -56,8 +56,9 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
   };
 
   /**
-   * htmx swaps the card and, out of band, the banner; a plain form post is redirected (post/redirect/get),
-   * its notices kept for the one page the redirect leads to, so a reload never connects or sends again.
+   * htmx swaps the card and, out of band, the banner; a plain form post that did something (connected,
+   * sent, disconnected, or asked WeCom and was refused) is redirected (post/redirect/get), its notices
+   * kept for the one page the redirect leads to, so a reload never connects or sends again.
    */
   const answer = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[], status: 200 | 422 | 429 | 502 = 200) => {
     if (isHtmx(c)) {
@@ -70,6 +71,8 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
         status,
       );
     }
+    // A refused form (422) changed nothing and sent nothing: it is answered in place like any form error.
+    if (status === 422) return c.html(<ChannelsPage {...cardAndBanner(c, form, notices)} />, 422);
     deps.flash.put<ChannelOutcome>(sessionKey(c), 'channels', { notices });
     return c.redirect(form === 'none' ? '/channels' : `/channels?form=${form}`, 303);
   };

@@ -67,7 +67,7 @@ describe('the Inbound API page over real HTTP', () => {
     app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 1000 });
     client = new ConsoleClient(app.url);
     await client.signIn('correct horse battery');
-    expect((await client.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await client.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
   });
   afterAll(async () => {
     await app.stop();

@@ -43,7 +43,7 @@ describe('Reports page over real HTTP, against the fake WeCom', () => {
     expect(text.match(/off until a bot is connected/g)).toHaveLength(2);
 
     const connected = await admin.postForm('/channels/wecom/connect', { url: KEY });
-    expect(connected.status).toBe(200);
+    expect(connected.status).toBe(303);
     expect(listReportJobs(app.deps.db).map((j) => j.enabled)).toEqual([true, true]);
     const after = textOf((await admin.get('/reports')).body);
     expect(after).not.toContain('off until a bot is connected');
