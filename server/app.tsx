@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', notificationRoutes(withFlash));
   app.route('/', inboundRoutes(withFlash));
   app.route('/', reportRoutes(withFlash));
-  app.route('/', sendLogRoutes(deps));
+  app.route('/', sendLogRoutes(withFlash));
   app.route('/', auditRoutes(deps));
   app.route('/', troubleshootingRoutes(deps));
   app.route('/', settingsRoutes(withFlash));

@@ -49,6 +49,8 @@ export interface DeliveryFigures {
   sent: number;
   digested: number;
   suppressed: number;
+  /** Of the suppressed: muted from the send log. */
+  silenced: number;
   dead: number;
   pending: number;
 }
@@ -94,7 +96,7 @@ export function emptyFigures(): ReportFigures {
     alerts: { total: 0, bySeverity: zero(), byCategory: {} },
     tasks: { total: 0, succeeded: 0, failed: 0, partial: 0, failures: [] },
     metrics: [],
-    delivery: { sent: 0, digested: 0, suppressed: 0, dead: 0, pending: 0 },
+    delivery: { sent: 0, digested: 0, suppressed: 0, silenced: 0, dead: 0, pending: 0 },
   };
 }
 
@@ -228,7 +230,9 @@ export function deliverySection(s: Style, d: DeliveryFigures): string {
   const parts = [
     s.t('report.delivery.sent', { count: s.num.format(d.sent) }),
     s.t('report.delivery.digested', { count: s.num.format(d.digested) }),
-    s.t('report.delivery.suppressed', { count: s.num.format(d.suppressed) }),
+    d.silenced > 0
+      ? `${s.t('report.delivery.suppressed', { count: s.num.format(d.suppressed) })} (${s.t('report.delivery.silenced', { count: s.num.format(d.silenced) })})`
+      : s.t('report.delivery.suppressed', { count: s.num.format(d.suppressed) }),
     d.dead > 0 ? colour(s, 'warning', s.t('report.delivery.dead', { count: s.num.format(d.dead) })) : s.t('report.delivery.dead', { count: 0 }),
   ];
   if (d.pending > 0) parts.push(s.t('report.delivery.pending', { count: s.num.format(d.pending) }));

@@ -38,6 +38,7 @@ const en = {
   'report.delivery.sent': 'sent {count}',
   'report.delivery.digested': 'digested {count}',
   'report.delivery.suppressed': 'suppressed {count}',
+  'report.delivery.silenced': 'of which silenced {count}',
   'report.delivery.dead': 'failed {count}',
   'report.delivery.pending': 'pending {count}',
 };
@@ -78,7 +79,8 @@ const zh: Record<ReportMessageKey, string> = {
   'report.delivery': '投递情况',
   'report.delivery.sent': '已发送 {count}',
   'report.delivery.digested': '已汇总 {count}',
-  'report.delivery.suppressed': '已屏蔽 {count}',
+  'report.delivery.suppressed': '已抑制 {count}',
+  'report.delivery.silenced': '其中已静音 {count}',
   'report.delivery.dead': '发送失败 {count}',
   'report.delivery.pending': '待发送 {count}',
 };

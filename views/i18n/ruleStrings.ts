@@ -36,7 +36,6 @@ const en = {
   'silence.error.date': 'Choose a date from today to a year ahead.',
   'silence.error.notAlert': 'Only an alert or a task result can be silenced.',
   'silence.noStore': 'no store',
-  'report.delivery.silencedOf': 'of which silenced {count}',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -74,7 +73,6 @@ const zh: Record<keyof typeof en, string> = {
   'silence.error.date': '请选择从今天起一年以内的日期。',
   'silence.error.notAlert': '只能静音告警或任务结果。',
   'silence.noStore': '无店铺',
-  'report.delivery.silencedOf': '其中已静音 {count}',
 };
 
 export const ruleStrings = { en, zh };
