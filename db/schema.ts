@@ -217,6 +217,8 @@ export const reportRuns = sqliteTable(
     status: text('status', { enum: REPORT_RUN_STATUSES }).notNull(),
     /** JSON array of the outbox rows (one per part). */
     deliveryIds: text('delivery_ids'),
+    /** JSON {span, label, timeZone}: which stretch of time the report covers ("yesterday", "so far today"). */
+    period: text('period'),
     error: text('error'),
   },
   (t) => [index('report_runs_job_idx').on(t.jobId, t.id), index('report_runs_started_idx').on(t.startedAt)],

@@ -16,4 +16,5 @@ CREATE TABLE `silences` (
 	`until` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `silences_until_idx` ON `silences` (`until`);
+CREATE INDEX `silences_until_idx` ON `silences` (`until`);--> statement-breakpoint
+ALTER TABLE `report_runs` ADD `period` text;

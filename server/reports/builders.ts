@@ -7,7 +7,7 @@ import type { MessageFormat } from '../render/mentions.ts';
 import { notificationTranslator, type NotificationTranslate } from '../render/notificationStrings.ts';
 import { BYTE_LIMITS, markdownMessage, markdownV2Message, splitUtf8, textMessage, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { localDateTime, type ReportPeriods } from './periods.ts';
-import { reportTranslator, type ReportTranslate } from './reportMessageStrings.ts';
+import { describePeriod, reportTranslator, type ReportTranslate } from './reportMessageStrings.ts';
 import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './template.ts';
 
 export type TaskStatusCounted = 'succeeded' | 'failed' | 'partial';
@@ -85,6 +85,8 @@ export interface BuiltReport {
   limit: number;
   /** Custom templates: placeholders that were left as typed. */
   problems: TemplateProblem[];
+  /** The stretch of time it covers. */
+  periods: ReportPeriods;
 }
 
 export const MAX_FAILURES_LISTED = 20;
@@ -245,8 +247,8 @@ function heading(s: Style, name: string): string {
 }
 
 function periodLine(s: Style, spec: ReportSpec): string {
-  const key = spec.type === 'metrics_snapshot' ? 'report.asOf' : 'report.period';
-  return s.t(key, { label: spec.periods.label, timeZone: spec.timeZone });
+  if (spec.type === 'metrics_snapshot') return s.t('report.asOf', { label: spec.periods.label, timeZone: spec.timeZone });
+  return s.t('report.period', { period: describePeriod(spec.lang, spec.periods, spec.timeZone) });
 }
 
 /** Looks a metric up by name (exact, else ignoring case) and store; without a store, the only one there is. */
@@ -341,5 +343,5 @@ export function buildReport(spec: ReportSpec, figures: ReportFigures): BuiltRepo
   const limit = BYTE_LIMITS[spec.format];
   const shortTitle = [...title].slice(0, 60).join('');
   const parts = splitIntoParts(content, limit, (i, n) => `${strong(s, s.t('report.parts', { i, n }))} ${shortTitle}\n`);
-  return { title, content, parts, messages: parts.map((p) => build(spec.format, p)), limit, problems };
+  return { title, content, parts, messages: parts.map((p) => build(spec.format, p)), limit, problems, periods: spec.periods };
 }

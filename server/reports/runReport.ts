@@ -5,14 +5,14 @@ import type { ReportJobRow } from '../../db/queries/reports.ts';
 import { enqueueMessage } from '../delivery/outbox.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { buildReport, type BuiltReport } from './builders.ts';
-import { periodsFor } from './periods.ts';
+import { periodsFor, type PeriodChoice } from './periods.ts';
 import { gatherFigures } from './reportData.ts';
 
 export type ReportJobSpec = Pick<ReportJobRow, 'name' | 'type' | 'template' | 'timezone'>;
 
 /** The report as it would be sent at `ref`, with the current notification language and format. */
-export function renderJobReport(deps: { db: Db; settings: SettingsStore }, job: ReportJobSpec, ref: number): BuiltReport {
-  const periods = periodsFor(job.type, ref, job.timezone);
+export function renderJobReport(deps: { db: Db; settings: SettingsStore }, job: ReportJobSpec, ref: number, choice: PeriodChoice = 'scheduled'): BuiltReport {
+  const periods = periodsFor(job.type, ref, job.timezone, choice);
   const delivery = deps.settings.delivery();
   return buildReport(
     { type: job.type, name: job.name, template: job.template, timeZone: job.timezone, lang: delivery.language, format: delivery.format, periods, ref },

@@ -44,6 +44,8 @@ import { renderJobReport } from '../reports/runReport.ts';
 import { createReportScheduler, type ReportScheduler } from '../reports/scheduler.ts';
 import { parseTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from '../reports/template.ts';
 import { utf8Bytes } from '../wecom/messages.ts';
+import { describePeriod } from '../reports/reportMessageStrings.ts';
+import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 export const REPORT_NAME_MAX = 60;
@@ -185,9 +187,10 @@ function valuesFromJob(job: ReportJobRow): ReportFormValues {
   return { name: job.name, type: job.type, cron: job.cron, timezone: job.timezone, template: job.template ?? '', enabled: job.enabled };
 }
 
-function previewOf(report: BuiltReport): ReportPreview {
+function previewOf(ctx: ViewContext, report: BuiltReport, timeZone: string): ReportPreview {
   return {
     title: report.title,
+    covers: describePeriod(ctx.lang, report.periods, timeZone),
     parts: report.messages.map((m, i) => ({ content: report.parts[i] ?? '', bytes: utf8Bytes(report.parts[i] ?? ''), limit: report.limit, msgtype: m.msgtype })),
     problems: [...new Set(report.problems.map((p) => (p.code === 'unclosed' ? p.snippet : p.placeholder)))],
   };
@@ -210,7 +213,9 @@ function runItems(deps: AppDeps, jobId: number, beforeId?: number): { items: Run
   };
 }
 
-export function reportRoutes(deps: AppDeps) {
+const runForm = v.object({ period: v.optional(v.picklist(['scheduled', 'today']), 'scheduled') });
+
+export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
   // The appliance passes its scheduler; an app built without one still has working pages.
   let fallback: ReportScheduler | undefined;
@@ -332,7 +337,7 @@ export function reportRoutes(deps: AppDeps) {
       deps.clock.now(),
     );
     const title = job ? ctx.t('reports.form.editTitle', { name: job.name }) : ctx.t('reports.form.newTitle');
-    return formPage(c, { jobId: job?.id, title, values, preview: previewOf(report) });
+    return formPage(c, { jobId: job?.id, title, values, preview: previewOf(ctx, report, canonicalTimeZone(values.timezone || defaultZone()) ?? defaultZone()) });
   });
 
   app.post('/reports/settings', async (c) => {
@@ -366,7 +371,7 @@ export function reportRoutes(deps: AppDeps) {
     const ctx = viewContext(c, deps);
     const notice = v.safeParse(noticeParam, c.req.query('notice'));
     const notices: PageNotice[] = notice.success && notice.output ? [{ kind: 'ok', text: ctx.t(`reports.notice.${notice.output}`, { name: job.name }) }] : [];
-    return jobPage(c, job, notices);
+    return jobPage(c, job, [...notices, ...(deps.flash.take<PageNotice[]>(sessionKey(c), `report-${job.id}`) ?? [])]);
   });
 
   app.get('/reports/:id/edit', (c) => {
@@ -422,24 +427,34 @@ export function reportRoutes(deps: AppDeps) {
     return listPage(c, { notices: [{ kind: 'ok', text: ctx.t('reports.notice.deleted', { name: job.name }) }] });
   });
 
+  // Post/redirect/get: the outcome waits for the job page the redirect leads to; a reload runs nothing.
   app.post('/reports/:id/run', async (c) => {
     const job = jobOr404(c);
     if (!job) return c.notFound();
     const ctx = viewContext(c, deps);
-    const outcome = await scheduler().runNow(job.id);
+    const form = v.safeParse(runForm, await c.req.parseBody());
+    if (!form.success) return c.text(ctx.t('form.error.choice'), 422);
+    const done = (notices: PageNotice[]) => {
+      deps.flash.put<PageNotice[]>(sessionKey(c), `report-${job.id}`, notices);
+      return c.redirect(`/reports/${job.id}`, 303);
+    };
+    const outcome = await scheduler().runNow(job.id, form.output.period);
     if (!outcome.ok) {
       if (outcome.reason === 'not_found') return c.notFound();
-      return jobPage(c, job, [{ kind: 'bad', text: ctx.t('reports.notice.running') }], 409);
+      return done([{ kind: 'bad', text: ctx.t('reports.notice.running') }]);
     }
     const { run } = outcome;
-    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'report.run', detail: { id: job.id, name: job.name, run: run.id, status: run.status }, ip: clientIp(c) });
-    const fresh = getReportJob(deps.db, job.id) ?? job;
-    if (run.status !== 'succeeded') {
-      return jobPage(c, fresh, [{ kind: 'bad', text: ctx.t('reports.notice.ranFailed', { error: runErrorText(ctx, run.error) }) }], 500);
-    }
-    const notices: PageNotice[] = [{ kind: 'ok', text: ctx.t('reports.notice.ran', { count: runDeliveryIds(run).length }) }];
+    writeAudit(deps.db, deps.clock.now(), {
+      actor: 'admin',
+      action: 'report.run',
+      detail: { id: job.id, name: job.name, run: run.id, status: run.status, period: form.output.period },
+      ip: clientIp(c),
+    });
+    if (run.status !== 'succeeded') return done([{ kind: 'bad', text: ctx.t('reports.notice.ranFailed', { error: runErrorText(ctx, run.error) }) }]);
+    const count = runDeliveryIds(run).length;
+    const notices: PageNotice[] = [{ kind: 'ok', text: ctx.t(count === 1 ? 'reports.notice.ranOne' : 'reports.notice.ran', { count }) }];
     if (!getChannel(deps.db)) notices.push({ kind: 'info', text: ctx.t('reports.notice.noBot') });
-    return jobPage(c, fresh, notices);
+    return done(notices);
   });
 
   app.get('/reports/:id/preview', (c) => {
@@ -447,7 +462,7 @@ export function reportRoutes(deps: AppDeps) {
     if (!job) return c.notFound();
     const ctx = viewContext(c, deps);
     const report = renderJobReport(deps, job, deps.clock.now());
-    return c.html(<ReportPreviewPage ctx={ctx} job={job} preview={previewOf(report)} />);
+    return c.html(<ReportPreviewPage ctx={ctx} job={job} preview={previewOf(ctx, report, job.timezone)} />);
   });
 
   return app;
