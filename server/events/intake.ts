@@ -24,7 +24,8 @@ export interface IntakeDeps {
 }
 
 export interface IntakeMeta {
-  source: 'api' | 'alertmanager';
+  /** `console`: a sample sent from the Inbound API page. */
+  source: 'api' | 'alertmanager' | 'console';
   tokenId: number | null;
 }
 

@@ -74,8 +74,8 @@ describe('leak scan: every journey with a known key, every byte of output search
 
       // An inbound token made in the console, then events through the API and Alertmanager.
       await c.get('/inbound');
-      const created = await c.postForm('/inbound/tokens', { name: 'leak-scan' });
-      expect(created.status).toBe(201);
+      const created = await c.submit('/inbound/tokens', { name: 'leak-scan' });
+      expect(created.redirectedTo).toMatch(/^\/inbound\/tokens\/\d+\/created$/);
       const token = /scn_[A-Za-z0-9_-]+/.exec(created.body)![0];
       app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
       for (let i = 0; i < 5; i++) {
