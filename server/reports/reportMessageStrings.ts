@@ -86,7 +86,7 @@ const zh: Record<ReportMessageKey, string> = {
 
   'report.delivery': '投递情况',
   'report.delivery.sent': '已发送 {count}',
-  'report.delivery.digested': '已汇总 {count}',
+  'report.delivery.digested': '已合并发送 {count}',
   'report.delivery.suppressed': '已抑制 {count}',
   'report.delivery.silenced': '其中已静音 {count}',
   'report.delivery.dead': '发送失败 {count}',

@@ -452,7 +452,7 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
     });
     if (run.status !== 'succeeded') return done([{ kind: 'bad', text: ctx.t('reports.notice.ranFailed', { error: runErrorText(ctx, run.error) }) }]);
     const count = runDeliveryIds(run).length;
-    const notices: PageNotice[] = [{ kind: 'ok', text: ctx.t(count === 1 ? 'reports.notice.ranOne' : 'reports.notice.ran', { count }) }];
+    const notices: PageNotice[] = [{ kind: 'ok', text: ctx.t('reports.notice.ran', { count }) }];
     if (!getChannel(deps.db)) notices.push({ kind: 'info', text: ctx.t('reports.notice.noBot') });
     return done(notices);
   });

@@ -134,7 +134,7 @@ describe('report content for a seeded data set', () => {
         '- orders · Tmall Flagship：342（-8，-2.3%）',
         '- refund_rate：1.5%（新增）',
         '',
-        '**投递情况**：已发送 9 · 已汇总 1 · 已抑制 2 · 发送失败 1 · 待发送 1',
+        '**投递情况**：已发送 9 · 已合并发送 1 · 已抑制 2 · 发送失败 1 · 待发送 1',
       ].join('\n'),
     );
   });

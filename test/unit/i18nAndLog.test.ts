@@ -26,6 +26,14 @@ describe('i18n', () => {
     }
   });
 
+  it('says "1 message is waiting", never "1 messages"', () => {
+    const en = translator('en');
+    expect(en('trouble.queue.warn', { queued: 1, time: '09:00' })).toBe('1 message is waiting, the oldest since 09:00.');
+    expect(en('trouble.queue.warn', { queued: 3, time: '09:00' })).toBe('3 messages are waiting, the oldest since 09:00.');
+    expect(en('reports.notice.ran', { count: 1 })).toContain('as 1 message; the run history and the send log show when it is delivered');
+    expect(interpolate('{n:one|other}', {})).toBe('{n:one|other}');
+  });
+
   it('uses the seed words for the core labels', () => {
     const en = translator('en');
     const zh = translator('zh');

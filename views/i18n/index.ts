@@ -32,9 +32,15 @@ export function isLang(value: unknown): value is Lang {
   return value === 'en' || value === 'zh';
 }
 
+/**
+ * `{name}` is the parameter; `{name:one|other}` picks the singular when the parameter is 1
+ * ("{count} {count:message is|messages are} waiting"), so English never says "1 messages".
+ */
 export function interpolate(template: string, params?: Params): string {
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return template
+    .replace(/\{(\w+):([^|{}]*)\|([^{}]*)\}/g, (whole, name: string, one: string, other: string) => (name in params ? (Number(params[name]) === 1 ? one : other) : whole))
+    .replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 export function translator(lang: Lang): Translate {

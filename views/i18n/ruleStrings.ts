@@ -52,9 +52,9 @@ const zh: Record<keyof typeof en, string> = {
   'notifications.preview.taskKind': '示例{kind}，{status}（{severity}）',
   'notifications.preview.failedSummary': '平台拒绝了价格文件（HTTP 503），没有任何商品被更新。',
 
-  'event.reason.silenced': '已在发送日志中静音',
+  'event.reason.silenced': '已在发送记录中静音',
   'silence.title': '静音',
-  'silence.intro': '在发送日志中静音的告警：类别、标题和店铺相同的事件会被保存并标记为“已静音”，直到静音结束。',
+  'silence.intro': '在发送记录中静音的告警：类别、标题和店铺相同的事件会被保存并标记为“已静音”，直到静音结束。',
   'silence.empty': '没有被静音的告警。',
   'silence.col.alert': '告警',
   'silence.col.until': '截止',
