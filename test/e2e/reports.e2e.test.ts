@@ -58,8 +58,8 @@ describe('reports in the browser', () => {
     await page.waitForURL(/\/reports\/\d+\?notice=created$/);
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Report job “Berlin weekly” created.');
 
-    await page.getByRole('button', { name: 'Run now' }).click();
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Report built and queued as 1 message(s)');
+    await page.getByRole('button', { name: 'Run now', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Report built and queued as 1 message;');
     expect(await waitFor(() => fake.receivedFor(KEY).length === 0, 100)).toBe(true); // no bot yet: queued, not sent
     expect(await page.locator('#run-history tbody tr').count()).toBe(1);
     await shot('reports-job');

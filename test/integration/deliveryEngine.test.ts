@@ -188,6 +188,8 @@ describe('delivery engine against the fake WeCom', () => {
     offset = 2 * 3600_000;
     app.worker.wake();
     expect(await waitFor(() => outcomes(app.deps.db).pending === 0, 10_000)).toBe(true);
+    // The events are final (digested) while their digest may still be on the wire: wait for it to arrive.
+    expect(await waitFor(() => titlesReceived(fake).some((s) => s.includes('night #')), 10_000)).toBe(true);
     const digest = titlesReceived(fake).filter((s) => s.includes('night #'));
     expect(digest).toHaveLength(1);
     for (let i = 0; i < 3; i++) expect(digest[0]).toContain(`night #${i}`);
