@@ -70,23 +70,28 @@ export function pickLanguage(cookie: string | undefined, acceptLanguage: string 
 // Building an Intl.DateTimeFormat costs ~0.1 ms; every rendered message needs one, so they are kept.
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 
-export function formatDateTime(ms: number, lang: Lang, timeZone: string): string {
-  const id = `${lang}|${timeZone}`;
-  let format = dateTimeFormats.get(id);
+/**
+ * "2026-11-30 09:00:05 (GMT+8)": one format across the console and messages, in both languages,
+ * always with its zone so nobody has to guess which clock a time is on.
+ */
+export function formatDateTime(ms: number, _lang: Lang, timeZone: string): string {
+  let format = dateTimeFormats.get(timeZone);
   if (!format) {
-    format = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    format = new Intl.DateTimeFormat('en-US', {
       timeZone,
+      hourCycle: 'h23',
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-      hour12: false,
+      timeZoneName: 'shortOffset',
     });
-    dateTimeFormats.set(id, format);
+    dateTimeFormats.set(timeZone, format);
   }
-  return format.format(ms);
+  const p = Object.fromEntries(format.formatToParts(ms).map((part) => [part.type, part.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} (${p.timeZoneName})`;
 }
 
 // Made on first use, not at start: number formatting data is only needed once a page shows counts.
