@@ -34,7 +34,6 @@ import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, isHtmx, viewContext } from './viewContext.ts';
 
 export const MAX_MENTION_TARGETS = EVENT_LIMITS.mentions;
-const PREVIEW_KINDS = ['alert', 'task_result', 'report'] as const;
 
 /** Inclusive bounds of the numeric fields, shared by the schema and its error messages. */
 const RANGES = {

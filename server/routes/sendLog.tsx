@@ -63,7 +63,7 @@ function filterParams(q: ListQuery): Record<string, string> {
 }
 
 const muteForm = v.object({
-  duration: v.picklist([...SILENCE_DURATIONS, 'until'], 'silence.duration'),
+  duration: v.picklist([...SILENCE_DURATIONS, 'until']),
   date: v.optional(v.string(), ''),
 });
 
@@ -125,7 +125,8 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
         ? /^\d{4}-\d{2}-\d{2}$/.test(form.output.date) ? silenceEndOnDate(form.output.date, timeZone, now) : undefined
         : silenceEndAfter(form.output.duration, now);
     if (until === undefined) {
-      deps.flash.put(sessionKey(c), `mute-${row.id}`, c.var.t('silence.error.date'));
+      // A duration that is not one of the choices, or a date not within the next year.
+      deps.flash.put(sessionKey(c), `mute-${row.id}`, c.var.t(form.success ? 'silence.error.date' : 'form.error.choice'));
       return c.redirect(`/send-log/${row.id}#mute`, 303);
     }
     const silence = { category: event.category, title: event.title, store: event.store ?? '', createdAt: now, until };
