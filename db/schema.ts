@@ -247,6 +247,8 @@ export const reportRuns = sqliteTable(
     status: text('status', { enum: REPORT_RUN_STATUSES }).notNull(),
     /** JSON array of the outbox rows (one per part). */
     deliveryIds: text('delivery_ids'),
+    /** JSON {span, label, timeZone}: which stretch of time the report covers ("yesterday", "so far today"). */
+    period: text('period'),
     error: text('error'),
   },
   (t) => [index('report_runs_job_idx').on(t.jobId, t.id), index('report_runs_started_idx').on(t.startedAt)],
@@ -260,3 +262,38 @@ export const hookMappings = sqliteTable('hook_mappings', {
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/**
+ * Silences set from the send log: events of one alert (category + title + store, store '' when none)
+ * received before `until` are suppressed with reason `silenced`. Removing a silence deletes its row.
+ */
+export const silences = sqliteTable(
+  'silences',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    category: text('category').notNull(),
+    title: text('title').notNull(),
+    store: text('store').notNull().default(''),
+    createdAt: integer('created_at').notNull(),
+    /** Exclusive: the silence ends at this instant. */
+    until: integer('until').notNull(),
+  },
+  (t) => [index('silences_until_idx').on(t.until)],
+);
+
+export const REFUSAL_REASONS = ['no_token', 'unknown_token', 'revoked_token', 'signature_missing', 'signature_timestamp', 'signature_stale', 'signature_mismatch', 'replay'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** Inbound API requests refused at authentication, newest kept (bounded), never the token itself. */
+export const refusedRequests = sqliteTable(
+  'refused_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    reason: text('reason', { enum: REFUSAL_REASONS }).notNull(),
+    /** The first characters of the presented token, as the console shows token prefixes. */
+    tokenPrefix: text('token_prefix'),
+    path: text('path').notNull(),
+    ip: text('ip'),
+  },
+);

@@ -22,6 +22,7 @@ import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
 import { staticRoutes } from './routes/static.ts';
 import { viewContext } from './routes/viewContext.ts';
+import { createFlashStore } from './routes/flash.ts';
 import {
   clientAddressVar,
   csrfToken,
@@ -102,18 +103,20 @@ export function createApp(deps: AppDeps) {
   app.use('*', readableForm());
   app.use('*', csrfToken(PUBLIC_ROUTES));
 
+  // Outcomes of console forms, kept for the page their redirect leads to (post/redirect/get).
+  const withFlash = { ...deps, flash: createFlashStore(deps.clock) };
   app.route('/', authRoutes(deps));
   app.route('/', dashboardRoutes(deps));
-  app.route('/', channelRoutes(deps));
-  app.route('/', notificationRoutes(deps));
-  app.route('/', inboundRoutes(deps));
+  app.route('/', channelRoutes(withFlash));
+  app.route('/', notificationRoutes(withFlash));
+  app.route('/', inboundRoutes(withFlash));
   app.route('/', hookRoutes(deps));
   app.route('/', apiDocsRoutes(deps));
-  app.route('/', reportRoutes(deps));
-  app.route('/', sendLogRoutes(deps));
+  app.route('/', reportRoutes(withFlash));
+  app.route('/', sendLogRoutes(withFlash));
   app.route('/', auditRoutes(deps));
   app.route('/', troubleshootingRoutes(deps));
-  app.route('/', settingsRoutes(deps));
+  app.route('/', settingsRoutes(withFlash));
   app.route('/', backupRoutes(deps));
   return app;
 }

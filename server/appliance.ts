@@ -123,11 +123,11 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
 
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: opts.hostname ?? '0.0.0.0' }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: opts.hostname ?? config.host }, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info('listening', { port });
+  log.info('listening', { host: typeof address === 'object' && address ? address.address : config.host, port });
   worker.start();
   // After the worker: catch-up runs queue messages the worker then sends.
   await reports.start();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { MIN_PASSWORD_LENGTH } from './security/passwordPolicy.ts';
 import { isTimeZone } from './timeOfDay.ts';
@@ -7,6 +8,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Config {
   port: number;
+  /** Address to listen on (HOST): 0.0.0.0 for every interface, 127.0.0.1 for this machine only. */
+  host: string;
   dataDir: string;
   adminPassword: string | undefined;
   secretKey: string | undefined;
@@ -53,6 +56,14 @@ const envSchema = v.object({
       v.maxValue(65535, 'must be a whole number from 1 to 65535'),
     ),
     '8080',
+  ),
+  HOST: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.check((h) => isIP(h) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/.test(h), 'must be an IP address (e.g. 0.0.0.0 or 127.0.0.1) or a host name'),
+    ),
+    '0.0.0.0',
   ),
   DATA_DIR: v.optional(v.pipe(v.string(), v.nonEmpty('must not be empty')), './data'),
   ADMIN_PASSWORD: v.optional(
@@ -148,6 +159,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
   const origin = out.WECOM_API_ORIGIN ? new URL(out.WECOM_API_ORIGIN).origin : WECOM_ORIGIN;
   return {
     port: out.PORT,
+    host: out.HOST,
     dataDir: out.DATA_DIR,
     adminPassword: out.ADMIN_PASSWORD,
     secretKey: out.SECRET_KEY,

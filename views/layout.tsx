@@ -100,16 +100,28 @@ export function Layout({ ctx, title, children }: { ctx: ViewContext; title: stri
           </form>
         </div>
       </header>
-      {ctx.banner ? (
-        <div class="banner" role="alert">
-          {ctx.banner}
-        </div>
-      ) : null}
+      <ChannelBanner text={ctx.banner} />
       <main>
         <h1>{title}</h1>
         {children}
       </main>
     </Document>
+  );
+}
+
+/**
+ * The invalid-bot banner's slot, present even when empty so an htmx answer can replace it out of band
+ * (`oob`) together with the card: both always come from the same channel state.
+ */
+export function ChannelBanner({ text, oob = false }: { text: string | undefined; oob?: boolean }) {
+  return (
+    <div id="channel-banner" hx-swap-oob={oob ? 'true' : undefined}>
+      {text ? (
+        <div class="banner" role="alert">
+          {text}
+        </div>
+      ) : null}
+    </div>
   );
 }
 

@@ -84,11 +84,20 @@ export function setLastFireAt(db: Db, id: number, at: number): void {
 
 export function insertReportRun(
   db: Db,
-  run: { jobId: number; trigger: ReportTrigger; scheduledFor: number | null; startedAt: number; status: ReportRunStatus; error?: string | null; finishedAt?: number | null },
+  run: {
+    jobId: number;
+    trigger: ReportTrigger;
+    scheduledFor: number | null;
+    startedAt: number;
+    status: ReportRunStatus;
+    error?: string | null;
+    finishedAt?: number | null;
+    period?: RunPeriod;
+  },
 ): number {
   const id = db
     .insert(reportRuns)
-    .values({ ...run, error: run.error ?? null, finishedAt: run.finishedAt ?? null })
+    .values({ ...run, error: run.error ?? null, finishedAt: run.finishedAt ?? null, period: run.period ? JSON.stringify(run.period) : null })
     .returning({ id: reportRuns.id })
     .get().id;
   db.update(reportJobs)
@@ -139,6 +148,23 @@ export function failInterruptedRuns(db: Db, now: number, error: string): number 
   const rows = db.select({ id: reportRuns.id }).from(reportRuns).where(eq(reportRuns.status, 'running')).all();
   for (const { id } of rows) finishReportRun(db, id, { status: 'failed', finishedAt: now, error });
   return rows.length;
+}
+
+/** The stretch of time a run's report covers, as recorded when it started. */
+export interface RunPeriod {
+  span: string;
+  label: string;
+  timeZone: string;
+}
+
+export function runPeriod(run: Pick<ReportRunRow, 'period'>): RunPeriod | undefined {
+  if (!run.period) return undefined;
+  try {
+    const p = JSON.parse(run.period) as Partial<RunPeriod>;
+    return typeof p.span === 'string' && typeof p.label === 'string' && typeof p.timeZone === 'string' ? { span: p.span, label: p.label, timeZone: p.timeZone } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function runDeliveryIds(run: Pick<ReportRunRow, 'deliveryIds'>): number[] {

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.ts';
 import { bumpRepeatCount } from '../../db/queries/events.ts';
+import { listActiveSilences } from '../../db/queries/silences.ts';
 import { findDedupeCandidates, findIdempotent, insertDeliveryFast, insertEventFast } from '../../db/queries/intake.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
@@ -21,8 +22,8 @@ export interface IntakeDeps {
 }
 
 export interface IntakeMeta {
-  /** `hook:<name>` for POST /api/v1/hooks/{name}. */
-  source: 'api' | 'alertmanager' | `hook:${string}`;
+  /** `hook:<name>` for POST /api/v1/hooks/{name}; `console`: a sample sent from the Inbound API page. */
+  source: 'api' | 'alertmanager' | 'console' | `hook:${string}`;
   tokenId: number | null;
 }
 
@@ -85,12 +86,13 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
   const { db } = deps;
   const now = deps.clock.now();
   const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.publicUrl };
+  const silences = listActiveSilences(db, now);
   return batch.map((e): Accepted => {
     if (e.idempotency_key) {
       const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
       if (first) return { id: first.id, status: first.status, repeated: true };
     }
-    const decision = decideEvent(e, { rules: s.rules, now, dedupeCandidates: dedupeCandidates(db, e, s.rules, now) });
+    const decision = decideEvent(e, { rules: s.rules, now, silences, dedupeCandidates: dedupeCandidates(db, e, s.rules, now) });
     const suppressed = decision.status === 'suppressed' ? decision : undefined;
     const id = insertEventFast(db, {
       receivedAt: now,

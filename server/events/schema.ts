@@ -1,6 +1,7 @@
 // The body of POST /api/v1/events. Senders get every problem at once, each as a dotted field path
 // plus an English reason, so a 400 answer tells them exactly what to fix.
 import * as v from 'valibot';
+import { defaultSeverity } from '../rules/severity.ts';
 
 export const KINDS = ['alert', 'task_result', 'report', 'metric'] as const;
 export const CATEGORIES = ['orders', 'inventory', 'ads', 'products', 'store', 'task', 'other'] as const;
@@ -270,7 +271,7 @@ type Parsed = v.InferOutput<typeof eventVariants>;
 function withDefaults(parsed: Parsed): InboundEvent {
   const base: EventBase = {
     category: parsed.category ?? (parsed.kind === 'task_result' ? 'task' : 'other'),
-    severity: parsed.severity ?? 'info',
+    severity: parsed.severity ?? defaultSeverity(parsed.kind, parsed.kind === 'task_result' ? parsed.status : undefined),
     title: '',
     fields: (parsed.fields ?? {}) as Record<string, string | number>,
     mention: parsed.mention ?? 'none',

@@ -7,7 +7,7 @@ import type { MessageFormat } from '../render/mentions.ts';
 import { notificationTranslator, type NotificationTranslate } from '../render/notificationStrings.ts';
 import { BYTE_LIMITS, markdownMessage, markdownV2Message, splitUtf8, textMessage, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { localDateTime, type ReportPeriods } from './periods.ts';
-import { reportTranslator, type ReportTranslate } from './reportMessageStrings.ts';
+import { describePeriod, reportTranslator, type ReportTranslate } from './reportMessageStrings.ts';
 import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './template.ts';
 
 export type TaskStatusCounted = 'succeeded' | 'failed' | 'partial';
@@ -49,6 +49,8 @@ export interface DeliveryFigures {
   sent: number;
   digested: number;
   suppressed: number;
+  /** Of the suppressed: muted from the send log. */
+  silenced: number;
   dead: number;
   pending: number;
 }
@@ -83,6 +85,8 @@ export interface BuiltReport {
   limit: number;
   /** Custom templates: placeholders that were left as typed. */
   problems: TemplateProblem[];
+  /** The stretch of time it covers. */
+  periods: ReportPeriods;
 }
 
 export const MAX_FAILURES_LISTED = 20;
@@ -94,7 +98,7 @@ export function emptyFigures(): ReportFigures {
     alerts: { total: 0, bySeverity: zero(), byCategory: {} },
     tasks: { total: 0, succeeded: 0, failed: 0, partial: 0, failures: [] },
     metrics: [],
-    delivery: { sent: 0, digested: 0, suppressed: 0, dead: 0, pending: 0 },
+    delivery: { sent: 0, digested: 0, suppressed: 0, silenced: 0, dead: 0, pending: 0 },
   };
 }
 
@@ -228,7 +232,9 @@ export function deliverySection(s: Style, d: DeliveryFigures): string {
   const parts = [
     s.t('report.delivery.sent', { count: s.num.format(d.sent) }),
     s.t('report.delivery.digested', { count: s.num.format(d.digested) }),
-    s.t('report.delivery.suppressed', { count: s.num.format(d.suppressed) }),
+    d.silenced > 0
+      ? `${s.t('report.delivery.suppressed', { count: s.num.format(d.suppressed) })} (${s.t('report.delivery.silenced', { count: s.num.format(d.silenced) })})`
+      : s.t('report.delivery.suppressed', { count: s.num.format(d.suppressed) }),
     d.dead > 0 ? colour(s, 'warning', s.t('report.delivery.dead', { count: s.num.format(d.dead) })) : s.t('report.delivery.dead', { count: 0 }),
   ];
   if (d.pending > 0) parts.push(s.t('report.delivery.pending', { count: s.num.format(d.pending) }));
@@ -241,8 +247,8 @@ function heading(s: Style, name: string): string {
 }
 
 function periodLine(s: Style, spec: ReportSpec): string {
-  const key = spec.type === 'metrics_snapshot' ? 'report.asOf' : 'report.period';
-  return s.t(key, { label: spec.periods.label, timeZone: spec.timeZone });
+  if (spec.type === 'metrics_snapshot') return s.t('report.asOf', { label: spec.periods.label, timeZone: spec.timeZone });
+  return s.t('report.period', { period: describePeriod(spec.lang, spec.periods, spec.timeZone) });
 }
 
 /** Looks a metric up by name (exact, else ignoring case) and store; without a store, the only one there is. */
@@ -337,5 +343,5 @@ export function buildReport(spec: ReportSpec, figures: ReportFigures): BuiltRepo
   const limit = BYTE_LIMITS[spec.format];
   const shortTitle = [...title].slice(0, 60).join('');
   const parts = splitIntoParts(content, limit, (i, n) => `${strong(s, s.t('report.parts', { i, n }))} ${shortTitle}\n`);
-  return { title, content, parts, messages: parts.map((p) => build(spec.format, p)), limit, problems };
+  return { title, content, parts, messages: parts.map((p) => build(spec.format, p)), limit, problems, periods: spec.periods };
 }

@@ -110,14 +110,15 @@ export function gatherFigures(db: Db, type: ReportType, periods: ReportPeriods):
 
   for (const r of all(
     db,
-    `SELECT status, count(*) AS n FROM events
+    `SELECT status, reason = 'silenced' AS silenced, count(*) AS n FROM events
      WHERE kind != 'metric' AND received_at >= ? AND received_at < ?
-     GROUP BY status`,
+     GROUP BY status, silenced`,
     start,
     end,
   )) {
     const n = Number(r.n);
     if (r.status === 'sent' || r.status === 'digested' || r.status === 'suppressed' || r.status === 'dead') f.delivery[r.status] += n;
+    if (r.silenced === 1) f.delivery.silenced += n;
     else if (r.status === 'queued' || r.status === 'held') f.delivery.pending += n;
   }
 

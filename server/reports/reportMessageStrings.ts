@@ -4,7 +4,11 @@
 import { interpolate, type Lang, type Params } from '../../views/i18n/index.ts';
 
 const en = {
-  'report.period': 'Period: {label} ({timeZone})',
+  'report.period': 'Period: {period}',
+  'report.span.yesterday': 'yesterday ({label}, {timeZone})',
+  'report.span.last_week': 'last week ({label}, {timeZone})',
+  'report.span.last_24h': 'the last 24 hours (to {label}, {timeZone})',
+  'report.span.today_so_far': 'so far today ({label}, {timeZone})',
   'report.asOf': 'As of {label} ({timeZone})',
   'report.parts': '({i}/{n})',
 
@@ -47,6 +51,7 @@ const en = {
   'report.delivery.sent': 'sent {count}',
   'report.delivery.digested': 'digested {count}',
   'report.delivery.suppressed': 'suppressed {count}',
+  'report.delivery.silenced': 'of which silenced {count}',
   'report.delivery.dead': 'failed {count}',
   'report.delivery.pending': 'pending {count}',
 };
@@ -54,7 +59,11 @@ const en = {
 export type ReportMessageKey = keyof typeof en;
 
 const zh: Record<ReportMessageKey, string> = {
-  'report.period': '统计周期：{label}（{timeZone}）',
+  'report.period': '统计周期：{period}',
+  'report.span.yesterday': '昨天（{label}，{timeZone}）',
+  'report.span.last_week': '上周（{label}，{timeZone}）',
+  'report.span.last_24h': '最近 24 小时（截至 {label}，{timeZone}）',
+  'report.span.today_so_far': '今天截至目前（{label}，{timeZone}）',
   'report.asOf': '截至 {label}（{timeZone}）',
   'report.parts': '（{i}/{n}）',
 
@@ -95,8 +104,9 @@ const zh: Record<ReportMessageKey, string> = {
   'report.chart.delivery.pending': '待发送',
   'report.delivery': '投递情况',
   'report.delivery.sent': '已发送 {count}',
-  'report.delivery.digested': '已汇总 {count}',
-  'report.delivery.suppressed': '已屏蔽 {count}',
+  'report.delivery.digested': '已合并发送 {count}',
+  'report.delivery.suppressed': '已抑制 {count}',
+  'report.delivery.silenced': '其中已静音 {count}',
   'report.delivery.dead': '发送失败 {count}',
   'report.delivery.pending': '待发送 {count}',
 };
@@ -108,4 +118,10 @@ export type ReportTranslate = (key: ReportMessageKey, params?: Params) => string
 export function reportTranslator(lang: Lang): ReportTranslate {
   const dict = reportMessageStrings[lang];
   return (key, params) => interpolate(dict[key], params);
+}
+
+/** "yesterday (2026-11-29, Asia/Shanghai)": one wording for the message, its preview and the run history. */
+export function describePeriod(lang: Lang, period: { span: string; label: string }, timeZone: string): string {
+  const key = `report.span.${period.span}`;
+  return key in en ? reportTranslator(lang)(key as ReportMessageKey, { label: period.label, timeZone }) : `${period.label} (${timeZone})`;
 }

@@ -10,7 +10,7 @@ import type { SettingsStore } from '../settings/settingsStore.ts';
 import { imageMessage, type ImageMessage } from '../wecom/messages.ts';
 import { buildReport, type BuiltReport } from './builders.ts';
 import { buildChartData, chartDays, parseChartMetrics } from './chartData.ts';
-import { periodsFor } from './periods.ts';
+import { periodsFor, type PeriodChoice } from './periods.ts';
 import { alertsPerDay, gatherFigures } from './reportData.ts';
 
 export type ReportJobSpec = Pick<ReportJobRow, 'name' | 'type' | 'template' | 'timezone'>;
@@ -20,8 +20,8 @@ export type ChartJobSpec = Pick<ReportJobRow, 'name' | 'type' | 'timezone' | 'ch
 export type ChartOutcome = { ok: true; png: Buffer; message: ImageMessage; missingGlyphs: string[] } | { ok: false; error: string };
 
 /** The report as it would be sent at `ref`, with the current notification language and format. */
-export function renderJobReport(deps: { db: Db; settings: SettingsStore }, job: ReportJobSpec, ref: number): BuiltReport {
-  const periods = periodsFor(job.type, ref, job.timezone);
+export function renderJobReport(deps: { db: Db; settings: SettingsStore }, job: ReportJobSpec, ref: number, choice: PeriodChoice = 'scheduled'): BuiltReport {
+  const periods = periodsFor(job.type, ref, job.timezone, choice);
   const delivery = deps.settings.delivery();
   return buildReport(
     { type: job.type, name: job.name, template: job.template, timeZone: job.timezone, lang: delivery.language, format: delivery.format, periods, ref },
@@ -35,9 +35,10 @@ export async function renderJobChart(
   job: ChartJobSpec,
   ref: number,
   rasterise: (svg: string) => Promise<Buffer> = rasteriseSvg,
+  choice: PeriodChoice = 'scheduled',
 ): Promise<ChartOutcome> {
   try {
-    const periods = periodsFor(job.type, ref, job.timezone);
+    const periods = periodsFor(job.type, ref, job.timezone, choice);
     const days = job.type === 'metrics_snapshot' ? [] : alertsPerDay(deps.db, chartDays(job.type, periods, job.timezone));
     const data = buildChartData(
       { type: job.type, title: job.name, lang: deps.settings.delivery().language, metrics: parseChartMetrics(job.chartMetrics), periodLabel: `${periods.label} (${job.timezone})` },

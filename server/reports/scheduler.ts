@@ -27,6 +27,7 @@ import type { SettingsStore } from '../settings/settingsStore.ts';
 import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule } from './cron.ts';
 import { pruneOldRows, type PruneResult } from './housekeeping.ts';
 import { getReportSettings, markSeeded, wasSeeded } from './reportSettings.ts';
+import { periodsFor, type PeriodChoice } from './periods.ts';
 import { enqueueReport, renderJobChart, renderJobReport } from './runReport.ts';
 
 /** Daily, in the settings' time zone, when a store's group is quiet. */
@@ -56,7 +57,7 @@ export const SEED_JOBS = {
   ],
 } as const;
 
-export type ReportRunner = (job: ReportJobRow, run: { id: number; ref: number; trigger: ReportTrigger }) => number[] | Promise<number[]>;
+export type ReportRunner = (job: ReportJobRow, run: { id: number; ref: number; trigger: ReportTrigger; period: PeriodChoice }) => number[] | Promise<number[]>;
 
 export interface SchedulerDeps {
   db: Db;
@@ -83,7 +84,7 @@ export interface ReportScheduler {
   /** Handles everything due at `now`; resolves when the runs it started have finished. */
   runDue(now?: number): Promise<void>;
   /** Run now: builds the report at once and queues it, unless this job is already running. */
-  runNow(jobId: number): Promise<RunNowOutcome>;
+  runNow(jobId: number, period?: PeriodChoice): Promise<RunNowOutcome>;
   isRunning(jobId: number): boolean;
   /** A bot was connected: seeded jobs still waiting for one are switched on. */
   botConnected(): void;
@@ -131,8 +132,8 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
   const runner: ReportRunner =
     deps.runner ??
     (async (job, run) => {
-      const report = renderJobReport(deps, job, run.ref);
-      const chart = job.attachChart && job.type !== 'custom' ? await renderJobChart(deps, job, run.ref) : undefined;
+      const report = renderJobReport(deps, job, run.ref, run.period);
+      const chart = job.attachChart && job.type !== 'custom' ? await renderJobChart(deps, job, run.ref, undefined, run.period) : undefined;
       if (chart && !chart.ok) log.warn('report chart could not be drawn; the text goes without it', { job: job.id, error: chart.error });
       if (chart?.ok && chart.missingGlyphs.length) log.warn('report chart labels have characters the font cannot draw', { job: job.id, characters: chart.missingGlyphs.join('') });
       const ids = enqueueReport(db, report, clock.now(), chart);
@@ -197,14 +198,22 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     insertReportRun(db, { jobId: job.id, trigger, scheduledFor, startedAt: now, finishedAt: now, status: 'skipped', error });
   }
 
-  function execute(job: ReportJobRow, trigger: ReportTrigger, scheduledFor: number | null, ref: number): Promise<number> {
+  function execute(job: ReportJobRow, trigger: ReportTrigger, scheduledFor: number | null, ref: number, period: PeriodChoice = 'scheduled'): Promise<number> {
     running.add(job.id);
-    const runId = insertReportRun(db, { jobId: job.id, trigger, scheduledFor, startedAt: clock.now(), status: 'running' });
+    const covers = periodsFor(job.type, ref, job.timezone, period);
+    const runId = insertReportRun(db, {
+      jobId: job.id,
+      trigger,
+      scheduledFor,
+      startedAt: clock.now(),
+      status: 'running',
+      period: { span: covers.span, label: covers.label, timeZone: job.timezone },
+    });
     log.info('report run started', { job: job.id, run: runId, trigger });
     return track(
       (async () => {
         try {
-          const ids = await runner(job, { id: runId, ref, trigger });
+          const ids = await runner(job, { id: runId, ref, trigger, period });
           finishReportRun(db, runId, { status: 'succeeded', finishedAt: clock.now(), deliveryIds: ids });
           log.info('report run queued', { job: job.id, run: runId, deliveries: ids.length });
         } catch (err) {
@@ -327,13 +336,13 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
       if (started) load();
     },
     runDue,
-    async runNow(jobId) {
+    async runNow(jobId, period = 'scheduled') {
       if (stopped) return { ok: false, reason: 'stopped' };
       const job = getReportJob(db, jobId);
       if (!job) return { ok: false, reason: 'not_found' };
       if (running.has(jobId)) return { ok: false, reason: 'running' };
       const now = clock.now();
-      const runId = await execute(job, 'manual', null, now);
+      const runId = await execute(job, 'manual', null, now, period);
       return { ok: true, run: getReportRun(db, runId)! };
     },
     isRunning: (jobId) => running.has(jobId),

@@ -17,7 +17,7 @@ export type TemplateProblem =
   | { code: 'metricArgs'; placeholder: string };
 
 const TASK_FIELDS = ['total', 'succeeded', 'failed', 'partial', 'failures'];
-const DELIVERY_FIELDS = ['sent', 'digested', 'suppressed', 'dead', 'pending'];
+const DELIVERY_FIELDS = ['sent', 'digested', 'suppressed', 'silenced', 'dead', 'pending'];
 
 /** Every dotted placeholder the template knows, in the order the form's help lists them. */
 export const KNOWN_PATHS: readonly string[] = [

@@ -11,6 +11,8 @@ import { isStorageUnavailable } from '../storageErrors.ts';
 import { eventStatusHandler } from './eventStatus.ts';
 import { hookIntake } from '../hooks/hookIntake.ts';
 import { openApiHandler } from './openApi.ts';
+import { recordRefusal } from '../../db/queries/refusals.ts';
+import { clientIp } from './viewContext.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
@@ -51,7 +53,15 @@ export function apiRoutes(deps: ApiDeps) {
       timestamp: c.req.header(TIMESTAMP_HEADER),
       body,
     });
-    if (!verdict.ok) return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+    if (!verdict.ok) {
+      try {
+        recordRefusal(deps.db, { at: deps.clock.now(), reason: verdict.reason, tokenPrefix: verdict.prefix ?? null, path: c.req.path, ip: clientIp(c) });
+      } catch (err) {
+        // The list is a convenience: a full or locked disk must not turn a 401 into a 500.
+        if (!isStorageUnavailable(err)) throw err;
+      }
+      return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+    }
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) {
       return c.json({ error: 'unsupported_media_type', message: 'Send JSON with "Content-Type: application/json"' }, 415);

@@ -14,7 +14,9 @@ import {
 } from '../channel/wecomChannel.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { clientIp, isHtmx, viewContext } from './viewContext.ts';
+import { ChannelBanner } from '../../views/layout.tsx';
+import { sessionKey, type FlashStore } from './flash.ts';
+import { clientIp, invalidBotBanner, isHtmx, viewContext } from './viewContext.ts';
 
 const formParam = v.optional(v.picklist(['add', 'replace']));
 const connectSchema = v.object({ url: v.string() });
@@ -23,7 +25,7 @@ function failureReason(ctx: ViewContext, failure: SendFailure): string {
   return failure.explanation[ctx.lang];
 }
 
-function connectNotices(ctx: ViewContext, outcome: ConnectOutcome): CardNotice[] {
+function connectNotices(ctx: ViewContext, outcome: ConnectOutcome, form: 'add' | 'replace'): CardNotice[] {
   if (outcome.ok) {
     const notices: CardNotice[] = [{ kind: 'ok', text: ctx.t('card.result.connected') }];
     if (outcome.droppedParams.length)
@@ -36,17 +38,45 @@ function connectNotices(ctx: ViewContext, outcome: ConnectOutcome): CardNotice[]
       : outcome.stage === 'rate_limited'
         ? ctx.t('card.result.rateLimited', { seconds: Math.ceil(outcome.waitMs / 1000) })
         : failureReason(ctx, outcome.failure);
-  return [{ kind: 'bad', text: ctx.t('card.result.failed', { reason }) }];
+  // A refused replacement leaves the current bot as it was: say so, not "not connected".
+  return [{ kind: 'bad', text: ctx.t(form === 'replace' ? 'card.result.replaceFailed' : 'card.result.failed', { reason }) }];
 }
 
-export function channelRoutes(deps: AppDeps) {
+/** What a channel form's redirect shows once: its notices, and the form to reopen after a failure. */
+interface ChannelOutcome {
+  notices: CardNotice[];
+}
+
+export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
 
-  /** Full page without JavaScript, just the card for htmx; the status code carries success or failure. */
-  const respond = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[], status: 200 | 422 | 429 | 502 = 200) => {
-    const ctx = viewContext(c, deps);
-    const props = { ctx, status: channelStatus(deps.db), form, notices };
-    return isHtmx(c) ? c.html(<WecomCard {...props} />, status) : c.html(<ChannelsPage {...props} />, status);
+  /** The card and the banner above every page, from one read of the channel. */
+  const cardAndBanner = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[]) => {
+    const status = channelStatus(deps.db);
+    const ctx: ViewContext = { ...viewContext(c, deps), banner: invalidBotBanner(status, c.var.t, c.var.lang) };
+    return { ctx, status, form, notices };
+  };
+
+  /**
+   * htmx swaps the card and, out of band, the banner; a plain form post that did something (connected,
+   * sent, disconnected, or asked WeCom and was refused) is redirected (post/redirect/get), its notices
+   * kept for the one page the redirect leads to, so a reload never connects or sends again.
+   */
+  const answer = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[], status: 200 | 422 | 429 | 502 = 200) => {
+    if (isHtmx(c)) {
+      const props = cardAndBanner(c, form, notices);
+      return c.html(
+        <>
+          <WecomCard {...props} />
+          <ChannelBanner text={props.ctx.banner} oob />
+        </>,
+        status,
+      );
+    }
+    // A refused form (422) changed nothing and sent nothing: it is answered in place like any form error.
+    if (status === 422) return c.html(<ChannelsPage {...cardAndBanner(c, form, notices)} />, 422);
+    deps.flash.put<ChannelOutcome>(sessionKey(c), 'channels', { notices });
+    return c.redirect(form === 'none' ? '/channels' : `/channels?form=${form}`, 303);
   };
 
   const openForm = (c: Context<AppEnv>) => {
@@ -58,10 +88,18 @@ export function channelRoutes(deps: AppDeps) {
     return 'none';
   };
 
-  app.get('/channels', (c) => respond(c, openForm(c), []));
+  app.get('/channels', (c) => {
+    const notices = deps.flash.take<ChannelOutcome>(sessionKey(c), 'channels')?.notices ?? [];
+    return c.html(<ChannelsPage {...cardAndBanner(c, openForm(c), notices)} />);
+  });
   app.get('/channels/wecom/card', (c) => {
-    const ctx = viewContext(c, deps);
-    return c.html(<WecomCard ctx={ctx} status={channelStatus(deps.db)} form={openForm(c)} />);
+    const props = cardAndBanner(c, openForm(c), []);
+    return c.html(
+      <>
+        <WecomCard {...props} />
+        <ChannelBanner text={props.ctx.banner} oob />
+      </>,
+    );
   });
 
   app.post('/channels/wecom/connect', async (c) => {
@@ -74,21 +112,21 @@ export function channelRoutes(deps: AppDeps) {
     if (outcome.ok) {
       // The default report jobs wait for a bot: they are switched on with the first one.
       deps.reports?.botConnected();
-      return respond(c, 'none', connectNotices(ctx, outcome));
+      return answer(c, 'none', connectNotices(ctx, outcome, form));
     }
-    return respond(c, form, connectNotices(ctx, outcome), outcome.stage === 'format' ? 422 : outcome.stage === 'rate_limited' ? 429 : 502);
+    return answer(c, form, connectNotices(ctx, outcome, form), outcome.stage === 'format' ? 422 : outcome.stage === 'rate_limited' ? 429 : 502);
   });
 
   app.post('/channels/wecom/test', async (c) => {
     const ctx = viewContext(c, deps);
     const outcome = await sendTestNotification(deps, { ip: clientIp(c) });
-    if (outcome.ok) return respond(c, 'none', [{ kind: 'ok', text: ctx.t('card.result.testSent') }]);
-    if (outcome.reason === 'no_bot') return respond(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.noBot') }], 422);
+    if (outcome.ok) return answer(c, 'none', [{ kind: 'ok', text: ctx.t('card.result.testSent') }]);
+    if (outcome.reason === 'no_bot') return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.noBot') }], 422);
     if (outcome.reason === 'rate_limited') {
       const seconds = Math.ceil(outcome.waitMs / 1000);
-      return respond(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: ctx.t('card.result.rateLimited', { seconds }) }) }], 429);
+      return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: ctx.t('card.result.rateLimited', { seconds }) }) }], 429);
     }
-    return respond(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: failureReason(ctx, outcome.failure) }) }], 502);
+    return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: failureReason(ctx, outcome.failure) }) }], 502);
   });
 
   app.get('/channels/wecom/disconnect', (c) => {
@@ -100,7 +138,7 @@ export function channelRoutes(deps: AppDeps) {
   app.post('/channels/wecom/disconnect', (c) => {
     const ctx = viewContext(c, deps);
     const removed = disconnectBot(deps, { ip: clientIp(c) });
-    return respond(c, 'none', [removed ? { kind: 'ok', text: ctx.t('card.result.disconnected') } : { kind: 'info', text: ctx.t('card.result.noBot') }]);
+    return answer(c, 'none', [removed ? { kind: 'ok', text: ctx.t('card.result.disconnected') } : { kind: 'info', text: ctx.t('card.result.noBot') }]);
   });
 
   return app;

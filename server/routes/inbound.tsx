@@ -11,6 +11,7 @@ import {
   InboundPage,
   RevokeConfirmPage,
   TokenCreatedPage,
+  TokenGonePage,
   type Endpoints,
   type InboundPageProps,
   type RecentEvent,
@@ -18,6 +19,12 @@ import {
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
+import { randomToken, sha256 } from '../security/tokens.ts';
+import { listRefusals } from '../../db/queries/refusals.ts';
+import { ingestEvents } from '../events/intake.ts';
+import { sampleEvent } from '../events/sampleEvents.ts';
+import { KINDS } from '../events/schema.ts';
+import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 export const TOKEN_NAME_MAX = 60;
@@ -66,18 +73,51 @@ function recentEvents(db: Db): RecentEvent[] {
   }));
 }
 
-export function inboundRoutes(deps: AppDeps) {
+type Notice = NonNullable<InboundPageProps['notice']>;
+const sampleForm = v.object({ kind: v.picklist(KINDS) });
+
+export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
 
   const page = (c: Context<AppEnv>, extra: Pick<InboundPageProps, 'form' | 'notice'> = {}, status: 200 | 404 | 422 = 200) => {
     const ctx = viewContext(c, deps);
     return c.html(
-      <InboundPage ctx={ctx} endpoints={endpointsFor(c, deps.config.port)} tokens={listApiTokens(deps.db)} events={recentEvents(deps.db)} {...extra} />,
+      <InboundPage
+        ctx={ctx}
+        endpoints={endpointsFor(c, deps.config.port)}
+        tokens={listApiTokens(deps.db)}
+        events={recentEvents(deps.db)}
+        refusals={listRefusals(deps.db)}
+        sampleLanguage={deps.settings.delivery().language}
+        {...extra}
+      />,
       status,
     );
   };
 
-  app.get('/inbound', (c) => page(c));
+  /** Post/redirect/get: the notice waits for the page the redirect leads to. */
+  const done = (c: Context<AppEnv>, notice: Notice) => {
+    deps.flash.put<Notice>(sessionKey(c), 'inbound', notice);
+    return c.redirect('/inbound', 303);
+  };
+
+  app.get('/inbound', (c) => {
+    const notice = deps.flash.take<Notice>(sessionKey(c), 'inbound');
+    return page(c, notice ? { notice } : {});
+  });
+
+  // A sample event through the same intake as StoreClaw's, written in the notification language.
+  app.post('/inbound/sample', async (c) => {
+    const ctx = viewContext(c, deps);
+    const form = v.safeParse(sampleForm, await c.req.parseBody());
+    if (!form.success) return page(c, { notice: { kind: 'bad', text: ctx.t('form.error.choice') } }, 422);
+    const event = sampleEvent(form.output.kind, deps.settings.delivery().language);
+    const [accepted] = ingestEvents({ ...deps, publicUrl: deps.config.publicUrl }, [event], { source: 'console', tokenId: null });
+    if (accepted!.status === 'queued') deps.wakeWorker();
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'event.sample', detail: { kind: event.kind, event: accepted!.id }, ip: clientIp(c) });
+    const status = ctx.t(`event.status.${accepted!.status}`);
+    return done(c, { kind: 'ok', text: ctx.t('sample.sent', { kind: ctx.t(`kind.${event.kind}`), id: accepted!.id, status }) });
+  });
 
   app.post('/inbound/tokens', async (c) => {
     const ctx = viewContext(c, deps);
@@ -104,9 +144,21 @@ export function inboundRoutes(deps: AppDeps) {
       detail: { id, name, prefix, requireSignature: parsed.output.requireSignature },
       ip: clientIp(c),
     });
+    // Post/redirect/get: the token waits, once, for the GET the redirect leads to; a reload shows it no more.
+    deps.flash.put(sessionKey(c), `token-${id}`, { token, signingSecret });
+    return c.redirect(`/inbound/tokens/${id}/created`, 303);
+  });
+
+  app.get('/inbound/tokens/:id/created', (c) => {
+    const ctx = viewContext(c, deps);
+    const parsed = v.safeParse(idParam, c.req.param('id'));
+    const row = parsed.success ? getApiToken(deps.db, parsed.output) : undefined;
+    if (!row) return c.notFound();
     // Shown once: never cached, never shown again.
     c.header('cache-control', 'no-store');
-    return c.html(<TokenCreatedPage ctx={ctx} name={name} token={token} signingSecret={signingSecret} endpoints={endpointsFor(c, deps.config.port)} />, 201);
+    const shown = deps.flash.take<{ token: string; signingSecret: string }>(sessionKey(c), `token-${row.id}`);
+    if (!shown) return c.html(<TokenGonePage ctx={ctx} name={row.name} />);
+    return c.html(<TokenCreatedPage ctx={ctx} name={row.name} token={shown.token} signingSecret={shown.signingSecret} endpoints={endpointsFor(c, deps.config.port)} />);
   });
 
   app.get('/inbound/tokens/:id/revoke', (c) => {
@@ -122,11 +174,11 @@ export function inboundRoutes(deps: AppDeps) {
     const parsed = v.safeParse(idParam, c.req.param('id'));
     const token = parsed.success ? getApiToken(deps.db, parsed.output) : undefined;
     if (!token) return c.notFound();
-    if (token.revokedAt !== null) return page(c, { notice: { kind: 'info', text: ctx.t('inbound.alreadyRevoked', { name: token.name }) } });
+    if (token.revokedAt !== null) return done(c, { kind: 'info', text: ctx.t('inbound.alreadyRevoked', { name: token.name }) });
     const now = deps.clock.now();
     revokeApiToken(deps.db, token.id, now);
     writeAudit(deps.db, now, { actor: 'admin', action: 'token.revoke', detail: { id: token.id, name: token.name, prefix: token.prefix }, ip: clientIp(c) });
-    return page(c, { notice: { kind: 'ok', text: ctx.t('inbound.revoked', { name: token.name }) } });
+    return done(c, { kind: 'ok', text: ctx.t('inbound.revoked', { name: token.name }) });
   });
 
   return app;

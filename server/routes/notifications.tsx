@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
+import { deleteSilence, getSilence, listActiveSilences } from '../../db/queries/silences.ts';
 import type { ViewContext } from '../../views/context.ts';
 import { dictionaries, type MessageKey, type Params } from '../../views/i18n/index.ts';
 import {
@@ -16,9 +17,10 @@ import {
 } from '../../views/pages/notifications.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES, type Category } from '../events/schema.ts';
+import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES, type Category, type InboundEvent, type TaskResultEvent } from '../events/schema.ts';
 import { decideEvent } from '../delivery/policy/eventRules.ts';
 import { mentionRequest } from '../delivery/policy/mentions.ts';
+import { defaultSeverity, ruleEffects } from '../rules/severity.ts';
 import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentions.ts';
 import { sampleEvents } from '../render/templates.ts';
@@ -30,10 +32,10 @@ import {
 } from '../settings/settingsStore.ts';
 import { canonicalTimeZone, isTimeZone } from '../timeOfDay.ts';
 import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, isHtmx, viewContext } from './viewContext.ts';
 
 export const MAX_MENTION_TARGETS = EVENT_LIMITS.mentions;
-const PREVIEW_KINDS = ['alert', 'task_result', 'report'] as const;
 
 /** Inclusive bounds of the numeric fields, shared by the schema and its error messages. */
 const RANGES = {
@@ -235,21 +237,30 @@ function previewMessage(m: WecomMessage): PreviewMessage {
   };
 }
 
-/** Sample events rendered with the saved settings, exactly as intake would queue them. */
+/** Sample events rendered with the saved settings, exactly as intake would queue them: a failed task too. */
 function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
   const rules = deps.settings.rules();
   const delivery = deps.settings.delivery();
   const s: RenderSettings = { rules, delivery, timeZone: deps.settings.general().timeZone, publicUrl: deps.config.publicUrl };
   const samples = sampleEvents();
-  return PREVIEW_KINDS.map((kind) => {
-    const e = samples[kind];
+  const task = samples.task_result as TaskResultEvent;
+  const failedTask: TaskResultEvent = { ...task, status: 'failed', severity: defaultSeverity('task_result', 'failed'), summary: ctx.t('notifications.preview.failedSummary') };
+  const previewed: Array<[string, InboundEvent]> = [
+    ['alert', samples.alert],
+    ['task_result', task],
+    ['task_failed', failedTask],
+    ['report', samples.report],
+  ];
+  return previewed.map(([id, e]) => {
     const messages = renderForDelivery(e, s, { receivedAt: deps.clock.now() });
     // The intake's own rules (no earlier events, so never a repeat): the preview cannot disagree.
-    const decision = decideEvent(e, { rules, now: deps.clock.now(), dedupeCandidates: [] });
+    const decision = decideEvent(e, { rules, now: deps.clock.now(), silences: [], dedupeCandidates: [] });
     const suppressed = decision.status === 'suppressed' ? ctx.t(`event.reason.${decision.reason}` as MessageKey) : undefined;
     return {
-      kind,
+      id,
+      kind: e.kind,
       severity: e.severity,
+      ...(e.kind === 'task_result' ? { taskStatus: e.status } : {}),
       messages: messages.map(previewMessage),
       mentions: describeMentions(planMentions(mentionRequest(e, rules), delivery.format), ctx.lang),
       ...(suppressed ? { suppressed } : {}),
@@ -257,20 +268,42 @@ function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
   });
 }
 
-export function notificationRoutes(deps: AppDeps) {
+/** The saved rules' effects as sentences, for the notice after saving. */
+export function ruleEffectLines(ctx: ViewContext, rules: Rules): { title: string; lines: string[] } {
+  const fx = ruleEffects(rules);
+  const list = (items: string[]) => items.join(ctx.t('rules.effects.listSep'));
+  const lines: string[] = [];
+  if (fx.offCategories.length) lines.push(ctx.t('rules.effects.categories', { list: list(fx.offCategories.map((c) => ctx.t(`category.${c}`))) }));
+  if (fx.belowMinimum.length) lines.push(ctx.t('rules.effects.severity', { list: list(fx.belowMinimum.map((sev) => ctx.t(`severity.${sev}`))) }));
+  if (fx.taskStatusesSuppressed.length) lines.push(ctx.t('rules.effects.tasks', { list: list(fx.taskStatusesSuppressed.map((st) => ctx.t(`task.status.${st}`))) }));
+  if (!lines.length) return { title: ctx.t('rules.effects.none'), lines: [] };
+  return { title: ctx.t('rules.effects.title'), lines: fx.belowMinimum.length ? [...lines, ctx.t('rules.effects.reports')] : lines };
+}
+
+/** What a saved rules form shows once after its redirect. */
+type SavedNotice = NonNullable<NotificationsProps['notice']>;
+
+const silenceIdParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
+
+export function notificationRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
   const schema = formSchema(deps.settings.general().timeZone);
 
-  const respond = (c: Context<AppEnv>, props: Omit<NotificationsProps, 'preview' | 'maxMentions'>, status: 200 | 422 = 200) => {
-    const full: NotificationsProps = { ...props, preview: buildPreview(deps, props.ctx), maxMentions: MAX_MENTION_TARGETS };
+  const respond = (c: Context<AppEnv>, props: Omit<NotificationsProps, 'preview' | 'maxMentions' | 'silences'>, status: 200 | 422 = 200) => {
+    const full: NotificationsProps = {
+      ...props,
+      preview: buildPreview(deps, props.ctx),
+      maxMentions: MAX_MENTION_TARGETS,
+      silences: listActiveSilences(deps.db, deps.clock.now()),
+    };
     return isHtmx(c) ? c.html(<NotificationsBody {...full} />, status) : c.html(<NotificationsPage {...full} />, status);
   };
 
   app.get('/notifications', (c) => {
     const ctx = viewContext(c, deps);
-    return respond(c, { ctx, values: valuesFromSettings(deps.settings.rules(), deps.settings.delivery()) });
+    const notice = deps.flash.take<SavedNotice>(sessionKey(c), 'notifications');
+    return respond(c, { ctx, values: valuesFromSettings(deps.settings.rules(), deps.settings.delivery()), ...(notice ? { notice } : {}) });
   });
-
   app.post('/notifications', async (c) => {
     const ctx = viewContext(c, deps);
     const fields = formFields(await c.req.parseBody());
@@ -315,11 +348,27 @@ export function notificationRoutes(deps: AppDeps) {
     // A higher rate limit may let queued messages go now.
     deps.wakeWorker();
     const changed = Object.keys(rulesChanged).length + Object.keys(deliveryChanged).length > 0;
-    return respond(c, {
-      ctx,
-      values: valuesFromSettings(rules, delivery),
-      notice: { kind: 'ok', text: ctx.t(changed ? 'notifications.saved' : 'notifications.unchanged') },
+    const effects = ruleEffectLines(ctx, rules);
+    const notice: SavedNotice = { kind: 'ok', text: ctx.t(changed ? 'notifications.saved' : 'notifications.unchanged'), effects };
+    if (isHtmx(c)) return respond(c, { ctx, values: valuesFromSettings(rules, delivery), notice });
+    // Post/redirect/get: a reload shows the page, it does not post the form again.
+    deps.flash.put<SavedNotice>(sessionKey(c), 'notifications', notice);
+    return c.redirect('/notifications', 303);
+  });
+
+  app.post('/notifications/silences/:id/delete', (c) => {
+    const parsed = v.safeParse(silenceIdParam, c.req.param('id'));
+    const silence = parsed.success ? getSilence(deps.db, parsed.output) : undefined;
+    if (!silence) return c.notFound();
+    deleteSilence(deps.db, silence.id);
+    writeAudit(deps.db, deps.clock.now(), {
+      actor: 'admin',
+      action: 'silence.remove',
+      detail: { id: silence.id, category: silence.category, title: silence.title, store: silence.store, until: silence.until },
+      ip: clientIp(c),
     });
+    deps.flash.put<SavedNotice>(sessionKey(c), 'notifications', { kind: 'ok', text: c.var.t('silence.removed', { title: silence.title }) });
+    return c.redirect('/notifications#silences', 303);
   });
 
   return app;

@@ -45,6 +45,8 @@ import { parseChartMetrics } from '../reports/chartData.ts';
 import { createReportScheduler, type ReportScheduler } from '../reports/scheduler.ts';
 import { parseTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from '../reports/template.ts';
 import { BYTE_LIMITS, utf8Bytes } from '../wecom/messages.ts';
+import { describePeriod } from '../reports/reportMessageStrings.ts';
+import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 export const REPORT_NAME_MAX = 60;
@@ -217,12 +219,13 @@ function chartPreview(chart: ChartOutcome): ChartPreview {
 }
 
 /** The report and, when the job attaches one, its chart: what a run would queue now. */
-async function previewOf(deps: AppDeps, job: ReportJobSpec & ChartJobSpec & { attachChart: boolean }): Promise<ReportPreview> {
+async function previewOf(deps: AppDeps, ctx: ViewContext, job: ReportJobSpec & ChartJobSpec & { attachChart: boolean }): Promise<ReportPreview> {
   const now = deps.clock.now();
   const report = renderJobReport(deps, job, now);
   const chart = job.attachChart && job.type !== 'custom' ? chartPreview(await renderJobChart(deps, job, now)) : undefined;
   return {
     title: report.title,
+    covers: describePeriod(ctx.lang, report.periods, job.timezone),
     ...(chart ? { chart } : {}),
     parts: report.messages.map((m, i) => ({ content: report.parts[i] ?? '', payload: JSON.stringify(m), bytes: utf8Bytes(report.parts[i] ?? ''), limit: report.limit, msgtype: m.msgtype })),
     problems: [...new Set(report.problems.map((p) => (p.code === 'unclosed' ? p.snippet : p.placeholder)))],
@@ -246,7 +249,9 @@ function runItems(deps: AppDeps, jobId: number, beforeId?: number): { items: Run
   };
 }
 
-export function reportRoutes(deps: AppDeps) {
+const runForm = v.object({ period: v.optional(v.picklist(['scheduled', 'today']), 'scheduled') });
+
+export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
   // The appliance passes its scheduler; an app built without one still has working pages.
   let fallback: ReportScheduler | undefined;
@@ -357,7 +362,7 @@ export function reportRoutes(deps: AppDeps) {
     const jobParsed = v.safeParse(idParam, fields.jobId ?? '');
     const job = jobParsed.success ? getReportJob(deps.db, jobParsed.output) : undefined;
     const type = (REPORT_TYPES as readonly string[]).includes(values.type) ? (values.type as ReportJobRow['type']) : 'daily_summary';
-    const preview = await previewOf(deps, {
+    const preview = await previewOf(deps, ctx, {
       name: values.name.trim() || ctx.t(`reports.type.${type}`),
       type,
       template: values.template.replace(/\r\n?/g, '\n').slice(0, TEMPLATE_MAX_CHARS),
@@ -405,7 +410,7 @@ export function reportRoutes(deps: AppDeps) {
     const ctx = viewContext(c, deps);
     const notice = v.safeParse(noticeParam, c.req.query('notice'));
     const notices: PageNotice[] = notice.success && notice.output ? [{ kind: 'ok', text: ctx.t(`reports.notice.${notice.output}`, { name: job.name }) }] : [];
-    return jobPage(c, job, notices);
+    return jobPage(c, job, [...notices, ...(deps.flash.take<PageNotice[]>(sessionKey(c), `report-${job.id}`) ?? [])]);
   });
 
   app.get('/reports/:id/edit', (c) => {
@@ -461,31 +466,41 @@ export function reportRoutes(deps: AppDeps) {
     return listPage(c, { notices: [{ kind: 'ok', text: ctx.t('reports.notice.deleted', { name: job.name }) }] });
   });
 
+  // Post/redirect/get: the outcome waits for the job page the redirect leads to; a reload runs nothing.
   app.post('/reports/:id/run', async (c) => {
     const job = jobOr404(c);
     if (!job) return c.notFound();
     const ctx = viewContext(c, deps);
-    const outcome = await scheduler().runNow(job.id);
+    const form = v.safeParse(runForm, await c.req.parseBody());
+    if (!form.success) return c.text(ctx.t('form.error.choice'), 422);
+    const done = (notices: PageNotice[]) => {
+      deps.flash.put<PageNotice[]>(sessionKey(c), `report-${job.id}`, notices);
+      return c.redirect(`/reports/${job.id}`, 303);
+    };
+    const outcome = await scheduler().runNow(job.id, form.output.period);
     if (!outcome.ok) {
       if (outcome.reason === 'not_found') return c.notFound();
-      return jobPage(c, job, [{ kind: 'bad', text: ctx.t('reports.notice.running') }], 409);
+      return done([{ kind: 'bad', text: ctx.t('reports.notice.running') }]);
     }
     const { run } = outcome;
-    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'report.run', detail: { id: job.id, name: job.name, run: run.id, status: run.status }, ip: clientIp(c) });
-    const fresh = getReportJob(deps.db, job.id) ?? job;
-    if (run.status !== 'succeeded') {
-      return jobPage(c, fresh, [{ kind: 'bad', text: ctx.t('reports.notice.ranFailed', { error: runErrorText(ctx, run.error) }) }], 500);
-    }
-    const notices: PageNotice[] = [{ kind: 'ok', text: ctx.t('reports.notice.ran', { count: runDeliveryIds(run).length }) }];
+    writeAudit(deps.db, deps.clock.now(), {
+      actor: 'admin',
+      action: 'report.run',
+      detail: { id: job.id, name: job.name, run: run.id, status: run.status, period: form.output.period },
+      ip: clientIp(c),
+    });
+    if (run.status !== 'succeeded') return done([{ kind: 'bad', text: ctx.t('reports.notice.ranFailed', { error: runErrorText(ctx, run.error) }) }]);
+    const count = runDeliveryIds(run).length;
+    const notices: PageNotice[] = [{ kind: 'ok', text: ctx.t('reports.notice.ran', { count }) }];
     if (!getChannel(deps.db)) notices.push({ kind: 'info', text: ctx.t('reports.notice.noBot') });
-    return jobPage(c, fresh, notices);
+    return done(notices);
   });
 
   app.get('/reports/:id/preview', async (c) => {
     const job = jobOr404(c);
     if (!job) return c.notFound();
     const ctx = viewContext(c, deps);
-    return c.html(<ReportPreviewPage ctx={ctx} job={job} preview={await previewOf(deps, job)} />);
+    return c.html(<ReportPreviewPage ctx={ctx} job={job} preview={await previewOf(deps, ctx, job)} />);
   });
 
   return app;

@@ -1,7 +1,10 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
-import { getDelivery, listDeliveries, type DeliveryFilter } from '../../db/queries/deliveries.ts';
+import { getDelivery, listDeliveries, type DeliveryFilter, type DeliveryRow } from '../../db/queries/deliveries.ts';
+import { getEvent } from '../../db/queries/events.ts';
+import { insertSilence } from '../../db/queries/silences.ts';
+import { formatDateTime } from '../../views/i18n/index.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import { DeliveryDetailPage, DeliveryRows, SendLogPage, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
 import { retryDelivery } from '../delivery/outbox.ts';
@@ -10,6 +13,8 @@ import type { AppEnv } from '../env.ts';
 import { CATEGORIES } from '../events/schema.ts';
 import { localDateStart } from '../timeOfDay.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
+import { SILENCE_DURATIONS, silenceEndAfter, silenceEndOnDate } from '../rules/silences.ts';
+import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 export const SEND_LOG_PAGE_SIZE = 50;
@@ -71,7 +76,18 @@ function imageBytes(payload: string): Buffer | undefined {
   }
 }
 
-export function sendLogRoutes(deps: AppDeps) {
+const muteForm = v.object({
+  duration: v.picklist([...SILENCE_DURATIONS, 'until']),
+  date: v.optional(v.string(), ''),
+});
+
+/** The event a send-log row carries, when it is one alert or task result that can be silenced. */
+function silenceableEvent(db: AppDeps['db'], row: DeliveryRow | undefined) {
+  if (!row?.eventId || (row.kind !== 'alert' && row.kind !== 'task_result')) return undefined;
+  return getEvent(db, row.eventId);
+}
+
+export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
 
   const parse = (c: Context<AppEnv>) => v.safeParse(listQuery, c.req.query());
@@ -103,7 +119,36 @@ export function sendLogRoutes(deps: AppDeps) {
     if (!row) return c.notFound();
     const ctx = viewContext(c, deps);
     const explanation = row.errcode !== null && row.errcode !== 0 ? explainErrcode(row.errcode)[ctx.lang] : undefined;
-    return c.html(<DeliveryDetailPage ctx={ctx} row={row} explanation={explanation} />);
+    const error = deps.flash.take<string>(sessionKey(c), `mute-${row.id}`);
+    return c.html(<DeliveryDetailPage ctx={ctx} row={row} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteError={error} />);
+  });
+
+  // Mute one alert: its category + title + store, for a while or through a date.
+  app.post('/send-log/:id/silence', async (c) => {
+    const parsed = v.safeParse(id, c.req.param('id'));
+    const row = parsed.success ? getDelivery(deps.db, parsed.output) : undefined;
+    if (!row) return c.notFound();
+    const event = silenceableEvent(deps.db, row);
+    if (!event) return c.text(c.var.t('silence.error.notAlert'), 422);
+    const form = v.safeParse(muteForm, await c.req.parseBody());
+    const now = deps.clock.now();
+    const timeZone = deps.settings.general().timeZone;
+    const until = !form.success
+      ? undefined
+      : form.output.duration === 'until'
+        ? /^\d{4}-\d{2}-\d{2}$/.test(form.output.date) ? silenceEndOnDate(form.output.date, timeZone, now) : undefined
+        : silenceEndAfter(form.output.duration, now);
+    if (until === undefined) {
+      // A duration that is not one of the choices, or a date not within the next year.
+      deps.flash.put(sessionKey(c), `mute-${row.id}`, c.var.t(form.success ? 'silence.error.date' : 'form.error.choice'));
+      return c.redirect(`/send-log/${row.id}#mute`, 303);
+    }
+    const silence = { category: event.category, title: event.title, store: event.store ?? '', createdAt: now, until };
+    const silenceId = insertSilence(deps.db, silence);
+    writeAudit(deps.db, now, { actor: 'admin', action: 'silence.create', detail: { id: silenceId, delivery: row.id, ...silence }, ip: clientIp(c) });
+    const text = c.var.t('silence.created', { title: event.title, until: formatDateTime(until, c.var.lang, timeZone) });
+    deps.flash.put(sessionKey(c), 'notifications', { kind: 'ok', text });
+    return c.redirect('/notifications#silences', 303);
   });
 
   // An image row's picture for the detail page: decoded from the stored payload, behind the

@@ -12,6 +12,7 @@ import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
 import { checkAdminPassword } from '../security/adminPassword.ts';
 import { clearSessionCookie } from '../security/sessions.ts';
 import { isTimeZone } from '../timeOfDay.ts';
+import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 const generalSchema = v.object({
@@ -42,7 +43,7 @@ function strings(body: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(body).map(([k, val]) => [k, typeof val === 'string' ? val : '']));
 }
 
-export function settingsRoutes(deps: AppDeps) {
+export function settingsRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
 
   const currentForm = (): GeneralForm => ({
@@ -64,7 +65,13 @@ export function settingsRoutes(deps: AppDeps) {
       status,
     );
 
-  app.get('/settings', (c) => render(c));
+  /** Post/redirect/get: the notice waits for the one page the redirect leads to. */
+  const done = (c: Context<AppEnv>, notice: CardNotice) => {
+    deps.flash.put<CardNotice[]>(sessionKey(c), 'settings', [notice]);
+    return c.redirect('/settings', 303);
+  };
+
+  app.get('/settings', (c) => render(c, { notices: deps.flash.take<CardNotice[]>(sessionKey(c), 'settings') }));
 
   app.post('/settings', async (c) => {
     const body = strings(await c.req.parseBody());
@@ -76,7 +83,7 @@ export function settingsRoutes(deps: AppDeps) {
     deps.settings.setDelivery({ ...deps.settings.delivery(), language });
     deps.settings.setGeneral({ timeZone, retentionDays });
     writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'settings.update', detail: { before, after: { language, timeZone, retentionDays } }, ip: clientIp(c) });
-    return render(c, { notices: [{ kind: 'ok', text: c.var.t('settings.saved') }] });
+    return done(c, { kind: 'ok', text: c.var.t('settings.saved') });
   });
 
   app.post('/settings/password', async (c) => {
@@ -102,7 +109,7 @@ export function settingsRoutes(deps: AppDeps) {
       insertSession(deps.db, session);
     });
     writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'password.change', ip: clientIp(c) });
-    return render(c, { notices: [{ kind: 'ok', text: c.var.t('settings.password.changed') }] });
+    return done(c, { kind: 'ok', text: c.var.t('settings.password.changed') });
   });
 
   app.post('/settings/sessions/revoke', (c) => {

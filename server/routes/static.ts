@@ -9,6 +9,10 @@ const require = createRequire(import.meta.url);
 function loadAssets(): Record<string, { body: Buffer; type: string }> {
   return {
     'htmx.min.js': { body: readFileSync(require.resolve('htmx.org/dist/htmx.min.js')), type: 'text/javascript; charset=utf-8' },
+    'copy.js': {
+      body: readFileSync(fileURLToPath(new URL('../../views/static/copy.js', import.meta.url))),
+      type: 'text/javascript; charset=utf-8',
+    },
     'app.css': {
       body: readFileSync(fileURLToPath(new URL('../../views/static/app.css', import.meta.url))),
       type: 'text/css; charset=utf-8',

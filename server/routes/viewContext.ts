@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
-import { getChannel } from '../../db/queries/channel.ts';
 import type { ViewContext } from '../../views/context.ts';
+import type { Lang, Translate } from '../../views/i18n/index.ts';
+import { channelStatus, type ChannelStatus } from '../channel/wecomChannel.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
@@ -8,11 +9,7 @@ import { explainErrcode } from '../wecom/errcodes.ts';
 /** Gathers what every console page shows: language, CSRF token, and the invalid-bot banner. */
 export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'settings'>): ViewContext {
   const t = c.var.t;
-  const channel = c.var.session ? getChannel(deps.db) : undefined;
-  const banner =
-    channel?.status === 'invalid'
-      ? t('card.invalidBanner', { explanation: explainErrcode(channel.lastErrcode ?? 93000)[c.var.lang] })
-      : undefined;
+  const banner = c.var.session ? invalidBotBanner(channelStatus(deps.db), t, c.var.lang) : undefined;
   return {
     t,
     lang: c.var.lang,
@@ -21,6 +18,11 @@ export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'sett
     timeZone: deps.settings.general().timeZone,
     banner,
   };
+}
+
+/** The banner every page shows while the bot is invalid; one function, so the card's answers agree with it. */
+export function invalidBotBanner(channel: ChannelStatus, t: Translate, lang: Lang): string | undefined {
+  return channel.state === 'invalid' ? t('card.invalidBanner', { explanation: explainErrcode(channel.lastErrcode ?? 93000)[lang] }) : undefined;
 }
 
 /** Where the language switch returns to: the page itself, or for a form post the area it belongs to. */

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { pruneSignatures, recordSignature } from '../../db/queries/signatureReplays.ts';
 import { findApiTokenByHash, touchApiToken, type ApiTokenRow } from '../../db/queries/tokens.ts';
+import type { RefusalReason } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import type { SecretBox } from './secretBox.ts';
 import { safeEqual, sha256 } from './tokens.ts';
@@ -10,7 +11,11 @@ export const SIGNATURE_HEADER = 'x-signature';
 export const TIMESTAMP_HEADER = 'x-signature-timestamp';
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;
 
-export type ApiAuthResult = { ok: true; token: ApiTokenRow } | { ok: false; message: string };
+/** A refusal says why (for the console's refused-requests list) and the presented token's prefix, never the token. */
+export type ApiAuthResult = { ok: true; token: ApiTokenRow } | { ok: false; message: string; reason: RefusalReason; prefix?: string };
+
+/** As many characters as the console shows of a token (scn_ + 4). */
+export const REFUSED_PREFIX_CHARS = 8;
 
 /**
  * A timestamp may be 5 minutes ahead of the clock and is accepted for 5 minutes after: a signature
@@ -38,25 +43,29 @@ export function createApiAuthenticator(deps: { db: Db; clock: Clock; secretBox: 
   return {
     authenticate(req) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.authorization ?? '');
-      if (!match) return { ok: false, message: 'Missing "Authorization: Bearer <token>" header' };
+      if (!match) return { ok: false, message: 'Missing "Authorization: Bearer <token>" header', reason: 'no_token' };
       const presented = match[1]!;
+      // A short string may be the whole secret: only a prefix of a token-length string is kept.
+      const prefix = presented.length >= 3 * REFUSED_PREFIX_CHARS ? presented.slice(0, REFUSED_PREFIX_CHARS) : undefined;
+      const refuse = (message: string, reason: RefusalReason): ApiAuthResult => ({ ok: false, message, reason, ...(prefix ? { prefix } : {}) });
       const hash = sha256(presented);
       const token = findApiTokenByHash(deps.db, hash);
-      if (!token || !safeEqual(token.tokenHash, hash) || token.revokedAt !== null) return { ok: false, message: 'Invalid or revoked token' };
+      if (!token || !safeEqual(token.tokenHash, hash)) return refuse('Invalid or revoked token', 'unknown_token');
+      if (token.revokedAt !== null) return refuse('Invalid or revoked token', 'revoked_token');
       const now = deps.clock.now();
       if (req.signature || req.timestamp || token.requireSignature) {
-        if (!req.signature || !req.timestamp) return { ok: false, message: `This token requires the ${SIGNATURE_HEADER} and ${TIMESTAMP_HEADER} headers` };
-        if (!/^\d{9,13}$/.test(req.timestamp)) return { ok: false, message: `${TIMESTAMP_HEADER} must be Unix time in seconds` };
+        if (!req.signature || !req.timestamp) return refuse(`This token requires the ${SIGNATURE_HEADER} and ${TIMESTAMP_HEADER} headers`, 'signature_missing');
+        if (!/^\d{9,13}$/.test(req.timestamp)) return refuse(`${TIMESTAMP_HEADER} must be Unix time in seconds`, 'signature_timestamp');
         const ts = Number(req.timestamp) * (req.timestamp.length > 11 ? 1 : 1000);
-        if (Math.abs(now - ts) > SIGNATURE_WINDOW_MS) return { ok: false, message: `${TIMESTAMP_HEADER} is more than 5 minutes away from the appliance's clock` };
+        if (Math.abs(now - ts) > SIGNATURE_WINDOW_MS) return refuse(`${TIMESTAMP_HEADER} is more than 5 minutes away from the appliance's clock`, 'signature_stale');
         // Tokens from before signing secrets sign with the token itself; the console asks to replace them.
         const key = token.signingSecret === null ? presented : deps.secretBox.open(token.signingSecret);
-        if (!safeEqual(req.signature, signBody(key, req.timestamp, req.body))) return { ok: false, message: `${SIGNATURE_HEADER} does not match the body` };
+        if (!safeEqual(req.signature, signBody(key, req.timestamp, req.body))) return refuse(`${SIGNATURE_HEADER} does not match the body`, 'signature_mismatch');
         if (now - lastPrune > 60_000) {
           lastPrune = now;
           pruneSignatures(deps.db, now - REPLAY_KEEP_MS);
         }
-        if (!recordSignature(deps.db, sha256(req.signature), now)) return { ok: false, message: 'This signed request was already received (replay)' };
+        if (!recordSignature(deps.db, sha256(req.signature), now)) return refuse('This signed request was already received (replay)', 'replay');
       }
       if ((lastTouched.get(token.id) ?? 0) < now - 60_000) {
         lastTouched.set(token.id, now);

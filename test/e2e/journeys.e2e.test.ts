@@ -95,7 +95,7 @@ describe('browser journeys', () => {
     await nav('Inbound API').click();
     await page.getByLabel('Token name').fill('StoreClaw production');
     await page.getByRole('button', { name: 'Create token' }).click();
-    const token = (await page.locator('#new-token').textContent())!.trim();
+    const token = (await page.getByLabel('Token', { exact: true }).inputValue()).trim();
     expect(token).toMatch(/^scn_/);
     await shot('inbound-token-created');
     const res = await postEvent(app.url, token, { kind: 'alert', category: 'inventory', severity: 'critical', title: 'SKU-1024 out of stock', store: 'Tmall Flagship' });

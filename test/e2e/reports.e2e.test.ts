@@ -58,9 +58,9 @@ describe('reports in the browser', () => {
     await page.waitForURL(/\/reports\/\d+\?notice=created$/);
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Report job “Berlin weekly” created.');
 
-    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.getByRole('button', { name: 'Run now', exact: true }).click();
     // The report text, then its chart image ("Attach a chart image" is on for a new job).
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Report built and queued as 2 message(s)');
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Report built and queued as 2 messages;');
     expect(await waitFor(() => fake.receivedFor(KEY).length === 0, 100)).toBe(true); // no bot yet: queued, not sent
     expect(await page.locator('#run-history tbody tr').count()).toBe(1);
     await shot('reports-job');

@@ -70,6 +70,16 @@ export class ConsoleClient {
     });
   }
 
+  /**
+   * Posts a form the way a browser does: a 303 (post/redirect/get) is followed with a GET, whose page
+   * is answered; `redirectedTo` says where the form led.
+   */
+  async submit(path: string, fields: Record<string, string> = {}, headers?: Record<string, string>): Promise<Page & { redirectedTo: string | null }> {
+    const posted = await this.postForm(path, fields, headers);
+    if (posted.status !== 303 || !posted.location) return { ...posted, redirectedTo: null };
+    return { ...(await this.get(posted.location, headers)), redirectedTo: posted.location };
+  }
+
   /** First-run setup when no password exists yet, else sign-in. */
   async signIn(password: string): Promise<void> {
     const start = await this.get('/login');

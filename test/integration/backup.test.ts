@@ -65,7 +65,7 @@ describe('backup from the console', () => {
     try {
       const c = new ConsoleClient(app.url);
       await c.signIn(PASSWORD);
-      expect((await c.postForm('/channels/wecom/connect', { url: URL_ })).status).toBe(200);
+      expect((await c.postForm('/channels/wecom/connect', { url: URL_ })).status).toBe(303);
       const token = issueApiToken(app.deps, { name: 'backup', requireSignature: false, now: Date.now() }).token;
 
       const page = await c.get('/backup');
@@ -193,8 +193,10 @@ describe('backup from the CLI and restore', () => {
       expect(card).toContain(`key=****${KEY.slice(-4)}`);
       const before = fake.receivedFor(KEY).length;
       // The restored worker sends what the backup had queued; a test waits for room in the rate window (429).
-      let test = await c.postForm('/channels/wecom/test');
-      for (let i = 0; i < 50 && test.status === 429; i++) test = (await sleep(200), await c.postForm('/channels/wecom/test'));
+      // With htmx the card answers in place, its status code saying whether the window had room.
+      const htmx = { 'hx-request': 'true' };
+      let test = await c.postForm('/channels/wecom/test', {}, htmx);
+      for (let i = 0; i < 50 && test.status === 429; i++) test = (await sleep(200), await c.postForm('/channels/wecom/test', {}, htmx));
       expect(test.status).toBe(200);
       expect(textOf(test.body)).toContain('Test notification sent to the group.');
       expect(fake.receivedFor(KEY).slice(before).filter((m) => JSON.stringify(m.body).includes('Test notification from StoreClaw'))).toHaveLength(1);
@@ -218,7 +220,7 @@ describe('backup from the CLI and restore', () => {
       const test = await c.postForm('/channels/wecom/test');
       expect(test.status).toBe(422);
       await sleep(WINDOW_MS);
-      expect((await c.postForm('/channels/wecom/connect', { url: URL_ })).status).toBe(200);
+      expect((await c.postForm('/channels/wecom/connect', { url: URL_ })).status).toBe(303);
       // Pasted again, the key is sealed with this data key: whatever the backup had queued goes out.
       const scrape = async () => parsePrometheus(await (await fetch(other.url + '/metrics')).text());
       const sent = async () => sampleValue(await scrape(), 'notifier_deliveries', { status: 'sent' });

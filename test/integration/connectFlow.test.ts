@@ -35,7 +35,7 @@ describe('connecting the one WeCom bot over real HTTP', () => {
   beforeEach(() => fake.setFailure(null));
 
   it('refuses a malformed URL with its own message and saves nothing', async () => {
-    const res = await client.postForm('/channels/wecom/connect', { url: `http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${KEY_A}` });
+    const res = await client.submit('/channels/wecom/connect', { url: `http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${KEY_A}` });
     expect(res.status).toBe(422);
     expect(textOf(res.body)).toContain('https://');
     expect(getChannel(app.deps.db)).toBeUndefined();
@@ -43,8 +43,8 @@ describe('connecting the one WeCom bot over real HTTP', () => {
   });
 
   it('says the bot no longer exists on 93000 and does not save the URL', async () => {
-    const res = await client.postForm('/channels/wecom/connect', { url: url(UNKNOWN) });
-    expect(res.status).toBe(502);
+    const res = await client.submit('/channels/wecom/connect', { url: url(UNKNOWN) });
+    expect(res.redirectedTo).toBe('/channels?form=add');
     expect(textOf(res.body)).toContain('no longer exists');
     expect(getChannel(app.deps.db)).toBeUndefined();
     const [row] = listDeliveries(app.deps.db, {}, { limit: 1 });
@@ -53,8 +53,8 @@ describe('connecting the one WeCom bot over real HTTP', () => {
 
   it('says WeCom is rate limiting on 45009 and could not reach WeCom on a reset', async () => {
     fake.setFailure('errcode', { errcode: 45009, times: 1 });
-    const limited = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
-    expect(limited.status).toBe(502);
+    const limited = await client.submit('/channels/wecom/connect', { url: url(KEY_A) });
+    expect(limited.redirectedTo).toBe('/channels?form=add');
     expect(textOf(limited.body)).toMatch(/limiting/i);
     const received = fake.received.length;
     const blocked = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
@@ -62,18 +62,18 @@ describe('connecting the one WeCom bot over real HTTP', () => {
     expect(fake.received.length).toBe(received);
     offset += 60_000;
     fake.setFailure('reset', { times: 1 });
-    const reset = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
+    const reset = await client.submit('/channels/wecom/connect', { url: url(KEY_A) });
     expect(textOf(reset.body)).toMatch(/could not reach WeCom/i);
     fake.setFailure('hang', { times: 1 });
-    const hung = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
-    expect(hung.status).toBe(502);
+    const hung = await client.submit('/channels/wecom/connect', { url: url(KEY_A) });
+    expect(hung.redirectedTo).toBe('/channels?form=add');
     expect(getChannel(app.deps.db)).toBeUndefined();
   });
 
   it('connects: the fake records the test message and the card shows the masked URL', async () => {
     const before = fake.received.length;
-    const res = await client.postForm('/channels/wecom/connect', { url: `  ${url(KEY_A)}\n` });
-    expect(res.status).toBe(200);
+    const res = await client.submit('/channels/wecom/connect', { url: `  ${url(KEY_A)}\n` });
+    expect(res.redirectedTo).toBe('/channels');
     const text = textOf(res.body);
     expect(text).toContain('Connected: the test message was sent to the group.');
     expect(text).toContain('key=****1b2c');
@@ -81,13 +81,17 @@ describe('connecting the one WeCom bot over real HTTP', () => {
     expect(fake.received.length).toBe(before + 1);
     expect(getChannel(app.deps.db)).toMatchObject({ status: 'connected', keyLast4: '1b2c' });
     expect(listAudit(app.deps.db, { limit: 1 })[0]?.action).toBe('channel.connect');
+    // Reloading the result page connects nothing again and repeats no notice.
+    const reload = await client.get(res.redirectedTo!);
+    expect(textOf(reload.body)).not.toContain('Connected: the test message');
+    expect(fake.received.length).toBe(before + 1);
   });
 
   it('accepts a bare key and reports dropped extra parameters', async () => {
-    const res = await client.postForm('/channels/wecom/connect', { url: `${url(KEY_A)}&debug=1` });
+    const res = await client.submit('/channels/wecom/connect', { url: `${url(KEY_A)}&debug=1` });
     expect(res.status).toBe(200);
     expect(textOf(res.body)).toContain('debug');
-    const bare = await client.postForm('/channels/wecom/connect', { url: KEY_A });
+    const bare = await client.submit('/channels/wecom/connect', { url: KEY_A });
     expect(bare.status).toBe(200);
   });
 
@@ -101,10 +105,13 @@ describe('connecting the one WeCom bot over real HTTP', () => {
   });
 
   it('keeps the old bot when a replacement fails, and replaces it when the new one works', async () => {
-    const failed = await client.postForm('/channels/wecom/connect', { url: url(UNKNOWN) });
-    expect(failed.status).toBe(502);
+    const failed = await client.submit('/channels/wecom/connect', { url: url(UNKNOWN) });
+    expect(failed.redirectedTo).toBe('/channels?form=replace');
+    // The old bot stays connected, and the card says so: no "Not connected" under a Connected badge.
+    expect(textOf(failed.body)).toContain('The new URL was not saved, the bot stays as it was');
+    expect(textOf(failed.body)).not.toContain('Not connected');
     expect(getChannel(app.deps.db)?.keyLast4).toBe('1b2c');
-    const res = await client.postForm('/channels/wecom/connect', { url: url(KEY_B) });
+    const res = await client.submit('/channels/wecom/connect', { url: url(KEY_B) });
     expect(res.status).toBe(200);
     expect(getChannel(app.deps.db)?.keyLast4).toBe('a2b1');
     expect(fake.receivedFor(KEY_B).length).toBe(1);
@@ -113,8 +120,8 @@ describe('connecting the one WeCom bot over real HTTP', () => {
 
   it('marks the channel invalid when the test notification gets 93000, and shows a banner', async () => {
     fake.removeKey(KEY_B);
-    const res = await client.postForm('/channels/wecom/test');
-    expect(res.status).toBe(502);
+    const res = await client.submit('/channels/wecom/test');
+    expect(res.redirectedTo).toBe('/channels');
     expect(getChannel(app.deps.db)?.status).toBe('invalid');
     const page = await client.get('/');
     expect(textOf(page.body)).toContain('Sending is paused');
@@ -126,8 +133,8 @@ describe('connecting the one WeCom bot over real HTTP', () => {
   it('disconnects after a confirmation page and deletes the stored key', async () => {
     const confirm = await client.get('/channels/wecom/disconnect');
     expect(textOf(confirm.body)).toContain('Yes, disconnect');
-    const res = await client.postForm('/channels/wecom/disconnect');
-    expect(res.status).toBe(200);
+    const res = await client.submit('/channels/wecom/disconnect');
+    expect(res.redirectedTo).toBe('/channels');
     expect(textOf(res.body)).toContain('Disconnected');
     expect(getChannel(app.deps.db)).toBeUndefined();
     const test = await client.postForm('/channels/wecom/test');

@@ -34,7 +34,7 @@ describe('messages link to the console when PUBLIC_URL is set', () => {
     app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en', format: 'markdown', digestWindowSeconds: 10 });
     admin = new ConsoleClient(app.url);
     await admin.signIn(PASSWORD);
-    expect((await admin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await admin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
     token = issueApiToken(app.deps, { name: 'links', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {

@@ -93,7 +93,7 @@ describe('console security over real HTTP', () => {
       body: 'password=x',
     });
     expect(noOrigin.status).toBe(403);
-    expect((await c.postForm('/channels/wecom/disconnect')).status).toBe(200);
+    expect((await c.postForm('/channels/wecom/disconnect')).status).toBe(303);
   });
 
   it('throttles sign-in after 5 failures, even for the right password', async () => {

@@ -39,7 +39,7 @@ describe('dashboard and troubleshooting over real HTTP', () => {
   });
 
   it('connected, nothing sent yet: the FAQ check says no notification was triggered', async () => {
-    expect((await console.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await console.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
     const trouble = await console.get('/troubleshooting');
     expect(verdictOf(trouble.body, 'connected')).toBe('ok');
     expect(verdictOf(trouble.body, 'nothing-sent')).toBe('warn');

@@ -36,7 +36,7 @@ describe('disk trouble: busy, locked, full and read-only databases', () => {
     app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
     console_ = new ConsoleClient(app.url);
     await console_.signIn(PASSWORD);
-    expect((await console_.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await console_.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
     token = issueApiToken(app.deps, { name: 'disk', requireSignature: false, now: Date.now() }).token;
   });
   afterEach(() => {

@@ -222,7 +222,7 @@ describe('fuzzing the inbound API, the Alertmanager endpoint and every console f
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, wecomTimeoutMs: 300 });
     const c = new ConsoleClient(app.url);
     await c.signIn(PASSWORD);
-    expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
     token = issueApiToken(app.deps, { name: 'fuzz', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {

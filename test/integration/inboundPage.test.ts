@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { listAudit } from '../../db/queries/audit.ts';
 import { getEvent } from '../../db/queries/events.ts';
 import { listApiTokens } from '../../db/queries/tokens.ts';
+import { listRefusals, REFUSALS_KEPT } from '../../db/queries/refusals.ts';
 import { signBody } from '../../server/security/apiAuth.ts';
 import { sha256 } from '../../server/security/tokens.ts';
 import { DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
@@ -54,12 +55,19 @@ describe('the Inbound API page over real HTTP', () => {
 
   async function createToken(name: string, requireSignature = false): Promise<{ token: string; signingSecret: string; page: Page }> {
     await client.get('/inbound');
-    const page = await client.postForm('/inbound/tokens', { name, ...(requireSignature ? { requireSignature: 'on' } : {}) });
-    expect(page.status, textOf(page.body).slice(0, 300)).toBe(201);
+    const page = await client.submit('/inbound/tokens', { name, ...(requireSignature ? { requireSignature: 'on' } : {}) });
+    expect(page.redirectedTo, textOf(page.body).slice(0, 300)).toMatch(/^\/inbound\/tokens\/\d+\/created$/);
     const token = TOKEN_RE.exec(page.body)?.[0];
     const signingSecret = /scs_[A-Za-z0-9_-]{43}/.exec(page.body)?.[0];
     if (!token || !signingSecret) throw new Error('no token or signing secret on the page');
     shown.push({ token, at: client.captured.length - 1 }, { token: signingSecret, at: client.captured.length - 1 });
+    // Reloading the token page creates nothing and shows the token no more, saying why.
+    const count = listApiTokens(app.deps.db).length;
+    const reload = await client.get(page.redirectedTo!);
+    expect(reload.body).not.toContain(token);
+    expect(reload.body).not.toContain(signingSecret);
+    expect(textOf(reload.body)).toContain('was shown once and is not kept');
+    expect(listApiTokens(app.deps.db)).toHaveLength(count);
     return { token, signingSecret, page };
   }
 
@@ -68,7 +76,7 @@ describe('the Inbound API page over real HTTP', () => {
     app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 1000 });
     client = new ConsoleClient(app.url);
     await client.signIn('correct horse battery');
-    expect((await client.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await client.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
   });
   afterAll(async () => {
     await app.stop();
@@ -100,7 +108,12 @@ describe('the Inbound API page over real HTTP', () => {
     const text = textOf(page.body);
     expect(text).toContain('will not be shown again');
     expect(text).toContain(`Bearer ${token}`);
-    expect(preBlocks(page.body)).toContain(token);
+    // A read-only field with a label: selectable and copyable without JavaScript; the copy button needs it.
+    const field = /<input id="new-token"[^>]*>/.exec(page.body)![0];
+    expect(field).toContain(`value="${token}"`);
+    expect(field).toContain('readonly');
+    expect(page.body).toContain('<label for="new-token">');
+    expect(page.body).toContain('data-copy="new-token"');
 
     const [row] = listApiTokens(app.deps.db);
     expect(row).toMatchObject({ name: 'StoreClaw production', tokenHash: sha256(token), prefix: token.slice(0, 8), requireSignature: false, revokedAt: null });
@@ -154,8 +167,8 @@ describe('the Inbound API page over real HTTP', () => {
     expect(confirm.status).toBe(200);
     expect(textOf(confirm.body)).toContain('Revoke the token “Nightly script”?');
     expect(textOf(confirm.body)).toContain('Yes, revoke');
-    const res = await client.postForm(`/inbound/tokens/${row.id}/revoke`);
-    expect(res.status).toBe(200);
+    const res = await client.submit(`/inbound/tokens/${row.id}/revoke`);
+    expect(res.redirectedTo).toBe('/inbound');
     expect(textOf(res.body)).toContain('The token “Nightly script” was revoked.');
     expect(res.body).not.toContain(`href="/inbound/tokens/${row.id}/revoke"`);
 
@@ -166,7 +179,7 @@ describe('the Inbound API page over real HTTP', () => {
     expect(JSON.parse(audit.detail!)).toMatchObject({ name: 'Nightly script', prefix: token.slice(0, 8) });
     expect(audit.detail).not.toContain(token);
 
-    const again = await client.postForm(`/inbound/tokens/${row.id}/revoke`);
+    const again = await client.submit(`/inbound/tokens/${row.id}/revoke`);
     expect(textOf(again.body)).toContain('already revoked');
     expect((await client.get(`/inbound/tokens/${row.id}/revoke`)).status).toBe(302);
     expect((await client.get('/inbound/tokens/999999/revoke')).status).toBe(404);
@@ -256,5 +269,59 @@ describe('the Inbound API page over real HTTP', () => {
       for (const line of app.logs) expect(line.includes(token)).toBe(false);
       for (const file of files) expect(file.includes(token)).toBe(false);
     }
+  });
+});
+
+describe('Inbound API page: refused requests and sample events', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let client: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 1000 });
+    client = new ConsoleClient(app.url);
+    await client.signIn('correct horse battery');
+    expect((await client.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('lists refused requests with time, reason and token prefix, never the token, and keeps the list bounded', async () => {
+    const wrong = 'scn_wrongwrongwrongwrongwrongwrongwrong00';
+    const send = (auth?: string) =>
+      fetch(app.url + '/api/v1/events', { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: '{}' });
+    expect((await send(`Bearer ${wrong}`)).status).toBe(401);
+    expect((await send()).status).toBe(401);
+    const page = await client.get('/inbound');
+    const text = textOf(/<section class="card" id="refused"[\s\S]*?<\/section>/.exec(page.body)![0]);
+    expect(text).toContain('unknown token');
+    expect(text).toContain('scn_wron…');
+    expect(text).toContain('no “Authorization: Bearer” header');
+    expect(text).toMatch(/\d{4}/);
+    expect(page.body).not.toContain(wrong);
+    const zh = textOf((await client.get('/inbound', { 'accept-language': 'zh-CN' })).body);
+    expect(zh).toContain('被拒绝的请求');
+    expect(zh).toContain('未知的令牌');
+    for (let i = 0; i < REFUSALS_KEPT + 5; i++) await send();
+    expect(listRefusals(app.deps.db)).toHaveLength(REFUSALS_KEPT);
+    expect(app.deps.db.$client.prepare('SELECT count(*) AS n FROM refused_requests').get()).toEqual({ n: REFUSALS_KEPT });
+  });
+
+  it('sends a sample event of each kind in the notification language, without curl', async () => {
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'zh' });
+    const before = fake.receivedFor(KEY).length;
+    const sent = await client.submit('/inbound/sample', { kind: 'alert' });
+    expect(sent.redirectedTo).toBe('/inbound');
+    expect(textOf(sent.body)).toMatch(/Sample alert accepted as event #\d+: queued\./);
+    await until(() => fake.receivedFor(KEY).length > before);
+    expect(JSON.stringify(fake.receivedFor(KEY).at(-1)!.body)).toContain('库存不足');
+    for (const kind of ['task_result', 'report', 'metric']) {
+      const res = await client.submit('/inbound/sample', { kind });
+      expect(textOf(res.body)).toContain(kind === 'metric' ? 'stored' : 'queued');
+    }
+    expect((await client.postForm('/inbound/sample', { kind: 'nope' })).status).toBe(422);
   });
 });

@@ -50,17 +50,17 @@ describe('leak scan: every journey with a known key, every byte of output search
       await c.signIn(PASSWORD);
       journey('setup and sign-in');
 
-      // Connect: 93000 (bot unknown), 45009, HTTP 500, a reset, then success.
-      expect((await c.postForm('/channels/wecom/connect', { url: URL_ })).status).toBe(502);
+      // Connect: 93000 (bot unknown), 45009, HTTP 500, a reset, then success; each failure's page is scanned too.
+      expect((await c.submit('/channels/wecom/connect', { url: URL_ })).redirectedTo).toBe('/channels?form=add');
       fake.addKey(KEY);
       fake.setFailure('errcode', { errcode: 45009, times: 1, errmsg: `api freq out of limit, key=${KEY}` });
-      expect((await c.postForm('/channels/wecom/connect', { url: URL_ })).status).toBe(502);
+      expect((await c.submit('/channels/wecom/connect', { url: URL_ })).redirectedTo).toBe('/channels?form=add');
       // A 45009 blocks every call, connects included, for a whole window.
       await sleep(WINDOW_MS);
       fake.setFailure('http500', { times: 1 });
-      expect((await c.postForm('/channels/wecom/connect', { url: ` ${URL_}&debug=1 ` })).status).toBe(502);
+      expect((await c.submit('/channels/wecom/connect', { url: ` ${URL_}&debug=1 ` })).redirectedTo).toBe('/channels?form=add');
       fake.setFailure('reset', { times: 1 });
-      expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(502);
+      expect((await c.submit('/channels/wecom/connect', { url: KEY })).redirectedTo).toBe('/channels?form=add');
       // Format errors that quote parts of what was pasted.
       expect((await c.postForm('/channels/wecom/connect', { url: URL_.replace('https', 'http') })).status).toBe(422);
       expect((await c.postForm('/channels/wecom/connect', { url: URL_ + ' x' })).status).toBe(422);
@@ -70,15 +70,15 @@ describe('leak scan: every journey with a known key, every byte of output search
 
       // Test sends: ok, then 45009.
       await sleep(WINDOW_MS);
-      expect((await c.postForm('/channels/wecom/test')).status).toBe(200);
+      expect((await c.submit('/channels/wecom/test')).redirectedTo).toBe('/channels');
       fake.setFailure('errcode', { errcode: 45009, times: 1 });
       expect((await c.postForm('/channels/wecom/test', {}, { 'hx-request': 'true' })).status).toBe(502);
       journey('test notification (ok, 45009)');
 
       // An inbound token made in the console, then events through the API and Alertmanager.
       await c.get('/inbound');
-      const created = await c.postForm('/inbound/tokens', { name: 'leak-scan' });
-      expect(created.status).toBe(201);
+      const created = await c.submit('/inbound/tokens', { name: 'leak-scan' });
+      expect(created.redirectedTo).toMatch(/^\/inbound\/tokens\/\d+\/created$/);
       const token = /scn_[A-Za-z0-9_-]+/.exec(created.body)![0];
       const signingSecret = /scs_[A-Za-z0-9_-]{43}/.exec(created.body)![0];
       const signed = await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'signed leak scan' }, { sign: { secret: signingSecret } });
@@ -128,7 +128,7 @@ describe('leak scan: every journey with a known key, every byte of output search
       await c.postForm('/troubleshooting/test');
       fake.addKey(KEY);
       await sleep(WINDOW_MS);
-      expect((await c.postForm('/channels/wecom/test')).status).toBe(200);
+      expect((await c.submit('/channels/wecom/test')).redirectedTo).toBe('/channels');
       const deadRow = app.deps.db.$client.prepare("select id from deliveries where status = 'dead' order by id desc").get() as { id: number };
       await c.get(`/send-log/${deadRow.id}`);
       expect((await c.postForm(`/send-log/${deadRow.id}/retry`)).status).toBe(303);

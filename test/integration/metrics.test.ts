@@ -35,7 +35,7 @@ describe('/metrics in Prometheus text format', () => {
     app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en', digestWindowSeconds: 10 });
     const c = new ConsoleClient(app.url);
     await c.signIn(PASSWORD);
-    expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
     token = issueApiToken(app.deps, { name: 'metrics', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {

@@ -65,7 +65,7 @@ describe('the Notifications page over real HTTP', () => {
     client = new ConsoleClient(app.url);
     await client.signIn('correct horse battery');
     const connected = await client.postForm('/channels/wecom/connect', { url: KEY });
-    expect(connected.status).toBe(200);
+    expect(connected.status).toBe(303);
     insertApiToken(app.deps.db, { name: 'test', tokenHash: sha256(API_TOKEN), prefix: API_TOKEN.slice(0, 8), createdAt: Date.now() });
   });
   afterAll(async () => {
@@ -92,7 +92,9 @@ describe('the Notifications page over real HTTP', () => {
     expect(page.body).toContain('&quot;msgtype&quot;: &quot;markdown&quot;');
     expect(text).toMatch(/\d+ of 4096 bytes allowed by WeCom for markdown/);
     expect(text).toContain('Sample alert (Critical)');
-    expect(text).toContain('Sample task result (Warning)');
+    expect(text).toContain('Sample task result, partly failed (Warning)');
+    // A failed task with no severity of its own is a warning: the preview shows one too.
+    expect(text).toContain('Sample task result, failed (Warning)');
     expect(text).toContain('Sample report (Info)');
     expect(text).toContain('Mentions');
     expect(page.body).toContain('value="Asia/Shanghai"');
@@ -103,9 +105,17 @@ describe('the Notifications page over real HTTP', () => {
   });
 
   it('saves the rules, and a category turned off suppresses its events (stored, never sent)', async () => {
-    const res = await client.postForm('/notifications', form({ cat_ads: undefined, rateLimit: '15' }));
+    const res = await client.submit('/notifications', form({ cat_ads: undefined, rateLimit: '15' }));
     expect(res.status).toBe(200);
+    expect(res.redirectedTo).toBe('/notifications');
     expect(textOf(res.body)).toContain('Saved.');
+    expect(textOf(res.body)).toContain('From now on these are suppressed');
+    expect(textOf(res.body)).toContain('every event in Ads (category switched off)');
+    // A reload is a GET of the page: nothing saved again, no stale notice.
+    const audits = listAudit(app.deps.db, { limit: 1000 }).length;
+    const reload = await client.get('/notifications');
+    expect(textOf(reload.body)).not.toContain('Saved.');
+    expect(listAudit(app.deps.db, { limit: 1000 })).toHaveLength(audits);
     expect(res.body).toMatch(/<input id="n-cat-ads"[^>]*>/);
     expect(/<input id="n-cat-ads"[^>]*>/.exec(res.body)![0]).not.toContain('checked');
     expect(/<input id="n-cat-inventory"[^>]*>/.exec(res.body)![0]).toContain('checked');
@@ -136,7 +146,7 @@ describe('the Notifications page over real HTTP', () => {
 
     // Saving the same values again changes nothing and logs nothing.
     const auditCount = listAudit(app.deps.db, { limit: 1000 }).length;
-    const again = await client.postForm('/notifications', form({ cat_ads: undefined, rateLimit: '15' }));
+    const again = await client.submit('/notifications', form({ cat_ads: undefined, rateLimit: '15' }));
     expect(again.status).toBe(200);
     expect(textOf(again.body)).toContain('Nothing had changed');
     expect(listAudit(app.deps.db, { limit: 1000 })).toHaveLength(auditCount);
@@ -219,13 +229,13 @@ describe('the Notifications page over real HTTP', () => {
   });
 
   it('previews the new format and mentions after saving: text limit 2048, @all on critical as a follow-up for markdown', async () => {
-    const text = await client.postForm('/notifications', form({ cat_ads: undefined, rateLimit: '15', digestWindowSeconds: '120', format: 'text', language: 'en' }));
+    const text = await client.submit('/notifications', form({ cat_ads: undefined, rateLimit: '15', digestWindowSeconds: '120', format: 'text', language: 'en' }));
     expect(text.status).toBe(200);
     expect(text.body).toContain('&quot;msgtype&quot;: &quot;text&quot;');
     expect(textOf(text.body)).toMatch(/\d+ of 2048 bytes allowed by WeCom for text/);
     expect(app.deps.settings.delivery()).toMatchObject({ format: 'text', language: 'en' });
 
-    const all = await client.postForm(
+    const all = await client.submit(
       '/notifications',
       form({ cat_ads: undefined, rateLimit: '15', digestWindowSeconds: '120', mentionMode: 'all', quietEnabled: 'on', quietStart: '23:30', quietEnd: '07:00', quietTimeZone: '' }),
     );
@@ -240,7 +250,7 @@ describe('the Notifications page over real HTTP', () => {
     expect(t).toContain('Message 2 of 2 (text)');
     expect(all.body).toContain('@all');
 
-    const list = await client.postForm('/notifications', form({ mentionMode: 'list', mentionTargets: 'zhangsan\n+8613800000000, lisi；zhangsan' }));
+    const list = await client.submit('/notifications', form({ mentionMode: 'list', mentionTargets: 'zhangsan\n+8613800000000, lisi；zhangsan' }));
     expect(list.status).toBe(200);
     expect(app.deps.settings.rules().criticalMention).toEqual({ mode: 'list', targets: ['zhangsan', '+8613800000000', 'lisi'] });
     expect(list.body).toContain('zhangsan\n+8613800000000\nlisi</textarea>');
@@ -254,5 +264,52 @@ describe('the Notifications page over real HTTP', () => {
     client.csrf = token;
     expect(res.status).toBe(403);
     expect(stored()).toBe(before);
+  });
+});
+
+describe('minimum severity and what it suppresses', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let client: ConsoleClient;
+  const post = async (body: Record<string, unknown>) =>
+    (await (
+      await fetch(`${app.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json()) as { id: number; status: string };
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin });
+    client = new ConsoleClient(app.url);
+    await client.signIn('correct horse battery');
+    insertApiToken(app.deps.db, { name: 'test', tokenHash: sha256(API_TOKEN), prefix: API_TOKEN.slice(0, 8), createdAt: Date.now() });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('at Warning, a failed task and a StoreClaw report still go out; a succeeded task is suppressed, and saving said so in both languages', async () => {
+    const en = await client.submit('/notifications', form({ minSeverity: 'warning', cat_other: undefined }));
+    const enText = textOf(en.body);
+    expect(enText).toContain('alerts and task results at Info, below the minimum severity');
+    expect(enText).toContain('task results that succeeded when the sender sets no severity');
+    expect(enText).toContain('every event in Other (category switched off)');
+    expect(enText).toContain('Reports (written by StoreClaw or scheduled here) are never held back by the minimum severity.');
+    const zh = await client.submit('/notifications', form({ minSeverity: 'warning', cat_other: undefined }), { 'accept-language': 'zh-CN' });
+    const zhText = textOf(zh.body);
+    expect(zhText).toContain('严重级别为 提示 的告警和任务结果');
+    expect(zhText).toContain('发送方未指定严重级别时，成功的任务结果');
+    expect(zhText).toContain('报告（StoreClaw 撰写的或本设备定时生成的）永远不会因最低严重级别而被抑制。');
+
+    expect(await post({ kind: 'task_result', task_name: 'price sync', status: 'failed' })).toMatchObject({ status: 'queued' });
+    expect(await post({ kind: 'task_result', task_name: 'price sync', status: 'partial', title: 'partial sync' })).toMatchObject({ status: 'queued' });
+    expect(await post({ kind: 'task_result', task_name: 'stock sync', status: 'succeeded' })).toMatchObject({ status: 'suppressed' });
+    expect(await post({ kind: 'report', category: 'orders', title: 'Daily sales' })).toMatchObject({ status: 'queued' });
+    // The category switch still applies to reports.
+    expect(await post({ kind: 'report', title: 'Misc report' })).toMatchObject({ status: 'suppressed' });
   });
 });

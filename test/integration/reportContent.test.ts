@@ -88,7 +88,7 @@ describe('report content for a seeded data set', () => {
     expect(contentOf(r.messages[0]!)).toBe(
       [
         '### 📊 Daily summary',
-        'Period: 2025-03-13 (Asia/Shanghai)',
+        'Period: yesterday (2025-03-13, Asia/Shanghai)',
         '',
         '**Alerts: 7** · <font color="warning">Critical 2</font> · <font color="warning">Warning 3</font> · Info 2',
         '- Orders: <font color="warning">Warning 1</font> · Info 2',
@@ -117,7 +117,7 @@ describe('report content for a seeded data set', () => {
     expect(contentOf(r.messages[0]!)).toBe(
       [
         '### 📊 每日汇总',
-        '统计周期：2025-03-13（Asia/Shanghai）',
+        '统计周期：昨天（2025-03-13，Asia/Shanghai）',
         '',
         '**告警：7 条** · 严重 2 · 警告 3 · 提示 2',
         '- 订单：警告 1 · 提示 2',
@@ -134,7 +134,7 @@ describe('report content for a seeded data set', () => {
         '- orders · Tmall Flagship：342（-8，-2.3%）',
         '- refund_rate：1.5%（新增）',
         '',
-        '**投递情况**：已发送 9 · 已汇总 1 · 已屏蔽 2 · 发送失败 1 · 待发送 1',
+        '**投递情况**：已发送 9 · 已合并发送 1 · 已抑制 2 · 发送失败 1 · 待发送 1',
       ].join('\n'),
     );
   });
@@ -146,7 +146,7 @@ describe('report content for a seeded data set', () => {
     const text = contentOf(r.messages[0]!);
     expect(text.split('\n').slice(0, 8)).toEqual([
       '### 📊 Weekly summary',
-      'Period: 2025-03-10 – 2025-03-16 (Asia/Shanghai)',
+      'Period: last week (2025-03-10 – 2025-03-16, Asia/Shanghai)',
       '',
       '**Alerts: 9** · <font color="warning">Critical 4</font> · <font color="warning">Warning 3</font> · Info 2',
       '- Orders: <font color="warning">Warning 1</font> · Info 2',
@@ -189,7 +189,7 @@ describe('report content for a seeded data set', () => {
     expect(contentOf(r.messages[0]!)).toBe(
       [
         '📊 Daily summary',
-        'Period: 2025-01-01 (Asia/Shanghai)',
+        'Period: yesterday (2025-01-01, Asia/Shanghai)',
         '',
         'Alerts: 0',
         'No alerts in this period.',

@@ -43,7 +43,7 @@ describe('Reports page over real HTTP, against the fake WeCom', () => {
     expect(text.match(/off until a bot is connected/g)).toHaveLength(2);
 
     const connected = await admin.postForm('/channels/wecom/connect', { url: KEY });
-    expect(connected.status).toBe(200);
+    expect(connected.status).toBe(303);
     expect(listReportJobs(app.deps.db).map((j) => j.enabled)).toEqual([true, true]);
     const after = textOf((await admin.get('/reports')).body);
     expect(after).not.toContain('off until a bot is connected');
@@ -80,10 +80,15 @@ describe('Reports page over real HTTP, against the fake WeCom', () => {
     seedEvent(app.deps.db, { kind: 'alert', category: 'store', severity: 'warning', at: yesterday.current.end + 60_000 });
 
     const before = fake.receivedFor(KEY).length;
-    const res = await admin.postForm(`/reports/${jobId}/run`);
-    expect(res.status).toBe(200);
-    expect(textOf(res.body)).toContain('Report built and queued as 1 message(s)');
+    const res = await admin.submit(`/reports/${jobId}/run`, { period: 'scheduled' });
+    expect(res.redirectedTo).toBe(`/reports/${jobId}`);
+    expect(textOf(res.body)).toContain('Report built and queued as 1 message;');
     const run = listReportRuns(app.deps.db, jobId, { limit: 1 })[0]!;
+    // A reload of the result page is a GET: no second run, no second message, no stale notice.
+    const runs = listReportRuns(app.deps.db, jobId, { limit: 100 }).length;
+    const reload = await admin.get(res.redirectedTo!);
+    expect(textOf(reload.body)).not.toContain('Report built and queued');
+    expect(listReportRuns(app.deps.db, jobId, { limit: 100 })).toHaveLength(runs);
     expect(run).toMatchObject({ trigger: 'manual', status: 'succeeded' });
     const [deliveryId] = runDeliveryIds(run);
     expect(res.body).toContain(`href="/send-log/${deliveryId}"`);
@@ -92,7 +97,7 @@ describe('Reports page over real HTTP, against the fake WeCom', () => {
     const got = fake.receivedFor(KEY).slice(before).find((m) => JSON.stringify(m.body).includes('Store daily'))!;
     expect(got.msgtype).toBe('markdown');
     const content = (got.body.markdown as { content: string }).content;
-    expect(content.startsWith(`### 📊 Store daily\nPeriod: ${yesterday.label} (Asia/Shanghai)`)).toBe(true);
+    expect(content.startsWith(`### 📊 Store daily\nPeriod: yesterday (${yesterday.label}, Asia/Shanghai)`)).toBe(true);
     expect(content).toContain('**Alerts: 2** · <font color="warning">Critical 1</font> · Warning 0 · Info 1');
     expect(content).toContain('- ❌ Nightly price sync — Failed ×1');
 
@@ -103,6 +108,9 @@ describe('Reports page over real HTTP, against the fake WeCom', () => {
     expect(row).toContain(`href="/send-log/${deliveryId}"`);
     expect(textOf(row)).toContain(`#${deliveryId} (sent)`);
     expect(textOf(row)).toContain('Run now');
+    // The run reads as what became of its message, and says which period it covered.
+    expect(textOf(row)).toMatch(/Run now yesterday \(\d{4}-\d\d-\d\d, Asia\/Shanghai\) sent/);
+    expect(textOf(row)).not.toContain('queued');
     // The list shows the last result.
     expect(textOf(/<tr id="job-\d+">[\s\S]*?Store daily[\s\S]*?<\/tr>/.exec((await admin.get('/reports')).body)![0])).toContain('queued');
     // Send log: the delivery with its exact payload.
@@ -114,13 +122,29 @@ describe('Reports page over real HTTP, against the fake WeCom', () => {
     expect(listAudit(app.deps.db, { limit: 50 }).some((a) => a.action === 'report.run')).toBe(true);
   });
 
+  it('Run now can cover today so far instead of the scheduled period, and says so everywhere', async () => {
+    const job = await admin.get(`/reports/${jobId}`);
+    expect(textOf(job.body)).toContain('Run now: so far today');
+    const before = fake.receivedFor(KEY).length;
+    const res = await admin.submit(`/reports/${jobId}/run`, { period: 'today' });
+    expect(res.redirectedTo).toBe(`/reports/${jobId}`);
+    const run = listReportRuns(app.deps.db, jobId, { limit: 1 })[0]!;
+    expect(JSON.parse(run.period!)).toMatchObject({ span: 'today_so_far', timeZone: 'Asia/Shanghai' });
+    expect(textOf(res.body)).toMatch(/so far today \(\d{4}-\d\d-\d\d 00:00 – \d\d:\d\d, Asia\/Shanghai\)/);
+    expect(await waitFor(() => fake.receivedFor(KEY).length > before, 10_000)).toBe(true);
+    const content = JSON.stringify(fake.receivedFor(KEY).at(-1)!.body);
+    expect(content).toContain('Period: so far today (');
+    const preview = await admin.get(`/reports/${jobId}/preview`);
+    expect(textOf(preview.body)).toMatch(/covering yesterday \(\d{4}-\d\d-\d\d, Asia\/Shanghai\)/);
+  });
+
   it('Preview shows exactly the markdown Run now sends, with its byte count', async () => {
     const page = await admin.get(`/reports/${jobId}/preview`);
     expect(page.status).toBe(200);
     // The raw payload under the WeCom-look rendering is the message as sent.
     const raw = JSON.parse(unescape(/<details class="wx-raw">[\s\S]*?<pre>([\s\S]*?)<\/pre>/.exec(page.body)![1]!)) as { markdown: { content: string } };
     const pre = raw.markdown.content;
-    const sent = fake.receivedFor(KEY).map((m) => (m.body.markdown as { content?: string } | undefined)?.content).filter((c) => c?.startsWith('### 📊 Store daily'));
+    const sent = fake.receivedFor(KEY).map((m) => (m.body.markdown as { content?: string } | undefined)?.content).filter((c) => c?.startsWith('### 📊 Store daily\nPeriod: yesterday'));
     expect(pre).toBe(sent.at(-1));
     expect(textOf(page.body)).toContain(`${Buffer.byteLength(pre)} of 4096 bytes (markdown)`);
   });

@@ -43,9 +43,13 @@ describe('settings page over real HTTP', () => {
   });
 
   it('saves language, time zone and retention; messages follow the notification language', async () => {
-    const res = await admin.postForm('/settings', { language: 'zh', timeZone: ' Europe/Berlin ', retentionDays: '30' });
-    expect(res.status).toBe(200);
+    const res = await admin.submit('/settings', { language: 'zh', timeZone: ' Europe/Berlin ', retentionDays: '30' });
+    expect(res.redirectedTo).toBe('/settings');
     expect(textOf(res.body)).toContain('Settings saved.');
+    // A reload shows the page without the notice and saves nothing again.
+    const audits = listAudit(app.deps.db, { limit: 100 }).length;
+    expect(textOf((await admin.get('/settings')).body)).not.toContain('Settings saved.');
+    expect(listAudit(app.deps.db, { limit: 100 })).toHaveLength(audits);
     expect(app.deps.settings.general()).toEqual({ timeZone: 'Europe/Berlin', retentionDays: 30 });
     expect(app.deps.settings.delivery().language).toBe('zh');
     await admin.postForm('/channels/wecom/connect', { url: KEY });
@@ -64,7 +68,7 @@ describe('settings page over real HTTP', () => {
     expect(mismatch.status).toBe(422);
     expect(textOf(mismatch.body)).toContain('do not match');
     const ok = await admin.postForm('/settings/password', { current: 'first-password', password: 'second-password', confirm: 'second-password' });
-    expect(ok.status).toBe(200);
+    expect(ok.status).toBe(303);
     expect((await admin.get('/settings')).status).toBe(200);
     expect((await other.get('/settings')).status).toBe(302);
     const fresh = new ConsoleClient(app.url);

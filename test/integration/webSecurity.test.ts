@@ -267,7 +267,7 @@ describe('auth and web security, beyond the console route walk', () => {
       ];
       for (const url of tricks) {
         const res = await c.postForm('/channels/wecom/connect', { url });
-        if (res.status === 200) {
+        if (res.status === 303) {
           // Accepted only as WeCom's own URL for this key: the message went to the WeCom origin, nowhere else.
           expect(fake.received.at(-1)?.key, url).toBe(KEY);
           await c.postForm('/channels/wecom/disconnect');
@@ -280,7 +280,7 @@ describe('auth and web security, beyond the console route walk', () => {
       for (const m of fake.received.slice(before)) expect(m.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
       // Nothing an event carries is ever fetched: links, Alertmanager URLs, mention lists.
-      expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+      expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
       const token = issueApiToken(app.deps, { name: 'ssrf', requireSignature: false, now: Date.now() }).token;
       const target = `http://127.0.0.1:${port}/steal`;
       expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'link', url: target, fields: { img: `${target}.png` } })).status).toBe(202);

@@ -54,7 +54,7 @@ describe('WeCom faults soak: random stretches of every failure, then recovery', 
     app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en', digestWindowSeconds: 10 });
     console_ = new ConsoleClient(app.url);
     await console_.signIn(PASSWORD);
-    expect((await console_.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await console_.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
     token = issueApiToken(app.deps, { name: 'faults', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {
@@ -75,7 +75,9 @@ describe('WeCom faults soak: random stretches of every failure, then recovery', 
   /** The admin's way back after a 93000: a test notification once the bot works again, or Replace URL. */
   async function recover(how: 'test' | 'replace', key: string): Promise<string> {
     for (let i = 0; i < 40; i++) {
-      const res = how === 'test' ? await console_.postForm('/channels/wecom/test') : await console_.postForm('/channels/wecom/connect', { url: key });
+      // With htmx the card answers in place and its status code says how it went.
+      const htmx = { 'hx-request': 'true' };
+      const res = how === 'test' ? await console_.postForm('/channels/wecom/test', {}, htmx) : await console_.postForm('/channels/wecom/connect', { url: key }, htmx);
       if (res.status === 200) return key;
       // 429: the console will not trip WeCom's limit for a test; 502 (45009 on connect): wait for the window.
       expect([429, 502]).toContain(res.status);

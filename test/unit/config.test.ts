@@ -6,6 +6,14 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 8080, dataDir: './data', timezone: 'Asia/Shanghai', logLevel: 'info', wecomApiOrigin: WECOM_ORIGIN });
     expect(c.wecomOriginOverridden).toBe(false);
+    expect(c.host).toBe('0.0.0.0');
+  });
+
+  it('HOST chooses the bind address: an IP or a host name', () => {
+    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+    expect(loadConfig({ HOST: ' localhost ' }).host).toBe('localhost');
+    expect(() => loadConfig({ HOST: 'http://0.0.0.0' })).toThrow(/^Invalid configuration: HOST must be an IP address/);
   });
 
   it.each([

@@ -13,8 +13,8 @@ import { DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
 import type { SendResult } from '../../server/wecom/client.ts';
 
 const NOW = Date.UTC(2026, 10, 30, 4, 0);
-const ctx = (over: Partial<RuleContext> = {}): RuleContext => ({ rules: DEFAULT_RULES, now: NOW, dedupeCandidates: [], ...over });
-const alert = { kind: 'alert', category: 'inventory' as const, severity: 'warning' as const };
+const ctx = (over: Partial<RuleContext> = {}): RuleContext => ({ rules: DEFAULT_RULES, now: NOW, silences: [], dedupeCandidates: [], ...over });
+const alert = { kind: 'alert' as const, category: 'inventory' as const, severity: 'warning' as const, title: 'SKU-7 low' };
 
 describe('event rules', () => {
   it('stores metrics, suppresses by category and severity, holds in quiet hours, queues the rest', () => {
@@ -33,9 +33,16 @@ describe('event rules', () => {
     expect(decideEvent(alert, ctx({ dedupeCandidates: [{ id: 7, severity: 'warning' }] }))).toEqual({ status: 'suppressed', reason: 'duplicate', duplicateOf: 7 });
   });
 
-  it('takes one more rule as one more function (e.g. a silence before dedupe)', () => {
-    const silence: EventRule = (e) => (e.category === 'inventory' ? { status: 'suppressed', reason: 'silenced' } : undefined);
-    expect(decideEvent(alert, ctx(), [...EVENT_RULES.slice(0, 3), silence, ...EVENT_RULES.slice(3)])).toEqual({ status: 'suppressed', reason: 'silenced' });
+  it('takes one more rule as one more function', () => {
+    const muteInventory: EventRule = (e) => (e.category === 'inventory' ? { status: 'suppressed', reason: 'muted' } : undefined);
+    expect(decideEvent(alert, ctx(), [...EVENT_RULES.slice(0, 3), muteInventory, ...EVENT_RULES.slice(3)])).toEqual({ status: 'suppressed', reason: 'muted' });
+  });
+
+  it('a silence mutes its alert before dedupe; a report is never below the minimum severity', () => {
+    const silence = { id: 1, category: 'inventory', title: 'SKU-7 low', store: '', until: NOW + 3600_000 };
+    expect(decideEvent(alert, ctx({ silences: [silence], dedupeCandidates: [{ id: 7, severity: 'warning' }] }))).toEqual({ status: 'suppressed', reason: 'silenced' });
+    expect(decideEvent(alert, ctx({ silences: [{ ...silence, until: NOW }] }))).toEqual({ status: 'queued' });
+    expect(decideEvent({ ...alert, kind: 'report', severity: 'info' }, ctx({ rules: { ...DEFAULT_RULES, minSeverity: 'critical' } }))).toEqual({ status: 'queued' });
   });
 });
 

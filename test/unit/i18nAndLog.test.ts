@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger, redact } from '../../server/log.ts';
-import { DICTIONARY_PARTS, dictionaries, interpolate, pickLanguage, translator } from '../../views/i18n/index.ts';
+import { DICTIONARY_PARTS, dictionaries, formatDateTime, interpolate, pickLanguage, translator } from '../../views/i18n/index.ts';
 
 describe('i18n', () => {
   it('has the same keys in English and Simplified Chinese, none empty', () => {
@@ -24,6 +24,21 @@ describe('i18n', () => {
     for (const key of Object.keys(dictionaries.en) as Array<keyof typeof dictionaries.en>) {
       expect(names(dictionaries.zh[key]), key).toEqual(names(dictionaries.en[key]));
     }
+  });
+
+  it('writes every date one way, with its zone, in both languages', () => {
+    const at = Date.parse('2026-11-29T01:02:03Z');
+    expect(formatDateTime(at, 'en', 'Asia/Shanghai')).toBe('2026-11-29 09:02:03 (GMT+8)');
+    expect(formatDateTime(at, 'zh', 'Asia/Shanghai')).toBe('2026-11-29 09:02:03 (GMT+8)');
+    expect(formatDateTime(at, 'en', 'Europe/Berlin')).toBe('2026-11-29 02:02:03 (GMT+1)');
+  });
+
+  it('says "1 message is waiting", never "1 messages"', () => {
+    const en = translator('en');
+    expect(en('trouble.queue.warn', { queued: 1, time: '09:00' })).toBe('1 message is waiting, the oldest since 09:00.');
+    expect(en('trouble.queue.warn', { queued: 3, time: '09:00' })).toBe('3 messages are waiting, the oldest since 09:00.');
+    expect(en('reports.notice.ran', { count: 1 })).toContain('as 1 message; the run history and the send log show when it is delivered');
+    expect(interpolate('{n:one|other}', {})).toBe('{n:one|other}');
   });
 
   it('uses the seed words for the core labels', () => {

@@ -21,7 +21,7 @@ function figures(): ReportFigures {
     { name: '订单数', store: '上海徐汇店', unit: null, value: 860, at: REF - 3600_000, previous: null },
     { name: '转化率', store: '杭州旗舰店', unit: '%', value: 3.2, at: REF - 3600_000, previous: 3.5 },
   ];
-  f.delivery = { sent: 41, digested: 12, suppressed: 3, dead: 1, pending: 0 };
+  f.delivery = { sent: 41, digested: 12, suppressed: 3, silenced: 0, dead: 1, pending: 0 };
   return f;
 }
 

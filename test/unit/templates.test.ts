@@ -372,7 +372,7 @@ describe('renderDigest', () => {
         expect(content.split('\n')[0]).toContain(lang === 'en' ? '2000 inventory alerts in 5 min' : '5 分钟内 2000 条库存告警');
         const listed = content.split('\n').filter((l) => /^[-•] /.test(l));
         expect(listed.length).toBeGreaterThan(5);
-        for (const line of listed) expect(line).toMatch(/\d{2}:\d{2}:\d{2}$/);
+        for (const line of listed) expect(line).toMatch(/\d{2}:\d{2}:\d{2} \(GMT[+-]?\d*\)$/);
         const more = lang === 'en' ? `… and ${2000 - listed.length} more` : `…另有 ${2000 - listed.length} 条`;
         expect(content).toContain(more);
         expect(content).not.toContain(MARKER[lang]);

@@ -52,6 +52,7 @@ export const en = {
   'card.invalidBanner': 'WeCom rejected the bot ({explanation}). Sending is paused and messages stay queued until you replace the URL.',
   'card.result.connected': 'Connected: the test message was sent to the group.',
   'card.result.failed': 'Not connected: {reason}',
+  'card.result.replaceFailed': 'The new URL was not saved, the bot stays as it was: {reason}',
   'card.result.testSent': 'Test notification sent to the group.',
   'card.result.testFailed': 'The test notification failed: {reason}',
   'card.result.rateLimited': 'this bot has sent its 20 messages for this minute; try again in {seconds} s',

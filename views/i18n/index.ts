@@ -9,6 +9,8 @@ import { opsStrings } from './opsStrings.ts';
 import { previewStrings } from './previewStrings.ts';
 import { securityStrings } from './securityStrings.ts';
 import { hookStrings } from './hookStrings.ts';
+import { ruleStrings } from './ruleStrings.ts';
+import { inboundToolsStrings } from './inboundToolsStrings.ts';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -17,12 +19,12 @@ export type Lang = (typeof LANGS)[number];
  * The dictionary files, one area each; a test checks that no key is defined in two of them.
  * A new area's file is added here and to the merge below.
  */
-export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings, hookStrings } as const;
+export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings, hookStrings, ruleStrings, inboundToolsStrings } as const;
 
 /** One dictionary per language; every area shares the key space. */
 export const dictionaries = {
-  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en, ...securityStrings.en, ...hookStrings.en },
-  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh, ...securityStrings.zh, ...hookStrings.zh },
+  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en, ...securityStrings.en, ...hookStrings.en, ...ruleStrings.en, ...inboundToolsStrings.en },
+  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh, ...securityStrings.zh, ...hookStrings.zh, ...ruleStrings.zh, ...inboundToolsStrings.zh },
 } as const;
 
 export type MessageKey = keyof typeof dictionaries.en;
@@ -33,9 +35,15 @@ export function isLang(value: unknown): value is Lang {
   return value === 'en' || value === 'zh';
 }
 
+/**
+ * `{name}` is the parameter; `{name:one|other}` picks the singular when the parameter is 1
+ * ("{count} {count:message is|messages are} waiting"), so English never says "1 messages".
+ */
 export function interpolate(template: string, params?: Params): string {
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
+  return template
+    .replace(/\{(\w+):([^|{}]*)\|([^{}]*)\}/g, (whole, name: string, one: string, other: string) => (Object.hasOwn(params, name) ? (Number(params[name]) === 1 ? one : other) : whole))
+    .replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
 }
 
 export function translator(lang: Lang): Translate {
@@ -65,23 +73,28 @@ export function pickLanguage(cookie: string | undefined, acceptLanguage: string 
 // Building an Intl.DateTimeFormat costs ~0.1 ms; every rendered message needs one, so they are kept.
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 
-export function formatDateTime(ms: number, lang: Lang, timeZone: string): string {
-  const id = `${lang}|${timeZone}`;
-  let format = dateTimeFormats.get(id);
+/**
+ * "2026-11-30 09:00:05 (GMT+8)": one format across the console and messages, in both languages,
+ * always with its zone so nobody has to guess which clock a time is on.
+ */
+export function formatDateTime(ms: number, _lang: Lang, timeZone: string): string {
+  let format = dateTimeFormats.get(timeZone);
   if (!format) {
-    format = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    format = new Intl.DateTimeFormat('en-US', {
       timeZone,
+      hourCycle: 'h23',
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-      hour12: false,
+      timeZoneName: 'shortOffset',
     });
-    dateTimeFormats.set(id, format);
+    dateTimeFormats.set(timeZone, format);
   }
-  return format.format(ms);
+  const p = Object.fromEntries(format.formatToParts(ms).map((part) => [part.type, part.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} (${p.timeZoneName})`;
 }
 
 // Made on first use, not at start: number formatting data is only needed once a page shows counts.

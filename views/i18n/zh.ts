@@ -54,6 +54,7 @@ export const zh: Record<MessageKey, string> = {
   'card.invalidBanner': '企业微信拒绝了该机器人（{explanation}）。已暂停发送，消息保留在队列中，替换地址后会继续发送。',
   'card.result.connected': '已连接：测试消息已发送到群里。',
   'card.result.failed': '未连接：{reason}',
+  'card.result.replaceFailed': '新地址未保存，机器人保持原样：{reason}',
   'card.result.testSent': '测试通知已发送到群里。',
   'card.result.testFailed': '测试通知发送失败：{reason}',
   'card.result.rateLimited': '本分钟内该机器人已发送 20 条消息，请在 {seconds} 秒后重试',

@@ -1,3 +1,4 @@
+import { REFUSALS_KEPT, type RefusalRow } from '../../db/queries/refusals.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { ViewContext } from '../context.ts';
@@ -31,6 +32,72 @@ export interface InboundPageProps {
   events: RecentEvent[];
   form?: { name: string; requireSignature: boolean; error?: string };
   notice?: { kind: 'ok' | 'bad' | 'info'; text: string };
+  refusals: RefusalRow[];
+  /** The notification language the samples are written in. */
+  sampleLanguage: 'en' | 'zh';
+}
+
+const SAMPLE_KINDS = ['alert', 'task_result', 'report', 'metric'] as const;
+
+/** Sends one sample event through intake: a plain form, so it works without JavaScript. */
+function SampleEventCard({ ctx, language }: { ctx: ViewContext; language: 'en' | 'zh' }) {
+  return (
+    <section class="card" aria-labelledby="sample-title">
+      <h2 id="sample-title">{ctx.t('sample.title')}</h2>
+      <p class="help">{ctx.t('sample.intro', { language: ctx.t(`sample.language.${language}`) })}</p>
+      <form method="post" action="/inbound/sample">
+        <input type="hidden" name="_csrf" value={ctx.csrf} />
+        <label for="sample-kind">{ctx.t('sample.kind')}</label>
+        <select id="sample-kind" name="kind">
+          {SAMPLE_KINDS.map((k) => (
+            <option value={k}>{ctx.t(`kind.${k}`)}</option>
+          ))}
+        </select>
+        <p class="help">{ctx.t('sample.metricNote')}</p>
+        <div class="actions">
+          <button type="submit">{ctx.t('sample.send')}</button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** Requests turned away at sign-in: when, why, which token prefix — never the token. */
+function RefusedRequests({ ctx, rows }: { ctx: ViewContext; rows: RefusalRow[] }) {
+  return (
+    <section class="card" id="refused" aria-labelledby="refused-title">
+      <h2 id="refused-title">{ctx.t('refused.title')}</h2>
+      <p class="help">{ctx.t('refused.intro', { max: REFUSALS_KEPT })}</p>
+      {rows.length === 0 ? (
+        <p>{ctx.t('refused.empty')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>{ctx.t('refused.col.time')}</th>
+              <th>{ctx.t('refused.col.reason')}</th>
+              <th>{ctx.t('refused.col.token')}</th>
+              <th>{ctx.t('refused.col.path')}</th>
+              <th>{ctx.t('refused.col.from')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <td>{formatDateTime(r.at, ctx.lang, ctx.timeZone)}</td>
+                <td>{label(ctx, `refused.reason.${r.reason}`, r.reason)}</td>
+                <td>{r.tokenPrefix ? <code>{r.tokenPrefix}…</code> : ctx.t('refused.none')}</td>
+                <td>
+                  <code>{r.path}</code>
+                </td>
+                <td>{r.ip ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
 }
 
 /** A label from the dictionary when there is one, else the stored value as is. */
@@ -301,7 +368,7 @@ function RecentEvents({ ctx, events }: { ctx: ViewContext; events: RecentEvent[]
   );
 }
 
-export function InboundPage({ ctx, endpoints, tokens, events, form = { name: '', requireSignature: false }, notice }: InboundPageProps) {
+export function InboundPage({ ctx, endpoints, tokens, events, form = { name: '', requireSignature: false }, notice, refusals, sampleLanguage }: InboundPageProps) {
   return (
     <Layout ctx={ctx} title={ctx.t('inbound.title')}>
       <p>{ctx.t('inbound.intro')}</p>
@@ -311,8 +378,10 @@ export function InboundPage({ ctx, endpoints, tokens, events, form = { name: '',
         <Notice kind="bad">{ctx.t('inbound.legacyNote')}</Notice>
       ) : null}
       <TokensCard ctx={ctx} tokens={tokens} form={form} />
+      <SampleEventCard ctx={ctx} language={sampleLanguage} />
       <SigningHelp ctx={ctx} url={endpoints.events} token="<token>" secret="<signing secret>" />
       <RecentEvents ctx={ctx} events={events} />
+      <RefusedRequests ctx={ctx} rows={refusals} />
     </Layout>
   );
 }
@@ -321,10 +390,18 @@ export function InboundPage({ ctx, endpoints, tokens, events, form = { name: '',
 export function TokenCreatedPage({ ctx, name, token, signingSecret, endpoints }: { ctx: ViewContext; name: string; token: string; signingSecret: string; endpoints: Endpoints }) {
   return (
     <Layout ctx={ctx} title={ctx.t('inbound.created.title')}>
+      <script src="/static/copy.js" defer></script>
       <section class="card" aria-labelledby="token-created-title">
         <h2 id="token-created-title">{ctx.t('inbound.created.token', { name })}</h2>
         <Notice kind="info">{ctx.t('inbound.created.warning')}</Notice>
-        <pre id="new-token">{token}</pre>
+        {/* A read-only field: selectable and copyable without JavaScript; the button only with it. */}
+        <label for="new-token">{ctx.t('inbound.created.field')}</label>
+        <div class="actions">
+          <input id="new-token" type="text" readonly value={token} autocomplete="off" spellcheck={false} />
+          <button type="button" class="secondary" data-copy="new-token" data-copied={ctx.t('inbound.created.copied')} hidden>
+            {ctx.t('inbound.created.copy')}
+          </button>
+        </div>
         <h3>{ctx.t('inbound.created.example')}</h3>
         <pre>{curlExample(endpoints.events, token)}</pre>
         <h3>{ctx.t('inbound.created.secret')}</h3>
@@ -335,6 +412,20 @@ export function TokenCreatedPage({ ctx, name, token, signingSecret, endpoints }:
       <a class="button" href="/inbound">
         {ctx.t('inbound.created.back')}
       </a>
+    </Layout>
+  );
+}
+
+/** The token page reloaded: the token was shown once and is not kept, so it cannot be shown again. */
+export function TokenGonePage({ ctx, name }: { ctx: ViewContext; name: string | undefined }) {
+  return (
+    <Layout ctx={ctx} title={ctx.t('inbound.created.title')}>
+      <section class="card">
+        <Notice kind="info">{ctx.t('inbound.created.gone', { name: name ?? '' })}</Notice>
+        <a class="button" href="/inbound">
+          {ctx.t('inbound.created.back')}
+        </a>
+      </section>
     </Layout>
   );
 }

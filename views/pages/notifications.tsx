@@ -1,7 +1,8 @@
 import type { Child } from 'hono/jsx';
-import { CATEGORIES, SEVERITIES, type Category, type EventKind, type Severity } from '../../server/events/schema.ts';
+import type { SilenceRow } from '../../db/queries/silences.ts';
+import { CATEGORIES, SEVERITIES, type Category, type EventKind, type Severity, type TaskStatus } from '../../server/events/schema.ts';
 import type { ViewContext } from '../context.ts';
-import type { MessageKey } from '../i18n/index.ts';
+import { formatDateTime, type MessageKey } from '../i18n/index.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
@@ -52,7 +53,10 @@ export interface PreviewMessage {
 }
 
 export interface PreviewItem {
+  /** Tells apart two samples of one kind (a partial and a failed task). */
+  id: string;
   kind: EventKind;
+  taskStatus?: TaskStatus;
   severity: Severity;
   messages: PreviewMessage[];
   mentions: string[];
@@ -64,9 +68,11 @@ export interface NotificationsProps {
   ctx: ViewContext;
   values: NotificationFormValues;
   errors?: FieldErrors;
-  notice?: { kind: 'ok' | 'bad' | 'info'; text: string };
+  /** After saving: the outcome, and what the saved rules suppress from now on. */
+  notice?: { kind: 'ok' | 'bad' | 'info'; text: string; effects?: { title: string; lines: string[] } };
   preview: PreviewItem[];
   maxMentions: number;
+  silences: SilenceRow[];
 }
 
 const MENTION_MODES = ['none', 'all', 'list'] as const;
@@ -164,7 +170,7 @@ function ErrorSummary({ ctx, errors }: { ctx: ViewContext; errors: FieldErrors }
   );
 }
 
-function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<NotificationsProps, 'preview' | 'notice'>) {
+function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<NotificationsProps, 'preview' | 'notice' | 'silences'>) {
   const mentionInvalid = Boolean(errors.mentionMode);
   const formatInvalid = Boolean(errors.format);
   return (
@@ -362,9 +368,11 @@ function Preview({ ctx, items }: { ctx: ViewContext; items: PreviewItem[] }) {
       <h2 id="n-preview-title">{ctx.t('notifications.preview')}</h2>
       <p class="help">{ctx.t('notifications.preview.intro')}</p>
       {items.map((item) => (
-        <article aria-labelledby={`n-preview-${item.kind}`}>
-          <h3 id={`n-preview-${item.kind}`}>
-            {ctx.t('notifications.preview.kind', { kind: ctx.t(`kind.${item.kind}`), severity: ctx.t(`severity.${item.severity}`) })}
+        <article aria-labelledby={`n-preview-${item.id}`}>
+          <h3 id={`n-preview-${item.id}`}>
+            {item.taskStatus
+              ? ctx.t('notifications.preview.taskKind', { kind: ctx.t(`kind.${item.kind}`), status: ctx.t(`task.status.${item.taskStatus}`), severity: ctx.t(`severity.${item.severity}`) })
+              : ctx.t('notifications.preview.kind', { kind: ctx.t(`kind.${item.kind}`), severity: ctx.t(`severity.${item.severity}`) })}
           </h3>
           {item.suppressed ? <Notice kind="info">{ctx.t('notifications.preview.none', { reason: item.suppressed })}</Notice> : null}
           {item.messages.map((m, i) => (
@@ -394,12 +402,78 @@ function Preview({ ctx, items }: { ctx: ViewContext; items: PreviewItem[] }) {
   );
 }
 
+function RuleEffects({ effects }: { effects: { title: string; lines: string[] } }) {
+  return (
+    <div id="rule-effects">
+      <p>{effects.title}</p>
+      {effects.lines.length ? (
+        <ul>
+          {effects.lines.map((line) => (
+            <li>{line}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** Active silences with their end, each removable (a form, so it works without JavaScript). */
+function Silences({ ctx, silences }: { ctx: ViewContext; silences: SilenceRow[] }) {
+  return (
+    <section class="card" id="silences" aria-labelledby="silences-title">
+      <h2 id="silences-title">{ctx.t('silence.title')}</h2>
+      <p class="help">{ctx.t('silence.intro')}</p>
+      {silences.length === 0 ? (
+        <p>{ctx.t('silence.empty')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>{ctx.t('silence.col.alert')}</th>
+              <th>{ctx.t('silence.col.until')}</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {silences.map((s) => (
+              <tr>
+                <td>
+                  {labelOr(ctx, `category.${s.category}`, s.category)} · {s.title} · {s.store || ctx.t('silence.noStore')}
+                </td>
+                <td>{formatDateTime(s.until, ctx.lang, ctx.timeZone)}</td>
+                <td>
+                  <form method="post" action={`/notifications/silences/${s.id}/delete`}>
+                    <input type="hidden" name="_csrf" value={ctx.csrf} />
+                    <button type="submit" class="secondary" aria-label={ctx.t('silence.removeLabel', { title: s.title })}>
+                      {ctx.t('silence.remove')}
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function labelOr(ctx: ViewContext, key: string, fallback: string): string {
+  const text = ctx.t(key as MessageKey);
+  return text === key ? fallback : text;
+}
+
 /** Everything below the heading; the htmx target of the form, so a save re-renders the preview too. */
 export function NotificationsBody(props: NotificationsProps) {
   const { ctx, notice, errors = {} } = props;
   return (
     <div id="notifications">
-      {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
+      {notice ? (
+        <Notice kind={notice.kind}>
+          {notice.text}
+          {notice.effects ? <RuleEffects effects={notice.effects} /> : null}
+        </Notice>
+      ) : null}
       <ErrorSummary ctx={ctx} errors={errors} />
       <NotificationsForm ctx={ctx} values={props.values} errors={errors} maxMentions={props.maxMentions} />
       <Preview ctx={ctx} items={props.preview} />
@@ -413,6 +487,7 @@ export function NotificationsPage(props: NotificationsProps) {
     <Layout ctx={ctx} title={ctx.t('notifications.title')}>
       <p>{ctx.t('notifications.intro')}</p>
       <NotificationsBody {...props} />
+      <Silences ctx={ctx} silences={props.silences} />
     </Layout>
   );
 }

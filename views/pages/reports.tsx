@@ -1,3 +1,5 @@
+import { runPeriod } from '../../db/queries/reports.ts';
+import { describePeriod } from '../../server/reports/reportMessageStrings.ts';
 import type { ReportJobRow, ReportRunRow } from '../../db/queries/reports.ts';
 import { REPORT_TYPES } from '../../db/schema.ts';
 import { MAX_CHART_METRICS } from '../../server/reports/chartData.ts';
@@ -49,6 +51,8 @@ export type ChartPreview = { payload: string; src: string; bytes: number; limit:
 
 export interface ReportPreview {
   title: string;
+  /** "yesterday (2026-11-29, Asia/Shanghai)", in the reader's language. */
+  covers: string;
   parts: PreviewPart[];
   chart?: ChartPreview;
   /** Placeholders the template does not know, as typed. */
@@ -89,7 +93,7 @@ function typeLabel(ctx: ViewContext, type: string): string {
   return label(ctx, `reports.type.${type}`, type);
 }
 
-const RUN_BADGE: Record<string, string> = { succeeded: 'ok', failed: 'bad', skipped: 'warn', running: 'none' };
+const RUN_BADGE: Record<string, string> = { succeeded: 'none', sent: 'ok', undelivered: 'bad', failed: 'bad', skipped: 'warn', running: 'none' };
 
 function RunStatus({ ctx, status }: { ctx: ViewContext; status: string }) {
   return <span class={`badge ${RUN_BADGE[status] ?? 'none'}`}>{label(ctx, `reports.run.status.${status}`, status)}</span>;
@@ -311,7 +315,7 @@ function PreviewParts({ ctx, preview, heading }: { ctx: ViewContext; preview: Re
   return (
     <section class="card" id="report-preview" aria-labelledby="report-preview-title">
       <h2 id="report-preview-title">{heading}</h2>
-      <p class="help">{ctx.t('reports.preview.intro')}</p>
+      <p class="help">{ctx.t('reports.preview.intro', { period: preview.covers })}</p>
       {preview.problems.length ? (
         <div class="notice bad" role="alert" id="report-preview-problems">
           <p>{ctx.t('reports.preview.problems')}</p>
@@ -519,16 +523,29 @@ export function ReportFormPage({
   );
 }
 
+/**
+ * What a run amounts to: a run that queued its messages reads as their state (sent, still queued,
+ * not delivered), never "queued" beside messages that went out long ago.
+ */
+export function runDisplayStatus(runStatus: string, deliveryStatuses: string[]): string {
+  if (runStatus !== 'succeeded' || deliveryStatuses.length === 0) return runStatus;
+  if (deliveryStatuses.some((s) => s === 'dead' || s === 'failed')) return 'undelivered';
+  if (deliveryStatuses.every((s) => s === 'sent' || s === 'merged')) return 'sent';
+  return 'succeeded';
+}
+
 function RunRow({ ctx, item, timeZone }: { ctx: ViewContext; item: RunItem; timeZone: string }) {
   const { run } = item;
+  const period = runPeriod(run);
   return (
     <tr id={`run-${run.id}`} data-status={run.status}>
       <td>{formatDateTime(run.startedAt, ctx.lang, timeZone)}</td>
       <td>{run.finishedAt !== null ? formatDateTime(run.finishedAt, ctx.lang, timeZone) : ''}</td>
       <td>{label(ctx, `reports.run.trigger.${run.trigger}`, run.trigger)}</td>
       <td>{run.scheduledFor !== null ? formatRunTime(run.scheduledFor, ctx.lang, timeZone) : ''}</td>
+      <td>{period ? describePeriod(ctx.lang, period, period.timeZone) : ''}</td>
       <td>
-        <RunStatus ctx={ctx} status={run.status} />
+        <RunStatus ctx={ctx} status={runDisplayStatus(run.status, item.deliveries.map((d) => d.status))} />
       </td>
       <td>
         {item.deliveries.map((d, i) => (
@@ -589,7 +606,17 @@ export function ReportJobPage({
         <div class="actions">
           <form method="post" action={`/reports/${job.id}/run`}>
             <input type="hidden" name="_csrf" value={ctx.csrf} />
-            <button type="submit">{ctx.t('reports.job.runNow')}</button>
+            <button type="submit" name="period" value="scheduled">
+              {ctx.t('reports.job.runNow')}
+            </button>
+            {job.type !== 'metrics_snapshot' ? (
+              <>
+                {' '}
+                <button type="submit" name="period" value="today" class="secondary">
+                  {ctx.t('reports.job.runNowToday')}
+                </button>
+              </>
+            ) : null}
           </form>
           <a class="button secondary" href={`/reports/${job.id}/preview`}>
             {ctx.t('reports.job.preview')}
@@ -618,6 +645,7 @@ export function ReportJobPage({
                 <th>{ctx.t('reports.col.finished')}</th>
                 <th>{ctx.t('reports.col.trigger')}</th>
                 <th>{ctx.t('reports.col.scheduledFor')}</th>
+                <th>{ctx.t('reports.col.period')}</th>
                 <th>{ctx.t('reports.col.status')}</th>
                 <th>{ctx.t('reports.col.messages')}</th>
                 <th>{ctx.t('reports.col.error')}</th>

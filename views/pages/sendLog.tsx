@@ -3,7 +3,7 @@ import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import type { ViewContext } from '../context.ts';
 import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
-import { Layout } from '../layout.tsx';
+import { Layout, Notice } from '../layout.tsx';
 
 export interface SendLogFilterValues {
   status?: string;
@@ -150,7 +150,42 @@ export function SendLogPage({
   );
 }
 
-export function DeliveryDetailPage({ ctx, row, explanation }: { ctx: ViewContext; row: DeliveryRow; explanation?: string }) {
+/** Mute this alert: a duration, or through a date; a plain form, so it works without JavaScript. */
+function MuteForm({ ctx, id, error }: { ctx: ViewContext; id: number; error?: string }) {
+  return (
+    <form method="post" action={`/send-log/${id}/silence`} id="mute" aria-labelledby="mute-title">
+      <h2 id="mute-title">{ctx.t('silence.mute')}</h2>
+      <p class="help">{ctx.t('silence.muteIntro')}</p>
+      {error ? <Notice kind="bad">{error}</Notice> : null}
+      <input type="hidden" name="_csrf" value={ctx.csrf} />
+      <label for="mute-duration">{ctx.t('silence.duration')}</label>
+      <select id="mute-duration" name="duration">
+        {(['1h', '4h', '24h', 'until'] as const).map((d) => (
+          <option value={d}>{ctx.t(`silence.duration.${d}`)}</option>
+        ))}
+      </select>
+      <label for="mute-date">{ctx.t('silence.date')}</label>
+      <input id="mute-date" name="date" type="date" />
+      <div class="actions">
+        <button type="submit">{ctx.t('silence.mute')}</button>
+      </div>
+    </form>
+  );
+}
+
+export function DeliveryDetailPage({
+  ctx,
+  row,
+  explanation,
+  canMute = false,
+  muteError,
+}: {
+  ctx: ViewContext;
+  row: DeliveryRow;
+  explanation?: string;
+  canMute?: boolean;
+  muteError?: string;
+}) {
   return (
     <Layout ctx={ctx} title={ctx.t('sendLog.detail', { id: row.id })}>
       <section class="card">
@@ -190,6 +225,7 @@ export function DeliveryDetailPage({ ctx, row, explanation }: { ctx: ViewContext
             <button type="submit">{ctx.t('sendLog.retry')}</button>
           </form>
         ) : null}
+        {canMute ? <MuteForm ctx={ctx} id={row.id} error={muteError} /> : null}
         <h2>{ctx.t('sendLog.payload')}</h2>
         <WecomPreview t={ctx.t} payload={row.payload} imageSrc={row.msgtype === 'image' ? `/send-log/${row.id}/image` : undefined} />
         <a href="/send-log">{ctx.t('sendLog.back')}</a>

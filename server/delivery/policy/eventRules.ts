@@ -1,14 +1,18 @@
 // What happens to one inbound event, and why: an ordered list of pure rules over plain data. The
-// first rule with a verdict decides; an event no rule stops is queued. A new rule (e.g. a silence)
-// is one more function in EVENT_RULES.
+// first rule with a verdict decides; an event no rule stops is queued. A new rule is one more
+// function in EVENT_RULES.
 import { isQuiet, type QuietHours } from '../../rules/quietHours.ts';
-import { SEVERITY_RANK, type Category, type Severity } from '../../events/schema.ts';
+import { severityRuleVerdict } from '../../rules/severity.ts';
+import { matchSilence, type Silence } from '../../rules/silences.ts';
+import type { Category, EventKind, Severity } from '../../events/schema.ts';
 import { repeatOf, type DedupeCandidate } from './dedupe.ts';
 
 export interface EventFacts {
-  kind: string;
+  kind: EventKind;
   category: Category;
   severity: Severity;
+  title: string;
+  store?: string;
 }
 
 export interface RulesInput {
@@ -21,6 +25,8 @@ export interface RulesInput {
 export interface RuleContext {
   rules: RulesInput;
   now: number;
+  /** Silences in force (muted alerts: category + title + store). */
+  silences: readonly Silence[];
   /** Live earlier events with the same dedupe key inside the window (empty when dedupe is off). */
   dedupeCandidates: readonly DedupeCandidate[];
 }
@@ -34,10 +40,13 @@ export type EventRule = (e: EventFacts, ctx: RuleContext) => EventDecision | und
 
 const metricsAreStored: EventRule = (e) => (e.kind === 'metric' ? { status: 'stored' } : undefined);
 
-const categoryOff: EventRule = (e, { rules }) => (rules.categories[e.category] ? undefined : { status: 'suppressed', reason: 'category_off' });
+/** Category switches apply to every kind; the minimum severity never holds back a report. */
+const categoryOrSeverity: EventRule = (e, { rules }) => {
+  const reason = severityRuleVerdict(e, rules);
+  return reason ? { status: 'suppressed', reason } : undefined;
+};
 
-const belowMinSeverity: EventRule = (e, { rules }) =>
-  SEVERITY_RANK[e.severity] < SEVERITY_RANK[rules.minSeverity] ? { status: 'suppressed', reason: 'below_min_severity' } : undefined;
+const silenced: EventRule = (e, { silences, now }) => (matchSilence(e, silences, now) ? { status: 'suppressed', reason: 'silenced' } : undefined);
 
 const repeat: EventRule = (e, { dedupeCandidates }) => {
   const original = repeatOf(e.severity, dedupeCandidates);
@@ -48,7 +57,7 @@ const quietHours: EventRule = (e, { rules, now }) =>
   e.severity !== 'critical' && e.kind !== 'report' && isQuiet(now, rules.quietHours) ? { status: 'held', reason: 'quiet_hours' } : undefined;
 
 /** In the order the spec lists them. */
-export const EVENT_RULES: readonly EventRule[] = [metricsAreStored, categoryOff, belowMinSeverity, repeat, quietHours];
+export const EVENT_RULES: readonly EventRule[] = [metricsAreStored, categoryOrSeverity, silenced, repeat, quietHours];
 
 export function decideEvent(e: EventFacts, ctx: RuleContext, rules: readonly EventRule[] = EVENT_RULES): EventDecision {
   for (const rule of rules) {

@@ -1,0 +1,46 @@
+// Muting one alert from the send log: a silence matches category + title + store (the dedupe
+// identity) until it expires. Pure: intake passes the active silences it read with the batch.
+import type { Category, EventKind } from '../events/schema.ts';
+import { addDays } from '../reports/periods.ts';
+import { localDateStart } from '../timeOfDay.ts';
+
+export interface Silence {
+  id: number;
+  category: string;
+  title: string;
+  /** '' when the alert names no store. */
+  store: string;
+  /** Exclusive. */
+  until: number;
+}
+
+export const SILENCE_DURATIONS = ['1h', '4h', '24h'] as const;
+export type SilenceDuration = (typeof SILENCE_DURATIONS)[number];
+const HOUR = 3600_000;
+/** A silence is for a noisy alert, not a way to switch a category off: at most a year. */
+export const MAX_SILENCE_MS = 366 * 24 * HOUR;
+
+/** The silence this event falls under, if any: alerts and task results only, never reports. */
+export function matchSilence(
+  e: { kind: EventKind; category: Category; title: string; store?: string },
+  silences: readonly Silence[],
+  now: number,
+): Silence | undefined {
+  if (e.kind !== 'alert' && e.kind !== 'task_result') return undefined;
+  const store = e.store ?? '';
+  return silences.find((s) => s.until > now && s.category === e.category && s.title === e.title && s.store === store);
+}
+
+/** When a silence chosen as a duration ends. */
+export function silenceEndAfter(duration: SilenceDuration, now: number): number {
+  return now + { '1h': 1, '4h': 4, '24h': 24 }[duration] * HOUR;
+}
+
+/**
+ * "Until 2026-12-05" silences through that whole day in the console's zone, i.e. until the next
+ * local midnight; undefined when that is not in the future or more than a year ahead.
+ */
+export function silenceEndOnDate(date: string, timeZone: string, now: number): number | undefined {
+  const end = localDateStart(addDays(date, 1), timeZone);
+  return end > now && end - now <= MAX_SILENCE_MS ? end : undefined;
+}

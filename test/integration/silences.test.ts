@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../db/queries/audit.ts';
+import { getEvent } from '../../db/queries/events.ts';
+import { listActiveSilences } from '../../db/queries/silences.ts';
+import { gatherFigures } from '../../server/reports/reportData.ts';
+import { snapshotPeriods } from '../../server/reports/periods.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
+const ALERT = { kind: 'alert', category: 'inventory', severity: 'warning', title: 'Low stock: KT-1024', store: 'Lakeside' };
+
+describe('muting one alert from the send log', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let admin: ConsoleClient;
+  let token: string;
+  const post = async (body: Record<string, unknown>) =>
+    (await (
+      await fetch(`${app.url}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    ).json()) as { id: number; status: string };
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin });
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
+    // No dedupe window: a repeat is judged by the silence alone.
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
+    admin = new ConsoleClient(app.url);
+    await admin.signIn('correct horse battery');
+    token = issueApiToken(app.deps, { name: 'test', requireSignature: false, now: Date.now() }).token;
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('silences category + title + store, lists it with its end, counts it in reports, and removes it; each step audit-logged', async () => {
+    const first = await post(ALERT);
+    expect(first.status).toBe('queued');
+    const deliveryId = (app.deps.db.$client.prepare('SELECT id FROM deliveries WHERE event_id = ?').get(first.id) as { id: number }).id;
+    const detail = await admin.get(`/send-log/${deliveryId}`);
+    expect(textOf(detail.body)).toContain('Mute this alert');
+
+    // "Until a date" in the past is refused with the reason, nothing stored.
+    const bad = await admin.submit(`/send-log/${deliveryId}/silence`, { duration: 'until', date: '2020-01-01' });
+    expect(textOf(bad.body)).toContain('Choose a date from today to a year ahead.');
+    expect(listActiveSilences(app.deps.db, Date.now())).toHaveLength(0);
+
+    const muted = await admin.submit(`/send-log/${deliveryId}/silence`, { duration: '4h' });
+    expect(muted.redirectedTo).toBe('/notifications#silences');
+    const text = textOf(muted.body);
+    expect(text).toContain('Silenced "Low stock: KT-1024" until');
+    expect(text).toContain('Inventory · Low stock: KT-1024 · Lakeside');
+    const [silence] = listActiveSilences(app.deps.db, Date.now());
+    expect(silence).toMatchObject({ category: 'inventory', title: 'Low stock: KT-1024', store: 'Lakeside' });
+    expect(silence!.until - Date.now()).toBeGreaterThan(3.9 * 3600_000);
+    expect(listAudit(app.deps.db, { limit: 1 })[0]).toMatchObject({ action: 'silence.create' });
+
+    // The same alert is stored and marked; another store's is not silenced.
+    const again = await post(ALERT);
+    expect(again.status).toBe('suppressed');
+    expect(getEvent(app.deps.db, again.id)).toMatchObject({ status: 'suppressed', reason: 'silenced' });
+    expect((await post({ ...ALERT, store: 'Riverside' })).status).toBe('queued');
+    const inbound = textOf((await admin.get('/inbound')).body);
+    expect(inbound).toContain('silenced from the send log');
+    const figures = gatherFigures(app.deps.db, 'daily_summary', { ...snapshotPeriods(Date.now() + 1000, 'Asia/Shanghai'), label: 'now' });
+    expect(figures.delivery).toMatchObject({ suppressed: 1, silenced: 1 });
+
+    const removed = await admin.submit(`/notifications/silences/${silence!.id}/delete`);
+    expect(textOf(removed.body)).toContain('Silence removed: "Low stock: KT-1024" is sent again.');
+    expect(textOf(removed.body)).toContain('No alert is silenced.');
+    expect(listAudit(app.deps.db, { limit: 1 })[0]).toMatchObject({ action: 'silence.remove' });
+    expect((await post(ALERT)).status).toBe('queued');
+    expect((await admin.postForm(`/notifications/silences/${silence!.id}/delete`)).status).toBe(404);
+  });
+
+  it('offers no mute for a message that is not one alert (a test notification)', async () => {
+    await admin.postForm('/channels/wecom/connect', { url: KEY });
+    const testRow = app.deps.db.$client.prepare("SELECT id FROM deliveries WHERE kind = 'test' LIMIT 1").get() as { id: number };
+    expect(textOf((await admin.get(`/send-log/${testRow.id}`)).body)).not.toContain('Mute this alert');
+    expect((await admin.postForm(`/send-log/${testRow.id}/silence`, { duration: '1h' })).status).toBe(422);
+  });
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { matchSilence, silenceEndAfter, silenceEndOnDate, type Silence } from '../../server/rules/silences.ts';
+
+const NOW = Date.parse('2026-11-30T01:00:00Z'); // 09:00 in Shanghai
+const s = (over: Partial<Silence> = {}): Silence => ({ id: 1, category: 'inventory', title: 'Low stock', store: 'Lakeside', until: NOW + 3600_000, ...over });
+
+describe('silences', () => {
+  it('match category, title and store while in force', () => {
+    const alert = { kind: 'alert' as const, category: 'inventory' as const, title: 'Low stock', store: 'Lakeside' };
+    expect(matchSilence(alert, [s()], NOW)?.id).toBe(1);
+    expect(matchSilence(alert, [s({ until: NOW })], NOW)).toBeUndefined();
+    expect(matchSilence({ ...alert, store: 'Other' }, [s()], NOW)).toBeUndefined();
+    expect(matchSilence({ ...alert, title: 'Low stock!' }, [s()], NOW)).toBeUndefined();
+    expect(matchSilence({ ...alert, category: 'orders' }, [s()], NOW)).toBeUndefined();
+    expect(matchSilence({ kind: 'alert', category: 'inventory', title: 'Low stock' }, [s({ store: '' })], NOW)?.id).toBe(1);
+  });
+
+  it('never silence a report', () => {
+    expect(matchSilence({ kind: 'report', category: 'inventory', title: 'Low stock', store: 'Lakeside' }, [s()], NOW)).toBeUndefined();
+  });
+
+  it('durations and "until a date" (through that whole day in the zone)', () => {
+    expect(silenceEndAfter('4h', NOW)).toBe(NOW + 4 * 3600_000);
+    expect(silenceEndOnDate('2026-12-01', 'Asia/Shanghai', NOW)).toBe(Date.parse('2026-12-01T16:00:00Z'));
+    expect(silenceEndOnDate('2026-11-29', 'Asia/Shanghai', NOW)).toBeUndefined();
+    expect(silenceEndOnDate('2028-01-01', 'Asia/Shanghai', NOW)).toBeUndefined();
+  });
+});
