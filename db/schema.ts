@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Key/value settings; values are JSON so each setting keeps its type. */
 export const settings = sqliteTable('settings', {
@@ -137,6 +137,10 @@ export const events = sqliteTable(
     index('events_dedupe_idx').on(t.dedupeKey, t.receivedAt),
     index('events_status_idx').on(t.status, t.id),
     index('events_received_idx').on(t.receivedAt),
+    // Metric points by name, store and measured time: metric rules' baselines and backtests.
+    index('events_metric_idx')
+      .on(sql`json_extract(${t.payload}, '$.name')`, sql`coalesce(${t.store}, '')`, sql`coalesce(${t.occurredAt}, ${t.receivedAt})`)
+      .where(sql`${t.kind} = 'metric'`),
   ],
 );
 
@@ -220,4 +224,61 @@ export const reportRuns = sqliteTable(
     error: text('error'),
   },
   (t) => [index('report_runs_job_idx').on(t.jobId, t.id), index('report_runs_started_idx').on(t.startedAt)],
+);
+
+export const METRIC_RULE_STATUSES = ['ok', 'pending', 'firing', 'resolved'] as const;
+export const METRIC_RULE_TRANSITIONS = ['firing', 'reminder', 'resolved'] as const;
+
+/**
+ * Metric rules (threshold, change, no data) written in the console. `condition`, `hold` and
+ * `mention` are JSON, read back through the schemas in server/metricRules/definition.ts.
+ */
+export const metricRules = sqliteTable('metric_rules', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  metric: text('metric').notNull(),
+  /** null: every store separately. */
+  store: text('store'),
+  condition: text('condition').notNull(),
+  hold: text('hold').notNull(),
+  severity: text('severity').notNull(),
+  category: text('category').notNull(),
+  mention: text('mention').notNull(),
+  title: text('title').notNull(),
+  reminderHours: integer('reminder_hours').notNull().default(4),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Each rule's state per store ('' for points without a store); `state` is the evaluator's JSON. */
+export const metricRuleStates = sqliteTable(
+  'metric_rule_states',
+  {
+    ruleId: integer('rule_id')
+      .notNull()
+      .references(() => metricRules.id, { onDelete: 'cascade' }),
+    store: text('store').notNull(),
+    status: text('status', { enum: METRIC_RULE_STATUSES }).notNull(),
+    state: text('state').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.store] }), index('metric_rule_states_status_idx').on(t.status)],
+);
+
+/** What rules announced (firing, reminder, resolved): the reports' anomalies of the day. Kept after a rule is deleted. */
+export const metricRuleTransitions = sqliteTable(
+  'metric_rule_transitions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ruleId: integer('rule_id').notNull(),
+    ruleName: text('rule_name').notNull(),
+    store: text('store').notNull(),
+    type: text('type', { enum: METRIC_RULE_TRANSITIONS }).notNull(),
+    at: integer('at').notNull(),
+    value: real('value'),
+    title: text('title').notNull(),
+    eventId: integer('event_id'),
+  },
+  (t) => [index('metric_rule_transitions_at_idx').on(t.at)],
 );

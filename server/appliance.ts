@@ -20,6 +20,8 @@ import { usableChannelKey } from './channel/wecomChannel.ts';
 import { createSettingsStore } from './settings/settingsStore.ts';
 import { countingWecomClient, createOpsCounters } from './opsCounters.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/scheduler.ts';
+import { createMetricRuleEngine } from './metricRules/engine.ts';
+import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
@@ -28,6 +30,8 @@ export interface Appliance {
   deps: AppDeps;
   worker: DeliveryWorker;
   reports: ReportScheduler;
+  /** Evaluates no-data rules and reminders at `now` (what the minute timer does; tests call it with a fake clock). */
+  ruleTick(now?: number): void;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -41,6 +45,8 @@ export interface StartOptions {
   retryBaseMs?: number;
   /** Real croner timers for report jobs (default on); tests may drive `reports.runDue(now)` instead. */
   reportTimers?: boolean;
+  /** The minute timer of metric rules (default on); tests may drive `ruleTick(now)` instead. */
+  ruleTimers?: boolean;
 }
 
 /** ADMIN_PASSWORD, when set, is the password: it is stored (hashed) whenever it differs. */
@@ -78,6 +84,8 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     wakeWorker: () => worker?.wake(),
     counters,
   };
+  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker });
+  const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, log };
   worker = createDeliveryWorker({
     db,
     clock,
@@ -107,11 +115,13 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   worker.start();
   // After the worker: catch-up runs queue messages the worker then sends.
   await reports.start();
+  const ruleTicks = (opts.ruleTimers ?? true) ? startRuleTicks(ruleDeps) : undefined;
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
+      ruleTicks?.stop();
       server.close(() => {
         void reports
           .stop()
@@ -125,5 +135,6 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
       });
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     }));
-  return { deps, worker, reports, port, url: `http://127.0.0.1:${port}`, close };
+  const ruleTick = (now = clock.now()) => runRuleTick(ruleDeps, now);
+  return { deps, worker, reports, ruleTick, port, url: `http://127.0.0.1:${port}`, close };
 }

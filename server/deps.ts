@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
 import type { ReportScheduler } from './reports/scheduler.ts';
 import type { Logger } from './log.ts';
+import type { MetricRuleEngine } from './metricRules/engine.ts';
 import type { LoginThrottle } from './security/loginThrottle.ts';
 import type { OpsCounters } from './opsCounters.ts';
 import type { SecretBox } from './security/secretBox.ts';
@@ -30,4 +31,6 @@ export interface AppDeps {
   reports?: ReportScheduler;
   /** Process counters for /metrics (rate-limit waits, WeCom errcodes); absent outside the appliance. */
   counters?: OpsCounters;
+  /** Metric rules: judged on every stored metric point (intake), edited on the Metric rules page. */
+  metricRules?: MetricRuleEngine;
 }

@@ -3,6 +3,7 @@ import { bumpRepeatCount } from '../../db/queries/events.ts';
 import { findDedupeOriginalId, findIdempotent, insertDeliveryFast, insertEventFast } from '../../db/queries/intake.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
+import type { MetricPoint, MetricRuleEngine } from '../metricRules/engine.ts';
 import { refreshDedupedDelivery } from '../delivery/outbox.ts';
 import { isQuiet } from '../rules/quietHours.ts';
 import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
@@ -18,10 +19,12 @@ export interface IntakeDeps {
   settings: SettingsStore;
   /** PUBLIC_URL: messages link into the console's send log when set. */
   publicUrl?: string;
+  /** Judges the metric points stored here; the alerts its rules raise commit with the points. */
+  metricRules?: MetricRuleEngine;
 }
 
 export interface IntakeMeta {
-  source: 'api' | 'alertmanager';
+  source: 'api' | 'alertmanager' | 'metric_rule';
   tokenId: number | null;
 }
 
@@ -98,7 +101,8 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
   const { db } = deps;
   const now = deps.clock.now();
   const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.publicUrl };
-  return batch.map((e): Accepted => {
+  const points: MetricPoint[] = [];
+  const accepted = batch.map((e): Accepted => {
     if (e.idempotency_key) {
       const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
       if (first) return { id: first.id, status: first.status, repeated: true };
@@ -127,6 +131,12 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
       refreshDedupedDelivery(db, suppressed.duplicateOf, bumpRepeatCount(db, suppressed.duplicateOf), s);
     }
     if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderForDelivery(e, s, { receivedAt: now, eventId: id }), now);
+    if (e.kind === 'metric') points.push({ name: e.name, store: e.store ?? '', at: occurredAtMs(e) ?? now, value: e.value, unit: e.unit ?? '' });
     return { id, status: decision.status, repeated: false };
   });
+  // Rule alerts take this same path (their events carry no metric points, so this does not recur).
+  if (points.length && deps.metricRules) deps.metricRules.observe(points, (alerts) => storeEvents(deps, alerts, METRIC_RULE_META));
+  return accepted;
 }
+
+export const METRIC_RULE_META: IntakeMeta = { source: 'metric_rule', tokenId: null };
