@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertForAction, renderTitle, titleProblems } from '../../server/metricRules/alerts.ts';
+import { backtest } from '../../server/metricRules/backtest.ts';
 import type { Condition, Hold, MetricRule } from '../../server/metricRules/definition.ts';
 import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type RuleState } from '../../server/metricRules/evaluate.ts';
 import { sameTimeDaysEarlier } from '../../server/metricRules/sameTime.ts';
@@ -276,5 +277,40 @@ describe('messages', () => {
     expect(alertForAction(r, fired.actions[0]!, initialState(T0), ctx).mention).toBe('all');
     const reminder = onTick(r, fired.state, T0 + 4 * HOUR).actions[0]!;
     expect(alertForAction(r, reminder, fired.state, ctx)).toMatchObject({ mention: 'none', title: expect.stringMatching(/^\[仍在告警 · 4 小时\]/) });
+  });
+});
+
+describe('backtest', () => {
+  it('lists when a rule would have fired and resolved, per store, with the stores that appear later judged from their first point', () => {
+    const r = rule({ type: 'threshold', op: 'above', value: 5 }, { kind: 'duration', minutes: 15 });
+    const points = [
+      { store: 'A', at: T0, value: 6 },
+      { store: 'A', at: T0 + 15 * MIN, value: 7 },
+      { store: 'A', at: T0 + 5 * HOUR, value: 8 },
+      { store: 'A', at: T0 + 6 * HOUR, value: 1 },
+      { store: 'B', at: T0 + 7 * HOUR, value: 9 },
+      { store: 'B', at: T0 + 7 * HOUR + 20 * MIN, value: 9 },
+    ];
+    const result = backtest(r, points, T0, T0 + 24 * HOUR, 'Asia/Shanghai');
+    expect(result.episodes).toEqual([
+      { store: 'A', firedAt: T0 + 15 * MIN, value: 7, resolvedAt: T0 + 6 * HOUR, reminders: 1 },
+      { store: 'B', firedAt: T0 + 7 * HOUR + 20 * MIN, value: 9, resolvedAt: null, reminders: 4 },
+    ]);
+    expect(result).toMatchObject({ points: 6, stores: 2 });
+  });
+
+  it('no-data rules fire inside the gaps of the history, and only for stores once they have reported', () => {
+    const r = rule({ type: 'no_data', minutes: 120 }, undefined, { reminderHours: 0 });
+    const points = [
+      { store: 'A', at: T0, value: 1 },
+      { store: 'A', at: T0 + HOUR, value: 1 },
+      { store: 'A', at: T0 + 5 * HOUR, value: 1 },
+      { store: 'B', at: T0 + 20 * HOUR, value: 1 },
+    ];
+    const { episodes } = backtest(r, points, T0, T0 + 21 * HOUR, 'Asia/Shanghai');
+    expect(episodes.map((e) => [e.store, e.firedAt, e.resolvedAt])).toEqual([
+      ['A', T0 + 3 * HOUR, T0 + 5 * HOUR],
+      ['A', T0 + 7 * HOUR, null],
+    ]);
   });
 });
