@@ -16,6 +16,7 @@ import { backupRoutes } from './routes/backup.tsx';
 import { inboundRoutes } from './routes/inbound.tsx';
 import { reportRoutes } from './routes/reports.tsx';
 import { languageRoutes } from './routes/language.ts';
+import { metricRuleRoutes } from './routes/metricRules.tsx';
 import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
 import { staticRoutes } from './routes/static.ts';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', notificationRoutes(deps));
   app.route('/', inboundRoutes(deps));
   app.route('/', reportRoutes(deps));
+  app.route('/', metricRuleRoutes(deps));
   app.route('/', sendLogRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', troubleshootingRoutes(deps));

@@ -24,6 +24,7 @@ const NAV: Array<{ href: string; key: MessageKey }> = [
   { href: '/notifications', key: 'nav.notifications' },
   { href: '/inbound', key: 'nav.inbound' },
   { href: '/reports', key: 'nav.reports' },
+  { href: '/metric-rules', key: 'nav.metricRules' },
   { href: '/send-log', key: 'nav.sendLog' },
   { href: '/troubleshooting', key: 'nav.troubleshooting' },
   { href: '/settings', key: 'nav.settings' },

@@ -6,6 +6,7 @@ import { dashboardStrings } from './dashboardStrings.ts';
 import { settingsStrings } from './settingsStrings.ts';
 import { reportStrings } from './reportStrings.ts';
 import { opsStrings } from './opsStrings.ts';
+import { metricRulesStrings } from './metricRulesStrings.ts';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -14,12 +15,12 @@ export type Lang = (typeof LANGS)[number];
  * The dictionary files, one area each; a test checks that no key is defined in two of them.
  * A new area's file is added here and to the merge below.
  */
-export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings } as const;
+export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, metricRulesStrings } as const;
 
 /** One dictionary per language; every area shares the key space. */
 export const dictionaries = {
-  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en },
-  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh },
+  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...metricRulesStrings.en },
+  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...metricRulesStrings.zh },
 } as const;
 
 export type MessageKey = keyof typeof dictionaries.en;
