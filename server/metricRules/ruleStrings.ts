@@ -32,6 +32,12 @@ const en = {
   'field.previous': 'Compared with',
   'field.change': 'Change',
   'field.store': 'Store',
+  'report.heading': 'Metric rules',
+  'report.firing': 'Firing now: {count}',
+  'report.firingLine': '{name} · {store} · since {since}',
+  'report.anomalies': 'Anomalies in the period: {count}',
+  'report.anomalyLine': '{time} {title}',
+  'report.resolvedLine': '{time} resolved: {title}',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -64,6 +70,12 @@ const zh: Record<keyof typeof en, string> = {
   'field.previous': '对比值',
   'field.change': '变化',
   'field.store': '店铺',
+  'report.heading': '指标规则',
+  'report.firing': '正在告警：{count}',
+  'report.firingLine': '{name} · {store} · 自 {since} 起',
+  'report.anomalies': '本期异常：{count}',
+  'report.anomalyLine': '{time} {title}',
+  'report.resolvedLine': '{time} 已恢复：{title}',
 };
 
 export const RULE_STRINGS = { en, zh } as const;

@@ -11,6 +11,7 @@ import {
 import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../db/schema.ts';
 import type { AppDeps } from '../deps.ts';
 import { KINDS } from '../events/schema.ts';
+import { metricRuleFamilies } from '../metricRules/prometheusFamilies.ts';
 import { createOpsCounters } from '../opsCounters.ts';
 import { safeEqual } from '../security/tokens.ts';
 
@@ -131,6 +132,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
       samples: Object.entries(runs).map(([status, n]) => ({ labels: { status }, value: n })),
     });
   }
+  families.push(...metricRuleFamilies(db));
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });
   return families;
 }

@@ -10,7 +10,8 @@ import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
 import { readOnlyDb, seedDataDir, startChild, type Child } from '../helpers/childAppliance.ts';
-import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { renderJobReport } from '../../server/reports/runReport.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b';
@@ -141,6 +142,25 @@ describe('metric rules, end to end', () => {
     const ok = await postEvent(app.url, token, Array.from({ length: 500 }, (_, i) => ({ name: 'orders', value: i, store: `s${i % 7}` })), { path: '/api/v1/metrics' });
     expect(ok.status).toBe(202);
     expect(ok.json.accepted).toBe(500);
+  });
+});
+
+describe('firing rules elsewhere', () => {
+  it('the dashboard shows the firing rule, /metrics exports rule states, and the daily report lists it and the anomaly', async () => {
+    const { app, token } = await rig();
+    addRule(app, { ...REFUND_RULE, hold: { kind: 'points', count: 1 } });
+    expect((await postEvent(app.url, token, [{ name: '退款率', value: 9, unit: '%', store: 'D' }], { path: '/api/v1/metrics' })).status).toBe(202);
+    const metrics = await (await fetch(app.url + '/metrics')).text();
+    expect(metrics).toContain('notifier_metric_rule_states{status="firing"} 1');
+    expect(metrics).toContain('notifier_metric_rule_firing{rule_id="1",rule="Refund rate"} 1');
+    const console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+    const dashboard = textOf((await console.get('/')).body);
+    expect(dashboard).toMatch(/Firing now 1 Refund rate · D · since/);
+    const report = renderJobReport(app.deps, { name: 'Daily', type: 'daily_summary', template: null, timezone: 'Asia/Shanghai' }, app.deps.clock.now() + 24 * HOUR);
+    expect(report.content).toContain('**Metric rules**');
+    expect(report.content).toContain('Firing now: 1');
+    expect(report.content).toMatch(/Anomalies in the period: 1\n- \d{4}-\d{2}-\d{2} \d{2}:\d{2} D refund rate 9%/);
   });
 });
 
