@@ -22,6 +22,7 @@ import { CATEGORIES } from '../server/events/schema.ts';
 import { startFakeWecom, type FakeWecom } from '../test/fakeWecom.ts';
 import { maxInAnyWindow } from '../test/helpers/accounting.ts';
 import { seedDataDir } from '../test/helpers/childAppliance.ts';
+import { metricRulesBench } from './metricRules.ts';
 import { imageCommand, machine, median, percentile, procMiB, signIn, sleep, startProc, table, type Proc, type Row } from './lib.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,7 +34,7 @@ const argValue = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const PHASES = ['startup', 'latency', 'intake', 'storm', 'sendlog'] as const;
+const PHASES = ['startup', 'latency', 'intake', 'storm', 'sendlog', 'rules'] as const;
 type Phase = (typeof PHASES)[number];
 const only = new Set((argValue('--only') ?? PHASES.join(',')).split(',') as Phase[]);
 const outFile = argValue('--out') ?? join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
@@ -429,6 +430,20 @@ async function sendLog(): Promise<void> {
 
 // ---- main ------------------------------------------------------------------------------------------------
 
+async function rulesPhase(): Promise<void> {
+  const fake = await startFakeWecom({ keys: [KEY] });
+  const seeded = (name: string) => {
+    const dir = dataDir(name);
+    return { dir, token: seed(dir) };
+  };
+  const start = async (dir: string, token: string) => (await appliance('rules', fake, { dir, token })).proc;
+  try {
+    results.metricRules = await metricRulesBench({ seed: seeded, start, runS: P.intakeRunS, runs: P.intakeRuns, log }, rows);
+  } finally {
+    await fake.close();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const m = machine();
@@ -442,6 +457,7 @@ async function main(): Promise<void> {
     if (only.has('intake')) await intake();
     if (only.has('storm')) await storm();
     if (only.has('sendlog')) await sendLog();
+    if (only.has('rules')) await rulesPhase();
   } finally {
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
   }

@@ -36,7 +36,7 @@ function statements(db: Db): Statements {
     valueBetween: client.prepare(
       `SELECT json_extract(payload, '$.value') AS value FROM events
        WHERE kind = 'metric' AND ${NAME} = ? AND ${STORE} = ? AND ${AT} > ? AND ${AT} <= ?
-       ORDER BY ${AT} DESC, id DESC LIMIT 1`,
+       ORDER BY ${AT} DESC LIMIT 1`,
     ),
   };
   cache.set(client, s);
