@@ -97,12 +97,14 @@ export interface RulesBenchEnv {
   seed(name: string): { dir: string; token: string };
   runS: number;
   runs: number;
+  /** Points per in-process run (three runs each way). */
+  inProcessPoints: number;
   log(msg: string): void;
 }
 
 /** The bench phase: fills `rows` and returns the figures for the JSON results. */
 export async function metricRulesBench(env: RulesBenchEnv, rows: Row[]): Promise<Record<string, unknown>> {
-  const inProcess = measureEvaluation({ points: 20_000, batch: 1_000, runs: 3 });
+  const inProcess = measureEvaluation({ points: env.inProcessPoints, batch: 1_000, runs: 3 });
   env.log(`metric rules in process: ${inProcess.evaluationUsPerPoint.toFixed(1)} µs evaluation per point (plain ${inProcess.plainUsPerPoint.toFixed(1)} µs, with rules ${inProcess.rulesUsPerPoint.toFixed(1)} µs)`);
 
   const plain = env.seed('rules-plain');

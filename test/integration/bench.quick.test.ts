@@ -19,6 +19,9 @@ const FIGURES = [
   'memory RSS during the storm',
   'send-log first page',
   'send-log page',
+  'metric rules: evaluation per point',
+  'metric rules: intake with 100 rules',
+  'metric rules: 1,000 points/s offered',
 ];
 
 interface BenchJson {
