@@ -82,8 +82,8 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
     valueBetween: (from, until) => metricValueBetween(db, rule.metric, store, from, until),
   });
 
-  /** Raises the step's actions, records them, and stores the state (with the firing's event id). */
-  function apply(rule: MetricRule, store: string, before: SavedState, step: Step, unit: string, raise: RaiseAlerts): void {
+  /** Raises the step's actions and records them; answers the new state (with the firing's event id). */
+  function apply(rule: MetricRule, store: string, before: SavedState, step: Step, unit: string, raise: RaiseAlerts): SavedState {
     let state = step.state;
     const lang = deps.settings.delivery().language;
     const timeZone = deps.settings.general().timeZone;
@@ -94,7 +94,11 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
       if (action.type === 'firing') state = { ...state, firingEventId: accepted?.id ?? null, firingTitle: alert.title };
       record(rule, store, action, alert.title, accepted?.id ?? null);
     }
-    putRuleState(db, rule.id, store, state.status, savedStateJson({ state, unit }), deps.clock.now());
+    return { state, unit };
+  }
+
+  function save(ruleId: number, store: string, saved: SavedState): void {
+    putRuleState(db, ruleId, store, saved.state.status, savedStateJson(saved), deps.clock.now());
   }
 
   function record(rule: MetricRule, store: string, action: RuleAction, title: string, eventId: number | null): void {
@@ -121,16 +125,21 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
 
   return {
     observe(points, raise) {
+      // Each rule×store state is read once and written once per call, however many points it judges.
+      const touched = new Map<string, { rule: MetricRule; store: string; saved: SavedState }>();
       for (const p of points) {
         const rules = byMetric.get(p.name);
         if (!rules) continue;
         for (const rule of rules) {
           if (rule.store !== null && rule.store !== p.store) continue;
-          const before = savedOf(getRuleState(db, rule.id, p.store), p.at);
-          const step = onPoint(rule, before.state, { at: p.at, value: p.value }, contextFor(rule, p.store));
-          apply(rule, p.store, before, step, p.unit || before.unit, raise);
+          const key = `${rule.id}\u0000${p.store}`;
+          const entry = touched.get(key) ?? { rule, store: p.store, saved: savedOf(getRuleState(db, rule.id, p.store), p.at) };
+          const step = onPoint(rule, entry.saved.state, { at: p.at, value: p.value }, contextFor(rule, p.store));
+          entry.saved = apply(rule, p.store, entry.saved, step, p.unit || entry.saved.unit, raise);
+          touched.set(key, entry);
         }
       }
+      for (const e of touched.values()) save(e.rule.id, e.store, e.saved);
     },
 
     tick(now, raise) {
@@ -145,7 +154,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
         if (!rule?.enabled) continue;
         const before = parseSavedState(row.state);
         const step = onTick(rule, before.state, now);
-        if (step.actions.length) apply(rule, row.store, before, step, before.unit, raise);
+        if (step.actions.length) save(rule.id, row.store, apply(rule, row.store, before, step, before.unit, raise));
       }
     },
 

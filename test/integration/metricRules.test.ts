@@ -102,6 +102,25 @@ describe('metric rules, end to end', () => {
     expect(fake.receivedFor(KEY).length).toBe(before + 3);
   });
 
+  it('no data for an every-store rule: a store is watched from its first point, also one that appears later', async () => {
+    const { app, fake, token, clock } = await rig();
+    const t0 = clock.t;
+    const push = (points: unknown[]) => postEvent(app.url, token, points, { path: '/api/v1/metrics' });
+    expect((await push([{ name: '订单数', value: 10, store: 'A', occurred_at: at(t0) }, { name: '订单数', value: 11, store: 'A', occurred_at: at(t0 + MIN) }])).status).toBe(202);
+    addRule(app, { ...REFUND_RULE, name: 'Orders stopped', metric: '订单数', condition: { type: 'no_data', minutes: 120 }, title: '{{store}}: no {{metric}}' });
+    clock.t = t0 + 90 * MIN;
+    expect((await push([{ name: '订单数', value: 3, store: 'B', occurred_at: at(clock.t) }])).status).toBe(202);
+    clock.t = t0 + MIN + 120 * MIN;
+    app.ruleTick();
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('A: no 订单数')))).toBe(true);
+    expect(contents(fake).some((c) => c.includes('B: no'))).toBe(false);
+    clock.t = t0 + 90 * MIN + 120 * MIN;
+    app.ruleTick();
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('B: no 订单数')))).toBe(true);
+    expect((await push([{ name: '订单数', value: 5, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('[Resolved] A: no 订单数')))).toBe(true);
+  });
+
   it('rule alerts go through the notification rules: a category switched off suppresses them, and says why', async () => {
     const { app, fake, token } = await rig();
     app.deps.settings.setRules({ ...app.deps.settings.rules(), categories: { ...app.deps.settings.rules().categories, orders: false } });
