@@ -34,7 +34,7 @@ describe('auth and web security, beyond the console route walk', () => {
     expect(PUBLIC_ROUTES.prefixes.sort()).toEqual(['/api/', '/lang/', '/static/']);
     const routes = createApp(app.deps).routes.filter((r) => r.method !== 'ALL');
     const api = routes.filter((r) => r.path.startsWith('/api/'));
-    expect(api.map((r) => `${r.method} ${r.path}`).sort()).toEqual(['POST /api/v1/alertmanager', 'POST /api/v1/events']);
+    expect(api.map((r) => `${r.method} ${r.path}`).sort()).toEqual(['POST /api/v1/alertmanager', 'POST /api/v1/events', 'POST /api/v1/metrics']);
     const revoked = issueApiToken(app.deps.db, { name: 'revoked', requireSignature: false, now: Date.now() }).token;
     app.deps.db.$client.prepare("update api_tokens set revoked_at = ? where name = 'revoked'").run(Date.now());
     const before = (app.deps.db.$client.prepare('select count(*) as n from events').get() as { n: number }).n;
