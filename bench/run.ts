@@ -4,7 +4,7 @@
 // (`node dist/server/main.js`) as a child process on temp data dirs,
 // sending to the fake WeCom (test/fakeWecom.ts, in this process), and measures the figures of issue 7.
 // Prints one table plus the machine, and writes the JSON results (bench/results/latest.json, or
-// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,repeat,release,sendlog,chart,metrics` runs
+// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,repeat,release,sendlog,chart,metrics,rules` runs
 // some phases only. For profiling: BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" is
 // given to the children's node, BENCH_CHILD_STDERR=1 shows their logs.
 import autocannon from 'autocannon';
@@ -23,6 +23,7 @@ import { startFakeWecom, type FakeWecom } from '../test/fakeWecom.ts';
 import { maxInAnyWindow } from '../test/helpers/accounting.ts';
 import { seedDataDir } from '../test/helpers/childAppliance.ts';
 import { metricsScrape } from './metricsScrape.ts';
+import { metricRulesBench } from './metricRules.ts';
 import { imageCommand, machine, median, percentile, procMiB, signIn, sleep, startProc, table, type Proc, type Row } from './lib.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -34,7 +35,7 @@ const argValue = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const PHASES = ['startup', 'latency', 'intake', 'storm', 'repeat', 'release', 'sendlog', 'chart', 'metrics'] as const;
+const PHASES = ['startup', 'latency', 'intake', 'storm', 'repeat', 'release', 'sendlog', 'chart', 'metrics', 'rules'] as const;
 type Phase = (typeof PHASES)[number];
 const only = new Set((argValue('--only') ?? PHASES.join(',')).split(',') as Phase[]);
 const outFile = argValue('--out') ?? join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
@@ -552,6 +553,20 @@ async function chart(): Promise<void> {
 
 // ---- main ------------------------------------------------------------------------------------------------
 
+async function rulesPhase(): Promise<void> {
+  const fake = await startFakeWecom({ keys: [KEY] });
+  const seeded = (name: string) => {
+    const dir = dataDir(name);
+    return { dir, token: seed(dir) };
+  };
+  const start = async (dir: string, token: string) => (await appliance('rules', fake, { dir, token })).proc;
+  try {
+    results.metricRules = await metricRulesBench({ seed: seeded, start, runS: P.intakeRunS, runs: P.intakeRuns, inProcessPoints: quick ? 2_000 : 20_000, log }, rows);
+  } finally {
+    await fake.close();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const m = machine();
@@ -575,6 +590,7 @@ async function main(): Promise<void> {
       rows.push(...m.rows);
       results.metricsScrape = m.result;
     }
+    if (only.has('rules')) await rulesPhase();
   } finally {
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Key/value settings; values are JSON so each setting keeps its type. */
 export const settings = sqliteTable('settings', {
@@ -148,6 +148,10 @@ export const events = sqliteTable(
     index('events_received_idx').on(t.receivedAt),
     // /metrics counts events by kind and status: a covering index instead of a table scan.
     index('events_kind_status_idx').on(t.kind, t.status),
+    // Metric points by name, store and measured time: metric rules' baselines and backtests.
+    index('events_metric_idx')
+      .on(sql`json_extract(${t.payload}, '$.name')`, sql`coalesce(${t.store}, '')`, sql`coalesce(${t.occurredAt}, ${t.receivedAt})`)
+      .where(sql`${t.kind} = 'metric'`),
   ],
 );
 
@@ -263,6 +267,31 @@ export const hookMappings = sqliteTable('hook_mappings', {
   updatedAt: integer('updated_at').notNull(),
 });
 
+export const METRIC_RULE_STATUSES = ['ok', 'pending', 'firing', 'resolved'] as const;
+export const METRIC_RULE_TRANSITIONS = ['firing', 'reminder', 'resolved'] as const;
+
+/**
+ * Metric rules (threshold, change, no data) written in the console. `condition`, `hold` and
+ * `mention` are JSON, read back through the schemas in server/metricRules/definition.ts.
+ */
+export const metricRules = sqliteTable('metric_rules', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  metric: text('metric').notNull(),
+  /** null: every store separately. */
+  store: text('store'),
+  condition: text('condition').notNull(),
+  hold: text('hold').notNull(),
+  severity: text('severity').notNull(),
+  category: text('category').notNull(),
+  mention: text('mention').notNull(),
+  title: text('title').notNull(),
+  reminderHours: integer('reminder_hours').notNull().default(4),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
 /**
  * Silences set from the send log: events of one alert (category + title + store, store '' when none)
  * received before `until` are suppressed with reason `silenced`. Removing a silence deletes its row.
@@ -296,4 +325,36 @@ export const refusedRequests = sqliteTable(
     path: text('path').notNull(),
     ip: text('ip'),
   },
+);
+
+/** Each rule's state per store ('' for points without a store); `state` is the evaluator's JSON. */
+export const metricRuleStates = sqliteTable(
+  'metric_rule_states',
+  {
+    ruleId: integer('rule_id')
+      .notNull()
+      .references(() => metricRules.id, { onDelete: 'cascade' }),
+    store: text('store').notNull(),
+    status: text('status', { enum: METRIC_RULE_STATUSES }).notNull(),
+    state: text('state').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.store] }), index('metric_rule_states_status_idx').on(t.status)],
+);
+
+/** What rules announced (firing, reminder, resolved): the reports' anomalies of the day. Kept after a rule is deleted. */
+export const metricRuleTransitions = sqliteTable(
+  'metric_rule_transitions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ruleId: integer('rule_id').notNull(),
+    ruleName: text('rule_name').notNull(),
+    store: text('store').notNull(),
+    type: text('type', { enum: METRIC_RULE_TRANSITIONS }).notNull(),
+    at: integer('at').notNull(),
+    value: real('value'),
+    title: text('title').notNull(),
+    eventId: integer('event_id'),
+  },
+  (t) => [index('metric_rule_transitions_at_idx').on(t.at)],
 );

@@ -18,6 +18,7 @@ import { hookRoutes } from './routes/hooks.tsx';
 import { apiDocsRoutes } from './routes/apiDocs.tsx';
 import { reportRoutes } from './routes/reports.tsx';
 import { languageRoutes } from './routes/language.ts';
+import { metricRuleRoutes } from './routes/metricRules.tsx';
 import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
 import { staticRoutes } from './routes/static.ts';
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', hookRoutes(deps));
   app.route('/', apiDocsRoutes(deps));
   app.route('/', reportRoutes(withFlash));
+  app.route('/', metricRuleRoutes(deps));
   app.route('/', sendLogRoutes(withFlash));
   app.route('/', auditRoutes(deps));
   app.route('/', troubleshootingRoutes(deps));

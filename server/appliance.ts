@@ -22,6 +22,8 @@ import { storedKey, usableChannelKey } from './channel/wecomChannel.ts';
 import { createSettingsStore } from './settings/settingsStore.ts';
 import { countingWecomClient, createOpsCounters } from './opsCounters.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/scheduler.ts';
+import { createMetricRuleEngine } from './metricRules/engine.ts';
+import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
@@ -30,6 +32,8 @@ export interface Appliance {
   deps: AppDeps;
   worker: DeliveryWorker;
   reports: ReportScheduler;
+  /** Evaluates no-data rules and reminders at `now` (what the minute timer does; tests call it with a fake clock). */
+  ruleTick(now?: number): void;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -47,6 +51,8 @@ export interface StartOptions {
   metricsCacheMs?: number;
   /** scrypt cost for new password hashes (default 2^17); tests lower it so sign-ins stay fast. */
   scryptN?: number;
+  /** The minute timer of metric rules (default on); tests may drive `ruleTick(now)` instead. */
+  ruleTimers?: boolean;
 }
 
 /**
@@ -96,6 +102,8 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     wakeWorker: () => worker?.wake(),
     counters,
   };
+  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker });
+  const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, log };
   worker = createDeliveryWorker({
     db,
     clock,
@@ -131,11 +139,13 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   worker.start();
   // After the worker: catch-up runs queue messages the worker then sends.
   await reports.start();
+  const ruleTicks = (opts.ruleTimers ?? true) ? startRuleTicks(ruleDeps) : undefined;
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
+      ruleTicks?.stop();
       server.close(() => {
         void reports
           .stop()
@@ -150,5 +160,6 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
       });
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     }));
-  return { deps, worker, reports, port, url: `http://127.0.0.1:${port}`, close };
+  const ruleTick = (now = clock.now()) => runRuleTick(ruleDeps, now);
+  return { deps, worker, reports, ruleTick, port, url: `http://127.0.0.1:${port}`, close };
 }

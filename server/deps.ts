@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
 import type { ReportScheduler } from './reports/scheduler.ts';
 import type { Logger } from './log.ts';
+import type { MetricRuleEngine } from './metricRules/engine.ts';
 import type { LoginThrottle } from './security/loginThrottle.ts';
 import type { OpsCounters } from './opsCounters.ts';
 import type { StoredCounts } from './metrics/storedCounts.ts';
@@ -38,4 +39,6 @@ export interface AppDeps {
   storedCounts: StoredCounts;
   /** Process counters for /metrics (rate-limit waits, WeCom errcodes); absent outside the appliance. */
   counters?: OpsCounters;
+  /** Metric rules: judged on every stored metric point (intake), edited on the Metric rules page. */
+  metricRules?: MetricRuleEngine;
 }

@@ -25,6 +25,7 @@ const NAV: Array<{ href: string; key: MessageKey }> = [
   { href: '/inbound', key: 'nav.inbound' },
   { href: '/hooks', key: 'nav.hooks' },
   { href: '/reports', key: 'nav.reports' },
+  { href: '/metric-rules', key: 'nav.metricRules' },
   { href: '/send-log', key: 'nav.sendLog' },
   { href: '/troubleshooting', key: 'nav.troubleshooting' },
   { href: '/settings', key: 'nav.settings' },

@@ -3,6 +3,7 @@
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import { alertmanagerSchema } from '../events/alertmanager.ts';
+import { METRIC_BATCH_MAX } from '../events/metricBatch.ts';
 import { EVENT_LIMITS, eventSchema } from '../events/schema.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
 import { acceptedAnswer, alertmanagerAnswer, droppedAnswer, errorAnswer } from './answers.ts';
@@ -157,6 +158,27 @@ export function buildOpenApiDocument(): Json {
           responses: { '202': json(ref('AlertmanagerAccepted'), 'Every alert stored'), ...INTAKE_ERRORS },
         },
       },
+      '/api/v1/metrics': {
+        post: {
+          operationId: 'postMetrics',
+          summary: 'Up to 500 metric points in one request and one commit; metric rules judge them in that commit',
+          parameters: signatureParameters,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'array',
+                  minItems: 1,
+                  maxItems: METRIC_BATCH_MAX,
+                  items: { type: 'object', description: 'A metric point: the fields of a `kind: "metric"` Event (kind may be left out). A refusal names the item: "3.value: …"' },
+                },
+              },
+            },
+          },
+          responses: { '202': json(ref('BatchAccepted'), 'Every point stored'), ...INTAKE_ERRORS },
+        },
+      },
       '/api/v1/hooks/{name}': {
         post: {
           operationId: 'postHook',
@@ -187,6 +209,7 @@ export function buildOpenApiDocument(): Json {
         AlertmanagerWebhook: schemaOf(alertmanagerSchema),
         Accepted: schemaOf(acceptedAnswer),
         AlertmanagerAccepted: schemaOf(alertmanagerAnswer),
+        BatchAccepted: schemaOf(alertmanagerAnswer),
         Dropped: schemaOf(droppedAnswer),
         EventStatus: schemaOf(eventStatusAnswer),
         Error: schemaOf(errorAnswer),

@@ -4,6 +4,7 @@ import { listActiveSilences } from '../../db/queries/silences.ts';
 import { findDedupeCandidates, findIdempotent, insertDeliveryFast, insertEventFast } from '../../db/queries/intake.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
+import type { MetricPoint, MetricRuleEngine } from '../metricRules/engine.ts';
 import { refreshDedupedDelivery } from '../delivery/outbox.ts';
 import { dedupeKeyOf, type DedupeCandidate } from '../delivery/policy/dedupe.ts';
 import { decideEvent } from '../delivery/policy/eventRules.ts';
@@ -19,11 +20,13 @@ export interface IntakeDeps {
   settings: SettingsStore;
   /** PUBLIC_URL: messages link into the console's send log when set. */
   publicUrl?: string;
+  /** Judges the metric points stored here; the alerts its rules raise commit with the points. */
+  metricRules?: MetricRuleEngine;
 }
 
 export interface IntakeMeta {
   /** `hook:<name>` for POST /api/v1/hooks/{name}; `console`: a sample sent from the Inbound API page. */
-  source: 'api' | 'alertmanager' | 'console' | `hook:${string}`;
+  source: 'api' | 'alertmanager' | 'console' | 'metric_rule' | `hook:${string}`;
   tokenId: number | null;
 }
 
@@ -87,7 +90,8 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
   const now = deps.clock.now();
   const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.publicUrl };
   const silences = listActiveSilences(db, now);
-  return batch.map((e): Accepted => {
+  const points: MetricPoint[] = [];
+  const accepted = batch.map((e): Accepted => {
     if (e.idempotency_key) {
       const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
       if (first) return { id: first.id, status: first.status, repeated: true };
@@ -116,6 +120,12 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
       refreshDedupedDelivery(db, suppressed.duplicateOf, bumpRepeatCount(db, suppressed.duplicateOf), s);
     }
     if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderForDelivery(e, s, { receivedAt: now, eventId: id }), now);
+    if (e.kind === 'metric') points.push({ name: e.name, store: e.store ?? '', at: occurredAtMs(e) ?? now, value: e.value, unit: e.unit ?? '' });
     return { id, status: decision.status, repeated: false };
   });
+  // Rule alerts take this same path (their events carry no metric points, so this does not recur).
+  if (points.length && deps.metricRules) deps.metricRules.observe(points, (alerts) => storeEvents(deps, alerts, METRIC_RULE_META));
+  return accepted;
 }
+
+export const METRIC_RULE_META: IntakeMeta = { source: 'metric_rule', tokenId: null };

@@ -9,6 +9,7 @@ import { BYTE_LIMITS, markdownMessage, markdownV2Message, splitUtf8, textMessage
 import { localDateTime, type ReportPeriods } from './periods.ts';
 import { describePeriod, reportTranslator, type ReportTranslate } from './reportMessageStrings.ts';
 import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './template.ts';
+import { metricRulesSection, type RuleFigures } from '../metricRules/reportSection.ts';
 
 export type TaskStatusCounted = 'succeeded' | 'failed' | 'partial';
 
@@ -60,6 +61,8 @@ export interface ReportFigures {
   tasks: TaskFigures;
   metrics: MetricFigure[];
   delivery: DeliveryFigures;
+  /** Metric rules firing now and the period's anomalies (summaries only). */
+  rules?: RuleFigures;
 }
 
 export interface ReportSpec {
@@ -309,8 +312,9 @@ function composeContent(s: Style, spec: ReportSpec, f: ReportFigures): { content
   }
   const head = `${heading(s, spec.name)}\n${periodLine(s, spec)}`;
   if (spec.type === 'metrics_snapshot') return { content: [head, metricsSection(s, f.metrics, spec)].join('\n\n'), problems: [] };
+  const rules = f.rules ? [metricRulesSection(f.rules, { lang: s.lang, timeZone: spec.timeZone, strong: (text) => strong(s, text), bullet: bullet(s), safe })] : [];
   return {
-    content: [head, alertsSection(s, f.alerts), tasksSection(s, f.tasks), metricsSection(s, f.metrics, spec), deliverySection(s, f.delivery)].join('\n\n'),
+    content: [head, alertsSection(s, f.alerts), tasksSection(s, f.tasks), metricsSection(s, f.metrics, spec), ...rules, deliverySection(s, f.delivery)].join('\n\n'),
     problems: [],
   };
 }

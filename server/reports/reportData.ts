@@ -9,6 +9,7 @@ import type { ReportType } from '../../db/schema.ts';
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../events/schema.ts';
 import { emptyFigures, type MetricFigure, type ReportFigures, type TaskFailure } from './builders.ts';
 import type { Period, ReportPeriods } from './periods.ts';
+import { gatherRuleFigures } from '../metricRules/reportSection.ts';
 
 type Row = Record<string, unknown>;
 
@@ -123,6 +124,9 @@ export function gatherFigures(db: Db, type: ReportType, periods: ReportPeriods):
   }
 
   f.metrics = metricFigures(db, periods.current, periods.previous);
+  // Only reports with something to say about metric rules get the section.
+  const rules = gatherRuleFigures(db, periods.current);
+  if (rules.firing.length || rules.anomalies.length) f.rules = rules;
   return f;
 }
 

@@ -61,8 +61,11 @@ function parseMetric(raw: string, inner: string): Placeholder | undefined {
   return { kind: 'metric', raw, field, name: args[0], store: args[1] || null };
 }
 
-/** Splits a template into text and placeholders, listing every problem found on the way. */
-export function parseTemplate(template: string): { segments: Segment[]; problems: TemplateProblem[] } {
+/**
+ * Splits a template into text and placeholders, listing every problem found on the way. `known` is
+ * the set of names this kind of template offers (the report's by default; metric rule titles have theirs).
+ */
+export function parseTemplate(template: string, known: ReadonlySet<string> = KNOWN): { segments: Segment[]; problems: TemplateProblem[] } {
   const segments: Segment[] = [];
   const problems: TemplateProblem[] = [];
   let text = '';
@@ -87,9 +90,9 @@ export function parseTemplate(template: string): { segments: Segment[]; problems
     const inner = template.slice(open + 2, close).trim();
     if (text) segments.push({ kind: 'text', text });
     text = '';
-    if (PATH.test(inner) && KNOWN.has(inner)) {
+    if (PATH.test(inner) && known.has(inner)) {
       segments.push({ kind: 'path', raw, path: inner });
-    } else if (/^metric(\.|\s|$)/.test(inner)) {
+    } else if (known === KNOWN && /^metric(\.|\s|$)/.test(inner)) {
       const metric = parseMetric(raw, inner);
       if (metric) segments.push(metric);
       else {

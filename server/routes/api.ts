@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { mapAlertmanager } from '../events/alertmanager.ts';
 import { createGroupCommit } from '../events/groupCommit.ts';
+import { parseMetricBatch } from '../events/metricBatch.ts';
 import type { Accepted, IntakeDeps, IntakeMeta } from '../events/intake.ts';
 import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
@@ -106,6 +107,13 @@ export function apiRoutes(deps: ApiDeps) {
     if (result instanceof Response) return result;
     const [first] = result;
     return c.json({ id: first!.id, status: first!.status, ...(first!.repeated ? { duplicate: true } : {}) }, first!.repeated ? 200 : 202);
+  });
+
+  // Metric points in one request and one commit; rules judge them in that commit.
+  app.post('/api/v1/metrics', async (c) => {
+    const result = await accept(c, 'api', parseMetricBatch);
+    if (result instanceof Response) return result;
+    return c.json({ accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
   });
 
   app.post('/api/v1/alertmanager', async (c) => {

@@ -5,6 +5,7 @@ import type { StackedColumn } from '../../views/components/charts.tsx';
 import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
 import { channelStatus } from '../channel/wecomChannel.ts';
 import { queueDepth } from '../delivery/outbox.ts';
+import { firingRules } from '../metricRules/firingList.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { startOfDay } from '../timeOfDay.ts';
@@ -55,6 +56,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     today,
     rate: { used: deps.limiter.used(now), limit: deps.limiter.limit() },
     nextReport: deps.nextReport?.(),
+    firingRules: firingRules(deps.db),
     recent: listDeliveries(deps.db, {}, { limit: 10 }),
     hours: columns(deps.db, hourStart, HOUR, 24, formatter(lang, tz, { hour: '2-digit' })),
     days: columns(deps.db, dayStart, DAY, 30, formatter(lang, tz, { month: '2-digit', day: '2-digit' })),

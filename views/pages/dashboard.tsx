@@ -1,3 +1,5 @@
+import type { FiringRule } from '../../server/metricRules/firingList.ts';
+import { FiringRulesStat } from '../components/firingRules.tsx';
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { ChannelStatus } from '../../server/channel/wecomChannel.ts';
 import { HorizontalBars, StackedColumns, type Series, type StackedColumn } from '../components/charts.tsx';
@@ -24,6 +26,7 @@ export interface DashboardData {
   today: Record<Outcome, number>;
   rate: { used: number; limit: number };
   nextReport?: { name: string; at: number };
+  firingRules: FiringRule[];
   recent: DeliveryRow[];
   hours: StackedColumn[];
   days: StackedColumn[];
@@ -90,6 +93,7 @@ export function DashboardPanel({ ctx, data }: { ctx: ViewContext; data: Dashboar
             <div class="help">{ctx.t('dashboard.nextReport.none')}</div>
           )}
         </div>
+        <FiringRulesStat ctx={ctx} firing={data.firingRules} />
       </div>
       <h2>{ctx.t('dashboard.today')}</h2>
       <div class="stats">

@@ -1,0 +1,159 @@
+// Metric rules, their state per store and what they announced. The per-point statements (state,
+// baseline lookups) are prepared once per connection: they run inside the intake's hot path.
+import type { Statement } from 'better-sqlite3';
+import { asc, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { metricRules, metricRuleStates, metricRuleTransitions } from '../schema.ts';
+
+export type MetricRuleRow = typeof metricRules.$inferSelect;
+export type MetricRuleInsert = Omit<typeof metricRules.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
+export type MetricRuleTransitionRow = typeof metricRuleTransitions.$inferSelect;
+export type StateRow = { ruleId: number; store: string; status: string; state: string };
+
+// The metric point expressions, spelled exactly as events_metric_idx so SQLite uses it.
+const NAME = `json_extract(payload, '$.name')`;
+const STORE = `coalesce(store, '')`;
+const AT = `coalesce(occurred_at, received_at)`;
+
+interface Statements {
+  getState: Statement<[number, string], StateRow>;
+  putState: Statement<[number, string, string, string, number]>;
+  valueBetween: Statement<[string, string, number, number], { value: unknown }>;
+}
+
+const cache = new WeakMap<object, Statements>();
+
+function statements(db: Db): Statements {
+  const client = db.$client;
+  let s = cache.get(client);
+  if (s) return s;
+  s = {
+    getState: client.prepare(`SELECT rule_id AS ruleId, store, status, state FROM metric_rule_states WHERE rule_id = ? AND store = ?`),
+    putState: client.prepare(
+      `INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (rule_id, store) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at`,
+    ),
+    valueBetween: client.prepare(
+      `SELECT json_extract(payload, '$.value') AS value FROM events
+       WHERE kind = 'metric' AND ${NAME} = ? AND ${STORE} = ? AND ${AT} > ? AND ${AT} <= ?
+       ORDER BY ${AT} DESC LIMIT 1`,
+    ),
+  };
+  cache.set(client, s);
+  return s;
+}
+
+export function listMetricRules(db: Db): MetricRuleRow[] {
+  return db.select().from(metricRules).orderBy(asc(metricRules.id)).all();
+}
+
+export function getMetricRule(db: Db, id: number): MetricRuleRow | undefined {
+  return db.select().from(metricRules).where(eq(metricRules.id, id)).get();
+}
+
+export function insertMetricRule(db: Db, rule: MetricRuleInsert, now: number): number {
+  return db.insert(metricRules).values({ ...rule, createdAt: now, updatedAt: now }).returning({ id: metricRules.id }).get().id;
+}
+
+export function updateMetricRule(db: Db, id: number, rule: MetricRuleInsert, now: number): void {
+  db.update(metricRules).set({ ...rule, updatedAt: now }).where(eq(metricRules.id, id)).run();
+}
+
+export function deleteMetricRule(db: Db, id: number): void {
+  db.delete(metricRules).where(eq(metricRules.id, id)).run();
+}
+
+export function getRuleState(db: Db, ruleId: number, store: string): StateRow | undefined {
+  return statements(db).getState.get(ruleId, store);
+}
+
+export function putRuleState(db: Db, ruleId: number, store: string, status: string, state: string, now: number): void {
+  statements(db).putState.run(ruleId, store, status, state, now);
+}
+
+export function statesOfRule(db: Db, ruleId: number): StateRow[] {
+  return db
+    .select({ ruleId: metricRuleStates.ruleId, store: metricRuleStates.store, status: metricRuleStates.status, state: metricRuleStates.state })
+    .from(metricRuleStates)
+    .where(eq(metricRuleStates.ruleId, ruleId))
+    .all();
+}
+
+export function firingStates(db: Db): StateRow[] {
+  return db
+    .select({ ruleId: metricRuleStates.ruleId, store: metricRuleStates.store, status: metricRuleStates.status, state: metricRuleStates.state })
+    .from(metricRuleStates)
+    .where(eq(metricRuleStates.status, 'firing'))
+    .all();
+}
+
+/** Forgets a rule's states: an edit that changes what it decides, or switching it off. */
+export function clearRuleStates(db: Db, ruleId: number): void {
+  db.delete(metricRuleStates).where(eq(metricRuleStates.ruleId, ruleId)).run();
+}
+
+export function stateCountsByStatus(db: Db): Array<{ status: string; n: number }> {
+  return db
+    .select({ status: metricRuleStates.status, n: sql<number>`count(*)` })
+    .from(metricRuleStates)
+    .groupBy(metricRuleStates.status)
+    .all();
+}
+
+export function insertTransition(db: Db, t: Omit<typeof metricRuleTransitions.$inferInsert, 'id'>): void {
+  db.insert(metricRuleTransitions).values(t).run();
+}
+
+export function transitionsSince(db: Db, since: number, until: number, limit = 50): MetricRuleTransitionRow[] {
+  return db
+    .select()
+    .from(metricRuleTransitions)
+    .where(sql`${metricRuleTransitions.at} >= ${since} AND ${metricRuleTransitions.at} < ${until} AND ${metricRuleTransitions.type} <> 'reminder'`)
+    .orderBy(desc(metricRuleTransitions.at), desc(metricRuleTransitions.id))
+    .limit(limit)
+    .all();
+}
+
+/** The latest value of a metric for a store measured in (from, until]. */
+export function metricValueBetween(db: Db, name: string, store: string, from: number, until: number): number | undefined {
+  const row = statements(db).valueBetween.get(name, store, from, until);
+  return typeof row?.value === 'number' ? row.value : undefined;
+}
+
+export interface StoredPoint {
+  store: string;
+  at: number;
+  value: number;
+  unit: string;
+}
+
+/** A metric's points measured in [from, until], oldest first; the newest `limit` when there are more. */
+export function metricPoints(db: Db, name: string, store: string | null, from: number, until: number, limit: number): { points: StoredPoint[]; truncated: boolean } {
+  const rows = db.$client
+    .prepare(
+      `SELECT ${STORE} AS store, ${AT} AS at, json_extract(payload, '$.value') AS value, coalesce(json_extract(payload, '$.unit'), '') AS unit
+       FROM events WHERE kind = 'metric' AND ${NAME} = ? ${store === null ? '' : `AND ${STORE} = ?`} AND ${AT} >= ? AND ${AT} <= ?
+       ORDER BY ${AT} DESC, id DESC LIMIT ?`,
+    )
+    .all(...(store === null ? [name, from, until, limit + 1] : [name, store, from, until, limit + 1])) as Array<{ store: string; at: number; value: unknown; unit: unknown }>;
+  const points = rows
+    .slice(0, limit)
+    .filter((r) => typeof r.value === 'number')
+    .map((r) => ({ store: r.store, at: r.at, value: r.value as number, unit: String(r.unit) }))
+    .reverse();
+  return { points, truncated: rows.length > limit };
+}
+
+/** The latest point per store of a metric before `until` (seeds a new or edited rule's states). */
+export function latestPointPerStore(db: Db, name: string, store: string | null, since: number, until: number): StoredPoint[] {
+  const rows = db.$client
+    .prepare(
+      `SELECT store, at, value, unit FROM (
+         SELECT ${STORE} AS store, ${AT} AS at, json_extract(payload, '$.value') AS value, coalesce(json_extract(payload, '$.unit'), '') AS unit,
+                row_number() OVER (PARTITION BY ${STORE} ORDER BY ${AT} DESC, id DESC) AS rn
+         FROM events WHERE kind = 'metric' AND ${NAME} = ? AND ${AT} >= ? AND ${AT} <= ?
+       ) WHERE rn = 1 ${store === null ? '' : 'AND store = ?'}`,
+    )
+    .all(...(store === null ? [name, since, until] : [name, since, until, store])) as Array<{ store: string; at: number; value: unknown; unit: unknown }>;
+  return rows.filter((r) => typeof r.value === 'number').map((r) => ({ store: r.store, at: r.at, value: r.value as number, unit: String(r.unit) }));
+}

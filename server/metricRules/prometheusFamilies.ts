@@ -1,0 +1,27 @@
+// /metrics lines for metric rules: how many rule×store states are in each status, and per rule
+// how many stores it is firing for (a rule's name is its label; rules are few and admin-made).
+import type { Db } from '../../db/client.ts';
+import { firingStates, listMetricRules, stateCountsByStatus } from '../../db/queries/metricRules.ts';
+import { METRIC_RULE_STATUSES } from '../../db/schema.ts';
+
+export function metricRuleFamilies(db: Db) {
+  const counts = new Map(stateCountsByStatus(db).map((r) => [r.status, r.n]));
+  const firing = new Map<number, number>();
+  for (const s of firingStates(db)) firing.set(s.ruleId, (firing.get(s.ruleId) ?? 0) + 1);
+  return [
+    {
+      name: 'notifier_metric_rule_states',
+      help: 'Metric rule states (one per rule and store), by status.',
+      type: 'gauge' as const,
+      samples: METRIC_RULE_STATUSES.map((status) => ({ labels: { status }, value: counts.get(status) ?? 0 })),
+    },
+    {
+      name: 'notifier_metric_rule_firing',
+      help: 'Stores a metric rule is firing for now (0 when none), per enabled rule.',
+      type: 'gauge' as const,
+      samples: listMetricRules(db)
+        .filter((r) => r.enabled)
+        .map((r) => ({ labels: { rule_id: r.id, rule: r.name }, value: firing.get(r.id) ?? 0 })),
+    },
+  ];
+}

@@ -1,0 +1,70 @@
+// A stored rule row read back as a MetricRule (its JSON parts through their schemas), and back.
+import * as v from 'valibot';
+import type { MetricRuleInsert, MetricRuleRow } from '../../db/queries/metricRules.ts';
+import { categorySchema, conditionSchema, holdSchema, mentionSchema, severitySchema, type MetricRule } from './definition.ts';
+import { RULE_STATUSES, type RuleState } from './evaluate.ts';
+
+export function ruleFromRow(row: MetricRuleRow): MetricRule {
+  return {
+    id: row.id,
+    name: row.name,
+    metric: row.metric,
+    store: row.store,
+    condition: v.parse(conditionSchema, JSON.parse(row.condition)),
+    hold: v.parse(holdSchema, JSON.parse(row.hold)),
+    severity: v.parse(severitySchema, row.severity),
+    category: v.parse(categorySchema, row.category),
+    mention: v.parse(mentionSchema, JSON.parse(row.mention)),
+    title: row.title,
+    reminderHours: row.reminderHours,
+    enabled: row.enabled,
+    createdAt: row.createdAt,
+  };
+}
+
+export function rowFromRule(rule: Omit<MetricRule, 'id' | 'createdAt'>): MetricRuleInsert {
+  return {
+    name: rule.name,
+    metric: rule.metric,
+    store: rule.store,
+    condition: JSON.stringify(rule.condition),
+    hold: JSON.stringify(rule.hold),
+    severity: rule.severity,
+    category: rule.category,
+    mention: JSON.stringify(rule.mention),
+    title: rule.title,
+    reminderHours: rule.reminderHours,
+    enabled: rule.enabled,
+  };
+}
+
+/** The stored state JSON: the evaluator's state plus the unit the store last reported. */
+export interface SavedState {
+  state: RuleState;
+  unit: string;
+}
+
+const nullableNumber = v.nullable(v.number());
+const stateSchema = v.object({
+  status: v.picklist(RULE_STATUSES),
+  pendingSince: nullableNumber,
+  pendingPoints: v.number(),
+  firingSince: nullableNumber,
+  firingEventId: nullableNumber,
+  firingTitle: v.nullable(v.string()),
+  lastNotifiedAt: nullableNumber,
+  reminders: v.number(),
+  lastValue: nullableNumber,
+  lastAt: nullableNumber,
+  watchingSince: v.number(),
+  unit: v.optional(v.string(), ''),
+});
+
+export function parseSavedState(json: string): SavedState {
+  const { unit, ...state } = v.parse(stateSchema, JSON.parse(json));
+  return { state, unit };
+}
+
+export function savedStateJson(s: SavedState): string {
+  return JSON.stringify({ ...s.state, unit: s.unit });
+}

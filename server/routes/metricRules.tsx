@@ -1,0 +1,115 @@
+import { Hono, type Context } from 'hono';
+import { writeAudit } from '../../db/queries/audit.ts';
+import { deleteMetricRule, getMetricRule, insertMetricRule, listMetricRules, metricPoints, statesOfRule, updateMetricRule } from '../../db/queries/metricRules.ts';
+import type { ViewContext } from '../../views/context.ts';
+import { BacktestPanel, MetricRulesPage, RuleEditorPage, type BacktestView, type RuleListItem, type TranslatedErrors } from '../../views/pages/metricRules.tsx';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { backtest, lookbackMs } from '../metricRules/backtest.ts';
+import { describeCondition, describeStore } from '../metricRules/describe.ts';
+import type { MetricRule } from '../metricRules/definition.ts';
+import { emptyRuleForm, formFromBody, formFromRule, parseRuleForm, type RuleDraft, type RuleFormErrors, type RuleFormValues } from '../metricRules/ruleForm.ts';
+import { parseSavedState, ruleFromRow, rowFromRule } from '../metricRules/ruleRows.ts';
+import { clientIp, isHtmx, viewContext } from './viewContext.ts';
+
+/** Most points a backtest reads (the newest): a week of one point every 30 minutes for 60 stores, within one request's budget. */
+export const BACKTEST_POINT_LIMIT = 20_000;
+const DAY = 86_400_000;
+
+function translate(ctx: ViewContext, errors: RuleFormErrors): TranslatedErrors {
+  return Object.fromEntries(Object.entries(errors).map(([field, e]) => [field, ctx.t(e.key, e.params)]));
+}
+
+function listItems(deps: AppDeps, ctx: ViewContext): RuleListItem[] {
+  return listMetricRules(deps.db).map((row) => {
+    const rule = ruleFromRow(row);
+    const states = statesOfRule(deps.db, rule.id);
+    return {
+      rule,
+      description: describeCondition(rule, ctx.lang),
+      store: describeStore(rule.store, ctx.lang),
+      firing: states.filter((s) => s.status === 'firing').map((s) => ({ store: s.store, since: parseSavedState(s.state).state.firingSince ?? 0 })),
+      pending: states.filter((s) => s.status === 'pending').map((s) => s.store),
+    };
+  });
+}
+
+export function runBacktest(deps: Pick<AppDeps, 'db' | 'clock' | 'settings'>, draft: RuleDraft, days: number): BacktestView {
+  const rule: MetricRule = { ...draft, id: 0, createdAt: 0 };
+  const until = deps.clock.now();
+  const from = until - days * DAY;
+  const { points, truncated } = metricPoints(deps.db, rule.metric, rule.store, from - lookbackMs(rule), until, BACKTEST_POINT_LIMIT);
+  return { days, result: backtest(rule, points, from, until, deps.settings.general().timeZone), truncated, limit: BACKTEST_POINT_LIMIT };
+}
+
+export function metricRuleRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const engine = deps.metricRules;
+
+  const idOf = (c: Context<AppEnv>) => {
+    const id = Number(c.req.param('id'));
+    return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+  };
+
+  app.get('/metric-rules', (c) => {
+    const ctx = viewContext(c, deps);
+    const notice = c.req.query('notice');
+    const text = notice === 'saved' ? ctx.t('mr.saved') : notice === 'deleted' ? ctx.t('mr.deleted') : undefined;
+    return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} notice={text ? { kind: 'ok', text } : undefined} />);
+  });
+
+  app.get('/metric-rules/new', (c) => c.html(<RuleEditorPage ctx={viewContext(c, deps)} values={emptyRuleForm()} />));
+
+  app.get('/metric-rules/:id/edit', (c) => {
+    const ctx = viewContext(c, deps);
+    const row = getMetricRule(deps.db, idOf(c) ?? 0);
+    if (!row) return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} notice={{ kind: 'bad', text: ctx.t('mr.notFound') }} />, 404);
+    return c.html(<RuleEditorPage ctx={ctx} ruleId={row.id} values={formFromRule(ruleFromRow(row))} />);
+  });
+
+  // The htmx preview: only the backtest panel, from the form as it stands.
+  app.post('/metric-rules/backtest', async (c) => {
+    const ctx = viewContext(c, deps);
+    const parsed = parseRuleForm(formFromBody(await c.req.parseBody()));
+    return c.html(<BacktestPanel ctx={ctx} backtest={parsed.ok ? runBacktest(deps, parsed.rule, parsed.backtestDays) : { invalid: true }} />);
+  });
+
+  /** Create (no id) or edit: Preview shows the backtest; Save stores, settles the state, and redirects. */
+  const submit = async (c: Context<AppEnv>, id: number | undefined) => {
+    const ctx = viewContext(c, deps);
+    const body = await c.req.parseBody();
+    const values: RuleFormValues = formFromBody(body);
+    const before = id === undefined ? undefined : getMetricRule(deps.db, id);
+    if (id !== undefined && !before) return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} notice={{ kind: 'bad', text: ctx.t('mr.notFound') }} />, 404);
+    const parsed = parseRuleForm(values);
+    if (!parsed.ok) return c.html(<RuleEditorPage ctx={ctx} ruleId={id} values={values} errors={translate(ctx, parsed.errors)} backtest={body.intent === 'preview' ? { invalid: true } : undefined} />, 422);
+    if (body.intent === 'preview') {
+      const view = runBacktest(deps, parsed.rule, parsed.backtestDays);
+      return isHtmx(c) ? c.html(<BacktestPanel ctx={ctx} backtest={view} />) : c.html(<RuleEditorPage ctx={ctx} ruleId={id} values={values} backtest={view} />);
+    }
+    const now = deps.clock.now();
+    const savedId = id ?? insertMetricRule(deps.db, rowFromRule(parsed.rule), now);
+    if (id !== undefined) updateMetricRule(deps.db, id, rowFromRule(parsed.rule), now);
+    engine?.ruleSaved(before ? ruleFromRow(before) : undefined, ruleFromRow(getMetricRule(deps.db, savedId)!));
+    writeAudit(deps.db, now, { actor: 'admin', action: id === undefined ? 'metric_rule.create' : 'metric_rule.update', detail: { id: savedId, name: parsed.rule.name }, ip: clientIp(c) });
+    return c.redirect('/metric-rules?notice=saved', 303);
+  };
+
+  app.post('/metric-rules', (c) => submit(c, undefined));
+  app.post('/metric-rules/:id', (c) => {
+    const id = idOf(c);
+    return id === undefined ? c.notFound() : submit(c, id);
+  });
+
+  app.post('/metric-rules/:id/delete', (c) => {
+    const row = getMetricRule(deps.db, idOf(c) ?? 0);
+    if (row) {
+      deleteMetricRule(deps.db, row.id);
+      engine?.ruleSaved(ruleFromRow(row), undefined);
+      writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'metric_rule.delete', detail: { id: row.id, name: row.name }, ip: clientIp(c) });
+    }
+    return c.redirect('/metric-rules?notice=deleted', 303);
+  });
+
+  return app;
+}

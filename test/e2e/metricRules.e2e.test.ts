@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { postEvent, waitFor } from '../helpers/api.ts';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';
+const PASSWORD = 'metric-rules-e2e-pass';
+
+/** The Metric rules page in a real Chromium: write a rule, see its backtest (htmx), save it, see it fire. */
+describe('metric rules in the browser', { timeout: 60_000 }, () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    browser = await launchChromium();
+    context = await browser.newContext({ locale: 'zh-CN' });
+    page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+    await page.goto(app.url + '/login');
+    await page.getByLabel('密码').fill(PASSWORD);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL(app.url + '/');
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await app?.stop();
+    await fake?.close();
+  });
+
+  it('creates "退款率 > 5 for 15 minutes", sees the backtest before saving, and sees the rule fire', async () => {
+    // The bot is connected the way the Channels page does it (its own browser test covers that page).
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn(PASSWORD);
+    expect((await admin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+
+    const token = issueApiToken(app.deps, { name: 'e2e', requireSignature: false, now: Date.now() }).token;
+    const start = Date.now() - 5 * 3600_000;
+    const history = [3, 6, 6, 7, 2].map((value, i) => ({ name: '退款率', value, unit: '%', store: '旗舰店', occurred_at: new Date(start + i * 10 * 60_000).toISOString() }));
+    expect((await postEvent(app.url, token, history, { path: '/api/v1/metrics' })).status).toBe(202);
+
+    await page.locator('nav.main').getByRole('link', { name: '指标规则', exact: true }).click();
+    await page.waitForURL('**/metric-rules');
+    await page.getByRole('link', { name: '新建规则' }).click();
+    await page.getByLabel('名称', { exact: true }).fill('退款率过高');
+    await page.getByLabel('指标名称').fill('退款率');
+    await page.getByLabel('阈值', { exact: true }).fill('5');
+    await page.getByLabel('需持续').selectOption('duration');
+    await page.getByLabel('分钟数').fill('15');
+    await page.getByLabel('类别').selectOption('orders');
+    await page.getByLabel('消息标题').fill('{{store}} 退款率 {{value}}{{unit}}');
+    await page.getByRole('button', { name: '预览回测' }).click();
+    const panel = page.locator('#mr-backtest');
+    await expect.poll(() => panel.textContent(), { timeout: 5_000 }).toContain('将告警 1 次');
+    expect(page.url()).toContain('/metric-rules/new'); // htmx swapped the panel in place
+    await page.screenshot({ path: `${ARTIFACTS}/metric-rules-backtest.png`, fullPage: true });
+
+    await page.getByRole('button', { name: '保存规则' }).click();
+    await page.waitForURL('**/metric-rules?notice=saved');
+    expect(await page.getByRole('status').first().textContent()).toContain('规则已保存');
+
+    const now = Date.now();
+    const live = [8, 9].map((value, i) => ({ name: '退款率', value, unit: '%', store: '旗舰店', occurred_at: new Date(now - 20 * 60_000 + i * 20 * 60_000).toISOString() }));
+    expect((await postEvent(app.url, token, live, { path: '/api/v1/metrics' })).status).toBe(202);
+    expect(await waitFor(() => fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('旗舰店 退款率 9%')))).toBe(true);
+    await page.reload();
+    expect(await page.locator('table').textContent()).toContain('告警中：旗舰店');
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,212 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeDatabase } from '../../db/client.ts';
+import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
+import type { MetricRule } from '../../server/metricRules/definition.ts';
+import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { postEvent, waitFor } from '../helpers/api.ts';
+import { readOnlyDb, seedDataDir, startChild, type Child } from '../helpers/childAppliance.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { renderJobReport } from '../../server/reports/runReport.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b';
+const PASSWORD = 'metric-rules-pass';
+const MIN = 60_000;
+const HOUR = 3600_000;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const REFUND_RULE: Omit<MetricRule, 'id' | 'createdAt'> = {
+  name: 'Refund rate',
+  metric: '退款率',
+  store: null,
+  condition: { type: 'threshold', op: 'above', value: 5 },
+  hold: { kind: 'points', count: 2 },
+  severity: 'warning',
+  category: 'orders',
+  mention: 'none',
+  title: '{{store}} refund rate {{value}}{{unit}}',
+  reminderHours: 4,
+  enabled: true,
+};
+
+async function rig(): Promise<{ app: TestAppliance; fake: FakeWecom; token: string; clock: { t: number; now(): number } }> {
+  const clock = { t: Date.now(), now: () => clock.t };
+  const fake = await startFakeWecom({ keys: [KEY] });
+  const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, clock });
+  cleanups.push(() => fake.close(), () => app.stop());
+  app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
+  app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
+  const console = new ConsoleClient(app.url);
+  await console.signIn(PASSWORD);
+  expect((await console.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+  const token = issueApiToken(app.deps, { name: 'test', requireSignature: false, now: clock.t }).token;
+  return { app, fake, token, clock };
+}
+
+function addRule(app: TestAppliance, rule: Omit<MetricRule, 'id' | 'createdAt'>): number {
+  const id = insertMetricRule(app.deps.db, rowFromRule(rule), app.deps.clock.now());
+  app.deps.metricRules!.ruleSaved(undefined, ruleFromRow(getMetricRule(app.deps.db, id)!));
+  return id;
+}
+
+const at = (ms: number) => new Date(ms).toISOString();
+const contents = (fake: FakeWecom) => fake.receivedFor(KEY).map((m) => JSON.stringify(m.body));
+
+describe('metric rules, end to end', () => {
+  it('a pushed series: the group gets the firing, one reminder, then the resolved message naming the firing', async () => {
+    const { app, fake, token, clock } = await rig();
+    addRule(app, REFUND_RULE);
+    const before = fake.receivedFor(KEY).length; // the connect test message
+    const t0 = clock.t;
+    const push = (points: unknown[]) => postEvent(app.url, token, points, { path: '/api/v1/metrics' });
+
+    const first = await push([
+      { name: '退款率', value: 3, unit: '%', store: '旗舰店', occurred_at: at(t0) },
+      { name: '退款率', value: 6, unit: '%', store: '旗舰店', occurred_at: at(t0 + MIN) },
+    ]);
+    expect(first.status).toBe(202);
+    expect(first.json.accepted).toBe(2);
+    // One point above 5 is pending (the rule holds for 2 points): nothing is sent.
+    expect((await push([{ name: '退款率', value: 7.5, unit: '%', store: '旗舰店', occurred_at: at(t0 + 2 * MIN) }])).status).toBe(202);
+    expect(await waitFor(() => fake.receivedFor(KEY).length === before + 1)).toBe(true);
+    expect(contents(fake).at(-1)).toContain('旗舰店 refund rate 7.5%');
+
+    clock.t = t0 + 2 * MIN + 3 * HOUR;
+    app.ruleTick(); // not 4 hours yet
+    clock.t = t0 + 2 * MIN + 4 * HOUR;
+    app.ruleTick();
+    app.ruleTick(); // a second tick at the same time owes nothing
+    expect(await waitFor(() => fake.receivedFor(KEY).length === before + 2)).toBe(true);
+    expect(contents(fake).at(-1)).toContain('[Still firing · 4 h] 旗舰店 refund rate 7.5%');
+
+    const firingEvent = app.deps.db.$client.prepare(`SELECT id FROM events WHERE source = 'metric_rule' ORDER BY id LIMIT 1`).get() as { id: number };
+    clock.t += 30 * MIN;
+    expect((await push([{ name: '退款率', value: 2, unit: '%', store: '旗舰店', occurred_at: at(clock.t) }])).status).toBe(202);
+    expect(await waitFor(() => fake.receivedFor(KEY).length === before + 3)).toBe(true);
+    const resolved = contents(fake).at(-1)!;
+    expect(resolved).toContain('[Resolved] 旗舰店 refund rate 7.5%');
+    expect(resolved).toContain(`event #${firingEvent.id}`);
+    expect(resolved).toContain('lasted 4 h 30 min');
+    // Nothing more: the rule is back to normal.
+    app.ruleTick(clock.t + 10 * HOUR);
+    expect(await waitFor(() => app.worker.idle())).toBe(true);
+    expect(fake.receivedFor(KEY).length).toBe(before + 3);
+  });
+
+  it('no data for an every-store rule: a store is watched from its first point, also one that appears later', async () => {
+    const { app, fake, token, clock } = await rig();
+    const t0 = clock.t;
+    const push = (points: unknown[]) => postEvent(app.url, token, points, { path: '/api/v1/metrics' });
+    expect((await push([{ name: '订单数', value: 10, store: 'A', occurred_at: at(t0) }, { name: '订单数', value: 11, store: 'A', occurred_at: at(t0 + MIN) }])).status).toBe(202);
+    addRule(app, { ...REFUND_RULE, name: 'Orders stopped', metric: '订单数', condition: { type: 'no_data', minutes: 120 }, title: '{{store}}: no {{metric}}' });
+    clock.t = t0 + 90 * MIN;
+    expect((await push([{ name: '订单数', value: 3, store: 'B', occurred_at: at(clock.t) }])).status).toBe(202);
+    clock.t = t0 + MIN + 120 * MIN;
+    app.ruleTick();
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('A: no 订单数')))).toBe(true);
+    expect(contents(fake).some((c) => c.includes('B: no'))).toBe(false);
+    clock.t = t0 + 90 * MIN + 120 * MIN;
+    app.ruleTick();
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('B: no 订单数')))).toBe(true);
+    expect((await push([{ name: '订单数', value: 5, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('[Resolved] A: no 订单数')))).toBe(true);
+  });
+
+  it('rule alerts go through the notification rules: a category switched off suppresses them, and says why', async () => {
+    const { app, fake, token } = await rig();
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), categories: { ...app.deps.settings.rules().categories, orders: false } });
+    addRule(app, { ...REFUND_RULE, hold: { kind: 'points', count: 1 } });
+    expect((await postEvent(app.url, token, [{ name: '退款率', value: 9 }], { path: '/api/v1/metrics' })).status).toBe(202);
+    const row = app.deps.db.$client.prepare(`SELECT status, reason FROM events WHERE source = 'metric_rule'`).get();
+    expect(row).toEqual({ status: 'suppressed', reason: 'category_off' });
+    expect(contents(fake).some((c) => c.includes('refund rate'))).toBe(false);
+  });
+
+  it('the existing kind "metric" event feeds the rules too', async () => {
+    const { app, fake, token } = await rig();
+    addRule(app, { ...REFUND_RULE, hold: { kind: 'points', count: 1 }, store: 'B' });
+    expect((await postEvent(app.url, token, { kind: 'metric', name: '退款率', value: 8, store: 'A' })).status).toBe(202);
+    expect((await postEvent(app.url, token, { kind: 'metric', name: '退款率', value: 8, store: 'B' })).status).toBe(202);
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('B refund rate 8')))).toBe(true);
+    expect(contents(fake).some((c) => c.includes('A refund rate'))).toBe(false);
+  });
+
+  it('POST /api/v1/metrics: per-item 400s name the index and the field; nothing of a bad batch is stored', async () => {
+    const { app, token } = await rig();
+    const res = await postEvent(app.url, token, [{ name: 'ok', value: 1 }, { name: 'x', value: 'high' }, { value: 2 }, { kind: 'alert', title: 'no' }], { path: '/api/v1/metrics' });
+    expect(res.status).toBe(400);
+    const issues = res.json.issues as Array<{ path: string; message: string }>;
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: '1.value', message: expect.stringContaining('must be a number') },
+        { path: '2.name', message: expect.stringContaining('required') },
+        { path: '3.kind', message: expect.stringContaining('"metric"') },
+      ]),
+    );
+    expect(res.json.message).toBe(`1.value: ${issues[0]!.message}`);
+    expect((await postEvent(app.url, token, Array.from({ length: 501 }, () => ({ name: 'n', value: 1 })), { path: '/api/v1/metrics' })).json.message).toContain('at most 500');
+    expect((await postEvent(app.url, token, { name: 'n', value: 1 }, { path: '/api/v1/metrics' })).json.message).toContain('JSON array');
+    expect((await postEvent(app.url, undefined, [{ name: 'n', value: 1 }], { path: '/api/v1/metrics' })).status).toBe(401);
+    const stored = app.deps.db.$client.prepare(`SELECT count(*) AS n FROM events WHERE kind = 'metric'`).get() as { n: number };
+    expect(stored.n).toBe(0);
+    const ok = await postEvent(app.url, token, Array.from({ length: 500 }, (_, i) => ({ name: 'orders', value: i, store: `s${i % 7}` })), { path: '/api/v1/metrics' });
+    expect(ok.status).toBe(202);
+    expect(ok.json.accepted).toBe(500);
+  });
+});
+
+describe('firing rules elsewhere', () => {
+  it('the dashboard shows the firing rule, /metrics exports rule states, and the daily report lists it and the anomaly', async () => {
+    const { app, token } = await rig();
+    addRule(app, { ...REFUND_RULE, hold: { kind: 'points', count: 1 } });
+    expect((await postEvent(app.url, token, [{ name: '退款率', value: 9, unit: '%', store: 'D' }], { path: '/api/v1/metrics' })).status).toBe(202);
+    const metrics = await (await fetch(app.url + '/metrics')).text();
+    expect(metrics).toContain('notifier_metric_rule_states{status="firing"} 1');
+    expect(metrics).toContain('notifier_metric_rule_firing{rule_id="1",rule="Refund rate"} 1');
+    const console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+    const dashboard = textOf((await console.get('/')).body);
+    expect(dashboard).toMatch(/Firing now 1 Refund rate · D · since/);
+    const report = renderJobReport(app.deps, { name: 'Daily', type: 'daily_summary', template: null, timezone: 'Asia/Shanghai' }, app.deps.clock.now() + 24 * HOUR);
+    expect(report.content).toContain('**Metric rules**');
+    expect(report.content).toContain('Firing now: 1');
+    expect(report.content).toMatch(/Anomalies in the period: 1\n- \d{4}-\d{2}-\d{2} \d{2}:\d{2} D refund rate 9%/);
+  });
+});
+
+describe('crash between a metric commit and its alert', () => {
+  it('a SIGKILL right after the 202 loses nothing: the firing is sent after the restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'notifier-rule-crash-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const fake = await startFakeWecom({ keys: [KEY] });
+    cleanups.push(() => fake.close());
+    const { token } = seedDataDir(dataDir, { key: KEY });
+    const db = readOnlyDb(dataDir);
+    insertMetricRule(db, rowFromRule({ ...REFUND_RULE, hold: { kind: 'points', count: 1 } }), Date.now());
+    closeDatabase(db);
+    const env = { DATA_DIR: dataDir, WECOM_API_ORIGIN: fake.origin };
+    // WeCom hangs, so the alert is still in the outbox when the process dies.
+    fake.setFailure('hang');
+    let child: Child = await startChild(env);
+    const res = await postEvent(child.url, token, [{ name: '退款率', value: 12, store: 'C' }], { path: '/api/v1/metrics' });
+    expect(res.status).toBe(202);
+    child.process.kill('SIGKILL');
+    await child.exited;
+    fake.setFailure(null);
+    child = await startChild(env);
+    cleanups.push(async () => {
+      child.process.kill('SIGTERM');
+      await child.exited;
+    });
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('C refund rate 12')), 20_000)).toBe(true);
+  });
+});
