@@ -47,7 +47,7 @@ async function rig(): Promise<{ app: TestAppliance; fake: FakeWecom; token: stri
   app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
   const console = new ConsoleClient(app.url);
   await console.signIn(PASSWORD);
-  expect((await console.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+  expect((await console.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
   const token = issueApiToken(app.deps, { name: 'test', requireSignature: false, now: clock.t }).token;
   return { app, fake, token, clock };
 }
