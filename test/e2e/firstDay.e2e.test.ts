@@ -129,14 +129,15 @@ describe('browser: the first day', () => {
     const before = fake.received.length;
     await page.getByRole('button', { name: 'Run now', exact: true }).click();
     await expect.poll(() => page.locator('main').textContent()).toContain('Report built and queued');
-    await expect.poll(() => fake.received.length).toBe(before + 1);
+    // The report text and its chart image.
+    await expect.poll(() => fake.received.length).toBe(before + 2);
     await reload();
     expect(listReportRuns(app.deps.db, job!.id, { limit: 10 })).toHaveLength(1);
     // The history shows the message's real state and the period it covered.
     await expect
       .poll(async () => (await page.reload(), await page.locator(`#run-${listReportRuns(app.deps.db, job!.id, { limit: 1 })[0]!.id}`).textContent()))
       .toMatch(/yesterday \(\d{4}-\d\d-\d\d, Asia\/Shanghai\)\s*sent/);
-    expect(fake.received.length).toBe(before + 1);
+    expect(fake.received.length).toBe(before + 2);
 
     // Rules and settings.
     await page.goto(app.url + '/notifications');

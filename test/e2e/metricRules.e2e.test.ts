@@ -43,7 +43,7 @@ describe('metric rules in the browser', { timeout: 60_000 }, () => {
     // The bot is connected the way the Channels page does it (its own browser test covers that page).
     const admin = new ConsoleClient(app.url);
     await admin.signIn(PASSWORD);
-    expect((await admin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await admin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
 
     const token = issueApiToken(app.deps, { name: 'e2e', requireSignature: false, now: Date.now() }).token;
     const start = Date.now() - 5 * 3600_000;

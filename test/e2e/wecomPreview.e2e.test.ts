@@ -73,7 +73,7 @@ describe('WeCom-look previews and chart images in the browser', () => {
 
   it('send-log detail of a sent image: the picture from the authenticated route, the raw payload one click away', async () => {
     await page.goto(`${app.url}/reports/${dailyId}`);
-    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.getByRole('button', { name: 'Run now', exact: true }).click();
     await page.waitForLoadState('load');
     const ids = runDeliveryIds(listReportRuns(app.deps.db, dailyId, { limit: 1 })[0]!);
     const imageId = ids.find((id) => getDelivery(app.deps.db, id)!.msgtype === 'image')!;

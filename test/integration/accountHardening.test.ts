@@ -44,7 +44,7 @@ describe('admin password (ASVS 2.1.1, 2.4)', () => {
       expect(textOf(short.body)).toContain('at least 12 characters');
       const zh = await c.postForm('/settings/password', { current: 'old-short', password: 'elevenchars', confirm: 'elevenchars' }, { 'accept-language': 'zh-CN' });
       expect(textOf(zh.body)).toContain('至少需要 12 个字符');
-      expect((await c.postForm('/settings/password', { current: 'old-short', password: 'twelve-chars', confirm: 'twelve-chars' })).status).toBe(200);
+      expect((await c.postForm('/settings/password', { current: 'old-short', password: 'twelve-chars', confirm: 'twelve-chars' })).status).toBe(303);
     } finally {
       await app.stop();
     }

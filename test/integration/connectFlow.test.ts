@@ -57,7 +57,7 @@ describe('connecting the one WeCom bot over real HTTP', () => {
     expect(limited.redirectedTo).toBe('/channels?form=add');
     expect(textOf(limited.body)).toMatch(/limiting/i);
     const received = fake.received.length;
-    const blocked = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) });
+    const blocked = await client.postForm('/channels/wecom/connect', { url: url(KEY_A) }, { 'hx-request': 'true' });
     expect(blocked.status).toBe(429);
     expect(fake.received.length).toBe(received);
     offset += 60_000;

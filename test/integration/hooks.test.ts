@@ -77,7 +77,7 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     expect(textOf(en.body)).toContain('“{{” without a closing “}}”');
     const zh = await admin.postForm('/hooks/grafana', bad, { 'accept-language': 'zh-CN' });
     expect(zh.status).toBe(422);
-    expect(textOf(zh.body)).toContain('第 1 行:严重级别必须是 info、warning 或 critical。');
+    expect(textOf(zh.body)).toContain('第 1 行：严重级别必须是 info、warning 或 critical。');
     const bogusName = await admin.get('/hooks/new?name=Bad%20Name');
     expect(bogusName.status).toBe(422);
     expect(textOf(bogusName.body)).toContain('lowercase letters');

@@ -225,7 +225,7 @@ describe('leak scan: every journey with a known key, every byte of output search
       // The new secrets: the setup code appears nowhere but its log line, the signing secret nowhere but the page that showed it once.
       const codeForms = [setupCode, setupCode.replace(/-/g, ''), setupCode.toLowerCase()];
       const secretForms = [signingSecret, signingSecret.slice(4)];
-      const shownOnce = 'POST /inbound/tokens → 201';
+      const shownOnce = `GET ${created.redirectedTo} → 200`;
       expect(outputs.filter((o) => o.where === shownOnce)).toHaveLength(1);
       const secretHits: string[] = [];
       for (const { where, text } of outputs) {

@@ -29,7 +29,7 @@ describe('report chart images: Run now → markdown then a PNG at the fake WeCom
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
     admin = new ConsoleClient(app.url);
     await admin.signIn(PASSWORD);
-    expect((await admin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(200);
+    expect((await admin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
     const yesterday = dailyPeriods(Date.now(), TZ).current;
     const before = dailyPeriods(Date.now(), TZ).previous;
     for (const [store, value, previous] of [

@@ -122,7 +122,8 @@ export async function stopRig(rig: Rig): Promise<void> {
 export async function consolePost(rig: Rig, path: string, fields: Record<string, string> = {}): Promise<Page> {
   const page = await rig.console.get('/channels');
   if (page.status !== 200) await rig.console.signIn(PASSWORD);
-  return rig.console.postForm(path, fields);
+  // As htmx posts them: the answer comes in place with its status (a plain form gets a redirect).
+  return rig.console.postForm(path, fields, { 'hx-request': 'true' });
 }
 
 export function postJson(rig: Rig, path: '/api/v1/events' | '/api/v1/alertmanager', body: unknown) {
