@@ -36,7 +36,7 @@ import { sleep } from '../helpers/random.ts';
 
 export interface Real {
   rig: Rig;
-  /** Hands violations to the test, which fails on them unless the invariant is known broken. */
+  /** Hands violations to the test, which fails on any. */
   report(invariant: Invariant, lines: string[]): void;
   /** The webhook key of bot n (never printed: commands and reports name bots by number). */
   keyOf(bot: number): string;

@@ -40,8 +40,10 @@ function newDir(): string {
 async function startIn(dataDir: string, clock: ModelClock, fake: FakeWecom, env: Record<string, string> = {}): Promise<Appliance> {
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WECOM_API_ORIGIN: fake.origin, SECRET_KEY, LOG_LEVEL: 'error', ...env });
   const log = createLogger({ level: 'error', write: () => {} });
-  // Report timers off: croner runs on real time, and reports are no part of this model.
-  return startAppliance(config, { log, clock: clock.appliance, hostname: '127.0.0.1', wecomTimeoutMs: WECOM_TIMEOUT_MS, reportTimers: false });
+  // Report timers off: croner runs on real time, and reports are no part of this model. /metrics
+  // counts uncached: the model compares them with WeCom's record right after each command, while
+  // the model clock may not move for the few seconds the cache lives.
+  return startAppliance(config, { log, clock: clock.appliance, hostname: '127.0.0.1', wecomTimeoutMs: WECOM_TIMEOUT_MS, reportTimers: false, metricsCacheMs: 0 });
 }
 
 /** A signed-in console for the appliance now listening, carrying over the session (it lives in the database). */
@@ -71,7 +73,7 @@ export async function makeTemplate(startMs: number): Promise<Template> {
   try {
     const client = new ConsoleClient(app.url);
     await client.signIn(PASSWORD);
-    const { token } = issueApiToken(app.deps.db, { name: 'model', requireSignature: false, now: clock.appliance.now() });
+    const { token } = issueApiToken(app.deps, { name: 'model', requireSignature: false, now: clock.appliance.now() });
     return { image: app.deps.db.$client.serialize(), cookies: client.cookies, csrf: client.csrf, token };
   } finally {
     await app.close();
