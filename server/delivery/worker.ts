@@ -251,7 +251,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (outcome === 'sent') queueDigestMentions(digestId, now);
   }
 
-  /** A digest's members' mentions, once, in one text message right after it (a row first, like every message). */
+  /** A digest's members' mentions, once, in one text message right after it (a row first, like every message), linked to the digest by merged_into. */
   function queueDigestMentions(digestId: number, now: number): void {
     const digest = getDelivery(db, digestId);
     const request = parseMentionRequest(digest?.mentions ?? null);
@@ -259,7 +259,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const plan = planMentions(request, 'text');
     enqueueMessage(
       db,
-      { createdAt: now, kind: 'mention', category: digest.category, severity: digest.severity, priority: 0, title: `${digest.title} · @`, queuedAt: now, nextAttemptAt: now },
+      { createdAt: now, kind: 'mention', category: digest.category, severity: digest.severity, priority: 0, title: `${digest.title} · @`, queuedAt: now, nextAttemptAt: now, mergedInto: digestId },
       textMessage(`↑ ${digest.title}`, { mentionedList: plan.textMentionedList, mentionedMobileList: plan.textMobileList }),
     );
   }

@@ -107,6 +107,17 @@ describe('folds and mentions (issue 11)', () => {
     expect(bodies(rig.fake)).toHaveLength(2);
   });
 
+  it('digest mention follow-up linked to its digest: the mention row names the digest in merged_into', async () => {
+    const rig = await workerRig();
+    for (let i = 0; i < 18; i++) rig.limiter.record(rig.clock.now());
+    for (let i = 0; i < 3; i++) rig.post({ severity: 'critical', title: `till ${i} offline`, mention: 'all' });
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig.fake).filter(mentionsAll).length === 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    const [mention] = listDeliveries(rig.db, { kind: 'mention' }, { limit: 5 });
+    expect(mention).toMatchObject({ status: 'sent', eventId: null, mergedInto: digest!.id });
+  });
+
   it('fold counting delivery rows not events: 2 critical alerts with mention follow-ups fit 2 free slots, no fold', () => {
     const rig = engine();
     for (let i = 0; i < 2; i++) rig.post({ severity: 'critical', title: `till ${i} offline`, mention: 'all' });

@@ -106,7 +106,11 @@ function deliveredAs(s: Snapshot, e: EventRow): DeliveryRow[] | undefined {
   if (e.status === 'sent') return ownLeaves(s, e.id).filter((d) => d.status === 'sent');
   if (e.status === 'digested') {
     const rows = digestLeaves(s, e);
-    return rows && outcomeOf(rows) === 'sent' ? rows : undefined;
+    if (!rows || outcomeOf(rows) !== 'sent') return undefined;
+    // The members' mentions go out in a follow-up the engine queues once the digest is sent.
+    // Like an event's own follow-up, it counts once it was sent.
+    const followUps = s.deliveries.filter((d) => d.kind === 'mention' && d.merged_into === e.digest_delivery_id).flatMap((d) => leaves(s, d));
+    return followUps.length && outcomeOf(followUps) !== 'sent' ? undefined : [...rows, ...followUps];
   }
   return undefined;
 }
