@@ -7,7 +7,7 @@ import { getDelivery, insertDelivery, listDeliveries } from '../../db/queries/de
 import { getEvent, setEventStatus } from '../../db/queries/events.ts';
 import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
 import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/digest.ts';
-import { recoverInterrupted } from '../../server/delivery/outbox.ts';
+import { recentAttemptTimes, recoverInterrupted } from '../../server/delivery/outbox.ts';
 import { resplit } from '../../server/delivery/policy/resplit.ts';
 import { createLogger } from '../../server/log.ts';
 import type { RenderSettings } from '../../server/render/eventMessages.ts';
@@ -156,6 +156,17 @@ describe('channel and limiter (issue 11)', () => {
     expect(recoverInterrupted(rig.db, now)).toBe(2);
     expect(getDelivery(rig.db, test)).toMatchObject({ status: 'failed', failure: 'interrupted' });
     expect(getDelivery(rig.db, alert)?.status).toBe('queued');
+  });
+
+  it('restart forgetting a retried row\'s earlier calls: every attempt of a row sent in the window counts', () => {
+    const rig = engine();
+    const now = rig.clock.now();
+    const row = { createdAt: now, severity: 'info', priority: 1, msgtype: 'markdown', payload: '{}', bytes: 2, nextAttemptAt: now, queuedAt: now, kind: 'alert', title: 'an alert' };
+    // Refused with 93000, then sent after the URL was replaced: two calls, one last_attempt_at.
+    insertDelivery(rig.db, { ...row, status: 'sent', attempts: 2, lastAttemptAt: now - 1_000 });
+    insertDelivery(rig.db, { ...row, status: 'sent', attempts: 1, lastAttemptAt: now - 2_000 });
+    insertDelivery(rig.db, { ...row, status: 'sent', attempts: 3, lastAttemptAt: now - 61_000 });
+    expect(recentAttemptTimes(rig.db, now - 60_000).sort((a, b) => a - b)).toEqual([now - 2_000, now - 1_000, now - 1_000]);
   });
 
   it('connect/test sends ignoring the limiter: a full window refuses the connect without a call, a 45009 on test blocks a window', async () => {
