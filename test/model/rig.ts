@@ -120,10 +120,15 @@ export async function stopRig(rig: Rig): Promise<void> {
   for (const dir of rig.dirs) rmSync(dir, { recursive: true, force: true });
 }
 
-/** A console form post; signs in again first when the session expired (the model clock moves by days). */
-export async function consolePost(rig: Rig, path: string, fields: Record<string, string> = {}): Promise<Page> {
+/** Signs in again when the session expired (the model clock moves by days). */
+export async function signedIn(rig: Rig): Promise<void> {
   const page = await rig.console.get('/channels');
   if (page.status !== 200) await rig.console.signIn(PASSWORD);
+}
+
+/** A console form post, signed in first. */
+export async function consolePost(rig: Rig, path: string, fields: Record<string, string> = {}): Promise<Page> {
+  await signedIn(rig);
   return rig.console.postForm(path, fields);
 }
 
