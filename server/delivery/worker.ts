@@ -129,6 +129,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (back) {
       const moved = shiftQueuedAttempts(db, -back, now);
       log.warn('the clock stepped back: queued messages keep their delays', { stepMs: back, messages: moved });
+      // The last fold's time is in the future now: without this no fold would run for the size of the step.
+      lastFold = -Infinity;
     }
     const rules = deps.settings.rules();
     const quiet = isQuiet(now, rules.quietHours);
@@ -325,8 +327,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       loopDone = loop();
     },
     wake() {
-      // While the window is full a wake changes nothing (a raised limit does: waitMs is 0 then).
-      if (sleepingForLimiter && limiter.waitMs(clock.now()) > 0) return;
+      // While the window is full a wake changes nothing (a raised limit does: waitMs is 0 then),
+      // unless a fold is due or the clock stepped back: a storm is folded every foldEveryMs of
+      // clock time, and a step must shift the queue before anything else.
+      const now = clock.now();
+      const foldDue = now - lastFold >= foldEveryMs || backwardStepMs(lastNow, now) > 0;
+      if (sleepingForLimiter && limiter.waitMs(now) > 0 && !foldDue) return;
       if (wakeUp) wakeUp();
       else pendingWake = true;
     },

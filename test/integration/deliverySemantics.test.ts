@@ -197,6 +197,17 @@ describe('channel and limiter (issue 11)', () => {
     rig.worker.wake();
     expect(await waitFor(() => bodies(rig.fake).length === 1, 3_000)).toBe(true);
   });
+
+  it('storm fold stalled by a backward clock step: with the window full, a backlog is folded right after the clock steps back an hour', async () => {
+    const rig = await workerRig();
+    for (let i = 0; i < 20; i++) rig.limiter.record(rig.clock.now());
+    rig.worker.start();
+    await new Promise((r) => setTimeout(r, 50));
+    rig.clock.advance(-3600_000);
+    for (let i = 0; i < 30; i++) rig.post({ title: `till ${i} offline` });
+    rig.worker.wake();
+    expect(await waitFor(() => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).length === 1, 2_000)).toBe(true);
+  });
 });
 
 describe('re-split (issue 11)', () => {

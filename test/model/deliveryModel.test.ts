@@ -43,7 +43,6 @@ async function drain(m: Model, real: Real): Promise<void> {
   real.report('ends', checkEnds(m, snapshot(rig)));
 }
 
-let currentRig: Rig | undefined;
 it(`delivery engine model: ${RUNS} random command sequences (seed ${SEED})`, { timeout: 30 * 60_000 }, async () => {
   let run = 0;
   let commands = 0;
@@ -51,7 +50,6 @@ it(`delivery engine model: ${RUNS} random command sequences (seed ${SEED})`, { t
   const template = await makeTemplate(START);
 
   const report = (invariant: Invariant, lines: string[]) => {
-    if (lines.length && process.env.DBG) console.log('DBG', new Error().stack, JSON.stringify(currentRig!.fake.calls.map((c) => ({ at: c.at - START, k: c.key.slice(-2), a: c.answer, u: c.unheard, msg: (c as any).body ? 1 : 0 }))), JSON.stringify(currentRig!.app.deps.db.$client.prepare('SELECT id, kind, status, attempts, last_attempt_at - ' + START + ' AS at FROM deliveries').all()));
     if (lines.length) throw new Error(`invariant "${invariant}" broken:\n  ${lines.slice(0, 5).join('\n  ')}`);
   };
 
@@ -61,7 +59,6 @@ it(`delivery engine model: ${RUNS} random command sequences (seed ${SEED})`, { t
     async (rateLimit, cmds) => {
       run++;
       const rig: Rig = await startRig(template, START);
-      currentRig = rig;
       try {
         const settings = rig.app.deps.settings;
         settings.setDelivery({ ...settings.delivery(), rateLimit });
