@@ -91,7 +91,7 @@ export const deliveries = sqliteTable(
     eventId: integer('event_id'),
     /** Set on the parts a too-long message (errcode 40058) was re-split into; a second 40058 is final. */
     splitFrom: integer('split_from'),
-    /** For a merged row: the digest delivery that carried it. */
+    /** For a merged row: the digest delivery that carried it; for a digest's mention follow-up (kind `mention`): that digest. */
     mergedInto: integer('merged_into'),
     /**
      * A digest's mention request, the union of its members' (JSON: "all" or a list of ids and

@@ -47,14 +47,19 @@ export function shiftQueuedAttempts(db: Db, byMs: number, now: number): number {
     .run().changes;
 }
 
-/** Times of every call made to WeCom in the last window, so a restart does not forget its rate use. */
+/**
+ * Times of every call made to WeCom in the last window, so a restart does not forget its rate use.
+ * A row keeps only its last attempt's time, and its earlier attempts may be inside the window too:
+ * each counts at the last one, so a restart may wait up to a window longer than needed but never
+ * sends over the limit.
+ */
 export function recentAttemptTimes(db: Db, since: number): number[] {
   return db
-    .select({ at: deliveries.lastAttemptAt })
+    .select({ at: deliveries.lastAttemptAt, attempts: deliveries.attempts })
     .from(deliveries)
     .where(gt(deliveries.lastAttemptAt, since))
     .all()
-    .map((r) => r.at!);
+    .flatMap((r) => Array<number>(Math.max(1, r.attempts)).fill(r.at!));
 }
 
 /** Critical first, then FIFO. */

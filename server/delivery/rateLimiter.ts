@@ -37,6 +37,13 @@ export function createRateLimiter(opts: { limit: number; windowMs: number; histo
     while (i < times.length && times[i]! <= cutoff) i++;
     if (i) times = times.slice(i);
   };
+  // In order whatever order the times come in (a restart reads them from the send log): pruning and
+  // the wait read the oldest from the front.
+  const record = (at: number) => {
+    let j = times.length;
+    while (j > 0 && times[j - 1]! > at) j--;
+    times.splice(j, 0, at);
+  };
   return {
     windowMs,
     limit: () => limit,
@@ -47,16 +54,12 @@ export function createRateLimiter(opts: { limit: number; windowMs: number; histo
       // The send that must leave the window before one more fits.
       return Math.max(blocked, times[times.length - limit]! + windowMs - now);
     },
-    record(at) {
-      times.push(at);
-    },
+    record,
     settle(startedAt, answeredAt) {
       const i = times.lastIndexOf(startedAt);
       if (i === -1) return;
       times.splice(i, 1);
-      let j = times.length;
-      while (j > 0 && times[j - 1]! > answeredAt) j--;
-      times.splice(j, 0, answeredAt);
+      record(answeredAt);
     },
     saturate(now) {
       blockedUntil = Math.max(blockedUntil, now + windowMs);

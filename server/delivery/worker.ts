@@ -129,6 +129,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (back) {
       const moved = shiftQueuedAttempts(db, -back, now);
       log.warn('the clock stepped back: queued messages keep their delays', { stepMs: back, messages: moved });
+      // The last fold's time is in the future now: without this no fold would run for the size of the step.
+      lastFold = -Infinity;
     }
     const rules = deps.settings.rules();
     const quiet = isQuiet(now, rules.quietHours);
@@ -251,7 +253,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (outcome === 'sent') queueDigestMentions(digestId, now);
   }
 
-  /** A digest's members' mentions, once, in one text message right after it (a row first, like every message). */
+  /** A digest's members' mentions, once, in one text message right after it (a row first, like every message), linked to the digest by merged_into. */
   function queueDigestMentions(digestId: number, now: number): void {
     const digest = getDelivery(db, digestId);
     const request = parseMentionRequest(digest?.mentions ?? null);
@@ -259,7 +261,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const plan = planMentions(request, 'text');
     enqueueMessage(
       db,
-      { createdAt: now, kind: 'mention', category: digest.category, severity: digest.severity, priority: 0, title: `${digest.title} · @`, queuedAt: now, nextAttemptAt: now },
+      { createdAt: now, kind: 'mention', category: digest.category, severity: digest.severity, priority: 0, title: `${digest.title} · @`, queuedAt: now, nextAttemptAt: now, mergedInto: digestId },
       textMessage(`↑ ${digest.title}`, { mentionedList: plan.textMentionedList, mentionedMobileList: plan.textMobileList }),
     );
   }
@@ -325,8 +327,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       loopDone = loop();
     },
     wake() {
-      // While the window is full a wake changes nothing (a raised limit does: waitMs is 0 then).
-      if (sleepingForLimiter && limiter.waitMs(clock.now()) > 0) return;
+      // While the window is full a wake changes nothing (a raised limit does: waitMs is 0 then),
+      // unless a fold is due or the clock stepped back: a storm is folded every foldEveryMs of
+      // clock time, and a step must shift the queue before anything else.
+      const now = clock.now();
+      const foldDue = now - lastFold >= foldEveryMs || backwardStepMs(lastNow, now) > 0;
+      if (sleepingForLimiter && limiter.waitMs(now) > 0 && !foldDue) return;
       if (wakeUp) wakeUp();
       else pendingWake = true;
     },

@@ -14,7 +14,9 @@ export function cachedLoad<T>(opts: { clock: Clock; ttlMs: number; load: () => P
   let running: Promise<T> | undefined;
   return {
     get() {
-      if (last && opts.clock.now() - last.at < opts.ttlMs) return Promise.resolve(last.value);
+      // A wall clock stepped back makes the age negative: load again rather than serve it for the size of the step.
+      const age = last ? opts.clock.now() - last.at : -1;
+      if (last && age >= 0 && age < opts.ttlMs) return Promise.resolve(last.value);
       running ??= opts.load().then(
         (value) => {
           last = { at: opts.clock.now(), value };

@@ -7,7 +7,7 @@ import { getDelivery, insertDelivery, listDeliveries } from '../../db/queries/de
 import { getEvent, setEventStatus } from '../../db/queries/events.ts';
 import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
 import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/digest.ts';
-import { recoverInterrupted } from '../../server/delivery/outbox.ts';
+import { recentAttemptTimes, recoverInterrupted } from '../../server/delivery/outbox.ts';
 import { resplit } from '../../server/delivery/policy/resplit.ts';
 import { createLogger } from '../../server/log.ts';
 import type { RenderSettings } from '../../server/render/eventMessages.ts';
@@ -107,6 +107,17 @@ describe('folds and mentions (issue 11)', () => {
     expect(bodies(rig.fake)).toHaveLength(2);
   });
 
+  it('digest mention follow-up linked to its digest: the mention row names the digest in merged_into', async () => {
+    const rig = await workerRig();
+    for (let i = 0; i < 18; i++) rig.limiter.record(rig.clock.now());
+    for (let i = 0; i < 3; i++) rig.post({ severity: 'critical', title: `till ${i} offline`, mention: 'all' });
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig.fake).filter(mentionsAll).length === 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    const [mention] = listDeliveries(rig.db, { kind: 'mention' }, { limit: 5 });
+    expect(mention).toMatchObject({ status: 'sent', eventId: null, mergedInto: digest!.id });
+  });
+
   it('fold counting delivery rows not events: 2 critical alerts with mention follow-ups fit 2 free slots, no fold', () => {
     const rig = engine();
     for (let i = 0; i < 2; i++) rig.post({ severity: 'critical', title: `till ${i} offline`, mention: 'all' });
@@ -147,6 +158,17 @@ describe('channel and limiter (issue 11)', () => {
     expect(getDelivery(rig.db, alert)?.status).toBe('queued');
   });
 
+  it('restart forgetting a retried row\'s earlier calls: every attempt of a row sent in the window counts', () => {
+    const rig = engine();
+    const now = rig.clock.now();
+    const row = { createdAt: now, severity: 'info', priority: 1, msgtype: 'markdown', payload: '{}', bytes: 2, nextAttemptAt: now, queuedAt: now, kind: 'alert', title: 'an alert' };
+    // Refused with 93000, then sent after the URL was replaced: two calls, one last_attempt_at.
+    insertDelivery(rig.db, { ...row, status: 'sent', attempts: 2, lastAttemptAt: now - 1_000 });
+    insertDelivery(rig.db, { ...row, status: 'sent', attempts: 1, lastAttemptAt: now - 2_000 });
+    insertDelivery(rig.db, { ...row, status: 'sent', attempts: 3, lastAttemptAt: now - 61_000 });
+    expect(recentAttemptTimes(rig.db, now - 60_000).sort((a, b) => a - b)).toEqual([now - 2_000, now - 1_000, now - 1_000]);
+  });
+
   it('connect/test sends ignoring the limiter: a full window refuses the connect without a call, a 45009 on test blocks a window', async () => {
     const rig = await workerRig();
     const log = createLogger({ level: 'error', write: () => {} });
@@ -174,6 +196,17 @@ describe('channel and limiter (issue 11)', () => {
     rig.clock.advance(2_000);
     rig.worker.wake();
     expect(await waitFor(() => bodies(rig.fake).length === 1, 3_000)).toBe(true);
+  });
+
+  it('storm fold stalled by a backward clock step: with the window full, a backlog is folded right after the clock steps back an hour', async () => {
+    const rig = await workerRig();
+    for (let i = 0; i < 20; i++) rig.limiter.record(rig.clock.now());
+    rig.worker.start();
+    await new Promise((r) => setTimeout(r, 50));
+    rig.clock.advance(-3600_000);
+    for (let i = 0; i < 30; i++) rig.post({ title: `till ${i} offline` });
+    rig.worker.wake();
+    expect(await waitFor(() => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).length === 1, 2_000)).toBe(true);
   });
 });
 

@@ -57,7 +57,7 @@ describe('report chart images: Run now → markdown then a PNG at the fake WeCom
 
   it('Run now queues the text then the PNG; the fake WeCom accepts both, in that order, the image valid', async () => {
     const res = await admin.postForm(`/reports/${dailyId}/run`);
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(303);
     const run = listReportRuns(app.deps.db, dailyId, { limit: 1 })[0]!;
     const ids = runDeliveryIds(run);
     expect(ids.map((id) => getDelivery(app.deps.db, id)!.msgtype)).toEqual(['markdown', 'image']);

@@ -3,7 +3,7 @@
 // own doors (HTTP API, console forms, its settings store and scheduler), lets the engine settle,
 // and has every invariant checked.
 import fc from 'fast-check';
-import { crashAndRestart, consolePost, postJson, settle, type Rig } from './rig.ts';
+import { crashAndRestart, consolePost, postJson, settle, signedIn, type Rig } from './rig.ts';
 import {
   checkBacklog,
   checkChannel,
@@ -36,7 +36,7 @@ import { sleep } from '../helpers/random.ts';
 
 export interface Real {
   rig: Rig;
-  /** Hands violations to the test, which fails on them unless the invariant is known broken. */
+  /** Hands violations to the test, which fails on any. */
   report(invariant: Invariant, lines: string[]): void;
   /** The webhook key of bot n (never printed: commands and reports name bots by number). */
   keyOf(bot: number): string;
@@ -317,9 +317,11 @@ class Crash implements ModelCommand {
     let test: Promise<unknown> | undefined;
     const posted = this.moment === 'mid_send' ? await holdNextSend(m, r) : [];
     if (this.moment === 'mid_test') {
+      // Signed in before the crash: a sign-in after it would knock on the stopped process.
+      await signedIn(r.rig);
       r.rig.fake.setFailure('slow', { times: 1, delayMs: 60 });
       let answered = false;
-      test = consolePost(r.rig, '/channels/wecom/test').finally(() => (answered = true));
+      test = r.rig.console.postForm('/channels/wecom/test', {}).finally(() => (answered = true));
       if (!(await requestOnTheWire(r, () => answered))) r.rig.fake.setFailure(null);
     }
     m.crashes.push(r.rig.clock.wecom.now());

@@ -8,30 +8,9 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { afterCommand, commandArbs, replaceBot, type Real } from './commands.ts';
-import { checkEnds, INVARIANTS, snapshot, type Invariant } from './invariants.ts';
+import { checkEnds, snapshot, type Invariant } from './invariants.ts';
 import { newModel, type Model } from './model.ts';
 import { consolePost, makeTemplate, settle, startRig, stopRig, type Rig } from './rig.ts';
-
-/**
- * Invariants the engine on main is known to break (issue 11's defects). Their violations are
- * counted and printed instead of failing the test; removed when issue-11a merges.
- */
-const KNOWN_BROKEN = new Set<Invariant>([
-  // Seen failing on main (docs/reliability.md lists the first run per seed).
-  'escalation',
-  'mention_reaches',
-  'rate_limit',
-  'wait_after_45009',
-  'channel_invalid',
-  'retention',
-  'test_not_requeued',
-  'progress',
-  'backlog',
-  // Broken by issue 11's re-split defects (a digest's parts overwritten, mentioned_list copied into
-  // every part), though no run has reached them yet: gated so a rare seed cannot turn main red.
-  'ends',
-  'mention_once',
-]);
 
 const RUNS = Number(process.env.MODEL_RUNS ?? 16);
 const SEED = process.env.MODEL_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.MODEL_SEED);
@@ -46,8 +25,6 @@ const keyOf = (bot: number) => {
   const hex = (SEED.toString(16) + bot.toString(16).padStart(4, '0')).padStart(12, '0').slice(-12);
   return `0d1e2f3a-4b5c-4d6e-8f70-${hex}`;
 };
-
-type Finding = { count: number; firstRun: number; example: string };
 
 /** WeCom healthy, the bot usable (a new one when WeCom refused the old), quiet hours over, time moving on: everything must reach its end. */
 async function drain(m: Model, real: Real): Promise<void> {
@@ -67,18 +44,13 @@ async function drain(m: Model, real: Real): Promise<void> {
 }
 
 it(`delivery engine model: ${RUNS} random command sequences (seed ${SEED})`, { timeout: 30 * 60_000 }, async () => {
-  const findings = new Map<Invariant, Finding>();
   let run = 0;
   let commands = 0;
   const started = Date.now();
   const template = await makeTemplate(START);
 
   const report = (invariant: Invariant, lines: string[]) => {
-    if (!lines.length) return;
-    if (!KNOWN_BROKEN.has(invariant)) throw new Error(`invariant "${invariant}" broken:\n  ${lines.slice(0, 5).join('\n  ')}`);
-    const f = findings.get(invariant);
-    if (f) f.count += lines.length;
-    else findings.set(invariant, { count: lines.length, firstRun: run, example: lines[0]! });
+    if (lines.length) throw new Error(`invariant "${invariant}" broken:\n  ${lines.slice(0, 5).join('\n  ')}`);
   };
 
   const property = fc.asyncProperty(
@@ -110,9 +82,5 @@ it(`delivery engine model: ${RUNS} random command sequences (seed ${SEED})`, { t
   } finally {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`model test: seed ${SEED}, ${run} runs, ${commands} commands executed, ${seconds} s`);
-    for (const invariant of INVARIANTS) {
-      const f = findings.get(invariant);
-      if (f) console.log(`  known broken "${invariant}": ${f.count} violations, first in run ${f.firstRun}: ${f.example}`);
-    }
   }
 });

@@ -40,8 +40,10 @@ function newDir(): string {
 async function startIn(dataDir: string, clock: ModelClock, fake: FakeWecom, env: Record<string, string> = {}): Promise<Appliance> {
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WECOM_API_ORIGIN: fake.origin, SECRET_KEY, LOG_LEVEL: 'error', ...env });
   const log = createLogger({ level: 'error', write: () => {} });
-  // Report timers off: croner runs on real time, and reports are no part of this model.
-  return startAppliance(config, { log, clock: clock.appliance, hostname: '127.0.0.1', wecomTimeoutMs: WECOM_TIMEOUT_MS, reportTimers: false });
+  // Report timers off: croner runs on real time, and reports are no part of this model. /metrics
+  // counts uncached: the model compares them with WeCom's record right after each command, while
+  // the model clock may not move for the few seconds the cache lives.
+  return startAppliance(config, { log, clock: clock.appliance, hostname: '127.0.0.1', wecomTimeoutMs: WECOM_TIMEOUT_MS, reportTimers: false, metricsCacheMs: 0 });
 }
 
 /** A signed-in console for the appliance now listening, carrying over the session (it lives in the database). */
@@ -118,11 +120,15 @@ export async function stopRig(rig: Rig): Promise<void> {
   for (const dir of rig.dirs) rmSync(dir, { recursive: true, force: true });
 }
 
-/** A console form post; signs in again first when the session expired (the model clock moves by days). */
-export async function consolePost(rig: Rig, path: string, fields: Record<string, string> = {}): Promise<Page> {
+/** Signs in again when the session expired (the model clock moves by days). */
+export async function signedIn(rig: Rig): Promise<void> {
   const page = await rig.console.get('/channels');
   if (page.status !== 200) await rig.console.signIn(PASSWORD);
-  // As htmx posts them: the answer comes in place with its status (a plain form gets a redirect).
+}
+
+/** A console form post, signed in first, as htmx posts it: the answer comes in place with its status (a plain form gets a redirect). */
+export async function consolePost(rig: Rig, path: string, fields: Record<string, string> = {}): Promise<Page> {
+  await signedIn(rig);
   return rig.console.postForm(path, fields, { 'hx-request': 'true' });
 }
 

@@ -37,6 +37,15 @@ describe('cachedLoad: concurrent scrapes collapse, results are reused for the TT
     expect(await next).toBe(43);
   });
 
+  it('metrics frozen by a backward clock step: a load stamped after now is not reused', async () => {
+    let now = 600_000;
+    let loads = 0;
+    const cache = cachedLoad({ clock: { now: () => now }, ttlMs: 5_000, load: async () => ++loads });
+    expect(await cache.get()).toBe(1);
+    now = 0;
+    expect(await cache.get()).toBe(2);
+  });
+
   it('keeps no failed load: the next caller tries again', async () => {
     const loads: Array<ReturnType<typeof deferred<number>>> = [];
     const cache = cachedLoad({ clock: { now: () => 0 }, ttlMs: 5_000, load: () => (loads.push(deferred<number>()), loads.at(-1)!.promise) });
