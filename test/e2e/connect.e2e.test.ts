@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { ARTIFACTS, openBrowserPage, type BrowserPage } from '../helpers/browser.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '6a1c2d3e-4f50-4a6b-8c7d-9e0fa1b2c3d4';
@@ -9,12 +8,12 @@ const KEY = '6a1c2d3e-4f50-4a6b-8c7d-9e0fa1b2c3d4';
 describe('browser: first run, sign in, connect the bot', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
-  let browser: Browser;
+  let browser: BrowserPage;
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY] });
     app = await startTestAppliance({ wecomOrigin: fake.origin });
-    browser = await launchChromium();
+    browser = await openBrowserPage({ locale: 'en-US' });
   });
   afterAll(async () => {
     await browser?.close();
@@ -23,12 +22,8 @@ describe('browser: first run, sign in, connect the bot', () => {
   });
 
   it('creates the password, connects with a bad URL then a good one, and the fake receives the test', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    // 4xx answers to form posts are expected (422 for a bad URL); only script errors count.
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+    const { page, errors } = browser;
+    // 4xx answers to form posts are expected (422 for a bad URL), a 404 is not.
     page.on('response', (r) => r.status() === 404 && errors.push(`404 ${r.url()}`));
 
     await page.goto(app.url + '/');
@@ -61,6 +56,5 @@ describe('browser: first run, sign in, connect the bot', () => {
 
     expect(await page.content()).not.toContain(KEY);
     expect(errors, errors.join("\n")).toEqual([]);
-    await context.close();
   });
 });

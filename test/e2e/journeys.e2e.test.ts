@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent } from '../helpers/api.ts';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { ARTIFACTS, openBrowserPage, type BrowserPage } from '../helpers/browser.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY_A = '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e';
@@ -14,24 +14,18 @@ const url = (key: string) => `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?k
 describe('browser journeys', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
-  let browser: Browser;
-  let context: BrowserContext;
+  let browser: BrowserPage;
   let page: Page;
-  const errors: string[] = [];
   const nav = (name: string) => page.locator('nav.main').getByRole('link', { name, exact: true });
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY_A, KEY_B] });
     app = await startTestAppliance({ wecomOrigin: fake.origin, retryBaseMs: 50 });
-    browser = await launchChromium();
-    context = await browser.newContext({ locale: 'en-US' });
-    page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+    browser = await openBrowserPage({ locale: 'en-US' });
+    page = browser.page;
   });
   afterAll(async () => {
-    await context?.close();
     await browser?.close();
     await app?.stop();
     await fake?.close();
@@ -139,6 +133,6 @@ describe('browser journeys', () => {
   });
 
   it('raised no script errors on any page', () => {
-    expect(errors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { ARTIFACTS, SIGN_IN_ZH, openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
@@ -14,26 +14,17 @@ const PASSWORD = 'metric-rules-e2e-pass';
 describe('metric rules in the browser', { timeout: 60_000 }, () => {
   let fake: FakeWecom;
   let app: TestAppliance;
-  let browser: Browser;
-  let context: BrowserContext;
+  let browser: BrowserPage;
   let page: Page;
-  const errors: string[] = [];
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY] });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    browser = await launchChromium();
-    context = await browser.newContext({ locale: 'zh-CN' });
-    page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-    await page.goto(app.url + '/login');
-    await page.getByLabel('密码').fill(PASSWORD);
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.waitForURL(app.url + '/');
+    browser = await openBrowserPage({ locale: 'zh-CN' });
+    page = browser.page;
+    await signInInBrowser(page, app.url, PASSWORD, SIGN_IN_ZH);
   });
   afterAll(async () => {
-    await context?.close();
     await browser?.close();
     await app?.stop();
     await fake?.close();
@@ -76,6 +67,6 @@ describe('metric rules in the browser', { timeout: 60_000 }, () => {
     expect(await waitFor(() => fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('旗舰店 退款率 9%')))).toBe(true);
     await page.reload();
     expect(await page.locator('table').textContent()).toContain('告警中：旗舰店');
-    expect(errors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });

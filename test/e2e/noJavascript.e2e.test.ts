@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { ARTIFACTS, openBrowserPage, type BrowserPage } from '../helpers/browser.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8c';
@@ -10,12 +9,12 @@ const KEY = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8c';
 describe('browser without JavaScript, keyboard only', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
-  let browser: Browser;
+  let browser: BrowserPage;
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY] });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'no-js-password' } });
-    browser = await launchChromium();
+    browser = await openBrowserPage({ javaScriptEnabled: false, locale: 'en-US' });
   });
   afterAll(async () => {
     await browser?.close();
@@ -24,8 +23,7 @@ describe('browser without JavaScript, keyboard only', () => {
   });
 
   it('signs in, connects the bot, and saves settings with JavaScript disabled', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, locale: 'en-US' });
-    const page = await context.newPage();
+    const { page } = browser;
     page.setDefaultTimeout(8_000);
     await page.goto(app.url + '/login');
     await page.getByLabel('Password').focus();
@@ -57,6 +55,5 @@ describe('browser without JavaScript, keyboard only', () => {
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Settings saved.');
     expect(app.deps.settings.general().retentionDays).toBe(45);
     await page.screenshot({ path: `${ARTIFACTS}/settings-no-js.png`, fullPage: true });
-    await context.close();
   });
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { ARTIFACTS, openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c';
@@ -12,27 +12,18 @@ const PASSWORD = 'reports-e2e-pass';
 describe('reports in the browser', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
-  let browser: Browser;
-  let context: BrowserContext;
+  let browser: BrowserPage;
   let page: Page;
-  const errors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY] });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    browser = await launchChromium();
-    context = await browser.newContext({ locale: 'en-US' });
-    page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-    await page.goto(app.url + '/login');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(app.url + '/');
+    browser = await openBrowserPage({ locale: 'en-US' });
+    page = browser.page;
+    await signInInBrowser(page, app.url, PASSWORD);
   });
   afterAll(async () => {
-    await context?.close();
     await browser?.close();
     await app?.stop();
     await fake?.close();
@@ -67,6 +58,6 @@ describe('reports in the browser', () => {
 
     await page.goto(app.url + '/reports');
     await shot('reports');
-    expect(errors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });

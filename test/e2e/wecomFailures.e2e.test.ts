@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d';
@@ -13,12 +12,13 @@ const PASSWORD = 'browser-pass-456';
 describe('browser: WeCom refusals are shown in the card with htmx', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
-  let browser: Browser;
+  let browser: BrowserPage;
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [KEY] });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    browser = await launchChromium();
+    // htmx logs the 502 answers to the console: only script errors count.
+    browser = await openBrowserPage({ locale: 'en-US', consoleErrors: false });
   });
   afterAll(async () => {
     await browser?.close();
@@ -27,14 +27,8 @@ describe('browser: WeCom refusals are shown in the card with htmx', () => {
   });
 
   it('93000 on connect, 45009 on a test notification: the precise reason appears in place', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(app.url + '/login');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: /sign in/i }).click();
-    await page.waitForURL(app.url + '/');
+    const { page, errors } = browser;
+    await signInInBrowser(page, app.url, PASSWORD);
     await page.goto(app.url + '/channels');
     await page.getByRole('link', { name: 'Add' }).click();
     await page.getByLabel('Webhook URL').fill(`https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${UNKNOWN}`);
@@ -50,6 +44,5 @@ describe('browser: WeCom refusals are shown in the card with htmx', () => {
     await page.getByRole('button', { name: 'Send test notification' }).click();
     await expect.poll(() => page.locator('#wecom-card [role=alert]').textContent()).toMatch(/limiting/i);
     expect(errors).toEqual([]);
-    await context.close();
   });
 });

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { getDelivery } from '../../db/queries/deliveries.ts';
 import { listReportJobs, listReportRuns, runDeliveryIds } from '../../db/queries/reports.ts';
 import { dailyPeriods } from '../../server/reports/periods.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { ARTIFACTS, openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
 import { seedEvent } from '../helpers/reportData.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
@@ -17,11 +17,9 @@ const TZ = 'Asia/Shanghai';
 describe('WeCom-look previews and chart images in the browser', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
-  let browser: Browser;
-  let context: BrowserContext;
+  let browser: BrowserPage;
   let page: Page;
   let dailyId: number;
-  const errors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
   /** Width of a loaded image; 0 while broken or blocked (a CSP refusal included). */
   const loadedWidth = (selector: string) => page.locator(selector).evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0));
@@ -38,16 +36,10 @@ describe('WeCom-look previews and chart images in the browser', () => {
       seedEvent(app.deps.db, { kind: 'metric', name: '订单数', store, value: before, at: previous.start + 3600_000 });
     }
     for (const category of ['orders', 'inventory', 'inventory', 'ads']) seedEvent(app.deps.db, { kind: 'alert', category, severity: 'warning', at: current.start + 7200_000 });
-    browser = await launchChromium();
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    // A CSP refusal is reported on the console: any would fail the last test.
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-    await page.goto(app.url + '/login');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(app.url + '/');
+    // Console errors are collected: a CSP refusal is reported there, and any would fail the last test.
+    browser = await openBrowserPage({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
+    page = browser.page;
+    await signInInBrowser(page, app.url, PASSWORD);
     await page.goto(app.url + '/channels?form=add');
     await page.getByLabel('Webhook URL').fill(KEY);
     await page.getByRole('button', { name: 'Connect WeCom Bot' }).click();
@@ -55,7 +47,6 @@ describe('WeCom-look previews and chart images in the browser', () => {
     dailyId = listReportJobs(app.deps.db).find((j) => j.type === 'daily_summary')!.id;
   });
   afterAll(async () => {
-    await context?.close();
     await browser?.close();
     await app?.stop();
     await fake?.close();
@@ -104,6 +95,6 @@ describe('WeCom-look previews and chart images in the browser', () => {
       expect(await preview.locator('.wx-bubble').first().textContent()).not.toMatch(/<font|\*\*/);
       await preview.screenshot({ path: `${ARTIFACTS}/notifications-preview-${lang}.png` });
     }
-    expect(errors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });
