@@ -20,12 +20,16 @@ const TABLES = [
     extra: `AND NOT (status = 'merged' AND EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = deliveries.id AND p.status IN ('queued', 'sending')))`,
   },
   { key: 'reportRuns', table: 'report_runs', time: 'started_at', statuses: FINAL_RUN_STATUSES, cutoff: 'rows', extra: '' },
+  // A metric rule's firings and resolutions are records, final when written; weekly reports list
+  // them, so they stay at least as long as events (the 7-day floor).
+  { key: 'ruleTransitions', table: 'metric_rule_transitions', time: 'at', statuses: [], cutoff: 'events', extra: '' },
 ] as const;
 
 export interface PruneResult {
   events: number;
   deliveries: number;
   reportRuns: number;
+  ruleTransitions: number;
   /** Transactions used (each at most one batch). */
   batches: number;
   cutoff: number;
@@ -38,7 +42,7 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Deletes final events, deliveries and report runs created before `now - retentionDays`, at most
+ * Deletes final events, deliveries, report runs and metric rule transitions created before `now - retentionDays`, at most
  * `batchSize` rows per transaction. `shouldStop` lets a shutdown end it between batches.
  */
 export async function pruneOldRows(
@@ -47,11 +51,12 @@ export async function pruneOldRows(
 ): Promise<PruneResult> {
   const batchSize = opts.batchSize ?? PRUNE_BATCH;
   const cutoffs = pruneCutoffs(opts.now, opts.retentionDays);
-  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
+  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, ruleTransitions: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
   for (const t of TABLES) {
+    const finalOnly = t.statuses.length ? `AND status IN (${placeholders(t.statuses.length)})` : '';
     const statement = db.$client.prepare(
       `DELETE FROM ${t.table} WHERE id IN (
-         SELECT id FROM ${t.table} WHERE ${t.time} < ? AND status IN (${placeholders(t.statuses.length)}) ${t.extra} ORDER BY id LIMIT ?
+         SELECT id FROM ${t.table} WHERE ${t.time} < ? ${finalOnly} ${t.extra} ORDER BY id LIMIT ?
        )`,
     );
     const batch = db.$client.transaction(() => statement.run(cutoffs[t.cutoff], ...t.statuses, batchSize).changes);
