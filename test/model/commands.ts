@@ -377,6 +377,7 @@ class Retention implements ModelCommand {
   async run(m: Model, r: Real) {
     const settings = r.rig.app.deps.settings;
     settings.setGeneral({ ...settings.general(), retentionDays: this.days });
+    m.retentionDays = this.days;
     await afterCommand(m, r);
   }
   toString = () => `retention ${this.days} days`;
@@ -386,6 +387,7 @@ class Housekeeping implements ModelCommand {
   check = () => true;
   async run(m: Model, r: Real) {
     await r.rig.app.reports.housekeeping(r.rig.clock.appliance.now());
+    m.rowsPrunableBefore = Math.max(m.rowsPrunableBefore, r.rig.clock.wecom.now() - m.retentionDays * 86_400_000);
     await afterCommand(m, r);
   }
   toString = () => 'housekeeping runs';

@@ -93,17 +93,31 @@ function digestLeaves(s: Snapshot, e: EventRow): DeliveryRow[] | undefined {
   return digest && leaves(s, digest);
 }
 
-/** Whether the event reached its end: for a digested one, its digest was sent or died. */
-function isFinal(s: Snapshot, e: EventRow): boolean {
+/**
+ * Whether housekeeping may have pruned this event's messages: it was final at the last check and
+ * arrived before the latest run's cutoff (its messages were created no earlier than it arrived).
+ * The event itself stays for the idempotency window; the retention check covers its deletion.
+ */
+function mayBePruned(m: Model, id: number): boolean {
+  const a = m.accepted.get(id);
+  return a?.seen?.final === true && a.trueAt < m.rowsPrunableBefore;
+}
+
+/** Whether the event reached its end: for a digested one, its digest was sent or died (or was pruned after that). */
+function isFinal(m: Model, s: Snapshot, e: EventRow): boolean {
   if (!FINAL_EVENT.has(e.status)) return false;
   if (e.status !== 'digested') return true;
   const rows = digestLeaves(s, e);
-  return rows !== undefined && outcomeOf(rows) !== 'pending';
+  return rows === undefined ? mayBePruned(m, e.id) : outcomeOf(rows) !== 'pending';
 }
 
 /** The messages that carried a delivered event to WeCom, or undefined while it is not delivered. */
 function deliveredAs(s: Snapshot, e: EventRow): DeliveryRow[] | undefined {
-  if (e.status === 'sent') return ownLeaves(s, e.id).filter((d) => d.status === 'sent');
+  if (e.status === 'sent') {
+    const own = ownLeaves(s, e.id);
+    // None left: pruned after it was sent (checkStates tells pruning from loss).
+    return own.length ? own.filter((d) => d.status === 'sent') : undefined;
+  }
   if (e.status === 'digested') {
     const rows = digestLeaves(s, e);
     if (!rows || outcomeOf(rows) !== 'sent') return undefined;
@@ -123,9 +137,10 @@ export function checkStates(m: Model, s: Snapshot, applianceNow: number): string
     const own = ownLeaves(s, id);
     if (!['queued', 'held', ...FINAL_EVENT].includes(e.status)) out.push(`event ${id} has status ${e.status}`);
     if (e.status === 'suppressed' && !e.reason) out.push(`event ${id} suppressed without a reason`);
-    if (e.status === 'digested' && !digestLeaves(s, e)) out.push(`event ${id} digested into a digest that does not exist`);
+    const pruned = own.length === 0 && mayBePruned(m, id);
+    if (e.status === 'digested' && !digestLeaves(s, e) && !pruned) out.push(`event ${id} digested into a digest that does not exist`);
     if (e.status === 'queued' && outcomeOf(own) !== 'pending') out.push(`event ${id} queued with no message waiting`);
-    if (e.status === 'sent' && outcomeOf(own) !== 'sent') out.push(`event ${id} sent but its messages are ${own.map((d) => d.status).join(',') || 'missing'}`);
+    if (e.status === 'sent' && outcomeOf(own) !== 'sent' && !pruned) out.push(`event ${id} sent but its messages are ${own.map((d) => d.status).join(',') || 'missing'}`);
     if (e.status === 'held' && !isQuietAt(m, applianceNow)) out.push(`event ${id} still held after quiet hours ended`);
   }
   return out;
@@ -296,7 +311,7 @@ export function checkEnds(m: Model, s: Snapshot): string[] {
   for (const id of m.accepted.keys()) {
     const e = s.events.get(id);
     if (!e) continue;
-    if (!isFinal(s, e)) out.push(`event ${id} never ended: ${e.status}${e.status === 'digested' ? ` into a digest that is ${digestLeaves(s, e)?.map((d) => d.status).join(',')}` : ''}`);
+    if (!isFinal(m, s, e)) out.push(`event ${id} never ended: ${e.status}${e.status === 'digested' ? ` into a digest that is ${digestLeaves(s, e)?.map((d) => d.status).join(',')}` : ''}`);
     else if (e.status !== 'stored' && e.status !== 'suppressed' && e.finished_at === null) out.push(`event ${id} is ${e.status} but the engine never recorded it as finished`);
   }
   return out;
@@ -306,6 +321,6 @@ export function checkEnds(m: Model, s: Snapshot): string[] {
 export function remember(m: Model, s: Snapshot): void {
   for (const [id, a] of m.accepted) {
     const e = s.events.get(id);
-    if (e) a.seen = { status: e.status, final: isFinal(s, e) };
+    if (e) a.seen = { status: e.status, final: isFinal(m, s, e) };
   }
 }

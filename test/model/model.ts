@@ -66,6 +66,13 @@ export interface Model {
   sentRows: Map<number, string>;
   /** Set by commands that moved the model clock forward before settling (the backlog check needs it). */
   clockMoved: boolean;
+  /** The retention in days the test last set (the appliance's default is 90). */
+  retentionDays: number;
+  /**
+   * True time before which housekeeping may have pruned final messages: the latest run's true now
+   * less the retention then. A wall clock stepped back only makes the appliance prune later.
+   */
+  rowsPrunableBefore: number;
   commands: number;
 }
 
@@ -82,6 +89,8 @@ export function newModel(rateLimit: number): Model {
     crashes: [],
     sentRows: new Map(),
     clockMoved: false,
+    retentionDays: 90,
+    rowsPrunableBefore: Number.NEGATIVE_INFINITY,
     commands: 0,
   };
 }
