@@ -5,10 +5,11 @@ import type { Db } from './client.ts';
 // rebuilds and re-prepares on every call).
 const byConnection = new WeakMap<object, Map<string, Statement>>();
 
-export function preparedStatement(db: Db, sql: string): Statement {
+/** `Params` and `Row` type the statement for its caller; SQLite checks neither. */
+export function preparedStatement<Params extends unknown[] = unknown[], Row = unknown>(db: Db, sql: string): Statement<Params, Row> {
   let byText = byConnection.get(db.$client);
   if (!byText) byConnection.set(db.$client, (byText = new Map()));
   let stmt = byText.get(sql);
   if (!stmt) byText.set(sql, (stmt = db.$client.prepare(sql)));
-  return stmt;
+  return stmt as Statement<Params, Row>;
 }

@@ -1,8 +1,8 @@
 // Metric rules, their state per store and what they announced. The per-point statements (state,
-// baseline lookups) are prepared once per connection: they run inside the intake's hot path.
-import type { Statement } from 'better-sqlite3';
+// baseline lookups) are prepared once per connection (db/prepared.ts): they run inside the intake's hot path.
 import { asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { preparedStatement } from '../prepared.ts';
 import { metricRules, metricRuleStates, metricRuleTransitions } from '../schema.ts';
 
 export type MetricRuleRow = typeof metricRules.$inferSelect;
@@ -15,33 +15,14 @@ const NAME = `json_extract(payload, '$.name')`;
 const STORE = `coalesce(store, '')`;
 const AT = `coalesce(occurred_at, received_at)`;
 
-interface Statements {
-  getState: Statement<[number, string], StateRow>;
-  putState: Statement<[number, string, string, string, number]>;
-  valueBetween: Statement<[string, string, number, number], { value: unknown }>;
-}
+const GET_STATE = `SELECT rule_id AS ruleId, store, status, state FROM metric_rule_states WHERE rule_id = ? AND store = ?`;
 
-const cache = new WeakMap<object, Statements>();
+const PUT_STATE = `INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (rule_id, store) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at`;
 
-function statements(db: Db): Statements {
-  const client = db.$client;
-  let s = cache.get(client);
-  if (s) return s;
-  s = {
-    getState: client.prepare(`SELECT rule_id AS ruleId, store, status, state FROM metric_rule_states WHERE rule_id = ? AND store = ?`),
-    putState: client.prepare(
-      `INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (rule_id, store) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at`,
-    ),
-    valueBetween: client.prepare(
-      `SELECT json_extract(payload, '$.value') AS value FROM events
-       WHERE kind = 'metric' AND ${NAME} = ? AND ${STORE} = ? AND ${AT} > ? AND ${AT} <= ?
-       ORDER BY ${AT} DESC LIMIT 1`,
-    ),
-  };
-  cache.set(client, s);
-  return s;
-}
+const VALUE_BETWEEN = `SELECT json_extract(payload, '$.value') AS value FROM events
+  WHERE kind = 'metric' AND ${NAME} = ? AND ${STORE} = ? AND ${AT} > ? AND ${AT} <= ?
+  ORDER BY ${AT} DESC LIMIT 1`;
 
 export function listMetricRules(db: Db): MetricRuleRow[] {
   return db.select().from(metricRules).orderBy(asc(metricRules.id)).all();
@@ -64,11 +45,11 @@ export function deleteMetricRule(db: Db, id: number): void {
 }
 
 export function getRuleState(db: Db, ruleId: number, store: string): StateRow | undefined {
-  return statements(db).getState.get(ruleId, store);
+  return preparedStatement<[number, string], StateRow>(db, GET_STATE).get(ruleId, store);
 }
 
 export function putRuleState(db: Db, ruleId: number, store: string, status: string, state: string, now: number): void {
-  statements(db).putState.run(ruleId, store, status, state, now);
+  preparedStatement(db, PUT_STATE).run(ruleId, store, status, state, now);
 }
 
 export function statesOfRule(db: Db, ruleId: number): StateRow[] {
@@ -116,7 +97,7 @@ export function transitionsSince(db: Db, since: number, until: number, limit = 5
 
 /** The latest value of a metric for a store measured in (from, until]. */
 export function metricValueBetween(db: Db, name: string, store: string, from: number, until: number): number | undefined {
-  const row = statements(db).valueBetween.get(name, store, from, until);
+  const row = preparedStatement<[string, string, number, number], { value: unknown }>(db, VALUE_BETWEEN).get(name, store, from, until);
   return typeof row?.value === 'number' ? row.value : undefined;
 }
 
