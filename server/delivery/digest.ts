@@ -6,7 +6,7 @@ import { deliveries, events } from '../../db/schema.ts';
 import { SEVERITY_RANK, type Category, type InboundEvent, type Severity } from '../events/schema.ts';
 import { renderForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
 import { renderDigest } from '../render/templates.ts';
-import { enqueueMessage } from './outbox.ts';
+import { enqueueMessage, enqueueMessages } from './outbox.ts';
 import { FOLDABLE_KINDS, foldDue } from './policy/fold.ts';
 import { mentionRequest, mentionUnion, parseMentionRequest, storedMentionRequest, type MentionRequest } from './policy/mentions.ts';
 import { utf8Bytes } from '../wecom/messages.ts';
@@ -247,22 +247,12 @@ export function flushHeld(db: Db, s: RenderSettings, now: number, chunk = RELEAS
       const row = rows[0]!;
       if (rows.length === 1 && !waitingDigest(db, category, 1) && !hasOtherHeldEvent(db, category, row.id)) {
         const event = JSON.parse(row.payload) as InboundEvent;
-        renderForDelivery(event, s, { receivedAt: row.receivedAt, repeatCount: row.repeatCount, eventId: row.id }).forEach((message, i) =>
-          enqueueMessage(
-            db,
-            {
-              createdAt: now,
-              kind: row.kind,
-              category: row.category,
-              severity: row.severity,
-              priority: 1,
-              title: i === 0 ? row.title : `${row.title} · ${i + 1}`,
-              queuedAt: now,
-              nextAttemptAt: now,
-              eventId: row.id,
-            },
-            message,
-          ),
+        enqueueMessages(
+          db,
+          { kind: row.kind, category: row.category, severity: row.severity, priority: 1, eventId: row.id },
+          renderForDelivery(event, s, { receivedAt: row.receivedAt, repeatCount: row.repeatCount, eventId: row.id }),
+          (i) => (i === 0 ? row.title : `${row.title} · ${i + 1}`),
+          now,
         );
         setEventStatus(db, [row.id], { status: 'queued' });
         continue;

@@ -136,6 +136,16 @@ export function enqueueMessage(db: Db, row: Omit<NewDelivery, 'payload' | 'bytes
   return insertDelivery(db, { ...row, status: 'queued', msgtype: message.msgtype, payload, bytes: utf8Bytes(payload) });
 }
 
+/** What the messages of one source (an event, a re-split message) share. */
+export type MessageSource = Pick<NewDelivery, 'kind' | 'category' | 'severity' | 'priority' | 'eventId' | 'splitFrom'>;
+
+/** Queues a source's messages to go out now, each titled by `title(i, n)` for the send log. */
+export function enqueueMessages(db: Db, source: MessageSource, messages: readonly WecomMessage[], title: (i: number, n: number) => string, now: number): number[] {
+  return messages.map((message, i) =>
+    enqueueMessage(db, { ...source, createdAt: now, title: title(i, messages.length), queuedAt: now, nextAttemptAt: now }, message),
+  );
+}
+
 /** A dead (or failed) message queued again by hand; its event is pending again too. */
 export function retryDelivery(db: Db, id: number, now: number): boolean {
   return db.transaction(() => {

@@ -17,6 +17,7 @@ import { digestBacklog, flushHeld } from './digest.ts';
 import {
   earliestPending,
   enqueueMessage,
+  enqueueMessages,
   markSending,
   nextDue,
   partStatuses,
@@ -216,23 +217,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
         return;
       case 'split':
         updateDelivery(db, row.id, { ...failed, status: 'merged' });
-        action.parts.forEach((message, i) =>
-          enqueueMessage(
-            db,
-            {
-              createdAt: now,
-              kind: row.kind,
-              category: row.category,
-              severity: row.severity,
-              priority: row.priority,
-              title: `${row.title} (${i + 1}/${action.parts.length})`,
-              queuedAt: now,
-              nextAttemptAt: now,
-              eventId: row.eventId,
-              splitFrom: row.id,
-            },
-            message,
-          ),
+        enqueueMessages(
+          db,
+          { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, splitFrom: row.id },
+          action.parts,
+          (i, n) => `${row.title} (${i + 1}/${n})`,
+          now,
         );
         return;
       case 'dead':
