@@ -84,7 +84,7 @@ describe('dedupe and escalation (issue 11)', () => {
   });
 });
 
-async function workerRig(opts: { windowMs?: number } = {}): Promise<WorkerRig> {
+async function workerRig(opts: { windowMs?: number; foldEveryMs?: number } = {}): Promise<WorkerRig> {
   const rig = await startWorkerRig(opts);
   rigs.push(rig);
   return rig;
@@ -207,6 +207,23 @@ describe('channel and limiter (issue 11)', () => {
     for (let i = 0; i < 30; i++) rig.post({ title: `till ${i} offline` });
     rig.worker.wake();
     expect(await waitFor(() => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).length === 1, 2_000)).toBe(true);
+  });
+
+  it('wake during a full window: a storm is folded at the first wake once a fold is due, not at the end of the limiter nap', async () => {
+    // The nap while the window is full is min(wait, foldEveryMs) of real time: 30 s here.
+    const rig = await workerRig({ foldEveryMs: 30_000 });
+    const digests = () => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    for (let i = 0; i < 20; i++) rig.limiter.record(rig.clock.now());
+    rig.worker.start();
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 30; i++) rig.post({ title: `till ${i} offline` });
+    rig.worker.wake();
+    await new Promise((r) => setTimeout(r, 200));
+    // Inside foldEveryMs a wake changes nothing: a storm is not folded on every event.
+    expect(digests()).toHaveLength(0);
+    rig.clock.advance(30_000);
+    rig.worker.wake();
+    expect(await waitFor(() => digests().length === 1, 2_000)).toBe(true);
   });
 });
 
