@@ -17,7 +17,10 @@ const TABLES = [
     statuses: FINAL_DELIVERY_STATUSES,
     cutoff: 'rows',
     // A re-split message's original carries what its parts settle with (a digest's events, mentions).
-    extra: `AND NOT (status = 'merged' AND EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = deliveries.id AND p.status IN ('queued', 'sending')))`,
+    // An event's messages go together once the event is final: a sent mention follow-up must not
+    // vanish from the send log while its main message still retries.
+    extra: `AND NOT (status = 'merged' AND EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = deliveries.id AND p.status IN ('queued', 'sending')))
+            AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.finished_at IS NULL)`,
   },
   { key: 'reportRuns', table: 'report_runs', time: 'started_at', statuses: FINAL_RUN_STATUSES, cutoff: 'rows', extra: '' },
   // A metric rule's firings and resolutions are records, final when written; weekly reports list

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
-import { getDelivery, insertDelivery, listDeliveries } from '../../db/queries/deliveries.ts';
+import { getDelivery, insertDelivery, listDeliveries, updateDelivery } from '../../db/queries/deliveries.ts';
 import { getEvent, setEventStatus } from '../../db/queries/events.ts';
 import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
 import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/digest.ts';
@@ -280,6 +280,19 @@ describe('retention and release (issue 11)', () => {
     const pruned = await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 });
     expect(pruned.events).toBe(0);
     expect(outcomes(rig.db).pending).toBe(30);
+  });
+
+  it('an unfinished event\'s sent follow-up pruned: its messages stay together until the event is final (found by the model, seed 777)', async () => {
+    const rig = engine();
+    const event = rig.post({ mention: 'all' });
+    const [main, followUp] = listDeliveries(rig.db, { eventId: event.id }, { limit: 5 }).sort((a, b) => a.id - b.id);
+    expect(followUp?.payload).toContain('@all');
+    updateDelivery(rig.db, followUp!.id, { status: 'sent', sentAt: rig.clock.now() });
+    rig.clock.advance(3 * 24 * 3600_000);
+    expect((await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 })).deliveries).toBe(0);
+    updateDelivery(rig.db, main!.id, { status: 'sent', sentAt: rig.clock.now() });
+    setEventStatus(rig.db, [event.id], { status: 'sent', finishedAt: rig.clock.now() });
+    expect((await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 })).deliveries).toBe(2);
   });
 
   it('quiet-hours flushHeld in chunks: 600 held events are released a chunk at a time into one digest', () => {

@@ -198,6 +198,7 @@ class StepBack implements ModelCommand {
   check = () => true;
   async run(m: Model, r: Real) {
     r.rig.clock.stepBack(this.ms);
+    m.stepBacks.push(r.rig.clock.wecom.now());
     await afterCommand(m, r);
   }
   toString = () => `wall clock steps back ${this.ms / 1000} s`;
@@ -393,6 +394,34 @@ class Housekeeping implements ModelCommand {
   toString = () => 'housekeeping runs';
 }
 
+/**
+ * WeCom refuses with 45009 late in a window that earlier sends had partly used, then more arrives:
+ * the refusal must block a whole window from it, not only until those earlier sends expire.
+ */
+class LateRateLimit implements ModelCommand {
+  constructor(readonly specs: EventSpec[]) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    await new Wecom('45009', 1).run(m, r);
+    await new Advance(59 * SECOND).run(m, r);
+    await new Post(this.specs).run(m, r);
+    await new Advance(2 * SECOND).run(m, r);
+  }
+  toString = () => `59 s on, WeCom answers 45009 to the next of: ${this.specs.map(specLabel).join(' | ')}; 2 s on`;
+}
+
+/** The appliance's daily housekeeping after a day: with a short retention, what it may prune is pruned. */
+class DayPasses implements ModelCommand {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    r.rig.clock.advance(DAY);
+    m.clockMoved = true;
+    await afterCommand(m, r);
+    await new Housekeeping().run(m, r);
+  }
+  toString = () => 'a day passes, housekeeping runs';
+}
+
 class RetryDead implements ModelCommand {
   check = () => true;
   async run(m: Model, r: Real) {
@@ -448,5 +477,7 @@ export const commandArbs: Array<fc.Arbitrary<ModelCommand>> = [
     .map((change) => new ChangeRules(change)),
   fc.constantFrom(1, 3, 8, 90).map((days) => new Retention(days)),
   fc.constant(new Housekeeping()),
+  fc.constant(new DayPasses()),
+  fc.array(eventSpecArb, { minLength: 2, maxLength: 4 }).map((specs) => new LateRateLimit(specs)),
   fc.constant(new RetryDead()),
 ];

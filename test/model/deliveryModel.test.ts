@@ -58,16 +58,19 @@ it(`delivery engine model: ${RUNS} random command sequences (seed ${SEED})`, { t
 
   const property = fc.asyncProperty(
     fc.constantFrom(20, 5),
+    // A retention under the 7-day idempotency window is where pruning can lose what is still needed.
+    fc.constantFrom(90, 3, 1),
     fc.commands(commandArbs, { maxCommands: MAX_COMMANDS, size: 'max' }),
-    async (rateLimit, cmds) => {
+    async (rateLimit, retentionDays, cmds) => {
       run++;
       const rig: Rig = await startRig(template, START);
       try {
         const settings = rig.app.deps.settings;
         settings.setDelivery({ ...settings.delivery(), rateLimit });
         rig.app.deps.limiter.setLimit(rateLimit);
+        settings.setGeneral({ ...settings.general(), retentionDays });
         rig.fake.addKey(keyOf(0));
-        const model = newModel(rateLimit);
+        const model = { ...newModel(rateLimit), retentionDays };
         const real: Real = { rig, report, keyOf };
         const connected = await consolePost(rig, '/channels/wecom/connect', { url: keyOf(0) });
         expect(connected.status).toBe(200);

@@ -281,15 +281,17 @@ export function checkTestMessages(s: Snapshot): string[] {
 
 /**
  * With WeCom healthy and its window free, nothing that was never tried waits: a backward clock
- * step must not hold the queue. Not checked in the window after a crash: the restarted process
- * counts calls cut off by it and every attempt of a retried row at its last one (a row keeps one
- * attempt time), so it may wait up to that window rather than risk going over the limit.
+ * step must not hold the queue for the size of the step. Not checked in the window after a crash:
+ * the restarted process counts calls cut off by it and every attempt of a retried row at its last
+ * one (a row keeps one attempt time), so it may wait up to that window rather than risk going over
+ * the limit. Nor in the window after a backward step: the limiter counts what it had recorded
+ * "in the future" (a send, a 45009's block) from the moment of the step, at most one window.
  */
 export function checkProgress(m: Model, s: Snapshot, calls: FakeCall[], wecomHealthy: boolean): string[] {
   if (s.channel !== 'connected' || !wecomHealthy) return [];
   const recent = calls.filter((c) => c.at > s.trueNow - WINDOW_MS);
   if (recent.some((c) => c.answer === 45009)) return [];
-  if (m.crashes.some((t) => t > s.trueNow - WINDOW_MS)) return [];
+  if ([...m.crashes, ...m.stepBacks].some((t) => t > s.trueNow - WINDOW_MS)) return [];
   if (recent.length >= m.rateLimit) return [];
   const waiting = s.deliveries.filter((d) => d.status === 'queued' && d.attempts === 0);
   return waiting.length ? [`${waiting.length} messages never tried are still queued (#${waiting[0]!.id}…) while WeCom is healthy and only ${recent.length} of ${m.rateLimit} calls were made in the last 60 s`] : [];

@@ -62,6 +62,8 @@ export interface Model {
   connectedAtCall: number;
   /** True times of crashes. */
   crashes: number[];
+  /** True times the wall clock stepped back. */
+  stepBacks: number[];
   /** Payloads of every delivery row ever seen `sent`, by row id (kept after pruning). */
   sentRows: Map<number, string>;
   /** Set by commands that moved the model clock forward before settling (the backlog check needs it). */
@@ -87,6 +89,7 @@ export function newModel(rateLimit: number): Model {
     current: 0,
     connectedAtCall: 0,
     crashes: [],
+    stepBacks: [],
     sentRows: new Map(),
     clockMoved: false,
     retentionDays: 90,
