@@ -410,6 +410,17 @@ class LateRateLimit implements ModelCommand {
   toString = () => `59 s on, WeCom answers 45009 to the next of: ${this.specs.map(specLabel).join(' | ')}; 2 s on`;
 }
 
+/** WeCom calls the next two messages too long (40058) as long events arrive: the engine re-splits what it can. */
+class TooLong implements ModelCommand {
+  constructor(readonly specs: EventSpec[]) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    await new Wecom('40058', 2).run(m, r);
+    await new Post(this.specs.map((spec) => ({ ...spec, long: true }))).run(m, r);
+  }
+  toString = () => `WeCom answers 40058 ×2 to: ${this.specs.map(specLabel).join(' | ')} (long)`;
+}
+
 /** The appliance's daily housekeeping after a day: with a short retention, what it may prune is pruned. */
 class DayPasses implements ModelCommand {
   check = () => true;
@@ -478,6 +489,7 @@ export const commandArbs: Array<fc.Arbitrary<ModelCommand>> = [
   fc.constantFrom(1, 3, 8, 90).map((days) => new Retention(days)),
   fc.constant(new Housekeeping()),
   fc.constant(new DayPasses()),
+  fc.array(eventSpecArb, { minLength: 1, maxLength: 12 }).map((specs) => new TooLong(specs)),
   fc.array(eventSpecArb, { minLength: 2, maxLength: 4 }).map((specs) => new LateRateLimit(specs)),
   fc.constant(new RetryDead()),
 ];

@@ -60,8 +60,10 @@ it(`delivery engine model: ${RUNS} random command sequences (seed ${SEED})`, { t
     fc.constantFrom(20, 5),
     // A retention under the 7-day idempotency window is where pruning can lose what is still needed.
     fc.constantFrom(90, 3, 1),
+    // Text messages carry their mentions in the message itself, which a re-split must not repeat.
+    fc.constantFrom<Model['rules']['format']>('markdown', 'text'),
     fc.commands(commandArbs, { maxCommands: MAX_COMMANDS, size: 'max' }),
-    async (rateLimit, retentionDays, cmds) => {
+    async (rateLimit, retentionDays, format, cmds) => {
       run++;
       const rig: Rig = await startRig(template, START);
       try {
@@ -69,8 +71,10 @@ it(`delivery engine model: ${RUNS} random command sequences (seed ${SEED})`, { t
         settings.setDelivery({ ...settings.delivery(), rateLimit });
         rig.app.deps.limiter.setLimit(rateLimit);
         settings.setGeneral({ ...settings.general(), retentionDays });
+        settings.setDelivery({ ...settings.delivery(), format });
         rig.fake.addKey(keyOf(0));
-        const model = { ...newModel(rateLimit), retentionDays };
+        const fresh = newModel(rateLimit);
+        const model: Model = { ...fresh, retentionDays, rules: { ...fresh.rules, format } };
         const real: Real = { rig, report, keyOf };
         const connected = await consolePost(rig, '/channels/wecom/connect', { url: keyOf(0) });
         expect(connected.status).toBe(200);
