@@ -6,6 +6,7 @@ import { getChannel } from '../../db/queries/channel.ts';
 import {
   deleteReportJob,
   getReportJob,
+  getReportRun,
   insertReportJob,
   listReportJobs,
   listReportRuns,
@@ -13,6 +14,7 @@ import {
   setReportJobEnabled,
   updateReportJob,
   type ReportJobRow,
+  type ReportRunRow,
 } from '../../db/queries/reports.ts';
 import { deliveries, REPORT_TYPES } from '../../db/schema.ts';
 import type { ViewContext } from '../../views/context.ts';
@@ -25,6 +27,7 @@ import {
   ReportJobPage,
   ReportPreviewPage,
   ReportsListPage,
+  runDisplayStatus,
   runErrorText,
   type ChartPreview,
   type CronPreviewState,
@@ -232,19 +235,21 @@ async function previewOf(deps: AppDeps, ctx: ViewContext, job: ReportJobSpec & C
   };
 }
 
-function runItems(deps: AppDeps, jobId: number, beforeId?: number): { items: RunItem[]; olderHref?: string } {
-  const runs = listReportRuns(deps.db, jobId, { limit: RUN_HISTORY_PAGE + 1, beforeId });
-  const page = runs.slice(0, RUN_HISTORY_PAGE);
-  const ids = page.flatMap(runDeliveryIds);
+/** The runs' messages that are still stored (housekeeping prunes old ones), with their status. */
+function runDeliveries(deps: AppDeps, runs: ReportRunRow[]): (run: ReportRunRow) => Array<{ id: number; status: string }> {
+  const ids = runs.flatMap(runDeliveryIds);
   const statuses = new Map(
     ids.length ? deps.db.select({ id: deliveries.id, status: deliveries.status }).from(deliveries).where(inArray(deliveries.id, ids)).all().map((r) => [r.id, r.status]) : [],
   );
+  return (run) => runDeliveryIds(run).flatMap((id) => (statuses.has(id) ? [{ id, status: statuses.get(id)! }] : []));
+}
+
+function runItems(deps: AppDeps, jobId: number, beforeId?: number): { items: RunItem[]; olderHref?: string } {
+  const runs = listReportRuns(deps.db, jobId, { limit: RUN_HISTORY_PAGE + 1, beforeId });
+  const page = runs.slice(0, RUN_HISTORY_PAGE);
+  const messagesOf = runDeliveries(deps, page);
   return {
-    items: page.map((run) => ({
-      run,
-      // A message pruned by housekeeping is no longer linked.
-      deliveries: runDeliveryIds(run).flatMap((id) => (statuses.has(id) ? [{ id, status: statuses.get(id)! }] : [])),
-    })),
+    items: page.map((run) => ({ run, deliveries: messagesOf(run) })),
     olderHref: runs.length > RUN_HISTORY_PAGE ? `/reports/${jobId}?before=${page[page.length - 1]!.id}` : undefined,
   };
 }
@@ -266,7 +271,16 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
   const listPage = (c: Context<AppEnv>, opts: { notices?: PageNotice[]; grace?: string; graceError?: string } = {}, status: 200 | 422 = 200) => {
     const ctx = viewContext(c, deps);
     const s = scheduler();
-    const jobs = listReportJobs(deps.db).map((job) => ({ job, nextRun: job.enabled ? s.nextRunOf(job.id) : undefined }));
+    const list = listReportJobs(deps.db);
+    const lastRuns = list.flatMap((job) => (job.lastRunId !== null ? (getReportRun(deps.db, job.lastRunId) ?? []) : []));
+    const messagesOf = runDeliveries(deps, lastRuns);
+    const lastStatuses = new Map(lastRuns.map((run) => [run.id, messagesOf(run).map((d) => d.status)]));
+    const jobs = list.map((job) => ({
+      job,
+      nextRun: job.enabled ? s.nextRunOf(job.id) : undefined,
+      // "queued" only while the last run's messages wait; then sent or not delivered, as in the run history.
+      lastResult: job.lastRunStatus ? runDisplayStatus(job.lastRunStatus, job.lastRunId !== null ? (lastStatuses.get(job.lastRunId) ?? []) : []) : undefined,
+    }));
     return c.html(
       <ReportsListPage
         ctx={ctx}

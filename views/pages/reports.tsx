@@ -62,6 +62,8 @@ export interface ReportPreview {
 export interface JobListItem {
   job: ReportJobRow;
   nextRun?: number;
+  /** The last run's status as the run history shows it (runDisplayStatus). */
+  lastResult?: string;
 }
 
 export interface RunItem {
@@ -162,7 +164,7 @@ export function ReportsListPage({
               </tr>
             </thead>
             <tbody>
-              {jobs.map(({ job, nextRun }) => (
+              {jobs.map(({ job, nextRun, lastResult }) => (
                 <tr id={`job-${job.id}`}>
                   <td>
                     <a href={`/reports/${job.id}`}>{job.name}</a>
@@ -178,9 +180,9 @@ export function ReportsListPage({
                   </td>
                   <td>{nextRun !== undefined ? formatRunTime(nextRun, ctx.lang, job.timezone) : ctx.t('reports.never')}</td>
                   <td>
-                    {job.lastRunStatus ? (
+                    {lastResult ? (
                       <>
-                        <RunStatus ctx={ctx} status={job.lastRunStatus} />{' '}
+                        <RunStatus ctx={ctx} status={lastResult} />{' '}
                         {job.lastRunAt !== null ? formatDateTime(job.lastRunAt, ctx.lang, job.timezone) : ''}
                       </>
                     ) : (
