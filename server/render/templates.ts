@@ -8,12 +8,9 @@ import {
   type EventKind,
   type InboundEvent,
   type Severity,
-  type TaskStatus,
 } from '../events/schema.ts';
 import {
   BYTE_LIMITS,
-  markdownMessage,
-  markdownV2Message,
   splitUtf8,
   textMessage,
   truncateUtf8,
@@ -21,6 +18,21 @@ import {
   type WecomMessage,
 } from '../wecom/messages.ts';
 import type { MentionPlan, MessageFormat } from './mentions.ts';
+import {
+  BLOCK,
+  badgeText,
+  build,
+  headingLine,
+  joinBlocks,
+  linkText,
+  multiLine,
+  oneLine,
+  pairLine,
+  SEVERITY_STYLE,
+  STATUS_STYLE,
+  strong,
+  type Badge,
+} from './markup.ts';
 import { notificationTranslator, type NotificationTranslate } from './notificationStrings.ts';
 
 export type RenderOptions = {
@@ -35,70 +47,6 @@ export type RenderOptions = {
   /** Linked next to the truncation marker, where the whole event can be read. */
   consoleUrl?: string;
 };
-
-type Tone = 'warning' | 'info' | 'comment';
-type Badge = { label: string; tone: Tone; emoji: string };
-
-const SEVERITY_STYLE: Record<Severity, { tone: Tone; emoji: string }> = {
-  critical: { tone: 'warning', emoji: '🔴' },
-  warning: { tone: 'warning', emoji: '🟠' },
-  info: { tone: 'comment', emoji: '🔵' },
-};
-
-const STATUS_STYLE: Record<TaskStatus, { tone: Tone; emoji: string }> = {
-  succeeded: { tone: 'info', emoji: '✅' },
-  failed: { tone: 'warning', emoji: '❌' },
-  partial: { tone: 'warning', emoji: '🟡' },
-};
-
-const BLOCK = '\n\n';
-
-/**
- * WeCom would act on `<@…>` (a mention) and `<font …>` in user text; a full-width ＜ shows the same
- * but is inert. Replacing only the `<` cannot create a new match, so one pass is enough.
- */
-function neutralise(s: string): string {
-  return s.replace(/<(?=\s*(?:@|\/?\s*font\b))/gi, '＜');
-}
-
-/** Titles, names and field values render on one line: a newline could start a heading or a list. */
-function oneLine(s: string): string {
-  return neutralise(s.replace(/\s+/g, ' ').trim());
-}
-
-function multiLine(s: string): string {
-  return neutralise(s.replace(/\r\n?/g, '\n').trim());
-}
-
-/** Characters that would end a markdown link target early are percent-encoded. */
-function linkTarget(url: string): string {
-  return url.replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
-function badgeText(format: MessageFormat, badge: Badge): string {
-  return format === 'markdown' ? `<font color="${badge.tone}">${badge.label}</font>` : `${badge.emoji} ${badge.label}`;
-}
-
-function headingLine(format: MessageFormat, badge: Badge, labels: string[]): string {
-  const line = [badgeText(format, badge), ...labels].join(' · ');
-  return format === 'text' ? line : `### ${line}`;
-}
-
-function strong(format: MessageFormat, s: string): string {
-  return format === 'text' ? s : `**${s}**`;
-}
-
-function pairLine(format: MessageFormat, label: string, value: string): string {
-  return `${format === 'markdown_v2' ? '- ' : ''}${label}: ${value}`;
-}
-
-function linkText(format: MessageFormat, text: string, url: string): string {
-  return format === 'text' ? `${text}: ${linkTarget(url)}` : `[${text}](${linkTarget(url)})`;
-}
-
-function joinBlocks(blocks: readonly string[]): string {
-  return blocks.filter((b) => b !== '').join(BLOCK);
-}
 
 /** "2 min 5 s" / "2分5秒": the largest unit and, when not zero, the next one. */
 export function humaniseDuration(ms: number, t: NotificationTranslate): string {
@@ -129,12 +77,6 @@ function humaniseWindow(ms: number, t: NotificationTranslate): string {
   if (seconds < 60) return t('window.s', { n: seconds });
   const minutes = Math.round(seconds / 60);
   return minutes < 120 ? t('window.min', { n: minutes }) : t('window.h', { n: Math.round(minutes / 60) });
-}
-
-function build(format: MessageFormat, content: string, mentions?: { mentionedList: string[]; mentionedMobileList: string[] }): WecomMessage {
-  if (format === 'markdown') return markdownMessage(content);
-  if (format === 'markdown_v2') return markdownV2Message(content);
-  return textMessage(content, mentions);
 }
 
 /**
