@@ -35,8 +35,8 @@ function statements(db: Db): Statements {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertDelivery: client.prepare(
-      `INSERT INTO deliveries (created_at, kind, category, severity, priority, status, title, msgtype, payload, bytes, queued_at, next_attempt_at, event_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO deliveries (created_at, kind, category, severity, priority, status, title, msgtype, payload, bytes, queued_at, next_attempt_at, event_id, template)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
   };
   cache.set(client, s);
@@ -80,7 +80,7 @@ export function insertEventFast(db: Db, e: EventInsert): number {
   return Number(lastInsertRowid);
 }
 
-type DeliveryInsert = Required<Pick<NewDelivery, 'createdAt' | 'kind' | 'category' | 'severity' | 'priority' | 'status' | 'title' | 'msgtype' | 'payload' | 'bytes' | 'queuedAt' | 'nextAttemptAt' | 'eventId'>>;
+type DeliveryInsert = Required<Pick<NewDelivery, 'createdAt' | 'kind' | 'category' | 'severity' | 'priority' | 'status' | 'title' | 'msgtype' | 'payload' | 'bytes' | 'queuedAt' | 'nextAttemptAt' | 'eventId' | 'template'>>;
 
 export function insertDeliveryFast(db: Db, d: DeliveryInsert): number {
   const { lastInsertRowid } = statements(db).insertDelivery.run(
@@ -97,6 +97,7 @@ export function insertDeliveryFast(db: Db, d: DeliveryInsert): number {
     d.queuedAt,
     d.nextAttemptAt,
     d.eventId,
+    d.template,
   );
   return Number(lastInsertRowid);
 }

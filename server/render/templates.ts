@@ -107,15 +107,15 @@ function numberedParts(content: string, limit: number, header: (i: number, n: nu
   }
 }
 
-type RenderableEvent = Exclude<InboundEvent, { kind: 'metric' }>;
+export type RenderableEvent = Exclude<InboundEvent, { kind: 'metric' }>;
 
-function eventBadge(event: RenderableEvent, t: NotificationTranslate): Badge {
+export function eventBadge(event: RenderableEvent, t: NotificationTranslate): Badge {
   return event.kind === 'task_result'
     ? { label: t(`status.${event.status}`), ...STATUS_STYLE[event.status] }
     : { label: t(`severity.${event.severity}`), ...SEVERITY_STYLE[event.severity] };
 }
 
-function needsAttention(event: RenderableEvent): boolean {
+export function needsAttention(event: RenderableEvent): boolean {
   return event.kind === 'task_result' ? event.status !== 'succeeded' : SEVERITY_RANK[event.severity] > SEVERITY_RANK.info;
 }
 
@@ -147,6 +147,12 @@ function eventSections(event: RenderableEvent, opts: RenderOptions, t: Notificat
   };
 }
 
+/** "… truncated", linking the console when its address is known. */
+export function truncationMarker(opts: Pick<RenderOptions, 'format' | 'consoleUrl'>, t: NotificationTranslate): string {
+  const consoleLink = opts.consoleUrl !== undefined ? ` · ${linkText(opts.format, t('link.console'), opts.consoleUrl)}` : '';
+  return `\n${t('truncated')}${consoleLink}`;
+}
+
 /**
  * The messages one event becomes: the main message (a report too long for one message becomes
  * numbered parts) and, when the mention plan needs it, one short text message with the mentions.
@@ -171,8 +177,7 @@ export function renderEvent(event: InboundEvent, opts: RenderOptions): WecomMess
         ? [whole]
         : numberedParts(whole, limit, (i, n) => `${strong(format, `(${i}/${n})`)} ${shortTitle}\n`);
   } else {
-    const consoleLink = opts.consoleUrl !== undefined ? ` · ${linkText(format, t('link.console'), opts.consoleUrl)}` : '';
-    contents = [fitContent(head, body, tail, limit, `\n${t('truncated')}${consoleLink}`)];
+    contents = [fitContent(head, body, tail, limit, truncationMarker(opts, t))];
   }
 
   const lists = { mentionedList: mentions.textMentionedList, mentionedMobileList: mentions.textMobileList };
@@ -199,11 +204,8 @@ export type DigestInput = {
   topN?: number;
 };
 
-/**
- * One message for many events: heading with the count, counts by severity, the most severe (then
- * earliest) events, and a pointer to the console. Listed events are dropped, never cut, to fit.
- */
-export function renderDigest(input: DigestInput): WecomMessage {
+/** The pieces of a digest message, shared by the built-in layout and custom templates. */
+export function digestParts(input: DigestInput) {
   const { format, lang, timeZone } = input;
   const t = notificationTranslator(lang);
   const reason = input.reason === 'storm' ? 'storm' : 'quiet';
@@ -218,15 +220,13 @@ export function renderDigest(input: DigestInput): WecomMessage {
     since: formatDateTime(input.since, lang, timeZone),
     until: formatDateTime(input.until, lang, timeZone),
   });
+  const countOf = (severity: Severity) => (input.counts ? input.counts[severity] : input.events.filter((e) => e.severity === severity).length);
   const counts = (['critical', 'warning', 'info'] as const)
     .map((severity) => {
-      const count = input.counts ? input.counts[severity] : input.events.filter((e) => e.severity === severity).length;
-      const text = t('digest.count', { severity: t(`severity.${severity}`), count });
+      const text = t('digest.count', { severity: t(`severity.${severity}`), count: countOf(severity) });
       return format === 'markdown' ? `<font color="${SEVERITY_STYLE[severity].tone}">${text}</font>` : text;
     })
     .join(' · ');
-  const head = `${format === 'text' ? heading : `### ${heading}`}\n${range}\n${counts}`;
-
   const ranked = [...input.events]
     .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.at - b.at)
     .slice(0, input.topN ?? 10);
@@ -236,21 +236,41 @@ export function renderDigest(input: DigestInput): WecomMessage {
     const parts = [truncateUtf8(oneLine(e.title), 160, '…'), ...(store ? [truncateUtf8(store, 60, '…')] : []), formatDateTime(e.at, lang, timeZone)];
     return `${format === 'text' ? '•' : '-'} ${marker} ${parts.join(' · ')}`;
   });
-
   const seeConsole =
     input.consoleUrl !== undefined ? linkText(format, t('digest.console'), input.consoleUrl) : t('digest.console');
-  const compose = (shown: number): string => {
-    const list = shown > 0 ? `${t('digest.top', { n: shown })}\n${lines.slice(0, shown).join('\n')}` : '';
-    const more = input.total > shown ? t('digest.more', { count: input.total - shown }) : '';
-    return joinBlocks([head, list, [more, seeConsole].filter((x) => x !== '').join('\n')]);
+  const severity: Severity = countOf('critical') ? 'critical' : countOf('warning') ? 'warning' : 'info';
+  return {
+    heading,
+    range,
+    counts,
+    lines,
+    seeConsole,
+    severity,
+    /** "Top 3:" and the first `shown` lines; nothing when none is shown. */
+    list: (shown: number) => (shown > 0 ? `${t('digest.top', { n: shown })}\n${lines.slice(0, shown).join('\n')}` : ''),
+    /** "… and 27 more" when fewer than all are shown. */
+    more: (shown: number) => (input.total > shown ? t('digest.more', { count: input.total - shown }) : ''),
+    /** The longest "Top N:" line, for bounding a frame before lines are counted. */
+    topLine: t('digest.top', { n: lines.length }),
   };
+}
+
+/**
+ * One message for many events: heading with the count, counts by severity, the most severe (then
+ * earliest) events, and a pointer to the console. Listed events are dropped, never cut, to fit.
+ */
+export function renderDigest(input: DigestInput): WecomMessage {
+  const { format } = input;
+  const p = digestParts(input);
+  const head = `${format === 'text' ? p.heading : `### ${p.heading}`}\n${p.range}\n${p.counts}`;
+  const compose = (shown: number): string => joinBlocks([head, p.list(shown), [p.more(shown), p.seeConsole].filter((x) => x !== '').join('\n')]);
 
   // The longest "top" and "more" lines bound the frame, so lines can be counted in one pass.
   const limit = BYTE_LIMITS[format];
-  const frame = utf8Bytes(compose(0)) + utf8Bytes(`${t('digest.top', { n: lines.length })}\n`) + utf8Bytes(BLOCK);
+  const frame = utf8Bytes(compose(0)) + utf8Bytes(`${p.topLine}\n`) + utf8Bytes(BLOCK);
   let used = frame;
   let shown = 0;
-  for (const line of lines) {
+  for (const line of p.lines) {
     used += utf8Bytes(line) + 1;
     if (used > limit) break;
     shown++;

@@ -21,7 +21,7 @@ import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES, type Category, t
 import { decideEvent } from '../delivery/policy/eventRules.ts';
 import { mentionRequest } from '../delivery/policy/mentions.ts';
 import { defaultSeverity, ruleEffects } from '../rules/severity.ts';
-import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { currentRenderSettings, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentions.ts';
 import { sampleEvents } from '../render/templates.ts';
 import {
@@ -241,7 +241,7 @@ function previewMessage(m: WecomMessage): PreviewMessage {
 function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
   const rules = deps.settings.rules();
   const delivery = deps.settings.delivery();
-  const s: RenderSettings = { rules, delivery, timeZone: deps.settings.general().timeZone, publicUrl: deps.config.publicUrl };
+  const s: RenderSettings = currentRenderSettings(deps.settings, deps.config.publicUrl);
   const samples = sampleEvents();
   const task = samples.task_result as TaskResultEvent;
   const failedTask: TaskResultEvent = { ...task, status: 'failed', severity: defaultSeverity('task_result', 'failed'), summary: ctx.t('notifications.preview.failedSummary') };
