@@ -11,6 +11,7 @@ export interface StoredTemplate {
   category: string;
   lang: string;
   body: string;
+  updatedAt: number;
 }
 
 export interface MessageTemplateSet {

@@ -33,6 +33,7 @@ import {
 import { canonicalTimeZone, isTimeZone } from '../timeOfDay.ts';
 import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
+import { templateRows } from './messageTemplates.tsx';
 import { clientIp, isHtmx, viewContext } from './viewContext.ts';
 
 export const MAX_MENTION_TARGETS = EVENT_LIMITS.mentions;
@@ -289,12 +290,13 @@ export function notificationRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
   const schema = formSchema(deps.settings.general().timeZone);
 
-  const respond = (c: Context<AppEnv>, props: Omit<NotificationsProps, 'preview' | 'maxMentions' | 'silences'>, status: 200 | 422 = 200) => {
+  const respond = (c: Context<AppEnv>, props: Omit<NotificationsProps, 'preview' | 'maxMentions' | 'silences' | 'templates'>, status: 200 | 422 = 200) => {
     const full: NotificationsProps = {
       ...props,
       preview: buildPreview(deps, props.ctx),
       maxMentions: MAX_MENTION_TARGETS,
       silences: listActiveSilences(deps.db, deps.clock.now()),
+      templates: templateRows(deps.settings.templates().list()),
     };
     return isHtmx(c) ? c.html(<NotificationsBody {...full} />, status) : c.html(<NotificationsPage {...full} />, status);
   };

@@ -271,7 +271,7 @@ describe('template choice at send time', () => {
     timeZone: 'UTC',
     templates: templateSet(rows),
   });
-  const row = (kind: string, category: string, lang: string, body: string): StoredTemplate => ({ kind, category, lang, body });
+  const row = (kind: string, category: string, lang: string, body: string): StoredTemplate => ({ kind, category, lang, body, updatedAt: 0 });
   const render = (e: InboundEvent, s: RenderSettings) => renderEventForDelivery(e, s, { receivedAt: RECEIVED_AT });
 
   it('no custom template: the built-in, and no note', () => {
