@@ -198,9 +198,10 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
     const parsed = v.safeParse(formSchema, { body: form.body, action: form.action });
     if (!key || !parsed.success) return c.text(ctx.t('templates.error.choice'), 400);
     const body = normalise(parsed.output.body);
+    // The Preview button (without JavaScript): the typed text, its preview or problems there, nothing saved.
+    if (parsed.output.action === 'preview') return page(c, ctx, key, { body });
     const { problems } = parseMessageTemplate(key.kind, body);
     if (problems.length) return page(c, ctx, key, { body, errors: problems.map((p) => problemText(ctx.t, p)) }, 422);
-    if (parsed.output.action === 'preview') return page(c, ctx, key, { body });
 
     const before = current(key);
     const unchanged = before.body === body && before.state !== 'inherited';

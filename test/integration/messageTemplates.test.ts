@@ -136,6 +136,15 @@ describe('message templates over real HTTP', () => {
     const digest = await client.postForm('/notifications/templates/preview', { kind: 'digest', category: 'all', lang: 'en', body: '{{digest.heading}} / {{digest.count}}' });
     expect(textOf(digest.body)).toContain('37 inventory alerts in 5 min / 37');
     expect((await client.postForm('/notifications/templates/preview', { kind: 'nope', lang: 'en', body: '' })).status).toBe(400);
+    // The Preview button without JavaScript: the whole page with the typed text and its preview, nothing saved.
+    const noJs = await client.postForm('/notifications/templates', { action: 'preview', kind: 'task_result', category: 'all', lang: 'en', body: 'T {{task.name}} {{task.duration}}' });
+    expect(noJs.status).toBe(200);
+    expect(noJs.body).toContain('T {{task.name}} {{task.duration}}</textarea>');
+    expect(textOf(noJs.body)).toContain('T Nightly price sync 2 min 5 s');
+    const noJsBad = await client.postForm('/notifications/templates', { action: 'preview', kind: 'task_result', category: 'all', lang: 'en', body: 'T {{task.nam}}' });
+    expect(noJsBad.status).toBe(200);
+    expect(textOf(noJsBad.body)).toContain('This template cannot be used yet: {{task.nam}} is not a placeholder of this message');
+    expect(listMessageTemplates(app.deps.db)).toEqual([]);
   });
 
   it('a saved template renders the next messages; the category’s own beats the one for all; the language picks', async () => {
@@ -231,6 +240,8 @@ describe('message templates over real HTTP', () => {
     expect(after.content).toContain('**Back to built-in**');
     expect(deliveryOf(after.id).template).toBeNull();
 
+    expect((await client.postForm('/notifications/templates/restore', { kind: 'alert', category: 'all', lang: 'de' })).status).toBe(400);
+    expect((await client.postForm('/notifications/templates/restore', { kind: 'report', category: 'all', lang: 'en' })).status).toBe(400);
     const again = await client.submit('/notifications/templates/restore', { kind: 'alert', category: 'all', lang: 'en' });
     expect(textOf(again.body)).toContain('There was no custom template to remove.');
     // Saving the built-in text unchanged writes nothing.

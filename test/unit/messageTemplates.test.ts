@@ -12,7 +12,7 @@ import {
   placeholdersFor,
   TASK_PLACEHOLDERS,
 } from '../../server/render/messageTemplates.ts';
-import { NO_TEMPLATES, parseNote, templateKindOf, templateSet, type StoredTemplate } from '../../server/render/templateChoice.ts';
+import { NO_TEMPLATES, parseNote, renderWithTemplate, templateKindOf, templateSet, type StoredTemplate } from '../../server/render/templateChoice.ts';
 import { renderDigest, renderEvent, sampleEvents, type DigestInput, type RenderOptions } from '../../server/render/templates.ts';
 import { DEFAULT_DELIVERY, DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
 import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../../server/wecom/messages.ts';
@@ -315,6 +315,14 @@ describe('template choice at send time', () => {
     expect(parseNote(JSON.stringify(unknown.template))).toEqual(unknown.template);
     expect(parseNote('not json')).toBeUndefined();
     expect(parseNote(null)).toBeUndefined();
+  });
+
+  it('a renderer that throws anything else is caught too: the built-in, with the error’s message', () => {
+    const out = renderWithTemplate(templateSet([row('alert', '', 'en', '{{title}}')]), { kind: 'alert', category: 'orders', lang: 'en' }, () => {
+      throw new RangeError('boom');
+    }, () => 'built-in');
+    expect(out).toEqual({ value: 'built-in', note: { kind: 'alert', category: '', lang: 'en', failed: { code: 'error', detail: 'boom' } } });
+    expect(renderWithTemplate(NO_TEMPLATES, { kind: undefined, category: 'orders', lang: 'en' }, () => 'custom', () => 'built-in')).toEqual({ value: 'built-in' });
   });
 
   it('digests: the category’s digest template, else the built-in; a broken one falls back', () => {
