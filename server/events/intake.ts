@@ -12,7 +12,7 @@ import { IDEMPOTENCY_WINDOW_MS } from '../delivery/policy/retention.ts';
 import { currentRenderSettings, renderEventForDelivery, type RenderedMessages, type RenderSettings } from '../render/eventMessages.ts';
 import { noteJson } from '../render/templateChoice.ts';
 import type { Rules, SettingsStore } from '../settings/settingsStore.ts';
-import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { utf8Bytes } from '../wecom/messages.ts';
 import type { InboundEvent } from './schema.ts';
 
 export interface IntakeDeps {
