@@ -112,7 +112,9 @@ export function isTemplateCategory(x: unknown): x is TemplateCategory {
 /**
  * The built-in template as template text, for a language and a message format. Lines whose
  * placeholders are all empty are left out when rendering, which is how "Store:" disappears for an
- * event without a store, exactly as the built-in renderer does.
+ * event without a store, exactly as the built-in renderer does. Alerts and digests render to the
+ * very same text (tested); a task result differs in one point: "Task:" is always shown, where the
+ * built-in leaves it out when the task's name is the title.
  */
 export function defaultTemplate(kind: TemplateKind, lang: Lang, format: MessageFormat): string {
   const t = notificationTranslator(lang);
