@@ -159,7 +159,7 @@ const zh: Record<TemplateStringKey, string> = {
   'templates.ph.url': '事件链接的地址',
   'templates.ph.link': '事件链接，按消息格式写成链接',
   'templates.ph.time': '发生（或接收）时间，使用设置中的时区',
-  'templates.ph.fields': '所有字段，每行“名称: 值”（过长时优先截断）',
+  'templates.ph.fields': '所有字段，每行一个，写作 name: value（过长时优先截断）',
   'templates.ph.fields.name': '某个字段的值，例如 {{fields.sku}}',
   'templates.ph.repeat': '事件重复 N 次时为 ×N，否则为空',
   'templates.ph.task.name': '任务名称',
