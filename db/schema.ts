@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Key/value settings; values are JSON so each setting keeps its type. */
 export const settings = sqliteTable('settings', {
@@ -98,6 +98,12 @@ export const deliveries = sqliteTable(
      * mobiles); sent in one text message once the digest is sent.
      */
     mentions: text('mentions'),
+    /**
+     * Which custom message template rendered this message (JSON, server/render/templateNote.ts), or
+     * why a custom template failed and the built-in one was used instead; null: the built-in, as no
+     * custom template applied.
+     */
+    template: text('template'),
   },
   (t) => [
     index('deliveries_queue_idx').on(t.status, t.priority, t.id),
@@ -357,4 +363,21 @@ export const metricRuleTransitions = sqliteTable(
     eventId: integer('event_id'),
   },
   (t) => [index('metric_rule_transitions_at_idx').on(t.at)],
+);
+
+/**
+ * Custom message templates edited on the Notifications page, per message kind, category ('' for every
+ * category) and notification language. No row: the built-in template (restoring it deletes the row).
+ */
+export const messageTemplates = sqliteTable(
+  'message_templates',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    category: text('category').notNull().default(''),
+    lang: text('lang').notNull(),
+    body: text('body').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('message_templates_key_idx').on(t.kind, t.category, t.lang)],
 );

@@ -19,6 +19,7 @@ import { apiDocsRoutes } from './routes/apiDocs.tsx';
 import { reportRoutes } from './routes/reports.tsx';
 import { languageRoutes } from './routes/language.ts';
 import { metricRuleRoutes } from './routes/metricRules.tsx';
+import { messageTemplateRoutes } from './routes/messageTemplates.tsx';
 import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
 import { staticRoutes } from './routes/static.ts';
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', dashboardRoutes(deps));
   app.route('/', channelRoutes(withFlash));
   app.route('/', notificationRoutes(withFlash));
+  app.route('/', messageTemplateRoutes(withFlash));
   app.route('/', inboundRoutes(withFlash));
   app.route('/', hookRoutes(deps));
   app.route('/', apiDocsRoutes(deps));

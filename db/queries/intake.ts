@@ -22,8 +22,8 @@ const DEDUPE_CANDIDATES_SQL = `SELECT id, severity FROM events INDEXED BY events
 const INSERT_EVENT = `INSERT INTO events (received_at, source, token_id, kind, category, severity, title, store, occurred_at, payload, idempotency_key, dedupe_key, status, reason, duplicate_of, finished_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-const INSERT_DELIVERY = `INSERT INTO deliveries (created_at, kind, category, severity, priority, status, title, msgtype, payload, bytes, queued_at, next_attempt_at, event_id)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_DELIVERY = `INSERT INTO deliveries (created_at, kind, category, severity, priority, status, title, msgtype, payload, bytes, queued_at, next_attempt_at, event_id, template)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** The first event with this idempotency key received after `since`. */
 export function findIdempotent(db: Db, key: string, since: number): { id: number; status: EventStatus } | undefined {
@@ -59,7 +59,7 @@ export function insertEventFast(db: Db, e: EventInsert): number {
   return Number(lastInsertRowid);
 }
 
-type DeliveryInsert = Required<Pick<NewDelivery, 'createdAt' | 'kind' | 'category' | 'severity' | 'priority' | 'status' | 'title' | 'msgtype' | 'payload' | 'bytes' | 'queuedAt' | 'nextAttemptAt' | 'eventId'>>;
+type DeliveryInsert = Required<Pick<NewDelivery, 'createdAt' | 'kind' | 'category' | 'severity' | 'priority' | 'status' | 'title' | 'msgtype' | 'payload' | 'bytes' | 'queuedAt' | 'nextAttemptAt' | 'eventId' | 'template'>>;
 
 export function insertDeliveryFast(db: Db, d: DeliveryInsert): number {
   const { lastInsertRowid } = preparedStatement(db, INSERT_DELIVERY).run(
@@ -76,6 +76,7 @@ export function insertDeliveryFast(db: Db, d: DeliveryInsert): number {
     d.queuedAt,
     d.nextAttemptAt,
     d.eventId,
+    d.template,
   );
   return Number(lastInsertRowid);
 }

@@ -4,8 +4,8 @@ import { countQueuedEventsUpTo, listQueuedFoldable } from '../../db/queries/deli
 import { hasOtherHeldEvent, listHeldEvents, setEventStatus, type EventRow } from '../../db/queries/events.ts';
 import { deliveries, events } from '../../db/schema.ts';
 import { SEVERITY_RANK, type Category, type InboundEvent, type Severity } from '../events/schema.ts';
-import { renderForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
-import { renderDigest } from '../render/templates.ts';
+import { renderDigestForDelivery, renderEventForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
+import { noteJson } from '../render/templateChoice.ts';
 import { enqueueMessage, enqueueMessages } from './outbox.ts';
 import { FOLDABLE_KINDS, foldDue } from './policy/fold.ts';
 import { mentionRequest, mentionUnion, parseMentionRequest, storedMentionRequest, type MentionRequest } from './policy/mentions.ts';
@@ -85,7 +85,7 @@ function forgetStatesOnError<T>(db: Db, fn: () => T): T {
 }
 
 function digestMessage(s: RenderSettings, category: string, reason: 'storm' | 'quiet_hours', state: DigestState, now: number) {
-  return renderDigest({
+  return renderDigestForDelivery({
     category: category as Category,
     reason,
     events: state.top.map((m) => ({ title: m.title, severity: m.severity, store: m.store, at: m.at })),
@@ -103,7 +103,7 @@ function digestMessage(s: RenderSettings, category: string, reason: 'storm' | 'q
         ? undefined
         : sendLogUrl(s.publicUrl, reason === 'storm' ? { kind: 'alert', category, status: 'merged' } : { kind: 'digest', category }),
     topN: DIGEST_TOP_N,
-  });
+  }, s.templates);
 }
 
 function digestSeverity(state: DigestState): Severity {
@@ -130,10 +130,10 @@ function writeDigest(db: Db, s: RenderSettings, category: string, reason: 'storm
   const states = statesOf(db);
   const before = waiting ? (states.get(waiting.id) ?? addMembers(undefined, digestMembers(db, waiting.id))) : undefined;
   const all = addMembers(before, members);
-  const message = digestMessage(s, category, reason, all, now);
+  const { message, template } = digestMessage(s, category, reason, all, now);
   // The digest's follow-up mentions everyone its members asked for, once (sent after the digest).
   const mentions = storedMentionRequest(mentionUnion([parseMentionRequest(waiting?.mentions ?? null), ...members.map((m) => m.mention)]));
-  const fields = { severity: digestSeverity(all), title: `${all.total} × ${category} (${reason === 'storm' ? 'digest' : 'quiet hours'})`, mentions };
+  const fields = { severity: digestSeverity(all), title: `${all.total} × ${category} (${reason === 'storm' ? 'digest' : 'quiet hours'})`, mentions, template: noteJson(template) };
   let digestId: number;
   if (waiting) {
     digestId = waiting.id;
@@ -247,10 +247,11 @@ export function flushHeld(db: Db, s: RenderSettings, now: number, chunk = RELEAS
       const row = rows[0]!;
       if (rows.length === 1 && !waitingDigest(db, category, 1) && !hasOtherHeldEvent(db, category, row.id)) {
         const event = JSON.parse(row.payload) as InboundEvent;
+        const { messages, template } = renderEventForDelivery(event, s, { receivedAt: row.receivedAt, repeatCount: row.repeatCount, eventId: row.id });
         enqueueMessages(
           db,
-          { kind: row.kind, category: row.category, severity: row.severity, priority: 1, eventId: row.id },
-          renderForDelivery(event, s, { receivedAt: row.receivedAt, repeatCount: row.repeatCount, eventId: row.id }),
+          { kind: row.kind, category: row.category, severity: row.severity, priority: 1, eventId: row.id, template: noteJson(template) },
+          messages,
           (i) => (i === 0 ? row.title : `${row.title} · ${i + 1}`),
           now,
         );

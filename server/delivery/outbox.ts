@@ -4,7 +4,8 @@ import { insertDelivery, updateDelivery, type DeliveryRow, type NewDelivery } fr
 import { getEvent, setEventStatus } from '../../db/queries/events.ts';
 import { deliveries, events } from '../../db/schema.ts';
 import type { InboundEvent } from '../events/schema.ts';
-import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { noteJson } from '../render/templateChoice.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { interruptedAction } from './policy/recovery.ts';
 import { eventSettlement } from './policy/settlement.ts';
@@ -125,10 +126,11 @@ export function refreshDedupedDelivery(db: Db, eventId: number, repeatCount: num
     .get();
   const event = getEvent(db, eventId);
   if (!first || !event) return;
-  const [message] = renderForDelivery(JSON.parse(event.payload) as InboundEvent, s, { receivedAt: event.receivedAt, repeatCount, eventId: event.id });
+  const rendered = renderEventForDelivery(JSON.parse(event.payload) as InboundEvent, s, { receivedAt: event.receivedAt, repeatCount, eventId: event.id });
+  const [message] = rendered.messages;
   if (!message || message.msgtype !== first.msgtype) return;
   const payload = JSON.stringify(message);
-  db.update(deliveries).set({ payload, bytes: utf8Bytes(payload) }).where(eq(deliveries.id, first.id)).run();
+  db.update(deliveries).set({ payload, bytes: utf8Bytes(payload), template: noteJson(rendered.template) }).where(eq(deliveries.id, first.id)).run();
 }
 
 export function enqueueMessage(db: Db, row: Omit<NewDelivery, 'payload' | 'bytes' | 'msgtype' | 'status'>, message: WecomMessage): number {
@@ -137,7 +139,7 @@ export function enqueueMessage(db: Db, row: Omit<NewDelivery, 'payload' | 'bytes
 }
 
 /** What the messages of one source (an event, a re-split message) share. */
-export type MessageSource = Pick<NewDelivery, 'kind' | 'category' | 'severity' | 'priority' | 'eventId' | 'splitFrom'>;
+export type MessageSource = Pick<NewDelivery, 'kind' | 'category' | 'severity' | 'priority' | 'eventId' | 'splitFrom' | 'template'>;
 
 /** Queues a source's messages to go out now, each titled by `title(i, n)` for the send log. */
 export function enqueueMessages(db: Db, source: MessageSource, messages: readonly WecomMessage[], title: (i: number, n: number) => string, now: number): number[] {

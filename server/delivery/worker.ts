@@ -7,7 +7,7 @@ import { deliveries } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpsCounters } from '../opsCounters.ts';
-import type { RenderSettings } from '../render/eventMessages.ts';
+import { currentRenderSettings, type RenderSettings } from '../render/eventMessages.ts';
 import { planMentions } from '../render/mentions.ts';
 import { isQuiet, quietEndsAt } from '../rules/quietHours.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
@@ -105,7 +105,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   // written before anything else, so the message is neither sent twice nor left in `sending`.
   let unrecorded: { row: DeliveryRow; key: string; result: SendResult; answered: number } | undefined;
 
-  const renderSettings = (): RenderSettings => ({ rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.publicUrl });
+  const renderSettings = (): RenderSettings => currentRenderSettings(deps.settings, deps.publicUrl);
 
   const sleep = (ms: number, limited = false) =>
     new Promise<void>((resolve) => {
@@ -219,7 +219,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
         updateDelivery(db, row.id, { ...failed, status: 'merged' });
         enqueueMessages(
           db,
-          { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, splitFrom: row.id },
+          { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, splitFrom: row.id, template: row.template },
           action.parts,
           (i, n) => `${row.title} (${i + 1}/${n})`,
           now,

@@ -132,7 +132,8 @@ export function mapAlertmanager(payload: unknown): AlertmanagerResult {
   const issues: EventIssue[] = [];
   parsed.output.alerts.forEach((alert, i) => {
     const result = parseEvent(toEventBody(alert, parsed.output.externalURL));
-    if (result.ok) events.push(result.event);
+    // Resolved is not part of the public event body: it is marked after the usual checks.
+    if (result.ok) events.push(alert.status === 'resolved' && result.event.kind === 'alert' ? { ...result.event, resolved: true } : result.event);
     else issues.push(...result.issues.map((issue) => ({ ...issue, path: `alerts.${i}.${issue.path}` })));
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, events };

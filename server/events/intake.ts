@@ -9,9 +9,10 @@ import { refreshDedupedDelivery } from '../delivery/outbox.ts';
 import { dedupeKeyOf, type DedupeCandidate } from '../delivery/policy/dedupe.ts';
 import { decideEvent } from '../delivery/policy/eventRules.ts';
 import { IDEMPOTENCY_WINDOW_MS } from '../delivery/policy/retention.ts';
-import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { currentRenderSettings, renderEventForDelivery, type RenderedMessages, type RenderSettings } from '../render/eventMessages.ts';
+import { noteJson } from '../render/templateChoice.ts';
 import type { Rules, SettingsStore } from '../settings/settingsStore.ts';
-import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { utf8Bytes } from '../wecom/messages.ts';
 import type { InboundEvent } from './schema.ts';
 
 export interface IntakeDeps {
@@ -50,7 +51,8 @@ function occurredAtMs(e: InboundEvent): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-function enqueueEventMessages(db: Db, eventId: number, e: InboundEvent, messages: WecomMessage[], now: number): void {
+function enqueueEventMessages(db: Db, eventId: number, e: InboundEvent, { messages, template }: RenderedMessages, now: number): void {
+  const note = noteJson(template);
   messages.forEach((message, i) => {
     const payload = JSON.stringify(message);
     insertDeliveryFast(db, {
@@ -67,6 +69,7 @@ function enqueueEventMessages(db: Db, eventId: number, e: InboundEvent, messages
       queuedAt: now,
       nextAttemptAt: now,
       eventId,
+      template: note,
     });
   });
 }
@@ -88,7 +91,7 @@ export function ingestEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Inta
 export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta): Accepted[] {
   const { db } = deps;
   const now = deps.clock.now();
-  const s: RenderSettings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.publicUrl };
+  const s: RenderSettings = currentRenderSettings(deps.settings, deps.publicUrl);
   const silences = listActiveSilences(db, now);
   const points: MetricPoint[] = [];
   const accepted = batch.map((e): Accepted => {
@@ -119,7 +122,7 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
     if (suppressed?.duplicateOf !== undefined) {
       refreshDedupedDelivery(db, suppressed.duplicateOf, bumpRepeatCount(db, suppressed.duplicateOf), s);
     }
-    if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderForDelivery(e, s, { receivedAt: now, eventId: id }), now);
+    if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderEventForDelivery(e, s, { receivedAt: now, eventId: id }), now);
     if (e.kind === 'metric') points.push({ name: e.name, store: e.store ?? '', at: occurredAtMs(e) ?? now, value: e.value, unit: e.unit ?? '' });
     return { id, status: decision.status, repeated: false };
   });

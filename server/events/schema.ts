@@ -47,7 +47,14 @@ type EventBase = {
   idempotency_key?: string;
   mention: Mention;
 };
-export type AlertEvent = EventBase & { kind: 'alert' };
+export type AlertEvent = EventBase & {
+  kind: 'alert';
+  /**
+   * Set by the appliance, never by senders (the API refuses the field): an Alertmanager alert that
+   * resolved, or a metric rule's resolution. Its message uses the "resolved" template.
+   */
+  resolved?: true;
+};
 export type ReportEvent = EventBase & { kind: 'report' };
 export type TaskResultEvent = EventBase & {
   kind: 'task_result';

@@ -74,6 +74,7 @@ export function alertForAction(rule: MetricRule, action: RuleAction, state: Rule
     summary: cut(lines.join('\n'), EVENT_LIMITS.summary),
     fields,
     mention: action.type === 'firing' ? rule.mention : 'none',
+    ...(action.type === 'resolved' ? { resolved: true as const } : {}),
     occurred_at: new Date(action.at).toISOString(),
     ...(ctx.store !== '' ? { store: ctx.store } : {}),
   };

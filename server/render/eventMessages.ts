@@ -1,9 +1,11 @@
 import type { InboundEvent } from '../events/schema.ts';
 import { mentionRequest } from '../delivery/policy/mentions.ts';
-import type { DeliverySettings, Rules } from '../settings/settingsStore.ts';
+import type { DeliverySettings, Rules, SettingsStore } from '../settings/settingsStore.ts';
 import type { WecomMessage } from '../wecom/messages.ts';
+import { renderDigestWithTemplate, renderEventWithTemplate } from './customTemplates.ts';
 import { planMentions } from './mentions.ts';
-import { renderEvent } from './templates.ts';
+import { renderWithTemplate, templateKindOf, type MessageTemplateSet, type TemplateNote } from './templateChoice.ts';
+import { renderDigest, renderEvent, type DigestInput, type RenderOptions } from './templates.ts';
 
 export interface RenderSettings {
   rules: Rules;
@@ -11,6 +13,13 @@ export interface RenderSettings {
   timeZone: string;
   /** The console's address (PUBLIC_URL); messages link into its send log when set. */
   publicUrl?: string;
+  /** Custom message templates; the built-in renders whatever none covers. */
+  templates: MessageTemplateSet;
+}
+
+/** The settings as they are now, for rendering. */
+export function currentRenderSettings(settings: SettingsStore, publicUrl: string | undefined): RenderSettings {
+  return { rules: settings.rules(), delivery: settings.delivery(), timeZone: settings.general().timeZone, publicUrl, templates: settings.templates() };
 }
 
 /** The send log filtered as given, on the console at `publicUrl`. */
@@ -18,9 +27,16 @@ export function sendLogUrl(publicUrl: string, filter: Record<string, string | nu
   return `${publicUrl}/send-log?${new URLSearchParams(Object.entries(filter).map(([k, v]) => [k, String(v)]))}`;
 }
 
-/** The messages one event becomes with the current settings (main message, parts, mention follow-up). */
-export function renderForDelivery(e: InboundEvent, s: RenderSettings, at: { receivedAt: number; repeatCount?: number; eventId?: number }): WecomMessage[] {
-  return renderEvent(e, {
+export type RenderedMessages = {
+  messages: WecomMessage[];
+  /** Which custom template rendered them, or why it failed and the built-in was used. */
+  template?: TemplateNote;
+};
+
+type At = { receivedAt: number; repeatCount?: number; eventId?: number };
+
+function renderOptions(e: InboundEvent, s: RenderSettings, at: At): RenderOptions {
+  return {
     lang: s.delivery.language,
     format: s.delivery.format,
     timeZone: s.timeZone,
@@ -28,5 +44,34 @@ export function renderForDelivery(e: InboundEvent, s: RenderSettings, at: { rece
     receivedAt: at.receivedAt,
     repeatCount: at.repeatCount,
     consoleUrl: s.publicUrl !== undefined && at.eventId !== undefined ? sendLogUrl(s.publicUrl, { event: at.eventId }) : undefined,
-  });
+  };
+}
+
+/** The messages one event becomes with the current settings and templates, and which template made them. */
+export function renderEventForDelivery(e: InboundEvent, s: RenderSettings, at: At): RenderedMessages {
+  const opts = renderOptions(e, s, at);
+  if (e.kind === 'metric' || e.kind === 'report') return { messages: renderEvent(e, opts) };
+  const { value, note } = renderWithTemplate(
+    s.templates,
+    { kind: templateKindOf(e), category: e.category, lang: opts.lang },
+    (kind, body) => renderEventWithTemplate(e, opts, kind, body),
+    () => renderEvent(e, opts),
+  );
+  return { messages: value, ...(note ? { template: note } : {}) };
+}
+
+/** The messages one event becomes with the current settings (main message, parts, mention follow-up). */
+export function renderForDelivery(e: InboundEvent, s: RenderSettings, at: At): WecomMessage[] {
+  return renderEventForDelivery(e, s, at).messages;
+}
+
+/** A digest with the current templates: the custom digest template for its category, else the built-in. */
+export function renderDigestForDelivery(input: DigestInput, templates: MessageTemplateSet): { message: WecomMessage; template?: TemplateNote } {
+  const { value, note } = renderWithTemplate(
+    templates,
+    { kind: 'digest', category: input.category === 'mixed' ? '' : input.category, lang: input.lang },
+    (_kind, body) => renderDigestWithTemplate(input, body),
+    () => renderDigest(input),
+  );
+  return { message: value, ...(note ? { template: note } : {}) };
 }

@@ -8,12 +8,9 @@ import {
   type EventKind,
   type InboundEvent,
   type Severity,
-  type TaskStatus,
 } from '../events/schema.ts';
 import {
   BYTE_LIMITS,
-  markdownMessage,
-  markdownV2Message,
   splitUtf8,
   textMessage,
   truncateUtf8,
@@ -21,6 +18,21 @@ import {
   type WecomMessage,
 } from '../wecom/messages.ts';
 import type { MentionPlan, MessageFormat } from './mentions.ts';
+import {
+  BLOCK,
+  badgeText,
+  build,
+  headingLine,
+  joinBlocks,
+  linkText,
+  multiLine,
+  oneLine,
+  pairLine,
+  SEVERITY_STYLE,
+  STATUS_STYLE,
+  strong,
+  type Badge,
+} from './markup.ts';
 import { notificationTranslator, type NotificationTranslate } from './notificationStrings.ts';
 
 export type RenderOptions = {
@@ -35,70 +47,6 @@ export type RenderOptions = {
   /** Linked next to the truncation marker, where the whole event can be read. */
   consoleUrl?: string;
 };
-
-type Tone = 'warning' | 'info' | 'comment';
-type Badge = { label: string; tone: Tone; emoji: string };
-
-const SEVERITY_STYLE: Record<Severity, { tone: Tone; emoji: string }> = {
-  critical: { tone: 'warning', emoji: '🔴' },
-  warning: { tone: 'warning', emoji: '🟠' },
-  info: { tone: 'comment', emoji: '🔵' },
-};
-
-const STATUS_STYLE: Record<TaskStatus, { tone: Tone; emoji: string }> = {
-  succeeded: { tone: 'info', emoji: '✅' },
-  failed: { tone: 'warning', emoji: '❌' },
-  partial: { tone: 'warning', emoji: '🟡' },
-};
-
-const BLOCK = '\n\n';
-
-/**
- * WeCom would act on `<@…>` (a mention) and `<font …>` in user text; a full-width ＜ shows the same
- * but is inert. Replacing only the `<` cannot create a new match, so one pass is enough.
- */
-function neutralise(s: string): string {
-  return s.replace(/<(?=\s*(?:@|\/?\s*font\b))/gi, '＜');
-}
-
-/** Titles, names and field values render on one line: a newline could start a heading or a list. */
-function oneLine(s: string): string {
-  return neutralise(s.replace(/\s+/g, ' ').trim());
-}
-
-function multiLine(s: string): string {
-  return neutralise(s.replace(/\r\n?/g, '\n').trim());
-}
-
-/** Characters that would end a markdown link target early are percent-encoded. */
-function linkTarget(url: string): string {
-  return url.replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
-function badgeText(format: MessageFormat, badge: Badge): string {
-  return format === 'markdown' ? `<font color="${badge.tone}">${badge.label}</font>` : `${badge.emoji} ${badge.label}`;
-}
-
-function headingLine(format: MessageFormat, badge: Badge, labels: string[]): string {
-  const line = [badgeText(format, badge), ...labels].join(' · ');
-  return format === 'text' ? line : `### ${line}`;
-}
-
-function strong(format: MessageFormat, s: string): string {
-  return format === 'text' ? s : `**${s}**`;
-}
-
-function pairLine(format: MessageFormat, label: string, value: string): string {
-  return `${format === 'markdown_v2' ? '- ' : ''}${label}: ${value}`;
-}
-
-function linkText(format: MessageFormat, text: string, url: string): string {
-  return format === 'text' ? `${text}: ${linkTarget(url)}` : `[${text}](${linkTarget(url)})`;
-}
-
-function joinBlocks(blocks: readonly string[]): string {
-  return blocks.filter((b) => b !== '').join(BLOCK);
-}
 
 /** "2 min 5 s" / "2分5秒": the largest unit and, when not zero, the next one. */
 export function humaniseDuration(ms: number, t: NotificationTranslate): string {
@@ -131,12 +79,6 @@ function humaniseWindow(ms: number, t: NotificationTranslate): string {
   return minutes < 120 ? t('window.min', { n: minutes }) : t('window.h', { n: Math.round(minutes / 60) });
 }
 
-function build(format: MessageFormat, content: string, mentions?: { mentionedList: string[]; mentionedMobileList: string[] }): WecomMessage {
-  if (format === 'markdown') return markdownMessage(content);
-  if (format === 'markdown_v2') return markdownV2Message(content);
-  return textMessage(content, mentions);
-}
-
 /**
  * head + body + tail within `limit`: only the body (summary and fields) is cut, so the heading, the
  * time and the link survive; if even they do not fit, the whole is cut.
@@ -165,15 +107,15 @@ function numberedParts(content: string, limit: number, header: (i: number, n: nu
   }
 }
 
-type RenderableEvent = Exclude<InboundEvent, { kind: 'metric' }>;
+export type RenderableEvent = Exclude<InboundEvent, { kind: 'metric' }>;
 
-function eventBadge(event: RenderableEvent, t: NotificationTranslate): Badge {
+export function eventBadge(event: RenderableEvent, t: NotificationTranslate): Badge {
   return event.kind === 'task_result'
     ? { label: t(`status.${event.status}`), ...STATUS_STYLE[event.status] }
     : { label: t(`severity.${event.severity}`), ...SEVERITY_STYLE[event.severity] };
 }
 
-function needsAttention(event: RenderableEvent): boolean {
+export function needsAttention(event: RenderableEvent): boolean {
   return event.kind === 'task_result' ? event.status !== 'succeeded' : SEVERITY_RANK[event.severity] > SEVERITY_RANK.info;
 }
 
@@ -205,6 +147,12 @@ function eventSections(event: RenderableEvent, opts: RenderOptions, t: Notificat
   };
 }
 
+/** "… truncated", linking the console when its address is known. */
+export function truncationMarker(opts: Pick<RenderOptions, 'format' | 'consoleUrl'>, t: NotificationTranslate): string {
+  const consoleLink = opts.consoleUrl !== undefined ? ` · ${linkText(opts.format, t('link.console'), opts.consoleUrl)}` : '';
+  return `\n${t('truncated')}${consoleLink}`;
+}
+
 /**
  * The messages one event becomes: the main message (a report too long for one message becomes
  * numbered parts) and, when the mention plan needs it, one short text message with the mentions.
@@ -229,8 +177,7 @@ export function renderEvent(event: InboundEvent, opts: RenderOptions): WecomMess
         ? [whole]
         : numberedParts(whole, limit, (i, n) => `${strong(format, `(${i}/${n})`)} ${shortTitle}\n`);
   } else {
-    const consoleLink = opts.consoleUrl !== undefined ? ` · ${linkText(format, t('link.console'), opts.consoleUrl)}` : '';
-    contents = [fitContent(head, body, tail, limit, `\n${t('truncated')}${consoleLink}`)];
+    contents = [fitContent(head, body, tail, limit, truncationMarker(opts, t))];
   }
 
   const lists = { mentionedList: mentions.textMentionedList, mentionedMobileList: mentions.textMobileList };
@@ -257,11 +204,8 @@ export type DigestInput = {
   topN?: number;
 };
 
-/**
- * One message for many events: heading with the count, counts by severity, the most severe (then
- * earliest) events, and a pointer to the console. Listed events are dropped, never cut, to fit.
- */
-export function renderDigest(input: DigestInput): WecomMessage {
+/** The pieces of a digest message, shared by the built-in layout and custom templates. */
+export function digestParts(input: DigestInput) {
   const { format, lang, timeZone } = input;
   const t = notificationTranslator(lang);
   const reason = input.reason === 'storm' ? 'storm' : 'quiet';
@@ -276,15 +220,13 @@ export function renderDigest(input: DigestInput): WecomMessage {
     since: formatDateTime(input.since, lang, timeZone),
     until: formatDateTime(input.until, lang, timeZone),
   });
+  const countOf = (severity: Severity) => (input.counts ? input.counts[severity] : input.events.filter((e) => e.severity === severity).length);
   const counts = (['critical', 'warning', 'info'] as const)
     .map((severity) => {
-      const count = input.counts ? input.counts[severity] : input.events.filter((e) => e.severity === severity).length;
-      const text = t('digest.count', { severity: t(`severity.${severity}`), count });
+      const text = t('digest.count', { severity: t(`severity.${severity}`), count: countOf(severity) });
       return format === 'markdown' ? `<font color="${SEVERITY_STYLE[severity].tone}">${text}</font>` : text;
     })
     .join(' · ');
-  const head = `${format === 'text' ? heading : `### ${heading}`}\n${range}\n${counts}`;
-
   const ranked = [...input.events]
     .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.at - b.at)
     .slice(0, input.topN ?? 10);
@@ -294,21 +236,41 @@ export function renderDigest(input: DigestInput): WecomMessage {
     const parts = [truncateUtf8(oneLine(e.title), 160, '…'), ...(store ? [truncateUtf8(store, 60, '…')] : []), formatDateTime(e.at, lang, timeZone)];
     return `${format === 'text' ? '•' : '-'} ${marker} ${parts.join(' · ')}`;
   });
-
   const seeConsole =
     input.consoleUrl !== undefined ? linkText(format, t('digest.console'), input.consoleUrl) : t('digest.console');
-  const compose = (shown: number): string => {
-    const list = shown > 0 ? `${t('digest.top', { n: shown })}\n${lines.slice(0, shown).join('\n')}` : '';
-    const more = input.total > shown ? t('digest.more', { count: input.total - shown }) : '';
-    return joinBlocks([head, list, [more, seeConsole].filter((x) => x !== '').join('\n')]);
+  const severity: Severity = countOf('critical') ? 'critical' : countOf('warning') ? 'warning' : 'info';
+  return {
+    heading,
+    range,
+    counts,
+    lines,
+    seeConsole,
+    severity,
+    /** "Top 3:" and the first `shown` lines; nothing when none is shown. */
+    list: (shown: number) => (shown > 0 ? `${t('digest.top', { n: shown })}\n${lines.slice(0, shown).join('\n')}` : ''),
+    /** "… and 27 more" when fewer than all are shown. */
+    more: (shown: number) => (input.total > shown ? t('digest.more', { count: input.total - shown }) : ''),
+    /** The longest "Top N:" line, for bounding a frame before lines are counted. */
+    topLine: t('digest.top', { n: lines.length }),
   };
+}
+
+/**
+ * One message for many events: heading with the count, counts by severity, the most severe (then
+ * earliest) events, and a pointer to the console. Listed events are dropped, never cut, to fit.
+ */
+export function renderDigest(input: DigestInput): WecomMessage {
+  const { format } = input;
+  const p = digestParts(input);
+  const head = `${format === 'text' ? p.heading : `### ${p.heading}`}\n${p.range}\n${p.counts}`;
+  const compose = (shown: number): string => joinBlocks([head, p.list(shown), [p.more(shown), p.seeConsole].filter((x) => x !== '').join('\n')]);
 
   // The longest "top" and "more" lines bound the frame, so lines can be counted in one pass.
   const limit = BYTE_LIMITS[format];
-  const frame = utf8Bytes(compose(0)) + utf8Bytes(`${t('digest.top', { n: lines.length })}\n`) + utf8Bytes(BLOCK);
+  const frame = utf8Bytes(compose(0)) + utf8Bytes(`${p.topLine}\n`) + utf8Bytes(BLOCK);
   let used = frame;
   let shown = 0;
-  for (const line of lines) {
+  for (const line of p.lines) {
     used += utf8Bytes(line) + 1;
     if (used > limit) break;
     shown++;

@@ -2,6 +2,7 @@
 // a plain scan (no eval, no expressions, no loops): a placeholder is a dotted name from a fixed list,
 // or `metric "name" "store"`. Anything else is left visible and reported as a problem.
 import { CATEGORIES, SEVERITIES } from '../events/schema.ts';
+import { DOTTED_PATH, scanPlaceholders } from '../render/placeholders.ts';
 
 export const TEMPLATE_MAX_CHARS = 8000;
 
@@ -40,7 +41,6 @@ export const KNOWN_PATHS: readonly string[] = [
 ];
 const KNOWN = new Set(KNOWN_PATHS);
 
-const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 // "…" or the full-width quotes a Chinese input method types: “…”.
 const STRING = /\s*(?:"([^"]*)"|“([^”]*)”)/y;
 
@@ -66,47 +66,24 @@ function parseMetric(raw: string, inner: string): Placeholder | undefined {
  * the set of names this kind of template offers (the report's by default; metric rule titles have theirs).
  */
 export function parseTemplate(template: string, known: ReadonlySet<string> = KNOWN): { segments: Segment[]; problems: TemplateProblem[] } {
-  const segments: Segment[] = [];
-  const problems: TemplateProblem[] = [];
-  let text = '';
-  let i = 0;
-  while (i < template.length) {
-    const open = template.indexOf('{{', i);
-    if (open === -1) {
-      text += template.slice(i);
-      break;
-    }
-    text += template.slice(i, open);
-    const close = template.indexOf('}}', open + 2);
-    const nextOpen = template.indexOf('{{', open + 2);
-    if (close === -1 || (nextOpen !== -1 && nextOpen < close)) {
-      const snippet = template.slice(open, Math.min(template.length, open + 24)).split('\n')[0]!;
-      problems.push({ code: 'unclosed', snippet });
-      text += '{{';
-      i = open + 2;
-      continue;
-    }
-    const raw = template.slice(open, close + 2);
-    const inner = template.slice(open + 2, close).trim();
-    if (text) segments.push({ kind: 'text', text });
-    text = '';
-    if (PATH.test(inner) && known.has(inner)) {
-      segments.push({ kind: 'path', raw, path: inner });
-    } else if (known === KNOWN && /^metric(\.|\s|$)/.test(inner)) {
+  const scanned = scanPlaceholders(template);
+  // Problems in the order they occur in the template.
+  const found: Array<{ at: number; problem: TemplateProblem }> = scanned.unclosed.map(({ snippet, at }) => ({ at, problem: { code: 'unclosed', snippet } }));
+  const segments = scanned.segments.map((s): Segment => {
+    if (s.kind === 'text') return s;
+    const { raw, inner } = s;
+    const problem = (p: TemplateProblem) => found.push({ at: s.at, problem: p });
+    if (DOTTED_PATH.test(inner) && known.has(inner)) return { kind: 'path', raw, path: inner };
+    if (known === KNOWN && /^metric(\.|\s|$)/.test(inner)) {
       const metric = parseMetric(raw, inner);
-      if (metric) segments.push(metric);
-      else {
-        problems.push({ code: 'metricArgs', placeholder: raw });
-        segments.push({ kind: 'unknown', raw });
-      }
-    } else {
-      problems.push({ code: 'unknown', placeholder: raw });
-      segments.push({ kind: 'unknown', raw });
+      if (metric) return metric;
+      problem({ code: 'metricArgs', placeholder: raw });
+      return { kind: 'unknown', raw };
     }
-    i = close + 2;
-  }
-  if (text) segments.push({ kind: 'text', text });
-  return { segments, problems };
+    problem({ code: 'unknown', placeholder: raw });
+    return { kind: 'unknown', raw };
+  });
+  return { segments, problems: found.sort((a, b) => a.at - b.at).map((f) => f.problem) };
 }
 
 /** Fills the placeholders; unknown ones stay as typed, so a mistake is visible, never silent. */

@@ -20,7 +20,7 @@ import { parseEvent } from '../events/schema.ts';
 import { HOOK_EXAMPLES } from '../hooks/examples.ts';
 import { applyHook, compileHook, hookDefinitionSchema, HOOK_NAME, type HookDefinition, type HookNote, type HookProblem } from '../hooks/mapping.ts';
 import { readHookDefinition } from '../hooks/storedHook.ts';
-import { renderForDelivery } from '../render/eventMessages.ts';
+import { currentRenderSettings, renderForDelivery } from '../render/eventMessages.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { endpointsFor } from './inbound.tsx';
 import { clientIp, viewContext } from './viewContext.ts';
@@ -157,7 +157,7 @@ export function hookRoutes(deps: AppDeps) {
       if (mapped.dropped) return { kind: 'dropped', condition: mapped.condition };
       const event = parseEvent(mapped.body);
       if (!event.ok) return { kind: 'refused', issues: event.issues.map((i) => `${i.path}: ${i.message}`) };
-      const settings = { rules: deps.settings.rules(), delivery: deps.settings.delivery(), timeZone: deps.settings.general().timeZone, publicUrl: deps.config.publicUrl };
+      const settings = currentRenderSettings(deps.settings, deps.config.publicUrl);
       const messages = renderForDelivery(event.event, settings, { receivedAt: deps.clock.now() }).map((m) => {
         const text = messageText(m);
         return { bytes: utf8Bytes(text), text };

@@ -21,7 +21,7 @@ import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES, type Category, t
 import { decideEvent } from '../delivery/policy/eventRules.ts';
 import { mentionRequest } from '../delivery/policy/mentions.ts';
 import { defaultSeverity, ruleEffects } from '../rules/severity.ts';
-import { renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { currentRenderSettings, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentions.ts';
 import { sampleEvents } from '../render/templates.ts';
 import {
@@ -33,6 +33,7 @@ import {
 import { canonicalTimeZone, isTimeZone } from '../timeOfDay.ts';
 import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
+import { templateRows } from './messageTemplates.tsx';
 import { clientIp, isHtmx, viewContext } from './viewContext.ts';
 
 export const MAX_MENTION_TARGETS = EVENT_LIMITS.mentions;
@@ -241,7 +242,7 @@ function previewMessage(m: WecomMessage): PreviewMessage {
 function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
   const rules = deps.settings.rules();
   const delivery = deps.settings.delivery();
-  const s: RenderSettings = { rules, delivery, timeZone: deps.settings.general().timeZone, publicUrl: deps.config.publicUrl };
+  const s: RenderSettings = currentRenderSettings(deps.settings, deps.config.publicUrl);
   const samples = sampleEvents();
   const task = samples.task_result as TaskResultEvent;
   const failedTask: TaskResultEvent = { ...task, status: 'failed', severity: defaultSeverity('task_result', 'failed'), summary: ctx.t('notifications.preview.failedSummary') };
@@ -289,12 +290,13 @@ export function notificationRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
   const schema = formSchema(deps.settings.general().timeZone);
 
-  const respond = (c: Context<AppEnv>, props: Omit<NotificationsProps, 'preview' | 'maxMentions' | 'silences'>, status: 200 | 422 = 200) => {
+  const respond = (c: Context<AppEnv>, props: Omit<NotificationsProps, 'preview' | 'maxMentions' | 'silences' | 'templates'>, status: 200 | 422 = 200) => {
     const full: NotificationsProps = {
       ...props,
       preview: buildPreview(deps, props.ctx),
       maxMentions: MAX_MENTION_TARGETS,
       silences: listActiveSilences(deps.db, deps.clock.now()),
+      templates: templateRows(deps.settings.templates().list()),
     };
     return isHtmx(c) ? c.html(<NotificationsBody {...full} />, status) : c.html(<NotificationsPage {...full} />, status);
   };

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
 import type { Db } from '../../db/client.ts';
+import { deleteMessageTemplate, listMessageTemplates, saveMessageTemplate, type MessageTemplateKey } from '../../db/queries/messageTemplates.ts';
 import { getSetting, putSetting } from '../../db/queries/settings.ts';
+import { templateSet, type MessageTemplateSet } from '../render/templateChoice.ts';
 import { CATEGORIES, isMentionTarget, SEVERITIES, type Category } from '../events/schema.ts';
 import { isTimeZone } from '../timeOfDay.ts';
 
@@ -64,6 +66,11 @@ export interface SettingsStore {
   setRules(rules: Rules): void;
   setDelivery(settings: DeliverySettings): void;
   setGeneral(settings: GeneralSettings): void;
+  /** Custom message templates (their own table), read on every message like the rest. */
+  templates(): MessageTemplateSet;
+  saveTemplate(key: MessageTemplateKey, body: string): void;
+  /** Back to the built-in; returns whether a custom template was there. */
+  deleteTemplate(key: MessageTemplateKey): boolean;
 }
 
 export function createSettingsStore(db: Db, clock: { now(): number }, defaults: { timeZone: string }): SettingsStore {
@@ -74,7 +81,18 @@ export function createSettingsStore(db: Db, clock: { now(): number }, defaults: 
   let rules = load('rules', rulesSchema, { ...DEFAULT_RULES, quietHours: { ...DEFAULT_RULES.quietHours, timeZone: defaults.timeZone } });
   let delivery = load('delivery', deliverySettingsSchema, DEFAULT_DELIVERY);
   let general = load('general', generalSettingsSchema, { timeZone: defaults.timeZone, retentionDays: 90 });
+  let templates = templateSet(listMessageTemplates(db));
   return {
+    templates: () => templates,
+    saveTemplate(key, body) {
+      saveMessageTemplate(db, key, body, clock.now());
+      templates = templateSet(listMessageTemplates(db));
+    },
+    deleteTemplate(key) {
+      const deleted = deleteMessageTemplate(db, key);
+      templates = templateSet(listMessageTemplates(db));
+      return deleted;
+    },
     rules: () => rules,
     delivery: () => delivery,
     general: () => general,

@@ -90,7 +90,7 @@ async function workerRig(opts: { windowMs?: number; foldEveryMs?: number } = {})
   return rig;
 }
 
-const renderSettings = (rig: EngineRig): RenderSettings => ({ rules: rig.settings.rules(), delivery: rig.settings.delivery(), timeZone: 'Asia/Shanghai' });
+const renderSettings = (rig: EngineRig): RenderSettings => ({ rules: rig.settings.rules(), delivery: rig.settings.delivery(), timeZone: 'Asia/Shanghai', templates: rig.settings.templates() });
 const bodies = (fake: FakeWecom) => fake.receivedFor(RIG_KEY).map((m) => m.body);
 const mentionsAll = (body: Record<string, unknown>) => JSON.stringify(body).includes('"mentioned_list":["@all"]');
 

@@ -94,6 +94,11 @@ describe('mapAlertmanager: resolved', () => {
     expect(resolved).toMatchObject({ severity: 'info', title: '[RESOLVED] DiskFull', occurred_at: '2025-03-14T01:45:00Z' });
   });
 
+  it('is marked resolved (for the resolved message template); the firing alert is not', () => {
+    expect(resolved).toMatchObject({ kind: 'alert', resolved: true });
+    expect(firing).not.toHaveProperty('resolved');
+  });
+
   it('has an idempotency key different from the firing one', () => {
     expect(resolved!.idempotency_key).toBe('am:a1b2c3d4e5f60718:resolved:2025-03-14T01:30:00.123456789Z');
     expect(resolved!.idempotency_key).not.toBe(firing!.idempotency_key);

@@ -265,6 +265,9 @@ describe('messages', () => {
     expect(msg.summary).toContain('event #42');
     expect(msg.summary).toContain('lasted 1 h 30 min');
     expect(msg.store).toBe('A');
+    // Marked for the "resolved" message template; the firing is not.
+    expect(msg.resolved).toBe(true);
+    expect(firing.resolved).toBeUndefined();
     const zh = alertForAction(r, resolved, state, { store: 'A', unit: '%', lang: 'zh', timeZone: 'Asia/Shanghai' });
     expect(zh.title).toBe(`[已恢复] ${firing.title}`);
     expect(zh.summary).toContain('持续 1 小时 30 分钟');

@@ -5,6 +5,7 @@ import type { ViewContext } from '../context.ts';
 import { formatDateTime, type MessageKey } from '../i18n/index.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
+import { TemplatesSummary, type TemplateListRow } from './messageTemplates.tsx';
 
 /** The form as the person typed it: strings for text inputs, booleans for checkboxes. */
 export interface NotificationFormValues {
@@ -73,6 +74,8 @@ export interface NotificationsProps {
   preview: PreviewItem[];
   maxMentions: number;
   silences: SilenceRow[];
+  /** The custom message templates, listed with a link to their editor. */
+  templates: TemplateListRow[];
 }
 
 const MENTION_MODES = ['none', 'all', 'list'] as const;
@@ -170,7 +173,7 @@ function ErrorSummary({ ctx, errors }: { ctx: ViewContext; errors: FieldErrors }
   );
 }
 
-function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<NotificationsProps, 'preview' | 'notice' | 'silences'>) {
+function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<NotificationsProps, 'preview' | 'notice' | 'silences' | 'templates'>) {
   const mentionInvalid = Boolean(errors.mentionMode);
   const formatInvalid = Boolean(errors.format);
   return (
@@ -487,6 +490,7 @@ export function NotificationsPage(props: NotificationsProps) {
     <Layout ctx={ctx} title={ctx.t('notifications.title')}>
       <p>{ctx.t('notifications.intro')}</p>
       <NotificationsBody {...props} />
+      <TemplatesSummary ctx={ctx} list={props.templates} />
       <Silences ctx={ctx} silences={props.silences} />
     </Layout>
   );

@@ -4,6 +4,8 @@ import type { ViewContext } from '../context.ts';
 import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
+import { parseNote } from '../../server/render/templateChoice.ts';
+import { categoryLabel, kindLabel as templateKindLabel, langLabel } from './messageTemplates.tsx';
 
 export interface SendLogFilterValues {
   status?: string;
@@ -26,6 +28,16 @@ function kindLabel(ctx: ViewContext, kind: string): string {
   return key in dictionaries.en ? ctx.t(key as MessageKey) : kind;
 }
 
+/** Which custom template rendered the message, or why the built-in was sent instead; nothing for the built-in. */
+function templateText(ctx: ViewContext, row: DeliveryRow): { text: string; failed: boolean } | undefined {
+  const note = parseNote(row.template);
+  if (!note) return undefined;
+  const labels = { kind: templateKindLabel(ctx, note.kind), category: categoryLabel(ctx, note.category), lang: langLabel(ctx, note.lang) };
+  if (!note.failed) return { text: ctx.t('sendLog.template.custom', labels), failed: false };
+  const reason = ctx.t(`sendLog.template.reason.${note.failed.code}`, { detail: note.failed.detail });
+  return { text: ctx.t('sendLog.template.failed', { ...labels, reason }), failed: true };
+}
+
 function resultText(row: DeliveryRow): string {
   if (row.errcode !== null) return `errcode ${row.errcode}`;
   if (row.failure) return row.failure;
@@ -42,6 +54,12 @@ export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRo
           <td>{kindLabel(ctx, row.kind)}</td>
           <td>
             <a href={`/send-log/${row.id}`}>{row.title}</a>
+            {templateText(ctx, row)?.failed ? (
+              <>
+                {' '}
+                <span class="badge bad">{ctx.t('sendLog.template.fallbackBadge')}</span>
+              </>
+            ) : null}
           </td>
           <td>
             <span class={`badge ${row.status === 'sent' ? 'ok' : row.status === 'dead' || row.status === 'failed' ? 'bad' : 'none'}`}>
@@ -204,6 +222,14 @@ export function DeliveryDetailPage({
             <>
               <dt>{ctx.t('sendLog.explanation')}</dt>
               <dd>{explanation}</dd>
+            </>
+          ) : null}
+          {templateText(ctx, row) ? (
+            <>
+              <dt>{ctx.t('sendLog.template')}</dt>
+              <dd id="delivery-template" class={templateText(ctx, row)!.failed ? 'bad' : undefined}>
+                {templateText(ctx, row)!.text}
+              </dd>
             </>
           ) : null}
           {row.errmsg ? (

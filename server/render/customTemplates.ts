@@ -1,0 +1,211 @@
+// Renders an event or a digest through a custom message template. Values from events are
+// neutralised as in the built-in layout (no mentions, no colours, one-line values on one line);
+// the template's own text may colour with <font> but never mention: mentions stay the mention
+// plan's. The result always fits WeCom's byte limit: long summaries and field lists are cut first
+// (with the "… truncated" marker), the digest's list drops events, and only then the whole is cut.
+import { formatDateTime } from '../../views/i18n/index.ts';
+import { parseIsoDateTime } from '../events/schema.ts';
+import { BYTE_LIMITS, textMessage, truncateUtf8, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, pairLine, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
+import { parseMessageTemplate, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplates.ts';
+import { notificationTranslator } from './notificationStrings.ts';
+import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './templates.ts';
+
+export type TemplateFailureCode = 'problem' | 'empty' | 'error';
+
+/** Why a custom template could not be used; the caller sends the built-in message instead. */
+export class TemplateRenderError extends Error {
+  constructor(
+    readonly code: TemplateFailureCode,
+    readonly detail: string,
+  ) {
+    super(`${code}: ${detail}`);
+  }
+}
+
+function problemDetail(p: MessageTemplateProblem): string {
+  switch (p.code) {
+    case 'empty':
+      return 'empty template';
+    case 'tooLong':
+      return `${p.length} characters, over ${p.max}`;
+    case 'unclosed':
+      return `unclosed ${p.snippet}`;
+    case 'unknown':
+      return `unknown placeholder ${p.placeholder}`;
+  }
+}
+
+function usableParts(kind: TemplateKind, body: string): TemplatePart[] {
+  const { parts, problems } = parseMessageTemplate(kind, body);
+  if (problems.length) throw new TemplateRenderError('problem', problemDetail(problems[0]!));
+  return parts;
+}
+
+/** Only the mention syntax is taken out of the template's own text: <font> is the author's to use. */
+function noMentions(s: string): string {
+  return s.replace(/<(?=\s*@)/g, '＜');
+}
+
+type Resolve = (part: Exclude<TemplatePart, { kind: 'text' }>, index: number) => string;
+
+/**
+ * Fills the parts. A template line with placeholders that all came out empty is left out (so
+ * "Store: {{store}}" disappears without a store); trailing spaces go, blank lines collapse to one.
+ */
+export function fillParts(parts: readonly TemplatePart[], resolve: Resolve): string {
+  const lines: Array<{ text: string; placeholders: number; filled: number }> = [{ text: '', placeholders: 0, filled: 0 }];
+  parts.forEach((part, index) => {
+    if (part.kind === 'text') {
+      const pieces = noMentions(part.text).split(/\r\n?|\n/);
+      lines[lines.length - 1]!.text += pieces[0];
+      for (const piece of pieces.slice(1)) lines.push({ text: piece, placeholders: 0, filled: 0 });
+      return;
+    }
+    const value = resolve(part, index);
+    const line = lines[lines.length - 1]!;
+    line.text += value;
+    line.placeholders++;
+    if (value.trim() !== '') line.filled++;
+  });
+  return lines
+    .filter((l) => l.placeholders === 0 || l.filled > 0)
+    .map((l) => l.text)
+    .join('\n')
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+const SENTINEL = '\u0001';
+
+/**
+ * The template's text with the tail (inline mentions) after it, within `limit` bytes: the `cut`
+ * placeholders' values are shortened first, in the order they appear; the whole only if that is not enough.
+ */
+function fitTemplate(parts: readonly TemplatePart[], resolve: Resolve, cut: (p: TemplatePart) => boolean, tail: string, limit: number, marker: string): string {
+  const compose = (r: Resolve): string => {
+    const main = fillParts(parts, r);
+    if (main === '') throw new TemplateRenderError('empty', 'the template rendered to nothing');
+    return joinBlocks([main, tail]);
+  };
+  const whole = compose(resolve);
+  if (utf8Bytes(whole) <= limit) return whole;
+
+  let cuttable = 0;
+  const frame = compose((p, i) => (cut(p) ? (cuttable++, SENTINEL) : resolve(p, i)));
+  let remaining = limit - (utf8Bytes(frame) - cuttable);
+  if (cuttable > 0 && remaining > utf8Bytes(marker)) {
+    const fitted = compose((p, i) => {
+      const value = resolve(p, i);
+      if (!cut(p)) return value;
+      const bytes = utf8Bytes(value);
+      if (bytes <= remaining) {
+        remaining -= bytes;
+        return value;
+      }
+      const shortened = remaining > utf8Bytes(marker) ? truncateUtf8(value, remaining, marker) : '';
+      remaining = 0;
+      return shortened;
+    });
+    if (utf8Bytes(fitted) <= limit) return fitted;
+  }
+  const tailBytes = tail === '' ? 0 : utf8Bytes(BLOCK + tail);
+  return joinBlocks([truncateUtf8(fillParts(parts, resolve), limit - tailBytes, marker), tail]);
+}
+
+const CUT: ReadonlySet<Placeholder> = new Set(['summary', 'fields']);
+
+/** Every placeholder's value for an event; `fields.<name>` is looked up separately. */
+function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_result' }>, opts: RenderOptions): Record<Placeholder, string> {
+  const t = notificationTranslator(opts.lang);
+  const { format } = opts;
+  const severity = SEVERITY_STYLE[event.severity];
+  const at = (event.occurred_at !== undefined ? parseIsoDateTime(event.occurred_at) : undefined) ?? opts.receivedAt;
+  const task = event.kind === 'task_result' ? event : undefined;
+  return {
+    title: oneLine(event.title),
+    summary: multiLine(event.summary ?? ''),
+    severity: t(`severity.${event.severity}`),
+    'severity.colour': severity.tone,
+    'severity.emoji': severity.emoji,
+    badge: badgeText(format, eventBadge(event, t)),
+    category: t(`category.${event.category}`),
+    kind: t(`kind.${event.kind}`),
+    store: oneLine(event.store ?? ''),
+    url: event.url !== undefined ? linkTarget(event.url) : '',
+    link: event.url !== undefined ? linkText(format, t('link.view'), event.url) : '',
+    time: formatDateTime(at, opts.lang, opts.timeZone),
+    fields: Object.entries(event.fields)
+      .map(([key, value]) => pairLine(format, oneLine(key), oneLine(String(value))))
+      .join('\n'),
+    repeat: (opts.repeatCount ?? 1) > 1 ? t('repeat', { count: opts.repeatCount ?? 1 }) : '',
+    'task.name': task ? oneLine(task.task_name) : '',
+    'task.status': task ? t(`status.${task.status}`) : '',
+    'task.status.colour': task ? STATUS_STYLE[task.status].tone : '',
+    'task.status.emoji': task ? STATUS_STYLE[task.status].emoji : '',
+    'task.duration': task?.duration_ms !== undefined ? humaniseDuration(task.duration_ms, t) : '',
+    'digest.heading': '',
+    'digest.count': '',
+    'digest.category': '',
+    'digest.range': '',
+    'digest.counts': '',
+    'digest.list': '',
+    'digest.more': '',
+    console: '',
+  };
+}
+
+/**
+ * An alert, resolved alert or task result through its custom template: the main message (with the
+ * text format's mention lists) and, when the mention plan needs one, the same follow-up the
+ * built-in sends. Throws TemplateRenderError when the template cannot be used.
+ */
+export function renderEventWithTemplate(event: RenderableEvent, opts: RenderOptions, kind: TemplateKind, body: string): WecomMessage[] {
+  if (event.kind !== 'alert' && event.kind !== 'task_result') throw new TemplateRenderError('error', `no templates for ${event.kind} messages`);
+  const parts = usableParts(kind, body);
+  const t = notificationTranslator(opts.lang);
+  const { format, mentions } = opts;
+  const values = eventValues(event, opts);
+  const resolve: Resolve = (p) => (p.kind === 'value' ? values[p.name] : Object.hasOwn(event.fields, p.field) ? oneLine(String(event.fields[p.field])) : '');
+  const tail = mentions.inlineUserIds.map((id) => `<@${id}>`).join(' ');
+  const content = fitTemplate(parts, resolve, (p) => p.kind === 'value' && CUT.has(p.name), tail, BYTE_LIMITS[format], truncationMarker(opts, t));
+  const lists = { mentionedList: mentions.textMentionedList, mentionedMobileList: mentions.textMobileList };
+  const messages = [build(format, content, lists)];
+  if (mentions.followUp) messages.push(textMessage(`${needsAttention(event) ? '⚠' : '↑'} ${values.title}`, lists));
+  return messages;
+}
+
+/** A digest through its custom template; listed events are dropped (never cut) until it fits. */
+export function renderDigestWithTemplate(input: DigestInput, body: string): WecomMessage {
+  const parts = usableParts('digest', body);
+  const { format, lang, timeZone } = input;
+  const t = notificationTranslator(lang);
+  const d = digestParts(input);
+  const severity = SEVERITY_STYLE[d.severity];
+  const base: Partial<Record<Placeholder, string>> = {
+    'digest.heading': d.heading,
+    'digest.count': String(input.total),
+    'digest.category': input.category === 'mixed' ? '' : t(`category.${input.category}`),
+    'digest.range': d.range,
+    'digest.counts': d.counts,
+    severity: t(`severity.${d.severity}`),
+    'severity.colour': severity.tone,
+    'severity.emoji': severity.emoji,
+    badge: badgeText(format, { label: t(`severity.${d.severity}`), ...severity }),
+    time: formatDateTime(input.until, lang, timeZone),
+    console: d.seeConsole,
+  };
+  const limit = BYTE_LIMITS[format];
+  const compose = (shown: number): string => {
+    const values: Partial<Record<Placeholder, string>> = { ...base, 'digest.list': d.list(shown), 'digest.more': d.more(shown) };
+    const content = fillParts(parts, (p) => (p.kind === 'value' ? (values[p.name] ?? '') : ''));
+    if (content === '') throw new TemplateRenderError('empty', 'the template rendered to nothing');
+    return content;
+  };
+  for (let shown = d.lines.length; shown >= 0; shown--) {
+    const content = compose(shown);
+    if (utf8Bytes(content) <= limit) return build(format, content);
+  }
+  return build(format, truncateUtf8(compose(0), limit, `\n${t('truncated')}`));
+}
