@@ -14,6 +14,9 @@ const TABLES = [
     key: 'deliveries',
     table: 'deliveries',
     time: 'created_at',
+    // A message sent (or tried) lately is not old, however long it waited: the send log shows the
+    // retention's sends, and a restart's limiter counts the last window's calls from these rows.
+    alsoBefore: 'last_attempt_at',
     statuses: FINAL_DELIVERY_STATUSES,
     cutoff: 'rows',
     // A re-split message's original carries what its parts settle with (a digest's events, mentions).
@@ -57,12 +60,15 @@ export async function pruneOldRows(
   const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, ruleTransitions: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
   for (const t of TABLES) {
     const finalOnly = t.statuses.length ? `AND status IN (${placeholders(t.statuses.length)})` : '';
+    const alsoBefore = 'alsoBefore' in t ? `AND coalesce(${t.alsoBefore}, 0) < ?` : '';
     const statement = db.$client.prepare(
       `DELETE FROM ${t.table} WHERE id IN (
-         SELECT id FROM ${t.table} WHERE ${t.time} < ? ${finalOnly} ${t.extra} ORDER BY id LIMIT ?
+         SELECT id FROM ${t.table} WHERE ${t.time} < ? ${alsoBefore} ${finalOnly} ${t.extra} ORDER BY id LIMIT ?
        )`,
     );
-    const batch = db.$client.transaction(() => statement.run(cutoffs[t.cutoff], ...t.statuses, batchSize).changes);
+    const cutoff = cutoffs[t.cutoff];
+    const times = alsoBefore ? [cutoff, cutoff] : [cutoff];
+    const batch = db.$client.transaction(() => statement.run(...times, ...t.statuses, batchSize).changes);
     for (;;) {
       if (opts.shouldStop?.() || !db.$client.open) return result;
       const deleted = batch();

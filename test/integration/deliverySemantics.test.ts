@@ -295,6 +295,20 @@ describe('retention and release (issue 11)', () => {
     expect((await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 })).deliveries).toBe(2);
   });
 
+  it('a message created long ago but sent just now pruned: it stays, so a restart still counts its call (found by the model, seed 1745097103)', async () => {
+    const rig = engine();
+    const event = rig.post({ title: 'till 3 offline' });
+    const [row] = listDeliveries(rig.db, { eventId: event.id }, { limit: 5 });
+    rig.clock.advance(2 * 24 * 3600_000);
+    const sentAt = rig.clock.now();
+    updateDelivery(rig.db, row!.id, { status: 'sent', sentAt, lastAttemptAt: sentAt, attempts: 1 });
+    setEventStatus(rig.db, [event.id], { status: 'sent', finishedAt: sentAt });
+    expect((await pruneOldRows(rig.db, { now: sentAt, retentionDays: 1 })).deliveries).toBe(0);
+    expect(recentAttemptTimes(rig.db, sentAt - 60_000)).toEqual([sentAt]);
+    rig.clock.advance(24 * 3600_000 + 1);
+    expect((await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 })).deliveries).toBe(1);
+  });
+
   it('quiet-hours flushHeld in chunks: 600 held events are released a chunk at a time into one digest', () => {
     const rig = engine();
     const quiet = { enabled: true, start: '00:00', end: '23:59', timeZone: 'UTC' };
