@@ -61,7 +61,8 @@ export interface QueuedFoldableRow {
 /**
  * The oldest queued messages of the given kinds (at most `limit` rows), critical or not. Critical
  * ones are queued at priority 0, the others at 1, so this walks the queue index in order: no sort
- * of the whole backlog.
+ * of the whole backlog. An event some of whose messages are sent, in flight or re-split is not
+ * foldable: the rest of it goes out as it is, or the group would read half a message.
  */
 export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: boolean, limit: number): QueuedFoldableRow[] {
   return preparedStatement(
@@ -69,6 +70,7 @@ export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: b
     `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at, e.payload
      FROM deliveries d JOIN events e ON e.id = d.event_id
      WHERE d.status = 'queued' AND d.priority = ? AND d.kind IN (${kinds.map(() => '?').join(', ')}) AND (d.severity = 'critical') = ?
+       AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status <> 'queued')
      ORDER BY d.priority, d.id LIMIT ?`,
   ).all(critical ? 0 : 1, ...kinds, critical ? 1 : 0, limit) as QueuedFoldableRow[];
 }

@@ -7,7 +7,7 @@ import { getDelivery, insertDelivery, listDeliveries, updateDelivery } from '../
 import { getEvent, setEventStatus } from '../../db/queries/events.ts';
 import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
 import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/digest.ts';
-import { recentAttemptTimes, recoverInterrupted } from '../../server/delivery/outbox.ts';
+import { enqueueMessages, recentAttemptTimes, recoverInterrupted } from '../../server/delivery/outbox.ts';
 import { resplit } from '../../server/delivery/policy/resplit.ts';
 import { createLogger } from '../../server/log.ts';
 import type { RenderSettings } from '../../server/render/eventMessages.ts';
@@ -255,6 +255,25 @@ describe('re-split (issue 11)', () => {
     for (let i = 12; i < 15; i++) rig.post({ title: title(i) });
     digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now());
     for (const part of partsBefore) expect(getDelivery(rig.db, part.id)?.payload).toBe(part.payload);
+  });
+});
+
+describe('re-split parts and folds', () => {
+  it('a re-split message half sent is not folded: its other parts go out, the event is not digested (found by the model, seed 1049192503)', () => {
+    const rig = engine();
+    const long = rig.post({ title: 'SKU-7 stock report', summary: '仓库A区货架缺货，'.repeat(200) });
+    const [root] = listDeliveries(rig.db, { eventId: long.id }, { limit: 5 });
+    const parts = resplit(JSON.parse(root!.payload))!;
+    expect(parts.length).toBeGreaterThan(1);
+    // What the worker does on a 40058: the original merged, its parts queued; the first went out.
+    updateDelivery(rig.db, root!.id, { status: 'merged' });
+    const now = rig.clock.now();
+    const ids = enqueueMessages(rig.db, { kind: root!.kind, category: root!.category, severity: root!.severity, priority: root!.priority, eventId: long.id, splitFrom: root!.id }, parts, (i, n) => `part ${i + 1}/${n}`, now);
+    updateDelivery(rig.db, ids[0]!, { status: 'sent', sentAt: now });
+    for (let i = 0; i < 10; i++) rig.post({ title: `till ${i} offline` });
+    expect(digestBacklog(rig.db, renderSettings(rig), 1, now).digests).toBe(1);
+    expect(ids.slice(1).map((id) => getDelivery(rig.db, id)?.status)).toEqual(ids.slice(1).map(() => 'queued'));
+    expect(getEvent(rig.db, long.id)?.status).toBe('queued');
   });
 });
 
