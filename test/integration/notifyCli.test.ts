@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDelivery } from '../../db/queries/deliveries.ts';
 import { getEvent } from '../../db/queries/events.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
@@ -14,6 +15,7 @@ import { ConsoleClient } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+const STORM_KEY = '1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const buildDir = join(repo, 'test/artifacts/cli-build');
 const cli = join(buildDir, 'server/cli/storeclawNotify.js');
@@ -104,6 +106,45 @@ describe('storeclaw-notify against a running appliance', () => {
       expect(dead.stdout).toMatch(/: dead/);
     } finally {
       fake.setFailure(null);
+    }
+  });
+
+  it('exits 10 for an alert folded into a storm digest, once that digest is sent', async () => {
+    // Its own appliance with a 2 s rate window and a limit of 2, so a storm folds and its digest
+    // goes out while the CLI waits.
+    const storm = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'notify-cli-pass', WECOM_RATE_WINDOW_MS: '2000' } });
+    try {
+      const admin = new ConsoleClient(storm.url);
+      await admin.signIn('notify-cli-pass');
+      // A bot of its own: the fake counts 20 a minute per key, and the tests above used KEY.
+      fake.addKey(STORM_KEY);
+      await admin.postForm('/channels/wecom/connect', { url: STORM_KEY });
+      const { settings, limiter } = storm.deps;
+      settings.setRules({ ...settings.rules(), dedupeWindowMinutes: 0 });
+      settings.setDelivery({ ...settings.delivery(), rateLimit: 2, digestWindowSeconds: 10 });
+      limiter.setLimit(2);
+      const stormToken = issueApiToken(storm.deps, { name: 'storm', requireSignature: false, now: Date.now() }).token;
+      for (let i = 0; i < 2; i++) limiter.record(Date.now());
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`${storm.url}/api/v1/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${stormToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ kind: 'alert', category: 'inventory', severity: 'warning', title: `Till ${i} offline` }),
+        });
+        expect(res.status).toBe(202);
+      }
+      const res = await run(['alert', '--category', 'inventory', '--title', 'Till 12 offline', '--wait', '--timeout', '30'], { STORECLAW_NOTIFY_URL: storm.url, STORECLAW_NOTIFY_TOKEN: stormToken });
+      expect(res.code).toBe(10);
+      const id = Number(/^event (\d+): digested/.exec(res.stdout)?.[1]);
+      const event = getEvent(storm.deps.db, id);
+      expect(event).toMatchObject({ status: 'digested' });
+      expect(event?.finishedAt).not.toBeNull();
+      // The digest that carried it is what WeCom received.
+      const digest = getDelivery(storm.deps.db, event!.digestDeliveryId!);
+      expect(digest).toMatchObject({ kind: 'digest', status: 'sent' });
+      expect(fake.receivedFor(STORM_KEY).map((m) => JSON.stringify(m.body))).toContain(digest!.payload);
+    } finally {
+      await storm.stop();
     }
   });
 
