@@ -42,6 +42,16 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
+/** An appliance connected to its own fake WeCom, with a signed-in console. */
+async function connectedConsole(): Promise<{ fake: FakeWecom; app: TestAppliance; client: ConsoleClient }> {
+  const fake = await startFakeWecom({ keys: [KEY] });
+  const app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 1000 });
+  const client = new ConsoleClient(app.url);
+  await client.signIn('correct horse battery');
+  expect((await client.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+  return { fake, app, client };
+}
+
 describe('the Inbound API page over real HTTP', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
@@ -72,11 +82,7 @@ describe('the Inbound API page over real HTTP', () => {
   }
 
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 1000 });
-    client = new ConsoleClient(app.url);
-    await client.signIn('correct horse battery');
-    expect((await client.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+    ({ fake, app, client } = await connectedConsole());
   });
   afterAll(async () => {
     await app.stop();
@@ -278,11 +284,7 @@ describe('Inbound API page: refused requests and sample events', () => {
   let client: ConsoleClient;
 
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, wecomTimeoutMs: 1000 });
-    client = new ConsoleClient(app.url);
-    await client.signIn('correct horse battery');
-    expect((await client.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+    ({ fake, app, client } = await connectedConsole());
   });
   afterAll(async () => {
     await app.stop();

@@ -92,6 +92,11 @@ describe('WeCom-look preview: user content never becomes markup', () => {
   });
 });
 
+/** Every fragment is in the rendered HTML; a failure names the first missing one. */
+function expectFragments(html: string, fragments: readonly string[]): void {
+  for (const fragment of fragments) expect(html, fragment).toContain(fragment);
+}
+
 describe('WeCom-look preview: what WeCom formats, formatted', () => {
   it('markdown: headings, bold, links, quotes, inline code, the three font colours and <@userid>', () => {
     const html = render({
@@ -101,24 +106,28 @@ describe('WeCom-look preview: what WeCom formats, formatted', () => {
       },
     });
     expectOnlyOwnMarkup(html);
-    expect(html).toContain('<p class="wx-h wx-h3">📊 日报</p>');
-    expect(html).toContain('<strong>告警: 2</strong>');
-    expect(html).toContain('<span class="wx-font-warning">严重 1</span>');
-    expect(html).toContain('<span class="wx-font-info">正常</span>');
-    expect(html).toContain('<span class="wx-font-comment">备注</span>');
-    expect(html).toContain('<blockquote class="wx-quote"><p class="wx-line">引用 <code class="wx-code-inline">code</code></p></blockquote>');
-    expect(html).toContain('href="https://storeclaw.example/a?b=1&amp;c=2"');
-    expect(html).toContain('<span class="wx-mention">@zhangsan</span>');
+    expectFragments(html, [
+      '<p class="wx-h wx-h3">📊 日报</p>',
+      '<strong>告警: 2</strong>',
+      '<span class="wx-font-warning">严重 1</span>',
+      '<span class="wx-font-info">正常</span>',
+      '<span class="wx-font-comment">备注</span>',
+      '<blockquote class="wx-quote"><p class="wx-line">引用 <code class="wx-code-inline">code</code></p></blockquote>',
+      'href="https://storeclaw.example/a?b=1&amp;c=2"',
+      '<span class="wx-mention">@zhangsan</span>',
+    ]);
   });
 
   it('markdown_v2: tables, lists, fenced code, rules, italics; no font colours or <@userid> (WeCom shows them as typed)', () => {
     const html = render({ msgtype: 'markdown_v2', markdown_v2: { content: '| 门店 | 订单数 |\n|:--|--:|\n| 杭州旗舰店 | 12 |\n- 一\n- 二\n2. 三\n```\nx < y\n```\n---\n*斜体* <font color="info">绿</font> <@u1>' } });
     expectOnlyOwnMarkup(html);
-    expect(html).toContain('<table class="wx-table"><thead><tr><th>门店</th><th>订单数</th></tr></thead><tbody><tr><td>杭州旗舰店</td><td>12</td></tr></tbody></table>');
-    expect(html).toContain('<ul class="wx-list"><li>一</li><li>二</li></ul><ol class="wx-list"><li>三</li></ol>');
-    expect(html).toContain('<pre class="wx-code"><code>x &lt; y</code></pre>');
-    expect(html).toContain('<hr class="wx-rule"/>');
-    expect(html).toContain('<em>斜体</em> &lt;font color=&quot;info&quot;&gt;绿&lt;/font&gt; &lt;@u1&gt;');
+    expectFragments(html, [
+      '<table class="wx-table"><thead><tr><th>门店</th><th>订单数</th></tr></thead><tbody><tr><td>杭州旗舰店</td><td>12</td></tr></tbody></table>',
+      '<ul class="wx-list"><li>一</li><li>二</li></ul><ol class="wx-list"><li>三</li></ol>',
+      '<pre class="wx-code"><code>x &lt; y</code></pre>',
+      '<hr class="wx-rule"/>',
+      '<em>斜体</em> &lt;font color=&quot;info&quot;&gt;绿&lt;/font&gt; &lt;@u1&gt;',
+    ]);
   });
 
   it('text: its mention list, @all in the reader’s language', () => {
