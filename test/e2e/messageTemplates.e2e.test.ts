@@ -1,32 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { listMessageTemplates } from '../../db/queries/messageTemplates.ts';
-import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { ARTIFACTS, openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
-import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import { ARTIFACTS, type BrowserPage } from '../helpers/browser.ts';
+import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
+import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f';
 const PASSWORD = 'templates-e2e-pass';
 
 /** A person edits a message template: the preview follows the typing, a mistake is refused, save and restore. */
 describe('message templates in the browser', () => {
-  let fake: FakeWecom;
   let app: TestAppliance;
   let browser: BrowserPage;
   let page: Page;
 
+  let session: ConsoleInBrowser | undefined;
+
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    browser = await openBrowserPage({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
-    page = browser.page;
-    await signInInBrowser(page, app.url, PASSWORD);
+    session = await consoleInBrowser({ key: KEY, password: PASSWORD, context: { locale: 'en-US', viewport: { width: 1100, height: 900 } } });
+    ({ app, browser, page } = session);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await fake?.close();
-  });
+  afterAll(() => session?.close());
 
   it('from the Notifications page to the editor; the preview updates while typing; save; restore', async () => {
     await page.goto(`${app.url}/notifications`);

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
-import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import type { FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
-import { ARTIFACTS, SIGN_IN_ZH, openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
+import { ARTIFACTS, SIGN_IN_ZH, type BrowserPage } from '../helpers/browser.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
-import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
+import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';
 const PASSWORD = 'metric-rules-e2e-pass';
@@ -17,18 +18,13 @@ describe('metric rules in the browser', { timeout: 60_000 }, () => {
   let browser: BrowserPage;
   let page: Page;
 
+  let session: ConsoleInBrowser | undefined;
+
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    browser = await openBrowserPage({ locale: 'zh-CN' });
-    page = browser.page;
-    await signInInBrowser(page, app.url, PASSWORD, SIGN_IN_ZH);
+    session = await consoleInBrowser({ key: KEY, password: PASSWORD, context: { locale: 'zh-CN' }, labels: SIGN_IN_ZH });
+    ({ fake, app, browser, page } = session);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await fake?.close();
-  });
+  afterAll(() => session?.close());
 
   it('creates "退款率 > 5 for 15 minutes", sees the backtest before saving, and sees the rule fire', async () => {
     // The bot is connected the way the Channels page does it (its own browser test covers that page).

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import type { FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
-import { ARTIFACTS, openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
-import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import { ARTIFACTS, type BrowserPage } from '../helpers/browser.ts';
+import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
+import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c';
 const PASSWORD = 'reports-e2e-pass';
@@ -16,18 +17,13 @@ describe('reports in the browser', () => {
   let page: Page;
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
 
+  let session: ConsoleInBrowser | undefined;
+
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    browser = await openBrowserPage({ locale: 'en-US' });
-    page = browser.page;
-    await signInInBrowser(page, app.url, PASSWORD);
+    session = await consoleInBrowser({ key: KEY, password: PASSWORD, context: { locale: 'en-US' } });
+    ({ fake, app, browser, page } = session);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await fake?.close();
-  });
+  afterAll(() => session?.close());
 
   it('previews the next runs as the cron and time zone are typed, saves, and runs the report now', async () => {
     await page.locator('nav.main').getByRole('link', { name: 'Reports', exact: true }).click();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseEvent, type AlertEvent, type InboundEvent } from '../../server/events/schema.ts';
+import type { AlertEvent, InboundEvent } from '../../server/events/schema.ts';
 import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../../server/render/customTemplates.ts';
 import { renderDigestForDelivery, renderEventForDelivery, type RenderSettings } from '../../server/render/eventMessages.ts';
 import { planMentions, type MessageFormat } from '../../server/render/mentions.ts';
@@ -15,27 +15,10 @@ import {
 import { NO_TEMPLATES, parseNote, renderWithTemplate, templateKindOf, templateSet, type StoredTemplate } from '../../server/render/templateChoice.ts';
 import { renderDigest, renderEvent, sampleEvents, type DigestInput, type RenderOptions } from '../../server/render/templates.ts';
 import { DEFAULT_DELIVERY, DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
-import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../../server/wecom/messages.ts';
+import { BYTE_LIMITS, utf8Bytes } from '../../server/wecom/messages.ts';
+import { contentOf, event, options, RECEIVED_AT } from '../helpers/renderFixtures.ts';
 
-const RECEIVED_AT = Date.UTC(2025, 2, 14, 2, 0, 0);
 const FORMATS: MessageFormat[] = ['markdown', 'markdown_v2', 'text'];
-
-function contentOf(message: WecomMessage): string {
-  if (message.msgtype === 'markdown') return message.markdown.content;
-  if (message.msgtype === 'markdown_v2') return message.markdown_v2.content;
-  if (message.msgtype === 'text') return message.text.content;
-  throw new Error(`unexpected ${message.msgtype}`);
-}
-
-function event(body: Record<string, unknown>): InboundEvent {
-  const result = parseEvent(body);
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.event;
-}
-
-function options(format: MessageFormat, overrides: Partial<RenderOptions> = {}): RenderOptions {
-  return { lang: 'en', format, timeZone: 'Asia/Shanghai', mentions: planMentions('none', format), receivedAt: RECEIVED_AT, ...overrides };
-}
 
 const alert = event({
   kind: 'alert',

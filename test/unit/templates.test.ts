@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { CATEGORIES, parseEvent, type Category, type InboundEvent } from '../../server/events/schema.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions, type MessageFormat } from '../../server/render/mentions.ts';
 import { notificationStrings, notificationTranslator } from '../../server/render/notificationStrings.ts';
-import { humaniseDuration, renderDigest, renderEvent, sampleEvents, type RenderOptions } from '../../server/render/templates.ts';
-import { BYTE_LIMITS, utf8Bytes, type TextMessage, type WecomMessage } from '../../server/wecom/messages.ts';
+import { humaniseDuration, renderDigest, renderEvent, sampleEvents } from '../../server/render/templates.ts';
+import { BYTE_LIMITS, utf8Bytes, type TextMessage } from '../../server/wecom/messages.ts';
+import { contentOf, event, options, RECEIVED_AT } from '../helpers/renderFixtures.ts';
 
 const LANGS = ['en', 'zh'] as const;
-const RECEIVED_AT = Date.UTC(2025, 2, 14, 2, 0, 0);
 
 const CATEGORY_LABEL = {
   en: { orders: 'Orders', inventory: 'Inventory', ads: 'Ads', products: 'Products', store: 'Store', task: 'Tasks', other: 'Other' },
@@ -15,25 +15,8 @@ const CATEGORY_LABEL = {
 const VIEW_LINK = { en: 'View in StoreClaw', zh: '在 StoreClaw 中查看' } as const;
 const MARKER = { en: '… truncated', zh: '…（已截断）' } as const;
 
-function contentOf(message: WecomMessage): string {
-  if (message.msgtype === 'markdown') return message.markdown.content;
-  if (message.msgtype === 'markdown_v2') return message.markdown_v2.content;
-  if (message.msgtype === 'text') return message.text.content;
-  throw new Error(`unexpected ${message.msgtype}`);
-}
-
 function isWellFormed(s: string): boolean {
   return Buffer.from(s, 'utf8').toString('utf8') === s;
-}
-
-function event(body: Record<string, unknown>): InboundEvent {
-  const result = parseEvent(body);
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.event;
-}
-
-function options(format: MessageFormat, overrides: Partial<RenderOptions> = {}): RenderOptions {
-  return { lang: 'en', format, timeZone: 'Asia/Shanghai', mentions: planMentions('none', format), receivedAt: RECEIVED_AT, ...overrides };
 }
 
 const KIND_BODIES = {
