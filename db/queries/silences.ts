@@ -1,5 +1,6 @@
-import { asc, eq, gt } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { preparedStatement } from '../prepared.ts';
 import { silences } from '../schema.ts';
 
 export type SilenceRow = typeof silences.$inferSelect;
@@ -8,9 +9,13 @@ export function insertSilence(db: Db, row: Omit<typeof silences.$inferInsert, 'i
   return db.insert(silences).values(row).returning({ id: silences.id }).get().id;
 }
 
+// Read for every intake batch: a statement prepared once, not drizzle's builder each time (which
+// cost a quarter of intake's CPU).
+const ACTIVE = `SELECT id, category, title, store, created_at AS createdAt, until FROM silences WHERE until > ? ORDER BY until, id`;
+
 /** Silences still in force at `now`, the soonest to end first. */
 export function listActiveSilences(db: Db, now: number): SilenceRow[] {
-  return db.select().from(silences).where(gt(silences.until, now)).orderBy(asc(silences.until), asc(silences.id)).all();
+  return preparedStatement<[number], SilenceRow>(db, ACTIVE).all(now);
 }
 
 export function getSilence(db: Db, id: number): SilenceRow | undefined {
