@@ -421,6 +421,25 @@ class TooLong implements ModelCommand {
   toString = () => `WeCom answers 40058 ×2 to: ${this.specs.map(specLabel).join(' | ')} (long)`;
 }
 
+/**
+ * A storm of long, distinct alerts in one category while WeCom calls the next messages too long,
+ * then more of them: a text digest of long lines is long enough to be re-split, and the second
+ * wave folds while its parts wait.
+ */
+class LongStorm implements ModelCommand {
+  constructor(readonly category: (typeof CATEGORIES)[number]) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const wave = (n: number): EventSpec[] =>
+      Array.from({ length: 12 }, (_, i) => ({ kind: 'alert', category: this.category, severity: 'warning', title: TITLES[3], store: `门店-${m.commands}-${n}-${i}`, mention: 'none', long: false }));
+    await new Post(wave(1)).run(m, r);
+    await new Wecom('40058', 3).run(m, r);
+    await new Advance(61 * SECOND).run(m, r);
+    await new Post(wave(2)).run(m, r);
+  }
+  toString = () => `a storm of long ${this.category} alerts, WeCom answers 40058 ×3, 61 s on, another storm`;
+}
+
 /** The appliance's daily housekeeping after a day: with a short retention, what it may prune is pruned. */
 class DayPasses implements ModelCommand {
   check = () => true;
@@ -489,6 +508,7 @@ export const commandArbs: Array<fc.Arbitrary<ModelCommand>> = [
   fc.constantFrom(1, 3, 8, 90).map((days) => new Retention(days)),
   fc.constant(new Housekeeping()),
   fc.constant(new DayPasses()),
+  fc.constantFrom(...CATEGORIES).map((category) => new LongStorm(category)),
   fc.array(eventSpecArb, { minLength: 1, maxLength: 12 }).map((specs) => new TooLong(specs)),
   fc.array(eventSpecArb, { minLength: 2, maxLength: 4 }).map((specs) => new LateRateLimit(specs)),
   fc.constant(new RetryDead()),
