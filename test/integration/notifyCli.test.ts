@@ -11,6 +11,7 @@ import { getDelivery } from '../../db/queries/deliveries.ts';
 import { getEvent } from '../../db/queries/events.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { waitFor } from '../helpers/api.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
@@ -124,16 +125,30 @@ describe('storeclaw-notify against a running appliance', () => {
       settings.setDelivery({ ...settings.delivery(), rateLimit: 2, digestWindowSeconds: 10 });
       limiter.setLimit(2);
       const stormToken = issueApiToken(storm.deps, { name: 'storm', requireSignature: false, now: Date.now() }).token;
-      for (let i = 0; i < 2; i++) limiter.record(Date.now());
-      for (let i = 0; i < 12; i++) {
-        const res = await fetch(`${storm.url}/api/v1/events`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${stormToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ kind: 'alert', category: 'inventory', severity: 'warning', title: `Till ${i} offline` }),
-        });
-        expect(res.status).toBe(202);
+      // The window is kept full until the storm is folded, however slowly the CLI starts: its alert
+      // must wait in the queue, not go out alone before the storm arrives.
+      const hold = setInterval(() => limiter.record(Date.now()), 100);
+      const statusOf = (title: string) => storm.deps.db.$client.prepare('SELECT status FROM events WHERE title = ?').get(title) as { status: string } | undefined;
+      let res: Awaited<ReturnType<typeof run>>;
+      try {
+        limiter.record(Date.now());
+        limiter.record(Date.now());
+        const cli = run(['alert', '--category', 'inventory', '--title', 'Till 12 offline', '--wait', '--timeout', '30'], { STORECLAW_NOTIFY_URL: storm.url, STORECLAW_NOTIFY_TOKEN: stormToken });
+        expect(await waitFor(() => statusOf('Till 12 offline') !== undefined, 20_000)).toBe(true);
+        for (let i = 0; i < 12; i++) {
+          const posted = await fetch(`${storm.url}/api/v1/events`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${stormToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ kind: 'alert', category: 'inventory', severity: 'warning', title: `Till ${i} offline` }),
+          });
+          expect(posted.status).toBe(202);
+        }
+        expect(await waitFor(() => statusOf('Till 12 offline')?.status === 'digested', 10_000)).toBe(true);
+        clearInterval(hold);
+        res = await cli;
+      } finally {
+        clearInterval(hold);
       }
-      const res = await run(['alert', '--category', 'inventory', '--title', 'Till 12 offline', '--wait', '--timeout', '30'], { STORECLAW_NOTIFY_URL: storm.url, STORECLAW_NOTIFY_TOKEN: stormToken });
       expect(res.code).toBe(10);
       const id = Number(/^event (\d+): digested/.exec(res.stdout)?.[1]);
       const event = getEvent(storm.deps.db, id);
