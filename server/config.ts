@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { MIN_PASSWORD_LENGTH } from './security/passwordPolicy.ts';
-import { isTimeZone } from './timeOfDay.ts';
+import { isTimeZone } from './time/zone.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -2,7 +2,7 @@
 // (firings and resolutions the rules announced), newest first.
 import type { Db } from '../../db/client.ts';
 import { transitionsSince } from '../../db/queries/metricRules.ts';
-import { localDateTime } from '../reports/periods.ts';
+import { localDateTime } from '../time/calendar.ts';
 import { translator, type Lang } from '../strings/translate.ts';
 import { firingRules, type FiringRule } from './firingList.ts';
 

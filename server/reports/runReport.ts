@@ -10,7 +10,7 @@ import type { SettingsStore } from '../settings/settingsStore.ts';
 import { imageMessage, type ImageMessage } from '../wecom/messages.ts';
 import { buildReport, type BuiltReport } from './builders.ts';
 import { buildChartData, chartDays, parseChartMetrics } from './chartData.ts';
-import { periodsFor, type PeriodChoice } from './periods.ts';
+import { periodsFor, type PeriodChoice } from '../time/periods.ts';
 import { alertsPerDay, gatherFigures } from './reportData.ts';
 
 export type ReportJobSpec = Pick<ReportJobRow, 'name' | 'type' | 'template' | 'timezone'>;

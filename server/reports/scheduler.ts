@@ -27,7 +27,7 @@ import type { SettingsStore } from '../settings/settingsStore.ts';
 import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule } from './cron.ts';
 import { pruneOldRows, type PruneResult } from './housekeeping.ts';
 import { getReportSettings, markSeeded, wasSeeded } from './reportSettings.ts';
-import { periodsFor, type PeriodChoice } from './periods.ts';
+import { periodsFor, type PeriodChoice } from '../time/periods.ts';
 import { enqueueReport, renderJobChart, renderJobReport } from './runReport.ts';
 
 /** Daily, in the settings' time zone, when a store's group is quiet. */

@@ -8,7 +8,8 @@ import { queueDepth } from '../delivery/outbox.ts';
 import { firingRules } from '../metricRules/firingList.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { startOfDay } from '../timeOfDay.ts';
+import { startOfDay } from '../time/calendar.ts';
+import { axisLabelFormat } from '../time/format.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
 import type { Lang } from '../strings/translate.ts';
 import { viewContext } from './viewContext.ts';
@@ -32,11 +33,6 @@ function columns(db: AppDeps['db'], since: number, bucketMs: number, count: numb
   return cols;
 }
 
-function formatter(lang: Lang, timeZone: string, opts: Intl.DateTimeFormatOptions) {
-  const f = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, hour12: false, ...opts });
-  return (ms: number) => f.format(ms);
-}
-
 export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
   const now = deps.clock.now();
   const tz = deps.settings.general().timeZone;
@@ -58,8 +54,8 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     nextReport: deps.nextReport?.(),
     firingRules: firingRules(deps.db),
     recent: listDeliveries(deps.db, {}, { limit: 10 }),
-    hours: columns(deps.db, hourStart, HOUR, 24, formatter(lang, tz, { hour: '2-digit' })),
-    days: columns(deps.db, dayStart, DAY, 30, formatter(lang, tz, { month: '2-digit', day: '2-digit' })),
+    hours: columns(deps.db, hourStart, HOUR, 24, axisLabelFormat(lang, tz, 'hour')),
+    days: columns(deps.db, dayStart, DAY, 30, axisLabelFormat(lang, tz, 'day')),
     categories: eventsByCategorySince(deps.db, dayStart),
   };
 }

@@ -30,7 +30,7 @@ import {
   type DeliverySettings,
   type Rules,
 } from '../settings/settingsStore.ts';
-import { canonicalTimeZone, isTimeZone } from '../timeOfDay.ts';
+import { canonicalTimeZone, isTimeZone } from '../time/zone.ts';
 import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { templateRows } from './messageTemplates.tsx';

@@ -41,7 +41,7 @@ import {
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from '../reports/cron.ts';
-import { canonicalTimeZone } from '../timeOfDay.ts';
+import { canonicalTimeZone } from '../time/zone.ts';
 import { GRACE_MINUTES, getReportSettings, setReportSettings } from '../reports/reportSettings.ts';
 import { renderJobChart, renderJobReport, type ChartJobSpec, type ChartOutcome, type ReportJobSpec } from '../reports/runReport.ts';
 import { parseChartMetrics } from '../reports/chartData.ts';

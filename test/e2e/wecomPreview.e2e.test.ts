@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { getDelivery } from '../../db/queries/deliveries.ts';
 import { listReportJobs, listReportRuns, runDeliveryIds } from '../../db/queries/reports.ts';
-import { dailyPeriods } from '../../server/reports/periods.ts';
+import { dailyPeriods } from '../../server/time/periods.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
 import { ARTIFACTS, openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';

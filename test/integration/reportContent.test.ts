@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
 import { buildReport, emptyFigures, splitIntoParts } from '../../server/reports/builders.ts';
-import { dailyPeriods } from '../../server/reports/periods.ts';
+import { dailyPeriods } from '../../server/time/periods.ts';
 import { renderJobReport } from '../../server/reports/runReport.ts';
 import { parseTemplate } from '../../server/reports/template.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';

@@ -8,7 +8,7 @@ import { fontCoverage } from '../../server/charts/fontCoverage.ts';
 import { encodePng } from '../../server/charts/pngEncode.ts';
 import { emptyFigures, type ReportFigures } from '../../server/reports/builders.ts';
 import { buildChartData, chartDays, MAX_CHART_METRICS, parseChartMetrics } from '../../server/reports/chartData.ts';
-import { dailyPeriods, weeklyPeriods } from '../../server/reports/periods.ts';
+import { dailyPeriods, weeklyPeriods } from '../../server/time/periods.ts';
 import { imageMessage } from '../../server/wecom/messages.ts';
 
 const TZ = 'Asia/Shanghai';

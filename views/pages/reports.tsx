@@ -1,13 +1,11 @@
-import { runPeriod } from '../../db/queries/reports.ts';
+import { runPeriod, type ReportJobRow, type ReportRunRow } from '../../db/queries/reports.ts';
 import { describePeriod } from '../../server/reports/periodWording.ts';
-import type { ReportJobRow, ReportRunRow } from '../../db/queries/reports.ts';
 import { REPORT_TYPES } from '../../db/schema.ts';
 import { MAX_CHART_METRICS } from '../../server/reports/chartData.ts';
-import { localDateTime } from '../../server/reports/periods.ts';
 import { KNOWN_PATHS } from '../../server/reports/template.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, type Lang, type MessageKey } from '../../server/strings/translate.ts';
-import { formatDateTime } from '../../server/time/format.ts';
+import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
+import { formatDateTime, formatRunTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
@@ -70,22 +68,6 @@ export interface JobListItem {
 export interface RunItem {
   run: ReportRunRow;
   deliveries: Array<{ id: number; status: string }>;
-}
-
-const weekdayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** "2025-03-30 03:00 Sun (GMT+2)": the job's own zone, with the offset so a DST change shows. */
-export function formatRunTime(ms: number, lang: Lang, timeZone: string): string {
-  const id = `${lang}|${timeZone}`;
-  let f = weekdayFormats.get(id);
-  if (!f) {
-    f = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-US', { timeZone, weekday: 'short', timeZoneName: 'shortOffset' });
-    weekdayFormats.set(id, f);
-  }
-  const parts = f.formatToParts(ms);
-  const weekday = parts.find((p) => p.type === 'weekday')?.value ?? '';
-  const offset = parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
-  return `${localDateTime(ms, timeZone)} ${weekday} (${offset})`;
 }
 
 function label(ctx: ViewContext, key: string, fallback: string): string {
