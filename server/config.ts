@@ -45,18 +45,12 @@ const httpUrl = (accept: (u: URL) => boolean) => (s: string) => {
   }
 };
 
+/** A whole number: digits only (as many as `digits` allows), then from `min` to `max`; one message for every way it is wrong. */
+const envInteger = (digits: RegExp, min: number, max: number, message: string) =>
+  v.pipe(v.string(), v.regex(digits, message), v.transform(Number), v.number(), v.minValue(min, message), v.maxValue(max, message));
+
 const envSchema = v.object({
-  PORT: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{1,5}$/, 'must be a whole number from 1 to 65535'),
-      v.transform(Number),
-      v.number(),
-      v.minValue(0, 'must be a whole number from 1 to 65535'),
-      v.maxValue(65535, 'must be a whole number from 1 to 65535'),
-    ),
-    '8080',
-  ),
+  PORT: v.optional(envInteger(/^\d{1,5}$/, 0, 65535, 'must be a whole number from 1 to 65535'), '8080'),
   HOST: v.optional(
     v.pipe(
       v.string(),
@@ -80,17 +74,7 @@ const envSchema = v.object({
       v.check(httpUrl((u) => u.pathname === '/'), 'must be an origin like http://127.0.0.1:9090 (scheme, host and port only)'),
     ),
   ),
-  WECOM_RATE_WINDOW_MS: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{3,5}$/, 'must be milliseconds from 100 to 60000'),
-      v.transform(Number),
-      v.number(),
-      v.minValue(100, 'must be milliseconds from 100 to 60000'),
-      v.maxValue(60_000, 'must be milliseconds from 100 to 60000'),
-    ),
-    '60000',
-  ),
+  WECOM_RATE_WINDOW_MS: v.optional(envInteger(/^\d{3,5}$/, 100, 60_000, 'must be milliseconds from 100 to 60000'), '60000'),
   PUBLIC_URL: v.optional(
     v.pipe(
       v.string(),

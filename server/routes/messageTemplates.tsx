@@ -34,7 +34,7 @@ import {
   type MessageTemplateProblem,
 } from '../render/messageTemplates.ts';
 import type { StoredTemplate } from '../render/templateChoice.ts';
-import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { sizeAgainstLimit, type WecomMessage } from '../wecom/messages.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
@@ -75,13 +75,6 @@ export function problemText(t: Translate, p: MessageTemplateProblem): string {
     case 'unknown':
       return t('templates.error.unknown', { placeholder: p.placeholder });
   }
-}
-
-function contentOf(m: WecomMessage): string {
-  if (m.msgtype === 'text') return m.text.content;
-  if (m.msgtype === 'markdown') return m.markdown.content;
-  if (m.msgtype === 'markdown_v2') return m.markdown_v2.content;
-  return JSON.stringify(m);
 }
 
 const RESOLVED_PREFIX: Record<Lang, string> = { en: '[RESOLVED] ', zh: '[已恢复] ' };
@@ -130,11 +123,7 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
       }
       return {
         problems: [],
-        messages: messages.map((m) => ({
-          json: JSON.stringify(m),
-          bytes: utf8Bytes(contentOf(m)),
-          limit: m.msgtype === 'text' || m.msgtype === 'markdown' || m.msgtype === 'markdown_v2' ? BYTE_LIMITS[m.msgtype] : Infinity,
-        })),
+        messages: messages.map((m) => ({ json: JSON.stringify(m), ...sizeAgainstLimit(m) })),
       };
     } catch (err) {
       if (!(err instanceof TemplateRenderError)) throw err;

@@ -31,7 +31,7 @@ import {
   type Rules,
 } from '../settings/settingsStore.ts';
 import { canonicalTimeZone, isTimeZone } from '../time/zone.ts';
-import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { sizeAgainstLimit, type WecomMessage } from '../wecom/messages.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { templateRows } from './messageTemplates.tsx';
 import { clientIp, isHtmx, viewContext } from './viewContext.ts';
@@ -219,23 +219,8 @@ export function changedValues(before: unknown, after: unknown): Record<string, u
   return out;
 }
 
-function contentOf(m: WecomMessage): string | undefined {
-  if (m.msgtype === 'text') return m.text.content;
-  if (m.msgtype === 'markdown') return m.markdown.content;
-  if (m.msgtype === 'markdown_v2') return m.markdown_v2.content;
-  return undefined;
-}
-
 function previewMessage(m: WecomMessage): PreviewMessage {
-  const content = contentOf(m);
-  const json = JSON.stringify(m);
-  const limited = m.msgtype === 'text' || m.msgtype === 'markdown' || m.msgtype === 'markdown_v2';
-  return {
-    msgtype: m.msgtype,
-    json: JSON.stringify(m, null, 2),
-    bytes: content !== undefined ? utf8Bytes(content) : utf8Bytes(json),
-    limit: limited ? BYTE_LIMITS[m.msgtype] : Infinity,
-  };
+  return { msgtype: m.msgtype, json: JSON.stringify(m, null, 2), ...sizeAgainstLimit(m) };
 }
 
 /** Sample events rendered with the saved settings, exactly as intake would queue them: a failed task too. */
