@@ -80,6 +80,12 @@ describe('templates', () => {
   it.each([['{{a'], ['a}}'], ['{{a..b}}']])('%j does not parse', (text) => {
     expect(parseTemplate(text).ok).toBe(false);
   });
+
+  it('names the first problem from the left, found by the scanner the message and report templates use', () => {
+    expect(parseTemplate('{{a {{b}}')).toEqual({ ok: false, error: { code: 'unclosed' } });
+    expect(parseTemplate('{{a}} }} {{b')).toEqual({ ok: false, error: { code: 'unopened' } });
+    expect(parseTemplate('{{.a}} {{b')).toEqual({ ok: false, error: { code: 'leadingDot', at: '.a' } });
+  });
 });
 
 describe('compiling a mapping', () => {
