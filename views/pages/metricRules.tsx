@@ -8,6 +8,7 @@ import type { RuleFormField, RuleFormValues } from '../../server/metricRules/rul
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { type MessageKey } from '../../server/strings/translate.ts';
+import { ErrorSummary, FieldError } from '../components/formErrors.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
 export interface RuleListItem {
@@ -139,11 +140,7 @@ function Field({ ctx, field, errors, help, children }: { ctx: ViewContext; field
           {help}
         </p>
       ) : null}
-      {errors[field] ? (
-        <p class="notice bad" id={`mr-${field}-error`}>
-          {errors[field]}
-        </p>
-      ) : null}
+      <FieldError id={`mr-${field}-error`} message={errors[field]} />
     </div>
   );
 }
@@ -231,22 +228,10 @@ export function RuleEditorPage(props: { ctx: ViewContext; ruleId?: number; value
   const errors = props.errors ?? {};
   const { t } = ctx;
   const action = ruleId === undefined ? '/metric-rules' : `/metric-rules/${ruleId}`;
-  const wrong = (Object.keys(LABELS) as RuleFormField[]).filter((f) => errors[f]);
   const f = { values, errors };
   return (
     <Layout ctx={ctx} title={t(ruleId === undefined ? 'mr.newTitle' : 'mr.editTitle')}>
-      {wrong.length ? (
-        <div class="notice bad" role="alert">
-          <p>{t('form.error.summary')}</p>
-          <ul>
-            {wrong.map((field) => (
-              <li>
-                <a href={`#mr-${field}`}>{t('form.error.fieldIs', { field: t(LABELS[field]), message: errors[field] ?? '' })}</a>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <ErrorSummary ctx={ctx} labels={LABELS} errors={errors} href={(field) => `#mr-${field}`} />
       <form method="post" action={action} class="card">
         <input type="hidden" name="_csrf" value={ctx.csrf} />
         <Field ctx={ctx} field="name" errors={errors}>

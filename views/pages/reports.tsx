@@ -7,6 +7,7 @@ import type { ViewContext } from '../context.ts';
 import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
 import { formatDateTime, formatRunTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
+import { ErrorSummary, FieldError } from '../components/formErrors.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
 export type PageNotice = { kind: 'ok' | 'bad' | 'info'; text: string };
@@ -244,32 +245,6 @@ function describedBy(...ids: Array<string | false | undefined>): string | undefi
   return list.length ? list.join(' ') : undefined;
 }
 
-function FieldError({ field, errors }: { field: ReportField; errors: ReportFieldErrors }) {
-  const message = errors[field];
-  return message ? (
-    <p class="notice bad" id={`r-${field}-error`}>
-      {message}
-    </p>
-  ) : null;
-}
-
-function ErrorSummary({ ctx, errors }: { ctx: ViewContext; errors: ReportFieldErrors }) {
-  const fields = (Object.keys(REPORT_FIELD_LABELS) as ReportField[]).filter((f) => errors[f]);
-  if (!fields.length) return null;
-  return (
-    <div class="notice bad" role="alert" id="report-errors">
-      <p>{ctx.t('reports.error.summary')}</p>
-      <ul>
-        {fields.map((f) => (
-          <li>
-            <a href={`#r-${f}`}>{ctx.t('reports.error.fieldIs', { field: ctx.t(REPORT_FIELD_LABELS[f]), message: errors[f] ?? '' })}</a>
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
-}
-
 function ChartPart({ ctx, chart }: { ctx: ViewContext; chart: ChartPreview }) {
   return (
     <article id="report-preview-chart">
@@ -352,7 +327,7 @@ export function ReportFormPage({
   const action = jobId !== undefined ? `/reports/${jobId}` : '/reports';
   return (
     <Layout ctx={ctx} title={title}>
-      <ErrorSummary ctx={ctx} errors={errors} />
+      <ErrorSummary ctx={ctx} id="report-errors" intro="reports.error.summary" labels={REPORT_FIELD_LABELS} errors={errors} href={(f) => `#r-${f}`} />
       <form method="post" action={action} class="card">
         <input type="hidden" name="_csrf" value={ctx.csrf} />
         <input type="hidden" name="jobId" value={jobId !== undefined ? String(jobId) : ''} />
@@ -372,7 +347,7 @@ export function ReportFormPage({
           <p class="help" id="r-name-help">
             {ctx.t('reports.form.name.help')}
           </p>
-          <FieldError field="name" errors={errors} />
+          <FieldError id="r-name-error" message={errors.name} />
         </div>
         <div>
           <label for="r-type">{ctx.t('reports.form.type')}</label>
@@ -383,7 +358,7 @@ export function ReportFormPage({
               </option>
             ))}
           </select>
-          <FieldError field="type" errors={errors} />
+          <FieldError id="r-type-error" message={errors.type} />
         </div>
         <div>
           <label for="r-cron">{ctx.t('reports.form.cron')}</label>
@@ -402,7 +377,7 @@ export function ReportFormPage({
           <p class="help" id="r-cron-help">
             {ctx.t('reports.form.cron.help')}
           </p>
-          <FieldError field="cron" errors={errors} />
+          <FieldError id="r-cron-error" message={errors.cron} />
         </div>
         <div>
           <label for="r-timezone">{ctx.t('reports.form.timezone')}</label>
@@ -420,7 +395,7 @@ export function ReportFormPage({
           <p class="help" id="r-timezone-help">
             {ctx.t('reports.form.timezone.help', { zone: defaultZone })}
           </p>
-          <FieldError field="timezone" errors={errors} />
+          <FieldError id="r-timezone-error" message={errors.timezone} />
         </div>
         <section aria-labelledby="r-cron-preview-title">
           <h2 id="r-cron-preview-title">{ctx.t('reports.form.nextRuns')}</h2>
@@ -452,7 +427,7 @@ export function ReportFormPage({
           <p class="help" id="r-template-help">
             {ctx.t('reports.form.template.help')}
           </p>
-          <FieldError field="template" errors={errors} />
+          <FieldError id="r-template-error" message={errors.template} />
           <details>
             <summary>{ctx.t('reports.form.placeholders')}</summary>
             <p class="help">{ctx.t('reports.form.placeholders.metric')}</p>
@@ -488,7 +463,7 @@ export function ReportFormPage({
           <p class="help" id="r-chartMetrics-help">
             {ctx.t('reports.form.chartMetrics.help', { max: MAX_CHART_METRICS })}
           </p>
-          <FieldError field="chartMetrics" errors={errors} />
+          <FieldError id="r-chartMetrics-error" message={errors.chartMetrics} />
         </div>
         <label for="r-enabled">
           <input id="r-enabled" type="checkbox" name="enabled" value="on" checked={values.enabled} /> {ctx.t('reports.form.enabled')}
