@@ -19,25 +19,14 @@ import {
 import { deliveries, REPORT_TYPES } from '../../db/schema.ts';
 import type { ViewContext } from '../../views/context.ts';
 import type { MessageKey } from '../strings/translate.ts';
-import {
-  CronPreview,
-  DeleteReportPage,
-  REPORT_FIELD_LABELS,
-  ReportFormPage,
-  ReportJobPage,
-  ReportPreviewPage,
-  ReportsListPage,
-  runDisplayStatus,
-  runErrorText,
-  type ChartPreview,
-  type CronPreviewState,
-  type PageNotice,
-  type ReportField,
-  type ReportFieldErrors,
-  type ReportFormValues,
-  type ReportPreview,
-  type RunItem,
-} from '../../views/pages/reports.tsx';
+import { CronPreview, type CronPreviewState } from '../../views/pages/reports/cronPreview.tsx';
+import { DeleteReportPage } from '../../views/pages/reports/deletePage.tsx';
+import { REPORT_FIELD_LABELS, ReportFormPage, type ReportField, type ReportFieldErrors, type ReportFormValues } from '../../views/pages/reports/formPage.tsx';
+import { ReportJobPage, type RunItem } from '../../views/pages/reports/jobPage.tsx';
+import { ReportPreviewPage } from '../../views/pages/reports/previewPage.tsx';
+import { ReportsListPage } from '../../views/pages/reports/listPage.tsx';
+import { runDisplayStatus, runErrorText, type PageNotice } from '../../views/pages/reports/reportLabels.tsx';
+import type { ChartPreview, ReportPreview } from '../../views/pages/reports/previewParts.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from '../reports/cron.ts';
