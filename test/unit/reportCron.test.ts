@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fireTimesBetween, invalidCronField, nextFireTimes, parseSchedule } from '../../server/reports/cron.ts';
 import { canonicalTimeZone } from '../../server/time/zone.ts';
 import { dailyPeriods, snapshotPeriods, weeklyPeriods } from '../../server/time/periods.ts';
-import { cronMessage, cronPreviewState } from '../../server/routes/reports.tsx';
+import { cronMessage, cronPreviewState } from '../../server/reports/reportForm.ts';
 import type { ViewContext } from '../../views/context.ts';
 import { translator, type Lang } from '../../server/strings/translate.ts';
 import { formatRunTime } from '../../server/time/format.ts';

@@ -1,9 +1,7 @@
 // The next run times a cron expression gives, in the job's zone (the form and the job page; htmx swaps it as you type).
 import type { ViewContext } from '../../context.ts';
+import type { CronPreviewState } from '../../../server/reports/reportForm.ts';
 import { formatRunTime } from '../../../server/time/format.ts';
-
-/** The next run times of a schedule, or why there are none. */
-export type CronPreviewState = { runs: number[]; timeZone: string } | { error: string };
 
 export function CronPreview({ ctx, state }: { ctx: ViewContext; state: CronPreviewState }) {
   if ('error' in state) {

@@ -6,22 +6,10 @@ import type { ViewContext } from '../../context.ts';
 import type { MessageKey } from '../../../server/strings/translate.ts';
 import { ErrorSummary, FieldError } from '../../components/formErrors.tsx';
 import { Layout } from '../../layout.tsx';
-import { CronPreview, type CronPreviewState } from './cronPreview.tsx';
+import type { CronPreviewState, ReportField, ReportFieldErrors, ReportFormValues } from '../../../server/reports/reportForm.ts';
+import { CronPreview } from './cronPreview.tsx';
 import { PreviewParts, type ReportPreview } from './previewParts.tsx';
-import { label, typeLabel } from './reportLabels.tsx';
-
-export interface ReportFormValues {
-  name: string;
-  type: string;
-  cron: string;
-  timezone: string;
-  template: string;
-  enabled: boolean;
-  attachChart: boolean;
-  chartMetrics: string;
-}
-
-export type ReportField = 'name' | 'type' | 'cron' | 'timezone' | 'template' | 'chartMetrics';
+import { typeLabel } from './reportLabels.tsx';
 
 export const REPORT_FIELD_LABELS: Record<ReportField, MessageKey> = {
   name: 'reports.form.name',
@@ -31,8 +19,6 @@ export const REPORT_FIELD_LABELS: Record<ReportField, MessageKey> = {
   template: 'reports.form.template',
   chartMetrics: 'reports.form.chartMetrics',
 };
-
-export type ReportFieldErrors = Partial<Record<ReportField, string>>;
 
 function describedBy(...ids: Array<string | false | undefined>): string | undefined {
   const list = ids.filter((x): x is string => typeof x === 'string');

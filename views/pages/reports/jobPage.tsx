@@ -5,7 +5,8 @@ import type { ViewContext } from '../../context.ts';
 import { formatDateTime, formatRunTime } from '../../../server/time/format.ts';
 import { Layout } from '../../layout.tsx';
 import { label, typeLabel, RunStatus, runErrorText, JobStatus, Notices, runDisplayStatus, type PageNotice } from './reportLabels.tsx';
-import { CronPreview, type CronPreviewState } from './cronPreview.tsx';
+import type { CronPreviewState } from '../../../server/reports/reportForm.ts';
+import { CronPreview } from './cronPreview.tsx';
 
 export interface RunItem {
   run: ReportRunRow;

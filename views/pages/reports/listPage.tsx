@@ -3,7 +3,7 @@ import type { ReportJobRow } from '../../../db/queries/reports.ts';
 import type { ViewContext } from '../../context.ts';
 import { formatDateTime, formatRunTime } from '../../../server/time/format.ts';
 import { Layout } from '../../layout.tsx';
-import { label, typeLabel, RunStatus, JobStatus, Notices, type PageNotice } from './reportLabels.tsx';
+import { typeLabel, RunStatus, JobStatus, Notices, type PageNotice } from './reportLabels.tsx';
 
 export interface JobListItem {
   job: ReportJobRow;
