@@ -1,7 +1,6 @@
 // The body of POST /api/v1/events. Senders get every problem at once, each as a dotted field path
 // plus an English reason, so a 400 answer tells them exactly what to fix.
 import * as v from 'valibot';
-import { defaultSeverity } from '../rules/severity.ts';
 
 export const KINDS = ['alert', 'task_result', 'report', 'metric'] as const;
 export const CATEGORIES = ['orders', 'inventory', 'ads', 'products', 'store', 'task', 'other'] as const;
@@ -273,6 +272,12 @@ const eventVariants = v.variant(
 );
 
 type Parsed = v.InferOutput<typeof eventVariants>;
+
+/** A failed or partial task needs a look (warning); a success is news (info). */
+export function defaultSeverity(kind: EventKind, taskStatus?: TaskStatus): Severity {
+  if (kind === 'task_result' && (taskStatus === 'failed' || taskStatus === 'partial')) return 'warning';
+  return 'info';
+}
 
 /** Applies the defaults and drops the nulls that meant "not given". */
 function withDefaults(parsed: Parsed): InboundEvent {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { eventBuckets, eventCountsSince, eventsByCategorySince, oldestQueuedAt } from '../../db/queries/stats.ts';
-import type { StackedColumn } from '../../views/components/charts.tsx';
+import type { StackedColumn } from '../charts/svgCharts.tsx';
 import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
 import { channelStatus } from '../channel/wecomChannel.ts';
 import { queueDepth } from '../delivery/outbox.ts';

@@ -2,7 +2,7 @@ import type { FiringRule } from '../../server/metricRules/firingList.ts';
 import { FiringRulesStat } from '../components/firingRules.tsx';
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { ChannelStatus } from '../../server/channel/wecomChannel.ts';
-import { HorizontalBars, StackedColumns, type Series, type StackedColumn } from '../components/charts.tsx';
+import { HorizontalBars, StackedColumns, type Series, type StackedColumn } from '../../server/charts/svgCharts.tsx';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { formatNumber, type MessageKey } from '../../server/strings/translate.ts';
