@@ -89,12 +89,30 @@ export function ingestEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Inta
  * commit, which stores many requests in one transaction and answers them after its commit).
  */
 export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta): Accepted[] {
+  const [accepted] = storeRequests(deps, [{ events: batch, meta }]);
+  return accepted!;
+}
+
+/**
+ * Several requests' events in the caller's transaction, in order. Their metric points are judged
+ * together once all are stored, so a rule's state per store is read and written once per batch,
+ * not once per request.
+ */
+export function storeRequests(deps: IntakeDeps, requests: ReadonlyArray<{ events: InboundEvent[]; meta: IntakeMeta }>): Accepted[][] {
+  const points: MetricPoint[] = [];
+  const accepted = requests.map((r) => storeEventsOnly(deps, r.events, r.meta, points));
+  // Rule alerts take this same path (their events carry no metric points, so this does not recur).
+  if (points.length && deps.metricRules) deps.metricRules.observe(points, (alerts) => storeEvents(deps, alerts, METRIC_RULE_META));
+  return accepted;
+}
+
+/** Stores the events and collects their metric points into `points` for the rules. */
+function storeEventsOnly(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta, points: MetricPoint[]): Accepted[] {
   const { db } = deps;
   const now = deps.clock.now();
   const s: RenderSettings = currentRenderSettings(deps.settings, deps.publicUrl);
   const silences = listActiveSilences(db, now);
-  const points: MetricPoint[] = [];
-  const accepted = batch.map((e): Accepted => {
+  return batch.map((e): Accepted => {
     if (e.idempotency_key) {
       const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
       if (first) return { id: first.id, status: first.status, repeated: true };
@@ -126,9 +144,6 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
     if (e.kind === 'metric') points.push({ name: e.name, store: e.store ?? '', at: occurredAtMs(e) ?? now, value: e.value, unit: e.unit ?? '' });
     return { id, status: decision.status, repeated: false };
   });
-  // Rule alerts take this same path (their events carry no metric points, so this does not recur).
-  if (points.length && deps.metricRules) deps.metricRules.observe(points, (alerts) => storeEvents(deps, alerts, METRIC_RULE_META));
-  return accepted;
 }
 
 export const METRIC_RULE_META: IntakeMeta = { source: 'metric_rule', tokenId: null };
