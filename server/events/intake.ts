@@ -1,18 +1,15 @@
 import type { Db } from '../../db/client.ts';
-import { bumpRepeatCount } from '../../db/queries/events.ts';
 import { listActiveSilences } from '../../db/queries/silences.ts';
-import { findDedupeCandidates, findIdempotent, insertDeliveryFast, insertEventFast } from '../../db/queries/intake.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import type { MetricPoint, MetricRuleEngine } from '../metricRules/engine.ts';
-import { refreshDedupedDelivery } from '../delivery/outbox.ts';
-import { dedupeKeyOf, type DedupeCandidate } from '../delivery/policy/dedupe.ts';
-import { decideEvent } from '../delivery/policy/eventRules.ts';
-import { IDEMPOTENCY_WINDOW_MS } from '../delivery/policy/retention.ts';
-import { currentRenderSettings, renderEventForDelivery, type RenderedMessages, type RenderSettings } from '../render/eventMessages.ts';
+import { enqueueMessages, refreshDedupedDelivery } from '../delivery/outbox.ts';
+import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from '../delivery/policy/intake.ts';
+import { partTitle } from '../delivery/policy/partTitle.ts';
+import { bumpRepeatCount, findDedupeCandidates, findIdempotent, insertEvent } from '../delivery/store.ts';
+import { currentRenderSettings, renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { noteJson } from '../render/templateChoice.ts';
-import type { Rules, SettingsStore } from '../settings/settingsStore.ts';
-import { utf8Bytes } from '../wecom/messages.ts';
+import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { InboundEvent } from './schema.ts';
 
 export interface IntakeDeps {
@@ -38,40 +35,10 @@ export interface Accepted {
   repeated: boolean;
 }
 
-/** Live originals this event could repeat; none when it has no dedupe key or dedupe is off. */
-function dedupeCandidates(db: Db, e: InboundEvent, rules: Rules, now: number): DedupeCandidate[] {
-  const key = dedupeKeyOf(e);
-  if (!key || rules.dedupeWindowMinutes <= 0) return [];
-  return findDedupeCandidates(db, key, now - rules.dedupeWindowMinutes * 60_000);
-}
-
 function occurredAtMs(e: InboundEvent): number | null {
   if (!e.occurred_at) return null;
   const t = Date.parse(e.occurred_at);
   return Number.isNaN(t) ? null : t;
-}
-
-function enqueueEventMessages(db: Db, eventId: number, e: InboundEvent, { messages, template }: RenderedMessages, now: number): void {
-  const note = noteJson(template);
-  messages.forEach((message, i) => {
-    const payload = JSON.stringify(message);
-    insertDeliveryFast(db, {
-      createdAt: now,
-      kind: e.kind,
-      category: e.category,
-      severity: e.severity,
-      priority: e.severity === 'critical' ? 0 : 1,
-      status: 'queued',
-      title: i === 0 ? e.title : `${e.title} · ${i + 1}/${messages.length}`,
-      msgtype: message.msgtype,
-      payload,
-      bytes: utf8Bytes(payload),
-      queuedAt: now,
-      nextAttemptAt: now,
-      eventId,
-      template: note,
-    });
-  });
 }
 
 /**
@@ -106,20 +73,32 @@ export function storeRequests(deps: IntakeDeps, requests: ReadonlyArray<{ events
   return accepted;
 }
 
-/** Stores the events and collects their metric points into `points` for the rules. */
+/**
+ * Stores the events and their messages as the core plans them (policy/intake: planIntake), and
+ * collects their metric points into `points` for the rules.
+ */
 function storeEventsOnly(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta, points: MetricPoint[]): Accepted[] {
   const { db } = deps;
   const now = deps.clock.now();
   const s: RenderSettings = currentRenderSettings(deps.settings, deps.publicUrl);
-  const silences = listActiveSilences(db, now);
-  return batch.map((e): Accepted => {
-    if (e.idempotency_key) {
-      const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
-      if (first) return { id: first.id, status: first.status, repeated: true };
+  const facts = batch.map((e): IntakeFacts => {
+    const lookup = intakeLookup(e, s.rules, now);
+    return {
+      idempotent: lookup.idempotency && findIdempotent(db, lookup.idempotency.key, lookup.idempotency.since),
+      dedupeCandidates: lookup.dedupe ? findDedupeCandidates(db, lookup.dedupe.key, lookup.dedupe.since) : [],
+    };
+  });
+  const plan = planIntake(batch, facts, { rules: s.rules, now, silences: listActiveSilences(db, now) });
+  const accepted: Accepted[] = [];
+  const idOf = (ref: EventRef) => ('id' in ref ? ref.id : accepted[ref.batchIndex]!.id);
+  plan.forEach((fate, i) => {
+    const e = batch[i]!;
+    if (fate.type === 'replay') {
+      accepted.push({ id: idOf(fate.of), status: fate.status, repeated: true });
+      return;
     }
-    const decision = decideEvent(e, { rules: s.rules, now, silences, dedupeCandidates: dedupeCandidates(db, e, s.rules, now) });
-    const suppressed = decision.status === 'suppressed' ? decision : undefined;
-    const id = insertEventFast(db, {
+    const duplicateOf = fate.duplicateOf && idOf(fate.duplicateOf);
+    const id = insertEvent(db, {
       receivedAt: now,
       source: meta.source,
       tokenId: meta.tokenId,
@@ -131,19 +110,27 @@ function storeEventsOnly(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMe
       occurredAt: occurredAtMs(e),
       payload: JSON.stringify(e),
       idempotencyKey: e.idempotency_key ?? null,
-      dedupeKey: dedupeKeyOf(e),
-      status: decision.status,
-      reason: 'reason' in decision ? decision.reason : null,
-      duplicateOf: suppressed?.duplicateOf ?? null,
-      finishedAt: suppressed || decision.status === 'stored' ? now : null,
+      dedupeKey: fate.dedupeKey,
+      status: fate.status,
+      reason: fate.reason,
+      duplicateOf,
+      finishedAt: fate.final ? now : null,
     });
-    if (suppressed?.duplicateOf !== undefined) {
-      refreshDedupedDelivery(db, suppressed.duplicateOf, bumpRepeatCount(db, suppressed.duplicateOf), s);
+    if (duplicateOf !== null) refreshDedupedDelivery(db, duplicateOf, bumpRepeatCount(db, duplicateOf), s);
+    if (fate.messages) {
+      const { messages, template } = renderEventForDelivery(e, s, { receivedAt: now, eventId: id, mention: fate.messages.mention });
+      enqueueMessages(
+        db,
+        { kind: e.kind, category: e.category, severity: e.severity, priority: fate.messages.priority, eventId: id, template: noteJson(template) },
+        messages,
+        (j, n) => partTitle(e.title, j, n),
+        now,
+      );
     }
-    if (decision.status === 'queued') enqueueEventMessages(db, id, e, renderEventForDelivery(e, s, { receivedAt: now, eventId: id }), now);
     if (e.kind === 'metric') points.push({ name: e.name, store: e.store ?? '', at: occurredAtMs(e) ?? now, value: e.value, unit: e.unit ?? '' });
-    return { id, status: decision.status, repeated: false };
+    accepted.push({ id, status: fate.status, repeated: false });
   });
+  return accepted;
 }
 
 export const METRIC_RULE_META: IntakeMeta = { source: 'metric_rule', tokenId: null };

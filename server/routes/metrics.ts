@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { queueDepth } from '../delivery/outbox.ts';
+import { queueDepth } from '../delivery/store.ts';
 import { channelState, oldestQueuedSince, type StoredCountRows } from '../../db/queries/metrics.ts';
 import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../db/schema.ts';
 import type { AppDeps } from '../deps.ts';
