@@ -6,7 +6,7 @@ import type { InboundEvent } from '../events/schema.ts';
 import { renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { noteJson } from '../render/templateChoice.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
-import { mentionRequest } from './policy/mentions.ts';
+import { mentionRequest } from '../rules/mentions.ts';
 import { interruptedAction } from './policy/recovery.ts';
 import { firstQueuedMessageOf, getEvent, insertDelivery, listSending, requeueInterrupted, updateDelivery } from './store.ts';
 

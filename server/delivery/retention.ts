@@ -1,11 +1,15 @@
-// Nightly pruning of what is older than the retention period (policy/retention: which rows may
-// go). Rows go in small batches, one short transaction each, with a turn of the event loop in
-// between, so intake and the console keep answering while a large backlog is deleted.
+// Nightly pruning of what is older than the retention period. The shell reads old rows a batch at
+// a time (store.ts), asks the core which may go (policy/retention: planRetention), and deletes
+// those in the same short transaction, with a turn of the event loop in between, so intake and the
+// console keep answering while a large backlog is deleted.
 import type { Db } from '../../db/client.ts';
-import { pruneCutoffs } from './policy/retention.ts';
-import { PRUNE_ORDER, pruneBatch } from './store.ts';
+import { CUTOFF_OF, planRetention, pruneCutoffs, type PruneTable } from './policy/retention.ts';
+import { deleteRows, pruneCandidates } from './store.ts';
 
 export const PRUNE_BATCH = 1000;
+
+/** Events first: a message whose event is still open stays (policy/retention). */
+const TABLES: readonly PruneTable[] = ['events', 'deliveries', 'reportRuns', 'ruleTransitions'];
 
 export interface PruneResult {
   events: number;
@@ -22,8 +26,8 @@ export interface PruneResult {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Deletes final events, deliveries, report runs and metric rule transitions created before `now - retentionDays`, at most
- * `batchSize` rows per transaction. `shouldStop` lets a shutdown end it between batches.
+ * Deletes final events, deliveries, report runs and metric rule transitions created before `now - retentionDays`, looking at
+ * `batchSize` old rows per transaction. `shouldStop` lets a shutdown end it between batches.
  */
 export async function pruneOldRows(
   db: Db,
@@ -32,13 +36,20 @@ export async function pruneOldRows(
   const batchSize = opts.batchSize ?? PRUNE_BATCH;
   const cutoffs = pruneCutoffs(opts.now, opts.retentionDays);
   const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, ruleTransitions: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
-  for (const table of PRUNE_ORDER) {
+  for (const table of TABLES) {
+    let afterId = 0;
     for (;;) {
       if (opts.shouldStop?.() || !db.$client.open) return result;
-      const deleted = pruneBatch(db, table, cutoffs, batchSize);
+      const { seen, lastId } = db.$client.transaction(() => {
+        const rows = pruneCandidates(db, table, cutoffs[CUTOFF_OF[table]], afterId, batchSize);
+        const ids = planRetention(rows, cutoffs);
+        deleteRows(db, table, ids);
+        result[table] += ids.length;
+        return { seen: rows.length, lastId: rows.at(-1)?.id ?? afterId };
+      })();
       result.batches++;
-      result[table] += deleted;
-      if (deleted < batchSize) break;
+      afterId = lastId;
+      if (seen < batchSize) break;
       await yieldToEventLoop();
     }
     await yieldToEventLoop();

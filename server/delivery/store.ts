@@ -9,7 +9,7 @@ import type { EventRow, NewEvent } from '../../db/queries/events.ts';
 import type { DeliveryStatus, EventStatus } from '../../db/schema.ts';
 import type { Severity } from '../events/schema.ts';
 import type { DedupeCandidate } from './policy/dedupe.ts';
-import { FINAL_DELIVERY_STATUSES, FINAL_EVENT_STATUSES, FINAL_RUN_STATUSES, type PruneCutoffs } from './policy/retention.ts';
+import type { PruneCandidate, PruneTable } from './policy/retention.ts';
 
 const DELIVERY_COLUMNS = `id, created_at AS createdAt, kind, category, severity, priority, status, title, msgtype, payload, bytes,
   attempts, queued_at AS queuedAt, next_attempt_at AS nextAttemptAt, last_attempt_at AS lastAttemptAt, sent_at AS sentAt,
@@ -346,62 +346,35 @@ export function retryDelivery(db: Db, id: number, now: number): boolean {
 
 // ---- retention -------------------------------------------------------------------------------------
 
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+const PRUNE_CANDIDATES: Record<PruneTable, { select: string; remove: string }> = {
+  events: {
+    select: `SELECT id, received_at AS at, status, finished_at AS finishedAt FROM events WHERE received_at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM events WHERE id = ?`,
+  },
+  deliveries: {
+    select: `SELECT id, created_at AS at, status, last_attempt_at AS lastAttemptAt,
+               EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = d.id AND p.status IN ('queued', 'sending')) AS partsPending,
+               EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id AND e.finished_at IS NULL) AS eventOpen
+             FROM deliveries d WHERE created_at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM deliveries WHERE id = ?`,
+  },
+  reportRuns: {
+    select: `SELECT id, started_at AS at, status FROM report_runs WHERE started_at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM report_runs WHERE id = ?`,
+  },
+  ruleTransitions: {
+    select: `SELECT id, at FROM metric_rule_transitions WHERE at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM metric_rule_transitions WHERE id = ?`,
+  },
+};
 
-/** One table's pruning: final rows created before its cutoff, and what else keeps a row (policy/retention). */
-export interface PruneTable {
-  key: 'events' | 'deliveries' | 'reportRuns' | 'ruleTransitions';
-  sql: string;
-  cutoff: keyof PruneCutoffs;
-  statuses: readonly string[];
-  /** Also compare the row's last attempt with the cutoff. */
-  alsoLastAttempt: boolean;
+/** Up to `limit` rows of a table created before `before`, after id `afterId`, with what pruning needs to know of them. */
+export function pruneCandidates(db: Db, table: PruneTable, before: number, afterId: number, limit: number): PruneCandidate[] {
+  const rows = preparedStatement<[number, number, number], Record<string, unknown>>(db, PRUNE_CANDIDATES[table].select).all(before, afterId, limit);
+  return rows.map((r) => ({ ...r, table, ...(table === 'deliveries' ? { partsPending: r.partsPending === 1, eventOpen: r.eventOpen === 1 } : {}) }) as PruneCandidate);
 }
 
-// Only rows that reached the end of their life: nothing queued, held, in flight, or digested into a
-// digest that still waits.
-const PRUNE_TABLES: readonly PruneTable[] = [
-  {
-    key: 'events',
-    sql: `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? AND status IN (${placeholders(FINAL_EVENT_STATUSES.length)})
-            AND finished_at IS NOT NULL ORDER BY id LIMIT ?)`,
-    cutoff: 'events',
-    statuses: FINAL_EVENT_STATUSES,
-    alsoLastAttempt: false,
-  },
-  {
-    key: 'deliveries',
-    // A message sent (or tried) lately is not old, however long it waited: the send log shows the
-    // retention's sends, and a restart's limiter counts the last window's calls from these rows.
-    // A re-split message's original carries what its parts settle with (a digest's events, mentions).
-    // An event's messages go together once the event is final: a sent mention follow-up must not
-    // vanish from the send log while its main message still retries.
-    sql: `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < ? AND coalesce(last_attempt_at, 0) < ?
-            AND status IN (${placeholders(FINAL_DELIVERY_STATUSES.length)})
-            AND NOT (status = 'merged' AND EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = deliveries.id AND p.status IN ('queued', 'sending')))
-            AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.finished_at IS NULL) ORDER BY id LIMIT ?)`,
-    cutoff: 'rows',
-    statuses: FINAL_DELIVERY_STATUSES,
-    alsoLastAttempt: true,
-  },
-  {
-    key: 'reportRuns',
-    sql: `DELETE FROM report_runs WHERE id IN (SELECT id FROM report_runs WHERE started_at < ? AND status IN (${placeholders(FINAL_RUN_STATUSES.length)}) ORDER BY id LIMIT ?)`,
-    cutoff: 'rows',
-    statuses: FINAL_RUN_STATUSES,
-    alsoLastAttempt: false,
-  },
-  // A metric rule's firings and resolutions are records, final when written; weekly reports list
-  // them, so they stay at least as long as events (the 7-day floor).
-  { key: 'ruleTransitions', sql: `DELETE FROM metric_rule_transitions WHERE id IN (SELECT id FROM metric_rule_transitions WHERE at < ? ORDER BY id LIMIT ?)`, cutoff: 'events', statuses: [], alsoLastAttempt: false },
-];
-
-/** Deletes at most `limit` prunable rows of one table in a transaction of its own; answers how many. */
-export function pruneBatch(db: Db, table: PruneTable['key'], cutoffs: PruneCutoffs, limit: number): number {
-  const t = PRUNE_TABLES.find((p) => p.key === table)!;
-  const cutoff = cutoffs[t.cutoff];
-  const statement = preparedStatement(db, t.sql);
-  return db.$client.transaction(() => statement.run(...(t.alsoLastAttempt ? [cutoff, cutoff] : [cutoff]), ...t.statuses, limit).changes)();
+export function deleteRows(db: Db, table: PruneTable, ids: readonly number[]): void {
+  const statement = preparedStatement<[number]>(db, PRUNE_CANDIDATES[table].remove);
+  for (const id of ids) statement.run(id);
 }
-
-export const PRUNE_ORDER: ReadonlyArray<PruneTable['key']> = PRUNE_TABLES.map((t) => t.key);

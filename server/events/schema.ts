@@ -1,7 +1,6 @@
 // The body of POST /api/v1/events. Senders get every problem at once, each as a dotted field path
 // plus an English reason, so a 400 answer tells them exactly what to fix.
 import * as v from 'valibot';
-import { defaultSeverity } from '../rules/severity.ts';
 
 export const KINDS = ['alert', 'task_result', 'report', 'metric'] as const;
 export const CATEGORIES = ['orders', 'inventory', 'ads', 'products', 'store', 'task', 'other'] as const;
@@ -14,6 +13,12 @@ export type Severity = (typeof SEVERITIES)[number];
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
+
+/** An event that names no severity: a failed or partial task needs a look (warning); a success is news (info). */
+export function defaultSeverity(kind: EventKind, taskStatus?: TaskStatus): Severity {
+  if (kind === 'task_result' && (taskStatus === 'failed' || taskStatus === 'partial')) return 'warning';
+  return 'info';
+}
 
 /** Limits in characters (code points, as most senders count them) unless named otherwise. */
 export const EVENT_LIMITS = {

@@ -1,5 +1,5 @@
 import type { InboundEvent } from '../events/schema.ts';
-import { mentionRequest, type MentionRequest } from '../delivery/policy/mentions.ts';
+import { mentionRequest, type MentionRequest } from '../rules/mentions.ts';
 import type { DeliverySettings, Rules, SettingsStore } from '../settings/settingsStore.ts';
 import type { WecomMessage } from '../wecom/messages.ts';
 import { renderDigestWithTemplate, renderEventWithTemplate } from './customTemplates.ts';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
-import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/digest.ts';
+import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/folds.ts';
 import { enqueueMessages, recoverInterrupted } from '../../server/delivery/outbox.ts';
 import { resplit } from '../../server/delivery/policy/resplit.ts';
 import { getDelivery, getEvent, insertDelivery, recentAttemptTimes, setEventStatus, updateDelivery } from '../../server/delivery/store.ts';

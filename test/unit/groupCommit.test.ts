@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createCheckpointer } from '../../db/checkpointer.ts';
 import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
 import { getEvent } from '../../server/delivery/store.ts';
-import { createGroupCommit } from '../../server/events/groupCommit.ts';
+import { createGroupCommit } from '../../server/delivery/groupCommit.ts';
 import { parseEvent, type InboundEvent } from '../../server/events/schema.ts';
 import { createSettingsStore } from '../../server/settings/settingsStore.ts';
 

@@ -1,7 +1,7 @@
 // Storm folds and the digests they grow: when a backlog is folded, what may be folded, and what
 // a digest becomes with its new members. Pure: the worker reads the queue, asks planFold, applies.
 import { SEVERITY_RANK, type Severity } from '../../events/schema.ts';
-import { mentionUnion, type MentionRequest } from './mentions.ts';
+import { mentionUnion, type MentionRequest } from '../../rules/mentions.ts';
 import { PRIORITY, type Priority } from './priority.ts';
 
 /** Kinds whose queued messages a storm folds into per-category digests (reports never are). */

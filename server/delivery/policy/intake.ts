@@ -5,7 +5,7 @@ import type { InboundEvent } from '../../events/schema.ts';
 import type { Silence } from '../../rules/silences.ts';
 import { dedupeKeyOf, LIVE_ORIGINAL_STATUSES, type DedupeCandidate } from './dedupe.ts';
 import { decideEvent, type RulesInput } from './eventRules.ts';
-import { mentionRequest, type CriticalMentionRule, type MentionRequest } from './mentions.ts';
+import { mentionRequest, type CriticalMentionRule, type MentionRequest } from '../../rules/mentions.ts';
 import { priorityOf, type Priority } from './priority.ts';
 import { IDEMPOTENCY_WINDOW_MS } from './retention.ts';
 

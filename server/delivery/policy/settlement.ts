@@ -4,7 +4,7 @@
 import type { DeliveryStatus } from '../../../db/schema.ts';
 import type { SendResult } from '../../wecom/client.ts';
 import type { WecomMessage } from '../../wecom/messages.ts';
-import type { MentionRequest } from './mentions.ts';
+import type { MentionRequest } from '../../rules/mentions.ts';
 import { partTitle } from './partTitle.ts';
 import { sendOutcome, type OutcomeContext, type SendAction, type SentMessage } from './sendOutcome.ts';
 

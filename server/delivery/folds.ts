@@ -22,7 +22,7 @@ import {
   type FoldMember,
   type WaitingDigest,
 } from './policy/fold.ts';
-import { mentionRequest, parseMentionRequest, storedMentionRequest } from './policy/mentions.ts';
+import { mentionRequest, parseMentionRequest, storedMentionRequest } from '../rules/mentions.ts';
 import { partTitle } from './policy/partTitle.ts';
 import { PRIORITY, type Priority } from './policy/priority.ts';
 import {

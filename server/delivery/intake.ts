@@ -2,15 +2,32 @@ import type { Db } from '../../db/client.ts';
 import { listActiveSilences } from '../../db/queries/silences.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
-import type { MetricPoint, MetricRuleEngine } from '../metricRules/engine.ts';
-import { enqueueMessages, refreshDedupedDelivery } from '../delivery/outbox.ts';
-import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from '../delivery/policy/intake.ts';
-import { partTitle } from '../delivery/policy/partTitle.ts';
-import { bumpRepeatCount, findDedupeCandidates, findIdempotent, insertEvent } from '../delivery/store.ts';
+import { enqueueMessages, refreshDedupedDelivery } from './outbox.ts';
+import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from './policy/intake.ts';
+import { partTitle } from './policy/partTitle.ts';
+import { bumpRepeatCount, findDedupeCandidates, findIdempotent, insertEvent } from './store.ts';
 import { currentRenderSettings, renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { noteJson } from '../render/templateChoice.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
-import type { InboundEvent } from './schema.ts';
+import type { InboundEvent } from '../events/schema.ts';
+
+/** A metric point the intake has just stored. */
+export interface MetricPoint {
+  name: string;
+  /** '' for a point without a store. */
+  store: string;
+  at: number;
+  value: number;
+  unit: string;
+}
+
+/** Raises alert events through the intake and answers their event ids (in the caller's transaction). */
+export type RaiseAlerts = (alerts: InboundEvent[]) => Array<{ id: number; status: string }>;
+
+/** Judges the metric points a batch stored, inside its transaction (the metric rules). */
+export interface MetricObserver {
+  observe(points: MetricPoint[], raise: RaiseAlerts): void;
+}
 
 export interface IntakeDeps {
   db: Db;
@@ -19,7 +36,7 @@ export interface IntakeDeps {
   /** PUBLIC_URL: messages link into the console's send log when set. */
   publicUrl?: string;
   /** Judges the metric points stored here; the alerts its rules raise commit with the points. */
-  metricRules?: MetricRuleEngine;
+  metricRules?: MetricObserver;
 }
 
 export interface IntakeMeta {

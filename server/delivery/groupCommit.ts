@@ -1,6 +1,6 @@
 import { noteCommit } from '../../db/checkpointer.ts';
 import type { Db } from '../../db/client.ts';
-import type { InboundEvent } from './schema.ts';
+import type { InboundEvent } from '../events/schema.ts';
 import { ingestEvents, storeRequests, type Accepted, type IntakeDeps, type IntakeMeta } from './intake.ts';
 
 export interface GroupCommit {
