@@ -1,5 +1,5 @@
 import type { SessionRow } from '../db/queries/sessions.ts';
-import type { Lang, Translate } from '../views/i18n/index.ts';
+import type { Lang, Translate } from './strings/translate.ts';
 
 /** Hono context variables set by the app's middleware. */
 export interface AppEnv {

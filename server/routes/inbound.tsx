@@ -6,7 +6,7 @@ import { writeAudit } from '../../db/queries/audit.ts';
 import { listRecentEvents } from '../../db/queries/events.ts';
 import { getApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
 import { deliveries } from '../../db/schema.ts';
-import type { MessageKey } from '../../views/i18n/index.ts';
+import type { MessageKey } from '../strings/translate.ts';
 import {
   InboundPage,
   RevokeConfirmPage,

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dictionaries, type MessageKey } from '../../views/i18n/index.ts';
+import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const READMES = ['README.md', 'README.zh-CN.md'];

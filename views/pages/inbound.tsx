@@ -2,7 +2,8 @@ import { REFUSALS_KEPT, type RefusalRow } from '../../db/queries/refusals.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 import { Layout, Notice } from '../layout.tsx';
 
 export const SAMPLE_EVENT_BODY = JSON.stringify({

@@ -1,20 +1,10 @@
 // Console strings of the Notifications and Inbound API pages, in English and Simplified Chinese.
-// Merged into the dictionaries in ./index.ts; the zh type makes a missing or extra key a compile error.
+// Merged into the dictionaries in ./translate.ts; the zh type makes a missing or extra key a compile error.
 
 const en = {
   'nav.notifications': 'Notifications',
   'nav.inbound': 'Inbound API',
 
-  'category.orders': 'Orders',
-  'category.inventory': 'Inventory',
-  'category.ads': 'Ads',
-  'category.products': 'Products',
-  'category.store': 'Store',
-  'category.task': 'Tasks',
-  'category.other': 'Other',
-  'severity.info': 'Info',
-  'severity.warning': 'Warning',
-  'severity.critical': 'Critical',
   'kind.alert': 'alert',
   'kind.task_result': 'task result',
   'kind.report': 'report',
@@ -186,16 +176,6 @@ const zh: Record<keyof typeof en, string> = {
   'nav.notifications': '通知规则',
   'nav.inbound': '接入 API',
 
-  'category.orders': '订单',
-  'category.inventory': '库存',
-  'category.ads': '广告',
-  'category.products': '商品',
-  'category.store': '店铺',
-  'category.task': '任务',
-  'category.other': '其他',
-  'severity.info': '提示',
-  'severity.warning': '警告',
-  'severity.critical': '严重',
   'kind.alert': '告警',
   'kind.task_result': '任务结果',
   'kind.report': '报告',
