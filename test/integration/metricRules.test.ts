@@ -156,6 +156,13 @@ describe('metric rules, end to end', () => {
     expect((await postEvent(app.url, token, Array.from({ length: 501 }, () => ({ name: 'n', value: 1 })), { path: '/api/v1/metrics' })).json.message).toContain('at most 500');
     expect((await postEvent(app.url, token, { name: 'n', value: 1 }, { path: '/api/v1/metrics' })).json.message).toContain('JSON array');
     expect((await postEvent(app.url, undefined, [{ name: 'n', value: 1 }], { path: '/api/v1/metrics' })).status).toBe(401);
+    // A control character would break every chart that draws the metric or the store (issue 20).
+    const control = await postEvent(app.url, token, [{ name: 'ctl\u0001name', value: 1 }, { name: 'gmv', value: 1, store: 'Lake\u0007side' }], { path: '/api/v1/metrics' });
+    expect(control.status).toBe(400);
+    expect(control.json.issues).toEqual([
+      { path: '0.name', message: 'must not contain control characters (found U+0001)' },
+      { path: '1.store', message: 'must not contain control characters (found U+0007)' },
+    ]);
     const stored = app.deps.db.$client.prepare(`SELECT count(*) AS n FROM events WHERE kind = 'metric'`).get() as { n: number };
     expect(stored.n).toBe(0);
     const ok = await postEvent(app.url, token, Array.from({ length: 500 }, (_, i) => ({ name: 'orders', value: i, store: `s${i % 7}` })), { path: '/api/v1/metrics' });
