@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import * as v from 'valibot';
+import { parseProxyRange, PROXY_SHORTCUTS } from './security/clientAddress.ts';
 import { MIN_PASSWORD_LENGTH } from './security/passwordPolicy.ts';
 import { isTimeZone } from './timeOfDay.ts';
 
@@ -24,8 +25,11 @@ export interface Config {
   metricsToken: string | undefined;
   /** Where people open the console (PUBLIC_URL, no trailing slash): messages link to it when set. */
   publicUrl: string | undefined;
-  /** TRUST_PROXY: the client address comes from the last X-Forwarded-For entry (the proxy's view); off, from the socket. */
-  trustProxy: boolean;
+  /**
+   * TRUST_PROXY: the reverse proxies (addresses, CIDRs, `loopback`, `private`) whose X-Forwarded-For
+   * and X-Forwarded-Proto are believed; empty (the default), the socket's peer is the client.
+   */
+  trustProxy: string[];
   /** Host names the console answers for besides localhost, the loopback addresses and PUBLIC_URL's host (lower case). */
   allowedHosts: string[];
 }
@@ -102,10 +106,20 @@ const envSchema = v.object({
   ),
   TRUST_PROXY: v.optional(
     v.pipe(
-      v.picklist(['true', 'false', '1', '0'], 'must be true or false (true only behind a reverse proxy that sets X-Forwarded-For)'),
-      v.transform((s) => s === 'true' || s === '1'),
+      v.string(),
+      v.transform((s) => s.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+      // `true` used to believe X-Forwarded-For from anyone who could reach the port: refused, not guessed.
+      v.check(
+        (entries) => !entries.some((e) => e === 'true' || e === '1'),
+        'no longer accepts true: name the proxies it trusts, e.g. TRUST_PROXY=private (loopback and private ranges), TRUST_PROXY=loopback, or addresses and CIDRs like 172.18.0.0/16',
+      ),
+      v.transform((entries) => (entries.length === 1 && (entries[0] === 'false' || entries[0] === '0') ? [] : entries)),
+      v.check(
+        (entries) => entries.every((e) => e in PROXY_SHORTCUTS || parseProxyRange(e) !== undefined),
+        'must be the reverse proxies it trusts, separated by commas: addresses or CIDRs (192.0.2.10, 172.18.0.0/16, fd00::/8), `loopback`, or `private` (loopback and private ranges)',
+      ),
     ),
-    'false',
+    '',
   ),
   ALLOWED_HOSTS: v.optional(
     v.pipe(

@@ -23,7 +23,12 @@ describe('loadConfig', () => {
     [{ TZ: 'Mars/Olympus' }, /^Invalid configuration: TZ is not a known IANA time zone/],
     [{ SECRET_KEY: 'short' }, /^Invalid configuration: SECRET_KEY must be at least 32 characters/],
     [{ ADMIN_PASSWORD: 'eleven-char' }, /^Invalid configuration: ADMIN_PASSWORD must be at least 12 characters$/],
-    [{ TRUST_PROXY: 'yes' }, /^Invalid configuration: TRUST_PROXY must be true or false/],
+    [{ TRUST_PROXY: 'yes' }, /^Invalid configuration: TRUST_PROXY must be the reverse proxies it trusts/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^Invalid configuration: TRUST_PROXY must be the reverse proxies it trusts/],
+    [{ TRUST_PROXY: '*' }, /^Invalid configuration: TRUST_PROXY must be the reverse proxies it trusts/],
+    // "Anyone" is never a setting: the old boolean is refused with how to name the proxy (issue 20).
+    [{ TRUST_PROXY: 'true' }, /^Invalid configuration: TRUST_PROXY no longer accepts true: name the proxies it trusts, e\.g\. TRUST_PROXY=private/],
+    [{ TRUST_PROXY: '1' }, /^Invalid configuration: TRUST_PROXY no longer accepts true/],
     [{ ALLOWED_HOSTS: 'https://notifier.lan' }, /^Invalid configuration: ALLOWED_HOSTS must be host names/],
     [{ ADMIN_PASSWORD: 'twelve-chars', ADMIN_PASSWORD_FILE: '/run/secrets/admin' }, /^Invalid configuration: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both$/],
     [{ SECRET_KEY_FILE: '/nonexistent/secret' }, /^Invalid configuration: SECRET_KEY_FILE cannot be read \(ENOENT: \/nonexistent\/secret\)$/],
@@ -59,8 +64,11 @@ describe('loadConfig', () => {
   });
 
   it('trusts no proxy by default, and takes ALLOWED_HOSTS as lower-case names', () => {
-    expect(loadConfig({}).trustProxy).toBe(false);
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: ' Private ' }).trustProxy).toEqual(['private']);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 172.18.0.0/16,192.0.2.10,FD00::/8' }).trustProxy).toEqual(['loopback', '172.18.0.0/16', '192.0.2.10', 'fd00::/8']);
     expect(loadConfig({}).allowedHosts).toEqual([]);
     expect(loadConfig({ ALLOWED_HOSTS: 'Notifier.LAN, 192.168.1.10,[fd00::5]' }).allowedHosts).toEqual(['notifier.lan', '192.168.1.10', '[fd00::5]']);
   });
