@@ -23,6 +23,8 @@ export interface Config {
   rateWindowMs: number;
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics is public like /healthz. */
   metricsToken: string | undefined;
+  /** METRICS_DETAIL=1: /metrics also labels per-rule series with the rule's name (off: counts and ids only). */
+  metricsDetail: boolean;
   /** Where people open the console (PUBLIC_URL, no trailing slash): messages link to it when set. */
   publicUrl: string | undefined;
   /**
@@ -104,6 +106,13 @@ const envSchema = v.object({
   METRICS_TOKEN: v.optional(
     v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'), v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
   ),
+  METRICS_DETAIL: v.optional(
+    v.pipe(
+      v.picklist(['1', '0', 'true', 'false'], 'must be 1 (rule names in /metrics) or 0'),
+      v.transform((s) => s === '1' || s === 'true'),
+    ),
+    '0',
+  ),
   TRUST_PROXY: v.optional(
     v.pipe(
       v.string(),
@@ -183,6 +192,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
     wecomOriginOverridden: origin !== WECOM_ORIGIN,
     rateWindowMs: out.WECOM_RATE_WINDOW_MS,
     metricsToken: out.METRICS_TOKEN,
+    metricsDetail: out.METRICS_DETAIL,
     publicUrl: out.PUBLIC_URL ? new URL(out.PUBLIC_URL).href.replace(/\/+$/, '') : undefined,
     trustProxy: out.TRUST_PROXY,
     allowedHosts: out.ALLOWED_HOSTS,

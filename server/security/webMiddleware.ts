@@ -62,8 +62,11 @@ export const strictTransportSecurity = (): MiddlewareHandler<AppEnv> => async (c
   if (c.var.https) c.res.headers.set('strict-transport-security', 'max-age=15552000; includeSubDomains');
 };
 
-/** Paths that answer for any Host: machines call them by whatever name reaches the container. */
-const ANY_HOST = ['/healthz', '/readyz', '/metrics'];
+/**
+ * Paths that answer for any Host: health checks call them by whatever name reaches the container.
+ * /metrics is not one of them: a scraper names the appliance as ALLOWED_HOSTS says.
+ */
+const ANY_HOST = ['/healthz', '/readyz'];
 
 /** Console routes answer only for the expected Host names (see hostAllowList.ts); 421 with how to fix it otherwise. */
 export const hostCheck = (config: Pick<Config, 'publicUrl' | 'allowedHosts'>): MiddlewareHandler<AppEnv> => {

@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from 'node:http';
 import { createApp, PUBLIC_ROUTES } from '../../server/app.tsx';
 import { isPublic } from '../../server/security/webMiddleware.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { rawRequest } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const PASSWORD = 'a-long-admin-password';
-
-/** node:http, because fetch does not let a caller choose the Host header. */
-function rawRequest(url: string, opts: { method?: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
 
 describe('console security over real HTTP', () => {
   let fake: FakeWecom;

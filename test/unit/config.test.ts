@@ -29,6 +29,7 @@ describe('loadConfig', () => {
     // "Anyone" is never a setting: the old boolean is refused with how to name the proxy (issue 20).
     [{ TRUST_PROXY: 'true' }, /^Invalid configuration: TRUST_PROXY no longer accepts true: name the proxies it trusts, e\.g\. TRUST_PROXY=private/],
     [{ TRUST_PROXY: '1' }, /^Invalid configuration: TRUST_PROXY no longer accepts true/],
+    [{ METRICS_DETAIL: 'yes' }, /^Invalid configuration: METRICS_DETAIL must be 1 \(rule names in \/metrics\) or 0/],
     [{ ALLOWED_HOSTS: 'https://notifier.lan' }, /^Invalid configuration: ALLOWED_HOSTS must be host names/],
     [{ ADMIN_PASSWORD: 'twelve-chars', ADMIN_PASSWORD_FILE: '/run/secrets/admin' }, /^Invalid configuration: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both$/],
     [{ SECRET_KEY_FILE: '/nonexistent/secret' }, /^Invalid configuration: SECRET_KEY_FILE cannot be read \(ENOENT: \/nonexistent\/secret\)$/],
