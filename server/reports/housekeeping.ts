@@ -29,6 +29,8 @@ const TABLES = [
   // A metric rule's firings and resolutions are records, final when written; weekly reports list
   // them, so they stay at least as long as events (the 7-day floor).
   { key: 'ruleTransitions', table: 'metric_rule_transitions', time: 'at', statuses: [], cutoff: 'events', extra: '' },
+  // The audit log grows with every sign-in, refusal and setup attempt: it keeps the retention's worth.
+  { key: 'audit', table: 'audit_log', time: 'at', statuses: [], cutoff: 'rows', extra: '' },
 ] as const;
 
 export interface PruneResult {
@@ -36,6 +38,7 @@ export interface PruneResult {
   deliveries: number;
   reportRuns: number;
   ruleTransitions: number;
+  audit: number;
   /** Transactions used (each at most one batch). */
   batches: number;
   cutoff: number;
@@ -48,7 +51,7 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Deletes final events, deliveries, report runs and metric rule transitions created before `now - retentionDays`, at most
+ * Deletes final events, deliveries, report runs, metric rule transitions and audit rows created before `now - retentionDays`, at most
  * `batchSize` rows per transaction. `shouldStop` lets a shutdown end it between batches.
  */
 export async function pruneOldRows(
@@ -57,7 +60,7 @@ export async function pruneOldRows(
 ): Promise<PruneResult> {
   const batchSize = opts.batchSize ?? PRUNE_BATCH;
   const cutoffs = pruneCutoffs(opts.now, opts.retentionDays);
-  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, ruleTransitions: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
+  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, ruleTransitions: 0, audit: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
   for (const t of TABLES) {
     const finalOnly = t.statuses.length ? `AND status IN (${placeholders(t.statuses.length)})` : '';
     const alsoBefore = 'alsoBefore' in t ? `AND coalesce(${t.alsoBefore}, 0) < ?` : '';

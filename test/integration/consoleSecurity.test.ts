@@ -188,6 +188,28 @@ describe('first-run setup', () => {
     expect(again.status).toBe(409);
   });
 
+  it('throttles setup attempts like sign-in: five wrong codes per client, then 429 without an audit row (issue 20)', async () => {
+    let offset = 0;
+    const fresh = await startTestAppliance({ wecomOrigin: fake.origin, clock: { now: () => Date.now() + offset } });
+    try {
+      const code = fresh.deps.setupCode!.display;
+      const attempt = (setupCode: string) => new ConsoleClient(fresh.url).postForm('/setup', { setupCode, password: 'long-enough-1', confirm: 'long-enough-1' });
+      for (let i = 0; i < 5; i++) expect((await attempt(`WRNG-CODE-${i}AAA-BBBB-CCCC`)).status).toBe(403);
+      const statuses = await Promise.all(Array.from({ length: 100 }, (_, i) => attempt(`FLOD-CODE-${i}-BBBB-CCCC`).then((r) => r.status)));
+      expect(new Set(statuses)).toEqual(new Set([429]));
+      const right = await attempt(code);
+      expect(right.status).toBe(429);
+      expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(800);
+      expect(textOf(right.body)).toContain('Too many');
+      const failures = fresh.deps.db.$client.prepare("select count(*) as n from audit_log where action = 'setup.failure'").get() as { n: number };
+      expect(failures.n).toBe(5);
+      offset += 15 * 60_000 + 1000;
+      expect((await attempt(code)).status).toBe(303);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('a page on another host name (DNS rebinding) can neither set up nor use the console', async () => {
     const fresh = await startTestAppliance({ wecomOrigin: fake.origin });
     try {
