@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { parseProxyRange, PROXY_SHORTCUTS } from './security/clientAddress.ts';
@@ -142,29 +142,42 @@ const envSchema = v.object({
 
 export class ConfigError extends Error {}
 
+/** A secret file's text and its permission bits. */
+export interface SecretFile {
+  text: string;
+  mode: number;
+}
+
+export const readSecretFile = (path: string): SecretFile => ({ text: readFileSync(path, 'utf8'), mode: statSync(path).mode & 0o777 });
+
 /**
  * `<NAME>_FILE` variants: the secret is read from that file (trailing line break dropped). Setting
- * both the variable and its `_FILE` is refused, so it is never unclear which one is used.
+ * both the variable and its `_FILE` is refused, so it is never unclear which one is used. A file
+ * other users may write is refused: whoever can write it chooses the admin password or the data key.
+ * (Readable by others is allowed: Docker mounts its secrets 0444, inside the container only.)
  */
-export function readSecretFiles(env: Record<string, string | undefined>, readFile: (path: string) => string): Record<string, string | undefined> {
+export function readSecretFiles(env: Record<string, string | undefined>, readFile: (path: string) => SecretFile): Record<string, string | undefined> {
   const out = { ...env };
   for (const name of FILE_SECRETS) {
     const path = env[`${name}_FILE`];
     if (!path) continue;
     if (env[name]) throw new ConfigError(`Invalid configuration: set ${name} or ${name}_FILE, not both`);
-    let text: string;
+    let file: SecretFile;
     try {
-      text = readFile(path);
+      file = readFile(path);
     } catch (err) {
       throw new ConfigError(`Invalid configuration: ${name}_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}: ${path})`);
     }
-    out[name] = text.replace(/\r?\n$/, '');
+    if (file.mode & 0o022) {
+      throw new ConfigError(`Invalid configuration: ${name}_FILE is writable by other users (mode ${file.mode.toString(8).padStart(4, '0')}): run chmod go-w ${path}`);
+    }
+    out[name] = file.text.replace(/\r?\n$/, '');
   }
   return out;
 }
 
 /** Reads the environment into a typed config; throws ConfigError with one line naming the variable. */
-export function loadConfig(rawEnv: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config {
+export function loadConfig(rawEnv: Record<string, string | undefined>, readFile: (path: string) => SecretFile = readSecretFile): Config {
   const env = readSecretFiles(rawEnv, readFile);
   const picked = Object.fromEntries(
     Object.keys(envSchema.entries)

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, WECOM_ORIGIN } from '../../server/config.ts';
 
 describe('loadConfig', () => {
@@ -56,12 +59,30 @@ describe('loadConfig', () => {
 
   it('reads ADMIN_PASSWORD_FILE, SECRET_KEY_FILE and METRICS_TOKEN_FILE (Docker secrets), without their trailing line break', () => {
     const files: Record<string, string> = { '/run/secrets/a': 'a-file-password\n', '/run/secrets/s': 's'.repeat(40) + '\r\n', '/run/secrets/m': 'metrics-token-0123456789' };
-    const c = loadConfig({ ADMIN_PASSWORD_FILE: '/run/secrets/a', SECRET_KEY_FILE: '/run/secrets/s', METRICS_TOKEN_FILE: '/run/secrets/m' }, (p) => files[p]!);
+    const c = loadConfig({ ADMIN_PASSWORD_FILE: '/run/secrets/a', SECRET_KEY_FILE: '/run/secrets/s', METRICS_TOKEN_FILE: '/run/secrets/m' }, (p) => ({ text: files[p]!, mode: 0o444 }));
     expect(c.adminPassword).toBe('a-file-password');
     expect(c.secretKey).toBe('s'.repeat(40));
     expect(c.metricsToken).toBe('metrics-token-0123456789');
     // A file's value is checked like the variable's, and never echoed.
-    expect(() => loadConfig({ ADMIN_PASSWORD_FILE: '/x' }, () => 'short-pass\n')).toThrow(/^Invalid configuration: ADMIN_PASSWORD must be at least 12 characters$/);
+    expect(() => loadConfig({ ADMIN_PASSWORD_FILE: '/x' }, () => ({ text: 'short-pass\n', mode: 0o400 }))).toThrow(/^Invalid configuration: ADMIN_PASSWORD must be at least 12 characters$/);
+  });
+
+  it('refuses a secret file other users may write, with one line saying how to fix it (issue 20)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secret-files-'));
+    try {
+      const file = join(dir, 'admin');
+      writeFileSync(file, 'a-file-password\n');
+      chmodSync(file, 0o666);
+      expect(() => loadConfig({ ADMIN_PASSWORD_FILE: file })).toThrow(new ConfigError(`Invalid configuration: ADMIN_PASSWORD_FILE is writable by other users (mode 0666): run chmod go-w ${file}`));
+      chmodSync(file, 0o620);
+      expect(() => loadConfig({ ADMIN_PASSWORD_FILE: file })).toThrow(/ADMIN_PASSWORD_FILE is writable by other users \(mode 0620\)/);
+      chmodSync(file, 0o644);
+      expect(loadConfig({ ADMIN_PASSWORD_FILE: file }).adminPassword).toBe('a-file-password');
+      chmodSync(file, 0o400);
+      expect(loadConfig({ ADMIN_PASSWORD_FILE: file }).adminPassword).toBe('a-file-password');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('trusts no proxy by default, and takes ALLOWED_HOSTS as lower-case names', () => {
