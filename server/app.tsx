@@ -36,6 +36,7 @@ import {
   requireAuth,
   securityHeaders,
   session,
+  strictTransportSecurity,
   type PublicRoutes,
 } from './security/webMiddleware.ts';
 import { HTTPException } from 'hono/http-exception';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', securityHeaders());
   app.use('*', language());
   app.use('*', clientAddressVar(deps.config));
+  app.use('*', strictTransportSecurity());
   app.use('*', hostCheck(deps.config));
   app.use('*', noStore());
   app.route('/', healthRoutes(deps));

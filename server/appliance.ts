@@ -14,7 +14,7 @@ import { createPasswordHasher } from './security/passwords.ts';
 import { createSetupCode } from './security/setupCode.ts';
 import { prepareDataDir } from './dataDir.ts';
 import { createStoredCounts } from './metrics/storedCounts.ts';
-import { createSecretBox, loadDataKey } from './security/secretBox.ts';
+import { createSecretBox, DATA_KEY_FILE, loadDataKey } from './security/secretBox.ts';
 import { createWecomClient } from './wecom/client.ts';
 import { createRateLimiter } from './delivery/rateLimiter.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts';
@@ -79,7 +79,9 @@ async function syncAdminPassword(deps: AppDeps): Promise<void> {
 export async function startAppliance(config: Config, opts: StartOptions = {}): Promise<Appliance> {
   const log = opts.log ?? createLogger({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
-  prepareDataDir(config.dataDir, DB_FILE);
+  for (const { file, mode } of prepareDataDir(config.dataDir, DB_FILE, DATA_KEY_FILE)) {
+    log.warn('corrected the permissions of a data file: only the appliance user may read it now', { file, was: mode, now: file === config.dataDir ? '0700' : '0600' });
+  }
   const db = openDatabase(join(config.dataDir, DB_FILE));
   // Under an intake burst, WAL checkpoints (copy + fsync) move off the event loop.
   const checkpointer = createCheckpointer(db, join(config.dataDir, DB_FILE));

@@ -7,7 +7,9 @@ export interface AppEnv {
     lang: Lang;
     t: Translate;
     session: SessionRow | undefined;
-    /** The client's address: the socket's peer, or X-Forwarded-For's last entry with TRUST_PROXY. */
+    /** The client's address: the socket's peer, or behind a trusted proxy (TRUST_PROXY) the address it forwarded. */
     clientIp: string | undefined;
+    /** The browser reached the console over HTTPS (directly, or per a trusted proxy's X-Forwarded-Proto). */
+    https: boolean;
   };
 }

@@ -2,7 +2,7 @@
 // valibot schemas that check the requests and shape the answers, so the document follows the code.
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import { alertmanagerSchema } from '../events/alertmanager.ts';
+import { alertmanagerSchema, labelObject } from '../events/alertmanager.ts';
 import { METRIC_BATCH_MAX } from '../events/metricBatch.ts';
 import { EVENT_LIMITS, eventSchema } from '../events/schema.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
@@ -30,6 +30,8 @@ const fieldsJsonSchema: JsonSchema = {
   description: 'name → string or number',
 };
 
+const labelsJsonSchema: JsonSchema = { type: 'object', additionalProperties: { type: 'string' }, description: 'name → string' };
+
 const mentionJsonSchema: JsonSchema = {
   anyOf: [
     { enum: ['none', 'all'] },
@@ -46,7 +48,13 @@ const conversion: ConversionConfig = {
   errorMode: 'throw',
   ignoreActions: ['check', 'finite', 'transform'],
   overrideSchema: ({ valibotSchema }) =>
-    valibotSchema.type === 'custom' ? fieldsJsonSchema : valibotSchema.type === 'lazy' ? mentionJsonSchema : undefined,
+    valibotSchema === labelObject
+      ? labelsJsonSchema
+      : valibotSchema.type === 'custom'
+        ? fieldsJsonSchema
+        : valibotSchema.type === 'lazy'
+          ? mentionJsonSchema
+          : undefined,
 };
 
 function schemaOf(schema: v.GenericSchema): Json {

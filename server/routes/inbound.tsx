@@ -45,10 +45,10 @@ const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
 
 /** The addresses as this browser reached the appliance; a Host header that is not a host name is not echoed. */
-export function endpointsFor(c: Context, port: number): Endpoints {
+export function endpointsFor(c: Context<AppEnv>, port: number): Endpoints {
   const host = c.req.header('host') ?? '';
   const safeHost = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? host : `localhost:${port}`;
-  const scheme = c.req.header('x-forwarded-proto') === 'https' ? 'https' : 'http';
+  const scheme = c.var.https ? 'https' : 'http';
   const base = `${scheme}://${safeHost}`;
   return { events: `${base}/api/v1/events`, alertmanager: `${base}/api/v1/alertmanager` };
 }
