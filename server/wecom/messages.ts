@@ -101,13 +101,29 @@ function codePointPrefix(s: string, maxBytes: number): number {
 }
 
 /**
- * UTF-16 length of the longest prefix of `s` fitting in `maxBytes`, cut between grapheme clusters;
- * a single cluster larger than the budget is cut between its code points instead.
+ * The stretch of `s` from `start` that a cut within `maxBytes` bytes needs to see. It holds more
+ * than `maxBytes` bytes whenever `s` goes on (every UTF-16 unit is at least one byte), so a
+ * fitting prefix always ends before the window does and never needs the window's last cluster,
+ * which the window may have cut short. Segmenting this window only, never the whole rest, keeps
+ * splitting and truncating linear in the length of the text.
  */
-function fittingPrefix(s: string, maxBytes: number): number {
+function windowAt(s: string, start: number, maxBytes: number): string {
+  let end = start + maxBytes + 1;
+  if (end >= s.length) return start === 0 ? s : s.slice(start);
+  // Never end between the two halves of a surrogate pair.
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end += 1;
+  return s.slice(start, end);
+}
+
+/**
+ * UTF-16 length of the longest prefix of `window` fitting in `maxBytes`, cut between grapheme
+ * clusters; a single cluster larger than the budget is cut between its code points instead.
+ */
+function fittingPrefix(window: string, maxBytes: number): number {
   let used = 0;
   let end = 0;
-  for (const { segment } of graphemes.segment(s)) {
+  for (const { segment } of graphemes.segment(window)) {
     const size = utf8Bytes(segment);
     if (used + size > maxBytes) {
       return end > 0 ? end : codePointPrefix(segment, maxBytes);
@@ -126,33 +142,35 @@ export function truncateUtf8(s: string, maxBytes: number, marker: string = DEFAU
   if (utf8Bytes(s) <= maxBytes) return s;
   const budget = maxBytes - utf8Bytes(marker);
   if (budget < 0) throw new RangeError(`truncation marker is longer than ${maxBytes} bytes`);
-  return s.slice(0, fittingPrefix(s, budget)) + marker;
+  return s.slice(0, fittingPrefix(windowAt(s, 0, budget), budget)) + marker;
 }
 
 /**
  * Splits `s` into parts of at most `maxBytes` bytes whose concatenation is `s`. A part ends after
  * the last line break in its second half when there is one, else after the last space there, else
- * at the last character boundary. Empty input gives no parts.
+ * at the last character boundary. Empty input gives no parts. Each part looks only at the window
+ * after the previous one, so the work is linear in the length of `s`.
  */
 export function splitUtf8(s: string, maxBytes: number): string[] {
   // A single code point can take 4 bytes; a smaller budget could never make progress.
   if (!Number.isInteger(maxBytes) || maxBytes < 4) throw new RangeError('maxBytes must be an integer ≥ 4');
   const parts: string[] = [];
-  let rest = s;
-  while (rest !== '') {
-    const fit = fittingPrefix(rest, maxBytes);
-    const end = fit === rest.length ? fit : preferredBreak(rest, fit);
-    parts.push(rest.slice(0, end));
-    rest = rest.slice(end);
+  let start = 0;
+  while (start < s.length) {
+    const window = windowAt(s, start, maxBytes);
+    const fit = fittingPrefix(window, maxBytes);
+    const end = start + (fit === s.length - start ? fit : preferredBreak(window, fit));
+    parts.push(s.slice(start, end));
+    start = end;
   }
   return parts;
 }
 
 /** Where to end a part that must stop at or before `fit`: after a line break, else a space. */
-function preferredBreak(s: string, fit: number): number {
+function preferredBreak(window: string, fit: number): number {
   const half = Math.floor(fit / 2);
   for (const sep of ['\n', ' ']) {
-    const at = s.lastIndexOf(sep, fit - 1);
+    const at = window.lastIndexOf(sep, fit - 1);
     if (at >= half) return at + 1;
   }
   return fit;
