@@ -1,10 +1,12 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { join } from 'node:path';
 import { createCheckpointer } from '../db/checkpointer.ts';
-import { closeDatabase, openDatabase } from '../db/client.ts';
+import { closeDatabase } from '../db/client.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../db/queries/admin.ts';
 import { deleteAllSessions, deleteExpiredSessions } from '../db/queries/sessions.ts';
 import { createApp } from './app.tsx';
+import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
+import { openApplianceDatabase } from './databaseUpgrade.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
@@ -53,6 +55,10 @@ export interface StartOptions {
   scryptN?: number;
   /** The minute timer of metric rules (default on); tests may drive `ruleTick(now)` instead. */
   ruleTimers?: boolean;
+  /** The running build (default: read from dist/build-info.json or the checkout). */
+  build?: BuildInfo;
+  /** Tests add a (failing) migration to a copy of db/migrations. */
+  migrationsFolder?: string;
 }
 
 /**
@@ -75,12 +81,13 @@ async function syncAdminPassword(deps: AppDeps): Promise<void> {
   else deps.log.info('admin password set from ADMIN_PASSWORD');
 }
 
-/** config → data dir → db (migrated) → data key → app → listening server. */
+/** config → data dir → db (refused if newer, backed up, migrated) → data key → app → listening server. */
 export async function startAppliance(config: Config, opts: StartOptions = {}): Promise<Appliance> {
   const log = opts.log ?? createLogger({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
+  const build = opts.build ?? readBuildInfo();
   prepareDataDir(config.dataDir, DB_FILE);
-  const db = openDatabase(join(config.dataDir, DB_FILE));
+  const db = openApplianceDatabase(join(config.dataDir, DB_FILE), { build, log, now: () => clock.now() }, { migrationsFolder: opts.migrationsFolder });
   // Under an intake burst, WAL checkpoints (copy + fsync) move off the event loop.
   const checkpointer = createCheckpointer(db, join(config.dataDir, DB_FILE));
   const settings = createSettingsStore(db, clock, { timeZone: config.timezone });
@@ -89,6 +96,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const counters = createOpsCounters(clock.now());
   const deps: AppDeps = {
     db,
+    build,
     config,
     clock,
     log,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import type { BuildInfo } from './buildInfo.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
@@ -17,6 +18,8 @@ import type { WecomClient } from './wecom/client.ts';
 /** Everything the app needs, passed in so tests swap the clock, the WeCom origin and the data dir. */
 export interface AppDeps {
   db: Db;
+  /** The running version and commit (footer, /healthz, /metrics). */
+  build: BuildInfo;
   config: Config;
   clock: Clock;
   log: Logger;

@@ -7,10 +7,7 @@
 // A migration without its fixture fails here. Adding one: test/fixtures/upgrade/<tag without the
 // number>.ts exporting `fixture: UpgradeFixture` (fixture.ts says what that is): the rows that
 // version writes into its new tables and columns, and what they must still do once upgraded.
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,74 +16,18 @@ import { DB_FILE } from '../../server/appliance.ts';
 import { startFakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { allRows, buildDatabaseAt, FIXTURES, loadUpgradeFixtures, migrations, rowDifferences, rowsOf } from '../helpers/schemaVersions.ts';
 import { startTestAppliance } from '../helpers/testAppliance.ts';
 import { ADMIN_PASSWORD, SECRET_KEY, WECOM_KEY, type UpgradeFixture, type Upgraded } from '../fixtures/upgrade/fixture.ts';
 
-const MIGRATIONS = 'db/migrations';
-const FIXTURES = 'test/fixtures/upgrade';
 const WINDOW_MS = 1_000;
-
-interface Migration {
-  tag: string;
-  /** The fixture's file name: the tag without its number, so a renumbered migration keeps its fixture. */
-  name: string;
-}
-
-const journal = JSON.parse(readFileSync(join(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
-const migrations: Migration[] = journal.entries.map((e) => ({ tag: e.tag, name: e.tag.replace(/^\d+_/, '') }));
 
 const scratch = mkdtempSync(join(tmpdir(), 'upgrade-paths-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** db/migrations as it was when `upTo` was the newest migration (its journal cut after it). */
-function migrationsAsOf(upTo: number): string {
-  const dir = join(scratch, `migrations-${upTo}`);
-  if (existsSync(dir)) return dir;
-  cpSync(MIGRATIONS, dir, { recursive: true });
-  writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo + 1) }));
-  return dir;
-}
-
-type Rows = Map<string, Array<Record<string, unknown>>>;
-
-/** Every row of every table (drizzle's bookkeeping aside), by rowid. */
-function allRows(sqlite: Database.Database): Rows {
-  const tables = sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> '__drizzle_migrations' order by name").pluck().all() as string[];
-  return new Map(tables.map((t) => [t, sqlite.prepare(`select rowid as _rowid_, * from "${t}" order by rowid`).all() as Array<Record<string, unknown>>]));
-}
-
-/** Rows missing after the upgrade, or whose columns of before now hold something else. */
-function differences(before: Rows, after: Rows): string[] {
-  const out: string[] = [];
-  for (const [table, rows] of before) {
-    const now = after.get(table);
-    if (!now) {
-      out.push(`table ${table} is gone (${rows.length} rows)`);
-      continue;
-    }
-    const byId = new Map(now.map((r) => [r._rowid_, r]));
-    for (const row of rows) {
-      const upgraded = byId.get(row._rowid_);
-      if (!upgraded) {
-        out.push(`${table} row ${String(row._rowid_)} is gone`);
-        continue;
-      }
-      for (const [col, value] of Object.entries(row)) {
-        if (upgraded[col] !== value) out.push(`${table} row ${String(row._rowid_)}: ${col} was ${JSON.stringify(value)}, is ${JSON.stringify(upgraded[col])}`);
-      }
-    }
-    if (now.length !== rows.length) out.push(`${table}: ${rows.length} rows before, ${now.length} after`);
-  }
-  return out;
-}
-
-const fixtures = new Map<string, UpgradeFixture>();
-
+let fixtures = new Map<string, UpgradeFixture>();
 beforeAll(async () => {
-  for (const m of migrations) {
-    const file = join(FIXTURES, `${m.name}.ts`);
-    if (existsSync(file)) fixtures.set(m.name, ((await import(`../fixtures/upgrade/${m.name}.ts`)) as { fixture: UpgradeFixture }).fixture);
-  }
+  fixtures = await loadUpgradeFixtures();
 });
 
 describe('every upgrade path, with data', () => {
@@ -99,28 +40,20 @@ describe('every upgrade path, with data', () => {
 
   for (const [version, m] of migrations.entries()) {
     it(`from ${m.tag} to the newest schema: every row kept, and still working`, async () => {
-      const fixture = fixtures.get(m.name);
-      if (!fixture) throw new Error(`no upgrade fixture for ${m.tag} (see the first test)`);
       const dataDir = join(scratch, `data-${m.tag}`);
       mkdirSync(dataDir);
       const file = join(dataDir, DB_FILE);
       const writtenAt = Date.now() - 60_000;
 
       // The database as `version` left it: each migration's SQL, then that version's rows.
-      const sqlite = new Database(file);
-      sqlite.pragma('foreign_keys = ON');
-      for (let step = 0; step <= version; step++) {
-        migrate(drizzle(sqlite), { migrationsFolder: migrationsAsOf(step) });
-        sqlite.transaction(() => fixtures.get(migrations[step]!.name)!.seed(sqlite, writtenAt))();
-      }
-      const before = allRows(sqlite);
-      sqlite.close();
+      buildDatabaseAt(file, version, { scratch, fixtures, at: writtenAt });
+      const before = rowsOf(file);
 
       // Upgraded as the appliance does at start: nothing lost, nothing changed.
       const upgraded = openDatabase(file);
       const after = allRows(upgraded.$client);
       closeDatabase(upgraded);
-      expect(differences(before, after)).toEqual([]);
+      expect(rowDifferences(before, after)).toEqual([]);
 
       const fake = await startFakeWecom({ keys: [WECOM_KEY], windowMs: WINDOW_MS });
       const app = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { SECRET_KEY, WECOM_RATE_WINDOW_MS: String(WINDOW_MS) } });
