@@ -84,6 +84,10 @@ export function createApp(deps: AppDeps) {
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.notFound')} />, 404);
   });
 
+  app.use('*', async (c, next) => {
+    c.set('build', deps.build);
+    await next();
+  });
   app.use('*', securityHeaders());
   app.use('*', language());
   app.use('*', clientAddressVar(deps.config));

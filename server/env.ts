@@ -1,4 +1,5 @@
 import type { SessionRow } from '../db/queries/sessions.ts';
+import type { BuildInfo } from './buildInfo.ts';
 import type { Lang, Translate } from '../views/i18n/index.ts';
 
 /** Hono context variables set by the app's middleware. */
@@ -9,5 +10,7 @@ export interface AppEnv {
     session: SessionRow | undefined;
     /** The client's address: the socket's peer, or X-Forwarded-For's last entry with TRUST_PROXY. */
     clientIp: string | undefined;
+    /** The running build, for the console footer. */
+    build: BuildInfo;
   };
 }
