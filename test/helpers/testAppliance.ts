@@ -36,13 +36,13 @@ export async function startTestAppliance(opts: {
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const appliance = await startAppliance(config, { log, clock: opts.clock, hostname: '127.0.0.1', wecomTimeoutMs: opts.wecomTimeoutMs ?? 1500, retryBaseMs: opts.retryBaseMs, metricsCacheMs: opts.metricsCacheMs ?? 0, scryptN: opts.scryptN ?? 2 ** 14, build: opts.build, migrationsFolder: opts.migrationsFolder });
   if (appliance.deps.setupCode) rememberSetupCode(appliance.url, appliance.deps.setupCode.display);
-  return {
-    ...appliance,
+  // The appliance's deps, worker and reports are getters (a restore replaces them): kept live, not copied.
+  return Object.assign(Object.create(appliance) as Appliance, {
     dataDir,
     logs,
     async stop() {
       await appliance.close();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
-  };
+  });
 }
