@@ -21,6 +21,7 @@ const CONSOLE_TERMS: MessageKey[] = [
 /** Variables a README tells users to set that other programs read, not the appliance. */
 const READ_BY_OTHERS: Readonly<Record<string, string>> = {
   NODEJS_ORG_MIRROR: 'node-gyp, for Node.js headers when better-sqlite3 compiles',
+  BUILD_COMMIT: 'docker build, as a build argument: the commit written into dist/build-info.json',
 };
 /** Where the appliance and its demo fake read their environment. */
 const ENV_READERS = ['server/config.ts', 'test/fakeWecomCli.ts'];
