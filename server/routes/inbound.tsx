@@ -158,7 +158,7 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
     c.header('cache-control', 'no-store');
     const shown = deps.flash.take<{ token: string; signingSecret: string }>(sessionKey(c), `token-${row.id}`);
     if (!shown) return c.html(<TokenGonePage ctx={ctx} name={row.name} />);
-    return c.html(<TokenCreatedPage ctx={ctx} name={row.name} token={shown.token} signingSecret={shown.signingSecret} endpoints={endpointsFor(c, deps.config.port)} />);
+    return c.html(<TokenCreatedPage ctx={ctx} name={row.name} token={shown.token} signingSecret={shown.signingSecret} requireSignature={row.requireSignature} endpoints={endpointsFor(c, deps.config.port)} />);
   });
 
   app.get('/inbound/tokens/:id/revoke', (c) => {
