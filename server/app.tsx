@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', metricsRoutes(deps));
   app.route('/', staticRoutes());
   app.route('/', languageRoutes());
-  app.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, onQueued: deps.wakeWorker }));
+  app.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, port: deps.config.port, onQueued: deps.wakeWorker }));
 
   app.use('*', originCheck());
   app.use('*', session(deps));

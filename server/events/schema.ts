@@ -268,6 +268,12 @@ const entriesByKind = {
   },
 } satisfies Record<EventKind, v.ObjectEntries>;
 
+/**
+ * An item of POST /api/v1/metrics: a metric event whose `kind` may be left out. The batch parser checks
+ * items with parseEvent; this schema describes them in the API document.
+ */
+export const metricPointSchema = v.strictObject({ ...entriesByKind.metric, kind: v.optional(entriesByKind.metric.kind) });
+
 // One message function covers the object's three failures: not an object, a missing key, an extra key.
 function objectMessage(kind: EventKind) {
   return (issue: v.StrictObjectIssue): string => {
