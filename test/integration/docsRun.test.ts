@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveHookMapping } from '../../db/queries/hooks.ts';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
