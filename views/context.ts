@@ -11,4 +11,6 @@ export interface ViewContext {
   timeZone: string;
   /** Shown on every page while the bot is invalid. */
   banner?: string;
+  /** The running version and commit, in the footer. */
+  build?: { version: string; commit: string };
 }

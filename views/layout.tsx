@@ -106,6 +106,7 @@ export function Layout({ ctx, title, children }: { ctx: ViewContext; title: stri
         <h1>{title}</h1>
         {children}
       </main>
+      <VersionFooter ctx={ctx} />
     </Document>
   );
 }
@@ -124,6 +125,11 @@ export function ChannelBanner({ text, oob = false }: { text: string | undefined;
       ) : null}
     </div>
   );
+}
+
+/** Which build is running, on every signed-in page (a support question's first answer). */
+function VersionFooter({ ctx }: { ctx: ViewContext }) {
+  return ctx.build ? <footer class="version">{ctx.t('footer.version', { version: ctx.build.version, commit: ctx.build.commit })}</footer> : null;
 }
 
 /** Pages shown before sign-in (setup, login): no navigation. */

@@ -4,7 +4,7 @@ import { eventBuckets, eventCountsSince, eventsByCategorySince, oldestQueuedAt }
 import type { StackedColumn } from '../charts/svgCharts.tsx';
 import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
 import { channelStatus } from '../channel/wecomChannel.ts';
-import { queueDepth } from '../delivery/outbox.ts';
+import { queueDepth } from '../delivery/store.ts';
 import { firingRules } from '../metricRules/firingList.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';

@@ -22,7 +22,7 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { sampleEvent } from '../events/sampleEvents.ts';
 import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
-import { mentionRequest } from '../delivery/policy/mentions.ts';
+import { mentionRequest } from '../rules/mentions.ts';
 import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/customTemplates.ts';
 import { planMentions } from '../render/mentions.ts';
 import {

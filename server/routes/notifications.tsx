@@ -19,7 +19,7 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { CATEGORIES, defaultSeverity, EVENT_LIMITS, isMentionTarget, SEVERITIES, type Category, type InboundEvent, type TaskResultEvent } from '../events/schema.ts';
 import { decideEvent } from '../delivery/policy/eventRules.ts';
-import { mentionRequest } from '../delivery/policy/mentions.ts';
+import { mentionRequest } from '../rules/mentions.ts';
 import { ruleEffects } from '../rules/severity.ts';
 import { currentRenderSettings, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentions.ts';

@@ -5,7 +5,7 @@ import type { CardNotice } from '../../views/components/wecomCard.tsx';
 import { formatDateTime } from '../time/format.ts';
 import { TroubleshootingPage } from '../../views/pages/troubleshooting.tsx';
 import { channelStatus, sendTestNotification } from '../channel/wecomChannel.ts';
-import { queueDepth } from '../delivery/outbox.ts';
+import { queueDepth } from '../delivery/store.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { troubleshootingChecks } from '../troubleshooting.ts';

@@ -17,6 +17,7 @@ export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'sett
     path: returnPath(c),
     timeZone: deps.settings.general().timeZone,
     banner,
+    build: c.var.build,
   };
 }
 

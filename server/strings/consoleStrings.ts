@@ -144,6 +144,7 @@ const en = {
     'Copy this token now: it is stored only as a hash and will not be shown again. If you lose it, revoke it and create a new one.',
   'inbound.created.token': 'The new token “{name}”',
   'inbound.created.example': 'Try it',
+  'inbound.created.signedOnly': 'This token requires a signature: requests without one are refused with 401, so every example here is signed.',
   'inbound.created.back': 'Back to Inbound API',
   'inbound.sign': 'Signing requests',
   'inbound.sign.intro':
@@ -305,6 +306,7 @@ const zh: Record<keyof typeof en, string> = {
   'inbound.created.warning': '请现在复制此令牌：系统只保存它的哈希值，之后不会再显示。如果丢失，请吊销它并创建新的令牌。',
   'inbound.created.token': '新令牌“{name}”',
   'inbound.created.example': '试一试',
+  'inbound.created.signedOnly': '此令牌要求签名：不带签名的请求会被拒绝（401），所以这里的示例都带签名。',
   'inbound.created.back': '返回接入 API',
   'inbound.sign': '请求签名',
   'inbound.sign.intro': '其他令牌可选，创建时勾选了“每个请求都必须带 HMAC 签名”的令牌必须签名。需要再发送两个请求头：',
