@@ -68,7 +68,7 @@ export interface DeliveryWorker {
   wake(): void;
   /** Finishes the in-flight send, records it, and stops. */
   stop(): Promise<void>;
-  /** Resolves once nothing is queued or in flight (for tests and benchmarks). */
+  /** Whether nothing is queued or in flight (for tests and benchmarks, which poll it). */
   idle(): boolean;
 }
 

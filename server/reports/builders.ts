@@ -11,8 +11,6 @@ import { describePeriod } from './periodWording.ts';
 import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './template.ts';
 import { metricRulesSection, type RuleFigures } from '../metricRules/reportSection.ts';
 
-export type TaskStatusCounted = 'succeeded' | 'failed' | 'partial';
-
 export interface AlertFigures {
   total: number;
   bySeverity: Record<Severity, number>;

@@ -19,7 +19,6 @@ import {
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
-import { randomToken, sha256 } from '../security/tokens.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
 import { ingestEvents } from '../delivery/intake.ts';
 import { sampleEvent } from '../events/sampleEvents.ts';
