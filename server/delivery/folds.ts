@@ -5,7 +5,7 @@ import type { Db } from '../../db/client.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import type { Category, InboundEvent, Severity } from '../events/schema.ts';
 import { renderDigestForDelivery, renderEventForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
-import { noteJson } from '../render/templateChoice.ts';
+import { noteJson } from '../render/messageTemplateChoice.ts';
 import { utf8Bytes } from '../wecom/messages.ts';
 import { enqueueMessage, enqueueMessages } from './outbox.ts';
 import {

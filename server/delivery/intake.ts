@@ -7,7 +7,7 @@ import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from './pol
 import { partTitle } from './policy/partTitle.ts';
 import { bumpRepeatCount, findDedupeCandidates, findIdempotent, insertEvent } from './store.ts';
 import { currentRenderSettings, renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
-import { noteJson } from '../render/templateChoice.ts';
+import { noteJson } from '../render/messageTemplateChoice.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { InboundEvent } from '../events/schema.ts';
 

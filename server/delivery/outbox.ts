@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.ts';
 import type { NewDelivery } from '../../db/queries/deliveries.ts';
 import type { InboundEvent } from '../events/schema.ts';
 import { renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
-import { noteJson } from '../render/templateChoice.ts';
+import { noteJson } from '../render/messageTemplateChoice.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { mentionRequest } from '../rules/mentions.ts';
 import { interruptedAction } from './policy/recovery.ts';

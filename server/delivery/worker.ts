@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpsCounters } from '../opsCounters.ts';
 import { currentRenderSettings, type RenderSettings } from '../render/eventMessages.ts';
-import { planMentions } from '../render/mentions.ts';
+import { planMentions } from '../render/mentionPlacement.ts';
 import { isQuiet, quietEndsAt } from '../rules/quietHours.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';

@@ -3,12 +3,12 @@
 import type { ReportType } from '../../db/schema.ts';
 import { translator, type Lang, type Translate } from '../strings/translate.ts';
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../events/schema.ts';
-import type { MessageFormat } from '../render/mentions.ts';
+import type { MessageFormat } from '../render/mentionPlacement.ts';
 import { BYTE_LIMITS, markdownMessage, markdownV2Message, splitUtf8, textMessage, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { localDateTime } from '../time/calendar.ts';
 import type { ReportPeriods } from '../time/periods.ts';
 import { describePeriod } from './periodWording.ts';
-import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './template.ts';
+import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './reportTemplate.ts';
 import { metricRulesSection, type RuleFigures } from '../metricRules/reportSection.ts';
 
 export interface AlertFigures {

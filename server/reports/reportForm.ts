@@ -9,7 +9,7 @@ import { canonicalTimeZone } from '../time/zone.ts';
 import { parseChartMetrics } from './chartData.ts';
 import { invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from './cron.ts';
 import { GRACE_MINUTES } from './reportSettings.ts';
-import { parseTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from './template.ts';
+import { parseTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from './reportTemplate.ts';
 
 const REPORT_NAME_MAX = 60;
 export const CHART_METRICS_MAX_CHARS = 2000;

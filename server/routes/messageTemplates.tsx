@@ -23,8 +23,8 @@ import type { AppEnv } from '../env.ts';
 import { sampleEvent } from '../events/sampleEvents.ts';
 import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
 import { mentionRequest } from '../rules/mentions.ts';
-import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/customTemplates.ts';
-import { planMentions } from '../render/mentions.ts';
+import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/messageTemplateRender.ts';
+import { planMentions } from '../render/mentionPlacement.ts';
 import {
   defaultTemplate,
   isTemplateCategory,
@@ -32,8 +32,8 @@ import {
   parseMessageTemplate,
   TEMPLATE_KINDS,
   type MessageTemplateProblem,
-} from '../render/messageTemplates.ts';
-import type { StoredTemplate } from '../render/templateChoice.ts';
+} from '../render/messageTemplate.ts';
+import type { StoredTemplate } from '../render/messageTemplateChoice.ts';
 import { sizeAgainstLimit, type WecomMessage } from '../wecom/messages.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';

@@ -22,8 +22,8 @@ import { decideEvent } from '../delivery/policy/eventRules.ts';
 import { mentionRequest } from '../rules/mentions.ts';
 import { ruleEffects } from '../rules/severity.ts';
 import { currentRenderSettings, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
-import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentions.ts';
-import { sampleEvents } from '../render/templates.ts';
+import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentionPlacement.ts';
+import { sampleEvents } from '../render/builtInRender.ts';
 import {
   deliverySettingsSchema,
   rulesSchema,

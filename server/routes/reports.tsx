@@ -44,7 +44,7 @@ import {
   type ReportFieldErrors,
   type ReportFormValues,
 } from '../reports/reportForm.ts';
-import { TEMPLATE_MAX_CHARS } from '../reports/template.ts';
+import { TEMPLATE_MAX_CHARS } from '../reports/reportTemplate.ts';
 import { BYTE_LIMITS, utf8Bytes } from '../wecom/messages.ts';
 import { describePeriod } from '../reports/periodWording.ts';
 import { sessionKey, type FlashStore } from './flash.ts';

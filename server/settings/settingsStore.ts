@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import type { Db } from '../../db/client.ts';
 import { deleteMessageTemplate, listMessageTemplates, saveMessageTemplate, type MessageTemplateKey } from '../../db/queries/messageTemplates.ts';
 import { getSetting, putSetting } from '../../db/queries/settings.ts';
-import { templateSet, type MessageTemplateSet } from '../render/templateChoice.ts';
+import { templateSet, type MessageTemplateSet } from '../render/messageTemplateChoice.ts';
 import { CATEGORIES, isMentionTarget, SEVERITIES, type Category } from '../events/schema.ts';
 import { isTimeZone } from '../time/zone.ts';
 

@@ -1,8 +1,8 @@
 // What the rendering tests share: a fixed receipt time, events parsed as intake parses them,
 // render options, and a message's text whatever its type.
 import { parseEvent, type InboundEvent } from '../../server/events/schema.ts';
-import { planMentions, type MessageFormat } from '../../server/render/mentions.ts';
-import type { RenderOptions } from '../../server/render/templates.ts';
+import { planMentions, type MessageFormat } from '../../server/render/mentionPlacement.ts';
+import type { RenderOptions } from '../../server/render/builtInRender.ts';
 import { contentOf as contentOfMessage, isContentMessage, type WecomMessage } from '../../server/wecom/messages.ts';
 
 export const RECEIVED_AT = Date.UTC(2025, 2, 14, 2, 0, 0);

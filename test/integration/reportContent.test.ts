@@ -6,7 +6,7 @@ import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
 import { buildReport, emptyFigures, splitIntoParts } from '../../server/reports/builders.ts';
 import { dailyPeriods } from '../../server/time/periods.ts';
 import { renderJobReport } from '../../server/reports/runReport.ts';
-import { parseTemplate } from '../../server/reports/template.ts';
+import { parseTemplate } from '../../server/reports/reportTemplate.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';
 import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../../server/wecom/messages.ts';
 import { seedEvent } from '../helpers/reportData.ts';

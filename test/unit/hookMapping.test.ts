@@ -6,7 +6,7 @@ import { HOOK_EXAMPLES, type HookExampleName } from '../../server/hooks/examples
 import { parsePath, readPath } from '../../server/hooks/jsonPath.ts';
 import { applyHook, compileHook, type CompiledHook, type HookDefinition } from '../../server/hooks/mapping.ts';
 import { HOOK_PAYLOAD_DEPTH, nestsDeeperThan } from '../../server/hooks/payloadDepth.ts';
-import { parseTemplate, renderTemplate } from '../../server/hooks/template.ts';
+import { parseTemplate, renderTemplate } from '../../server/hooks/mappingText.ts';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/hooks/${name}.json`, import.meta.url), 'utf8'));
 

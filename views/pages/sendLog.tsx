@@ -5,7 +5,7 @@ import { dictionaries, type MessageKey } from '../../server/strings/translate.ts
 import { formatDateTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
-import { parseNote } from '../../server/render/templateChoice.ts';
+import { parseNote } from '../../server/render/messageTemplateChoice.ts';
 import { categoryLabel, kindLabel as templateKindLabel, langLabel } from './messageTemplates.tsx';
 
 export interface SendLogFilterValues {

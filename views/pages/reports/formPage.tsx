@@ -1,7 +1,7 @@
 // The report job form, new or edited: name, type, schedule, zone, template and chart, with a preview.
 import { REPORT_TYPES } from '../../../db/schema.ts';
 import { MAX_CHART_METRICS } from '../../../server/reports/chartData.ts';
-import { KNOWN_PATHS } from '../../../server/reports/template.ts';
+import { KNOWN_PATHS } from '../../../server/reports/reportTemplate.ts';
 import type { ViewContext } from '../../context.ts';
 import type { MessageKey } from '../../../server/strings/translate.ts';
 import { ErrorSummary, FieldError } from '../../components/formErrors.tsx';

@@ -1,4 +1,4 @@
-// Hook mapping templates: literal text with {{path}} placeholders (see jsonPath.ts), split by the
+// The text of a hook mapping's fields: literal text with {{path}} placeholders (see jsonPath.ts), split by the
 // placeholder scanner the message and report templates use. Nothing else is interpreted, so a
 // mapping can never run code.
 import { scanPlaceholders } from '../render/placeholders.ts';
