@@ -18,7 +18,7 @@ import { parseMentionRequest, type MentionRequest } from '../rules/mentions.ts';
 import { PRIORITY } from './policy/priority.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './policy/retry.ts';
 import { planSettlement, type SettlementPlan } from './policy/settlement.ts';
-import type { RateLimiter } from './rateLimiter.ts';
+import { countedCall, type RateLimiter } from './rateLimiter.ts';
 import {
   earliestPending,
   eventMessageStatuses,
@@ -261,12 +261,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   }
 
   async function send(row: DeliveryRow, key: string): Promise<void> {
-    const started = clock.now();
-    markSending(db, row.id, started);
-    limiter.record(started);
-    const result = await deps.wecom.send(key, JSON.parse(row.payload) as WecomMessage);
-    const answered = clock.now();
-    limiter.settle(started, answered);
+    markSending(db, row.id, clock.now());
+    const { result, answered } = await countedCall(limiter, clock, () => deps.wecom.send(key, JSON.parse(row.payload) as WecomMessage));
     unrecorded = { row, key, result, answered };
     record();
   }
@@ -325,8 +321,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       // unless a fold is due or the clock stepped back: a storm is folded every foldEveryMs of
       // clock time, and a step must shift the queue before anything else.
       const now = clock.now();
-      const foldDue = now - lastFold >= foldEveryMs || backwardStepMs(lastNow, now) > 0;
-      if (sleepingForLimiter && limiter.waitMs(now) > 0 && !foldDue) return;
+      const timeToLook = now - lastFold >= foldEveryMs || backwardStepMs(lastNow, now) > 0;
+      if (sleepingForLimiter && limiter.waitMs(now) > 0 && !timeToLook) return;
       if (wakeUp) wakeUp();
       else pendingWake = true;
     },
