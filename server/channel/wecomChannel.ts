@@ -12,6 +12,7 @@ import { formatDateTime, translator, type Lang } from '../../views/i18n/index.ts
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SecretBox } from '../security/secretBox.ts';
+import { PRIORITY } from '../delivery/policy/priority.ts';
 import { planTestSend, type TestSendPlan } from '../delivery/policy/testSend.ts';
 import { countedCall, type RateLimiter } from '../delivery/rateLimiter.ts';
 import { insertDelivery, updateDelivery } from '../delivery/store.ts';
@@ -123,7 +124,7 @@ async function sendRecorded(
     createdAt: now,
     kind: 'test',
     severity: 'info',
-    priority: 0,
+    priority: PRIORITY.critical,
     status: 'sending',
     title,
     msgtype: message.msgtype,

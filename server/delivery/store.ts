@@ -9,6 +9,7 @@ import type { EventRow, NewEvent } from '../../db/queries/events.ts';
 import type { DeliveryStatus, EventStatus } from '../../db/schema.ts';
 import type { Severity } from '../events/schema.ts';
 import type { DedupeCandidate } from './policy/dedupe.ts';
+import { PRIORITY, type Priority } from './policy/priority.ts';
 import type { PruneCandidate, PruneTable } from './policy/retention.ts';
 
 const DELIVERY_COLUMNS = `id, created_at AS createdAt, kind, category, severity, priority, status, title, msgtype, payload, bytes,
@@ -340,7 +341,7 @@ export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: b
      WHERE d.status = 'queued' AND d.priority = ? AND d.kind IN (${kinds.map(() => '?').join(', ')}) AND (d.severity = 'critical') = ?
        AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status <> 'queued')
      ORDER BY d.priority, d.id LIMIT ?`,
-  ).all(critical ? 0 : 1, ...kinds, critical ? 1 : 0, limit) as QueuedFoldableRow[];
+  ).all(critical ? PRIORITY.critical : PRIORITY.normal, ...kinds, critical ? 1 : 0, limit) as QueuedFoldableRow[];
 }
 
 /**
@@ -366,7 +367,7 @@ export interface WaitingDigestRow {
  * The category's digest still waiting to be sent at this priority (the oldest, should there be two).
  * Parts of a re-split digest are not: they are sent as they are.
  */
-export function waitingDigest(db: Db, category: string, priority: number): WaitingDigestRow | undefined {
+export function waitingDigest(db: Db, category: string, priority: Priority): WaitingDigestRow | undefined {
   return preparedStatement<[string, number], WaitingDigestRow>(
     db,
     `SELECT id, mentions, digest_state AS digestState FROM deliveries
