@@ -13,7 +13,7 @@ import { textMessage, type WecomMessage } from '../wecom/messages.ts';
 import { digestBacklog, flushHeld } from './folds.ts';
 import { enqueueMessage, enqueueMessages, recoverInterrupted } from './outbox.ts';
 import { backwardStepMs } from './policy/clockStep.ts';
-import { foldCapacity } from './policy/fold.ts';
+import { foldCapacity, foldTime, wakeMatters } from './policy/fold.ts';
 import { parseMentionRequest, type MentionRequest } from '../rules/mentions.ts';
 import { PRIORITY } from './policy/priority.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './policy/retry.ts';
@@ -150,9 +150,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (!key) return { sleepMs: idle };
 
     const wait = limiter.waitMs(now);
-    // A backlog is folded into digests right before a send, and every foldEveryMs while the window
-    // is full: not on every new event of a storm, when nothing could be sent anyway.
-    if (folding || wait === 0 || now - lastFold >= foldEveryMs) {
+    if (foldTime({ folding: folding !== undefined, waitMs: wait, now, lastFold, everyMs: foldEveryMs })) {
       lastFold = now;
       const capacity = foldCapacity({
         limit: limiter.limit(),
@@ -317,12 +315,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       loopDone = loop();
     },
     wake() {
-      // While the window is full a wake changes nothing (a raised limit does: waitMs is 0 then),
-      // unless a fold is due or the clock stepped back: a storm is folded every foldEveryMs of
-      // clock time, and a step must shift the queue before anything else.
       const now = clock.now();
-      const timeToLook = now - lastFold >= foldEveryMs || backwardStepMs(lastNow, now) > 0;
-      if (sleepingForLimiter && limiter.waitMs(now) > 0 && !timeToLook) return;
+      const clockStepped = backwardStepMs(lastNow, now) > 0;
+      // The limiter is asked only when the worker sleeps for it (asking prunes its history).
+      const waitMs = sleepingForLimiter ? limiter.waitMs(now) : 0;
+      if (!wakeMatters({ sleepingForLimiter, waitMs, now, lastFold, everyMs: foldEveryMs, clockStepped })) return;
       if (wakeUp) wakeUp();
       else pendingWake = true;
     },
