@@ -8,7 +8,8 @@ import {
   recordChannelSuccess,
   saveConnectedChannel,
 } from '../../db/queries/channel.ts';
-import { formatDateTime, translator, type Lang } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SecretBox } from '../security/secretBox.ts';

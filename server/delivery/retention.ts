@@ -9,13 +9,14 @@ import { deleteRows, pruneCandidates } from './store.ts';
 export const PRUNE_BATCH = 1000;
 
 /** Events first: a message whose event is still open stays (policy/retention). */
-const TABLES: readonly PruneTable[] = ['events', 'deliveries', 'reportRuns', 'ruleTransitions'];
+const TABLES: readonly PruneTable[] = ['events', 'deliveries', 'reportRuns', 'ruleTransitions', 'audit'];
 
 export interface PruneResult {
   events: number;
   deliveries: number;
   reportRuns: number;
   ruleTransitions: number;
+  audit: number;
   /** Transactions used (each at most one batch). */
   batches: number;
   cutoff: number;
@@ -26,7 +27,7 @@ export interface PruneResult {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Deletes final events, deliveries, report runs and metric rule transitions created before `now - retentionDays`, looking at
+ * Deletes final events, deliveries, report runs, metric rule transitions and audit rows created before `now - retentionDays`, looking at
  * `batchSize` old rows per transaction. `shouldStop` lets a shutdown end it between batches.
  */
 export async function pruneOldRows(
@@ -35,7 +36,7 @@ export async function pruneOldRows(
 ): Promise<PruneResult> {
   const batchSize = opts.batchSize ?? PRUNE_BATCH;
   const cutoffs = pruneCutoffs(opts.now, opts.retentionDays);
-  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, ruleTransitions: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
+  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, ruleTransitions: 0, audit: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
   for (const table of TABLES) {
     let afterId = 0;
     for (;;) {

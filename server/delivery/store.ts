@@ -424,6 +424,10 @@ const PRUNE_CANDIDATES: Record<PruneTable, { select: string; remove: string }> =
     select: `SELECT id, at FROM metric_rule_transitions WHERE at < ? AND id > ? ORDER BY id LIMIT ?`,
     remove: `DELETE FROM metric_rule_transitions WHERE id = ?`,
   },
+  audit: {
+    select: `SELECT id, at FROM audit_log WHERE at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM audit_log WHERE id = ?`,
+  },
 };
 
 /** Up to `limit` rows of a table created before `before`, after id `afterId`, with what pruning needs to know of them. */

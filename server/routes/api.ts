@@ -22,6 +22,8 @@ export interface ApiDeps extends IntakeDeps {
   secretBox: SecretBox;
   /** Called after events were queued, so the worker looks at once. */
   onQueued: () => void;
+  /** The listening port: the API document's server address when PUBLIC_URL is unset and Host is unusable. */
+  port: number;
 }
 
 type Parsed =
@@ -126,7 +128,7 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
-  app.get('/api/v1/openapi.json', openApiHandler());
+  app.get('/api/v1/openapi.json', openApiHandler({ publicUrl: deps.publicUrl, port: deps.port }));
 
   return app;
 }

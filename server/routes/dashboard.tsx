@@ -10,7 +10,7 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { startOfDay } from '../timeOfDay.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
-import type { Lang } from '../../views/i18n/index.ts';
+import type { Lang } from '../strings/translate.ts';
 import { viewContext } from './viewContext.ts';
 
 const HOUR = 3600_000;

@@ -5,7 +5,7 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import type { ViewContext } from '../../views/context.ts';
-import type { Lang, Translate } from '../../views/i18n/index.ts';
+import type { Lang, Translate } from '../strings/translate.ts';
 import {
   categoryLabel,
   kindLabel,

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteSilence, getSilence, listActiveSilences } from '../../db/queries/silences.ts';
 import type { ViewContext } from '../../views/context.ts';
-import { dictionaries, type MessageKey, type Params } from '../../views/i18n/index.ts';
+import { dictionaries, type MessageKey, type Params } from '../strings/translate.ts';
 import {
   FIELD_LABELS,
   NotificationsBody,

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { listDeliveries, type DeliveryFilter, type DeliveryRow } from '../../db/queries/deliveries.ts';
 import { insertSilence } from '../../db/queries/silences.ts';
-import { formatDateTime } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import { DeliveryDetailPage, DeliveryRows, SendLogPage, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
 import { getDelivery, getEvent, retryDelivery } from '../delivery/store.ts';

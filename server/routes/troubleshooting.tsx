@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { getChannel } from '../../db/queries/channel.ts';
 import { errcodeCountsSince, lastNotificationSentAt, oldestQueuedAt } from '../../db/queries/stats.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
-import { formatDateTime } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
 import { TroubleshootingPage } from '../../views/pages/troubleshooting.tsx';
 import { channelStatus, sendTestNotification } from '../channel/wecomChannel.ts';
 import { queueDepth } from '../delivery/store.ts';

@@ -42,12 +42,14 @@ export type PruneCandidate =
     }
   | { table: 'reportRuns'; id: number; at: number; status: string }
   /** A metric rule's firings and resolutions are records, final when written. */
-  | { table: 'ruleTransitions'; id: number; at: number };
+  | { table: 'ruleTransitions'; id: number; at: number }
+  /** The audit log grows with every sign-in, refusal and setup attempt: it keeps the retention's worth. */
+  | { table: 'audit'; id: number; at: number };
 
 export type PruneTable = PruneCandidate['table'];
 
 /** Which cutoff a table's rows are held against: events and rule transitions keep the 7-day floor. */
-export const CUTOFF_OF: Record<PruneTable, keyof PruneCutoffs> = { events: 'events', deliveries: 'rows', reportRuns: 'rows', ruleTransitions: 'events' };
+export const CUTOFF_OF: Record<PruneTable, keyof PruneCutoffs> = { events: 'events', deliveries: 'rows', reportRuns: 'rows', ruleTransitions: 'events', audit: 'rows' };
 
 /** Whether one old row may go: nothing queued, held, in flight, or digested into a digest that still waits. */
 export function mayPrune(row: PruneCandidate, cutoffs: PruneCutoffs): boolean {
@@ -62,6 +64,7 @@ export function mayPrune(row: PruneCandidate, cutoffs: PruneCutoffs): boolean {
     case 'reportRuns':
       return FINAL_RUN.has(row.status);
     case 'ruleTransitions':
+    case 'audit':
       return true;
   }
 }
