@@ -6,6 +6,7 @@ import { reportChartSvg } from '../charts/reportChart.tsx';
 import { charactersWithoutGlyph, rasteriseSvg } from '../charts/rasterise.ts';
 import { enqueueMessage } from '../delivery/outbox.ts';
 import { partTitle } from '../delivery/policy/partTitle.ts';
+import { PRIORITY } from '../delivery/policy/priority.ts';
 import { insertDelivery } from '../delivery/store.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { imageMessage, type ImageMessage } from '../wecom/messages.ts';
@@ -60,7 +61,7 @@ export async function renderJobChart(
  * in the send log saying why, never a reason to hold the text. Returns the outbox ids.
  */
 export function enqueueReport(db: Db, report: BuiltReport, now: number, chart?: ChartOutcome): number[] {
-  const row = (title: string) => ({ createdAt: now, kind: 'report', category: null, severity: 'info', priority: 1, title, queuedAt: now, nextAttemptAt: now });
+  const row = (title: string) => ({ createdAt: now, kind: 'report', category: null, severity: 'info', priority: PRIORITY.normal, title, queuedAt: now, nextAttemptAt: now });
   return db.transaction(() => {
     const ids = report.messages.map((message, i) => enqueueMessage(db, row(partTitle(report.title, i, report.messages.length)), message));
     if (chart?.ok) ids.push(enqueueMessage(db, row(`${report.title} 📊`), chart.message));

@@ -21,7 +21,7 @@ import type { AppEnv } from '../env.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
 import { ingestEvents } from '../delivery/intake.ts';
-import { sampleEvent } from '../events/sampleEvents.ts';
+import { sampleEvent } from '../render/sampleEvents.ts';
 import { KINDS } from '../events/schema.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { requestOrigin } from './requestOrigin.ts';

@@ -20,7 +20,7 @@ import {
 } from '../../views/pages/messageTemplates.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { sampleEvent } from '../events/sampleEvents.ts';
+import { sampleEvent } from '../render/sampleEvents.ts';
 import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
 import { mentionRequest } from '../rules/mentions.ts';
 import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/messageTemplateRender.ts';
