@@ -1,4 +1,5 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { join } from 'node:path';
 import { createCheckpointer } from '../db/checkpointer.ts';
 import { closeDatabase, openDatabase } from '../db/client.ts';
@@ -15,6 +16,8 @@ import { createSetupCode } from './security/setupCode.ts';
 import { prepareDataDir } from './dataDir.ts';
 import { createStoredCounts } from './metrics/storedCounts.ts';
 import { createSecretBox, DATA_KEY_FILE, loadDataKey } from './security/secretBox.ts';
+import { proxyTrust } from './security/clientAddress.ts';
+import { createConnectionGuard, type HttpLimits } from './security/connectionLimits.ts';
 import { createWecomClient } from './wecom/client.ts';
 import { createRateLimiter } from './delivery/rateLimiter.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts';
@@ -27,6 +30,8 @@ import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
+/** How long requests in flight at SIGTERM may take before their connections are closed. */
+export const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface Appliance {
   deps: AppDeps;
@@ -53,6 +58,8 @@ export interface StartOptions {
   scryptN?: number;
   /** The minute timer of metric rules (default on); tests may drive `ruleTick(now)` instead. */
   ruleTimers?: boolean;
+  /** Connection timeouts and caps (default HTTP_LIMITS); tests shorten and lower them. */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 /**
@@ -132,8 +139,19 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   if (config.wecomOriginOverridden) log.warn('WECOM_API_ORIGIN is set: messages go to a test origin, not WeCom', { origin: config.wecomApiOrigin });
 
   const app = createApp(deps);
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: opts.hostname ?? config.host }, () => resolve(s));
+  const guard = createConnectionGuard({ limits: opts.httpLimits, counts: counters.connections, trusted: proxyTrust(config.trustProxy) });
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.port,
+        hostname: opts.hostname ?? config.host,
+        serverOptions: guard.serverOptions,
+        createServer: ((options: ServerOptions, listener: RequestListener) => createServer(options, guard.listener(listener))) as typeof createServer,
+      },
+      () => resolve(s as Server),
+    ) as Server;
+    guard.attach(s);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -160,7 +178,9 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
             resolve();
           });
       });
-      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      server.closeIdleConnections();
+      // In-flight requests get a few seconds; a slow sender still dribbling a body does not hold the shutdown.
+      setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
     }));
   const ruleTick = (now = clock.now()) => runRuleTick(ruleDeps, now);
   return { deps, worker, reports, ruleTick, port, url: `http://127.0.0.1:${port}`, close };
