@@ -94,6 +94,7 @@ const COMMON_ERRORS = {
 const INTAKE_ERRORS = {
   '400': error('Not valid JSON, or not a valid body: the message names the field and why'),
   ...COMMON_ERRORS,
+  '403': error('The token is limited to named hooks, and this is not one of them'),
   '413': error('The body is larger than 64 KiB'),
   '415': error('Not sent as application/json'),
   '503': error('The database cannot be written (disk full, read-only or locked): nothing was stored; retry'),
