@@ -70,7 +70,7 @@ describe('connection caps and timeouts (issue 20)', () => {
     const app = await startTestAppliance({
       wecomOrigin: fake.origin,
       env: { ADMIN_PASSWORD: PASSWORD },
-      httpLimits: { headersTimeoutMs: 1_000, requestTimeoutMs: 2_500, maxConnectionsPerClient: 20, maxConnections: 100 },
+      httpLimits: { headersTimeoutMs: 1_000, requestTimeoutMs: 4_000, maxConnectionsPerClient: 20, maxConnections: 100 },
     });
     cleanups.push(() => app.stop());
     const admin = new ConsoleClient(app.url);
@@ -80,11 +80,11 @@ describe('connection caps and timeouts (issue 20)', () => {
 
     const flood = await Promise.all(Array.from({ length: 60 }, () => slowBody(app.url, '127.0.0.2')));
     cleanups.push(() => flood.forEach((f) => f.socket.destroy()));
-    // The 40 past the cap are answered at once (they sent their headers), the first 20 are held.
-    const early = await Promise.race([Promise.all(flood.map((f) => f.status)), new Promise((r) => setTimeout(r, 1_500, 'timeout'))]);
-    expect(early).toBe('timeout');
-    const answered = await Promise.all(flood.slice(20).map((f) => f.status));
-    expect(answered).toEqual(Array(40).fill(503));
+    // The 40 past the cap are answered at once (they sent their headers); 20 are held, still waiting.
+    const settled: Array<number | 'closed'> = [];
+    for (const f of flood) void f.status.then((s) => settled.push(s));
+    expect(await waitFor(() => settled.length >= 40, 3_000)).toBe(true);
+    expect(settled).toEqual(Array(40).fill(503));
 
     // Another client is unaffected: health checks, a real alert delivered.
     const health = await timed(app.url + '/healthz');
@@ -94,9 +94,10 @@ describe('connection caps and timeouts (issue 20)', () => {
     expect(await waitFor(() => fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('through the flood')), 10_000)).toBe(true);
 
     // The held slow bodies are cut by the request timeout (408), not Node's 300 s.
-    const held = await Promise.all(flood.slice(0, 20).map((f) => f.status));
-    expect(held.every((s) => s === 408 || s === 'closed')).toBe(true);
-    expect(await waitFor(() => app.deps.counters!.connections.open <= 1, 5_000)).toBe(true);
+    await Promise.all(flood.map((f) => f.status));
+    expect(settled.slice(40).every((s) => s === 408 || s === 'closed')).toBe(true);
+    // This test's own keep-alive connections may stay open: at most a few.
+    expect(await waitFor(() => app.deps.counters!.connections.open <= 4, 5_000)).toBe(true);
 
     const metrics = parsePrometheus(await (await fetch(app.url + '/metrics')).text());
     expect(sampleValue(metrics, 'notifier_http_dropped_requests_total', { reason: 'client_limit' })).toBe(40);
