@@ -1,7 +1,6 @@
 // The body of POST /api/v1/events. Senders get every problem at once, each as a dotted field path
 // plus an English reason, so a 400 answer tells them exactly what to fix.
 import * as v from 'valibot';
-import { defaultSeverity } from '../rules/severity.ts';
 
 export const KINDS = ['alert', 'task_result', 'report', 'metric'] as const;
 export const CATEGORIES = ['orders', 'inventory', 'ads', 'products', 'store', 'task', 'other'] as const;
@@ -14,6 +13,12 @@ export type Severity = (typeof SEVERITIES)[number];
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
+
+/** An event that names no severity: a failed or partial task needs a look (warning); a success is news (info). */
+export function defaultSeverity(kind: EventKind, taskStatus?: TaskStatus): Severity {
+  if (kind === 'task_result' && (taskStatus === 'failed' || taskStatus === 'partial')) return 'warning';
+  return 'info';
+}
 
 /** Limits in characters (code points, as most senders count them) unless named otherwise. */
 export const EVENT_LIMITS = {
@@ -262,6 +267,12 @@ const entriesByKind = {
     unit: optional(str({ max: EVENT_LIMITS.unit, name: true })),
   },
 } satisfies Record<EventKind, v.ObjectEntries>;
+
+/**
+ * An item of POST /api/v1/metrics: a metric event whose `kind` may be left out. The batch parser checks
+ * items with parseEvent; this schema describes them in the API document.
+ */
+export const metricPointSchema = v.strictObject({ ...entriesByKind.metric, kind: v.optional(entriesByKind.metric.kind) });
 
 // One message function covers the object's three failures: not an object, a missing key, an extra key.
 function objectMessage(kind: EventKind) {

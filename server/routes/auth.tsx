@@ -85,7 +85,7 @@ export function authRoutes(deps: AppDeps) {
     if (!getAdminPasswordHash(deps.db)) return c.redirect('/setup');
     if (c.var.session) return c.redirect(safeLocalPath(c.req.query('next')));
     const ctx = viewContext(c, deps);
-    const info = c.req.query('signedOut') ? ctx.t('login.signedOut') : undefined;
+    const info = c.req.query('signedOut') ? ctx.t('login.signedOut') : c.req.query('restored') ? ctx.t('backup.restore.done') : undefined;
     return c.html(<LoginPage ctx={ctx} info={info} next={safeLocalPath(c.req.query('next'), '')} />);
   });
 

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteHookMapping, getHookMapping, listHookMappings, saveHookMapping } from '../../db/queries/hooks.ts';
-import type { MessageKey, Translate } from '../../views/i18n/index.ts';
+import type { MessageKey, Translate } from '../strings/translate.ts';
 import {
   HookEditorPage,
   HooksPage,

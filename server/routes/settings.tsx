@@ -4,7 +4,7 @@ import { setAdminPasswordHash } from '../../db/queries/admin.ts';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteAllSessions } from '../../db/queries/sessions.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
-import type { MessageKey } from '../../views/i18n/index.ts';
+import type { MessageKey } from '../strings/translate.ts';
 import { SettingsPage, type FieldErrors, type GeneralForm } from '../../views/pages/settings.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
-import { pickLanguage, translator } from '../../views/i18n/index.ts';
+import { pickLanguage, translator } from '../strings/translate.ts';
 import type { Db } from '../../db/client.ts';
 import { getAdminPasswordHash } from '../../db/queries/admin.ts';
 import type { Clock } from '../clock.ts';

@@ -18,7 +18,7 @@ import {
   type ReportRunRow,
 } from '../../db/queries/reports.ts';
 import { createLogger } from '../../server/log.ts';
-import { pruneOldRows } from '../../server/reports/housekeeping.ts';
+import { pruneOldRows } from '../../server/delivery/retention.ts';
 import { setReportSettings } from '../../server/reports/reportSettings.ts';
 import { createReportScheduler, RUN_ERROR, type ReportRunner, type ReportScheduler } from '../../server/reports/scheduler.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';
