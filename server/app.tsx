@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { IncomingMessage } from 'node:http';
 import { bodyLimit } from 'hono/body-limit';
 import { ErrorPage } from '../views/pages/error.tsx';
 import type { AppDeps } from './deps.ts';
@@ -52,6 +53,12 @@ export const PUBLIC_ROUTES: PublicRoutes = {
 
 export const CONSOLE_BODY_LIMIT = 64 * 1024;
 
+/** Reading the body failed because the request's connection is gone (node:http's "aborted"). */
+function clientGone(c: Context, err: Error): boolean {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming?.destroyed === true && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+}
+
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
@@ -61,6 +68,9 @@ export function createApp(deps: AppDeps) {
       const message = err.status === 403 && c.var.t ? c.var.t('error.csrf') : err.message;
       return c.text(message, err.status);
     }
+    // The client left mid-request (a body timeout, or it hung up): the connection guard counted it
+    // for /metrics; a log line each would let a flood of slow bodies flood the log too.
+    if (clientGone(c, err)) return c.body(null, 400);
     const api = c.req.path.startsWith('/api/');
     if (isStorageUnavailable(err)) {
       // Disk full, read-only or locked: say so (503, retry later) on every route, not "internal error".

@@ -1,4 +1,5 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { basename, join } from 'node:path';
 import { createCheckpointer } from '../db/checkpointer.ts';
 import { closeDatabase } from '../db/client.ts';
@@ -18,6 +19,8 @@ import { createSetupCode } from './security/setupCode.ts';
 import { prepareDataDir } from './dataDir.ts';
 import { createStoredCounts } from './metrics/storedCounts.ts';
 import { createSecretBox, DATA_KEY_FILE, loadDataKey } from './security/secretBox.ts';
+import { proxyTrust } from './security/clientAddress.ts';
+import { createConnectionGuard, type HttpLimits } from './security/connectionLimits.ts';
 import { createWecomClient } from './wecom/client.ts';
 import { createRateLimiter, type RateLimiter } from './delivery/rateLimiter.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts';
@@ -30,6 +33,8 @@ import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
+/** How long requests in flight at SIGTERM may take before their connections are closed. */
+export const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface Appliance {
   deps: AppDeps;
@@ -60,6 +65,8 @@ export interface StartOptions {
   build?: BuildInfo;
   /** Tests add a (failing) migration to a copy of db/migrations. */
   migrationsFolder?: string;
+  /** Connection timeouts and caps (default HTTP_LIMITS); tests shorten and lower them. */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 /**
@@ -226,7 +233,8 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     return { kept };
   }
 
-  const server: ServerType = await new Promise((resolve) => {
+  const guard = createConnectionGuard({ limits: opts.httpLimits, counts: shared.counters.connections, trusted: proxyTrust(config.trustProxy) });
+  const server = await new Promise<Server>((resolve) => {
     const s = serve(
       {
         fetch: async (req, env) => {
@@ -235,9 +243,12 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
         },
         port: config.port,
         hostname: opts.hostname ?? config.host,
+        serverOptions: guard.serverOptions,
+        createServer: ((options: ServerOptions, listener: RequestListener) => createServer(options, guard.listener(listener))) as typeof createServer,
       },
-      () => resolve(s),
-    );
+      () => resolve(s as Server),
+    ) as Server;
+    guard.attach(s);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -257,7 +268,9 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
             resolve();
           });
       });
-      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      server.closeIdleConnections();
+      // In-flight requests get a few seconds; a slow sender still dribbling a body does not hold the shutdown.
+      setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
     }));
   return {
     get deps() {

@@ -1,3 +1,4 @@
+import { createConnectionCounts, type ConnectionCounts } from './security/connectionLimits.ts';
 import type { SendResult, UploadResult, WecomClient } from './wecom/client.ts';
 
 /**
@@ -11,12 +12,14 @@ export interface OpsCounters {
   errcodes: Map<number, number>;
   /** Calls that got no WeCom answer: http_status, timeout, network, malformed_response. */
   transportFailures: Map<string, number>;
+  /** The HTTP server's open connections and the requests it dropped (timeouts, caps), by reason. */
+  connections: ConnectionCounts;
   /** When the process started (ms since the epoch). */
   startedAt: number;
 }
 
 export function createOpsCounters(now: number = Date.now()): OpsCounters {
-  return { rateLimitWaits: 0, errcodes: new Map(), transportFailures: new Map(), startedAt: now };
+  return { rateLimitWaits: 0, errcodes: new Map(), transportFailures: new Map(), connections: createConnectionCounts(), startedAt: now };
 }
 
 function bump<K>(map: Map<K, number>, key: K): void {

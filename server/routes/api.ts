@@ -7,12 +7,15 @@ import type { Accepted, IntakeDeps, IntakeMeta } from '../delivery/intake.ts';
 import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
+import { mayPost, tokenHooks } from '../security/apiTokens.ts';
+import { throttleKey } from '../security/clientAddress.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
 import { eventStatusHandler } from './eventStatus.ts';
 import { hookIntake } from '../hooks/hookIntake.ts';
 import { openApiHandler } from './openApi.ts';
 import { recordRefusal } from '../../db/queries/refusals.ts';
+import type { RefusalReason } from '../../db/schema.ts';
 import { clientIp } from './viewContext.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
@@ -48,6 +51,16 @@ export function apiRoutes(deps: ApiDeps) {
     return Number.parseInt(length, 10) > API_BODY_LIMIT ? Promise.resolve(tooLarge(c)) : next();
   });
 
+  const refused = (c: Context, reason: RefusalReason, prefix: string | undefined) => {
+    try {
+      const ip = clientIp(c);
+      recordRefusal(deps.db, { at: deps.clock.now(), reason, tokenPrefix: prefix ?? null, path: c.req.path, ip, source: throttleKey(ip) });
+    } catch (err) {
+      // The list is a convenience: a full or locked disk must not turn a 401 into a 500.
+      if (!isStorageUnavailable(err)) throw err;
+    }
+  };
+
   const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed) => {
     const body = await c.req.text();
     const verdict = auth.authenticate({
@@ -57,13 +70,13 @@ export function apiRoutes(deps: ApiDeps) {
       body,
     });
     if (!verdict.ok) {
-      try {
-        recordRefusal(deps.db, { at: deps.clock.now(), reason: verdict.reason, tokenPrefix: verdict.prefix ?? null, path: c.req.path, ip: clientIp(c) });
-      } catch (err) {
-        // The list is a convenience: a full or locked disk must not turn a 401 into a 500.
-        if (!isStorageUnavailable(err)) throw err;
-      }
+      refused(c, verdict.reason, verdict.prefix);
       return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+    }
+    if (!mayPost(verdict.token, source.startsWith('hook:') ? source.slice('hook:'.length) : undefined)) {
+      refused(c, 'hook_not_allowed', verdict.token.prefix);
+      const hooks = tokenHooks(verdict.token)!.map((h) => `/api/v1/hooks/${h}`).join(', ');
+      return c.json({ error: 'forbidden', message: `This token may only post to ${hooks}` }, 403);
     }
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) {

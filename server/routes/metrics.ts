@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps.ts';
 import { KINDS } from '../events/schema.ts';
 import { metricRuleFamilies } from '../metricRules/prometheusFamilies.ts';
 import { createOpsCounters } from '../opsCounters.ts';
+import { DROP_REASONS } from '../security/connectionLimits.ts';
 import { safeEqual } from '../security/tokens.ts';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -127,6 +128,15 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
     samples: stored.reportRuns.map((r) => ({ labels: { status: r.status }, value: r.n })),
   });
   families.push(...metricRuleFamilies(db, { names: deps.config.metricsDetail }));
+  families.push(
+    { name: 'notifier_http_open_connections', help: 'HTTP connections open now (accepted, under the caps).', type: 'gauge', samples: [{ value: counters.connections.open }] },
+    {
+      name: 'notifier_http_dropped_requests_total',
+      help: 'Requests dropped before the app saw them, since the process started: past a connection cap (503), timed out, aborted, malformed.',
+      type: 'counter',
+      samples: DROP_REASONS.map((reason) => ({ labels: { reason }, value: counters.connections.dropped.get(reason) ?? 0 })),
+    },
+  );
   families.push({ name: 'storeclaw_build_info', help: 'The running build: always 1, its version and commit as labels.', type: 'gauge', samples: [{ labels: { version: deps.build.version, commit: deps.build.commit }, value: 1 }] });
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });
   return families;

@@ -57,6 +57,13 @@ describe('report chart: the dashboard chart components, rasterised with the ship
     writeFileSync('test/artifacts/report-chart-zh.png', png);
   });
 
+  it('still draws a metric name stored with a control character before intake refused them (issue 20)', async () => {
+    const { svg } = chart('en');
+    const label = /<text[^>]*>([^<]+)<\/text>/.exec(svg)![1]!;
+    const png = await rasteriseSvg(svg.replace(`>${label}<`, `>ctl\u0001${label}<`));
+    expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  });
+
   it('the PNG encoder is lossless and well-formed: chunk CRCs, IHDR, and the rows inflate back to the pixels', async () => {
     const width = 3;
     const height = 2;

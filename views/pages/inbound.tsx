@@ -1,4 +1,5 @@
 import { REFUSALS_KEPT, type RefusalRow } from '../../db/queries/refusals.ts';
+import { tokenHooks } from '../../server/security/apiTokens.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { ViewContext } from '../context.ts';
@@ -24,7 +25,7 @@ export interface InboundPageProps {
   endpoints: Endpoints;
   tokens: ApiTokenRow[];
   events: RecentEvent[];
-  form?: { name: string; requireSignature: boolean; error?: string };
+  form?: { name: string; requireSignature: boolean; hooks?: string; error?: string };
   notice?: { kind: 'ok' | 'bad' | 'info'; text: string };
   refusals: RefusalRow[];
   /** The notification language the samples are written in. */
@@ -73,6 +74,7 @@ function RefusedRequests({ ctx, rows }: { ctx: ViewContext; rows: RefusalRow[] }
               <th>{ctx.t('refused.col.token')}</th>
               <th>{ctx.t('refused.col.path')}</th>
               <th>{ctx.t('refused.col.from')}</th>
+              <th>{ctx.t('refused.col.count')}</th>
             </tr>
           </thead>
           <tbody>
@@ -85,6 +87,10 @@ function RefusedRequests({ ctx, rows }: { ctx: ViewContext; rows: RefusalRow[] }
                   <code>{r.path}</code>
                 </td>
                 <td>{r.ip ?? ''}</td>
+                <td>
+                  {r.count}
+                  {r.count > 1 && r.firstAt !== null ? <p class="help">{ctx.t('refused.since', { at: formatDateTime(r.firstAt, ctx.lang, ctx.timeZone) })}</p> : null}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -179,7 +185,10 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
           <tbody>
             {tokens.map((tok) => (
               <tr>
-                <td>{tok.name}</td>
+                <td>
+                  {tok.name}
+                  {tok.hookNames !== null ? <p class="help">{ctx.t('inbound.token.hooksOnly', { names: tokenHooks(tok)!.join(', ') })}</p> : null}
+                </td>
                 <td>
                   <code>{tok.prefix}…</code>
                 </td>
@@ -244,6 +253,11 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
         </label>
         <p class="help" id="token-signature-help">
           {ctx.t('inbound.create.signature.help')}
+        </p>
+        <label for="token-hooks">{ctx.t('inbound.create.hooks')}</label>
+        <input id="token-hooks" name="hooks" type="text" value={form.hooks ?? ''} autocomplete="off" aria-describedby="token-hooks-help" />
+        <p class="help" id="token-hooks-help">
+          {ctx.t('inbound.create.hooks.help')}
         </p>
         <div class="actions">
           <button type="submit">{ctx.t('inbound.create.submit')}</button>
