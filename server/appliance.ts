@@ -23,6 +23,7 @@ import { createSettingsStore } from './settings/settingsStore.ts';
 import { countingWecomClient, createOpsCounters } from './opsCounters.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/scheduler.ts';
 import { createMetricRuleEngine } from './metricRules/engine.ts';
+import { createReportThread } from './reports/reportThread.ts';
 import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
@@ -53,6 +54,10 @@ export interface StartOptions {
   scryptN?: number;
   /** The minute timer of metric rules (default on); tests may drive `ruleTick(now)` instead. */
   ruleTimers?: boolean;
+  /** Stores one metric rule watches at most (default MAX_STORES_PER_RULE); tests lower it. */
+  metricRuleStoreLimit?: number;
+  /** Reports built on their own thread (default on); off, on the main thread. */
+  reportThread?: boolean;
 }
 
 /**
@@ -102,7 +107,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     wakeWorker: () => worker?.wake(),
     counters,
   };
-  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker });
+  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker, maxStoresPerRule: opts.metricRuleStoreLimit });
   const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, log };
   worker = createDeliveryWorker({
     db,
@@ -117,7 +122,8 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
   });
-  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true });
+  if (opts.reportThread ?? true) deps.reportThread = createReportThread({ file: join(config.dataDir, DB_FILE), db, settings, log });
+  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true, reportThread: deps.reportThread });
   deps.reports = reports;
   deps.nextReport = () => reports.nextReport();
   await syncAdminPassword(deps);
@@ -146,10 +152,13 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     (closing ??= new Promise<void>((resolve) => {
       // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
       ruleTicks?.stop();
+      // A report being built is abandoned (its run fails, saying so) rather than waited for.
+      const reportThreadClosed = deps.reportThread?.close();
       server.close(() => {
         void reports
           .stop()
           .then(() => worker.stop())
+          .then(() => reportThreadClosed)
           .then(() => deps.storedCounts.close())
           .then(() => checkpointer.close())
           .then(() => {

@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
 import type { ReportScheduler } from './reports/scheduler.ts';
+import type { ReportThread } from './reports/reportThread.ts';
 import type { Logger } from './log.ts';
 import type { MetricRuleEngine } from './metricRules/engine.ts';
 import type { LoginThrottle } from './security/loginThrottle.ts';
@@ -41,4 +42,6 @@ export interface AppDeps {
   counters?: OpsCounters;
   /** Metric rules: judged on every stored metric point (intake), edited on the Metric rules page. */
   metricRules?: MetricRuleEngine;
+  /** Builds reports and their charts off the main thread; absent, they are built on it. */
+  reportThread?: ReportThread;
 }

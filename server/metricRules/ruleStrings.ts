@@ -34,9 +34,11 @@ const en = {
   'report.heading': 'Metric rules',
   'report.firing': 'Firing now: {count}',
   'report.firingLine': '{name} · {store} · since {since}',
+  'report.firingMore': '…and {count} more (the console’s Metric rules page lists them all)',
   'report.anomalies': 'Anomalies in the period: {count}',
   'report.anomalyLine': '{time} {title}',
   'report.resolvedLine': '{time} resolved: {title}',
+  'report.anomaliesMore': '…and {count} more',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -71,9 +73,11 @@ const zh: Record<keyof typeof en, string> = {
   'report.heading': '指标规则',
   'report.firing': '正在告警：{count}',
   'report.firingLine': '{name} · {store} · 自 {since} 起',
+  'report.firingMore': '……另有 {count} 个（控制台“指标规则”页面列出全部）',
   'report.anomalies': '本期异常：{count}',
   'report.anomalyLine': '{time} {title}',
   'report.resolvedLine': '{time} 已恢复：{title}',
+  'report.anomaliesMore': '……另有 {count} 条',
 };
 
 export const RULE_STRINGS = { en, zh } as const;

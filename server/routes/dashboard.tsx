@@ -6,6 +6,7 @@ import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outco
 import { channelStatus } from '../channel/wecomChannel.ts';
 import { queueDepth } from '../delivery/outbox.ts';
 import { firingRules } from '../metricRules/firingList.ts';
+import { FIRING_SHOWN_ON_DASHBOARD } from '../../views/components/firingRules.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { startOfDay } from '../timeOfDay.ts';
@@ -56,7 +57,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     today,
     rate: { used: deps.limiter.used(now), limit: deps.limiter.limit() },
     nextReport: deps.nextReport?.(),
-    firingRules: firingRules(deps.db),
+    firingRules: firingRules(deps.db, FIRING_SHOWN_ON_DASHBOARD),
     recent: listDeliveries(deps.db, {}, { limit: 10 }),
     hours: columns(deps.db, hourStart, HOUR, 24, formatter(lang, tz, { hour: '2-digit' })),
     days: columns(deps.db, dayStart, DAY, 30, formatter(lang, tz, { month: '2-digit', day: '2-digit' })),
