@@ -35,18 +35,21 @@ export function gatherRuleFigures(db: Db, period: { start: number; end: number }
   };
 }
 
-export function metricRulesSection(f: RuleFigures, opts: { lang: Lang; timeZone: string; strong: (text: string) => string; bullet: string; safe: (text: string) => string }): string {
+export function metricRulesSection(
+  f: RuleFigures,
+  opts: { lang: Lang; timeZone: string; strong: (text: string) => string; bullet: string; safe: (text: string) => string; count: (n: number) => string },
+): string {
   const { lang, timeZone } = opts;
   const lines = [opts.strong(ruleText(lang, 'report.heading'))];
-  lines.push(ruleText(lang, 'report.firing', { count: f.firingTotal }));
+  lines.push(ruleText(lang, 'report.firing', { count: opts.count(f.firingTotal) }));
   const firing = f.firing.slice(0, MAX_FIRING_LISTED);
   for (const r of firing) lines.push(`${opts.bullet}${ruleText(lang, 'report.firingLine', { name: opts.safe(r.name), store: opts.safe(r.store) || '—', since: localDateTime(r.since, timeZone) })}`);
-  if (f.firingTotal > firing.length) lines.push(ruleText(lang, 'report.firingMore', { count: f.firingTotal - firing.length }));
-  lines.push(ruleText(lang, 'report.anomalies', { count: f.anomaliesTotal }));
+  if (f.firingTotal > firing.length) lines.push(ruleText(lang, 'report.firingMore', { count: opts.count(f.firingTotal - firing.length) }));
+  lines.push(ruleText(lang, 'report.anomalies', { count: opts.count(f.anomaliesTotal) }));
   const anomalies = f.anomalies.slice(0, MAX_ANOMALIES_LISTED);
   for (const a of anomalies) {
     lines.push(`${opts.bullet}${ruleText(lang, a.type === 'resolved' ? 'report.resolvedLine' : 'report.anomalyLine', { time: localDateTime(a.at, timeZone), title: opts.safe(a.title) })}`);
   }
-  if (f.anomaliesTotal > anomalies.length) lines.push(ruleText(lang, 'report.anomaliesMore', { count: f.anomaliesTotal - anomalies.length }));
+  if (f.anomaliesTotal > anomalies.length) lines.push(ruleText(lang, 'report.anomaliesMore', { count: opts.count(f.anomaliesTotal - anomalies.length) }));
   return lines.join('\n');
 }

@@ -11,13 +11,13 @@ import type { Logger } from '../log.ts';
 import type { DeliverySettings, SettingsStore } from '../settings/settingsStore.ts';
 import type { BuiltReport } from './builders.ts';
 import type { PeriodChoice } from './periods.ts';
-import { chartFromSvg, jobChartSvg, renderJobReport, type ChartJobSpec, type ChartOutcome, type ReportJobSpec } from './runReport.ts';
+import { chartFromSvg, jobChartSvg, renderJobReport, type ChartJobSpec, type ChartOutcome, type DrawnChart, type ReportJobSpec } from './runReport.ts';
 
 export type ReportThreadRequest = { id: number; delivery: DeliverySettings; ref: number; choice: PeriodChoice } & (
   | { what: 'report'; job: ReportJobSpec }
   | { what: 'chart'; job: ChartJobSpec }
 );
-export type ReportThreadAnswer = { id: number; report: BuiltReport } | { id: number; svg: string } | { id: number; error: string };
+export type ReportThreadAnswer = { id: number; report: BuiltReport } | { id: number; chart: DrawnChart } | { id: number; error: string };
 
 export interface ReportThread {
   report(job: ReportJobSpec, ref: number, choice?: PeriodChoice): Promise<BuiltReport>;
@@ -43,14 +43,15 @@ export function createReportThread(opts: { file: string; db: Db; settings: Setti
     waiting.clear();
   };
 
-  const stop = (w: Worker): Promise<void> =>
+  /** An idle thread closes its connection and ends; a busy one is ended where it stands. */
+  const stop = (w: Worker, busy: boolean): Promise<void> =>
     new Promise<void>((resolve) => {
-      const force = setTimeout(() => void w.terminate(), 2_000);
+      const force = setTimeout(() => void w.terminate(), busy ? 0 : 2_000);
       w.once('exit', () => {
         clearTimeout(force);
         resolve();
       });
-      w.postMessage('stop');
+      if (!busy) w.postMessage('stop');
     });
 
   const start = (): Worker | undefined => {
@@ -92,7 +93,7 @@ export function createReportThread(opts: { file: string; db: Db; settings: Setti
     const w = worker;
     if (!w || waiting.size) return;
     worker = undefined;
-    void stop(w);
+    void stop(w, false);
   }
 
   const ask = (req: Omit<ReportThreadRequest, 'id' | 'delivery'>): Promise<ReportThreadAnswer> | undefined => {
@@ -121,8 +122,8 @@ export function createReportThread(opts: { file: string; db: Db; settings: Setti
         const answer = await ask({ what: 'chart', job, ref, choice });
         if (!answer) return jobChartSvg(local, job, ref, choice);
         if ('error' in answer) throw new Error(answer.error);
-        if (!('svg' in answer)) throw new Error('the report thread answered without a chart');
-        return answer.svg;
+        if (!('chart' in answer)) throw new Error('the report thread answered without a chart');
+        return answer.chart;
       });
     },
     async close() {
@@ -130,8 +131,9 @@ export function createReportThread(opts: { file: string; db: Db; settings: Setti
       clearTimeout(idle);
       const w = worker;
       worker = undefined;
+      const busy = waiting.size > 0;
       failAll(new Error('the appliance is stopping'));
-      if (w) await stop(w);
+      if (w) await stop(w, busy);
     },
   };
 }

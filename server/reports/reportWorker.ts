@@ -22,7 +22,7 @@ port.on('message', (req: ReportThreadRequest | 'stop') => {
   let answer: ReportThreadAnswer;
   try {
     const deps = { db, settings: { delivery: () => req.delivery } };
-    answer = req.what === 'report' ? { id: req.id, report: renderJobReport(deps, req.job, req.ref, req.choice) } : { id: req.id, svg: jobChartSvg(deps, req.job, req.ref, req.choice) };
+    answer = req.what === 'report' ? { id: req.id, report: renderJobReport(deps, req.job, req.ref, req.choice) } : { id: req.id, chart: jobChartSvg(deps, req.job, req.ref, req.choice) };
   } catch (err) {
     answer = { id: req.id, error: err instanceof Error ? err.message : String(err) };
   }

@@ -32,8 +32,14 @@ export function renderJobReport(deps: ReportReadDeps, job: ReportJobSpec, ref: n
   );
 }
 
-/** The SVG of the job's chart as it would be sent at `ref` (what the report thread draws). */
-export function jobChartSvg(deps: ReportReadDeps, job: ChartJobSpec, ref: number, choice: PeriodChoice = 'scheduled'): string {
+/** A chart drawn as SVG, with the label characters the shipped font has no glyph for. */
+export interface DrawnChart {
+  svg: string;
+  missingGlyphs: string[];
+}
+
+/** The job's chart as it would be sent at `ref`, as SVG (what the report thread draws). */
+export function jobChartSvg(deps: ReportReadDeps, job: ChartJobSpec, ref: number, choice: PeriodChoice = 'scheduled'): DrawnChart {
   const periods = periodsFor(job.type, ref, job.timezone, choice);
   const days = job.type === 'metrics_snapshot' ? [] : alertsPerDay(deps.db, chartDays(job.type, periods, job.timezone));
   const data = buildChartData(
@@ -41,15 +47,17 @@ export function jobChartSvg(deps: ReportReadDeps, job: ChartJobSpec, ref: number
     gatherFigures(deps.db, job.type, periods),
     days,
   );
-  return reportChartSvg(data);
+  const svg = reportChartSvg(data);
+  // The font's coverage is read from its files on first use: that belongs on this thread too.
+  return { svg, missingGlyphs: charactersWithoutGlyph(svg) };
 }
 
 /** A chart from its SVG, rasterised. Never throws: a failed chart must not stop the text. */
-export async function chartFromSvg(svgOf: () => string | Promise<string>, rasterise: (svg: string) => Promise<Buffer> = rasteriseSvg): Promise<ChartOutcome> {
+export async function chartFromSvg(draw: () => DrawnChart | Promise<DrawnChart>, rasterise: (svg: string) => Promise<Buffer> = rasteriseSvg): Promise<ChartOutcome> {
   try {
-    const svg = await svgOf();
+    const { svg, missingGlyphs } = await draw();
     const png = await rasterise(svg);
-    return { ok: true, png, message: imageMessage(png), missingGlyphs: charactersWithoutGlyph(svg) };
+    return { ok: true, png, message: imageMessage(png), missingGlyphs };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
