@@ -29,6 +29,10 @@ const TABLES = [
   // A metric rule's firings and resolutions are records, final when written; weekly reports list
   // them, so they stay at least as long as events (the 7-day floor).
   { key: 'ruleTransitions', table: 'metric_rule_transitions', time: 'at', statuses: [], cutoff: 'events', extra: '' },
+  // A store that sent nothing a rule had to act on for the whole retention period stops taking one
+  // of the rule's places (MAX_STORES_PER_RULE); its state starts over with its next point. Firing
+  // and pending states stay until the rule settles them.
+  { key: 'ruleStates', table: 'metric_rule_states', time: 'updated_at', statuses: ['ok'], cutoff: 'rows', extra: '' },
 ] as const;
 
 export interface PruneResult {
@@ -36,6 +40,7 @@ export interface PruneResult {
   deliveries: number;
   reportRuns: number;
   ruleTransitions: number;
+  ruleStates: number;
   /** Transactions used (each at most one batch). */
   batches: number;
   cutoff: number;
@@ -48,7 +53,7 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Deletes final events, deliveries, report runs and metric rule transitions created before `now - retentionDays`, at most
+ * Deletes final events, deliveries, report runs, metric rule transitions and idle rule states older than `now - retentionDays`, at most
  * `batchSize` rows per transaction. `shouldStop` lets a shutdown end it between batches.
  */
 export async function pruneOldRows(
@@ -57,13 +62,14 @@ export async function pruneOldRows(
 ): Promise<PruneResult> {
   const batchSize = opts.batchSize ?? PRUNE_BATCH;
   const cutoffs = pruneCutoffs(opts.now, opts.retentionDays);
-  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, ruleTransitions: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
+  const result: PruneResult = { events: 0, deliveries: 0, reportRuns: 0, ruleTransitions: 0, ruleStates: 0, batches: 0, cutoff: cutoffs.rows, eventCutoff: cutoffs.events };
   for (const t of TABLES) {
     const finalOnly = t.statuses.length ? `AND status IN (${placeholders(t.statuses.length)})` : '';
     const alsoBefore = 'alsoBefore' in t ? `AND coalesce(${t.alsoBefore}, 0) < ?` : '';
+    // rowid: the id of the tables that have one, and the key of those that do not (rule states).
     const statement = db.$client.prepare(
-      `DELETE FROM ${t.table} WHERE id IN (
-         SELECT id FROM ${t.table} WHERE ${t.time} < ? ${alsoBefore} ${finalOnly} ${t.extra} ORDER BY id LIMIT ?
+      `DELETE FROM ${t.table} WHERE rowid IN (
+         SELECT rowid FROM ${t.table} WHERE ${t.time} < ? ${alsoBefore} ${finalOnly} ${t.extra} ORDER BY rowid LIMIT ?
        )`,
     );
     const cutoff = cutoffs[t.cutoff];
