@@ -52,12 +52,19 @@ export function putRuleState(db: Db, ruleId: number, store: string, status: stri
   preparedStatement(db, PUT_STATE).run(ruleId, store, status, state, now);
 }
 
-export function statesOfRule(db: Db, ruleId: number): StateRow[] {
-  return db
-    .select({ ruleId: metricRuleStates.ruleId, store: metricRuleStates.store, status: metricRuleStates.status, state: metricRuleStates.state })
-    .from(metricRuleStates)
-    .where(eq(metricRuleStates.ruleId, ruleId))
-    .all();
+// What a minute's tick may have to act on, mirroring evaluate.ts's reminderDue and silenceDeadline
+// so the tick reads only these rows instead of parsing every state: firing states owing a
+// reminder, and states of no-data rules whose silence passed its deadline. The evaluator decides.
+const STATES_DUE = `SELECT s.rule_id AS ruleId, s.store AS store, s.status AS status, s.state AS state
+  FROM metric_rule_states s JOIN metric_rules r ON r.id = s.rule_id
+  WHERE r.enabled = 1 AND (
+    (s.status = 'firing' AND r.reminder_hours > 0 AND @now - json_extract(s.state, '$.lastNotifiedAt') >= r.reminder_hours * 3600000)
+    OR (s.status <> 'firing' AND json_extract(r.condition, '$.type') = 'no_data'
+        AND coalesce(json_extract(s.state, '$.lastAt'), json_extract(s.state, '$.watchingSince')) + json_extract(r.condition, '$.minutes') * 60000 <= @now)
+  )`;
+
+export function statesDueAt(db: Db, now: number): StateRow[] {
+  return preparedStatement<[{ now: number }], StateRow>(db, STATES_DUE).all({ now });
 }
 
 /** How many stores a rule keeps a state for. */

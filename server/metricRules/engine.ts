@@ -7,14 +7,13 @@ import type { Db } from '../../db/client.ts';
 import { writeAudit } from '../../db/queries/audit.ts';
 import {
   clearRuleStates,
-  firingStates,
   getRuleState,
   insertTransition,
   latestPointPerStore,
   listMetricRules,
   metricValueBetween,
   putRuleState,
-  statesOfRule,
+  statesDueAt,
   storeCountOfRule,
   type StateRow,
 } from '../../db/queries/metricRules.ts';
@@ -206,13 +205,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
     },
 
     tick(now, raise) {
-      const rows = new Map<string, StateRow>();
-      for (const row of firingStates(db)) rows.set(`${row.ruleId}\u0000${row.store}`, row);
-      for (const rule of all) {
-        if (!rule.enabled || rule.condition.type !== 'no_data') continue;
-        for (const row of statesOfRule(db, rule.id)) rows.set(`${row.ruleId}\u0000${row.store}`, row);
-      }
-      for (const row of rows.values()) {
+      for (const row of statesDueAt(db, now)) {
         const rule = byId.get(row.ruleId);
         if (!rule?.enabled) continue;
         const before = parseSavedState(row.state);

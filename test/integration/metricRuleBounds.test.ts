@@ -1,10 +1,17 @@
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase } from '../../db/client.ts';
+import { statesDueAt } from '../../db/queries/metricRules.ts';
+import { onTick, type RuleState } from '../../server/metricRules/evaluate.ts';
 import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
 import type { MetricEvent } from '../../server/events/schema.ts';
 import type { MetricRule } from '../../server/metricRules/definition.ts';
 import { sampleEvents } from '../../server/render/templates.ts';
 import { MAX_FIRING_LISTED } from '../../server/metricRules/reportSection.ts';
-import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
+import { ruleFromRow, rowFromRule, savedStateJson } from '../../server/metricRules/ruleRows.ts';
 import { renderJobReport } from '../../server/reports/runReport.ts';
 import { FIRING_PAGE_SIZE } from '../../server/routes/metricRules.tsx';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
@@ -165,5 +172,41 @@ describe('lists of firing stores', () => {
     expect(dashboard).toMatch(/Firing now 122 Out of stock · S118 · since/);
     expect(dashboard).toContain('…and 117 more');
     expect(critical).toBeGreaterThan(0);
+  });
+});
+
+describe('the minute tick', () => {
+  it('property: reads exactly the states the evaluator acts on (reminders owed, no-data deadlines passed), not every state', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'notifier-tick-'));
+    const db = openDatabase(join(dir, 'notifier.db'));
+    cleanups.push(() => {
+      closeDatabase(db);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const now = 1_800_000_000_000;
+    const time = fc.option(fc.integer({ min: now - 30 * HOUR, max: now }), { nil: null });
+    const state = fc.record({ status: fc.constantFrom('ok', 'pending', 'firing'), lastNotifiedAt: time, lastAt: time, watchingSince: fc.integer({ min: now - 30 * HOUR, max: now }) });
+    const rule = fc.record({
+      noData: fc.option(fc.integer({ min: 1, max: 1440 }), { nil: undefined }),
+      reminderHours: fc.integer({ min: 0, max: 24 }),
+      enabled: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.record({ rule, states: fc.array(state, { maxLength: 6 }) }), { minLength: 1, maxLength: 4 }), (rules) => {
+        db.$client.exec('DELETE FROM metric_rule_states; DELETE FROM metric_rules;');
+        const expected: string[] = [];
+        for (const r of rules) {
+          const def = { ...RULE, condition: r.rule.noData ? { type: 'no_data' as const, minutes: r.rule.noData } : RULE.condition, reminderHours: r.rule.reminderHours, enabled: r.rule.enabled };
+          const id = insertMetricRule(db, rowFromRule(def), now);
+          r.states.forEach((st, i) => {
+            const full: RuleState = { status: st.status as RuleState['status'], pendingSince: null, pendingPoints: 0, firingSince: st.status === 'firing' ? now - HOUR : null, firingEventId: null, firingTitle: null, lastNotifiedAt: st.lastNotifiedAt, reminders: 0, lastValue: 1, lastAt: st.lastAt, watchingSince: st.watchingSince };
+            db.$client.prepare(`INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, ?, ?)`).run(id, `s${i}`, full.status, savedStateJson({ state: full, unit: '' }), now);
+            if (def.enabled && onTick({ ...def, id, createdAt: now }, full, now).actions.length) expected.push(`${id}/s${i}`);
+          });
+        }
+        expect(statesDueAt(db, now).map((s) => `${s.ruleId}/${s.store}`).sort()).toEqual(expected.sort());
+      }),
+      { numRuns: 200 },
+    );
   });
 });
