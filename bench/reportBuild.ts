@@ -6,6 +6,7 @@
 // appliance of --root (default this tree; another checkout measures the code before) from its
 // sources as a child process, presses Run now on a daily summary with its chart while probing
 // /healthz every 20 ms, then sends SIGTERM during a second run and times the exit.
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +43,9 @@ const jobId = insertReportJob(db, { name: 'Daily', cron: '0 9 * * *', timezone: 
 closeDatabase(db);
 
 const port = await freePort();
-const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+// BENCH_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the child's node, as in run.ts.
+const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
   cwd: root,
   env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, WECOM_API_ORIGIN: fake.origin, ADMIN_PASSWORD: PASSWORD, SECRET_KEY: CHILD_SECRET_KEY, LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'ignore', 'inherit'],
@@ -56,25 +59,33 @@ for (;;) {
 const console_ = new ConsoleClient(url);
 await console_.signIn(PASSWORD);
 
+// A probe without an answer (undici gives up after 300 s) counts with the time it waited.
 const probes: number[] = [];
+let unanswered = 0;
 let probing = true;
 const loop = (async () => {
   while (probing) {
     const t = performance.now();
-    await fetch(url + '/healthz').then((r) => r.text(), () => '');
+    await fetch(url + '/healthz').then(
+      (r) => r.text(),
+      () => void unanswered++,
+    );
     probes.push(performance.now() - t);
     await sleep(20);
   }
 })();
 const t0 = performance.now();
-const run = await Promise.race([console_.postForm(`/reports/${jobId}/run`, { period: 'today' }), sleep(maxMs).then(() => undefined)]);
+const run = await Promise.race([
+  console_.postForm(`/reports/${jobId}/run`, { period: 'today' }).catch((err: unknown) => String(err)),
+  sleep(maxMs).then(() => undefined),
+]);
 const runMs = performance.now() - t0;
 probing = false;
-await loop;
+await Promise.race([loop, sleep(1_000)]);
 const sent = fake.receivedFor(KEY).length;
 
 let exitMs = NaN;
-if (run) {
+if (typeof run === 'object') {
   void console_.postForm(`/reports/${jobId}/run`, { period: 'today' }).catch(() => undefined);
   await sleep(500);
 }
@@ -84,6 +95,9 @@ const code = await Promise.race([exited, sleep(20_000).then(() => 'timeout' as c
 exitMs = performance.now() - t1;
 if (code === 'timeout') child.kill('SIGKILL');
 await fake.close();
+const reader = new Database(join(dataDir, DB_FILE), { readonly: true });
+const runs = reader.prepare(`SELECT status, started_at AS startedAt, finished_at AS finishedAt, error FROM report_runs ORDER BY id`).all() as Array<{ status: string; startedAt: number; finishedAt: number | null; error: string | null }>;
+reader.close();
 rmSync(dataDir, { recursive: true, force: true });
 
 const f = (ms: number) => `${ms.toFixed(0)} ms`;
@@ -93,9 +107,10 @@ process.stdout.write(
       root,
       stores,
       rules: seeded.rules,
-      runNow: run ? { status: run.status, ms: Math.round(runMs) } : `no answer within ${maxMs / 1000} s`,
+      runNow: typeof run === 'object' ? { status: run.status, ms: Math.round(runMs) } : run === undefined ? `no answer within ${maxMs / 1000} s` : `${run} after ${Math.round(runMs)} ms`,
+      runs: runs.map((r) => ({ status: r.status, buildMs: r.finishedAt === null ? null : r.finishedAt - r.startedAt, error: r.error })),
       messagesAtWecom: sent,
-      healthz: { probes: probes.length, p50: f(percentile(probes, 50)), p99: f(percentile(probes, 99)), max: f(Math.max(...probes)) },
+      healthz: { probes: probes.length, unanswered, p50: f(percentile(probes, 50)), p99: f(percentile(probes, 99)), max: f(Math.max(...probes)) },
       sigtermExit: code === 'timeout' ? 'no exit within 20 s (SIGKILL)' : { code, ms: Math.round(exitMs) },
       machine: machine(),
     },

@@ -11,13 +11,13 @@ import type { Logger } from '../log.ts';
 import type { DeliverySettings, SettingsStore } from '../settings/settingsStore.ts';
 import type { BuiltReport } from './builders.ts';
 import type { PeriodChoice } from './periods.ts';
-import { chartFromSvg, jobChartSvg, renderJobReport, type ChartJobSpec, type ChartOutcome, type DrawnChart, type ReportJobSpec } from './runReport.ts';
+import { renderJobChart, renderJobReport, type ChartJobSpec, type ChartOutcome, type ReportJobSpec } from './runReport.ts';
 
 export type ReportThreadRequest = { id: number; delivery: DeliverySettings; ref: number; choice: PeriodChoice } & (
   | { what: 'report'; job: ReportJobSpec }
   | { what: 'chart'; job: ChartJobSpec }
 );
-export type ReportThreadAnswer = { id: number; report: BuiltReport } | { id: number; chart: DrawnChart } | { id: number; error: string };
+export type ReportThreadAnswer = { id: number; report: BuiltReport } | { id: number; chart: ChartOutcome } | { id: number; error: string };
 
 export interface ReportThread {
   report(job: ReportJobSpec, ref: number, choice?: PeriodChoice): Promise<BuiltReport>;
@@ -117,14 +117,18 @@ export function createReportThread(opts: { file: string; db: Db; settings: Setti
       if (!('report' in answer)) throw new Error('the report thread answered without a report');
       return answer.report;
     },
-    chart(job, ref, choice = 'scheduled') {
-      return chartFromSvg(async () => {
+    async chart(job, ref, choice = 'scheduled') {
+      try {
         const answer = await ask({ what: 'chart', job, ref, choice });
-        if (!answer) return jobChartSvg(local, job, ref, choice);
-        if ('error' in answer) throw new Error(answer.error);
-        if (!('chart' in answer)) throw new Error('the report thread answered without a chart');
-        return answer.chart;
-      });
+        if (!answer) return await renderJobChart(local, job, ref, undefined, choice);
+        if ('error' in answer) return { ok: false, error: answer.error };
+        if (!('chart' in answer)) return { ok: false, error: 'the report thread answered without a chart' };
+        const chart = answer.chart;
+        // A Buffer arrives as a plain Uint8Array.
+        return chart.ok ? { ...chart, png: Buffer.from(chart.png.buffer, chart.png.byteOffset, chart.png.byteLength) } : chart;
+      } catch (err) {
+        return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
     },
     async close() {
       closed = true;

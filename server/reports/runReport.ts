@@ -53,7 +53,7 @@ export function jobChartSvg(deps: ReportReadDeps, job: ChartJobSpec, ref: number
 }
 
 /** A chart from its SVG, rasterised. Never throws: a failed chart must not stop the text. */
-export async function chartFromSvg(draw: () => DrawnChart | Promise<DrawnChart>, rasterise: (svg: string) => Promise<Buffer> = rasteriseSvg): Promise<ChartOutcome> {
+async function chartFromSvg(draw: () => DrawnChart | Promise<DrawnChart>, rasterise: (svg: string) => Promise<Buffer> = rasteriseSvg): Promise<ChartOutcome> {
   try {
     const { svg, missingGlyphs } = await draw();
     const png = await rasterise(svg);
