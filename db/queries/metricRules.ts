@@ -67,6 +67,14 @@ export function statesDueAt(db: Db, now: number): StateRow[] {
   return preparedStatement<[{ now: number }], StateRow>(db, STATES_DUE).all({ now });
 }
 
+/** Deletes up to `limit` states still `ok` and not written since `before`; answers how many. */
+export function deleteIdleRuleStates(db: Db, before: number, limit: number): number {
+  return preparedStatement<[number, number]>(
+    db,
+    `DELETE FROM metric_rule_states WHERE rowid IN (SELECT rowid FROM metric_rule_states WHERE status = 'ok' AND updated_at < ? LIMIT ?)`,
+  ).run(before, limit).changes;
+}
+
 /** How many stores a rule keeps a state for. */
 export function storeCountOfRule(db: Db, ruleId: number): number {
   return preparedStatement<[number], { n: number }>(db, `SELECT count(*) AS n FROM metric_rule_states WHERE rule_id = ?`).get(ruleId)!.n;

@@ -18,6 +18,7 @@ import {
   type StateRow,
 } from '../../db/queries/metricRules.ts';
 import type { Clock } from '../clock.ts';
+import type { MetricObserver, RaiseAlerts } from '../delivery/intake.ts';
 import type { InboundEvent } from '../events/schema.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { alertForAction } from './alerts.ts';
@@ -26,26 +27,11 @@ import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type 
 import { parseSavedState, ruleFromRow, savedStateJson, type SavedState } from './ruleRows.ts';
 import { MAX_STORES_PER_RULE, StoreLimitError, type StoreRefusal } from './storeLimit.ts';
 
-/** A metric point the intake has just stored. */
-export interface MetricPoint {
-  name: string;
-  /** '' for a point without a store. */
-  store: string;
-  at: number;
-  value: number;
-  unit: string;
-}
-
-/** Raises alert events through the intake and answers their event ids (in the caller's transaction). */
-export type RaiseAlerts = (alerts: InboundEvent[]) => Array<{ id: number; status: string }>;
-
-export interface MetricRuleEngine {
-  /**
-   * Evaluates points just stored; call inside the transaction that stored them. Throws
-   * StoreLimitError, having judged nothing, when a point would make a rule watch more stores
-   * than its limit: the caller's transaction then rolls the request back.
-   */
-  observe(points: MetricPoint[], raise: RaiseAlerts): void;
+/**
+ * `observe` (MetricObserver) throws StoreLimitError, having judged nothing, when a point would make
+ * a rule watch more stores than its limit: the caller's transaction then rolls the request back.
+ */
+export interface MetricRuleEngine extends MetricObserver {
   /** A request was refused for the limit: noted in the audit log, at most once an hour per rule. */
   refused(err: StoreLimitError): void;
   /** No-data rules and reminders at `now`, raising through `raise` (the caller holds the transaction). */

@@ -3,9 +3,8 @@
 import type { Db } from '../../db/client.ts';
 import { transitionCount, transitionsSince } from '../../db/queries/metricRules.ts';
 import { localDateTime } from '../reports/periods.ts';
-import type { Lang } from '../../views/i18n/index.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import { firingRules, type FiringRule } from './firingList.ts';
-import { ruleText } from './ruleStrings.ts';
 
 export interface RuleFigures {
   /** The first MAX_FIRING_LISTED firing pairs, most severe first, then the oldest. */
@@ -40,16 +39,17 @@ export function metricRulesSection(
   opts: { lang: Lang; timeZone: string; strong: (text: string) => string; bullet: string; safe: (text: string) => string; count: (n: number) => string },
 ): string {
   const { lang, timeZone } = opts;
-  const lines = [opts.strong(ruleText(lang, 'report.heading'))];
-  lines.push(ruleText(lang, 'report.firing', { count: opts.count(f.firingTotal) }));
+  const t = translator(lang);
+  const lines = [opts.strong(t('mr.msg.report.heading'))];
+  lines.push(t('mr.msg.report.firing', { count: opts.count(f.firingTotal) }));
   const firing = f.firing.slice(0, MAX_FIRING_LISTED);
-  for (const r of firing) lines.push(`${opts.bullet}${ruleText(lang, 'report.firingLine', { name: opts.safe(r.name), store: opts.safe(r.store) || '—', since: localDateTime(r.since, timeZone) })}`);
-  if (f.firingTotal > firing.length) lines.push(ruleText(lang, 'report.firingMore', { count: opts.count(f.firingTotal - firing.length) }));
-  lines.push(ruleText(lang, 'report.anomalies', { count: opts.count(f.anomaliesTotal) }));
+  for (const r of firing) lines.push(`${opts.bullet}${t('mr.msg.report.firingLine', { name: opts.safe(r.name), store: opts.safe(r.store) || '—', since: localDateTime(r.since, timeZone) })}`);
+  if (f.firingTotal > firing.length) lines.push(t('mr.msg.report.firingMore', { count: opts.count(f.firingTotal - firing.length) }));
+  lines.push(t('mr.msg.report.anomalies', { count: opts.count(f.anomaliesTotal) }));
   const anomalies = f.anomalies.slice(0, MAX_ANOMALIES_LISTED);
   for (const a of anomalies) {
-    lines.push(`${opts.bullet}${ruleText(lang, a.type === 'resolved' ? 'report.resolvedLine' : 'report.anomalyLine', { time: localDateTime(a.at, timeZone), title: opts.safe(a.title) })}`);
+    lines.push(`${opts.bullet}${t(a.type === 'resolved' ? 'mr.msg.report.resolvedLine' : 'mr.msg.report.anomalyLine', { time: localDateTime(a.at, timeZone), title: opts.safe(a.title) })}`);
   }
-  if (f.anomaliesTotal > anomalies.length) lines.push(ruleText(lang, 'report.anomaliesMore', { count: opts.count(f.anomaliesTotal - anomalies.length) }));
+  if (f.anomaliesTotal > anomalies.length) lines.push(t('mr.msg.report.anomaliesMore', { count: opts.count(f.anomaliesTotal - anomalies.length) }));
   return lines.join('\n');
 }

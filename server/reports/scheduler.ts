@@ -25,7 +25,9 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule } from './cron.ts';
-import { pruneOldRows, type PruneResult } from './housekeeping.ts';
+import { PRUNE_BATCH, pruneOldRows, type PruneResult } from '../delivery/retention.ts';
+import { pruneCutoffs } from '../delivery/policy/retention.ts';
+import { pruneIdleRuleStates } from '../metricRules/stateRetention.ts';
 import { getReportSettings, markSeeded, wasSeeded } from './reportSettings.ts';
 import { periodsFor, type PeriodChoice } from './periods.ts';
 import { enqueueReport, renderJobChart, renderJobReport } from './runReport.ts';
@@ -274,8 +276,10 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     const retentionDays = deps.settings.general().retentionDays;
     housekeepingRun = track(
       pruneOldRows(db, { now, retentionDays, batchSize: deps.pruneBatchSize, shouldStop: () => stopped })
-        .then((result) => {
-          log.info('housekeeping: old rows pruned', { ...result, retentionDays });
+        .then(async (result) => {
+          const before = pruneCutoffs(now, retentionDays).rows;
+          const ruleStates = await pruneIdleRuleStates(db, { before, batchSize: deps.pruneBatchSize ?? PRUNE_BATCH, shouldStop: () => stopped });
+          log.info('housekeeping: old rows pruned', { ...result, ruleStates, retentionDays });
           return result;
         })
         .finally(() => {

@@ -18,9 +18,7 @@ import {
   type ReportRunRow,
 } from '../../db/queries/reports.ts';
 import { createLogger } from '../../server/log.ts';
-import { pruneOldRows } from '../../server/reports/housekeeping.ts';
-import { insertMetricRule } from '../../db/queries/metricRules.ts';
-import { rowFromRule } from '../../server/metricRules/ruleRows.ts';
+import { pruneOldRows } from '../../server/delivery/retention.ts';
 import { setReportSettings } from '../../server/reports/reportSettings.ts';
 import { createReportScheduler, RUN_ERROR, type ReportRunner, type ReportScheduler } from '../../server/reports/scheduler.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';
@@ -358,12 +356,8 @@ describe('housekeeping', () => {
     ]);
     const transition = `INSERT INTO metric_rule_transitions (rule_id, rule_name, store, type, at, title) VALUES (1, 'r', '', 'firing', ?, 't')`;
     insertMany(transition, [[old], [old], [recent]]);
-    const ruleId = insertMetricRule(db, rowFromRule({ name: 'r', metric: 'm', store: null, condition: { type: 'threshold', op: 'above', value: 1 }, hold: { kind: 'points', count: 1 }, severity: 'warning', category: 'other', mention: 'none', title: 't', reminderHours: 0, enabled: true }), now);
-    insertMany(`INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, '{}', ?)`, [
-      [ruleId, 'quiet for 100 days', 'ok', old],
-      [ruleId, 'heard from lately', 'ok', recent],
-      [ruleId, 'firing for 100 days', 'firing', old],
-    ]);
+    const audit = `INSERT INTO audit_log (at, actor, action, ip) VALUES (?, 'anonymous', 'setup.failure', '192.0.2.1')`;
+    insertMany(audit, [...Array.from({ length: 600 }, () => [old]), [recent]]);
     return jobId;
   }
 
@@ -374,10 +368,9 @@ describe('housekeeping', () => {
     const ticker = setInterval(() => ticks++, 0);
     const result = await pruneOldRows(db, { now, retentionDays: 90, batchSize: 500 });
     clearInterval(ticker);
-    expect(result).toMatchObject({ events: 2300, deliveries: 1200, reportRuns: 30, ruleTransitions: 2, ruleStates: 1 });
-    // 2,300 events → 5 batches; 1,200 deliveries → 3; 30 runs → 1; 2 rule transitions → 1; 1 rule state → 1.
-    expect(result.batches).toBe(11);
-    expect((db.$client.prepare(`SELECT store FROM metric_rule_states ORDER BY store`).all() as Array<{ store: string }>).map((r) => r.store)).toEqual(['firing for 100 days', 'heard from lately']);
+    expect(result).toMatchObject({ events: 2300, deliveries: 1200, reportRuns: 30, ruleTransitions: 2, audit: 600 });
+    // 2,300 events → 5 batches; 1,200 deliveries → 3; 30 runs → 1; 2 rule transitions → 1; 600 audit rows → 2.
+    expect(result.batches).toBe(12);
     expect(ticks).toBeGreaterThan(0);
     expect(count(`SELECT count(*) AS n FROM events`)).toBe(12);
     expect(count(`SELECT count(*) AS n FROM events WHERE status = 'queued'`)).toBe(5);
@@ -385,6 +378,8 @@ describe('housekeeping', () => {
     expect(count(`SELECT count(*) AS n FROM deliveries WHERE status = 'queued'`)).toBe(3);
     expect(count(`SELECT count(*) AS n FROM report_runs`)).toBe(1);
     expect(count(`SELECT count(*) AS n FROM metric_rule_transitions`)).toBe(1);
+    // The audit log is bounded by the retention too (issue 20).
+    expect(count(`SELECT count(*) AS n FROM audit_log`)).toBe(1);
   });
 
   it('runs every night at 03:30 in the settings’ time zone with the retention setting', async () => {

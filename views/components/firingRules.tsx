@@ -1,6 +1,6 @@
 import type { FiringList } from '../../server/metricRules/firingList.ts';
 import type { ViewContext } from '../context.ts';
-import { formatDateTime } from '../i18n/index.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 
 /** The firing pairs the dashboard lists; the Metric rules page has them all. */
 export const FIRING_SHOWN_ON_DASHBOARD = 5;
