@@ -133,6 +133,24 @@ describe('stores per metric rule', () => {
   });
 });
 
+describe('rule states a store left idle', () => {
+  it('the nightly housekeeping prunes states left ok and untouched for the retention period, in batches; firing and pending stay', async () => {
+    const { app } = await rig();
+    const id = addRule(app, RULE);
+    const now = Date.now();
+    const old = now - 100 * 24 * HOUR;
+    const insert = app.deps.db.$client.prepare(`INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, '{}', ?)`);
+    for (let i = 0; i < 2_500; i++) insert.run(id, `idle ${i}`, 'ok', old);
+    insert.run(id, 'heard from lately', 'ok', now - HOUR);
+    insert.run(id, 'firing for 100 days', 'firing', old);
+    insert.run(id, 'pending for 100 days', 'pending', old);
+    await app.reports.housekeeping(now);
+    const left = app.deps.db.$client.prepare(`SELECT store FROM metric_rule_states ORDER BY store`).all() as Array<{ store: string }>;
+    expect(left.map((r) => r.store)).toEqual(['firing for 100 days', 'heard from lately', 'pending for 100 days']);
+    expect(app.logs.some((l) => l.includes('housekeeping: old rows pruned') && l.includes('"ruleStates":2500'))).toBe(true);
+  });
+});
+
 describe('lists of firing stores', () => {
   it('the report lists the first 30 pairs, most severe first then the oldest, and says how many more (EN and ZH); the console pages through all of them', async () => {
     const { app, token, console } = await rig();
