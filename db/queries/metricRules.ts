@@ -95,14 +95,6 @@ export function storesOfRuleWithStatus(db: Db, ruleId: number, status: string, l
     .map((r) => r.store);
 }
 
-export function firingStates(db: Db): StateRow[] {
-  return db
-    .select({ ruleId: metricRuleStates.ruleId, store: metricRuleStates.store, status: metricRuleStates.status, state: metricRuleStates.state })
-    .from(metricRuleStates)
-    .where(eq(metricRuleStates.status, 'firing'))
-    .all();
-}
-
 /** A firing (rule, store) pair as lists show it; `since` and `title` are read from the state JSON. */
 export interface FiringPairRow {
   ruleId: number;
