@@ -37,7 +37,7 @@ export interface Appliance {
   worker: DeliveryWorker;
   reports: ReportScheduler;
   /** Evaluates no-data rules and reminders at `now` (what the minute timer does; tests call it with a fake clock). */
-  ruleTick(now?: number): void;
+  ruleTick(now?: number): Promise<void>;
   port: number;
   url: string;
   close(): Promise<void>;

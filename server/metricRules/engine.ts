@@ -34,8 +34,11 @@ import { MAX_STORES_PER_RULE, StoreLimitError, type StoreRefusal } from './store
 export interface MetricRuleEngine extends MetricObserver {
   /** A request was refused for the limit: noted in the audit log, at most once an hour per rule. */
   refused(err: StoreLimitError): void;
-  /** No-data rules and reminders at `now`, raising through `raise` (the caller holds the transaction). */
-  tick(now: number, raise: RaiseAlerts): void;
+  /**
+   * No-data rules and reminders at `now`, raising through `raise` (the caller holds the transaction):
+   * at most `limit` states, answering how many it acted on (fewer than `limit`: nothing more is due).
+   */
+  tick(now: number, raise: RaiseAlerts, limit?: number): number;
   /** Re-reads the rules after a create, edit or delete; settles the states an edit invalidates. */
   ruleSaved(before: MetricRule | undefined, after: MetricRule | undefined): void;
   rules(): MetricRule[];
@@ -190,14 +193,18 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
       }
     },
 
-    tick(now, raise) {
-      for (const row of statesDueAt(db, now)) {
+    tick(now, raise, limit = -1) {
+      let acted = 0;
+      for (const row of statesDueAt(db, now, limit)) {
         const rule = byId.get(row.ruleId);
         if (!rule?.enabled) continue;
         const before = parseSavedState(row.state);
         const step = onTick(rule, before.state, now);
-        if (step.actions.length) save(rule.id, row.store, apply(rule, row.store, before, step, before.unit, raise));
+        if (!step.actions.length) continue;
+        save(rule.id, row.store, apply(rule, row.store, before, step, before.unit, raise));
+        acted++;
       }
+      return acted;
     },
 
     ruleSaved(before, after) {

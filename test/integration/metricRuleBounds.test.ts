@@ -194,6 +194,28 @@ describe('lists of firing stores', () => {
 });
 
 describe('the minute tick', () => {
+  it('raises the reminders of thousands of stores that fired together in chunks, the event loop turning in between', async () => {
+    const { app } = await rig();
+    const id = addRule(app, { ...RULE, reminderHours: 4 });
+    const now = Date.now();
+    const insert = app.deps.db.$client.prepare(`INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, 'firing', ?, ?)`);
+    const STORES = 1_100;
+    for (let i = 0; i < STORES; i++) {
+      const state = { status: 'firing' as const, pendingSince: null, pendingPoints: 0, firingSince: now - 5 * HOUR, firingEventId: null, firingTitle: `s${i} stock 1`, lastNotifiedAt: now - 5 * HOUR, reminders: 0, lastValue: 1, lastAt: now - 5 * HOUR, watchingSince: now - 6 * HOUR };
+      insert.run(id, `s${i}`, savedStateJson({ state, unit: '' }), now - 5 * HOUR);
+    }
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    await app.ruleTick(now);
+    clearInterval(ticker);
+    expect(count(app, `SELECT count(*) AS n FROM events WHERE source = 'metric_rule' AND title LIKE '[Still firing%'`)).toBe(STORES);
+    expect(count(app, `SELECT count(*) AS n FROM metric_rule_transitions WHERE type = 'reminder'`)).toBe(STORES);
+    // 1,100 states in chunks of 250: the loop turned between them.
+    expect(turns).toBeGreaterThan(0);
+    await app.ruleTick(now);
+    expect(count(app, `SELECT count(*) AS n FROM events WHERE source = 'metric_rule' AND title LIKE '[Still firing%'`)).toBe(STORES);
+  });
+
   it('property: reads exactly the states the evaluator acts on (reminders owed, no-data deadlines passed), not every state', () => {
     const dir = mkdtempSync(join(tmpdir(), 'notifier-tick-'));
     const db = openDatabase(join(dir, 'notifier.db'));
