@@ -29,6 +29,7 @@ import { createSettingsStore } from './settings/settingsStore.ts';
 import { countingWecomClient, createOpsCounters, type OpsCounters } from './opsCounters.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/scheduler.ts';
 import { createMetricRuleEngine } from './metricRules/engine.ts';
+import { createReportThread } from './reports/reportThread.ts';
 import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
@@ -41,7 +42,7 @@ export interface Appliance {
   worker: DeliveryWorker;
   reports: ReportScheduler;
   /** Evaluates no-data rules and reminders at `now` (what the minute timer does; tests call it with a fake clock). */
-  ruleTick(now?: number): void;
+  ruleTick(now?: number): Promise<void>;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -67,6 +68,10 @@ export interface StartOptions {
   migrationsFolder?: string;
   /** Connection timeouts and caps (default HTTP_LIMITS); tests shorten and lower them. */
   httpLimits?: Partial<HttpLimits>;
+  /** Stores one metric rule watches at most (default MAX_STORES_PER_RULE); tests lower it. */
+  metricRuleStoreLimit?: number;
+  /** Reports built on their own thread (default on); off, on the main thread. */
+  reportThread?: boolean;
 }
 
 /**
@@ -140,7 +145,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     counters,
     restore,
   };
-  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker });
+  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker, maxStoresPerRule: opts.metricRuleStoreLimit });
   const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, log };
   worker = createDeliveryWorker({
     db,
@@ -155,7 +160,8 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
   });
-  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true });
+  if (opts.reportThread ?? true) deps.reportThread = createReportThread({ file: join(config.dataDir, DB_FILE), db, settings, log });
+  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true, reportThread: deps.reportThread });
   deps.reports = reports;
   deps.nextReport = () => reports.nextReport();
   await syncAdminPassword(deps);
@@ -181,6 +187,8 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     },
     async close() {
       ruleTicks?.stop();
+      // A report being built is abandoned (its run fails, saying so) rather than waited for.
+      await deps.reportThread?.close();
       await reports.stop();
       await started.stop();
       await deps.storedCounts.close();
@@ -259,6 +267,8 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
+      // A report being built is not waited for: a Run now request waiting on it answers at once.
+      void core.deps.reportThread?.close();
       server.close(() => {
         void (swapping ?? Promise.resolve())
           .catch(() => undefined)

@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
 import type { ReportScheduler } from './reports/scheduler.ts';
+import type { ReportThread } from './reports/reportThread.ts';
 import type { Logger } from './log.ts';
 import type { MetricRuleEngine } from './metricRules/engine.ts';
 import type { LoginThrottle } from './security/loginThrottle.ts';
@@ -54,4 +55,6 @@ export interface AppDeps {
    * appliance on it, the current database kept as a copy; absent outside the appliance.
    */
   restore?: (staged: string, audit: { ip: string | null; file: string; bytes: number }) => Promise<RestoreOutcome>;
+  /** Builds reports and their charts off the main thread; absent, they are built on it. */
+  reportThread?: ReportThread;
 }

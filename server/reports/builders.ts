@@ -308,7 +308,7 @@ function composeContent(s: Style, spec: ReportSpec, f: ReportFigures): { content
   }
   const head = `${heading(s, spec.name)}\n${periodLine(s, spec)}`;
   if (spec.type === 'metrics_snapshot') return { content: [head, metricsSection(s, f.metrics, spec)].join('\n\n'), problems: [] };
-  const rules = f.rules ? [metricRulesSection(f.rules, { lang: s.lang, timeZone: spec.timeZone, strong: (text) => strong(s, text), bullet: bullet(s), safe })] : [];
+  const rules = f.rules ? [metricRulesSection(f.rules, { lang: s.lang, timeZone: spec.timeZone, strong: (text) => strong(s, text), bullet: bullet(s), safe, count: (n) => s.num.format(n) })] : [];
   return {
     content: [head, alertsSection(s, f.alerts), tasksSection(s, f.tasks), metricsSection(s, f.metrics, spec), ...rules, deliverySection(s, f.delivery)].join('\n\n'),
     problems: [],

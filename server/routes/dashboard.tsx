@@ -6,6 +6,7 @@ import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outco
 import { channelStatus } from '../channel/wecomChannel.ts';
 import { queueDepth } from '../delivery/store.ts';
 import { firingRules } from '../metricRules/firingList.ts';
+import { FIRING_SHOWN_ON_DASHBOARD } from '../../views/components/firingRules.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { startOfDay } from '../time/calendar.ts';
@@ -52,7 +53,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     today,
     rate: { used: deps.limiter.used(now), limit: deps.limiter.limit() },
     nextReport: deps.nextReport?.(),
-    firingRules: firingRules(deps.db),
+    firingRules: firingRules(deps.db, FIRING_SHOWN_ON_DASHBOARD),
     recent: listDeliveries(deps.db, {}, { limit: 10 }),
     hours: columns(deps.db, hourStart, HOUR, 24, axisLabelFormat(lang, tz, 'hour')),
     days: columns(deps.db, dayStart, DAY, 30, axisLabelFormat(lang, tz, 'day')),

@@ -20,7 +20,8 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
-import { ingestEvents } from '../delivery/intake.ts';
+import { ingestEvents, type Accepted } from '../delivery/intake.ts';
+import { StoreLimitError } from '../metricRules/storeLimit.ts';
 import { sampleEvent } from '../render/sampleEvents.ts';
 import { KINDS } from '../events/schema.ts';
 import { HOOK_NAME } from '../hooks/mapping.ts';
@@ -118,7 +119,14 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
     const form = v.safeParse(sampleForm, await c.req.parseBody());
     if (!form.success) return page(c, { notice: { kind: 'bad', text: ctx.t('form.error.choice') } }, 422);
     const event = sampleEvent(form.output.kind, deps.settings.delivery().language);
-    const [accepted] = ingestEvents({ ...deps, publicUrl: deps.config.publicUrl }, [event], { source: 'console', tokenId: null });
+    let accepted: Accepted | undefined;
+    try {
+      [accepted] = ingestEvents({ ...deps, publicUrl: deps.config.publicUrl }, [event], { source: 'console', tokenId: null });
+    } catch (err) {
+      if (!(err instanceof StoreLimitError)) throw err;
+      deps.metricRules?.refused(err);
+      return done(c, { kind: 'bad', text: ctx.t('mr.storeLimitReached', { limit: err.limit }) });
+    }
     if (accepted!.status === 'queued') deps.wakeWorker();
     writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'event.sample', detail: { kind: event.kind, event: accepted!.id }, ip: clientIp(c) });
     const status = ctx.t(`event.status.${accepted!.status}`);

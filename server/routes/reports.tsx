@@ -71,8 +71,10 @@ function chartPreview(chart: ChartOutcome): ChartPreview {
 /** The report and, when the job attaches one, its chart: what a run would queue now. */
 async function previewOf(deps: AppDeps, ctx: ViewContext, job: ReportJobSpec & ChartJobSpec & { attachChart: boolean }): Promise<ReportPreview> {
   const now = deps.clock.now();
-  const report = renderJobReport(deps, job, now);
-  const chart = job.attachChart && job.type !== 'custom' ? chartPreview(await renderJobChart(deps, job, now)) : undefined;
+  const thread = deps.reportThread;
+  const report = thread ? await thread.report(job, now) : renderJobReport(deps, job, now);
+  const withChart = job.attachChart && job.type !== 'custom';
+  const chart = !withChart ? undefined : chartPreview(thread ? await thread.chart(job, now) : await renderJobChart(deps, job, now));
   return {
     title: report.title,
     covers: describePeriod(ctx.lang, report.periods, job.timezone),

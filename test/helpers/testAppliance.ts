@@ -32,12 +32,14 @@ export async function startTestAppliance(opts: {
   httpLimits?: Partial<HttpLimits>;
   build?: BuildInfo;
   migrationsFolder?: string;
+  /** Stores one metric rule watches at most; the production limit unless a test lowers it. */
+  metricRuleStoreLimit?: number;
 }): Promise<TestAppliance> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'notifier-test-'));
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WECOM_API_ORIGIN: opts.wecomOrigin, LOG_LEVEL: 'debug', ...opts.env });
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const appliance = await startAppliance(config, { log, clock: opts.clock, hostname: '127.0.0.1', wecomTimeoutMs: opts.wecomTimeoutMs ?? 1500, retryBaseMs: opts.retryBaseMs, metricsCacheMs: opts.metricsCacheMs ?? 0, scryptN: opts.scryptN ?? 2 ** 14, build: opts.build, migrationsFolder: opts.migrationsFolder, httpLimits: opts.httpLimits });
+  const appliance = await startAppliance(config, { log, clock: opts.clock, hostname: '127.0.0.1', wecomTimeoutMs: opts.wecomTimeoutMs ?? 1500, retryBaseMs: opts.retryBaseMs, metricsCacheMs: opts.metricsCacheMs ?? 0, scryptN: opts.scryptN ?? 2 ** 14, build: opts.build, migrationsFolder: opts.migrationsFolder, httpLimits: opts.httpLimits, metricRuleStoreLimit: opts.metricRuleStoreLimit });
   if (appliance.deps.setupCode) rememberSetupCode(appliance.url, appliance.deps.setupCode.display);
   // The appliance's deps, worker and reports are getters (a restore replaces them): kept live, not copied.
   return Object.assign(Object.create(appliance) as Appliance, {

@@ -1,4 +1,4 @@
-import type { FiringRule } from '../../server/metricRules/firingList.ts';
+import type { FiringList } from '../../server/metricRules/firingList.ts';
 import { FiringRulesStat } from '../components/firingRules.tsx';
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { ChannelStatus } from '../../server/channel/wecomChannel.ts';
@@ -27,7 +27,7 @@ export interface DashboardData {
   today: Record<Outcome, number>;
   rate: { used: number; limit: number };
   nextReport?: { name: string; at: number };
-  firingRules: FiringRule[];
+  firingRules: FiringList;
   recent: DeliveryRow[];
   hours: StackedColumn[];
   days: StackedColumn[];
