@@ -64,6 +64,7 @@ export function createApp(deps: AppDeps) {
     if (isStorageUnavailable(err)) {
       // Disk full, read-only or locked: say so (503, retry later) on every route, not "internal error".
       deps.log.error('database unavailable', { method: c.req.method, path: c.req.path, error: err });
+      if (deps.counters) deps.counters.lastStorageErrorAt = deps.clock.now();
       c.header('retry-after', '5');
       if (api || !c.var.t) return c.json({ error: 'storage_unavailable', message: STORAGE_UNAVAILABLE }, 503);
       try {

@@ -8,6 +8,12 @@ import { createApp } from './app.tsx';
 import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
 import { openApplianceDatabase } from './databaseUpgrade.ts';
 import { swapInBackup } from './restore.ts';
+import { createFallbackSender } from './selfWatch/fallback.ts';
+import { observe } from './selfWatch/observe.ts';
+import { DEFAULT_THRESHOLDS, type Thresholds } from './selfWatch/reasons.ts';
+import { createSelfWatch } from './selfWatch/watcher.ts';
+import { parseFallbackUrl } from './wecom/fallbackUrl.ts';
+import { httpPost } from './wecom/httpPost.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { AppDeps, RestoreOutcome } from './deps.ts';
@@ -30,6 +36,7 @@ import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
+export const SELF_WATCH_INTERVAL_MS = 15_000;
 
 export interface Appliance {
   deps: AppDeps;
@@ -60,6 +67,8 @@ export interface StartOptions {
   build?: BuildInfo;
   /** Tests add a (failing) migration to a copy of db/migrations. */
   migrationsFolder?: string;
+  /** The self-watch's check interval (default 15 s), timer (default on) and thresholds; tests shorten them. */
+  selfWatch?: { intervalMs?: number; timers?: boolean; thresholds?: Partial<Thresholds>; fallbackPerHour?: number };
 }
 
 /**
@@ -120,7 +129,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     config,
     clock,
     log,
-    wecom: countingWecomClient(createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }), counters),
+    wecom: countingWecomClient(createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }), counters, () => clock.now()),
     secretBox: createSecretBox(loadDataKey({ secretKey: config.secretKey, dataDir: config.dataDir })),
     loginThrottle: createLoginThrottle({ clock }),
     passwords: createPasswordHasher({ n: opts.scryptN }),
@@ -156,6 +165,22 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     log.warn('first run: open the console and enter this setup code to create the admin password', { setupCode: deps.setupCode.display });
   }
   deleteExpiredSessions(db, clock.now());
+  const fallback = config.fallbackWebhookUrl ? parseFallbackUrl(config.fallbackWebhookUrl) : undefined;
+  const wecomTimeoutMs = opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS;
+  const selfWatch = createSelfWatch({
+    observe: (now) => observe({ db, counters, secretBox: deps.secretBox, dataDir: config.dataDir, schedulerTimers: opts.reportTimers ?? true }, now),
+    thresholds: { ...DEFAULT_THRESHOLDS, ...config.selfWatch, rateWindowMs: config.rateWindowMs, ...opts.selfWatch?.thresholds },
+    intervalMs: opts.selfWatch?.intervalMs ?? SELF_WATCH_INTERVAL_MS,
+    now: () => clock.now(),
+    log,
+    // Its own client: the fallback's calls are not the main bot's, for the limiter or the counters.
+    fallback: fallback?.ok
+      ? createFallbackSender({ target: fallback.target, wecom: createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: wecomTimeoutMs }), post: httpPost, timeoutMs: wecomTimeoutMs, log, version: build.version, publicUrl: config.publicUrl })
+      : undefined,
+    lang: () => settings.delivery().language,
+    fallbackPerHour: opts.selfWatch?.fallbackPerHour,
+  });
+  deps.selfWatch = selfWatch;
   const started = worker;
   let ruleTicks: { stop(): void } | undefined;
   return {
@@ -169,8 +194,10 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
       // After the worker: catch-up runs queue messages the worker then sends.
       await reports.start();
       ruleTicks = (opts.ruleTimers ?? true) ? startRuleTicks(ruleDeps) : undefined;
+      if (opts.selfWatch?.timers ?? true) selfWatch.start();
     },
     async close() {
+      await selfWatch.stop();
       ruleTicks?.stop();
       await reports.stop();
       await started.stop();

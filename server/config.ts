@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { MIN_PASSWORD_LENGTH } from './security/passwordPolicy.ts';
+import { parseFallbackUrl } from './wecom/fallbackUrl.ts';
 import { isTimeZone } from './timeOfDay.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -28,10 +29,14 @@ export interface Config {
   trustProxy: boolean;
   /** Host names the console answers for besides localhost, the loopback addresses and PUBLIC_URL's host (lower case). */
   allowedHosts: string[];
+  /** FALLBACK_WEBHOOK_URL: where the appliance's own health alerts also go (a credential, like the bot's URL). */
+  fallbackWebhookUrl: string | undefined;
+  /** Self-watch thresholds: WeCom unanswered this long, a message waiting this long. */
+  selfWatch: { unreachableMs: number; queuedMs: number };
 }
 
 /** Secrets that may also come from a file (`<NAME>_FILE`, e.g. a Docker secret). */
-export const FILE_SECRETS = ['ADMIN_PASSWORD', 'SECRET_KEY', 'METRICS_TOKEN'] as const;
+export const FILE_SECRETS = ['ADMIN_PASSWORD', 'SECRET_KEY', 'METRICS_TOKEN', 'FALLBACK_WEBHOOK_URL'] as const;
 
 export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
 
@@ -44,6 +49,16 @@ const httpUrl = (accept: (u: URL) => boolean) => (s: string) => {
     return false;
   }
 };
+
+/** Minutes, fractions allowed (tests and demos use seconds' worth), from 0.01 to a day. */
+const minutesSetting = v.pipe(
+  v.string(),
+  v.regex(/^\d{1,4}(\.\d{1,3})?$/, 'must be minutes, e.g. 5 or 0.5'),
+  v.transform(Number),
+  v.number(),
+  v.minValue(0.01, 'must be minutes from 0.01 to 1440'),
+  v.maxValue(1440, 'must be minutes from 0.01 to 1440'),
+);
 
 const envSchema = v.object({
   PORT: v.optional(
@@ -115,6 +130,18 @@ const envSchema = v.object({
     ),
     '',
   ),
+  FALLBACK_WEBHOOK_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        const parsed = parseFallbackUrl(dataset.value);
+        if (!parsed.ok) addIssue({ message: parsed.message });
+      }),
+    ),
+  ),
+  SELF_WATCH_UNREACHABLE_MINUTES: v.optional(minutesSetting, '5'),
+  SELF_WATCH_QUEUED_MINUTES: v.optional(minutesSetting, '15'),
 });
 
 export class ConfigError extends Error {}
@@ -152,7 +179,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
   if (!result.success) {
     const issue = result.issues[0];
     const name = issue.path?.[0]?.key ?? 'environment';
-    const shown = name === 'ADMIN_PASSWORD' || name === 'SECRET_KEY' || name === 'METRICS_TOKEN' ? '' : ` (got ${JSON.stringify(issue.input)})`;
+    const shown = (FILE_SECRETS as readonly unknown[]).includes(name) ? '' : ` (got ${JSON.stringify(issue.input)})`;
     throw new ConfigError(`Invalid configuration: ${String(name)} ${issue.message}${shown}`);
   }
   const out = result.output;
@@ -172,5 +199,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
     publicUrl: out.PUBLIC_URL ? new URL(out.PUBLIC_URL).href.replace(/\/+$/, '') : undefined,
     trustProxy: out.TRUST_PROXY,
     allowedHosts: out.ALLOWED_HOSTS,
+    fallbackWebhookUrl: out.FALLBACK_WEBHOOK_URL,
+    selfWatch: { unreachableMs: out.SELF_WATCH_UNREACHABLE_MINUTES * 60_000, queuedMs: out.SELF_WATCH_QUEUED_MINUTES * 60_000 },
   };
 }

@@ -61,6 +61,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     hours: columns(deps.db, hourStart, HOUR, 24, formatter(lang, tz, { hour: '2-digit' })),
     days: columns(deps.db, dayStart, DAY, 30, formatter(lang, tz, { month: '2-digit', day: '2-digit' })),
     categories: eventsByCategorySince(deps.db, dayStart),
+    selfWatch: deps.selfWatch?.status(),
   };
 }
 

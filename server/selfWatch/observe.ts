@@ -1,0 +1,84 @@
+// One observation of the appliance for the self-watch: read from the database, the process
+// counters and the data directory. Cheap (indexed reads, one statfs, a lock taken and released).
+import { statfsSync } from 'node:fs';
+import type { Db } from '../../db/client.ts';
+import { getChannel } from '../../db/queries/channel.ts';
+import { oldestQueuedSince } from '../../db/queries/metrics.ts';
+import { enabledReportJobs, oldestDueAt } from '../../db/queries/selfWatch.ts';
+import type { OpsCounters } from '../opsCounters.ts';
+import { nextFireTime, parseSchedule } from '../reports/cron.ts';
+import type { SecretBox } from '../security/secretBox.ts';
+import type { Observation } from './reasons.ts';
+
+export interface ObserveDeps {
+  db: Db;
+  counters: OpsCounters;
+  secretBox: SecretBox;
+  dataDir: string;
+  schedulerTimers: boolean;
+}
+
+const STORAGE_CODES: Readonly<Record<string, string>> = { SQLITE_BUSY: 'locked', SQLITE_LOCKED: 'locked', SQLITE_READONLY: 'read_only', SQLITE_FULL: 'full', SQLITE_IOERR: 'io_error', SQLITE_CANTOPEN: 'io_error' };
+
+/** Takes the write lock and lets go at once, without waiting for another writer (busy_timeout 0 for that moment). */
+function probeWrite(db: Db): string | undefined {
+  const sqlite = db.$client;
+  const timeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    sqlite.prepare('BEGIN IMMEDIATE').run();
+    sqlite.prepare('ROLLBACK').run();
+    return undefined;
+  } catch (err) {
+    const code = String((err as { code?: string }).code ?? '');
+    // A write lock held by another connection right now is not a fault; held past busy_timeout, requests say so.
+    if (code === 'SQLITE_BUSY') return undefined;
+    return STORAGE_CODES[code.replace(/_[A-Z]+$/, '')] ?? STORAGE_CODES[code] ?? 'error';
+  } finally {
+    if (sqlite.inTransaction) sqlite.prepare('ROLLBACK').run();
+    sqlite.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
+function freeBytes(dir: string): number | undefined {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+function channelOf(deps: ObserveDeps): Observation['channel'] {
+  const row = getChannel(deps.db);
+  if (!row) return { state: 'none' };
+  if (row.status === 'invalid') return { state: 'invalid', since: row.invalidSince ?? row.updatedAt, errcode: row.lastErrcode ?? undefined };
+  try {
+    deps.secretBox.open(row.keyCiphertext);
+  } catch {
+    return { state: 'unreadable', since: row.updatedAt };
+  }
+  return { state: 'connected' };
+}
+
+export function observe(deps: ObserveDeps, now: number): Observation {
+  const sqlite = deps.db.$client;
+  const w = deps.counters.wecom;
+  const reports = enabledReportJobs(sqlite).map((job) => {
+    const schedule = parseSchedule(job.cron, job.timezone, now);
+    const cursor = Math.max(job.scheduleFrom, job.lastFireAt ?? 0);
+    const next = schedule.ok ? nextFireTime(schedule.cron, cursor) : undefined;
+    return { name: job.name, unhandledSince: next !== undefined && next <= now ? next : undefined, lastRunStatus: job.lastRunStatus, lastRunAt: job.lastRunAt };
+  });
+  return {
+    now,
+    processStartedAt: deps.counters.startedAt,
+    wecom: { failingSince: w.failingSince, lastRateLimitedAt: w.lastRateLimitedAt, lastCallAt: w.lastCallAt, latencies: [...w.latencies] },
+    channel: channelOf(deps),
+    oldestQueuedAt: oldestQueuedSince(deps.db),
+    oldestDueAt: oldestDueAt(sqlite, now),
+    storage: { probeError: probeWrite(deps.db), lastErrorAt: deps.counters.lastStorageErrorAt, freeBytes: freeBytes(deps.dataDir) },
+    reports,
+    schedulerTimers: deps.schedulerTimers,
+  };
+}
