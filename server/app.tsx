@@ -12,7 +12,7 @@ import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { backupRoutes, RESTORE_PATH } from './routes/backup.tsx';
+import { backupRoutes, RESTORE_PATH, RESTORE_UPLOAD_LIMIT, restoreTooLarge } from './routes/backup.tsx';
 import { inboundRoutes } from './routes/inbound.tsx';
 import { hookRoutes } from './routes/hooks.tsx';
 import { apiDocsRoutes } from './routes/apiDocs.tsx';
@@ -104,8 +104,9 @@ export function createApp(deps: AppDeps) {
   app.use('*', session(deps));
   app.use('*', requireAuth(deps, PUBLIC_ROUTES));
   app.use('*', async (c, next) => {
-    // The API has its own limit; an uploaded backup its own (routes/backup.tsx).
-    if (c.req.path.startsWith('/api/') || c.req.path === RESTORE_PATH) return next();
+    if (c.req.path.startsWith('/api/')) return next();
+    // An uploaded backup has its own limit, applied here, before anything reads the body.
+    if (c.req.path === RESTORE_PATH) return bodyLimit({ maxSize: RESTORE_UPLOAD_LIMIT, onError: (cx) => restoreTooLarge(cx, deps) })(c, next);
     return bodyLimit({ maxSize: CONSOLE_BODY_LIMIT, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
   });
   app.use('*', readableForm());

@@ -3,13 +3,18 @@ import { isReady } from '../../db/client.ts';
 import { translator } from '../../views/i18n/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { problemText } from '../selfWatch/problemText.ts';
+import { hasBearer } from './metrics.ts';
 
-export function healthRoutes(deps: Pick<AppDeps, 'db' | 'build' | 'selfWatch'>) {
+export function healthRoutes(deps: Pick<AppDeps, 'db' | 'build' | 'selfWatch' | 'config'>) {
   const app = new Hono();
   // 200 while the process serves requests, whatever the self-watch says (a container restart fixes none of its problems).
   app.get('/healthz', (c) => {
     const up = { status: 'ok', version: deps.build.version, commit: deps.build.commit };
     if (c.req.query('verbose') === undefined || !deps.selfWatch) return c.json(up);
+    // The reasons name report jobs and times: behind METRICS_TOKEN when one is set, like /metrics.
+    if (deps.config.metricsToken && !hasBearer(c.req.header('authorization'), deps.config.metricsToken)) {
+      return c.json({ ...up, error: 'Send "Authorization: Bearer <METRICS_TOKEN>" for ?verbose.' }, 401, { 'www-authenticate': 'Bearer realm="metrics"' });
+    }
     const w = deps.selfWatch.status();
     const t = translator('en');
     return c.json({

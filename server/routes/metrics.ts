@@ -135,6 +135,12 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
   return families;
 }
 
+/** `Authorization: Bearer <token>` with exactly this token (constant-time). */
+export function hasBearer(header: string | undefined, wanted: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match !== null && safeEqual(match[1]!, wanted);
+}
+
 /** The self-watch's problems as gauges (one sample per reason, 0 or 1), and what the fallback URL was sent. */
 function selfWatchFamilies(watch: SelfWatch, now: number): Family[] {
   const { problems, checkedAt } = watch.status();
@@ -179,8 +185,7 @@ export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | '
   app.get('/metrics', async (c) => {
     const wanted = deps.config.metricsToken;
     if (wanted) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
-      if (!match || !safeEqual(match[1]!, wanted)) {
+      if (!hasBearer(c.req.header('authorization'), wanted)) {
         return c.text('Send "Authorization: Bearer <METRICS_TOKEN>" to read the metrics.\n', 401, { 'www-authenticate': 'Bearer realm="metrics"' });
       }
     }
