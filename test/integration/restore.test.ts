@@ -2,7 +2,6 @@
 // stopped), checked before anything is touched, the current database kept, the appliance reopened
 // on the backup.
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import type { UpgradeFixture } from '../fixtures/upgrade/fixture.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { appliedMigrations, buildDatabaseAt, journal, loadUpgradeFixtures } from '../helpers/schemaVersions.ts';
+import { runScript } from '../helpers/scriptRun.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
@@ -59,14 +59,7 @@ async function download(c: ConsoleClient): Promise<Buffer> {
 
 const count = (app: TestAppliance, sql: string) => (app.deps.db.$client.prepare(sql).get() as { n: number }).n;
 
-function runRestoreCli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/restoreCli.ts', ...args], { env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
-}
+const runRestoreCli = (args: string[], env: Record<string, string>) => runScript('server/restoreCli.ts', args, env);
 
 describe('restore from the console', () => {
   it('puts a downloaded backup back: bot, tokens and rows as they were, the current database kept, everyone signed out', async () => {
