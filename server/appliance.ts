@@ -214,10 +214,14 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const clock = opts.clock ?? systemClock;
   const shared: ProcessState = { log, clock, build: opts.build ?? readBuildInfo(), counters: createOpsCounters(clock.now()) };
   // While a restore swaps the database, requests wait for it instead of reaching a closed one.
-  let swapping: Promise<unknown> | undefined;
+  let swapping: Promise<undefined> | undefined;
   const restore: NonNullable<AppDeps['restore']> = (staged, audit) => {
     const run = swapIn(staged, audit);
-    swapping = run.finally(() => (swapping = undefined));
+    // Waited on by other requests, never failing them: the restore's own request hears its outcome.
+    swapping = run.then(
+      () => (swapping = undefined),
+      () => (swapping = undefined),
+    );
     return run;
   };
   let core = await openCore(config, opts, shared, restore);
@@ -255,7 +259,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     const s = serve(
       {
         fetch: async (req, env) => {
-          if (swapping) await swapping.catch(() => undefined);
+          if (swapping) await swapping;
           return core.app.fetch(req, env);
         },
         port: config.port,
@@ -275,7 +279,6 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
       // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
       server.close(() => {
         void (swapping ?? Promise.resolve())
-          .catch(() => undefined)
           .then(() => core.close())
           .then(() => {
             log.info('stopped');

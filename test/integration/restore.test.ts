@@ -14,7 +14,7 @@ import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import type { UpgradeFixture } from '../fixtures/upgrade/fixture.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
-import { appliedMigrations, buildDatabaseAt, journal, loadUpgradeFixtures } from '../helpers/schemaVersions.ts';
+import { appliedMigrations, buildDatabaseAt, journal, loadUpgradeFixtures, migrationsPlus } from '../helpers/schemaVersions.ts';
 import { runScript } from '../helpers/scriptRun.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
@@ -202,6 +202,28 @@ describe('restore from the console', () => {
       await app.stop();
     }
   }, 60_000);
+
+  it('a backup that passes its checks but fails to migrate: the database of before is back and the appliance carries on', async () => {
+    const dataDir = join(scratch, 'unmigratable');
+    // A migration that fails only on data: a database without hook mappings takes it, the old backup (with one) does not.
+    const migrations = migrationsPlus(scratch, '0099_hooks_need_names', ['UPDATE `hook_mappings` SET `name` = NULL;']);
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { ADMIN_PASSWORD: PASSWORD }, migrationsFolder: migrations });
+    try {
+      const c = new ConsoleClient(app.url);
+      await c.signIn(PASSWORD);
+      const token = issueApiToken(app.deps, { name: 'kept', requireSignature: false, now: Date.now() }).token;
+      const old = join(scratch, 'old-for-failure.db');
+      buildDatabaseAt(old, 6, { scratch, fixtures, at: Date.now() - 60_000 });
+      const res = await upload(c, readFileSync(old));
+      expect(res.status).toBe(503);
+      expect(textOf(res.body)).toMatch(/The backup could not be restored \(Migration 0099_hooks_need_names failed \(NOT NULL constraint failed: hook_mappings\.name\).*\); the previous database is back in place\./);
+      // The appliance runs on its own database again: the token issued before the attempt works.
+      expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'still here' })).status).toBe(202);
+      expect(count(app, "select count(*) as n from hook_mappings")).toBe(0);
+    } finally {
+      await app.stop();
+    }
+  }, 60_000);
 });
 
 describe('npm run restore', () => {
@@ -226,6 +248,9 @@ describe('npm run restore', () => {
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('Usage: npm run restore -- <backup-file>');
     expect(missing).toMatchObject({ status: 1, stderr: expect.stringContaining('No backup file at') });
+    const [live, noDir] = await Promise.all([runRestoreCli([join(dataDir, 'notifier.db')], env), runRestoreCli([backup], { DATA_DIR: join(scratch, 'no-such-dir') })]);
+    expect(live).toMatchObject({ status: 1, stderr: 'That is the live database itself: give the backup file to restore.\n' });
+    expect(noDir).toMatchObject({ status: 1, stderr: expect.stringMatching(/^No data directory at .*no-such-dir: set DATA_DIR/) });
     expect(notDb).toMatchObject({ status: 1, stderr: 'Not restored: package.json is not an SQLite database (a backup is what the console\'s Download backup or npm run backup wrote). Nothing was changed.\n' });
     const running = await runRestoreCli([backup], env);
     expect(running.status).toBe(1);

@@ -93,6 +93,24 @@ describe('safe migrations', () => {
     expect(writtenBy(join(dir, DB_FILE))).toMatchObject({ version: '0.2.1' });
   }, 60_000);
 
+  it("refuses another application's drizzle database, and leaves it alone", async () => {
+    const dir = join(scratch, 'foreign');
+    mkdirSync(dir);
+    const file = join(dir, DB_FILE);
+    const other = new Database(file);
+    other.exec('CREATE TABLE "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric); CREATE TABLE invoices (id integer primary key)');
+    other.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('a'.repeat(64), 1_700_000_000_000);
+    other.close();
+    const refused = await start(dir).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(StartupRefusal);
+    expect((refused as Error).message).toBe(`notifier.db in ${dir} is not this appliance's database (its migrations are another application's); point DATA_DIR at the appliance's data directory.`);
+    expect(readdirSync(dir).filter((f) => f.startsWith('notifier-pre-'))).toEqual([]);
+    expect(appliedMigrations(file)).toBe(1);
+  });
+
   it('a new database gets no copy', async () => {
     const dir = join(scratch, 'fresh');
     const app = await start(dir);
