@@ -167,8 +167,9 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
   deleteExpiredSessions(db, clock.now());
   const fallback = config.fallbackWebhookUrl ? parseFallbackUrl(config.fallbackWebhookUrl) : undefined;
   const wecomTimeoutMs = opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS;
+  const observed = { db, counters, secretBox: deps.secretBox, dataDir: config.dataDir, schedulerTimers: opts.reportTimers ?? true, nextFireCache: new Map<string, number | undefined>() };
   const selfWatch = createSelfWatch({
-    observe: (now) => observe({ db, counters, secretBox: deps.secretBox, dataDir: config.dataDir, schedulerTimers: opts.reportTimers ?? true }, now),
+    observe: (now) => observe(observed, now),
     thresholds: { ...DEFAULT_THRESHOLDS, ...config.selfWatch, rateWindowMs: config.rateWindowMs, ...opts.selfWatch?.thresholds },
     intervalMs: opts.selfWatch?.intervalMs ?? SELF_WATCH_INTERVAL_MS,
     now: () => clock.now(),

@@ -3,8 +3,7 @@
 import { statfsSync } from 'node:fs';
 import type { Db } from '../../db/client.ts';
 import { getChannel } from '../../db/queries/channel.ts';
-import { oldestQueuedSince } from '../../db/queries/metrics.ts';
-import { enabledReportJobs, oldestDueAt } from '../../db/queries/selfWatch.ts';
+import { enabledReportJobs, oldestDueAt, oldestWaitingSince } from '../../db/queries/selfWatch.ts';
 import type { OpsCounters } from '../opsCounters.ts';
 import { nextFireTime, parseSchedule } from '../reports/cron.ts';
 import type { SecretBox } from '../security/secretBox.ts';
@@ -16,6 +15,27 @@ export interface ObserveDeps {
   secretBox: SecretBox;
   dataDir: string;
   schedulerTimers: boolean;
+  /**
+   * A job's first fire time after its cursor, by schedule and cursor: croner takes about 8 ms per
+   * job and time zone, and the cursor moves only when a run is handled. Owned by the caller.
+   */
+  nextFireCache: Map<string, number | undefined>;
+}
+
+/** New schedules worked out per check at most: the rest wait for the next checks, so one check stays a short slice. */
+const SCHEDULES_PER_CHECK = 2;
+
+function firstFireAfter(deps: ObserveDeps, cron: string, timeZone: string, cursor: number, budget: { left: number }): number | undefined {
+  const key = `${cron}\n${timeZone}\n${cursor}`;
+  if (deps.nextFireCache.has(key)) return deps.nextFireCache.get(key);
+  if (budget.left <= 0) return undefined;
+  budget.left--;
+  // Jobs and cursors change rarely: an entry for every one seen lately is plenty.
+  if (deps.nextFireCache.size > 200) deps.nextFireCache.clear();
+  const schedule = parseSchedule(cron, timeZone, cursor);
+  const next = schedule.ok ? nextFireTime(schedule.cron, cursor) : undefined;
+  deps.nextFireCache.set(key, next);
+  return next;
 }
 
 const STORAGE_CODES: Readonly<Record<string, string>> = { SQLITE_BUSY: 'locked', SQLITE_LOCKED: 'locked', SQLITE_READONLY: 'read_only', SQLITE_FULL: 'full', SQLITE_IOERR: 'io_error', SQLITE_CANTOPEN: 'io_error' };
@@ -64,10 +84,9 @@ function channelOf(deps: ObserveDeps): Observation['channel'] {
 export function observe(deps: ObserveDeps, now: number): Observation {
   const sqlite = deps.db.$client;
   const w = deps.counters.wecom;
+  const budget = { left: SCHEDULES_PER_CHECK };
   const reports = enabledReportJobs(sqlite).map((job) => {
-    const schedule = parseSchedule(job.cron, job.timezone, now);
-    const cursor = Math.max(job.scheduleFrom, job.lastFireAt ?? 0);
-    const next = schedule.ok ? nextFireTime(schedule.cron, cursor) : undefined;
+    const next = firstFireAfter(deps, job.cron, job.timezone, Math.max(job.scheduleFrom, job.lastFireAt ?? 0), budget);
     return { name: job.name, unhandledSince: next !== undefined && next <= now ? next : undefined, lastRunStatus: job.lastRunStatus, lastRunAt: job.lastRunAt };
   });
   return {
@@ -75,7 +94,7 @@ export function observe(deps: ObserveDeps, now: number): Observation {
     processStartedAt: deps.counters.startedAt,
     wecom: { failingSince: w.failingSince, lastRateLimitedAt: w.lastRateLimitedAt, lastCallAt: w.lastCallAt, latencies: [...w.latencies] },
     channel: channelOf(deps),
-    oldestQueuedAt: oldestQueuedSince(deps.db),
+    oldestQueuedAt: oldestWaitingSince(sqlite),
     oldestDueAt: oldestDueAt(sqlite, now),
     storage: { probeError: probeWrite(deps.db), lastErrorAt: deps.counters.lastStorageErrorAt, freeBytes: freeBytes(deps.dataDir) },
     reports,

@@ -1,4 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase } from '../../db/client.ts';
+import { createOpsCounters } from '../../server/opsCounters.ts';
+import { createSecretBox } from '../../server/security/secretBox.ts';
+import { observe } from '../../server/selfWatch/observe.ts';
 import { createLogger } from '../../server/log.ts';
 import type { FallbackSender, HealthNotice } from '../../server/selfWatch/fallback.ts';
 import { DEFAULT_THRESHOLDS, judge, overallStatus, type Observation } from '../../server/selfWatch/reasons.ts';
@@ -136,5 +143,31 @@ describe('the watcher and its fallback', () => {
     expect(parseFallbackUrl('ftp://example.com/x')).toMatchObject({ ok: false });
     expect(parseFallbackUrl('https://user:pw@example.com/x')).toMatchObject({ ok: false });
     expect(parseFallbackUrl('not a url')).toMatchObject({ ok: false });
+  });
+});
+
+describe('observing report jobs', () => {
+  it('works out at most two new schedules per check (croner is slow per time zone), the rest at the next checks, then from the cache', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'observe-'));
+    const db = openDatabase(join(dir, 'notifier.db'));
+    try {
+      const now = Date.now();
+      // Five jobs whose fire time passed an hour after their cursor.
+      for (let j = 0; j < 5; j++) {
+        db.$client
+          .prepare("insert into report_jobs (name, cron, timezone, type, enabled, auto_enable, schedule_from, created_at, updated_at) values (?, ?, 'Asia/Shanghai', 'daily_summary', 1, 0, ?, ?, ?)")
+          .run(`job ${j}`, `${j} * * * *`, now - 2 * 3600_000, now, now);
+      }
+      const deps = { db, counters: createOpsCounters(now), secretBox: createSecretBox(Buffer.alloc(32, 1)), dataDir: dir, schedulerTimers: true, nextFireCache: new Map<string, number | undefined>() };
+      const known = () => observe(deps, now).reports.filter((r) => r.unhandledSince !== undefined).length;
+      expect(known()).toBe(2);
+      expect(known()).toBe(4);
+      expect(known()).toBe(5);
+      expect(deps.nextFireCache.size).toBe(5);
+      expect(known()).toBe(5);
+    } finally {
+      closeDatabase(db);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
