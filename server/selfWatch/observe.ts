@@ -5,7 +5,9 @@ import type { Db } from '../../db/client.ts';
 import { getChannel } from '../../db/queries/channel.ts';
 import { enabledReportJobs, oldestDueAt, oldestWaitingSince } from '../../db/queries/selfWatch.ts';
 import type { OpsCounters } from '../opsCounters.ts';
-import { nextFireTime, parseSchedule } from '../reports/cron.ts';
+import { Cron } from 'croner';
+import { CRON_OPTIONS, nextFireTime, normaliseCron } from '../reports/cron.ts';
+import { canonicalTimeZone } from '../timeOfDay.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import type { Observation } from './reasons.ts';
 
@@ -16,14 +18,14 @@ export interface ObserveDeps {
   dataDir: string;
   schedulerTimers: boolean;
   /**
-   * A job's first fire time after its cursor, by schedule and cursor: croner takes about 8 ms per
+   * A job's first fire time after its cursor, by schedule and cursor: croner takes milliseconds per
    * job and time zone, and the cursor moves only when a run is handled. Owned by the caller.
    */
   nextFireCache: Map<string, number | undefined>;
 }
 
 /** New schedules worked out per check at most: the rest wait for the next checks, so one check stays a short slice. */
-const SCHEDULES_PER_CHECK = 2;
+const SCHEDULES_PER_CHECK = 1;
 
 function firstFireAfter(deps: ObserveDeps, cron: string, timeZone: string, cursor: number, budget: { left: number }): number | undefined {
   const key = `${cron}\n${timeZone}\n${cursor}`;
@@ -32,8 +34,15 @@ function firstFireAfter(deps: ObserveDeps, cron: string, timeZone: string, curso
   budget.left--;
   // Jobs and cursors change rarely: an entry for every one seen lately is plenty.
   if (deps.nextFireCache.size > 200) deps.nextFireCache.clear();
-  const schedule = parseSchedule(cron, timeZone, cursor);
-  const next = schedule.ok ? nextFireTime(schedule.cron, cursor) : undefined;
+  // One croner object and one nextRun (parseSchedule would add a validating nextRun): the scheduler
+  // validated the schedule when it was saved; one it cannot read has no fire time here either.
+  let next: number | undefined;
+  try {
+    const zone = canonicalTimeZone(timeZone);
+    next = zone ? nextFireTime(new Cron(normaliseCron(cron), { ...CRON_OPTIONS, timezone: zone }), cursor) : undefined;
+  } catch {
+    next = undefined;
+  }
   deps.nextFireCache.set(key, next);
   return next;
 }

@@ -147,7 +147,7 @@ describe('the watcher and its fallback', () => {
 });
 
 describe('observing report jobs', () => {
-  it('works out at most two new schedules per check (croner is slow per time zone), the rest at the next checks, then from the cache', () => {
+  it('works out at most one new schedule per check (croner is slow per time zone), the rest at the next checks, then from the cache', () => {
     const dir = mkdtempSync(join(tmpdir(), 'observe-'));
     const db = openDatabase(join(dir, 'notifier.db'));
     try {
@@ -160,11 +160,8 @@ describe('observing report jobs', () => {
       }
       const deps = { db, counters: createOpsCounters(now), secretBox: createSecretBox(Buffer.alloc(32, 1)), dataDir: dir, schedulerTimers: true, nextFireCache: new Map<string, number | undefined>() };
       const known = () => observe(deps, now).reports.filter((r) => r.unhandledSince !== undefined).length;
-      expect(known()).toBe(2);
-      expect(known()).toBe(4);
-      expect(known()).toBe(5);
+      for (const n of [1, 2, 3, 4, 5, 5]) expect(known()).toBe(n);
       expect(deps.nextFireCache.size).toBe(5);
-      expect(known()).toBe(5);
     } finally {
       closeDatabase(db);
       rmSync(dir, { recursive: true, force: true });
