@@ -135,12 +135,13 @@ export function createSelfWatch(deps: {
     counters,
     check,
     start() {
-      const tick = () => {
+      const tick = (ms: number) => {
         if (stopped) return;
-        timer = setTimeout(() => void check().finally(tick), deps.intervalMs);
+        timer = setTimeout(() => void check().finally(() => tick(deps.intervalMs)), ms);
         timer.unref();
       };
-      void check().finally(tick);
+      // The first check a moment after start, not in the middle of it (start-up is measured to /readyz).
+      tick(Math.min(deps.intervalMs, 1000));
     },
     async stop() {
       stopped = true;
