@@ -15,12 +15,14 @@ export function oldestDueAt(sqlite: Database.Database, now: number): number | un
 }
 
 /**
- * When the longest-waiting message began waiting, among the oldest rows still queued or in flight
- * (queued_at grows with the id, except for a message retried by hand, which waits from then).
+ * When the longest-waiting message began waiting, among the oldest rows of each priority still
+ * queued (queued_at grows with the id, except for a message retried by hand, which waits from
+ * then) and those in flight. Each part walks the queue index in order: no sort, no scan.
  */
 export function oldestWaitingSince(sqlite: Database.Database): number | undefined {
+  const head = (where: string) => `SELECT min(queued_at) AS at FROM (SELECT queued_at FROM deliveries WHERE status = 'queued' AND ${where} ORDER BY priority, id LIMIT ${SAMPLE})`;
   const row = sqlite
-    .prepare(`SELECT min(queued_at) AS at FROM (SELECT queued_at FROM deliveries WHERE status IN ('queued', 'sending') ORDER BY id LIMIT ${SAMPLE})`)
+    .prepare(`SELECT min(at) AS at FROM (${head('priority = 0')} UNION ALL ${head('priority = 1')} UNION ALL ${head('priority > 1')} UNION ALL SELECT min(queued_at) AS at FROM deliveries WHERE status = 'sending')`)
     .get() as { at: number | null };
   return row.at ?? undefined;
 }
