@@ -36,6 +36,7 @@ import {
   requireAuth,
   securityHeaders,
   session,
+  strictTransportSecurity,
   type PublicRoutes,
 } from './security/webMiddleware.ts';
 import { HTTPException } from 'hono/http-exception';
@@ -92,13 +93,14 @@ export function createApp(deps: AppDeps) {
   app.use('*', securityHeaders());
   app.use('*', language());
   app.use('*', clientAddressVar(deps.config));
+  app.use('*', strictTransportSecurity());
   app.use('*', hostCheck(deps.config));
   app.use('*', noStore());
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.route('/', staticRoutes());
   app.route('/', languageRoutes());
-  app.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, onQueued: deps.wakeWorker }));
+  app.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, port: deps.config.port, onQueued: deps.wakeWorker }));
 
   app.use('*', originCheck());
   app.use('*', session(deps));

@@ -23,7 +23,7 @@ import { createPasswordHasher } from './security/passwords.ts';
 import { createSetupCode } from './security/setupCode.ts';
 import { prepareDataDir } from './dataDir.ts';
 import { createStoredCounts } from './metrics/storedCounts.ts';
-import { createSecretBox, loadDataKey } from './security/secretBox.ts';
+import { createSecretBox, DATA_KEY_FILE, loadDataKey } from './security/secretBox.ts';
 import { createWecomClient } from './wecom/client.ts';
 import { createRateLimiter, type RateLimiter } from './delivery/rateLimiter.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts';
@@ -115,7 +115,9 @@ interface ProcessState {
 /** data dir → db (refused if newer, backed up, migrated) → data key → deps → app; nothing started. */
 async function openCore(config: Config, opts: StartOptions, shared: ProcessState, restore: AppDeps['restore']): Promise<Core> {
   const { log, clock, build, counters } = shared;
-  prepareDataDir(config.dataDir, DB_FILE);
+  for (const { file, mode } of prepareDataDir(config.dataDir, DB_FILE, DATA_KEY_FILE)) {
+    log.warn('corrected the permissions of a data file: only the appliance user may read it now', { file, was: mode, now: file === config.dataDir ? '0700' : '0600' });
+  }
   const db = openApplianceDatabase(join(config.dataDir, DB_FILE), { build, log, now: () => clock.now() }, { migrationsFolder: opts.migrationsFolder });
   // Under an intake burst, WAL checkpoints (copy + fsync) move off the event loop.
   const checkpointer = createCheckpointer(db, join(config.dataDir, DB_FILE));

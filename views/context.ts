@@ -1,4 +1,4 @@
-import type { Lang, Translate } from './i18n/index.ts';
+import type { Lang, Translate } from '../server/strings/translate.ts';
 
 /** What every page needs from the request, gathered by the route. */
 export interface ViewContext {

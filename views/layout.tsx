@@ -1,7 +1,7 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { ViewContext } from './context.ts';
-import type { MessageKey } from './i18n/index.ts';
+import type { MessageKey } from '../server/strings/translate.ts';
 
 // htmx reads its config from this meta tag: no inline styles (CSP), no eval, and 4xx answers are
 // swapped in so form errors render in place the same way they do without JavaScript. 502 is the

@@ -10,7 +10,7 @@ import { backupDatabase, backupFileName } from '../backup.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { checkBackupFile, RESTORE_MAX_BYTES, type RestoreRefusal } from '../restore.ts';
-import type { Translate } from '../../views/i18n/index.ts';
+import type { Translate } from '../strings/translate.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 /** The one path whose body may be larger than the console's form limit (an uploaded backup). */

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { isReady } from '../../db/client.ts';
-import { translator } from '../../views/i18n/index.ts';
+import { translator } from '../strings/translate.ts';
 import type { AppDeps } from '../deps.ts';
 import { problemText } from '../selfWatch/problemText.ts';
 import { hasBearer } from './metrics.ts';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { queueDepth } from '../delivery/outbox.ts';
+import { queueDepth } from '../delivery/store.ts';
 import { channelState, oldestQueuedSince, type StoredCountRows } from '../../db/queries/metrics.ts';
 import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../db/schema.ts';
 import type { AppDeps } from '../deps.ts';
@@ -52,7 +52,7 @@ export function renderFamilies(families: Family[]): string {
  * (`stored`, read off the main thread and cached a few seconds), the queue's from indexes now;
  * `_total` counters from this process.
  */
-export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'build' | 'selfWatch'>, stored: StoredCountRows): Family[] {
+export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'build' | 'selfWatch'> & { config: Pick<AppDeps['config'], 'metricsDetail'> }, stored: StoredCountRows): Family[] {
   const { db } = deps;
   const now = deps.clock.now();
   const counters = deps.counters ?? createOpsCounters(now);
@@ -128,7 +128,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
     type: 'gauge',
     samples: stored.reportRuns.map((r) => ({ labels: { status: r.status }, value: r.n })),
   });
-  families.push(...metricRuleFamilies(db));
+  families.push(...metricRuleFamilies(db, { names: deps.config.metricsDetail }));
   families.push({ name: 'storeclaw_build_info', help: 'The running build: always 1, its version and commit as labels.', type: 'gauge', samples: [{ labels: { version: deps.build.version, commit: deps.build.commit }, value: 1 }] });
   if (deps.selfWatch) families.push(...selfWatchFamilies(deps.selfWatch, now));
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ViewContext } from '../../views/context.ts';
-import type { Lang, Translate } from '../../views/i18n/index.ts';
+import type { Lang, Translate } from '../strings/translate.ts';
 import { channelStatus, type ChannelStatus } from '../channel/wecomChannel.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';

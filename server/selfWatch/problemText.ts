@@ -1,4 +1,4 @@
-import type { MessageKey, Translate } from '../../views/i18n/index.ts';
+import type { MessageKey, Translate } from '../strings/translate.ts';
 import type { Problem } from './reasons.ts';
 
 /** The sentence for one problem, in the console's or the notification's language. */

@@ -1,7 +1,7 @@
 // The self-watch: every few seconds, observe → judge (reasons.ts) → what changed. A problem raised
 // or cleared is logged; an outage (ok → problem) sends one alert to the fallback URL and its end
 // (problem → ok) one recovery, rate-limited, retried on the next check while the fallback fails.
-import { translator, type Lang } from '../../views/i18n/index.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import type { Logger } from '../log.ts';
 import type { FallbackSender, HealthNotice } from './fallback.ts';
 import { describeFallback } from '../wecom/fallbackUrl.ts';

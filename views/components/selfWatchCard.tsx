@@ -1,5 +1,5 @@
 import type { ViewContext } from '../context.ts';
-import { formatDateTime } from '../i18n/index.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 import { problemText } from '../../server/selfWatch/problemText.ts';
 import type { SelfWatchStatus } from '../../server/selfWatch/watcher.ts';
 

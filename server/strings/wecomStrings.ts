@@ -1,7 +1,7 @@
 // User-facing messages for webhook URL validation, one per cause, in English and Simplified Chinese.
 // `{name}` placeholders are filled from the error's `detail` (or `{params}` from droppedParams).
 // WeCom errcode explanations live with the codes in server/wecom/errcodes.ts.
-import type { WebhookUrlErrorCode } from '../../server/wecom/webhookUrl.ts';
+import type { WebhookUrlErrorCode } from '../wecom/webhookUrl.ts';
 
 export type WecomStringKey = `url.error.${WebhookUrlErrorCode}` | 'url.dropped_params';
 type WecomStrings = Readonly<Record<WecomStringKey, string>>;

@@ -1,7 +1,6 @@
 // Every word a report message shows in the WeCom group, in English and Simplified Chinese. The
 // category, severity and task-status names come from the notification strings, so reports and
 // alerts call things the same.
-import { interpolate, type Lang, type Params } from '../../views/i18n/index.ts';
 
 const en = {
   'report.period': 'Period: {period}',
@@ -111,17 +110,4 @@ const zh: Record<ReportMessageKey, string> = {
   'report.delivery.pending': '待发送 {count}',
 };
 
-export const reportMessageStrings: Readonly<Record<Lang, Readonly<Record<ReportMessageKey, string>>>> = { en, zh };
-
-export type ReportTranslate = (key: ReportMessageKey, params?: Params) => string;
-
-export function reportTranslator(lang: Lang): ReportTranslate {
-  const dict = reportMessageStrings[lang];
-  return (key, params) => interpolate(dict[key], params);
-}
-
-/** "yesterday (2026-11-29, Asia/Shanghai)": one wording for the message, its preview and the run history. */
-export function describePeriod(lang: Lang, period: { span: string; label: string }, timeZone: string): string {
-  const key = `report.span.${period.span}`;
-  return key in en ? reportTranslator(lang)(key as ReportMessageKey, { label: period.label, timeZone }) : `${period.label} (${timeZone})`;
-}
+export const reportMessageStrings = { en, zh };

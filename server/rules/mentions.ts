@@ -1,6 +1,6 @@
 // Who a message mentions: an event's own `mention` plus the rules' policy for critical events, and
 // the union a digest carries for its members.
-import type { InboundEvent } from '../../events/schema.ts';
+import type { InboundEvent } from '../events/schema.ts';
 
 export type MentionRequest = 'none' | 'all' | string[];
 

@@ -66,8 +66,6 @@ export const zh: Record<MessageKey, string> = {
 
   'dashboard.title': '概览',
   'dashboard.bot': '企微机器人',
-  'dashboard.sentToday': '今日已发送',
-  'dashboard.failedToday': '今日失败',
   'dashboard.recent': '最近发送',
   'dashboard.connectHint': '尚未连接机器人。请打开“消息渠道”进行连接。',
 

@@ -1,7 +1,7 @@
 import { noteCommit } from '../../db/checkpointer.ts';
 import type { Db } from '../../db/client.ts';
-import type { InboundEvent } from './schema.ts';
-import { ingestEvents, storeEvents, type Accepted, type IntakeDeps, type IntakeMeta } from './intake.ts';
+import type { InboundEvent } from '../events/schema.ts';
+import { ingestEvents, storeRequests, type Accepted, type IntakeDeps, type IntakeMeta } from './intake.ts';
 
 export interface GroupCommit {
   /** Resolves once the request's events are committed (rejects when they were not: nothing of them stored). */
@@ -72,11 +72,11 @@ export function createGroupCommit(deps: IntakeDeps, opts: { maxEvents?: number }
     const outcomes: Outcome[] = [];
     db.$client
       .transaction(() => {
+        if (!isolated) {
+          for (const accepted of storeRequests(deps, batch)) outcomes.push({ ok: true, accepted });
+          return;
+        }
         for (const w of batch) {
-          if (!isolated) {
-            outcomes.push({ ok: true, accepted: storeEvents(deps, w.events, w.meta) });
-            continue;
-          }
           try {
             outcomes.push({ ok: true, accepted: ingestEvents(deps, w.events, w.meta) });
           } catch (error) {

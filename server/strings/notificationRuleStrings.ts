@@ -1,5 +1,5 @@
 // What the rules suppress (shown after saving them) and silences (muting one alert from the send log).
-// Merged into the dictionaries in ./index.ts; the zh type makes a missing or extra key a compile error.
+// Merged into the dictionaries in ./translate.ts; the zh type makes a missing or extra key a compile error.
 
 const en = {
   'rules.effects.title': 'From now on these are suppressed (stored and marked, not sent):',
@@ -75,4 +75,4 @@ const zh: Record<keyof typeof en, string> = {
   'silence.noStore': '无店铺',
 };
 
-export const ruleStrings = { en, zh };
+export const notificationRuleStrings = { en, zh };

@@ -1,12 +1,11 @@
 // Inbound API page tools: copying a new token, the refused-requests list, sample events.
-// Merged into the dictionaries in ./index.ts; the zh type makes a missing or extra key a compile error.
+// Merged into the dictionaries in ./translate.ts; the zh type makes a missing or extra key a compile error.
 
 const en = {
   'inbound.created.field': 'Token',
   'inbound.created.copy': 'Copy',
   'inbound.created.copied': 'Copied',
   'inbound.created.gone': 'The token “{name}” was shown once and is not kept, so this page cannot show it again. If you did not copy it, revoke it and create another.',
-  'inbound.revoked.gone': 'This token is revoked.',
 
   'refused.title': 'Refused requests',
   'refused.intro': 'The latest {max} requests the inbound API turned away at sign-in, newest first. Only the first characters of a presented token are kept, never the token.',
@@ -41,7 +40,6 @@ const zh: Record<keyof typeof en, string> = {
   'inbound.created.copy': '复制',
   'inbound.created.copied': '已复制',
   'inbound.created.gone': '令牌“{name}”只显示一次且不会保存，因此本页无法再次显示。如果没有复制，请吊销它并创建新的令牌。',
-  'inbound.revoked.gone': '此令牌已吊销。',
 
   'refused.title': '被拒绝的请求',
   'refused.intro': '接入 API 在验证时拒绝的最近 {max} 个请求，最新的在前。只保存所出示令牌的前几个字符，从不保存令牌本身。',

@@ -1,16 +1,8 @@
 // Every word a WeCom notification (and the console's mention preview) shows, in English and
-// Simplified Chinese. `en` is the source of the key set; `zh` must have exactly the same keys.
-import { interpolate, type Lang, type Params } from '../../views/i18n/index.ts';
+// Simplified Chinese (category and severity names: eventStrings.ts, shared with the console).
+// `en` is the source of the key set; `zh` must have exactly the same keys.
 
 const en = {
-  'category.orders': 'Orders',
-  'category.inventory': 'Inventory',
-  'category.ads': 'Ads',
-  'category.products': 'Products',
-  'category.store': 'Store',
-  'category.task': 'Tasks',
-  'category.other': 'Other',
-
   // The category inside a digest heading: "37 inventory alerts".
   'categoryNoun.orders': 'order',
   'categoryNoun.inventory': 'inventory',
@@ -20,17 +12,13 @@ const en = {
   'categoryNoun.task': 'task',
   'categoryNoun.other': 'other',
 
-  'severity.info': 'Info',
-  'severity.warning': 'Warning',
-  'severity.critical': 'Critical',
+  'messageKind.alert': 'Alert',
+  'messageKind.task_result': 'Task result',
+  'messageKind.report': 'Report',
 
-  'kind.alert': 'Alert',
-  'kind.task_result': 'Task result',
-  'kind.report': 'Report',
-
-  'status.succeeded': 'Succeeded',
-  'status.failed': 'Failed',
-  'status.partial': 'Partially succeeded',
+  'taskStatus.succeeded': 'Succeeded',
+  'taskStatus.failed': 'Failed',
+  'taskStatus.partial': 'Partially succeeded',
 
   'label.store': 'Store',
   'label.time': 'Time',
@@ -47,7 +35,7 @@ const en = {
   'duration.min': '{n} min',
   'duration.h': '{n} h',
   'duration.d': '{n} d',
-  'duration.separator': ' ',
+  'duration.pair': '{larger} {smaller}',
 
   'window.s': '{n} s',
   'window.min': '{n} min',
@@ -79,14 +67,6 @@ const en = {
 export type NotificationKey = keyof typeof en;
 
 const zh: Record<NotificationKey, string> = {
-  'category.orders': '订单',
-  'category.inventory': '库存',
-  'category.ads': '广告',
-  'category.products': '商品',
-  'category.store': '店铺',
-  'category.task': '任务',
-  'category.other': '其他',
-
   'categoryNoun.orders': '订单',
   'categoryNoun.inventory': '库存',
   'categoryNoun.ads': '广告',
@@ -95,17 +75,13 @@ const zh: Record<NotificationKey, string> = {
   'categoryNoun.task': '任务',
   'categoryNoun.other': '其他',
 
-  'severity.info': '提示',
-  'severity.warning': '警告',
-  'severity.critical': '严重',
+  'messageKind.alert': '告警',
+  'messageKind.task_result': '任务结果',
+  'messageKind.report': '报告',
 
-  'kind.alert': '告警',
-  'kind.task_result': '任务结果',
-  'kind.report': '报告',
-
-  'status.succeeded': '成功',
-  'status.failed': '失败',
-  'status.partial': '部分成功',
+  'taskStatus.succeeded': '成功',
+  'taskStatus.failed': '失败',
+  'taskStatus.partial': '部分成功',
 
   'label.store': '店铺',
   'label.time': '时间',
@@ -122,7 +98,7 @@ const zh: Record<NotificationKey, string> = {
   'duration.min': '{n}分',
   'duration.h': '{n}小时',
   'duration.d': '{n}天',
-  'duration.separator': '',
+  'duration.pair': '{larger}{smaller}',
 
   'window.s': '{n} 秒',
   'window.min': '{n} 分钟',
@@ -151,11 +127,4 @@ const zh: Record<NotificationKey, string> = {
   'mention.unverified': '企业微信不会告知用户 ID 或手机号是否属于群成员：请自行核对。',
 };
 
-export const notificationStrings: Readonly<Record<Lang, Readonly<Record<NotificationKey, string>>>> = { en, zh };
-
-export type NotificationTranslate = (key: NotificationKey, params?: Params) => string;
-
-export function notificationTranslator(lang: Lang): NotificationTranslate {
-  const dict = notificationStrings[lang];
-  return (key, params) => interpolate(dict[key], params);
-}
+export const notificationStrings = { en, zh };

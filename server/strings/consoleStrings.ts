@@ -1,20 +1,10 @@
 // Console strings of the Notifications and Inbound API pages, in English and Simplified Chinese.
-// Merged into the dictionaries in ./index.ts; the zh type makes a missing or extra key a compile error.
+// Merged into the dictionaries in ./translate.ts; the zh type makes a missing or extra key a compile error.
 
 const en = {
   'nav.notifications': 'Notifications',
   'nav.inbound': 'Inbound API',
 
-  'category.orders': 'Orders',
-  'category.inventory': 'Inventory',
-  'category.ads': 'Ads',
-  'category.products': 'Products',
-  'category.store': 'Store',
-  'category.task': 'Tasks',
-  'category.other': 'Other',
-  'severity.info': 'Info',
-  'severity.warning': 'Warning',
-  'severity.critical': 'Critical',
   'kind.alert': 'alert',
   'kind.task_result': 'task result',
   'kind.report': 'report',
@@ -154,6 +144,7 @@ const en = {
     'Copy this token now: it is stored only as a hash and will not be shown again. If you lose it, revoke it and create a new one.',
   'inbound.created.token': 'The new token “{name}”',
   'inbound.created.example': 'Try it',
+  'inbound.created.signedOnly': 'This token requires a signature: requests without one are refused with 401, so every example here is signed.',
   'inbound.created.back': 'Back to Inbound API',
   'inbound.sign': 'Signing requests',
   'inbound.sign.intro':
@@ -186,16 +177,6 @@ const zh: Record<keyof typeof en, string> = {
   'nav.notifications': '通知规则',
   'nav.inbound': '接入 API',
 
-  'category.orders': '订单',
-  'category.inventory': '库存',
-  'category.ads': '广告',
-  'category.products': '商品',
-  'category.store': '店铺',
-  'category.task': '任务',
-  'category.other': '其他',
-  'severity.info': '提示',
-  'severity.warning': '警告',
-  'severity.critical': '严重',
   'kind.alert': '告警',
   'kind.task_result': '任务结果',
   'kind.report': '报告',
@@ -325,6 +306,7 @@ const zh: Record<keyof typeof en, string> = {
   'inbound.created.warning': '请现在复制此令牌：系统只保存它的哈希值，之后不会再显示。如果丢失，请吊销它并创建新的令牌。',
   'inbound.created.token': '新令牌“{name}”',
   'inbound.created.example': '试一试',
+  'inbound.created.signedOnly': '此令牌要求签名：不带签名的请求会被拒绝（401），所以这里的示例都带签名。',
   'inbound.created.back': '返回接入 API',
   'inbound.sign': '请求签名',
   'inbound.sign.intro': '其他令牌可选，创建时勾选了“每个请求都必须带 HMAC 签名”的令牌必须签名。需要再发送两个请求头：',

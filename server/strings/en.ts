@@ -64,8 +64,6 @@ export const en = {
 
   'dashboard.title': 'Dashboard',
   'dashboard.bot': 'WeCom bot',
-  'dashboard.sentToday': 'Sent today',
-  'dashboard.failedToday': 'Failed today',
   'dashboard.recent': 'Latest deliveries',
   'dashboard.connectHint': 'No bot is connected yet. Open Channels to connect one.',
 

@@ -9,25 +9,30 @@ import { opsStrings } from './opsStrings.ts';
 import { previewStrings } from './previewStrings.ts';
 import { securityStrings } from './securityStrings.ts';
 import { hookStrings } from './hookStrings.ts';
-import { ruleStrings } from './ruleStrings.ts';
+import { notificationRuleStrings } from './notificationRuleStrings.ts';
 import { inboundToolsStrings } from './inboundToolsStrings.ts';
 import { metricRulesStrings } from './metricRulesStrings.ts';
 import { templateStrings } from './templateStrings.ts';
+import { eventStrings } from './eventStrings.ts';
+import { notificationStrings } from './notificationStrings.ts';
+import { reportMessageStrings } from './reportMessageStrings.ts';
+import { metricRuleMessageStrings } from './metricRuleMessageStrings.ts';
 import { serviceStrings } from './serviceStrings.ts';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
 
 /**
- * The dictionary files, one area each; a test checks that no key is defined in two of them.
- * A new area's file is added here and to the merge below.
+ * The dictionary files, one area each: the console's pages and the messages the group receives
+ * (notifications, reports, metric rules). A test checks that no key is defined in two of them
+ * and that every key is used. A new area's file is added here and to the merge below.
  */
-export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings, hookStrings, ruleStrings, inboundToolsStrings, metricRulesStrings, templateStrings, serviceStrings } as const;
+export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings, hookStrings, notificationRuleStrings, inboundToolsStrings, metricRulesStrings, templateStrings, eventStrings, notificationStrings, reportMessageStrings, metricRuleMessageStrings, serviceStrings } as const;
 
-/** One dictionary per language; every area shares the key space. */
+/** One dictionary per language; every area shares the key space, so one translator serves the console and the messages. */
 export const dictionaries = {
-  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en, ...securityStrings.en, ...hookStrings.en, ...ruleStrings.en, ...inboundToolsStrings.en, ...metricRulesStrings.en, ...templateStrings.en, ...serviceStrings.en },
-  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh, ...securityStrings.zh, ...hookStrings.zh, ...ruleStrings.zh, ...inboundToolsStrings.zh, ...metricRulesStrings.zh, ...templateStrings.zh, ...serviceStrings.zh },
+  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en, ...securityStrings.en, ...hookStrings.en, ...notificationRuleStrings.en, ...inboundToolsStrings.en, ...metricRulesStrings.en, ...templateStrings.en, ...eventStrings.en, ...notificationStrings.en, ...reportMessageStrings.en, ...metricRuleMessageStrings.en, ...serviceStrings.en },
+  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh, ...securityStrings.zh, ...hookStrings.zh, ...notificationRuleStrings.zh, ...inboundToolsStrings.zh, ...metricRulesStrings.zh, ...templateStrings.zh, ...eventStrings.zh, ...notificationStrings.zh, ...reportMessageStrings.zh, ...metricRuleMessageStrings.zh, ...serviceStrings.zh },
 } as const;
 
 export type MessageKey = keyof typeof dictionaries.en;
@@ -71,40 +76,6 @@ export function pickLanguage(cookie: string | undefined, acceptLanguage: string 
     if (tag.startsWith('en')) return 'en';
   }
   return 'en';
-}
-
-// Building an Intl.DateTimeFormat costs ~0.1 ms; every rendered message needs one, so they are kept.
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
-const lastFormatted = new Map<string, { second: number; text: string }>();
-
-/**
- * "2026-11-30 09:00:05 (GMT+8)": one format across the console and messages, in both languages,
- * always with its zone so nobody has to guess which clock a time is on.
- */
-export function formatDateTime(ms: number, _lang: Lang, timeZone: string): string {
-  // formatToParts is the costly part, and a burst of events renders the same second many times.
-  const second = Math.floor(ms / 1000);
-  const last = lastFormatted.get(timeZone);
-  if (last?.second === second) return last.text;
-  let format = dateTimeFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'shortOffset',
-    });
-    dateTimeFormats.set(timeZone, format);
-  }
-  const p = Object.fromEntries(format.formatToParts(ms).map((part) => [part.type, part.value]));
-  const text = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} (${p.timeZoneName})`;
-  lastFormatted.set(timeZone, { second, text });
-  return text;
 }
 
 // Made on first use, not at start: number formatting data is only needed once a page shows counts.

@@ -1,5 +1,5 @@
 // Console strings of the Reports pages, in English and Simplified Chinese. Merged into the
-// dictionaries in ./index.ts; the zh type makes a missing or extra key a compile error.
+// dictionaries in ./translate.ts; the zh type makes a missing or extra key a compile error.
 
 const en = {
   'nav.reports': 'Reports',
@@ -22,7 +22,6 @@ const en = {
   'reports.disabled': 'off',
   'reports.waitingForBot': 'off until a bot is connected',
   'reports.never': '—',
-  'reports.notScheduled': 'not scheduled',
 
   'reports.type.daily_summary': 'Daily summary',
   'reports.type.weekly_summary': 'Weekly summary',
@@ -49,7 +48,6 @@ const en = {
   'reports.job.status': 'Status',
   'reports.job.nextRuns': 'Next runs',
   'reports.job.nextRuns.disabled': 'Next runs if switched on',
-  'reports.job.lastRun': 'Last run',
   'reports.job.runNow': 'Run now',
   'reports.job.runNowToday': 'Run now: so far today',
   'reports.col.period': 'Covers',
@@ -115,7 +113,6 @@ const en = {
   'reports.form.nextRuns': 'Next 3 runs',
   'reports.form.nextRuns.help': 'Updated as you type; without JavaScript, after saving.',
 
-  'reports.cron.nextRun': '{at} ({zone})',
 
   'reports.error.summary': 'Nothing was saved. Fix the fields marked below:',
   'reports.error.fieldIs': '{field}: {message}',
@@ -193,7 +190,6 @@ const zh: Record<keyof typeof en, string> = {
   'reports.disabled': '已关闭',
   'reports.waitingForBot': '连接机器人后自动开启',
   'reports.never': '—',
-  'reports.notScheduled': '未排期',
 
   'reports.type.daily_summary': '每日汇总',
   'reports.type.weekly_summary': '每周汇总',
@@ -220,7 +216,6 @@ const zh: Record<keyof typeof en, string> = {
   'reports.job.status': '状态',
   'reports.job.nextRuns': '接下来的运行时间',
   'reports.job.nextRuns.disabled': '开启后的运行时间',
-  'reports.job.lastRun': '上次运行',
   'reports.job.runNow': '立即运行',
   'reports.job.runNowToday': '立即运行：今天截至目前',
   'reports.col.period': '统计周期',
@@ -285,7 +280,6 @@ const zh: Record<keyof typeof en, string> = {
   'reports.form.nextRuns': '接下来 3 次运行',
   'reports.form.nextRuns.help': '输入时自动更新；未启用 JavaScript 时在保存后显示。',
 
-  'reports.cron.nextRun': '{at}（{zone}）',
 
   'reports.error.summary': '未保存。请修改下面标出的字段：',
   'reports.error.fieldIs': '{field}：{message}',

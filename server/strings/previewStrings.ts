@@ -1,5 +1,5 @@
 // Strings of the WeCom-look preview and of chart images, in English and Simplified Chinese.
-// Merged into the dictionaries in ./index.ts; the zh type makes a missing or extra key a compile error.
+// Merged into the dictionaries in ./translate.ts; the zh type makes a missing or extra key a compile error.
 
 const en = {
   'wxPreview.label': 'As the WeCom group will show it',
