@@ -137,7 +137,11 @@ export function createSelfWatch(deps: {
     start() {
       const tick = (ms: number) => {
         if (stopped) return;
-        timer = setTimeout(() => void check().finally(() => tick(deps.intervalMs)), ms);
+        timer = setTimeout(() => {
+          void check()
+            .catch((err: unknown) => deps.log.error('self-watch check failed', { error: err }))
+            .finally(() => tick(deps.intervalMs));
+        }, ms);
         timer.unref();
       };
       // The first check a moment after start, not in the middle of it (start-up is measured to /readyz).
