@@ -151,6 +151,20 @@ describe('safe migrations', () => {
     expect(out.trim().split('\n')).toEqual([expect.stringContaining('was written by version 0.3.0')]);
   }, 60_000);
 
+  it('a newer database with no name on it and no copy beside it: the line says so', async () => {
+    const { dir, file } = dataDirAt(journal.entries.length - 1);
+    const future = new Database(file);
+    future.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('f'.repeat(64), NEWEST.when + 86_400_000);
+    future.close();
+    const refused = await start(dir).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((refused as Error).message).toBe(
+      `notifier.db was written by a newer version with ${journal.entries.length + 1} migrations; this is version 0.2.0, which knows ${journal.entries.length} (up to ${NEWEST.tag}) and will not run on it. Run the newer version again, or restore a backup taken before that upgrade (no notifier-pre-*.db copy is in ${dir}).`,
+    );
+  });
+
   it('a failing migration leaves the database as it was, and the appliance says which one', async () => {
     // Two pending: the newest committed one (which succeeds) and a broken one after it.
     const { dir, file } = dataDirAt(journal.entries.length - 2);
