@@ -111,6 +111,21 @@ describe('safe migrations', () => {
     expect(appliedMigrations(file)).toBe(1);
   });
 
+  it('no copy, no migration: when the copy cannot be written the database stays at its version', async () => {
+    const { dir, file } = dataDirAt(6);
+    // Something in the way of the copy's name (as a full disk would be, or a read-only volume).
+    mkdirSync(join(dir, 'notifier-pre-0.2.0.db'));
+    closeSync(openSync(join(dir, 'notifier-pre-0.2.0.db', 'x'), 'w'));
+    const refused = await start(dir).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(StartupRefusal);
+    expect((refused as Error).message).toMatch(new RegExp(`^Could not write the copy of notifier\\.db taken before migrating \\(.+\\); nothing was migrated\\. Free space in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} and start again\\.$`));
+    expect(appliedMigrations(file)).toBe(7);
+    expect(readdirSync(dir).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
   it('a new database gets no copy', async () => {
     const dir = join(scratch, 'fresh');
     const app = await start(dir);
