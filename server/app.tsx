@@ -13,7 +13,7 @@ import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { backupRoutes, RESTORE_PATH } from './routes/backup.tsx';
+import { backupRoutes, RESTORE_PATH, RESTORE_UPLOAD_LIMIT, restoreTooLarge } from './routes/backup.tsx';
 import { inboundRoutes } from './routes/inbound.tsx';
 import { hookRoutes } from './routes/hooks.tsx';
 import { apiDocsRoutes } from './routes/apiDocs.tsx';
@@ -75,6 +75,7 @@ export function createApp(deps: AppDeps) {
     if (isStorageUnavailable(err)) {
       // Disk full, read-only or locked: say so (503, retry later) on every route, not "internal error".
       deps.log.error('database unavailable', { method: c.req.method, path: c.req.path, error: err });
+      if (deps.counters) deps.counters.lastStorageErrorAt = deps.clock.now();
       c.header('retry-after', '5');
       if (api || !c.var.t) return c.json({ error: 'storage_unavailable', message: STORAGE_UNAVAILABLE }, 503);
       try {
@@ -115,8 +116,9 @@ export function createApp(deps: AppDeps) {
   app.use('*', session(deps));
   app.use('*', requireAuth(deps, PUBLIC_ROUTES));
   app.use('*', async (c, next) => {
-    // The API has its own limit; an uploaded backup its own (routes/backup.tsx).
-    if (c.req.path.startsWith('/api/') || c.req.path === RESTORE_PATH) return next();
+    if (c.req.path.startsWith('/api/')) return next();
+    // An uploaded backup has its own limit, applied here, before anything reads the body.
+    if (c.req.path === RESTORE_PATH) return bodyLimit({ maxSize: RESTORE_UPLOAD_LIMIT, onError: (cx) => restoreTooLarge(cx, deps) })(c, next);
     return bodyLimit({ maxSize: CONSOLE_BODY_LIMIT, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
   });
   app.use('*', readableForm());

@@ -9,6 +9,12 @@ import { createApp } from './app.tsx';
 import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
 import { openApplianceDatabase } from './databaseUpgrade.ts';
 import { swapInBackup } from './restore.ts';
+import { createFallbackSender } from './selfWatch/fallback.ts';
+import { observe } from './selfWatch/observe.ts';
+import { DEFAULT_THRESHOLDS, type Thresholds } from './selfWatch/reasons.ts';
+import { createSelfWatch } from './selfWatch/watcher.ts';
+import { parseFallbackUrl } from './wecom/fallbackUrl.ts';
+import { httpPost } from './wecom/httpPost.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { AppDeps, RestoreOutcome } from './deps.ts';
@@ -36,6 +42,7 @@ export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
 /** How long requests in flight at SIGTERM may take before their connections are closed. */
 export const SHUTDOWN_GRACE_MS = 5_000;
+export const SELF_WATCH_INTERVAL_MS = 15_000;
 
 export interface Appliance {
   deps: AppDeps;
@@ -72,6 +79,8 @@ export interface StartOptions {
   metricRuleStoreLimit?: number;
   /** Reports built on their own thread (default on); off, on the main thread. */
   reportThread?: boolean;
+  /** The self-watch's check interval (default 15 s), timer (default on) and thresholds; tests shorten them. */
+  selfWatch?: { intervalMs?: number; timers?: boolean; thresholds?: Partial<Thresholds>; fallbackPerHour?: number };
 }
 
 /**
@@ -134,7 +143,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     config,
     clock,
     log,
-    wecom: countingWecomClient(createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }), counters),
+    wecom: countingWecomClient(createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }), counters, () => clock.now()),
     secretBox: createSecretBox(loadDataKey({ secretKey: config.secretKey, dataDir: config.dataDir })),
     loginThrottle: createLoginThrottle({ clock }),
     passwords: createPasswordHasher({ n: opts.scryptN }),
@@ -171,6 +180,23 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     log.warn('first run: open the console and enter this setup code to create the admin password', { setupCode: deps.setupCode.display });
   }
   deleteExpiredSessions(db, clock.now());
+  const fallback = config.fallbackWebhookUrl ? parseFallbackUrl(config.fallbackWebhookUrl) : undefined;
+  const wecomTimeoutMs = opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS;
+  const observed = { db, counters, secretBox: deps.secretBox, dataDir: config.dataDir, schedulerTimers: opts.reportTimers ?? true, nextFireCache: new Map<string, number | undefined>() };
+  const selfWatch = createSelfWatch({
+    observe: (now) => observe(observed, now),
+    thresholds: { ...DEFAULT_THRESHOLDS, ...config.selfWatch, rateWindowMs: config.rateWindowMs, ...opts.selfWatch?.thresholds },
+    intervalMs: opts.selfWatch?.intervalMs ?? SELF_WATCH_INTERVAL_MS,
+    now: () => clock.now(),
+    log,
+    // Its own client: the fallback's calls are not the main bot's, for the limiter or the counters.
+    fallback: fallback?.ok
+      ? createFallbackSender({ target: fallback.target, wecom: createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: wecomTimeoutMs }), post: httpPost, timeoutMs: wecomTimeoutMs, log, version: build.version, publicUrl: config.publicUrl })
+      : undefined,
+    lang: () => settings.delivery().language,
+    fallbackPerHour: opts.selfWatch?.fallbackPerHour,
+  });
+  deps.selfWatch = selfWatch;
   const started = worker;
   let ruleTicks: { stop(): void } | undefined;
   return {
@@ -184,8 +210,10 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
       // After the worker: catch-up runs queue messages the worker then sends.
       await reports.start();
       ruleTicks = (opts.ruleTimers ?? true) ? startRuleTicks(ruleDeps) : undefined;
+      if (opts.selfWatch?.timers ?? true) selfWatch.start();
     },
     async close() {
+      await selfWatch.stop();
       ruleTicks?.stop();
       // A report being built is abandoned (its run fails, saying so) rather than waited for.
       await deps.reportThread?.close();
@@ -204,10 +232,14 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const clock = opts.clock ?? systemClock;
   const shared: ProcessState = { log, clock, build: opts.build ?? readBuildInfo(), counters: createOpsCounters(clock.now()) };
   // While a restore swaps the database, requests wait for it instead of reaching a closed one.
-  let swapping: Promise<unknown> | undefined;
+  let swapping: Promise<undefined> | undefined;
   const restore: NonNullable<AppDeps['restore']> = (staged, audit) => {
     const run = swapIn(staged, audit);
-    swapping = run.finally(() => (swapping = undefined));
+    // Waited on by other requests, never failing them: the restore's own request hears its outcome.
+    swapping = run.then(
+      () => (swapping = undefined),
+      () => (swapping = undefined),
+    );
     return run;
   };
   let core = await openCore(config, opts, shared, restore);
@@ -246,7 +278,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     const s = serve(
       {
         fetch: async (req, env) => {
-          if (swapping) await swapping.catch(() => undefined);
+          if (swapping) await swapping;
           return core.app.fetch(req, env);
         },
         port: config.port,
@@ -271,7 +303,6 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
       void core.deps.reportThread?.close();
       server.close(() => {
         void (swapping ?? Promise.resolve())
-          .catch(() => undefined)
           .then(() => core.close())
           .then(() => {
             log.info('stopped');

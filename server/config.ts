@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { parseProxyRange, PROXY_SHORTCUTS } from './security/clientAddress.ts';
 import { MIN_PASSWORD_LENGTH } from './security/passwordPolicy.ts';
+import { parseFallbackUrl } from './wecom/fallbackUrl.ts';
 import { isTimeZone } from './time/zone.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -34,10 +35,14 @@ export interface Config {
   trustProxy: string[];
   /** Host names the console answers for besides localhost, the loopback addresses and PUBLIC_URL's host (lower case). */
   allowedHosts: string[];
+  /** FALLBACK_WEBHOOK_URL: where the appliance's own health alerts also go (a credential, like the bot's URL). */
+  fallbackWebhookUrl: string | undefined;
+  /** Self-watch thresholds: WeCom unanswered this long, a message waiting this long. */
+  selfWatch: { unreachableMs: number; queuedMs: number };
 }
 
 /** Secrets that may also come from a file (`<NAME>_FILE`, e.g. a Docker secret). */
-export const FILE_SECRETS = ['ADMIN_PASSWORD', 'SECRET_KEY', 'METRICS_TOKEN'] as const;
+export const FILE_SECRETS = ['ADMIN_PASSWORD', 'SECRET_KEY', 'METRICS_TOKEN', 'FALLBACK_WEBHOOK_URL'] as const;
 
 export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
 
@@ -54,6 +59,16 @@ const httpUrl = (accept: (u: URL) => boolean) => (s: string) => {
 /** A whole number: digits only (as many as `digits` allows), then from `min` to `max`; one message for every way it is wrong. */
 const envInteger = (digits: RegExp, min: number, max: number, message: string) =>
   v.pipe(v.string(), v.regex(digits, message), v.transform(Number), v.number(), v.minValue(min, message), v.maxValue(max, message));
+
+/** Minutes, fractions allowed (tests and demos use seconds' worth), from 0.01 to a day. */
+const minutesSetting = v.pipe(
+  v.string(),
+  v.regex(/^\d{1,4}(\.\d{1,3})?$/, 'must be minutes, e.g. 5 or 0.5'),
+  v.transform(Number),
+  v.number(),
+  v.minValue(0.01, 'must be minutes from 0.01 to 1440'),
+  v.maxValue(1440, 'must be minutes from 0.01 to 1440'),
+);
 
 const envSchema = v.object({
   PORT: v.optional(envInteger(/^\d{1,5}$/, 0, 65535, 'must be a whole number from 1 to 65535'), '8080'),
@@ -122,6 +137,18 @@ const envSchema = v.object({
     ),
     '',
   ),
+  FALLBACK_WEBHOOK_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        const parsed = parseFallbackUrl(dataset.value);
+        if (!parsed.ok) addIssue({ message: parsed.message });
+      }),
+    ),
+  ),
+  SELF_WATCH_UNREACHABLE_MINUTES: v.optional(minutesSetting, '5'),
+  SELF_WATCH_QUEUED_MINUTES: v.optional(minutesSetting, '15'),
 });
 
 export class ConfigError extends Error {}
@@ -172,7 +199,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
   if (!result.success) {
     const issue = result.issues[0];
     const name = issue.path?.[0]?.key ?? 'environment';
-    const shown = name === 'ADMIN_PASSWORD' || name === 'SECRET_KEY' || name === 'METRICS_TOKEN' ? '' : ` (got ${JSON.stringify(issue.input)})`;
+    const shown = (FILE_SECRETS as readonly unknown[]).includes(name) ? '' : ` (got ${JSON.stringify(issue.input)})`;
     throw new ConfigError(`Invalid configuration: ${String(name)} ${issue.message}${shown}`);
   }
   const out = result.output;
@@ -193,5 +220,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
     publicUrl: out.PUBLIC_URL ? new URL(out.PUBLIC_URL).href.replace(/\/+$/, '') : undefined,
     trustProxy: out.TRUST_PROXY,
     allowedHosts: out.ALLOWED_HOSTS,
+    fallbackWebhookUrl: out.FALLBACK_WEBHOOK_URL,
+    selfWatch: { unreachableMs: out.SELF_WATCH_UNREACHABLE_MINUTES * 60_000, queuedMs: out.SELF_WATCH_QUEUED_MINUTES * 60_000 },
   };
 }

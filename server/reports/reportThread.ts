@@ -10,7 +10,7 @@ import type { Db } from '../../db/client.ts';
 import type { Logger } from '../log.ts';
 import type { DeliverySettings, SettingsStore } from '../settings/settingsStore.ts';
 import type { BuiltReport } from './builders.ts';
-import type { PeriodChoice } from './periods.ts';
+import type { PeriodChoice } from '../time/periods.ts';
 import { renderJobChart, renderJobReport, type ChartJobSpec, type ChartOutcome, type ReportJobSpec } from './runReport.ts';
 
 export type ReportThreadRequest = { id: number; delivery: DeliverySettings; ref: number; choice: PeriodChoice } & (

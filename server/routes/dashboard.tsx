@@ -58,6 +58,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     hours: columns(deps.db, hourStart, HOUR, 24, axisLabelFormat(lang, tz, 'hour')),
     days: columns(deps.db, dayStart, DAY, 30, axisLabelFormat(lang, tz, 'day')),
     categories: eventsByCategorySince(deps.db, dayStart),
+    selfWatch: deps.selfWatch?.status(),
   };
 }
 

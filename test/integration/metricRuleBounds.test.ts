@@ -9,7 +9,7 @@ import { onTick, type RuleState } from '../../server/metricRules/evaluate.ts';
 import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
 import type { MetricEvent } from '../../server/events/schema.ts';
 import type { MetricRule } from '../../server/metricRules/definition.ts';
-import { sampleEvents } from '../../server/render/templates.ts';
+import { sampleEvents } from '../../server/render/builtInRender.ts';
 import { MAX_FIRING_LISTED } from '../../server/metricRules/reportSection.ts';
 import { ruleFromRow, rowFromRule, savedStateJson } from '../../server/metricRules/ruleRows.ts';
 import { renderJobReport } from '../../server/reports/runReport.ts';

@@ -93,6 +93,39 @@ describe('safe migrations', () => {
     expect(writtenBy(join(dir, DB_FILE))).toMatchObject({ version: '0.2.1' });
   }, 60_000);
 
+  it("refuses another application's drizzle database, and leaves it alone", async () => {
+    const dir = join(scratch, 'foreign');
+    mkdirSync(dir);
+    const file = join(dir, DB_FILE);
+    const other = new Database(file);
+    other.exec('CREATE TABLE "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric); CREATE TABLE invoices (id integer primary key)');
+    other.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('a'.repeat(64), 1_700_000_000_000);
+    other.close();
+    const refused = await start(dir).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(StartupRefusal);
+    expect((refused as Error).message).toBe(`notifier.db in ${dir} is not this appliance's database (its migrations are another application's); point DATA_DIR at the appliance's data directory.`);
+    expect(readdirSync(dir).filter((f) => f.startsWith('notifier-pre-'))).toEqual([]);
+    expect(appliedMigrations(file)).toBe(1);
+  });
+
+  it('no copy, no migration: when the copy cannot be written the database stays at its version', async () => {
+    const { dir, file } = dataDirAt(6);
+    // Something in the way of the copy's name (as a full disk would be, or a read-only volume).
+    mkdirSync(join(dir, 'notifier-pre-0.2.0.db'));
+    closeSync(openSync(join(dir, 'notifier-pre-0.2.0.db', 'x'), 'w'));
+    const refused = await start(dir).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(StartupRefusal);
+    expect((refused as Error).message).toMatch(new RegExp(`^Could not write the copy of notifier\\.db taken before migrating \\(.+\\); nothing was migrated\\. Free space in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} and start again\\.$`));
+    expect(appliedMigrations(file)).toBe(7);
+    expect(readdirSync(dir).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
   it('a new database gets no copy', async () => {
     const dir = join(scratch, 'fresh');
     const app = await start(dir);
@@ -132,6 +165,20 @@ describe('safe migrations', () => {
     const out = child.output.join('');
     expect(out.trim().split('\n')).toEqual([expect.stringContaining('was written by version 0.3.0')]);
   }, 60_000);
+
+  it('a newer database with no name on it and no copy beside it: the line says so', async () => {
+    const { dir, file } = dataDirAt(journal.entries.length - 1);
+    const future = new Database(file);
+    future.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('f'.repeat(64), NEWEST.when + 86_400_000);
+    future.close();
+    const refused = await start(dir).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((refused as Error).message).toBe(
+      `notifier.db was written by a newer version with ${journal.entries.length + 1} migrations; this is version 0.2.0, which knows ${journal.entries.length} (up to ${NEWEST.tag}) and will not run on it. Run the newer version again, or restore a backup taken before that upgrade (no notifier-pre-*.db copy is in ${dir}).`,
+    );
+  });
 
   it('a failing migration leaves the database as it was, and the appliance says which one', async () => {
     // Two pending: the newest committed one (which succeeds) and a broken one after it.
