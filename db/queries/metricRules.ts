@@ -61,10 +61,12 @@ const STATES_DUE = `SELECT s.rule_id AS ruleId, s.store AS store, s.status AS st
     (s.status = 'firing' AND r.reminder_hours > 0 AND @now - json_extract(s.state, '$.lastNotifiedAt') >= r.reminder_hours * 3600000)
     OR (s.status <> 'firing' AND json_extract(r.condition, '$.type') = 'no_data'
         AND coalesce(json_extract(s.state, '$.lastAt'), json_extract(s.state, '$.watchingSince')) + json_extract(r.condition, '$.minutes') * 60000 <= @now)
-  )`;
+  )
+  LIMIT @limit`;
 
-export function statesDueAt(db: Db, now: number): StateRow[] {
-  return preparedStatement<[{ now: number }], StateRow>(db, STATES_DUE).all({ now });
+/** Up to `limit` of them: acting on a state takes it out of the set, so the next call reads the next ones. */
+export function statesDueAt(db: Db, now: number, limit = -1): StateRow[] {
+  return preparedStatement<[{ now: number; limit: number }], StateRow>(db, STATES_DUE).all({ now, limit });
 }
 
 /** Deletes up to `limit` states still `ok` and not written since `before`; answers how many. */
