@@ -1,10 +1,11 @@
 // The report over many firing stores (issue 20): `node --import tsx bench/reportBuild.ts
-// [--stores 8000] [--per-rule N] [--root DIR] [--max-s 900]`.
+// [--stores 8000] [--per-rule N] [--root DIR] [--max-s 900] [--compiled]`.
 //
 // Seeds a data dir straight in SQLite (N stores firing under rules of --per-rule stores each,
 // default one rule like the issue's probe, and one metric point per store today), starts the
 // appliance of --root (default this tree; another checkout measures the code before) from its
-// sources as a child process, presses Run now on a daily summary with its chart while probing
+// sources as a child process (--compiled: `node dist/server/main.js`, as the image runs it, after
+// `npm run build`), presses Run now on a daily summary with its chart while probing
 // /healthz every 20 ms, then sends SIGTERM during a second run and times the exit.
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -45,7 +46,8 @@ closeDatabase(db);
 const port = await freePort();
 // BENCH_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the child's node, as in run.ts.
 const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
+const entry = argv.includes('--compiled') ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
+const child = spawn(process.execPath, [...nodeArgs, ...entry], {
   cwd: root,
   env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, WECOM_API_ORIGIN: fake.origin, ADMIN_PASSWORD: PASSWORD, SECRET_KEY: CHILD_SECRET_KEY, LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'ignore', 'inherit'],
@@ -105,6 +107,7 @@ process.stdout.write(
   JSON.stringify(
     {
       root,
+      entry: entry.join(' '),
       stores,
       rules: seeded.rules,
       runNow: typeof run === 'object' ? { status: run.status, ms: Math.round(runMs) } : run === undefined ? `no answer within ${maxMs / 1000} s` : `${run} after ${Math.round(runMs)} ms`,
