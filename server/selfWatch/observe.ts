@@ -7,7 +7,7 @@ import { enabledReportJobs, oldestDueAt, oldestWaitingSince } from '../../db/que
 import type { OpsCounters } from '../opsCounters.ts';
 import { Cron } from 'croner';
 import { CRON_OPTIONS, nextFireTime, normaliseCron } from '../reports/cron.ts';
-import { canonicalTimeZone } from '../timeOfDay.ts';
+import { canonicalTimeZone } from '../time/zone.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import type { Observation } from './reasons.ts';
 
