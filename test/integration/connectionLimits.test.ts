@@ -125,6 +125,8 @@ describe('connection caps and timeouts (issue 20)', () => {
     const t0 = Date.now();
     await new Promise((resolve) => silent.on('close', resolve).on('error', () => undefined));
     expect(Date.now() - t0).toBeLessThan(2_000);
+    // Both refused connections are counted, the silent one too.
+    expect(app.deps.counters!.connections.dropped.get('client_limit')).toBe(2);
   });
 
   it('past the total cap every new connection is refused with 503, and the appliance answers again once the flood lets go', async () => {
