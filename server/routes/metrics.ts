@@ -134,7 +134,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
     { name: 'notifier_http_open_connections', help: 'HTTP connections open now (accepted, under the caps).', type: 'gauge', samples: [{ value: counters.connections.open }] },
     {
       name: 'notifier_http_dropped_requests_total',
-      help: 'Requests dropped before the app saw them, since the process started: past a connection cap (503), timed out, aborted, malformed.',
+      help: 'Requests dropped before the app saw them, since the process started: connections refused past a cap (503), requests timed out, aborted, malformed.',
       type: 'counter',
       samples: DROP_REASONS.map((reason) => ({ labels: { reason }, value: counters.connections.dropped.get(reason) ?? 0 })),
     },

@@ -109,7 +109,6 @@ export function createConnectionGuard(opts: { limits?: Partial<HttpLimits>; coun
     listener: (app) => (req: IncomingMessage, res: ServerResponse) => {
       const reason = refused.get(req.socket);
       if (reason === undefined) return app(req, res);
-      countDrop(counts, reason);
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_SECONDS), connection: 'close' });
       res.end(reason === 'client_limit' ? 'Too many connections from this address; retry later.\n' : 'Too many connections; retry later.\n');
     },
@@ -123,6 +122,8 @@ export function createConnectionGuard(opts: { limits?: Partial<HttpLimits>; coun
       server.on('connection', (socket: Socket) => {
         const reason = admit(socket);
         if (reason === undefined) return;
+        // Counted once per refused connection, also one that never sends its request.
+        countDrop(counts, reason);
         refused.set(socket, reason);
         socket.setTimeout(limits.refusedGraceMs, () => socket.destroy());
       });
