@@ -18,7 +18,6 @@ import {
 } from '../../db/queries/metricRules.ts';
 import type { Clock } from '../clock.ts';
 import type { MetricObserver, RaiseAlerts } from '../delivery/intake.ts';
-import type { InboundEvent } from '../events/schema.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { alertForAction } from './alerts.ts';
 import { decidesDifferently, type MetricRule } from './definition.ts';
