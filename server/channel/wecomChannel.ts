@@ -77,14 +77,17 @@ export function channelStatus(db: Db): ChannelStatus {
 /** The key while the bot can be sent to (connected, not invalid); the worker pauses otherwise. */
 export function usableChannelKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'log'>): string | undefined {
   const row = getChannel(deps.db);
-  if (!row || row.status !== 'connected') return undefined;
-  return storedKey(deps);
+  // The worker asks before every step: one read of the channel, not two.
+  return row?.status === 'connected' ? openKey(deps, row) : undefined;
 }
 
 /** The stored key in clear, for the sender only; registered with the logger so it is redacted. */
 export function storedKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'log'>): string | undefined {
   const row = getChannel(deps.db);
-  if (!row) return undefined;
+  return row && openKey(deps, row);
+}
+
+function openKey(deps: Pick<ChannelDeps, 'secretBox' | 'log'>, row: { keyCiphertext: string }): string | undefined {
   let key: string;
   try {
     key = deps.secretBox.open(row.keyCiphertext);
