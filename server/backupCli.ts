@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DB_FILE } from './appliance.ts';
 import { backupDatabase, backupFileName } from './backup.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { configuredDataDir } from './config.ts';
 
 async function main(argv: string[]): Promise<number> {
   const target = argv[0];
@@ -13,16 +13,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('Usage: npm run backup -- <out-file or directory>   (reads DATA_DIR, default ./data)\n');
     return 2;
   }
-  let dataDir: string;
-  try {
-    dataDir = loadConfig(process.env).dataDir;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(err.message + '\n');
-      return 1;
-    }
-    throw err;
+  const configured = configuredDataDir(process.env);
+  if (!configured.ok) {
+    process.stderr.write(configured.message + '\n');
+    return 1;
   }
+  const { dataDir } = configured;
   const source = join(dataDir, DB_FILE);
   if (!existsSync(source)) {
     process.stderr.write(`No database at ${source}: set DATA_DIR to the appliance's data directory.\n`);

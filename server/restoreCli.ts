@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DB_FILE } from './appliance.ts';
 import { readBuildInfo } from './buildInfo.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { configuredDataDir } from './config.ts';
 import { checkBackupFile, databaseInUse, swapInBackup, type RestoreRefusal } from './restore.ts';
 
 function refusalLine(file: string, r: RestoreRefusal, running: string): string {
@@ -31,16 +31,12 @@ function main(argv: string[]): number {
     process.stderr.write('Usage: npm run restore -- <backup-file>   (stop the appliance first; reads DATA_DIR, default ./data)\n');
     return 2;
   }
-  let dataDir: string;
-  try {
-    dataDir = loadConfig(process.env).dataDir;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(err.message + '\n');
-      return 1;
-    }
-    throw err;
+  const configured = configuredDataDir(process.env);
+  if (!configured.ok) {
+    process.stderr.write(configured.message + '\n');
+    return 1;
   }
+  const { dataDir } = configured;
   if (!existsSync(file) || !statSync(file).isFile()) {
     process.stderr.write(`No backup file at ${file}.\n`);
     return 1;
