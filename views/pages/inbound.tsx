@@ -2,7 +2,7 @@ import { REFUSALS_KEPT, type RefusalRow } from '../../db/queries/refusals.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
+import { labelOr } from '../../server/strings/translate.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { curlExample, nodeSigningExample, shellSigningExample } from '../../server/security/signingSnippets.ts';
 import { Layout, Notice } from '../layout.tsx';
@@ -94,9 +94,8 @@ function RefusedRequests({ ctx, rows }: { ctx: ViewContext; rows: RefusalRow[] }
   );
 }
 
-/** A label from the dictionary when there is one, else the stored value as is. */
 function label(ctx: ViewContext, key: string, fallback: string): string {
-  return key in dictionaries.en ? ctx.t(key as MessageKey) : fallback;
+  return labelOr(ctx.t, key, fallback);
 }
 
 /** `shell: false` when the page already shows the signed shell example (Try it of a token that requires signing). */
