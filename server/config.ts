@@ -187,6 +187,16 @@ export function readSecretFiles(env: Record<string, string | undefined>, readFil
   return out;
 }
 
+/** DATA_DIR for the command-line tools (backup, restore), or the one line saying what is wrong with the configuration. */
+export function configuredDataDir(env: Record<string, string | undefined>): { ok: true; dataDir: string } | { ok: false; message: string } {
+  try {
+    return { ok: true, dataDir: loadConfig(env).dataDir };
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, message: err.message };
+    throw err;
+  }
+}
+
 /** Reads the environment into a typed config; throws ConfigError with one line naming the variable. */
 export function loadConfig(rawEnv: Record<string, string | undefined>, readFile: (path: string) => SecretFile = readSecretFile): Config {
   const env = readSecretFiles(rawEnv, readFile);

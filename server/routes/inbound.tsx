@@ -7,15 +7,10 @@ import { listRecentEvents } from '../../db/queries/events.ts';
 import { getApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
 import { deliveries } from '../../db/schema.ts';
 import type { MessageKey } from '../strings/translate.ts';
-import {
-  InboundPage,
-  RevokeConfirmPage,
-  TokenCreatedPage,
-  TokenGonePage,
-  type Endpoints,
-  type InboundPageProps,
-  type RecentEvent,
-} from '../../views/pages/inbound.tsx';
+import { InboundPage, type InboundPageProps } from '../../views/pages/inbound/inboundPage.tsx';
+import { RevokeConfirmPage, TokenCreatedPage, TokenGonePage } from '../../views/pages/inbound/tokenPages.tsx';
+import type { Endpoints } from '../../views/pages/inbound/signingHelp.tsx';
+import type { RecentEvent } from '../../views/pages/inbound/recentEvents.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteSilence, getSilence, listActiveSilences } from '../../db/queries/silences.ts';
 import type { ViewContext } from '../../views/context.ts';
-import { dictionaries, type MessageKey, type Params } from '../strings/translate.ts';
+import { isMessageKey, type MessageKey, type Params } from '../strings/translate.ts';
 import {
   FIELD_LABELS,
   NotificationsBody,
@@ -196,7 +196,7 @@ function translateErrors(ctx: ViewContext, issues: Record<string, string[] | und
     const message = issues[field]?.[0];
     if (!message) continue;
     // Messages are i18n keys; anything else (a library default) gets the generic one.
-    const key: MessageKey = message in dictionaries.en ? (message as MessageKey) : 'form.error.invalid';
+    const key: MessageKey = isMessageKey(message) ? message : 'form.error.invalid';
     errors[field] = ctx.t(key, errorParams(field, key, f));
   }
   return errors;

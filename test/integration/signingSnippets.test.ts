@@ -26,6 +26,8 @@ describe('the signing snippets', () => {
   let url: string;
   let plain: IssuedToken;
   let signed: IssuedToken;
+  // Its own token: the same body signed in the same second with one secret would be a replay.
+  let signedShell: IssuedToken;
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [] });
@@ -35,6 +37,7 @@ describe('the signing snippets', () => {
     const now = Date.now();
     plain = issueApiToken(app.deps, { name: 'curl', requireSignature: false, now });
     signed = issueApiToken(app.deps, { name: 'signed', requireSignature: true, now });
+    signedShell = issueApiToken(app.deps, { name: 'signed shell', requireSignature: true, now });
   });
   afterAll(async () => {
     await app?.stop();
@@ -60,9 +63,9 @@ describe('the signing snippets', () => {
   });
 
   it('shell (openssl): the signed request is accepted; with another secret it is refused', async () => {
-    const ok = await run('bash', ['-c', shellSigningExample(url, signed.token, signed.signingSecret)]);
+    const ok = await run('bash', ['-c', shellSigningExample(url, signedShell.token, signedShell.signingSecret)]);
     accepted(ok.stdout);
-    const refused = await run('bash', ['-c', `${shellSigningExample(url, signed.token, 'scs_not-the-secret')} -w '\\n%{http_code}'`]);
+    const refused = await run('bash', ['-c', `${shellSigningExample(url, signedShell.token, 'scs_not-the-secret')} -w '\\n%{http_code}'`]);
     expect(refused.stdout.trim().endsWith('401')).toBe(true);
   });
 });

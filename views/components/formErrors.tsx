@@ -3,6 +3,12 @@
 import type { MessageKey } from '../../server/strings/translate.ts';
 import type { ViewContext } from '../context.ts';
 
+/** The ids an input's aria-describedby names: its help line and its error, when shown. */
+export function describedBy(...ids: Array<string | false | undefined>): string | undefined {
+  const list = ids.filter((x): x is string => typeof x === 'string');
+  return list.length ? list.join(' ') : undefined;
+}
+
 export function FieldError({ id, message, alert = false }: { id: string; message: string | undefined; alert?: boolean }) {
   if (!message) return null;
   return (

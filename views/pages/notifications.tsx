@@ -3,9 +3,9 @@ import type { SilenceRow } from '../../db/queries/silences.ts';
 import { CATEGORIES, SEVERITIES, type Category, type EventKind, type Severity, type TaskStatus } from '../../server/events/schema.ts';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
-import { type MessageKey } from '../../server/strings/translate.ts';
+import { labelOr, type MessageKey } from '../../server/strings/translate.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
-import { ErrorSummary, FieldError } from '../components/formErrors.tsx';
+import { describedBy, ErrorSummary, FieldError } from '../components/formErrors.tsx';
 import { Layout, Notice } from '../layout.tsx';
 import { TemplatesSummary, type TemplateListRow } from './messageTemplates.tsx';
 
@@ -89,11 +89,6 @@ function fieldId(field: NotificationField): string {
   if (field === 'mentionMode') return 'n-mentionMode-none';
   if (field === 'format') return 'n-format-markdown';
   return `n-${field}`;
-}
-
-function describedBy(...ids: Array<string | false | undefined>): string | undefined {
-  const list = ids.filter((x): x is string => typeof x === 'string');
-  return list.length ? list.join(' ') : undefined;
 }
 
 /** A text-like input with its label, help line and error. */
@@ -416,7 +411,7 @@ function Silences({ ctx, silences }: { ctx: ViewContext; silences: SilenceRow[] 
             {silences.map((s) => (
               <tr>
                 <td>
-                  {labelOr(ctx, `category.${s.category}`, s.category)} · {s.title} · {s.store || ctx.t('silence.noStore')}
+                  {labelOr(ctx.t, `category.${s.category}`, s.category)} · {s.title} · {s.store || ctx.t('silence.noStore')}
                 </td>
                 <td>{formatDateTime(s.until, ctx.lang, ctx.timeZone)}</td>
                 <td>
@@ -434,11 +429,6 @@ function Silences({ ctx, silences }: { ctx: ViewContext; silences: SilenceRow[] 
       )}
     </section>
   );
-}
-
-function labelOr(ctx: ViewContext, key: string, fallback: string): string {
-  const text = ctx.t(key as MessageKey);
-  return text === key ? fallback : text;
 }
 
 /** Everything below the heading; the htmx target of the form, so a save re-renders the preview too. */

@@ -4,7 +4,7 @@ import { MAX_CHART_METRICS } from '../../../server/reports/chartData.ts';
 import { KNOWN_PATHS } from '../../../server/reports/reportTemplate.ts';
 import type { ViewContext } from '../../context.ts';
 import type { MessageKey } from '../../../server/strings/translate.ts';
-import { ErrorSummary, FieldError } from '../../components/formErrors.tsx';
+import { describedBy, ErrorSummary, FieldError } from '../../components/formErrors.tsx';
 import { Layout } from '../../layout.tsx';
 import type { CronPreviewState, ReportField, ReportFieldErrors, ReportFormValues } from '../../../server/reports/reportForm.ts';
 import { CronPreview } from './cronPreview.tsx';
@@ -19,11 +19,6 @@ export const REPORT_FIELD_LABELS: Record<ReportField, MessageKey> = {
   template: 'reports.form.template',
   chartMetrics: 'reports.form.chartMetrics',
 };
-
-function describedBy(...ids: Array<string | false | undefined>): string | undefined {
-  const list = ids.filter((x): x is string => typeof x === 'string');
-  return list.length ? list.join(' ') : undefined;
-}
 
 export function ReportFormPage({
   ctx,

@@ -1,13 +1,13 @@
 // What the report pages share: a report type's and a run's words, status badges and notices.
 import type { ReportJobRow } from '../../../db/queries/reports.ts';
 import type { ViewContext } from '../../context.ts';
-import { dictionaries, type MessageKey } from '../../../server/strings/translate.ts';
+import { labelOr } from '../../../server/strings/translate.ts';
 import { Notice } from '../../layout.tsx';
 
 export type PageNotice = { kind: 'ok' | 'bad' | 'info'; text: string };
 
 export function label(ctx: ViewContext, key: string, fallback: string): string {
-  return key in dictionaries.en ? ctx.t(key as MessageKey) : fallback;
+  return labelOr(ctx.t, key, fallback);
 }
 
 export function typeLabel(ctx: ViewContext, type: string): string {
