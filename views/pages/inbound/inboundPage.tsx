@@ -4,6 +4,7 @@ import type { ApiTokenRow } from '../../../db/queries/tokens.ts';
 import type { ViewContext } from '../../context.ts';
 import { formatDateTime } from '../../../server/time/format.ts';
 import { curlExample } from '../../../server/security/signingSnippets.ts';
+import { tokenHooks } from '../../../server/security/apiTokens.ts';
 import { Layout, Notice } from '../../layout.tsx';
 import { SigningHelp, type Endpoints } from './signingHelp.tsx';
 import { RecentEvents, RefusedRequests, type RecentEvent } from './recentEvents.tsx';
@@ -13,7 +14,7 @@ export interface InboundPageProps {
   endpoints: Endpoints;
   tokens: ApiTokenRow[];
   events: RecentEvent[];
-  form?: { name: string; requireSignature: boolean; error?: string };
+  form?: { name: string; requireSignature: boolean; hooks?: string; error?: string };
   notice?: { kind: 'ok' | 'bad' | 'info'; text: string };
   refusals: RefusalRow[];
   /** The notification language the samples are written in. */
@@ -93,7 +94,10 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
           <tbody>
             {tokens.map((tok) => (
               <tr>
-                <td>{tok.name}</td>
+                <td>
+                  {tok.name}
+                  {tok.hookNames !== null ? <p class="help">{ctx.t('inbound.token.hooksOnly', { names: tokenHooks(tok)!.join(', ') })}</p> : null}
+                </td>
                 <td>
                   <code>{tok.prefix}…</code>
                 </td>
@@ -158,6 +162,11 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
         </label>
         <p class="help" id="token-signature-help">
           {ctx.t('inbound.create.signature.help')}
+        </p>
+        <label for="token-hooks">{ctx.t('inbound.create.hooks')}</label>
+        <input id="token-hooks" name="hooks" type="text" value={form.hooks ?? ''} autocomplete="off" aria-describedby="token-hooks-help" />
+        <p class="help" id="token-hooks-help">
+          {ctx.t('inbound.create.hooks.help')}
         </p>
         <div class="actions">
           <button type="submit">{ctx.t('inbound.create.submit')}</button>

@@ -29,6 +29,7 @@ export function RefusedRequests({ ctx, rows }: { ctx: ViewContext; rows: Refusal
               <th>{ctx.t('refused.col.token')}</th>
               <th>{ctx.t('refused.col.path')}</th>
               <th>{ctx.t('refused.col.from')}</th>
+              <th>{ctx.t('refused.col.count')}</th>
             </tr>
           </thead>
           <tbody>
@@ -41,6 +42,10 @@ export function RefusedRequests({ ctx, rows }: { ctx: ViewContext; rows: Refusal
                   <code>{r.path}</code>
                 </td>
                 <td>{r.ip ?? ''}</td>
+                <td>
+                  {r.count}
+                  {r.count > 1 && r.firstAt !== null ? <p class="help">{ctx.t('refused.since', { at: formatDateTime(r.firstAt, ctx.lang, ctx.timeZone) })}</p> : null}
+                </td>
               </tr>
             ))}
           </tbody>
