@@ -205,6 +205,9 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_at_idx').on(t.at)],
 );
 
+/** Which days a schedule acts on: every day, China's workdays, or its weekends and holidays (server/calendar). */
+export const CALENDAR_CHOICES = ['every_day', 'workdays_cn', 'non_workdays_cn'] as const;
+
 export const REPORT_TYPES = ['daily_summary', 'weekly_summary', 'metrics_snapshot', 'custom'] as const;
 export type ReportType = (typeof REPORT_TYPES)[number];
 export const REPORT_RUN_STATUSES = ['running', 'succeeded', 'failed', 'skipped'] as const;

@@ -19,6 +19,7 @@ import { apiDocsRoutes } from './routes/apiDocs.tsx';
 import { reportRoutes } from './routes/reports.tsx';
 import { languageRoutes } from './routes/language.ts';
 import { metricRuleRoutes } from './routes/metricRules.tsx';
+import { calendarRoutes } from './routes/calendar.tsx';
 import { messageTemplateRoutes } from './routes/messageTemplates.tsx';
 import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', apiDocsRoutes(deps));
   app.route('/', reportRoutes(withFlash));
   app.route('/', metricRuleRoutes(deps));
+  app.route('/', calendarRoutes(withFlash));
   app.route('/', sendLogRoutes(withFlash));
   app.route('/', auditRoutes(deps));
   app.route('/', troubleshootingRoutes(deps));

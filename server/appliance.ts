@@ -24,6 +24,8 @@ import { countingWecomClient, createOpsCounters } from './opsCounters.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/scheduler.ts';
 import { createMetricRuleEngine } from './metricRules/engine.ts';
 import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
+import { loadChinaHolidays } from './calendar/chinaHolidays.ts';
+import { createCalendarStore } from './calendar/calendarStore.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
@@ -101,9 +103,10 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     limiter,
     wakeWorker: () => worker?.wake(),
     counters,
+    calendar: createCalendarStore(db, clock, loadChinaHolidays()),
   };
-  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker });
-  const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, log };
+  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker, calendar: deps.calendar });
+  const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, calendar: deps.calendar, log };
   worker = createDeliveryWorker({
     db,
     clock,
@@ -114,6 +117,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     channelKey: () => usableChannelKey(deps),
     storedChannelKey: () => storedKey(deps),
     publicUrl: config.publicUrl,
+    calendar: deps.calendar,
     counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
   });

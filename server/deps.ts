@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import type { CalendarStore } from './calendar/calendarStore.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
@@ -41,4 +42,6 @@ export interface AppDeps {
   counters?: OpsCounters;
   /** Metric rules: judged on every stored metric point (intake), edited on the Metric rules page. */
   metricRules?: MetricRuleEngine;
+  /** China's workday calendar with the admin's own days (quiet hours, report jobs, heartbeats, metric rules). */
+  calendar?: CalendarStore;
 }

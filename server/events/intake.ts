@@ -3,6 +3,7 @@ import { bumpRepeatCount } from '../../db/queries/events.ts';
 import { listActiveSilences } from '../../db/queries/silences.ts';
 import { findDedupeCandidates, findIdempotent, insertDeliveryFast, insertEventFast } from '../../db/queries/intake.ts';
 import type { EventStatus } from '../../db/schema.ts';
+import type { CalendarSource } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
 import type { MetricPoint, MetricRuleEngine } from '../metricRules/engine.ts';
 import { refreshDedupedDelivery } from '../delivery/outbox.ts';
@@ -23,6 +24,8 @@ export interface IntakeDeps {
   publicUrl?: string;
   /** Judges the metric points stored here; the alerts its rules raise commit with the points. */
   metricRules?: MetricRuleEngine;
+  /** China's workday calendar as it is now (quiet hours on non-workdays). */
+  calendar?: CalendarSource;
 }
 
 export interface IntakeMeta {
@@ -93,13 +96,14 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
   const now = deps.clock.now();
   const s: RenderSettings = currentRenderSettings(deps.settings, deps.publicUrl);
   const silences = listActiveSilences(db, now);
+  const calendar = deps.calendar?.calendar();
   const points: MetricPoint[] = [];
   const accepted = batch.map((e): Accepted => {
     if (e.idempotency_key) {
       const first = findIdempotent(db, e.idempotency_key, now - IDEMPOTENCY_WINDOW_MS);
       if (first) return { id: first.id, status: first.status, repeated: true };
     }
-    const decision = decideEvent(e, { rules: s.rules, now, silences, dedupeCandidates: dedupeCandidates(db, e, s.rules, now) });
+    const decision = decideEvent(e, { rules: s.rules, now, silences, calendar, dedupeCandidates: dedupeCandidates(db, e, s.rules, now) });
     const suppressed = decision.status === 'suppressed' ? decision : undefined;
     const id = insertEventFast(db, {
       receivedAt: now,

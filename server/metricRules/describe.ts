@@ -29,7 +29,7 @@ export function describeCondition(rule: Pick<MetricRule, 'metric' | 'condition' 
   let text: string;
   if (c.type === 'threshold') text = ruleText(lang, `cond.threshold.${c.op}`, { metric, value: formatValue(c.value), unit });
   else if (c.type === 'change') {
-    text = ruleText(lang, `cond.change.${c.direction}.${c.by}`, { metric, amount: formatValue(c.amount), unit, baseline: ruleText(lang, `baseline.${c.baseline}`) });
+    text = ruleText(lang, `cond.change.${c.direction}.${c.by}`, { metric, amount: formatValue(c.amount), unit, baseline: ruleText(lang, `baseline.${c.baseline}`) + (c.skipHolidays && c.baseline !== 'previous' ? ruleText(lang, 'baseline.skipHolidays') : '') });
   } else return ruleText(lang, 'cond.no_data', { metric, duration: formatDuration(c.minutes * 60_000, lang) });
   const h = rule.hold;
   if (h.kind === 'points') return text + ruleText(lang, h.count === 1 ? 'hold.points.one' : 'hold.points.other', { count: h.count });

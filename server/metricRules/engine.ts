@@ -16,6 +16,7 @@ import {
   statesOfRule,
   type StateRow,
 } from '../../db/queries/metricRules.ts';
+import type { CalendarSource } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
 import type { InboundEvent } from '../events/schema.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
@@ -53,6 +54,8 @@ export interface EngineDeps {
   settings: SettingsStore;
   /** Tells the delivery worker a rule queued a message (it looks once the transaction commits). */
   wakeWorker: () => void;
+  /** China's workday calendar, for change rules that skip holidays. */
+  calendar?: CalendarSource;
 }
 
 /** How far back a new rule looks for each store's last point (its previous value, its silence). */
@@ -79,6 +82,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
 
   const contextFor = (rule: MetricRule, store: string): EvalContext => ({
     timeZone: deps.settings.general().timeZone,
+    calendar: deps.calendar?.calendar(),
     valueBetween: (from, until) => metricValueBetween(db, rule.metric, store, from, until),
   });
 

@@ -6,6 +6,7 @@ import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outco
 import { channelStatus } from '../channel/wecomChannel.ts';
 import { queueDepth } from '../delivery/outbox.ts';
 import { firingRules } from '../metricRules/firingList.ts';
+import { missingNextYear } from '../calendar/workdays.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { startOfDay } from '../timeOfDay.ts';
@@ -61,6 +62,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     hours: columns(deps.db, hourStart, HOUR, 24, formatter(lang, tz, { hour: '2-digit' })),
     days: columns(deps.db, dayStart, DAY, 30, formatter(lang, tz, { month: '2-digit', day: '2-digit' })),
     categories: eventsByCategorySince(deps.db, dayStart),
+    calendarMissingYear: deps.calendar ? missingNextYear(deps.calendar.calendar(), now, tz) : undefined,
   };
 }
 

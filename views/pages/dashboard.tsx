@@ -31,6 +31,8 @@ export interface DashboardData {
   hours: StackedColumn[];
   days: StackedColumn[];
   categories: Array<{ category: string; n: number }>;
+  /** From 1 December: next year's holidays are not in the workday calendar. */
+  calendarMissingYear?: number;
 }
 
 function when(ctx: ViewContext, at: number | null | undefined): string {
@@ -116,6 +118,11 @@ export function DashboardPage({ ctx, data }: { ctx: ViewContext; data: Dashboard
   const hasEvents = data.days.some((d) => Object.values(d.values).some((n) => n > 0));
   return (
     <Layout ctx={ctx} title={ctx.t('dashboard.title')}>
+      {data.calendarMissingYear !== undefined ? (
+        <div class="notice bad" role="alert">
+          {ctx.t('calendar.dashboardWarning', { year: data.calendarMissingYear })} <a href="/calendar">{ctx.t('calendar.dashboardLink')}</a>
+        </div>
+      ) : null}
       <DashboardPanel ctx={ctx} data={data} />
       {hasEvents ? (
         <>
