@@ -121,7 +121,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
   });
-  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true });
+  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true, calendar: deps.calendar });
   deps.reports = reports;
   deps.nextReport = () => reports.nextReport();
   await syncAdminPassword(deps);

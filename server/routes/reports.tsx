@@ -41,6 +41,7 @@ import {
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from '../reports/cron.ts';
+import { CALENDAR_CHOICES, calendarAllows, isCalendarChoice, type CalendarChoice, type WorkdayCalendar } from '../calendar/workdays.ts';
 import { canonicalTimeZone } from '../timeOfDay.ts';
 import { GRACE_MINUTES, getReportSettings, setReportSettings } from '../reports/reportSettings.ts';
 import { renderJobChart, renderJobReport, type ChartJobSpec, type ChartOutcome, type ReportJobSpec } from '../reports/runReport.ts';
@@ -93,6 +94,11 @@ function formSchema(defaultZone: string) {
       ),
       enabled: checkbox,
       attachChart: checkbox,
+      calendar: v.pipe(
+        text,
+        v.transform((s) => s || 'every_day'),
+        v.picklist(CALENDAR_CHOICES, 'reports.error.calendar'),
+      ),
       chartMetrics: v.pipe(
         text,
         v.transform((t) => parseChartMetrics(t).join('\n')),
@@ -124,7 +130,11 @@ const graceSchema = v.pipe(
   v.maxValue(GRACE_MINUTES.max, 'reports.error.grace'),
 );
 const noticeParam = v.optional(v.picklist(['created', 'saved', 'enabled', 'disabled']));
-const previewQuery = v.object({ cron: v.optional(v.pipe(v.string(), v.maxLength(200)), ''), timezone: v.optional(v.pipe(v.string(), v.maxLength(64)), '') });
+const previewQuery = v.object({
+  cron: v.optional(v.pipe(v.string(), v.maxLength(200)), ''),
+  timezone: v.optional(v.pipe(v.string(), v.maxLength(64)), ''),
+  calendar: v.optional(v.picklist(CALENDAR_CHOICES), 'every_day'),
+});
 
 function formFields(body: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(body).map(([k, val]) => [k, typeof val === 'string' ? val : '']));
@@ -160,13 +170,14 @@ function templateMessage(ctx: ViewContext, problems: TemplateProblem[]): string 
   return messages.join(' ');
 }
 
-/** The next runs of a schedule in its zone, or the message saying why there are none. */
-export function cronPreviewState(ctx: ViewContext, cron: string, timeZone: string, now: number): CronPreviewState {
+/** The next runs of a schedule in its zone (on its calendar's days), or the message saying why there are none. */
+export function cronPreviewState(ctx: ViewContext, cron: string, timeZone: string, now: number, on?: { choice: CalendarChoice; calendar: WorkdayCalendar | undefined }): CronPreviewState {
   const message = cronMessage(ctx, cron);
   if (message) return { error: message };
   const parsed = parseSchedule(cron, timeZone, now);
   if (!parsed.ok) return { error: ctx.t(parsed.code === 'never' ? 'reports.error.cronNever' : 'reports.error.timezone') };
-  return { runs: nextFireTimes(parsed.cron, NEXT_RUNS, now), timeZone: parsed.timeZone };
+  const keep = on && on.choice !== 'every_day' ? (at: number) => calendarAllows(on.choice, on.calendar, at, parsed.timeZone) : undefined;
+  return { runs: nextFireTimes(parsed.cron, NEXT_RUNS, now, keep), timeZone: parsed.timeZone };
 }
 
 function translateErrors(ctx: ViewContext, issues: Record<string, string[] | undefined>, f: Record<string, string>): ReportFieldErrors {
@@ -194,6 +205,7 @@ function valuesFromForm(f: Record<string, string>): ReportFormValues {
     enabled: (f.enabled ?? '') !== '',
     attachChart: (f.attachChart ?? '') !== '',
     chartMetrics: f.chartMetrics ?? '',
+    calendar: f.calendar ?? 'every_day',
   };
 }
 
@@ -207,6 +219,7 @@ function valuesFromJob(job: ReportJobRow): ReportFormValues {
     enabled: job.enabled,
     attachChart: job.attachChart,
     chartMetrics: job.chartMetrics,
+    calendar: job.calendar,
   };
 }
 
@@ -303,7 +316,7 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
       <ReportJobPage
         ctx={ctx}
         job={job}
-        nextRuns={cronPreviewState(ctx, job.cron, job.timezone, deps.clock.now())}
+        nextRuns={cronPreviewState(ctx, job.cron, job.timezone, deps.clock.now(), { choice: job.calendar, calendar: deps.calendar?.calendar() })}
         runs={items}
         olderHref={olderHref}
         notices={notices}
@@ -327,7 +340,7 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
         title={opts.title}
         values={opts.values}
         errors={opts.errors}
-        nextRuns={cronPreviewState(ctx, opts.values.cron, zone, deps.clock.now())}
+        nextRuns={cronPreviewState(ctx, opts.values.cron, zone, deps.clock.now(), { choice: isCalendarChoice(opts.values.calendar) ? opts.values.calendar : 'every_day', calendar: deps.calendar?.calendar() })}
         defaultZone={defaultZone()}
         preview={opts.preview}
       />,
@@ -344,7 +357,8 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
     if (parsed.success) return { ok: true as const, output: parsed.output };
     const issues = (v.flatten<typeof schema>(parsed.issues).nested ?? {}) as Record<string, string[] | undefined>;
     const errors = translateErrors(ctx, issues, fields);
-    if (!Object.keys(errors).length) errors.name = ctx.t('form.error.invalid');
+    if (issues.calendar) errors.name = ctx.t('reports.error.calendar');
+    else if (!Object.keys(errors).length) errors.name = ctx.t('form.error.invalid');
     return { ok: false as const, response: formPage(c, { jobId, title, values: valuesFromForm(fields), errors }, 422) };
   };
 
@@ -354,17 +368,18 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
     const ctx = viewContext(c, deps);
     return formPage(c, {
       title: ctx.t('reports.form.newTitle'),
-      values: { name: '', type: 'daily_summary', cron: '0 9 * * *', timezone: defaultZone(), template: '', enabled: true, attachChart: true, chartMetrics: '' },
+      values: { name: '', type: 'daily_summary', cron: '0 9 * * *', timezone: defaultZone(), template: '', enabled: true, attachChart: true, chartMetrics: '', calendar: 'every_day' },
     });
   });
 
   // The htmx preview of the next runs; also fine to open on its own.
   app.get('/reports/cron-preview', (c) => {
     const ctx = viewContext(c, deps);
-    const q = v.safeParse(previewQuery, { cron: c.req.query('cron'), timezone: c.req.query('timezone') });
+    const q = v.safeParse(previewQuery, { cron: c.req.query('cron'), timezone: c.req.query('timezone'), calendar: c.req.query('calendar') || undefined });
     const cron = q.success ? q.output.cron : '';
     const tz = canonicalTimeZone((q.success ? q.output.timezone : '') || defaultZone());
-    const state: CronPreviewState = tz ? cronPreviewState(ctx, cron, tz, deps.clock.now()) : { error: ctx.t('reports.error.timezone') };
+    const on = { choice: q.success ? q.output.calendar : ('every_day' as const), calendar: deps.calendar?.calendar() };
+    const state: CronPreviewState = tz ? cronPreviewState(ctx, cron, tz, deps.clock.now(), on) : { error: ctx.t('reports.error.timezone') };
     return c.html(<CronPreview ctx={ctx} state={state} />, 'error' in state ? 422 : 200);
   });
 
@@ -411,7 +426,7 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
     writeAudit(deps.db, now, {
       actor: 'admin',
       action: 'report.create',
-      detail: { id, name: out.name, type: out.type, cron: out.cron, timezone: out.timezone, enabled: out.enabled, attachChart: out.attachChart },
+      detail: { id, name: out.name, type: out.type, cron: out.cron, timezone: out.timezone, calendar: out.calendar, enabled: out.enabled, attachChart: out.attachChart },
       ip: clientIp(c),
     });
     scheduler().reschedule();
@@ -444,7 +459,7 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
     const now = deps.clock.now();
     updateReportJob(deps.db, job.id, { ...out, template: out.template.trim() === '' ? null : out.template }, now);
     const changed = Object.fromEntries(
-      (['name', 'type', 'cron', 'timezone', 'template', 'enabled', 'attachChart', 'chartMetrics'] as const).filter((k) => (job[k] ?? '') !== (out[k] ?? '')).map((k) => [k, out[k]]),
+      (['name', 'type', 'cron', 'timezone', 'calendar', 'template', 'enabled', 'attachChart', 'chartMetrics'] as const).filter((k) => (job[k] ?? '') !== (out[k] ?? '')).map((k) => [k, out[k]]),
     );
     writeAudit(deps.db, now, { actor: 'admin', action: 'report.update', detail: { id: job.id, changed }, ip: clientIp(c) });
     // Takes effect at once: the job's timer is replaced, no restart needed.

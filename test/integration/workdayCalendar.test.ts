@@ -135,3 +135,24 @@ describe('Metric rule backtest skipping holidays', () => {
     expect(textOf((await console.get('/metric-rules')).body)).toContain('holidays skipped');
   });
 });
+
+describe('Report jobs with a calendar (Reports page)', () => {
+  it('saves "Workdays (China)", previews the next runs past 国庆, and refuses an unknown calendar', async () => {
+    const { app, console } = await rig(at('2026-09-30T10:00:00'));
+    await console.get('/reports/new');
+    const preview = await console.get('/reports/cron-preview?cron=0%209%20*%20*%20*&timezone=Asia%2FShanghai&calendar=workdays_cn');
+    const runs = textOf(preview.body);
+    expect(runs).toMatch(/2026-10-08[\s\S]*2026-10-09[\s\S]*2026-10-10/);
+    expect(runs).not.toContain('2026-10-01');
+    const created = await console.postForm('/reports', { name: '工作日日报', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', calendar: 'workdays_cn', template: '', enabled: 'on' });
+    expect(created.status).toBe(303);
+    const id = Number(/\/reports\/(\d+)/.exec(created.location ?? '')![1]);
+    const page = textOf((await console.get(`/reports/${id}`)).body);
+    expect(page).toContain('Calendar Workdays (China)');
+    expect(app.reports.nextRunOf(id)).toBe(at('2026-10-08T09:00:00'));
+
+    const bad = await console.postForm('/reports', { name: 'x', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', calendar: 'lunar', template: '' });
+    expect(bad.status).toBe(422);
+    expect(textOf(bad.body)).toContain('Choose a calendar: every day, workdays (China), or weekends and holidays (China).');
+  });
+});

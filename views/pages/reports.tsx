@@ -9,6 +9,7 @@ import type { ViewContext } from '../context.ts';
 import { dictionaries, formatDateTime, type Lang, type MessageKey } from '../i18n/index.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
+import { CALENDAR_CHOICES } from '../../server/calendar/workdays.ts';
 
 export type PageNotice = { kind: 'ok' | 'bad' | 'info'; text: string };
 
@@ -21,6 +22,8 @@ export interface ReportFormValues {
   enabled: boolean;
   attachChart: boolean;
   chartMetrics: string;
+  /** every_day, workdays_cn or non_workdays_cn. */
+  calendar: string;
 }
 
 export type ReportField = 'name' | 'type' | 'cron' | 'timezone' | 'template' | 'chartMetrics';
@@ -439,6 +442,19 @@ export function ReportFormPage({
           </p>
           <FieldError field="timezone" errors={errors} />
         </div>
+        <div>
+          <label for="r-calendar">{ctx.t('calendar.choice')}</label>
+          <select id="r-calendar" name="calendar" aria-describedby="r-calendar-help">
+            {CALENDAR_CHOICES.map((choice) => (
+              <option value={choice} selected={values.calendar === choice}>
+                {ctx.t(`calendar.choice.${choice}`)}
+              </option>
+            ))}
+          </select>
+          <p class="help" id="r-calendar-help">
+            {ctx.t('calendar.choiceHelp')}
+          </p>
+        </div>
         <section aria-labelledby="r-cron-preview-title">
           <h2 id="r-cron-preview-title">{ctx.t('reports.form.nextRuns')}</h2>
           <p class="help">{ctx.t('reports.form.nextRuns.help')}</p>
@@ -446,8 +462,8 @@ export function ReportFormPage({
             id="cron-preview"
             aria-live="polite"
             hx-get="/reports/cron-preview"
-            hx-trigger="input changed delay:400ms from:#r-cron, input changed delay:400ms from:#r-timezone"
-            hx-include="#r-cron, #r-timezone"
+            hx-trigger="input changed delay:400ms from:#r-cron, input changed delay:400ms from:#r-timezone, change from:#r-calendar"
+            hx-include="#r-cron, #r-timezone, #r-calendar"
             hx-swap="innerHTML"
           >
             <CronPreview ctx={ctx} state={nextRuns} />
@@ -596,6 +612,8 @@ export function ReportJobPage({
           </dd>
           <dt>{ctx.t('reports.job.timezone')}</dt>
           <dd>{job.timezone}</dd>
+          <dt>{ctx.t('calendar.choice')}</dt>
+          <dd>{ctx.t(`calendar.choice.${job.calendar}`)}</dd>
           <dt>{ctx.t('reports.job.status')}</dt>
           <dd>
             <JobStatus ctx={ctx} job={job} /> {running ? <RunStatus ctx={ctx} status="running" /> : null}
