@@ -26,6 +26,8 @@ import { createMetricRuleEngine } from './metricRules/engine.ts';
 import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
 import { loadChinaHolidays } from './calendar/chinaHolidays.ts';
 import { createCalendarStore } from './calendar/calendarStore.ts';
+import { createHeartbeatEngine } from './heartbeats/engine.ts';
+import { runHeartbeatTick, startHeartbeatTicks } from './heartbeats/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
@@ -36,6 +38,8 @@ export interface Appliance {
   reports: ReportScheduler;
   /** Evaluates no-data rules and reminders at `now` (what the minute timer does; tests call it with a fake clock). */
   ruleTick(now?: number): void;
+  /** Evaluates heartbeat checks at `now` (the minute timer, and once at start). */
+  heartbeatTick(now?: number): void;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -53,7 +57,7 @@ export interface StartOptions {
   metricsCacheMs?: number;
   /** scrypt cost for new password hashes (default 2^17); tests lower it so sign-ins stay fast. */
   scryptN?: number;
-  /** The minute timer of metric rules (default on); tests may drive `ruleTick(now)` instead. */
+  /** The minute timers of metric rules and heartbeat checks (default on); tests may drive `ruleTick(now)` and `heartbeatTick(now)` instead. */
   ruleTimers?: boolean;
 }
 
@@ -106,7 +110,8 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     calendar: createCalendarStore(db, clock, loadChinaHolidays()),
   };
   deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker, calendar: deps.calendar });
-  const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, calendar: deps.calendar, log };
+  deps.heartbeats = createHeartbeatEngine({ db, clock, settings, calendar: deps.calendar, wakeWorker: deps.wakeWorker });
+  const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, calendar: deps.calendar, heartbeats: deps.heartbeats, log };
   worker = createDeliveryWorker({
     db,
     clock,
@@ -144,12 +149,20 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   // After the worker: catch-up runs queue messages the worker then sends.
   await reports.start();
   const ruleTicks = (opts.ruleTimers ?? true) ? startRuleTicks(ruleDeps) : undefined;
+  // A check that went down while the appliance was stopped is judged now: one alert, not one per missed period.
+  try {
+    runHeartbeatTick(ruleDeps, clock.now());
+  } catch (error) {
+    log.error('heartbeat check at start failed', { error });
+  }
+  const heartbeatTicks = (opts.ruleTimers ?? true) ? startHeartbeatTicks(ruleDeps) : undefined;
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
       ruleTicks?.stop();
+      heartbeatTicks?.stop();
       server.close(() => {
         void reports
           .stop()
@@ -165,5 +178,6 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     }));
   const ruleTick = (now = clock.now()) => runRuleTick(ruleDeps, now);
-  return { deps, worker, reports, ruleTick, port, url: `http://127.0.0.1:${port}`, close };
+  const heartbeatTick = (now = clock.now()) => runHeartbeatTick(ruleDeps, now);
+  return { deps, worker, reports, ruleTick, heartbeatTick, port, url: `http://127.0.0.1:${port}`, close };
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
 import type { CalendarStore } from './calendar/calendarStore.ts';
+import type { HeartbeatEngine } from './heartbeats/engine.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
@@ -44,4 +45,6 @@ export interface AppDeps {
   metricRules?: MetricRuleEngine;
   /** China's workday calendar with the admin's own days (quiet hours, report jobs, heartbeats, metric rules). */
   calendar?: CalendarStore;
+  /** Heartbeat checks: pinged by the API, the CLI and matching task results; evaluated every minute. */
+  heartbeats?: HeartbeatEngine;
 }

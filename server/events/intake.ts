@@ -26,11 +26,26 @@ export interface IntakeDeps {
   metricRules?: MetricRuleEngine;
   /** China's workday calendar as it is now (quiet hours on non-workdays). */
   calendar?: CalendarSource;
+  /** Heartbeat checks pinged by the task results stored here; the alerts they raise commit with them. */
+  heartbeats?: TaskResultObserver;
+}
+
+/** A task result just stored, as a check-in for the heartbeat check named like its task. */
+export interface TaskResultPing {
+  taskName: string;
+  status: 'succeeded' | 'failed' | 'partial';
+  at: number;
+  message?: string;
+  eventId: number;
+}
+
+export interface TaskResultObserver {
+  observeTaskResults(results: TaskResultPing[], raise: (alerts: InboundEvent[]) => Accepted[]): void;
 }
 
 export interface IntakeMeta {
   /** `hook:<name>` for POST /api/v1/hooks/{name}; `console`: a sample sent from the Inbound API page. */
-  source: 'api' | 'alertmanager' | 'console' | 'metric_rule' | `hook:${string}`;
+  source: 'api' | 'alertmanager' | 'console' | 'metric_rule' | 'heartbeat' | `hook:${string}`;
   tokenId: number | null;
 }
 
@@ -132,7 +147,15 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
   });
   // Rule alerts take this same path (their events carry no metric points, so this does not recur).
   if (points.length && deps.metricRules) deps.metricRules.observe(points, (alerts) => storeEvents(deps, alerts, METRIC_RULE_META));
+  if (deps.heartbeats) {
+    const pings = batch.flatMap((e, i): TaskResultPing[] =>
+      e.kind === 'task_result' && !accepted[i]!.repeated ? [{ taskName: e.task_name, status: e.status, at: now, message: e.summary ?? e.title, eventId: accepted[i]!.id }] : [],
+    );
+    if (pings.length) deps.heartbeats.observeTaskResults(pings, (alerts) => storeEvents(deps, alerts, HEARTBEAT_META));
+  }
   return accepted;
 }
+
+export const HEARTBEAT_META: IntakeMeta = { source: 'heartbeat', tokenId: null };
 
 export const METRIC_RULE_META: IntakeMeta = { source: 'metric_rule', tokenId: null };

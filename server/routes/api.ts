@@ -12,6 +12,8 @@ import { isStorageUnavailable } from '../storageErrors.ts';
 import { eventStatusHandler } from './eventStatus.ts';
 import { hookIntake } from '../hooks/hookIntake.ts';
 import { openApiHandler } from './openApi.ts';
+import { heartbeatApiRoutes } from './heartbeatApi.ts';
+import type { HeartbeatEngine } from '../heartbeats/engine.ts';
 import { recordRefusal } from '../../db/queries/refusals.ts';
 import { clientIp } from './viewContext.ts';
 
@@ -22,6 +24,8 @@ export interface ApiDeps extends IntakeDeps {
   secretBox: SecretBox;
   /** Called after events were queued, so the worker looks at once. */
   onQueued: () => void;
+  /** Heartbeat checks: pinged by POST /api/v1/heartbeats/{key} and by matching task results. */
+  heartbeats?: HeartbeatEngine;
 }
 
 type Parsed =
@@ -46,8 +50,8 @@ export function apiRoutes(deps: ApiDeps) {
     return Number.parseInt(length, 10) > API_BODY_LIMIT ? Promise.resolve(tooLarge(c)) : next();
   });
 
-  const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed) => {
-    const body = await c.req.text();
+  /** The token (and signature) of a request, or the 401 answer, with the refusal recorded. */
+  const authenticate = (c: Context, body: string): { ok: true; tokenId: number } | { ok: false; response: Response } => {
     const verdict = auth.authenticate({
       authorization: c.req.header('authorization'),
       signature: c.req.header(SIGNATURE_HEADER),
@@ -61,8 +65,15 @@ export function apiRoutes(deps: ApiDeps) {
         // The list is a convenience: a full or locked disk must not turn a 401 into a 500.
         if (!isStorageUnavailable(err)) throw err;
       }
-      return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+      return { ok: false, response: c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' }) };
     }
+    return { ok: true, tokenId: verdict.token.id };
+  };
+
+  const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed) => {
+    const body = await c.req.text();
+    const verdict = authenticate(c, body);
+    if (!verdict.ok) return verdict.response;
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) {
       return c.json({ error: 'unsupported_media_type', message: 'Send JSON with "Content-Type: application/json"' }, 415);
@@ -81,7 +92,7 @@ export function apiRoutes(deps: ApiDeps) {
     }
     let accepted: Accepted[];
     try {
-      accepted = await intake.submit(parsed.events, { source, tokenId: verdict.token.id });
+      accepted = await intake.submit(parsed.events, { source, tokenId: verdict.tokenId });
     } catch (err) {
       if (!isStorageUnavailable(err)) throw err;
       deps.log.error('could not store inbound events', { error: err });
@@ -126,6 +137,7 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
+  app.route('/', heartbeatApiRoutes({ ...deps, authenticate }));
   app.get('/api/v1/openapi.json', openApiHandler());
 
   return app;
