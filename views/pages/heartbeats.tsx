@@ -114,7 +114,7 @@ curl -X POST ${baseUrl}/api/v1/heartbeats/${key}/fail -H "Authorization: Bearer 
   -H 'Content-Type: application/json' -d '{"message":"disk full","exit_code":1}'
 
 # crontab: the CLI pings start, runs the job, then success or failure with its exit code and last lines
-0 2 * * * STORECLAW_URL=${baseUrl} STORECLAW_TOKEN=$TOKEN storeclaw-notify run ${sampleKey} -- /opt/jobs/price-sync.sh`}
+0 2 * * * STORECLAW_NOTIFY_URL=${baseUrl} STORECLAW_NOTIFY_TOKEN=$TOKEN storeclaw-notify run ${sampleKey} -- /opt/jobs/price-sync.sh`}
         </code>
       </pre>
     </section>
