@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { eventBuckets, eventCountsSince, eventsByCategorySince, oldestQueuedAt } from '../../db/queries/stats.ts';
 import type { StackedColumn } from '../../views/components/charts.tsx';
-import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
+import { DASHBOARD_CHECKS, DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
+import { checkListItems } from './heartbeats.tsx';
 import { channelStatus } from '../channel/wecomChannel.ts';
 import { queueDepth } from '../delivery/outbox.ts';
 import { firingRules } from '../metricRules/firingList.ts';
@@ -47,6 +48,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     const o = outcomeOf(s);
     if (o) today[o] += n;
   }
+  const checks = checkListItems(deps, lang);
   const hourStart = now - (now % HOUR) - 23 * HOUR;
   const dayStart = startOfDay(now - 29 * DAY, tz);
   return {
@@ -63,6 +65,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     days: columns(deps.db, dayStart, DAY, 30, formatter(lang, tz, { month: '2-digit', day: '2-digit' })),
     categories: eventsByCategorySince(deps.db, dayStart),
     calendarMissingYear: deps.calendar ? missingNextYear(deps.calendar.calendar(), now, tz) : undefined,
+    heartbeats: { items: checks.slice(0, DASHBOARD_CHECKS), more: Math.max(0, checks.length - DASHBOARD_CHECKS) },
   };
 }
 

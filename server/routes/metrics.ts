@@ -5,6 +5,7 @@ import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../db/schema.ts';
 import type { AppDeps } from '../deps.ts';
 import { KINDS } from '../events/schema.ts';
 import { metricRuleFamilies } from '../metricRules/prometheusFamilies.ts';
+import { heartbeatFamilies } from '../heartbeats/prometheusFamilies.ts';
 import { createOpsCounters } from '../opsCounters.ts';
 import { safeEqual } from '../security/tokens.ts';
 
@@ -127,6 +128,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
     samples: stored.reportRuns.map((r) => ({ labels: { status: r.status }, value: r.n })),
   });
   families.push(...metricRuleFamilies(db));
+  families.push(...heartbeatFamilies(db));
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });
   return families;
 }

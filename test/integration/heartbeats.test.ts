@@ -85,6 +85,13 @@ describe('heartbeat checks, end to end', () => {
     expect(await waitFor(() => r.fake.receivedFor(KEY).length === before + 1)).toBe(true);
     expect(texts(r.fake).at(-1)).toContain('Heartbeat down: Nightly price sync');
     expect(texts(r.fake).at(-1)).toContain('No check-in since');
+    // While down: the dashboard lists it first, /metrics says so.
+    const dash = textOf((await r.console.get('/')).body);
+    expect(dash).toMatch(/Heartbeats Check Schedule State Last check-in Next expected Nightly price sync price-sync every 1 h, grace 10 min Down/);
+    const metrics = await (await fetch(`${r.app.url}/metrics`)).text();
+    expect(metrics).toContain('notifier_heartbeat_checks{state="down"} 1');
+    expect(metrics).toContain('notifier_heartbeat_down{check="price-sync"} 1');
+    expect(metrics).toMatch(/notifier_heartbeat_last_ping_timestamp_seconds\{check="price-sync"\} \d{10}/);
 
     // Ticks while down say nothing until the reminder is due; then one reminder.
     for (let i = 0; i < 5; i++) {
@@ -105,6 +112,7 @@ describe('heartbeat checks, end to end', () => {
     await new Promise((res) => setTimeout(res, 300));
     expect(r.fake.receivedFor(KEY).length).toBe(before + 3);
 
+    expect(await (await fetch(`${r.app.url}/metrics`)).text()).toContain('notifier_heartbeat_down{check="price-sync"} 0');
     // The console shows it up, with its last check-in and the outage.
     const page = textOf((await r.console.get('/heartbeats')).body);
     expect(page).toMatch(/Nightly price sync price-sync every 1 h, grace 10 min Up/);

@@ -7,6 +7,7 @@ import type { ViewContext } from '../context.ts';
 import { formatDateTime, formatNumber, type MessageKey } from '../i18n/index.ts';
 import { Layout } from '../layout.tsx';
 import { DeliveryTable } from './sendLog.tsx';
+import { CheckTable, type CheckListItem } from './heartbeats.tsx';
 
 export const OUTCOMES = ['sent', 'digested', 'suppressed', 'dead', 'pending'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -33,7 +34,12 @@ export interface DashboardData {
   categories: Array<{ category: string; n: number }>;
   /** From 1 December: next year's holidays are not in the workday calendar. */
   calendarMissingYear?: number;
+  /** Heartbeat checks, down and late first, at most DASHBOARD_CHECKS of them. */
+  heartbeats: { items: CheckListItem[]; more: number };
 }
+
+/** Checks the dashboard lists; the rest are counted. */
+export const DASHBOARD_CHECKS = 10;
 
 function when(ctx: ViewContext, at: number | null | undefined): string {
   return at ? formatDateTime(at, ctx.lang, ctx.timeZone) : ctx.t('card.never');
@@ -97,6 +103,17 @@ export function DashboardPanel({ ctx, data }: { ctx: ViewContext; data: Dashboar
         </div>
         <FiringRulesStat ctx={ctx} firing={data.firingRules} />
       </div>
+      {data.heartbeats.items.length ? (
+        <>
+          <h2>{ctx.t('hb.dashboard')}</h2>
+          <CheckTable ctx={ctx} items={data.heartbeats.items} actions={false} />
+          {data.heartbeats.more > 0 ? (
+            <p class="help">
+              <a href="/heartbeats">{ctx.t('hb.dashboard.more', { count: data.heartbeats.more })}</a>
+            </p>
+          ) : null}
+        </>
+      ) : null}
       <h2>{ctx.t('dashboard.today')}</h2>
       <div class="stats">
         {OUTCOMES.map((o) => (
