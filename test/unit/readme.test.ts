@@ -22,8 +22,8 @@ const CONSOLE_TERMS: MessageKey[] = [
 const READ_BY_OTHERS: Readonly<Record<string, string>> = {
   NODEJS_ORG_MIRROR: 'node-gyp, for Node.js headers when better-sqlite3 compiles',
 };
-/** Where the appliance and its demo fake read their environment. */
-const ENV_READERS = ['server/config.ts', 'test/fakeWecomCli.ts'];
+/** Where the appliance, its demo fake and the storeclaw-notify CLI read their environment. */
+const ENV_READERS = ['server/config.ts', 'test/fakeWecomCli.ts', 'server/cli/notifyArgs.ts'];
 
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 // Fences may be indented inside list items.
