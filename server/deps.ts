@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { CalendarStore } from './calendar/calendarStore.ts';
 import type { HeartbeatEngine } from './heartbeats/engine.ts';
+import type { BuildInfo } from './buildInfo.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
@@ -16,9 +17,16 @@ import type { SetupCode } from './security/setupCode.ts';
 import type { SettingsStore } from './settings/settingsStore.ts';
 import type { WecomClient } from './wecom/client.ts';
 
+export interface RestoreOutcome {
+  /** Where the database of before the restore was kept (absent when there was none). */
+  kept: string | undefined;
+}
+
 /** Everything the app needs, passed in so tests swap the clock, the WeCom origin and the data dir. */
 export interface AppDeps {
   db: Db;
+  /** The running version and commit (footer, /healthz, /metrics). */
+  build: BuildInfo;
   config: Config;
   clock: Clock;
   log: Logger;
@@ -47,4 +55,9 @@ export interface AppDeps {
   calendar?: CalendarStore;
   /** Heartbeat checks: pinged by the API, the CLI and matching task results; evaluated every minute. */
   heartbeats?: HeartbeatEngine;
+  /**
+   * Puts a checked backup (a file in the data directory) in place of the database and reopens the
+   * appliance on it, the current database kept as a copy; absent outside the appliance.
+   */
+  restore?: (staged: string, audit: { ip: string | null; file: string; bytes: number }) => Promise<RestoreOutcome>;
 }

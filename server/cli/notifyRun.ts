@@ -17,6 +17,8 @@ export interface NotifyIo {
   /** For `run`: the command with its output passed through (absent where nothing may be run). */
   spawn?: HeartbeatIo['spawn'];
   signalNumber?: (signal: string) => number | undefined;
+  /** What --version prints: the version and commit of the build (read only when asked). */
+  version: () => string;
 }
 
 /** The exit code for an event's status once it is final (see GET /api/v1/events/{id}). */
@@ -48,6 +50,10 @@ export async function runNotify(argv: readonly string[], env: Readonly<Record<st
   const parsed = parseNotifyArgs(argv, env);
   if (parsed.kind === 'help') {
     io.out(NOTIFY_HELP + HEARTBEAT_HELP);
+    return EXIT.ok;
+  }
+  if (parsed.kind === 'version') {
+    io.out(`storeclaw-notify ${io.version()}`);
     return EXIT.ok;
   }
   if (parsed.kind === 'error') {

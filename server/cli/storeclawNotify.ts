@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { OutputTail, type RunResult } from './heartbeatCommands.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeBuild, readBuildInfo } from '../buildInfo.ts';
 import { runNotify } from './notifyRun.ts';
 
 process.exitCode = await runNotify(process.argv.slice(2), process.env, {
@@ -16,6 +17,7 @@ process.exitCode = await runNotify(process.argv.slice(2), process.env, {
   err: (line) => process.stderr.write(line + '\n'),
   spawn: runPassingThrough,
   signalNumber: (signal) => constants.signals[signal as NodeJS.Signals],
+  version: () => describeBuild(readBuildInfo()),
 });
 
 /** Runs the command with stdin, stdout and stderr passed through, keeping the output's tail; SIGTERM and SIGINT reach it. */

@@ -1,12 +1,12 @@
 // What a check's down alert, reminder and recovery say: plain alert events, built here and raised by
 // the caller through the inbound intake, so the notification rules, silences, dedupe, quiet hours,
 // digests, message templates and the send log apply to them exactly as to any alert.
-import { formatDateTime, type Lang } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import type { AlertEvent, HeartbeatFacts } from '../events/schema.ts';
 import { EVENT_LIMITS } from '../events/schema.ts';
 import { formatDuration } from '../metricRules/describe.ts';
 import type { HeartbeatCheck } from './checks.ts';
-import { heartbeatText } from './heartbeatStrings.ts';
 import type { HeartbeatAction } from './plan.ts';
 
 function cut(s: string, max: number): string {
@@ -15,11 +15,12 @@ function cut(s: string, max: number): string {
 }
 
 export function describeSchedule(check: Pick<HeartbeatCheck, 'scheduleKind' | 'periodMinutes' | 'cron' | 'timezone' | 'graceMinutes'>, lang: Lang): string {
+  const t = translator(lang);
   const schedule =
     check.scheduleKind === 'period'
-      ? heartbeatText(lang, 'schedule.period', { duration: formatDuration((check.periodMinutes ?? 0) * 60_000, lang) })
-      : heartbeatText(lang, 'schedule.cron', { cron: check.cron ?? '', zone: check.timezone });
-  return heartbeatText(lang, 'schedule.grace', { schedule, grace: formatDuration(check.graceMinutes * 60_000, lang) });
+      ? t('hb.msg.schedule.period', { duration: formatDuration((check.periodMinutes ?? 0) * 60_000, lang) })
+      : t('hb.msg.schedule.cron', { cron: check.cron ?? '', zone: check.timezone });
+  return t('hb.msg.schedule.grace', { schedule, grace: formatDuration(check.graceMinutes * 60_000, lang) });
 }
 
 export function heartbeatFacts(check: HeartbeatCheck, action: HeartbeatAction): HeartbeatFacts {
@@ -40,28 +41,29 @@ export function heartbeatFacts(check: HeartbeatCheck, action: HeartbeatAction): 
 /** The alert event for one action of the check. */
 export function alertForHeartbeat(check: HeartbeatCheck, action: HeartbeatAction, ctx: { lang: Lang; timeZone: string }): AlertEvent & { heartbeat: HeartbeatFacts } {
   const { lang, timeZone } = ctx;
-  const at = (t: number | null) => (t === null ? heartbeatText(lang, 'never') : formatDateTime(t, lang, timeZone));
+  const t = translator(lang);
+  const at = (ms: number | null) => (ms === null ? t('hb.msg.never') : formatDateTime(ms, lang, timeZone));
   const facts = heartbeatFacts(check, action);
   const duration = formatDuration(facts.downForMs, lang);
   const lines: string[] = [];
   let title: string;
   if (action.type === 'recovered') {
-    title = heartbeatText(lang, 'title.recovered', { name: check.name });
-    lines.push(heartbeatText(lang, 'summary.recovered', { duration, since: at(action.downSince) }));
+    title = t('hb.msg.title.recovered', { name: check.name });
+    lines.push(t('hb.msg.summary.recovered', { duration, since: at(action.downSince) }));
   } else {
-    title = action.type === 'down' ? heartbeatText(lang, 'title.down', { name: check.name }) : heartbeatText(lang, 'title.reminder', { name: check.name, duration });
-    if (action.type === 'reminder') lines.push(heartbeatText(lang, 'summary.stillDown', { since: at(action.downSince) }));
-    if (action.reason === 'missed') lines.push(heartbeatText(lang, 'summary.missed', { lastSeen: at(action.lastSeen), expected: at(action.expectedAt) }));
-    else if (action.reason === 'unfinished') lines.push(heartbeatText(lang, 'summary.unfinished', { started: at(action.lastSeen), grace: formatDuration(check.graceMinutes * 60_000, lang) }));
-    else lines.push(heartbeatText(lang, 'summary.failed', { exit: action.exitCode !== undefined ? heartbeatText(lang, 'summary.failedExit', { code: action.exitCode }) : '' }));
-    if (action.message) lines.push(heartbeatText(lang, 'summary.output'), action.message);
+    title = action.type === 'down' ? t('hb.msg.title.down', { name: check.name }) : t('hb.msg.title.reminder', { name: check.name, duration });
+    if (action.type === 'reminder') lines.push(t('hb.msg.summary.stillDown', { since: at(action.downSince) }));
+    if (action.reason === 'missed') lines.push(t('hb.msg.summary.missed', { lastSeen: at(action.lastSeen), expected: at(action.expectedAt) }));
+    else if (action.reason === 'unfinished') lines.push(t('hb.msg.summary.unfinished', { started: at(action.lastSeen), grace: formatDuration(check.graceMinutes * 60_000, lang) }));
+    else lines.push(t('hb.msg.summary.failed', { exit: action.exitCode !== undefined ? t('hb.msg.summary.failedExit', { code: action.exitCode }) : '' }));
+    if (action.message) lines.push(t('hb.msg.summary.output'), action.message);
   }
   const fields: Record<string, string | number> = {
-    [heartbeatText(lang, 'field.key')]: cut(check.key, EVENT_LIMITS.fieldValue),
-    [heartbeatText(lang, 'field.schedule')]: cut(describeSchedule(check, lang), EVENT_LIMITS.fieldValue),
+    [t('hb.msg.field.key')]: cut(check.key, EVENT_LIMITS.fieldValue),
+    [t('hb.msg.field.schedule')]: cut(describeSchedule(check, lang), EVENT_LIMITS.fieldValue),
   };
-  if (action.exitCode !== undefined) fields[heartbeatText(lang, 'field.exitCode')] = action.exitCode;
-  if (action.type !== 'down') fields[heartbeatText(lang, 'field.downFor')] = duration;
+  if (action.exitCode !== undefined) fields[t('hb.msg.field.exitCode')] = action.exitCode;
+  if (action.type !== 'down') fields[t('hb.msg.field.downFor')] = duration;
   return {
     kind: 'alert',
     category: check.category,

@@ -2,7 +2,7 @@
 // fields required, errors as i18n keys with their parameters (the route translates them).
 import * as v from 'valibot';
 import type { HeartbeatCheckInput } from '../../db/queries/heartbeats.ts';
-import type { MessageKey, Params } from '../../views/i18n/index.ts';
+import type { MessageKey, Params } from '../strings/translate.ts';
 import { CALENDAR_CHOICES } from '../calendar/workdays.ts';
 import { CATEGORIES, SEVERITIES } from '../events/schema.ts';
 import { normaliseCron, parseSchedule } from '../reports/cron.ts';

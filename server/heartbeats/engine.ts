@@ -16,14 +16,11 @@ import {
 } from '../../db/queries/heartbeats.ts';
 import type { CalendarSource } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
-import type { Accepted, TaskResultObserver, TaskResultPing } from '../events/intake.ts';
-import type { InboundEvent } from '../events/schema.ts';
+import type { RaiseAlerts, TaskResultObserver, TaskResultPing } from '../delivery/intake.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { alertForHeartbeat } from './alerts.ts';
 import { checkFromRow, scheduleOf, type HeartbeatCheck } from './checks.ts';
 import { planHeartbeat, restartWatching, type HeartbeatInput, type HeartbeatState, type PingKind } from './plan.ts';
-
-export type RaiseAlerts = (alerts: InboundEvent[]) => Accepted[];
 
 /** The most a check-in's message keeps: the task's message or the last lines of its output. */
 export const PING_MESSAGE_MAX = 2000;

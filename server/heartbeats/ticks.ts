@@ -1,7 +1,7 @@
 // Deadlines come due without any check-in: the minute timer (and the start of the appliance) asks
 // every check what is due, and raises it through the intake in one transaction of its own.
 import { Cron } from 'croner';
-import { HEARTBEAT_META, storeEvents, type IntakeDeps } from '../events/intake.ts';
+import { HEARTBEAT_META, storeEvents, type IntakeDeps } from '../delivery/intake.ts';
 import type { Logger } from '../log.ts';
 import type { HeartbeatEngine } from './engine.ts';
 

@@ -4,7 +4,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { heartbeatPingSchema } from '../api/heartbeatPing.ts';
-import { HEARTBEAT_META, storeEvents, type IntakeDeps } from '../events/intake.ts';
+import { HEARTBEAT_META, storeEvents, type IntakeDeps } from '../delivery/intake.ts';
 import { toEventIssues } from '../events/schema.ts';
 import type { HeartbeatEngine, PingDetails } from '../heartbeats/engine.ts';
 import type { PingKind } from '../heartbeats/plan.ts';

@@ -13,7 +13,7 @@ import {
   updateHeartbeatCheck,
 } from '../../db/queries/heartbeats.ts';
 import type { ViewContext } from '../../views/context.ts';
-import type { Lang } from '../../views/i18n/index.ts';
+import type { Lang } from '../strings/translate.ts';
 import { CheckEditorPage, HeartbeatDetailPage, HeartbeatsPage, type CheckListItem, type TranslatedCheckErrors } from '../../views/pages/heartbeats.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';

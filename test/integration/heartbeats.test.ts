@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getHeartbeatCheckByKey, listHeartbeatChecks } from '../../db/queries/heartbeats.ts';
 import { listAudit } from '../../db/queries/audit.ts';
+import { listReportJobs } from '../../db/queries/reports.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
@@ -186,6 +187,29 @@ describe('heartbeat checks, end to end', () => {
     r.app.heartbeatTick();
     expect(getHeartbeatCheckByKey(r.app.deps.db, 'price-sync')!.status).toBe('up');
     expect(listAudit(r.app.deps.db, { limit: 5 }).map((a) => a.action)).toEqual(expect.arrayContaining(['heartbeat.pause', 'heartbeat.resume']));
+  });
+
+  it("the daily summary says which tasks ran, failed and were missed, and which checks are down", async () => {
+    const r = await rig();
+    const token = await connected(r);
+    await r.console.postForm('/heartbeats', checkForm);
+    await r.console.postForm('/heartbeats', { ...checkForm, name: 'Inventory import', key: 'inventory-import' });
+    await ping(r.app.url, token, 'price-sync');
+    await ping(r.app.url, token, 'price-sync/fail', { message: 'boom', exit_code: 1 });
+    await ping(r.app.url, token, 'price-sync');
+    await ping(r.app.url, token, 'inventory-import');
+    r.clock.t += 2 * 60 * MIN;
+    r.app.heartbeatTick();
+    r.clock.t += 5 * MIN;
+    const daily = listReportJobs(r.app.deps.db).find((j) => j.type === 'daily_summary')!;
+    const before = r.fake.receivedFor(KEY).length;
+    const outcome = await r.app.reports.runNow(daily.id, 'today');
+    expect(outcome.ok).toBe(true);
+    expect(await waitFor(() => texts(r.fake).slice(before).some((t) => t.includes('**Heartbeats**')))).toBe(true);
+    const report = texts(r.fake).slice(before).find((t) => t.includes('**Heartbeats**'))!;
+    expect(report).toContain('Down now: 2');
+    expect(report).toContain('Nightly price sync: ran 3, failed 1, missed 1 · down');
+    expect(report).toContain('Inventory import: ran 1, failed 0, missed 1 · down');
   });
 
   it('refuses a bad check form in the reader language, and a key already taken', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { listAudit } from '../../db/queries/audit.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom } from '../fakeWecom.ts';

@@ -5,7 +5,8 @@ import { CATEGORIES, SEVERITIES } from '../../server/events/schema.ts';
 import type { HeartbeatCheck } from '../../server/heartbeats/checks.ts';
 import type { CheckFormField, CheckFormValues } from '../../server/heartbeats/checkForm.ts';
 import type { ViewContext } from '../context.ts';
-import { formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { type MessageKey } from '../../server/strings/translate.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 import { Layout, Notice } from '../layout.tsx';
 
 export type ShownStatus = 'new' | 'up' | 'late' | 'down' | 'paused';
