@@ -7,7 +7,7 @@ import type { AlertEvent, HeartbeatFacts } from '../events/schema.ts';
 import { EVENT_LIMITS } from '../events/schema.ts';
 import { formatDuration } from '../metricRules/describe.ts';
 import type { HeartbeatCheck } from './checks.ts';
-import type { HeartbeatAction } from './plan.ts';
+import { initialHeartbeatState, type HeartbeatAction } from './plan.ts';
 
 function cut(s: string, max: number): string {
   const chars = [...s];
@@ -36,6 +36,29 @@ export function heartbeatFacts(check: HeartbeatCheck, action: HeartbeatAction): 
     ...(action.exitCode !== undefined ? { exitCode: action.exitCode } : {}),
     ...(action.message ? { output: action.message } : {}),
   };
+}
+
+/** A failed run's down alert for the template editor's preview. */
+export function sampleHeartbeatAlert(lang: Lang, timeZone: string, now: number): AlertEvent & { heartbeat: HeartbeatFacts } {
+  const check: HeartbeatCheck = {
+    id: 0,
+    key: 'price-sync',
+    name: lang === 'zh' ? '夜间价格同步' : 'Nightly price sync',
+    scheduleKind: 'cron',
+    periodMinutes: null,
+    cron: '0 2 * * *',
+    timezone: timeZone,
+    graceMinutes: 30,
+    calendar: 'every_day',
+    category: 'task',
+    severity: 'critical',
+    reminderHours: 4,
+    paused: false,
+    state: initialHeartbeatState(now),
+    createdAt: now,
+  };
+  const action: HeartbeatAction = { type: 'down', at: now, reason: 'failed', lastSeen: now - 26 * 3_600_000, expectedAt: null, downSince: now, message: 'ERROR: upstream 502 Bad Gateway', exitCode: 3 };
+  return alertForHeartbeat(check, action, { lang, timeZone });
 }
 
 /** The alert event for one action of the check. */

@@ -189,6 +189,26 @@ describe('heartbeat checks, end to end', () => {
     expect(listAudit(r.app.deps.db, { limit: 5 }).map((a) => a.action)).toEqual(expect.arrayContaining(['heartbeat.pause', 'heartbeat.resume']));
   });
 
+  it('renders through a custom "heartbeat" message template, edited and previewed on the template editor', async () => {
+    const r = await rig();
+    const token = await connected(r);
+    await r.console.postForm('/heartbeats', checkForm);
+    const body = '**{{heartbeat.name}}** is {{heartbeat.state}} ({{heartbeat.reason}}), exit {{heartbeat.exit_code}}\nLast seen: {{heartbeat.last_seen}}\n{{heartbeat.output}}';
+    const editor = await r.console.get('/notifications/templates?kind=heartbeat&category=all&lang=en');
+    expect(editor.status).toBe(200);
+    expect(textOf(editor.body)).toContain('{{heartbeat.down_for}}');
+    const preview = await r.console.postForm('/notifications/templates/preview', { kind: 'heartbeat', category: 'all', lang: 'en', body }, { 'hx-request': 'true' });
+    expect(textOf(preview.body)).toContain('Nightly price sync** is down (the task failed), exit 3');
+    const saved = await r.console.postForm('/notifications/templates', { kind: 'heartbeat', category: 'all', lang: 'en', body, action: 'save' });
+    expect(saved.status).toBe(303);
+    const bad = await r.console.postForm('/notifications/templates', { kind: 'heartbeat', category: 'all', lang: 'en', body: '{{heartbeat.nope}}', action: 'save' });
+    expect(bad.status).toBe(422);
+
+    expect((await ping(r.app.url, token, 'price-sync/fail', { message: 'disk full', exit_code: 2 })).status).toBe(200);
+    expect(await waitFor(() => texts(r.fake).some((t) => t.includes('Nightly price sync** is down (the task failed), exit 2')))).toBe(true);
+    expect(texts(r.fake).find((t) => t.includes('is down (the task failed)'))).toContain('disk full');
+  });
+
   it("the daily summary says which tasks ran, failed and were missed, and which checks are down", async () => {
     const r = await rig();
     const token = await connected(r);
