@@ -16,6 +16,12 @@ export const heartbeatPingSchema = v.strictObject(
   (issue) => (issue.expected === 'never' ? `unknown field "${String(issue.input)}" (fields: message, exit_code)` : 'must be a JSON object with optional "message" and "exit_code"'),
 );
 
+export const heartbeatPauseAnswer = v.strictObject({
+  check: v.pipe(v.string(), v.description("The check's key")),
+  paused: v.boolean(),
+  status: v.pipe(v.picklist(['new', 'up', 'late', 'down', 'paused']), v.description("The check's state now")),
+});
+
 export const heartbeatAnswer = v.strictObject({
   check: v.pipe(v.string(), v.description("The check's key")),
   kind: v.pipe(v.picklist(['start', 'success', 'fail']), v.description('The check-in recorded')),

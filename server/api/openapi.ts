@@ -8,7 +8,7 @@ import { EVENT_LIMITS, eventSchema, metricPointSchema } from '../events/schema.t
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
 import { acceptedAnswer, alertmanagerAnswer, droppedAnswer, errorAnswer } from './answers.ts';
 import { eventStatusAnswer } from './eventStatus.ts';
-import { heartbeatAnswer, heartbeatPingSchema } from './heartbeatPing.ts';
+import { heartbeatAnswer, heartbeatPauseAnswer, heartbeatPingSchema } from './heartbeatPing.ts';
 
 type Json = Record<string, unknown>;
 
@@ -239,6 +239,31 @@ export function buildOpenApiDocument(): Json {
           },
         ]),
       ),
+      ...Object.fromEntries(
+        (
+          [
+            ['pause', 'pauseHeartbeat', 'Pause a check: it records check-ins but never fires until resumed'],
+            ['resume', 'resumeHeartbeat', 'Resume a check: watched again from now (the paused time is never “missed”)'],
+          ] as const
+        ).map(([action, operationId, summary]) => [
+          `/api/v1/heartbeats/{key}/${action}`,
+          {
+            post: {
+              operationId,
+              summary,
+              security: SIGNED_OR_NOT,
+              parameters: [{ name: 'key', in: 'path', required: true, description: 'The check’s key (Heartbeats page), URL-encoded', schema: { type: 'string', minLength: 1, maxLength: 100 } }],
+              responses: {
+                '200': json(ref('HeartbeatPaused'), 'Done (also when it already was)'),
+                ...UNAUTHORIZED,
+                '404': error('No heartbeat check has this key'),
+                ...TOO_LARGE,
+                ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was changed; retry'),
+              },
+            },
+          },
+        ]),
+      ),
       '/api/v1/openapi.json': {
         get: {
           operationId: 'getOpenApi',
@@ -281,6 +306,7 @@ export function buildOpenApiDocument(): Json {
         Error: schemaOf(errorAnswer),
         HeartbeatPing: schemaOf(heartbeatPingSchema),
         HeartbeatAnswer: schemaOf(heartbeatAnswer),
+        HeartbeatPaused: schemaOf(heartbeatPauseAnswer),
         OpenApiDocument: {
           type: 'object',
           required: ['openapi', 'info', 'servers', 'paths', 'components'],

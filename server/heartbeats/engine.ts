@@ -41,6 +41,8 @@ export interface HeartbeatEngine extends TaskResultObserver {
   /** Watching starts over (created, schedule edited, resumed): no outage carried over, nothing said. */
   restart(checkId: number): void;
   setPaused(checkId: number, paused: boolean): void;
+  /** Pause or resume by key (the API); the check as it is then, or undefined when there is none. */
+  setPausedByKey(key: string, paused: boolean): HeartbeatCheck | undefined;
 }
 
 export interface HeartbeatEngineDeps {
@@ -92,6 +94,16 @@ export function createHeartbeatEngine(deps: HeartbeatEngineDeps): HeartbeatEngin
     return apply(check, { type: 'ping', kind: details.kind, at, ...(message !== undefined ? { message } : {}), ...(details.exitCode !== undefined ? { exitCode: details.exitCode } : {}) }, raise);
   }
 
+  function setPaused(checkId: number, paused: boolean): void {
+    const row = getHeartbeatCheck(db, checkId);
+    if (!row || row.paused === paused) return;
+    const check = checkFromRow(row);
+    const now = deps.clock.now();
+    // Resuming starts watching over: time spent paused is never "missed".
+    const state = paused ? check.state : restartWatching(check.state, now);
+    putHeartbeatState(db, checkId, state.status, JSON.stringify(state), now, paused);
+  }
+
   return {
     ping(key, details, raise) {
       const row = getHeartbeatCheckByKey(db, key);
@@ -126,13 +138,14 @@ export function createHeartbeatEngine(deps: HeartbeatEngineDeps): HeartbeatEngin
     },
 
     setPaused(checkId, paused) {
-      const row = getHeartbeatCheck(db, checkId);
-      if (!row || row.paused === paused) return;
-      const check = checkFromRow(row);
-      const now = deps.clock.now();
-      // Resuming starts watching over: time spent paused is never "missed".
-      const state = paused ? check.state : restartWatching(check.state, now);
-      putHeartbeatState(db, checkId, state.status, JSON.stringify(state), now, paused);
+      setPaused(checkId, paused);
+    },
+
+    setPausedByKey(key, paused) {
+      const row = getHeartbeatCheckByKey(db, key);
+      if (!row) return undefined;
+      setPaused(row.id, paused);
+      return checkFromRow(getHeartbeatCheck(db, row.id)!);
     },
   };
 }

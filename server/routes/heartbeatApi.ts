@@ -56,7 +56,26 @@ export function heartbeatApiRoutes(deps: IntakeDeps & { log: Logger; authenticat
     return c.json({ check: outcome.check.key, kind, status: shownStatus(outcome.check) }, 200);
   };
 
+  /** Pause or resume: no body; a paused check never fires, resuming watches it again from now. */
+  const pause = async (c: Context, paused: boolean) => {
+    const verdict = deps.authenticate(c, await c.req.text());
+    if (!verdict.ok) return verdict.response;
+    const key = c.req.param('key') ?? '';
+    const engine = deps.heartbeats;
+    let check;
+    try {
+      check = engine ? deps.db.$client.transaction(() => engine.setPausedByKey(key, paused)).immediate() : undefined;
+    } catch (err) {
+      if (!isStorageUnavailable(err)) throw err;
+      return c.json({ error: 'storage_unavailable', message: 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was stored; retry later.' }, 503, { 'retry-after': '5' });
+    }
+    if (!check) return c.json({ error: 'unknown_check', message: `No heartbeat check has the key "${key}": create it on the Heartbeats page first` }, 404);
+    return c.json({ check: check.key, paused: check.paused, status: shownStatus(check) }, 200);
+  };
+
   app.post('/api/v1/heartbeats/:key', (c) => handle(c, 'success'));
+  app.post('/api/v1/heartbeats/:key/pause', (c) => pause(c, true));
+  app.post('/api/v1/heartbeats/:key/resume', (c) => pause(c, false));
   app.post('/api/v1/heartbeats/:key/start', (c) => handle(c, 'start'));
   app.post('/api/v1/heartbeats/:key/fail', (c) => handle(c, 'fail'));
   return app;

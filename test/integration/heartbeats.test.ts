@@ -187,6 +187,18 @@ describe('heartbeat checks, end to end', () => {
     r.app.heartbeatTick();
     expect(getHeartbeatCheckByKey(r.app.deps.db, 'price-sync')!.status).toBe('up');
     expect(listAudit(r.app.deps.db, { limit: 5 }).map((a) => a.action)).toEqual(expect.arrayContaining(['heartbeat.pause', 'heartbeat.resume']));
+
+    // The same from the API (a maintenance window scripted around a deploy).
+    const apiPaused = await ping(r.app.url, token, 'price-sync/pause');
+    expect(await apiPaused.json()).toEqual({ check: 'price-sync', paused: true, status: 'paused' });
+    expect((await ping(r.app.url, token, 'price-sync/fail', { message: 'deploy' })).status).toBe(200);
+    r.clock.t += 5 * 60 * MIN;
+    r.app.heartbeatTick();
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.fake.receivedFor(KEY).length).toBe(before);
+    expect(await (await ping(r.app.url, token, 'price-sync/resume')).json()).toEqual({ check: 'price-sync', paused: false, status: 'up' });
+    expect((await ping(r.app.url, token, 'nope/pause')).status).toBe(404);
+    expect((await ping(r.app.url, undefined, 'price-sync/resume')).status).toBe(401);
   });
 
   it('renders through a custom "heartbeat" message template, edited and previewed on the template editor', async () => {
