@@ -128,7 +128,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
     samples: stored.reportRuns.map((r) => ({ labels: { status: r.status }, value: r.n })),
   });
   families.push(...metricRuleFamilies(db, { names: deps.config.metricsDetail }));
-  families.push(...heartbeatFamilies(db));
+  families.push(...heartbeatFamilies(db, { names: deps.config.metricsDetail }));
   families.push({ name: 'storeclaw_build_info', help: 'The running build: always 1, its version and commit as labels.', type: 'gauge', samples: [{ labels: { version: deps.build.version, commit: deps.build.commit }, value: 1 }] });
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });
   return families;

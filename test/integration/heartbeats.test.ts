@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { getHeartbeatCheckByKey, listHeartbeatChecks } from '../../db/queries/heartbeats.ts';
+import { getHeartbeatCheckByKey, insertHeartbeatCheck, insertPing, listHeartbeatChecks, MAX_HEARTBEAT_CHECKS, PINGS_KEPT } from '../../db/queries/heartbeats.ts';
+import { initialHeartbeatState } from '../../server/heartbeats/plan.ts';
 import { listAudit } from '../../db/queries/audit.ts';
 import { listReportJobs } from '../../db/queries/reports.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
@@ -91,8 +92,10 @@ describe('heartbeat checks, end to end', () => {
     expect(dash).toMatch(/Heartbeats Check Schedule State Last check-in Next expected Nightly price sync price-sync every 1 h, grace 10 min Down/);
     const metrics = await (await fetch(`${r.app.url}/metrics`)).text();
     expect(metrics).toContain('notifier_heartbeat_checks{state="down"} 1');
-    expect(metrics).toContain('notifier_heartbeat_down{check="price-sync"} 1');
-    expect(metrics).toMatch(/notifier_heartbeat_last_ping_timestamp_seconds\{check="price-sync"\} \d{10}/);
+    // Labelled by id: what the admin named the check only with METRICS_DETAIL=1 (as metric rules).
+    expect(metrics).toMatch(/notifier_heartbeat_down\{check_id="\d+"\} 1/);
+    expect(metrics).toMatch(/notifier_heartbeat_last_ping_timestamp_seconds\{check_id="\d+"\} \d{10}/);
+    expect(metrics).not.toContain('price-sync');
 
     // Ticks while down say nothing until the reminder is due; then one reminder.
     for (let i = 0; i < 5; i++) {
@@ -113,7 +116,7 @@ describe('heartbeat checks, end to end', () => {
     await new Promise((res) => setTimeout(res, 300));
     expect(r.fake.receivedFor(KEY).length).toBe(before + 3);
 
-    expect(await (await fetch(`${r.app.url}/metrics`)).text()).toContain('notifier_heartbeat_down{check="price-sync"} 0');
+    expect(await (await fetch(`${r.app.url}/metrics`)).text()).toMatch(/notifier_heartbeat_down\{check_id="\d+"\} 0/);
     // The console shows it up, with its last check-in and the outage.
     const page = textOf((await r.console.get('/heartbeats')).body);
     expect(page).toMatch(/Nightly price sync price-sync every 1 h, grace 10 min Up/);
@@ -219,6 +222,20 @@ describe('heartbeat checks, end to end', () => {
     expect((await ping(r.app.url, token, 'price-sync/fail', { message: 'disk full', exit_code: 2 })).status).toBe(200);
     expect(await waitFor(() => texts(r.fake).some((t) => t.includes('Nightly price sync** is down (the task failed), exit 2')))).toBe(true);
     expect(texts(r.fake).find((t) => t.includes('is down (the task failed)'))).toContain('disk full');
+  });
+
+  it('keeps the newest 500 check-ins per check and at most 200 checks', async () => {
+    const r = await rig();
+    await r.console.postForm('/heartbeats', checkForm);
+    const id = listHeartbeatChecks(r.app.deps.db)[0]!.id;
+    for (let i = 0; i < PINGS_KEPT + 20; i++) insertPing(r.app.deps.db, { checkId: id, at: r.clock.t + i, kind: 'success', source: 'api' });
+    const kept = r.app.deps.db.$client.prepare('SELECT count(*) AS n, min(at) AS first FROM heartbeat_pings WHERE check_id = ?').get(id) as { n: number; first: number };
+    expect(kept).toEqual({ n: PINGS_KEPT, first: r.clock.t + 20 });
+    const state = JSON.stringify(initialHeartbeatState(r.clock.t));
+    for (let i = 1; i < MAX_HEARTBEAT_CHECKS; i++) insertHeartbeatCheck(r.app.deps.db, { key: `job-${i}`, name: `Job ${i}`, scheduleKind: 'period', periodMinutes: 60, timezone: 'Asia/Shanghai', graceMinutes: 5 }, 'new', state, r.clock.t);
+    const refused = await r.console.postForm('/heartbeats', { ...checkForm, key: 'one-too-many' });
+    expect(refused.status).toBe(422);
+    expect(textOf(refused.body)).toContain(`There are ${MAX_HEARTBEAT_CHECKS} checks already: delete one first.`);
   });
 
   it("the daily summary says which tasks ran, failed and were missed, and which checks are down", async () => {
