@@ -71,11 +71,13 @@ export function checkFromRow(row: HeartbeatCheckRow): HeartbeatCheck {
   };
 }
 
+export type ParseSchedule = typeof parseSchedule;
+
 /** What the planner needs; undefined when the stored schedule cannot be used (it then never fires). */
-export function scheduleOf(check: HeartbeatCheck, now: number): HeartbeatSchedule | undefined {
+export function scheduleOf(check: HeartbeatCheck, now: number, parse: ParseSchedule = parseSchedule): HeartbeatSchedule | undefined {
   const base = { timeZone: check.timezone, graceMinutes: check.graceMinutes, calendar: check.calendar, reminderHours: check.reminderHours, paused: check.paused };
   if (check.scheduleKind === 'period') return check.periodMinutes && check.periodMinutes > 0 ? { ...base, schedule: { kind: 'period', minutes: check.periodMinutes } } : undefined;
-  const parsed = parseSchedule(check.cron ?? '', check.timezone, now);
+  const parsed = parse(check.cron ?? '', check.timezone, now);
   return parsed.ok ? { ...base, schedule: { kind: 'cron', cron: parsed.cron } } : undefined;
 }
 

@@ -12,6 +12,7 @@ import {
   insertHeartbeatTransition,
   insertPing,
   listHeartbeatChecks,
+  MAX_HEARTBEAT_CHECKS,
   putHeartbeatState,
 } from '../../db/queries/heartbeats.ts';
 import type { CalendarSource } from '../calendar/workdays.ts';
@@ -19,7 +20,8 @@ import type { Clock } from '../clock.ts';
 import type { RaiseAlerts, TaskResultObserver, TaskResultPing } from '../delivery/intake.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { alertForHeartbeat } from './alerts.ts';
-import { checkFromRow, scheduleOf, type HeartbeatCheck } from './checks.ts';
+import { checkFromRow, scheduleOf, type HeartbeatCheck, type ParseSchedule } from './checks.ts';
+import { parseSchedule } from '../reports/cron.ts';
 import { planHeartbeat, restartWatching, type HeartbeatInput, type HeartbeatState, type PingKind } from './plan.ts';
 
 /** The most a check-in's message keeps: the task's message or the last lines of its output. */
@@ -60,8 +62,23 @@ function cutMessage(s: string | undefined): string | undefined {
   return chars.length <= PING_MESSAGE_MAX ? s : '…' + chars.slice(chars.length - PING_MESSAGE_MAX + 1).join('');
 }
 
+/** Parsed cron schedules kept by the engine: building one costs about 1 ms, and every check is judged every minute. */
+const MAX_SCHEDULES_KEPT = 2 * MAX_HEARTBEAT_CHECKS;
+
 export function createHeartbeatEngine(deps: HeartbeatEngineDeps): HeartbeatEngine {
   const { db } = deps;
+  const schedules = new Map<string, ReturnType<ParseSchedule>>();
+  // A cron schedule's fire times do not depend on when it was parsed: one parse per expression and zone.
+  const parse: ParseSchedule = (expr, timeZone, from) => {
+    const key = `${timeZone}\n${expr}`;
+    let parsed = schedules.get(key);
+    if (!parsed) {
+      if (schedules.size >= MAX_SCHEDULES_KEPT) schedules.clear();
+      parsed = parseSchedule(expr, timeZone, from);
+      schedules.set(key, parsed);
+    }
+    return parsed;
+  };
 
   function save(check: HeartbeatCheck, state: HeartbeatState): void {
     putHeartbeatState(db, check.id, state.status, JSON.stringify(state), deps.clock.now());
@@ -70,7 +87,7 @@ export function createHeartbeatEngine(deps: HeartbeatEngineDeps): HeartbeatEngin
   /** Plans one input for one check, raises its alerts, records them; answers the check as it is now. */
   function apply(check: HeartbeatCheck, input: HeartbeatInput, raise: RaiseAlerts): HeartbeatCheck {
     const now = deps.clock.now();
-    const schedule = scheduleOf(check, now);
+    const schedule = scheduleOf(check, now, parse);
     // A stored schedule croner no longer accepts never fires; its pings are still recorded.
     if (!schedule) return check;
     const plan = planHeartbeat(schedule, check.state, input, deps.calendar?.calendar());
