@@ -217,6 +217,9 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_at_idx').on(t.at)],
 );
 
+/** Which days a schedule acts on: every day, China's workdays, or its weekends and holidays (server/calendar). */
+export const CALENDAR_CHOICES = ['every_day', 'workdays_cn', 'non_workdays_cn'] as const;
+
 export const REPORT_TYPES = ['daily_summary', 'weekly_summary', 'metrics_snapshot', 'custom'] as const;
 export type ReportType = (typeof REPORT_TYPES)[number];
 export const REPORT_RUN_STATUSES = ['running', 'succeeded', 'failed', 'skipped'] as const;
@@ -244,6 +247,8 @@ export const reportJobs = sqliteTable('report_jobs', {
   chartMetrics: text('chart_metrics').notNull().default(''),
   /** Seeded jobs: switched on when a bot is connected, unless the admin has set `enabled` themselves. */
   autoEnable: integer('auto_enable', { mode: 'boolean' }).notNull().default(false),
+  /** Fire times on days the calendar leaves out are passed over (not run, not missed). */
+  calendar: text('calendar', { enum: CALENDAR_CHOICES }).notNull().default('every_day'),
   scheduleFrom: integer('schedule_from').notNull(),
   lastFireAt: integer('last_fire_at'),
   lastRunId: integer('last_run_id'),
@@ -410,4 +415,74 @@ export const messageTemplates = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [uniqueIndex('message_templates_key_idx').on(t.kind, t.category, t.lang)],
+);
+
+export const HEARTBEAT_STATUSES = ['new', 'up', 'late', 'down'] as const;
+export type HeartbeatStatus = (typeof HEARTBEAT_STATUSES)[number];
+export const HEARTBEAT_PING_KINDS = ['start', 'success', 'fail'] as const;
+export const HEARTBEAT_TRANSITIONS = ['down', 'reminder', 'recovered'] as const;
+
+/**
+ * Heartbeat checks: a task that must check in on a schedule (every N minutes, or a cron expression
+ * in its zone) within a grace period. `status` and `state` (the planner's JSON,
+ * server/heartbeats/plan.ts) are written together; a paused check keeps its state untouched.
+ */
+export const heartbeatChecks = sqliteTable('heartbeat_checks', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** What pings name: the URL path segment, and the task_name of matching task_result events. */
+  key: text('key').notNull().unique(),
+  name: text('name').notNull(),
+  scheduleKind: text('schedule_kind', { enum: ['period', 'cron'] }).notNull(),
+  periodMinutes: integer('period_minutes'),
+  cron: text('cron'),
+  timezone: text('timezone').notNull(),
+  graceMinutes: integer('grace_minutes').notNull(),
+  calendar: text('calendar', { enum: CALENDAR_CHOICES }).notNull().default('every_day'),
+  category: text('category').notNull().default('task'),
+  severity: text('severity').notNull().default('critical'),
+  /** While down, a reminder at most this often; 0 turns reminders off. */
+  reminderHours: integer('reminder_hours').notNull().default(4),
+  paused: integer('paused', { mode: 'boolean' }).notNull().default(false),
+  status: text('status', { enum: HEARTBEAT_STATUSES }).notNull().default('new'),
+  state: text('state').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Check-ins, newest kept per check (bounded at insert). */
+export const heartbeatPings = sqliteTable(
+  'heartbeat_pings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    checkId: integer('check_id')
+      .notNull()
+      .references(() => heartbeatChecks.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+    kind: text('kind', { enum: HEARTBEAT_PING_KINDS }).notNull(),
+    /** `api` (POST /api/v1/heartbeats, the CLI) or `task_result` (a matching event, `event_id`). */
+    source: text('source').notNull(),
+    exitCode: integer('exit_code'),
+    /** The task's message or the last lines of its output. */
+    message: text('message'),
+    eventId: integer('event_id'),
+  },
+  (t) => [index('heartbeat_pings_check_idx').on(t.checkId, t.id), index('heartbeat_pings_at_idx').on(t.at)],
+);
+
+/** What checks announced (down, reminder, recovered): the reports' missed and failed tasks. */
+export const heartbeatTransitions = sqliteTable(
+  'heartbeat_transitions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    checkId: integer('check_id')
+      .notNull()
+      .references(() => heartbeatChecks.id, { onDelete: 'cascade' }),
+    checkName: text('check_name').notNull(),
+    type: text('type', { enum: HEARTBEAT_TRANSITIONS }).notNull(),
+    /** Why it went down: `missed` (no check-in in time), `failed` (a fail ping), `unfinished` (started, never finished). */
+    reason: text('reason'),
+    at: integer('at').notNull(),
+    eventId: integer('event_id'),
+  },
+  (t) => [index('heartbeat_transitions_check_idx').on(t.checkId, t.id), index('heartbeat_transitions_at_idx').on(t.at)],
 );

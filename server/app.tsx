@@ -20,6 +20,8 @@ import { apiDocsRoutes } from './routes/apiDocs.tsx';
 import { reportRoutes } from './routes/reports.tsx';
 import { languageRoutes } from './routes/language.ts';
 import { metricRuleRoutes } from './routes/metricRules.tsx';
+import { calendarRoutes } from './routes/calendar.tsx';
+import { heartbeatRoutes } from './routes/heartbeats.tsx';
 import { messageTemplateRoutes } from './routes/messageTemplates.tsx';
 import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
@@ -136,6 +138,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', apiDocsRoutes(deps));
   app.route('/', reportRoutes(withFlash));
   app.route('/', metricRuleRoutes(deps));
+  app.route('/', heartbeatRoutes(withFlash));
+  app.route('/', calendarRoutes(withFlash));
   app.route('/', sendLogRoutes(withFlash));
   app.route('/', auditRoutes(deps));
   app.route('/', troubleshootingRoutes(deps));

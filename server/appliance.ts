@@ -37,6 +37,10 @@ import { createReportScheduler, type ReportScheduler } from './reports/scheduler
 import { createMetricRuleEngine } from './metricRules/engine.ts';
 import { createReportThread } from './reports/reportThread.ts';
 import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
+import { loadChinaHolidays } from './calendar/chinaHolidays.ts';
+import { createCalendarStore } from './calendar/calendarStore.ts';
+import { createHeartbeatEngine } from './heartbeats/engine.ts';
+import { runHeartbeatTick, startHeartbeatTicks } from './heartbeats/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
@@ -50,6 +54,8 @@ export interface Appliance {
   reports: ReportScheduler;
   /** Evaluates no-data rules and reminders at `now` (what the minute timer does; tests call it with a fake clock). */
   ruleTick(now?: number): Promise<void>;
+  /** Evaluates heartbeat checks at `now` (the minute timer, and once at start). */
+  heartbeatTick(now?: number): void;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -67,7 +73,7 @@ export interface StartOptions {
   metricsCacheMs?: number;
   /** scrypt cost for new password hashes (default 2^17); tests lower it so sign-ins stay fast. */
   scryptN?: number;
-  /** The minute timer of metric rules (default on); tests may drive `ruleTick(now)` instead. */
+  /** The minute timers of metric rules and heartbeat checks (default on); tests may drive `ruleTick(now)` and `heartbeatTick(now)` instead. */
   ruleTimers?: boolean;
   /** The running build (default: read from dist/build-info.json or the checkout). */
   build?: BuildInfo;
@@ -108,7 +114,7 @@ interface Core {
   deps: AppDeps;
   worker: DeliveryWorker;
   reports: ReportScheduler;
-  ruleDeps: Parameters<typeof runRuleTick>[0];
+  ruleDeps: Parameters<typeof runRuleTick>[0] & Parameters<typeof runHeartbeatTick>[0];
   app: ReturnType<typeof createApp>;
   start(): Promise<void>;
   /** Stops the timers, the scheduler and the worker (the in-flight send finishes), closes the database. */
@@ -152,10 +158,12 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     limiter,
     wakeWorker: () => worker?.wake(),
     counters,
+    calendar: createCalendarStore(db, clock, loadChinaHolidays()),
     restore,
   };
-  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker, maxStoresPerRule: opts.metricRuleStoreLimit });
-  const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, log };
+  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker, maxStoresPerRule: opts.metricRuleStoreLimit, calendar: deps.calendar });
+  deps.heartbeats = createHeartbeatEngine({ db, clock, settings, calendar: deps.calendar, wakeWorker: deps.wakeWorker });
+  const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, calendar: deps.calendar, heartbeats: deps.heartbeats, log };
   worker = createDeliveryWorker({
     db,
     clock,
@@ -166,11 +174,12 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     channelKey: () => usableChannelKey(deps),
     storedChannelKey: () => storedKey(deps),
     publicUrl: config.publicUrl,
+    calendar: deps.calendar,
     counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
   });
   if (opts.reportThread ?? true) deps.reportThread = createReportThread({ file: join(config.dataDir, DB_FILE), db, settings, log });
-  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true, reportThread: deps.reportThread });
+  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true, reportThread: deps.reportThread, calendar: deps.calendar });
   deps.reports = reports;
   deps.nextReport = () => reports.nextReport();
   await syncAdminPassword(deps);
@@ -199,6 +208,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
   deps.selfWatch = selfWatch;
   const started = worker;
   let ruleTicks: { stop(): void } | undefined;
+  let heartbeatTicks: { stop(): void } | undefined;
   return {
     deps,
     worker: started,
@@ -211,10 +221,18 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
       await reports.start();
       ruleTicks = (opts.ruleTimers ?? true) ? startRuleTicks(ruleDeps) : undefined;
       if (opts.selfWatch?.timers ?? true) selfWatch.start();
+      // A check that went down while the appliance was stopped is judged now: one alert, not one per missed period.
+      try {
+        runHeartbeatTick(ruleDeps, clock.now());
+      } catch (error) {
+        log.error('heartbeat check at start failed', { error });
+      }
+      heartbeatTicks = (opts.ruleTimers ?? true) ? startHeartbeatTicks(ruleDeps) : undefined;
     },
     async close() {
       await selfWatch.stop();
       ruleTicks?.stop();
+      heartbeatTicks?.stop();
       // A report being built is abandoned (its run fails, saying so) rather than waited for.
       await deps.reportThread?.close();
       await reports.stop();
@@ -324,6 +342,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
       return core.reports;
     },
     ruleTick: (now = clock.now()) => runRuleTick(core.ruleDeps, now),
+    heartbeatTick: (now = clock.now()) => runHeartbeatTick(core.ruleDeps, now),
     port,
     url: `http://127.0.0.1:${port}`,
     close,

@@ -1,4 +1,6 @@
 import type { Db } from '../db/client.ts';
+import type { CalendarStore } from './calendar/calendarStore.ts';
+import type { HeartbeatEngine } from './heartbeats/engine.ts';
 import type { BuildInfo } from './buildInfo.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -53,6 +55,10 @@ export interface AppDeps {
   metricRules?: MetricRuleEngine;
   /** The appliance watching itself (healthz?verbose, the dashboard, /metrics); absent outside the appliance. */
   selfWatch?: SelfWatch;
+  /** China's workday calendar with the admin's own days (quiet hours, report jobs, heartbeats, metric rules). */
+  calendar?: CalendarStore;
+  /** Heartbeat checks: pinged by the API, the CLI and matching task results; evaluated every minute. */
+  heartbeats?: HeartbeatEngine;
   /**
    * Puts a checked backup (a file in the data directory) in place of the database and reopens the
    * appliance on it, the current database kept as a copy; absent outside the appliance.

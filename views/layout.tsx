@@ -26,6 +26,8 @@ const NAV: Array<{ href: string; key: MessageKey }> = [
   { href: '/hooks', key: 'nav.hooks' },
   { href: '/reports', key: 'nav.reports' },
   { href: '/metric-rules', key: 'nav.metricRules' },
+  { href: '/heartbeats', key: 'nav.heartbeats' },
+  { href: '/calendar', key: 'nav.calendar' },
   { href: '/send-log', key: 'nav.sendLog' },
   { href: '/troubleshooting', key: 'nav.troubleshooting' },
   { href: '/settings', key: 'nav.settings' },

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { reportJobs, reportRuns, type ReportRunStatus, type ReportTrigger, type ReportType } from '../schema.ts';
+import { reportJobs, reportRuns, type CALENDAR_CHOICES, type ReportRunStatus, type ReportTrigger, type ReportType } from '../schema.ts';
+
+type CalendarChoice = (typeof CALENDAR_CHOICES)[number];
 
 export type ReportJobRow = typeof reportJobs.$inferSelect;
 export type ReportRunRow = typeof reportRuns.$inferSelect;
@@ -16,6 +18,8 @@ export interface ReportJobInput {
   attachChart?: boolean;
   /** Metric names, one per line; empty for every metric of the period. */
   chartMetrics?: string;
+  /** Which days it runs on; left out: every day (insert) or unchanged (update). */
+  calendar?: CalendarChoice;
 }
 
 export function listReportJobs(db: Db): ReportJobRow[] {
@@ -45,7 +49,7 @@ export function insertReportJob(db: Db, job: ReportJobInput & { autoEnable?: boo
 export function updateReportJob(db: Db, id: number, job: ReportJobInput, now: number): void {
   const before = getReportJob(db, id);
   if (!before) return;
-  const rescheduled = before.cron !== job.cron || before.timezone !== job.timezone || (job.enabled && !before.enabled);
+  const rescheduled = before.cron !== job.cron || before.timezone !== job.timezone || (job.calendar !== undefined && before.calendar !== job.calendar) || (job.enabled && !before.enabled);
   db.update(reportJobs)
     .set({ ...job, autoEnable: false, updatedAt: now, ...(rescheduled ? { scheduleFrom: now, lastFireAt: null } : {}) })
     .where(eq(reportJobs.id, id))

@@ -8,6 +8,7 @@ import { EVENT_LIMITS, eventSchema, metricPointSchema } from '../events/schema.t
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
 import { acceptedAnswer, alertmanagerAnswer, droppedAnswer, errorAnswer } from './answers.ts';
 import { eventStatusAnswer } from './eventStatus.ts';
+import { heartbeatAnswer, heartbeatPauseAnswer, heartbeatPingSchema } from './heartbeatPing.ts';
 
 type Json = Record<string, unknown>;
 
@@ -212,6 +213,58 @@ export function buildOpenApiDocument(): Json {
           },
         },
       },
+      ...Object.fromEntries(
+        (
+          [
+            ['', 'success', 'pingHeartbeat', 'A heartbeat check-in: the task ran and succeeded (a check that was down recovers)'],
+            ['/start', 'start', 'startHeartbeat', 'The task started: it must finish (success or fail) within the check’s grace'],
+            ['/fail', 'fail', 'failHeartbeat', 'The task failed: the check is down at once, with the message and exit code'],
+          ] as const
+        ).map(([suffix, , operationId, summary]) => [
+          `/api/v1/heartbeats/{key}${suffix}`,
+          {
+            post: {
+              operationId,
+              summary,
+              security: SIGNED_OR_NOT,
+              parameters: [{ name: 'key', in: 'path', required: true, description: 'The check’s key (Heartbeats page), URL-encoded', schema: { type: 'string', minLength: 1, maxLength: 100 } }],
+              requestBody: { required: false, content: { 'application/json': { schema: ref('HeartbeatPing') } } },
+              responses: {
+                '200': json(ref('HeartbeatAnswer'), 'Recorded (committed), with any alert it raised'),
+                ...INTAKE_ERRORS,
+                '400': error('Not valid JSON, or not a valid body: the message names the field and why'),
+                '404': error('No heartbeat check has this key'),
+                '415': error('A body that is not sent as application/json (an empty body needs no type)'),
+              },
+            },
+          },
+        ]),
+      ),
+      ...Object.fromEntries(
+        (
+          [
+            ['pause', 'pauseHeartbeat', 'Pause a check: it records check-ins but never fires until resumed'],
+            ['resume', 'resumeHeartbeat', 'Resume a check: watched again from now (the paused time is never “missed”)'],
+          ] as const
+        ).map(([action, operationId, summary]) => [
+          `/api/v1/heartbeats/{key}/${action}`,
+          {
+            post: {
+              operationId,
+              summary,
+              security: SIGNED_OR_NOT,
+              parameters: [{ name: 'key', in: 'path', required: true, description: 'The check’s key (Heartbeats page), URL-encoded', schema: { type: 'string', minLength: 1, maxLength: 100 } }],
+              responses: {
+                '200': json(ref('HeartbeatPaused'), 'Done (also when it already was)'),
+                ...UNAUTHORIZED,
+                '404': error('No heartbeat check has this key'),
+                ...TOO_LARGE,
+                ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was changed; retry'),
+              },
+            },
+          },
+        ]),
+      ),
       '/api/v1/openapi.json': {
         get: {
           operationId: 'getOpenApi',
@@ -252,6 +305,9 @@ export function buildOpenApiDocument(): Json {
         Dropped: schemaOf(droppedAnswer),
         EventStatus: schemaOf(eventStatusAnswer),
         Error: schemaOf(errorAnswer),
+        HeartbeatPing: schemaOf(heartbeatPingSchema),
+        HeartbeatAnswer: schemaOf(heartbeatAnswer),
+        HeartbeatPaused: schemaOf(heartbeatPauseAnswer),
         OpenApiDocument: {
           type: 'object',
           required: ['openapi', 'info', 'servers', 'paths', 'components'],

@@ -7,14 +7,18 @@ import { CATEGORIES, SEVERITIES, TASK_STATUSES } from '../events/schema.ts';
 export const COMMANDS = ['alert', 'task', 'metric'] as const;
 export type NotifyCommand = (typeof COMMANDS)[number];
 
-export interface NotifyRequest {
+/** Where and how to reach the appliance: shared by every command. */
+export interface Connection {
   baseUrl: string;
   token: { value: string } | { file: string };
   signingSecret?: { value: string } | { file: string };
+  retries: number;
+}
+
+export interface NotifyRequest extends Connection {
   body: Record<string, unknown>;
   wait: boolean;
   timeoutSeconds: number;
-  retries: number;
   json: boolean;
 }
 
@@ -89,6 +93,24 @@ function parseFields(entries: readonly string[]): Record<string, string | number
   return fields;
 }
 
+export type ConnectionOptions = { url?: string; token?: string; 'token-file'?: string; 'signing-secret'?: string; 'signing-secret-file'?: string; retries?: string };
+
+/** --url, --token(-file), --signing-secret(-file), --retries and their environment variables. */
+export function parseConnection(o: ConnectionOptions, env: Readonly<Record<string, string | undefined>>): Connection | { error: string } {
+  const baseUrl = first(v.safeParse(baseUrlSchema, o.url ?? env.STORECLAW_NOTIFY_URL ?? ''));
+  if (!baseUrl.ok) return { error: baseUrl.message };
+  const tokenSources = [o.token, o['token-file']].filter((x) => x !== undefined).length;
+  if (tokenSources > 1) return { error: 'give --token or --token-file, not both' };
+  const token = o['token-file'] !== undefined ? { file: o['token-file'] } : (o.token ?? env.STORECLAW_NOTIFY_TOKEN) ? { value: (o.token ?? env.STORECLAW_NOTIFY_TOKEN)! } : undefined;
+  if (!token) return { error: 'a token is required: --token, --token-file or STORECLAW_NOTIFY_TOKEN' };
+  if (o['signing-secret'] !== undefined && o['signing-secret-file'] !== undefined) return { error: 'give --signing-secret or --signing-secret-file, not both' };
+  const secretValue = o['signing-secret'] ?? env.STORECLAW_NOTIFY_SIGNING_SECRET;
+  const signingSecret = o['signing-secret-file'] !== undefined ? { file: o['signing-secret-file'] } : secretValue ? { value: secretValue } : undefined;
+  const retries = first(v.safeParse(retriesSchema, o.retries ?? '5'));
+  if (!retries.ok) return { error: retries.message };
+  return { baseUrl: baseUrl.value.replace(/\/+$/, ''), token, ...(signingSecret && { signingSecret }), retries: retries.value };
+}
+
 export function parseNotifyArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommand {
   let parsed;
   try {
@@ -100,25 +122,16 @@ export function parseNotifyArgs(argv: readonly string[], env: Readonly<Record<st
   if (o.version && !o.help) return { kind: 'version' };
   if (o.help || positionals.length === 0 || positionals[0] === 'help') return { kind: 'help' };
   const command = positionals[0] as NotifyCommand;
-  if (!COMMANDS.includes(command)) return { kind: 'error', message: `unknown command "${positionals[0]}": use alert, task or metric` };
+  if (!COMMANDS.includes(command)) return { kind: 'error', message: `unknown command "${positionals[0]}": use alert, task, metric, ping or run` };
   if (positionals.length > 1) return { kind: 'error', message: `unexpected argument "${positionals[1]}" (values go after their --option)` };
   const foreign = Object.keys(o).find((k) => !GENERAL.includes(k) && !ALLOWED[command].includes(k));
   if (foreign) return { kind: 'error', message: `--${foreign} does not apply to "${command}"` };
 
-  const baseUrl = first(v.safeParse(baseUrlSchema, o.url ?? env.STORECLAW_NOTIFY_URL ?? ''));
-  if (!baseUrl.ok) return { kind: 'error', message: baseUrl.message };
-  const tokenSources = [o.token, o['token-file']].filter((x) => x !== undefined).length;
-  if (tokenSources > 1) return { kind: 'error', message: 'give --token or --token-file, not both' };
-  const token = o['token-file'] !== undefined ? { file: o['token-file'] } : (o.token ?? env.STORECLAW_NOTIFY_TOKEN) ? { value: (o.token ?? env.STORECLAW_NOTIFY_TOKEN)! } : undefined;
-  if (!token) return { kind: 'error', message: 'a token is required: --token, --token-file or STORECLAW_NOTIFY_TOKEN' };
-  if (o['signing-secret'] !== undefined && o['signing-secret-file'] !== undefined) return { kind: 'error', message: 'give --signing-secret or --signing-secret-file, not both' };
-  const secretValue = o['signing-secret'] ?? env.STORECLAW_NOTIFY_SIGNING_SECRET;
-  const signingSecret = o['signing-secret-file'] !== undefined ? { file: o['signing-secret-file'] } : secretValue ? { value: secretValue } : undefined;
+  const connection = parseConnection(o, env);
+  if ('error' in connection) return { kind: 'error', message: connection.error };
 
   const timeout = first(v.safeParse(timeoutSchema, o.timeout ?? '300'));
   if (!timeout.ok) return { kind: 'error', message: timeout.message };
-  const retries = first(v.safeParse(retriesSchema, o.retries ?? '5'));
-  if (!retries.ok) return { kind: 'error', message: retries.message };
 
   const fields = parseFields(o.field ?? []);
   if (typeof fields === 'string') return { kind: 'error', message: fields };
@@ -166,7 +179,7 @@ export function parseNotifyArgs(argv: readonly string[], env: Readonly<Record<st
   }
   return {
     kind: 'request',
-    request: { baseUrl: baseUrl.value.replace(/\/+$/, ''), token, ...(signingSecret && { signingSecret }), body, wait: o.wait ?? false, timeoutSeconds: timeout.value, retries: retries.value, json: o.json ?? false },
+    request: { ...connection, body, wait: o.wait ?? false, timeoutSeconds: timeout.value, json: o.json ?? false },
   };
 }
 

@@ -2,6 +2,7 @@ import type { Db } from '../../db/client.ts';
 import { listActiveSilences } from '../../db/queries/silences.ts';
 import type { Silence } from '../rules/silences.ts';
 import type { EventStatus } from '../../db/schema.ts';
+import type { CalendarSource, WorkdayCalendar } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
 import { enqueueMessages, refreshDedupedDelivery } from './outbox.ts';
 import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from './policy/intake.ts';
@@ -38,11 +39,29 @@ export interface IntakeDeps {
   publicUrl?: string;
   /** Judges the metric points stored here; the alerts its rules raise commit with the points. */
   metricRules?: MetricObserver;
+  /** China's workday calendar as it is now (quiet hours on non-workdays). */
+  calendar?: CalendarSource;
+  /** Heartbeat checks pinged by the task results stored here; the alerts they raise commit with them. */
+  heartbeats?: TaskResultObserver;
+}
+
+/** A task result just stored, as a check-in for the heartbeat check named like its task. */
+export interface TaskResultPing {
+  taskName: string;
+  status: 'succeeded' | 'failed' | 'partial';
+  at: number;
+  message?: string;
+  eventId: number;
+}
+
+/** Heartbeat checks: pinged by the task results a batch stored, inside its transaction. */
+export interface TaskResultObserver {
+  observeTaskResults(results: TaskResultPing[], raise: RaiseAlerts): void;
 }
 
 export interface IntakeMeta {
   /** `hook:<name>` for POST /api/v1/hooks/{name}; `console`: a sample sent from the Inbound API page. */
-  source: 'api' | 'alertmanager' | 'console' | 'metric_rule' | `hook:${string}`;
+  source: 'api' | 'alertmanager' | 'console' | 'metric_rule' | 'heartbeat' | `hook:${string}`;
   tokenId: number | null;
 }
 
@@ -85,12 +104,16 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
  */
 export function storeRequests(deps: IntakeDeps, requests: ReadonlyArray<{ events: InboundEvent[]; meta: IntakeMeta }>): Accepted[][] {
   const points: MetricPoint[] = [];
-  // What every request of the batch reads alike is read once: the time, the settings, the silences.
+  // What every request of the batch reads alike is read once: the time, the settings, the silences, the calendar.
   const now = deps.clock.now();
-  const batch: BatchContext = { now, s: currentRenderSettings(deps.settings, deps.publicUrl), silences: listActiveSilences(deps.db, now) };
+  const batch: BatchContext = { now, s: currentRenderSettings(deps.settings, deps.publicUrl), silences: listActiveSilences(deps.db, now), calendar: deps.calendar?.calendar() };
   const accepted = requests.map((r) => storeEventsOnly(deps, batch, r.events, r.meta, points));
   // Rule alerts take this same path (their events carry no metric points, so this does not recur).
   if (points.length && deps.metricRules) deps.metricRules.observe(points, (alerts) => storeEvents(deps, alerts, METRIC_RULE_META));
+  if (deps.heartbeats) {
+    const pings = requests.flatMap((r, i) => taskResultPings(r.events, accepted[i]!, now));
+    if (pings.length) deps.heartbeats.observeTaskResults(pings, (alerts) => storeEvents(deps, alerts, HEARTBEAT_META));
+  }
   return accepted;
 }
 
@@ -98,13 +121,21 @@ interface BatchContext {
   now: number;
   s: RenderSettings;
   silences: Silence[];
+  calendar: WorkdayCalendar | undefined;
+}
+
+/** The task results just stored (not idempotent replays), as heartbeat check-ins. */
+function taskResultPings(events: readonly InboundEvent[], accepted: readonly Accepted[], now: number): TaskResultPing[] {
+  return events.flatMap((e, i): TaskResultPing[] =>
+    e.kind === 'task_result' && !accepted[i]!.repeated ? [{ taskName: e.task_name, status: e.status, at: now, message: e.summary ?? e.title, eventId: accepted[i]!.id }] : [],
+  );
 }
 
 /**
  * Stores the events and their messages as the core plans them (policy/intake: planIntake), and
  * collects their metric points into `points` for the rules.
  */
-function storeEventsOnly(deps: IntakeDeps, { now, s, silences }: BatchContext, batch: InboundEvent[], meta: IntakeMeta, points: MetricPoint[]): Accepted[] {
+function storeEventsOnly(deps: IntakeDeps, { now, s, silences, calendar }: BatchContext, batch: InboundEvent[], meta: IntakeMeta, points: MetricPoint[]): Accepted[] {
   const { db } = deps;
   const facts = batch.map((e): IntakeFacts => {
     const lookup = intakeLookup(e, s.rules, now);
@@ -113,7 +144,7 @@ function storeEventsOnly(deps: IntakeDeps, { now, s, silences }: BatchContext, b
       dedupeCandidates: lookup.dedupe ? findDedupeCandidates(db, lookup.dedupe.key, lookup.dedupe.since) : [],
     };
   });
-  const plan = planIntake(batch, facts, { rules: s.rules, now, silences });
+  const plan = planIntake(batch, facts, { rules: s.rules, now, silences, calendar });
   const accepted: Accepted[] = [];
   const idOf = (ref: EventRef) => ('id' in ref ? ref.id : accepted[ref.batchIndex]!.id);
   plan.forEach((fate, i) => {
@@ -159,3 +190,4 @@ function storeEventsOnly(deps: IntakeDeps, { now, s, silences }: BatchContext, b
 }
 
 export const METRIC_RULE_META: IntakeMeta = { source: 'metric_rule', tokenId: null };
+export const HEARTBEAT_META: IntakeMeta = { source: 'heartbeat', tokenId: null };

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import type { CalendarSource } from '../calendar/workdays.ts';
 import { markChannelInvalid, recordChannelError, recordChannelSuccess } from '../../db/queries/channel.ts';
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { Clock } from '../clock.ts';
@@ -49,6 +50,8 @@ export interface WorkerDeps {
   storedChannelKey?: () => string | undefined;
   /** PUBLIC_URL: digests link into the console's send log when set. */
   publicUrl?: string;
+  /** China's workday calendar as it is now, for quiet hours on non-workdays. */
+  calendar?: CalendarSource;
   retry?: RetryPolicy;
   random?: () => number;
   /** Longest sleep between checks (quiet hours ending, retries coming due). */
@@ -134,7 +137,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       lastFold = -Infinity;
     }
     const rules = deps.settings.rules();
-    const quiet = isQuiet(now, rules.quietHours);
+    const calendar = deps.calendar?.calendar();
+    const quiet = isQuiet(now, rules.quietHours, calendar);
     if (!quiet && (releasing || hasHeldEvents(db))) {
       // Released in chunks with the event loop free in between; nothing is sent before it is through.
       const chunk = flushHeld(db, renderSettings(), now);
@@ -143,7 +147,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       if (releasing) return { yield: true };
       log.info('quiet hours ended: held events released', { events });
     }
-    const untilQuietEnds = quiet ? (quietEndsAt(now, rules.quietHours) ?? now + maxIdleMs) - now : maxIdleMs;
+    const untilQuietEnds = quiet ? (quietEndsAt(now, rules.quietHours, calendar) ?? now + maxIdleMs) - now : maxIdleMs;
     const idle = Math.min(maxIdleMs, Math.max(1_000, untilQuietEnds));
 
     const key = deps.channelKey();

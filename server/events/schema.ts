@@ -59,7 +59,26 @@ export type AlertEvent = EventBase & {
    * resolved, or a metric rule's resolution. Its message uses the "resolved" template.
    */
   resolved?: true;
+  /**
+   * Set by the appliance, never by senders: a heartbeat check's down alert, reminder or recovery
+   * (server/heartbeats/alerts.ts); its message uses the "heartbeat" template.
+   */
+  heartbeat?: HeartbeatFacts;
 };
+/** What a heartbeat check's message is about, for message templates (`heartbeat.*` placeholders). */
+export interface HeartbeatFacts {
+  key: string;
+  name: string;
+  state: 'down' | 'reminder' | 'recovered';
+  reason: 'missed' | 'failed' | 'unfinished';
+  lastSeen: number | null;
+  expectedAt: number | null;
+  downSince: number;
+  /** Milliseconds down (at the reminder or recovery; 0 at the alert). */
+  downForMs: number;
+  exitCode?: number;
+  output?: string;
+}
 export type ReportEvent = EventBase & { kind: 'report' };
 export type TaskResultEvent = EventBase & {
   kind: 'task_result';

@@ -1,7 +1,10 @@
 // What a rule would have done over stored history, before it is saved: the same evaluator, fed the
 // stored points in order per store, with ticks exactly at the moments a no-data deadline or a
 // reminder would have come due. Nothing is written and nothing is sent.
+import type { WorkdayCalendar } from '../calendar/workdays.ts';
+import { baselineReachDays } from './comparableDay.ts';
 import type { MetricRule } from './definition.ts';
+import { sameTimeDaysEarlier } from '../time/calendar.ts';
 import { BASELINE_TOLERANCE_MS, initialState, nextDeadline, onPoint, onTick, type RuleState, type Step } from './evaluate.ts';
 
 export interface HistoryPoint {
@@ -17,6 +20,10 @@ export interface Episode {
   /** null: still firing at the end of the window. */
   resolvedAt: number | null;
   reminders: number;
+  /** For same-time baselines: when the firing point was compared with (a comparable day when holidays are skipped). */
+  comparedWith?: number;
+  /** The comparison skipped holidays: it is not the plain same time 1 or 7 days earlier. */
+  shifted?: boolean;
 }
 
 export interface BacktestResult {
@@ -28,7 +35,7 @@ export interface BacktestResult {
 /** How far before the window points are needed: the longest baseline look-back. */
 export function lookbackMs(rule: MetricRule): number {
   const c = rule.condition;
-  if (c.type === 'change' && c.baseline !== 'previous') return (c.baseline === '1d' ? 1 : 7) * 86_400_000 + 2 * BASELINE_TOLERANCE_MS;
+  if (c.type === 'change' && c.baseline !== 'previous') return baselineReachDays(c.baseline, c.skipHolidays === true) * 86_400_000 + 2 * BASELINE_TOLERANCE_MS;
   return 0;
 }
 
@@ -45,8 +52,14 @@ function valueBetween(points: HistoryPoint[], from: number, until: number): numb
   return p && p.at > from ? p.value : undefined;
 }
 
+function compared(rule: MetricRule, at: number, comparedWith: number | undefined, timeZone: string): Pick<Episode, 'comparedWith' | 'shifted'> {
+  const c = rule.condition;
+  if (comparedWith === undefined || c.type !== 'change' || c.baseline === 'previous') return {};
+  return { comparedWith, shifted: comparedWith !== sameTimeDaysEarlier(at, c.baseline === '1d' ? 1 : 7, timeZone) };
+}
+
 /** `points` sorted by time, including those before `from` that baselines may need. */
-export function backtest(rule: MetricRule, points: HistoryPoint[], from: number, until: number, timeZone: string): BacktestResult {
+export function backtest(rule: MetricRule, points: HistoryPoint[], from: number, until: number, timeZone: string, calendar?: WorkdayCalendar): BacktestResult {
   const byStore = new Map<string, HistoryPoint[]>();
   for (const p of points) {
     if (rule.store !== null && p.store !== rule.store) continue;
@@ -57,7 +70,7 @@ export function backtest(rule: MetricRule, points: HistoryPoint[], from: number,
   const episodes: Episode[] = [];
   let judged = 0;
   for (const [store, series] of byStore) {
-    const ctx = { timeZone, valueBetween: (a: number, b: number) => valueBetween(series, a, b) };
+    const ctx = { timeZone, calendar, valueBetween: (a: number, b: number) => valueBetween(series, a, b) };
     const inWindow = series.filter((p) => p.at >= from && p.at <= until);
     if (!inWindow.length) continue;
     const before = series.filter((p) => p.at < from).at(-1);
@@ -68,7 +81,7 @@ export function backtest(rule: MetricRule, points: HistoryPoint[], from: number,
       state = step.state;
       for (const a of step.actions) {
         if (a.type === 'firing') {
-          open = { store, firedAt: a.at, value: a.value, resolvedAt: null, reminders: 0 };
+          open = { store, firedAt: a.at, value: a.value, resolvedAt: null, reminders: 0, ...compared(rule, a.at, a.comparedWith, timeZone) };
           episodes.push(open);
         } else if (a.type === 'reminder' && open) open.reminders++;
         else if (a.type === 'resolved' && open) {

@@ -15,6 +15,8 @@ export type Condition =
       direction: (typeof CHANGE_DIRECTIONS)[number];
       by: (typeof CHANGE_UNITS)[number];
       amount: number;
+      /** For `1d` / `7d`: compare with the last comparable day (workday with workday), skipping holidays. */
+      skipHolidays?: boolean;
     }
   | { type: 'no_data'; minutes: number };
 
@@ -52,6 +54,7 @@ export const conditionSchema = v.variant('type', [
     direction: v.picklist(CHANGE_DIRECTIONS),
     by: v.picklist(CHANGE_UNITS),
     amount: v.pipe(finite, v.minValue(0)),
+    skipHolidays: v.optional(v.boolean()),
   }),
   v.object({ type: v.literal('no_data'), minutes: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
 ]);

@@ -30,7 +30,7 @@ export function describeCondition(rule: Pick<MetricRule, 'metric' | 'condition' 
   let text: string;
   if (c.type === 'threshold') text = t(`mr.msg.cond.threshold.${c.op}`, { metric, value: formatValue(c.value), unit });
   else if (c.type === 'change') {
-    text = t(`mr.msg.cond.change.${c.direction}.${c.by}`, { metric, amount: formatValue(c.amount), unit, baseline: t(`mr.msg.baseline.${c.baseline}`) });
+    text = t(`mr.msg.cond.change.${c.direction}.${c.by}`, { metric, amount: formatValue(c.amount), unit, baseline: t(`mr.msg.baseline.${c.baseline}`) + (c.skipHolidays && c.baseline !== 'previous' ? t('mr.msg.baseline.skipHolidays') : '') });
   } else return t('mr.msg.cond.no_data', { metric, duration: formatDuration(c.minutes * 60_000, lang) });
   const h = rule.hold;
   if (h.kind === 'points') return h.count === 1 ? text : text + t('mr.msg.hold.points', { count: h.count });

@@ -17,6 +17,7 @@ import {
   storeCountOfRule,
   type StateRow,
 } from '../../db/queries/metricRules.ts';
+import type { CalendarSource } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
 import type { MetricObserver, RaiseAlerts } from '../delivery/intake.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
@@ -53,6 +54,8 @@ export interface EngineDeps {
   wakeWorker: () => void;
   /** Stores one rule watches at most (MAX_STORES_PER_RULE). */
   maxStoresPerRule?: number;
+  /** China's workday calendar, for change rules that skip holidays. */
+  calendar?: CalendarSource;
 }
 
 const REFUSAL_NOTE_EVERY_MS = 3_600_000;
@@ -84,6 +87,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
 
   const contextFor = (rule: MetricRule, store: string): EvalContext => ({
     timeZone: deps.settings.general().timeZone,
+    calendar: deps.calendar?.calendar(),
     valueBetween: (from, until) => metricValueBetween(db, rule.metric, store, from, until),
   });
 

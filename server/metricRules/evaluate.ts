@@ -3,6 +3,8 @@
 // and from pending back to ok without a word. A point that cannot be judged (no baseline: a gap, a
 // store's first point, a zero baseline for a percentage) changes nothing but the last value seen.
 import type { Condition, MetricRule } from './definition.ts';
+import type { WorkdayCalendar } from '../calendar/workdays.ts';
+import { comparableTime } from './comparableDay.ts';
 import { sameTimeDaysEarlier } from '../time/calendar.ts';
 
 export type RuleStatus = 'ok' | 'pending' | 'firing' | 'resolved';
@@ -32,6 +34,8 @@ export interface RuleAction {
   change: number | null;
   /** When the firing this action belongs to began. */
   firingSince: number;
+  /** The time a same-time baseline was looked up at (its comparable day when holidays are skipped). */
+  comparedWith?: number;
 }
 
 export interface Step {
@@ -48,6 +52,8 @@ export interface EvalContext {
   timeZone: string;
   /** The latest value of this rule's metric and store measured in (from, until], if any. */
   valueBetween: (from: number, until: number) => number | undefined;
+  /** China's workday calendar, for change rules that skip holidays. */
+  calendar?: WorkdayCalendar;
 }
 
 /** A "same time yesterday" baseline is the latest point in the hour up to that time. */
@@ -71,12 +77,24 @@ export function initialState(watchingSince: number): RuleState {
   };
 }
 
+/** When a same-time baseline is looked up for a point at `at`: undefined for other baselines, or no comparable day. */
+export function baselineTime(c: Condition, at: number, ctx: Pick<EvalContext, 'timeZone' | 'calendar'>): number | undefined {
+  if (c.type !== 'change' || c.baseline === 'previous') return undefined;
+  if (c.skipHolidays && ctx.calendar) return comparableTime(at, c.baseline, ctx.timeZone, ctx.calendar);
+  return sameTimeDaysEarlier(at, c.baseline === '1d' ? 1 : 7, ctx.timeZone);
+}
+
 /** The baseline a change is measured against, or undefined when there is none to compare with. */
 function baselineOf(c: Condition, state: RuleState, at: number, ctx: EvalContext): number | undefined {
   if (c.type !== 'change') return state.lastValue ?? undefined;
   if (c.baseline === 'previous') return state.lastValue ?? undefined;
-  const target = sameTimeDaysEarlier(at, c.baseline === '1d' ? 1 : 7, ctx.timeZone);
-  return ctx.valueBetween(target - BASELINE_TOLERANCE_MS, target);
+  const target = baselineTime(c, at, ctx);
+  return target === undefined ? undefined : ctx.valueBetween(target - BASELINE_TOLERANCE_MS, target);
+}
+
+function comparedAt(c: Condition, at: number, ctx: EvalContext): { comparedWith?: number } {
+  const t = baselineTime(c, at, ctx);
+  return t === undefined ? {} : { comparedWith: t };
 }
 
 /** The change a rule talks about: a percentage for percent rules, else the difference. */
@@ -140,7 +158,7 @@ export function onPoint(rule: MetricRule, state: RuleState, p: Point, ctx: EvalC
   if (!held) return { state: { ...seen, status: 'pending', pendingSince, pendingPoints }, actions: [] };
   return {
     state: { ...seen, status: 'firing', pendingSince: null, pendingPoints: 0, firingSince: p.at, firingEventId: null, lastNotifiedAt: p.at, reminders: 0 },
-    actions: [{ type: 'firing', at: p.at, value: p.value, previous, change, firingSince: p.at }],
+    actions: [{ type: 'firing', at: p.at, value: p.value, previous, change, firingSince: p.at, ...comparedAt(c, p.at, ctx) }],
   };
 }
 

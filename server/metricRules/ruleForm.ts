@@ -17,6 +17,7 @@ export const RULE_FORM_FIELDS = [
   'changeAmount',
   'changeBy',
   'changeBaseline',
+  'changeSkipHolidays',
   'noDataAmount',
   'noDataUnit',
   'holdKind',
@@ -60,6 +61,7 @@ export function emptyRuleForm(): RuleFormValues {
     changeAmount: '',
     changeBy: 'percent',
     changeBaseline: 'previous',
+    changeSkipHolidays: '',
     noDataAmount: '2',
     noDataUnit: 'hours',
     holdKind: 'points',
@@ -81,7 +83,7 @@ export function formFromRule(rule: MetricRule): RuleFormValues {
   const c = rule.condition;
   f.conditionType = c.type;
   if (c.type === 'threshold') Object.assign(f, { thresholdOp: c.op, thresholdValue: String(c.value) });
-  if (c.type === 'change') Object.assign(f, { changeDirection: c.direction, changeAmount: String(c.amount), changeBy: c.by, changeBaseline: c.baseline });
+  if (c.type === 'change') Object.assign(f, { changeDirection: c.direction, changeAmount: String(c.amount), changeBy: c.by, changeBaseline: c.baseline, changeSkipHolidays: c.skipHolidays ? 'on' : '' });
   if (c.type === 'no_data') {
     const hours = c.minutes % 60 === 0;
     Object.assign(f, { noDataAmount: String(hours ? c.minutes / 60 : c.minutes), noDataUnit: hours ? 'hours' : 'minutes' });
@@ -174,7 +176,7 @@ export function parseRuleForm(f: RuleFormValues): ParsedRuleForm {
     p.conditionType === 'threshold'
       ? { type: 'threshold', op: p.thresholdOp, value: p.thresholdValue }
       : p.conditionType === 'change'
-        ? { type: 'change', baseline: p.changeBaseline, direction: p.changeDirection, by: p.changeBy, amount: p.changeAmount }
+        ? { type: 'change', baseline: p.changeBaseline, direction: p.changeDirection, by: p.changeBy, amount: p.changeAmount, ...(p.changeBaseline !== 'previous' && f.changeSkipHolidays !== '' ? { skipHolidays: true } : {}) }
         : { type: 'no_data', minutes: p.noDataAmount * (p.noDataUnit === 'hours' ? 60 : 1) };
   const hold: Hold = p.conditionType === 'no_data' || p.holdKind === 'points' ? { kind: 'points', count: p.holdCount ?? 1 } : { kind: 'duration', minutes: p.holdMinutes };
   return {

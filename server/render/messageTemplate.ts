@@ -7,7 +7,7 @@ import type { MessageFormat } from './mentionPlacement.ts';
 import { scanPlaceholders, type ScannedSegment } from './placeholders.ts';
 
 /** Message kinds a template can be written for; a resolved alert has its own. Reports keep the built-in. */
-export const TEMPLATE_KINDS = ['alert', 'resolved', 'task_result', 'digest'] as const;
+export const TEMPLATE_KINDS = ['alert', 'resolved', 'task_result', 'digest', 'heartbeat'] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
 /** A template written for one category, or for every category ('' in storage, "all" in forms). */
@@ -35,6 +35,20 @@ export const EVENT_PLACEHOLDERS = [
 
 export const TASK_PLACEHOLDERS = ['task.name', 'task.status', 'task.status.colour', 'task.status.emoji', 'task.duration'] as const;
 
+/** A heartbeat check's down alert, reminder and recovery (server/heartbeats/alerts.ts). */
+export const HEARTBEAT_PLACEHOLDERS = [
+  'heartbeat.name',
+  'heartbeat.key',
+  'heartbeat.state',
+  'heartbeat.reason',
+  'heartbeat.last_seen',
+  'heartbeat.expected',
+  'heartbeat.down_since',
+  'heartbeat.down_for',
+  'heartbeat.exit_code',
+  'heartbeat.output',
+] as const;
+
 export const DIGEST_PLACEHOLDERS = [
   'digest.heading',
   'digest.count',
@@ -51,12 +65,13 @@ export const DIGEST_PLACEHOLDERS = [
   'console',
 ] as const;
 
-export type Placeholder = (typeof EVENT_PLACEHOLDERS)[number] | (typeof TASK_PLACEHOLDERS)[number] | (typeof DIGEST_PLACEHOLDERS)[number];
+export type Placeholder = (typeof EVENT_PLACEHOLDERS)[number] | (typeof TASK_PLACEHOLDERS)[number] | (typeof DIGEST_PLACEHOLDERS)[number] | (typeof HEARTBEAT_PLACEHOLDERS)[number];
 
 /** The placeholders a kind offers, in the order the editor's help lists them. */
 export function placeholdersFor(kind: TemplateKind): readonly Placeholder[] {
   if (kind === 'digest') return DIGEST_PLACEHOLDERS;
   if (kind === 'task_result') return [...EVENT_PLACEHOLDERS, ...TASK_PLACEHOLDERS];
+  if (kind === 'heartbeat') return [...EVENT_PLACEHOLDERS, ...HEARTBEAT_PLACEHOLDERS];
   return EVENT_PLACEHOLDERS;
 }
 

@@ -39,7 +39,7 @@ export const NO_TEMPLATES: MessageTemplateSet = templateSet([]);
 
 /** The template kind of an event's message; reports and metrics have none (reports keep the built-in). */
 export function templateKindOf(e: InboundEvent): TemplateKind | undefined {
-  if (e.kind === 'alert') return e.resolved ? 'resolved' : 'alert';
+  if (e.kind === 'alert') return e.heartbeat ? 'heartbeat' : e.resolved ? 'resolved' : 'alert';
   if (e.kind === 'task_result') return 'task_result';
   return undefined;
 }

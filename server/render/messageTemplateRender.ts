@@ -4,10 +4,10 @@
 // plan's. The result always fits WeCom's byte limit: long summaries and field lists are cut first
 // (with the "… truncated" marker), the digest's list drops events, and only then the whole is cut.
 import { formatDateTime } from '../time/format.ts';
-import { parseIsoDateTime } from '../events/schema.ts';
+import { parseIsoDateTime, type HeartbeatFacts } from '../events/schema.ts';
 import { BYTE_LIMITS, textMessage, truncateUtf8, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, pairLine, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
-import { parseMessageTemplate, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplate.ts';
+import { parseMessageTemplate, type HEARTBEAT_PLACEHOLDERS, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplate.ts';
 import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './builtInRender.ts';
 import { translator } from '../strings/translate.ts';
 
@@ -114,7 +114,25 @@ function fitTemplate(parts: readonly TemplatePart[], resolve: Resolve, cut: (p: 
   return joinBlocks([truncateUtf8(fillParts(parts, resolve), limit - tailBytes, marker), tail]);
 }
 
-const CUT: ReadonlySet<Placeholder> = new Set(['summary', 'fields']);
+const CUT: ReadonlySet<Placeholder> = new Set(['summary', 'fields', 'heartbeat.output']);
+
+/** A heartbeat message's facts as text; empty for any other event. */
+function heartbeatValues(h: HeartbeatFacts | undefined, opts: RenderOptions): Record<(typeof HEARTBEAT_PLACEHOLDERS)[number], string> {
+  const t = translator(opts.lang);
+  const at = (ms: number | null) => (ms === null ? '' : formatDateTime(ms, opts.lang, opts.timeZone));
+  return {
+    'heartbeat.name': h ? oneLine(h.name) : '',
+    'heartbeat.key': h ? oneLine(h.key) : '',
+    'heartbeat.state': h ? t(`hb.msg.event.${h.state}`) : '',
+    'heartbeat.reason': h ? t(`hb.reason.${h.reason}`) : '',
+    'heartbeat.last_seen': h ? (h.lastSeen === null ? t('hb.msg.never') : at(h.lastSeen)) : '',
+    'heartbeat.expected': h ? at(h.expectedAt) : '',
+    'heartbeat.down_since': h ? at(h.downSince) : '',
+    'heartbeat.down_for': h && h.downForMs > 0 ? humaniseDuration(h.downForMs, t) : '',
+    'heartbeat.exit_code': h?.exitCode !== undefined ? String(h.exitCode) : '',
+    'heartbeat.output': h?.output !== undefined ? multiLine(h.output) : '',
+  };
+}
 
 /** Every placeholder's value for an event; `fields.<name>` is looked up separately. */
 function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_result' }>, opts: RenderOptions): Record<Placeholder, string> {
@@ -145,6 +163,7 @@ function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_res
     'task.status.colour': task ? STATUS_STYLE[task.status].tone : '',
     'task.status.emoji': task ? STATUS_STYLE[task.status].emoji : '',
     'task.duration': task?.duration_ms !== undefined ? humaniseDuration(task.duration_ms, t) : '',
+    ...heartbeatValues(event.kind === 'alert' ? event.heartbeat : undefined, opts),
     'digest.heading': '',
     'digest.count': '',
     'digest.category': '',

@@ -10,6 +10,7 @@ import type { ReportPeriods } from '../time/periods.ts';
 import { describePeriod } from './periodWording.ts';
 import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './reportTemplate.ts';
 import { metricRulesSection, type RuleFigures } from '../metricRules/reportSection.ts';
+import { heartbeatsSection, type HeartbeatFigures } from '../heartbeats/reportSection.ts';
 
 export interface AlertFigures {
   total: number;
@@ -61,6 +62,8 @@ export interface ReportFigures {
   delivery: DeliveryFigures;
   /** Metric rules firing now and the period's anomalies (summaries only). */
   rules?: RuleFigures;
+  /** Heartbeat checks: ran, failed, missed in the period (summaries only, when there are checks). */
+  heartbeats?: HeartbeatFigures;
 }
 
 export interface ReportSpec {
@@ -309,8 +312,9 @@ function composeContent(s: Style, spec: ReportSpec, f: ReportFigures): { content
   const head = `${heading(s, spec.name)}\n${periodLine(s, spec)}`;
   if (spec.type === 'metrics_snapshot') return { content: [head, metricsSection(s, f.metrics, spec)].join('\n\n'), problems: [] };
   const rules = f.rules ? [metricRulesSection(f.rules, { lang: s.lang, timeZone: spec.timeZone, strong: (text) => strong(s, text), bullet: bullet(s), safe, count: (n) => s.num.format(n) })] : [];
+  const heartbeats = f.heartbeats ? [heartbeatsSection(f.heartbeats, { lang: s.lang, strong: (text) => strong(s, text), bullet: bullet(s), safe })] : [];
   return {
-    content: [head, alertsSection(s, f.alerts), tasksSection(s, f.tasks), metricsSection(s, f.metrics, spec), ...rules, deliverySection(s, f.delivery)].join('\n\n'),
+    content: [head, alertsSection(s, f.alerts), tasksSection(s, f.tasks), ...heartbeats, metricsSection(s, f.metrics, spec), ...rules, deliverySection(s, f.delivery)].join('\n\n'),
     problems: [],
   };
 }

@@ -44,14 +44,25 @@ export function parseSchedule(expr: string, timeZone: string, from: number = Dat
   return { ok: true, expr: normal, timeZone: tz, cron };
 }
 
-/** The next `n` fire times strictly after `from`, as epoch ms. */
-export function nextFireTimes(cron: Cron, n: number, from: number): number[] {
-  return cron.nextRuns(n, new Date(from)).map((d) => d.getTime());
+/** Which fire times count (a workday calendar); absent: all of them. */
+export type FireFilter = (at: number) => boolean;
+
+/** Fire times a filter may pass over looking for the next one: an hourly job across 春节 and its weekends. */
+const MAX_PASSED_OVER = 2000;
+
+/** The next `n` fire times strictly after `from` that the filter keeps, as epoch ms. */
+export function nextFireTimes(cron: Cron, n: number, from: number, keep?: FireFilter): number[] {
+  if (!keep) return cron.nextRuns(n, new Date(from)).map((d) => d.getTime());
+  const times: number[] = [];
+  for (let t = nextFireTime(cron, from, keep); t !== undefined && times.length < n; t = nextFireTime(cron, t, keep)) times.push(t);
+  return times;
 }
 
-/** The first fire time strictly after `from`, or undefined when the schedule never fires again. */
-export function nextFireTime(cron: Cron, from: number): number | undefined {
-  return cron.nextRun(new Date(from))?.getTime() ?? undefined;
+/** The first fire time strictly after `from` that the filter keeps, or undefined when there is none (in reach). */
+export function nextFireTime(cron: Cron, from: number, keep?: FireFilter): number | undefined {
+  let t = cron.nextRun(new Date(from))?.getTime();
+  for (let passed = 0; t !== undefined && keep && !keep(t) && passed < MAX_PASSED_OVER; passed++) t = cron.nextRun(new Date(t))?.getTime();
+  return t !== undefined && (!keep || keep(t)) ? t : undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../events/
 import { emptyFigures, type MetricFigure, type ReportFigures, type TaskFailure } from './builders.ts';
 import type { Period, ReportPeriods } from '../time/periods.ts';
 import { gatherRuleFigures } from '../metricRules/reportSection.ts';
+import { gatherHeartbeatFigures } from '../heartbeats/reportSection.ts';
 
 type Row = Record<string, unknown>;
 
@@ -127,6 +128,8 @@ export function gatherFigures(db: Db, type: ReportType, periods: ReportPeriods):
   // Only reports with something to say about metric rules get the section.
   const rules = gatherRuleFigures(db, periods.current);
   if (rules.firing.length || rules.anomalies.length) f.rules = rules;
+  const heartbeats = gatherHeartbeatFigures(db, periods.current);
+  if (heartbeats) f.heartbeats = heartbeats;
   return f;
 }
 

@@ -6,6 +6,7 @@ import type { ReportJobRow } from '../../db/queries/reports.ts';
 import { REPORT_TYPES } from '../../db/schema.ts';
 import type { MessageKey, Translate } from '../strings/translate.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
+import { CALENDAR_CHOICES, calendarAllows, type CalendarChoice, type WorkdayCalendar } from '../calendar/workdays.ts';
 import { parseChartMetrics } from './chartData.ts';
 import { invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from './cron.ts';
 import { GRACE_MINUTES } from './reportSettings.ts';
@@ -29,6 +30,8 @@ export interface ReportFormValues {
   enabled: boolean;
   attachChart: boolean;
   chartMetrics: string;
+  /** every_day, workdays_cn or non_workdays_cn. */
+  calendar: string;
 }
 
 /** The next run times of a schedule, or why there are none. */
@@ -73,6 +76,11 @@ export function reportFormSchema(defaultZone: string) {
       ),
       enabled: checkbox,
       attachChart: checkbox,
+      calendar: v.pipe(
+        text,
+        v.transform((s) => s || 'every_day'),
+        v.picklist(CALENDAR_CHOICES, 'reports.error.calendar'),
+      ),
       chartMetrics: v.pipe(
         text,
         v.transform((t) => parseChartMetrics(t).join('\n')),
@@ -133,13 +141,14 @@ function templateMessage(ctx: Speaker, problems: TemplateProblem[]): string {
   return messages.join(' ');
 }
 
-/** The next runs of a schedule in its zone, or the message saying why there are none. */
-export function cronPreviewState(ctx: Speaker, cron: string, timeZone: string, now: number): CronPreviewState {
+/** The next runs of a schedule in its zone (on its calendar's days), or the message saying why there are none. */
+export function cronPreviewState(ctx: Speaker, cron: string, timeZone: string, now: number, on?: { choice: CalendarChoice; calendar: WorkdayCalendar | undefined }): CronPreviewState {
   const message = cronMessage(ctx, cron);
   if (message) return { error: message };
   const parsed = parseSchedule(cron, timeZone, now);
   if (!parsed.ok) return { error: ctx.t(parsed.code === 'never' ? 'reports.error.cronNever' : 'reports.error.timezone') };
-  return { runs: nextFireTimes(parsed.cron, NEXT_RUNS, now), timeZone: parsed.timeZone };
+  const keep = on && on.choice !== 'every_day' ? (at: number) => calendarAllows(on.choice, on.calendar, at, parsed.timeZone) : undefined;
+  return { runs: nextFireTimes(parsed.cron, NEXT_RUNS, now, keep), timeZone: parsed.timeZone };
 }
 
 /** The schema's issues (message keys per field) in the reader's words, with their parameters. */
@@ -168,6 +177,7 @@ export function valuesFromForm(f: Record<string, string>): ReportFormValues {
     enabled: (f.enabled ?? '') !== '',
     attachChart: (f.attachChart ?? '') !== '',
     chartMetrics: f.chartMetrics ?? '',
+    calendar: f.calendar ?? 'every_day',
   };
 }
 
@@ -181,6 +191,7 @@ export function valuesFromJob(job: ReportJobRow): ReportFormValues {
     enabled: job.enabled,
     attachChart: job.attachChart,
     chartMetrics: job.chartMetrics,
+    calendar: job.calendar,
   };
 }
 

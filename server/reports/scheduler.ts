@@ -21,10 +21,11 @@ import {
   type ReportRunRow,
 } from '../../db/queries/reports.ts';
 import type { ReportTrigger } from '../../db/schema.ts';
+import { calendarAllows, type CalendarSource } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
-import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule } from './cron.ts';
+import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule, type FireFilter } from './cron.ts';
 import { PRUNE_BATCH, pruneOldRows, type PruneResult } from '../delivery/retention.ts';
 import { pruneCutoffs } from '../delivery/policy/retention.ts';
 import { pruneIdleRuleStates } from '../metricRules/stateRetention.ts';
@@ -75,6 +76,8 @@ export interface SchedulerDeps {
   /** Builds reports and charts off the main thread; absent, they are built on it. */
   reportThread?: ReportThread;
   pruneBatchSize?: number;
+  /** China's workday calendar: jobs on workdays (or weekends and holidays) pass over the other days. */
+  calendar?: CalendarSource;
 }
 
 export type RunNowOutcome = { ok: true; run: ReportRunRow } | { ok: false; reason: 'not_found' | 'running' | 'stopped' };
@@ -102,6 +105,8 @@ export interface ReportScheduler {
 interface JobState {
   job: ReportJobRow;
   cron: Cron;
+  /** Fire times on the job's calendar days (the calendar is read when asked: admin days take effect at once). */
+  keep: FireFilter;
   timer?: Cron;
   nextAt: number | undefined;
 }
@@ -133,6 +138,11 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
   let housekeepingRun: Promise<PruneResult> | undefined;
   let started = false;
   let stopped = false;
+
+  const keepFor =
+    (job: Pick<ReportJobRow, 'calendar' | 'timezone'>): FireFilter =>
+    (at) =>
+      calendarAllows(job.calendar, deps.calendar?.calendar(), at, job.timezone);
 
   const runner: ReportRunner =
     deps.runner ??
@@ -181,7 +191,8 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
         continue;
       }
       // The first fire time after the cursor: already past when a run was missed, and then due at once.
-      const state: JobState = { job, cron: parsed.cron, nextAt: nextFireTime(parsed.cron, cursorOf(job)) };
+      const keep = keepFor(job);
+      const state: JobState = { job, cron: parsed.cron, keep, nextAt: nextFireTime(parsed.cron, cursorOf(job), keep) };
       if (useTimers) {
         state.timer = new Cron(parsed.expr, { ...CRON_OPTIONS, timezone: parsed.timeZone, unref: true, catch: true }, () =>
           onTimer(states.get(job.id)?.nextAt),
@@ -243,11 +254,18 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     const job = getReportJob(db, state.job.id);
     if (!job || !job.enabled) return undefined;
     const cursor = cursorOf(job);
-    const { times, more } = fireTimesBetween(state.cron, cursor, now, MAX_SKIPPED_RECORDED + 1);
-    state.nextAt = nextFireTime(state.cron, now);
+    const due = fireTimesBetween(state.cron, cursor, now, MAX_SKIPPED_RECORDED + 1);
+    state.keep = keepFor(job);
+    state.nextAt = nextFireTime(state.cron, now, state.keep);
     state.job = job;
+    // Fire times on days the job's calendar leaves out are passed over: not run, not missed.
+    const times = due.times.filter(state.keep);
+    const { more } = due;
     const [latest, ...older] = times;
-    if (latest === undefined) return undefined;
+    if (latest === undefined) {
+      if (due.times[0] !== undefined) setLastFireAt(db, job.id, due.times[0]);
+      return undefined;
+    }
     const graceMs = Math.max(getReportSettings(db).missedRunGraceMinutes * 60_000, ON_TIME_MS);
     const trigger: ReportTrigger = !atStart && now - latest <= ON_TIME_MS ? 'schedule' : 'catch_up';
     db.transaction(() => {
@@ -360,13 +378,13 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
       const s = states.get(jobId);
       if (!s) return undefined;
       const now = clock.now();
-      return s.nextAt !== undefined && s.nextAt > now ? s.nextAt : nextFireTime(s.cron, now);
+      return s.nextAt !== undefined && s.nextAt > now ? s.nextAt : nextFireTime(s.cron, now, s.keep);
     },
     nextReport() {
       const now = clock.now();
       let best: { name: string; at: number } | undefined;
       for (const s of states.values()) {
-        const at = s.nextAt !== undefined && s.nextAt > now ? s.nextAt : nextFireTime(s.cron, now);
+        const at = s.nextAt !== undefined && s.nextAt > now ? s.nextAt : nextFireTime(s.cron, now, s.keep);
         if (at !== undefined && (!best || at < best.at)) best = { name: s.job.name, at };
       }
       return best;

@@ -14,6 +14,8 @@ import { isStorageUnavailable } from '../storageErrors.ts';
 import { eventStatusHandler } from './eventStatus.ts';
 import { hookIntake } from '../hooks/hookIntake.ts';
 import { openApiHandler } from './openApi.ts';
+import { heartbeatApiRoutes } from './heartbeatApi.ts';
+import type { HeartbeatEngine } from '../heartbeats/engine.ts';
 import { recordRefusal } from '../../db/queries/refusals.ts';
 import type { RefusalReason } from '../../db/schema.ts';
 import { clientIp } from './viewContext.ts';
@@ -29,6 +31,8 @@ export interface ApiDeps extends IntakeDeps {
   onQueued: () => void;
   /** The metric rules (intake judges points with them; a refusal for their store limit is noted). */
   metricRules?: MetricRuleEngine;
+  /** Heartbeat checks: pinged by POST /api/v1/heartbeats/{key} and by matching task results. */
+  heartbeats?: HeartbeatEngine;
   /** The listening port: the API document's server address when PUBLIC_URL is unset and Host is unusable. */
   port: number;
 }
@@ -75,8 +79,11 @@ export function apiRoutes(deps: ApiDeps) {
     return c.json({ error: 'store_limit', message: `${unique[0]!.path}: ${unique[0]!.message}`, issues: unique }, 400);
   };
 
-  const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed, batch = false) => {
-    const body = await c.req.text();
+  /**
+   * The token (and signature) of a request, or the answer refusing it with the refusal recorded:
+   * 401, or 403 for a token limited to generic webhooks other than `hook` (the hook's name, if any).
+   */
+  const authenticate = (c: Context, body: string, hook?: string): { ok: true; tokenId: number } | { ok: false; response: Response } => {
     const verdict = auth.authenticate({
       authorization: c.req.header('authorization'),
       signature: c.req.header(SIGNATURE_HEADER),
@@ -85,13 +92,20 @@ export function apiRoutes(deps: ApiDeps) {
     });
     if (!verdict.ok) {
       refused(c, verdict.reason, verdict.prefix);
-      return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+      return { ok: false, response: c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' }) };
     }
-    if (!mayPost(verdict.token, source.startsWith('hook:') ? source.slice('hook:'.length) : undefined)) {
+    if (!mayPost(verdict.token, hook)) {
       refused(c, 'hook_not_allowed', verdict.token.prefix);
       const hooks = tokenHooks(verdict.token)!.map((h) => `/api/v1/hooks/${h}`).join(', ');
-      return c.json({ error: 'forbidden', message: `This token may only post to ${hooks}` }, 403);
+      return { ok: false, response: c.json({ error: 'forbidden', message: `This token may only post to ${hooks}` }, 403) };
     }
+    return { ok: true, tokenId: verdict.token.id };
+  };
+
+  const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed, batch = false) => {
+    const body = await c.req.text();
+    const verdict = authenticate(c, body, source.startsWith('hook:') ? source.slice('hook:'.length) : undefined);
+    if (!verdict.ok) return verdict.response;
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) {
       return c.json({ error: 'unsupported_media_type', message: 'Send JSON with "Content-Type: application/json"' }, 415);
@@ -110,7 +124,7 @@ export function apiRoutes(deps: ApiDeps) {
     }
     let accepted: Accepted[];
     try {
-      accepted = await intake.submit(parsed.events, { source, tokenId: verdict.token.id });
+      accepted = await intake.submit(parsed.events, { source, tokenId: verdict.tokenId });
     } catch (err) {
       if (err instanceof StoreLimitError) return storeLimitAnswer(c, parsed.events, err, batch);
       if (!isStorageUnavailable(err)) throw err;
@@ -156,6 +170,7 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
+  app.route('/', heartbeatApiRoutes({ ...deps, authenticate }));
   app.get('/api/v1/openapi.json', openApiHandler({ publicUrl: deps.publicUrl, port: deps.port }));
 
   return app;

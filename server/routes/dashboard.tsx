@@ -2,11 +2,13 @@ import { Hono } from 'hono';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { eventBuckets, eventCountsSince, eventsByCategorySince, oldestQueuedAt } from '../../db/queries/stats.ts';
 import type { StackedColumn } from '../charts/svgCharts.tsx';
-import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
+import { DASHBOARD_CHECKS, DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
+import { checkListItems } from './heartbeats.tsx';
 import { channelStatus } from '../channel/wecomChannel.ts';
 import { queueDepth } from '../delivery/store.ts';
 import { firingRules } from '../metricRules/firingList.ts';
 import { FIRING_SHOWN_ON_DASHBOARD } from '../../views/components/firingRules.tsx';
+import { missingNextYear } from '../calendar/workdays.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { startOfDay } from '../time/calendar.ts';
@@ -43,6 +45,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     const o = outcomeOf(s);
     if (o) today[o] += n;
   }
+  const checks = checkListItems(deps, lang);
   const hourStart = now - (now % HOUR) - 23 * HOUR;
   const dayStart = startOfDay(now - 29 * DAY, tz);
   return {
@@ -59,6 +62,8 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     days: columns(deps.db, dayStart, DAY, 30, axisLabelFormat(lang, tz, 'day')),
     categories: eventsByCategorySince(deps.db, dayStart),
     selfWatch: deps.selfWatch?.status(),
+    calendarMissingYear: deps.calendar ? missingNextYear(deps.calendar.calendar(), now, tz) : undefined,
+    heartbeats: { items: checks.slice(0, DASHBOARD_CHECKS), more: Math.max(0, checks.length - DASHBOARD_CHECKS) },
   };
 }
 

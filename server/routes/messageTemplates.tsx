@@ -2,6 +2,7 @@
 // text with a live preview of a sample message, save (refused with the reason when the template
 // has a problem; nothing is written then), or restore the built-in template (deletes the custom one).
 import { Hono, type Context } from 'hono';
+import { sampleHeartbeatAlert } from '../heartbeats/alerts.ts';
 import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import type { ViewContext } from '../../views/context.ts';
@@ -113,7 +114,9 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
         const sample =
           key.kind === 'task_result'
             ? (sampleEvent('task_result', key.lang) as TaskResultEvent)
-            : key.kind === 'resolved'
+            : key.kind === 'heartbeat'
+              ? sampleHeartbeatAlert(key.lang, timeZone, now)
+              : key.kind === 'resolved'
               ? { ...(sampleEvent('alert', key.lang) as AlertEvent), severity: 'info' as const, resolved: true as const }
               : (sampleEvent('alert', key.lang) as AlertEvent);
         const event = key.kind === 'resolved' ? { ...sample, title: RESOLVED_PREFIX[key.lang] + sample.title } : sample;

@@ -57,12 +57,12 @@ const pageParam = (raw: string | undefined): number => {
   return Number.isSafeInteger(n) && n >= 1 && n <= 1_000_000 ? n : 1;
 };
 
-export function runBacktest(deps: Pick<AppDeps, 'db' | 'clock' | 'settings'>, draft: RuleDraft, days: number): BacktestView {
+export function runBacktest(deps: Pick<AppDeps, 'db' | 'clock' | 'settings' | 'calendar'>, draft: RuleDraft, days: number): BacktestView {
   const rule: MetricRule = { ...draft, id: 0, createdAt: 0 };
   const until = deps.clock.now();
   const from = until - days * DAY;
   const { points, truncated } = metricPoints(deps.db, rule.metric, rule.store, from - lookbackMs(rule), until, BACKTEST_POINT_LIMIT);
-  return { days, result: backtest(rule, points, from, until, deps.settings.general().timeZone), truncated, limit: BACKTEST_POINT_LIMIT };
+  return { days, result: backtest(rule, points, from, until, deps.settings.general().timeZone, deps.calendar?.calendar()), truncated, limit: BACKTEST_POINT_LIMIT };
 }
 
 export function metricRuleRoutes(deps: AppDeps) {

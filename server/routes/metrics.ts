@@ -5,6 +5,7 @@ import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../db/schema.ts';
 import type { AppDeps } from '../deps.ts';
 import { KINDS } from '../events/schema.ts';
 import { metricRuleFamilies } from '../metricRules/prometheusFamilies.ts';
+import { heartbeatFamilies } from '../heartbeats/prometheusFamilies.ts';
 import { createOpsCounters } from '../opsCounters.ts';
 import { DROP_REASONS } from '../security/connectionLimits.ts';
 import { safeEqual } from '../security/tokens.ts';
@@ -139,6 +140,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
       samples: DROP_REASONS.map((reason) => ({ labels: { reason }, value: counters.connections.dropped.get(reason) ?? 0 })),
     },
   );
+  families.push(...heartbeatFamilies(db, { names: deps.config.metricsDetail }));
   families.push({ name: 'storeclaw_build_info', help: 'The running build: always 1, its version and commit as labels.', type: 'gauge', samples: [{ labels: { version: deps.build.version, commit: deps.build.commit }, value: 1 }] });
   if (deps.selfWatch) families.push(...selfWatchFamilies(deps.selfWatch, now));
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });

@@ -98,6 +98,7 @@ function formSchema(defaultTimeZone: string) {
       ...categoryEntries,
       minSeverity: v.picklist(SEVERITIES, 'form.error.choice'),
       quietEnabled: checkbox,
+      quietNonWorkdays: checkbox,
       quietStart: timeOfDay,
       quietEnd: timeOfDay,
       quietTimeZone: v.pipe(
@@ -147,6 +148,7 @@ function valuesFromSettings(rules: Rules, delivery: DeliverySettings): Notificat
     categories: { ...rules.categories },
     minSeverity: rules.minSeverity,
     quietEnabled: rules.quietHours.enabled,
+    quietNonWorkdays: rules.quietHours.nonWorkdays === true,
     quietStart: rules.quietHours.start,
     quietEnd: rules.quietHours.end,
     quietTimeZone: rules.quietHours.timeZone,
@@ -168,6 +170,7 @@ function valuesFromForm(f: Record<string, string>): NotificationFormValues {
     categories: Object.fromEntries(CATEGORIES.map((c) => [c, checked(`cat_${c}`)])) as Record<Category, boolean>,
     minSeverity: s('minSeverity'),
     quietEnabled: checked('quietEnabled'),
+    quietNonWorkdays: checked('quietNonWorkdays'),
     quietStart: s('quietStart'),
     quietEnd: s('quietEnd'),
     quietTimeZone: s('quietTimeZone'),
@@ -309,7 +312,7 @@ export function notificationRoutes(deps: AppDeps & { flash: FlashStore }) {
     const rules = v.parse(rulesSchema, {
       categories: Object.fromEntries(CATEGORIES.map((cat) => [cat, out[`cat_${cat}`]])) as Record<Category, boolean>,
       minSeverity: out.minSeverity,
-      quietHours: { enabled: out.quietEnabled, start: out.quietStart, end: out.quietEnd, timeZone: out.quietTimeZone },
+      quietHours: { enabled: out.quietEnabled, start: out.quietStart, end: out.quietEnd, timeZone: out.quietTimeZone, ...(out.quietNonWorkdays ? { nonWorkdays: true } : {}) },
       criticalMention: { mode: out.mentionMode, targets: out.mentionTargets },
       dedupeWindowMinutes: out.dedupeWindowMinutes,
     } satisfies Rules);

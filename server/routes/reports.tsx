@@ -29,6 +29,7 @@ import type { ChartPreview, ReportPreview } from '../../views/pages/reports/prev
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
+import { CALENDAR_CHOICES, isCalendarChoice } from '../calendar/workdays.ts';
 import { GRACE_MINUTES, getReportSettings, setReportSettings } from '../reports/reportSettings.ts';
 import { renderJobChart, renderJobReport, type ChartJobSpec, type ChartOutcome, type ReportJobSpec } from '../reports/runReport.ts';
 import { createReportScheduler, type ReportScheduler } from '../reports/scheduler.ts';
@@ -55,7 +56,11 @@ export const RUN_HISTORY_PAGE = 50;
 
 const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 const noticeParam = v.optional(v.picklist(['created', 'saved', 'enabled', 'disabled']));
-const previewQuery = v.object({ cron: v.optional(v.pipe(v.string(), v.maxLength(200)), ''), timezone: v.optional(v.pipe(v.string(), v.maxLength(64)), '') });
+const previewQuery = v.object({
+  cron: v.optional(v.pipe(v.string(), v.maxLength(200)), ''),
+  timezone: v.optional(v.pipe(v.string(), v.maxLength(64)), ''),
+  calendar: v.optional(v.picklist(CALENDAR_CHOICES), 'every_day'),
+});
 
 function chartPreview(chart: ChartOutcome): ChartPreview {
   if (!chart.ok) return { error: chart.error };
@@ -152,7 +157,7 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
       <ReportJobPage
         ctx={ctx}
         job={job}
-        nextRuns={cronPreviewState(ctx, job.cron, job.timezone, deps.clock.now())}
+        nextRuns={cronPreviewState(ctx, job.cron, job.timezone, deps.clock.now(), { choice: job.calendar, calendar: deps.calendar?.calendar() })}
         runs={items}
         olderHref={olderHref}
         notices={notices}
@@ -176,7 +181,7 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
         title={opts.title}
         values={opts.values}
         errors={opts.errors}
-        nextRuns={cronPreviewState(ctx, opts.values.cron, zone, deps.clock.now())}
+        nextRuns={cronPreviewState(ctx, opts.values.cron, zone, deps.clock.now(), { choice: isCalendarChoice(opts.values.calendar) ? opts.values.calendar : 'every_day', calendar: deps.calendar?.calendar() })}
         defaultZone={defaultZone()}
         preview={opts.preview}
       />,
@@ -193,7 +198,8 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
     if (parsed.success) return { ok: true as const, output: parsed.output };
     const issues = (v.flatten<typeof schema>(parsed.issues).nested ?? {}) as Record<string, string[] | undefined>;
     const errors = reportFieldErrors(ctx, issues, fields);
-    if (!Object.keys(errors).length) errors.name = ctx.t('form.error.invalid');
+    if (issues.calendar) errors.name = ctx.t('reports.error.calendar');
+    else if (!Object.keys(errors).length) errors.name = ctx.t('form.error.invalid');
     return { ok: false as const, response: formPage(c, { jobId, title, values: valuesFromForm(fields), errors }, 422) };
   };
 
@@ -203,17 +209,18 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
     const ctx = viewContext(c, deps);
     return formPage(c, {
       title: ctx.t('reports.form.newTitle'),
-      values: { name: '', type: 'daily_summary', cron: '0 9 * * *', timezone: defaultZone(), template: '', enabled: true, attachChart: true, chartMetrics: '' },
+      values: { name: '', type: 'daily_summary', cron: '0 9 * * *', timezone: defaultZone(), template: '', enabled: true, attachChart: true, chartMetrics: '', calendar: 'every_day' },
     });
   });
 
   // The htmx preview of the next runs; also fine to open on its own.
   app.get('/reports/cron-preview', (c) => {
     const ctx = viewContext(c, deps);
-    const q = v.safeParse(previewQuery, { cron: c.req.query('cron'), timezone: c.req.query('timezone') });
+    const q = v.safeParse(previewQuery, { cron: c.req.query('cron'), timezone: c.req.query('timezone'), calendar: c.req.query('calendar') || undefined });
     const cron = q.success ? q.output.cron : '';
     const tz = canonicalTimeZone((q.success ? q.output.timezone : '') || defaultZone());
-    const state: CronPreviewState = tz ? cronPreviewState(ctx, cron, tz, deps.clock.now()) : { error: ctx.t('reports.error.timezone') };
+    const on = { choice: q.success ? q.output.calendar : ('every_day' as const), calendar: deps.calendar?.calendar() };
+    const state: CronPreviewState = tz ? cronPreviewState(ctx, cron, tz, deps.clock.now(), on) : { error: ctx.t('reports.error.timezone') };
     return c.html(<CronPreview ctx={ctx} state={state} />, 'error' in state ? 422 : 200);
   });
 
@@ -260,7 +267,7 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
     writeAudit(deps.db, now, {
       actor: 'admin',
       action: 'report.create',
-      detail: { id, name: out.name, type: out.type, cron: out.cron, timezone: out.timezone, enabled: out.enabled, attachChart: out.attachChart },
+      detail: { id, name: out.name, type: out.type, cron: out.cron, timezone: out.timezone, calendar: out.calendar, enabled: out.enabled, attachChart: out.attachChart },
       ip: clientIp(c),
     });
     scheduler().reschedule();
@@ -293,7 +300,7 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
     const now = deps.clock.now();
     updateReportJob(deps.db, job.id, { ...out, template: out.template.trim() === '' ? null : out.template }, now);
     const changed = Object.fromEntries(
-      (['name', 'type', 'cron', 'timezone', 'template', 'enabled', 'attachChart', 'chartMetrics'] as const).filter((k) => (job[k] ?? '') !== (out[k] ?? '')).map((k) => [k, out[k]]),
+      (['name', 'type', 'cron', 'timezone', 'calendar', 'template', 'enabled', 'attachChart', 'chartMetrics'] as const).filter((k) => (job[k] ?? '') !== (out[k] ?? '')).map((k) => [k, out[k]]),
     );
     writeAudit(deps.db, now, { actor: 'admin', action: 'report.update', detail: { id: job.id, changed }, ip: clientIp(c) });
     // Takes effect at once: the job's timer is replaced, no restart needed.

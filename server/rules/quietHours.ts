@@ -1,4 +1,5 @@
-import { minuteOfDay } from '../time/calendar.ts';
+import type { WorkdayCalendar } from '../calendar/workdays.ts';
+import { localDate, minuteOfDay } from '../time/calendar.ts';
 
 export interface QuietHours {
   enabled: boolean;
@@ -6,6 +7,8 @@ export interface QuietHours {
   start: string;
   end: string;
   timeZone: string;
+  /** Quiet all day on days that are not workdays in China's calendar (weekends, holidays, the admin's days off). */
+  nonWorkdays?: boolean;
 }
 
 function minutesOf(hhmm: string): number {
@@ -13,7 +16,12 @@ function minutesOf(hhmm: string): number {
   return Number(h) * 60 + Number(m);
 }
 
-export function isQuiet(now: number, q: QuietHours): boolean {
+/** Quiet because the day is not a workday (only with `nonWorkdays` and a calendar). */
+function quietDay(now: number, q: QuietHours, calendar: WorkdayCalendar | undefined): boolean {
+  return q.nonWorkdays === true && calendar !== undefined && !calendar.isWorkday(localDate(now, q.timeZone));
+}
+
+function quietWindow(now: number, q: QuietHours): boolean {
   if (!q.enabled) return false;
   const start = minutesOf(q.start);
   const end = minutesOf(q.end);
@@ -22,15 +30,30 @@ export function isQuiet(now: number, q: QuietHours): boolean {
   return start < end ? cur >= start && cur < end : cur >= start || cur < end;
 }
 
+export function isQuiet(now: number, q: QuietHours, calendar?: WorkdayCalendar): boolean {
+  return quietWindow(now, q) || quietDay(now, q, calendar);
+}
+
 /**
  * The instant quiet hours end (the first minute at which isQuiet turns false), found by stepping
- * through whole minutes so daylight-saving jumps need no special cases. Undefined when not quiet.
+ * through whole minutes so daylight-saving jumps need no special cases; a whole day off is
+ * stepped over in quarter hours (days off come in whole local days, and a holiday with its
+ * weekends lasts up to nine). Undefined when not quiet, or not within 60 days.
  */
-export function quietEndsAt(now: number, q: QuietHours): number | undefined {
-  if (!isQuiet(now, q)) return undefined;
+export function quietEndsAt(now: number, q: QuietHours, calendar?: WorkdayCalendar): number | undefined {
+  if (!isQuiet(now, q, calendar)) return undefined;
   let t = now - (now % 60_000) + 60_000;
-  for (let i = 0; i < 48 * 60; i++, t += 60_000) {
-    if (!isQuiet(t, q)) return t;
+  for (let minutes = 0, steps = 0; minutes < 60 * 24 * 60 && steps < 10_000; steps++) {
+    if (quietDay(t, q, calendar)) {
+      // Quarter hours: every zone's midnight falls on one, so the first minute of the next day is not overshot.
+      const next = t - (t % 900_000) + 900_000;
+      minutes += (next - t) / 60_000;
+      t = next;
+      continue;
+    }
+    if (!quietWindow(t, q)) return t;
+    t += 60_000;
+    minutes++;
   }
   return undefined;
 }

@@ -13,7 +13,7 @@ const mentionTarget = v.pipe(v.string(), v.check(isMentionTarget, 'must be a WeC
 export const rulesSchema = v.object({
   categories: v.object(Object.fromEntries(CATEGORIES.map((c) => [c, v.boolean()])) as Record<Category, v.BooleanSchema<undefined>>),
   minSeverity: v.picklist(SEVERITIES),
-  quietHours: v.object({ enabled: v.boolean(), start: hhmm, end: hhmm, timeZone }),
+  quietHours: v.object({ enabled: v.boolean(), start: hhmm, end: hhmm, timeZone, nonWorkdays: v.optional(v.boolean()) }),
   /** Who is mentioned on critical events, on top of an event's own `mention`. */
   criticalMention: v.object({ mode: v.picklist(['none', 'all', 'list']), targets: v.pipe(v.array(mentionTarget), v.maxLength(20)) }),
   dedupeWindowMinutes: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1440)),

@@ -691,6 +691,8 @@ describe('simulated docker build + run', () => {
         'dist/views/static/app.css',
         'node_modules/htmx.org/dist/htmx.min.js',
         'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+        // China's holidays and adjusted working days, read at start (never fetched at run time).
+        'node_modules/chinese-days/dist/chinese-days.json',
       ]) {
         expect(fs.existsSync(path.join(app, f)), `image lacks ${rt.workdir}/${f}`).toBe(true);
       }

@@ -2,6 +2,8 @@
 // error, and a client generated from the served document by openapi-typescript type-checks under
 // strict TypeScript without a cast, calls every operation against a live appliance and gets the
 // documented answers. Metric points are typed: a wrong one does not compile.
+import { insertHeartbeatCheck } from '../../db/queries/heartbeats.ts';
+import { initialHeartbeatState } from '../../server/heartbeats/plan.ts';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get, request } from 'node:http';
@@ -38,7 +40,7 @@ import type { components, paths } from './api.ts';
 type Schemas = components['schemas'];
 type Method = 'get' | 'post' | 'put';
 type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
-type Body<P extends keyof paths, M extends Method> = Op<P, M> extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+type Body<P extends keyof paths, M extends Method> = Op<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 type Answer<P extends keyof paths, M extends Method> = Op<P, M> extends { responses: infer R }
   ? { [S in keyof R]: R[S] extends { content: { 'application/json': infer B } } ? { status: S; body: B } : never }[keyof R]
   : never;
@@ -104,6 +106,18 @@ const payload: Schemas['HookPayload'] = { title: 'Checkout latency high', status
 const hook = await call('post', '/api/v1/hooks/{name}', { params: { name: 'grafana' }, body: payload });
 statuses.postHook = hook.status;
 
+// A heartbeat check made on the console: a cron job wrapped the way storeclaw-notify run does it.
+const key = { key: 'nightly-sync' };
+statuses.startHeartbeat = (await call('post', '/api/v1/heartbeats/{key}/start', { params: key })).status;
+const failedRun: Schemas['HeartbeatPing'] = { message: 'ERROR: upstream 502', exit_code: 3 };
+const failed = await call('post', '/api/v1/heartbeats/{key}/fail', { params: key, body: failedRun, sign: true });
+const afterFail: string = failed.status === 200 ? failed.body.status : '';
+statuses.failHeartbeat = afterFail === 'down' ? failed.status : -1;
+statuses.pingHeartbeat = (await call('post', '/api/v1/heartbeats/{key}', { params: key })).status;
+const paused = await call('post', '/api/v1/heartbeats/{key}/pause', { params: key });
+statuses.pauseHeartbeat = paused.status === 200 && paused.body.paused ? 200 : -1;
+statuses.resumeHeartbeat = (await call('post', '/api/v1/heartbeats/{key}/resume', { params: key })).status;
+
 const doc = await call('get', '/api/v1/openapi.json', { auth: false });
 if (doc.status !== 200) throw new Error('getOpenApi answered ' + doc.status);
 const server: string = doc.body.servers[0]?.url ?? '';
@@ -161,6 +175,8 @@ describe('clients can be generated from the OpenAPI document', () => {
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { PUBLIC_URL } });
     ({ token, signingSecret: secret } = issueApiToken(app.deps, { name: 'generated client', requireSignature: false, now: Date.now() }));
     saveHookMapping(app.deps.db, 'grafana', JSON.stringify(HOOK_EXAMPLES.grafana), Date.now());
+    const state = initialHeartbeatState(Date.now());
+    insertHeartbeatCheck(app.deps.db, { key: 'nightly-sync', name: 'Nightly sync', scheduleKind: 'cron', cron: '0 2 * * *', timezone: 'Asia/Shanghai', graceMinutes: 30 }, state.status, JSON.stringify(state), Date.now());
     doc = (await (await fetch(`${app.url}/api/v1/openapi.json`)).json()) as Json;
   });
   afterAll(async () => {
@@ -258,7 +274,7 @@ describe('clients can be generated from the OpenAPI document', () => {
     const result = JSON.parse(out.stdout) as { called: string[]; statuses: Record<string, number>; server: string; reason: string };
     const documented = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
     expect(new Set(result.called)).toEqual(new Set(documented));
-    expect(result.statuses).toEqual({ postEvent: 202, getEvent: 200, postMetrics: 202, postAlertmanager: 1, postHook: 202 });
+    expect(result.statuses).toEqual({ postEvent: 202, getEvent: 200, postMetrics: 202, postAlertmanager: 1, postHook: 202, startHeartbeat: 200, failHeartbeat: 200, pingHeartbeat: 200, pauseHeartbeat: 200, resumeHeartbeat: 200 });
     expect(result.server).toBe(PUBLIC_URL);
     expect(result.reason).toContain('Authorization');
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NOTIFY_HELP, parseNotifyArgs } from '../../server/cli/notifyArgs.ts';
-import { exitCodeForOutcome, retryDelayMs } from '../../server/cli/notifyRun.ts';
+import { retryDelayMs } from '../../server/cli/applianceClient.ts';
+import { exitCodeForOutcome } from '../../server/cli/notifyRun.ts';
 
 const env = { STORECLAW_NOTIFY_URL: 'http://localhost:8080', STORECLAW_NOTIFY_TOKEN: 'scn_test' };
 

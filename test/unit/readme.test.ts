@@ -23,8 +23,8 @@ const READ_BY_OTHERS: Readonly<Record<string, string>> = {
   NODEJS_ORG_MIRROR: 'node-gyp, for Node.js headers when better-sqlite3 compiles',
   BUILD_COMMIT: 'docker build, as a build argument: the commit written into dist/build-info.json',
 };
-/** Where the appliance and its demo fake read their environment. */
-const ENV_READERS = ['server/config.ts', 'test/fakeWecomCli.ts'];
+/** Where the appliance, its demo fake and the storeclaw-notify CLI read their environment. */
+const ENV_READERS = ['server/config.ts', 'test/fakeWecomCli.ts', 'server/cli/notifyArgs.ts'];
 
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 // Fences may be indented inside list items.

@@ -10,6 +10,7 @@ import { formatDateTime } from '../../server/time/format.ts';
 import { formatNumber, type MessageKey } from '../../server/strings/translate.ts';
 import { Layout } from '../layout.tsx';
 import { DeliveryTable } from './sendLog.tsx';
+import { CheckTable, type CheckListItem } from './heartbeats.tsx';
 
 export const OUTCOMES = ['sent', 'digested', 'suppressed', 'dead', 'pending'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -36,7 +37,14 @@ export interface DashboardData {
   categories: Array<{ category: string; n: number }>;
   /** The appliance's own health; absent outside the appliance. */
   selfWatch?: SelfWatchStatus;
+  /** From 1 December: next year's holidays are not in the workday calendar. */
+  calendarMissingYear?: number;
+  /** Heartbeat checks, down and late first, at most DASHBOARD_CHECKS of them. */
+  heartbeats: { items: CheckListItem[]; more: number };
 }
+
+/** Checks the dashboard lists; the rest are counted. */
+export const DASHBOARD_CHECKS = 10;
 
 function when(ctx: ViewContext, at: number | null | undefined): string {
   return at ? formatDateTime(at, ctx.lang, ctx.timeZone) : ctx.t('card.never');
@@ -101,6 +109,17 @@ export function DashboardPanel({ ctx, data }: { ctx: ViewContext; data: Dashboar
         </div>
         <FiringRulesStat ctx={ctx} firing={data.firingRules} />
       </div>
+      {data.heartbeats.items.length ? (
+        <>
+          <h2>{ctx.t('hb.dashboard')}</h2>
+          <CheckTable ctx={ctx} items={data.heartbeats.items} actions={false} />
+          {data.heartbeats.more > 0 ? (
+            <p class="help">
+              <a href="/heartbeats">{ctx.t('hb.dashboard.more', { count: data.heartbeats.more })}</a>
+            </p>
+          ) : null}
+        </>
+      ) : null}
       <h2>{ctx.t('dashboard.today')}</h2>
       <div class="stats">
         {OUTCOMES.map((o) => (
@@ -122,6 +141,11 @@ export function DashboardPage({ ctx, data }: { ctx: ViewContext; data: Dashboard
   const hasEvents = data.days.some((d) => Object.values(d.values).some((n) => n > 0));
   return (
     <Layout ctx={ctx} title={ctx.t('dashboard.title')}>
+      {data.calendarMissingYear !== undefined ? (
+        <div class="notice bad" role="alert">
+          {ctx.t('calendar.dashboardWarning', { year: data.calendarMissingYear })} <a href="/calendar">{ctx.t('calendar.dashboardLink')}</a>
+        </div>
+      ) : null}
       <DashboardPanel ctx={ctx} data={data} />
       {hasEvents ? (
         <>

@@ -50,6 +50,7 @@ const LABELS: Record<RuleFormField, MessageKey> = {
   changeAmount: 'mr.form.changeAmount',
   changeBy: 'mr.form.changeBy',
   changeBaseline: 'mr.form.changeBaseline',
+  changeSkipHolidays: 'calendar.skipHolidays',
   noDataAmount: 'mr.form.noDataAmount',
   noDataUnit: 'mr.form.noDataUnit',
   holdKind: 'mr.form.holdKind',
@@ -231,6 +232,7 @@ function Select({ ctx, field, values, errors, options }: { ctx: ViewContext; fie
 
 export function BacktestPanel({ ctx, backtest }: { ctx: ViewContext; backtest?: BacktestView }) {
   const { t } = ctx;
+  const compared = backtest !== undefined && !('invalid' in backtest) && backtest.result.episodes.some((e) => e.comparedWith !== undefined);
   return (
     <section class="card" id="mr-backtest" aria-labelledby="mr-backtest-title" aria-live="polite">
       <h2 id="mr-backtest-title">{t('mr.bt.title')}</h2>
@@ -253,6 +255,7 @@ export function BacktestPanel({ ctx, backtest }: { ctx: ViewContext; backtest?: 
                   <th scope="col">{t('mr.bt.resolved')}</th>
                   <th scope="col">{t('mr.bt.duration')}</th>
                   <th scope="col">{t('mr.bt.reminders')}</th>
+                  {compared ? <th scope="col">{t('calendar.bt.comparedWith')}</th> : null}
                 </tr>
               </thead>
               <tbody>
@@ -264,6 +267,15 @@ export function BacktestPanel({ ctx, backtest }: { ctx: ViewContext; backtest?: 
                     <td>{e.resolvedAt === null ? t('mr.bt.stillFiring') : formatDateTime(e.resolvedAt, ctx.lang, ctx.timeZone)}</td>
                     <td>{e.resolvedAt === null ? '—' : formatDuration(e.resolvedAt - e.firedAt, ctx.lang)}</td>
                     <td>{e.reminders}</td>
+                    {compared ? (
+                      <td>
+                        {e.comparedWith === undefined
+                          ? '—'
+                          : e.shifted
+                            ? t('calendar.bt.shifted', { time: formatDateTime(e.comparedWith, ctx.lang, ctx.timeZone) })
+                            : formatDateTime(e.comparedWith, ctx.lang, ctx.timeZone)}
+                      </td>
+                    ) : null}
                   </tr>
                 ))}
               </tbody>
@@ -322,6 +334,12 @@ export function RuleEditorPage(props: { ctx: ViewContext; ruleId?: number; value
           <Field ctx={ctx} field="changeBaseline" errors={errors}>
             <Select ctx={ctx} field="changeBaseline" {...f} options={[['previous', 'mr.base.previous'], ['1d', 'mr.base.1d'], ['7d', 'mr.base.7d']]} />
           </Field>
+          <label for="mr-changeSkipHolidays">
+            <input id="mr-changeSkipHolidays" type="checkbox" name="changeSkipHolidays" value="on" checked={values.changeSkipHolidays !== ''} aria-describedby="mr-changeSkipHolidays-help" /> {t('calendar.skipHolidays')}
+          </label>
+          <p class="help" id="mr-changeSkipHolidays-help">
+            {t('calendar.skipHolidaysHelp')}
+          </p>
         </fieldset>
         <fieldset>
           <legend>{t('mr.type.no_data')}</legend>

@@ -14,6 +14,8 @@ export interface NotificationFormValues {
   categories: Record<Category, boolean>;
   minSeverity: string;
   quietEnabled: boolean;
+  /** Quiet all day on days that are not workdays (China's calendar). */
+  quietNonWorkdays: boolean;
   quietStart: string;
   quietEnd: string;
   quietTimeZone: string;
@@ -27,7 +29,7 @@ export interface NotificationFormValues {
   maxAgeHours: string;
 }
 
-export type NotificationField = Exclude<keyof NotificationFormValues, 'categories' | 'quietEnabled'>;
+export type NotificationField = Exclude<keyof NotificationFormValues, 'categories' | 'quietEnabled' | 'quietNonWorkdays'>;
 
 /** Each field's label, in the order the form shows them (the error summary follows it). */
 export const FIELD_LABELS: Record<NotificationField, MessageKey> = {
@@ -200,6 +202,13 @@ function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<Notif
             help={ctx.t('notifications.quiet.timeZone.help', { zone: ctx.timeZone })}
             attrs={{ placeholder: ctx.timeZone, spellcheck: 'false' }}
           />
+          <label for="n-quietNonWorkdays">
+            <input id="n-quietNonWorkdays" type="checkbox" name="quietNonWorkdays" value="on" checked={values.quietNonWorkdays} aria-describedby="n-quiet-nonworkdays-help" />{' '}
+            {ctx.t('calendar.quiet.nonWorkdays')}
+          </label>
+          <p class="help" id="n-quiet-nonworkdays-help">
+            {ctx.t('calendar.quiet.nonWorkdaysHelp')}
+          </p>
         </Fieldset>
 
         <Fieldset legend={ctx.t('notifications.mention')}>

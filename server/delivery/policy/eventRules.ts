@@ -1,6 +1,7 @@
 // What happens to one inbound event, and why: an ordered list of pure rules over plain data. The
 // first rule with a verdict decides; an event no rule stops is queued. A new rule is one more
 // function in EVENT_RULES.
+import type { WorkdayCalendar } from '../../calendar/workdays.ts';
 import { isQuiet, type QuietHours } from '../../rules/quietHours.ts';
 import { severityRuleVerdict } from '../../rules/severity.ts';
 import { matchSilence, type Silence } from '../../rules/silences.ts';
@@ -29,6 +30,8 @@ export interface RuleContext {
   silences: readonly Silence[];
   /** Live earlier events with the same dedupe key inside the window (empty when dedupe is off). */
   dedupeCandidates: readonly DedupeCandidate[];
+  /** China's workday calendar, for quiet hours on non-workdays. */
+  calendar?: WorkdayCalendar;
 }
 
 export type EventDecision =
@@ -53,8 +56,8 @@ const repeat: EventRule = (e, { dedupeCandidates }) => {
   return original === undefined ? undefined : { status: 'suppressed', reason: 'duplicate', duplicateOf: original };
 };
 
-const quietHours: EventRule = (e, { rules, now }) =>
-  e.severity !== 'critical' && e.kind !== 'report' && isQuiet(now, rules.quietHours) ? { status: 'held', reason: 'quiet_hours' } : undefined;
+const quietHours: EventRule = (e, { rules, now, calendar }) =>
+  e.severity !== 'critical' && e.kind !== 'report' && isQuiet(now, rules.quietHours, calendar) ? { status: 'held', reason: 'quiet_hours' } : undefined;
 
 /** In the order the spec lists them. */
 export const EVENT_RULES: readonly EventRule[] = [metricsAreStored, categoryOrSeverity, silenced, repeat, quietHours];

@@ -3,6 +3,7 @@
 import type { EventStatus } from '../../../db/schema.ts';
 import type { InboundEvent } from '../../events/schema.ts';
 import type { Silence } from '../../rules/silences.ts';
+import type { WorkdayCalendar } from '../../calendar/workdays.ts';
 import { dedupeKeyOf, LIVE_ORIGINAL_STATUSES, type DedupeCandidate } from './dedupe.ts';
 import { decideEvent, type RulesInput } from './eventRules.ts';
 import { mentionRequest, type CriticalMentionRule, type MentionRequest } from '../../rules/mentions.ts';
@@ -64,7 +65,7 @@ const LIVE = new Set<string>(LIVE_ORIGINAL_STATUSES);
 export function planIntake(
   events: readonly InboundEvent[],
   facts: readonly IntakeFacts[],
-  ctx: { rules: IntakeRules; now: number; silences: readonly Silence[] },
+  ctx: { rules: IntakeRules; now: number; silences: readonly Silence[]; calendar?: WorkdayCalendar },
 ): IntakeFate[] {
   const fates: IntakeFate[] = [];
   const firstByKey = new Map<string, number>();
@@ -84,7 +85,7 @@ export function planIntake(
     const dedupeKey = dedupeKeyOf(e);
     // Batch originals get ids above every stored event: negative stand-ins keep that order apart.
     const inBatch = (dedupeKey !== null && ctx.rules.dedupeWindowMinutes > 0 ? batchOriginals.get(dedupeKey) : undefined) ?? [];
-    const decision = decideEvent(e, { rules: ctx.rules, now: ctx.now, silences: ctx.silences, dedupeCandidates: [...f.dedupeCandidates, ...inBatch.map((o) => o.candidate)] });
+    const decision = decideEvent(e, { rules: ctx.rules, now: ctx.now, silences: ctx.silences, calendar: ctx.calendar, dedupeCandidates: [...f.dedupeCandidates, ...inBatch.map((o) => o.candidate)] });
     const duplicateOf = decision.status === 'suppressed' && decision.duplicateOf !== undefined ? refOf(decision.duplicateOf, inBatch) : null;
     const final = decision.status === 'suppressed' || decision.status === 'stored';
     fates.push({

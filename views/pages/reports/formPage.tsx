@@ -1,5 +1,6 @@
-// The report job form, new or edited: name, type, schedule, zone, template and chart, with a preview.
+// The report job form, new or edited: name, type, schedule, zone, calendar, template and chart, with a preview.
 import { REPORT_TYPES } from '../../../db/schema.ts';
+import { CALENDAR_CHOICES } from '../../../server/calendar/workdays.ts';
 import { MAX_CHART_METRICS } from '../../../server/reports/chartData.ts';
 import { KNOWN_PATHS } from '../../../server/reports/reportTemplate.ts';
 import type { ViewContext } from '../../context.ts';
@@ -112,6 +113,19 @@ export function ReportFormPage({
           </p>
           <FieldError id="r-timezone-error" message={errors.timezone} />
         </div>
+        <div>
+          <label for="r-calendar">{ctx.t('calendar.choice')}</label>
+          <select id="r-calendar" name="calendar" aria-describedby="r-calendar-help">
+            {CALENDAR_CHOICES.map((choice) => (
+              <option value={choice} selected={values.calendar === choice}>
+                {ctx.t(`calendar.choice.${choice}`)}
+              </option>
+            ))}
+          </select>
+          <p class="help" id="r-calendar-help">
+            {ctx.t('calendar.choiceHelp')}
+          </p>
+        </div>
         <section aria-labelledby="r-cron-preview-title">
           <h2 id="r-cron-preview-title">{ctx.t('reports.form.nextRuns')}</h2>
           <p class="help">{ctx.t('reports.form.nextRuns.help')}</p>
@@ -119,8 +133,8 @@ export function ReportFormPage({
             id="cron-preview"
             aria-live="polite"
             hx-get="/reports/cron-preview"
-            hx-trigger="input changed delay:400ms from:#r-cron, input changed delay:400ms from:#r-timezone"
-            hx-include="#r-cron, #r-timezone"
+            hx-trigger="input changed delay:400ms from:#r-cron, input changed delay:400ms from:#r-timezone, change from:#r-calendar"
+            hx-include="#r-cron, #r-timezone, #r-calendar"
             hx-swap="innerHTML"
           >
             <CronPreview ctx={ctx} state={nextRuns} />

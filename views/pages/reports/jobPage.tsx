@@ -73,6 +73,8 @@ export function ReportJobPage({
           </dd>
           <dt>{ctx.t('reports.job.timezone')}</dt>
           <dd>{job.timezone}</dd>
+          <dt>{ctx.t('calendar.choice')}</dt>
+          <dd>{ctx.t(`calendar.choice.${job.calendar}`)}</dd>
           <dt>{ctx.t('reports.job.status')}</dt>
           <dd>
             <JobStatus ctx={ctx} job={job} /> {running ? <RunStatus ctx={ctx} status="running" /> : null}

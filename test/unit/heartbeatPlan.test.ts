@@ -1,0 +1,142 @@
+// The heartbeat planner alone: plain data in, state and actions out (no database, no clock).
+import { describe, expect, it } from 'vitest';
+import { loadChinaHolidays } from '../../server/calendar/chinaHolidays.ts';
+import { createWorkdayCalendar } from '../../server/calendar/workdays.ts';
+import { expectation, initialHeartbeatState, planHeartbeat, restartWatching, type HeartbeatSchedule, type HeartbeatState } from '../../server/heartbeats/plan.ts';
+import { parseSchedule } from '../../server/reports/cron.ts';
+
+const TZ = 'Asia/Shanghai';
+const MIN = 60_000;
+const at = (local: string) => Date.parse(`${local}+08:00`);
+const calendar = createWorkdayCalendar(loadChinaHolidays(), []);
+
+const period = (minutes: number, over: Partial<HeartbeatSchedule> = {}): HeartbeatSchedule => ({
+  schedule: { kind: 'period', minutes },
+  timeZone: TZ,
+  graceMinutes: 10,
+  calendar: 'every_day',
+  reminderHours: 2,
+  paused: false,
+  ...over,
+});
+const cron = (expr: string, over: Partial<HeartbeatSchedule> = {}): HeartbeatSchedule => {
+  const parsed = parseSchedule(expr, TZ);
+  if (!parsed.ok) throw new Error(expr);
+  return { ...period(0), schedule: { kind: 'cron', cron: parsed.cron }, ...over };
+};
+
+/** Feeds inputs in order; answers the last state and every action type. */
+function run(check: HeartbeatSchedule, state: HeartbeatState, inputs: Array<Parameters<typeof planHeartbeat>[2]>) {
+  const actions: string[] = [];
+  for (const input of inputs) {
+    const plan = planHeartbeat(check, state, input, calendar);
+    state = plan.state;
+    actions.push(...plan.actions.map((a) => `${a.type}:${a.reason}`));
+  }
+  return { state, actions };
+}
+
+describe('planHeartbeat', () => {
+  const t0 = at('2026-11-30T10:00:00');
+  const fresh = initialHeartbeatState(t0);
+
+  it('new expects nothing; a success makes it up; past due is late, past the grace down once', () => {
+    expect(run(period(60), fresh, [{ type: 'tick', now: t0 + 10 * 3600_000 }]).state.status).toBe('new');
+    const up = run(period(60), fresh, [{ type: 'ping', kind: 'success', at: t0 }]).state;
+    expect(up.status).toBe('up');
+    expect(expectation(period(60), up, calendar)).toEqual({ dueAt: t0 + 60 * MIN, downAt: t0 + 70 * MIN, reason: 'missed' });
+    expect(run(period(60), up, [{ type: 'tick', now: t0 + 65 * MIN }]).state.status).toBe('late');
+    const down = run(period(60), up, [
+      { type: 'tick', now: t0 + 70 * MIN },
+      { type: 'tick', now: t0 + 80 * MIN },
+      { type: 'tick', now: t0 + 90 * MIN },
+    ]);
+    expect(down.actions).toEqual(['down:missed']);
+    expect(down.state).toMatchObject({ status: 'down', downSince: t0 + 70 * MIN, downExpectedAt: t0 + 60 * MIN, lastPingAt: t0 });
+  });
+
+  it('a restart or a clock jump far ahead gives one down, and at most one reminder at once', () => {
+    const up = run(period(15), fresh, [{ type: 'ping', kind: 'success', at: t0 }]).state;
+    const later = run(period(15), up, [
+      { type: 'tick', now: t0 + 10 * 3600_000 },
+      { type: 'tick', now: t0 + 10 * 3600_000 },
+    ]);
+    expect(later.actions).toEqual(['down:missed']);
+    // Reminders: every 2 h from the alert, one per due time however long the gap.
+    const reminded = run(period(15), later.state, [
+      { type: 'tick', now: t0 + 11 * 3600_000 },
+      { type: 'tick', now: t0 + 12 * 3600_000 },
+      { type: 'tick', now: t0 + 30 * 3600_000 },
+      { type: 'tick', now: t0 + 31 * 3600_000 },
+    ]);
+    expect(reminded.actions).toEqual(['reminder:missed', 'reminder:missed']);
+    // A clock stepped back changes nothing.
+    expect(run(period(15), later.state, [{ type: 'tick', now: t0 }]).actions).toEqual([]);
+  });
+
+  it('fails at once with the message, once per outage; a success recovers once, naming when it began', () => {
+    const r = run(period(60), fresh, [
+      { type: 'ping', kind: 'fail', at: t0, message: 'boom', exitCode: 2 },
+      { type: 'ping', kind: 'fail', at: t0 + MIN, message: 'again' },
+      { type: 'ping', kind: 'success', at: t0 + 5 * MIN },
+      { type: 'ping', kind: 'success', at: t0 + 6 * MIN },
+    ]);
+    expect(r.actions).toEqual(['down:failed', 'recovered:failed']);
+    const first = planHeartbeat(period(60), fresh, { type: 'ping', kind: 'fail', at: t0, message: 'boom', exitCode: 2 }, calendar).actions[0]!;
+    expect(first).toMatchObject({ message: 'boom', exitCode: 2, downSince: t0 });
+    const down = run(period(60), fresh, [{ type: 'ping', kind: 'fail', at: t0 }]).state;
+    expect(planHeartbeat(period(60), down, { type: 'ping', kind: 'success', at: t0 + 95 * MIN }, calendar).actions[0]).toMatchObject({ type: 'recovered', downSince: t0, at: t0 + 95 * MIN });
+  });
+
+  it('a start must finish within the grace', () => {
+    const r = run(period(1440), fresh, [
+      { type: 'ping', kind: 'start', at: t0 },
+      { type: 'tick', now: t0 + 9 * MIN },
+      { type: 'tick', now: t0 + 10 * MIN },
+    ]);
+    expect(r.actions).toEqual(['down:unfinished']);
+    const finished = run(period(1440), fresh, [
+      { type: 'ping', kind: 'start', at: t0 },
+      { type: 'ping', kind: 'success', at: t0 + 8 * MIN },
+      { type: 'tick', now: t0 + 11 * MIN },
+    ]);
+    expect(finished.actions).toEqual([]);
+    expect(finished.state.startedAt).toBeNull();
+  });
+
+  it('paused never fires, only remembers when it was seen; resuming watches from then on', () => {
+    const up = run(period(60), fresh, [{ type: 'ping', kind: 'success', at: t0 }]).state;
+    const paused = period(60, { paused: true });
+    const r = run(paused, up, [
+      { type: 'tick', now: t0 + 5 * 3600_000 },
+      { type: 'ping', kind: 'fail', at: t0 + 5 * 3600_000 },
+    ]);
+    expect(r.actions).toEqual([]);
+    expect(r.state.lastPingAt).toBe(t0 + 5 * 3600_000);
+    const resumed = restartWatching(r.state, t0 + 6 * 3600_000);
+    expect(run(period(60), resumed, [{ type: 'tick', now: t0 + 6 * 3600_000 + 69 * MIN }]).actions).toEqual([]);
+    expect(run(period(60), resumed, [{ type: 'tick', now: t0 + 6 * 3600_000 + 70 * MIN }]).actions).toEqual(['down:missed']);
+  });
+
+  it('a workday cron check expects nothing over 国庆 and fires on the first workday after it (real calendar data)', () => {
+    const nightly = cron('0 2 * * *', { calendar: 'workdays_cn', graceMinutes: 30 });
+    const ranSep30 = run(nightly, initialHeartbeatState(at('2026-09-29T00:00:00')), [{ type: 'ping', kind: 'success', at: at('2026-09-30T02:05:00') }]).state;
+    expect(expectation(nightly, ranSep30, calendar)?.dueAt).toBe(at('2026-10-08T02:00:00'));
+    const holiday = run(nightly, ranSep30, [3, 4, 5, 6, 7].map((d) => ({ type: 'tick' as const, now: at(`2026-10-0${d}T12:00:00`) })));
+    expect(holiday.actions).toEqual([]);
+    // A failure reported on a holiday does not fire for a workday check.
+    expect(run(nightly, ranSep30, [{ type: 'ping', kind: 'fail', at: at('2026-10-02T02:00:00') }]).actions).toEqual([]);
+    expect(run(nightly, ranSep30, [{ type: 'tick', now: at('2026-10-08T02:31:00') }]).actions).toEqual(['down:missed']);
+    // Saturday 2026-10-10 is an adjusted working day: expected then.
+    const ranOct9 = run(nightly, ranSep30, [{ type: 'ping', kind: 'success', at: at('2026-10-09T02:01:00') }]).state;
+    expect(expectation(nightly, ranOct9, calendar)?.dueAt).toBe(at('2026-10-10T02:00:00'));
+  });
+
+  it('a workday period check starts over at the next workday instead of going down over the weekend', () => {
+    const hourly = period(60, { calendar: 'workdays_cn' });
+    // Friday 2026-11-27 23:30: due Saturday 00:30 is not a workday, so Monday 00:00 + 1 h.
+    const friday = run(hourly, initialHeartbeatState(at('2026-11-27T09:00:00')), [{ type: 'ping', kind: 'success', at: at('2026-11-27T23:30:00') }]).state;
+    expect(expectation(hourly, friday, calendar)).toMatchObject({ dueAt: at('2026-11-30T01:00:00'), downAt: at('2026-11-30T01:10:00') });
+    expect(run(hourly, friday, [{ type: 'tick', now: at('2026-11-29T12:00:00') }]).actions).toEqual([]);
+  });
+});
