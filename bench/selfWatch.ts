@@ -8,7 +8,7 @@ import { DB_FILE } from '../server/appliance.ts';
 import { writePreUpgradeBackup } from '../server/backup.ts';
 import { createOpsCounters } from '../server/opsCounters.ts';
 import { createSecretBox } from '../server/security/secretBox.ts';
-import { observe } from '../server/selfWatch/observe.ts';
+import { createNextFireCache, observe } from '../server/selfWatch/observe.ts';
 import { DEFAULT_THRESHOLDS, judge } from '../server/selfWatch/reasons.ts';
 import { median, type Row } from './lib.ts';
 
@@ -49,7 +49,7 @@ export function selfWatchBench(opts: { dir: string; events: number; queued: numb
     const databaseMiB = statSync(join(opts.dir, DB_FILE)).size / 1024 / 1024;
     opts.log(`self-watch: ${opts.events} events, ${opts.queued} queued, ${opts.jobs} report jobs, ${databaseMiB.toFixed(0)} MiB`);
 
-    const deps = { db, counters: createOpsCounters(now), secretBox: createSecretBox(Buffer.alloc(32, 7)), dataDir: opts.dir, schedulerTimers: true, nextFireCache: new Map<string, number | undefined>() };
+    const deps = { db, counters: createOpsCounters(now), secretBox: createSecretBox(Buffer.alloc(32, 7)), dataDir: opts.dir, schedulerTimers: true, nextFireCache: createNextFireCache() };
     const times: number[] = [];
     for (let i = 0; i < opts.checks; i++) {
       const t0 = performance.now();

@@ -10,7 +10,7 @@ import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
 import { openApplianceDatabase } from './databaseUpgrade.ts';
 import { swapInBackup } from './restore.ts';
 import { createFallbackSender } from './selfWatch/fallback.ts';
-import { observe } from './selfWatch/observe.ts';
+import { createNextFireCache, observe } from './selfWatch/observe.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './selfWatch/reasons.ts';
 import { createSelfWatch } from './selfWatch/watcher.ts';
 import { parseFallbackUrl } from './wecom/fallbackUrl.ts';
@@ -191,7 +191,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
   deleteExpiredSessions(db, clock.now());
   const fallback = config.fallbackWebhookUrl ? parseFallbackUrl(config.fallbackWebhookUrl) : undefined;
   const wecomTimeoutMs = opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS;
-  const observed = { db, counters, secretBox: deps.secretBox, dataDir: config.dataDir, schedulerTimers: opts.reportTimers ?? true, nextFireCache: new Map<string, number | undefined>() };
+  const observed = { db, counters, secretBox: deps.secretBox, dataDir: config.dataDir, schedulerTimers: opts.reportTimers ?? true, nextFireCache: createNextFireCache(), calendar: deps.calendar };
   const selfWatch = createSelfWatch({
     observe: (now) => observe(observed, now),
     thresholds: { ...DEFAULT_THRESHOLDS, ...config.selfWatch, rateWindowMs: config.rateWindowMs, ...opts.selfWatch?.thresholds },

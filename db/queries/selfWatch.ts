@@ -32,6 +32,7 @@ export function enabledReportJobs(sqlite: Database.Database): Array<{
   name: string;
   cron: string;
   timezone: string;
+  calendar: string;
   scheduleFrom: number;
   lastFireAt: number | null;
   lastRunStatus: string | null;
@@ -39,7 +40,7 @@ export function enabledReportJobs(sqlite: Database.Database): Array<{
 }> {
   return sqlite
     .prepare(
-      'SELECT name, cron, timezone, schedule_from AS scheduleFrom, last_fire_at AS lastFireAt, last_run_status AS lastRunStatus, last_run_at AS lastRunAt FROM report_jobs WHERE enabled = 1 ORDER BY id',
+      'SELECT name, cron, timezone, calendar, schedule_from AS scheduleFrom, last_fire_at AS lastFireAt, last_run_status AS lastRunStatus, last_run_at AS lastRunAt FROM report_jobs WHERE enabled = 1 ORDER BY id',
     )
     .all() as never;
 }

@@ -8,6 +8,7 @@ import type { OpsCounters } from '../opsCounters.ts';
 import { Cron } from 'croner';
 import { CRON_OPTIONS, nextFireTime, normaliseCron } from '../reports/cron.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
+import { calendarAllows, isCalendarChoice, type CalendarSource, type WorkdayCalendar } from '../calendar/workdays.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import type { Observation } from './reasons.ts';
 
@@ -18,32 +19,51 @@ export interface ObserveDeps {
   dataDir: string;
   schedulerTimers: boolean;
   /**
-   * A job's first fire time after its cursor, by schedule and cursor: croner takes milliseconds per
-   * job and time zone, and the cursor moves only when a run is handled. Owned by the caller.
+   * A job's first fire time after its cursor, by schedule, calendar and cursor: croner takes
+   * milliseconds per job and time zone, and the cursor moves only when a run is handled. Owned by
+   * the caller; emptied when the admin changes the workday calendar.
    */
-  nextFireCache: Map<string, number | undefined>;
+  nextFireCache: NextFireCache;
+  /** China's workday calendar: a fire time on a day the job's calendar leaves out is not due. */
+  calendar?: CalendarSource;
 }
+
+export interface NextFireCache {
+  times: Map<string, number | undefined>;
+  /** The calendar the times were worked out with. */
+  calendar?: WorkdayCalendar;
+}
+
+export const createNextFireCache = (): NextFireCache => ({ times: new Map() });
 
 /** New schedules worked out per check at most: the rest wait for the next checks, so one check stays a short slice. */
 const SCHEDULES_PER_CHECK = 1;
 
-function firstFireAfter(deps: ObserveDeps, cron: string, timeZone: string, cursor: number, budget: { left: number }): number | undefined {
-  const key = `${cron}\n${timeZone}\n${cursor}`;
-  if (deps.nextFireCache.has(key)) return deps.nextFireCache.get(key);
+type JobSchedule = { cron: string; timezone: string; calendar: string };
+
+function firstFireAfter(deps: ObserveDeps, job: JobSchedule, cursor: number, budget: { left: number }): number | undefined {
+  const cache = deps.nextFireCache.times;
+  const { cron, timezone: timeZone } = job;
+  const choice = isCalendarChoice(job.calendar) ? job.calendar : 'every_day';
+  const key = `${cron}\n${timeZone}\n${choice}\n${cursor}`;
+  if (cache.has(key)) return cache.get(key);
   if (budget.left <= 0) return undefined;
   budget.left--;
   // Jobs and cursors change rarely: an entry for every one seen lately is plenty.
-  if (deps.nextFireCache.size > 200) deps.nextFireCache.clear();
+  if (cache.size > 200) cache.clear();
+  const calendar = deps.nextFireCache.calendar;
   // One croner object and one nextRun (parseSchedule would add a validating nextRun): the scheduler
   // validated the schedule when it was saved; one it cannot read has no fire time here either.
   let next: number | undefined;
   try {
     const zone = canonicalTimeZone(timeZone);
-    next = zone ? nextFireTime(new Cron(normaliseCron(cron), { ...CRON_OPTIONS, timezone: zone }), cursor) : undefined;
+    // As the scheduler does: fire times on days the job's calendar leaves out are passed over, not due.
+    const keep = choice === 'every_day' || !zone ? undefined : (at: number) => calendarAllows(choice, calendar, at, zone);
+    next = zone ? nextFireTime(new Cron(normaliseCron(cron), { ...CRON_OPTIONS, timezone: zone }), cursor, keep) : undefined;
   } catch {
     next = undefined;
   }
-  deps.nextFireCache.set(key, next);
+  cache.set(key, next);
   return next;
 }
 
@@ -94,8 +114,14 @@ export function observe(deps: ObserveDeps, now: number): Observation {
   const sqlite = deps.db.$client;
   const w = deps.counters.wecom;
   const budget = { left: SCHEDULES_PER_CHECK };
+  const calendar = deps.calendar?.calendar();
+  // The admin changed a day (a new calendar object): fire times worked out with the old one may be wrong.
+  if (deps.nextFireCache.calendar !== calendar) {
+    deps.nextFireCache.times.clear();
+    deps.nextFireCache.calendar = calendar;
+  }
   const reports = enabledReportJobs(sqlite).map((job) => {
-    const next = firstFireAfter(deps, job.cron, job.timezone, Math.max(job.scheduleFrom, job.lastFireAt ?? 0), budget);
+    const next = firstFireAfter(deps, job, Math.max(job.scheduleFrom, job.lastFireAt ?? 0), budget);
     return { name: job.name, unhandledSince: next !== undefined && next <= now ? next : undefined, lastRunStatus: job.lastRunStatus, lastRunAt: job.lastRunAt };
   });
   return {

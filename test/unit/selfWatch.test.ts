@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase } from '../../db/client.ts';
 import { createOpsCounters } from '../../server/opsCounters.ts';
 import { createSecretBox } from '../../server/security/secretBox.ts';
-import { observe } from '../../server/selfWatch/observe.ts';
+import { createNextFireCache, observe } from '../../server/selfWatch/observe.ts';
+import { holidayDataFrom } from '../../server/calendar/chinaHolidays.ts';
+import { createWorkdayCalendar, type WorkdayCalendar } from '../../server/calendar/workdays.ts';
 import { createLogger } from '../../server/log.ts';
 import type { FallbackSender, HealthNotice } from '../../server/selfWatch/fallback.ts';
 import { DEFAULT_THRESHOLDS, judge, overallStatus, type Observation } from '../../server/selfWatch/reasons.ts';
@@ -158,10 +160,39 @@ describe('observing report jobs', () => {
           .prepare("insert into report_jobs (name, cron, timezone, type, enabled, auto_enable, schedule_from, created_at, updated_at) values (?, ?, 'Asia/Shanghai', 'daily_summary', 1, 0, ?, ?, ?)")
           .run(`job ${j}`, `${j} * * * *`, now - 2 * 3600_000, now, now);
       }
-      const deps = { db, counters: createOpsCounters(now), secretBox: createSecretBox(Buffer.alloc(32, 1)), dataDir: dir, schedulerTimers: true, nextFireCache: new Map<string, number | undefined>() };
+      const deps = { db, counters: createOpsCounters(now), secretBox: createSecretBox(Buffer.alloc(32, 1)), dataDir: dir, schedulerTimers: true, nextFireCache: createNextFireCache() };
       const known = () => observe(deps, now).reports.filter((r) => r.unhandledSince !== undefined).length;
       for (const n of [1, 2, 3, 4, 5, 5]) expect(known()).toBe(n);
-      expect(deps.nextFireCache.size).toBe(5);
+      expect(deps.nextFireCache.times.size).toBe(5);
+    } finally {
+      closeDatabase(db);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a job on workdays is not due on a holiday the scheduler passes over; the admin making it a workday makes it due', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'observe-'));
+    const db = openDatabase(join(dir, 'notifier.db'));
+    try {
+      // Thursday 2026-10-01 10:00 in Shanghai (国庆): the 09:00 run of a workday job is passed over.
+      const now = Date.parse('2026-10-01T02:00:00Z');
+      const cursor = Date.parse('2026-09-30T01:00:00Z');
+      db.$client
+        .prepare("insert into report_jobs (name, cron, timezone, calendar, type, enabled, auto_enable, schedule_from, last_fire_at, created_at, updated_at) values (?, '0 9 * * *', 'Asia/Shanghai', ?, 'daily_summary', 1, 0, ?, ?, ?, ?)")
+        .run('workdays', 'workdays_cn', cursor - 86_400_000, cursor, cursor, cursor);
+      db.$client
+        .prepare("insert into report_jobs (name, cron, timezone, calendar, type, enabled, auto_enable, schedule_from, last_fire_at, created_at, updated_at) values (?, '0 9 * * *', 'Asia/Shanghai', 'every_day', 'daily_summary', 1, 0, ?, ?, ?, ?)")
+        .run('every day', cursor - 86_400_000, cursor, cursor, cursor);
+      const data = holidayDataFrom({ holidays: { '2026-10-01': 'National Day,国庆节,1' }, workdays: {} }, 'test');
+      let calendar: WorkdayCalendar = createWorkdayCalendar(data, []);
+      const deps = { db, counters: createOpsCounters(now), secretBox: createSecretBox(Buffer.alloc(32, 1)), dataDir: dir, schedulerTimers: true, nextFireCache: createNextFireCache(), calendar: { calendar: () => calendar } };
+      const unhandled = () => Object.fromEntries(observe(deps, now).reports.map((r) => [r.name, r.unhandledSince]));
+      // One schedule worked out per observation.
+      unhandled();
+      expect(unhandled()).toEqual({ workdays: undefined, 'every day': Date.parse('2026-10-01T01:00:00Z') });
+      calendar = createWorkdayCalendar(data, [{ date: '2026-10-01', workday: true, note: '' }]);
+      unhandled();
+      expect(unhandled()).toEqual({ workdays: Date.parse('2026-10-01T01:00:00Z'), 'every day': Date.parse('2026-10-01T01:00:00Z') });
     } finally {
       closeDatabase(db);
       rmSync(dir, { recursive: true, force: true });
