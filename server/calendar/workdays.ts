@@ -3,6 +3,7 @@
 // date string or an instant and a time zone.
 import { CALENDAR_CHOICES } from '../../db/schema.ts';
 import type { HolidayData, NamedDay } from './chinaHolidays.ts';
+import { localDate, weekdayOf } from '../time/calendar.ts';
 
 /** Schedules that follow the calendar: report jobs, heartbeat checks. */
 export { CALENDAR_CHOICES };
@@ -61,10 +62,6 @@ export function isDateString(s: string): boolean {
   return d.toISOString().slice(0, 10) === s;
 }
 
-function weekday(date: string): number {
-  return new Date(`${date}T00:00:00Z`).getUTCDay();
-}
-
 export function createWorkdayCalendar(data: HolidayData, adminDays: readonly AdminDay[], enteredYears: readonly number[] = []): WorkdayCalendar {
   const admin = new Map(adminDays.map((d) => [d.date, d]));
   let knownThrough = data.lastYear;
@@ -77,7 +74,7 @@ export function createWorkdayCalendar(data: HolidayData, adminDays: readonly Adm
     if (holiday) return { date, workday: false, reason: 'holiday', name: holiday };
     const adjusted = data.workdays.get(date);
     if (adjusted) return { date, workday: true, reason: 'adjusted_workday', name: adjusted };
-    const wd = weekday(date);
+    const wd = weekdayOf(date);
     return wd === 0 || wd === 6 ? { date, workday: false, reason: 'weekend' } : { date, workday: true, reason: 'weekday' };
   };
   return {
@@ -96,19 +93,6 @@ export function createWorkdayCalendar(data: HolidayData, adminDays: readonly Adm
   };
 }
 
-// One formatter per zone: building one costs ~0.1 ms, and quiet hours ask on every alert.
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The local calendar date at `at` in `timeZone`, as YYYY-MM-DD. */
-export function localDate(at: number, timeZone: string): string {
-  let f = dateFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dateFormats.set(timeZone, f);
-  }
-  return f.format(at);
-}
-
 /** Whether a schedule with this calendar choice may act at `at` (its local date in `timeZone`). */
 export function calendarAllows(choice: CalendarChoice, calendar: WorkdayCalendar | undefined, at: number, timeZone: string): boolean {
   if (choice === 'every_day' || !calendar) return true;
@@ -122,11 +106,4 @@ export function missingNextYear(calendar: WorkdayCalendar, now: number, timeZone
   const year = Number(today.slice(0, 4));
   const next = today.slice(5) >= '12-01' ? year + 1 : year;
   return calendar.knownThrough < next ? next : undefined;
-}
-
-/** The date `days` calendar days before `date` (YYYY-MM-DD arithmetic, no time zone involved). */
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }

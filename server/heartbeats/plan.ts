@@ -5,9 +5,9 @@
 // success ends the outage with one `recovered`. Deadlines come from state, never from how many ticks
 // ran, so a restart, a clock jump or a late timer all give one `down` for one outage.
 import type { Cron } from 'croner';
-import { calendarAllows, localDate, type CalendarChoice, type WorkdayCalendar } from '../calendar/workdays.ts';
+import { calendarAllows, type CalendarChoice, type WorkdayCalendar } from '../calendar/workdays.ts';
 import { nextFireTime } from '../reports/cron.ts';
-import { localDateStart } from '../time/calendar.ts';
+import { localDate, localDateStart } from '../time/calendar.ts';
 
 export type HeartbeatStatus = 'new' | 'up' | 'late' | 'down';
 export type PingKind = 'start' | 'success' | 'fail';

@@ -1,7 +1,8 @@
 // "The same time last week" that skips holidays: a workday is compared with the same wall-clock time
 // on the last workday that many days (or whole weeks) back, a day off with the last day off, so the
 // first workday after 国庆 is not measured against a holiday, nor a holiday against a workday.
-import { localDate, type WorkdayCalendar } from '../calendar/workdays.ts';
+import type { WorkdayCalendar } from '../calendar/workdays.ts';
+import { localDate } from '../time/calendar.ts';
 import { sameTimeDaysEarlier } from '../time/calendar.ts';
 
 /** How far back a comparable day is looked for: the longest holidays (春节 with its weekends) fit. */

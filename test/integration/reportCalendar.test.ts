@@ -7,7 +7,7 @@ import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
 import { insertReportJob } from '../../db/queries/reports.ts';
 import { createCalendarStore, type CalendarStore } from '../../server/calendar/calendarStore.ts';
 import { loadChinaHolidays } from '../../server/calendar/chinaHolidays.ts';
-import { addDays } from '../../server/calendar/workdays.ts';
+import { addDays } from '../../server/time/calendar.ts';
 import { createLogger } from '../../server/log.ts';
 import { createReportScheduler, type ReportScheduler } from '../../server/reports/scheduler.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';

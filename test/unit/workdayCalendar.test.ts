@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { holidayDataFrom, loadChinaHolidays } from '../../server/calendar/chinaHolidays.ts';
-import { addDays, calendarAllows, createWorkdayCalendar, isDateString, localDate, missingNextYear } from '../../server/calendar/workdays.ts';
+import { calendarAllows, createWorkdayCalendar, isDateString, missingNextYear } from '../../server/calendar/workdays.ts';
+import { addDays, localDate } from '../../server/time/calendar.ts';
 import { comparableTime } from '../../server/metricRules/comparableDay.ts';
 import { isQuiet, quietEndsAt, type QuietHours } from '../../server/rules/quietHours.ts';
 
