@@ -257,6 +257,7 @@ export function buildOpenApiDocument(): Json {
               responses: {
                 '200': json(ref('HeartbeatPaused'), 'Done (also when it already was)'),
                 ...UNAUTHORIZED,
+                '403': INTAKE_ERRORS['403'],
                 '404': error('No heartbeat check has this key'),
                 ...TOO_LARGE,
                 ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was changed; retry'),

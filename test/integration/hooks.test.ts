@@ -170,6 +170,10 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
       ['/api/v1/metrics', [{ name: 'gmv', value: 1 }]],
       ['/api/v1/alertmanager', { status: 'firing', alerts: [] }],
       ['/api/v1/hooks/github', {}],
+      // Heartbeat check-ins and pause are not hooks either (issue 23), known check or not.
+      ['/api/v1/heartbeats/nightly-import', {}],
+      ['/api/v1/heartbeats/nightly-import/fail', { exit_code: 1 }],
+      ['/api/v1/heartbeats/nightly-import/pause', {}],
     ] as const) {
       const res = await postEvent(app.url, limited, body, { path });
       expect(res.status, path).toBe(403);
