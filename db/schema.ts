@@ -179,6 +179,12 @@ export const apiTokens = sqliteTable(
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
     revokedAt: integer('revoked_at'),
+    /**
+     * What the token may do, a JSON array of API_SCOPES (server/security/apiScopes.ts): `send`
+     * (events, metrics, Alertmanager, hooks, and reading back what it sent), `read` (export the
+     * configuration), `admin` (import it). Tokens from before scopes are `send`, all they could do.
+     */
+    scopes: text('scopes').notNull().default('["send"]'),
   },
 );
 
@@ -316,7 +322,7 @@ export const silences = sqliteTable(
   (t) => [index('silences_until_idx').on(t.until)],
 );
 
-export const REFUSAL_REASONS = ['no_token', 'unknown_token', 'revoked_token', 'signature_missing', 'signature_timestamp', 'signature_stale', 'signature_mismatch', 'replay'] as const;
+export const REFUSAL_REASONS = ['no_token', 'unknown_token', 'revoked_token', 'signature_missing', 'signature_timestamp', 'signature_stale', 'signature_mismatch', 'replay', 'missing_scope'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Inbound API requests refused at authentication, newest kept (bounded), never the token itself. */

@@ -45,6 +45,8 @@ export interface MetricRuleEngine {
   /** Re-reads the rules after a create, edit or delete; settles the states an edit invalidates. */
   ruleSaved(before: MetricRule | undefined, after: MetricRule | undefined): void;
   rules(): MetricRule[];
+  /** Reads the rules again (after a configuration import committed, or rolled back). */
+  reload(): void;
 }
 
 export interface EngineDeps {
@@ -169,5 +171,6 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
     },
 
     rules: () => all,
+    reload: load,
   };
 }

@@ -13,11 +13,15 @@ import { eventStatusHandler } from './eventStatus.ts';
 import { hookIntake } from '../hooks/hookIntake.ts';
 import { openApiHandler } from './openApi.ts';
 import { recordRefusal } from '../../db/queries/refusals.ts';
+import type { RefusalReason } from '../../db/schema.ts';
+import type { ConfigApplyDeps } from '../configAsCode/applyConfig.ts';
+import { hasScope, missingScopeMessage } from '../security/apiScopes.ts';
+import { CONFIG_MAX_BYTES, CONFIG_PATH, configApiHandlers, type ScopeRefusal } from './configApi.ts';
 import { clientIp } from './viewContext.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
-export interface ApiDeps extends IntakeDeps {
+export interface ApiDeps extends IntakeDeps, Omit<ConfigApplyDeps, keyof IntakeDeps | 'wakeWorker'> {
   log: Logger;
   secretBox: SecretBox;
   /** Called after events were queued, so the worker looks at once. */
@@ -37,16 +41,32 @@ export function apiRoutes(deps: ApiDeps) {
   // Requests arriving together share one commit; each is answered only after it.
   const intake = createGroupCommit(deps);
 
-  const tooLarge = (c: Context) => c.json({ error: 'payload_too_large', message: `The body must be at most ${API_BODY_LIMIT} bytes` }, 413);
-  const streamedLimit = bodyLimit({ maxSize: API_BODY_LIMIT, onError: tooLarge });
+  // A configuration document may hold every template and mapping: its route takes more than an event.
+  const limitOf = (path: string) => (path === CONFIG_PATH ? CONFIG_MAX_BYTES : API_BODY_LIMIT);
+  const tooLarge = (c: Context) => c.json({ error: 'payload_too_large', message: `The body must be at most ${limitOf(c.req.path)} bytes` }, 413);
+  const streamedLimits = new Map([API_BODY_LIMIT, CONFIG_MAX_BYTES].map((maxSize) => [maxSize, bodyLimit({ maxSize, onError: tooLarge })]));
   // A body with a Content-Length is judged by the header, so the handler reads it through
   // @hono/node-server's direct path; hono's bodyLimit (which turns every body into web streams,
   // a large share of each request's cost) is left for chunked bodies.
   app.use('/api/*', (c, next) => {
     const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamedLimit(c, next);
-    return Number.parseInt(length, 10) > API_BODY_LIMIT ? Promise.resolve(tooLarge(c)) : next();
+    const limit = limitOf(c.req.path);
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamedLimits.get(limit)!(c, next);
+    return Number.parseInt(length, 10) > limit ? Promise.resolve(tooLarge(c)) : next();
   });
+
+  /** Records a refusal for the console's list; a full or locked disk must not turn the answer into a 500. */
+  const record = (c: Context, reason: RefusalReason, tokenPrefix: string | null) => {
+    try {
+      recordRefusal(deps.db, { at: deps.clock.now(), reason, tokenPrefix, path: c.req.path, ip: clientIp(c) });
+    } catch (err) {
+      if (!isStorageUnavailable(err)) throw err;
+    }
+  };
+  const forbidden: ScopeRefusal = (c, token, needed) => {
+    record(c, 'missing_scope', token.prefix);
+    return c.json({ error: 'forbidden', message: missingScopeMessage(needed) }, 403);
+  };
 
   const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed) => {
     const body = await c.req.text();
@@ -57,14 +77,10 @@ export function apiRoutes(deps: ApiDeps) {
       body,
     });
     if (!verdict.ok) {
-      try {
-        recordRefusal(deps.db, { at: deps.clock.now(), reason: verdict.reason, tokenPrefix: verdict.prefix ?? null, path: c.req.path, ip: clientIp(c) });
-      } catch (err) {
-        // The list is a convenience: a full or locked disk must not turn a 401 into a 500.
-        if (!isStorageUnavailable(err)) throw err;
-      }
+      record(c, verdict.reason, verdict.prefix ?? null);
       return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
     }
+    if (!hasScope(verdict.token, 'send')) return forbidden(c, verdict.token, 'send');
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) {
       return c.json({ error: 'unsupported_media_type', message: 'Send JSON with "Content-Type: application/json"' }, 415);
@@ -128,6 +144,9 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
+  const config = configApiHandlers({ ...deps, wakeWorker: deps.onQueued }, auth, forbidden);
+  app.get(CONFIG_PATH, config.get);
+  app.put(CONFIG_PATH, config.put);
   app.get('/api/v1/openapi.json', openApiHandler({ publicUrl: deps.publicUrl, port: deps.port }));
 
   return app;

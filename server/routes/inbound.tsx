@@ -18,6 +18,7 @@ import {
 } from '../../views/pages/inbound.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { API_SCOPES } from '../security/apiScopes.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
 import { randomToken, sha256 } from '../security/tokens.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
@@ -40,6 +41,7 @@ const createSchema = v.object({
     v.check((s) => [...s].length <= TOKEN_NAME_MAX, 'inbound.error.nameLong'),
   ),
   requireSignature: v.pipe(v.optional(v.string(), ''), v.transform((s) => s !== '')),
+  scopes: v.pipe(v.array(v.picklist(API_SCOPES)), v.minLength(1, 'inbound.error.scopeNone')),
 });
 const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 
@@ -119,27 +121,30 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
 
   app.post('/inbound/tokens', async (c) => {
     const ctx = viewContext(c, deps);
-    const body = await c.req.parseBody();
+    const body = await c.req.parseBody({ all: true });
     const rawName = typeof body.name === 'string' ? body.name : '';
     const rawSignature = typeof body.requireSignature === 'string' ? body.requireSignature : '';
     const requireSignature = rawSignature !== '';
-    const parsed = v.safeParse(createSchema, { name: rawName, requireSignature: rawSignature });
+    // Checkboxes: each ticked scope arrives once; none ticked arrives as nothing.
+    const rawScopes = [body['scope'] ?? []].flat().filter((s): s is string => typeof s === 'string');
+    const scopes = API_SCOPES.filter((s) => rawScopes.includes(s));
+    const parsed = v.safeParse(createSchema, { name: rawName, requireSignature: rawSignature, scopes: rawScopes });
     if (!parsed.success) {
       const error = ctx.t(parsed.issues[0].message as MessageKey, { max: TOKEN_NAME_MAX });
-      return page(c, { form: { name: rawName, requireSignature, error } }, 422);
+      return page(c, { form: { name: rawName, requireSignature, scopes, error } }, 422);
     }
     const { name } = parsed.output;
     // No await between this check and the insert: two racing forms cannot both pass it.
     if (listApiTokens(deps.db).some((tok) => tok.revokedAt === null && sameName(tok.name, name))) {
-      return page(c, { form: { name: rawName, requireSignature, error: ctx.t('inbound.error.nameTaken', { name }) } }, 422);
+      return page(c, { form: { name: rawName, requireSignature, scopes, error: ctx.t('inbound.error.nameTaken', { name }) } }, 422);
     }
     const now = deps.clock.now();
-    const { id, token, signingSecret } = issueApiToken(deps, { name, requireSignature: parsed.output.requireSignature, now });
+    const { id, token, signingSecret } = issueApiToken(deps, { name, requireSignature: parsed.output.requireSignature, now, scopes: parsed.output.scopes });
     const prefix = token.slice(0, TOKEN_DISPLAY_PREFIX);
     writeAudit(deps.db, now, {
       actor: 'admin',
       action: 'token.create',
-      detail: { id, name, prefix, requireSignature: parsed.output.requireSignature },
+      detail: { id, name, prefix, requireSignature: parsed.output.requireSignature, scopes: parsed.output.scopes },
       ip: clientIp(c),
     });
     // Post/redirect/get: the token waits, once, for the GET the redirect leads to; a reload shows it no more.

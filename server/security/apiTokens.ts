@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.ts';
 import { insertApiToken } from '../../db/queries/tokens.ts';
+import type { ApiScope } from './apiScopes.ts';
 import type { SecretBox } from './secretBox.ts';
 import { randomToken, sha256 } from './tokens.ts';
 
@@ -19,7 +20,7 @@ export interface IssuedToken {
  * Creates an inbound API token and its signing secret; both are returned once. The token is stored
  * as SHA-256 only; the signing secret sealed with the data key, because verifying needs it back.
  */
-export function issueApiToken(deps: { db: Db; secretBox: SecretBox }, opts: { name: string; requireSignature: boolean; now: number }): IssuedToken {
+export function issueApiToken(deps: { db: Db; secretBox: SecretBox }, opts: { name: string; requireSignature: boolean; now: number; scopes?: readonly ApiScope[] }): IssuedToken {
   const token = API_TOKEN_PREFIX + randomToken();
   const signingSecret = SIGNING_SECRET_PREFIX + randomToken();
   const id = insertApiToken(deps.db, {
@@ -28,6 +29,7 @@ export function issueApiToken(deps: { db: Db; secretBox: SecretBox }, opts: { na
     prefix: token.slice(0, TOKEN_DISPLAY_PREFIX),
     requireSignature: opts.requireSignature,
     signingSecret: deps.secretBox.seal(signingSecret),
+    scopes: JSON.stringify(opts.scopes ?? ['send']),
     createdAt: opts.now,
   });
   return { id, token, signingSecret };

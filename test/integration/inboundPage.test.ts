@@ -65,7 +65,7 @@ describe('the Inbound API page over real HTTP', () => {
 
   async function createToken(name: string, requireSignature = false): Promise<{ token: string; signingSecret: string; page: Page }> {
     await client.get('/inbound');
-    const page = await client.submit('/inbound/tokens', { name, ...(requireSignature ? { requireSignature: 'on' } : {}) });
+    const page = await client.submit('/inbound/tokens', { name, scope: 'send', ...(requireSignature ? { requireSignature: 'on' } : {}) });
     expect(page.redirectedTo, textOf(page.body).slice(0, 300)).toMatch(/^\/inbound\/tokens\/\d+\/created$/);
     const token = TOKEN_RE.exec(page.body)?.[0];
     const signingSecret = /scs_[A-Za-z0-9_-]{43}/.exec(page.body)?.[0];
@@ -101,7 +101,7 @@ describe('the Inbound API page over real HTTP', () => {
     expect(text).toContain('x-signature-timestamp');
     expect(text).toContain('No tokens yet.');
     const ids = [...page.body.matchAll(/<input\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1]!);
-    expect(ids).toEqual(['token-name', 'token-signature']);
+    expect(ids).toEqual(['token-name', 'token-signature', 'token-scope-send', 'token-scope-read', 'token-scope-admin']);
     for (const id of ids) expect(page.body).toContain(`<label for="${id}"`);
     const zh = await client.get('/inbound', { 'accept-language': 'zh-CN' });
     expect(textOf(zh.body)).toContain('接入 API');
@@ -149,12 +149,12 @@ describe('the Inbound API page over real HTTP', () => {
       ['line\nbreak', 'must not contain line breaks', '不能包含换行'],
     ];
     for (const [name, en, zh] of cases) {
-      const res = await client.postForm('/inbound/tokens', { name });
+      const res = await client.postForm('/inbound/tokens', { name, scope: 'send' });
       expect(res.status, name).toBe(422);
       expect(textOf(res.body)).toContain(en);
       expect(res.body).toContain('aria-invalid="true"');
       expect(TOKEN_RE.test(res.body)).toBe(false);
-      const resZh = await client.postForm('/inbound/tokens', { name }, { 'accept-language': 'zh-CN' });
+      const resZh = await client.postForm('/inbound/tokens', { name, scope: 'send' }, { 'accept-language': 'zh-CN' });
       expect(resZh.status).toBe(422);
       expect(textOf(resZh.body)).toContain(zh);
     }

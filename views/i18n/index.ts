@@ -13,6 +13,7 @@ import { ruleStrings } from './ruleStrings.ts';
 import { inboundToolsStrings } from './inboundToolsStrings.ts';
 import { metricRulesStrings } from './metricRulesStrings.ts';
 import { templateStrings } from './templateStrings.ts';
+import { configStrings } from './configStrings.ts';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -21,12 +22,12 @@ export type Lang = (typeof LANGS)[number];
  * The dictionary files, one area each; a test checks that no key is defined in two of them.
  * A new area's file is added here and to the merge below.
  */
-export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings, hookStrings, ruleStrings, inboundToolsStrings, metricRulesStrings, templateStrings } as const;
+export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings, hookStrings, ruleStrings, inboundToolsStrings, metricRulesStrings, templateStrings, configStrings } as const;
 
 /** One dictionary per language; every area shares the key space. */
 export const dictionaries = {
-  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en, ...securityStrings.en, ...hookStrings.en, ...ruleStrings.en, ...inboundToolsStrings.en, ...metricRulesStrings.en, ...templateStrings.en },
-  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh, ...securityStrings.zh, ...hookStrings.zh, ...ruleStrings.zh, ...inboundToolsStrings.zh, ...metricRulesStrings.zh, ...templateStrings.zh },
+  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en, ...securityStrings.en, ...hookStrings.en, ...ruleStrings.en, ...inboundToolsStrings.en, ...metricRulesStrings.en, ...templateStrings.en, ...configStrings.en },
+  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh, ...securityStrings.zh, ...hookStrings.zh, ...ruleStrings.zh, ...inboundToolsStrings.zh, ...metricRulesStrings.zh, ...templateStrings.zh, ...configStrings.zh },
 } as const;
 
 export type MessageKey = keyof typeof dictionaries.en;

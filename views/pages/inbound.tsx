@@ -1,6 +1,7 @@
 import { REFUSALS_KEPT, type RefusalRow } from '../../db/queries/refusals.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
+import { API_SCOPES, tokenScopes, type ApiScope } from '../../server/security/apiScopes.ts';
 import type { ViewContext } from '../context.ts';
 import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
 import { Layout, Notice } from '../layout.tsx';
@@ -30,7 +31,7 @@ export interface InboundPageProps {
   endpoints: Endpoints;
   tokens: ApiTokenRow[];
   events: RecentEvent[];
-  form?: { name: string; requireSignature: boolean; error?: string };
+  form?: { name: string; requireSignature: boolean; scopes?: ApiScope[]; error?: string };
   notice?: { kind: 'ok' | 'bad' | 'info'; text: string };
   refusals: RefusalRow[];
   /** The notification language the samples are written in. */
@@ -229,6 +230,7 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
               <th>{ctx.t('inbound.col.lastUsed')}</th>
               <th>{ctx.t('inbound.col.status')}</th>
               <th>{ctx.t('inbound.col.signature')}</th>
+              <th>{ctx.t('inbound.col.scopes')}</th>
               <th>{ctx.t('inbound.col.actions')}</th>
             </tr>
           </thead>
@@ -255,6 +257,9 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
                 <td>
                   {ctx.t(tok.requireSignature ? 'inbound.token.signatureRequired' : 'inbound.token.signatureOptional')}
                   {tok.signingSecret === null && tok.revokedAt === null ? <p class="help">{ctx.t('inbound.token.legacySigning')}</p> : null}
+                </td>
+                <td>
+                  <code>{tokenScopes(tok).join(', ')}</code>
                 </td>
                 <td>
                   {tok.revokedAt === null ? (
@@ -301,6 +306,14 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
         <p class="help" id="token-signature-help">
           {ctx.t('inbound.create.signature.help')}
         </p>
+        <fieldset>
+          <legend>{ctx.t('inbound.create.scopes')}</legend>
+          {API_SCOPES.map((scope) => (
+            <label for={`token-scope-${scope}`}>
+              <input id={`token-scope-${scope}`} name="scope" type="checkbox" value={scope} checked={(form.scopes ?? ['send']).includes(scope)} /> {ctx.t(`inbound.scope.${scope}`)}
+            </label>
+          ))}
+        </fieldset>
         <div class="actions">
           <button type="submit">{ctx.t('inbound.create.submit')}</button>
         </div>

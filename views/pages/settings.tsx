@@ -1,4 +1,5 @@
 import { MIN_PASSWORD_LENGTH } from '../../server/security/passwordPolicy.ts';
+import { ConfigCard } from '../components/configCard.tsx';
 import type { CardNotice } from '../components/wecomCard.tsx';
 import type { ViewContext } from '../context.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -118,6 +119,7 @@ export function SettingsPage({
           </button>
         </form>
       </section>
+      <ConfigCard ctx={ctx} />
     </Layout>
   );
 }
