@@ -244,7 +244,7 @@ export function hookDocOf(name: string, def: HookDefinition): HookMappingDoc {
 /** "metric_rules.2.condition.value", "(root)" for the document itself. */
 function issuePath(issue: v.BaseIssue<unknown>): string {
   const keys = (issue.path ?? []).map((item) => String(item.key as string | number));
-  return keys.length === 0 ? '(root)' : keys.join('.');
+  return keys.length === 0 ? '(root)' : keys.map((k) => (k === '' ? '""' : k)).join('.');
 }
 
 function issueMessage(issue: v.BaseIssue<unknown>): string {

@@ -1,13 +1,9 @@
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasScope, tokenScopes } from '../../server/security/apiScopes.ts';
-
-const MIGRATIONS = 'db/migrations';
+import { databaseBefore } from '../helpers/migrationsBefore.ts';
 
 /** An install from before token scopes: its tokens keep doing what they did (send), and no more. */
 describe('the token-scopes migration on an existing database', () => {
@@ -15,22 +11,13 @@ describe('the token-scopes migration on an existing database', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('gives every existing token, revoked or not, the send scope only', () => {
-    const journal = JSON.parse(readFileSync(join(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
-    const mine = journal.entries.findIndex((e) => e.tag.endsWith('_token_scopes'));
-    expect(mine).toBeGreaterThan(0);
-    const before = join(dir, 'before');
-    cpSync(MIGRATIONS, before, { recursive: true });
-    writeFileSync(join(before, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, mine) }));
-
-    const sqlite = new Database(join(dir, 'notifier.db'));
-    const db = drizzle(sqlite);
-    migrate(db, { migrationsFolder: before });
+    const { sqlite, migrateAll } = databaseBefore('_token_scopes', dir);
     const insert = sqlite.prepare(`INSERT INTO api_tokens (name, token_hash, prefix, require_signature, signing_secret, created_at, revoked_at) VALUES (?, ?, 'scn_abcd', ?, NULL, 1700000000000, ?)`);
     insert.run('storeclaw', 'h1', 0, null);
     insert.run('ci', 'h2', 1, null);
     insert.run('old', 'h3', 0, 1700000001000);
 
-    migrate(db, { migrationsFolder: MIGRATIONS });
+    migrateAll();
     const rows = sqlite.prepare('SELECT name, scopes FROM api_tokens ORDER BY id').all() as Array<{ name: string; scopes: string }>;
     sqlite.close();
     expect(rows).toEqual([

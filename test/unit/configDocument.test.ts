@@ -1,0 +1,81 @@
+// The configuration document's checks: whatever JSON arrives, the answer is "valid" or a list of
+// problems each naming its path, never an exception (which would be a 500).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
+import { hookDocOf, parseConfigDocument } from '../../server/configAsCode/document.ts';
+
+const VALID = {
+  format: 'storeclaw-notifier-config',
+  version: 1,
+  quiet_hours: { enabled: true, start: '22:00', end: '08:00', time_zone: 'Asia/Shanghai' },
+  message_templates: [{ kind: 'alert', category: null, lang: 'zh', body: '**{{title}}**' }],
+  hook_mappings: [hookDocOf('grafana', HOOK_EXAMPLES.grafana)],
+  metric_rules: [
+    {
+      name: 'GMV drop',
+      metric: 'gmv',
+      store: null,
+      condition: { type: 'change', baseline: '7d', direction: 'down', by: 'percent', amount: 30 },
+      hold: { kind: 'points', count: 2 },
+      severity: 'warning',
+      category: 'orders',
+      mention: 'none',
+      title: '{{metric}} {{change}}',
+      reminder_hours: 0,
+      enabled: true,
+    },
+  ],
+  report_jobs: [{ name: 'Daily', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', template: null, enabled: false, attach_chart: true, chart_metrics: ['gmv'] }],
+  silences: [{ category: 'inventory', title: 'SKU-1 low', store: '', until: '2099-01-01T00:00:00Z' }],
+};
+
+/** Every path to a leaf of a JSON value, as keys. */
+function leaves(value: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
+  if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, [...at, i]));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, v]) => leaves(v, [...at, k]));
+  return [at];
+}
+
+function setAt(value: unknown, path: Array<string | number>, leaf: unknown): unknown {
+  const copy = structuredClone(value) as Record<string | number, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  node[path.at(-1)!] = leaf;
+  return copy;
+}
+
+describe('the configuration document', () => {
+  it('accepts a valid document', () => {
+    expect(parseConfigDocument(VALID)).toMatchObject({ ok: true });
+  });
+
+  it('any JSON: valid, or problems that each name a path; never an exception', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (json) => {
+        const r = parseConfigDocument(json);
+        if (!r.ok) for (const issue of r.issues) expect(issue.path.length * issue.message.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a valid document with one value replaced: still checked whole, the problem at that path or above it', () => {
+    const paths = leaves(VALID);
+    fc.assert(
+      fc.property(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 2 }), (path, leaf) => {
+        const r = parseConfigDocument(setAt(VALID, path, leaf));
+        if (r.ok) return;
+        const dotted = path.join('.');
+        // The problem is reported where the value is, or at an enclosing field (a variant's tag, a list, the template it breaks).
+        expect(r.issues.some((i) => dotted.startsWith(i.path) || i.path.startsWith(dotted) || i.path === '(root)')).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('names duplicates with both places', () => {
+    const r = parseConfigDocument({ ...VALID, hook_mappings: [...VALID.hook_mappings, VALID.hook_mappings[0]] });
+    expect(r).toEqual({ ok: false, issues: [{ path: 'hook_mappings.1', message: 'a mapping with this name is already in hook_mappings.0' }] });
+  });
+});
