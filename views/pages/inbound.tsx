@@ -157,6 +157,23 @@ export function shellSigningExample(url: string, token: string, secret: string):
 }
 
 /** `shell: false` when the page already shows the signed shell example (Try it of a token that requires signing). */
+/** Exports the configuration (read or admin scope); signed, a GET signs its path. */
+export function configExportExample(eventsUrl: string, token: string, secret?: string): string {
+  const url = eventsUrl.replace(/\/events$/, '/config');
+  const path = new URL(url).pathname;
+  if (secret === undefined) return [`curl ${url} \\`, `  -H ${shellQuote(`Authorization: Bearer ${token}`)} -o notifier-config.json`].join('\n');
+  return [
+    `TOKEN=${shellQuote(token)}`,
+    `SIGNING_SECRET=${shellQuote(secret)}`,
+    `TS=$(date +%s)`,
+    `SIG="sha256=$(printf '%s.%s' "$TS" ${shellQuote(path)} | openssl dgst -sha256 -hmac "$SIGNING_SECRET" | sed 's/^.* //')"`,
+    `curl ${url} \\`,
+    `  -H "Authorization: Bearer $TOKEN" \\`,
+    `  -H "x-signature: $SIG" \\`,
+    `  -H "x-signature-timestamp: $TS" -o notifier-config.json`,
+  ].join('\n');
+}
+
 function SigningHelp({ ctx, url, token, secret, shell = true }: { ctx: ViewContext; url: string; token: string; secret: string; shell?: boolean }) {
   return (
     <section class="card" aria-labelledby="inbound-sign-title">
@@ -414,6 +431,7 @@ export function TokenCreatedPage({
   token,
   signingSecret,
   requireSignature,
+  scopes,
   endpoints,
 }: {
   ctx: ViewContext;
@@ -421,8 +439,12 @@ export function TokenCreatedPage({
   token: string;
   signingSecret: string;
   requireSignature: boolean;
+  /** What the token may do: Try it shows what it can run (sending events, exporting the configuration). */
+  scopes: ApiScope[];
   endpoints: Endpoints;
 }) {
+  const sends = scopes.includes('send');
+  const exports = scopes.includes('read') || scopes.includes('admin');
   return (
     <Layout ctx={ctx} title={ctx.t('inbound.created.title')}>
       <script src="/static/copy.js" defer></script>
@@ -437,14 +459,16 @@ export function TokenCreatedPage({
             {ctx.t('inbound.created.copy')}
           </button>
         </div>
+        <p>{ctx.t('inbound.created.scopes', { scopes: scopes.join(', ') })}</p>
         <h3>{ctx.t('inbound.created.example')}</h3>
         {requireSignature ? <p class="help">{ctx.t('inbound.created.signedOnly')}</p> : null}
-        <pre>{requireSignature ? shellSigningExample(endpoints.events, token, signingSecret) : curlExample(endpoints.events, token)}</pre>
+        {sends ? <pre>{requireSignature ? shellSigningExample(endpoints.events, token, signingSecret) : curlExample(endpoints.events, token)}</pre> : null}
+        {exports ? <pre>{configExportExample(endpoints.events, token, requireSignature ? signingSecret : undefined)}</pre> : null}
         <h3>{ctx.t('inbound.created.secret')}</h3>
         <p class="help">{ctx.t('inbound.created.secret.help')}</p>
         <pre id="new-signing-secret">{signingSecret}</pre>
       </section>
-      <SigningHelp ctx={ctx} url={endpoints.events} token={token} secret={signingSecret} shell={!requireSignature} />
+      {sends ? <SigningHelp ctx={ctx} url={endpoints.events} token={token} secret={signingSecret} shell={!requireSignature} /> : null}
       <a class="button" href="/inbound">
         {ctx.t('inbound.created.back')}
       </a>
