@@ -3,6 +3,7 @@
 // one appliance to a fresh one; secrets are never in it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit.ts';
 import { saveHookMapping } from '../../db/queries/hooks.ts';
@@ -35,6 +36,21 @@ async function api(app: TestAppliance, method: 'GET' | 'PUT' | 'POST', path: str
   });
   const text = await res.text();
   return { status: res.status, text, json: JSON.parse(text) as Json, etag: res.headers.get('etag') };
+}
+
+/** Every path to a leaf of a JSON value. */
+function leaves(value: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
+  if (Array.isArray(value)) return value.length ? value.flatMap((v, i) => leaves(v, [...at, i])) : [at];
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, v]) => leaves(v, [...at, k]));
+  return [at];
+}
+
+function setAt(value: unknown, path: Array<string | number>, leaf: unknown): unknown {
+  const copy = structuredClone(value) as Record<string | number, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  node[path.at(-1)!] = leaf;
+  return copy;
 }
 
 describe('configuration as code: export, dry run, import, scopes', () => {
@@ -349,6 +365,22 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect(last.actor).toBe('admin');
     expect(JSON.parse(last.detail!)).toMatchObject({ counts: { quiet_hours: { update: 1 } } });
   });
+
+  it('property: any one value changed is refused (400) or imported, and then the export re-imports with no change', async () => {
+    const start = await exportOf(source, tokens.admin.token);
+    const paths = leaves(start).filter((p) => p[0] !== 'exported_at');
+    const values = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('', ' ', '*/5 * * * *', 'UTC', 'none', 'all', 0, -1, 1e13, null, '{{title}}', 'critical', 'points'));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), values, async (path, value) => {
+        const res = await api(target, 'PUT', '/api/v1/config', tokens.targetAdmin.token, setAt(start, path, value));
+        expect([200, 400], `${path.join('.')} = ${JSON.stringify(value)}: ${res.text.slice(0, 300)}`).toContain(res.status);
+        if (res.status !== 200) return;
+        const again = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, await exportOf(target, tokens.targetAdmin.token));
+        expect(again.json.changes, `${path.join('.')} = ${JSON.stringify(value)}`).toEqual([]);
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
 
   it('bounds: a document over 1 MiB is refused with 413, a list over its cap with the path', async () => {
     const huge = await api(target, 'PUT', '/api/v1/config', tokens.targetAdmin.token, JSON.stringify({ ...doc, padding: 'x'.repeat(1024 * 1024) }));
