@@ -382,6 +382,39 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     );
   }, 120_000);
 
+  it('a full disk (SQLITE_FULL) midway: 503, nothing imported, and the same import succeeds once space is back', async () => {
+    const sqlite = target.deps.db.$client;
+    const before = await api(target, 'GET', '/api/v1/config', tokens.targetAdmin.token);
+    const templates = (['alert', 'resolved', 'task_result'] as const).flatMap((kind) =>
+      ['orders', 'inventory', 'ads', 'products', 'store', 'task', 'other'].flatMap((category) => (['zh', 'en'] as const).map((lang) => ({ kind, category, lang, body: `{{title}} ${'x'.repeat(3900)}` }))),
+    );
+    const big = { format: 'storeclaw-notifier-config', version: 1, message_templates: templates };
+    sqlite.pragma(`max_page_count = ${(sqlite.pragma('page_count', { simple: true }) as number) + 8}`);
+    try {
+      const full = await api(target, 'PUT', '/api/v1/config', tokens.targetAdmin.token, big);
+      expect(full.status, full.text).toBe(503);
+      expect(full.json).toMatchObject({ error: 'storage_unavailable', message: expect.stringContaining('Nothing was changed') });
+    } finally {
+      sqlite.pragma('max_page_count = 1073741823');
+    }
+    expect((await api(target, 'GET', '/api/v1/config', tokens.targetAdmin.token)).etag).toBe(before.etag);
+    const ok = await api(target, 'PUT', '/api/v1/config', tokens.targetAdmin.token, big);
+    expect(ok.status, ok.text).toBe(200);
+    expect((await exportOf(target, tokens.targetAdmin.token)).message_templates).toHaveLength(templates.length);
+  });
+
+  it('refuses a dry_run that is not true or false, and a console document over 1 MiB, saying why', async () => {
+    const res = await api(target, 'PUT', '/api/v1/config?dry_run=maybe', tokens.targetAdmin.token, doc);
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: 'invalid_query', message: 'dry_run: must be true or false' });
+    const admin = new ConsoleClient(target.url);
+    await admin.signIn(PASSWORD);
+    await admin.get('/settings');
+    const huge = await admin.postForm('/settings/config/import', { document: JSON.stringify({ ...doc, padding: 'x'.repeat(1024 * 1024) }) });
+    expect(huge.status).toBe(400);
+    expect(textOf(huge.body)).toContain('larger than 1024 KiB');
+  });
+
   it('bounds: a document over 1 MiB is refused with 413, a list over its cap with the path', async () => {
     const huge = await api(target, 'PUT', '/api/v1/config', tokens.targetAdmin.token, JSON.stringify({ ...doc, padding: 'x'.repeat(1024 * 1024) }));
     expect(huge.status).toBe(413);
