@@ -8,7 +8,7 @@ import { importConfig } from '../configAsCode/importConfig.ts';
 import type { ConfigApplyDeps } from '../configAsCode/applyConfig.ts';
 import type { ConfigPlan } from '../configAsCode/plan.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ApiAuthenticator } from '../security/apiAuth.ts';
-import { hasScope, missingScopeMessage, type ApiScope } from '../security/apiScopes.ts';
+import { hasScope, type ApiScope } from '../security/apiScopes.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
 import { clientIp } from './viewContext.ts';
