@@ -19,7 +19,7 @@ export function ConfigCard({ ctx }: { ctx: ViewContext }) {
       <form method="post" action="/settings/config/import" enctype="multipart/form-data" aria-labelledby="config-import-title">
         <input type="hidden" name="_csrf" value={ctx.csrf} />
         <label for="config-document">{ctx.t('config.import.text')}</label>
-        <textarea id="config-document" name="document" rows={8} spellcheck={false} aria-describedby="config-import-help"></textarea>
+        <textarea id="config-document" name="document" rows={12} cols={80} spellcheck={false} aria-describedby="config-import-help"></textarea>
         <label for="config-file">{ctx.t('config.import.file')}</label>
         <input id="config-file" name="file" type="file" accept="application/json,.json" />
         <div class="actions">
