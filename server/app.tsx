@@ -13,7 +13,7 @@ import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { backupRoutes } from './routes/backup.tsx';
+import { backupRoutes, RESTORE_PATH } from './routes/backup.tsx';
 import { inboundRoutes } from './routes/inbound.tsx';
 import { hookRoutes } from './routes/hooks.tsx';
 import { apiDocsRoutes } from './routes/apiDocs.tsx';
@@ -37,6 +37,7 @@ import {
   requireAuth,
   securityHeaders,
   session,
+  strictTransportSecurity,
   type PublicRoutes,
 } from './security/webMiddleware.ts';
 import { HTTPException } from 'hono/http-exception';
@@ -85,9 +86,14 @@ export function createApp(deps: AppDeps) {
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.notFound')} />, 404);
   });
 
+  app.use('*', async (c, next) => {
+    c.set('build', deps.build);
+    await next();
+  });
   app.use('*', securityHeaders());
   app.use('*', language());
   app.use('*', clientAddressVar(deps.config));
+  app.use('*', strictTransportSecurity());
   app.use('*', hostCheck(deps.config));
   app.use('*', noStore());
   app.route('/', healthRoutes(deps));
@@ -100,7 +106,8 @@ export function createApp(deps: AppDeps) {
   app.use('*', session(deps));
   app.use('*', requireAuth(deps, PUBLIC_ROUTES));
   app.use('*', async (c, next) => {
-    if (c.req.path.startsWith('/api/')) return next();
+    // The API has its own limit; an uploaded backup its own (routes/backup.tsx); a configuration document its own.
+    if (c.req.path.startsWith('/api/') || c.req.path === RESTORE_PATH) return next();
     const maxSize = CONFIG_FORM_PATHS.includes(c.req.path) ? CONFIG_FORM_LIMIT : CONSOLE_BODY_LIMIT;
     return bodyLimit({ maxSize, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
   });

@@ -2,7 +2,7 @@
 // valibot schemas that check the requests and shape the answers, so the document follows the code.
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import { alertmanagerSchema } from '../events/alertmanager.ts';
+import { alertmanagerSchema, labelObject } from '../events/alertmanager.ts';
 import { METRIC_BATCH_MAX } from '../events/metricBatch.ts';
 import { EVENT_LIMITS, eventSchema, metricPointSchema } from '../events/schema.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
@@ -32,6 +32,8 @@ const fieldsJsonSchema: JsonSchema = {
   description: 'name → string or number',
 };
 
+const labelsJsonSchema: JsonSchema = { type: 'object', additionalProperties: { type: 'string' }, description: 'name → string' };
+
 const mentionJsonSchema: JsonSchema = {
   anyOf: [
     { enum: ['none', 'all'] },
@@ -48,7 +50,13 @@ const conversion: ConversionConfig = {
   errorMode: 'throw',
   ignoreActions: ['check', 'finite', 'transform', 'raw_check'],
   overrideSchema: ({ valibotSchema }) =>
-    valibotSchema.type === 'custom' ? fieldsJsonSchema : valibotSchema.type === 'lazy' ? mentionJsonSchema : undefined,
+    valibotSchema === labelObject
+      ? labelsJsonSchema
+      : valibotSchema.type === 'custom'
+        ? fieldsJsonSchema
+        : valibotSchema.type === 'lazy'
+          ? mentionJsonSchema
+          : undefined,
 };
 
 function schemaOf(schema: v.GenericSchema): Json {

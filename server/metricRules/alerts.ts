@@ -4,11 +4,11 @@
 import type { AlertEvent } from '../events/schema.ts';
 import { EVENT_LIMITS } from '../events/schema.ts';
 import { fillTemplate, parseTemplate, type TemplateProblem } from '../reports/template.ts';
-import { formatDateTime, type Lang } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import type { MetricRule } from './definition.ts';
 import { describeCondition, formatChange, formatDuration, formatValue } from './describe.ts';
 import type { RuleAction, RuleState } from './evaluate.ts';
-import { ruleText } from './ruleStrings.ts';
 
 export const TITLE_PLACEHOLDERS = ['value', 'previous', 'change', 'store', 'metric', 'unit'] as const;
 const TITLE_NAMES: ReadonlySet<string> = new Set(TITLE_PLACEHOLDERS);
@@ -48,6 +48,7 @@ export function renderTitle(rule: Pick<MetricRule, 'title' | 'metric' | 'conditi
 /** The alert event for one action of the rule; `state` is the store's state before the action. */
 export function alertForAction(rule: MetricRule, action: RuleAction, state: RuleState, ctx: ActionContext): AlertEvent {
   const { lang } = ctx;
+  const t = translator(lang);
   const percent = rule.condition.type === 'change' && rule.condition.by === 'percent';
   const firingTitle = action.type === 'firing' ? renderTitle(rule, action, ctx) : (state.firingTitle ?? renderTitle(rule, action, ctx));
   const since = formatDateTime(action.firingSince, lang, ctx.timeZone);
@@ -55,17 +56,17 @@ export function alertForAction(rule: MetricRule, action: RuleAction, state: Rule
   const title =
     action.type === 'firing'
       ? firingTitle
-      : ruleText(lang, action.type === 'reminder' ? 'title.reminder' : 'title.resolved', { title: firingTitle, duration });
-  const lines = [ruleText(lang, 'summary.rule', { name: rule.name, condition: describeCondition(rule, lang, ctx.unit) })];
-  if (action.type === 'resolved') lines.push(ruleText(lang, 'summary.resolved', { since, event: state.firingEventId ?? '—', duration }));
+      : t(action.type === 'reminder' ? 'mr.msg.title.reminder' : 'mr.msg.title.resolved', { title: firingTitle, duration });
+  const lines = [t('mr.msg.summary.rule', { name: rule.name, condition: describeCondition(rule, lang, ctx.unit) })];
+  if (action.type === 'resolved') lines.push(t('mr.msg.summary.resolved', { since, event: state.firingEventId ?? '—', duration }));
   else if (rule.condition.type === 'no_data') {
     const last = state.lastAt ?? state.watchingSince;
-    lines.push(ruleText(lang, 'summary.noData', { since: formatDateTime(last, lang, ctx.timeZone) }));
-  } else lines.push(ruleText(lang, 'summary.firing', { since }));
+    lines.push(t('mr.msg.summary.noData', { since: formatDateTime(last, lang, ctx.timeZone) }));
+  } else lines.push(t('mr.msg.summary.firing', { since }));
   const fields: Record<string, string> = {};
-  if (action.value !== null) fields[ruleText(lang, 'field.value')] = `${formatValue(action.value)}${ctx.unit}`;
-  if (action.previous !== null) fields[ruleText(lang, 'field.previous')] = `${formatValue(action.previous)}${ctx.unit}`;
-  if (action.change !== null) fields[ruleText(lang, 'field.change')] = formatChange(action.change, percent) + (percent ? '' : ctx.unit);
+  if (action.value !== null) fields[t('mr.msg.field.value')] = `${formatValue(action.value)}${ctx.unit}`;
+  if (action.previous !== null) fields[t('mr.msg.field.previous')] = `${formatValue(action.previous)}${ctx.unit}`;
+  if (action.change !== null) fields[t('mr.msg.field.change')] = formatChange(action.change, percent) + (percent ? '' : ctx.unit);
   return {
     kind: 'alert',
     category: rule.category,

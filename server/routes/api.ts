@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { mapAlertmanager } from '../events/alertmanager.ts';
-import { createGroupCommit } from '../events/groupCommit.ts';
+import { createGroupCommit } from '../delivery/groupCommit.ts';
 import { parseMetricBatch } from '../events/metricBatch.ts';
-import type { Accepted, IntakeDeps, IntakeMeta } from '../events/intake.ts';
+import type { Accepted, IntakeDeps, IntakeMeta } from '../delivery/intake.ts';
 import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';

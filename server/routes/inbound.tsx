@@ -6,7 +6,7 @@ import { writeAudit } from '../../db/queries/audit.ts';
 import { listRecentEvents } from '../../db/queries/events.ts';
 import { getApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
 import { deliveries } from '../../db/schema.ts';
-import type { MessageKey } from '../../views/i18n/index.ts';
+import type { MessageKey } from '../strings/translate.ts';
 import {
   InboundPage,
   RevokeConfirmPage,
@@ -22,7 +22,7 @@ import { API_SCOPES, tokenScopes } from '../security/apiScopes.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
 import { randomToken, sha256 } from '../security/tokens.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
-import { ingestEvents } from '../events/intake.ts';
+import { ingestEvents } from '../delivery/intake.ts';
 import { sampleEvent } from '../events/sampleEvents.ts';
 import { KINDS } from '../events/schema.ts';
 import { sessionKey, type FlashStore } from './flash.ts';

@@ -8,6 +8,6 @@ import type { Context } from 'hono';
 export function requestOrigin(c: Context, port: number): string {
   const host = c.req.header('host') ?? '';
   const safeHost = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? host : `localhost:${port}`;
-  const scheme = c.req.header('x-forwarded-proto') === 'https' ? 'https' : 'http';
+  const scheme = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https' ? 'https' : 'http';
   return `${scheme}://${safeHost}`;
 }

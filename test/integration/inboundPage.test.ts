@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listAudit } from '../../db/queries/audit.ts';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { listApiTokens } from '../../db/queries/tokens.ts';
 import { listRefusals, REFUSALS_KEPT } from '../../db/queries/refusals.ts';
 import { signBody } from '../../server/security/apiAuth.ts';

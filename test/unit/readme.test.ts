@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dictionaries, type MessageKey } from '../../views/i18n/index.ts';
+import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const READMES = ['README.md', 'README.zh-CN.md'];
@@ -21,6 +21,7 @@ const CONSOLE_TERMS: MessageKey[] = [
 /** Variables a README tells users to set that other programs read, not the appliance. */
 const READ_BY_OTHERS: Readonly<Record<string, string>> = {
   NODEJS_ORG_MIRROR: 'node-gyp, for Node.js headers when better-sqlite3 compiles',
+  BUILD_COMMIT: 'docker build, as a build argument: the commit written into dist/build-info.json',
 };
 /** Where the appliance and its demo fake read their environment. */
 const ENV_READERS = ['server/config.ts', 'test/fakeWecomCli.ts'];

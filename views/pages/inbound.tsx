@@ -3,7 +3,8 @@ import type { EventRow } from '../../db/queries/events.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import { API_SCOPES, tokenScopes, type ApiScope } from '../../server/security/apiScopes.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 import { Layout, Notice } from '../layout.tsx';
 
 export const SAMPLE_EVENT_BODY = JSON.stringify({
