@@ -21,7 +21,7 @@ import { clientIp } from './viewContext.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
-export interface ApiDeps extends IntakeDeps, Omit<ConfigApplyDeps, keyof IntakeDeps | 'wakeWorker'> {
+export interface ApiDeps extends Omit<IntakeDeps, 'metricRules'>, Omit<ConfigApplyDeps, 'wakeWorker'> {
   log: Logger;
   secretBox: SecretBox;
   /** Called after events were queued, so the worker looks at once. */
