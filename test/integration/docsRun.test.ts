@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveHookMapping } from '../../db/queries/hooks.ts';
 import { getEvent } from '../../server/delivery/store.ts';
@@ -15,6 +14,7 @@ import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { buildNotifyCli } from '../helpers/notifyCliBuild.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -88,6 +88,7 @@ describe('every command and snippet in the docs that talks to the appliance runs
   let optional: Creds;
   let required: Creds;
   let dir: string;
+  let cli: string;
   const snippets = FILES.flatMap((file) => {
     const md = readFileSync(join(ROOT, file), 'utf8');
     return [...fencedBlocks(file, md).filter((s) => CODE_LANGS.has(s.lang)), ...inlineCommands(file, md)].filter((s) => TALKS.test(s.code));
@@ -102,17 +103,17 @@ describe('every command and snippet in the docs that talks to the appliance runs
       .replaceAll('/api/v1/events/42', `/api/v1/events/${creds.eventId}`);
   }
 
-  const SHELL_PRELUDE = [
+  const shellPrelude = () => [
     'set -eo pipefail',
     // Each answer's status on stderr (stdout stays what the snippet pipes or saves), its body ended by a newline.
     `curl() { command curl -sS -w '\\n%{stderr}@@ %{http_code}\\n' "$@"; }`,
-    `storeclaw-notify() { node --import ${JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href)} ${JSON.stringify(join(ROOT, 'server/cli/storeclawNotify.ts'))} "$@"; }`,
+    `storeclaw-notify() { node ${JSON.stringify(cli)} "$@"; }`,
     'logger() { echo "logger: $*" >&2; return 1; }',
   ].join('\n');
 
   async function runShell(code: string, creds: Creds, env: Record<string, string> = {}): Promise<Outcome & { statuses: number[] }> {
     const script = join(dir, `snippet-${Math.random().toString(36).slice(2)}.sh`);
-    writeFileSync(script, `${SHELL_PRELUDE}\n${fill(code, creds)}`);
+    writeFileSync(script, `${shellPrelude()}\n${fill(code, creds)}`);
     // TOKEN and SIGNING_SECRET are the names the docs' shell snippets use for the two credentials; the
     // CLI's variables are set as docs/integrations.md tells (its block exports them again).
     const base = { TOKEN: creds.token, SIGNING_SECRET: creds.secret, STORECLAW_NOTIFY_URL: app.url, STORECLAW_NOTIFY_TOKEN: creds.token };
@@ -205,6 +206,8 @@ describe('every command and snippet in the docs that talks to the appliance runs
   }
 
   beforeAll(async () => {
+    // The CLI as the docs run it: compiled, started with plain node.
+    cli = buildNotifyCli('docs-cli-build');
     dir = mkdtempSync(join(tmpdir(), 'docs-run-'));
     fake = await startFakeWecom({ keys: [KEY], windowMs: WINDOW_MS });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'docs-run-password', WECOM_RATE_WINDOW_MS: String(WINDOW_MS) } });
