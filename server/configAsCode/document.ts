@@ -252,6 +252,24 @@ function issueMessage(issue: v.BaseIssue<unknown>): string {
   if (issue.type === 'strict_object' && issue.input === undefined) return 'is required';
   if (issue.kind === 'schema' && issue.message.startsWith('Invalid type')) return `must be ${issue.expected}, not ${issue.received}`;
   if (issue.kind === 'schema' && issue.message.startsWith('Invalid ')) return `must be one of ${issue.expected}, not ${issue.received}`;
+  // valibot's own wording ("Invalid length: Expected <=1000 but received 1200") said as the rest is.
+  if (issue.message.startsWith('Invalid ')) {
+    const limit = String((issue as { requirement?: unknown }).requirement);
+    switch (issue.type) {
+      case 'max_length':
+        return `must be at most ${limit} ${typeof issue.input === 'string' ? 'characters' : 'items'} long, not ${issue.received}`;
+      case 'min_length':
+        return `must be at least ${limit} ${typeof issue.input === 'string' ? 'characters' : 'items'} long`;
+      case 'max_value':
+        return `must be at most ${limit}, not ${issue.received}`;
+      case 'min_value':
+        return `must be at least ${limit}, not ${issue.received}`;
+      case 'integer':
+        return `must be a whole number, not ${issue.received}`;
+      case 'regex':
+        return `must match ${limit}`;
+    }
+  }
   return issue.message;
 }
 

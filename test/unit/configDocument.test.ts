@@ -74,6 +74,26 @@ describe('the configuration document', () => {
     );
   });
 
+  it('says what a limit is in words, not in valibot’s notation', () => {
+    const r = parseConfigDocument({
+      ...VALID,
+      notification_rules: undefined,
+      quiet_hours: { ...VALID.quiet_hours, start: '7:00' },
+      hook_mappings: [{ ...VALID.hook_mappings[0], summary: 'x'.repeat(1001) }],
+      metric_rules: [{ ...VALID.metric_rules[0], reminder_hours: 2.5, hold: { kind: 'points', count: 101 } }],
+    });
+    expect(r).toEqual({
+      ok: false,
+      issues: expect.arrayContaining([
+        { path: 'quiet_hours.start', message: 'must be a time like 22:00' },
+        { path: 'hook_mappings.0.summary', message: 'must be at most 1000 characters long, not 1001' },
+        { path: 'metric_rules.0.hold.count', message: 'must be at most 100' },
+        { path: 'metric_rules.0.reminder_hours', message: 'must be a whole number' },
+      ]),
+    });
+    if (!r.ok) for (const issue of r.issues) expect(issue.message).not.toMatch(/^Invalid |Expected/);
+  });
+
   it('names duplicates with both places', () => {
     const r = parseConfigDocument({ ...VALID, hook_mappings: [...VALID.hook_mappings, VALID.hook_mappings[0]] });
     expect(r).toEqual({ ok: false, issues: [{ path: 'hook_mappings.1', message: 'a mapping with this name is already in hook_mappings.0' }] });
