@@ -20,6 +20,7 @@ import { postEvent } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { validate } from '../helpers/jsonSchema.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import { leaves, setAt } from '../helpers/jsonLeaves.ts';
 
 type Json = Record<string, unknown>;
 type Doc = Json & { quiet_hours: Json; hook_mappings: Json[]; metric_rules: Json[]; report_jobs: Json[]; silences: Json[]; message_templates: Json[]; notification_rules: Json };
@@ -36,21 +37,6 @@ async function api(app: TestAppliance, method: 'GET' | 'PUT' | 'POST', path: str
   });
   const text = await res.text();
   return { status: res.status, text, json: JSON.parse(text) as Json, etag: res.headers.get('etag') };
-}
-
-/** Every path to a leaf of a JSON value. */
-function leaves(value: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
-  if (Array.isArray(value)) return value.length ? value.flatMap((v, i) => leaves(v, [...at, i])) : [at];
-  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, v]) => leaves(v, [...at, k]));
-  return [at];
-}
-
-function setAt(value: unknown, path: Array<string | number>, leaf: unknown): unknown {
-  const copy = structuredClone(value) as Record<string | number, unknown>;
-  let node = copy;
-  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
-  node[path.at(-1)!] = leaf;
-  return copy;
 }
 
 describe('configuration as code: export, dry run, import, scopes', () => {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { hookDocOf, parseConfigDocument } from '../../server/configAsCode/document.ts';
+import { leaves, setAt } from '../helpers/jsonLeaves.ts';
 
 const VALID = {
   format: 'storeclaw-notifier-config',
@@ -29,21 +30,6 @@ const VALID = {
   report_jobs: [{ name: 'Daily', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', template: null, enabled: false, attach_chart: true, chart_metrics: ['gmv'] }],
   silences: [{ category: 'inventory', title: 'SKU-1 low', store: '', until: '2099-01-01T00:00:00Z' }],
 };
-
-/** Every path to a leaf of a JSON value, as keys. */
-function leaves(value: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
-  if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, [...at, i]));
-  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, v]) => leaves(v, [...at, k]));
-  return [at];
-}
-
-function setAt(value: unknown, path: Array<string | number>, leaf: unknown): unknown {
-  const copy = structuredClone(value) as Record<string | number, unknown>;
-  let node = copy;
-  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
-  node[path.at(-1)!] = leaf;
-  return copy;
-}
 
 describe('the configuration document', () => {
   it('accepts a valid document', () => {
