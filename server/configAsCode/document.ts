@@ -250,6 +250,7 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
 function issueMessage(issue: v.BaseIssue<unknown>): string {
   if (issue.type === 'strict_object' && issue.expected === 'never') return `unknown field "${String(issue.input)}"`;
   if (issue.type === 'strict_object' && issue.input === undefined) return 'is required';
+  if (issue.kind === 'schema' && (issue.type === 'picklist' || issue.type === 'variant')) return `must be one of ${issue.expected}, not ${issue.received}`;
   if (issue.kind === 'schema' && issue.message.startsWith('Invalid type')) return `must be ${issue.expected}, not ${issue.received}`;
   if (issue.kind === 'schema' && issue.message.startsWith('Invalid ')) return `must be one of ${issue.expected}, not ${issue.received}`;
   // valibot's own wording ("Invalid length: Expected <=1000 but received 1200") said as the rest is.
@@ -266,6 +267,8 @@ function issueMessage(issue: v.BaseIssue<unknown>): string {
         return `must be at least ${limit}, not ${issue.received}`;
       case 'integer':
         return `must be a whole number, not ${issue.received}`;
+      case 'finite':
+        return 'must be a finite number';
       case 'regex':
         return `must match ${limit}`;
     }

@@ -318,6 +318,9 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     const bad = await admin.postForm('/settings/config/import', { document: JSON.stringify(badDoc) });
     expect(bad.status).toBe(400);
     expect(textOf(bad.body)).toContain('quiet_hours.start');
+    const badZh = await admin.postForm('/settings/config/import', { document: JSON.stringify(badDoc) }, { 'accept-language': 'zh-CN' });
+    expect(textOf(badZh.body)).toContain('文档未导入');
+    expect(textOf(badZh.body)).toContain('quiet_hours.start 必须是 22:00 这样的时间');
     expect((await admin.postForm('/settings/config/import', { document: '{"format": ' })).status).toBe(400);
     expect(textOf((await admin.postForm('/settings/config/import', { document: ' ' })).body)).toContain('Paste a configuration document');
 

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { hookDocOf, parseConfigDocument } from '../../server/configAsCode/document.ts';
+import { issueTextZh } from '../../server/configAsCode/issueText.ts';
 import { leaves, setAt } from '../helpers/jsonLeaves.ts';
 
 const VALID = {
@@ -78,6 +79,26 @@ describe('the configuration document', () => {
       ]),
     });
     if (!r.ok) for (const issue of r.issues) expect(issue.message).not.toMatch(/^Invalid |Expected/);
+  });
+
+  it('every refusal it can give reads in Chinese too (the console shows the reader’s language)', () => {
+    const untranslated = new Set<string>();
+    const check = (json: unknown) => {
+      const r = parseConfigDocument(json);
+      if (!r.ok) for (const i of r.issues) if (issueTextZh(i.message) === undefined) untranslated.add(i.message);
+    };
+    fc.assert(fc.property(fc.jsonValue(), (json) => check({ format: 'storeclaw-notifier-config', version: 1, ...(typeof json === 'object' && json !== null ? json : { json }) })), { numRuns: 200 });
+    const paths = leaves(VALID);
+    const values = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('', ' x', 'a\nb', '{{nope}}', '{{title', '{{metric gmv}}', 'x'.repeat(5000), 1e13, -1, 2.5, 'Mars/Base', '61 * * * *', '7:00', 'BAD NAME', 'not a date'));
+    fc.assert(fc.property(fc.constantFrom(...paths), values, (path, value) => check(setAt(VALID, path, value))), { numRuns: 1500 });
+    check({ ...VALID, hook_mappings: [...VALID.hook_mappings, VALID.hook_mappings[0]] });
+    check({ ...VALID, message_templates: [...VALID.message_templates, VALID.message_templates[0]] });
+    check({ ...VALID, report_jobs: [{ ...VALID.report_jobs[0], type: 'custom', template: null }, { ...VALID.report_jobs[0], template: 'x' }] });
+    check({ ...VALID, hook_mappings: [{ ...VALID.hook_mappings[0], title: '', severity_map: 'oops', drop_when: 'a ~ b', fields: '__proto__ = x' }] });
+    expect([...untranslated]).toEqual([]);
+    expect(issueTextZh('hook_mappings.1 is nonsense')).toBeUndefined();
+    expect(issueTextZh('must be at most 1000 characters long, not 1001')).toBe('最多 1000 个字符，现在是 1001');
+    expect(issueTextZh('line 2: write "name = value"')).toBe('第 2 行：请写成“名称 = 值”');
   });
 
   it('names duplicates with both places', () => {

@@ -1,6 +1,7 @@
 // The import's dry run: every change listed before anything is applied, or the document's problems
 // with their paths. Applying posts the same document back with the state the plan was made from.
 import type { ConfigIssue, Section } from '../../server/configAsCode/document.ts';
+import { issueTextZh } from '../../server/configAsCode/issueText.ts';
 import type { ConfigChange } from '../../server/configAsCode/plan.ts';
 import type { ViewContext } from '../context.ts';
 import { Layout, Notice } from '../layout.tsx';
@@ -24,7 +25,7 @@ export function ConfigImportPage({ ctx, view }: { ctx: ViewContext; view: Config
           <ul id="config-problems">
             {view.issues.map((i) => (
               <li>
-                {i.path === '' ? null : <code>{i.path}</code>} {i.message}
+                {i.path === '' ? null : <code>{i.path}</code>} {ctx.lang === 'zh' ? (issueTextZh(i.message) ?? i.message) : i.message}
               </li>
             ))}
           </ul>
