@@ -27,6 +27,7 @@ const en = {
   'refused.reason.signature_mismatch': 'signature does not match the body',
   'refused.reason.replay': 'signed request received twice (replay)',
   'refused.reason.hook_not_allowed': 'token limited to other hooks',
+  'refused.reason.missing_scope': 'the token lacks the scope this request needs (403)',
 
   'sample.title': 'Send a sample event',
   'sample.intro': 'Sends a sample through the same path as StoreClaw’s events (rules, queue, rate limit), written in the notification language ({language}). No curl needed for the first message.',
@@ -64,6 +65,7 @@ const zh: Record<keyof typeof en, string> = {
   'refused.reason.signature_mismatch': '签名与请求体不符',
   'refused.reason.replay': '同一签名请求收到两次（重放）',
   'refused.reason.hook_not_allowed': '令牌仅限其他 Hook 使用',
+  'refused.reason.missing_scope': '令牌没有此请求所需的权限范围（403）',
 
   'sample.title': '发送示例事件',
   'sample.intro': '示例事件与 StoreClaw 的事件走同一路径（规则、队列、限速），使用通知语言（{language}）书写。发送第一条消息无需 curl。',

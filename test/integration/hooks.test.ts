@@ -155,10 +155,10 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
   });
 
   it('a token limited to named hooks posts to those hooks only: 403 on events, metrics, Alertmanager and other hooks (issue 20)', async () => {
-    const bad = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, Not A Hook' });
+    const bad = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, Not A Hook', scope: 'send' });
     expect(bad.status).toBe(422);
     expect(textOf(bad.body)).toContain('Hook names are 1 to 40 lowercase letters');
-    const created = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, whole' });
+    const created = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, whole', scope: 'send' });
     expect(created.status).toBe(303);
     const shown = await admin.get(created.location!);
     const limited = /(scn_[A-Za-z0-9_-]{20,})/.exec(shown.body)![1]!;

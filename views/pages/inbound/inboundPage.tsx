@@ -5,6 +5,7 @@ import type { ViewContext } from '../../context.ts';
 import { formatDateTime } from '../../../server/time/format.ts';
 import { curlExample } from '../../../server/security/signingSnippets.ts';
 import { tokenHooks } from '../../../server/security/apiTokens.ts';
+import { API_SCOPES, tokenScopes, type ApiScope } from '../../../server/security/apiScopes.ts';
 import { Layout, Notice } from '../../layout.tsx';
 import { SigningHelp, type Endpoints } from './signingHelp.tsx';
 import { RecentEvents, RefusedRequests, type RecentEvent } from './recentEvents.tsx';
@@ -14,7 +15,7 @@ export interface InboundPageProps {
   endpoints: Endpoints;
   tokens: ApiTokenRow[];
   events: RecentEvent[];
-  form?: { name: string; requireSignature: boolean; hooks?: string; error?: string };
+  form?: { name: string; requireSignature: boolean; scopes?: ApiScope[]; hooks?: string; error?: string };
   notice?: { kind: 'ok' | 'bad' | 'info'; text: string };
   refusals: RefusalRow[];
   /** The notification language the samples are written in. */
@@ -88,6 +89,7 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
               <th>{ctx.t('inbound.col.lastUsed')}</th>
               <th>{ctx.t('inbound.col.status')}</th>
               <th>{ctx.t('inbound.col.signature')}</th>
+              <th>{ctx.t('inbound.col.scopes')}</th>
               <th>{ctx.t('inbound.col.actions')}</th>
             </tr>
           </thead>
@@ -117,6 +119,9 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
                 <td>
                   {ctx.t(tok.requireSignature ? 'inbound.token.signatureRequired' : 'inbound.token.signatureOptional')}
                   {tok.signingSecret === null && tok.revokedAt === null ? <p class="help">{ctx.t('inbound.token.legacySigning')}</p> : null}
+                </td>
+                <td>
+                  <code>{tokenScopes(tok).join(', ')}</code>
                 </td>
                 <td>
                   {tok.revokedAt === null ? (
@@ -168,6 +173,14 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
         <p class="help" id="token-hooks-help">
           {ctx.t('inbound.create.hooks.help')}
         </p>
+        <fieldset>
+          <legend>{ctx.t('inbound.create.scopes')}</legend>
+          {API_SCOPES.map((scope) => (
+            <label for={`token-scope-${scope}`}>
+              <input id={`token-scope-${scope}`} name="scope" type="checkbox" value={scope} checked={(form.scopes ?? ['send']).includes(scope)} /> {ctx.t(`inbound.scope.${scope}`)}
+            </label>
+          ))}
+        </fieldset>
         <div class="actions">
           <button type="submit">{ctx.t('inbound.create.submit')}</button>
         </div>
