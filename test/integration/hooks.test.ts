@@ -158,6 +158,10 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     const bad = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, Not A Hook', scope: 'send' });
     expect(bad.status).toBe(422);
     expect(textOf(bad.body)).toContain('Hook names are 1 to 40 lowercase letters');
+    // Limited to hooks, a token posts to them and nothing else: no configuration scope beside it.
+    const scoped = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana', scope: 'read' });
+    expect(scoped.status).toBe(422);
+    expect(textOf(scoped.body)).toContain('A token limited to hooks only posts to them: choose the send scope alone');
     const created = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, whole', scope: 'send' });
     expect(created.status).toBe(303);
     const shown = await admin.get(created.location!);
@@ -175,6 +179,13 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
       expect(res.status, path).toBe(403);
       expect(res.json).toEqual({ error: 'forbidden', message: 'This token may only post to /api/v1/hooks/grafana, /api/v1/hooks/whole' });
     }
+    // Nor the configuration, even were a scope for it stored with the token (the form refuses that; the API checks anyway).
+    app.deps.db.$client.prepare(`UPDATE api_tokens SET scopes = '["send","admin"]' WHERE name = 'grafana only'`).run();
+    const exported = await fetch(`${app.url}/api/v1/config`, { headers: { authorization: `Bearer ${limited}` } });
+    expect(exported.status).toBe(403);
+    expect(await exported.json()).toEqual({ error: 'forbidden', message: 'This token may only post to /api/v1/hooks/grafana, /api/v1/hooks/whole' });
+    const imported = await fetch(`${app.url}/api/v1/config?dry_run=true`, { method: 'PUT', headers: { authorization: `Bearer ${limited}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(imported.status).toBe(403);
     const inbound = await admin.get('/inbound');
     expect(textOf(inbound.body)).toContain('grafana only only hooks: grafana, whole');
     expect(textOf(/<section class="card" id="refused"[\s\S]*?<\/section>/.exec(inbound.body)![0])).toContain('token limited to other hooks');
