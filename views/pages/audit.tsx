@@ -25,13 +25,13 @@ export function AuditPage({ ctx, rows, olderHref }: { ctx: ViewContext; rows: Au
           <tbody>
             {rows.map((row) => (
               <tr>
-                <td>{formatDateTime(row.at, ctx.lang, ctx.timeZone)}</td>
-                <td>{row.actor}</td>
-                <td>{actionLabel(ctx, row.action)}</td>
-                <td>
+                <td data-label={ctx.t('audit.col.time')}>{formatDateTime(row.at, ctx.lang, ctx.timeZone)}</td>
+                <td data-label={ctx.t('audit.col.actor')}>{row.actor}</td>
+                <td data-label={ctx.t('audit.col.action')}>{actionLabel(ctx, row.action)}</td>
+                <td data-label={ctx.t('audit.col.detail')}>
                   <code>{row.detail ?? ''}</code>
                 </td>
-                <td>{row.ip ?? ''}</td>
+                <td data-label={ctx.t('audit.col.ip')}>{row.ip ?? ''}</td>
               </tr>
             ))}
           </tbody>

@@ -80,11 +80,11 @@ export function HooksPage({ ctx, endpointBase, hooks, form = { name: '', start: 
             <tbody>
               {hooks.map((h) => (
                 <tr>
-                  <td>{h.name}</td>
-                  <td>
+                  <td data-label={ctx.t('hooks.col.name')}>{h.name}</td>
+                  <td data-label={ctx.t('hooks.col.endpoint')}>
                     <code>POST {`${endpointBase}/${h.name}`}</code>
                   </td>
-                  <td>{formatDateTime(h.updatedAt, ctx.lang, ctx.timeZone)}</td>
+                  <td data-label={ctx.t('hooks.col.updated')}>{formatDateTime(h.updatedAt, ctx.lang, ctx.timeZone)}</td>
                   <td>
                     <a href={`/hooks/${h.name}`} aria-label={`${ctx.t('hooks.edit')}: ${h.name}`}>
                       {ctx.t('hooks.edit')}

@@ -84,13 +84,13 @@ function RefusedRequests({ ctx, rows }: { ctx: ViewContext; rows: RefusalRow[] }
           <tbody>
             {rows.map((r) => (
               <tr>
-                <td>{formatDateTime(r.at, ctx.lang, ctx.timeZone)}</td>
-                <td>{label(ctx, `refused.reason.${r.reason}`, r.reason)}</td>
-                <td>{r.tokenPrefix ? <code>{r.tokenPrefix}…</code> : ctx.t('refused.none')}</td>
-                <td>
+                <td data-label={ctx.t('refused.col.time')}>{formatDateTime(r.at, ctx.lang, ctx.timeZone)}</td>
+                <td data-label={ctx.t('refused.col.reason')}>{label(ctx, `refused.reason.${r.reason}`, r.reason)}</td>
+                <td data-label={ctx.t('refused.col.token')}>{r.tokenPrefix ? <code>{r.tokenPrefix}…</code> : ctx.t('refused.none')}</td>
+                <td data-label={ctx.t('refused.col.path')}>
                   <code>{r.path}</code>
                 </td>
-                <td>{r.ip ?? ''}</td>
+                <td data-label={ctx.t('refused.col.from')}>{r.ip ?? ''}</td>
               </tr>
             ))}
           </tbody>
@@ -230,28 +230,30 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
           <tbody>
             {tokens.map((tok) => (
               <tr>
-                <td>{tok.name}</td>
-                <td>
+                <td data-label={ctx.t('inbound.col.name')}>{tok.name}</td>
+                <td data-label={ctx.t('inbound.col.prefix')}>
                   <code>{tok.prefix}…</code>
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.created')}>
                   <When ctx={ctx} at={tok.createdAt} />
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.lastUsed')}>
                   <When ctx={ctx} at={tok.lastUsedAt} />
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.status')}>
                   {tok.revokedAt !== null ? (
-                    <span class="badge bad">{ctx.t('inbound.token.revoked', { at: formatDateTime(tok.revokedAt, ctx.lang, ctx.timeZone) })}</span>
+                    <>
+                      <span class="badge bad">{ctx.t('inbound.token.revoked')}</span> <When ctx={ctx} at={tok.revokedAt} />
+                    </>
                   ) : (
                     <span class="badge ok">{ctx.t('inbound.token.active')}</span>
                   )}
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.signature')}>
                   {ctx.t(tok.requireSignature ? 'inbound.token.signatureRequired' : 'inbound.token.signatureOptional')}
                   {tok.signingSecret === null && tok.revokedAt === null ? <p class="help">{ctx.t('inbound.token.legacySigning')}</p> : null}
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.actions')}>
                   {tok.revokedAt === null ? (
                     <a class="button danger" href={`/inbound/tokens/${tok.id}/revoke`} aria-label={`${ctx.t('inbound.revoke')}: ${tok.name}`}>
                       {ctx.t('inbound.revoke')}
@@ -335,20 +337,26 @@ function RecentEvents({ ctx, events }: { ctx: ViewContext; events: RecentEvent[]
           <tbody>
             {events.map(({ row, deliveryHref, digestId }) => (
               <tr id={`event-${row.id}`} data-status={row.status}>
-                <td>{formatDateTime(row.receivedAt, ctx.lang, ctx.timeZone)}</td>
-                <td>{label(ctx, `kind.${row.kind}`, row.kind)}</td>
-                <td>{label(ctx, `category.${row.category}`, row.category)}</td>
-                <td>{label(ctx, `severity.${row.severity}`, row.severity)}</td>
-                <td>
+                <td data-label={ctx.t('inbound.col.received')}>{formatDateTime(row.receivedAt, ctx.lang, ctx.timeZone)}</td>
+                <td class="short" data-label={ctx.t('inbound.col.kind')}>
+                  {label(ctx, `kind.${row.kind}`, row.kind)}
+                </td>
+                <td class="short" data-label={ctx.t('inbound.col.category')}>
+                  {label(ctx, `category.${row.category}`, row.category)}
+                </td>
+                <td class="short" data-label={ctx.t('inbound.col.severity')}>
+                  {label(ctx, `severity.${row.severity}`, row.severity)}
+                </td>
+                <td data-label={ctx.t('inbound.col.title')}>
                   {row.title}
                   {row.repeatCount > 1 ? ` ×${row.repeatCount}` : ''}
                 </td>
-                <td>{row.store ?? ''}</td>
-                <td>
+                <td data-label={ctx.t('inbound.col.store')}>{row.store ?? ''}</td>
+                <td data-label={ctx.t('inbound.col.status')}>
                   <span class={`badge ${STATUS_BADGE[row.status] ?? 'none'}`}>{label(ctx, `event.status.${row.status}`, row.status)}</span>
                 </td>
-                <td>{reasonText(ctx, row)}</td>
-                <td>
+                <td data-label={ctx.t('inbound.col.reason')}>{reasonText(ctx, row)}</td>
+                <td data-label={ctx.t('inbound.col.delivery')}>
                   {deliveryHref ? <a href={deliveryHref}>{ctx.t('inbound.deliveries')}</a> : null}
                   {digestId !== undefined ? (
                     <>

@@ -141,10 +141,10 @@ export function TemplateList({ ctx, list }: { ctx: ViewContext; list: TemplateLi
           <tbody>
             {list.map((row) => (
               <tr>
-                <td>{kindLabel(ctx, row.kind)}</td>
-                <td>{categoryLabel(ctx, row.category)}</td>
-                <td>{langLabel(ctx, row.lang)}</td>
-                <td>{formatDateTime(row.updatedAt, ctx.lang, ctx.timeZone)}</td>
+                <td data-label={ctx.t('templates.col.kind')}>{kindLabel(ctx, row.kind)}</td>
+                <td data-label={ctx.t('templates.col.category')}>{categoryLabel(ctx, row.category)}</td>
+                <td data-label={ctx.t('templates.col.lang')}>{langLabel(ctx, row.lang)}</td>
+                <td data-label={ctx.t('templates.col.updated')}>{formatDateTime(row.updatedAt, ctx.lang, ctx.timeZone)}</td>
                 <td>
                   <a href={templateHref(row)}>{ctx.t('templates.edit')}</a>
                 </td>

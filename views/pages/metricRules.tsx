@@ -91,17 +91,21 @@ export function MetricRulesPage({ ctx, items, notice }: { ctx: ViewContext; item
           <tbody>
             {items.map((i) => (
               <tr>
-                <td>{i.rule.name}</td>
-                <td>{i.description}</td>
-                <td>{i.store}</td>
-                <td>{t(`severity.${i.rule.severity}` as MessageKey)}</td>
-                <td>
+                <td data-label={t('mr.col.name')}>{i.rule.name}</td>
+                <td data-label={t('mr.col.condition')}>{i.description}</td>
+                <td data-label={t('mr.col.store')}>{i.store}</td>
+                <td data-label={t('mr.col.severity')}>{t(`severity.${i.rule.severity}` as MessageKey)}</td>
+                <td data-label={t('mr.col.state')}>
                   {!i.rule.enabled ? (
                     <span class="badge none">{t('mr.state.disabled')}</span>
                   ) : i.firing.length ? (
-                    <span class="badge bad">{t('mr.state.firing', { stores: i.firing.map((f) => f.store || '—').join(', ') })}</span>
+                    <>
+                      <span class="badge bad">{t('mr.state.firing')}</span> {i.firing.map((f) => f.store || '—').join(t('mr.state.storeSeparator'))}
+                    </>
                   ) : i.pending.length ? (
-                    <span class="badge warn">{t('mr.state.pending', { stores: i.pending.map((s) => s || '—').join(', ') })}</span>
+                    <>
+                      <span class="badge warn">{t('mr.state.pending')}</span> {i.pending.map((s) => s || '—').join(t('mr.state.storeSeparator'))}
+                    </>
                   ) : (
                     <span class="badge ok">{t('mr.state.ok')}</span>
                   )}
@@ -207,12 +211,12 @@ export function BacktestPanel({ ctx, backtest }: { ctx: ViewContext; backtest?: 
               <tbody>
                 {backtest.result.episodes.slice(-MAX_EPISODES_SHOWN).map((e) => (
                   <tr>
-                    <td>{e.store || '—'}</td>
-                    <td>{formatDateTime(e.firedAt, ctx.lang, ctx.timeZone)}</td>
-                    <td>{e.value ?? '—'}</td>
-                    <td>{e.resolvedAt === null ? t('mr.bt.stillFiring') : formatDateTime(e.resolvedAt, ctx.lang, ctx.timeZone)}</td>
-                    <td>{e.resolvedAt === null ? '—' : formatDuration(e.resolvedAt - e.firedAt, ctx.lang)}</td>
-                    <td>{e.reminders}</td>
+                    <td data-label={t('mr.col.store')}>{e.store || '—'}</td>
+                    <td data-label={t('mr.bt.fired')}>{formatDateTime(e.firedAt, ctx.lang, ctx.timeZone)}</td>
+                    <td data-label={t('mr.bt.value')}>{e.value ?? '—'}</td>
+                    <td data-label={t('mr.bt.resolved')}>{e.resolvedAt === null ? t('mr.bt.stillFiring') : formatDateTime(e.resolvedAt, ctx.lang, ctx.timeZone)}</td>
+                    <td data-label={t('mr.bt.duration')}>{e.resolvedAt === null ? '—' : formatDuration(e.resolvedAt - e.firedAt, ctx.lang)}</td>
+                    <td data-label={t('mr.bt.reminders')}>{e.reminders}</td>
                   </tr>
                 ))}
               </tbody>

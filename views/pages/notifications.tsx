@@ -383,7 +383,7 @@ function Preview({ ctx, items }: { ctx: ViewContext; items: PreviewItem[] }) {
               <p>
                 <strong>{ctx.t('notifications.preview.message', { n: i + 1, total: item.messages.length, msgtype: m.msgtype })}</strong>
                 {' · '}
-                <span class={`badge ${m.bytes > m.limit ? 'bad' : 'ok'}`} data-bytes={m.bytes}>
+                <span class={`size ${m.bytes > m.limit ? 'bad' : 'ok'}`} data-bytes={m.bytes}>
                   {ctx.t('notifications.preview.bytes', { bytes: m.bytes, limit: m.limit, msgtype: m.msgtype })}
                   {m.bytes > m.limit ? ` (${ctx.t('notifications.preview.over')})` : ''}
                 </span>
@@ -440,10 +440,10 @@ function Silences({ ctx, silences }: { ctx: ViewContext; silences: SilenceRow[] 
           <tbody>
             {silences.map((s) => (
               <tr>
-                <td>
+                <td data-label={ctx.t('silence.col.alert')}>
                   {labelOr(ctx, `category.${s.category}`, s.category)} · {s.title} · {s.store || ctx.t('silence.noStore')}
                 </td>
-                <td>{formatDateTime(s.until, ctx.lang, ctx.timeZone)}</td>
+                <td data-label={ctx.t('silence.col.until')}>{formatDateTime(s.until, ctx.lang, ctx.timeZone)}</td>
                 <td>
                   <form method="post" action={`/notifications/silences/${s.id}/delete`}>
                     <input type="hidden" name="_csrf" value={ctx.csrf} />

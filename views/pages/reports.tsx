@@ -166,20 +166,20 @@ export function ReportsListPage({
             <tbody>
               {jobs.map(({ job, nextRun, lastResult }) => (
                 <tr id={`job-${job.id}`}>
-                  <td>
+                  <td data-label={ctx.t('reports.col.name')}>
                     <a href={`/reports/${job.id}`}>{job.name}</a>
                   </td>
-                  <td>{typeLabel(ctx, job.type)}</td>
-                  <td>
+                  <td data-label={ctx.t('reports.col.type')}>{typeLabel(ctx, job.type)}</td>
+                  <td data-label={ctx.t('reports.col.schedule')}>
                     <code>{job.cron}</code>
                     {' · '}
                     {job.timezone}
                   </td>
-                  <td>
+                  <td data-label={ctx.t('reports.col.status')}>
                     <JobStatus ctx={ctx} job={job} />
                   </td>
-                  <td>{nextRun !== undefined ? formatRunTime(nextRun, ctx.lang, job.timezone) : ctx.t('reports.never')}</td>
-                  <td>
+                  <td data-label={ctx.t('reports.col.nextRun')}>{nextRun !== undefined ? formatRunTime(nextRun, ctx.lang, job.timezone) : ctx.t('reports.never')}</td>
+                  <td data-label={ctx.t('reports.col.lastResult')}>
                     {lastResult ? (
                       <>
                         <RunStatus ctx={ctx} status={lastResult} />{' '}
@@ -295,7 +295,7 @@ function ChartPart({ ctx, chart }: { ctx: ViewContext; chart: ChartPreview }) {
         {'error' in chart ? null : (
           <>
             {' · '}
-            <span class={`badge ${chart.bytes > chart.limit ? 'bad' : 'ok'}`} data-bytes={chart.bytes}>
+            <span class={`size ${chart.bytes > chart.limit ? 'bad' : 'ok'}`} data-bytes={chart.bytes}>
               {ctx.t('reports.preview.chartBytes', { bytes: chart.bytes, limit: chart.limit })}
             </span>
           </>
@@ -541,15 +541,15 @@ function RunRow({ ctx, item, timeZone }: { ctx: ViewContext; item: RunItem; time
   const period = runPeriod(run);
   return (
     <tr id={`run-${run.id}`} data-status={run.status}>
-      <td>{formatDateTime(run.startedAt, ctx.lang, timeZone)}</td>
-      <td>{run.finishedAt !== null ? formatDateTime(run.finishedAt, ctx.lang, timeZone) : ''}</td>
-      <td>{label(ctx, `reports.run.trigger.${run.trigger}`, run.trigger)}</td>
-      <td>{run.scheduledFor !== null ? formatRunTime(run.scheduledFor, ctx.lang, timeZone) : ''}</td>
-      <td>{period ? describePeriod(ctx.lang, period, period.timeZone) : ''}</td>
-      <td>
+      <td data-label={ctx.t('reports.col.started')}>{formatDateTime(run.startedAt, ctx.lang, timeZone)}</td>
+      <td data-label={ctx.t('reports.col.finished')}>{run.finishedAt !== null ? formatDateTime(run.finishedAt, ctx.lang, timeZone) : ''}</td>
+      <td data-label={ctx.t('reports.col.trigger')}>{label(ctx, `reports.run.trigger.${run.trigger}`, run.trigger)}</td>
+      <td data-label={ctx.t('reports.col.scheduledFor')}>{run.scheduledFor !== null ? formatRunTime(run.scheduledFor, ctx.lang, timeZone) : ''}</td>
+      <td data-label={ctx.t('reports.col.period')}>{period ? describePeriod(ctx.lang, period, period.timeZone) : ''}</td>
+      <td data-label={ctx.t('reports.col.status')}>
         <RunStatus ctx={ctx} status={runDisplayStatus(run.status, item.deliveries.map((d) => d.status))} />
       </td>
-      <td>
+      <td data-label={ctx.t('reports.col.messages')}>
         {item.deliveries.map((d, i) => (
           <>
             {i > 0 ? ' · ' : ''}
@@ -557,7 +557,7 @@ function RunRow({ ctx, item, timeZone }: { ctx: ViewContext; item: RunItem; time
           </>
         ))}
       </td>
-      <td>{runErrorText(ctx, run.error)}</td>
+      <td data-label={ctx.t('reports.col.error')}>{runErrorText(ctx, run.error)}</td>
     </tr>
   );
 }

@@ -50,9 +50,11 @@ export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRo
     <>
       {rows.map((row) => (
         <tr>
-          <td>{formatDateTime(row.createdAt, ctx.lang, ctx.timeZone)}</td>
-          <td>{kindLabel(ctx, row.kind)}</td>
-          <td>
+          <td data-label={ctx.t('sendLog.col.time')}>{formatDateTime(row.createdAt, ctx.lang, ctx.timeZone)}</td>
+          <td class="short" data-label={ctx.t('sendLog.col.kind')}>
+            {kindLabel(ctx, row.kind)}
+          </td>
+          <td data-label={ctx.t('sendLog.col.title')}>
             <a href={`/send-log/${row.id}`}>{row.title}</a>
             {templateText(ctx, row)?.failed ? (
               <>
@@ -61,14 +63,20 @@ export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRo
               </>
             ) : null}
           </td>
-          <td>
+          <td data-label={ctx.t('sendLog.col.status')}>
             <span class={`badge ${row.status === 'sent' ? 'ok' : row.status === 'dead' || row.status === 'failed' ? 'bad' : 'none'}`}>
               {statusLabel(ctx, row.status)}
             </span>
           </td>
-          <td>{row.attempts}</td>
-          <td>{resultText(row)}</td>
-          <td>{row.latencyMs !== null ? `${row.latencyMs} ms` : ''}</td>
+          <td class="short" data-label={ctx.t('sendLog.col.attempts')}>
+            {row.attempts}
+          </td>
+          <td class={row.errcode !== null ? 'short' : undefined} data-label={ctx.t('sendLog.col.result')}>
+            {resultText(row)}
+          </td>
+          <td class="short" data-label={ctx.t('sendLog.col.latency')}>
+            {row.latencyMs !== null ? `${row.latencyMs} ms` : ''}
+          </td>
         </tr>
       ))}
     </>
