@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
+import { listenFailure } from './listenFailure.ts';
 import { createLoginThrottle } from './security/loginThrottle.ts';
 import { createPasswordHasher } from './security/passwords.ts';
 import { createSetupCode } from './security/setupCode.ts';
@@ -130,8 +131,20 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   if (config.wecomOriginOverridden) log.warn('WECOM_API_ORIGIN is set: messages go to a test origin, not WeCom', { origin: config.wecomApiOrigin });
 
   const app = createApp(deps);
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: opts.hostname ?? config.host }, () => resolve(s));
+  const hostname = opts.hostname ?? config.host;
+  const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname }, () => {
+      s.off('error', fail);
+      resolve(s);
+    });
+    const fail = (err: Error) => reject(listenFailure(err, { port: config.port, host: hostname }));
+    s.once('error', fail);
+  }).catch(async (err: unknown) => {
+    // Nothing was served: release the database and its helper threads so the process can exit with the one line.
+    await deps.storedCounts.close();
+    await checkpointer.close();
+    closeDatabase(db);
+    throw err;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
