@@ -4,6 +4,7 @@ import { backtest } from '../../server/metricRules/backtest.ts';
 import type { Condition, Hold, MetricRule } from '../../server/metricRules/definition.ts';
 import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type RuleState } from '../../server/metricRules/evaluate.ts';
 import { sameTimeDaysEarlier } from '../../server/metricRules/sameTime.ts';
+import { describeCondition } from '../../server/metricRules/describe.ts';
 
 const MIN = 60_000;
 const HOUR = 3600_000;
@@ -315,5 +316,15 @@ describe('backtest', () => {
       ['A', T0 + 3 * HOUR, T0 + 5 * HOUR],
       ['A', T0 + 7 * HOUR, null],
     ]);
+  });
+});
+
+describe('rule descriptions', () => {
+  it('a change against an earlier day reads as words in Chinese: never "相比1 天前", a space only between words and numbers', () => {
+    const change = (baseline: 'previous' | '1d' | '7d') => ({ metric: '订单量', condition: { type: 'change', direction: 'down', by: 'percent', amount: 30, baseline } as Condition, hold: { kind: 'points', count: 1 } as Hold });
+    expect(describeCondition(change('1d'), 'zh')).toBe('订单量 相比前一天同一时间下降 30%');
+    expect(describeCondition(change('7d'), 'zh')).toBe('订单量 相比上周同一时间下降 30%');
+    expect(describeCondition(change('previous'), 'zh')).toBe('订单量 相比上一个值下降 30%');
+    expect(describeCondition(change('1d'), 'en')).toBe('订单量 down 30% against the same time 1 day earlier');
   });
 });

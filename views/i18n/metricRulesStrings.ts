@@ -82,7 +82,7 @@ const en = {
   'mr.error.titleUnclosed': '“{snippet}” is not closed with }}.',
   'mr.bt.title': 'Backtest',
   'mr.bt.help': 'What this rule would have done over the stored history; nothing is sent.',
-  'mr.bt.summary': 'Last {days} days: {points} points from {stores} stores; it would have fired {count} times.',
+  'mr.bt.summary': 'Last {days} {days:day|days}: {points} {points:point|points} from {stores} {stores:store|stores}; it would have fired {count} {count:time|times}.',
   'mr.bt.none': 'It would not have fired.',
   'mr.bt.truncated': 'Only the latest {limit} points were used.',
   'mr.bt.fired': 'Fired',
