@@ -158,10 +158,7 @@ export function hookRoutes(deps: AppDeps) {
       const event = parseEvent(mapped.body);
       if (!event.ok) return { kind: 'refused', issues: event.issues.map((i) => `${i.path}: ${i.message}`) };
       const settings = currentRenderSettings(deps.settings, deps.config.publicUrl);
-      const messages = renderForDelivery(event.event, settings, { receivedAt: deps.clock.now() }).map((m) => {
-        const text = messageText(m);
-        return { bytes: utf8Bytes(text), text };
-      });
+      const messages = renderForDelivery(event.event, settings, { receivedAt: deps.clock.now() }).map((m) => ({ bytes: utf8Bytes(messageText(m)), payload: m }));
       return { kind: 'event', event: JSON.stringify(event.event, null, 2), messages, notes: mapped.notes.map((n) => noteText(t, n)) };
     }
   });

@@ -1,3 +1,5 @@
+import type { WecomMessage } from '../../server/wecom/messages.ts';
+import { WecomPreview } from '../components/wecomPreview.tsx';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime, type MessageKey } from '../i18n/index.ts';
 import { Layout, Notice } from '../layout.tsx';
@@ -47,7 +49,7 @@ const CHOICE_LABEL: Partial<Record<HookFormField, (v: string) => MessageKey>> = 
 export type HookPreview =
   | { kind: 'dropped'; condition: string }
   | { kind: 'refused'; issues: string[] }
-  | { kind: 'event'; event: string; messages: Array<{ bytes: number; text: string }>; notes: string[] };
+  | { kind: 'event'; event: string; messages: Array<{ bytes: number; payload: WecomMessage }>; notes: string[] };
 
 export interface HooksPageProps {
   ctx: ViewContext;
@@ -224,7 +226,7 @@ function Preview({ ctx, preview }: { ctx: ViewContext; preview: HookPreview }) {
           {preview.messages.map((m) => (
             <>
               <h3>{ctx.t('hooks.preview.message', { bytes: m.bytes })}</h3>
-              <pre class="hook-preview-message">{m.text}</pre>
+              <WecomPreview t={ctx.t} payload={m.payload} />
             </>
           ))}
           <p class="help">{ctx.t('hooks.preview.rulesNote')}</p>
