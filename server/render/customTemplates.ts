@@ -134,7 +134,7 @@ function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_res
     kind: t(`kind.${event.kind}`),
     store: oneLine(event.store ?? ''),
     url: event.url !== undefined ? linkTarget(event.url) : '',
-    link: event.url !== undefined ? linkText(format, t('link.view'), event.url) : '',
+    link: event.url !== undefined ? linkText(format, event.link_label ?? t('link.view'), event.url) : '',
     time: formatDateTime(at, opts.lang, opts.timeZone),
     fields: Object.entries(event.fields)
       .map(([key, value]) => pairLine(format, oneLine(key), oneLine(String(value))))

@@ -143,7 +143,7 @@ function eventSections(event: RenderableEvent, opts: RenderOptions, t: Notificat
     title,
     head: joinBlocks([`${heading}\n${strong(format, title)}${repeat}`, meta.join('\n')]),
     body: joinBlocks([multiLine(event.summary ?? ''), fields.join('\n')]),
-    tail: joinBlocks([event.url !== undefined ? linkText(format, t('link.view'), event.url) : '', mentionLine]),
+    tail: joinBlocks([event.url !== undefined ? linkText(format, event.link_label ?? t('link.view'), event.url) : '', mentionLine]),
   };
 }
 
