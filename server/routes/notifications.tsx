@@ -277,8 +277,11 @@ export function ruleEffectLines(ctx: ViewContext, rules: Rules): { title: string
   if (fx.offCategories.length) lines.push(ctx.t('rules.effects.categories', { list: list(fx.offCategories.map((c) => ctx.t(`category.${c}`))) }));
   if (fx.belowMinimum.length) lines.push(ctx.t('rules.effects.severity', { list: list(fx.belowMinimum.map((sev) => ctx.t(`severity.${sev}`))) }));
   if (fx.taskStatusesSuppressed.length) lines.push(ctx.t('rules.effects.tasks', { list: list(fx.taskStatusesSuppressed.map((st) => ctx.t(`task.status.${st}`))) }));
-  if (!lines.length) return { title: ctx.t('rules.effects.none'), lines: [] };
-  return { title: ctx.t('rules.effects.title'), lines: fx.belowMinimum.length ? [...lines, ctx.t('rules.effects.reports')] : lines };
+  // Held is not suppressed, yet "every alert is sent" would be wrong while quiet hours are on.
+  const q = rules.quietHours;
+  const quiet = q.enabled && q.start !== q.end ? [ctx.t('rules.effects.quiet', { start: q.start, end: q.end, timeZone: q.timeZone })] : [];
+  if (!lines.length) return quiet.length ? { title: ctx.t('rules.effects.noneHeld'), lines: quiet } : { title: ctx.t('rules.effects.none'), lines: [] };
+  return { title: ctx.t('rules.effects.title'), lines: [...lines, ...(fx.belowMinimum.length ? [ctx.t('rules.effects.reports')] : []), ...quiet] };
 }
 
 /** What a saved rules form shows once after its redirect. */
