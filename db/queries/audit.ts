@@ -1,4 +1,4 @@
-import { desc, lt } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { auditLog } from '../schema.ts';
 
@@ -21,6 +21,29 @@ export function writeAudit(db: Db, at: number, entry: AuditEntry): void {
       ip: entry.ip ?? null,
     })
     .run();
+}
+
+/**
+ * Counts a repeated entry on the latest row of the same action from the same address within
+ * `withinMs` (detail.attempts + 1), else writes a new row with attempts 1: a client hammering a
+ * closed door is one row, however many times it knocks.
+ */
+export function writeCoalescedAudit(db: Db, at: number, entry: AuditEntry & { ip: string | null }, withinMs: number): void {
+  const latest = db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(and(eq(auditLog.action, entry.action), entry.ip === null ? isNull(auditLog.ip) : eq(auditLog.ip, entry.ip), gte(auditLog.at, at - withinMs)))
+    .orderBy(desc(auditLog.id))
+    .limit(1)
+    .get();
+  if (latest) {
+    db.update(auditLog)
+      .set({ detail: sql`json_set(coalesce(${auditLog.detail}, '{}'), '$.attempts', coalesce(json_extract(${auditLog.detail}, '$.attempts'), 1) + 1)` })
+      .where(eq(auditLog.id, latest.id))
+      .run();
+  } else {
+    writeAudit(db, at, { ...entry, detail: { ...entry.detail, attempts: 1 } });
+  }
 }
 
 /** Newest first, keyset-paginated by id. */

@@ -114,6 +114,8 @@ export const en = {
   'audit.action.setup': 'created the admin password',
   'audit.action.login.success': 'signed in',
   'audit.action.login.failure': 'failed to sign in',
+  'audit.action.login.throttled': 'sign-in refused: too many wrong passwords',
+  'audit.action.login.busy': 'sign-in refused: too many at once',
   'audit.action.logout': 'signed out',
   'audit.action.channel.connect': 'connected the WeCom bot',
   'audit.action.channel.replace': 'replaced the webhook URL',

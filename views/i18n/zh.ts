@@ -116,6 +116,8 @@ export const zh: Record<MessageKey, string> = {
   'audit.action.setup': '创建了管理员密码',
   'audit.action.login.success': '登录成功',
   'audit.action.login.failure': '登录失败',
+  'audit.action.login.throttled': '登录被拒绝：密码错误次数过多',
+  'audit.action.login.busy': '登录被拒绝：同时登录的请求过多',
   'audit.action.logout': '退出登录',
   'audit.action.channel.connect': '连接了企微机器人',
   'audit.action.channel.replace': '替换了 Webhook 地址',
