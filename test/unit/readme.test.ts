@@ -82,6 +82,17 @@ describe('README and docs stay true to the code', () => {
     expect(zh).toContain('`docker compose restart notifier`');
   });
 
+  it.each([
+    ['README.md', '## Five-minute trial'],
+    ['README.zh-CN.md', '## 五分钟试用'],
+  ])('%s: the trial ends by opening the fake WeCom group page', (file, heading) => {
+    const md = read(file);
+    const trial = md.slice(md.indexOf(heading), md.indexOf('\n## ', md.indexOf(heading) + 1));
+    const steps = [...trial.matchAll(/^\d+\. [\s\S]*?(?=^\d+\. |^\S)/gm)].map((m) => m[0]);
+    expect(steps.length).toBeGreaterThanOrEqual(7);
+    expect(steps.at(-1)).toContain('<http://127.0.0.1:9090/>');
+  });
+
   it('the Chinese quick start documents no variable the English README lacks', () => {
     const english = new Set(tableVariables(read('README.md')));
     expect(tableVariables(read('README.zh-CN.md')).filter((name) => !english.has(name))).toEqual([]);
