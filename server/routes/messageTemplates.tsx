@@ -127,6 +127,16 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
         const withCategory = key.category ? { ...event, category: key.category } : event;
         const mentions = planMentions(mentionRequest(withCategory, deps.settings.rules()), format);
         messages = renderEventWithTemplate(withCategory, { lang: key.lang, format, timeZone, mentions, receivedAt: now }, key.kind, body);
+        // The sample has every optional field; an event without them must not render to nothing
+        // either, or every such alert would fall back to the built-in template.
+        const { summary: _s, url: _u, store: _st, ...required } = withCategory;
+        const bare = { ...required, fields: {}, mention: 'none' as const };
+        try {
+          renderEventWithTemplate(bare, { lang: key.lang, format, timeZone, mentions: planMentions('none', format), receivedAt: now }, key.kind, body);
+        } catch (err) {
+          if (err instanceof TemplateRenderError && err.code === 'empty') return { problems: [t('templates.error.rendersEmpty')], messages: [] };
+          throw err;
+        }
       }
       return {
         problems: [],
@@ -202,6 +212,9 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
     if (parsed.output.action === 'preview') return page(c, ctx, key, { body });
     const { problems } = parseMessageTemplate(key.kind, body);
     if (problems.length) return page(c, ctx, key, { body, errors: problems.map((p) => problemText(ctx.t, p)) }, 422);
+    // What the preview says cannot be used (it renders to nothing) is refused too, with the same reason.
+    const rendered = previewOf(key, body, ctx.t);
+    if (rendered.problems.length) return page(c, ctx, key, { body, errors: rendered.problems }, 422);
 
     const before = current(key);
     const unchanged = before.body === body && before.state !== 'inherited';

@@ -50,6 +50,7 @@ const en = {
   'templates.error.unclosed': '“{snippet}” opens a placeholder that is never closed with }}.',
   'templates.error.unknown': '{placeholder} is not a placeholder of this message. Use one from the list.',
   'templates.error.choice': 'Choose a message, a category and a language from the lists.',
+  'templates.error.rendersEmpty': 'It renders to nothing for an event without a summary, store, fields or link, and such an event would be sent with the built-in template instead. Add {{title}} or some fixed text.',
 
   'templates.ph.title': 'the title (one line)',
   'templates.ph.summary': 'the summary (cut first when the message is too long)',
@@ -146,6 +147,7 @@ const zh: Record<TemplateStringKey, string> = {
   'templates.error.unclosed': '“{snippet}”开始了一个占位符，但没有用 }} 结束。',
   'templates.error.unknown': '{placeholder} 不是此类消息的占位符。请使用列表中的占位符。',
   'templates.error.choice': '请从列表中选择消息、分类和语言。',
+  'templates.error.rendersEmpty': '对于没有摘要、店铺、字段或链接的事件，此模板渲染结果为空，这样的事件会改用内置模板发送。请加入 {{title}} 或一些固定文字。',
 
   'templates.ph.title': '标题（单行）',
   'templates.ph.summary': '摘要（消息过长时优先截断）',
