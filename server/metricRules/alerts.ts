@@ -45,6 +45,16 @@ export function renderTitle(rule: Pick<MetricRule, 'title' | 'metric' | 'conditi
   return cut(filled.trim() === '' ? rule.metric : filled, EVENT_LIMITS.title);
 }
 
+/**
+ * A resolution's title says what holds now, the value that ended the firing, not the firing's
+ * figures (its summary names the firing it ends): "[Resolved] Refund rate · 旗舰店: 退款率 now 2%".
+ */
+function resolvedTitle(rule: MetricRule, action: RuleAction, ctx: ActionContext): string {
+  const store = ctx.store === '' ? '' : ruleText(ctx.lang, 'title.storeSep') + ctx.store;
+  if (action.value === null) return ruleText(ctx.lang, 'title.resolvedNoValue', { name: rule.name, store });
+  return ruleText(ctx.lang, 'title.resolved', { name: rule.name, store, metric: rule.metric, value: `${formatValue(action.value)}${ctx.unit}` });
+}
+
 /** The alert event for one action of the rule; `state` is the store's state before the action. */
 export function alertForAction(rule: MetricRule, action: RuleAction, state: RuleState, ctx: ActionContext): AlertEvent {
   const { lang } = ctx;
@@ -53,11 +63,9 @@ export function alertForAction(rule: MetricRule, action: RuleAction, state: Rule
   const since = formatDateTime(action.firingSince, lang, ctx.timeZone);
   const duration = formatDuration(action.at - action.firingSince, lang);
   const title =
-    action.type === 'firing'
-      ? firingTitle
-      : ruleText(lang, action.type === 'reminder' ? 'title.reminder' : 'title.resolved', { title: firingTitle, duration });
+    action.type === 'firing' ? firingTitle : action.type === 'reminder' ? ruleText(lang, 'title.reminder', { title: firingTitle, duration }) : resolvedTitle(rule, action, ctx);
   const lines = [ruleText(lang, 'summary.rule', { name: rule.name, condition: describeCondition(rule, lang, ctx.unit) })];
-  if (action.type === 'resolved') lines.push(ruleText(lang, 'summary.resolved', { since, event: state.firingEventId ?? '—', duration }));
+  if (action.type === 'resolved') lines.push(ruleText(lang, 'summary.resolved', { title: firingTitle, since, event: state.firingEventId ?? '—', duration }));
   else if (rule.condition.type === 'no_data') {
     const last = state.lastAt ?? state.watchingSince;
     lines.push(ruleText(lang, 'summary.noData', { since: formatDateTime(last, lang, ctx.timeZone) }));

@@ -6,7 +6,7 @@
 import { formatDateTime } from '../../views/i18n/index.ts';
 import { parseIsoDateTime } from '../events/schema.ts';
 import { BYTE_LIMITS, textMessage, truncateUtf8, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
-import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, pairLine, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
+import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, pairLine, RESOLVED_STYLE, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
 import { parseMessageTemplate, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplates.ts';
 import { notificationTranslator } from './notificationStrings.ts';
 import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './templates.ts';
@@ -120,7 +120,7 @@ const CUT: ReadonlySet<Placeholder> = new Set(['summary', 'fields']);
 function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_result' }>, opts: RenderOptions): Record<Placeholder, string> {
   const t = notificationTranslator(opts.lang);
   const { format } = opts;
-  const severity = SEVERITY_STYLE[event.severity];
+  const severity = event.kind === 'alert' && event.resolved ? RESOLVED_STYLE : SEVERITY_STYLE[event.severity];
   const at = (event.occurred_at !== undefined ? parseIsoDateTime(event.occurred_at) : undefined) ?? opts.receivedAt;
   const task = event.kind === 'task_result' ? event : undefined;
   return {

@@ -23,6 +23,7 @@ const en = {
   'severity.info': 'Info',
   'severity.warning': 'Warning',
   'severity.critical': 'Critical',
+  'resolved': 'Resolved',
 
   'kind.alert': 'Alert',
   'kind.task_result': 'Task result',
@@ -98,6 +99,7 @@ const zh: Record<NotificationKey, string> = {
   'severity.info': '提示',
   'severity.warning': '警告',
   'severity.critical': '严重',
+  'resolved': '已恢复',
 
   'kind.alert': '告警',
   'kind.task_result': '任务结果',

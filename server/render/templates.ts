@@ -28,6 +28,7 @@ import {
   multiLine,
   oneLine,
   pairLine,
+  RESOLVED_STYLE,
   SEVERITY_STYLE,
   STATUS_STYLE,
   strong,
@@ -110,12 +111,14 @@ function numberedParts(content: string, limit: number, header: (i: number, n: nu
 export type RenderableEvent = Exclude<InboundEvent, { kind: 'metric' }>;
 
 export function eventBadge(event: RenderableEvent, t: NotificationTranslate): Badge {
-  return event.kind === 'task_result'
-    ? { label: t(`status.${event.status}`), ...STATUS_STYLE[event.status] }
-    : { label: t(`severity.${event.severity}`), ...SEVERITY_STYLE[event.severity] };
+  if (event.kind === 'task_result') return { label: t(`status.${event.status}`), ...STATUS_STYLE[event.status] };
+  // A resolution is good news: its own word and colour, not the critical orange it fired with.
+  if (event.kind === 'alert' && event.resolved) return { label: t('resolved'), ...RESOLVED_STYLE };
+  return { label: t(`severity.${event.severity}`), ...SEVERITY_STYLE[event.severity] };
 }
 
 export function needsAttention(event: RenderableEvent): boolean {
+  if (event.kind === 'alert' && event.resolved) return false;
   return event.kind === 'task_result' ? event.status !== 'succeeded' : SEVERITY_RANK[event.severity] > SEVERITY_RANK.info;
 }
 

@@ -255,14 +255,16 @@ describe('messages', () => {
     expect(titleProblems('{{metric "x"}} {{job.name}}').map((p) => p.code)).toEqual(['unknown', 'unknown']);
   });
 
-  it('the resolved message names the firing it ends and how long it lasted', () => {
+  it('the resolved message says the value now, names the firing it ends and how long it lasted', () => {
     const r = rule({ type: 'threshold', op: 'above', value: 5 });
     const fired = run(r, [[T0, 6]]);
     const firing = alertForAction(r, fired.actions[0]!, initialState(T0), { store: 'A', unit: '%', lang: 'en', timeZone: 'Asia/Shanghai' });
     const state = { ...fired.state, firingEventId: 42, firingTitle: firing.title };
     const resolved = onPoint(r, state, { at: T0 + 90 * MIN, value: 3 }, noHistory).actions[0]!;
     const msg = alertForAction(r, resolved, state, { store: 'A', unit: '%', lang: 'en', timeZone: 'Asia/Shanghai' });
-    expect(msg.title).toBe(`[Resolved] ${firing.title}`);
+    // The value that ended it, not the firing's: never "[Resolved] … 6%" above a body saying 3%.
+    expect(msg.title).toBe('[Resolved] test rule · A: 退款率 now 3%');
+    expect(msg.summary).toContain(`Ends “${firing.title}”`);
     expect(msg.summary).toContain('event #42');
     expect(msg.summary).toContain('lasted 1 h 30 min');
     expect(msg.store).toBe('A');
@@ -270,7 +272,8 @@ describe('messages', () => {
     expect(msg.resolved).toBe(true);
     expect(firing.resolved).toBeUndefined();
     const zh = alertForAction(r, resolved, state, { store: 'A', unit: '%', lang: 'zh', timeZone: 'Asia/Shanghai' });
-    expect(zh.title).toBe(`[已恢复] ${firing.title}`);
+    expect(zh.title).toBe('[已恢复] test rule · A：退款率 当前 3%');
+    expect(zh.summary).toContain(`告警“${firing.title}”`);
     expect(zh.summary).toContain('持续 1 小时 30 分钟');
   });
 

@@ -88,6 +88,15 @@ describe('renderEvent: severity and status colours', () => {
     expect(markdownOf({ ...task, status: 'partial' }, 'zh')).toContain('部分成功');
   });
 
+  it('a resolved alert has its own heading and colour, whatever the severity it fired with', () => {
+    const resolved = { ...event({ kind: 'alert', title: '[RESOLVED] DiskFull', severity: 'critical' }), resolved: true as const };
+    const markdown = contentOf(renderEvent(resolved, options('markdown'))[0]!);
+    expect(markdown).toMatch(/^### <font color="info">Resolved<\/font> · /);
+    expect(markdown).not.toContain('Critical');
+    expect(contentOf(renderEvent(resolved, options('markdown', { lang: 'zh' }))[0]!)).toContain('<font color="info">已恢复</font>');
+    expect(contentOf(renderEvent(resolved, options('text', { lang: 'zh' }))[0]!)).toMatch(/^✅ 已恢复 · /);
+  });
+
   it('uses emoji and no colour in markdown_v2 and text', () => {
     for (const format of ['markdown_v2', 'text'] as const) {
       const content = contentOf(renderEvent(event({ kind: 'alert', title: 'x', severity: 'critical' }), options(format))[0]!);
