@@ -20,7 +20,7 @@ import {
 } from '../../views/pages/messageTemplates.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { sampleEvent } from '../events/sampleEvents.ts';
+import { previewEvent, sampleEvent } from '../events/sampleEvents.ts';
 import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
 import { mentionRequest } from '../delivery/policy/mentions.ts';
 import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/customTemplates.ts';
@@ -105,6 +105,7 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
     const format = delivery.format;
     const timeZone = deps.settings.general().timeZone;
     const now = deps.clock.now();
+    let receivedAt: number | undefined;
     try {
       let messages: WecomMessage[];
       if (key.kind === 'digest') {
@@ -125,11 +126,19 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
               : (sampleEvent('alert', key.lang) as AlertEvent);
         const event = key.kind === 'resolved' ? { ...sample, title: RESOLVED_PREFIX[key.lang] + sample.title } : sample;
         const withCategory = key.category ? { ...event, category: key.category } : event;
-        const mentions = planMentions(mentionRequest(withCategory, deps.settings.rules()), format);
-        messages = renderEventWithTemplate(withCategory, { lang: key.lang, format, timeZone, mentions, receivedAt: now }, key.kind, body);
+        // The latest real event of this kind and category where one arrived, else the sample.
+        const shown = previewEvent(
+          deps.db,
+          { kind: key.kind === 'task_result' ? 'task_result' : 'alert', ...(key.category ? { category: key.category } : {}), ...(key.kind === 'task_result' ? {} : { resolved: key.kind === 'resolved' }) },
+          withCategory,
+        );
+        receivedAt = shown.receivedAt;
+        const real = shown.event as AlertEvent | TaskResultEvent;
+        const mentions = planMentions(mentionRequest(real, deps.settings.rules()), format);
+        messages = renderEventWithTemplate(real, { lang: key.lang, format, timeZone, mentions, receivedAt: receivedAt ?? now }, key.kind, body);
         // The sample has every optional field; an event without them must not render to nothing
         // either, or every such alert would fall back to the built-in template.
-        const { summary: _s, url: _u, store: _st, ...required } = withCategory;
+        const { summary: _s, url: _u, store: _st, ...required } = real;
         const bare = { ...required, fields: {}, mention: 'none' as const };
         try {
           renderEventWithTemplate(bare, { lang: key.lang, format, timeZone, mentions: planMentions('none', format), receivedAt: now }, key.kind, body);
@@ -140,6 +149,7 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
       }
       return {
         problems: [],
+        ...(receivedAt !== undefined ? { receivedAt } : {}),
         messages: messages.map((m) => ({
           json: JSON.stringify(m),
           bytes: utf8Bytes(contentOf(m)),

@@ -20,10 +20,10 @@ import type { AppEnv } from '../env.ts';
 import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES, type Category, type InboundEvent, type TaskResultEvent } from '../events/schema.ts';
 import { decideEvent } from '../delivery/policy/eventRules.ts';
 import { mentionRequest } from '../delivery/policy/mentions.ts';
-import { defaultSeverity, ruleEffects } from '../rules/severity.ts';
+import { ruleEffects } from '../rules/severity.ts';
+import { failedTaskSample, previewEvent, sampleEvent, type PreviewEvent } from '../events/sampleEvents.ts';
 import { currentRenderSettings, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentions.ts';
-import { sampleEvents } from '../render/templates.ts';
 import {
   deliverySettingsSchema,
   rulesSchema,
@@ -238,22 +238,27 @@ function previewMessage(m: WecomMessage): PreviewMessage {
   };
 }
 
-/** Sample events rendered with the saved settings, exactly as intake would queue them: a failed task too. */
+/**
+ * The latest real event of each kind (a sample in the notification language where none arrived),
+ * rendered with the saved settings exactly as intake would queue them: a failed task too.
+ */
 function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
   const rules = deps.settings.rules();
   const delivery = deps.settings.delivery();
   const s: RenderSettings = currentRenderSettings(deps.settings, deps.config.publicUrl);
-  const samples = sampleEvents();
-  const task = samples.task_result as TaskResultEvent;
-  const failedTask: TaskResultEvent = { ...task, status: 'failed', severity: defaultSeverity('task_result', 'failed'), summary: ctx.t('notifications.preview.failedSummary') };
-  const previewed: Array<[string, InboundEvent]> = [
-    ['alert', samples.alert],
-    ['task_result', task],
-    ['task_failed', failedTask],
-    ['report', samples.report],
+  const lang = delivery.language;
+  const criticalSample = sampleEvent('alert', lang);
+  const alert = previewEvent(deps.db, { kind: 'alert', resolved: false }, criticalSample);
+  const previewed: Array<[string, PreviewEvent]> = [
+    ['alert', alert],
+    // The critical sample stays beside a real alert that is not critical: the mention policy shows on it.
+    ...(alert.receivedAt !== undefined && alert.event.severity !== 'critical' ? ([['alert_critical', { event: criticalSample }]] as Array<[string, PreviewEvent]>) : []),
+    ['task_result', previewEvent(deps.db, { kind: 'task_result', taskStatuses: ['succeeded', 'partial'] }, sampleEvent('task_result', lang))],
+    ['task_failed', previewEvent(deps.db, { kind: 'task_result', taskStatuses: ['failed'] }, failedTaskSample(lang))],
+    ['report', previewEvent(deps.db, { kind: 'report' }, sampleEvent('report', lang))],
   ];
-  return previewed.map(([id, e]) => {
-    const messages = renderForDelivery(e, s, { receivedAt: deps.clock.now() });
+  return previewed.map(([id, { event: e, receivedAt }]) => {
+    const messages = renderForDelivery(e, s, { receivedAt: receivedAt ?? deps.clock.now() });
     // The intake's own rules (no earlier events, so never a repeat): the preview cannot disagree.
     const decision = decideEvent(e, { rules, now: deps.clock.now(), silences: [], dedupeCandidates: [] });
     const suppressed = decision.status === 'suppressed' ? ctx.t(`event.reason.${decision.reason}` as MessageKey) : undefined;
@@ -262,6 +267,7 @@ function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
       kind: e.kind,
       severity: e.severity,
       ...(e.kind === 'task_result' ? { taskStatus: e.status } : {}),
+      ...(receivedAt !== undefined ? { receivedAt } : {}),
       messages: messages.map(previewMessage),
       mentions: describeMentions(planMentions(mentionRequest(e, rules), delivery.format), ctx.lang),
       ...(suppressed ? { suppressed } : {}),

@@ -15,7 +15,6 @@ const en = {
   'task.status.failed': 'failed',
   'task.status.partial': 'partly failed',
   'notifications.preview.taskKind': 'Sample {kind}, {status} ({severity})',
-  'notifications.preview.failedSummary': 'The marketplace refused the price file (HTTP 503); no listing was updated.',
 
   'event.reason.silenced': 'silenced from the send log',
   'silence.title': 'Silences',
@@ -54,7 +53,6 @@ const zh: Record<keyof typeof en, string> = {
   'task.status.failed': '失败',
   'task.status.partial': '部分失败',
   'notifications.preview.taskKind': '示例{kind}，{status}（{severity}）',
-  'notifications.preview.failedSummary': '平台拒绝了价格文件（HTTP 503），没有任何商品被更新。',
 
   'event.reason.silenced': '已在发送记录中静音',
   'silence.title': '静音',

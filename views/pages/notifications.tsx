@@ -63,6 +63,8 @@ export interface PreviewItem {
   mentions: string[];
   /** Translated reason when the rules would suppress this event. */
   suppressed?: string;
+  /** When the real event shown arrived; absent for a sample. */
+  receivedAt?: number;
 }
 
 export interface NotificationsProps {
@@ -373,9 +375,21 @@ function Preview({ ctx, items }: { ctx: ViewContext; items: PreviewItem[] }) {
       {items.map((item) => (
         <article aria-labelledby={`n-preview-${item.id}`}>
           <h3 id={`n-preview-${item.id}`}>
-            {item.taskStatus
-              ? ctx.t('notifications.preview.taskKind', { kind: ctx.t(`kind.${item.kind}`), status: ctx.t(`task.status.${item.taskStatus}`), severity: ctx.t(`severity.${item.severity}`) })
-              : ctx.t('notifications.preview.kind', { kind: ctx.t(`kind.${item.kind}`), severity: ctx.t(`severity.${item.severity}`) })}
+            {ctx.t(
+              item.receivedAt !== undefined
+                ? item.taskStatus
+                  ? 'notifications.preview.latestTaskKind'
+                  : 'notifications.preview.latestKind'
+                : item.taskStatus
+                  ? 'notifications.preview.taskKind'
+                  : 'notifications.preview.kind',
+              {
+                kind: ctx.t(`kind.${item.kind}`),
+                severity: ctx.t(`severity.${item.severity}`),
+                status: item.taskStatus ? ctx.t(`task.status.${item.taskStatus}`) : '',
+                at: item.receivedAt !== undefined ? formatDateTime(item.receivedAt, ctx.lang, ctx.timeZone) : '',
+              },
+            )}
           </h3>
           {item.suppressed ? <Notice kind="info">{ctx.t('notifications.preview.none', { reason: item.suppressed })}</Notice> : null}
           {item.messages.map((m, i) => (
