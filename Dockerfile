@@ -1,6 +1,6 @@
 # StoreClaw WeCom Notifier: single-container appliance image.
 #
-#   docker build -t storeclaw-wecom-notifier .
+#   docker build -t storeclaw-wecom-notifier:0.1.0 --build-arg BUILD_COMMIT="$(git rev-parse HEAD)" .
 #   docker run -d -p 8080:8080 -v notifier-data:/data \
 #     -e ADMIN_PASSWORD=... -e SECRET_KEY="$(openssl rand -hex 32)" storeclaw-wecom-notifier
 #
@@ -50,6 +50,9 @@ COPY server ./server
 COPY views ./views
 COPY db ./db
 COPY assets ./assets
+# .git is not in the build context: the commit comes in as a build argument and is written into
+# dist/build-info.json (console footer, /healthz, /metrics, storeclaw-notify --version).
+ARG BUILD_COMMIT=unknown
 RUN npm run build
 
 # ---- runtime: no compilers, non-root ------------------------------------------------------------
@@ -84,6 +87,15 @@ EXPOSE 8080
 # which would load undici in every probe.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "require('http').get({host:'127.0.0.1',port:process.env.PORT||8080,path:'/healthz',timeout:2500},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"
+
+# OCI labels: which version and commit this image is (docker inspect, registries). VERSION is
+# package.json's version (a test keeps them equal); BUILD_COMMIT as in the build stage.
+ARG VERSION=0.1.0
+ARG BUILD_COMMIT=unknown
+LABEL org.opencontainers.image.title="StoreClaw WeCom Notifier" \
+      org.opencontainers.image.description="Pushes StoreClaw store-operations alerts, reports and task results into one WeCom group through its bot webhook." \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$BUILD_COMMIT"
 
 # node directly (not npm start): it receives SIGTERM and shuts down gracefully.
 # Compose runs it under tini (init: true); with plain `docker run`, add --init.

@@ -11,7 +11,7 @@ import { closeDatabase, openDatabase, type Db } from '../db/client.ts';
 import { insertMetricRule } from '../db/queries/metricRules.ts';
 import { DB_FILE } from '../server/appliance.ts';
 import type { Clock } from '../server/clock.ts';
-import { ingestEvents, type IntakeDeps } from '../server/events/intake.ts';
+import { ingestEvents, type IntakeDeps } from '../server/delivery/intake.ts';
 import type { MetricEvent } from '../server/events/schema.ts';
 import type { Condition } from '../server/metricRules/definition.ts';
 import { createMetricRuleEngine } from '../server/metricRules/engine.ts';

@@ -1,17 +1,51 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { applyMigrations, committedMigrations, schemaState, type Migration, type SchemaState } from './migrator.ts';
 import * as schema from './schema.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 
-/** Opens the SQLite file, sets the pragmas the appliance relies on, and applies pending migrations. */
-export function openDatabase(file: string): Db {
+/** A database a newer version migrated: this code must not run on it (nor "migrate" it). */
+export class SchemaTooNew extends Error {
+  constructor(readonly state: Extract<SchemaState, { kind: 'newer' }>) {
+    super(`the database has ${state.applied} migrations applied, this code knows ${state.known} (up to ${state.newestKnown.tag})`);
+  }
+}
+
+export class NotApplianceDatabase extends Error {
+  constructor() {
+    super("the database's migrations are not this appliance's");
+  }
+}
+
+export interface OpenOptions {
+  /** Tests point this at a copy with an extra (failing) migration. */
+  migrationsFolder?: string;
+  /** Called before pending migrations are applied to a database that has data (not a new one): the pre-upgrade backup. */
+  beforeMigrating?: (sqlite: Database.Database, from: Migration, pending: readonly Migration[]) => void;
+}
+
+/**
+ * Opens the SQLite file, sets the pragmas the appliance relies on, and applies pending migrations,
+ * all or none. Refuses a database a newer version migrated (SchemaTooNew) or another
+ * application's (NotApplianceDatabase), leaving it untouched.
+ */
+export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   const sqlite = new Database(file);
+  try {
+    prepare(sqlite, opts);
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  return drizzle(sqlite, { schema });
+}
+
+function prepare(sqlite: Database.Database, opts: OpenOptions): void {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
@@ -19,9 +53,11 @@ export function openDatabase(file: string): Db {
   // Savepoint journals and sort b-trees in memory instead of temp files (a savepoint per request
   // cost as much as the inserts it guarded).
   sqlite.pragma('temp_store = MEMORY');
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder });
-  return db;
+  const state = schemaState(sqlite, committedMigrations(opts.migrationsFolder ?? MIGRATIONS_FOLDER));
+  if (state.kind === 'newer') throw new SchemaTooNew(state);
+  if (state.kind === 'foreign') throw new NotApplianceDatabase();
+  if (state.kind === 'pending') opts.beforeMigrating?.(sqlite, state.last, state.pending);
+  if (state.kind === 'fresh' || state.kind === 'pending') applyMigrations(sqlite, state.pending);
 }
 
 export function closeDatabase(db: Db): void {
@@ -32,7 +68,7 @@ export function closeDatabase(db: Db): void {
 }
 
 function expectedMigrations(): number {
-  const journal = JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
+  const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
   return journal.entries.length;
 }
 

@@ -104,6 +104,11 @@ export const deliveries = sqliteTable(
      * custom template applied.
      */
     template: text('template'),
+    /**
+     * A digest's summary (JSON: count, counts by severity, earliest time, the events it lists), so
+     * folding newcomers into a waiting digest never re-reads its members.
+     */
+    digestState: text('digest_state'),
   },
   (t) => [
     index('deliveries_queue_idx').on(t.status, t.priority, t.id),
@@ -152,6 +157,8 @@ export const events = sqliteTable(
       .where(sql`${t.duplicateOf} IS NULL AND ${t.status} IN ('queued', 'held', 'sent', 'digested')`),
     index('events_status_idx').on(t.status, t.id),
     index('events_received_idx').on(t.receivedAt),
+    // A digest settles, and a retried one re-opens, the events it carries.
+    index('events_digest_idx').on(t.digestDeliveryId).where(sql`${t.digestDeliveryId} IS NOT NULL`),
     // /metrics counts events by kind and status: a covering index instead of a table scan.
     index('events_kind_status_idx').on(t.kind, t.status),
     // Metric points by name, store and measured time: metric rules' baselines and backtests.

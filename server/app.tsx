@@ -12,7 +12,7 @@ import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { backupRoutes } from './routes/backup.tsx';
+import { backupRoutes, RESTORE_PATH } from './routes/backup.tsx';
 import { inboundRoutes } from './routes/inbound.tsx';
 import { hookRoutes } from './routes/hooks.tsx';
 import { apiDocsRoutes } from './routes/apiDocs.tsx';
@@ -36,6 +36,7 @@ import {
   requireAuth,
   securityHeaders,
   session,
+  strictTransportSecurity,
   type PublicRoutes,
 } from './security/webMiddleware.ts';
 import { HTTPException } from 'hono/http-exception';
@@ -84,22 +85,28 @@ export function createApp(deps: AppDeps) {
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.notFound')} />, 404);
   });
 
+  app.use('*', async (c, next) => {
+    c.set('build', deps.build);
+    await next();
+  });
   app.use('*', securityHeaders());
   app.use('*', language());
   app.use('*', clientAddressVar(deps.config));
+  app.use('*', strictTransportSecurity());
   app.use('*', hostCheck(deps.config));
   app.use('*', noStore());
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.route('/', staticRoutes());
   app.route('/', languageRoutes());
-  app.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, onQueued: deps.wakeWorker }));
+  app.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, port: deps.config.port, onQueued: deps.wakeWorker }));
 
   app.use('*', originCheck());
   app.use('*', session(deps));
   app.use('*', requireAuth(deps, PUBLIC_ROUTES));
   app.use('*', async (c, next) => {
-    if (c.req.path.startsWith('/api/')) return next();
+    // The API has its own limit; an uploaded backup its own (routes/backup.tsx).
+    if (c.req.path.startsWith('/api/') || c.req.path === RESTORE_PATH) return next();
     return bodyLimit({ maxSize: CONSOLE_BODY_LIMIT, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
   });
   app.use('*', readableForm());

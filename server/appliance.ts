@@ -1,13 +1,16 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createCheckpointer } from '../db/checkpointer.ts';
-import { closeDatabase, openDatabase } from '../db/client.ts';
+import { closeDatabase } from '../db/client.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../db/queries/admin.ts';
 import { deleteAllSessions, deleteExpiredSessions } from '../db/queries/sessions.ts';
 import { createApp } from './app.tsx';
+import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
+import { openApplianceDatabase } from './databaseUpgrade.ts';
+import { swapInBackup } from './restore.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import type { AppDeps } from './deps.ts';
+import type { AppDeps, RestoreOutcome } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
 import { listenFailure } from './listenFailure.ts';
 import { createLoginThrottle } from './security/loginThrottle.ts';
@@ -15,13 +18,13 @@ import { createPasswordHasher } from './security/passwords.ts';
 import { createSetupCode } from './security/setupCode.ts';
 import { prepareDataDir } from './dataDir.ts';
 import { createStoredCounts } from './metrics/storedCounts.ts';
-import { createSecretBox, loadDataKey } from './security/secretBox.ts';
+import { createSecretBox, DATA_KEY_FILE, loadDataKey } from './security/secretBox.ts';
 import { createWecomClient } from './wecom/client.ts';
-import { createRateLimiter } from './delivery/rateLimiter.ts';
+import { createRateLimiter, type RateLimiter } from './delivery/rateLimiter.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts';
 import { storedKey, usableChannelKey } from './channel/wecomChannel.ts';
 import { createSettingsStore } from './settings/settingsStore.ts';
-import { countingWecomClient, createOpsCounters } from './opsCounters.ts';
+import { countingWecomClient, createOpsCounters, type OpsCounters } from './opsCounters.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/scheduler.ts';
 import { createMetricRuleEngine } from './metricRules/engine.ts';
 import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
@@ -54,6 +57,10 @@ export interface StartOptions {
   scryptN?: number;
   /** The minute timer of metric rules (default on); tests may drive `ruleTick(now)` instead. */
   ruleTimers?: boolean;
+  /** The running build (default: read from dist/build-info.json or the checkout). */
+  build?: BuildInfo;
+  /** Tests add a (failing) migration to a copy of db/migrations. */
+  migrationsFolder?: string;
 }
 
 /**
@@ -76,20 +83,43 @@ async function syncAdminPassword(deps: AppDeps): Promise<void> {
   else deps.log.info('admin password set from ADMIN_PASSWORD');
 }
 
-/** config → data dir → db (migrated) → data key → app → listening server. */
-export async function startAppliance(config: Config, opts: StartOptions = {}): Promise<Appliance> {
-  const log = opts.log ?? createLogger({ level: config.logLevel });
-  const clock = opts.clock ?? systemClock;
-  prepareDataDir(config.dataDir, DB_FILE);
-  const db = openDatabase(join(config.dataDir, DB_FILE));
+/** Everything that holds the database: rebuilt on the restored file when a backup is restored. */
+interface Core {
+  deps: AppDeps;
+  worker: DeliveryWorker;
+  reports: ReportScheduler;
+  ruleDeps: Parameters<typeof runRuleTick>[0];
+  app: ReturnType<typeof createApp>;
+  start(): Promise<void>;
+  /** Stops the timers, the scheduler and the worker (the in-flight send finishes), closes the database. */
+  close(): Promise<void>;
+}
+
+/** What outlives a restore: the process's counters, and the one bot's rate window. */
+interface ProcessState {
+  log: Logger;
+  clock: Clock;
+  build: BuildInfo;
+  counters: OpsCounters;
+  limiter?: RateLimiter;
+}
+
+/** data dir → db (refused if newer, backed up, migrated) → data key → deps → app; nothing started. */
+async function openCore(config: Config, opts: StartOptions, shared: ProcessState, restore: AppDeps['restore']): Promise<Core> {
+  const { log, clock, build, counters } = shared;
+  for (const { file, mode } of prepareDataDir(config.dataDir, DB_FILE, DATA_KEY_FILE)) {
+    log.warn('corrected the permissions of a data file: only the appliance user may read it now', { file, was: mode, now: file === config.dataDir ? '0700' : '0600' });
+  }
+  const db = openApplianceDatabase(join(config.dataDir, DB_FILE), { build, log, now: () => clock.now() }, { migrationsFolder: opts.migrationsFolder });
   // Under an intake burst, WAL checkpoints (copy + fsync) move off the event loop.
   const checkpointer = createCheckpointer(db, join(config.dataDir, DB_FILE));
   const settings = createSettingsStore(db, clock, { timeZone: config.timezone });
-  const limiter = createRateLimiter({ limit: settings.delivery().rateLimit, windowMs: config.rateWindowMs });
+  const limiter = (shared.limiter ??= createRateLimiter({ limit: settings.delivery().rateLimit, windowMs: config.rateWindowMs }));
+  limiter.setLimit(settings.delivery().rateLimit);
   let worker: DeliveryWorker | undefined;
-  const counters = createOpsCounters(clock.now());
   const deps: AppDeps = {
     db,
+    build,
     config,
     clock,
     log,
@@ -102,6 +132,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     limiter,
     wakeWorker: () => worker?.wake(),
     counters,
+    restore,
   };
   deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker });
   const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, log };
@@ -128,51 +159,130 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     log.warn('first run: open the console and enter this setup code to create the admin password', { setupCode: deps.setupCode.display });
   }
   deleteExpiredSessions(db, clock.now());
+  const started = worker;
+  let ruleTicks: { stop(): void } | undefined;
+  return {
+    deps,
+    worker: started,
+    reports,
+    ruleDeps,
+    app: createApp(deps),
+    async start() {
+      started.start();
+      // After the worker: catch-up runs queue messages the worker then sends.
+      await reports.start();
+      ruleTicks = (opts.ruleTimers ?? true) ? startRuleTicks(ruleDeps) : undefined;
+    },
+    async close() {
+      ruleTicks?.stop();
+      await reports.stop();
+      await started.stop();
+      await deps.storedCounts.close();
+      await checkpointer.close();
+      closeDatabase(db);
+    },
+  };
+}
+
+/** config → the core (database, deps, app) → listening server → worker, scheduler, rule timers. */
+export async function startAppliance(config: Config, opts: StartOptions = {}): Promise<Appliance> {
+  const log = opts.log ?? createLogger({ level: config.logLevel });
+  const clock = opts.clock ?? systemClock;
+  const shared: ProcessState = { log, clock, build: opts.build ?? readBuildInfo(), counters: createOpsCounters(clock.now()) };
+  // While a restore swaps the database, requests wait for it instead of reaching a closed one.
+  let swapping: Promise<unknown> | undefined;
+  const restore: NonNullable<AppDeps['restore']> = (staged, audit) => {
+    const run = swapIn(staged, audit);
+    swapping = run.finally(() => (swapping = undefined));
+    return run;
+  };
+  let core = await openCore(config, opts, shared, restore);
   if (config.wecomOriginOverridden) log.warn('WECOM_API_ORIGIN is set: messages go to a test origin, not WeCom', { origin: config.wecomApiOrigin });
 
-  const app = createApp(deps);
+  /** Closes the core, puts the checked backup in place (the current database kept), and opens a new core on it. */
+  async function swapIn(staged: string, audit: { ip: string | null; file: string; bytes: number }): Promise<RestoreOutcome> {
+    await core.close();
+    const reopen = async () => {
+      core = await openCore(config, opts, shared, restore);
+      await core.start();
+    };
+    let kept: string | undefined;
+    try {
+      ({ kept } = swapInBackup(config.dataDir, DB_FILE, staged, { now: clock.now(), actor: 'admin', ...audit }));
+    } catch (err) {
+      // Nothing was moved: carry on with the database as it was.
+      await reopen();
+      throw err;
+    }
+    try {
+      await reopen();
+    } catch (err) {
+      // The backup passed its checks but does not open: the kept copy goes back, as it was.
+      log.error('the restored database did not open: the previous one is back', { error: err });
+      if (kept) swapInBackup(config.dataDir, DB_FILE, kept, { now: clock.now(), actor: 'admin', file: basename(kept), bytes: 0, ip: audit.ip });
+      await reopen();
+      throw err;
+    }
+    log.warn('database restored from a backup', { file: audit.file, bytes: audit.bytes, kept });
+    return { kept };
+  }
+
   const hostname = opts.hostname ?? config.host;
   const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname }, () => {
-      s.off('error', fail);
-      resolve(s);
-    });
+    const s = serve(
+      {
+        fetch: async (req, env) => {
+          if (swapping) await swapping.catch(() => undefined);
+          return core.app.fetch(req, env);
+        },
+        port: config.port,
+        hostname,
+      },
+      () => {
+        s.off('error', fail);
+        resolve(s);
+      },
+    );
     const fail = (err: Error) => reject(listenFailure(err, { port: config.port, host: hostname }));
     s.once('error', fail);
   }).catch(async (err: unknown) => {
     // Nothing was served: release the database and its helper threads so the process can exit with the one line.
-    await deps.storedCounts.close();
-    await checkpointer.close();
-    closeDatabase(db);
+    await core.close();
     throw err;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info('listening', { host: typeof address === 'object' && address ? address.address : config.host, port });
-  worker.start();
-  // After the worker: catch-up runs queue messages the worker then sends.
-  await reports.start();
-  const ruleTicks = (opts.ruleTimers ?? true) ? startRuleTicks(ruleDeps) : undefined;
+  await core.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
-      ruleTicks?.stop();
       server.close(() => {
-        void reports
-          .stop()
-          .then(() => worker.stop())
-          .then(() => deps.storedCounts.close())
-          .then(() => checkpointer.close())
+        void (swapping ?? Promise.resolve())
+          .catch(() => undefined)
+          .then(() => core.close())
           .then(() => {
-            closeDatabase(db);
             log.info('stopped');
             resolve();
           });
       });
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     }));
-  const ruleTick = (now = clock.now()) => runRuleTick(ruleDeps, now);
-  return { deps, worker, reports, ruleTick, port, url: `http://127.0.0.1:${port}`, close };
+  return {
+    get deps() {
+      return core.deps;
+    },
+    get worker() {
+      return core.worker;
+    },
+    get reports() {
+      return core.reports;
+    },
+    ruleTick: (now = clock.now()) => runRuleTick(core.ruleDeps, now),
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close,
+  };
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -48,4 +48,50 @@ export async function backupDatabase(source: Database.Database, outFile: string,
 export function backupFileName(now: number): string {
   const iso = new Date(now).toISOString();
   return `notifier-backup-${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}.db`;
+}
+
+/** Pre-upgrade copies kept beside the database: the newest three. */
+export const PRE_UPGRADE_KEEP = 3;
+const PRE_UPGRADE = /^notifier-pre-.+\.db$/;
+
+/** `notifier-pre-0.2.0.db`: the database as it was before version 0.2.0 migrated it. */
+export function preUpgradeBackupName(version: string): string {
+  return `notifier-pre-${version.replace(/[^0-9A-Za-z.+-]/g, '_')}.db`;
+}
+
+/** The pre-upgrade copies in `dir`, newest first. */
+export function preUpgradeBackups(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => PRE_UPGRADE.test(f))
+    .map((f) => ({ f, at: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at || b.f.localeCompare(a.f))
+    .map((x) => x.f);
+}
+
+/**
+ * The copy taken at start before pending migrations run (`VACUUM INTO`: one consistent,
+ * self-contained file, synchronous while nothing else runs yet), checked, 0600, then renamed into
+ * place; older pre-upgrade copies beyond the newest three are removed.
+ */
+export function writePreUpgradeBackup(source: Database.Database, dir: string, version: string): { file: string; bytes: number; removed: string[] } {
+  const file = join(dir, preUpgradeBackupName(version));
+  const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.partial`);
+  try {
+    source.prepare('VACUUM INTO ?').run(tmp);
+    const copy = new Database(tmp, { fileMustExist: true, readonly: true });
+    try {
+      const check = copy.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new Error(`the copy failed its integrity check: ${String(check)}`);
+    } finally {
+      copy.close();
+    }
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  const removed = preUpgradeBackups(dir).slice(PRE_UPGRADE_KEEP);
+  for (const f of removed) rmSync(join(dir, f), { force: true });
+  return { file, bytes: statSync(file).size, removed };
 }

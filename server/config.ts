@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import * as v from 'valibot';
+import { parseProxyRange, PROXY_SHORTCUTS } from './security/clientAddress.ts';
 import { MIN_PASSWORD_LENGTH } from './security/passwordPolicy.ts';
 import { isTimeZone } from './timeOfDay.ts';
 
@@ -22,10 +23,15 @@ export interface Config {
   rateWindowMs: number;
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics is public like /healthz. */
   metricsToken: string | undefined;
+  /** METRICS_DETAIL=1: /metrics also labels per-rule series with the rule's name (off: counts and ids only). */
+  metricsDetail: boolean;
   /** Where people open the console (PUBLIC_URL, no trailing slash): messages link to it when set. */
   publicUrl: string | undefined;
-  /** TRUST_PROXY: the client address comes from the last X-Forwarded-For entry (the proxy's view); off, from the socket. */
-  trustProxy: boolean;
+  /**
+   * TRUST_PROXY: the reverse proxies (addresses, CIDRs, `loopback`, `private`) whose X-Forwarded-For
+   * and X-Forwarded-Proto are believed; empty (the default), the socket's peer is the client.
+   */
+  trustProxy: string[];
   /** Host names the console answers for besides localhost, the loopback addresses and PUBLIC_URL's host (lower case). */
   allowedHosts: string[];
 }
@@ -100,12 +106,29 @@ const envSchema = v.object({
   METRICS_TOKEN: v.optional(
     v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'), v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
   ),
+  METRICS_DETAIL: v.optional(
+    v.pipe(
+      v.picklist(['1', '0', 'true', 'false'], 'must be 1 (rule names in /metrics) or 0'),
+      v.transform((s) => s === '1' || s === 'true'),
+    ),
+    '0',
+  ),
   TRUST_PROXY: v.optional(
     v.pipe(
-      v.picklist(['true', 'false', '1', '0'], 'must be true or false (true only behind a reverse proxy that sets X-Forwarded-For)'),
-      v.transform((s) => s === 'true' || s === '1'),
+      v.string(),
+      v.transform((s) => s.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+      // `true` used to believe X-Forwarded-For from anyone who could reach the port: refused, not guessed.
+      v.check(
+        (entries) => !entries.some((e) => e === 'true' || e === '1'),
+        'no longer accepts true: name the proxies it trusts, e.g. TRUST_PROXY=private (loopback and private ranges), TRUST_PROXY=loopback, or addresses and CIDRs like 172.18.0.0/16',
+      ),
+      v.transform((entries) => (entries.length === 1 && (entries[0] === 'false' || entries[0] === '0') ? [] : entries)),
+      v.check(
+        (entries) => entries.every((e) => e in PROXY_SHORTCUTS || parseProxyRange(e) !== undefined),
+        'must be the reverse proxies it trusts, separated by commas: addresses or CIDRs (192.0.2.10, 172.18.0.0/16, fd00::/8), `loopback`, or `private` (loopback and private ranges)',
+      ),
     ),
-    'false',
+    '',
   ),
   ALLOWED_HOSTS: v.optional(
     v.pipe(
@@ -119,29 +142,42 @@ const envSchema = v.object({
 
 export class ConfigError extends Error {}
 
+/** A secret file's text and its permission bits. */
+export interface SecretFile {
+  text: string;
+  mode: number;
+}
+
+export const readSecretFile = (path: string): SecretFile => ({ text: readFileSync(path, 'utf8'), mode: statSync(path).mode & 0o777 });
+
 /**
  * `<NAME>_FILE` variants: the secret is read from that file (trailing line break dropped). Setting
- * both the variable and its `_FILE` is refused, so it is never unclear which one is used.
+ * both the variable and its `_FILE` is refused, so it is never unclear which one is used. A file
+ * other users may write is refused: whoever can write it chooses the admin password or the data key.
+ * (Readable by others is allowed: Docker mounts its secrets 0444, inside the container only.)
  */
-export function readSecretFiles(env: Record<string, string | undefined>, readFile: (path: string) => string): Record<string, string | undefined> {
+export function readSecretFiles(env: Record<string, string | undefined>, readFile: (path: string) => SecretFile): Record<string, string | undefined> {
   const out = { ...env };
   for (const name of FILE_SECRETS) {
     const path = env[`${name}_FILE`];
     if (!path) continue;
     if (env[name]) throw new ConfigError(`Invalid configuration: set ${name} or ${name}_FILE, not both`);
-    let text: string;
+    let file: SecretFile;
     try {
-      text = readFile(path);
+      file = readFile(path);
     } catch (err) {
       throw new ConfigError(`Invalid configuration: ${name}_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}: ${path})`);
     }
-    out[name] = text.replace(/\r?\n$/, '');
+    if (file.mode & 0o022) {
+      throw new ConfigError(`Invalid configuration: ${name}_FILE is writable by other users (mode ${file.mode.toString(8).padStart(4, '0')}): run chmod go-w ${path}`);
+    }
+    out[name] = file.text.replace(/\r?\n$/, '');
   }
   return out;
 }
 
 /** Reads the environment into a typed config; throws ConfigError with one line naming the variable. */
-export function loadConfig(rawEnv: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config {
+export function loadConfig(rawEnv: Record<string, string | undefined>, readFile: (path: string) => SecretFile = readSecretFile): Config {
   const env = readSecretFiles(rawEnv, readFile);
   const picked = Object.fromEntries(
     Object.keys(envSchema.entries)
@@ -169,6 +205,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
     wecomOriginOverridden: origin !== WECOM_ORIGIN,
     rateWindowMs: out.WECOM_RATE_WINDOW_MS,
     metricsToken: out.METRICS_TOKEN,
+    metricsDetail: out.METRICS_DETAIL,
     publicUrl: out.PUBLIC_URL ? new URL(out.PUBLIC_URL).href.replace(/\/+$/, '') : undefined,
     trustProxy: out.TRUST_PROXY,
     allowedHosts: out.ALLOWED_HOSTS,

@@ -1,17 +1,26 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * The data directory holds the database, the data key and backups: only the appliance's user may
- * read it (0700), and the database files are 0600. SQLite gives its -wal and -shm files the mode of
- * the database file, so the file is created (or corrected, for data dirs from older versions) first.
+ * read it (0700), and the database files and the data key are 0600. SQLite gives its -wal and -shm
+ * files the mode of the database file, so the file is created (or corrected, for data dirs from
+ * older versions) first. Returns the files whose mode was corrected, with the mode they had.
  */
-export function prepareDataDir(dataDir: string, dbFile: string): void {
+export function prepareDataDir(dataDir: string, dbFile: string, keyFile: string): Array<{ file: string; mode: string }> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  chmodSync(dataDir, 0o700);
+  const corrected: Array<{ file: string; mode: string }> = [];
+  const restrict = (path: string, mode: number) => {
+    const was = statSync(path).mode & 0o777;
+    if (was === mode) return;
+    chmodSync(path, mode);
+    corrected.push({ file: path, mode: was.toString(8).padStart(4, '0') });
+  };
+  restrict(dataDir, 0o700);
   const db = join(dataDir, dbFile);
   closeSync(openSync(db, 'a', 0o600));
-  for (const file of [db, `${db}-wal`, `${db}-shm`]) {
-    if (existsSync(file)) chmodSync(file, 0o600);
+  for (const file of [db, `${db}-wal`, `${db}-shm`, join(dataDir, keyFile)]) {
+    if (existsSync(file)) restrict(file, 0o600);
   }
+  return corrected;
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import type { BuildInfo } from './buildInfo.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
@@ -14,9 +15,16 @@ import type { SetupCode } from './security/setupCode.ts';
 import type { SettingsStore } from './settings/settingsStore.ts';
 import type { WecomClient } from './wecom/client.ts';
 
+export interface RestoreOutcome {
+  /** Where the database of before the restore was kept (absent when there was none). */
+  kept: string | undefined;
+}
+
 /** Everything the app needs, passed in so tests swap the clock, the WeCom origin and the data dir. */
 export interface AppDeps {
   db: Db;
+  /** The running version and commit (footer, /healthz, /metrics). */
+  build: BuildInfo;
   config: Config;
   clock: Clock;
   log: Logger;
@@ -41,4 +49,9 @@ export interface AppDeps {
   counters?: OpsCounters;
   /** Metric rules: judged on every stored metric point (intake), edited on the Metric rules page. */
   metricRules?: MetricRuleEngine;
+  /**
+   * Puts a checked backup (a file in the data directory) in place of the database and reopens the
+   * appliance on it, the current database kept as a copy; absent outside the appliance.
+   */
+  restore?: (staged: string, audit: { ip: string | null; file: string; bytes: number }) => Promise<RestoreOutcome>;
 }

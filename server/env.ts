@@ -1,5 +1,6 @@
 import type { SessionRow } from '../db/queries/sessions.ts';
-import type { Lang, Translate } from '../views/i18n/index.ts';
+import type { BuildInfo } from './buildInfo.ts';
+import type { Lang, Translate } from './strings/translate.ts';
 
 /** Hono context variables set by the app's middleware. */
 export interface AppEnv {
@@ -7,7 +8,11 @@ export interface AppEnv {
     lang: Lang;
     t: Translate;
     session: SessionRow | undefined;
-    /** The client's address: the socket's peer, or X-Forwarded-For's last entry with TRUST_PROXY. */
+    /** The client's address: the socket's peer, or behind a trusted proxy (TRUST_PROXY) the address it forwarded. */
     clientIp: string | undefined;
+    /** The browser reached the console over HTTPS (directly, or per a trusted proxy's X-Forwarded-Proto). */
+    https: boolean;
+    /** The running build, for the console footer. */
+    build: BuildInfo;
   };
 }

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { startAppliance } from './appliance.ts';
+import { StartupRefusal } from './databaseUpgrade.ts';
 
 async function main(): Promise<void> {
   // Everything the appliance creates (database, data key, backups) is readable by its own user only.
@@ -26,6 +27,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof StartupRefusal) {
+    process.stderr.write(err.message + '\n');
+    process.exit(1);
+  }
   process.stderr.write(`Failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import type { ChannelStatus } from './channel/wecomChannel.ts';
 import type { Explanation } from './wecom/errcodes.ts';
-import type { MessageKey, Params } from '../views/i18n/index.ts';
+import type { MessageKey, Params } from './strings/translate.ts';
 
 export type Verdict = 'ok' | 'warn' | 'bad' | 'info';
 

@@ -5,7 +5,7 @@ import { raw } from 'hono/html';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WecomPreview } from '../views/components/wecomPreview.tsx';
-import { pickLanguage, translator, type Lang } from '../views/i18n/index.ts';
+import { pickLanguage, translator, type Lang } from '../server/strings/translate.ts';
 import type { ReceivedMessage } from './fakeWecom.ts';
 
 const CONSOLE_CSS = new URL('../views/static/app.css', import.meta.url);

@@ -1,4 +1,4 @@
-import type { Lang, Translate } from './i18n/index.ts';
+import type { Lang, Translate } from '../server/strings/translate.ts';
 
 /** What every page needs from the request, gathered by the route. */
 export interface ViewContext {
@@ -11,4 +11,6 @@ export interface ViewContext {
   timeZone: string;
   /** Shown on every page while the bot is invalid. */
   banner?: string;
+  /** The running version and commit, in the footer. */
+  build?: { version: string; commit: string };
 }

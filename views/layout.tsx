@@ -1,7 +1,7 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { ViewContext } from './context.ts';
-import type { MessageKey } from './i18n/index.ts';
+import type { MessageKey } from '../server/strings/translate.ts';
 
 // htmx reads its config from this meta tag: no inline styles (CSP), no eval, and 4xx answers are
 // swapped in so form errors render in place the same way they do without JavaScript. 502 is the
@@ -106,6 +106,7 @@ export function Layout({ ctx, title, children }: { ctx: ViewContext; title: stri
         <h1>{title}</h1>
         {children}
       </main>
+      <VersionFooter ctx={ctx} />
     </Document>
   );
 }
@@ -124,6 +125,11 @@ export function ChannelBanner({ text, oob = false }: { text: string | undefined;
       ) : null}
     </div>
   );
+}
+
+/** Which build is running, on every signed-in page (a support question's first answer). */
+function VersionFooter({ ctx }: { ctx: ViewContext }) {
+  return ctx.build ? <footer class="version">{ctx.t('footer.version', { version: ctx.build.version, commit: ctx.build.commit })}</footer> : null;
 }
 
 /** Pages shown before sign-in (setup, login): no navigation. */

@@ -2,9 +2,9 @@
 // valibot schemas that check the requests and shape the answers, so the document follows the code.
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import { alertmanagerSchema } from '../events/alertmanager.ts';
+import { alertmanagerSchema, labelObject } from '../events/alertmanager.ts';
 import { METRIC_BATCH_MAX } from '../events/metricBatch.ts';
-import { EVENT_LIMITS, eventSchema } from '../events/schema.ts';
+import { EVENT_LIMITS, eventSchema, metricPointSchema } from '../events/schema.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
 import { acceptedAnswer, alertmanagerAnswer, droppedAnswer, errorAnswer } from './answers.ts';
 import { eventStatusAnswer } from './eventStatus.ts';
@@ -30,6 +30,8 @@ const fieldsJsonSchema: JsonSchema = {
   description: 'name → string or number',
 };
 
+const labelsJsonSchema: JsonSchema = { type: 'object', additionalProperties: { type: 'string' }, description: 'name → string' };
+
 const mentionJsonSchema: JsonSchema = {
   anyOf: [
     { enum: ['none', 'all'] },
@@ -46,7 +48,13 @@ const conversion: ConversionConfig = {
   errorMode: 'throw',
   ignoreActions: ['check', 'finite', 'transform'],
   overrideSchema: ({ valibotSchema }) =>
-    valibotSchema.type === 'custom' ? fieldsJsonSchema : valibotSchema.type === 'lazy' ? mentionJsonSchema : undefined,
+    valibotSchema === labelObject
+      ? labelsJsonSchema
+      : valibotSchema.type === 'custom'
+        ? fieldsJsonSchema
+        : valibotSchema.type === 'lazy'
+          ? mentionJsonSchema
+          : undefined,
 };
 
 function schemaOf(schema: v.GenericSchema): Json {
@@ -80,37 +88,47 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json, description: string) => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(ref('Error'), description);
 
-const COMMON_ERRORS = {
-  '401': error('Missing, unknown or revoked token, or a bad, stale or replayed signature'),
+const UNAUTHORIZED = {
+  '401': {
+    ...error('Missing, unknown or revoked token, or a bad, stale or replayed signature (or none from a token that requires one)'),
+    headers: { 'www-authenticate': { description: '`Bearer`', schema: { type: 'string' } } },
+  },
 } as const;
+const TOO_LARGE = { '413': error('The body is larger than 64 KiB') } as const;
+const UNAVAILABLE = (what: string) =>
+  ({
+    '503': {
+      ...error(what),
+      headers: { 'retry-after': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+    },
+  }) as const;
 const INTAKE_ERRORS = {
   '400': error('Not valid JSON, or not a valid body: the message names the field and why'),
-  ...COMMON_ERRORS,
-  '413': error('The body is larger than 64 KiB'),
+  ...UNAUTHORIZED,
+  ...TOO_LARGE,
   '415': error('Not sent as application/json'),
-  '503': error('The database cannot be written (disk full, read-only or locked): nothing was stored; retry'),
+  ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was stored; retry'),
 } as const;
 
-const signatureParameters = [
-  {
-    name: TIMESTAMP_HEADER,
-    in: 'header',
-    required: false,
-    description: 'Unix time in seconds; required with a signature, and for tokens that require signatures. Within 5 minutes of the appliance clock.',
-    schema: { type: 'string', pattern: '^\\d{9,13}$' },
-  },
-  {
-    name: SIGNATURE_HEADER,
-    in: 'header',
-    required: false,
-    description: '"sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>" (for GET: "<timestamp>.<path and query>"), keyed with the signing secret. Each signature is accepted once.',
-    schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
-  },
-];
+/**
+ * Every route takes a bearer token; a signature (two headers) is optional, except for tokens created
+ * with "require signature", which must sign every request. OpenAPI says this as two alternatives.
+ */
+const SIGNED_OR_NOT = [{ bearer: [] }, { bearer: [], signature: [], signatureTimestamp: [] }];
+
+/**
+ * The licence the API description is offered under: none is granted yet (package.json names none, the
+ * package is private); kept in step with package.json's `license` by the OpenAPI test.
+ */
+export const API_LICENSE = { name: 'UNLICENSED: all rights reserved, no licence granted' } as const;
 
 /** The version of this API description (paths are /api/v1). */
-export const API_DOCUMENT_VERSION = '1.0.0';
+export const API_DOCUMENT_VERSION = '1.1.0';
 
+/** A JSON Schema for "any JSON value", so generated clients type it as a union instead of `unknown`. */
+const ANY_JSON = { type: ['object', 'array', 'string', 'number', 'boolean', 'null'], additionalProperties: true } as const;
+
+/** The document without `servers`, which depend on the request (see withServers). */
 export function buildOpenApiDocument(): Json {
   return {
     openapi: '3.1.0',
@@ -118,15 +136,17 @@ export function buildOpenApiDocument(): Json {
     info: {
       title: 'StoreClaw WeCom Notifier inbound API',
       version: API_DOCUMENT_VERSION,
-      description: 'Events in, WeCom messages out. Every route takes an inbound API token created on the console’s Inbound API page.',
+      description:
+        'Events in, WeCom messages out. Every route takes an inbound API token created on the console’s Inbound API page; tokens created with “require signature” must also sign every request (the `signature` scheme).',
+      license: API_LICENSE,
     },
-    security: [{ bearer: [] }],
+    security: SIGNED_OR_NOT,
     paths: {
       '/api/v1/events': {
         post: {
           operationId: 'postEvent',
           summary: 'Send an event',
-          parameters: signatureParameters,
+          security: SIGNED_OR_NOT,
           requestBody: { required: true, content: { 'application/json': { schema: ref('Event') } } },
           responses: {
             '202': json(ref('Accepted'), 'Stored (committed) with the rules’ decision'),
@@ -139,13 +159,16 @@ export function buildOpenApiDocument(): Json {
         get: {
           operationId: 'getEvent',
           summary: 'An event’s status, its messages and their outcomes',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }, ...signatureParameters],
+          description: 'A signed GET signs `<timestamp>.<path and query>` instead of a body.',
+          security: SIGNED_OR_NOT,
+          parameters: [{ name: 'id', in: 'path', required: true, description: 'The id a POST answered', schema: { type: 'integer', minimum: 1 } }],
           responses: {
             '200': json(ref('EventStatus'), 'The event; `final` is true once its status will not change on its own'),
             '400': error('The id is not a positive whole number'),
-            ...COMMON_ERRORS,
+            ...UNAUTHORIZED,
             '404': error('No such event sent with this token (another token’s events answer the same)'),
-            '503': error('The database cannot be read right now (locked or failing); retry'),
+            ...TOO_LARGE,
+            ...UNAVAILABLE('The database cannot be read right now (locked or failing); retry'),
           },
         },
       },
@@ -153,28 +176,20 @@ export function buildOpenApiDocument(): Json {
         post: {
           operationId: 'postAlertmanager',
           summary: 'Prometheus Alertmanager webhook (version 4): one alert event per alert',
-          parameters: signatureParameters,
+          security: SIGNED_OR_NOT,
           requestBody: { required: true, content: { 'application/json': { schema: ref('AlertmanagerWebhook') } } },
-          responses: { '202': json(ref('AlertmanagerAccepted'), 'Every alert stored'), ...INTAKE_ERRORS },
+          responses: { '202': json(ref('BatchAccepted'), 'Every alert stored'), ...INTAKE_ERRORS },
         },
       },
       '/api/v1/metrics': {
         post: {
           operationId: 'postMetrics',
           summary: 'Up to 500 metric points in one request and one commit; metric rules judge them in that commit',
-          parameters: signatureParameters,
+          description: 'A refusal names the item and field: "3.value: must be a number, not a string"; nothing of the batch is stored.',
+          security: SIGNED_OR_NOT,
           requestBody: {
             required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'array',
-                  minItems: 1,
-                  maxItems: METRIC_BATCH_MAX,
-                  items: { type: 'object', description: 'A metric point: the fields of a `kind: "metric"` Event (kind may be left out). A refusal names the item: "3.value: …"' },
-                },
-              },
-            },
+            content: { 'application/json': { schema: { type: 'array', minItems: 1, maxItems: METRIC_BATCH_MAX, items: ref('MetricPoint') } } },
           },
           responses: { '202': json(ref('BatchAccepted'), 'Every point stored'), ...INTAKE_ERRORS },
         },
@@ -183,8 +198,11 @@ export function buildOpenApiDocument(): Json {
         post: {
           operationId: 'postHook',
           summary: 'Any JSON webhook, mapped to an alert by the console-defined mapping {name}',
-          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' } }, ...signatureParameters],
-          requestBody: { required: true, content: { 'application/json': { schema: { description: 'Any JSON the mapping reads' } } } },
+          security: SIGNED_OR_NOT,
+          parameters: [
+            { name: 'name', in: 'path', required: true, description: 'The mapping’s name on the console’s Hooks page', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' } },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('HookPayload') } } },
           responses: {
             '202': json(ref('Accepted'), 'Mapped and stored'),
             '200': json({ oneOf: [ref('Accepted'), ref('Dropped')] }, 'A repeated idempotency key (the first event), or dropped by the mapping’s condition'),
@@ -197,23 +215,67 @@ export function buildOpenApiDocument(): Json {
         get: {
           operationId: 'getOpenApi',
           summary: 'This document',
+          description: '`servers` holds PUBLIC_URL when it is set, else the address this request was sent to.',
           security: [],
-          responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') },
+          responses: {
+            '200': json(ref('OpenApiDocument'), 'OpenAPI 3.1'),
+            ...TOO_LARGE,
+          },
         },
       },
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An inbound API token (scn_…)' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An inbound API token (scn_…), created on the console’s Inbound API page' },
+        signature: {
+          type: 'apiKey',
+          in: 'header',
+          name: SIGNATURE_HEADER,
+          description:
+            '"sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>" (for a GET: "<timestamp>.<path and query>"), keyed with the token’s signing secret (scs_…, shown once with the token; never sent). Each signature is accepted once. Required for tokens created with “require signature”, optional (but checked when sent) for others.',
+        },
+        signatureTimestamp: {
+          type: 'apiKey',
+          in: 'header',
+          name: TIMESTAMP_HEADER,
+          description: 'Unix time in seconds, within 5 minutes of the appliance’s clock; sent with every signature.',
+        },
+      },
       schemas: {
         Event: withLimits(schemaOf(eventSchema)),
+        MetricPoint: { ...(withLimits(schemaOf(metricPointSchema)) as Json), description: 'A metric point: the fields of a `kind: "metric"` Event (kind may be left out)' },
         AlertmanagerWebhook: schemaOf(alertmanagerSchema),
+        HookPayload: { ...ANY_JSON, description: 'Any JSON the mapping reads' },
         Accepted: schemaOf(acceptedAnswer),
-        AlertmanagerAccepted: schemaOf(alertmanagerAnswer),
         BatchAccepted: schemaOf(alertmanagerAnswer),
         Dropped: schemaOf(droppedAnswer),
         EventStatus: schemaOf(eventStatusAnswer),
         Error: schemaOf(errorAnswer),
+        OpenApiDocument: {
+          type: 'object',
+          required: ['openapi', 'info', 'servers', 'paths', 'components'],
+          properties: {
+            openapi: { type: 'string' },
+            jsonSchemaDialect: { type: 'string' },
+            info: {
+              type: 'object',
+              required: ['title', 'version'],
+              properties: { title: { type: 'string' }, version: { type: 'string' }, description: { type: 'string' }, license: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
+            },
+            servers: { type: 'array', items: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, description: { type: 'string' } } } },
+            security: { type: 'array', items: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } } },
+            paths: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
+            components: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
+          },
+          description: 'An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0)',
+        },
       },
     },
   };
+}
+
+/** The document for one request: `servers` holds where clients reach the API (PUBLIC_URL, else the request's origin). */
+export function withServers(document: Json, serverUrl: string): Json {
+  const { openapi, jsonSchemaDialect, info, ...rest } = document;
+  return { openapi, jsonSchemaDialect, info, servers: [{ url: serverUrl, description: 'This appliance' }], ...rest };
 }

@@ -8,13 +8,14 @@ import {
   recordChannelSuccess,
   saveConnectedChannel,
 } from '../../db/queries/channel.ts';
-import { insertDelivery, updateDelivery } from '../../db/queries/deliveries.ts';
-import { formatDateTime, translator, type Lang } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import { invalidatesChannel } from '../delivery/policy/channelInvalidation.ts';
 import type { RateLimiter } from '../delivery/rateLimiter.ts';
+import { insertDelivery, updateDelivery } from '../delivery/store.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
 import { markdownMessage, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';

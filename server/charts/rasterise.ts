@@ -2,7 +2,6 @@
 // CJK font the appliance ships: no system fonts are read, so a chart looks the same everywhere.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderAsync } from '@resvg/resvg-js';
 import { fontCoverage, missingCharacters } from './fontCoverage.ts';
 import { encodePng } from './pngEncode.ts';
 
@@ -44,6 +43,9 @@ export async function rasteriseSvg(svg: string, timeoutMs = CHART_TIMEOUT_MS): P
     timer = setTimeout(() => reject(new Error(`chart rendering took over ${timeoutMs} ms`)), timeoutMs);
   });
   try {
+    // The native renderer (7 MB of RSS and ~70 ms to load) is loaded by the first chart, not at start:
+    // most appliances draw a chart once a day, if ever.
+    const { renderAsync } = await import('@resvg/resvg-js');
     const image = await Promise.race([
       renderAsync(svg, {
         // Opaque, so resvg's premultiplied pixels are the plain RGBA the PNG stores.

@@ -18,10 +18,11 @@ export interface NotifyRequest {
   json: boolean;
 }
 
-export type ParsedCommand = { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'request'; request: NotifyRequest };
+export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'error'; message: string } | { kind: 'request'; request: NotifyRequest };
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
   url: { type: 'string' },
   token: { type: 'string' },
   'token-file': { type: 'string' },
@@ -52,7 +53,7 @@ const ALLOWED: Record<NotifyCommand, readonly string[]> = {
   task: ['name', 'status', 'duration-ms', 'title', 'summary', 'severity', 'category', 'store', 'link', 'field', 'idempotency-key', 'mention'],
   metric: ['name', 'value', 'unit', 'title', 'store', 'field', 'idempotency-key'],
 };
-const GENERAL = ['help', 'url', 'token', 'token-file', 'signing-secret', 'signing-secret-file', 'wait', 'timeout', 'retries', 'json'];
+const GENERAL = ['help', 'version', 'url', 'token', 'token-file', 'signing-secret', 'signing-secret-file', 'wait', 'timeout', 'retries', 'json'];
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
@@ -96,6 +97,7 @@ export function parseNotifyArgs(argv: readonly string[], env: Readonly<Record<st
     return { kind: 'error', message: (err as Error).message };
   }
   const { values: o, positionals } = parsed;
+  if (o.version && !o.help) return { kind: 'version' };
   if (o.help || positionals.length === 0 || positionals[0] === 'help') return { kind: 'help' };
   const command = positionals[0] as NotifyCommand;
   if (!COMMANDS.includes(command)) return { kind: 'error', message: `unknown command "${positionals[0]}": use alert, task or metric` };
@@ -191,6 +193,7 @@ Options:
   --timeout SECONDS            how long --wait waits (default 300)
   --retries N                  retries after a 503 or a network error, with backoff (default 5)
   --json                       print the appliance's JSON answer instead of one line
+  -V, --version                the appliance version and commit this CLI was built from
   -h, --help                   this help
 
 Without --idempotency-key each run makes its own key, so a retry never sends the event twice.

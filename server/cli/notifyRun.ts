@@ -12,6 +12,8 @@ export interface NotifyIo {
   readFile: (path: string) => Promise<string>;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** What --version prints: the version and commit of the build (read only when asked). */
+  version: () => string;
 }
 
 /** The exit code for an event's status once it is final (see GET /api/v1/events/{id}). */
@@ -44,6 +46,10 @@ export async function runNotify(argv: readonly string[], env: Readonly<Record<st
   const parsed = parseNotifyArgs(argv, env);
   if (parsed.kind === 'help') {
     io.out(NOTIFY_HELP);
+    return EXIT.ok;
+  }
+  if (parsed.kind === 'version') {
+    io.out(`storeclaw-notify ${io.version()}`);
     return EXIT.ok;
   }
   if (parsed.kind === 'error') {

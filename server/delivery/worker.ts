@@ -1,9 +1,6 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { markChannelInvalid, recordChannelError, recordChannelSuccess } from '../../db/queries/channel.ts';
-import { getDelivery, updateDelivery, type DeliveryRow } from '../../db/queries/deliveries.ts';
-import { hasHeldEvents } from '../../db/queries/events.ts';
-import { deliveries } from '../../db/schema.ts';
+import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpsCounters } from '../opsCounters.ts';
@@ -13,28 +10,31 @@ import { isQuiet, quietEndsAt } from '../rules/quietHours.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
 import { textMessage, type WecomMessage } from '../wecom/messages.ts';
-import { digestBacklog, flushHeld } from './digest.ts';
+import { digestBacklog, flushHeld } from './folds.ts';
+import { enqueueMessage, enqueueMessages, recoverInterrupted } from './outbox.ts';
+import { backwardStepMs } from './policy/clockStep.ts';
+import { foldCapacity } from './policy/fold.ts';
+import { parseMentionRequest, type MentionRequest } from '../rules/mentions.ts';
+import { PRIORITY } from './policy/priority.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './policy/retry.ts';
+import { planSettlement, type SettlementPlan } from './policy/settlement.ts';
+import type { RateLimiter } from './rateLimiter.ts';
 import {
   earliestPending,
-  enqueueMessage,
-  enqueueMessages,
+  eventMessageStatuses,
+  finishDigestEvents,
+  finishEvent,
+  getDelivery,
+  hasHeldEvents,
+  hasSending,
   markSending,
   nextDue,
   partStatuses,
   recentAttemptTimes,
   recentRateLimitedAt,
-  recoverInterrupted,
-  settleDigest,
-  settleEvent,
   shiftQueuedAttempts,
-} from './outbox.ts';
-import { backwardStepMs } from './policy/clockStep.ts';
-import { foldCapacity } from './policy/fold.ts';
-import { parseMentionRequest } from './policy/mentions.ts';
-import { DEFAULT_RETRY, type RetryPolicy } from './policy/retry.ts';
-import { sendOutcome } from './policy/sendOutcome.ts';
-import { splitDigestSettlement } from './policy/settlement.ts';
-import type { RateLimiter } from './rateLimiter.ts';
+  updateDelivery,
+} from './store.ts';
 
 export interface WorkerDeps {
   db: Db;
@@ -180,79 +180,83 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     return { sleepMs: earliest === undefined ? idle : Math.min(idle, Math.max(1, earliest - now)) };
   }
 
+  /** Reads what the plan needs of the answered message's siblings, asks the core, and applies the plan. */
   function finish(row: DeliveryRow, key: string, result: SendResult, now: number): void {
-    const base = { latencyMs: result.latencyMs, httpStatus: result.httpStatus, errcode: result.errcode };
-    const action = sendOutcome(row, result, {
-      now,
-      windowMs: limiter.windowMs,
-      maxAgeMs: deps.settings.delivery().maxAgeHours * 3600_000,
-      retry,
-      random,
-      sentWithKey: key,
-      currentKey: storedChannelKey(),
+    const digestId = row.kind === 'digest' ? (row.splitFrom ?? row.id) : undefined;
+    const plan = planSettlement({
+      row,
+      result,
+      ctx: {
+        now,
+        windowMs: limiter.windowMs,
+        maxAgeMs: deps.settings.delivery().maxAgeHours * 3600_000,
+        retry,
+        random,
+        sentWithKey: key,
+        currentKey: storedChannelKey(),
+      },
+      eventSiblings: row.eventId === null ? [] : eventMessageStatuses(db, row.eventId, row.id),
+      partSiblings: row.kind === 'digest' && row.splitFrom !== null ? partStatuses(db, row.splitFrom, row.id) : [],
+      digestMention: digestId === undefined ? 'none' : parseMentionRequest((digestId === row.id ? row : getDelivery(db, digestId))?.mentions ?? null),
     });
+    apply(row, result, plan, now);
+  }
+
+  function apply(row: DeliveryRow, result: SendResult, plan: SettlementPlan, now: number): void {
+    const base = { latencyMs: result.latencyMs, httpStatus: result.httpStatus, errcode: result.errcode };
     if (result.ok) {
       updateDelivery(db, row.id, { ...base, status: 'sent', sentAt: now, errmsg: null, failure: null });
       recordChannelSuccess(db, now);
-      settle(row, 'sent', now);
-      return;
+    } else {
+      updateDelivery(db, row.id, { ...base, errmsg: result.errmsg, failure: result.failure, status: plan.status, nextAttemptAt: plan.nextAttemptAt });
+      recordChannelError(db, { now, errcode: result.errcode, failure: result.failure });
+      log.warn('wecom send failed', { delivery: row.id, failure: result.failure, reason: result.reason, errcode: result.errcode, attempts: row.attempts + 1 });
     }
-    const failed = { ...base, errmsg: result.errmsg, failure: result.failure };
-    recordChannelError(db, { now, errcode: result.errcode, failure: result.failure });
-    log.warn('wecom send failed', { delivery: row.id, failure: result.failure, reason: result.reason, errcode: result.errcode, attempts: row.attempts + 1 });
-    switch (action.type) {
-      case 'retry':
-        // After a 45009 WeCom counted the refused call too: the whole window must pass.
-        if (action.blockWindow) limiter.saturate(now);
-        updateDelivery(db, row.id, { ...failed, status: 'queued', nextAttemptAt: action.at });
-        return;
-      case 'pause':
-        updateDelivery(db, row.id, { ...failed, status: 'queued', nextAttemptAt: now });
-        if (!action.invalidate) {
-          log.warn('a send with a replaced key was refused: the message goes out with the current key');
-          return;
-        }
+    if (plan.saturateLimiter) limiter.saturate(now);
+    if (plan.action.type === 'pause') {
+      if (plan.channel.invalidate) {
         markChannelInvalid(db, now);
         log.error('WeCom rejected the bot: sending paused until the webhook URL is replaced', { errcode: result.errcode });
-        return;
-      case 'split':
-        updateDelivery(db, row.id, { ...failed, status: 'merged' });
-        enqueueMessages(
-          db,
-          { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, splitFrom: row.id, template: row.template },
-          action.parts,
-          (i, n) => `${row.title} (${i + 1}/${n})`,
-          now,
-        );
-        return;
-      case 'dead':
-        updateDelivery(db, row.id, { ...failed, status: 'dead' });
-        settle(row, 'dead', now);
-        return;
+      } else {
+        log.warn('a send with a replaced key was refused: the message goes out with the current key');
+      }
     }
-  }
-
-  /** A final message settles its event, or its digest's events (once every part of a re-split digest is final). */
-  function settle(row: DeliveryRow, sentOrDead: 'sent' | 'dead', now: number): void {
-    if (row.eventId !== null) settleEvent(db, row.eventId, now);
-    if (row.kind !== 'digest') return;
-    const digestId = row.splitFrom ?? row.id;
-    const outcome = row.splitFrom === null ? sentOrDead : splitDigestSettlement(partStatuses(db, row.splitFrom));
-    if (outcome === 'pending') return;
-    settleDigest(db, digestId, outcome, now);
-    if (outcome === 'sent') queueDigestMentions(digestId, now);
+    if (plan.parts) {
+      const { titles } = plan.parts;
+      enqueueMessages(
+        db,
+        { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, splitFrom: row.id, template: row.template },
+        plan.parts.messages,
+        (i) => titles[i]!,
+        now,
+      );
+    }
+    if (plan.event) finishEvent(db, plan.event.id, plan.event.status, now);
+    if (plan.digest) {
+      finishDigestEvents(db, plan.digest.id, plan.digest.status, now);
+      if (plan.digest.followUp !== 'none') queueDigestMentions(plan.digest.id, plan.digest.followUp, now);
+    }
   }
 
   /** A digest's members' mentions, once, in one text message right after it (a row first, like every message), linked to the digest by merged_into. */
-  function queueDigestMentions(digestId: number, now: number): void {
+  function queueDigestMentions(digestId: number, mention: MentionRequest, now: number): void {
     const digest = getDelivery(db, digestId);
-    const request = parseMentionRequest(digest?.mentions ?? null);
-    if (!digest || request === 'none') return;
-    const plan = planMentions(request, 'text');
+    if (!digest) return;
+    const mentions = planMentions(mention, 'text');
     enqueueMessage(
       db,
-      { createdAt: now, kind: 'mention', category: digest.category, severity: digest.severity, priority: 0, title: `${digest.title} · @`, queuedAt: now, nextAttemptAt: now, mergedInto: digestId },
-      textMessage(`↑ ${digest.title}`, { mentionedList: plan.textMentionedList, mentionedMobileList: plan.textMobileList }),
+      {
+        createdAt: now,
+        kind: 'mention',
+        category: digest.category,
+        severity: digest.severity,
+        priority: PRIORITY.critical,
+        title: `${digest.title} · @`,
+        queuedAt: now,
+        nextAttemptAt: now,
+        mergedInto: digestId,
+      },
+      textMessage(`↑ ${digest.title}`, { mentionedList: mentions.textMentionedList, mentionedMobileList: mentions.textMobileList }),
     );
   }
 
@@ -273,10 +277,10 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (!pending) return;
     const { row, key, result, answered } = pending;
     try {
-      db.transaction(() => {
-        db.update(deliveries).set({ lastAttemptAt: answered }).where(eq(deliveries.id, row.id)).run();
+      db.$client.transaction(() => {
+        updateDelivery(db, row.id, { lastAttemptAt: answered });
         finish(row, key, result, answered);
-      });
+      })();
     } catch (err) {
       // Only the database refusing is worth waiting for; anything else would block every later send.
       if (!/^SQLITE_/.test(String((err as { code?: unknown })?.code))) unrecorded = undefined;
@@ -338,7 +342,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       }
     },
     idle() {
-      return earliestPending(db) === undefined && !db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.status, 'sending')).get();
+      return earliestPending(db) === undefined && !hasSending(db);
     },
   };
 }

@@ -16,10 +16,32 @@ import {
 
 export const MAX_ALERTS = 1000;
 
-const labelSet = v.record(
-  v.string(),
-  v.string((issue) => `label and annotation values must be strings, not ${issue.received}`),
-  'must be an object of name → string',
+/** Labels as a map without a prototype: every name is data, `constructor` and `__proto__` included. */
+export type LabelSet = Record<string, string>;
+
+// valibot's record skips `__proto__`, `prototype` and `constructor`; Alertmanager labels are the
+// alert's identity, so two alerts differing only there must stay two alerts. Copied by hand into a
+// null-prototype object, where no name reaches Object.prototype.
+export const labelObject = v.custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), 'must be an object of name → string');
+
+const labelSet = v.pipe(
+  labelObject,
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const out: LabelSet = Object.create(null) as LabelSet;
+    let bad = false;
+    for (const [key, value] of Object.entries(dataset.value)) {
+      if (typeof value === 'string') {
+        out[key] = value;
+        continue;
+      }
+      bad = true;
+      addIssue({
+        message: `label and annotation values must be strings, not ${value === null ? 'null' : Array.isArray(value) ? 'Array' : typeof value}`,
+        path: [{ type: 'object', origin: 'value', input: dataset.value, key, value }],
+      });
+    }
+    return bad ? NEVER : out;
+  }),
 );
 
 const timestamp = v.pipe(
@@ -70,6 +92,7 @@ const CRITICAL = new Set(['critical', 'page', 'error', 'high']);
 const WARNING = new Set(['warning', 'warn']);
 // Labels that became the event's own fields rather than entries of `fields`.
 const CONSUMED = ['alertname', 'severity', 'category'];
+const RESERVED_KEYS = ['__proto__', 'prototype', 'constructor'];
 const MAX_FIELD_KEY = 64;
 const MAX_FIELD_VALUE = 500;
 
@@ -86,7 +109,7 @@ export function mapSeverity(label: string | undefined): Severity {
   return CRITICAL.has(s) ? 'critical' : WARNING.has(s) ? 'warning' : 'info';
 }
 
-function labelsHash(labels: Record<string, string>): string {
+function labelsHash(labels: LabelSet): string {
   const sorted = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
 }
@@ -103,8 +126,9 @@ function toEventBody(alert: Alert, externalURL: string | undefined): Record<stri
   const endsAtMs = alert.endsAt !== undefined ? parseIsoDateTime(alert.endsAt) : undefined;
   // A firing alert's endsAt is Go's zero time or a guess; only a resolved one's is when it ended.
   const occurredAt = resolved && endsAtMs !== undefined && endsAtMs >= (parseIsoDateTime(startsAt) ?? 0) ? alert.endsAt : startsAt;
+  // Event fields refuse the reserved names; those labels still count in the alert's identity (labelsHash).
   const fields = Object.entries(labels)
-    .filter(([key]) => key !== '' && !CONSUMED.includes(key) && key !== storeLabel)
+    .filter(([key]) => key !== '' && !CONSUMED.includes(key) && key !== storeLabel && !RESERVED_KEYS.includes(key))
     .slice(0, 20)
     .map(([key, value]) => [cut(key, MAX_FIELD_KEY), cut(value, MAX_FIELD_VALUE)]);
   const url = isHttpUrl(alert.generatorURL) ? alert.generatorURL : isHttpUrl(externalURL) ? externalURL : undefined;

@@ -3,8 +3,7 @@
 import { latestRealEvent } from '../../db/queries/events.ts';
 import type { Db } from '../../db/client.ts';
 import { sampleEvents } from '../render/templates.ts';
-import { defaultSeverity } from '../rules/severity.ts';
-import type { Category, EventKind, InboundEvent, TaskResultEvent, TaskStatus } from './schema.ts';
+import { defaultSeverity, type Category, type EventKind, type InboundEvent, type TaskResultEvent, type TaskStatus } from './schema.ts';
 
 const zhSamples = (): Record<EventKind, InboundEvent> => {
   const en = sampleEvents();

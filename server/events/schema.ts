@@ -1,7 +1,6 @@
 // The body of POST /api/v1/events. Senders get every problem at once, each as a dotted field path
 // plus an English reason, so a 400 answer tells them exactly what to fix.
 import * as v from 'valibot';
-import { defaultSeverity } from '../rules/severity.ts';
 
 export const KINDS = ['alert', 'task_result', 'report', 'metric'] as const;
 export const CATEGORIES = ['orders', 'inventory', 'ads', 'products', 'store', 'task', 'other'] as const;
@@ -14,6 +13,12 @@ export type Severity = (typeof SEVERITIES)[number];
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
+
+/** An event that names no severity: a failed or partial task needs a look (warning); a success is news (info). */
+export function defaultSeverity(kind: EventKind, taskStatus?: TaskStatus): Severity {
+  if (kind === 'task_result' && (taskStatus === 'failed' || taskStatus === 'partial')) return 'warning';
+  return 'info';
+}
 
 /** Limits in characters (code points, as most senders count them) unless named otherwise. */
 export const EVENT_LIMITS = {
@@ -129,13 +134,27 @@ function describe(value: unknown): string {
 
 const quoteList = (values: readonly string[]): string => values.map((x) => `"${x}"`).join(', ');
 
-function str(options: { max: number; nonEmpty?: boolean; nonBlank?: boolean }) {
-  const { max, nonEmpty = false, nonBlank = false } = options;
+/** C0 and C1 control characters and the Unicode line/paragraph separators. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** "U+0001": the first control character in a text, named as a sender can search for it. */
+function firstControl(s: string): string {
+  const c = CONTROL_CHARACTER.exec(s)![0];
+  return `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * `name` options: names (a metric's, a store's) become chart labels, rule keys and report lines, where
+ * a control character breaks the drawing or the layout, so they are refused (400 with the field).
+ */
+function str(options: { max: number; nonEmpty?: boolean; nonBlank?: boolean; name?: boolean }) {
+  const { max, nonEmpty = false, nonBlank = false, name = false } = options;
   return v.pipe(
     v.string((issue) => `must be a string, not ${describe(issue.input)}`),
     v.check((s) => !nonEmpty || s !== '', 'must not be empty'),
     v.check((s) => !nonBlank || s === '' || s.trim() !== '', 'must not be blank'),
     v.check((s) => charCount(s) <= max, `must be at most ${max} characters`),
+    v.check((s) => !name || !CONTROL_CHARACTER.test(s), (issue) => `must not contain control characters (found ${firstControl(issue.input as string)})`),
   );
 }
 
@@ -219,7 +238,7 @@ const commonEntries = {
   summary: optional(str({ max: EVENT_LIMITS.summary })),
   fields: optional(fieldsSchema),
   url: optional(urlSchema),
-  store: optional(str({ max: EVENT_LIMITS.store })),
+  store: optional(str({ max: EVENT_LIMITS.store, name: true })),
   occurred_at: optional(occurredAtSchema),
   idempotency_key: optional(str({ nonEmpty: true, max: EVENT_LIMITS.idempotencyKey })),
   mention: optional(mentionSchema),
@@ -248,11 +267,17 @@ const entriesByKind = {
     kind: v.literal('metric'),
     title: optional(title),
     ...commonEntries,
-    name: str({ nonEmpty: true, max: EVENT_LIMITS.metricName, nonBlank: true }),
+    name: str({ nonEmpty: true, max: EVENT_LIMITS.metricName, nonBlank: true, name: true }),
     value: finiteNumber,
-    unit: optional(str({ max: EVENT_LIMITS.unit })),
+    unit: optional(str({ max: EVENT_LIMITS.unit, name: true })),
   },
 } satisfies Record<EventKind, v.ObjectEntries>;
+
+/**
+ * An item of POST /api/v1/metrics: a metric event whose `kind` may be left out. The batch parser checks
+ * items with parseEvent; this schema describes them in the API document.
+ */
+export const metricPointSchema = v.strictObject({ ...entriesByKind.metric, kind: v.optional(entriesByKind.metric.kind) });
 
 // One message function covers the object's three failures: not an object, a missing key, an extra key.
 function objectMessage(kind: EventKind) {

@@ -3,6 +3,7 @@
 import type { Db } from '../../db/client.ts';
 import { linkedElsewhere, parseEvent, type EventIssue, type InboundEvent } from '../events/schema.ts';
 import { applyHook, HOOK_NAME } from './mapping.ts';
+import { HOOK_PAYLOAD_DEPTH, nestsDeeperThan } from './payloadDepth.ts';
 import { loadHook } from './storedHook.ts';
 
 export type HookIntake =
@@ -16,6 +17,9 @@ export function hookIntake(db: Db, name: string, payload: unknown): HookIntake {
     // Only a well-formed name is echoed back.
     const named = HOOK_NAME.test(name) ? ` named "${name}"` : ' with this name';
     return { ok: 'answer', status: 404, body: { error: 'hook_not_found', message: `No hook${named}: create its mapping on the console's Hooks page` } };
+  }
+  if (nestsDeeperThan(payload, HOOK_PAYLOAD_DEPTH)) {
+    return { ok: false, issues: [{ path: '(root)', message: `must not nest objects or arrays more than ${HOOK_PAYLOAD_DEPTH} levels deep` }] };
   }
   const mapped = applyHook(hook, payload);
   if (mapped.dropped) return { ok: 'answer', status: 200, body: { dropped: true, condition: mapped.condition } };

@@ -30,17 +30,23 @@ export function parseTemplate(text: string): ParsedTemplate {
   return { ok: true, parts };
 }
 
-/** Text of a JSON value as a message shows it: objects and arrays as compact JSON, null as nothing. */
+/** A string, number or boolean: the only values a template reads. */
+export function isScalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/**
+ * Text of a JSON value as a message shows it. Templates read scalars only: an object or an array
+ * (`{{$}}`, `{{labels}}`) renders as nothing, like a missing value, so no placeholder can copy a
+ * whole payload (or serialise a deeply nested one) into a message.
+ */
 export function valueText(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  return isScalar(value) ? String(value) : '';
 }
 
 export interface Rendered {
   text: string;
-  /** Placeholders whose path found nothing (or null). */
+  /** Placeholders whose path found nothing, null, or an object or array (templates read scalars only). */
   missing: string[];
   /** The value itself when the template is exactly one placeholder (numbers stay numbers). */
   single?: unknown;
@@ -55,11 +61,12 @@ export function renderTemplate(parts: readonly TemplatePart[], json: unknown): R
       text += part.text;
       continue;
     }
-    const value = readPath(json, part.path);
-    if (value === undefined || value === null) missing.push(part.source);
+    const found = readPath(json, part.path);
+    const value = isScalar(found) ? found : undefined;
+    if (value === undefined) missing.push(part.source);
     single = value;
     text += valueText(value);
   }
   const onlyPlaceholder = parts.length === 1 && !('text' in parts[0]!);
-  return { text, missing, ...(onlyPlaceholder && single !== undefined && single !== null ? { single } : {}) };
+  return { text, missing, ...(onlyPlaceholder && single !== undefined ? { single } : {}) };
 }

@@ -4,11 +4,11 @@
 import type { AlertEvent } from '../events/schema.ts';
 import { EVENT_LIMITS } from '../events/schema.ts';
 import { fillTemplate, parseTemplate, type TemplateProblem } from '../reports/template.ts';
-import { formatDateTime, type Lang } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import type { MetricRule } from './definition.ts';
 import { describeCondition, formatChange, formatDuration, formatValue } from './describe.ts';
 import type { RuleAction, RuleState } from './evaluate.ts';
-import { ruleText } from './ruleStrings.ts';
 
 export const TITLE_PLACEHOLDERS = ['value', 'previous', 'change', 'store', 'metric', 'unit'] as const;
 const TITLE_NAMES: ReadonlySet<string> = new Set(TITLE_PLACEHOLDERS);
@@ -50,30 +50,32 @@ export function renderTitle(rule: Pick<MetricRule, 'title' | 'metric' | 'conditi
  * figures (its summary names the firing it ends): "[Resolved] Refund rate · 旗舰店: 退款率 now 2%".
  */
 function resolvedTitle(rule: MetricRule, action: RuleAction, ctx: ActionContext): string {
-  const store = ctx.store === '' ? '' : ruleText(ctx.lang, 'title.storeSep') + ctx.store;
-  if (action.value === null) return ruleText(ctx.lang, 'title.resolvedNoValue', { name: rule.name, store });
-  return ruleText(ctx.lang, 'title.resolved', { name: rule.name, store, metric: rule.metric, value: `${formatValue(action.value)}${ctx.unit}` });
+  const t = translator(ctx.lang);
+  const store = ctx.store === '' ? '' : t('mr.msg.title.storeSep') + ctx.store;
+  if (action.value === null) return t('mr.msg.title.resolvedNoValue', { name: rule.name, store });
+  return t('mr.msg.title.resolved', { name: rule.name, store, metric: rule.metric, value: `${formatValue(action.value)}${ctx.unit}` });
 }
 
 /** The alert event for one action of the rule; `state` is the store's state before the action. */
 export function alertForAction(rule: MetricRule, action: RuleAction, state: RuleState, ctx: ActionContext): AlertEvent {
   const { lang } = ctx;
+  const t = translator(lang);
   const percent = rule.condition.type === 'change' && rule.condition.by === 'percent';
   const firingTitle = action.type === 'firing' ? renderTitle(rule, action, ctx) : (state.firingTitle ?? renderTitle(rule, action, ctx));
   const since = formatDateTime(action.firingSince, lang, ctx.timeZone);
   const duration = formatDuration(action.at - action.firingSince, lang);
   const title =
-    action.type === 'firing' ? firingTitle : action.type === 'reminder' ? ruleText(lang, 'title.reminder', { title: firingTitle, duration }) : resolvedTitle(rule, action, ctx);
-  const lines = [ruleText(lang, 'summary.rule', { name: rule.name, condition: describeCondition(rule, lang, ctx.unit) })];
-  if (action.type === 'resolved') lines.push(ruleText(lang, 'summary.resolved', { title: firingTitle, since, event: state.firingEventId ?? '—', duration }));
+    action.type === 'firing' ? firingTitle : action.type === 'reminder' ? t('mr.msg.title.reminder', { title: firingTitle, duration }) : resolvedTitle(rule, action, ctx);
+  const lines = [t('mr.msg.summary.rule', { name: rule.name, condition: describeCondition(rule, lang, ctx.unit) })];
+  if (action.type === 'resolved') lines.push(t('mr.msg.summary.resolved', { title: firingTitle, since, event: state.firingEventId ?? '—', duration }));
   else if (rule.condition.type === 'no_data') {
     const last = state.lastAt ?? state.watchingSince;
-    lines.push(ruleText(lang, 'summary.noData', { since: formatDateTime(last, lang, ctx.timeZone) }));
-  } else lines.push(ruleText(lang, 'summary.firing', { since }));
+    lines.push(t('mr.msg.summary.noData', { since: formatDateTime(last, lang, ctx.timeZone) }));
+  } else lines.push(t('mr.msg.summary.firing', { since }));
   const fields: Record<string, string> = {};
-  if (action.value !== null) fields[ruleText(lang, 'field.value')] = `${formatValue(action.value)}${ctx.unit}`;
-  if (action.previous !== null) fields[ruleText(lang, 'field.previous')] = `${formatValue(action.previous)}${ctx.unit}`;
-  if (action.change !== null) fields[ruleText(lang, 'field.change')] = formatChange(action.change, percent) + (percent ? '' : ctx.unit);
+  if (action.value !== null) fields[t('mr.msg.field.value')] = `${formatValue(action.value)}${ctx.unit}`;
+  if (action.previous !== null) fields[t('mr.msg.field.previous')] = `${formatValue(action.previous)}${ctx.unit}`;
+  if (action.change !== null) fields[t('mr.msg.field.change')] = formatChange(action.change, percent) + (percent ? '' : ctx.unit);
   return {
     kind: 'alert',
     category: rule.category,

@@ -17,6 +17,7 @@ import {
   type StateRow,
 } from '../../db/queries/metricRules.ts';
 import type { Clock } from '../clock.ts';
+import type { MetricObserver, RaiseAlerts } from '../delivery/intake.ts';
 import type { InboundEvent } from '../events/schema.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { alertForAction } from './alerts.ts';
@@ -24,22 +25,7 @@ import { decidesDifferently, type MetricRule } from './definition.ts';
 import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type Step } from './evaluate.ts';
 import { parseSavedState, ruleFromRow, savedStateJson, type SavedState } from './ruleRows.ts';
 
-/** A metric point the intake has just stored. */
-export interface MetricPoint {
-  name: string;
-  /** '' for a point without a store. */
-  store: string;
-  at: number;
-  value: number;
-  unit: string;
-}
-
-/** Raises alert events through the intake and answers their event ids (in the caller's transaction). */
-export type RaiseAlerts = (alerts: InboundEvent[]) => Array<{ id: number; status: string }>;
-
-export interface MetricRuleEngine {
-  /** Evaluates points just stored; call inside the transaction that stored them. */
-  observe(points: MetricPoint[], raise: RaiseAlerts): void;
+export interface MetricRuleEngine extends MetricObserver {
   /** No-data rules and reminders at `now`, raising through `raise` (the caller holds the transaction). */
   tick(now: number, raise: RaiseAlerts): void;
   /** Re-reads the rules after a create, edit or delete; settles the states an edit invalidates. */

@@ -1,10 +1,11 @@
 // /metrics lines for metric rules: how many rule×store states are in each status, and per rule
-// how many stores it is firing for (a rule's name is its label; rules are few and admin-made).
+// how many stores it is firing for. /metrics may be public: rules are labelled by id, and by the
+// admin-written name only with METRICS_DETAIL=1.
 import type { Db } from '../../db/client.ts';
 import { firingStates, listMetricRules, stateCountsByStatus } from '../../db/queries/metricRules.ts';
 import { METRIC_RULE_STATUSES } from '../../db/schema.ts';
 
-export function metricRuleFamilies(db: Db) {
+export function metricRuleFamilies(db: Db, opts: { names: boolean }) {
   const counts = new Map(stateCountsByStatus(db).map((r) => [r.status, r.n]));
   const firing = new Map<number, number>();
   for (const s of firingStates(db)) firing.set(s.ruleId, (firing.get(s.ruleId) ?? 0) + 1);
@@ -21,7 +22,11 @@ export function metricRuleFamilies(db: Db) {
       type: 'gauge' as const,
       samples: listMetricRules(db)
         .filter((r) => r.enabled)
-        .map((r) => ({ labels: { rule_id: r.id, rule: r.name }, value: firing.get(r.id) ?? 0 })),
+        .map((r) => {
+          const labels: Record<string, string | number> = { rule_id: r.id };
+          if (opts.names) labels.rule = r.name;
+          return { labels, value: firing.get(r.id) ?? 0 };
+        }),
     },
   ];
 }

@@ -3,9 +3,8 @@
 import type { Db } from '../../db/client.ts';
 import { transitionsSince } from '../../db/queries/metricRules.ts';
 import { localDateTime } from '../reports/periods.ts';
-import type { Lang } from '../../views/i18n/index.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import { firingRules, type FiringRule } from './firingList.ts';
-import { ruleText } from './ruleStrings.ts';
 
 export interface RuleFigures {
   firing: FiringRule[];
@@ -24,12 +23,13 @@ export function gatherRuleFigures(db: Db, period: { start: number; end: number }
 
 export function metricRulesSection(f: RuleFigures, opts: { lang: Lang; timeZone: string; strong: (text: string) => string; bullet: string; safe: (text: string) => string }): string {
   const { lang, timeZone } = opts;
-  const lines = [opts.strong(ruleText(lang, 'report.heading'))];
-  lines.push(ruleText(lang, 'report.firing', { count: f.firing.length }));
-  for (const r of f.firing) lines.push(`${opts.bullet}${ruleText(lang, 'report.firingLine', { name: opts.safe(r.name), store: opts.safe(r.store) || '—', since: localDateTime(r.since, timeZone) })}`);
-  lines.push(ruleText(lang, 'report.anomalies', { count: f.anomalies.length }));
+  const t = translator(lang);
+  const lines = [opts.strong(t('mr.msg.report.heading'))];
+  lines.push(t('mr.msg.report.firing', { count: f.firing.length }));
+  for (const r of f.firing) lines.push(`${opts.bullet}${t('mr.msg.report.firingLine', { name: opts.safe(r.name), store: opts.safe(r.store) || '—', since: localDateTime(r.since, timeZone) })}`);
+  lines.push(t('mr.msg.report.anomalies', { count: f.anomalies.length }));
   for (const a of f.anomalies.slice(0, MAX_ANOMALIES_LISTED)) {
-    lines.push(`${opts.bullet}${ruleText(lang, a.type === 'resolved' ? 'report.resolvedLine' : 'report.anomalyLine', { time: localDateTime(a.at, timeZone), title: opts.safe(a.title) })}`);
+    lines.push(`${opts.bullet}${t(a.type === 'resolved' ? 'mr.msg.report.resolvedLine' : 'mr.msg.report.anomalyLine', { time: localDateTime(a.at, timeZone), title: opts.safe(a.title) })}`);
   }
   return lines.join('\n');
 }

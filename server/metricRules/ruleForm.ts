@@ -1,7 +1,7 @@
 // The rule editor's form: every field read through valibot, only the chosen condition's fields
 // required, errors as i18n keys with their parameters (the route translates them).
 import * as v from 'valibot';
-import type { MessageKey, Params } from '../../views/i18n/index.ts';
+import type { MessageKey, Params } from '../strings/translate.ts';
 import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES } from '../events/schema.ts';
 import { TITLE_PLACEHOLDERS, titleProblems } from './alerts.ts';
 import { CHANGE_BASELINES, CHANGE_DIRECTIONS, CHANGE_UNITS, DEFAULT_REMINDER_HOURS, THRESHOLD_OPS, type Condition, type Hold, type MetricRule } from './definition.ts';

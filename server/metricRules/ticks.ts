@@ -1,7 +1,7 @@
 // No-data deadlines and reminders come due without any incoming point: a croner job checks every
 // minute, and raises what is due through the intake in one transaction of its own.
 import { Cron } from 'croner';
-import { storeEvents, METRIC_RULE_META, type IntakeDeps } from '../events/intake.ts';
+import { storeEvents, METRIC_RULE_META, type IntakeDeps } from '../delivery/intake.ts';
 import type { Logger } from '../log.ts';
 import type { MetricRuleEngine } from './engine.ts';
 

@@ -3,13 +3,13 @@
 // the template's own text may colour with <font> but never mention: mentions stay the mention
 // plan's. The result always fits WeCom's byte limit: long summaries and field lists are cut first
 // (with the "… truncated" marker), the digest's list drops events, and only then the whole is cut.
-import { formatDateTime } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
 import { parseIsoDateTime } from '../events/schema.ts';
 import { BYTE_LIMITS, textMessage, truncateUtf8, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, pairLine, RESOLVED_STYLE, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
 import { parseMessageTemplate, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplates.ts';
-import { notificationTranslator } from './notificationStrings.ts';
 import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './templates.ts';
+import { translator } from '../strings/translate.ts';
 
 export type TemplateFailureCode = 'problem' | 'empty' | 'error';
 
@@ -118,7 +118,7 @@ const CUT: ReadonlySet<Placeholder> = new Set(['summary', 'fields']);
 
 /** Every placeholder's value for an event; `fields.<name>` is looked up separately. */
 function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_result' }>, opts: RenderOptions): Record<Placeholder, string> {
-  const t = notificationTranslator(opts.lang);
+  const t = translator(opts.lang);
   const { format } = opts;
   const severity = event.kind === 'alert' && event.resolved ? RESOLVED_STYLE : SEVERITY_STYLE[event.severity];
   const at = (event.occurred_at !== undefined ? parseIsoDateTime(event.occurred_at) : undefined) ?? opts.receivedAt;
@@ -131,7 +131,7 @@ function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_res
     'severity.emoji': severity.emoji,
     badge: badgeText(format, eventBadge(event, t)),
     category: t(`category.${event.category}`),
-    kind: t(`kind.${event.kind}`),
+    kind: t(`messageKind.${event.kind}`),
     store: oneLine(event.store ?? ''),
     url: event.url !== undefined ? linkTarget(event.url) : '',
     link: event.url !== undefined ? linkText(format, event.link_label ?? t('link.view'), event.url) : '',
@@ -141,7 +141,7 @@ function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_res
       .join('\n'),
     repeat: (opts.repeatCount ?? 1) > 1 ? t('repeat', { count: opts.repeatCount ?? 1 }) : '',
     'task.name': task ? oneLine(task.task_name) : '',
-    'task.status': task ? t(`status.${task.status}`) : '',
+    'task.status': task ? t(`taskStatus.${task.status}`) : '',
     'task.status.colour': task ? STATUS_STYLE[task.status].tone : '',
     'task.status.emoji': task ? STATUS_STYLE[task.status].emoji : '',
     'task.duration': task?.duration_ms !== undefined ? humaniseDuration(task.duration_ms, t) : '',
@@ -164,7 +164,7 @@ function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_res
 export function renderEventWithTemplate(event: RenderableEvent, opts: RenderOptions, kind: TemplateKind, body: string): WecomMessage[] {
   if (event.kind !== 'alert' && event.kind !== 'task_result') throw new TemplateRenderError('error', `no templates for ${event.kind} messages`);
   const parts = usableParts(kind, body);
-  const t = notificationTranslator(opts.lang);
+  const t = translator(opts.lang);
   const { format, mentions } = opts;
   const values = eventValues(event, opts);
   const resolve: Resolve = (p) => (p.kind === 'value' ? values[p.name] : Object.hasOwn(event.fields, p.field) ? oneLine(String(event.fields[p.field])) : '');
@@ -180,7 +180,7 @@ export function renderEventWithTemplate(event: RenderableEvent, opts: RenderOpti
 export function renderDigestWithTemplate(input: DigestInput, body: string): WecomMessage {
   const parts = usableParts('digest', body);
   const { format, lang, timeZone } = input;
-  const t = notificationTranslator(lang);
+  const t = translator(lang);
   const d = digestParts(input);
   const severity = SEVERITY_STYLE[d.severity];
   const base: Partial<Record<Placeholder, string>> = {

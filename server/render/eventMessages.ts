@@ -1,5 +1,5 @@
 import type { InboundEvent } from '../events/schema.ts';
-import { mentionRequest } from '../delivery/policy/mentions.ts';
+import { mentionRequest, type MentionRequest } from '../rules/mentions.ts';
 import type { DeliverySettings, Rules, SettingsStore } from '../settings/settingsStore.ts';
 import type { WecomMessage } from '../wecom/messages.ts';
 import { renderDigestWithTemplate, renderEventWithTemplate } from './customTemplates.ts';
@@ -33,14 +33,15 @@ export type RenderedMessages = {
   template?: TemplateNote;
 };
 
-type At = { receivedAt: number; repeatCount?: number; eventId?: number };
+/** `mention`: the engine's decision of whom the message mentions (previews leave it to the rules). */
+type At = { receivedAt: number; repeatCount?: number; eventId?: number; mention?: MentionRequest };
 
 function renderOptions(e: InboundEvent, s: RenderSettings, at: At): RenderOptions {
   return {
     lang: s.delivery.language,
     format: s.delivery.format,
     timeZone: s.timeZone,
-    mentions: planMentions(mentionRequest(e, s.rules), s.delivery.format),
+    mentions: planMentions(at.mention ?? mentionRequest(e, s.rules), s.delivery.format),
     receivedAt: at.receivedAt,
     repeatCount: at.repeatCount,
     consoleUrl: s.publicUrl !== undefined && at.eventId !== undefined ? sendLogUrl(s.publicUrl, { event: at.eventId }) : undefined,

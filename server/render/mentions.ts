@@ -2,9 +2,8 @@
 // (`<@userid>`); markdown_v2 cannot mention at all; text carries `mentioned_list` (user ids, "@all")
 // and `mentioned_mobile_list`. What a rich format cannot carry goes into one short text message sent
 // right after it.
-import type { Lang } from '../../views/i18n/index.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import { isMobile } from '../events/schema.ts';
-import { notificationTranslator } from './notificationStrings.ts';
 
 export type MessageFormat = 'markdown' | 'markdown_v2' | 'text';
 export const MESSAGE_FORMATS: readonly MessageFormat[] = ['markdown', 'markdown_v2', 'text'];
@@ -47,7 +46,7 @@ export function planMentions(requested: 'none' | 'all' | readonly string[], form
 
 /** One line per mention for the console preview: how it will be delivered, and why. */
 export function describeMentions(plan: MentionPlan, lang: Lang): string[] {
-  const t = notificationTranslator(lang);
+  const t = translator(lang);
   if (plan.notes.length === 0) return [t('mention.none')];
   const lines = plan.notes.map(({ target, type, route }) => {
     if (route === 'in_message') return t('mention.inMessage', { target });

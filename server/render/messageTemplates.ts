@@ -1,11 +1,10 @@
 // Custom message templates: which kinds have them, which placeholders each kind offers, what a
 // template may not be (checked before saving and again before use), and the built-in template
 // written out as template text (what the editor starts from; restoring it deletes the custom one).
-import type { Lang } from '../../views/i18n/index.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import { CATEGORIES, type Category } from '../events/schema.ts';
 import type { MessageFormat } from './mentions.ts';
 import { scanPlaceholders, type ScannedSegment } from './placeholders.ts';
-import { notificationTranslator } from './notificationStrings.ts';
 
 /** Message kinds a template can be written for; a resolved alert has its own. Reports keep the built-in. */
 export const TEMPLATE_KINDS = ['alert', 'resolved', 'task_result', 'digest'] as const;
@@ -117,7 +116,7 @@ export function isTemplateCategory(x: unknown): x is TemplateCategory {
  * built-in leaves it out when the task's name is the title.
  */
 export function defaultTemplate(kind: TemplateKind, lang: Lang, format: MessageFormat): string {
-  const t = notificationTranslator(lang);
+  const t = translator(lang);
   const heading = (s: string) => (format === 'text' ? s : `### ${s}`);
   const strong = (s: string) => (format === 'text' ? s : `**${s}**`);
   const pair = (label: string, value: string) => `${format === 'markdown_v2' ? '- ' : ''}${label}: ${value}`;

@@ -1,7 +1,7 @@
 // Which template renders a message: the custom one for its kind, category and language, else the
 // custom one for every category, else the built-in. A custom template that cannot be used falls
 // back to the built-in, and the note saying so is stored with the message for the send log.
-import type { Lang } from '../../views/i18n/index.ts';
+import type { Lang } from '../strings/translate.ts';
 import type { InboundEvent } from '../events/schema.ts';
 import { TemplateRenderError, type TemplateFailureCode } from './customTemplates.ts';
 import { isTemplateCategory, isTemplateKind, type TemplateCategory, type TemplateKind } from './messageTemplates.ts';

@@ -1,6 +1,7 @@
 // Events and digests as WeCom messages in the chosen format and language. Everything here is pure:
 // the same input always gives the same messages, which is what the console preview relies on.
-import { formatDateTime, type Lang } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
+import { translator, type Lang, type Translate } from '../strings/translate.ts';
 import {
   parseIsoDateTime,
   SEVERITY_RANK,
@@ -34,7 +35,6 @@ import {
   strong,
   type Badge,
 } from './markup.ts';
-import { notificationTranslator, type NotificationTranslate } from './notificationStrings.ts';
 
 export type RenderOptions = {
   lang: Lang;
@@ -50,7 +50,7 @@ export type RenderOptions = {
 };
 
 /** "2 min 5 s" / "2分5秒": the largest unit and, when not zero, the next one. */
-export function humaniseDuration(ms: number, t: NotificationTranslate): string {
+export function humaniseDuration(ms: number, t: Translate): string {
   if (ms < 1000) return t('duration.ms', { n: Math.round(ms) });
   const units = [
     ['duration.d', 86_400],
@@ -65,15 +65,15 @@ export function humaniseDuration(ms: number, t: NotificationTranslate): string {
     return { key, n };
   });
   const first = counts.findIndex((c) => c.n > 0);
-  return counts
+  const [larger = '', smaller] = counts
     .slice(first, first + 2)
     .filter((c) => c.n > 0)
-    .map((c) => t(c.key, { n: c.n }))
-    .join(t('duration.separator'));
+    .map((c) => t(c.key, { n: c.n }));
+  return smaller === undefined ? larger : t('duration.pair', { larger, smaller });
 }
 
 /** The digest window: "45 s", "5 min", "3 h" / "5 分钟". */
-function humaniseWindow(ms: number, t: NotificationTranslate): string {
+function humaniseWindow(ms: number, t: Translate): string {
   const seconds = Math.max(1, Math.round(ms / 1000));
   if (seconds < 60) return t('window.s', { n: seconds });
   const minutes = Math.round(seconds / 60);
@@ -110,10 +110,10 @@ function numberedParts(content: string, limit: number, header: (i: number, n: nu
 
 export type RenderableEvent = Exclude<InboundEvent, { kind: 'metric' }>;
 
-export function eventBadge(event: RenderableEvent, t: NotificationTranslate): Badge {
-  if (event.kind === 'task_result') return { label: t(`status.${event.status}`), ...STATUS_STYLE[event.status] };
+export function eventBadge(event: RenderableEvent, t: Translate): Badge {
+  if (event.kind === 'task_result') return { label: t(`taskStatus.${event.status}`), ...STATUS_STYLE[event.status] };
   // A resolution is good news: its own word and colour, not the critical orange it fired with.
-  if (event.kind === 'alert' && event.resolved) return { label: t('resolved'), ...RESOLVED_STYLE };
+  if (event.kind === 'alert' && event.resolved) return { label: t('messageBadge.resolved'), ...RESOLVED_STYLE };
   return { label: t(`severity.${event.severity}`), ...SEVERITY_STYLE[event.severity] };
 }
 
@@ -123,11 +123,11 @@ export function needsAttention(event: RenderableEvent): boolean {
 }
 
 /** The three blocks of an event message: what is never cut, what may be, and what comes last. */
-function eventSections(event: RenderableEvent, opts: RenderOptions, t: NotificationTranslate) {
+function eventSections(event: RenderableEvent, opts: RenderOptions, t: Translate) {
   const { format } = opts;
   const title = oneLine(event.title);
   const repeat = (opts.repeatCount ?? 1) > 1 ? ` ${t('repeat', { count: opts.repeatCount ?? 1 })}` : '';
-  const heading = headingLine(format, eventBadge(event, t), [t(`category.${event.category}`), t(`kind.${event.kind}`)]);
+  const heading = headingLine(format, eventBadge(event, t), [t(`category.${event.category}`), t(`messageKind.${event.kind}`)]);
 
   const meta: string[] = [];
   if (event.kind === 'task_result') {
@@ -151,7 +151,7 @@ function eventSections(event: RenderableEvent, opts: RenderOptions, t: Notificat
 }
 
 /** "… truncated", linking the console when its address is known. */
-export function truncationMarker(opts: Pick<RenderOptions, 'format' | 'consoleUrl'>, t: NotificationTranslate): string {
+export function truncationMarker(opts: Pick<RenderOptions, 'format' | 'consoleUrl'>, t: Translate): string {
   const consoleLink = opts.consoleUrl !== undefined ? ` · ${linkText(opts.format, t('link.console'), opts.consoleUrl)}` : '';
   return `\n${t('truncated')}${consoleLink}`;
 }
@@ -166,7 +166,7 @@ export function renderEvent(event: InboundEvent, opts: RenderOptions): WecomMess
   if (opts.mentions.format !== opts.format) {
     throw new RangeError(`mention plan is for ${opts.mentions.format}, message format is ${opts.format}`);
   }
-  const t = notificationTranslator(opts.lang);
+  const t = translator(opts.lang);
   const { format, mentions } = opts;
   const limit = BYTE_LIMITS[format];
   const { title, head, body, tail } = eventSections(event, opts, t);
@@ -210,7 +210,7 @@ export type DigestInput = {
 /** The pieces of a digest message, shared by the built-in layout and custom templates. */
 export function digestParts(input: DigestInput) {
   const { format, lang, timeZone } = input;
-  const t = notificationTranslator(lang);
+  const t = translator(lang);
   const reason = input.reason === 'storm' ? 'storm' : 'quiet';
   const mixed = input.category === 'mixed' ? '.mixed' : '';
   const plural = input.total === 1 ? 'one' : 'other';

@@ -1,13 +1,12 @@
 // Report messages from report figures. Pure: the same figures, settings and time always give the
 // same messages, which is what the console's Preview relies on ("exactly what would be sent").
 import type { ReportType } from '../../db/schema.ts';
-import type { Lang } from '../../views/i18n/index.ts';
+import { translator, type Lang, type Translate } from '../strings/translate.ts';
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../events/schema.ts';
 import type { MessageFormat } from '../render/mentions.ts';
-import { notificationTranslator, type NotificationTranslate } from '../render/notificationStrings.ts';
 import { BYTE_LIMITS, markdownMessage, markdownV2Message, splitUtf8, textMessage, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { localDateTime, type ReportPeriods } from './periods.ts';
-import { describePeriod, reportTranslator, type ReportTranslate } from './reportMessageStrings.ts';
+import { describePeriod } from './periodWording.ts';
 import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './template.ts';
 import { metricRulesSection, type RuleFigures } from '../metricRules/reportSection.ts';
 
@@ -113,8 +112,7 @@ function safe(s: string): string {
 interface Style {
   format: MessageFormat;
   lang: Lang;
-  t: ReportTranslate;
-  nt: NotificationTranslate;
+  t: Translate;
   num: Intl.NumberFormat;
   pct: Intl.NumberFormat;
 }
@@ -124,8 +122,7 @@ function style(lang: Lang, format: MessageFormat): Style {
   return {
     format,
     lang,
-    t: reportTranslator(lang),
-    nt: notificationTranslator(lang),
+    t: translator(lang),
     num: new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }),
     pct: new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }),
   };
@@ -155,7 +152,7 @@ function colon(s: Style): string {
 function severityCounts(s: Style, counts: Record<Severity, number>, all: boolean): string {
   return ORDERED_SEVERITIES.filter((sev) => all || counts[sev] > 0)
     .map((sev) => {
-      const text = s.t('report.count', { label: s.nt(`severity.${sev}`), count: s.num.format(counts[sev]) });
+      const text = s.t('report.count', { label: s.t(`severity.${sev}`), count: s.num.format(counts[sev]) });
       return counts[sev] > 0 && sev !== 'info' ? colour(s, SEVERITY_TONE[sev], text) : text;
     })
     .join(' · ');
@@ -165,7 +162,7 @@ export function alertsSection(s: Style, a: AlertFigures): string {
   const head = `${strong(s, s.t('report.alerts', { count: s.num.format(a.total) }))} · ${severityCounts(s, a.bySeverity, true)}`;
   if (a.total === 0) return `${strong(s, s.t('report.alerts', { count: 0 }))}\n${s.t('report.alerts.none')}`;
   const lines = CATEGORIES.filter((c) => a.byCategory[c]).map(
-    (c) => bullet(s) + s.t('report.categoryLine', { category: s.nt(`category.${c}`), counts: severityCounts(s, a.byCategory[c]!, false) }),
+    (c) => bullet(s) + s.t('report.categoryLine', { category: s.t(`category.${c}`), counts: severityCounts(s, a.byCategory[c]!, false) }),
   );
   return [head, ...lines].join('\n');
 }
@@ -173,7 +170,7 @@ export function alertsSection(s: Style, a: AlertFigures): string {
 function failureLines(s: Style, tasks: TaskFigures): string[] {
   const shown = tasks.failures.slice(0, MAX_FAILURES_LISTED).map(
     (f) =>
-      `${bullet(s)}${FAILURE_EMOJI[f.status]} ${s.t('report.tasks.failure', { task: safe(f.taskName), status: s.nt(`status.${f.status}`), count: s.num.format(f.count) })}`,
+      `${bullet(s)}${FAILURE_EMOJI[f.status]} ${s.t('report.tasks.failure', { task: safe(f.taskName), status: s.t(`taskStatus.${f.status}`), count: s.num.format(f.count) })}`,
   );
   const more = tasks.failures.length - shown.length;
   return more > 0 ? [...shown, s.t('report.tasks.more', { count: s.num.format(more) })] : shown;
@@ -182,9 +179,9 @@ function failureLines(s: Style, tasks: TaskFigures): string[] {
 export function tasksSection(s: Style, tasks: TaskFigures): string {
   if (tasks.total === 0) return `${strong(s, s.t('report.tasks', { count: 0 }))}\n${s.t('report.tasks.none')}`;
   const counts = [
-    s.t('report.count', { label: s.nt('status.succeeded'), count: s.num.format(tasks.succeeded) }),
-    tasks.failed > 0 ? colour(s, 'warning', s.t('report.count', { label: s.nt('status.failed'), count: s.num.format(tasks.failed) })) : s.t('report.count', { label: s.nt('status.failed'), count: 0 }),
-    tasks.partial > 0 ? colour(s, 'warning', s.t('report.count', { label: s.nt('status.partial'), count: s.num.format(tasks.partial) })) : s.t('report.count', { label: s.nt('status.partial'), count: 0 }),
+    s.t('report.count', { label: s.t('taskStatus.succeeded'), count: s.num.format(tasks.succeeded) }),
+    tasks.failed > 0 ? colour(s, 'warning', s.t('report.count', { label: s.t('taskStatus.failed'), count: s.num.format(tasks.failed) })) : s.t('report.count', { label: s.t('taskStatus.failed'), count: 0 }),
+    tasks.partial > 0 ? colour(s, 'warning', s.t('report.count', { label: s.t('taskStatus.partial'), count: s.num.format(tasks.partial) })) : s.t('report.count', { label: s.t('taskStatus.partial'), count: 0 }),
   ];
   const head = `${strong(s, s.t('report.tasks', { count: s.num.format(tasks.total) }))} · ${counts.join(' · ')}`;
   if (!tasks.failures.length) return head;

@@ -1,13 +1,11 @@
 // What a report's chart image shows, from the report's figures. Pure: the same figures, job and
 // language always give the same chart, so Preview shows the picture a run sends.
 import type { ReportType } from '../../db/schema.ts';
-import type { Lang } from '../../views/i18n/index.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import { CATEGORIES, type Category } from '../events/schema.ts';
-import { notificationTranslator } from '../render/notificationStrings.ts';
 import { localDateStart } from '../timeOfDay.ts';
 import type { ReportFigures } from './builders.ts';
 import { addDays, localDate, type ReportPeriods } from './periods.ts';
-import { reportTranslator } from './reportMessageStrings.ts';
 
 /** More bars than this are unreadable on a phone; the rest are counted in a footnote. */
 export const MAX_CHART_METRICS = 12;
@@ -64,8 +62,7 @@ export function buildChartData(
   figures: ReportFigures,
   days: ReadonlyArray<{ date: string; byCategory: Partial<Record<Category, number>> }>,
 ): ReportChartData {
-  const t = reportTranslator(spec.lang);
-  const nt = notificationTranslator(spec.lang);
+  const t = translator(spec.lang);
   const num = new Intl.NumberFormat(spec.lang === 'zh' ? 'zh-CN' : 'en-US', { maximumFractionDigits: 2 });
   const wanted = spec.metrics.length ? figures.metrics.filter((m) => spec.metrics.includes(m.name)) : figures.metrics;
   const shown = wanted.slice(0, MAX_CHART_METRICS);
@@ -91,7 +88,7 @@ export function buildChartData(
     periodLabel: spec.periodLabel,
     alerts: {
       title: t('report.chart.alertsPerDay'),
-      series: used.map((c) => ({ key: c, label: nt(`category.${c}`), color: CATEGORY_COLORS[c] })),
+      series: used.map((c) => ({ key: c, label: t(`category.${c}`), color: CATEGORY_COLORS[c] })),
       columns: days.map((d) => ({ label: d.date.slice(5), values: { ...d.byCategory } })),
     },
     metrics,

@@ -1,11 +1,12 @@
 // One report job → its messages (Preview) → rows in the outbox (a run). Reports never call WeCom
 // themselves: the delivery worker sends them like every other message, through the same limiter.
 import type { Db } from '../../db/client.ts';
-import { insertDelivery } from '../../db/queries/deliveries.ts';
 import type { ReportJobRow } from '../../db/queries/reports.ts';
 import { reportChartSvg } from '../charts/reportChart.tsx';
 import { charactersWithoutGlyph, rasteriseSvg } from '../charts/rasterise.ts';
 import { enqueueMessage } from '../delivery/outbox.ts';
+import { partTitle } from '../delivery/policy/partTitle.ts';
+import { insertDelivery } from '../delivery/store.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { imageMessage, type ImageMessage } from '../wecom/messages.ts';
 import { buildReport, type BuiltReport } from './builders.ts';
@@ -61,7 +62,7 @@ export async function renderJobChart(
 export function enqueueReport(db: Db, report: BuiltReport, now: number, chart?: ChartOutcome): number[] {
   const row = (title: string) => ({ createdAt: now, kind: 'report', category: null, severity: 'info', priority: 1, title, queuedAt: now, nextAttemptAt: now });
   return db.transaction(() => {
-    const ids = report.messages.map((message, i) => enqueueMessage(db, row(report.messages.length > 1 ? `${report.title} (${i + 1}/${report.messages.length})` : report.title), message));
+    const ids = report.messages.map((message, i) => enqueueMessage(db, row(partTitle(report.title, i, report.messages.length)), message));
     if (chart?.ok) ids.push(enqueueMessage(db, row(`${report.title} 📊`), chart.message));
     else if (chart) {
       const payload = JSON.stringify({ msgtype: 'image' });

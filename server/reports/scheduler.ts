@@ -25,7 +25,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule } from './cron.ts';
-import { pruneOldRows, type PruneResult } from './housekeeping.ts';
+import { pruneOldRows, type PruneResult } from '../delivery/retention.ts';
 import { getReportSettings, markSeeded, wasSeeded } from './reportSettings.ts';
 import { periodsFor, type PeriodChoice } from './periods.ts';
 import { enqueueReport, renderJobChart, renderJobReport } from './runReport.ts';

@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { mapAlertmanager } from '../events/alertmanager.ts';
-import { createGroupCommit } from '../events/groupCommit.ts';
+import { createGroupCommit } from '../delivery/groupCommit.ts';
 import { parseMetricBatch } from '../events/metricBatch.ts';
-import type { Accepted, IntakeDeps, IntakeMeta } from '../events/intake.ts';
+import type { Accepted, IntakeDeps, IntakeMeta } from '../delivery/intake.ts';
 import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
@@ -22,6 +22,8 @@ export interface ApiDeps extends IntakeDeps {
   secretBox: SecretBox;
   /** Called after events were queued, so the worker looks at once. */
   onQueued: () => void;
+  /** The listening port: the API document's server address when PUBLIC_URL is unset and Host is unusable. */
+  port: number;
 }
 
 type Parsed =
@@ -126,7 +128,7 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
-  app.get('/api/v1/openapi.json', openApiHandler());
+  app.get('/api/v1/openapi.json', openApiHandler({ publicUrl: deps.publicUrl, port: deps.port }));
 
   return app;
 }

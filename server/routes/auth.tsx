@@ -9,6 +9,7 @@ import type { AppEnv } from '../env.ts';
 import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
 import { checkAdminPassword } from '../security/adminPassword.ts';
 import { LOGIN_WINDOW_MS } from '../security/loginThrottle.ts';
+import { throttleKey } from '../security/clientAddress.ts';
 import { clearSessionCookie, createSession, readSessionToken, setSessionCookie } from '../security/sessions.ts';
 import { sha256 } from '../security/tokens.ts';
 import { safeLocalPath } from './safeRedirect.ts';
@@ -50,15 +51,32 @@ export function authRoutes(deps: AppDeps) {
     if (!parsed.success) {
       return c.html(<SetupPage ctx={ctx} error={ctx.t(parsed.issues[0].message as 'setup.error.short')} />, 422);
     }
+    // Throttled like sign-in (the same per-client count and slots): a guessing client stops writing
+    // audit rows after five attempts, and the password hash below holds a slot like a check does.
+    const ip = clientIp(c);
+    const verdict = deps.loginThrottle.begin(throttleKey(ip));
+    if (!verdict.allowed) {
+      const ms = verdict.retryAfterMs;
+      c.header('retry-after', String(Math.ceil(ms / 1000)));
+      const error = verdict.reason === 'busy' ? ctx.t('login.error.busy') : ctx.t('login.error.throttled', { minutes: Math.max(1, Math.ceil(ms / 60_000)) });
+      return c.html(<SetupPage ctx={ctx} error={error} />, 429);
+    }
     if (!deps.setupCode?.matches(parsed.output.setupCode)) {
-      writeAudit(deps.db, deps.clock.now(), { actor: 'anonymous', action: 'setup.failure', ip: clientIp(c) });
+      verdict.attempt.failed();
+      writeAudit(deps.db, deps.clock.now(), { actor: 'anonymous', action: 'setup.failure', ip });
       return c.html(<SetupPage ctx={ctx} error={ctx.t('setup.error.code')} />, 403);
     }
-    const hash = await deps.passwords.hash(parsed.output.password);
+    let hash: string;
+    try {
+      hash = await deps.passwords.hash(parsed.output.password);
+      verdict.attempt.succeeded();
+    } finally {
+      verdict.attempt.failed(); // a no-op after succeeded(): only a thrown hash counts against the client
+    }
     // Re-checked after the slow hash so two racing first-run forms cannot both set the password.
     if (getAdminPasswordHash(deps.db)) return c.html(<LoginPage ctx={ctx} error={ctx.t('setup.error.done')} />, 409);
     setAdminPasswordHash(deps.db, hash, deps.clock.now());
-    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'setup', ip: clientIp(c) });
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'setup', ip });
     const { token } = createSession(deps.db, deps.clock);
     setSessionCookie(c, token);
     return c.redirect('/channels', 303);
@@ -68,7 +86,7 @@ export function authRoutes(deps: AppDeps) {
     if (!getAdminPasswordHash(deps.db)) return c.redirect('/setup');
     if (c.var.session) return c.redirect(safeLocalPath(c.req.query('next')));
     const ctx = viewContext(c, deps);
-    const info = c.req.query('signedOut') ? ctx.t('login.signedOut') : undefined;
+    const info = c.req.query('signedOut') ? ctx.t('login.signedOut') : c.req.query('restored') ? ctx.t('backup.restore.done') : undefined;
     return c.html(<LoginPage ctx={ctx} info={info} next={safeLocalPath(c.req.query('next'), '')} />);
   });
 

@@ -4,13 +4,13 @@ import { eventBuckets, eventCountsSince, eventsByCategorySince, oldestQueuedAt }
 import type { StackedColumn } from '../../views/components/charts.tsx';
 import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
 import { channelStatus } from '../channel/wecomChannel.ts';
-import { queueDepth } from '../delivery/outbox.ts';
+import { queueDepth } from '../delivery/store.ts';
 import { firingRules } from '../metricRules/firingList.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { startOfDay } from '../timeOfDay.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
-import type { Lang } from '../../views/i18n/index.ts';
+import type { Lang } from '../strings/translate.ts';
 import { viewContext } from './viewContext.ts';
 
 const HOUR = 3600_000;

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteHookMapping, getHookMapping, listHookMappings, saveHookMapping } from '../../db/queries/hooks.ts';
-import type { MessageKey, Translate } from '../../views/i18n/index.ts';
+import type { MessageKey, Translate } from '../strings/translate.ts';
 import {
   HookEditorPage,
   HooksPage,
@@ -18,6 +18,7 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { linkedElsewhere, parseEvent } from '../events/schema.ts';
 import { HOOK_EXAMPLES } from '../hooks/examples.ts';
+import { HOOK_PAYLOAD_DEPTH, nestsDeeperThan } from '../hooks/payloadDepth.ts';
 import { applyHook, compileHook, hookDefinitionSchema, HOOK_NAME, type HookDefinition, type HookNote, type HookProblem } from '../hooks/mapping.ts';
 import { readHookDefinition } from '../hooks/storedHook.ts';
 import { currentRenderSettings, renderForDelivery } from '../render/eventMessages.ts';
@@ -148,6 +149,10 @@ export function hookRoutes(deps: AppDeps) {
       payload = JSON.parse(form.sample);
     } catch (err) {
       add('sample', t('hooks.error.sampleJson', { detail: (err as Error).message }));
+      return render({}, 422);
+    }
+    if (nestsDeeperThan(payload, HOOK_PAYLOAD_DEPTH)) {
+      add('sample', t('hooks.error.sampleDeep', { max: HOOK_PAYLOAD_DEPTH }));
       return render({}, 422);
     }
     return render({ preview: previewOf(compiled.hook, payload) }, 200);

@@ -6,7 +6,7 @@ import { writeAudit } from '../../db/queries/audit.ts';
 import { listRecentEvents } from '../../db/queries/events.ts';
 import { getApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
 import { deliveries } from '../../db/schema.ts';
-import type { MessageKey } from '../../views/i18n/index.ts';
+import type { MessageKey } from '../strings/translate.ts';
 import {
   InboundPage,
   RevokeConfirmPage,
@@ -21,10 +21,11 @@ import type { AppEnv } from '../env.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
 import { randomToken, sha256 } from '../security/tokens.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
-import { ingestEvents } from '../events/intake.ts';
+import { ingestEvents } from '../delivery/intake.ts';
 import { sampleEvent } from '../events/sampleEvents.ts';
 import { KINDS } from '../events/schema.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
+import { requestOrigin } from './requestOrigin.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 export const TOKEN_NAME_MAX = 60;
@@ -46,10 +47,7 @@ const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === 
 
 /** The addresses as this browser reached the appliance; a Host header that is not a host name is not echoed. */
 export function endpointsFor(c: Context, port: number): Endpoints {
-  const host = c.req.header('host') ?? '';
-  const safeHost = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? host : `localhost:${port}`;
-  const scheme = c.req.header('x-forwarded-proto') === 'https' ? 'https' : 'http';
-  const base = `${scheme}://${safeHost}`;
+  const base = requestOrigin(c, port);
   return { events: `${base}/api/v1/events`, alertmanager: `${base}/api/v1/alertmanager` };
 }
 
@@ -158,7 +156,7 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
     c.header('cache-control', 'no-store');
     const shown = deps.flash.take<{ token: string; signingSecret: string }>(sessionKey(c), `token-${row.id}`);
     if (!shown) return c.html(<TokenGonePage ctx={ctx} name={row.name} />);
-    return c.html(<TokenCreatedPage ctx={ctx} name={row.name} token={shown.token} signingSecret={shown.signingSecret} endpoints={endpointsFor(c, deps.config.port)} />);
+    return c.html(<TokenCreatedPage ctx={ctx} name={row.name} token={shown.token} signingSecret={shown.signingSecret} requireSignature={row.requireSignature} endpoints={endpointsFor(c, deps.config.port)} />);
   });
 
   app.get('/inbound/tokens/:id/revoke', (c) => {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
-import { isLang } from '../../views/i18n/index.ts';
+import { isLang } from '../strings/translate.ts';
 import type { AppEnv } from '../env.ts';
 import { LANG_COOKIE } from '../security/webMiddleware.ts';
 import { safeLocalPath } from './safeRedirect.ts';

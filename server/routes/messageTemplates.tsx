@@ -5,7 +5,7 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import type { ViewContext } from '../../views/context.ts';
-import type { Lang, Translate } from '../../views/i18n/index.ts';
+import type { Lang, Translate } from '../strings/translate.ts';
 import {
   categoryLabel,
   kindLabel,
@@ -22,7 +22,7 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { previewEvent, sampleEvent } from '../events/sampleEvents.ts';
 import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
-import { mentionRequest } from '../delivery/policy/mentions.ts';
+import { mentionRequest } from '../rules/mentions.ts';
 import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/customTemplates.ts';
 import { planMentions } from '../render/mentions.ts';
 import {

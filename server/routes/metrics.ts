@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { queueDepth } from '../delivery/outbox.ts';
+import { queueDepth } from '../delivery/store.ts';
 import { channelState, oldestQueuedSince, type StoredCountRows } from '../../db/queries/metrics.ts';
 import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../db/schema.ts';
 import type { AppDeps } from '../deps.ts';
@@ -50,7 +50,7 @@ export function renderFamilies(families: Family[]): string {
  * (`stored`, read off the main thread and cached a few seconds), the queue's from indexes now;
  * `_total` counters from this process.
  */
-export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters'>, stored: StoredCountRows): Family[] {
+export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'build'> & { config: Pick<AppDeps['config'], 'metricsDetail'> }, stored: StoredCountRows): Family[] {
   const { db } = deps;
   const now = deps.clock.now();
   const counters = deps.counters ?? createOpsCounters(now);
@@ -126,7 +126,8 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
     type: 'gauge',
     samples: stored.reportRuns.map((r) => ({ labels: { status: r.status }, value: r.n })),
   });
-  families.push(...metricRuleFamilies(db));
+  families.push(...metricRuleFamilies(db, { names: deps.config.metricsDetail }));
+  families.push({ name: 'storeclaw_build_info', help: 'The running build: always 1, its version and commit as labels.', type: 'gauge', samples: [{ labels: { version: deps.build.version, commit: deps.build.commit }, value: 1 }] });
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });
   return families;
 }
@@ -135,7 +136,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
  * GET /metrics: public like /healthz (it holds counts, never the key or any message), or behind
  * `Authorization: Bearer <METRICS_TOKEN>` when that is set.
  */
-export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'config' | 'storedCounts'>) {
+export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'config' | 'storedCounts' | 'build'>) {
   const app = new Hono();
   // The answer is rendered once per snapshot of the counts (cached a few seconds): a scrape in between costs nothing.
   let last: { stored: StoredCountRows; text: string } | undefined;

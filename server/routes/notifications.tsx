@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteSilence, getSilence, listActiveSilences } from '../../db/queries/silences.ts';
 import type { ViewContext } from '../../views/context.ts';
-import { dictionaries, type MessageKey, type Params } from '../../views/i18n/index.ts';
+import { dictionaries, type MessageKey, type Params } from '../strings/translate.ts';
 import {
   FIELD_LABELS,
   NotificationsBody,
@@ -17,9 +17,9 @@ import {
 } from '../../views/pages/notifications.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES, type Category, type InboundEvent, type TaskResultEvent } from '../events/schema.ts';
+import { CATEGORIES, defaultSeverity, EVENT_LIMITS, isMentionTarget, SEVERITIES, type Category, type InboundEvent, type TaskResultEvent } from '../events/schema.ts';
 import { decideEvent } from '../delivery/policy/eventRules.ts';
-import { mentionRequest } from '../delivery/policy/mentions.ts';
+import { mentionRequest } from '../rules/mentions.ts';
 import { ruleEffects } from '../rules/severity.ts';
 import { failedTaskSample, previewEvent, sampleEvent, type PreviewEvent } from '../events/sampleEvents.ts';
 import { currentRenderSettings, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';

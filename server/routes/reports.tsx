@@ -18,7 +18,7 @@ import {
 } from '../../db/queries/reports.ts';
 import { deliveries, REPORT_TYPES } from '../../db/schema.ts';
 import type { ViewContext } from '../../views/context.ts';
-import type { MessageKey } from '../../views/i18n/index.ts';
+import type { MessageKey } from '../strings/translate.ts';
 import {
   CronPreview,
   DeleteReportPage,
@@ -48,7 +48,7 @@ import { parseChartMetrics } from '../reports/chartData.ts';
 import { createReportScheduler, type ReportScheduler } from '../reports/scheduler.ts';
 import { parseTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from '../reports/template.ts';
 import { BYTE_LIMITS, utf8Bytes } from '../wecom/messages.ts';
-import { describePeriod } from '../reports/reportMessageStrings.ts';
+import { describePeriod } from '../reports/periodWording.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 

@@ -1,13 +1,12 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
-import { getDelivery, listDeliveries, type DeliveryFilter, type DeliveryRow } from '../../db/queries/deliveries.ts';
-import { getEvent } from '../../db/queries/events.ts';
+import { listDeliveries, type DeliveryFilter, type DeliveryRow } from '../../db/queries/deliveries.ts';
 import { insertSilence } from '../../db/queries/silences.ts';
-import { formatDateTime } from '../../views/i18n/index.ts';
+import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import { DeliveryDetailPage, DeliveryRows, SendLogPage, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
-import { retryDelivery } from '../delivery/outbox.ts';
+import { getDelivery, getEvent, retryDelivery } from '../delivery/store.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { CATEGORIES } from '../events/schema.ts';

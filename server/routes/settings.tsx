@@ -2,15 +2,15 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { setAdminPasswordHash } from '../../db/queries/admin.ts';
 import { writeAudit } from '../../db/queries/audit.ts';
-import { deleteAllSessions, insertSession } from '../../db/queries/sessions.ts';
+import { deleteAllSessions } from '../../db/queries/sessions.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
-import type { MessageKey } from '../../views/i18n/index.ts';
+import type { MessageKey } from '../strings/translate.ts';
 import { SettingsPage, type FieldErrors, type GeneralForm } from '../../views/pages/settings.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
 import { checkAdminPassword } from '../security/adminPassword.ts';
-import { clearSessionCookie } from '../security/sessions.ts';
+import { clearSessionCookie, createSession, setSessionCookie } from '../security/sessions.ts';
 import { isTimeZone } from '../timeOfDay.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
@@ -101,13 +101,15 @@ export function settingsRoutes(deps: AppDeps & { flash: FlashStore }) {
       return render(c, { passwordErrors: { current: 'settings.error.currentWrong' } }, 401);
     }
     const hash = await deps.passwords.hash(parsed.output.password);
-    const session = c.var.session!;
-    // Everyone else is signed out; this browser keeps its (already authenticated) session.
-    deps.db.transaction(() => {
+    // Everyone is signed out; this browser continues under a fresh session (new cookie, new CSRF
+    // token), so a session token copied before the change is worth nothing after it.
+    const fresh = deps.db.transaction(() => {
       setAdminPasswordHash(deps.db, hash, deps.clock.now());
       deleteAllSessions(deps.db);
-      insertSession(deps.db, session);
+      return createSession(deps.db, deps.clock);
     });
+    setSessionCookie(c, fresh.token);
+    c.set('session', fresh.session);
     writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'password.change', ip: clientIp(c) });
     return done(c, { kind: 'ok', text: c.var.t('settings.password.changed') });
   });

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ViewContext } from '../../views/context.ts';
-import type { Lang, Translate } from '../../views/i18n/index.ts';
+import type { Lang, Translate } from '../strings/translate.ts';
 import { channelStatus, type ChannelStatus } from '../channel/wecomChannel.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
@@ -17,6 +17,7 @@ export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'sett
     path: returnPath(c),
     timeZone: deps.settings.general().timeZone,
     banner,
+    build: c.var.build,
   };
 }
 

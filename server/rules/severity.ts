@@ -1,12 +1,6 @@
 // What severity means, and which events the category switches and the minimum severity suppress.
 // Pure, so the delivery policy core and the console's preview share them with intake.
-import { CATEGORIES, SEVERITIES, SEVERITY_RANK, type Category, type EventKind, type Severity, type TaskStatus } from '../events/schema.ts';
-
-/** A failed or partial task needs a look (warning); a success is news (info). */
-export function defaultSeverity(kind: EventKind, taskStatus?: TaskStatus): Severity {
-  if (kind === 'task_result' && (taskStatus === 'failed' || taskStatus === 'partial')) return 'warning';
-  return 'info';
-}
+import { CATEGORIES, defaultSeverity, SEVERITIES, SEVERITY_RANK, type Category, type EventKind, type Severity, type TaskStatus } from '../events/schema.ts';
 
 /** A report is asked for, not raised: the minimum severity never holds one back. */
 export function minSeverityApplies(kind: EventKind): boolean {

@@ -27,6 +27,8 @@ export interface LoginThrottleOptions {
   windowMs?: number;
   /** Password checks running at once, over all clients (each scrypt check holds 128 MiB). */
   maxConcurrent?: number;
+  /** Password checks one client (an address, an IPv6 /64) may run at once; fewer than maxConcurrent, so one client never holds them all. */
+  maxConcurrentPerClient?: number;
 }
 
 export const BUSY_RETRY_MS = 1_000;
@@ -44,7 +46,9 @@ export function createLoginThrottle(opts: LoginThrottleOptions): LoginThrottle {
   const max = opts.maxFailures ?? LOGIN_MAX_FAILURES;
   const windowMs = opts.windowMs ?? LOGIN_WINDOW_MS;
   const maxConcurrent = opts.maxConcurrent ?? 2;
+  const perClient = opts.maxConcurrentPerClient ?? 1;
   const attempts = new Map<string, number[]>();
+  const runningBy = new Map<string, number>();
   let running = 0;
   let lastSweep = 0;
 
@@ -67,14 +71,20 @@ export function createLoginThrottle(opts: LoginThrottleOptions): LoginThrottle {
       sweep(now);
       const list = recent(client, now);
       if (list.length >= max) return { allowed: false, reason: 'throttled', retryAfterMs: list[list.length - max]! + windowMs - now };
-      if (running >= maxConcurrent) return { allowed: false, reason: 'busy', retryAfterMs: BUSY_RETRY_MS };
+      // The client's own slots first, then the global ones: a flood from one client waits on itself.
+      const mine = runningBy.get(client) ?? 0;
+      if (mine >= perClient || running >= maxConcurrent) return { allowed: false, reason: 'busy', retryAfterMs: BUSY_RETRY_MS };
       attempts.set(client, [...list, now]);
       running++;
+      runningBy.set(client, mine + 1);
       let open = true;
       const release = () => {
         if (!open) return false;
         open = false;
         running--;
+        const left = runningBy.get(client)! - 1;
+        if (left) runningBy.set(client, left);
+        else runningBy.delete(client);
         return true;
       };
       return {

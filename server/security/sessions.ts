@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Db } from '../../db/client.ts';
 import { deleteSession, findSession, insertSession, touchSession, type SessionRow } from '../../db/queries/sessions.ts';
 import type { Clock } from '../clock.ts';
+import type { AppEnv } from '../env.ts';
 import { randomToken, sha256 } from './tokens.ts';
 
 /**
@@ -39,8 +40,9 @@ export function loadSession(db: Db, clock: Clock, token: string | undefined): Se
   return row;
 }
 
+/** Set by the clientAddressVar middleware, which believes X-Forwarded-Proto from trusted proxies only. */
 function isHttps(c: Context): boolean {
-  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+  return (c as Context<AppEnv>).var.https ?? new URL(c.req.url).protocol === 'https:';
 }
 
 export function readSessionToken(c: Context): string | undefined {

@@ -2,14 +2,14 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
-import { pickLanguage, translator } from '../../views/i18n/index.ts';
+import { pickLanguage, translator } from '../strings/translate.ts';
 import type { Db } from '../../db/client.ts';
 import { getAdminPasswordHash } from '../../db/queries/admin.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { AppEnv } from '../env.ts';
 import { socketAddress } from '../routes/viewContext.ts';
-import { clientAddress } from './clientAddress.ts';
+import { clientAddress, proxyTrust } from './clientAddress.ts';
 import { allowedHosts, hostName, isAllowedHost } from './hostAllowList.ts';
 import { loadSession, readSessionToken } from './sessions.ts';
 import { safeEqual } from './tokens.ts';
@@ -31,6 +31,8 @@ export const securityHeaders = () =>
       objectSrc: ["'none'"],
     },
     referrerPolicy: 'same-origin',
+    // Set by strictTransportSecurity(), which knows whether the browser came over HTTPS.
+    strictTransportSecurity: false,
   });
 
 export const language = (): MiddlewareHandler<AppEnv> => async (c, next) => {
@@ -40,13 +42,31 @@ export const language = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next();
 };
 
-export const clientAddressVar = (config: Pick<Config, 'trustProxy'>): MiddlewareHandler<AppEnv> => async (c, next) => {
-  c.set('clientIp', clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxy));
-  await next();
+/**
+ * Who sent the request (X-Forwarded-For counts only from a trusted proxy) and whether over HTTPS.
+ * `X-Forwarded-Proto: https` is believed from anyone: it only makes this answer stricter (a Secure
+ * cookie, HSTS), and a browser on plain http never sends it.
+ */
+export const clientAddressVar = (config: Pick<Config, 'trustProxy'>): MiddlewareHandler<AppEnv> => {
+  const trusted = proxyTrust(config.trustProxy);
+  return async (c, next) => {
+    c.set('clientIp', clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), trusted));
+    c.set('https', new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https');
+    await next();
+  };
 };
 
-/** Paths that answer for any Host: machines call them by whatever name reaches the container. */
-const ANY_HOST = ['/healthz', '/readyz', '/metrics'];
+/** HSTS only on answers that went out over HTTPS: over plain http the header means nothing and misleads. */
+export const strictTransportSecurity = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  await next();
+  if (c.var.https) c.res.headers.set('strict-transport-security', 'max-age=15552000; includeSubDomains');
+};
+
+/**
+ * Paths that answer for any Host: health checks call them by whatever name reaches the container.
+ * /metrics is not one of them: a scraper names the appliance as ALLOWED_HOSTS says.
+ */
+const ANY_HOST = ['/healthz', '/readyz'];
 
 /** Console routes answer only for the expected Host names (see hostAllowList.ts); 421 with how to fix it otherwise. */
 export const hostCheck = (config: Pick<Config, 'publicUrl' | 'allowedHosts'>): MiddlewareHandler<AppEnv> => {

@@ -88,34 +88,38 @@ export function utf8Bytes(s: string): number {
 // Grapheme clusters keep 👨‍👩‍👧 or 🇨🇳 whole; they always start on a code-point boundary.
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** UTF-16 length of the longest code-point-safe prefix of `s` fitting in `maxBytes`. */
-function codePointPrefix(s: string, maxBytes: number): number {
+/**
+ * UTF-16 length of the longest prefix of `s` from `start` whose UTF-8 form fits in `maxBytes`, cut
+ * between code points. A lone surrogate counts as the 3 bytes of U+FFFD, as Buffer encodes it.
+ */
+function codePointFit(s: string, start: number, maxBytes: number): number {
   let used = 0;
-  let end = 0;
-  for (const cp of s) {
-    used += utf8Bytes(cp);
-    if (used > maxBytes) break;
-    end += cp.length;
+  let i = start;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    const size = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
+    if (used + size > maxBytes) break;
+    used += size;
+    i += pair ? 2 : 1;
   }
-  return end;
+  return i - start;
 }
 
 /**
- * UTF-16 length of the longest prefix of `s` fitting in `maxBytes`, cut between grapheme clusters;
- * a single cluster larger than the budget is cut between its code points instead.
+ * UTF-16 length of the longest prefix of `s` from `start` fitting in `maxBytes`, cut between grapheme
+ * clusters; a single cluster larger than the budget is cut between its code points instead.
+ * Whether a cluster boundary lies at a position depends only on the text before it and the code
+ * point at it, so the segmenter is given the text up to the cut and one code point more, never the
+ * whole rest: splitting and truncating stay linear in the length of the text.
  */
-function fittingPrefix(s: string, maxBytes: number): number {
-  let used = 0;
-  let end = 0;
-  for (const { segment } of graphemes.segment(s)) {
-    const size = utf8Bytes(segment);
-    if (used + size > maxBytes) {
-      return end > 0 ? end : codePointPrefix(segment, maxBytes);
-    }
-    used += size;
-    end += segment.length;
-  }
-  return end;
+function fittingPrefix(s: string, start: number, maxBytes: number): number {
+  const fit = codePointFit(s, start, maxBytes);
+  const cut = start + fit;
+  if (cut >= s.length) return fit;
+  const window = s.slice(start, cut + (s.codePointAt(cut)! > 0xffff ? 2 : 1));
+  const cluster = graphemes.segment(window).containing(fit)!;
+  return cluster.index > 0 ? cluster.index : fit;
 }
 
 /**
@@ -126,36 +130,37 @@ export function truncateUtf8(s: string, maxBytes: number, marker: string = DEFAU
   if (utf8Bytes(s) <= maxBytes) return s;
   const budget = maxBytes - utf8Bytes(marker);
   if (budget < 0) throw new RangeError(`truncation marker is longer than ${maxBytes} bytes`);
-  return s.slice(0, fittingPrefix(s, budget)) + marker;
+  return s.slice(0, fittingPrefix(s, 0, budget)) + marker;
 }
 
 /**
  * Splits `s` into parts of at most `maxBytes` bytes whose concatenation is `s`. A part ends after
  * the last line break in its second half when there is one, else after the last space there, else
- * at the last character boundary. Empty input gives no parts.
+ * at the last character boundary. Empty input gives no parts. Each part looks only at the text it
+ * can take, so the work is linear in the length of `s`.
  */
 export function splitUtf8(s: string, maxBytes: number): string[] {
   // A single code point can take 4 bytes; a smaller budget could never make progress.
   if (!Number.isInteger(maxBytes) || maxBytes < 4) throw new RangeError('maxBytes must be an integer ≥ 4');
   const parts: string[] = [];
-  let rest = s;
-  while (rest !== '') {
-    const fit = fittingPrefix(rest, maxBytes);
-    const end = fit === rest.length ? fit : preferredBreak(rest, fit);
-    parts.push(rest.slice(0, end));
-    rest = rest.slice(end);
+  let start = 0;
+  while (start < s.length) {
+    const fit = fittingPrefix(s, start, maxBytes);
+    const end = start + fit === s.length ? s.length : start + preferredBreak(s.slice(start, start + fit));
+    parts.push(s.slice(start, end));
+    start = end;
   }
   return parts;
 }
 
-/** Where to end a part that must stop at or before `fit`: after a line break, else a space. */
-function preferredBreak(s: string, fit: number): number {
-  const half = Math.floor(fit / 2);
+/** Where to end a part that must stop at or before the end of `fitting`: after a line break, else a space. */
+function preferredBreak(fitting: string): number {
+  const half = Math.floor(fitting.length / 2);
   for (const sep of ['\n', ' ']) {
-    const at = s.lastIndexOf(sep, fit - 1);
+    const at = fitting.lastIndexOf(sep);
     if (at >= half) return at + 1;
   }
-  return fit;
+  return fitting.length;
 }
 
 function requireContent(content: string): void {

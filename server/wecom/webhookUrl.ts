@@ -6,7 +6,7 @@ export const WECOM_HOST = 'qyapi.weixin.qq.com';
 export const WECOM_ORIGIN = `https://${WECOM_HOST}`;
 export const SEND_PATH = '/cgi-bin/webhook/send';
 
-/** One code per cause, each with its own message in views/i18n/wecomStrings.ts. */
+/** One code per cause, each with its own message in server/strings/wecomStrings.ts. */
 export const WEBHOOK_URL_ERROR_CODES = [
   'empty',
   'too_long',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { getDelivery } from '../../db/queries/deliveries.ts';
+import { getDelivery } from '../../server/delivery/store.ts';
 import { listReportJobs, listReportRuns, runDeliveryIds } from '../../db/queries/reports.ts';
 import { dailyPeriods } from '../../server/reports/periods.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { signBody } from '../../server/security/apiAuth.ts';
 
 /** POSTs JSON to the inbound API the way StoreClaw would. */
@@ -35,4 +36,17 @@ export async function waitFor(check: () => boolean, timeoutMs = 10_000, stepMs =
     await new Promise((r) => setTimeout(r, stepMs));
   }
   return check();
+}
+
+/** node:http, because fetch does not let a caller choose the Host header. */
+export function rawRequest(url: string, opts: { method?: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }

@@ -7,7 +7,7 @@ import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
 import { getChannel, saveConnectedChannel } from '../../db/queries/channel.ts';
 import { createRateLimiter, type RateLimiter } from '../../server/delivery/rateLimiter.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../../server/delivery/worker.ts';
-import { ingestEvents, type Accepted } from '../../server/events/intake.ts';
+import { ingestEvents, type Accepted } from '../../server/delivery/intake.ts';
 import { parseEvent, type InboundEvent } from '../../server/events/schema.ts';
 import { createLogger } from '../../server/log.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';

@@ -1,4 +1,4 @@
-import { insertEvent } from '../../db/queries/events.ts';
+import { insertEvent } from '../../server/delivery/store.ts';
 import type { Db } from '../../db/client.ts';
 import type { EventStatus } from '../../db/schema.ts';
 

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeDatabase, openDatabase } from '../../db/client.ts';
@@ -172,10 +173,15 @@ describe('data directory permissions', () => {
     chmodSync(old, 0o755);
     closeSync(openSync(join(old, DB_FILE), 'w', 0o644));
     chmodSync(join(old, DB_FILE), 0o644);
+    // A data key left readable by others (copied in by hand, restored from a backup) is corrected too (issue 20).
+    writeFileSync(join(old, 'secret.key'), randomBytes(32).toString('base64') + '\n', { mode: 0o644 });
+    chmodSync(join(old, 'secret.key'), 0o644);
     const upgraded = await startTestAppliance({ wecomOrigin: NOWHERE, dataDir: old, env: { ADMIN_PASSWORD: 'data-dir-modes' } });
     try {
       expect(statSync(old).mode & 0o777).toBe(0o700);
-      for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`]) expect(statSync(join(old, f)).mode & 0o777, f).toBe(0o600);
+      for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, 'secret.key']) expect(statSync(join(old, f)).mode & 0o777, f).toBe(0o600);
+      const corrected = upgraded.logs.filter((l) => l.includes('corrected the permissions')).map((l) => JSON.parse(l) as { file: string; was: string });
+      expect(corrected.map((l) => [l.file.slice(old.length + 1) || '.', l.was]).sort()).toEqual([['.', '0755'], [DB_FILE, '0644'], ['secret.key', '0644']]);
     } finally {
       await upgraded.stop();
     }

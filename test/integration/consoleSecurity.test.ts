@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from 'node:http';
 import { createApp, PUBLIC_ROUTES } from '../../server/app.tsx';
 import { isPublic } from '../../server/security/webMiddleware.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { rawRequest } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const PASSWORD = 'a-long-admin-password';
-
-/** node:http, because fetch does not let a caller choose the Host header. */
-function rawRequest(url: string, opts: { method?: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
 
 describe('console security over real HTTP', () => {
   let fake: FakeWecom;
@@ -203,6 +190,28 @@ describe('first-run setup', () => {
     expect((await c.get('/channels')).status).toBe(200);
     const again = await new ConsoleClient(app.url).postForm('/setup', { setupCode: code, password: 'another-pass', confirm: 'another-pass' });
     expect(again.status).toBe(409);
+  });
+
+  it('throttles setup attempts like sign-in: five wrong codes per client, then 429 without an audit row (issue 20)', async () => {
+    let offset = 0;
+    const fresh = await startTestAppliance({ wecomOrigin: fake.origin, clock: { now: () => Date.now() + offset } });
+    try {
+      const code = fresh.deps.setupCode!.display;
+      const attempt = (setupCode: string) => new ConsoleClient(fresh.url).postForm('/setup', { setupCode, password: 'long-enough-1', confirm: 'long-enough-1' });
+      for (let i = 0; i < 5; i++) expect((await attempt(`WRNG-CODE-${i}AAA-BBBB-CCCC`)).status).toBe(403);
+      const statuses = await Promise.all(Array.from({ length: 100 }, (_, i) => attempt(`FLOD-CODE-${i}-BBBB-CCCC`).then((r) => r.status)));
+      expect(new Set(statuses)).toEqual(new Set([429]));
+      const right = await attempt(code);
+      expect(right.status).toBe(429);
+      expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(800);
+      expect(textOf(right.body)).toContain('Too many');
+      const failures = fresh.deps.db.$client.prepare("select count(*) as n from audit_log where action = 'setup.failure'").get() as { n: number };
+      expect(failures.n).toBe(5);
+      offset += 15 * 60_000 + 1000;
+      expect((await attempt(code)).status).toBe(303);
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it('a page on another host name (DNS rebinding) can neither set up nor use the console', async () => {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { CATEGORIES } from '../../server/events/schema.ts';
 import { startFakeWecom } from '../fakeWecom.ts';
 import { outcomes, maxInAnyWindow, pool } from '../helpers/accounting.ts';

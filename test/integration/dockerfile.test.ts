@@ -47,6 +47,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const dockerfile: Dockerfile = parseDockerfile(fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8'));
 const finalStage: Stage = dockerfile.stages[dockerfile.stages.length - 1]!;
 const composeText = fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8');
+const packageVersion = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Users present in the official node images (Debian variants). */
 const BASE_IMAGE_USERS = new Set(['root', '0', 'node', '1000']);
@@ -142,6 +143,20 @@ describe('Dockerfile and docker-compose.yml invariants', () => {
     const seconds = (v: string | undefined): number => Number(/^(\d+)s$/.exec(v ?? '30s')?.[1] ?? NaN);
     expect(seconds(hc!.options.interval)).toBeLessThanOrEqual(5);
     expect(seconds(hc!.options.timeout)).toBeLessThan(seconds(hc!.options.interval));
+  });
+
+  it('labels the image with its version (= package.json) and the commit given as BUILD_COMMIT', () => {
+    const args: Record<string, string> = {};
+    for (const a of allOf(finalStage, 'ARG')) if (a.defaultValue !== undefined) args[a.name] = a.defaultValue;
+    expect(args.VERSION, 'ARG VERSION in the runtime stage must be package.json\'s version').toBe(packageVersion);
+    const labels = Object.fromEntries(allOf(finalStage, 'LABEL').flatMap((l) => l.labels.map(([k, v]) => [k, expandVars(v, args)])));
+    expect(labels).toMatchObject({ 'org.opencontainers.image.version': packageVersion, 'org.opencontainers.image.revision': 'unknown' });
+    expect(labels['org.opencontainers.image.title']).toBe('StoreClaw WeCom Notifier');
+    // The build stage writes the commit into dist/build-info.json from the same build argument.
+    const build = stageByRef('build', dockerfile.stages.length)!;
+    const buildArg = allOf(build, 'ARG').find((a) => a.name === 'BUILD_COMMIT');
+    const runBuild = allOf(build, 'RUN').find((r) => r.cmd.form === 'shell' && r.cmd.command.includes('npm run build'))!;
+    expect(buildArg && buildArg.line < runBuild.line, 'ARG BUILD_COMMIT before RUN npm run build').toBe(true);
   });
 
   it('starts node directly with an exec-form CMD (not npm, which swallows SIGTERM)', () => {
@@ -672,6 +687,7 @@ describe('simulated docker build + run', () => {
         'package-lock.json',
         'dist/server/main.js',
         'dist/server/backupCli.js',
+        'dist/build-info.json',
         'dist/views/static/app.css',
         'node_modules/htmx.org/dist/htmx.min.js',
         'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
@@ -735,7 +751,8 @@ describe('simulated docker build + run', () => {
           try {
             const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
             if (res.status === 200) {
-              expect(await res.json()).toEqual({ status: 'ok' });
+              // Built without BUILD_COMMIT and without .git: the version is known, the commit says so.
+              expect(await res.json()).toEqual({ status: 'ok', version: packageVersion, commit: 'unknown' });
               return { env, base, startMs: Date.now() - t0 };
             }
           } catch {

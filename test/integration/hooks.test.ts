@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
@@ -116,6 +116,26 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     const noTitle = await postEvent(app.url, token, { status: 'firing' }, { path: '/api/v1/hooks/grafana' });
     expect(noTitle.status).toBe(400);
     expect(noTitle.json.message).toMatch(/^title: .*hook "grafana"/);
+    // A payload nested deeper than a mapping can read is refused before any template runs (was a 500, issue 20).
+    const deep = await postEvent(app.url, token, '{"title":"deep","x":' + '['.repeat(20_000) + ']'.repeat(20_000) + '}', { path: '/api/v1/hooks/grafana' });
+    expect(deep.status).toBe(400);
+    expect(deep.json.message).toBe('(root): must not nest objects or arrays more than 32 levels deep');
+  });
+
+  it('reads scalars only: a {{$}} template over a deeply nested payload is no 500 (issue 20)', async () => {
+    const definition = { title: 'Whole: {{$}}', summary: '{{payload}}', severity: '', severityMap: '', defaultSeverity: 'info', category: '', defaultCategory: 'other', store: '', url: '', idempotencyKey: '', fields: 'All = {{$}}', dropWhen: '' };
+    const created = await admin.postForm('/hooks/whole', { ...definition, isNew: '1', action: 'save' });
+    expect(created.status).toBe(303);
+    const payload = '{"payload":' + '['.repeat(30) + '"x"' + ']'.repeat(30) + '}';
+    const res = await postEvent(app.url, token, payload, { path: '/api/v1/hooks/whole' });
+    expect(res.status).toBe(202);
+    const event = getEvent(app.deps.db, res.json.id as number)!;
+    expect(event.title).toBe('Whole:');
+    expect(JSON.parse(event.payload)).not.toHaveProperty('summary');
+    expect(JSON.parse(event.payload).fields).toEqual({});
+    const preview = await admin.postForm('/hooks/whole', { ...definition, action: 'preview', sample: '{"a":' + '['.repeat(40) + ']'.repeat(40) + '}' });
+    expect(preview.status).toBe(422);
+    expect(textOf(preview.body)).toContain('nests more than 32 levels deep');
   });
 
   it('answers 200 without storing anything when a drop condition holds', async () => {

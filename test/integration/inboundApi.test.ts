@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { revokeApiToken } from '../../db/queries/tokens.ts';
 import { CATEGORIES } from '../../server/events/schema.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';

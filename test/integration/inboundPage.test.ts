@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listAudit } from '../../db/queries/audit.ts';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { listApiTokens } from '../../db/queries/tokens.ts';
 import { listRefusals, REFUSALS_KEPT } from '../../db/queries/refusals.ts';
 import { signBody } from '../../server/security/apiAuth.ts';
@@ -239,8 +239,12 @@ describe('the Inbound API page over real HTTP', () => {
     const signed = await post('/api/v1/events', token, body, { 'x-signature': signBody(signingSecret, ts, body), 'x-signature-timestamp': ts });
     expect(signed.status).toBe(202);
 
-    // The snippets on the answer page work as printed.
+    // The snippets on the answer page work as printed, and each one is signed (Try it included).
     const blocks = preBlocks(page.body);
+    expect(textOf(page.body)).toContain('every example here is signed');
+    const requests = blocks.filter((b) => /curl|fetch\(/.test(b));
+    expect(requests.length).toBe(2);
+    for (const b of requests) expect(b).toContain('x-signature');
     const nodeSnippet = blocks.find((b) => b.includes('createHmac'))!;
     const dir = mkdtempSync(join(tmpdir(), 'sign-'));
     try {

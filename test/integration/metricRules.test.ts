@@ -8,7 +8,7 @@ import type { MetricRule } from '../../server/metricRules/definition.ts';
 import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { postEvent, waitFor } from '../helpers/api.ts';
+import { postEvent, rawRequest, waitFor } from '../helpers/api.ts';
 import { readOnlyDb, seedDataDir, startChild, type Child } from '../helpers/childAppliance.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { renderJobReport } from '../../server/reports/runReport.ts';
@@ -38,10 +38,10 @@ const REFUND_RULE: Omit<MetricRule, 'id' | 'createdAt'> = {
   enabled: true,
 };
 
-async function rig(): Promise<{ app: TestAppliance; fake: FakeWecom; token: string; clock: { t: number; now(): number } }> {
+async function rig(env: Record<string, string> = {}): Promise<{ app: TestAppliance; fake: FakeWecom; token: string; clock: { t: number; now(): number } }> {
   const clock = { t: Date.now(), now: () => clock.t };
   const fake = await startFakeWecom({ keys: [KEY] });
-  const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, clock });
+  const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD, ...env }, clock });
   cleanups.push(() => fake.close(), () => app.stop());
   app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
   app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
@@ -160,6 +160,13 @@ describe('metric rules, end to end', () => {
     expect((await postEvent(app.url, token, Array.from({ length: 501 }, () => ({ name: 'n', value: 1 })), { path: '/api/v1/metrics' })).json.message).toContain('at most 500');
     expect((await postEvent(app.url, token, { name: 'n', value: 1 }, { path: '/api/v1/metrics' })).json.message).toContain('JSON array');
     expect((await postEvent(app.url, undefined, [{ name: 'n', value: 1 }], { path: '/api/v1/metrics' })).status).toBe(401);
+    // A control character would break every chart that draws the metric or the store (issue 20).
+    const control = await postEvent(app.url, token, [{ name: 'ctl\u0001name', value: 1 }, { name: 'gmv', value: 1, store: 'Lake\u0007side' }], { path: '/api/v1/metrics' });
+    expect(control.status).toBe(400);
+    expect(control.json.issues).toEqual([
+      { path: '0.name', message: 'must not contain control characters (found U+0001)' },
+      { path: '1.store', message: 'must not contain control characters (found U+0007)' },
+    ]);
     const stored = app.deps.db.$client.prepare(`SELECT count(*) AS n FROM events WHERE kind = 'metric'`).get() as { n: number };
     expect(stored.n).toBe(0);
     const ok = await postEvent(app.url, token, Array.from({ length: 500 }, (_, i) => ({ name: 'orders', value: i, store: `s${i % 7}` })), { path: '/api/v1/metrics' });
@@ -169,13 +176,28 @@ describe('metric rules, end to end', () => {
 });
 
 describe('firing rules elsewhere', () => {
+  it('/metrics names the rules only with METRICS_DETAIL=1, and answers only the allowed Host names (issue 20)', async () => {
+    const { app, token } = await rig({ METRICS_DETAIL: '1', ALLOWED_HOSTS: 'prometheus-target.lan' });
+    addRule(app, { ...REFUND_RULE, hold: { kind: 'points', count: 1 } });
+    expect((await postEvent(app.url, token, [{ name: '退款率', value: 9, unit: '%', store: 'D' }], { path: '/api/v1/metrics' })).status).toBe(202);
+    expect(await (await fetch(app.url + '/metrics')).text()).toContain('notifier_metric_rule_firing{rule_id="1",rule="Refund rate"} 1');
+    const port = new URL(app.url).port;
+    expect((await rawRequest(app.url + '/metrics', { headers: { host: `prometheus-target.lan:${port}` } })).status).toBe(200);
+    const rebound = await rawRequest(app.url + '/metrics', { headers: { host: `attacker.example:${port}` } });
+    expect(rebound.status).toBe(421);
+    expect(rebound.body).not.toContain('notifier_');
+    expect((await rawRequest(app.url + '/healthz', { headers: { host: `attacker.example:${port}` } })).status).toBe(200);
+  });
+
   it('the dashboard shows the firing rule, /metrics exports rule states, and the daily report lists it and the anomaly', async () => {
     const { app, token } = await rig();
     addRule(app, { ...REFUND_RULE, hold: { kind: 'points', count: 1 } });
     expect((await postEvent(app.url, token, [{ name: '退款率', value: 9, unit: '%', store: 'D' }], { path: '/api/v1/metrics' })).status).toBe(202);
     const metrics = await (await fetch(app.url + '/metrics')).text();
     expect(metrics).toContain('notifier_metric_rule_states{status="firing"} 1');
-    expect(metrics).toContain('notifier_metric_rule_firing{rule_id="1",rule="Refund rate"} 1');
+    // /metrics may be public: rules by id, their names only with METRICS_DETAIL=1 (issue 20).
+    expect(metrics).toContain('notifier_metric_rule_firing{rule_id="1"} 1');
+    expect(metrics).not.toContain('Refund rate');
     const console = new ConsoleClient(app.url);
     await console.signIn(PASSWORD);
     const dashboard = textOf((await console.get('/')).body);

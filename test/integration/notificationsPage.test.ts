@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit.ts';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { getSetting } from '../../db/queries/settings.ts';
 import { insertApiToken } from '../../db/queries/tokens.ts';
 import { sha256 } from '../../server/security/tokens.ts';

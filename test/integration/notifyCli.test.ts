@@ -1,14 +1,14 @@
 // storeclaw-notify as users run it: compiled by the build's own TypeScript settings and started with
 // plain node (no tsx), against a real appliance and the fake WeCom.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDelivery } from '../../db/queries/deliveries.ts';
-import { getEvent } from '../../db/queries/events.ts';
+import { getDelivery } from '../../server/delivery/store.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
@@ -75,6 +75,18 @@ describe('storeclaw-notify against a running appliance', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('storeclaw-notify alert');
     expect(help.stdout).toMatch(/11\s+suppressed/);
+  });
+
+  it('--version says the version and commit: from the build’s build-info.json, else the checkout', async () => {
+    rmSync(join(buildDir, 'build-info.json'), { force: true });
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim().slice(0, 12);
+    const checkout = await run(['--version']);
+    expect(checkout).toEqual({ code: 0, stdout: `storeclaw-notify ${pkg.version} (${head})\n`, stderr: '' });
+    // What `npm run build` writes into dist/ (here the CLI's own build dir); BUILD_COMMIT is the image's build argument.
+    execFileSync(process.execPath, [join(repo, 'server/writeBuildInfo.mjs'), buildDir], { env: { ...process.env, BUILD_COMMIT: 'ABCDEF0123456789abcdef0123456789abcdef01' } });
+    expect((await run(['-V'])).stdout).toBe(`storeclaw-notify ${pkg.version} (abcdef012345)\n`);
+    rmSync(join(buildDir, 'build-info.json'));
   });
 
   it('sends an alert and, with --wait, exits 0 once it is sent', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDelivery } from '../../db/queries/deliveries.ts';
+import { getDelivery } from '../../server/delivery/store.ts';
 import { getReportJob, listReportJobs, listReportRuns, runDeliveryIds } from '../../db/queries/reports.ts';
 import { charactersWithoutGlyph } from '../../server/charts/rasterise.ts';
 import { dailyPeriods } from '../../server/reports/periods.ts';

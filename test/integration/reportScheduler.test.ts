@@ -18,7 +18,7 @@ import {
   type ReportRunRow,
 } from '../../db/queries/reports.ts';
 import { createLogger } from '../../server/log.ts';
-import { pruneOldRows } from '../../server/reports/housekeeping.ts';
+import { pruneOldRows } from '../../server/delivery/retention.ts';
 import { setReportSettings } from '../../server/reports/reportSettings.ts';
 import { createReportScheduler, RUN_ERROR, type ReportRunner, type ReportScheduler } from '../../server/reports/scheduler.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';
@@ -356,6 +356,8 @@ describe('housekeeping', () => {
     ]);
     const transition = `INSERT INTO metric_rule_transitions (rule_id, rule_name, store, type, at, title) VALUES (1, 'r', '', 'firing', ?, 't')`;
     insertMany(transition, [[old], [old], [recent]]);
+    const audit = `INSERT INTO audit_log (at, actor, action, ip) VALUES (?, 'anonymous', 'setup.failure', '192.0.2.1')`;
+    insertMany(audit, [...Array.from({ length: 600 }, () => [old]), [recent]]);
     return jobId;
   }
 
@@ -366,9 +368,9 @@ describe('housekeeping', () => {
     const ticker = setInterval(() => ticks++, 0);
     const result = await pruneOldRows(db, { now, retentionDays: 90, batchSize: 500 });
     clearInterval(ticker);
-    expect(result).toMatchObject({ events: 2300, deliveries: 1200, reportRuns: 30, ruleTransitions: 2 });
-    // 2,300 events → 5 batches; 1,200 deliveries → 3; 30 runs → 1; 2 rule transitions → 1.
-    expect(result.batches).toBe(10);
+    expect(result).toMatchObject({ events: 2300, deliveries: 1200, reportRuns: 30, ruleTransitions: 2, audit: 600 });
+    // 2,300 events → 5 batches; 1,200 deliveries → 3; 30 runs → 1; 2 rule transitions → 1; 600 audit rows → 2.
+    expect(result.batches).toBe(12);
     expect(ticks).toBeGreaterThan(0);
     expect(count(`SELECT count(*) AS n FROM events`)).toBe(12);
     expect(count(`SELECT count(*) AS n FROM events WHERE status = 'queued'`)).toBe(5);
@@ -376,6 +378,8 @@ describe('housekeeping', () => {
     expect(count(`SELECT count(*) AS n FROM deliveries WHERE status = 'queued'`)).toBe(3);
     expect(count(`SELECT count(*) AS n FROM report_runs`)).toBe(1);
     expect(count(`SELECT count(*) AS n FROM metric_rule_transitions`)).toBe(1);
+    // The audit log is bounded by the retention too (issue 20).
+    expect(count(`SELECT count(*) AS n FROM audit_log`)).toBe(1);
   });
 
   it('runs every night at 03:30 in the settings’ time zone with the retention setting', async () => {

@@ -67,9 +67,20 @@ describe('settings page over real HTTP', () => {
     const mismatch = await admin.postForm('/settings/password', { current: 'first-password', password: 'second-password', confirm: 'different-pass' });
     expect(mismatch.status).toBe(422);
     expect(textOf(mismatch.body)).toContain('do not match');
+    const before = admin.cookies.get('scn_session');
+    const csrfBefore = admin.csrf;
     const ok = await admin.postForm('/settings/password', { current: 'first-password', password: 'second-password', confirm: 'second-password' });
     expect(ok.status).toBe(303);
-    expect((await admin.get('/settings')).status).toBe(200);
+    // This browser continues under a new session: the cookie is replaced, the old token is dead (issue 20).
+    expect(admin.cookies.get('scn_session')).toBeDefined();
+    expect(admin.cookies.get('scn_session')).not.toBe(before);
+    const page = await admin.get('/settings');
+    expect(page.status).toBe(200);
+    expect(textOf(page.body)).toContain('Password changed');
+    expect(admin.csrf).not.toBe(csrfBefore);
+    const copied = new ConsoleClient(app.url);
+    copied.cookies.set('scn_session', before!);
+    expect((await copied.get('/settings')).status).toBe(302);
     expect((await other.get('/settings')).status).toBe(302);
     const fresh = new ConsoleClient(app.url);
     expect((await fresh.postForm('/login', { password: 'first-password' })).status).toBe(401);

@@ -87,7 +87,17 @@ describe('client address behind a reverse proxy', () => {
     } finally {
       await direct.stop();
     }
-    const proxied = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD, TRUST_PROXY: 'true' } });
+    // A proxy named in TRUST_PROXY that is not this client: the header from 127.0.0.1 is still ignored,
+    // and the audit log keeps the real address, never an invented one (issue 20).
+    const elsewhere = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD, TRUST_PROXY: '192.0.2.10' } });
+    try {
+      for (let i = 0; i < 5; i++) expect((await new ConsoleClient(elsewhere.url).postForm('/login', { password: 'x' + i }, { 'x-forwarded-for': `198.51.100.${i}` })).status).toBe(401);
+      expect((await new ConsoleClient(elsewhere.url).postForm('/login', { password: PASSWORD }, { 'x-forwarded-for': '198.51.100.99' })).status).toBe(429);
+      expect(new Set(listAudit(elsewhere.deps.db, { limit: 20 }).filter((a) => a.action === 'login.failure').map((a) => a.ip))).toEqual(new Set(['127.0.0.1']));
+    } finally {
+      await elsewhere.stop();
+    }
+    const proxied = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD, TRUST_PROXY: 'loopback' } });
     try {
       const from = (xff: string, password: string) => new ConsoleClient(proxied.url).postForm('/login', { password }, { 'x-forwarded-for': xff });
       // One IPv6 subscriber walking through its /64 is one client.
@@ -101,4 +111,26 @@ describe('client address behind a reverse proxy', () => {
       await proxied.stop();
     }
   });
+
+  it('one client flooding sign-in behind the proxy holds one password-check slot: the admin still signs in (issue 20)', async () => {
+    // Real scrypt cost, so each check takes long enough for the flood to overlap the admin's.
+    const app = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', env: { ADMIN_PASSWORD: PASSWORD, TRUST_PROXY: 'loopback' }, scryptN: 2 ** 17 });
+    try {
+      let flooding = true;
+      const flood = Array.from({ length: 16 }, async () => {
+        const statuses: number[] = [];
+        for (let i = 0; flooding && i < 200; i++) statuses.push((await new ConsoleClient(app.url).postForm('/login', { password: 'flood-' + i }, { 'x-forwarded-for': '198.51.100.7' })).status);
+        return statuses;
+      });
+      const admin: number[] = [];
+      for (let i = 0; i < 10; i++) admin.push((await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD }, { 'x-forwarded-for': '203.0.113.5' })).status);
+      flooding = false;
+      const flooded = (await Promise.all(flood)).flat();
+      expect(admin).toEqual(Array(10).fill(303));
+      expect(flooded.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+      expect(flooded.every((s) => s === 401 || s === 429)).toBe(true);
+    } finally {
+      await app.stop();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit.ts';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { listActiveSilences } from '../../db/queries/silences.ts';
 import { gatherFigures } from '../../server/reports/reportData.ts';
 import { snapshotPeriods } from '../../server/reports/periods.ts';

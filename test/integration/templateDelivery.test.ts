@@ -2,7 +2,7 @@
 // dedupe repeats re-render with the templates of the moment, and note which one they used.
 import { afterEach, describe, expect, it } from 'vitest';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
-import { digestBacklog, flushHeld } from '../../server/delivery/digest.ts';
+import { digestBacklog, flushHeld } from '../../server/delivery/folds.ts';
 import { currentRenderSettings } from '../../server/render/eventMessages.ts';
 import { startEngineRig, type EngineRig } from '../helpers/engineRig.ts';
 

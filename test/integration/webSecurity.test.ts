@@ -132,6 +132,13 @@ describe('auth and web security, beyond the console route walk', () => {
     expect((await tossed.get('/channels', https)).location).toMatch(/^\/login/);
   });
 
+  it('sends HSTS only over HTTPS (issue 20): never on plain http, where it means nothing', async () => {
+    for (const path of ['/login', '/healthz', '/api/v1/openapi.json']) {
+      expect((await fetch(app.url + path)).headers.get('strict-transport-security'), path).toBeNull();
+      expect((await fetch(app.url + path, { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security'), path).toBe('max-age=15552000; includeSubDomains');
+    }
+  });
+
   it('an idle session expires after 12 hours; throttled sign-in opens again when the 15-minute window has passed', async () => {
     const c = new ConsoleClient(app.url);
     await c.signIn(PASSWORD);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
-import { getEvent } from '../../db/queries/events.ts';
+import { getEvent } from '../../server/delivery/store.ts';
 import { CATEGORIES } from '../../server/events/schema.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FailureMode, type FailureOptions, type FakeWecom } from '../fakeWecom.ts';

@@ -152,6 +152,23 @@ describe('mapAlertmanager: cuts to the event limits', () => {
     expect(a!.idempotency_key).toMatch(/^am:[0-9a-f]{16}:firing:2025-03-14T01:30:00Z$/);
     expect(a!.idempotency_key).not.toBe(b!.idempotency_key);
   });
+
+  it('keeps labels named constructor, prototype and __proto__: alerts differing only there are two alerts (issue 20)', () => {
+    const keys = ['constructor', 'prototype', '__proto__'].flatMap((name) => [
+      eventsOf(JSON.parse(JSON.stringify(single({ labels: { alertname: 'Disk', job: 'x' } })).replace('"job":"x"', `"job":"x","${name}":"a"`)))[0]!.idempotency_key,
+      eventsOf(JSON.parse(JSON.stringify(single({ labels: { alertname: 'Disk', job: 'x' } })).replace('"job":"x"', `"job":"x","${name}":"b"`)))[0]!.idempotency_key,
+    ]);
+    const plain = eventsOf(single({ labels: { alertname: 'Disk', job: 'x' } }))[0]!.idempotency_key;
+    expect(new Set([...keys, plain]).size).toBe(keys.length + 1);
+    // Event fields refuse those names, so they are left out of the fields, not the event.
+    const [event] = eventsOf(JSON.parse('{"status":"firing","alerts":[{"status":"firing","startsAt":"2025-03-14T01:30:00Z","labels":{"alertname":"Disk","__proto__":"p","job":"x"}}]}'));
+    expect(event!.fields).toEqual({ job: 'x' });
+  });
+
+  it('refuses a non-string value of a reserved label name, naming it', () => {
+    const result = mapAlertmanager(JSON.parse('{"status":"firing","alerts":[{"status":"firing","startsAt":"2025-03-14T01:30:00Z","labels":{"alertname":"Disk","constructor":7}}]}'));
+    expect(result).toEqual({ ok: false, issues: [{ path: 'alerts.0.labels.constructor', message: 'label and annotation values must be strings, not number' }] });
+  });
 });
 
 describe('mapAlertmanager: invalid payloads', () => {

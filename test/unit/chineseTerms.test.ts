@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { notificationStrings } from '../../server/render/notificationStrings.ts';
-import { reportMessageStrings } from '../../server/reports/reportMessageStrings.ts';
-import { GLOSSARY } from '../../views/i18n/glossary.ts';
-import { dictionaries } from '../../views/i18n/index.ts';
+import { notificationStrings } from '../../server/strings/notificationStrings.ts';
+import { reportMessageStrings } from '../../server/strings/reportMessageStrings.ts';
+import { GLOSSARY } from '../../server/strings/glossary.ts';
+import { dictionaries } from '../../server/strings/translate.ts';
 
 // Every Chinese string a person reads: the console, report messages and event messages.
 const zhStrings: Array<[string, string]> = [

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, WECOM_ORIGIN } from '../../server/config.ts';
 
 describe('loadConfig', () => {
@@ -23,7 +26,13 @@ describe('loadConfig', () => {
     [{ TZ: 'Mars/Olympus' }, /^Invalid configuration: TZ is not a known IANA time zone/],
     [{ SECRET_KEY: 'short' }, /^Invalid configuration: SECRET_KEY must be at least 32 characters/],
     [{ ADMIN_PASSWORD: 'eleven-char' }, /^Invalid configuration: ADMIN_PASSWORD must be at least 12 characters$/],
-    [{ TRUST_PROXY: 'yes' }, /^Invalid configuration: TRUST_PROXY must be true or false/],
+    [{ TRUST_PROXY: 'yes' }, /^Invalid configuration: TRUST_PROXY must be the reverse proxies it trusts/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^Invalid configuration: TRUST_PROXY must be the reverse proxies it trusts/],
+    [{ TRUST_PROXY: '*' }, /^Invalid configuration: TRUST_PROXY must be the reverse proxies it trusts/],
+    // "Anyone" is never a setting: the old boolean is refused with how to name the proxy (issue 20).
+    [{ TRUST_PROXY: 'true' }, /^Invalid configuration: TRUST_PROXY no longer accepts true: name the proxies it trusts, e\.g\. TRUST_PROXY=private/],
+    [{ TRUST_PROXY: '1' }, /^Invalid configuration: TRUST_PROXY no longer accepts true/],
+    [{ METRICS_DETAIL: 'yes' }, /^Invalid configuration: METRICS_DETAIL must be 1 \(rule names in \/metrics\) or 0/],
     [{ ALLOWED_HOSTS: 'https://notifier.lan' }, /^Invalid configuration: ALLOWED_HOSTS must be host names/],
     [{ ADMIN_PASSWORD: 'twelve-chars', ADMIN_PASSWORD_FILE: '/run/secrets/admin' }, /^Invalid configuration: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both$/],
     [{ SECRET_KEY_FILE: '/nonexistent/secret' }, /^Invalid configuration: SECRET_KEY_FILE cannot be read \(ENOENT: \/nonexistent\/secret\)$/],
@@ -50,17 +59,38 @@ describe('loadConfig', () => {
 
   it('reads ADMIN_PASSWORD_FILE, SECRET_KEY_FILE and METRICS_TOKEN_FILE (Docker secrets), without their trailing line break', () => {
     const files: Record<string, string> = { '/run/secrets/a': 'a-file-password\n', '/run/secrets/s': 's'.repeat(40) + '\r\n', '/run/secrets/m': 'metrics-token-0123456789' };
-    const c = loadConfig({ ADMIN_PASSWORD_FILE: '/run/secrets/a', SECRET_KEY_FILE: '/run/secrets/s', METRICS_TOKEN_FILE: '/run/secrets/m' }, (p) => files[p]!);
+    const c = loadConfig({ ADMIN_PASSWORD_FILE: '/run/secrets/a', SECRET_KEY_FILE: '/run/secrets/s', METRICS_TOKEN_FILE: '/run/secrets/m' }, (p) => ({ text: files[p]!, mode: 0o444 }));
     expect(c.adminPassword).toBe('a-file-password');
     expect(c.secretKey).toBe('s'.repeat(40));
     expect(c.metricsToken).toBe('metrics-token-0123456789');
     // A file's value is checked like the variable's, and never echoed.
-    expect(() => loadConfig({ ADMIN_PASSWORD_FILE: '/x' }, () => 'short-pass\n')).toThrow(/^Invalid configuration: ADMIN_PASSWORD must be at least 12 characters$/);
+    expect(() => loadConfig({ ADMIN_PASSWORD_FILE: '/x' }, () => ({ text: 'short-pass\n', mode: 0o400 }))).toThrow(/^Invalid configuration: ADMIN_PASSWORD must be at least 12 characters$/);
+  });
+
+  it('refuses a secret file other users may write, with one line saying how to fix it (issue 20)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secret-files-'));
+    try {
+      const file = join(dir, 'admin');
+      writeFileSync(file, 'a-file-password\n');
+      chmodSync(file, 0o666);
+      expect(() => loadConfig({ ADMIN_PASSWORD_FILE: file })).toThrow(new ConfigError(`Invalid configuration: ADMIN_PASSWORD_FILE is writable by other users (mode 0666): run chmod go-w ${file}`));
+      chmodSync(file, 0o620);
+      expect(() => loadConfig({ ADMIN_PASSWORD_FILE: file })).toThrow(/ADMIN_PASSWORD_FILE is writable by other users \(mode 0620\)/);
+      chmodSync(file, 0o644);
+      expect(loadConfig({ ADMIN_PASSWORD_FILE: file }).adminPassword).toBe('a-file-password');
+      chmodSync(file, 0o400);
+      expect(loadConfig({ ADMIN_PASSWORD_FILE: file }).adminPassword).toBe('a-file-password');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('trusts no proxy by default, and takes ALLOWED_HOSTS as lower-case names', () => {
-    expect(loadConfig({}).trustProxy).toBe(false);
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: ' Private ' }).trustProxy).toEqual(['private']);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 172.18.0.0/16,192.0.2.10,FD00::/8' }).trustProxy).toEqual(['loopback', '172.18.0.0/16', '192.0.2.10', 'fd00::/8']);
     expect(loadConfig({}).allowedHosts).toEqual([]);
     expect(loadConfig({ ALLOWED_HOSTS: 'Notifier.LAN, 192.168.1.10,[fd00::5]' }).allowedHosts).toEqual(['notifier.lan', '192.168.1.10', '[fd00::5]']);
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { repeatOf } from '../../server/delivery/policy/dedupe.ts';
 import { decideEvent, EVENT_RULES, type EventRule, type RuleContext } from '../../server/delivery/policy/eventRules.ts';
 import { foldCapacity, foldDue } from '../../server/delivery/policy/fold.ts';
-import { mentionRequest, mentionUnion } from '../../server/delivery/policy/mentions.ts';
+import { mentionRequest, mentionUnion } from '../../server/rules/mentions.ts';
 import { backwardStepMs } from '../../server/delivery/policy/clockStep.ts';
 import { pruneCutoffs, IDEMPOTENCY_WINDOW_MS } from '../../server/delivery/policy/retention.ts';
 import { DEFAULT_RETRY } from '../../server/delivery/policy/retry.ts';

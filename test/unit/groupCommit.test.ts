@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCheckpointer } from '../../db/checkpointer.ts';
 import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
-import { getEvent } from '../../db/queries/events.ts';
-import { createGroupCommit } from '../../server/events/groupCommit.ts';
+import { getEvent } from '../../server/delivery/store.ts';
+import { createGroupCommit } from '../../server/delivery/groupCommit.ts';
 import { parseEvent, type InboundEvent } from '../../server/events/schema.ts';
 import { createSettingsStore } from '../../server/settings/settingsStore.ts';
 

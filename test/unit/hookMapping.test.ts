@@ -7,6 +7,7 @@ import { contentOf, options } from '../helpers/renderFixtures.ts';
 import { HOOK_EXAMPLES, type HookExampleName } from '../../server/hooks/examples.ts';
 import { parsePath, readPath } from '../../server/hooks/jsonPath.ts';
 import { applyHook, compileHook, type CompiledHook, type HookDefinition } from '../../server/hooks/mapping.ts';
+import { HOOK_PAYLOAD_DEPTH, nestsDeeperThan } from '../../server/hooks/payloadDepth.ts';
 import { parseTemplate, renderTemplate } from '../../server/hooks/template.ts';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/hooks/${name}.json`, import.meta.url), 'utf8'));
@@ -70,7 +71,25 @@ describe('templates', () => {
     const parts = parseTemplate('{{name}} is {{ state }} ({{nope}})');
     expect(parts.ok).toBe(true);
     if (!parts.ok) return;
-    expect(renderTemplate(parts.parts, { name: 'db', state: { up: false } })).toEqual({ text: 'db is {"up":false} ()', missing: ['nope'] });
+    expect(renderTemplate(parts.parts, { name: 'db', state: 'up' })).toEqual({ text: 'db is up ()', missing: ['nope'] });
+  });
+
+  it('reads scalars only: an object, an array or the whole payload renders as nothing and counts as missing (issue 20)', () => {
+    const parts = parseTemplate('{{$}}|{{state}}|{{list}}|{{ok}}|{{n}}');
+    if (!parts.ok) throw new Error('parse');
+    const deep = JSON.parse('['.repeat(5000) + ']'.repeat(5000));
+    expect(renderTemplate(parts.parts, { state: { up: false }, list: [1, 2], ok: true, n: 0, deep })).toEqual({ text: '|||true|0', missing: ['$', 'state', 'list'] });
+    const lone = parseTemplate('{{state}}');
+    if (!lone.ok) throw new Error('parse');
+    expect(renderTemplate(lone.parts, { state: { up: false } })).toEqual({ text: '', missing: ['state'] });
+  });
+
+  it('measures nesting without recursion', () => {
+    expect(nestsDeeperThan({ a: [{ b: 1 }] }, 3)).toBe(false);
+    expect(nestsDeeperThan({ a: [{ b: {} }] }, 3)).toBe(true);
+    expect(nestsDeeperThan('text', 0)).toBe(false);
+    expect(nestsDeeperThan(JSON.parse('['.repeat(HOOK_PAYLOAD_DEPTH) + ']'.repeat(HOOK_PAYLOAD_DEPTH)), HOOK_PAYLOAD_DEPTH)).toBe(false);
+    expect(nestsDeeperThan(JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)), HOOK_PAYLOAD_DEPTH)).toBe(true);
   });
 
   it('keeps the value of a lone placeholder, so numbers stay numbers', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger, redact } from '../../server/log.ts';
-import { DICTIONARY_PARTS, dictionaries, formatDateTime, interpolate, pickLanguage, translator } from '../../views/i18n/index.ts';
+import { DICTIONARY_PARTS, dictionaries, interpolate, pickLanguage, translator } from '../../server/strings/translate.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 
 describe('i18n', () => {
   it('has the same keys in English and Simplified Chinese, none empty', () => {

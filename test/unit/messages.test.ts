@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   assertUploadable,
   BYTE_LIMITS,
@@ -164,6 +164,121 @@ describe('splitUtf8', () => {
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.join('')).toBe(report);
     for (const part of parts.slice(0, -1)) expect(part.endsWith('\n')).toBe(true);
+  });
+});
+
+/**
+ * The splitter as it was before it looked at one window per part: it segmented the whole rest of the
+ * text for every part (quadratic). The windowed splitter must cut exactly where this one did.
+ */
+function splitSegmentingTheRest(s: string, maxBytes: number): string[] {
+  const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  const prefix = (rest: string): number => {
+    let used = 0;
+    let end = 0;
+    for (const { segment } of graphemes.segment(rest)) {
+      const size = utf8Bytes(segment);
+      if (used + size > maxBytes) {
+        if (end > 0) return end;
+        let cpEnd = 0;
+        let cpUsed = 0;
+        for (const cp of segment) {
+          cpUsed += utf8Bytes(cp);
+          if (cpUsed > maxBytes) break;
+          cpEnd += cp.length;
+        }
+        return cpEnd;
+      }
+      used += size;
+      end += segment.length;
+    }
+    return end;
+  };
+  const parts: string[] = [];
+  let rest = s;
+  while (rest !== '') {
+    const fit = prefix(rest);
+    let end = fit;
+    if (fit !== rest.length) {
+      for (const sep of ['\n', ' ']) {
+        const at = rest.lastIndexOf(sep, fit - 1);
+        if (at >= Math.floor(fit / 2)) {
+          end = at + 1;
+          break;
+        }
+      }
+    }
+    parts.push(rest.slice(0, end));
+    rest = rest.slice(end);
+  }
+  return parts;
+}
+
+/** UTF-16 units handed to the grapheme segmenter while `run` runs: the splitter's work. */
+function segmentedUnits(run: () => void): number {
+  const spy = vi.spyOn(Intl.Segmenter.prototype, 'segment');
+  try {
+    run();
+    return spy.mock.calls.reduce((n, [input]) => n + String(input).length, 0);
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+// Clusters that reach across a window's edge: joiners, modifiers, flags, Hangul jamo, an Indic
+// conjunct, long runs of combining marks, a lone surrogate.
+const edgeChar = fc.constantFrom(
+  ...['a', '中', '😀', '👍🏽', '👨‍👩‍👧', '🇨🇳', '🇨', 'e\u0301', '\u0301', '\u200d', '\ufe0f', '\u1100\u1161\u11a8', 'क्‍ष', 'x' + '\u0300'.repeat(40), '\ud83d', '\n', ' ', '\r\n'],
+);
+const edgeText = fc.array(edgeChar, { maxLength: 600 }).map((chars) => chars.join(''));
+
+describe('splitting is linear in the text', () => {
+  it('property: cuts exactly where segmenting the whole rest did, and the parts join back to the input', () => {
+    fc.assert(
+      fc.property(edgeText, fc.integer({ min: 4, max: 200 }), (s, limit) => {
+        const parts = splitUtf8(s, limit);
+        expect(parts.join('')).toBe(s);
+        expect(parts).toEqual(splitSegmentingTheRest(s, limit));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('property: the segmenter sees at most 4 units per unit of text', () => {
+    fc.assert(
+      fc.property(edgeText, fc.integer({ min: 4, max: 64 }), (s, limit) => {
+        const units = segmentedUnits(() => expect(splitUtf8(s, limit).join('')).toBe(s));
+        expect(units).toBeLessThanOrEqual(4 * s.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('splitting N KB costs the same per KB from 4 KB to 256 KB (a report of Chinese, emoji and ASCII lines)', () => {
+    const line = (i: number) => `- 规则 ${i} · 门店 ${i} 😀 since 2026-12-01 09:00\n`;
+    const text = (kb: number) => {
+      const lines: string[] = [];
+      for (let bytes = 0, i = 0; bytes < kb * 1024; i++) {
+        lines.push(line(i));
+        bytes += utf8Bytes(line(i));
+      }
+      return lines.join('');
+    };
+    const perUnit = [4, 16, 64, 256].map((kb) => {
+      const s = text(kb);
+      let parts: string[] = [];
+      const units = segmentedUnits(() => (parts = splitUtf8(s, BYTE_LIMITS.markdown)));
+      expect(parts.join('')).toBe(s);
+      return units / s.length;
+    });
+    expect(Math.max(...perUnit)).toBeLessThan(3);
+    expect(Math.max(...perUnit) / Math.min(...perUnit)).toBeLessThan(1.5);
+  });
+
+  it('truncating looks at one window, however long the text', () => {
+    const s = '库存预警 '.repeat(200_000);
+    const units = segmentedUnits(() => expect(utf8Bytes(truncateUtf8(s, BYTE_LIMITS.markdown))).toBeLessThanOrEqual(BYTE_LIMITS.markdown));
+    expect(units).toBeLessThanOrEqual(BYTE_LIMITS.markdown + 2);
   });
 });
 

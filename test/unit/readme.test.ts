@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS } from '../../server/security/loginThrottle.ts';
-import { dictionaries, type MessageKey } from '../../views/i18n/index.ts';
+import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const READMES = ['README.md', 'README.zh-CN.md'];
@@ -22,6 +22,7 @@ const CONSOLE_TERMS: MessageKey[] = [
 /** Variables a README tells users to set that other programs read, not the appliance. */
 const READ_BY_OTHERS: Readonly<Record<string, string>> = {
   NODEJS_ORG_MIRROR: 'node-gyp, for Node.js headers when better-sqlite3 compiles',
+  BUILD_COMMIT: 'docker build, as a build argument: the commit written into dist/build-info.json',
 };
 /** Where the appliance and its demo fake read their environment. */
 const ENV_READERS = ['server/config.ts', 'test/fakeWecomCli.ts'];
@@ -43,9 +44,22 @@ function tableVariables(md: string): string[] {
   return names;
 }
 
-/** `NAME=value` in shell examples, e.g. `WECOM_API_ORIGIN=http://127.0.0.1:9090 npm start`. */
+/**
+ * Variables shell examples hand to a program: `export NAME=…` and `NAME=value command`, e.g.
+ * `WECOM_API_ORIGIN=http://127.0.0.1:9090 npm start`. A line that only assigns (`TOKEN='scn_…'`) sets a
+ * variable of the snippet itself.
+ */
 function shellVariables(md: string): string[] {
-  return codeBlocks(md, 'sh').flatMap((block) => [...block.matchAll(/(?:^|[\s;])([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1] ?? ''));
+  const value = `(?:'[^']*'|"[^"]*"|[^\\s'"$()]+)`;
+  const prefix = new RegExp(`^\\s*((?:[A-Z][A-Z0-9_]*=${value}\\s+)+)[^\\s#]`);
+  return codeBlocks(md, 'sh').flatMap((block) =>
+    block.split('\n').flatMap((line) => {
+      const exported = /^\s*export\s+([A-Z][A-Z0-9_]*)=/.exec(line);
+      if (exported) return [exported[1]!];
+      const env = prefix.exec(line);
+      return env ? [...env[1]!.matchAll(/([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!) : [];
+    }),
+  );
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */

@@ -4,7 +4,7 @@ import { canonicalTimeZone } from '../../server/timeOfDay.ts';
 import { dailyPeriods, snapshotPeriods, weeklyPeriods } from '../../server/reports/periods.ts';
 import { cronMessage, cronPreviewState } from '../../server/routes/reports.tsx';
 import type { ViewContext } from '../../views/context.ts';
-import { translator, type Lang } from '../../views/i18n/index.ts';
+import { translator, type Lang } from '../../server/strings/translate.ts';
 import { formatRunTime } from '../../views/pages/reports.tsx';
 
 const iso = (ms: number[]) => ms.map((t) => new Date(t).toISOString());

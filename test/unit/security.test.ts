@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientAddress, throttleKey } from '../../server/security/clientAddress.ts';
+import { clientAddress, proxyTrust, throttleKey } from '../../server/security/clientAddress.ts';
 import { createLoginThrottle } from '../../server/security/loginThrottle.ts';
 import { createPasswordHasher, SCRYPT_N } from '../../server/security/passwords.ts';
 import { createSetupCode } from '../../server/security/setupCode.ts';
@@ -100,7 +100,7 @@ describe('login throttle', () => {
   });
 
   it('counts an attempt when it begins, so attempts still running count against the client', () => {
-    const t = createLoginThrottle({ clock: { now: () => 0 }, maxConcurrent: 100 });
+    const t = createLoginThrottle({ clock: { now: () => 0 }, maxConcurrent: 100, maxConcurrentPerClient: 100 });
     const started = Array.from({ length: 60 }, () => t.begin('ip'));
     expect(started.filter((v) => v.allowed)).toHaveLength(5);
     expect(started.slice(5).every((v) => !v.allowed && v.reason === 'throttled')).toBe(true);
@@ -116,6 +116,20 @@ describe('login throttle', () => {
     expect(t.begin('c').allowed).toBe(true);
     expect(t.begin('d').allowed).toBe(false);
     expect(b.allowed).toBe(true);
+  });
+
+  it('gives each client one password check at a time before the global slots, so one client cannot starve the admin (issue 20)', () => {
+    const t = createLoginThrottle({ clock: { now: () => 0 } });
+    const flood = Array.from({ length: 16 }, () => t.begin('198.51.100.7'));
+    expect(flood.filter((v) => v.allowed)).toHaveLength(1);
+    expect(flood.slice(1).every((v) => !v.allowed && v.reason === 'busy')).toBe(true);
+    const admin = t.begin('203.0.113.5');
+    expect(admin.allowed).toBe(true);
+    // Both global slots are taken now (one each): a third client waits.
+    expect(t.begin('192.0.2.1')).toEqual({ allowed: false, reason: 'busy', retryAfterMs: 1000 });
+    if (flood[0]!.allowed) flood[0]!.attempt.failed();
+    expect(t.begin('198.51.100.7').allowed).toBe(true);
+    expect(t.begin('198.51.100.7')).toMatchObject({ allowed: false, reason: 'busy' });
   });
 
   it('forgets clients whose attempts have left the window', () => {
@@ -143,11 +157,29 @@ describe('client address', () => {
     expect(throttleKey('192.0.2.7')).toBe('192.0.2.7');
     expect(throttleKey(undefined)).toBe('unknown');
   });
-  it('reads X-Forwarded-For only with TRUST_PROXY, and then its last (proxy-appended) entry', () => {
-    expect(clientAddress('10.0.0.2', '203.0.113.9', false)).toBe('10.0.0.2');
-    expect(clientAddress('10.0.0.2', '1.1.1.1, 203.0.113.9', true)).toBe('203.0.113.9');
-    expect(clientAddress('10.0.0.2', '203.0.113.9, not-an-ip', true)).toBe('10.0.0.2');
-    expect(clientAddress('10.0.0.2', undefined, true)).toBe('10.0.0.2');
+  it('reads X-Forwarded-For only from a trusted proxy, from the right, up to the first address that is no trusted proxy (issue 20)', () => {
+    const none = proxyTrust([]);
+    const docker = proxyTrust(['172.18.0.0/16']);
+    const local = proxyTrust(['private']);
+    expect(clientAddress('10.0.0.2', '203.0.113.9', none)).toBe('10.0.0.2');
+    // Reachable directly: a client that is not the proxy cannot name another address.
+    expect(clientAddress('203.0.113.66', '198.51.100.1', docker)).toBe('203.0.113.66');
+    expect(clientAddress('172.18.0.2', '1.1.1.1, 203.0.113.9', docker)).toBe('203.0.113.9');
+    expect(clientAddress('::ffff:172.18.0.2', '203.0.113.9', docker)).toBe('203.0.113.9');
+    // Two trusted hops (a LAN proxy behind the Docker one) are skipped; the client's own entries are not read.
+    expect(clientAddress('127.0.0.1', '6.6.6.6, 203.0.113.9, 192.168.1.5', local)).toBe('203.0.113.9');
+    expect(clientAddress('127.0.0.1', '192.168.1.5, 10.0.0.1', local)).toBe('192.168.1.5');
+    expect(clientAddress('172.18.0.2', '203.0.113.9, not-an-ip', docker)).toBe('172.18.0.2');
+    expect(clientAddress('172.18.0.2', undefined, docker)).toBe('172.18.0.2');
+  });
+
+  it('trusts addresses, CIDRs and the loopback / private shortcuts, IPv4-mapped IPv6 as IPv4', () => {
+    const trust = proxyTrust(['192.0.2.10', 'fd00::/8', 'loopback']);
+    expect(['192.0.2.10', '::ffff:192.0.2.10', 'fd00::5', '127.0.0.9', '::1'].map(trust)).toEqual([true, true, true, true, true]);
+    expect(['192.0.2.11', '10.0.0.1', 'fe80::1', undefined, 'junk'].map(trust)).toEqual([false, false, false, false, false]);
+    const priv = proxyTrust(['private']);
+    expect(['10.1.2.3', '172.31.255.255', '192.168.0.1', '169.254.1.1', 'fc00::1', '127.0.0.1'].every(priv)).toBe(true);
+    expect(['172.32.0.1', '8.8.8.8', '2001:db8::1'].some(priv)).toBe(false);
   });
 });
 

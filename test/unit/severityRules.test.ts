@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, parseEvent, type Category } from '../../server/events/schema.ts';
-import { defaultSeverity, ruleEffects, severityRuleVerdict } from '../../server/rules/severity.ts';
+import { defaultSeverity } from '../../server/events/schema.ts';
+import { ruleEffects, severityRuleVerdict } from '../../server/rules/severity.ts';
 
 const allOn = Object.fromEntries(CATEGORIES.map((c) => [c, true])) as Record<Category, boolean>;
 

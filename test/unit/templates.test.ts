@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, parseEvent, type Category, type InboundEvent } from '../../server/events/schema.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions, type MessageFormat } from '../../server/render/mentions.ts';
-import { notificationStrings, notificationTranslator } from '../../server/render/notificationStrings.ts';
+import { notificationStrings } from '../../server/strings/notificationStrings.ts';
+import { translator as notificationTranslator } from '../../server/strings/translate.ts';
 import { humaniseDuration, renderDigest, renderEvent, sampleEvents } from '../../server/render/templates.ts';
 import { BYTE_LIMITS, utf8Bytes, type TextMessage } from '../../server/wecom/messages.ts';
 import { contentOf, event, options, RECEIVED_AT } from '../helpers/renderFixtures.ts';
@@ -160,14 +161,17 @@ describe('renderEvent: time, repeats, links', () => {
 });
 
 describe('renderEvent: user content cannot mention or colour', () => {
-  const hostile = event({
-    kind: 'alert',
-    title: 'Hi <@all> and < @alice> <font color="info">green</font>',
-    summary: 'line one\n<@all>\n<FONT color=warning>red</FONT>\n< / font>',
-    fields: { note: '<@bob>', '<@k>': '</font >' },
+  // The API now refuses a line break in a store; the renderer still neutralises one stored before.
+  const hostile = {
+    ...event({
+      kind: 'alert',
+      title: 'Hi <@all> and < @alice> <font color="info">green</font>',
+      summary: 'line one\n<@all>\n<FONT color=warning>red</FONT>\n< / font>',
+      fields: { note: '<@bob>', '<@k>': '</font >' },
+      url: 'https://e.com/<@all>',
+    }),
     store: '<@all>\nShop',
-    url: 'https://e.com/<@all>',
-  });
+  };
 
   it.each(MESSAGE_FORMATS)('%s', (format) => {
     for (const message of renderEvent(hostile, options(format))) {

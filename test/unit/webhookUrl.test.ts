@@ -10,7 +10,7 @@ import {
   type WebhookUrlErrorCode,
   type WebhookUrlResult,
 } from '../../server/wecom/webhookUrl.ts';
-import { wecomStrings } from '../../views/i18n/wecomStrings.ts';
+import { wecomStrings } from '../../server/strings/wecomStrings.ts';
 
 const KEY = '693a91f6-7ab1-4d8c-9e2f-0123456789ab';
 const URL_OK = `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${KEY}`;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WecomPreview } from '../../views/components/wecomPreview.tsx';
-import { translator } from '../../views/i18n/index.ts';
+import { translator } from '../../server/strings/translate.ts';
 
 const en = translator('en');
 const zh = translator('zh');

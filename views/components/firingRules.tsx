@@ -1,6 +1,6 @@
 import type { FiringRule } from '../../server/metricRules/firingList.ts';
 import type { ViewContext } from '../context.ts';
-import { formatDateTime } from '../i18n/index.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 
 /** The dashboard's "rules firing now" box, linking to the Metric rules page. */
 export function FiringRulesStat({ ctx, firing }: { ctx: ViewContext; firing: FiringRule[] }) {

@@ -1,6 +1,6 @@
 import type { ChannelStatus } from '../../server/channel/wecomChannel.ts';
 import type { ViewContext } from '../context.ts';
-import { formatDateTime } from '../i18n/index.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 import { Notice } from '../layout.tsx';
 
 export interface CardNotice {

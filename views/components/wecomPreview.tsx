@@ -2,7 +2,7 @@
 // Everything user-supplied ends up as a JSX text child or a checked attribute, so hono/jsx escapes
 // it; only the handful of constructs WeCom itself renders become elements.
 import type { Child } from 'hono/jsx';
-import type { Translate } from '../i18n/index.ts';
+import type { Translate } from '../../server/strings/translate.ts';
 
 type Flavor = 'markdown' | 'markdown_v2';
 type Json = Record<string, unknown>;

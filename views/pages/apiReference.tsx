@@ -90,9 +90,32 @@ function SchemaView({ ctx, schema: raw, doc }: { ctx: ViewContext; schema: Json;
   );
 }
 
+type Security = Array<Record<string, string[]>>;
+
+/** Which schemes an operation takes, alternatives joined by "or": "bearer [send]" or "bearer + signature + signatureTimestamp". */
+function SecurityLine({ ctx, security }: { ctx: ViewContext; security: Security }) {
+  if (security.length === 0) return <>{ctx.t('apidocs.security.none')}</>;
+  return (
+    <>
+      {security.map((alternative, i) => (
+        <>
+          {i > 0 ? ` ${ctx.t('apidocs.security.or')} ` : null}
+          <code>
+            {Object.entries(alternative)
+              .map(([scheme, roles]) => (roles.length ? `${scheme} [${roles.join(', ')}]` : scheme))
+              .join(' + ')}
+          </code>
+        </>
+      ))}
+    </>
+  );
+}
+
 type Operation = {
   operationId: string;
   summary: string;
+  description?: string;
+  security?: Security;
   parameters?: Array<{ name: string; in: string; required?: boolean; description?: string; schema: Json }>;
   requestBody?: { content: { 'application/json': { schema: Json } } };
   responses: Record<string, { description: string; content?: { 'application/json': { schema: Json } } }>;
@@ -100,6 +123,7 @@ type Operation = {
 
 export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) {
   const paths = doc.paths as Record<string, Record<string, Operation>>;
+  const schemes = ((doc.components as Json).securitySchemes ?? {}) as Record<string, { type: string; scheme?: string; in?: string; name?: string; description?: string }>;
   const operations = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
   return (
     <Layout ctx={ctx} title={ctx.t('apidocs.title')}>
@@ -107,6 +131,19 @@ export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) 
       <p>
         <a href="/api/v1/openapi.json">{ctx.t('apidocs.download')}</a>
       </p>
+      <section class="card" aria-labelledby="apidocs-security-title">
+        <h2 id="apidocs-security-title">{ctx.t('apidocs.security')}</h2>
+        <dl class="facts">
+          {Object.entries(schemes).map(([name, scheme]) => (
+            <>
+              <dt>
+                <code>{name}</code> ({scheme.type === 'http' ? `Authorization: ${scheme.scheme ?? ''}` : `${scheme.in ?? ''} ${scheme.name ?? ''}`})
+              </dt>
+              <dd>{scheme.description}</dd>
+            </>
+          ))}
+        </dl>
+      </section>
       <nav aria-label={ctx.t('apidocs.title')}>
         <ul>
           {operations.map(({ path, method, op }) => (
@@ -129,6 +166,10 @@ export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) 
             </code>
           </h2>
           <p>{op.summary}</p>
+          {op.description ? <p class="help">{op.description}</p> : null}
+          <p>
+            {ctx.t('apidocs.security')}: <SecurityLine ctx={ctx} security={op.security ?? ((doc.security ?? []) as Security)} />
+          </p>
           {op.parameters?.length ? (
             <>
               <h3>{ctx.t('apidocs.parameters')}</h3>

@@ -1,6 +1,7 @@
 import type { AuditRow } from '../../db/queries/audit.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 import { Layout } from '../layout.tsx';
 
 function actionLabel(ctx: ViewContext, action: string): string {

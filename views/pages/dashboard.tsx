@@ -4,7 +4,8 @@ import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { ChannelStatus } from '../../server/channel/wecomChannel.ts';
 import { HorizontalBars, StackedColumns, type Series, type StackedColumn } from '../components/charts.tsx';
 import type { ViewContext } from '../context.ts';
-import { formatDateTime, formatNumber, type MessageKey } from '../i18n/index.ts';
+import { formatDateTime } from '../../server/time/format.ts';
+import { formatNumber, type MessageKey } from '../../server/strings/translate.ts';
 import { Layout } from '../layout.tsx';
 import { DeliveryTable } from './sendLog.tsx';
 

@@ -1,7 +1,8 @@
 import type { WecomMessage } from '../../server/wecom/messages.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import type { ViewContext } from '../context.ts';
-import { formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { formatDateTime } from '../../server/time/format.ts';
+import { type MessageKey } from '../../server/strings/translate.ts';
 import { Layout, Notice } from '../layout.tsx';
 
 export const HOOK_STARTS = ['blank', 'grafana', 'github_workflow_run', 'uptime_kuma', 'zabbix'] as const;

@@ -2,7 +2,8 @@ import { REFUSALS_KEPT, type RefusalRow } from '../../db/queries/refusals.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 import { Layout, Notice } from '../layout.tsx';
 
 export const SAMPLE_EVENT_BODY = JSON.stringify({
@@ -155,7 +156,8 @@ export function shellSigningExample(url: string, token: string, secret: string):
   ].join('\n');
 }
 
-function SigningHelp({ ctx, url, token, secret }: { ctx: ViewContext; url: string; token: string; secret: string }) {
+/** `shell: false` when the page already shows the signed shell example (Try it of a token that requires signing). */
+function SigningHelp({ ctx, url, token, secret, shell = true }: { ctx: ViewContext; url: string; token: string; secret: string; shell?: boolean }) {
   return (
     <section class="card" aria-labelledby="inbound-sign-title">
       <h2 id="inbound-sign-title">{ctx.t('inbound.sign')}</h2>
@@ -176,8 +178,12 @@ function SigningHelp({ ctx, url, token, secret }: { ctx: ViewContext; url: strin
       </dl>
       <h3>{ctx.t('inbound.sign.node')}</h3>
       <pre>{nodeSigningExample(url, token, secret)}</pre>
-      <h3>{ctx.t('inbound.sign.shell')}</h3>
-      <pre>{shellSigningExample(url, token, secret)}</pre>
+      {shell ? (
+        <>
+          <h3>{ctx.t('inbound.sign.shell')}</h3>
+          <pre>{shellSigningExample(url, token, secret)}</pre>
+        </>
+      ) : null}
     </section>
   );
 }
@@ -394,8 +400,25 @@ export function InboundPage({ ctx, endpoints, tokens, events, form = { name: '',
   );
 }
 
-/** The only page that ever shows the token and its signing secret. */
-export function TokenCreatedPage({ ctx, name, token, signingSecret, endpoints }: { ctx: ViewContext; name: string; token: string; signingSecret: string; endpoints: Endpoints }) {
+/**
+ * The only page that ever shows the token and its signing secret. A token that requires signing is
+ * shown only signed examples: an unsigned one would be refused.
+ */
+export function TokenCreatedPage({
+  ctx,
+  name,
+  token,
+  signingSecret,
+  requireSignature,
+  endpoints,
+}: {
+  ctx: ViewContext;
+  name: string;
+  token: string;
+  signingSecret: string;
+  requireSignature: boolean;
+  endpoints: Endpoints;
+}) {
   return (
     <Layout ctx={ctx} title={ctx.t('inbound.created.title')}>
       <script src="/static/copy.js" defer></script>
@@ -411,12 +434,13 @@ export function TokenCreatedPage({ ctx, name, token, signingSecret, endpoints }:
           </button>
         </div>
         <h3>{ctx.t('inbound.created.example')}</h3>
-        <pre>{curlExample(endpoints.events, token)}</pre>
+        {requireSignature ? <p class="help">{ctx.t('inbound.created.signedOnly')}</p> : null}
+        <pre>{requireSignature ? shellSigningExample(endpoints.events, token, signingSecret) : curlExample(endpoints.events, token)}</pre>
         <h3>{ctx.t('inbound.created.secret')}</h3>
         <p class="help">{ctx.t('inbound.created.secret.help')}</p>
         <pre id="new-signing-secret">{signingSecret}</pre>
       </section>
-      <SigningHelp ctx={ctx} url={endpoints.events} token={token} secret={signingSecret} />
+      <SigningHelp ctx={ctx} url={endpoints.events} token={token} secret={signingSecret} shell={!requireSignature} />
       <a class="button" href="/inbound">
         {ctx.t('inbound.created.back')}
       </a>

@@ -1,7 +1,8 @@
 import { CATEGORIES } from '../../server/events/schema.ts';
 import { MESSAGE_TEMPLATE_MAX_CHARS, placeholdersFor, TEMPLATE_KINDS, type TemplateCategory, type TemplateKind } from '../../server/render/messageTemplates.ts';
 import type { ViewContext } from '../context.ts';
-import { formatDateTime, type Lang, type MessageKey } from '../i18n/index.ts';
+import { formatDateTime } from '../../server/time/format.ts';
+import { type Lang, type MessageKey } from '../../server/strings/translate.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 

@@ -6,7 +6,8 @@ import type { MetricRule } from '../../server/metricRules/definition.ts';
 import { formatDuration } from '../../server/metricRules/describe.ts';
 import type { RuleFormField, RuleFormValues } from '../../server/metricRules/ruleForm.ts';
 import type { ViewContext } from '../context.ts';
-import { formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { formatDateTime } from '../../server/time/format.ts';
+import { type MessageKey } from '../../server/strings/translate.ts';
 import { Layout, Notice } from '../layout.tsx';
 
 export interface RuleListItem {

@@ -1,12 +1,13 @@
 import { runPeriod } from '../../db/queries/reports.ts';
-import { describePeriod } from '../../server/reports/reportMessageStrings.ts';
+import { describePeriod } from '../../server/reports/periodWording.ts';
 import type { ReportJobRow, ReportRunRow } from '../../db/queries/reports.ts';
 import { REPORT_TYPES } from '../../db/schema.ts';
 import { MAX_CHART_METRICS } from '../../server/reports/chartData.ts';
 import { localDateTime } from '../../server/reports/periods.ts';
 import { KNOWN_PATHS } from '../../server/reports/template.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, formatDateTime, type Lang, type MessageKey } from '../i18n/index.ts';
+import { dictionaries, type Lang, type MessageKey } from '../../server/strings/translate.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 

@@ -1,7 +1,8 @@
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, formatDateTime, type MessageKey } from '../i18n/index.ts';
+import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
+import { formatDateTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 import { parseNote } from '../../server/render/templateChoice.ts';

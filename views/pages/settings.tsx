@@ -1,7 +1,7 @@
 import { MIN_PASSWORD_LENGTH } from '../../server/security/passwordPolicy.ts';
 import type { CardNotice } from '../components/wecomCard.tsx';
 import type { ViewContext } from '../context.ts';
-import type { MessageKey } from '../i18n/index.ts';
+import type { MessageKey } from '../../server/strings/translate.ts';
 import { Layout, Notice } from '../layout.tsx';
 
 export interface GeneralForm {

@@ -1,0 +1,100 @@
+// The appliance's database at start: a database a newer version wrote is refused with one line, a
+// copy is taken before pending migrations run, a failing migration leaves the database as it was,
+// and the build that last wrote the database is recorded for the next one to read.
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { MIGRATIONS_FOLDER, NotApplianceDatabase, openDatabase, SchemaTooNew, type Db } from '../db/client.ts';
+import { committedMigrations, MigrationFailed } from '../db/migrator.ts';
+import { getSetting, putSetting } from '../db/queries/settings.ts';
+import { preUpgradeBackupName, preUpgradeBackups, writePreUpgradeBackup } from './backup.ts';
+import type { BuildInfo } from './buildInfo.ts';
+import type { Logger } from './log.ts';
+
+/** A reason not to start, said in one line (printed as it is, exit code 1). */
+export class StartupRefusal extends Error {}
+
+/** Settings key of the build that last opened the database (older versions read it too). */
+export const WRITTEN_BY_SETTING = 'appliance';
+
+export interface WrittenBy {
+  version: string;
+  commit: string;
+  /** The newest migration applied, e.g. 0009_message_templates. */
+  schema: string;
+}
+
+/** Which build last opened a database file (read-only; undefined when unknown). */
+export function readWrittenBy(file: string): WrittenBy | undefined {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(WRITTEN_BY_SETTING) as { value: string } | undefined;
+      const parsed = row ? (JSON.parse(row.value) as Partial<WrittenBy>) : undefined;
+      return parsed && typeof parsed.version === 'string' ? { version: parsed.version, commit: String(parsed.commit ?? ''), schema: String(parsed.schema ?? '') } : undefined;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function tooNewLine(file: string, err: SchemaTooNew, build: BuildInfo): string {
+  const by = readWrittenBy(file);
+  const dir = dirname(file);
+  const writer = by ? `version ${by.version}${by.schema ? ` (schema ${by.schema})` : ''}` : 'a newer version';
+  const named = by ? preUpgradeBackupName(by.version) : undefined;
+  const copy = named && existsSync(join(dir, named)) ? named : preUpgradeBackups(dir)[0];
+  const restore = copy
+    ? `or go back to the copy taken before that upgrade: stop the appliance, replace ${basename(file)} with ${copy} in ${dir} and delete ${basename(file)}-wal and -shm (what happened since the upgrade is lost), start again`
+    : `or restore a backup taken before that upgrade (no notifier-pre-*.db copy is in ${dir})`;
+  return `${basename(file)} was written by ${writer} with ${err.state.applied} migrations; this is version ${build.version}, which knows ${err.state.known} (up to ${err.state.newestKnown.tag}) and will not run on it. Run ${by ? `${by.version} or newer` : 'the newer version'} again, ${restore}.`;
+}
+
+/**
+ * Opens (and migrates) the appliance's database. Before pending migrations run on a database that
+ * has data, a consistent copy `notifier-pre-<version>.db` is written beside it (the newest three
+ * kept) and logged; then the migrations run all or none.
+ */
+export function openApplianceDatabase(file: string, deps: { build: BuildInfo; log: Logger; now: () => number }, opts: { migrationsFolder?: string } = {}): Db {
+  let backup: string | undefined;
+  let from: string | undefined;
+  let db: Db;
+  try {
+    db = openDatabase(file, {
+      migrationsFolder: opts.migrationsFolder,
+      beforeMigrating(sqlite, last, pending) {
+        from = last.tag;
+        let copy;
+        try {
+          copy = writePreUpgradeBackup(sqlite, dirname(file), deps.build.version);
+        } catch (err) {
+          throw new StartupRefusal(
+            `Could not write the copy of ${basename(file)} taken before migrating (${err instanceof Error ? err.message : String(err)}); nothing was migrated. Free space in ${dirname(file)} and start again.`,
+          );
+        }
+        backup = copy.file;
+        deps.log.info('database backed up before migrating', { file: copy.file, bytes: copy.bytes, from: last.tag, to: pending[pending.length - 1]!.tag, migrations: pending.length, removed: copy.removed });
+      },
+    });
+  } catch (err) {
+    if (err instanceof SchemaTooNew) throw new StartupRefusal(tooNewLine(file, err, deps.build));
+    if (err instanceof NotApplianceDatabase) throw new StartupRefusal(`${basename(file)} in ${dirname(file)} is not this appliance's database (its migrations are another application's); point DATA_DIR at the appliance's data directory.`);
+    if (err instanceof MigrationFailed) {
+      throw new StartupRefusal(
+        `Migration ${err.migration.tag} failed (${err.cause instanceof Error ? err.cause.message : String(err.cause)}); ${basename(file)} was left as it was${from ? ` (schema ${from})` : ''}${backup ? `, and ${basename(backup)} beside it is a copy from before this start` : ''}. Run the previous version again and report this line.`,
+      );
+    }
+    throw err;
+  }
+  const newest = committedMigrations(opts.migrationsFolder ?? MIGRATIONS_FOLDER).at(-1)!.tag;
+  if (from) deps.log.info('database migrated', { from, to: newest });
+  recordWrittenBy(db, { version: deps.build.version, commit: deps.build.commit, schema: newest }, deps.now());
+  return db;
+}
+
+function recordWrittenBy(db: Db, wanted: WrittenBy, now: number): void {
+  const stored = getSetting<WrittenBy | undefined>(db, WRITTEN_BY_SETTING, undefined);
+  if (JSON.stringify(stored) !== JSON.stringify(wanted)) putSetting(db, WRITTEN_BY_SETTING, wanted, now);
+}

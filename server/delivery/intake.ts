@@ -1,0 +1,153 @@
+import type { Db } from '../../db/client.ts';
+import { listActiveSilences } from '../../db/queries/silences.ts';
+import type { EventStatus } from '../../db/schema.ts';
+import type { Clock } from '../clock.ts';
+import { enqueueMessages, refreshDedupedDelivery } from './outbox.ts';
+import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from './policy/intake.ts';
+import { partTitle } from './policy/partTitle.ts';
+import { bumpRepeatCount, findDedupeCandidates, findIdempotent, insertEvent } from './store.ts';
+import { currentRenderSettings, renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
+import { noteJson } from '../render/templateChoice.ts';
+import type { SettingsStore } from '../settings/settingsStore.ts';
+import type { InboundEvent } from '../events/schema.ts';
+
+/** A metric point the intake has just stored. */
+export interface MetricPoint {
+  name: string;
+  /** '' for a point without a store. */
+  store: string;
+  at: number;
+  value: number;
+  unit: string;
+}
+
+/** Raises alert events through the intake and answers their event ids (in the caller's transaction). */
+export type RaiseAlerts = (alerts: InboundEvent[]) => Array<{ id: number; status: string }>;
+
+/** Judges the metric points a batch stored, inside its transaction (the metric rules). */
+export interface MetricObserver {
+  observe(points: MetricPoint[], raise: RaiseAlerts): void;
+}
+
+export interface IntakeDeps {
+  db: Db;
+  clock: Clock;
+  settings: SettingsStore;
+  /** PUBLIC_URL: messages link into the console's send log when set. */
+  publicUrl?: string;
+  /** Judges the metric points stored here; the alerts its rules raise commit with the points. */
+  metricRules?: MetricObserver;
+}
+
+export interface IntakeMeta {
+  /** `hook:<name>` for POST /api/v1/hooks/{name}; `console`: a sample sent from the Inbound API page. */
+  source: 'api' | 'alertmanager' | 'console' | 'metric_rule' | `hook:${string}`;
+  tokenId: number | null;
+}
+
+export interface Accepted {
+  id: number;
+  status: EventStatus;
+  /** True when an earlier event with the same idempotency_key answered instead. */
+  repeated: boolean;
+}
+
+function occurredAtMs(e: InboundEvent): number | null {
+  if (!e.occurred_at) return null;
+  const t = Date.parse(e.occurred_at);
+  return Number.isNaN(t) ? null : t;
+}
+
+/**
+ * Stores events and their outbox rows in one transaction: when this returns, every accepted event is
+ * committed with its decision, so a 202 never promises what a crash could lose. Called inside an
+ * open transaction, it is a savepoint: it stands or falls alone, and is durable once that
+ * transaction commits.
+ */
+export function ingestEvents(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta): Accepted[] {
+  return deps.db.$client.transaction(() => storeEvents(deps, batch, meta))();
+}
+
+/**
+ * ingestEvents without a transaction of its own: the caller holds one and commits it (the group
+ * commit, which stores many requests in one transaction and answers them after its commit).
+ */
+export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta): Accepted[] {
+  const [accepted] = storeRequests(deps, [{ events: batch, meta }]);
+  return accepted!;
+}
+
+/**
+ * Several requests' events in the caller's transaction, in order. Their metric points are judged
+ * together once all are stored, so a rule's state per store is read and written once per batch,
+ * not once per request.
+ */
+export function storeRequests(deps: IntakeDeps, requests: ReadonlyArray<{ events: InboundEvent[]; meta: IntakeMeta }>): Accepted[][] {
+  const points: MetricPoint[] = [];
+  const accepted = requests.map((r) => storeEventsOnly(deps, r.events, r.meta, points));
+  // Rule alerts take this same path (their events carry no metric points, so this does not recur).
+  if (points.length && deps.metricRules) deps.metricRules.observe(points, (alerts) => storeEvents(deps, alerts, METRIC_RULE_META));
+  return accepted;
+}
+
+/**
+ * Stores the events and their messages as the core plans them (policy/intake: planIntake), and
+ * collects their metric points into `points` for the rules.
+ */
+function storeEventsOnly(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta, points: MetricPoint[]): Accepted[] {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const s: RenderSettings = currentRenderSettings(deps.settings, deps.publicUrl);
+  const facts = batch.map((e): IntakeFacts => {
+    const lookup = intakeLookup(e, s.rules, now);
+    return {
+      idempotent: lookup.idempotency && findIdempotent(db, lookup.idempotency.key, lookup.idempotency.since),
+      dedupeCandidates: lookup.dedupe ? findDedupeCandidates(db, lookup.dedupe.key, lookup.dedupe.since) : [],
+    };
+  });
+  const plan = planIntake(batch, facts, { rules: s.rules, now, silences: listActiveSilences(db, now) });
+  const accepted: Accepted[] = [];
+  const idOf = (ref: EventRef) => ('id' in ref ? ref.id : accepted[ref.batchIndex]!.id);
+  plan.forEach((fate, i) => {
+    const e = batch[i]!;
+    if (fate.type === 'replay') {
+      accepted.push({ id: idOf(fate.of), status: fate.status, repeated: true });
+      return;
+    }
+    const duplicateOf = fate.duplicateOf && idOf(fate.duplicateOf);
+    const id = insertEvent(db, {
+      receivedAt: now,
+      source: meta.source,
+      tokenId: meta.tokenId,
+      kind: e.kind,
+      category: e.category,
+      severity: e.severity,
+      title: e.title,
+      store: e.store ?? null,
+      occurredAt: occurredAtMs(e),
+      payload: JSON.stringify(e),
+      idempotencyKey: e.idempotency_key ?? null,
+      dedupeKey: fate.dedupeKey,
+      status: fate.status,
+      reason: fate.reason,
+      duplicateOf,
+      finishedAt: fate.final ? now : null,
+    });
+    if (duplicateOf !== null) refreshDedupedDelivery(db, duplicateOf, bumpRepeatCount(db, duplicateOf), s);
+    if (fate.messages) {
+      const { messages, template } = renderEventForDelivery(e, s, { receivedAt: now, eventId: id, mention: fate.messages.mention });
+      enqueueMessages(
+        db,
+        { kind: e.kind, category: e.category, severity: e.severity, priority: fate.messages.priority, eventId: id, template: noteJson(template) },
+        messages,
+        (j, n) => partTitle(e.title, j, n),
+        now,
+      );
+    }
+    if (e.kind === 'metric') points.push({ name: e.name, store: e.store ?? '', at: occurredAtMs(e) ?? now, value: e.value, unit: e.unit ?? '' });
+    accepted.push({ id, status: fate.status, repeated: false });
+  });
+  return accepted;
+}
+
+export const METRIC_RULE_META: IntakeMeta = { source: 'metric_rule', tokenId: null };

@@ -1,0 +1,384 @@
+// Every statement the engine runs on `events` and `deliveries`, and the only code that writes them.
+// Plain SQL prepared once per connection (db/prepared.ts): drizzle's builder rebuilds and
+// re-prepares a query on every call, which cost more than the SQL itself on the hot paths (intake,
+// folds, sends). Column names are those of db/schema.ts; rows come back in its camelCase shape.
+import type { Db } from '../../db/client.ts';
+import { preparedStatement } from '../../db/prepared.ts';
+import type { DeliveryRow, NewDelivery } from '../../db/queries/deliveries.ts';
+import type { EventRow, NewEvent } from '../../db/queries/events.ts';
+import type { DeliveryStatus, EventStatus } from '../../db/schema.ts';
+import type { Severity } from '../events/schema.ts';
+import type { DedupeCandidate } from './policy/dedupe.ts';
+import type { PruneCandidate, PruneTable } from './policy/retention.ts';
+
+const DELIVERY_COLUMNS = `id, created_at AS createdAt, kind, category, severity, priority, status, title, msgtype, payload, bytes,
+  attempts, queued_at AS queuedAt, next_attempt_at AS nextAttemptAt, last_attempt_at AS lastAttemptAt, sent_at AS sentAt,
+  errcode, errmsg, failure, http_status AS httpStatus, latency_ms AS latencyMs, event_id AS eventId, split_from AS splitFrom,
+  merged_into AS mergedInto, mentions, template, digest_state AS digestState`;
+
+const EVENT_COLUMNS = `id, received_at AS receivedAt, source, token_id AS tokenId, kind, category, severity, title, store,
+  occurred_at AS occurredAt, payload, idempotency_key AS idempotencyKey, dedupe_key AS dedupeKey, status, reason,
+  duplicate_of AS duplicateOf, repeat_count AS repeatCount, digest_delivery_id AS digestDeliveryId, finished_at AS finishedAt`;
+
+/** camelCase field → column, for the inserts and updates below. */
+const DELIVERY_FIELDS: Record<keyof NewDelivery, string> = {
+  id: 'id',
+  createdAt: 'created_at',
+  kind: 'kind',
+  category: 'category',
+  severity: 'severity',
+  priority: 'priority',
+  status: 'status',
+  title: 'title',
+  msgtype: 'msgtype',
+  payload: 'payload',
+  bytes: 'bytes',
+  attempts: 'attempts',
+  queuedAt: 'queued_at',
+  nextAttemptAt: 'next_attempt_at',
+  lastAttemptAt: 'last_attempt_at',
+  sentAt: 'sent_at',
+  errcode: 'errcode',
+  errmsg: 'errmsg',
+  failure: 'failure',
+  httpStatus: 'http_status',
+  latencyMs: 'latency_ms',
+  eventId: 'event_id',
+  splitFrom: 'split_from',
+  mergedInto: 'merged_into',
+  mentions: 'mentions',
+  template: 'template',
+  digestState: 'digest_state',
+};
+
+const EVENT_FIELDS: Record<keyof NewEvent, string> = {
+  id: 'id',
+  receivedAt: 'received_at',
+  source: 'source',
+  tokenId: 'token_id',
+  kind: 'kind',
+  category: 'category',
+  severity: 'severity',
+  title: 'title',
+  store: 'store',
+  occurredAt: 'occurred_at',
+  payload: 'payload',
+  idempotencyKey: 'idempotency_key',
+  dedupeKey: 'dedupe_key',
+  status: 'status',
+  reason: 'reason',
+  duplicateOf: 'duplicate_of',
+  repeatCount: 'repeat_count',
+  digestDeliveryId: 'digest_delivery_id',
+  finishedAt: 'finished_at',
+};
+
+/** The fields given (undefined ones left out), with their columns. */
+function definedEntries<T extends object>(row: T, fields: Record<keyof T, string>): { columns: string[]; values: unknown[] } {
+  // Insertion order: each call site writes one shape of row, so it prepares one statement.
+  const keys = (Object.keys(row) as Array<keyof T>).filter((k) => row[k] !== undefined && k in fields);
+  return { columns: keys.map((k) => fields[k]), values: keys.map((k) => row[k]) };
+}
+
+function insertRow<T extends object>(db: Db, table: string, fields: Record<keyof T, string>, row: T): number {
+  const { columns, values } = definedEntries(row, fields);
+  const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+  return Number(preparedStatement(db, sql).run(...values).lastInsertRowid);
+}
+
+function updateRows<T extends object>(db: Db, table: string, fields: Record<keyof T, string>, set: Partial<T>, where: string, params: unknown[]): number {
+  const { columns, values } = definedEntries(set, fields as Record<keyof Partial<T>, string>);
+  if (!columns.length) return 0;
+  const sql = `UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE ${where}`;
+  return preparedStatement(db, sql).run(...values, ...params).changes;
+}
+
+// ---- events ----------------------------------------------------------------------------------------
+
+/** The first event with this idempotency key received after `since`. */
+export function findIdempotent(db: Db, key: string, since: number): { id: number; status: EventStatus } | undefined {
+  return preparedStatement<[string, number], { id: number; status: EventStatus }>(
+    db,
+    `SELECT id, status FROM events WHERE idempotency_key = ? AND received_at > ? ORDER BY id LIMIT 1`,
+  ).get(key, since);
+}
+
+/** Enough for every severity to have a live original, with room for originals that died meanwhile. */
+const DEDUPE_CANDIDATES = 8;
+
+/**
+ * The oldest live originals (not repeats, not suppressed, not dead) with this dedupe key inside the
+ * window. The WHERE repeats events_dedupe_original_idx's so SQLite walks that partial index:
+ * originals only, never the repeats counted on them.
+ */
+export function findDedupeCandidates(db: Db, dedupeKey: string, since: number): DedupeCandidate[] {
+  return preparedStatement<[string, number], { id: number; severity: Severity }>(
+    db,
+    `SELECT id, severity FROM events INDEXED BY events_dedupe_original_idx
+     WHERE dedupe_key = ? AND received_at > ? AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested')
+     ORDER BY received_at LIMIT ${DEDUPE_CANDIDATES}`,
+  ).all(dedupeKey, since);
+}
+
+export function insertEvent(db: Db, row: NewEvent): number {
+  return insertRow(db, 'events', EVENT_FIELDS, row);
+}
+
+export function getEvent(db: Db, id: number): EventRow | undefined {
+  return preparedStatement<[number], EventRow>(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`).get(id);
+}
+
+/** Counts one more arrival on an original; answers the new count. */
+export function bumpRepeatCount(db: Db, id: number): number {
+  return preparedStatement<[number], { n: number }>(db, `UPDATE events SET repeat_count = repeat_count + 1 WHERE id = ? RETURNING repeat_count AS n`).get(id)!
+    .n;
+}
+
+export function setEventStatus(db: Db, ids: readonly number[], set: { status: EventStatus; finishedAt?: number | null; digestDeliveryId?: number; reason?: string }): void {
+  for (const id of ids) updateRows(db, 'events', EVENT_FIELDS, set, 'id = ?', [id]);
+}
+
+/** The oldest held events, at most `limit`. */
+export function listHeldEvents(db: Db, limit: number): EventRow[] {
+  return preparedStatement<[number], EventRow>(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE status = 'held' ORDER BY id LIMIT ?`).all(limit);
+}
+
+export function hasHeldEvents(db: Db): boolean {
+  return preparedStatement(db, `SELECT 1 FROM events WHERE status = 'held' LIMIT 1`).get() !== undefined;
+}
+
+export function hasOtherHeldEvent(db: Db, category: string, exceptId: number): boolean {
+  return preparedStatement(db, `SELECT 1 FROM events WHERE status = 'held' AND category = ? AND id <> ? LIMIT 1`).get(category, exceptId) !== undefined;
+}
+
+/** An event's status from its own messages, unless a digest carries it (the digest settles it). */
+export function finishEvent(db: Db, id: number, status: EventStatus, now: number): void {
+  preparedStatement(db, `UPDATE events SET status = ?, finished_at = ? WHERE id = ? AND status <> 'digested'`).run(status, now, id);
+}
+
+/** The events a digest carries: digested with it when it was sent, dead when it died. */
+export function finishDigestEvents(db: Db, digestId: number, status: 'digested' | 'dead', now: number): void {
+  preparedStatement(db, `UPDATE events SET status = ?, finished_at = ? WHERE digest_delivery_id = ?`).run(status, now, digestId);
+}
+
+/** Members already carried by a digest (title, severity, store, time). */
+export function digestMemberEvents(db: Db, digestId: number): Array<{ eventId: number; title: string; severity: Severity; store: string | null; at: number }> {
+  return preparedStatement<[number], { eventId: number; title: string; severity: Severity; store: string | null; at: number }>(
+    db,
+    `SELECT id AS eventId, title, severity, store, received_at AS at FROM events WHERE digest_delivery_id = ?`,
+  ).all(digestId);
+}
+
+// ---- deliveries ------------------------------------------------------------------------------------
+
+export function insertDelivery(db: Db, row: NewDelivery): number {
+  return insertRow(db, 'deliveries', DELIVERY_FIELDS, row);
+}
+
+export function updateDelivery(db: Db, id: number, set: Partial<NewDelivery>): void {
+  updateRows(db, 'deliveries', DELIVERY_FIELDS, set, 'id = ?', [id]);
+}
+
+export function getDelivery(db: Db, id: number): DeliveryRow | undefined {
+  return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = ?`).get(id);
+}
+
+/** The next message to send at `now`: critical first, then FIFO. */
+export function nextDue(db: Db, now: number): DeliveryRow | undefined {
+  return preparedStatement<[number], DeliveryRow>(
+    db,
+    `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, id LIMIT 1`,
+  ).get(now);
+}
+
+/** When the earliest queued message is due, if any is queued. */
+export function earliestPending(db: Db): number | undefined {
+  return preparedStatement<[], { at: number | null }>(db, `SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'queued'`).get()?.at ?? undefined;
+}
+
+export function hasSending(db: Db): boolean {
+  return preparedStatement(db, `SELECT 1 FROM deliveries WHERE status = 'sending' LIMIT 1`).get() !== undefined;
+}
+
+/** Messages queued or in flight. */
+export function queueDepth(db: Db): number {
+  return preparedStatement<[], { n: number }>(db, `SELECT count(*) AS n FROM deliveries WHERE status IN ('queued', 'sending')`).get()!.n;
+}
+
+/** Rows a crash left in `sending`. */
+export function listSending(db: Db): Array<{ id: number; kind: string }> {
+  return preparedStatement<[], { id: number; kind: string }>(db, `SELECT id, kind FROM deliveries WHERE status = 'sending'`).all();
+}
+
+export function markSending(db: Db, id: number, now: number): void {
+  preparedStatement(db, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ? WHERE id = ?`).run(now, id);
+}
+
+/** When the last 45009 inside the window was answered, if any. */
+export function recentRateLimitedAt(db: Db, since: number): number | undefined {
+  return (
+    preparedStatement<[number], { at: number | null }>(db, `SELECT max(last_attempt_at) AS at FROM deliveries WHERE last_attempt_at > ? AND failure = 'rate_limited'`).get(
+      since,
+    )?.at ?? undefined
+  );
+}
+
+/**
+ * Times of every call made to WeCom in the last window, so a restart does not forget its rate use.
+ * A row keeps only its last attempt's time, and its earlier attempts may be inside the window too:
+ * each counts at the last one, so a restart may wait up to a window longer than needed but never
+ * sends over the limit.
+ */
+export function recentAttemptTimes(db: Db, since: number): number[] {
+  return preparedStatement<[number], { at: number; attempts: number }>(db, `SELECT last_attempt_at AS at, attempts FROM deliveries WHERE last_attempt_at > ?`)
+    .all(since)
+    .flatMap((r) => Array<number>(Math.max(1, r.attempts)).fill(r.at));
+}
+
+/** After the wall clock stepped back: queued messages due later move by the step. Returns how many. */
+export function shiftQueuedAttempts(db: Db, byMs: number, now: number): number {
+  return preparedStatement(db, `UPDATE deliveries SET next_attempt_at = next_attempt_at + ? WHERE status = 'queued' AND next_attempt_at > ?`).run(byMs, now).changes;
+}
+
+/** The statuses of a re-split message's parts, but one. */
+export function partStatuses(db: Db, splitFrom: number, exceptId: number): DeliveryStatus[] {
+  return preparedStatement<[number, number], { status: DeliveryStatus }>(db, `SELECT status FROM deliveries WHERE split_from = ? AND id <> ?`)
+    .all(splitFrom, exceptId)
+    .map((r) => r.status);
+}
+
+/** The statuses of an event's messages, but one. */
+export function eventMessageStatuses(db: Db, eventId: number, exceptId: number): DeliveryStatus[] {
+  return preparedStatement<[number, number], { status: DeliveryStatus }>(db, `SELECT status FROM deliveries WHERE event_id = ? AND id <> ?`)
+    .all(eventId, exceptId)
+    .map((r) => r.status);
+}
+
+/** An event's first message still waiting in the queue, if any. */
+export function firstQueuedMessageOf(db: Db, eventId: number): DeliveryRow | undefined {
+  return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? AND status = 'queued' ORDER BY id LIMIT 1`).get(
+    eventId,
+  );
+}
+
+/** A queued foldable message with what a digest line needs from its event. */
+export interface QueuedFoldableRow {
+  deliveryId: number;
+  eventId: number;
+  category: string;
+  title: string;
+  severity: Severity;
+  store: string | null;
+  at: number;
+  payload: string;
+}
+
+/**
+ * The oldest queued messages of the given kinds (at most `limit` rows), critical or not. Critical
+ * ones are queued at priority 0, the others at 1, so this walks the queue index in order: no sort
+ * of the whole backlog. An event some of whose messages are sent, in flight or re-split is not
+ * foldable: the rest of it goes out as it is, or the group would read half a message.
+ */
+export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: boolean, limit: number): QueuedFoldableRow[] {
+  return preparedStatement(
+    db,
+    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at, e.payload
+     FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.status = 'queued' AND d.priority = ? AND d.kind IN (${kinds.map(() => '?').join(', ')}) AND (d.severity = 'critical') = ?
+       AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status <> 'queued')
+     ORDER BY d.priority, d.id LIMIT ?`,
+  ).all(critical ? 0 : 1, ...kinds, critical ? 1 : 0, limit) as QueuedFoldableRow[];
+}
+
+/**
+ * Events with queued messages (only critical, only not, or all; a message without an event counts
+ * as one), counting at most `limit`: never the whole queue.
+ */
+export function countQueuedEventsUpTo(db: Db, limit: number, critical?: boolean): number {
+  const severity = critical === undefined ? '' : critical ? ` AND severity = 'critical'` : ` AND severity <> 'critical'`;
+  return preparedStatement<[number], { n: number }>(
+    db,
+    `SELECT count(*) AS n FROM (SELECT DISTINCT coalesce(event_id, -id) FROM deliveries WHERE status = 'queued'${severity} LIMIT ?)`,
+  ).get(limit)!.n;
+}
+
+/** What a fold needs of the digest a category still waits to send. */
+export interface WaitingDigestRow {
+  id: number;
+  mentions: string | null;
+  digestState: string | null;
+}
+
+/**
+ * The category's digest still waiting to be sent at this priority (the oldest, should there be two).
+ * Parts of a re-split digest are not: they are sent as they are.
+ */
+export function waitingDigest(db: Db, category: string, priority: number): WaitingDigestRow | undefined {
+  return preparedStatement<[string, number], WaitingDigestRow>(
+    db,
+    `SELECT id, mentions, digest_state AS digestState FROM deliveries
+     WHERE kind = 'digest' AND status = 'queued' AND category = ? AND priority = ? AND split_from IS NULL ORDER BY id LIMIT 1`,
+  ).get(category, priority);
+}
+
+/** An event folded into a digest: its queued messages are merged into it, the event waits with it. */
+export function foldEventInto(db: Db, eventId: number, digestId: number): void {
+  preparedStatement(db, `UPDATE deliveries SET status = 'merged', merged_into = ? WHERE event_id = ? AND status = 'queued'`).run(digestId, eventId);
+  preparedStatement(db, `UPDATE events SET status = 'digested', digest_delivery_id = ?, finished_at = NULL WHERE id = ?`).run(digestId, eventId);
+}
+
+/** Restart: a queued message goes out again; a connect or test send fails (the admin's wait is over). */
+export function requeueInterrupted(db: Db, id: number, now: number): void {
+  preparedStatement(db, `UPDATE deliveries SET status = 'queued', next_attempt_at = ? WHERE id = ?`).run(now, id);
+}
+
+/** A dead message queued again by hand; its event (or the events its digest carries) is pending again too. */
+export function retryDelivery(db: Db, id: number, now: number): boolean {
+  return db.$client.transaction(() => {
+    const row = getDelivery(db, id);
+    if (!row || row.status !== 'dead') return false;
+    preparedStatement(db, `UPDATE deliveries SET status = 'queued', queued_at = ?, next_attempt_at = ? WHERE id = ?`).run(now, now, id);
+    if (row.eventId !== null) preparedStatement(db, `UPDATE events SET status = 'queued', finished_at = NULL WHERE id = ?`).run(row.eventId);
+    preparedStatement(db, `UPDATE events SET status = 'digested', finished_at = NULL WHERE digest_delivery_id = ?`).run(id);
+    return true;
+  })();
+}
+
+// ---- retention -------------------------------------------------------------------------------------
+
+const PRUNE_CANDIDATES: Record<PruneTable, { select: string; remove: string }> = {
+  events: {
+    select: `SELECT id, received_at AS at, status, finished_at AS finishedAt FROM events WHERE received_at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM events WHERE id = ?`,
+  },
+  deliveries: {
+    select: `SELECT id, created_at AS at, status, last_attempt_at AS lastAttemptAt,
+               EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = d.id AND p.status IN ('queued', 'sending')) AS partsPending,
+               EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id AND e.finished_at IS NULL) AS eventOpen
+             FROM deliveries d WHERE created_at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM deliveries WHERE id = ?`,
+  },
+  reportRuns: {
+    select: `SELECT id, started_at AS at, status FROM report_runs WHERE started_at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM report_runs WHERE id = ?`,
+  },
+  ruleTransitions: {
+    select: `SELECT id, at FROM metric_rule_transitions WHERE at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM metric_rule_transitions WHERE id = ?`,
+  },
+  audit: {
+    select: `SELECT id, at FROM audit_log WHERE at < ? AND id > ? ORDER BY id LIMIT ?`,
+    remove: `DELETE FROM audit_log WHERE id = ?`,
+  },
+};
+
+/** Up to `limit` rows of a table created before `before`, after id `afterId`, with what pruning needs to know of them. */
+export function pruneCandidates(db: Db, table: PruneTable, before: number, afterId: number, limit: number): PruneCandidate[] {
+  const rows = preparedStatement<[number, number, number], Record<string, unknown>>(db, PRUNE_CANDIDATES[table].select).all(before, afterId, limit);
+  return rows.map((r) => ({ ...r, table, ...(table === 'deliveries' ? { partsPending: r.partsPending === 1, eventOpen: r.eventOpen === 1 } : {}) }) as PruneCandidate);
+}
+
+export function deleteRows(db: Db, table: PruneTable, ids: readonly number[]): void {
+  const statement = preparedStatement<[number]>(db, PRUNE_CANDIDATES[table].remove);
+  for (const id of ids) statement.run(id);
+}
