@@ -49,7 +49,7 @@ export type RenderOptions = {
   consoleUrl?: string;
 };
 
-/** "2 min 5 s" / "2分5秒": the largest unit and, when not zero, the next one. */
+/** "2 min 5 s" / "2 分钟 5 秒": the largest unit and, when not zero, the next one. */
 export function humaniseDuration(ms: number, t: Translate): string {
   if (ms < 1000) return t('duration.ms', { n: Math.round(ms) });
   const units = [

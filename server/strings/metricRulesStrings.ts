@@ -84,7 +84,7 @@ const en = {
   'mr.bt.help': 'What this rule would have done over the stored history; nothing is sent.',
   'mr.bt.summary': 'Last {days} {days:day|days}: {points} {points:point|points} from {stores} {stores:store|stores}; it would have fired {count} {count:time|times}.',
   'mr.bt.none': 'It would not have fired.',
-  'mr.bt.truncated': 'Only the latest {limit} points were used.',
+  'mr.bt.truncated': 'Only the latest {limit} {limit:point|points} were used.',
   'mr.bt.fired': 'Fired',
   'mr.bt.resolved': 'Resolved',
   'mr.bt.duration': 'Lasted',

@@ -41,14 +41,14 @@ const en = {
 
 const zh: Record<keyof typeof en, string> = {
   'rules.effects.title': '从现在起，以下事件将被抑制（保存并标记，不发送）：',
-  'rules.effects.none': '这些规则不会抑制任何事件：所有告警、任务结果和报告都会发送。',
+  'rules.effects.none': '这些规则不会抑制任何事件：所有告警、任务结果和报表都会发送。',
   'rules.effects.categories': '{list}类别中的所有事件（该类别已关闭）',
   'rules.effects.severity': '严重级别为 {list} 的告警和任务结果（低于最低严重级别）',
   'rules.effects.tasks': '发送方未指定严重级别时，{list}的任务结果',
-  'rules.effects.reports': '报告（StoreClaw 撰写的或本设备定时生成的）永远不会因最低严重级别而被抑制。',
+  'rules.effects.reports': '报表（StoreClaw 撰写的或本设备定时生成的）永远不会因最低严重级别而被抑制。',
   'rules.effects.listSep': '、',
   'rules.effects.noneHeld': '这些规则不会抑制任何事件，但免打扰时段会暂缓部分消息：',
-  'rules.effects.quiet': '{start} 至 {end}（{timeZone}）之间，警告和提示级别的告警与任务结果会暂缓，免打扰结束时合并为一条汇总发送；严重事件和报告立即发送',
+  'rules.effects.quiet': '{start} 至 {end}（{timeZone}）之间，警告和提示级别的告警与任务结果会暂缓，免打扰结束时合并为一条汇总发送；严重事件和报表立即发送',
   'task.status.succeeded': '成功',
   'task.status.failed': '失败',
   'task.status.partial': '部分失败',

@@ -29,7 +29,7 @@ const en = {
   'templates.state.inherited': 'No template of its own: messages of this category use the one for all categories.',
   'templates.body': 'Template',
   'templates.body.help':
-    'Text with placeholders such as {{title}}, written for the message format chosen above ({format}). Nothing is evaluated: no expressions, no loops. A line whose placeholders are all empty is left out. At most {max} characters.',
+    'Text with placeholders such as {{title}}, written for the message format chosen above ({format}). Nothing is evaluated: no expressions, no loops. A line whose placeholders are all empty is left out. At most {max} {max:character|characters}.',
   'templates.placeholders': 'Placeholders',
   'templates.resolvedNote': 'Resolved alerts are those Alertmanager reports as resolved and metric rules’ resolutions.',
   'templates.save': 'Save template',
@@ -43,11 +43,11 @@ const en = {
   'templates.preview': 'Preview',
   'templates.preview.intro': 'A sample {kind} rendered with this template, as the group will see it.',
   'templates.preview.introLatest': 'The latest {kind} of this category, received {at}, rendered with this template as the group will see it.',
-  'templates.preview.bytes': '{bytes} / {limit} bytes',
+  'templates.preview.bytes': '{bytes} / {limit} {limit:byte|bytes}',
   'templates.preview.problems': 'This template cannot be used yet:',
   'templates.error.summary': 'The template was not saved:',
   'templates.error.empty': 'The template is empty. To go back to the built-in template, use “Restore built-in”.',
-  'templates.error.tooLong': 'The template has {length} characters; at most {max} are allowed.',
+  'templates.error.tooLong': 'The template has {length} {length:character|characters}; at most {max} are allowed.',
   'templates.error.unclosed': '“{snippet}” opens a placeholder that is never closed with }}.',
   'templates.error.unknown': '{placeholder} is not a placeholder of this message. Use one from the list.',
   'templates.error.choice': 'Choose a message, a category and a language from the lists.',
@@ -100,7 +100,7 @@ export type TemplateStringKey = keyof typeof en;
 
 const zh: Record<TemplateStringKey, string> = {
   'templates.title': '消息模板',
-  'templates.intro': '每种消息在群里的样子，可按分类和通知语言分别设置。没有自定义模板时使用内置模板。报告保持自己的版式。',
+  'templates.intro': '每种消息在群里的样子，可按分类和通知语言分别设置。没有自定义模板时使用内置模板。报表保持自己的版式。',
   'templates.summary.none': '所有消息都使用内置模板。',
   'templates.summary.some': '正在使用的自定义模板：',
   'templates.open': '编辑消息模板',
@@ -129,7 +129,7 @@ const zh: Record<TemplateStringKey, string> = {
   'templates.body.help':
     '带占位符（例如 {{title}}）的文本，请按上面选择的消息格式（{format}）书写。不执行任何代码：没有表达式，没有循环。若某行的占位符全部为空，该行会被省略。最多 {max} 个字符。',
   'templates.placeholders': '占位符',
-  'templates.resolvedNote': '告警恢复指 Alertmanager 报告为已恢复的告警，以及指标规则的恢复消息。',
+  'templates.resolvedNote': '告警恢复指 Alertmanager 标记为已恢复的告警，以及指标规则的恢复消息。',
   'templates.save': '保存模板',
   'templates.previewButton': '预览',
   'templates.restore': '恢复内置模板',

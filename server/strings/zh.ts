@@ -30,7 +30,7 @@ export const zh: Record<MessageKey, string> = {
   'login.signedOut': '您已退出登录。',
 
   'channels.title': '消息渠道',
-  'channels.intro': '本应用通过群机器人向一个企业微信群发送消息。',
+  'channels.intro': '本设备通过群机器人向一个企业微信群发送消息。',
   'card.title': '企微机器人',
   'card.status.none': '未连接',
   'card.status.connected': '已连接',
@@ -125,7 +125,7 @@ export const zh: Record<MessageKey, string> = {
 
   'error.csrf': '表单已过期或来自其他网站。请刷新页面后重试。',
   'error.notFound': '页面不存在。',
-  'error.server': '应用内部出错，错误已记录。',
+  'error.server': '本设备内部出错，错误已记录。',
   'error.title': '错误',
 
   'notify.test.connected': 'StoreClaw 企微通知已连接',

@@ -315,7 +315,7 @@ describe('minimum severity and what it suppresses', () => {
     const zhText = textOf(zh.body);
     expect(zhText).toContain('严重级别为 提示 的告警和任务结果');
     expect(zhText).toContain('发送方未指定严重级别时，成功的任务结果');
-    expect(zhText).toContain('报告（StoreClaw 撰写的或本设备定时生成的）永远不会因最低严重级别而被抑制。');
+    expect(zhText).toContain('报表（StoreClaw 撰写的或本设备定时生成的）永远不会因最低严重级别而被抑制。');
 
     expect(await post({ kind: 'task_result', task_name: 'price sync', status: 'failed' })).toMatchObject({ status: 'queued' });
     expect(await post({ kind: 'task_result', task_name: 'price sync', status: 'partial', title: 'partial sync' })).toMatchObject({ status: 'queued' });

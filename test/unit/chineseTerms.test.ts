@@ -36,6 +36,22 @@ describe('Chinese wording', () => {
     expect(reportMessageStrings.zh['report.delivery.digested']).toMatch(/^已合并发送/);
   });
 
+  it('the glossary settles 报表/报告 and 本设备/本应用', () => {
+    expect(GLOSSARY).toContainEqual({ en: 'report', zh: '报表', avoid: ['报告'] });
+    expect(GLOSSARY).toContainEqual({ en: 'this appliance', zh: '本设备', avoid: ['本应用'] });
+    expect(dictionaries.zh['kind.report']).toBe('报表');
+    expect(dictionaries.zh['messageKind.report']).toBe('报表');
+  });
+
+  it('sets numbers apart from Chinese characters with a space ("相比 1 天前", "2 分钟 5 秒"), digits and numeric placeholders alike', () => {
+    const cjk = '\u4e00-\u9fff';
+    // Placeholders that stand for numbers; a name like {category} or {baseline} is words.
+    const numeric = '(?:count|n|h|m|d|bytes|limit|max|length|days|points|stores|minutes|seconds|total|used|id|event|shown|more|amount|value|larger|smaller)';
+    const touching = new RegExp(`[${cjk}](?:\\d|\\{${numeric}(?::[^}]*)?\\})|(?:\\d|\\{${numeric}(?::[^}]*)?\\})[${cjk}]`);
+    const offending = zhStrings.filter(([, value]) => touching.test(value)).map(([key, value]) => `${key}: ${value}`);
+    expect(offending).toEqual([]);
+  });
+
   it('uses full-width punctuation next to Chinese text', () => {
     // A half-width , ; : ! ? ( ) touching a Chinese character; code, URLs and times (09:00) stay as they are.
     const halfWidth = /[\u4e00-\u9fff][,;:!?()]|[,;!?()][\u4e00-\u9fff]/;
