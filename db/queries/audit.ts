@@ -4,9 +4,24 @@ import { auditLog } from '../schema.ts';
 
 export type AuditRow = typeof auditLog.$inferSelect;
 
+/** Every action the audit log records; the console names each in both languages (a test checks). */
+export const AUDIT_ACTIONS = [
+  'setup', 'setup.failure', 'login.success', 'login.failure', 'login.throttled', 'login.busy', 'logout', 'password.change', 'sessions.revoke',
+  'channel.connect', 'channel.replace', 'channel.connect_failed', 'channel.disconnect', 'channel.test',
+  'token.create', 'token.revoke', 'event.sample', 'delivery.retry', 'silence.create', 'silence.remove',
+  'rules.update', 'settings.update', 'settings.delivery.update', 'template.save', 'template.restore', 'hook.save', 'hook.delete',
+  'metric_rule.create', 'metric_rule.update', 'metric_rule.delete',
+  'report.create', 'report.update', 'report.delete', 'report.run', 'report.enable', 'report.disable', 'report.settings',
+  'backup.download', 'backup.restore',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Who did it: the signed-in admin, or a visitor who is not signed in. */
+export const AUDIT_ACTORS = ['admin', 'anonymous'] as const;
+
 export interface AuditEntry {
-  actor: string;
-  action: string;
+  actor: (typeof AUDIT_ACTORS)[number];
+  action: AuditAction;
   detail?: Record<string, unknown>;
   ip?: string | null;
 }

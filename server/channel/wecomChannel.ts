@@ -111,6 +111,9 @@ function testMessage(deps: ChannelDeps, kind: 'connected' | 'manual'): WecomMess
  * Sends one message right now and records it in the send log (row first, then the network call).
  * Used for the connect and test flows, where the admin waits for WeCom's answer.
  */
+/** The send log's titles of the two test messages (stored in English; the console shows them in the reader's language). */
+export const TEST_TITLES = { connected: 'connect test', manual: 'test notification' } as const;
+
 async function sendRecorded(deps: ChannelDeps, key: string, message: WecomMessage, title: string): Promise<SendResult> {
   const now = deps.clock.now();
   const payload = JSON.stringify(message);
@@ -179,7 +182,7 @@ export async function connectBot(deps: ChannelDeps, input: string, audit: { ip: 
   const waitMs = deps.limiter.waitMs(deps.clock.now());
   if (waitMs > 0) return { ok: false, stage: 'rate_limited', waitMs };
   const replaced = getChannel(deps.db) !== undefined;
-  const result = await sendRecorded(deps, parsed.key, testMessage(deps, 'connected'), 'connect test');
+  const result = await sendRecorded(deps, parsed.key, testMessage(deps, 'connected'), TEST_TITLES.connected);
   const now = deps.clock.now();
   if (!result.ok) {
     writeAudit(deps.db, now, {
@@ -209,7 +212,7 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
   // The test counts against the bot's 20 per minute like any message; never trip WeCom's limit for it.
   const waitMs = deps.limiter.waitMs(deps.clock.now());
   if (waitMs > 0) return { ok: false, reason: 'rate_limited', waitMs };
-  const result = await sendRecorded(deps, key, testMessage(deps, 'manual'), 'test notification');
+  const result = await sendRecorded(deps, key, testMessage(deps, 'manual'), TEST_TITLES.manual);
   const now = deps.clock.now();
   writeAudit(deps.db, now, {
     actor: 'admin',

@@ -6,6 +6,8 @@ import { formatDateTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 import { parseNote } from '../../server/render/templateChoice.ts';
+import { TEST_TITLES } from '../../server/channel/wecomChannel.ts';
+import { parseDigestTitle } from '../../server/delivery/policy/fold.ts';
 import { categoryLabel, kindLabel as templateKindLabel, langLabel } from './messageTemplates.tsx';
 
 export interface SendLogFilterValues {
@@ -39,6 +41,20 @@ function templateText(ctx: ViewContext, row: DeliveryRow): { text: string; faile
   return { text: ctx.t('sendLog.template.failed', { ...labels, reason }), failed: true };
 }
 
+/** The title as the reader's language says it: the appliance's own messages (tests, digests) are stored in English. */
+export function deliveryTitle(ctx: ViewContext, row: Pick<DeliveryRow, 'kind' | 'title'>): string {
+  if (row.kind === 'test') {
+    if (row.title === TEST_TITLES.connected) return ctx.t('sendLog.system.connectTest');
+    if (row.title === TEST_TITLES.manual) return ctx.t('sendLog.system.testNotification');
+  }
+  const digest = row.kind === 'digest' ? parseDigestTitle(row.title) : undefined;
+  if (!digest) return row.title;
+  const categoryKey = `category.${digest.category}`;
+  const category = categoryKey in dictionaries.en ? ctx.t(categoryKey as MessageKey) : digest.category;
+  const title = ctx.t(digest.reason === 'storm' ? 'sendLog.system.digest' : 'sendLog.system.quiet', { count: digest.count, category });
+  return digest.followUp ? `${title} · @` : title;
+}
+
 function resultText(row: DeliveryRow): string {
   if (row.errcode !== null) return `errcode ${row.errcode}`;
   if (row.failure) return row.failure;
@@ -56,7 +72,7 @@ export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRo
             {kindLabel(ctx, row.kind)}
           </td>
           <td data-label={ctx.t('sendLog.col.title')}>
-            <a href={`/send-log/${row.id}`}>{row.title}</a>
+            <a href={`/send-log/${row.id}`}>{deliveryTitle(ctx, row)}</a>
             {templateText(ctx, row)?.failed ? (
               <>
                 {' '}
@@ -219,6 +235,8 @@ export function DeliveryDetailPage({
         <dl class="facts">
           <dt>{ctx.t('sendLog.col.time')}</dt>
           <dd>{formatDateTime(row.createdAt, ctx.lang, ctx.timeZone)}</dd>
+          <dt>{ctx.t('sendLog.col.title')}</dt>
+          <dd>{deliveryTitle(ctx, row)}</dd>
           <dt>{ctx.t('sendLog.col.kind')}</dt>
           <dd>{kindLabel(ctx, row.kind)}</dd>
           <dt>{ctx.t('sendLog.col.status')}</dt>
