@@ -5,6 +5,8 @@ import { digestTitle } from '../../server/delivery/policy/fold.ts';
 import { dictionaries, translator, type Lang } from '../../server/strings/translate.ts';
 import type { ViewContext } from '../../views/context.ts';
 import { auditDetailLines } from '../../views/pages/audit.tsx';
+import { ApiReferencePage } from '../../views/pages/apiReference.tsx';
+import { buildOpenApiDocument } from '../../server/api/openapi.ts';
 import { deliveryTitle } from '../../views/pages/sendLog.tsx';
 
 const ctx = (lang: Lang): ViewContext => ({ t: translator(lang), lang, path: '/', timeZone: 'Asia/Shanghai' });
@@ -38,5 +40,16 @@ describe('the send log and audit log in the reader’s language', () => {
     expect(auditDetailLines(ctx('en'), JSON.stringify({ attempts: 7 }))).toEqual(['refused attempts: 7']);
     expect(auditDetailLines(ctx('en'), null)).toEqual([]);
     expect(auditDetailLines(ctx('en'), 'not json')).toEqual(['not json']);
+  });
+
+  it('the API reference page reads in Chinese for a Chinese reader, in the document’s English otherwise', async () => {
+    const doc = buildOpenApiDocument();
+    const zh = String(await ApiReferencePage({ ctx: ctx('zh'), doc }));
+    expect(zh).toContain('发送事件');
+    expect(zh).toContain('请求体超过 64 KiB');
+    expect(zh).not.toContain('Send an event');
+    const en = String(await ApiReferencePage({ ctx: ctx('en'), doc }));
+    expect(en).toContain('Send an event');
+    expect(en).not.toContain('发送事件');
   });
 });
