@@ -34,7 +34,8 @@ describe('the send log and audit log in the reader’s language', () => {
   it('writes audit details as words and dates, never raw JSON or milliseconds', () => {
     const until = Date.parse('2026-12-24T16:00:00Z');
     const silence = JSON.stringify({ id: 3, category: 'orders', title: 'Refund spike', store: null, until });
-    expect(auditDetailLines(ctx('zh'), silence)).toEqual(['编号: 3', '分类: orders', '标题: Refund spike', '店铺: —', '截止: 2026-12-25 00:00:00 (GMT+8)']);
+    expect(auditDetailLines(ctx('zh'), silence)).toEqual(['编号: 3', '分类: 订单', '标题: Refund spike', '店铺: —', '截止: 2026-12-25 00:00:00 (GMT+8)']);
+    expect(auditDetailLines(ctx('zh'), JSON.stringify({ kind: 'alert', status: 'succeeded' }))).toEqual(['类型: 告警', '状态: 已入队']);
     const rules = JSON.stringify({ changed: { categories: { ads: false }, minSeverity: 'warning' } });
     expect(auditDetailLines(ctx('zh'), rules)).toEqual(['修改 · categories.ads: 否', '修改 · minSeverity: warning']);
     expect(auditDetailLines(ctx('en'), JSON.stringify({ attempts: 7 }))).toEqual(['refused attempts: 7']);

@@ -29,7 +29,13 @@ export function auditDetailLines(ctx: ViewContext, detail: string | null): strin
     if (typeof v === 'boolean') return ctx.t(v ? 'audit.value.yes' : 'audit.value.no');
     if (typeof v === 'number' && TIME_KEYS.has(key)) return formatDateTime(v, ctx.lang, ctx.timeZone);
     if (Array.isArray(v)) return v.map((x) => value(key, x)).join(', ');
-    return v === null || v === undefined || v === '' ? '—' : String(v);
+    if (v === null || v === undefined || v === '') return '—';
+    // Values that are the console's own words: kinds, categories, a report run's status.
+    const text = String(v);
+    if (key === 'kind') return wordFor(ctx, `kind.${text}`, text);
+    if (key === 'category') return wordFor(ctx, `category.${text}`, text);
+    if (key === 'status') return wordFor(ctx, `reports.run.status.${text}`, text);
+    return text;
   };
   const walk = (label: string, path: string, v: unknown) => {
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
