@@ -145,7 +145,7 @@ const en = {
   'inbound.error.nameInvalid': 'The name must not contain line breaks or control characters.',
   'inbound.error.nameTaken': 'An active token is already called “{name}”: choose another name.',
   'inbound.error.hooksInvalid': 'Hook names are 1 to 40 lowercase letters, digits, - or _, separated by commas.',
-  'inbound.error.hooksMany': 'A token may be limited to at most {max} hooks.',
+  'inbound.error.hooksMany': 'A token may be limited to at most {max} {max:hook|hooks}.',
   'inbound.created.title': 'Token created',
   'inbound.created.warning':
     'Copy this token now: it is stored only as a hash and will not be shown again. If you lose it, revoke it and create a new one.',
