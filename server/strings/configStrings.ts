@@ -38,6 +38,13 @@ const en = {
   'config.error.tooLarge': 'The document is larger than {max} KiB.',
   'config.error.changed': 'The configuration changed after this preview was made. Review the changes again before applying them.',
   'config.imported': 'Configuration imported: {count} changes applied.',
+  'audit.action.config.import': 'imported the configuration',
+  'audit.actor.api': 'API token',
+  'audit.detail.token': 'token',
+  'audit.detail.counts': 'changes by section',
+  'audit.detail.changes': 'changes',
+  'audit.detail.more': 'more changes',
+  'audit.detail.scopes': 'scopes',
 } as const;
 
 const zh: Record<keyof typeof en, string> = {
@@ -79,6 +86,13 @@ const zh: Record<keyof typeof en, string> = {
   'config.error.tooLarge': '文档超过 {max} KiB。',
   'config.error.changed': '生成此预览之后，配置已被修改。请重新确认更改后再应用。',
   'config.imported': '配置已导入：已应用 {count} 项更改。',
+  'audit.action.config.import': '导入了配置',
+  'audit.actor.api': 'API 令牌',
+  'audit.detail.token': '令牌',
+  'audit.detail.counts': '各部分的更改',
+  'audit.detail.changes': '更改',
+  'audit.detail.more': '其余更改',
+  'audit.detail.scopes': '权限范围',
 };
 
 export const configStrings = { en, zh };

@@ -8,7 +8,7 @@ const en = {
   'inbound.created.gone': 'The token “{name}” was shown once and is not kept, so this page cannot show it again. If you did not copy it, revoke it and create another.',
 
   'refused.title': 'Refused requests',
-  'refused.intro': 'Requests the inbound API turned away at sign-in, latest first: repeats from one address for one reason are counted on one row, up to {max} rows. Only the first characters of a presented token are kept, never the token.',
+  'refused.intro': 'Requests the inbound API turned away at sign-in, latest first: repeats from one address for one reason are counted on one row, up to {max} {max:row|rows}. Only the first characters of a presented token are kept, never the token.',
   'refused.empty': 'No request has been refused.',
   'refused.col.time': 'Time',
   'refused.col.reason': 'Reason',
@@ -72,7 +72,7 @@ const zh: Record<keyof typeof en, string> = {
   'sample.kind': '类型',
   'sample.send': '发送示例事件',
   'sample.sent': '示例{kind}已作为事件 #{id} 接收：{status}。',
-  'sample.metricNote': '指标只保存用于报告，不会单独发送。',
+  'sample.metricNote': '指标只保存用于报表，不会单独发送。',
   'sample.language.zh': '简体中文',
   'sample.language.en': '英文',
 };

@@ -57,7 +57,11 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     const shown = textOf(preview.body);
     expect(shown).toContain('"severity": "critical"');
     expect(shown).toContain('[FIRING:1] Checkout latency high');
-    expect(preview.body).toMatch(/<pre class="hook-preview-message">[\s\S]*Checkout latency high/);
+    // The message as the group shows it (the WeCom look), its markdown rendered, not raw.
+    const bubble = /<div class="wx-bubble">([\s\S]*?)<\/div><\/div>/.exec(preview.body)?.[1] ?? '';
+    expect(textOf(bubble)).toContain('Checkout latency high');
+    expect(bubble).not.toContain('&lt;font');
+    expect(bubble).toMatch(/<[^>]+class="wx-font-warning"/);
     expect(getEvent(app.deps.db, 1)).toBeUndefined(); // a preview stores nothing
 
     const saved = await admin.postForm('/hooks/grafana', { ...values, isNew: '1', action: 'save' });

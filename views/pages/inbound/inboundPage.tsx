@@ -96,34 +96,36 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
           <tbody>
             {tokens.map((tok) => (
               <tr>
-                <td>
+                <td data-label={ctx.t('inbound.col.name')}>
                   {tok.name}
                   {tok.hookNames !== null ? <p class="help">{ctx.t('inbound.token.hooksOnly', { names: tokenHooks(tok)!.join(', ') })}</p> : null}
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.prefix')}>
                   <code>{tok.prefix}…</code>
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.created')}>
                   <When ctx={ctx} at={tok.createdAt} />
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.lastUsed')}>
                   <When ctx={ctx} at={tok.lastUsedAt} />
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.status')}>
                   {tok.revokedAt !== null ? (
-                    <span class="badge bad">{ctx.t('inbound.token.revoked', { at: formatDateTime(tok.revokedAt, ctx.lang, ctx.timeZone) })}</span>
+                    <>
+                      <span class="badge bad">{ctx.t('inbound.token.revoked')}</span> <When ctx={ctx} at={tok.revokedAt} />
+                    </>
                   ) : (
                     <span class="badge ok">{ctx.t('inbound.token.active')}</span>
                   )}
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.signature')}>
                   {ctx.t(tok.requireSignature ? 'inbound.token.signatureRequired' : 'inbound.token.signatureOptional')}
                   {tok.signingSecret === null && tok.revokedAt === null ? <p class="help">{ctx.t('inbound.token.legacySigning')}</p> : null}
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.scopes')}>
                   <code>{tokenScopes(tok).join(', ')}</code>
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.actions')}>
                   {tok.revokedAt === null ? (
                     <a class="button danger" href={`/inbound/tokens/${tok.id}/revoke`} aria-label={`${ctx.t('inbound.revoke')}: ${tok.name}`}>
                       {ctx.t('inbound.revoke')}
