@@ -44,6 +44,8 @@ export interface MetricRuleEngine extends MetricObserver {
   rules(): MetricRule[];
   /** Stores one rule watches at most. */
   readonly storeLimit: number;
+  /** Reads the rules again (after a configuration import committed, or rolled back). */
+  reload(): void;
 }
 
 export interface EngineDeps {
@@ -222,5 +224,6 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
 
     rules: () => all,
     storeLimit,
+    reload: load,
   };
 }

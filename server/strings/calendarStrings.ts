@@ -54,6 +54,15 @@ const en = {
   'calendar.skipHolidaysHelp': 'A workday is compared with the same time on the last workday (one day or whole weeks back), a day off with the last day off, so 国庆 is not compared with an ordinary week.',
   'calendar.bt.comparedWith': 'Compared with',
   'calendar.bt.shifted': '{time} (holidays skipped)',
+  'audit.action.calendar.day_set': 'set a day in the workday calendar',
+  'audit.action.calendar.day_remove': 'removed a day from the workday calendar',
+  'audit.action.calendar.year_entered': "marked a year's holidays as entered",
+  'audit.detail.date': 'date',
+  'audit.detail.workday': 'workday',
+  'audit.detail.note': 'note',
+  'audit.detail.year': 'year',
+  'audit.detail.entered': 'entered',
+  'audit.detail.calendar': 'calendar',
 } as const;
 
 const zh: Record<keyof typeof en, string> = {
@@ -108,6 +117,15 @@ const zh: Record<keyof typeof en, string> = {
   'calendar.skipHolidaysHelp': '工作日与上一个工作日的同一时间比较（往前一天或整周），休息日与上一个休息日比较，这样国庆不会和普通的一周相比。',
   'calendar.bt.comparedWith': '对比时间',
   'calendar.bt.shifted': '{time}（已跳过节假日）',
+  'audit.action.calendar.day_set': '设置了工作日历中的一天',
+  'audit.action.calendar.day_remove': '从工作日历中删除了一天',
+  'audit.action.calendar.year_entered': '标记了某年的节假日已录入',
+  'audit.detail.date': '日期',
+  'audit.detail.workday': '工作日',
+  'audit.detail.note': '备注',
+  'audit.detail.year': '年份',
+  'audit.detail.entered': '已录入',
+  'audit.detail.calendar': '日历',
 };
 
 export const calendarStrings = { en, zh };

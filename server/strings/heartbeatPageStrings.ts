@@ -84,6 +84,12 @@ const en = {
   'templates.ph.heartbeat.output': 'the task’s message or the last lines of its output (cut first when too long)',
   'hb.dashboard': 'Heartbeats',
   'hb.dashboard.more': 'and {count} more on the Heartbeats page',
+  'audit.action.heartbeat.create': 'created a heartbeat check',
+  'audit.action.heartbeat.update': 'changed a heartbeat check',
+  'audit.action.heartbeat.pause': 'paused a heartbeat check',
+  'audit.action.heartbeat.resume': 'resumed a heartbeat check',
+  'audit.action.heartbeat.delete': 'deleted a heartbeat check',
+  'audit.detail.key': 'key',
 } as const;
 
 const zh: Record<keyof typeof en, string> = {
@@ -171,6 +177,12 @@ const zh: Record<keyof typeof en, string> = {
   'templates.ph.heartbeat.output': '任务的消息或输出的最后几行（过长时优先截断）',
   'hb.dashboard': '任务心跳',
   'hb.dashboard.more': '另有 {count} 个，见「任务心跳」页面',
+  'audit.action.heartbeat.create': '创建了任务心跳检查',
+  'audit.action.heartbeat.update': '修改了任务心跳检查',
+  'audit.action.heartbeat.pause': '暂停了任务心跳检查',
+  'audit.action.heartbeat.resume': '恢复了任务心跳检查',
+  'audit.action.heartbeat.delete': '删除了任务心跳检查',
+  'audit.detail.key': '标识',
 };
 
 export const heartbeatPageStrings = { en, zh };
