@@ -12,7 +12,7 @@ import { CHANGE_BASELINES, CHANGE_DIRECTIONS, CHANGE_UNITS, THRESHOLD_OPS, type 
 import { RANGES } from '../metricRules/ruleForm.ts';
 import { normaliseCron, parseSchedule } from '../reports/cron.ts';
 import { parseTemplate as parseReportTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from '../reports/reportTemplate.ts';
-import { REPORT_TYPES } from '../../db/schema.ts';
+import { CALENDAR_CHOICES, REPORT_TYPES } from '../../db/schema.ts';
 import { deliverySettingsSchema, rulesSchema } from '../settings/settingsStore.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
 import { parseIsoDateTime } from '../events/schema.ts';
@@ -77,7 +77,8 @@ const notificationRulesSchema = v.strictObject({
   max_age_hours: D.maxAgeHours,
 });
 
-const quietHoursSchema = v.strictObject({ enabled: QH.enabled, start: QH.start, end: QH.end, time_zone: QH.timeZone });
+/** `non_workdays`: quiet all day on China's weekends, holidays and the admin's days off (left out: false). */
+const quietHoursSchema = v.strictObject({ enabled: QH.enabled, start: QH.start, end: QH.end, time_zone: QH.timeZone, non_workdays: v.optional(v.boolean()) });
 
 const messageTemplateSchema = v.strictObject({
   kind: v.picklist(TEMPLATE_KINDS),
@@ -106,7 +107,15 @@ const hookMappingSchema = v.strictObject({
 
 const conditionSchema = v.variant('type', [
   v.strictObject({ type: v.literal('threshold'), op: v.picklist(THRESHOLD_OPS), value: bounded(-NUMBER_LIMIT) }),
-  v.strictObject({ type: v.literal('change'), baseline: v.picklist(CHANGE_BASELINES), direction: v.picklist(CHANGE_DIRECTIONS), by: v.picklist(CHANGE_UNITS), amount: bounded(0) }),
+  v.strictObject({
+    type: v.literal('change'),
+    baseline: v.picklist(CHANGE_BASELINES),
+    direction: v.picklist(CHANGE_DIRECTIONS),
+    by: v.picklist(CHANGE_UNITS),
+    amount: bounded(0),
+    /** For 1d / 7d: compare with the last comparable day (workday with workday), skipping holidays. */
+    skip_holidays: v.optional(v.boolean()),
+  }),
   v.strictObject({ type: v.literal('no_data'), minutes: int(RANGES.noDataAmount.min, RANGES.noDataAmount.max) }),
 ]);
 const holdSchema = v.variant('kind', [
@@ -151,6 +160,8 @@ const reportJobSchema = v.pipe(
     attach_chart: v.boolean(),
     /** Metric names to draw; empty for every metric of the period. */
     chart_metrics: v.pipe(v.array(name(EVENT_LIMITS.metricName)), v.check((names) => names.join('\n').length <= CHART_METRICS_MAX_CHARS, `must be at most ${CHART_METRICS_MAX_CHARS} characters together`)),
+    /** Which days it runs: every day, China's workdays, or its weekends and holidays (left out: every_day). */
+    calendar: v.optional(v.picklist(CALENDAR_CHOICES)),
   }),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
@@ -311,13 +322,26 @@ export function parseConfigDocument(json: unknown): ParsedConfig {
   return issues.length ? { ok: false, issues } : { ok: true, document: doc };
 }
 
+/** The condition as the document writes it (snake_case, as every other key). */
+function conditionDoc(c: MetricRule['condition']): MetricRuleDoc['condition'] {
+  if (c.type !== 'change') return c;
+  const { skipHolidays, ...rest } = c;
+  return skipHolidays === undefined ? rest : { ...rest, skip_holidays: skipHolidays };
+}
+
+function conditionOf(c: MetricRuleDoc['condition']): MetricRule['condition'] {
+  if (c.type !== 'change') return c;
+  const { skip_holidays, ...rest } = c;
+  return skip_holidays === undefined ? rest : { ...rest, skipHolidays: skip_holidays };
+}
+
 /** A metric rule as the document writes it. */
 export function metricRuleDoc(rule: Omit<MetricRule, 'id' | 'createdAt'>): MetricRuleDoc {
   return {
     name: rule.name,
     metric: rule.metric,
     store: rule.store,
-    condition: rule.condition,
+    condition: conditionDoc(rule.condition),
     hold: rule.hold,
     severity: rule.severity,
     category: rule.category,
@@ -333,7 +357,7 @@ export function metricRuleOf(doc: MetricRuleDoc): Omit<MetricRule, 'id' | 'creat
     name: doc.name,
     metric: doc.metric,
     store: doc.store,
-    condition: doc.condition,
+    condition: conditionOf(doc.condition),
     hold: doc.hold,
     severity: doc.severity,
     category: doc.category,

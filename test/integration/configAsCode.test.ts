@@ -68,7 +68,7 @@ describe('configuration as code: export, dry run, import, scopes', () => {
 
     // A setup worth keeping in git: rules and quiet hours, a template, two hooks, a metric rule, a report job, a silence.
     const s = source.deps.settings;
-    s.setRules({ ...s.rules(), minSeverity: 'warning', categories: { ...s.rules().categories, ads: false }, quietHours: { enabled: true, start: '23:00', end: '07:30', timeZone: 'Asia/Shanghai' } });
+    s.setRules({ ...s.rules(), minSeverity: 'warning', categories: { ...s.rules().categories, ads: false }, quietHours: { enabled: true, start: '23:00', end: '07:30', timeZone: 'Asia/Shanghai', nonWorkdays: true } });
     s.setDelivery({ ...s.delivery(), format: 'text', language: 'en' });
     s.saveTemplate({ kind: 'alert', category: 'inventory', lang: 'en' }, '**{{title}}** {{store}}\n{{summary}}');
     saveHookMapping(source.deps.db, 'grafana', JSON.stringify(HOOK_EXAMPLES.grafana), Date.now());
@@ -91,7 +91,7 @@ describe('configuration as code: export, dry run, import, scopes', () => {
       Date.now(),
     );
     source.deps.metricRules?.ruleSaved(undefined, ruleFromRow(getMetricRule(source.deps.db, ruleId)!));
-    const jobs = await admin.submit('/reports', { name: 'GMV morning', type: 'custom', cron: '30 8 * * 1-5', timezone: 'Asia/Shanghai', template: 'GMV {{metric "gmv"}}', enabled: 'on' });
+    const jobs = await admin.submit('/reports', { name: 'GMV morning', type: 'custom', cron: '30 8 * * 1-5', timezone: 'Asia/Shanghai', template: 'GMV {{metric "gmv"}}', enabled: 'on', calendar: 'workdays_cn' });
     expect(jobs.redirectedTo).toMatch(/^\/reports\/\d+/);
     insertSilence(source.deps.db, { category: 'inventory', title: 'SKU-1 low stock', store: 'JD Store', createdAt: Date.now(), until: Date.now() + 86_400_000 });
 
@@ -112,7 +112,7 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect(res.etag).toMatch(/^"[0-9a-f]{32}"$/);
     const d = doc as Doc;
     expect(d).toMatchObject({ format: 'storeclaw-notifier-config', version: 1 });
-    expect(d.quiet_hours).toEqual({ enabled: true, start: '23:00', end: '07:30', time_zone: 'Asia/Shanghai' });
+    expect(d.quiet_hours).toEqual({ enabled: true, start: '23:00', end: '07:30', time_zone: 'Asia/Shanghai', non_workdays: true });
     expect(d.notification_rules).toMatchObject({ min_severity: 'warning', format: 'text', language: 'en' });
     expect((d.notification_rules.categories as Json).ads).toBe(false);
     expect(d.message_templates).toEqual([{ kind: 'alert', category: 'inventory', lang: 'en', body: '**{{title}}** {{store}}\n{{summary}}' }]);
@@ -122,7 +122,7 @@ describe('configuration as code: export, dry run, import, scopes', () => {
       expect.objectContaining({ name: '退款率过高', condition: { type: 'threshold', op: 'above', value: 5 }, hold: { kind: 'duration', minutes: 15 }, mention: ['zhangsan'], reminder_hours: 4 }),
     ]);
     expect(d.report_jobs.map((j) => j.name)).toContain('GMV morning');
-    expect(d.report_jobs.find((j) => j.name === 'GMV morning')).toMatchObject({ type: 'custom', cron: '30 8 * * 1-5', template: 'GMV {{metric "gmv"}}', enabled: true });
+    expect(d.report_jobs.find((j) => j.name === 'GMV morning')).toMatchObject({ type: 'custom', cron: '30 8 * * 1-5', template: 'GMV {{metric "gmv"}}', enabled: true, calendar: 'workdays_cn' });
     expect(d.silences).toEqual([expect.objectContaining({ category: 'inventory', title: 'SKU-1 low stock', store: 'JD Store' })]);
     const openapi = (await (await fetch(`${source.url}/api/v1/openapi.json`)).json()) as Json;
     expect(validate({ $ref: '#/components/schemas/ConfigExport' }, doc, openapi)).toEqual([]);
@@ -184,7 +184,7 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect(changes).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ section: 'notification_rules', action: 'update', fields: expect.arrayContaining(['min_severity', 'categories', 'format', 'language']) }),
-        { section: 'quiet_hours', action: 'update', item: 'quiet_hours', fields: ['enabled', 'start', 'end'] },
+        { section: 'quiet_hours', action: 'update', item: 'quiet_hours', fields: ['enabled', 'start', 'end', 'non_workdays'] },
         { section: 'message_templates', action: 'create', item: 'alert/inventory/en' },
         { section: 'hook_mappings', action: 'create', item: 'grafana' },
         { section: 'hook_mappings', action: 'create', item: 'zabbix' },
@@ -204,7 +204,8 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect(applied.json.result).toBe((await api(target, 'GET', '/api/v1/config', tokens.targetAdmin.token)).etag!.replaceAll('"', ''));
 
     // In force at once: settings, the metric rule engine, the report timers, the hooks.
-    expect(target.deps.settings.rules().quietHours).toEqual({ enabled: true, start: '23:00', end: '07:30', timeZone: 'Asia/Shanghai' });
+    expect(target.deps.settings.rules().quietHours).toEqual({ enabled: true, start: '23:00', end: '07:30', timeZone: 'Asia/Shanghai', nonWorkdays: true });
+    expect(target.deps.db.$client.prepare(`SELECT calendar FROM report_jobs WHERE name = 'GMV morning'`).get()).toEqual({ calendar: 'workdays_cn' });
     expect(target.deps.settings.delivery().format).toBe('text');
     expect(target.deps.metricRules?.rules().map((r) => r.name)).toEqual(['退款率过高']);
     const job = target.deps.db.$client.prepare(`SELECT id FROM report_jobs WHERE name = 'GMV morning'`).get() as { id: number };
@@ -350,7 +351,8 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     const applied = await admin.submit('/settings/config/apply', { base: freshBase, document: sentDocument });
     expect(applied.redirectedTo).toBe('/settings#config');
     expect(textOf(applied.body)).toContain('Configuration imported: 1 changes applied.');
-    expect(target.deps.settings.rules().quietHours).toEqual({ enabled: false, start: '22:00', end: '08:00', timeZone: 'Asia/Shanghai' });
+    // non_workdays left out of the document: off.
+    expect(target.deps.settings.rules().quietHours).toEqual({ enabled: false, start: '22:00', end: '08:00', timeZone: 'Asia/Shanghai', nonWorkdays: false });
     const last = imports(target).at(0)!;
     expect(last.actor).toBe('admin');
     expect(JSON.parse(last.detail!)).toMatchObject({ counts: { quiet_hours: { update: 1 } } });

@@ -3,14 +3,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
-import { hookDocOf, parseConfigDocument } from '../../server/configAsCode/document.ts';
+import { hookDocOf, metricRuleDoc, metricRuleOf, parseConfigDocument } from '../../server/configAsCode/document.ts';
 import { issueTextZh } from '../../server/configAsCode/issueText.ts';
 import { leaves, setAt } from '../helpers/jsonLeaves.ts';
 
 const VALID = {
   format: 'storeclaw-notifier-config',
   version: 1,
-  quiet_hours: { enabled: true, start: '22:00', end: '08:00', time_zone: 'Asia/Shanghai' },
+  quiet_hours: { enabled: true, start: '22:00', end: '08:00', time_zone: 'Asia/Shanghai', non_workdays: true },
   message_templates: [{ kind: 'alert', category: null, lang: 'zh', body: '**{{title}}**' }],
   hook_mappings: [hookDocOf('grafana', HOOK_EXAMPLES.grafana)],
   metric_rules: [
@@ -18,7 +18,7 @@ const VALID = {
       name: 'GMV drop',
       metric: 'gmv',
       store: null,
-      condition: { type: 'change', baseline: '7d', direction: 'down', by: 'percent', amount: 30 },
+      condition: { type: 'change', baseline: '7d', direction: 'down', by: 'percent', amount: 30, skip_holidays: true },
       hold: { kind: 'points', count: 2 },
       severity: 'warning',
       category: 'orders',
@@ -28,13 +28,25 @@ const VALID = {
       enabled: true,
     },
   ],
-  report_jobs: [{ name: 'Daily', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', template: null, enabled: false, attach_chart: true, chart_metrics: ['gmv'] }],
+  report_jobs: [{ name: 'Daily', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', template: null, enabled: false, attach_chart: true, chart_metrics: ['gmv'], calendar: 'workdays_cn' }],
   silences: [{ category: 'inventory', title: 'SKU-1 low', store: '', until: '2099-01-01T00:00:00Z' }],
 };
 
 describe('the configuration document', () => {
   it('accepts a valid document', () => {
     expect(parseConfigDocument(VALID)).toMatchObject({ ok: true });
+  });
+
+  it('carries the workday calendar choices (issue 23): quiet non-workdays, a change rule skipping holidays, a report job on workdays', () => {
+    const rule = metricRuleOf(VALID.metric_rules[0] as Parameters<typeof metricRuleOf>[0]);
+    expect(rule.condition).toEqual({ type: 'change', baseline: '7d', direction: 'down', by: 'percent', amount: 30, skipHolidays: true });
+    expect(metricRuleDoc(rule)).toEqual(VALID.metric_rules[0]);
+    // Left out, as in documents from before the calendar: every day, no holidays skipped.
+    const { skip_holidays: _, ...plain } = VALID.metric_rules[0]!.condition;
+    expect(metricRuleDoc(metricRuleOf({ ...VALID.metric_rules[0]!, condition: plain } as Parameters<typeof metricRuleOf>[0])).condition).toEqual(plain);
+    const bad = parseConfigDocument({ ...VALID, report_jobs: [{ ...VALID.report_jobs[0], calendar: 'weekends' }] });
+    expect(bad.ok).toBe(false);
+    expect(JSON.stringify(bad)).toContain('report_jobs.0.calendar');
   });
 
   it('any JSON: valid, or problems that each name a path; never an exception', () => {
