@@ -39,7 +39,7 @@ const zh: Record<keyof typeof en, string> = {
   'hb.msg.title.reminder': '[仍未恢复 · {duration}] {name}',
   'hb.msg.title.recovered': '[已恢复] {name}',
   'hb.msg.summary.missed': '自 {lastSeen} 起未收到心跳，应在 {expected} 前报到。',
-  'hb.msg.summary.failed': '任务报告失败{exit}。',
+  'hb.msg.summary.failed': '任务上报了失败{exit}。',
   'hb.msg.summary.failedExit': '（退出码 {code}）',
   'hb.msg.summary.unfinished': '任务于 {started} 开始，{grace} 内未结束。',
   'hb.msg.summary.stillDown': '自 {since} 起中断。',
