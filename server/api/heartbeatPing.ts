@@ -12,8 +12,12 @@ export const heartbeatPingSchema = v.strictObject(
       v.optional(v.pipe(v.number('must be a number'), v.integer('must be a whole number'), v.minValue(-2147483648), v.maxValue(2147483647))),
       v.description("The task's exit code"),
     ),
+    ping_id: v.pipe(
+      v.optional(v.pipe(v.string('must be a string'), v.maxLength(100, 'must be at most 100 characters'))),
+      v.description('Any value unique to this check-in, not stored: a signed request is accepted once, and the signature covers only the time (in seconds) and the body, so two identical check-ins within a second need it (storeclaw-notify always sends one)'),
+    ),
   },
-  (issue) => (issue.expected === 'never' ? `unknown field "${String(issue.input)}" (fields: message, exit_code)` : 'must be a JSON object with optional "message" and "exit_code"'),
+  (issue) => (issue.expected === 'never' ? `unknown field "${String(issue.input)}" (fields: message, exit_code, ping_id)` : 'must be a JSON object with optional "message", "exit_code" and "ping_id"'),
 );
 
 export const heartbeatPauseAnswer = v.strictObject({

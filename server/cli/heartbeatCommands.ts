@@ -2,6 +2,7 @@
 // the command line. `run` pings start, runs the command with its output passed through, then pings
 // success or failure with the exit code and the output's last lines, and exits as the command did.
 // The job always runs: the appliance being unreachable is reported on stderr, never blocks it.
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { openClient, Unreachable, type ApplianceClient, type ClientIo } from './applianceClient.ts';
 import { parseConnection, type Connection } from './notifyArgs.ts';
@@ -108,9 +109,10 @@ type PingOutcome = { ok: true; status: string } | { ok: false; exit: number; mes
 
 async function sendPing(client: ApplianceClient, key: string, kind: 'success' | 'start' | 'fail', body: { message?: string; exit_code?: number }): Promise<PingOutcome> {
   const path = `/api/v1/heartbeats/${encodeURIComponent(key)}${kind === 'success' ? '' : `/${kind}`}`;
-  const hasBody = body.message !== undefined || body.exit_code !== undefined;
   try {
-    const answer = await client.request('POST', path, hasBody ? JSON.stringify(body) : undefined);
+    // A ping id of its own: `run` around a quick command pings start and success within one second,
+    // and two signed requests with the same body in the same second would read as a replay.
+    const answer = await client.request('POST', path, JSON.stringify({ ...body, ping_id: randomUUID() }));
     if (answer.status === 200) return { ok: true, status: String(answer.json.status) };
     return { ok: false, exit: HEARTBEAT_EXIT.refused, message: `refused (${answer.status}): ${String(answer.json.message ?? answer.json.error ?? '')}` };
   } catch (e) {

@@ -99,4 +99,19 @@ describe('storeclaw-notify ping and run', () => {
     expect((await run(['ping', 'nightly-sync', '--start', '--fail'], env)).stderr).toContain('give --start or --fail, not both');
     expect((await run(['--help'])).stdout).toContain('storeclaw-notify run  KEY [options] -- COMMAND [ARGS...]');
   });
+
+  it('with a token that requires signing, run around a quick command records both start and success (no replay within the second)', async () => {
+    const signed = issueApiToken(app.deps, { name: 'cron signed', requireSignature: true, now: Date.now() });
+    const signedEnv = { STORECLAW_NOTIFY_URL: app.url, STORECLAW_NOTIFY_TOKEN: signed.token, STORECLAW_NOTIFY_SIGNING_SECRET: signed.signingSecret };
+    const id = getHeartbeatCheckByKey(app.deps.db, 'nightly-sync')!.id;
+    const before = recentPings(app.deps.db, id, 500).length;
+    const quick = await run(['run', 'nightly-sync', '--', 'true'], signedEnv);
+    expect(quick.code).toBe(0);
+    expect(quick.stderr).toBe('');
+    expect(recentPings(app.deps.db, id, 2).map((p) => p.kind)).toEqual(['success', 'start']);
+    // Two pings of the same kind in a row, as two cron jobs of one minute would send them.
+    expect((await run(['ping', 'nightly-sync'], signedEnv)).code).toBe(0);
+    expect((await run(['ping', 'nightly-sync'], signedEnv)).code).toBe(0);
+    expect(recentPings(app.deps.db, id, 500).length).toBe(before + 4);
+  });
 });
