@@ -7,8 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertHeartbeatCheck } from '../../db/queries/heartbeats.ts';
 import { saveHookMapping } from '../../db/queries/hooks.ts';
 import { getEvent } from '../../server/delivery/store.ts';
+import { initialHeartbeatState } from '../../server/heartbeats/plan.ts';
 import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
@@ -219,6 +221,9 @@ describe('every command and snippet in the docs that talks to the appliance runs
     for (const [name, example] of [['github', 'github_workflow_run'], ['zabbix', 'zabbix'], ['grafana', 'grafana'], ['uptime_kuma', 'uptime_kuma']] as const) {
       saveHookMapping(app.deps.db, name, JSON.stringify(HOOK_EXAMPLES[example]), Date.now());
     }
+    // The heartbeat check the READMEs' examples ping.
+    const state = initialHeartbeatState(Date.now());
+    insertHeartbeatCheck(app.deps.db, { key: 'price-sync', name: 'Price sync', scheduleKind: 'cron', cron: '0 2 * * *', timezone: 'Asia/Shanghai', graceMinutes: 30 }, state.status, JSON.stringify(state), Date.now());
     optional = await issue('docs optional', false);
     required = await issue('docs required', true);
   }, 60_000);

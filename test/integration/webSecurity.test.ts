@@ -35,7 +35,20 @@ describe('auth and web security, beyond the console route walk', () => {
     const routes = createApp(app.deps).routes.filter((r) => r.method !== 'ALL');
     // The API document is public on purpose (it describes the API, nothing of its data).
     const api = routes.filter((r) => r.path.startsWith('/api/') && r.path !== '/api/v1/openapi.json');
-    expect(api.map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /api/v1/config', 'GET /api/v1/events/:id', 'POST /api/v1/alertmanager', 'POST /api/v1/events', 'POST /api/v1/hooks/:name', 'POST /api/v1/metrics', 'PUT /api/v1/config']);
+    expect(api.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      'GET /api/v1/config',
+      'GET /api/v1/events/:id',
+      'POST /api/v1/alertmanager',
+      'POST /api/v1/events',
+      'POST /api/v1/heartbeats/:key',
+      'POST /api/v1/heartbeats/:key/fail',
+      'POST /api/v1/heartbeats/:key/pause',
+      'POST /api/v1/heartbeats/:key/resume',
+      'POST /api/v1/heartbeats/:key/start',
+      'POST /api/v1/hooks/:name',
+      'POST /api/v1/metrics',
+      'PUT /api/v1/config',
+    ]);
     const revoked = issueApiToken(app.deps, { name: 'revoked', requireSignature: false, now: Date.now() }).token;
     app.deps.db.$client.prepare("update api_tokens set revoked_at = ? where name = 'revoked'").run(Date.now());
     const before = (app.deps.db.$client.prepare('select count(*) as n from events').get() as { n: number }).n;
