@@ -120,13 +120,13 @@ describe('Metric rule backtest skipping holidays', () => {
     const plain = textOf((await console.postForm('/metric-rules/backtest', rule, { 'hx-request': 'true' })).body);
     // Plainly, the holiday (20) is measured against an ordinary Thursday (100) and "fires"; the
     // workday after it (90) is then up against the holiday.
-    expect(plain).toContain('it would have fired 1 times');
+    expect(plain).toContain('it would have fired 1 time.');
     expect(plain).toMatch(/A 2026-10-01 10:00:00 \(GMT\+8\) 20 2026-10-08 10:00:00/);
     expect(plain).not.toContain('holidays skipped');
     const skipping = textOf((await console.postForm('/metric-rules/backtest', { ...rule, changeSkipHolidays: 'on' }, { 'hx-request': 'true' })).body);
     // Skipping holidays: the holiday has no comparable day off in reach and is not judged; 10-08 is
     // compared with 09-24 (the last workday a whole week back) and is down 10 %.
-    expect(skipping).toContain('it would have fired 1 times');
+    expect(skipping).toContain('it would have fired 1 time.');
     expect(skipping).toMatch(/A 2026-10-08 10:00:00 \(GMT\+8\) 90 still firing/);
     expect(skipping).toContain('Compared with');
     expect(skipping).toMatch(/2026-09-24 10:00:00 \(GMT\+8\) \(holidays skipped\)/);
