@@ -143,13 +143,16 @@ describe('message template placeholders: digests', () => {
 });
 
 describe('message templates: user text cannot mention or colour, the template cannot mention', () => {
-  const hostile = event({
-    kind: 'alert',
-    title: 'x <@all> <font color="info">green</font>',
-    summary: 'line1\n<@alice> < font color="warning">',
-    fields: { '<@bob>': '<@carol>', f: '</font>' },
+  // A store with a line break is refused at intake now; one stored before still renders on one line.
+  const hostile = {
+    ...event({
+      kind: 'alert',
+      title: 'x <@all> <font color="info">green</font>',
+      summary: 'line1\n<@alice> < font color="warning">',
+      fields: { '<@bob>': '<@carol>', f: '</font>' },
+    }),
     store: '<@dave>\nnext',
-  });
+  };
   it('values are neutralised and one-line values stay on one line; the template’s own <font> stays', () => {
     for (const format of FORMATS) {
       const out = one(hostile, '<font color="{{severity.colour}}">{{title}}</font> <@eve>\n{{summary}}\n{{fields}}\n{{fields.f}} {{store}}', options(format));

@@ -152,14 +152,17 @@ describe('renderEvent: time, repeats, links', () => {
 });
 
 describe('renderEvent: user content cannot mention or colour', () => {
-  const hostile = event({
-    kind: 'alert',
-    title: 'Hi <@all> and < @alice> <font color="info">green</font>',
-    summary: 'line one\n<@all>\n<FONT color=warning>red</FONT>\n< / font>',
-    fields: { note: '<@bob>', '<@k>': '</font >' },
+  // A store with a line break is refused at intake now; one stored before is still neutralised.
+  const hostile = {
+    ...event({
+      kind: 'alert',
+      title: 'Hi <@all> and < @alice> <font color="info">green</font>',
+      summary: 'line one\n<@all>\n<FONT color=warning>red</FONT>\n< / font>',
+      fields: { note: '<@bob>', '<@k>': '</font >' },
+      url: 'https://e.com/<@all>',
+    }),
     store: '<@all>\nShop',
-    url: 'https://e.com/<@all>',
-  });
+  };
 
   it.each(MESSAGE_FORMATS)('%s', (format) => {
     for (const message of renderEvent(hostile, options(format))) {
