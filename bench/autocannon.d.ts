@@ -23,6 +23,9 @@ declare module 'autocannon' {
     idReplacement?: boolean;
     timeout?: number;
     pipelining?: number;
+    overallRate?: number;
+    /** Each request may be rewritten just before it is sent (here: its body). */
+    requests?: Array<{ method?: string; path?: string; body?: string; setupRequest?: (req: { method?: string; path?: string; body?: string; headers?: Record<string, string> }) => object }>;
   }
   interface Result {
     duration: number;

@@ -53,6 +53,14 @@ export function procMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(kb) / 1024;
 }
 
+/** CPU time (user + system, every thread) the process has used, in ms, from /proc (clock ticks of 10 ms). */
+export function procCpuMs(pid: number): number {
+  // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface Proc {

@@ -22,6 +22,8 @@ import { median, type Row } from './lib.ts';
 export const RULES = 100;
 export const METRICS = 20;
 export const STORES = 20;
+/** Stores the HTTP runs spread their points over. */
+export const FLEET = 1_000;
 
 /** Five rules per metric: above, below, a drop against the previous value, against yesterday, and no data. */
 const CONDITIONS: Condition[] = [
@@ -118,6 +120,7 @@ export async function metricRulesBench(env: RulesBenchEnv, rows: Row[]): Promise
   const a = await env.start(plain.dir, plain.token);
   const b = await env.start(ruled.dir, ruled.token);
   try {
+    let sent = 0;
     const run = (url: string, token: string, rate?: number) =>
       autocannon({
         url: url + '/api/v1/events',
@@ -126,9 +129,9 @@ export async function metricRulesBench(env: RulesBenchEnv, rows: Row[]): Promise
         duration: env.runS,
         ...(rate ? { overallRate: rate } : {}),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        // [<id>] spreads the points over many stores (states), as a fleet of shops would.
-        body: JSON.stringify({ kind: 'metric', name: 'metric_7', value: 500, store: 'store [<id>]' }),
-        idReplacement: true,
+        // The points go round a fleet of FLEET stores (states), as a chain of shops would: within a
+        // rule's store limit (MAX_STORES_PER_RULE), past which new stores are refused.
+        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ kind: 'metric', name: 'metric_7', value: 500, store: `store ${sent++ % FLEET}` }) }) }],
       });
     const ratios: number[] = [];
     for (let i = 0; i < env.runs; i++) {

@@ -4,7 +4,7 @@
 // (`node dist/server/main.js`) as a child process on temp data dirs,
 // sending to the fake WeCom (test/fakeWecom.ts, in this process), and measures the figures of issue 7.
 // Prints one table plus the machine, and writes the JSON results (bench/results/latest.json, or
-// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,repeat,release,sendlog,chart,metrics,rules` runs
+// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,repeat,release,sendlog,chart,metrics,rules,selfwatch` runs
 // some phases only. For profiling: BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" is
 // given to the children's node, BENCH_CHILD_STDERR=1 shows their logs.
 import autocannon from 'autocannon';
@@ -24,7 +24,8 @@ import { maxInAnyWindow } from '../test/helpers/accounting.ts';
 import { seedDataDir } from '../test/helpers/childAppliance.ts';
 import { metricsScrape } from './metricsScrape.ts';
 import { metricRulesBench } from './metricRules.ts';
-import { imageCommand, machine, median, percentile, procMiB, signIn, sleep, startProc, table, type Proc, type Row } from './lib.ts';
+import { selfWatchBench } from './selfWatch.ts';
+import { imageCommand, machine, median, percentile, procCpuMs, procMiB, signIn, sleep, startProc, table, type Proc, type Row } from './lib.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -35,7 +36,7 @@ const argValue = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const PHASES = ['startup', 'latency', 'intake', 'storm', 'repeat', 'release', 'sendlog', 'chart', 'metrics', 'rules'] as const;
+const PHASES = ['startup', 'latency', 'intake', 'storm', 'repeat', 'release', 'sendlog', 'chart', 'metrics', 'rules', 'selfwatch'] as const;
 type Phase = (typeof PHASES)[number];
 const only = new Set((argValue('--only') ?? PHASES.join(',')).split(',') as Phase[]);
 const outFile = argValue('--out') ?? join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
@@ -225,14 +226,24 @@ async function intake(): Promise<void> {
       });
     await run(baseline.url, P.intakeWarmupS);
     await run(proc.url, P.intakeWarmupS);
-    const base: Array<{ rps: number; p99: number }> = [];
-    const mine: Array<{ rps: number; p99: number; non2xx: number; errors: number }> = [];
+    const base: Array<{ rps: number; p99: number; cpuUs: number }> = [];
+    const mine: Array<{ rps: number; p99: number; non2xx: number; errors: number; cpuUs: number }> = [];
+    // CPU time per request beside the rates: on a machine shared with other work, the rates move with
+    // its load; what each request costs the process moves much less.
+    const cpuPerRequest = async (p: Proc, url: string) => {
+      const before = procCpuMs(p.pid);
+      const r = await run(url, P.intakeRunS);
+      return { r, cpuUs: ((procCpuMs(p.pid) - before) * 1000) / Math.max(1, r['2xx']) };
+    };
     for (let i = 0; i < P.intakeRuns; i++) {
-      const b = await run(baseline.url, P.intakeRunS);
-      base.push({ rps: b['2xx'] / b.duration, p99: b.latency.p99 });
-      const r = await run(proc.url, P.intakeRunS);
-      mine.push({ rps: r['2xx'] / r.duration, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts });
-      log(`intake run ${i + 1}: ${mine.at(-1)!.rps.toFixed(0)} events/s p99 ${r.latency.p99} ms (non-2xx ${r.non2xx}, errors ${r.errors}); baseline ${base.at(-1)!.rps.toFixed(0)} req/s p99 ${b.latency.p99} ms`);
+      const b = await cpuPerRequest(baseline, baseline.url);
+      base.push({ rps: b.r['2xx'] / b.r.duration, p99: b.r.latency.p99, cpuUs: b.cpuUs });
+      const { r, cpuUs } = await cpuPerRequest(proc, proc.url);
+      mine.push({ rps: r['2xx'] / r.duration, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, cpuUs });
+      log(
+        `intake run ${i + 1}: ${mine.at(-1)!.rps.toFixed(0)} events/s p99 ${r.latency.p99} ms ${cpuUs.toFixed(0)} µs CPU each (non-2xx ${r.non2xx}, errors ${r.errors}); ` +
+          `baseline ${base.at(-1)!.rps.toFixed(0)} req/s p99 ${b.r.latency.p99} ms ${b.cpuUs.toFixed(0)} µs CPU each`,
+      );
     }
     const rps = median(mine.map((m) => m.rps));
     const p99 = median(mine.map((m) => m.p99));
@@ -240,10 +251,13 @@ async function intake(): Promise<void> {
     // Each intake run follows its own baseline run: the ratio is taken per pair, then the median.
     const ratio = median(mine.map((m, i) => m.rps / base[i]!.rps));
     const failed = mine.reduce((n, m) => n + m.non2xx + m.errors, 0);
-    results.intake = { connections: CONNECTIONS, runS: P.intakeRunS, runs: mine, baseline: base, medianEventsPerS: rps, medianP99Ms: p99, medianBaselineRps: baseRps, ratio, failed };
+    const cpuUs = median(mine.map((m) => m.cpuUs));
+    const baseCpuUs = median(base.map((m) => m.cpuUs));
+    results.intake = { connections: CONNECTIONS, runS: P.intakeRunS, runs: mine, baseline: base, medianEventsPerS: rps, medianP99Ms: p99, medianBaselineRps: baseRps, ratio, failed, cpuUs, baseCpuUs };
     rows.push({ figure: `intake POST /api/v1/events, ${CONNECTIONS} conns`, target: '≥ 10,000 events/s', measured: `${fmt(rps)} events/s${failed ? ` (${failed} failed)` : ''}`, met: rps >= 10_000 && failed === 0 });
     rows.push({ figure: 'intake p99 latency', target: '< 20 ms', measured: `${fmt(p99)} ms`, met: p99 < 20 });
     rows.push({ figure: 'no-database Hono 202, same load', target: 'intake ≥ 0.5 of it', measured: `${fmt(baseRps)} req/s (intake ${fmt(ratio, 2)}×)`, met: ratio >= 0.5 });
+    log(`intake CPU per request (medians): ${fmt(cpuUs)} µs, baseline ${fmt(baseCpuUs)} µs (${fmt(baseCpuUs / cpuUs, 2)}×)`);
   } finally {
     await baseline.stop();
     await proc.stop();
@@ -591,6 +605,11 @@ async function main(): Promise<void> {
       results.metricsScrape = m.result;
     }
     if (only.has('rules')) await rulesPhase();
+    if (only.has('selfwatch')) {
+      const w = selfWatchBench({ dir: dataDir('selfwatch'), events: quick ? 20_000 : 200_000, queued: quick ? 2_000 : 20_000, jobs: 10, checks: 30, log });
+      rows.push(...w.rows);
+      results.selfWatch = w.result;
+    }
   } finally {
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
   }

@@ -186,6 +186,11 @@ export const apiTokens = sqliteTable(
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
     revokedAt: integer('revoked_at'),
+    /**
+     * The hooks this token may post to (a JSON array of hook names), and nothing else of the API;
+     * null: any endpoint. For tokens given to a third-party tool that should reach only its hook.
+     */
+    hookNames: text('hook_names'),
   },
 );
 
@@ -323,10 +328,20 @@ export const silences = sqliteTable(
   (t) => [index('silences_until_idx').on(t.until)],
 );
 
-export const REFUSAL_REASONS = ['no_token', 'unknown_token', 'revoked_token', 'signature_missing', 'signature_timestamp', 'signature_stale', 'signature_mismatch', 'replay'] as const;
+export const REFUSAL_REASONS = [
+  'no_token',
+  'unknown_token',
+  'revoked_token',
+  'signature_missing',
+  'signature_timestamp',
+  'signature_stale',
+  'signature_mismatch',
+  'replay',
+  'hook_not_allowed',
+] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
-/** Inbound API requests refused at authentication, newest kept (bounded), never the token itself. */
+/** Inbound API requests refused at authentication, the latest kept (bounded), never the token itself. */
 export const refusedRequests = sqliteTable(
   'refused_requests',
   {
@@ -337,6 +352,14 @@ export const refusedRequests = sqliteTable(
     tokenPrefix: text('token_prefix'),
     path: text('path').notNull(),
     ip: text('ip'),
+    /**
+     * Who was refused, as the sign-in throttle groups clients (an address, an IPv6 /64): repeats from
+     * one source for one reason are one row, counted, so a flood cannot push the others out.
+     */
+    source: text('source'),
+    count: integer('count').notNull().default(1),
+    /** The first refusal this row counts; `at` is the latest. Null on rows from before counting. */
+    firstAt: integer('first_at'),
   },
 );
 

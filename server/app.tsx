@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { IncomingMessage } from 'node:http';
 import { bodyLimit } from 'hono/body-limit';
 import { ErrorPage } from '../views/pages/error.tsx';
 import type { AppDeps } from './deps.ts';
@@ -12,7 +13,7 @@ import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { backupRoutes, RESTORE_PATH } from './routes/backup.tsx';
+import { backupRoutes, RESTORE_PATH, RESTORE_UPLOAD_LIMIT, restoreTooLarge } from './routes/backup.tsx';
 import { inboundRoutes } from './routes/inbound.tsx';
 import { hookRoutes } from './routes/hooks.tsx';
 import { apiDocsRoutes } from './routes/apiDocs.tsx';
@@ -52,6 +53,12 @@ export const PUBLIC_ROUTES: PublicRoutes = {
 
 export const CONSOLE_BODY_LIMIT = 64 * 1024;
 
+/** Reading the body failed because the request's connection is gone (node:http's "aborted"). */
+function clientGone(c: Context, err: Error): boolean {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming?.destroyed === true && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+}
+
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
@@ -61,10 +68,14 @@ export function createApp(deps: AppDeps) {
       const message = err.status === 403 && c.var.t ? c.var.t('error.csrf') : err.message;
       return c.text(message, err.status);
     }
+    // The client left mid-request (a body timeout, or it hung up): the connection guard counted it
+    // for /metrics; a log line each would let a flood of slow bodies flood the log too.
+    if (clientGone(c, err)) return c.body(null, 400);
     const api = c.req.path.startsWith('/api/');
     if (isStorageUnavailable(err)) {
       // Disk full, read-only or locked: say so (503, retry later) on every route, not "internal error".
       deps.log.error('database unavailable', { method: c.req.method, path: c.req.path, error: err });
+      if (deps.counters) deps.counters.lastStorageErrorAt = deps.clock.now();
       c.header('retry-after', '5');
       if (api || !c.var.t) return c.json({ error: 'storage_unavailable', message: STORAGE_UNAVAILABLE }, 503);
       try {
@@ -105,8 +116,9 @@ export function createApp(deps: AppDeps) {
   app.use('*', session(deps));
   app.use('*', requireAuth(deps, PUBLIC_ROUTES));
   app.use('*', async (c, next) => {
-    // The API has its own limit; an uploaded backup its own (routes/backup.tsx).
-    if (c.req.path.startsWith('/api/') || c.req.path === RESTORE_PATH) return next();
+    if (c.req.path.startsWith('/api/')) return next();
+    // An uploaded backup has its own limit, applied here, before anything reads the body.
+    if (c.req.path === RESTORE_PATH) return bodyLimit({ maxSize: RESTORE_UPLOAD_LIMIT, onError: (cx) => restoreTooLarge(cx, deps) })(c, next);
     return bodyLimit({ maxSize: CONSOLE_BODY_LIMIT, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
   });
   app.use('*', readableForm());

@@ -1,4 +1,5 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { basename, join } from 'node:path';
 import { createCheckpointer } from '../db/checkpointer.ts';
 import { closeDatabase } from '../db/client.ts';
@@ -8,6 +9,12 @@ import { createApp } from './app.tsx';
 import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
 import { openApplianceDatabase } from './databaseUpgrade.ts';
 import { swapInBackup } from './restore.ts';
+import { createFallbackSender } from './selfWatch/fallback.ts';
+import { observe } from './selfWatch/observe.ts';
+import { DEFAULT_THRESHOLDS, type Thresholds } from './selfWatch/reasons.ts';
+import { createSelfWatch } from './selfWatch/watcher.ts';
+import { parseFallbackUrl } from './wecom/fallbackUrl.ts';
+import { httpPost } from './wecom/httpPost.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { AppDeps, RestoreOutcome } from './deps.ts';
@@ -18,6 +25,8 @@ import { createSetupCode } from './security/setupCode.ts';
 import { prepareDataDir } from './dataDir.ts';
 import { createStoredCounts } from './metrics/storedCounts.ts';
 import { createSecretBox, DATA_KEY_FILE, loadDataKey } from './security/secretBox.ts';
+import { proxyTrust } from './security/clientAddress.ts';
+import { createConnectionGuard, type HttpLimits } from './security/connectionLimits.ts';
 import { createWecomClient } from './wecom/client.ts';
 import { createRateLimiter, type RateLimiter } from './delivery/rateLimiter.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts';
@@ -26,17 +35,21 @@ import { createSettingsStore } from './settings/settingsStore.ts';
 import { countingWecomClient, createOpsCounters, type OpsCounters } from './opsCounters.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/scheduler.ts';
 import { createMetricRuleEngine } from './metricRules/engine.ts';
+import { createReportThread } from './reports/reportThread.ts';
 import { runRuleTick, startRuleTicks } from './metricRules/ticks.ts';
 
 export const DB_FILE = 'notifier.db';
 export const WECOM_TIMEOUT_MS = 10_000;
+/** How long requests in flight at SIGTERM may take before their connections are closed. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+export const SELF_WATCH_INTERVAL_MS = 15_000;
 
 export interface Appliance {
   deps: AppDeps;
   worker: DeliveryWorker;
   reports: ReportScheduler;
   /** Evaluates no-data rules and reminders at `now` (what the minute timer does; tests call it with a fake clock). */
-  ruleTick(now?: number): void;
+  ruleTick(now?: number): Promise<void>;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -60,6 +73,14 @@ export interface StartOptions {
   build?: BuildInfo;
   /** Tests add a (failing) migration to a copy of db/migrations. */
   migrationsFolder?: string;
+  /** Connection timeouts and caps (default HTTP_LIMITS); tests shorten and lower them. */
+  httpLimits?: Partial<HttpLimits>;
+  /** Stores one metric rule watches at most (default MAX_STORES_PER_RULE); tests lower it. */
+  metricRuleStoreLimit?: number;
+  /** Reports built on their own thread (default on); off, on the main thread. */
+  reportThread?: boolean;
+  /** The self-watch's check interval (default 15 s), timer (default on) and thresholds; tests shorten them. */
+  selfWatch?: { intervalMs?: number; timers?: boolean; thresholds?: Partial<Thresholds>; fallbackPerHour?: number };
 }
 
 /**
@@ -122,7 +143,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     config,
     clock,
     log,
-    wecom: countingWecomClient(createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }), counters),
+    wecom: countingWecomClient(createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }), counters, () => clock.now()),
     secretBox: createSecretBox(loadDataKey({ secretKey: config.secretKey, dataDir: config.dataDir })),
     loginThrottle: createLoginThrottle({ clock }),
     passwords: createPasswordHasher({ n: opts.scryptN }),
@@ -133,7 +154,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     counters,
     restore,
   };
-  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker });
+  deps.metricRules = createMetricRuleEngine({ db, clock, settings, wakeWorker: deps.wakeWorker, maxStoresPerRule: opts.metricRuleStoreLimit });
   const ruleDeps = { db, clock, settings, publicUrl: config.publicUrl, metricRules: deps.metricRules, log };
   worker = createDeliveryWorker({
     db,
@@ -148,7 +169,8 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
   });
-  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true });
+  if (opts.reportThread ?? true) deps.reportThread = createReportThread({ file: join(config.dataDir, DB_FILE), db, settings, log });
+  const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true, reportThread: deps.reportThread });
   deps.reports = reports;
   deps.nextReport = () => reports.nextReport();
   await syncAdminPassword(deps);
@@ -158,6 +180,23 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     log.warn('first run: open the console and enter this setup code to create the admin password', { setupCode: deps.setupCode.display });
   }
   deleteExpiredSessions(db, clock.now());
+  const fallback = config.fallbackWebhookUrl ? parseFallbackUrl(config.fallbackWebhookUrl) : undefined;
+  const wecomTimeoutMs = opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS;
+  const observed = { db, counters, secretBox: deps.secretBox, dataDir: config.dataDir, schedulerTimers: opts.reportTimers ?? true, nextFireCache: new Map<string, number | undefined>() };
+  const selfWatch = createSelfWatch({
+    observe: (now) => observe(observed, now),
+    thresholds: { ...DEFAULT_THRESHOLDS, ...config.selfWatch, rateWindowMs: config.rateWindowMs, ...opts.selfWatch?.thresholds },
+    intervalMs: opts.selfWatch?.intervalMs ?? SELF_WATCH_INTERVAL_MS,
+    now: () => clock.now(),
+    log,
+    // Its own client: the fallback's calls are not the main bot's, for the limiter or the counters.
+    fallback: fallback?.ok
+      ? createFallbackSender({ target: fallback.target, wecom: createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: wecomTimeoutMs }), post: httpPost, timeoutMs: wecomTimeoutMs, log, version: build.version, publicUrl: config.publicUrl })
+      : undefined,
+    lang: () => settings.delivery().language,
+    fallbackPerHour: opts.selfWatch?.fallbackPerHour,
+  });
+  deps.selfWatch = selfWatch;
   const started = worker;
   let ruleTicks: { stop(): void } | undefined;
   return {
@@ -171,9 +210,13 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
       // After the worker: catch-up runs queue messages the worker then sends.
       await reports.start();
       ruleTicks = (opts.ruleTimers ?? true) ? startRuleTicks(ruleDeps) : undefined;
+      if (opts.selfWatch?.timers ?? true) selfWatch.start();
     },
     async close() {
+      await selfWatch.stop();
       ruleTicks?.stop();
+      // A report being built is abandoned (its run fails, saying so) rather than waited for.
+      await deps.reportThread?.close();
       await reports.stop();
       await started.stop();
       await deps.storedCounts.close();
@@ -189,10 +232,14 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const clock = opts.clock ?? systemClock;
   const shared: ProcessState = { log, clock, build: opts.build ?? readBuildInfo(), counters: createOpsCounters(clock.now()) };
   // While a restore swaps the database, requests wait for it instead of reaching a closed one.
-  let swapping: Promise<unknown> | undefined;
+  let swapping: Promise<undefined> | undefined;
   const restore: NonNullable<AppDeps['restore']> = (staged, audit) => {
     const run = swapIn(staged, audit);
-    swapping = run.finally(() => (swapping = undefined));
+    // Waited on by other requests, never failing them: the restore's own request hears its outcome.
+    swapping = run.then(
+      () => (swapping = undefined),
+      () => (swapping = undefined),
+    );
     return run;
   };
   let core = await openCore(config, opts, shared, restore);
@@ -226,18 +273,22 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     return { kept };
   }
 
-  const server: ServerType = await new Promise((resolve) => {
+  const guard = createConnectionGuard({ limits: opts.httpLimits, counts: shared.counters.connections, trusted: proxyTrust(config.trustProxy) });
+  const server = await new Promise<Server>((resolve) => {
     const s = serve(
       {
         fetch: async (req, env) => {
-          if (swapping) await swapping.catch(() => undefined);
+          if (swapping) await swapping;
           return core.app.fetch(req, env);
         },
         port: config.port,
         hostname: opts.hostname ?? config.host,
+        serverOptions: guard.serverOptions,
+        createServer: ((options: ServerOptions, listener: RequestListener) => createServer(options, guard.listener(listener))) as typeof createServer,
       },
-      () => resolve(s),
-    );
+      () => resolve(s as Server),
+    ) as Server;
+    guard.attach(s);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -248,16 +299,19 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       // Stop intake first; in-flight requests and the in-flight send finish, then the database closes.
+      // A report being built is not waited for: a Run now request waiting on it answers at once.
+      void core.deps.reportThread?.close();
       server.close(() => {
         void (swapping ?? Promise.resolve())
-          .catch(() => undefined)
           .then(() => core.close())
           .then(() => {
             log.info('stopped');
             resolve();
           });
       });
-      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      server.closeIdleConnections();
+      // In-flight requests get a few seconds; a slow sender still dribbling a body does not hold the shutdown.
+      setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
     }));
   return {
     get deps() {

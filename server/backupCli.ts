@@ -5,24 +5,15 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DB_FILE } from './appliance.ts';
 import { backupDatabase, backupFileName } from './backup.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { dataDirArgument } from './dataDirArgument.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const target = argv[0];
-  if (!target || argv.length > 1 || target === '-h' || target === '--help') {
-    process.stderr.write('Usage: npm run backup -- <out-file or directory>   (reads DATA_DIR, default ./data)\n');
-    return 2;
+  const args = dataDirArgument(argv, 'Usage: npm run backup -- <out-file or directory>   (reads DATA_DIR, default ./data)', process.env);
+  if (!args.ok) {
+    process.stderr.write(args.line + '\n');
+    return args.code;
   }
-  let dataDir: string;
-  try {
-    dataDir = loadConfig(process.env).dataDir;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(err.message + '\n');
-      return 1;
-    }
-    throw err;
-  }
+  const { file: target, dataDir } = args;
   const source = join(dataDir, DB_FILE);
   if (!existsSync(source)) {
     process.stderr.write(`No database at ${source}: set DATA_DIR to the appliance's data directory.\n`);

@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { parseProxyRange, PROXY_SHORTCUTS } from './security/clientAddress.ts';
 import { MIN_PASSWORD_LENGTH } from './security/passwordPolicy.ts';
-import { isTimeZone } from './timeOfDay.ts';
+import { parseFallbackUrl } from './wecom/fallbackUrl.ts';
+import { isTimeZone } from './time/zone.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -34,10 +35,14 @@ export interface Config {
   trustProxy: string[];
   /** Host names the console answers for besides localhost, the loopback addresses and PUBLIC_URL's host (lower case). */
   allowedHosts: string[];
+  /** FALLBACK_WEBHOOK_URL: where the appliance's own health alerts also go (a credential, like the bot's URL). */
+  fallbackWebhookUrl: string | undefined;
+  /** Self-watch thresholds: WeCom unanswered this long, a message waiting this long. */
+  selfWatch: { unreachableMs: number; queuedMs: number };
 }
 
 /** Secrets that may also come from a file (`<NAME>_FILE`, e.g. a Docker secret). */
-export const FILE_SECRETS = ['ADMIN_PASSWORD', 'SECRET_KEY', 'METRICS_TOKEN'] as const;
+export const FILE_SECRETS = ['ADMIN_PASSWORD', 'SECRET_KEY', 'METRICS_TOKEN', 'FALLBACK_WEBHOOK_URL'] as const;
 
 export const WECOM_ORIGIN = 'https://qyapi.weixin.qq.com';
 
@@ -51,18 +56,22 @@ const httpUrl = (accept: (u: URL) => boolean) => (s: string) => {
   }
 };
 
+/** A whole number: digits only (as many as `digits` allows), then from `min` to `max`; one message for every way it is wrong. */
+const envInteger = (digits: RegExp, min: number, max: number, message: string) =>
+  v.pipe(v.string(), v.regex(digits, message), v.transform(Number), v.number(), v.minValue(min, message), v.maxValue(max, message));
+
+/** Minutes, fractions allowed (tests and demos use seconds' worth), from 0.01 to a day. */
+const minutesSetting = v.pipe(
+  v.string(),
+  v.regex(/^\d{1,4}(\.\d{1,3})?$/, 'must be minutes, e.g. 5 or 0.5'),
+  v.transform(Number),
+  v.number(),
+  v.minValue(0.01, 'must be minutes from 0.01 to 1440'),
+  v.maxValue(1440, 'must be minutes from 0.01 to 1440'),
+);
+
 const envSchema = v.object({
-  PORT: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{1,5}$/, 'must be a whole number from 1 to 65535'),
-      v.transform(Number),
-      v.number(),
-      v.minValue(0, 'must be a whole number from 1 to 65535'),
-      v.maxValue(65535, 'must be a whole number from 1 to 65535'),
-    ),
-    '8080',
-  ),
+  PORT: v.optional(envInteger(/^\d{1,5}$/, 0, 65535, 'must be a whole number from 1 to 65535'), '8080'),
   HOST: v.optional(
     v.pipe(
       v.string(),
@@ -86,17 +95,7 @@ const envSchema = v.object({
       v.check(httpUrl((u) => u.pathname === '/'), 'must be an origin like http://127.0.0.1:9090 (scheme, host and port only)'),
     ),
   ),
-  WECOM_RATE_WINDOW_MS: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{3,5}$/, 'must be milliseconds from 100 to 60000'),
-      v.transform(Number),
-      v.number(),
-      v.minValue(100, 'must be milliseconds from 100 to 60000'),
-      v.maxValue(60_000, 'must be milliseconds from 100 to 60000'),
-    ),
-    '60000',
-  ),
+  WECOM_RATE_WINDOW_MS: v.optional(envInteger(/^\d{3,5}$/, 100, 60_000, 'must be milliseconds from 100 to 60000'), '60000'),
   PUBLIC_URL: v.optional(
     v.pipe(
       v.string(),
@@ -138,6 +137,18 @@ const envSchema = v.object({
     ),
     '',
   ),
+  FALLBACK_WEBHOOK_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        const parsed = parseFallbackUrl(dataset.value);
+        if (!parsed.ok) addIssue({ message: parsed.message });
+      }),
+    ),
+  ),
+  SELF_WATCH_UNREACHABLE_MINUTES: v.optional(minutesSetting, '5'),
+  SELF_WATCH_QUEUED_MINUTES: v.optional(minutesSetting, '15'),
 });
 
 export class ConfigError extends Error {}
@@ -176,6 +187,16 @@ export function readSecretFiles(env: Record<string, string | undefined>, readFil
   return out;
 }
 
+/** DATA_DIR for the command-line tools (backup, restore), or the one line saying what is wrong with the configuration. */
+export function configuredDataDir(env: Record<string, string | undefined>): { ok: true; dataDir: string } | { ok: false; message: string } {
+  try {
+    return { ok: true, dataDir: loadConfig(env).dataDir };
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, message: err.message };
+    throw err;
+  }
+}
+
 /** Reads the environment into a typed config; throws ConfigError with one line naming the variable. */
 export function loadConfig(rawEnv: Record<string, string | undefined>, readFile: (path: string) => SecretFile = readSecretFile): Config {
   const env = readSecretFiles(rawEnv, readFile);
@@ -188,7 +209,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
   if (!result.success) {
     const issue = result.issues[0];
     const name = issue.path?.[0]?.key ?? 'environment';
-    const shown = name === 'ADMIN_PASSWORD' || name === 'SECRET_KEY' || name === 'METRICS_TOKEN' ? '' : ` (got ${JSON.stringify(issue.input)})`;
+    const shown = (FILE_SECRETS as readonly unknown[]).includes(name) ? '' : ` (got ${JSON.stringify(issue.input)})`;
     throw new ConfigError(`Invalid configuration: ${String(name)} ${issue.message}${shown}`);
   }
   const out = result.output;
@@ -209,5 +230,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
     publicUrl: out.PUBLIC_URL ? new URL(out.PUBLIC_URL).href.replace(/\/+$/, '') : undefined,
     trustProxy: out.TRUST_PROXY,
     allowedHosts: out.ALLOWED_HOSTS,
+    fallbackWebhookUrl: out.FALLBACK_WEBHOOK_URL,
+    selfWatch: { unreachableMs: out.SELF_WATCH_UNREACHABLE_MINUTES * 60_000, queuedMs: out.SELF_WATCH_QUEUED_MINUTES * 60_000 },
   };
 }

@@ -47,7 +47,7 @@ function tooNewLine(file: string, err: SchemaTooNew, build: BuildInfo): string {
   const named = by ? preUpgradeBackupName(by.version) : undefined;
   const copy = named && existsSync(join(dir, named)) ? named : preUpgradeBackups(dir)[0];
   const restore = copy
-    ? `or go back to the copy taken before that upgrade: stop the appliance, replace ${basename(file)} with ${copy} in ${dir} and delete ${basename(file)}-wal and -shm (what happened since the upgrade is lost), start again`
+    ? `or go back to the copy taken before that upgrade (what happened since is lost) without a shell: npm run restore -- ${join(dir, copy)} (in the image: node dist/server/restoreCli.js ${join(dir, copy)}), then start again`
     : `or restore a backup taken before that upgrade (no notifier-pre-*.db copy is in ${dir})`;
   return `${basename(file)} was written by ${writer} with ${err.state.applied} migrations; this is version ${build.version}, which knows ${err.state.known} (up to ${err.state.newestKnown.tag}) and will not run on it. Run ${by ? `${by.version} or newer` : 'the newer version'} again, ${restore}.`;
 }

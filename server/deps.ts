@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RateLimiter } from './delivery/rateLimiter.ts';
 import type { ReportScheduler } from './reports/scheduler.ts';
+import type { ReportThread } from './reports/reportThread.ts';
 import type { Logger } from './log.ts';
 import type { MetricRuleEngine } from './metricRules/engine.ts';
 import type { LoginThrottle } from './security/loginThrottle.ts';
@@ -12,6 +13,7 @@ import type { StoredCounts } from './metrics/storedCounts.ts';
 import type { PasswordHasher } from './security/passwords.ts';
 import type { SecretBox } from './security/secretBox.ts';
 import type { SetupCode } from './security/setupCode.ts';
+import type { SelfWatch } from './selfWatch/watcher.ts';
 import type { SettingsStore } from './settings/settingsStore.ts';
 import type { WecomClient } from './wecom/client.ts';
 
@@ -49,9 +51,13 @@ export interface AppDeps {
   counters?: OpsCounters;
   /** Metric rules: judged on every stored metric point (intake), edited on the Metric rules page. */
   metricRules?: MetricRuleEngine;
+  /** The appliance watching itself (healthz?verbose, the dashboard, /metrics); absent outside the appliance. */
+  selfWatch?: SelfWatch;
   /**
    * Puts a checked backup (a file in the data directory) in place of the database and reopens the
    * appliance on it, the current database kept as a copy; absent outside the appliance.
    */
   restore?: (staged: string, audit: { ip: string | null; file: string; bytes: number }) => Promise<RestoreOutcome>;
+  /** Builds reports and their charts off the main thread; absent, they are built on it. */
+  reportThread?: ReportThread;
 }

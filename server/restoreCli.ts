@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DB_FILE } from './appliance.ts';
 import { readBuildInfo } from './buildInfo.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { dataDirArgument } from './dataDirArgument.ts';
 import { checkBackupFile, databaseInUse, swapInBackup, type RestoreRefusal } from './restore.ts';
 
 function refusalLine(file: string, r: RestoreRefusal, running: string): string {
@@ -26,21 +26,12 @@ function refusalLine(file: string, r: RestoreRefusal, running: string): string {
 }
 
 function main(argv: string[]): number {
-  const file = argv[0];
-  if (!file || argv.length > 1 || file === '-h' || file === '--help') {
-    process.stderr.write('Usage: npm run restore -- <backup-file>   (stop the appliance first; reads DATA_DIR, default ./data)\n');
-    return 2;
+  const args = dataDirArgument(argv, 'Usage: npm run restore -- <backup-file>   (stop the appliance first; reads DATA_DIR, default ./data)', process.env);
+  if (!args.ok) {
+    process.stderr.write(args.line + '\n');
+    return args.code;
   }
-  let dataDir: string;
-  try {
-    dataDir = loadConfig(process.env).dataDir;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(err.message + '\n');
-      return 1;
-    }
-    throw err;
-  }
+  const { file, dataDir } = args;
   if (!existsSync(file) || !statSync(file).isFile()) {
     process.stderr.write(`No backup file at ${file}.\n`);
     return 1;

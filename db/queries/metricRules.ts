@@ -52,20 +52,76 @@ export function putRuleState(db: Db, ruleId: number, store: string, status: stri
   preparedStatement(db, PUT_STATE).run(ruleId, store, status, state, now);
 }
 
-export function statesOfRule(db: Db, ruleId: number): StateRow[] {
-  return db
-    .select({ ruleId: metricRuleStates.ruleId, store: metricRuleStates.store, status: metricRuleStates.status, state: metricRuleStates.state })
-    .from(metricRuleStates)
-    .where(eq(metricRuleStates.ruleId, ruleId))
-    .all();
+// What a minute's tick may have to act on, mirroring evaluate.ts's reminderDue and silenceDeadline
+// so the tick reads only these rows instead of parsing every state: firing states owing a
+// reminder, and states of no-data rules whose silence passed its deadline. The evaluator decides.
+const STATES_DUE = `SELECT s.rule_id AS ruleId, s.store AS store, s.status AS status, s.state AS state
+  FROM metric_rule_states s JOIN metric_rules r ON r.id = s.rule_id
+  WHERE r.enabled = 1 AND (
+    (s.status = 'firing' AND r.reminder_hours > 0 AND @now - json_extract(s.state, '$.lastNotifiedAt') >= r.reminder_hours * 3600000)
+    OR (s.status <> 'firing' AND json_extract(r.condition, '$.type') = 'no_data'
+        AND coalesce(json_extract(s.state, '$.lastAt'), json_extract(s.state, '$.watchingSince')) + json_extract(r.condition, '$.minutes') * 60000 <= @now)
+  )
+  LIMIT @limit`;
+
+/** Up to `limit` of them: acting on a state takes it out of the set, so the next call reads the next ones. */
+export function statesDueAt(db: Db, now: number, limit = -1): StateRow[] {
+  return preparedStatement<[{ now: number; limit: number }], StateRow>(db, STATES_DUE).all({ now, limit });
 }
 
-export function firingStates(db: Db): StateRow[] {
-  return db
-    .select({ ruleId: metricRuleStates.ruleId, store: metricRuleStates.store, status: metricRuleStates.status, state: metricRuleStates.state })
-    .from(metricRuleStates)
-    .where(eq(metricRuleStates.status, 'firing'))
-    .all();
+/** Deletes up to `limit` states still `ok` and not written since `before`; answers how many. */
+export function deleteIdleRuleStates(db: Db, before: number, limit: number): number {
+  return preparedStatement<[number, number]>(
+    db,
+    `DELETE FROM metric_rule_states WHERE rowid IN (SELECT rowid FROM metric_rule_states WHERE status = 'ok' AND updated_at < ? LIMIT ?)`,
+  ).run(before, limit).changes;
+}
+
+/** How many stores a rule keeps a state for. */
+export function storeCountOfRule(db: Db, ruleId: number): number {
+  return preparedStatement<[number], { n: number }>(db, `SELECT count(*) AS n FROM metric_rule_states WHERE rule_id = ?`).get(ruleId)!.n;
+}
+
+/** Stores per rule and status, for the rule list. */
+export function stateCountsByRule(db: Db): Array<{ ruleId: number; status: string; n: number }> {
+  return preparedStatement<[], { ruleId: number; status: string; n: number }>(
+    db,
+    `SELECT rule_id AS ruleId, status, count(*) AS n FROM metric_rule_states GROUP BY rule_id, status`,
+  ).all();
+}
+
+/** The first `limit` stores (by name) in which a rule has this status. */
+export function storesOfRuleWithStatus(db: Db, ruleId: number, status: string, limit: number): string[] {
+  return preparedStatement<[number, string, number], { store: string }>(db, `SELECT store FROM metric_rule_states WHERE rule_id = ? AND status = ? ORDER BY store LIMIT ?`)
+    .all(ruleId, status, limit)
+    .map((r) => r.store);
+}
+
+/** A firing (rule, store) pair as lists show it; `since` and `title` are read from the state JSON. */
+export interface FiringPairRow {
+  ruleId: number;
+  name: string;
+  severity: string;
+  store: string;
+  since: number | null;
+  title: string | null;
+}
+
+// Most severe first, then the oldest: the order every list of firing pairs uses.
+const FIRING_PAIRS = `SELECT s.rule_id AS ruleId, r.name AS name, r.severity AS severity, s.store AS store,
+    json_extract(s.state, '$.firingSince') AS since, json_extract(s.state, '$.firingTitle') AS title
+  FROM metric_rule_states s JOIN metric_rules r ON r.id = s.rule_id
+  WHERE s.status = 'firing'
+  ORDER BY CASE r.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, coalesce(since, 0), s.rule_id, s.store
+  LIMIT ? OFFSET ?`;
+
+/** One page of the firing pairs (SQLite keeps only the top `limit + offset` while sorting). */
+export function firingPairs(db: Db, limit: number, offset = 0): FiringPairRow[] {
+  return preparedStatement<[number, number], FiringPairRow>(db, FIRING_PAIRS).all(limit, offset);
+}
+
+export function firingPairCount(db: Db): number {
+  return preparedStatement<[], { n: number }>(db, `SELECT count(*) AS n FROM metric_rule_states WHERE status = 'firing'`).get()!.n;
 }
 
 /** Forgets a rule's states: an edit that changes what it decides, or switching it off. */
@@ -93,6 +149,15 @@ export function transitionsSince(db: Db, since: number, until: number, limit = 5
     .orderBy(desc(metricRuleTransitions.at), desc(metricRuleTransitions.id))
     .limit(limit)
     .all();
+}
+
+/** How many firings and resolutions were announced in [since, until). */
+export function transitionCount(db: Db, since: number, until: number): number {
+  return db
+    .select({ n: sql<number>`count(*)` })
+    .from(metricRuleTransitions)
+    .where(sql`${metricRuleTransitions.at} >= ${since} AND ${metricRuleTransitions.at} < ${until} AND ${metricRuleTransitions.type} <> 'reminder'`)
+    .get()!.n;
 }
 
 /** The latest value of a metric for a store measured in (from, until]. */

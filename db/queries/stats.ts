@@ -77,6 +77,3 @@ export function lastNotificationSentAt(db: Db): number | undefined {
   );
 }
 
-export function countEventsTotal(db: Db): number {
-  return db.select({ n: count() }).from(events).get()!.n;
-}

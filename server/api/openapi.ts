@@ -105,6 +105,7 @@ const UNAVAILABLE = (what: string) =>
 const INTAKE_ERRORS = {
   '400': error('Not valid JSON, or not a valid body: the message names the field and why'),
   ...UNAUTHORIZED,
+  '403': error('The token is limited to named hooks, and this is not one of them'),
   ...TOO_LARGE,
   '415': error('Not sent as application/json'),
   ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was stored; retry'),

@@ -13,8 +13,9 @@ import { translator, type Lang } from '../strings/translate.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SecretBox } from '../security/secretBox.ts';
-import { invalidatesChannel } from '../delivery/policy/channelInvalidation.ts';
-import type { RateLimiter } from '../delivery/rateLimiter.ts';
+import { PRIORITY } from '../delivery/policy/priority.ts';
+import { planTestSend, type TestSendPlan } from '../delivery/policy/testSend.ts';
+import { countedCall, type RateLimiter } from '../delivery/rateLimiter.ts';
 import { insertDelivery, updateDelivery } from '../delivery/store.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
@@ -76,14 +77,17 @@ export function channelStatus(db: Db): ChannelStatus {
 /** The key while the bot can be sent to (connected, not invalid); the worker pauses otherwise. */
 export function usableChannelKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'log'>): string | undefined {
   const row = getChannel(deps.db);
-  if (!row || row.status !== 'connected') return undefined;
-  return storedKey(deps);
+  // The worker asks before every step: one read of the channel, not two.
+  return row?.status === 'connected' ? openKey(deps, row) : undefined;
 }
 
 /** The stored key in clear, for the sender only; registered with the logger so it is redacted. */
 export function storedKey(deps: Pick<ChannelDeps, 'db' | 'secretBox' | 'log'>): string | undefined {
   const row = getChannel(deps.db);
-  if (!row) return undefined;
+  return row && openKey(deps, row);
+}
+
+function openKey(deps: Pick<ChannelDeps, 'secretBox' | 'log'>, row: { keyCiphertext: string }): string | undefined {
   let key: string;
   try {
     key = deps.secretBox.open(row.keyCiphertext);
@@ -111,14 +115,20 @@ function testMessage(deps: ChannelDeps, kind: 'connected' | 'manual'): WecomMess
  * Sends one message right now and records it in the send log (row first, then the network call).
  * Used for the connect and test flows, where the admin waits for WeCom's answer.
  */
-async function sendRecorded(deps: ChannelDeps, key: string, message: WecomMessage, title: string): Promise<SendResult> {
+async function sendRecorded(
+  deps: ChannelDeps,
+  key: string,
+  message: WecomMessage,
+  title: string,
+  currentKey: () => string | undefined,
+): Promise<{ result: SendResult; plan: TestSendPlan }> {
   const now = deps.clock.now();
   const payload = JSON.stringify(message);
   const id = insertDelivery(deps.db, {
     createdAt: now,
     kind: 'test',
     severity: 'info',
-    priority: 0,
+    priority: PRIORITY.critical,
     status: 'sending',
     title,
     msgtype: message.msgtype,
@@ -129,18 +139,17 @@ async function sendRecorded(deps: ChannelDeps, key: string, message: WecomMessag
     queuedAt: now,
     lastAttemptAt: now,
   });
-  deps.limiter.record(now);
-  const result = await deps.wecom.send(key, message);
-  const done = deps.clock.now();
-  deps.limiter.settle(now, done);
+  const { result, answered: done } = await countedCall(deps.limiter, deps.clock, () => deps.wecom.send(key, message));
+  // The URL may have been replaced while this send was in flight: only the current key's answer counts.
+  const plan = planTestSend(result, { sentWithKey: key, currentKey: currentKey() });
   updateDelivery(
     deps.db,
     id,
     result.ok
-      ? { status: 'sent', sentAt: done, lastAttemptAt: done, errcode: 0, latencyMs: result.latencyMs, httpStatus: result.httpStatus }
+      ? { status: plan.status, sentAt: done, lastAttemptAt: done, errcode: 0, latencyMs: result.latencyMs, httpStatus: result.httpStatus }
       : {
           lastAttemptAt: done,
-          status: 'failed',
+          status: plan.status,
           errcode: result.errcode,
           errmsg: result.errmsg,
           failure: result.failure,
@@ -149,7 +158,7 @@ async function sendRecorded(deps: ChannelDeps, key: string, message: WecomMessag
         },
   );
   // WeCom counted the refused call: no call for a whole window, the worker's included.
-  if (!result.ok && result.failure === 'rate_limited') deps.limiter.saturate(done);
+  if (plan.saturateLimiter) deps.limiter.saturate(done);
   deps.log.info(result.ok ? 'wecom send ok' : 'wecom send failed', {
     delivery: id,
     kind: 'test',
@@ -157,7 +166,7 @@ async function sendRecorded(deps: ChannelDeps, key: string, message: WecomMessag
     failure: result.ok ? undefined : result.failure,
     latencyMs: result.latencyMs,
   });
-  return result;
+  return { result, plan };
 }
 
 /**
@@ -179,7 +188,8 @@ export async function connectBot(deps: ChannelDeps, input: string, audit: { ip: 
   const waitMs = deps.limiter.waitMs(deps.clock.now());
   if (waitMs > 0) return { ok: false, stage: 'rate_limited', waitMs };
   const replaced = getChannel(deps.db) !== undefined;
-  const result = await sendRecorded(deps, parsed.key, testMessage(deps, 'connected'), 'connect test');
+  // The key is stored only once it works: a refusal of it marks no channel invalid.
+  const { result } = await sendRecorded(deps, parsed.key, testMessage(deps, 'connected'), 'connect test', () => undefined);
   const now = deps.clock.now();
   if (!result.ok) {
     writeAudit(deps.db, now, {
@@ -209,7 +219,7 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
   // The test counts against the bot's 20 per minute like any message; never trip WeCom's limit for it.
   const waitMs = deps.limiter.waitMs(deps.clock.now());
   if (waitMs > 0) return { ok: false, reason: 'rate_limited', waitMs };
-  const result = await sendRecorded(deps, key, testMessage(deps, 'manual'), 'test notification');
+  const { result, plan } = await sendRecorded(deps, key, testMessage(deps, 'manual'), 'test notification', () => storedKey(deps));
   const now = deps.clock.now();
   writeAudit(deps.db, now, {
     actor: 'admin',
@@ -223,8 +233,7 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
     return { ok: true };
   }
   recordChannelError(deps.db, { now, errcode: result.errcode, failure: result.failure });
-  // The URL may have been replaced while this test was in flight: only the current key's answer counts.
-  if (result.failure === 'invalid_channel' && invalidatesChannel(key, storedKey(deps))) markChannelInvalid(deps.db, now);
+  if (plan.invalidateChannel) markChannelInvalid(deps.db, now);
   return { ok: false, reason: 'send', failure: result };
 }
 

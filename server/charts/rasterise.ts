@@ -37,7 +37,13 @@ function unescapeXml(s: string): string {
 /** A report's text waits for its chart; a stuck render must not hold it for long. */
 export const CHART_TIMEOUT_MS = 20_000;
 
+/** Characters XML 1.0 forbids: resvg refuses the whole drawing for one of them. */
+const NON_XML_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+
 export async function rasteriseSvg(svg: string, timeoutMs = CHART_TIMEOUT_MS): Promise<Buffer> {
+  // Intake refuses control characters in metric names and stores; a name stored before that rule
+  // must not keep every chart that shows it from drawing.
+  const drawable = svg.replace(NON_XML_CHARACTERS, '');
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`chart rendering took over ${timeoutMs} ms`)), timeoutMs);
@@ -47,7 +53,7 @@ export async function rasteriseSvg(svg: string, timeoutMs = CHART_TIMEOUT_MS): P
     // most appliances draw a chart once a day, if ever.
     const { renderAsync } = await import('@resvg/resvg-js');
     const image = await Promise.race([
-      renderAsync(svg, {
+      renderAsync(drawable, {
         // Opaque, so resvg's premultiplied pixels are the plain RGBA the PNG stores.
         background: '#ffffff',
         font: { loadSystemFonts: false, fontFiles: CHART_FONT_FILES, defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },

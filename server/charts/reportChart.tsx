@@ -1,5 +1,5 @@
 // A report's chart image as one SVG document, composed from the dashboard's own chart components
-// (views/components/charts.tsx), so the group sees the same drawing the console shows. Pure.
+// (svgCharts.tsx), so the group sees the same drawing the console shows. Pure.
 import {
   CHART_WIDTH,
   HorizontalBarsSvg,
@@ -8,7 +8,7 @@ import {
   pairedBarsHeight,
   STACKED_COLUMNS_HEIGHT,
   StackedColumnsSvg,
-} from '../../views/components/charts.tsx';
+} from './svgCharts.tsx';
 import type { ChartSeries, ReportChartData } from '../reports/chartData.ts';
 
 const MUTED = '#5b6474';

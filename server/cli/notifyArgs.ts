@@ -185,10 +185,13 @@ A --field value that is a number is sent as a number. Write a negative value as 
 
 Options:
   --url URL                    the appliance, e.g. http://localhost:8080 (or STORECLAW_NOTIFY_URL)
-  --token TOKEN                an inbound API token (or STORECLAW_NOTIFY_TOKEN)
-  --token-file FILE            read the token from FILE (safer than the command line)
-  --signing-secret SECRET      sign requests with HMAC-SHA256 (or STORECLAW_NOTIFY_SIGNING_SECRET)
-  --signing-secret-file FILE   read the signing secret from FILE
+  --token-file FILE            read the inbound API token from FILE: it stays out of \`ps\` and the
+                               shell history (or set STORECLAW_NOTIFY_TOKEN)
+  --token TOKEN                the token on the command line, where every local user sees it in
+                               \`ps\`: prefer --token-file
+  --signing-secret-file FILE   sign requests with HMAC-SHA256, the secret read from FILE (or set
+                               STORECLAW_NOTIFY_SIGNING_SECRET)
+  --signing-secret SECRET      the same, the secret on the command line (visible in \`ps\`)
   --wait                       wait until the event is sent, digested, suppressed or dead
   --timeout SECONDS            how long --wait waits (default 300)
   --retries N                  retries after a 503 or a network error, with backoff (default 5)

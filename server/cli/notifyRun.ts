@@ -1,7 +1,7 @@
 // storeclaw-notify's work: send the event (retrying 503 and network errors), then with --wait poll
 // GET /api/v1/events/{id} until it has an outcome. Every effect comes in through NotifyIo.
 import { createHmac, randomUUID } from 'node:crypto';
-import { NOTIFY_HELP, parseNotifyArgs, type NotifyRequest } from './notifyArgs.ts';
+import { NOTIFY_HELP, parseNotifyArgs } from './notifyArgs.ts';
 
 export const EXIT = { ok: 0, usage: 2, refused: 3, unreachable: 4, timeout: 5, digested: 10, suppressed: 11, dead: 12 } as const;
 

@@ -5,7 +5,7 @@ import type { Db } from '../../db/client.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import type { Category, InboundEvent, Severity } from '../events/schema.ts';
 import { renderDigestForDelivery, renderEventForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
-import { noteJson } from '../render/templateChoice.ts';
+import { noteJson } from '../render/messageTemplateChoice.ts';
 import { utf8Bytes } from '../wecom/messages.ts';
 import { enqueueMessage, enqueueMessages } from './outbox.ts';
 import {
@@ -28,7 +28,7 @@ import { PRIORITY, type Priority } from './policy/priority.ts';
 import {
   countQueuedEventsUpTo,
   digestMemberEvents,
-  foldEventInto,
+  foldEventsInto,
   hasOtherHeldEvent,
   listHeldEvents,
   listQueuedFoldable,
@@ -51,9 +51,11 @@ function digestState(db: Db, id: number, stored: string | null): DigestState {
 /** The waiting digest of every (category, priority) the members fall in. */
 function waitingDigests(db: Db, members: ReadonlyArray<{ category: string; priority: Priority }>): Map<string, WaitingDigest> {
   const found = new Map<string, WaitingDigest>();
+  const looked = new Set<string>();
   for (const { category, priority } of members) {
     const key = waitingKey(category, priority);
-    if (found.has(key)) continue;
+    if (looked.has(key)) continue;
+    looked.add(key);
     const row = waitingDigest(db, category, priority);
     if (row) found.set(key, { id: row.id, mention: parseMentionRequest(row.mentions), state: digestState(db, row.id, row.digestState) });
   }
@@ -97,7 +99,7 @@ function writeDigest(db: Db, s: RenderSettings, w: DigestWrite, now: number): nu
   } else {
     digestId = enqueueMessage(db, { createdAt: now, kind: 'digest', category: w.category, priority: w.priority, queuedAt: now, nextAttemptAt: now, ...fields }, message);
   }
-  for (const eventId of w.eventIds) foldEventInto(db, eventId, digestId);
+  foldEventsInto(db, w.eventIds, digestId);
   return digestId;
 }
 

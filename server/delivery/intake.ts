@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.ts';
 import { listActiveSilences } from '../../db/queries/silences.ts';
+import type { Silence } from '../rules/silences.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import { enqueueMessages, refreshDedupedDelivery } from './outbox.ts';
@@ -7,7 +8,7 @@ import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from './pol
 import { partTitle } from './policy/partTitle.ts';
 import { bumpRepeatCount, findDedupeCandidates, findIdempotent, insertEvent } from './store.ts';
 import { currentRenderSettings, renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
-import { noteJson } from '../render/templateChoice.ts';
+import { noteJson } from '../render/messageTemplateChoice.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { InboundEvent } from '../events/schema.ts';
 
@@ -84,20 +85,27 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
  */
 export function storeRequests(deps: IntakeDeps, requests: ReadonlyArray<{ events: InboundEvent[]; meta: IntakeMeta }>): Accepted[][] {
   const points: MetricPoint[] = [];
-  const accepted = requests.map((r) => storeEventsOnly(deps, r.events, r.meta, points));
+  // What every request of the batch reads alike is read once: the time, the settings, the silences.
+  const now = deps.clock.now();
+  const batch: BatchContext = { now, s: currentRenderSettings(deps.settings, deps.publicUrl), silences: listActiveSilences(deps.db, now) };
+  const accepted = requests.map((r) => storeEventsOnly(deps, batch, r.events, r.meta, points));
   // Rule alerts take this same path (their events carry no metric points, so this does not recur).
   if (points.length && deps.metricRules) deps.metricRules.observe(points, (alerts) => storeEvents(deps, alerts, METRIC_RULE_META));
   return accepted;
+}
+
+interface BatchContext {
+  now: number;
+  s: RenderSettings;
+  silences: Silence[];
 }
 
 /**
  * Stores the events and their messages as the core plans them (policy/intake: planIntake), and
  * collects their metric points into `points` for the rules.
  */
-function storeEventsOnly(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMeta, points: MetricPoint[]): Accepted[] {
+function storeEventsOnly(deps: IntakeDeps, { now, s, silences }: BatchContext, batch: InboundEvent[], meta: IntakeMeta, points: MetricPoint[]): Accepted[] {
   const { db } = deps;
-  const now = deps.clock.now();
-  const s: RenderSettings = currentRenderSettings(deps.settings, deps.publicUrl);
   const facts = batch.map((e): IntakeFacts => {
     const lookup = intakeLookup(e, s.rules, now);
     return {
@@ -105,7 +113,7 @@ function storeEventsOnly(deps: IntakeDeps, batch: InboundEvent[], meta: IntakeMe
       dedupeCandidates: lookup.dedupe ? findDedupeCandidates(db, lookup.dedupe.key, lookup.dedupe.since) : [],
     };
   });
-  const plan = planIntake(batch, facts, { rules: s.rules, now, silences: listActiveSilences(db, now) });
+  const plan = planIntake(batch, facts, { rules: s.rules, now, silences });
   const accepted: Accepted[] = [];
   const idOf = (ref: EventRef) => ('id' in ref ? ref.id : accepted[ref.batchIndex]!.id);
   plan.forEach((fate, i) => {

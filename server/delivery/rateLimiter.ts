@@ -74,3 +74,16 @@ export function createRateLimiter(opts: { limit: number; windowMs: number; histo
     },
   };
 }
+
+/**
+ * One call to WeCom, counted by the limiter from its start and moved to its answer once it comes
+ * (the worker's sends and the console's connect and test sends alike).
+ */
+export async function countedCall<T>(limiter: RateLimiter, clock: { now(): number }, call: () => Promise<T>): Promise<{ result: T; started: number; answered: number }> {
+  const started = clock.now();
+  limiter.record(started);
+  const result = await call();
+  const answered = clock.now();
+  limiter.settle(started, answered);
+  return { result, started, answered };
+}

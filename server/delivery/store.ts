@@ -9,6 +9,7 @@ import type { EventRow, NewEvent } from '../../db/queries/events.ts';
 import type { DeliveryStatus, EventStatus } from '../../db/schema.ts';
 import type { Severity } from '../events/schema.ts';
 import type { DedupeCandidate } from './policy/dedupe.ts';
+import { PRIORITY, type Priority } from './policy/priority.ts';
 import type { PruneCandidate, PruneTable } from './policy/retention.ts';
 
 const DELIVERY_COLUMNS = `id, created_at AS createdAt, kind, category, severity, priority, status, title, msgtype, payload, bytes,
@@ -73,18 +74,23 @@ const EVENT_FIELDS: Record<keyof NewEvent, string> = {
   finishedAt: 'finished_at',
 };
 
-/** The fields given (undefined ones left out), with their columns. */
+/** The fields given (undefined ones left out), with their columns: one statement per shape of update. */
 function definedEntries<T extends object>(row: T, fields: Record<keyof T, string>): { columns: string[]; values: unknown[] } {
   // Insertion order: each call site writes one shape of row, so it prepares one statement.
   const keys = (Object.keys(row) as Array<keyof T>).filter((k) => row[k] !== undefined && k in fields);
   return { columns: keys.map((k) => fields[k]), values: keys.map((k) => row[k]) };
 }
 
-function insertRow<T extends object>(db: Db, table: string, fields: Record<keyof T, string>, row: T): number {
-  const { columns, values } = definedEntries(row, fields);
-  const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-  return Number(preparedStatement(db, sql).run(...values).lastInsertRowid);
-}
+// The inserts name every column, with the schema's defaults, so each is one statement prepared once:
+// building the SQL from the fields given cost as much again per row on the intake's hot path.
+const INSERT_EVENT = `INSERT INTO events (received_at, source, token_id, kind, category, severity, title, store, occurred_at, payload,
+  idempotency_key, dedupe_key, status, reason, duplicate_of, repeat_count, digest_delivery_id, finished_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const INSERT_DELIVERY = `INSERT INTO deliveries (created_at, kind, category, severity, priority, status, title, msgtype, payload, bytes,
+  attempts, queued_at, next_attempt_at, last_attempt_at, sent_at, errcode, errmsg, failure, http_status, latency_ms, event_id,
+  split_from, merged_into, mentions, template, digest_state)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function updateRows<T extends object>(db: Db, table: string, fields: Record<keyof T, string>, set: Partial<T>, where: string, params: unknown[]): number {
   const { columns, values } = definedEntries(set, fields as Record<keyof Partial<T>, string>);
@@ -120,8 +126,28 @@ export function findDedupeCandidates(db: Db, dedupeKey: string, since: number): 
   ).all(dedupeKey, since);
 }
 
-export function insertEvent(db: Db, row: NewEvent): number {
-  return insertRow(db, 'events', EVENT_FIELDS, row);
+export function insertEvent(db: Db, e: NewEvent): number {
+  const { lastInsertRowid } = preparedStatement(db, INSERT_EVENT).run(
+    e.receivedAt,
+    e.source,
+    e.tokenId ?? null,
+    e.kind,
+    e.category,
+    e.severity,
+    e.title,
+    e.store ?? null,
+    e.occurredAt ?? null,
+    e.payload,
+    e.idempotencyKey ?? null,
+    e.dedupeKey ?? null,
+    e.status,
+    e.reason ?? null,
+    e.duplicateOf ?? null,
+    e.repeatCount ?? 1,
+    e.digestDeliveryId ?? null,
+    e.finishedAt ?? null,
+  );
+  return Number(lastInsertRowid);
 }
 
 export function getEvent(db: Db, id: number): EventRow | undefined {
@@ -171,8 +197,36 @@ export function digestMemberEvents(db: Db, digestId: number): Array<{ eventId: n
 
 // ---- deliveries ------------------------------------------------------------------------------------
 
-export function insertDelivery(db: Db, row: NewDelivery): number {
-  return insertRow(db, 'deliveries', DELIVERY_FIELDS, row);
+export function insertDelivery(db: Db, d: NewDelivery): number {
+  const { lastInsertRowid } = preparedStatement(db, INSERT_DELIVERY).run(
+    d.createdAt,
+    d.kind,
+    d.category ?? null,
+    d.severity ?? 'info',
+    d.priority ?? 1,
+    d.status,
+    d.title,
+    d.msgtype,
+    d.payload,
+    d.bytes,
+    d.attempts ?? 0,
+    d.queuedAt ?? 0,
+    d.nextAttemptAt,
+    d.lastAttemptAt ?? null,
+    d.sentAt ?? null,
+    d.errcode ?? null,
+    d.errmsg ?? null,
+    d.failure ?? null,
+    d.httpStatus ?? null,
+    d.latencyMs ?? null,
+    d.eventId ?? null,
+    d.splitFrom ?? null,
+    d.mergedInto ?? null,
+    d.mentions ?? null,
+    d.template ?? null,
+    d.digestState ?? null,
+  );
+  return Number(lastInsertRowid);
 }
 
 export function updateDelivery(db: Db, id: number, set: Partial<NewDelivery>): void {
@@ -287,7 +341,7 @@ export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: b
      WHERE d.status = 'queued' AND d.priority = ? AND d.kind IN (${kinds.map(() => '?').join(', ')}) AND (d.severity = 'critical') = ?
        AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status <> 'queued')
      ORDER BY d.priority, d.id LIMIT ?`,
-  ).all(critical ? 0 : 1, ...kinds, critical ? 1 : 0, limit) as QueuedFoldableRow[];
+  ).all(critical ? PRIORITY.critical : PRIORITY.normal, ...kinds, critical ? 1 : 0, limit) as QueuedFoldableRow[];
 }
 
 /**
@@ -313,7 +367,7 @@ export interface WaitingDigestRow {
  * The category's digest still waiting to be sent at this priority (the oldest, should there be two).
  * Parts of a re-split digest are not: they are sent as they are.
  */
-export function waitingDigest(db: Db, category: string, priority: number): WaitingDigestRow | undefined {
+export function waitingDigest(db: Db, category: string, priority: Priority): WaitingDigestRow | undefined {
   return preparedStatement<[string, number], WaitingDigestRow>(
     db,
     `SELECT id, mentions, digest_state AS digestState FROM deliveries
@@ -321,10 +375,14 @@ export function waitingDigest(db: Db, category: string, priority: number): Waiti
   ).get(category, priority);
 }
 
-/** An event folded into a digest: its queued messages are merged into it, the event waits with it. */
-export function foldEventInto(db: Db, eventId: number, digestId: number): void {
-  preparedStatement(db, `UPDATE deliveries SET status = 'merged', merged_into = ? WHERE event_id = ? AND status = 'queued'`).run(digestId, eventId);
-  preparedStatement(db, `UPDATE events SET status = 'digested', digest_delivery_id = ?, finished_at = NULL WHERE id = ?`).run(digestId, eventId);
+/**
+ * Events folded into a digest: their queued messages are merged into it, the events wait with it.
+ * Two statements for the whole fold, whatever its size (the ids travel as one JSON array).
+ */
+export function foldEventsInto(db: Db, eventIds: readonly number[], digestId: number): void {
+  const ids = JSON.stringify(eventIds);
+  preparedStatement(db, `UPDATE deliveries SET status = 'merged', merged_into = ? WHERE status = 'queued' AND event_id IN (SELECT value FROM json_each(?))`).run(digestId, ids);
+  preparedStatement(db, `UPDATE events SET status = 'digested', digest_delivery_id = ?, finished_at = NULL WHERE id IN (SELECT value FROM json_each(?))`).run(digestId, ids);
 }
 
 /** Restart: a queued message goes out again; a connect or test send fails (the admin's wait is over). */

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpsCounters } from '../opsCounters.ts';
 import { currentRenderSettings, type RenderSettings } from '../render/eventMessages.ts';
-import { planMentions } from '../render/mentions.ts';
+import { planMentions } from '../render/mentionPlacement.ts';
 import { isQuiet, quietEndsAt } from '../rules/quietHours.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
@@ -13,12 +13,12 @@ import { textMessage, type WecomMessage } from '../wecom/messages.ts';
 import { digestBacklog, flushHeld } from './folds.ts';
 import { enqueueMessage, enqueueMessages, recoverInterrupted } from './outbox.ts';
 import { backwardStepMs } from './policy/clockStep.ts';
-import { foldCapacity } from './policy/fold.ts';
+import { foldCapacity, foldTime, wakeMatters } from './policy/fold.ts';
 import { parseMentionRequest, type MentionRequest } from '../rules/mentions.ts';
 import { PRIORITY } from './policy/priority.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './policy/retry.ts';
 import { planSettlement, type SettlementPlan } from './policy/settlement.ts';
-import type { RateLimiter } from './rateLimiter.ts';
+import { countedCall, type RateLimiter } from './rateLimiter.ts';
 import {
   earliestPending,
   eventMessageStatuses,
@@ -68,7 +68,7 @@ export interface DeliveryWorker {
   wake(): void;
   /** Finishes the in-flight send, records it, and stops. */
   stop(): Promise<void>;
-  /** Resolves once nothing is queued or in flight (for tests and benchmarks). */
+  /** Whether nothing is queued or in flight (for tests and benchmarks, which poll it). */
   idle(): boolean;
 }
 
@@ -150,9 +150,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (!key) return { sleepMs: idle };
 
     const wait = limiter.waitMs(now);
-    // A backlog is folded into digests right before a send, and every foldEveryMs while the window
-    // is full: not on every new event of a storm, when nothing could be sent anyway.
-    if (folding || wait === 0 || now - lastFold >= foldEveryMs) {
+    if (foldTime({ folding: folding !== undefined, waitMs: wait, now, lastFold, everyMs: foldEveryMs })) {
       lastFold = now;
       const capacity = foldCapacity({
         limit: limiter.limit(),
@@ -261,12 +259,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   }
 
   async function send(row: DeliveryRow, key: string): Promise<void> {
-    const started = clock.now();
-    markSending(db, row.id, started);
-    limiter.record(started);
-    const result = await deps.wecom.send(key, JSON.parse(row.payload) as WecomMessage);
-    const answered = clock.now();
-    limiter.settle(started, answered);
+    markSending(db, row.id, clock.now());
+    const { result, answered } = await countedCall(limiter, clock, () => deps.wecom.send(key, JSON.parse(row.payload) as WecomMessage));
     unrecorded = { row, key, result, answered };
     record();
   }
@@ -321,12 +315,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       loopDone = loop();
     },
     wake() {
-      // While the window is full a wake changes nothing (a raised limit does: waitMs is 0 then),
-      // unless a fold is due or the clock stepped back: a storm is folded every foldEveryMs of
-      // clock time, and a step must shift the queue before anything else.
       const now = clock.now();
-      const foldDue = now - lastFold >= foldEveryMs || backwardStepMs(lastNow, now) > 0;
-      if (sleepingForLimiter && limiter.waitMs(now) > 0 && !foldDue) return;
+      const clockStepped = backwardStepMs(lastNow, now) > 0;
+      // The limiter is asked only when the worker sleeps for it (asking prunes its history).
+      const waitMs = sleepingForLimiter ? limiter.waitMs(now) : 0;
+      if (!wakeMatters({ sleepingForLimiter, waitMs, now, lastFold, everyMs: foldEveryMs, clockStepped })) return;
       if (wakeUp) wakeUp();
       else pendingWake = true;
     },

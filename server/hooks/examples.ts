@@ -69,4 +69,3 @@ export const HOOK_EXAMPLES = {
 } as const satisfies Record<string, HookDefinition>;
 
 export type HookExampleName = keyof typeof HOOK_EXAMPLES;
-export const HOOK_EXAMPLE_NAMES = Object.keys(HOOK_EXAMPLES) as HookExampleName[];

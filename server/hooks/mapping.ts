@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import { CATEGORIES, EVENT_LIMITS, SEVERITIES, type Category, type Severity } from '../events/schema.ts';
 import { parsePath, readPath, type MappingSyntaxError, type PathSegment } from './jsonPath.ts';
-import { parseTemplate, renderTemplate, valueText, type TemplatePart } from './template.ts';
+import { parseTemplate, renderTemplate, valueText, type TemplatePart } from './mappingText.ts';
 
 export const HOOK_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 export const HOOK_LIMITS = { template: 1000, lines: 2000, fields: EVENT_LIMITS.fields, mapEntries: 50, conditions: 20 } as const;

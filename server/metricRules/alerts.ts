@@ -3,7 +3,7 @@
 // apply to them exactly as to any alert StoreClaw sends.
 import type { AlertEvent } from '../events/schema.ts';
 import { EVENT_LIMITS } from '../events/schema.ts';
-import { fillTemplate, parseTemplate, type TemplateProblem } from '../reports/template.ts';
+import { fillTemplate, parseTemplate, type TemplateProblem } from '../reports/reportTemplate.ts';
 import { formatDateTime } from '../time/format.ts';
 import { translator, type Lang } from '../strings/translate.ts';
 import type { MetricRule } from './definition.ts';

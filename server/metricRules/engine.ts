@@ -4,33 +4,45 @@
 //    and the alert it causes commit together (a crash loses both or neither).
 //  - tick: a croner job every minute for no-data rules and reminders, in a transaction of its own.
 import type { Db } from '../../db/client.ts';
+import { writeAudit } from '../../db/queries/audit.ts';
 import {
   clearRuleStates,
-  firingStates,
   getRuleState,
   insertTransition,
   latestPointPerStore,
   listMetricRules,
   metricValueBetween,
   putRuleState,
-  statesOfRule,
+  statesDueAt,
+  storeCountOfRule,
   type StateRow,
 } from '../../db/queries/metricRules.ts';
 import type { Clock } from '../clock.ts';
 import type { MetricObserver, RaiseAlerts } from '../delivery/intake.ts';
-import type { InboundEvent } from '../events/schema.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { alertForAction } from './alerts.ts';
 import { decidesDifferently, type MetricRule } from './definition.ts';
 import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type Step } from './evaluate.ts';
 import { parseSavedState, ruleFromRow, savedStateJson, type SavedState } from './ruleRows.ts';
+import { MAX_STORES_PER_RULE, StoreLimitError, type StoreRefusal } from './storeLimit.ts';
 
+/**
+ * `observe` (MetricObserver) throws StoreLimitError, having judged nothing, when a point would make
+ * a rule watch more stores than its limit: the caller's transaction then rolls the request back.
+ */
 export interface MetricRuleEngine extends MetricObserver {
-  /** No-data rules and reminders at `now`, raising through `raise` (the caller holds the transaction). */
-  tick(now: number, raise: RaiseAlerts): void;
+  /** A request was refused for the limit: noted in the audit log, at most once an hour per rule. */
+  refused(err: StoreLimitError): void;
+  /**
+   * No-data rules and reminders at `now`, raising through `raise` (the caller holds the transaction):
+   * at most `limit` states, answering how many it acted on (fewer than `limit`: nothing more is due).
+   */
+  tick(now: number, raise: RaiseAlerts, limit?: number): number;
   /** Re-reads the rules after a create, edit or delete; settles the states an edit invalidates. */
   ruleSaved(before: MetricRule | undefined, after: MetricRule | undefined): void;
   rules(): MetricRule[];
+  /** Stores one rule watches at most. */
+  readonly storeLimit: number;
 }
 
 export interface EngineDeps {
@@ -39,13 +51,20 @@ export interface EngineDeps {
   settings: SettingsStore;
   /** Tells the delivery worker a rule queued a message (it looks once the transaction commits). */
   wakeWorker: () => void;
+  /** Stores one rule watches at most (MAX_STORES_PER_RULE). */
+  maxStoresPerRule?: number;
 }
+
+const REFUSAL_NOTE_EVERY_MS = 3_600_000;
 
 /** How far back a new rule looks for each store's last point (its previous value, its silence). */
 const SEED_LOOKBACK_MS = 7 * 86_400_000;
 
 export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
   const { db } = deps;
+  const storeLimit = deps.maxStoresPerRule ?? MAX_STORES_PER_RULE;
+  /** When each rule's refusals were last written to the audit log. */
+  const refusalNoted = new Map<number, number>();
   let all: MetricRule[] = [];
   let byMetric = new Map<string, MetricRule[]>();
   let byId = new Map<number, MetricRule>();
@@ -98,7 +117,10 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
   /** A new, re-enabled or redefined rule starts from each store's last point, with no message. */
   function seed(rule: MetricRule): void {
     const now = deps.clock.now();
-    const last = latestPointPerStore(db, rule.metric, rule.store, now - SEED_LOOKBACK_MS, now);
+    // The stores heard from most recently, up to the limit.
+    const last = latestPointPerStore(db, rule.metric, rule.store, now - SEED_LOOKBACK_MS, now)
+      .sort((a, b) => b.at - a.at)
+      .slice(0, storeLimit);
     for (const p of last) {
       const state = { ...initialState(now), lastValue: p.value, lastAt: p.at };
       putRuleState(db, rule.id, p.store, state.status, savedStateJson({ state, unit: p.unit }), now);
@@ -113,35 +135,75 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
     observe(points, raise) {
       // Each rule×store state is read once and written once per call, however many points it judges.
       const touched = new Map<string, { rule: MetricRule; store: string; saved: SavedState }>();
-      for (const p of points) {
+      // Stores each rule watches before this call and with the new ones it admits.
+      const stores = new Map<number, { before: number; now: number }>();
+      const refusals: StoreRefusal[] = [];
+      points.forEach((p, index) => {
         const rules = byMetric.get(p.name);
-        if (!rules) continue;
+        if (!rules) return;
         for (const rule of rules) {
           if (rule.store !== null && rule.store !== p.store) continue;
           const key = `${rule.id}\u0000${p.store}`;
-          const entry = touched.get(key) ?? { rule, store: p.store, saved: savedOf(getRuleState(db, rule.id, p.store), p.at) };
+          let entry = touched.get(key);
+          if (!entry) {
+            const row = getRuleState(db, rule.id, p.store);
+            if (!row) {
+              let count = stores.get(rule.id);
+              if (!count) {
+                const n = storeCountOfRule(db, rule.id);
+                stores.set(rule.id, (count = { before: n, now: n }));
+              }
+              if (count.now >= storeLimit) {
+                refusals.push({ point: index, ruleId: rule.id, rule: rule.name, metric: rule.metric, store: p.store });
+                continue;
+              }
+              count.now += 1;
+            }
+            entry = { rule, store: p.store, saved: savedOf(row, p.at) };
+            touched.set(key, entry);
+          }
+          // Once anything is refused the request is, so judging the rest would be wasted.
+          if (refusals.length) continue;
           const step = onPoint(rule, entry.saved.state, { at: p.at, value: p.value }, contextFor(rule, p.store));
           entry.saved = apply(rule, p.store, entry.saved, step, p.unit || entry.saved.unit, raise);
-          touched.set(key, entry);
+        }
+      });
+      if (refusals.length) throw new StoreLimitError(refusals, storeLimit);
+      for (const e of touched.values()) save(e.rule.id, e.store, e.saved);
+      for (const [ruleId, count] of stores) {
+        if (count.before < storeLimit && count.now >= storeLimit) {
+          writeAudit(db, deps.clock.now(), { actor: 'system', action: 'metric_rule.store_limit', detail: { id: ruleId, name: byId.get(ruleId)?.name, limit: storeLimit } });
         }
       }
-      for (const e of touched.values()) save(e.rule.id, e.store, e.saved);
     },
 
-    tick(now, raise) {
-      const rows = new Map<string, StateRow>();
-      for (const row of firingStates(db)) rows.set(`${row.ruleId}\u0000${row.store}`, row);
-      for (const rule of all) {
-        if (!rule.enabled || rule.condition.type !== 'no_data') continue;
-        for (const row of statesOfRule(db, rule.id)) rows.set(`${row.ruleId}\u0000${row.store}`, row);
+    refused(err) {
+      const now = deps.clock.now();
+      for (const ruleId of new Set(err.refusals.map((r) => r.ruleId))) {
+        const last = refusalNoted.get(ruleId);
+        if (last !== undefined && now - last >= 0 && now - last < REFUSAL_NOTE_EVERY_MS) continue;
+        refusalNoted.set(ruleId, now);
+        const mine = err.refusals.filter((r) => r.ruleId === ruleId);
+        writeAudit(db, now, {
+          actor: 'system',
+          action: 'metric_rule.store_refused',
+          detail: { id: ruleId, name: mine[0]!.rule, limit: err.limit, points: mine.length, stores: [...new Set(mine.map((r) => r.store))].slice(0, 5) },
+        });
       }
-      for (const row of rows.values()) {
+    },
+
+    tick(now, raise, limit = -1) {
+      let acted = 0;
+      for (const row of statesDueAt(db, now, limit)) {
         const rule = byId.get(row.ruleId);
         if (!rule?.enabled) continue;
         const before = parseSavedState(row.state);
         const step = onTick(rule, before.state, now);
-        if (step.actions.length) save(rule.id, row.store, apply(rule, row.store, before, step, before.unit, raise));
+        if (!step.actions.length) continue;
+        save(rule.id, row.store, apply(rule, row.store, before, step, before.unit, raise));
+        acted++;
       }
+      return acted;
     },
 
     ruleSaved(before, after) {
@@ -155,5 +217,6 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
     },
 
     rules: () => all,
+    storeLimit,
   };
 }

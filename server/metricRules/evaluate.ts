@@ -3,7 +3,7 @@
 // and from pending back to ok without a word. A point that cannot be judged (no baseline: a gap, a
 // store's first point, a zero baseline for a percentage) changes nothing but the last value seen.
 import type { Condition, MetricRule } from './definition.ts';
-import { sameTimeDaysEarlier } from './sameTime.ts';
+import { sameTimeDaysEarlier } from '../time/calendar.ts';
 
 export type RuleStatus = 'ok' | 'pending' | 'firing' | 'resolved';
 export const RULE_STATUSES: readonly RuleStatus[] = ['ok', 'pending', 'firing', 'resolved'];

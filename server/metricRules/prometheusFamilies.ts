@@ -2,13 +2,13 @@
 // how many stores it is firing for. /metrics may be public: rules are labelled by id, and by the
 // admin-written name only with METRICS_DETAIL=1.
 import type { Db } from '../../db/client.ts';
-import { firingStates, listMetricRules, stateCountsByStatus } from '../../db/queries/metricRules.ts';
+import { listMetricRules, stateCountsByRule, stateCountsByStatus } from '../../db/queries/metricRules.ts';
 import { METRIC_RULE_STATUSES } from '../../db/schema.ts';
 
 export function metricRuleFamilies(db: Db, opts: { names: boolean }) {
   const counts = new Map(stateCountsByStatus(db).map((r) => [r.status, r.n]));
-  const firing = new Map<number, number>();
-  for (const s of firingStates(db)) firing.set(s.ruleId, (firing.get(s.ruleId) ?? 0) + 1);
+  // Counted in SQL: a scrape never reads the states themselves, however many stores fire.
+  const firing = new Map(stateCountsByRule(db).flatMap((r) => (r.status === 'firing' ? [[r.ruleId, r.n] as const] : [])));
   return [
     {
       name: 'notifier_metric_rule_states',

@@ -2,10 +2,10 @@ import type { InboundEvent } from '../events/schema.ts';
 import { mentionRequest, type MentionRequest } from '../rules/mentions.ts';
 import type { DeliverySettings, Rules, SettingsStore } from '../settings/settingsStore.ts';
 import type { WecomMessage } from '../wecom/messages.ts';
-import { renderDigestWithTemplate, renderEventWithTemplate } from './customTemplates.ts';
-import { planMentions } from './mentions.ts';
-import { renderWithTemplate, templateKindOf, type MessageTemplateSet, type TemplateNote } from './templateChoice.ts';
-import { renderDigest, renderEvent, type DigestInput, type RenderOptions } from './templates.ts';
+import { renderDigestWithTemplate, renderEventWithTemplate } from './messageTemplateRender.ts';
+import { planMentions } from './mentionPlacement.ts';
+import { renderWithTemplate, templateKindOf, type MessageTemplateSet, type TemplateNote } from './messageTemplateChoice.ts';
+import { renderDigest, renderEvent, type DigestInput, type RenderOptions } from './builtInRender.ts';
 
 export interface RenderSettings {
   rules: Rules;

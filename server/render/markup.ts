@@ -2,7 +2,7 @@
 // label lines, links, and the neutralising of user text (no mentions or colours from event data).
 import type { Severity, TaskStatus } from '../events/schema.ts';
 import { markdownMessage, markdownV2Message, textMessage, type WecomMessage } from '../wecom/messages.ts';
-import type { MessageFormat } from './mentions.ts';
+import type { MessageFormat } from './mentionPlacement.ts';
 
 export type Tone = 'warning' | 'info' | 'comment';
 export type Badge = { label: string; tone: Tone; emoji: string };

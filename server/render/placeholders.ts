@@ -1,6 +1,7 @@
-// The one {{placeholder}} scanner behind the report templates, metric rule titles and message
-// templates. It only splits text: no eval, no expressions, no loops. Each caller decides which
-// placeholder names it knows; an unclosed `{{` is kept as text and reported.
+// The one {{placeholder}} scanner behind the report templates, metric rule titles, message
+// templates and hook mappings. It only splits text: no eval, no expressions, no loops. Each caller
+// decides which placeholder names it knows; an unclosed `{{` is kept as text and reported, and so
+// is a `}}` that closes nothing.
 
 export type ScannedSegment = { kind: 'text'; text: string } | { kind: 'placeholder'; raw: string; inner: string; at: number };
 
@@ -8,20 +9,27 @@ export type ScanResult = {
   segments: ScannedSegment[];
   /** Each `{{` that has no `}}` before the next `{{`: its first characters, and where it is. */
   unclosed: Array<{ snippet: string; at: number }>;
+  /** Where a `}}` stands in the text, closing no placeholder. */
+  unopened: number[];
 };
 
 export function scanPlaceholders(template: string): ScanResult {
   const segments: ScannedSegment[] = [];
   const unclosed: ScanResult['unclosed'] = [];
+  const unopened: number[] = [];
   let text = '';
+  const addText = (from: number, to: number) => {
+    for (let at = template.indexOf('}}', from); at !== -1 && at + 2 <= to; at = template.indexOf('}}', at + 2)) unopened.push(at);
+    text += template.slice(from, to);
+  };
   let i = 0;
   while (i < template.length) {
     const open = template.indexOf('{{', i);
     if (open === -1) {
-      text += template.slice(i);
+      addText(i, template.length);
       break;
     }
-    text += template.slice(i, open);
+    addText(i, open);
     const close = template.indexOf('}}', open + 2);
     const nextOpen = template.indexOf('{{', open + 2);
     if (close === -1 || (nextOpen !== -1 && nextOpen < close)) {
@@ -36,7 +44,7 @@ export function scanPlaceholders(template: string): ScanResult {
     i = close + 2;
   }
   if (text) segments.push({ kind: 'text', text });
-  return { segments, unclosed };
+  return { segments, unclosed, unopened };
 }
 
 /** A dotted name: `title`, `fields.sku`, `alerts.inventory.critical`. */

@@ -3,14 +3,13 @@
 import type { ReportType } from '../../db/schema.ts';
 import { translator, type Lang, type Translate } from '../strings/translate.ts';
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../events/schema.ts';
-import type { MessageFormat } from '../render/mentions.ts';
+import type { MessageFormat } from '../render/mentionPlacement.ts';
 import { BYTE_LIMITS, markdownMessage, markdownV2Message, splitUtf8, textMessage, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
-import { localDateTime, type ReportPeriods } from './periods.ts';
+import { localDateTime } from '../time/calendar.ts';
+import type { ReportPeriods } from '../time/periods.ts';
 import { describePeriod } from './periodWording.ts';
-import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './template.ts';
+import { fillTemplate, parseTemplate, type Placeholder, type TemplateProblem } from './reportTemplate.ts';
 import { metricRulesSection, type RuleFigures } from '../metricRules/reportSection.ts';
-
-export type TaskStatusCounted = 'succeeded' | 'failed' | 'partial';
 
 export interface AlertFigures {
   total: number;
@@ -309,7 +308,7 @@ function composeContent(s: Style, spec: ReportSpec, f: ReportFigures): { content
   }
   const head = `${heading(s, spec.name)}\n${periodLine(s, spec)}`;
   if (spec.type === 'metrics_snapshot') return { content: [head, metricsSection(s, f.metrics, spec)].join('\n\n'), problems: [] };
-  const rules = f.rules ? [metricRulesSection(f.rules, { lang: s.lang, timeZone: spec.timeZone, strong: (text) => strong(s, text), bullet: bullet(s), safe })] : [];
+  const rules = f.rules ? [metricRulesSection(f.rules, { lang: s.lang, timeZone: spec.timeZone, strong: (text) => strong(s, text), bullet: bullet(s), safe, count: (n) => s.num.format(n) })] : [];
   return {
     content: [head, alertsSection(s, f.alerts), tasksSection(s, f.tasks), metricsSection(s, f.metrics, spec), ...rules, deliverySection(s, f.delivery)].join('\n\n'),
     problems: [],

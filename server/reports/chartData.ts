@@ -3,9 +3,9 @@
 import type { ReportType } from '../../db/schema.ts';
 import { translator, type Lang } from '../strings/translate.ts';
 import { CATEGORIES, type Category } from '../events/schema.ts';
-import { localDateStart } from '../timeOfDay.ts';
+import { localDateStart, addDays, localDate } from '../time/calendar.ts';
 import type { ReportFigures } from './builders.ts';
-import { addDays, localDate, type ReportPeriods } from './periods.ts';
+import type { ReportPeriods } from '../time/periods.ts';
 
 /** More bars than this are unreadable on a phone; the rest are counted in a footnote. */
 export const MAX_CHART_METRICS = 12;

@@ -1,7 +1,7 @@
 // Cron expressions as report jobs use them: croner, five fields (minute precision: a report every
 // second would only trip WeCom's 20 messages per minute), evaluated in the job's own IANA time zone.
 import { Cron } from 'croner';
-import { canonicalTimeZone } from '../timeOfDay.ts';
+import { canonicalTimeZone } from '../time/zone.ts';
 
 export type CronProblem =
   | { code: 'empty' }

@@ -8,7 +8,7 @@ import type { Db } from '../../db/client.ts';
 import type { ReportType } from '../../db/schema.ts';
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../events/schema.ts';
 import { emptyFigures, type MetricFigure, type ReportFigures, type TaskFailure } from './builders.ts';
-import type { Period, ReportPeriods } from './periods.ts';
+import type { Period, ReportPeriods } from '../time/periods.ts';
 import { gatherRuleFigures } from '../metricRules/reportSection.ts';
 
 type Row = Record<string, unknown>;

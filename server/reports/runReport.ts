@@ -6,12 +6,13 @@ import { reportChartSvg } from '../charts/reportChart.tsx';
 import { charactersWithoutGlyph, rasteriseSvg } from '../charts/rasterise.ts';
 import { enqueueMessage } from '../delivery/outbox.ts';
 import { partTitle } from '../delivery/policy/partTitle.ts';
+import { PRIORITY } from '../delivery/policy/priority.ts';
 import { insertDelivery } from '../delivery/store.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { imageMessage, type ImageMessage } from '../wecom/messages.ts';
 import { buildReport, type BuiltReport } from './builders.ts';
 import { buildChartData, chartDays, parseChartMetrics } from './chartData.ts';
-import { periodsFor, type PeriodChoice } from './periods.ts';
+import { periodsFor, type PeriodChoice } from '../time/periods.ts';
 import { alertsPerDay, gatherFigures } from './reportData.ts';
 
 export type ReportJobSpec = Pick<ReportJobRow, 'name' | 'type' | 'template' | 'timezone'>;
@@ -20,8 +21,11 @@ export type ChartJobSpec = Pick<ReportJobRow, 'name' | 'type' | 'timezone' | 'ch
 /** The chart image, or why there is none; `missingGlyphs` lists label characters the font lacks. */
 export type ChartOutcome = { ok: true; png: Buffer; message: ImageMessage; missingGlyphs: string[] } | { ok: false; error: string };
 
+/** What building a report reads: the database and the notification language and format. */
+export type ReportReadDeps = { db: Db; settings: Pick<SettingsStore, 'delivery'> };
+
 /** The report as it would be sent at `ref`, with the current notification language and format. */
-export function renderJobReport(deps: { db: Db; settings: SettingsStore }, job: ReportJobSpec, ref: number, choice: PeriodChoice = 'scheduled'): BuiltReport {
+export function renderJobReport(deps: ReportReadDeps, job: ReportJobSpec, ref: number, choice: PeriodChoice = 'scheduled'): BuiltReport {
   const periods = periodsFor(job.type, ref, job.timezone, choice);
   const delivery = deps.settings.delivery();
   return buildReport(
@@ -30,28 +34,46 @@ export function renderJobReport(deps: { db: Db; settings: SettingsStore }, job: 
   );
 }
 
-/** The job's chart as it would be sent at `ref`. Never throws: a failed chart must not stop the text. */
-export async function renderJobChart(
-  deps: { db: Db; settings: SettingsStore },
+/** A chart drawn as SVG, with the label characters the shipped font has no glyph for. */
+export interface DrawnChart {
+  svg: string;
+  missingGlyphs: string[];
+}
+
+/** The job's chart as it would be sent at `ref`, as SVG (what the report thread draws). */
+export function jobChartSvg(deps: ReportReadDeps, job: ChartJobSpec, ref: number, choice: PeriodChoice = 'scheduled'): DrawnChart {
+  const periods = periodsFor(job.type, ref, job.timezone, choice);
+  const days = job.type === 'metrics_snapshot' ? [] : alertsPerDay(deps.db, chartDays(job.type, periods, job.timezone));
+  const data = buildChartData(
+    { type: job.type, title: job.name, lang: deps.settings.delivery().language, metrics: parseChartMetrics(job.chartMetrics), periodLabel: `${periods.label} (${job.timezone})` },
+    gatherFigures(deps.db, job.type, periods),
+    days,
+  );
+  const svg = reportChartSvg(data);
+  // The font's coverage is read from its files on first use: that belongs on this thread too.
+  return { svg, missingGlyphs: charactersWithoutGlyph(svg) };
+}
+
+/** A chart from its SVG, rasterised. Never throws: a failed chart must not stop the text. */
+async function chartFromSvg(draw: () => DrawnChart | Promise<DrawnChart>, rasterise: (svg: string) => Promise<Buffer> = rasteriseSvg): Promise<ChartOutcome> {
+  try {
+    const { svg, missingGlyphs } = await draw();
+    const png = await rasterise(svg);
+    return { ok: true, png, message: imageMessage(png), missingGlyphs };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** The job's chart as it would be sent at `ref`, drawn on this thread. */
+export function renderJobChart(
+  deps: ReportReadDeps,
   job: ChartJobSpec,
   ref: number,
   rasterise: (svg: string) => Promise<Buffer> = rasteriseSvg,
   choice: PeriodChoice = 'scheduled',
 ): Promise<ChartOutcome> {
-  try {
-    const periods = periodsFor(job.type, ref, job.timezone, choice);
-    const days = job.type === 'metrics_snapshot' ? [] : alertsPerDay(deps.db, chartDays(job.type, periods, job.timezone));
-    const data = buildChartData(
-      { type: job.type, title: job.name, lang: deps.settings.delivery().language, metrics: parseChartMetrics(job.chartMetrics), periodLabel: `${periods.label} (${job.timezone})` },
-      gatherFigures(deps.db, job.type, periods),
-      days,
-    );
-    const svg = reportChartSvg(data);
-    const png = await rasterise(svg);
-    return { ok: true, png, message: imageMessage(png), missingGlyphs: charactersWithoutGlyph(svg) };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
+  return chartFromSvg(() => jobChartSvg(deps, job, ref, choice), rasterise);
 }
 
 /**
@@ -60,7 +82,7 @@ export async function renderJobChart(
  * in the send log saying why, never a reason to hold the text. Returns the outbox ids.
  */
 export function enqueueReport(db: Db, report: BuiltReport, now: number, chart?: ChartOutcome): number[] {
-  const row = (title: string) => ({ createdAt: now, kind: 'report', category: null, severity: 'info', priority: 1, title, queuedAt: now, nextAttemptAt: now });
+  const row = (title: string) => ({ createdAt: now, kind: 'report', category: null, severity: 'info', priority: PRIORITY.normal, title, queuedAt: now, nextAttemptAt: now });
   return db.transaction(() => {
     const ids = report.messages.map((message, i) => enqueueMessage(db, row(partTitle(report.title, i, report.messages.length)), message));
     if (chart?.ok) ids.push(enqueueMessage(db, row(`${report.title} 📊`), chart.message));

@@ -25,10 +25,13 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule } from './cron.ts';
-import { pruneOldRows, type PruneResult } from '../delivery/retention.ts';
+import { PRUNE_BATCH, pruneOldRows, type PruneResult } from '../delivery/retention.ts';
+import { pruneCutoffs } from '../delivery/policy/retention.ts';
+import { pruneIdleRuleStates } from '../metricRules/stateRetention.ts';
 import { getReportSettings, markSeeded, wasSeeded } from './reportSettings.ts';
-import { periodsFor, type PeriodChoice } from './periods.ts';
+import { periodsFor, type PeriodChoice } from '../time/periods.ts';
 import { enqueueReport, renderJobChart, renderJobReport } from './runReport.ts';
+import type { ReportThread } from './reportThread.ts';
 
 /** Daily, in the settings' time zone, when a store's group is quiet. */
 export const HOUSEKEEPING_CRON = '30 3 * * *';
@@ -69,6 +72,8 @@ export interface SchedulerDeps {
   timers?: boolean;
   /** What a run does; by default it builds the report and queues it. Tests make it slow. */
   runner?: ReportRunner;
+  /** Builds reports and charts off the main thread; absent, they are built on it. */
+  reportThread?: ReportThread;
   pruneBatchSize?: number;
 }
 
@@ -132,8 +137,10 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
   const runner: ReportRunner =
     deps.runner ??
     (async (job, run) => {
-      const report = renderJobReport(deps, job, run.ref, run.period);
-      const chart = job.attachChart && job.type !== 'custom' ? await renderJobChart(deps, job, run.ref, undefined, run.period) : undefined;
+      const thread = deps.reportThread;
+      const report = thread ? await thread.report(job, run.ref, run.period) : renderJobReport(deps, job, run.ref, run.period);
+      const withChart = job.attachChart && job.type !== 'custom';
+      const chart = !withChart ? undefined : thread ? await thread.chart(job, run.ref, run.period) : await renderJobChart(deps, job, run.ref, undefined, run.period);
       if (chart && !chart.ok) log.warn('report chart could not be drawn; the text goes without it', { job: job.id, error: chart.error });
       if (chart?.ok && chart.missingGlyphs.length) log.warn('report chart labels have characters the font cannot draw', { job: job.id, characters: chart.missingGlyphs.join('') });
       const ids = enqueueReport(db, report, clock.now(), chart);
@@ -269,8 +276,10 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     const retentionDays = deps.settings.general().retentionDays;
     housekeepingRun = track(
       pruneOldRows(db, { now, retentionDays, batchSize: deps.pruneBatchSize, shouldStop: () => stopped })
-        .then((result) => {
-          log.info('housekeeping: old rows pruned', { ...result, retentionDays });
+        .then(async (result) => {
+          const before = pruneCutoffs(now, retentionDays).rows;
+          const ruleStates = await pruneIdleRuleStates(db, { before, batchSize: deps.pruneBatchSize ?? PRUNE_BATCH, shouldStop: () => stopped });
+          log.info('housekeeping: old rows pruned', { ...result, ruleStates, retentionDays });
           return result;
         })
         .finally(() => {

@@ -7,13 +7,18 @@ import type { Accepted, IntakeDeps, IntakeMeta } from '../delivery/intake.ts';
 import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
+import { mayPost, tokenHooks } from '../security/apiTokens.ts';
+import { throttleKey } from '../security/clientAddress.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
 import { eventStatusHandler } from './eventStatus.ts';
 import { hookIntake } from '../hooks/hookIntake.ts';
 import { openApiHandler } from './openApi.ts';
 import { recordRefusal } from '../../db/queries/refusals.ts';
+import type { RefusalReason } from '../../db/schema.ts';
 import { clientIp } from './viewContext.ts';
+import type { MetricRuleEngine } from '../metricRules/engine.ts';
+import { refusalMessage, StoreLimitError } from '../metricRules/storeLimit.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
@@ -22,6 +27,8 @@ export interface ApiDeps extends IntakeDeps {
   secretBox: SecretBox;
   /** Called after events were queued, so the worker looks at once. */
   onQueued: () => void;
+  /** The metric rules (intake judges points with them; a refusal for their store limit is noted). */
+  metricRules?: MetricRuleEngine;
   /** The listening port: the API document's server address when PUBLIC_URL is unset and Host is unusable. */
   port: number;
 }
@@ -48,7 +55,27 @@ export function apiRoutes(deps: ApiDeps) {
     return Number.parseInt(length, 10) > API_BODY_LIMIT ? Promise.resolve(tooLarge(c)) : next();
   });
 
-  const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed) => {
+  const refused = (c: Context, reason: RefusalReason, prefix: string | undefined) => {
+    try {
+      const ip = clientIp(c);
+      recordRefusal(deps.db, { at: deps.clock.now(), reason, tokenPrefix: prefix ?? null, path: c.req.path, ip, source: throttleKey(ip) });
+    } catch (err) {
+      // The list is a convenience: a full or locked disk must not turn a 401 into a 500.
+      if (!isStorageUnavailable(err)) throw err;
+    }
+  };
+
+  /** A 400 naming every point a metric rule at its store limit refused (`store`, or `3.store` in a batch). */
+  const storeLimitAnswer = (c: Context, events: InboundEvent[], err: StoreLimitError, batch: boolean) => {
+    deps.metricRules?.refused(err);
+    const issues = err.refusals.flatMap((r) =>
+      events.flatMap((e, i) => (e.kind === 'metric' && e.name === r.metric && (e.store ?? '') === r.store ? [{ path: batch ? `${i}.store` : 'store', message: refusalMessage(r, err.limit) }] : [])),
+    );
+    const unique = [...new Map(issues.map((issue) => [issue.path, issue])).values()];
+    return c.json({ error: 'store_limit', message: `${unique[0]!.path}: ${unique[0]!.message}`, issues: unique }, 400);
+  };
+
+  const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed, batch = false) => {
     const body = await c.req.text();
     const verdict = auth.authenticate({
       authorization: c.req.header('authorization'),
@@ -57,13 +84,13 @@ export function apiRoutes(deps: ApiDeps) {
       body,
     });
     if (!verdict.ok) {
-      try {
-        recordRefusal(deps.db, { at: deps.clock.now(), reason: verdict.reason, tokenPrefix: verdict.prefix ?? null, path: c.req.path, ip: clientIp(c) });
-      } catch (err) {
-        // The list is a convenience: a full or locked disk must not turn a 401 into a 500.
-        if (!isStorageUnavailable(err)) throw err;
-      }
+      refused(c, verdict.reason, verdict.prefix);
       return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+    }
+    if (!mayPost(verdict.token, source.startsWith('hook:') ? source.slice('hook:'.length) : undefined)) {
+      refused(c, 'hook_not_allowed', verdict.token.prefix);
+      const hooks = tokenHooks(verdict.token)!.map((h) => `/api/v1/hooks/${h}`).join(', ');
+      return c.json({ error: 'forbidden', message: `This token may only post to ${hooks}` }, 403);
     }
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) {
@@ -85,6 +112,7 @@ export function apiRoutes(deps: ApiDeps) {
     try {
       accepted = await intake.submit(parsed.events, { source, tokenId: verdict.token.id });
     } catch (err) {
+      if (err instanceof StoreLimitError) return storeLimitAnswer(c, parsed.events, err, batch);
       if (!isStorageUnavailable(err)) throw err;
       deps.log.error('could not store inbound events', { error: err });
       return c.json({ error: 'storage_unavailable', message: 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was stored; retry later.' }, 503, { 'retry-after': '5' });
@@ -113,7 +141,7 @@ export function apiRoutes(deps: ApiDeps) {
 
   // Metric points in one request and one commit; rules judge them in that commit.
   app.post('/api/v1/metrics', async (c) => {
-    const result = await accept(c, 'api', parseMetricBatch);
+    const result = await accept(c, 'api', parseMetricBatch, true);
     if (result instanceof Response) return result;
     return c.json({ accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
   });

@@ -12,6 +12,7 @@ import { throttleKey } from '../security/clientAddress.ts';
 import { clearSessionCookie, createSession, readSessionToken, setSessionCookie } from '../security/sessions.ts';
 import { sha256 } from '../security/tokens.ts';
 import { safeLocalPath } from './safeRedirect.ts';
+import { formFields } from './formFields.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 const setupSchema = v.pipe(
@@ -30,10 +31,6 @@ const loginSchema = v.object({
   password: v.pipe(v.string(), v.nonEmpty('login.error.empty'), v.maxLength(256, 'login.error.wrong')),
   next: v.optional(v.string()),
 });
-
-function formFields(body: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(body).map(([k, val]) => [k, typeof val === 'string' ? val : '']));
-}
 
 export function authRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();

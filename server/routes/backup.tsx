@@ -1,5 +1,4 @@
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono, type Context } from 'hono';
 import { randomBytes } from 'node:crypto';
 import { open, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,14 @@ import { clientIp, viewContext } from './viewContext.ts';
 
 /** The one path whose body may be larger than the console's form limit (an uploaded backup). */
 export const RESTORE_PATH = '/backup/restore';
+/** The backup and the form around it. */
+export const RESTORE_UPLOAD_LIMIT = RESTORE_MAX_BYTES + 64 * 1024;
+
+/** 413 with the Backup page saying to use the command line (the app's body limit answers this for RESTORE_PATH). */
+export function restoreTooLarge(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'settings'>) {
+  const ctx = viewContext(c, deps);
+  return c.html(<BackupPage ctx={ctx} restoreError={ctx.t('backup.restore.tooLarge', { max: RESTORE_MAX_BYTES / 1024 / 1024 })} />, 413);
+}
 
 function refusalText(t: Translate, r: RestoreRefusal, running: string): string {
   switch (r.code) {
@@ -74,19 +81,12 @@ export function backupRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'log' | 'setti
   });
 
   /**
-   * Restore: the upload is written into the data directory (beside the database, so putting it in
+   * Restore (its body limit is the app's, RESTORE_UPLOAD_LIMIT): the upload is written into the data directory (beside the database, so putting it in
    * place is a rename), checked, and only then handed to the appliance, which keeps the current
    * database, reopens on the backup and signs everyone out.
    */
   app.post(
     RESTORE_PATH,
-    bodyLimit({
-      maxSize: RESTORE_MAX_BYTES + 64 * 1024,
-      onError: (c) => {
-        const ctx = viewContext(c, deps);
-        return c.html(<BackupPage ctx={ctx} restoreError={ctx.t('backup.restore.tooLarge', { max: RESTORE_MAX_BYTES / 1024 / 1024 })} />, 413);
-      },
-    }),
     async (c) => {
       const ctx = viewContext(c, deps);
       const refuse = (text: string, status: 413 | 422 | 503 = 422) => c.html(<BackupPage ctx={ctx} restoreError={text} />, status);

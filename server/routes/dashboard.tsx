@@ -1,14 +1,16 @@
 import { Hono } from 'hono';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { eventBuckets, eventCountsSince, eventsByCategorySince, oldestQueuedAt } from '../../db/queries/stats.ts';
-import type { StackedColumn } from '../../views/components/charts.tsx';
+import type { StackedColumn } from '../charts/svgCharts.tsx';
 import { DashboardPage, DashboardPanel, OUTCOMES, type DashboardData, type Outcome } from '../../views/pages/dashboard.tsx';
 import { channelStatus } from '../channel/wecomChannel.ts';
 import { queueDepth } from '../delivery/store.ts';
 import { firingRules } from '../metricRules/firingList.ts';
+import { FIRING_SHOWN_ON_DASHBOARD } from '../../views/components/firingRules.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { startOfDay } from '../timeOfDay.ts';
+import { startOfDay } from '../time/calendar.ts';
+import { axisLabelFormat } from '../time/format.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
 import type { Lang } from '../strings/translate.ts';
 import { viewContext } from './viewContext.ts';
@@ -32,11 +34,6 @@ function columns(db: AppDeps['db'], since: number, bucketMs: number, count: numb
   return cols;
 }
 
-function formatter(lang: Lang, timeZone: string, opts: Intl.DateTimeFormatOptions) {
-  const f = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, hour12: false, ...opts });
-  return (ms: number) => f.format(ms);
-}
-
 export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
   const now = deps.clock.now();
   const tz = deps.settings.general().timeZone;
@@ -56,11 +53,12 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     today,
     rate: { used: deps.limiter.used(now), limit: deps.limiter.limit() },
     nextReport: deps.nextReport?.(),
-    firingRules: firingRules(deps.db),
+    firingRules: firingRules(deps.db, FIRING_SHOWN_ON_DASHBOARD),
     recent: listDeliveries(deps.db, {}, { limit: 10 }),
-    hours: columns(deps.db, hourStart, HOUR, 24, formatter(lang, tz, { hour: '2-digit' })),
-    days: columns(deps.db, dayStart, DAY, 30, formatter(lang, tz, { month: '2-digit', day: '2-digit' })),
+    hours: columns(deps.db, hourStart, HOUR, 24, axisLabelFormat(lang, tz, 'hour')),
+    days: columns(deps.db, dayStart, DAY, 30, axisLabelFormat(lang, tz, 'day')),
     categories: eventsByCategorySince(deps.db, dayStart),
+    selfWatch: deps.selfWatch?.status(),
   };
 }
 

@@ -7,28 +7,26 @@ import { listRecentEvents } from '../../db/queries/events.ts';
 import { getApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
 import { deliveries } from '../../db/schema.ts';
 import type { MessageKey } from '../strings/translate.ts';
-import {
-  InboundPage,
-  RevokeConfirmPage,
-  TokenCreatedPage,
-  TokenGonePage,
-  type Endpoints,
-  type InboundPageProps,
-  type RecentEvent,
-} from '../../views/pages/inbound.tsx';
+import { InboundPage, type InboundPageProps } from '../../views/pages/inbound/inboundPage.tsx';
+import { RevokeConfirmPage, TokenCreatedPage, TokenGonePage } from '../../views/pages/inbound/tokenPages.tsx';
+import type { Endpoints } from '../../views/pages/inbound/signingHelp.tsx';
+import type { RecentEvent } from '../../views/pages/inbound/recentEvents.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
-import { randomToken, sha256 } from '../security/tokens.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
-import { ingestEvents } from '../delivery/intake.ts';
-import { sampleEvent } from '../events/sampleEvents.ts';
+import { ingestEvents, type Accepted } from '../delivery/intake.ts';
+import { StoreLimitError } from '../metricRules/storeLimit.ts';
+import { sampleEvent } from '../render/sampleEvents.ts';
 import { KINDS } from '../events/schema.ts';
+import { HOOK_NAME } from '../hooks/mapping.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { requestOrigin } from './requestOrigin.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 export const TOKEN_NAME_MAX = 60;
+/** Hooks one token may be limited to. */
+export const TOKEN_HOOKS_MAX = 20;
 export const RECENT_EVENTS = 50;
 
 const createSchema = v.object({
@@ -40,6 +38,12 @@ const createSchema = v.object({
     v.check((s) => [...s].length <= TOKEN_NAME_MAX, 'inbound.error.nameLong'),
   ),
   requireSignature: v.pipe(v.optional(v.string(), ''), v.transform((s) => s !== '')),
+  hooks: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((s) => [...new Set(s.split(/[\s,]+/).filter(Boolean))]),
+    v.check((names) => names.length <= TOKEN_HOOKS_MAX, 'inbound.error.hooksMany'),
+    v.check((names) => names.every((n) => HOOK_NAME.test(n)), 'inbound.error.hooksInvalid'),
+  ),
 });
 const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 
@@ -110,7 +114,14 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
     const form = v.safeParse(sampleForm, await c.req.parseBody());
     if (!form.success) return page(c, { notice: { kind: 'bad', text: ctx.t('form.error.choice') } }, 422);
     const event = sampleEvent(form.output.kind, deps.settings.delivery().language);
-    const [accepted] = ingestEvents({ ...deps, publicUrl: deps.config.publicUrl }, [event], { source: 'console', tokenId: null });
+    let accepted: Accepted | undefined;
+    try {
+      [accepted] = ingestEvents({ ...deps, publicUrl: deps.config.publicUrl }, [event], { source: 'console', tokenId: null });
+    } catch (err) {
+      if (!(err instanceof StoreLimitError)) throw err;
+      deps.metricRules?.refused(err);
+      return done(c, { kind: 'bad', text: ctx.t('mr.storeLimitReached', { limit: err.limit }) });
+    }
     if (accepted!.status === 'queued') deps.wakeWorker();
     writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'event.sample', detail: { kind: event.kind, event: accepted!.id }, ip: clientIp(c) });
     const status = ctx.t(`event.status.${accepted!.status}`);
@@ -122,24 +133,26 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
     const body = await c.req.parseBody();
     const rawName = typeof body.name === 'string' ? body.name : '';
     const rawSignature = typeof body.requireSignature === 'string' ? body.requireSignature : '';
+    const rawHooks = typeof body.hooks === 'string' ? body.hooks : '';
     const requireSignature = rawSignature !== '';
-    const parsed = v.safeParse(createSchema, { name: rawName, requireSignature: rawSignature });
+    const parsed = v.safeParse(createSchema, { name: rawName, requireSignature: rawSignature, hooks: rawHooks });
     if (!parsed.success) {
-      const error = ctx.t(parsed.issues[0].message as MessageKey, { max: TOKEN_NAME_MAX });
-      return page(c, { form: { name: rawName, requireSignature, error } }, 422);
+      const issue = parsed.issues[0];
+      const error = ctx.t(issue.message as MessageKey, { max: issue.path?.[0]?.key === 'hooks' ? TOKEN_HOOKS_MAX : TOKEN_NAME_MAX });
+      return page(c, { form: { name: rawName, requireSignature, hooks: rawHooks, error } }, 422);
     }
-    const { name } = parsed.output;
+    const { name, hooks } = parsed.output;
     // No await between this check and the insert: two racing forms cannot both pass it.
     if (listApiTokens(deps.db).some((tok) => tok.revokedAt === null && sameName(tok.name, name))) {
-      return page(c, { form: { name: rawName, requireSignature, error: ctx.t('inbound.error.nameTaken', { name }) } }, 422);
+      return page(c, { form: { name: rawName, requireSignature, hooks: rawHooks, error: ctx.t('inbound.error.nameTaken', { name }) } }, 422);
     }
     const now = deps.clock.now();
-    const { id, token, signingSecret } = issueApiToken(deps, { name, requireSignature: parsed.output.requireSignature, now });
+    const { id, token, signingSecret } = issueApiToken(deps, { name, requireSignature: parsed.output.requireSignature, now, hooks });
     const prefix = token.slice(0, TOKEN_DISPLAY_PREFIX);
     writeAudit(deps.db, now, {
       actor: 'admin',
       action: 'token.create',
-      detail: { id, name, prefix, requireSignature: parsed.output.requireSignature },
+      detail: { id, name, prefix, requireSignature: parsed.output.requireSignature, ...(hooks.length ? { hooks } : {}) },
       ip: clientIp(c),
     });
     // Post/redirect/get: the token waits, once, for the GET the redirect leads to; a reload shows it no more.

@@ -20,11 +20,11 @@ import {
 } from '../../views/pages/messageTemplates.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { sampleEvent } from '../events/sampleEvents.ts';
+import { sampleEvent } from '../render/sampleEvents.ts';
 import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
 import { mentionRequest } from '../rules/mentions.ts';
-import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/customTemplates.ts';
-import { planMentions } from '../render/mentions.ts';
+import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/messageTemplateRender.ts';
+import { planMentions } from '../render/mentionPlacement.ts';
 import {
   defaultTemplate,
   isTemplateCategory,
@@ -32,9 +32,9 @@ import {
   parseMessageTemplate,
   TEMPLATE_KINDS,
   type MessageTemplateProblem,
-} from '../render/messageTemplates.ts';
-import type { StoredTemplate } from '../render/templateChoice.ts';
-import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+} from '../render/messageTemplate.ts';
+import type { StoredTemplate } from '../render/messageTemplateChoice.ts';
+import { sizeAgainstLimit, type WecomMessage } from '../wecom/messages.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
@@ -75,13 +75,6 @@ export function problemText(t: Translate, p: MessageTemplateProblem): string {
     case 'unknown':
       return t('templates.error.unknown', { placeholder: p.placeholder });
   }
-}
-
-function contentOf(m: WecomMessage): string {
-  if (m.msgtype === 'text') return m.text.content;
-  if (m.msgtype === 'markdown') return m.markdown.content;
-  if (m.msgtype === 'markdown_v2') return m.markdown_v2.content;
-  return JSON.stringify(m);
 }
 
 const RESOLVED_PREFIX: Record<Lang, string> = { en: '[RESOLVED] ', zh: '[已恢复] ' };
@@ -130,11 +123,7 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
       }
       return {
         problems: [],
-        messages: messages.map((m) => ({
-          json: JSON.stringify(m),
-          bytes: utf8Bytes(contentOf(m)),
-          limit: m.msgtype === 'text' || m.msgtype === 'markdown' || m.msgtype === 'markdown_v2' ? BYTE_LIMITS[m.msgtype] : Infinity,
-        })),
+        messages: messages.map((m) => ({ json: JSON.stringify(m), ...sizeAgainstLimit(m) })),
       };
     } catch (err) {
       if (!(err instanceof TemplateRenderError)) throw err;

@@ -1,15 +1,17 @@
 import { Hono, type Context } from 'hono';
 import { writeAudit } from '../../db/queries/audit.ts';
-import { deleteMetricRule, getMetricRule, insertMetricRule, listMetricRules, metricPoints, statesOfRule, updateMetricRule } from '../../db/queries/metricRules.ts';
+import { deleteMetricRule, getMetricRule, insertMetricRule, listMetricRules, metricPoints, stateCountsByRule, storesOfRuleWithStatus, updateMetricRule } from '../../db/queries/metricRules.ts';
 import type { ViewContext } from '../../views/context.ts';
-import { BacktestPanel, MetricRulesPage, RuleEditorPage, type BacktestView, type RuleListItem, type TranslatedErrors } from '../../views/pages/metricRules.tsx';
+import { BacktestPanel, MetricRulesPage, RuleEditorPage, type BacktestView, type FiringPage, type RuleListItem, type TranslatedErrors } from '../../views/pages/metricRules.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { backtest, lookbackMs } from '../metricRules/backtest.ts';
 import { describeCondition, describeStore } from '../metricRules/describe.ts';
 import type { MetricRule } from '../metricRules/definition.ts';
 import { emptyRuleForm, formFromBody, formFromRule, parseRuleForm, type RuleDraft, type RuleFormErrors, type RuleFormValues } from '../metricRules/ruleForm.ts';
-import { parseSavedState, ruleFromRow, rowFromRule } from '../metricRules/ruleRows.ts';
+import { firingRules } from '../metricRules/firingList.ts';
+import { ruleFromRow, rowFromRule } from '../metricRules/ruleRows.ts';
+import { MAX_STORES_PER_RULE } from '../metricRules/storeLimit.ts';
 import { clientIp, isHtmx, viewContext } from './viewContext.ts';
 
 /** Most points a backtest reads (the newest): a week of one point every 30 minutes for 60 stores, within one request's budget. */
@@ -20,19 +22,40 @@ function translate(ctx: ViewContext, errors: RuleFormErrors): TranslatedErrors {
   return Object.fromEntries(Object.entries(errors).map(([field, e]) => [field, ctx.t(e.key, e.params)]));
 }
 
+/** Stores named per rule and state in the list; the rest are counted. */
+export const STORES_NAMED_PER_RULE = 5;
+/** Firing pairs per page of the "Firing now" list. */
+export const FIRING_PAGE_SIZE = 50;
+
 function listItems(deps: AppDeps, ctx: ViewContext): RuleListItem[] {
+  const counts = new Map<string, number>(stateCountsByRule(deps.db).map((r) => [`${r.ruleId}:${r.status}`, r.n]));
+  const stores = (ruleId: number, status: 'firing' | 'pending') => {
+    const total = counts.get(`${ruleId}:${status}`) ?? 0;
+    return { total, named: total ? storesOfRuleWithStatus(deps.db, ruleId, status, STORES_NAMED_PER_RULE) : [] };
+  };
   return listMetricRules(deps.db).map((row) => {
     const rule = ruleFromRow(row);
-    const states = statesOfRule(deps.db, rule.id);
     return {
       rule,
       description: describeCondition(rule, ctx.lang),
       store: describeStore(rule.store, ctx.lang),
-      firing: states.filter((s) => s.status === 'firing').map((s) => ({ store: s.store, since: parseSavedState(s.state).state.firingSince ?? 0 })),
-      pending: states.filter((s) => s.status === 'pending').map((s) => s.store),
+      firing: stores(rule.id, 'firing'),
+      pending: stores(rule.id, 'pending'),
+      watching: ['ok', 'pending', 'firing'].reduce((n, status) => n + (counts.get(`${rule.id}:${status}`) ?? 0), 0),
     };
   });
 }
+
+/** One page of the firing pairs; `page` counts from 1. */
+function firingPage(deps: AppDeps, page: number): FiringPage {
+  const list = firingRules(deps.db, FIRING_PAGE_SIZE, (page - 1) * FIRING_PAGE_SIZE);
+  return { ...list, page, pageSize: FIRING_PAGE_SIZE };
+}
+
+const pageParam = (raw: string | undefined): number => {
+  const n = Number(raw ?? '1');
+  return Number.isSafeInteger(n) && n >= 1 && n <= 1_000_000 ? n : 1;
+};
 
 export function runBacktest(deps: Pick<AppDeps, 'db' | 'clock' | 'settings'>, draft: RuleDraft, days: number): BacktestView {
   const rule: MetricRule = { ...draft, id: 0, createdAt: 0 };
@@ -45,6 +68,7 @@ export function runBacktest(deps: Pick<AppDeps, 'db' | 'clock' | 'settings'>, dr
 export function metricRuleRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const engine = deps.metricRules;
+  const storeLimit = engine?.storeLimit ?? MAX_STORES_PER_RULE;
 
   const idOf = (c: Context<AppEnv>) => {
     const id = Number(c.req.param('id'));
@@ -55,7 +79,7 @@ export function metricRuleRoutes(deps: AppDeps) {
     const ctx = viewContext(c, deps);
     const notice = c.req.query('notice');
     const text = notice === 'saved' ? ctx.t('mr.saved') : notice === 'deleted' ? ctx.t('mr.deleted') : undefined;
-    return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} notice={text ? { kind: 'ok', text } : undefined} />);
+    return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} firing={firingPage(deps, pageParam(c.req.query('firing')))} storeLimit={storeLimit} notice={text ? { kind: 'ok', text } : undefined} />);
   });
 
   app.get('/metric-rules/new', (c) => c.html(<RuleEditorPage ctx={viewContext(c, deps)} values={emptyRuleForm()} />));
@@ -63,7 +87,7 @@ export function metricRuleRoutes(deps: AppDeps) {
   app.get('/metric-rules/:id/edit', (c) => {
     const ctx = viewContext(c, deps);
     const row = getMetricRule(deps.db, idOf(c) ?? 0);
-    if (!row) return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} notice={{ kind: 'bad', text: ctx.t('mr.notFound') }} />, 404);
+    if (!row) return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} firing={firingPage(deps, 1)} storeLimit={storeLimit} notice={{ kind: 'bad', text: ctx.t('mr.notFound') }} />, 404);
     return c.html(<RuleEditorPage ctx={ctx} ruleId={row.id} values={formFromRule(ruleFromRow(row))} />);
   });
 
@@ -80,7 +104,7 @@ export function metricRuleRoutes(deps: AppDeps) {
     const body = await c.req.parseBody();
     const values: RuleFormValues = formFromBody(body);
     const before = id === undefined ? undefined : getMetricRule(deps.db, id);
-    if (id !== undefined && !before) return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} notice={{ kind: 'bad', text: ctx.t('mr.notFound') }} />, 404);
+    if (id !== undefined && !before) return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} firing={firingPage(deps, 1)} storeLimit={storeLimit} notice={{ kind: 'bad', text: ctx.t('mr.notFound') }} />, 404);
     const parsed = parseRuleForm(values);
     if (!parsed.ok) return c.html(<RuleEditorPage ctx={ctx} ruleId={id} values={values} errors={translate(ctx, parsed.errors)} backtest={body.intent === 'preview' ? { invalid: true } : undefined} />, 422);
     if (body.intent === 'preview') {

@@ -6,7 +6,10 @@ import type { AppDeps } from '../deps.ts';
 import { KINDS } from '../events/schema.ts';
 import { metricRuleFamilies } from '../metricRules/prometheusFamilies.ts';
 import { createOpsCounters } from '../opsCounters.ts';
+import { DROP_REASONS } from '../security/connectionLimits.ts';
 import { safeEqual } from '../security/tokens.ts';
+import { PROBLEM_CODES, PROBLEM_SEVERITY } from '../selfWatch/reasons.ts';
+import type { SelfWatch } from '../selfWatch/watcher.ts';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -50,7 +53,7 @@ export function renderFamilies(families: Family[]): string {
  * (`stored`, read off the main thread and cached a few seconds), the queue's from indexes now;
  * `_total` counters from this process.
  */
-export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'build'> & { config: Pick<AppDeps['config'], 'metricsDetail'> }, stored: StoredCountRows): Family[] {
+export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'build' | 'selfWatch'> & { config: Pick<AppDeps['config'], 'metricsDetail'> }, stored: StoredCountRows): Family[] {
   const { db } = deps;
   const now = deps.clock.now();
   const counters = deps.counters ?? createOpsCounters(now);
@@ -127,24 +130,72 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
     samples: stored.reportRuns.map((r) => ({ labels: { status: r.status }, value: r.n })),
   });
   families.push(...metricRuleFamilies(db, { names: deps.config.metricsDetail }));
+  families.push(
+    { name: 'notifier_http_open_connections', help: 'HTTP connections open now (accepted, under the caps).', type: 'gauge', samples: [{ value: counters.connections.open }] },
+    {
+      name: 'notifier_http_dropped_requests_total',
+      help: 'Requests dropped before the app saw them, since the process started: connections refused past a cap (503), requests timed out, aborted, malformed.',
+      type: 'counter',
+      samples: DROP_REASONS.map((reason) => ({ labels: { reason }, value: counters.connections.dropped.get(reason) ?? 0 })),
+    },
+  );
   families.push({ name: 'storeclaw_build_info', help: 'The running build: always 1, its version and commit as labels.', type: 'gauge', samples: [{ labels: { version: deps.build.version, commit: deps.build.commit }, value: 1 }] });
+  if (deps.selfWatch) families.push(...selfWatchFamilies(deps.selfWatch, now));
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });
   return families;
+}
+
+/** `Authorization: Bearer <token>` with exactly this token (constant-time). */
+export function hasBearer(header: string | undefined, wanted: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match !== null && safeEqual(match[1]!, wanted);
+}
+
+/** The self-watch's problems as gauges (one sample per reason, 0 or 1), and what the fallback URL was sent. */
+function selfWatchFamilies(watch: SelfWatch, now: number): Family[] {
+  const { problems, checkedAt } = watch.status();
+  const held = new Map(problems.map((p) => [p.code, p]));
+  const c = watch.counters;
+  return [
+    {
+      name: 'storeclaw_self_watch_problem',
+      help: "The appliance's self-watch: 1 while the problem holds, else 0 (docs/prometheus-alerts.yml).",
+      type: 'gauge',
+      samples: PROBLEM_CODES.map((code) => ({ labels: { reason: code, severity: PROBLEM_SEVERITY[code] }, value: held.has(code) ? 1 : 0 })),
+    },
+    {
+      name: 'storeclaw_self_watch_problem_seconds',
+      help: 'How long each problem has held; 0 while it does not.',
+      type: 'gauge',
+      samples: PROBLEM_CODES.map((code) => {
+        const p = held.get(code);
+        return { labels: { reason: code }, value: p ? Math.max(0, Math.round((now - p.since) / 1000)) : 0 };
+      }),
+    },
+    { name: 'storeclaw_self_watch_last_check_timestamp_seconds', help: 'When the self-watch last checked (Unix time); 0 before its first check.', type: 'gauge', samples: [{ value: checkedAt === undefined ? 0 : Math.floor(checkedAt / 1000) }] },
+    {
+      name: 'storeclaw_fallback_notifications_total',
+      help: 'Health alerts and recoveries the fallback URL accepted, since the process started.',
+      type: 'counter',
+      samples: (['alert', 'recovery'] as const).map((type) => ({ labels: { type }, value: c.fallbackSent[type] })),
+    },
+    { name: 'storeclaw_fallback_failures_total', help: 'Attempts to reach the fallback URL that failed (retried at the next check).', type: 'counter', samples: [{ value: c.fallbackFailures }] },
+    { name: 'storeclaw_fallback_dropped_total', help: 'Health notifications dropped by the hourly limit of the fallback URL.', type: 'counter', samples: [{ value: c.fallbackDropped }] },
+  ];
 }
 
 /**
  * GET /metrics: public like /healthz (it holds counts, never the key or any message), or behind
  * `Authorization: Bearer <METRICS_TOKEN>` when that is set.
  */
-export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'config' | 'storedCounts' | 'build'>) {
+export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'config' | 'storedCounts' | 'build' | 'selfWatch'>) {
   const app = new Hono();
   // The answer is rendered once per snapshot of the counts (cached a few seconds): a scrape in between costs nothing.
   let last: { stored: StoredCountRows; text: string } | undefined;
   app.get('/metrics', async (c) => {
     const wanted = deps.config.metricsToken;
     if (wanted) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
-      if (!match || !safeEqual(match[1]!, wanted)) {
+      if (!hasBearer(c.req.header('authorization'), wanted)) {
         return c.text('Send "Authorization: Bearer <METRICS_TOKEN>" to read the metrics.\n', 401, { 'www-authenticate': 'Bearer realm="metrics"' });
       }
     }

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteSilence, getSilence, listActiveSilences } from '../../db/queries/silences.ts';
 import type { ViewContext } from '../../views/context.ts';
-import { dictionaries, type MessageKey, type Params } from '../strings/translate.ts';
+import { isMessageKey, type MessageKey, type Params } from '../strings/translate.ts';
 import {
   FIELD_LABELS,
   NotificationsBody,
@@ -22,16 +22,16 @@ import { decideEvent } from '../delivery/policy/eventRules.ts';
 import { mentionRequest } from '../rules/mentions.ts';
 import { ruleEffects } from '../rules/severity.ts';
 import { currentRenderSettings, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
-import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentions.ts';
-import { sampleEvents } from '../render/templates.ts';
+import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentionPlacement.ts';
+import { sampleEvents } from '../render/builtInRender.ts';
 import {
   deliverySettingsSchema,
   rulesSchema,
   type DeliverySettings,
   type Rules,
 } from '../settings/settingsStore.ts';
-import { canonicalTimeZone, isTimeZone } from '../timeOfDay.ts';
-import { BYTE_LIMITS, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { canonicalTimeZone, isTimeZone } from '../time/zone.ts';
+import { sizeAgainstLimit, type WecomMessage } from '../wecom/messages.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { templateRows } from './messageTemplates.tsx';
 import { clientIp, isHtmx, viewContext } from './viewContext.ts';
@@ -196,7 +196,7 @@ function translateErrors(ctx: ViewContext, issues: Record<string, string[] | und
     const message = issues[field]?.[0];
     if (!message) continue;
     // Messages are i18n keys; anything else (a library default) gets the generic one.
-    const key: MessageKey = message in dictionaries.en ? (message as MessageKey) : 'form.error.invalid';
+    const key: MessageKey = isMessageKey(message) ? message : 'form.error.invalid';
     errors[field] = ctx.t(key, errorParams(field, key, f));
   }
   return errors;
@@ -219,23 +219,8 @@ export function changedValues(before: unknown, after: unknown): Record<string, u
   return out;
 }
 
-function contentOf(m: WecomMessage): string | undefined {
-  if (m.msgtype === 'text') return m.text.content;
-  if (m.msgtype === 'markdown') return m.markdown.content;
-  if (m.msgtype === 'markdown_v2') return m.markdown_v2.content;
-  return undefined;
-}
-
 function previewMessage(m: WecomMessage): PreviewMessage {
-  const content = contentOf(m);
-  const json = JSON.stringify(m);
-  const limited = m.msgtype === 'text' || m.msgtype === 'markdown' || m.msgtype === 'markdown_v2';
-  return {
-    msgtype: m.msgtype,
-    json: JSON.stringify(m, null, 2),
-    bytes: content !== undefined ? utf8Bytes(content) : utf8Bytes(json),
-    limit: limited ? BYTE_LIMITS[m.msgtype] : Infinity,
-  };
+  return { msgtype: m.msgtype, json: JSON.stringify(m, null, 2), ...sizeAgainstLimit(m) };
 }
 
 /** Sample events rendered with the saved settings, exactly as intake would queue them: a failed task too. */

@@ -18,197 +18,44 @@ import {
 } from '../../db/queries/reports.ts';
 import { deliveries, REPORT_TYPES } from '../../db/schema.ts';
 import type { ViewContext } from '../../views/context.ts';
-import type { MessageKey } from '../strings/translate.ts';
-import {
-  CronPreview,
-  DeleteReportPage,
-  REPORT_FIELD_LABELS,
-  ReportFormPage,
-  ReportJobPage,
-  ReportPreviewPage,
-  ReportsListPage,
-  runDisplayStatus,
-  runErrorText,
-  type ChartPreview,
-  type CronPreviewState,
-  type PageNotice,
-  type ReportField,
-  type ReportFieldErrors,
-  type ReportFormValues,
-  type ReportPreview,
-  type RunItem,
-} from '../../views/pages/reports.tsx';
+import { CronPreview } from '../../views/pages/reports/cronPreview.tsx';
+import { DeleteReportPage } from '../../views/pages/reports/deletePage.tsx';
+import { ReportFormPage } from '../../views/pages/reports/formPage.tsx';
+import { ReportJobPage, type RunItem } from '../../views/pages/reports/jobPage.tsx';
+import { ReportPreviewPage } from '../../views/pages/reports/previewPage.tsx';
+import { ReportsListPage } from '../../views/pages/reports/listPage.tsx';
+import { runDisplayStatus, runErrorText, type PageNotice } from '../../views/pages/reports/reportLabels.tsx';
+import type { ChartPreview, ReportPreview } from '../../views/pages/reports/previewParts.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from '../reports/cron.ts';
-import { canonicalTimeZone } from '../timeOfDay.ts';
+import { canonicalTimeZone } from '../time/zone.ts';
 import { GRACE_MINUTES, getReportSettings, setReportSettings } from '../reports/reportSettings.ts';
 import { renderJobChart, renderJobReport, type ChartJobSpec, type ChartOutcome, type ReportJobSpec } from '../reports/runReport.ts';
-import { parseChartMetrics } from '../reports/chartData.ts';
 import { createReportScheduler, type ReportScheduler } from '../reports/scheduler.ts';
-import { parseTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from '../reports/template.ts';
+import {
+  CHART_METRICS_MAX_CHARS,
+  cronPreviewState,
+  graceSchema,
+  reportFieldErrors,
+  reportFormSchema,
+  valuesFromForm,
+  valuesFromJob,
+  type CronPreviewState,
+  type ReportFieldErrors,
+  type ReportFormValues,
+} from '../reports/reportForm.ts';
+import { TEMPLATE_MAX_CHARS } from '../reports/reportTemplate.ts';
 import { BYTE_LIMITS, utf8Bytes } from '../wecom/messages.ts';
 import { describePeriod } from '../reports/periodWording.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
+import { formFields } from './formFields.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
-export const REPORT_NAME_MAX = 60;
 export const RUN_HISTORY_PAGE = 50;
-const CHART_METRICS_MAX_CHARS = 2000;
-const NEXT_RUNS = 3;
-
-// Every message below is an i18n key; the route adds parameters when it translates.
-const text = v.optional(v.string(), '');
-const checkbox = v.pipe(v.optional(v.string(), ''), v.transform((s) => s !== ''));
-
-function formSchema(defaultZone: string) {
-  return v.pipe(
-    v.object({
-      name: v.pipe(
-        text,
-        v.trim(),
-        v.nonEmpty('reports.error.nameEmpty'),
-        v.check((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), 'reports.error.nameInvalid'),
-        v.check((s) => [...s].length <= REPORT_NAME_MAX, 'reports.error.nameLong'),
-      ),
-      type: v.picklist(REPORT_TYPES, 'reports.error.type'),
-      cron: v.pipe(
-        text,
-        v.transform(normaliseCron),
-        v.nonEmpty('reports.error.cronEmpty'),
-        v.maxLength(200, 'reports.error.cronInvalid'),
-        // croner decides; the route turns its verdict into the precise message.
-        v.check((s) => parseSchedule(s, 'UTC').ok, 'reports.error.cronInvalid'),
-      ),
-      timezone: v.pipe(
-        text,
-        v.trim(),
-        v.transform((s) => s || defaultZone),
-        v.check((tz) => canonicalTimeZone(tz) !== undefined, 'reports.error.timezone'),
-        v.transform((tz) => canonicalTimeZone(tz)!),
-      ),
-      template: v.pipe(
-        text,
-        v.transform((s) => s.replace(/\r\n?/g, '\n')),
-      ),
-      enabled: checkbox,
-      attachChart: checkbox,
-      chartMetrics: v.pipe(
-        text,
-        v.transform((t) => parseChartMetrics(t).join('\n')),
-        v.maxLength(CHART_METRICS_MAX_CHARS, 'reports.error.chartMetricsLong'),
-      ),
-    }),
-    v.forward(
-      v.partialCheck([['type'], ['template']], (i) => i.type !== 'custom' || i.template.trim() !== '', 'reports.error.templateEmpty'),
-      ['template'],
-    ),
-    v.forward(
-      v.partialCheck([['type'], ['template']], (i) => i.type !== 'custom' || i.template.length <= TEMPLATE_MAX_CHARS, 'reports.error.templateLong'),
-      ['template'],
-    ),
-    v.forward(
-      v.partialCheck([['type'], ['template']], (i) => i.type !== 'custom' || parseTemplate(i.template).problems.length === 0, 'reports.error.templateUnknown'),
-      ['template'],
-    ),
-  );
-}
 
 const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
-const graceSchema = v.pipe(
-  text,
-  v.trim(),
-  v.regex(/^\d{1,4}$/, 'reports.error.grace'),
-  v.transform(Number),
-  v.minValue(GRACE_MINUTES.min, 'reports.error.grace'),
-  v.maxValue(GRACE_MINUTES.max, 'reports.error.grace'),
-);
 const noticeParam = v.optional(v.picklist(['created', 'saved', 'enabled', 'disabled']));
 const previewQuery = v.object({ cron: v.optional(v.pipe(v.string(), v.maxLength(200)), ''), timezone: v.optional(v.pipe(v.string(), v.maxLength(64)), '') });
-
-function formFields(body: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(body).map(([k, val]) => [k, typeof val === 'string' ? val : '']));
-}
-
-/** Why croner refuses a cron expression, in the reader's language. */
-export function cronMessage(ctx: ViewContext, cron: string): string | undefined {
-  const normal = normaliseCron(cron);
-  const parsed = parseSchedule(normal, 'UTC');
-  if (parsed.ok) return undefined;
-  switch (parsed.code) {
-    case 'empty':
-      return ctx.t('reports.error.cronEmpty');
-    case 'fields':
-      return ctx.t('reports.error.cronFields', { count: parsed.count });
-    case 'never':
-      return ctx.t('reports.error.cronNever');
-    default: {
-      const bad = invalidCronField(normal);
-      if (!bad) return ctx.t('reports.error.cronInvalid');
-      return ctx.t('reports.error.cronField', { field: ctx.t(`reports.cron.field.${bad.field.name}`), value: bad.value, range: bad.field.range });
-    }
-  }
-}
-
-function templateMessage(ctx: ViewContext, problems: TemplateProblem[]): string {
-  const messages: string[] = [];
-  const unclosed = problems.find((p) => p.code === 'unclosed');
-  if (unclosed?.code === 'unclosed') messages.push(ctx.t('reports.error.templateUnclosed', { snippet: unclosed.snippet }));
-  for (const p of problems) if (p.code === 'metricArgs') messages.push(ctx.t('reports.error.templateMetric', { placeholder: p.placeholder }));
-  const unknown = [...new Set(problems.flatMap((p) => (p.code === 'unknown' ? [p.placeholder] : [])))];
-  if (unknown.length) messages.push(ctx.t('reports.error.templateUnknown', { list: unknown.join(', ') }));
-  return messages.join(' ');
-}
-
-/** The next runs of a schedule in its zone, or the message saying why there are none. */
-export function cronPreviewState(ctx: ViewContext, cron: string, timeZone: string, now: number): CronPreviewState {
-  const message = cronMessage(ctx, cron);
-  if (message) return { error: message };
-  const parsed = parseSchedule(cron, timeZone, now);
-  if (!parsed.ok) return { error: ctx.t(parsed.code === 'never' ? 'reports.error.cronNever' : 'reports.error.timezone') };
-  return { runs: nextFireTimes(parsed.cron, NEXT_RUNS, now), timeZone: parsed.timeZone };
-}
-
-function translateErrors(ctx: ViewContext, issues: Record<string, string[] | undefined>, f: Record<string, string>): ReportFieldErrors {
-  const errors: ReportFieldErrors = {};
-  for (const field of Object.keys(REPORT_FIELD_LABELS) as ReportField[]) {
-    const key = issues[field]?.[0];
-    if (!key) continue;
-    if (field === 'cron' && key === 'reports.error.cronInvalid') errors.cron = cronMessage(ctx, f.cron ?? '') ?? ctx.t('reports.error.cronInvalid');
-    else if (field === 'template' && key === 'reports.error.templateUnknown') errors.template = templateMessage(ctx, parseTemplate(f.template ?? '').problems);
-    else if (key === 'reports.error.nameLong') errors.name = ctx.t(key, { max: REPORT_NAME_MAX });
-    else if (key === 'reports.error.templateLong') errors.template = ctx.t(key, { max: TEMPLATE_MAX_CHARS });
-    else if (key === 'reports.error.chartMetricsLong') errors.chartMetrics = ctx.t(key, { max: CHART_METRICS_MAX_CHARS });
-    else errors[field] = key.startsWith('reports.error.') ? ctx.t(key as MessageKey) : ctx.t('form.error.invalid');
-  }
-  return errors;
-}
-
-function valuesFromForm(f: Record<string, string>): ReportFormValues {
-  return {
-    name: f.name ?? '',
-    type: f.type ?? '',
-    cron: f.cron ?? '',
-    timezone: f.timezone ?? '',
-    template: f.template ?? '',
-    enabled: (f.enabled ?? '') !== '',
-    attachChart: (f.attachChart ?? '') !== '',
-    chartMetrics: f.chartMetrics ?? '',
-  };
-}
-
-function valuesFromJob(job: ReportJobRow): ReportFormValues {
-  return {
-    name: job.name,
-    type: job.type,
-    cron: job.cron,
-    timezone: job.timezone,
-    template: job.template ?? '',
-    enabled: job.enabled,
-    attachChart: job.attachChart,
-    chartMetrics: job.chartMetrics,
-  };
-}
 
 function chartPreview(chart: ChartOutcome): ChartPreview {
   if (!chart.ok) return { error: chart.error };
@@ -224,8 +71,10 @@ function chartPreview(chart: ChartOutcome): ChartPreview {
 /** The report and, when the job attaches one, its chart: what a run would queue now. */
 async function previewOf(deps: AppDeps, ctx: ViewContext, job: ReportJobSpec & ChartJobSpec & { attachChart: boolean }): Promise<ReportPreview> {
   const now = deps.clock.now();
-  const report = renderJobReport(deps, job, now);
-  const chart = job.attachChart && job.type !== 'custom' ? chartPreview(await renderJobChart(deps, job, now)) : undefined;
+  const thread = deps.reportThread;
+  const report = thread ? await thread.report(job, now) : renderJobReport(deps, job, now);
+  const withChart = job.attachChart && job.type !== 'custom';
+  const chart = !withChart ? undefined : chartPreview(thread ? await thread.chart(job, now) : await renderJobChart(deps, job, now));
   return {
     title: report.title,
     covers: describePeriod(ctx.lang, report.periods, job.timezone),
@@ -339,11 +188,11 @@ export function reportRoutes(deps: AppDeps & { flash: FlashStore }) {
   const parseForm = async (c: Context<AppEnv>, jobId: number | undefined, title: string) => {
     const ctx = viewContext(c, deps);
     const fields = formFields(await c.req.parseBody());
-    const schema = formSchema(defaultZone());
+    const schema = reportFormSchema(defaultZone());
     const parsed = v.safeParse(schema, { name: '', type: '', cron: '', timezone: '', template: '', chartMetrics: '', ...fields });
     if (parsed.success) return { ok: true as const, output: parsed.output };
     const issues = (v.flatten<typeof schema>(parsed.issues).nested ?? {}) as Record<string, string[] | undefined>;
-    const errors = translateErrors(ctx, issues, fields);
+    const errors = reportFieldErrors(ctx, issues, fields);
     if (!Object.keys(errors).length) errors.name = ctx.t('form.error.invalid');
     return { ok: false as const, response: formPage(c, { jobId, title, values: valuesFromForm(fields), errors }, 422) };
   };

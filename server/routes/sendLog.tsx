@@ -10,7 +10,7 @@ import { getDelivery, getEvent, retryDelivery } from '../delivery/store.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { CATEGORIES } from '../events/schema.ts';
-import { localDateStart } from '../timeOfDay.ts';
+import { addDays, localDateStart } from '../time/calendar.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
 import { SILENCE_DURATIONS, silenceEndAfter, silenceEndOnDate } from '../rules/silences.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
@@ -36,10 +36,6 @@ const listQuery = v.object({
 
 type ListQuery = v.InferOutput<typeof listQuery>;
 
-function nextDay(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + 24 * 3600_000).toISOString().slice(0, 10);
-}
-
 function toFilter(q: ListQuery, timeZone: string): DeliveryFilter {
   return {
     status: q.status,
@@ -47,7 +43,7 @@ function toFilter(q: ListQuery, timeZone: string): DeliveryFilter {
     category: q.category,
     from: q.from ? localDateStart(q.from, timeZone) : undefined,
     // "to" is inclusive: up to the start of the next local day.
-    to: q.to ? localDateStart(nextDay(q.to), timeZone) - 1 : undefined,
+    to: q.to ? localDateStart(addDays(q.to, 1), timeZone) - 1 : undefined,
     eventId: q.event,
   };
 }

@@ -11,7 +11,7 @@ import type { AppEnv } from '../env.ts';
 import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
 import { checkAdminPassword } from '../security/adminPassword.ts';
 import { clearSessionCookie, createSession, setSessionCookie } from '../security/sessions.ts';
-import { isTimeZone } from '../timeOfDay.ts';
+import { isTimeZone } from '../time/zone.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 

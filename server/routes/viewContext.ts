@@ -33,11 +33,6 @@ function returnPath(c: Context): string {
   return '/' + (path.split('/')[1] ?? '');
 }
 
-export function socketAddress(c: Context): string | undefined {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress;
-}
-
 /** Set once per request by the clientAddress middleware (which knows TRUST_PROXY). */
 export function clientIp(c: Context<AppEnv>): string | null {
   return c.var.clientIp ?? null;

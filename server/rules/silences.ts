@@ -1,8 +1,7 @@
 // Muting one alert from the send log: a silence matches category + title + store (the dedupe
 // identity) until it expires. Pure: intake passes the active silences it read with the batch.
 import type { Category, EventKind } from '../events/schema.ts';
-import { addDays } from '../reports/periods.ts';
-import { localDateStart } from '../timeOfDay.ts';
+import { addDays, localDateStart } from '../time/calendar.ts';
 
 export interface Silence {
   id: number;

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts';
-import { insertApiToken } from '../../db/queries/tokens.ts';
+import { insertApiToken, type ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { SecretBox } from './secretBox.ts';
 import { randomToken, sha256 } from './tokens.ts';
 
@@ -19,7 +19,11 @@ export interface IssuedToken {
  * Creates an inbound API token and its signing secret; both are returned once. The token is stored
  * as SHA-256 only; the signing secret sealed with the data key, because verifying needs it back.
  */
-export function issueApiToken(deps: { db: Db; secretBox: SecretBox }, opts: { name: string; requireSignature: boolean; now: number }): IssuedToken {
+export function issueApiToken(
+  deps: { db: Db; secretBox: SecretBox },
+  /** `hooks`: the hooks the token may post to, and nothing else of the API (absent: the whole API). */
+  opts: { name: string; requireSignature: boolean; now: number; hooks?: readonly string[] },
+): IssuedToken {
   const token = API_TOKEN_PREFIX + randomToken();
   const signingSecret = SIGNING_SECRET_PREFIX + randomToken();
   const id = insertApiToken(deps.db, {
@@ -29,6 +33,21 @@ export function issueApiToken(deps: { db: Db; secretBox: SecretBox }, opts: { na
     requireSignature: opts.requireSignature,
     signingSecret: deps.secretBox.seal(signingSecret),
     createdAt: opts.now,
+    hookNames: opts.hooks?.length ? JSON.stringify(opts.hooks) : null,
   });
   return { id, token, signingSecret };
+}
+
+/** The hooks a token is limited to; null when it may use the whole API. */
+export function tokenHooks(token: Pick<ApiTokenRow, 'hookNames'>): string[] | null {
+  return token.hookNames === null ? null : (JSON.parse(token.hookNames) as string[]);
+}
+
+/**
+ * Whether a token may post to this endpoint: a token limited to hooks (one handed to a third-party
+ * tool) posts only to `POST /api/v1/hooks/{name}` for its names, never events, metrics or alerts.
+ */
+export function mayPost(token: Pick<ApiTokenRow, 'hookNames'>, hookName: string | undefined): boolean {
+  const hooks = tokenHooks(token);
+  return hooks === null || (hookName !== undefined && hooks.includes(hookName));
 }

@@ -1,4 +1,11 @@
+import type { Context } from 'hono';
 import { BlockList, isIP } from 'node:net';
+
+/** The peer address of the request's socket (node-server puts the incoming message in the env). */
+export function socketAddress(c: Context): string | undefined {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress;
+}
 
 /**
  * TRUST_PROXY's shortcuts. `loopback`: a proxy on the same host. `private`: loopback plus the private

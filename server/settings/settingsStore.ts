@@ -2,9 +2,9 @@ import * as v from 'valibot';
 import type { Db } from '../../db/client.ts';
 import { deleteMessageTemplate, listMessageTemplates, saveMessageTemplate, type MessageTemplateKey } from '../../db/queries/messageTemplates.ts';
 import { getSetting, putSetting } from '../../db/queries/settings.ts';
-import { templateSet, type MessageTemplateSet } from '../render/templateChoice.ts';
+import { templateSet, type MessageTemplateSet } from '../render/messageTemplateChoice.ts';
 import { CATEGORIES, isMentionTarget, SEVERITIES, type Category } from '../events/schema.ts';
-import { isTimeZone } from '../timeOfDay.ts';
+import { isTimeZone } from '../time/zone.ts';
 
 const hhmm = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 22:00'));
 const timeZone = v.pipe(v.string(), v.check(isTimeZone, 'is not a known IANA time zone'));

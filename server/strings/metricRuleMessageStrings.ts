@@ -32,9 +32,11 @@ const en = {
   'mr.msg.report.heading': 'Metric rules',
   'mr.msg.report.firing': 'Firing now: {count}',
   'mr.msg.report.firingLine': '{name} · {store} · since {since}',
+  'mr.msg.report.firingMore': '…and {count} more (the console’s Metric rules page lists them all)',
   'mr.msg.report.anomalies': 'Anomalies in the period: {count}',
   'mr.msg.report.anomalyLine': '{time} {title}',
   'mr.msg.report.resolvedLine': '{time} resolved: {title}',
+  'mr.msg.report.anomaliesMore': '…and {count} more',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -68,9 +70,11 @@ const zh: Record<keyof typeof en, string> = {
   'mr.msg.report.heading': '指标规则',
   'mr.msg.report.firing': '正在告警：{count}',
   'mr.msg.report.firingLine': '{name} · {store} · 自 {since} 起',
+  'mr.msg.report.firingMore': '……另有 {count} 个（控制台“指标规则”页面列出全部）',
   'mr.msg.report.anomalies': '本期异常：{count}',
   'mr.msg.report.anomalyLine': '{time} {title}',
   'mr.msg.report.resolvedLine': '{time} 已恢复：{title}',
+  'mr.msg.report.anomaliesMore': '……另有 {count} 条',
 };
 
 export const metricRuleMessageStrings = { en, zh };

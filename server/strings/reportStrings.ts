@@ -115,7 +115,6 @@ const en = {
 
 
   'reports.error.summary': 'Nothing was saved. Fix the fields marked below:',
-  'reports.error.fieldIs': '{field}: {message}',
   'reports.error.nameEmpty': 'Enter a name.',
   'reports.error.nameLong': 'Use at most {max} characters.',
   'reports.error.nameInvalid': 'The name cannot contain line breaks or control characters.',
@@ -282,7 +281,6 @@ const zh: Record<keyof typeof en, string> = {
 
 
   'reports.error.summary': '未保存。请修改下面标出的字段：',
-  'reports.error.fieldIs': '{field}：{message}',
   'reports.error.nameEmpty': '请输入名称。',
   'reports.error.nameLong': '最多 {max} 个字符。',
   'reports.error.nameInvalid': '名称不能包含换行或控制字符。',

@@ -39,6 +39,16 @@ export type MessageKey = keyof typeof dictionaries.en;
 export type Params = Record<string, string | number>;
 export type Translate = (key: MessageKey, params?: Params) => string;
 
+/** Whether a key built from a stored value (a status, a kind, an audit action) is in the dictionary. */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(dictionaries.en, key);
+}
+
+/** The dictionary's words for a key built from a stored value, else `fallback` (the stored value as is). */
+export function labelOr(t: Translate, key: string, fallback: string, params?: Params): string {
+  return isMessageKey(key) ? t(key, params) : fallback;
+}
+
 export function isLang(value: unknown): value is Lang {
   return value === 'en' || value === 'zh';
 }

@@ -104,9 +104,6 @@ const ERRCODES: ReadonlyMap<number, ErrcodeInfo> = new Map<number, ErrcodeInfo>(
   ],
 ]);
 
-/** Codes the appliance knows; any other code is classified as permanent. */
-export const KNOWN_ERRCODES: readonly number[] = [...ERRCODES.keys()];
-
 export function classifyErrcode(errcode: number): ErrcodeInfo {
   // An unknown code is not retried blindly: the message fails visibly and can be retried by hand.
   return (

@@ -85,6 +85,24 @@ export function utf8Bytes(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
+/** The msgtypes whose words are one `content`, each within its BYTE_LIMITS entry. */
+export type ContentMessage = TextMessage | MarkdownMessage | MarkdownV2Message;
+
+export function isContentMessage(m: WecomMessage): m is ContentMessage {
+  return m.msgtype === 'text' || m.msgtype === 'markdown' || m.msgtype === 'markdown_v2';
+}
+
+export function contentOf(m: ContentMessage): string {
+  if (m.msgtype === 'text') return m.text.content;
+  if (m.msgtype === 'markdown') return m.markdown.content;
+  return m.markdown_v2.content;
+}
+
+/** What a preview counts against WeCom's limit: the content's bytes (for other msgtypes, the JSON's, with no limit). */
+export function sizeAgainstLimit(m: WecomMessage): { bytes: number; limit: number } {
+  return isContentMessage(m) ? { bytes: utf8Bytes(contentOf(m)), limit: BYTE_LIMITS[m.msgtype] } : { bytes: utf8Bytes(JSON.stringify(m)), limit: Infinity };
+}
+
 // Grapheme clusters keep 👨‍👩‍👧 or 🇨🇳 whole; they always start on a code-point boundary.
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 

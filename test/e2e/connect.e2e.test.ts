@@ -1,24 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { ARTIFACTS, openBrowserPage, type BrowserPage } from '../helpers/browser.ts';
-import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import type { FakeWecom } from '../fakeWecom.ts';
+import { ARTIFACTS, type BrowserPage } from '../helpers/browser.ts';
+import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
+import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '6a1c2d3e-4f50-4a6b-8c7d-9e0fa1b2c3d4';
 
 describe('browser: first run, sign in, connect the bot', () => {
+  let session: ConsoleInBrowser;
   let fake: FakeWecom;
   let app: TestAppliance;
   let browser: BrowserPage;
 
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin });
-    browser = await openBrowserPage({ locale: 'en-US' });
+    session = await consoleInBrowser({ key: KEY, context: { locale: 'en-US' } });
+    ({ fake, app, browser } = session);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await fake?.close();
+    await session?.close();
   });
 
   it('creates the password, connects with a bad URL then a good one, and the fake receives the test', async () => {

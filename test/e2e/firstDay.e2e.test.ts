@@ -3,9 +3,10 @@ import type { Page } from 'playwright-core';
 import { listApiTokens } from '../../db/queries/tokens.ts';
 import { listAudit } from '../../db/queries/audit.ts';
 import { listReportJobs, listReportRuns } from '../../db/queries/reports.ts';
-import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
-import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import type { FakeWecom } from '../fakeWecom.ts';
+import type { BrowserPage } from '../helpers/browser.ts';
+import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
+import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
 const NEW_KEY = '8d9e0f1a-2b3c-4d4e-9f5a-6b7c8d9e0f1a';
@@ -15,19 +16,21 @@ const url = (key: string) => `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?k
 
 // A new operator's first day in a real browser (JavaScript on, so htmx answers in place).
 describe('browser: the first day', () => {
+  let session: ConsoleInBrowser;
   let fake: FakeWecom;
   let app: TestAppliance;
   let browser: BrowserPage;
   let page: Page;
 
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY, NEW_KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
-    // WeCom's refusals below are 502 answers, which htmx logs to the console: only script errors count.
-    browser = await openBrowserPage({ locale: 'en-US', consoleErrors: false });
-    page = browser.page;
-    await signInInBrowser(page, app.url, PASSWORD);
+    session = await consoleInBrowser({
+      keys: [KEY, NEW_KEY],
+      password: PASSWORD,
+      prepare: (app) => app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' }),
+      // WeCom's refusals below are 502 answers, which htmx logs to the console: only script errors count.
+      context: { locale: 'en-US', consoleErrors: false },
+    });
+    ({ fake, app, browser, page } = session);
     await page.goto(app.url + '/channels');
     await page.getByRole('link', { name: 'Add' }).click();
     await page.getByLabel('Webhook URL').fill(url(KEY));
@@ -35,9 +38,7 @@ describe('browser: the first day', () => {
     await page.locator('#wecom-card', { hasText: 'Connected:' }).waitFor();
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await fake?.close();
+    await session?.close();
   });
 
   const banner = () => page.locator('#channel-banner').textContent();

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import type { FakeWecom } from '../fakeWecom.ts';
 import { postEvent } from '../helpers/api.ts';
-import { ARTIFACTS, openBrowserPage, type BrowserPage } from '../helpers/browser.ts';
-import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import { ARTIFACTS, type BrowserPage } from '../helpers/browser.ts';
+import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
+import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY_A = '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e';
 const KEY_B = '3c4d5e6f-7a8b-4c9d-8e0f-2a3b4c5d6e7f';
@@ -12,6 +13,7 @@ const url = (key: string) => `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?k
 
 /** Every console journey in a real Chromium, against the real server and the fake WeCom, in order. */
 describe('browser journeys', () => {
+  let session: ConsoleInBrowser;
   let fake: FakeWecom;
   let app: TestAppliance;
   let browser: BrowserPage;
@@ -20,15 +22,11 @@ describe('browser journeys', () => {
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
 
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY_A, KEY_B] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, retryBaseMs: 50 });
-    browser = await openBrowserPage({ locale: 'en-US' });
-    page = browser.page;
+    session = await consoleInBrowser({ keys: [KEY_A, KEY_B], retryBaseMs: 50, context: { locale: 'en-US' } });
+    ({ fake, app, browser, page } = session);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await fake?.close();
+    await session?.close();
   });
 
   it('first-run setup, sign out, and sign in', async () => {

@@ -1,25 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { ARTIFACTS, openBrowserPage, type BrowserPage } from '../helpers/browser.ts';
-import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import type { FakeWecom } from '../fakeWecom.ts';
+import { ARTIFACTS, type BrowserPage } from '../helpers/browser.ts';
+import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
+import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8c';
 
 /** The core forms work with JavaScript off, and by keyboard alone. */
 describe('browser without JavaScript, keyboard only', () => {
+  let session: ConsoleInBrowser;
   let fake: FakeWecom;
   let app: TestAppliance;
   let browser: BrowserPage;
 
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'no-js-password' } });
-    browser = await openBrowserPage({ javaScriptEnabled: false, locale: 'en-US' });
+    session = await consoleInBrowser({ key: KEY, password: 'no-js-password', signIn: false, context: { javaScriptEnabled: false, locale: 'en-US' } });
+    ({ fake, app, browser } = session);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await fake?.close();
+    await session?.close();
   });
 
   it('signs in, connects the bot, and saves settings with JavaScript disabled', async () => {

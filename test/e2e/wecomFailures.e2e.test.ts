@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
-import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import type { FakeWecom } from '../fakeWecom.ts';
+import { signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
+import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
+import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d';
 const UNKNOWN = '11111111-2222-4333-8444-555555555555';
@@ -10,20 +11,23 @@ const PASSWORD = 'browser-pass-456';
 // The console answers 502 when WeCom refuses (93000, 45009) or cannot be reached. With JavaScript,
 // htmx must still swap that card in: otherwise the admin clicks Connect and sees nothing at all.
 describe('browser: WeCom refusals are shown in the card with htmx', () => {
+  let session: ConsoleInBrowser;
   let fake: FakeWecom;
   let app: TestAppliance;
   let browser: BrowserPage;
 
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    // htmx logs the 502 answers to the console: only script errors count.
-    browser = await openBrowserPage({ locale: 'en-US', consoleErrors: false });
+    session = await consoleInBrowser({
+      key: KEY,
+      password: PASSWORD,
+      signIn: false,
+      // htmx logs the 502 answers to the console: only script errors count.
+      context: { locale: 'en-US', consoleErrors: false },
+    });
+    ({ fake, app, browser } = session);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await fake?.close();
+    await session?.close();
   });
 
   it('93000 on connect, 45009 on a test notification: the precise reason appears in place', async () => {

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { getDelivery } from '../../server/delivery/store.ts';
 import { listReportJobs, listReportRuns, runDeliveryIds } from '../../db/queries/reports.ts';
-import { dailyPeriods } from '../../server/reports/periods.ts';
-import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { dailyPeriods } from '../../server/time/periods.ts';
+import type { FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
-import { ARTIFACTS, openBrowserPage, signInInBrowser, type BrowserPage } from '../helpers/browser.ts';
+import { ARTIFACTS, type BrowserPage } from '../helpers/browser.ts';
+import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
 import { seedEvent } from '../helpers/reportData.ts';
-import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e';
 const PASSWORD = 'preview-e2e-pass';
@@ -15,6 +16,7 @@ const TZ = 'Asia/Shanghai';
 
 /** What a person sees: the chart in the report preview and the send log, the WeCom-look previews in EN and 简体中文. */
 describe('WeCom-look previews and chart images in the browser', () => {
+  let session: ConsoleInBrowser;
   let fake: FakeWecom;
   let app: TestAppliance;
   let browser: BrowserPage;
@@ -25,21 +27,24 @@ describe('WeCom-look previews and chart images in the browser', () => {
   const loadedWidth = (selector: string) => page.locator(selector).evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0));
 
   beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [KEY] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    const { current, previous } = dailyPeriods(Date.now(), TZ);
-    for (const [store, value, before] of [
-      ['杭州旗舰店', 1234, 1100],
-      ['上海徐汇店', 860, 910],
-    ] as const) {
-      seedEvent(app.deps.db, { kind: 'metric', name: '订单数', store, value, at: current.start + 3600_000 });
-      seedEvent(app.deps.db, { kind: 'metric', name: '订单数', store, value: before, at: previous.start + 3600_000 });
-    }
-    for (const category of ['orders', 'inventory', 'inventory', 'ads']) seedEvent(app.deps.db, { kind: 'alert', category, severity: 'warning', at: current.start + 7200_000 });
-    // Console errors are collected: a CSP refusal is reported there, and any would fail the last test.
-    browser = await openBrowserPage({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
-    page = browser.page;
-    await signInInBrowser(page, app.url, PASSWORD);
+    session = await consoleInBrowser({
+      key: KEY,
+      password: PASSWORD,
+      prepare: (app) => {
+        const { current, previous } = dailyPeriods(Date.now(), TZ);
+        for (const [store, value, before] of [
+          ['杭州旗舰店', 1234, 1100],
+          ['上海徐汇店', 860, 910],
+        ] as const) {
+          seedEvent(app.deps.db, { kind: 'metric', name: '订单数', store, value, at: current.start + 3600_000 });
+          seedEvent(app.deps.db, { kind: 'metric', name: '订单数', store, value: before, at: previous.start + 3600_000 });
+        }
+        for (const category of ['orders', 'inventory', 'inventory', 'ads']) seedEvent(app.deps.db, { kind: 'alert', category, severity: 'warning', at: current.start + 7200_000 });
+      },
+      // Console errors are collected: a CSP refusal is reported there, and any would fail the last test.
+      context: { locale: 'en-US', viewport: { width: 1100, height: 900 } },
+    });
+    ({ fake, app, browser, page } = session);
     await page.goto(app.url + '/channels?form=add');
     await page.getByLabel('Webhook URL').fill(KEY);
     await page.getByRole('button', { name: 'Connect WeCom Bot' }).click();
@@ -47,9 +52,7 @@ describe('WeCom-look previews and chart images in the browser', () => {
     dailyId = listReportJobs(app.deps.db).find((j) => j.type === 'daily_summary')!.id;
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await fake?.close();
+    await session?.close();
   });
 
   it('daily report preview: the markdown as WeCom shows it, then the chart PNG with its size', async () => {

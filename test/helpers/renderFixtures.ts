@@ -1,17 +1,15 @@
 // What the rendering tests share: a fixed receipt time, events parsed as intake parses them,
 // render options, and a message's text whatever its type.
 import { parseEvent, type InboundEvent } from '../../server/events/schema.ts';
-import { planMentions, type MessageFormat } from '../../server/render/mentions.ts';
-import type { RenderOptions } from '../../server/render/templates.ts';
-import type { WecomMessage } from '../../server/wecom/messages.ts';
+import { planMentions, type MessageFormat } from '../../server/render/mentionPlacement.ts';
+import type { RenderOptions } from '../../server/render/builtInRender.ts';
+import { contentOf as contentOfMessage, isContentMessage, type WecomMessage } from '../../server/wecom/messages.ts';
 
 export const RECEIVED_AT = Date.UTC(2025, 2, 14, 2, 0, 0);
 
 export function contentOf(message: WecomMessage): string {
-  if (message.msgtype === 'markdown') return message.markdown.content;
-  if (message.msgtype === 'markdown_v2') return message.markdown_v2.content;
-  if (message.msgtype === 'text') return message.text.content;
-  throw new Error(`unexpected ${message.msgtype}`);
+  if (!isContentMessage(message)) throw new Error(`unexpected ${message.msgtype}`);
+  return contentOfMessage(message);
 }
 
 export function event(body: Record<string, unknown>): InboundEvent {

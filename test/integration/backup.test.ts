@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { CHILD_SECRET_KEY, seedDataDir, startChild } from '../helpers/childAppli
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts';
 import { sleep } from '../helpers/random.ts';
+import { runScript } from '../helpers/scriptRun.ts';
 import { startTestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = 'a0b1c2d3-e4f5-4a6b-9c7d-8e9f0a1b2c3d';
@@ -48,15 +48,7 @@ function checkBackup(file: string): { events: number; deliveries: number } {
   }
 }
 
-/** `npm run backup -- …` as its own process (async, so the appliance under test keeps getting events). */
-function runCli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/backupCli.ts', ...args], { env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
-}
+const runCli = (args: string[], env: Record<string, string>) => runScript('server/backupCli.ts', args, env);
 
 describe('backup from the console', () => {
   it('downloads a consistent copy while events keep arriving; the key stays encrypted; nothing left in tmp', async () => {

@@ -153,4 +153,32 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     expect(textOf((await admin.get(deleted.location!)).body)).toContain('Mapping “github” deleted');
     expect((await postEvent(app.url, token, fixture('github-workflow_run-failure'), { path: '/api/v1/hooks/github' })).status).toBe(404);
   });
+
+  it('a token limited to named hooks posts to those hooks only: 403 on events, metrics, Alertmanager and other hooks (issue 20)', async () => {
+    const bad = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, Not A Hook' });
+    expect(bad.status).toBe(422);
+    expect(textOf(bad.body)).toContain('Hook names are 1 to 40 lowercase letters');
+    const created = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, whole' });
+    expect(created.status).toBe(303);
+    const shown = await admin.get(created.location!);
+    const limited = /(scn_[A-Za-z0-9_-]{20,})/.exec(shown.body)![1]!;
+    // (a repeat of an earlier test's payload: 200 with the first id)
+    expect((await postEvent(app.url, limited, fixture('grafana-resolved'), { path: '/api/v1/hooks/grafana' })).status).toBe(200);
+    expect((await postEvent(app.url, limited, '{"payload":"x"}', { path: '/api/v1/hooks/whole' })).status).toBe(202);
+    for (const [path, body] of [
+      ['/api/v1/events', { kind: 'alert', category: 'orders', title: 'not through a hook' }],
+      ['/api/v1/metrics', [{ name: 'gmv', value: 1 }]],
+      ['/api/v1/alertmanager', { status: 'firing', alerts: [] }],
+      ['/api/v1/hooks/github', {}],
+    ] as const) {
+      const res = await postEvent(app.url, limited, body, { path });
+      expect(res.status, path).toBe(403);
+      expect(res.json).toEqual({ error: 'forbidden', message: 'This token may only post to /api/v1/hooks/grafana, /api/v1/hooks/whole' });
+    }
+    const inbound = await admin.get('/inbound');
+    expect(textOf(inbound.body)).toContain('grafana only only hooks: grafana, whole');
+    expect(textOf(/<section class="card" id="refused"[\s\S]*?<\/section>/.exec(inbound.body)![0])).toContain('token limited to other hooks');
+    // An unlimited token is unaffected.
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'any endpoint' })).status).toBe(202);
+  });
 });

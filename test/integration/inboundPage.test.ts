@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,8 +8,9 @@ import { join } from 'node:path';
 import { listAudit } from '../../db/queries/audit.ts';
 import { getEvent } from '../../server/delivery/store.ts';
 import { listApiTokens } from '../../db/queries/tokens.ts';
-import { listRefusals, REFUSALS_KEPT } from '../../db/queries/refusals.ts';
+import { listRefusals, recordRefusal, REFUSALS_KEPT } from '../../db/queries/refusals.ts';
 import { signBody } from '../../server/security/apiAuth.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { sha256 } from '../../server/security/tokens.ts';
 import { DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
@@ -101,7 +103,7 @@ describe('the Inbound API page over real HTTP', () => {
     expect(text).toContain('x-signature-timestamp');
     expect(text).toContain('No tokens yet.');
     const ids = [...page.body.matchAll(/<input\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1]!);
-    expect(ids).toEqual(['token-name', 'token-signature']);
+    expect(ids).toEqual(['token-name', 'token-signature', 'token-hooks']);
     for (const id of ids) expect(page.body).toContain(`<label for="${id}"`);
     const zh = await client.get('/inbound', { 'accept-language': 'zh-CN' });
     expect(textOf(zh.body)).toContain('接入 API');
@@ -311,8 +313,40 @@ describe('Inbound API page: refused requests and sample events', () => {
     const zh = textOf((await client.get('/inbound', { 'accept-language': 'zh-CN' })).body);
     expect(zh).toContain('被拒绝的请求');
     expect(zh).toContain('未知的令牌');
-    for (let i = 0; i < REFUSALS_KEPT + 5; i++) await send();
-    expect(listRefusals(app.deps.db)).toHaveLength(REFUSALS_KEPT);
+  });
+
+  it('coalesces refusals by source, so a 401 flood cannot push a real sender’s entry out; the list stays bounded (issue 20)', async () => {
+    app.deps.db.$client.prepare('DELETE FROM refused_requests').run();
+    // A real sender with a revoked token, from its own address.
+    const revoked = issueApiToken(app.deps, { name: 'old storeclaw', requireSignature: false, now: Date.now() }).token;
+    app.deps.db.$client.prepare("UPDATE api_tokens SET revoked_at = 1 WHERE name = 'old storeclaw'").run();
+    const from = (localAddress: string, token: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(app.url + '/api/v1/events', { method: 'POST', localAddress, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+    expect(await from('127.0.0.7', revoked)).toBe(401);
+    // A flood of invented tokens from one other address.
+    for (let i = 0; i < 3 * REFUSALS_KEPT; i++) expect(await from('127.0.0.8', `scn_flood${String(i).padStart(30, '0')}`)).toBe(401);
+    const rows = listRefusals(app.deps.db);
+    expect(rows.map((r) => [r.ip, r.reason, r.count])).toEqual([
+      ['127.0.0.8', 'unknown_token', 3 * REFUSALS_KEPT],
+      ['127.0.0.7', 'revoked_token', 1],
+    ]);
+    expect(rows[0]!.firstAt).toBeLessThan(rows[0]!.at);
+    const text = textOf(/<section class="card" id="refused"[\s\S]*?<\/section>/.exec((await client.get('/inbound')).body)![0]);
+    expect(text).toMatch(/127\.0\.0\.8 300 since /);
+    expect(text).toContain('revoked token');
+    // Many sources: still at most REFUSALS_KEPT rows, the latest kept.
+    const t0 = Date.now();
+    for (let i = 0; i < REFUSALS_KEPT + 20; i++) recordRefusal(app.deps.db, { at: t0 + i, reason: 'no_token', tokenPrefix: null, path: '/api/v1/events', ip: `198.51.100.${i % 250}`, source: `source-${i}` });
+    const kept = listRefusals(app.deps.db);
+    expect(kept).toHaveLength(REFUSALS_KEPT);
+    expect(kept[0]!.source).toBe(`source-${REFUSALS_KEPT + 19}`);
     expect(app.deps.db.$client.prepare('SELECT count(*) AS n FROM refused_requests').get()).toEqual({ n: REFUSALS_KEPT });
   });
 

@@ -199,6 +199,21 @@ describe('leak scan: every journey with a known key, every byte of output search
       outputs.push({ where: 'backup CLI file', text: readFileSync(cliOut).toString('latin1') });
       journey('metrics, backup download, backup CLI');
 
+      // The self-watch's verbose health, then the downloaded backup restored from the console (every page of it, the kept copy too).
+      const verbose = await raw('GET /healthz?verbose', '/healthz?verbose');
+      expect(verbose.status).toBe(200);
+      await c.get('/backup');
+      const form = new FormData();
+      form.set('_csrf', c.csrf!);
+      form.set('backup', new Blob([new Uint8Array(download.body)]), 'notifier-backup.db');
+      const restored = await raw('POST /backup/restore', '/backup/restore', { method: 'POST', headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), origin: app.url }, body: form });
+      expect(restored.status).toBe(303);
+      await raw('GET /login?restored=1', '/login?restored=1');
+      await c.signIn(PASSWORD);
+      await c.get('/');
+      await c.get('/audit');
+      journey('self-watch (healthz verbose, dashboard), restore from the console');
+
       // Sign out, and the data files as they are on disk (WAL included, then checkpointed).
       await c.postForm('/logout');
       const files = readdirSync(app.dataDir);

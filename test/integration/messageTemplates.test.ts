@@ -4,7 +4,7 @@ import { listMessageTemplates } from '../../db/queries/messageTemplates.ts';
 import { insertApiToken } from '../../db/queries/tokens.ts';
 import { deliveries } from '../../db/schema.ts';
 import { eq } from 'drizzle-orm';
-import { defaultTemplate } from '../../server/render/messageTemplates.ts';
+import { defaultTemplate } from '../../server/render/messageTemplate.ts';
 import { sha256 } from '../../server/security/tokens.ts';
 import { DEFAULT_DELIVERY } from '../../server/settings/settingsStore.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';

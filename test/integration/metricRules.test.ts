@@ -81,10 +81,10 @@ describe('metric rules, end to end', () => {
     expect(contents(fake).at(-1)).toContain('旗舰店 refund rate 7.5%');
 
     clock.t = t0 + 2 * MIN + 3 * HOUR;
-    app.ruleTick(); // not 4 hours yet
+    await app.ruleTick(); // not 4 hours yet
     clock.t = t0 + 2 * MIN + 4 * HOUR;
-    app.ruleTick();
-    app.ruleTick(); // a second tick at the same time owes nothing
+    await app.ruleTick();
+    await app.ruleTick(); // a second tick at the same time owes nothing
     expect(await waitFor(() => fake.receivedFor(KEY).length === before + 2)).toBe(true);
     expect(contents(fake).at(-1)).toContain('[Still firing · 4 h] 旗舰店 refund rate 7.5%');
 
@@ -97,7 +97,7 @@ describe('metric rules, end to end', () => {
     expect(resolved).toContain(`event #${firingEvent.id}`);
     expect(resolved).toContain('lasted 4 h 30 min');
     // Nothing more: the rule is back to normal.
-    app.ruleTick(clock.t + 10 * HOUR);
+    await app.ruleTick(clock.t + 10 * HOUR);
     expect(await waitFor(() => app.worker.idle())).toBe(true);
     expect(fake.receivedFor(KEY).length).toBe(before + 3);
   });
@@ -111,11 +111,11 @@ describe('metric rules, end to end', () => {
     clock.t = t0 + 90 * MIN;
     expect((await push([{ name: '订单数', value: 3, store: 'B', occurred_at: at(clock.t) }])).status).toBe(202);
     clock.t = t0 + MIN + 120 * MIN;
-    app.ruleTick();
+    await app.ruleTick();
     expect(await waitFor(() => contents(fake).some((c) => c.includes('A: no 订单数')))).toBe(true);
     expect(contents(fake).some((c) => c.includes('B: no'))).toBe(false);
     clock.t = t0 + 90 * MIN + 120 * MIN;
-    app.ruleTick();
+    await app.ruleTick();
     expect(await waitFor(() => contents(fake).some((c) => c.includes('B: no 订单数')))).toBe(true);
     expect((await push([{ name: '订单数', value: 5, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
     expect(await waitFor(() => contents(fake).some((c) => c.includes('[Resolved] A: no 订单数')))).toBe(true);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDelivery } from '../../server/delivery/store.ts';
 import { getReportJob, listReportJobs, listReportRuns, runDeliveryIds } from '../../db/queries/reports.ts';
 import { charactersWithoutGlyph } from '../../server/charts/rasterise.ts';
-import { dailyPeriods } from '../../server/reports/periods.ts';
+import { dailyPeriods } from '../../server/time/periods.ts';
 import { enqueueReport, renderJobChart, renderJobReport } from '../../server/reports/runReport.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit.ts';
 import { getReportJob, listReportJobs, listReportRuns, runDeliveryIds } from '../../db/queries/reports.ts';
-import { dailyPeriods } from '../../server/reports/periods.ts';
+import { dailyPeriods } from '../../server/time/periods.ts';
 import { getReportSettings } from '../../server/reports/reportSettings.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';

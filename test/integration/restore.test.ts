@@ -2,7 +2,7 @@
 // stopped), checked before anything is touched, the current database kept, the appliance reopened
 // on the backup.
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -14,7 +14,8 @@ import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import type { UpgradeFixture } from '../fixtures/upgrade/fixture.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
-import { appliedMigrations, buildDatabaseAt, journal, loadUpgradeFixtures } from '../helpers/schemaVersions.ts';
+import { appliedMigrations, buildDatabaseAt, journal, loadUpgradeFixtures, migrationsPlus } from '../helpers/schemaVersions.ts';
+import { runScript } from '../helpers/scriptRun.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
@@ -58,14 +59,7 @@ async function download(c: ConsoleClient): Promise<Buffer> {
 
 const count = (app: TestAppliance, sql: string) => (app.deps.db.$client.prepare(sql).get() as { n: number }).n;
 
-function runRestoreCli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/restoreCli.ts', ...args], { env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
-}
+const runRestoreCli = (args: string[], env: Record<string, string>) => runScript('server/restoreCli.ts', args, env);
 
 describe('restore from the console', () => {
   it('puts a downloaded backup back: bot, tokens and rows as they were, the current database kept, everyone signed out', async () => {
@@ -159,6 +153,22 @@ describe('restore from the console', () => {
       n.close();
       await refused(readFileSync(newer), /written by version 0\.3\.0, newer than this appliance \(0\.2\.0\): upgrade first/);
       await refused(readFileSync(newer), /由版本 0\.3\.0 写入，比本设备（0\.2\.0）新/, 422, { 'accept-language': 'zh-CN' });
+      // Larger than the console takes: refused from its Content-Length, before the body is read.
+      const big = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(c.baseUrl + '/backup/restore', {
+          method: 'POST',
+          headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), origin: c.baseUrl, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(300 * 1024 * 1024) },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.write('--x\r\n');
+      });
+      expect(big.status).toBe(413);
+      expect(textOf(big.body)).toContain('The file is larger than 256 MB: restore it from the command line (npm run restore) instead.');
       // No file chosen.
       await c.get('/backup');
       const none = await c.postForm('/backup/restore', {}, { 'content-type': 'application/x-www-form-urlencoded' });
@@ -192,6 +202,28 @@ describe('restore from the console', () => {
       await app.stop();
     }
   }, 60_000);
+
+  it('a backup that passes its checks but fails to migrate: the database of before is back and the appliance carries on', async () => {
+    const dataDir = join(scratch, 'unmigratable');
+    // A migration that fails only on data: a database without hook mappings takes it, the old backup (with one) does not.
+    const migrations = migrationsPlus(scratch, '0099_hooks_need_names', ['UPDATE `hook_mappings` SET `name` = NULL;']);
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { ADMIN_PASSWORD: PASSWORD }, migrationsFolder: migrations });
+    try {
+      const c = new ConsoleClient(app.url);
+      await c.signIn(PASSWORD);
+      const token = issueApiToken(app.deps, { name: 'kept', requireSignature: false, now: Date.now() }).token;
+      const old = join(scratch, 'old-for-failure.db');
+      buildDatabaseAt(old, 6, { scratch, fixtures, at: Date.now() - 60_000 });
+      const res = await upload(c, readFileSync(old));
+      expect(res.status).toBe(503);
+      expect(textOf(res.body)).toMatch(/The backup could not be restored \(Migration 0099_hooks_need_names failed \(NOT NULL constraint failed: hook_mappings\.name\).*\); the previous database is back in place\./);
+      // The appliance runs on its own database again: the token issued before the attempt works.
+      expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'still here' })).status).toBe(202);
+      expect(count(app, "select count(*) as n from hook_mappings")).toBe(0);
+    } finally {
+      await app.stop();
+    }
+  }, 60_000);
 });
 
 describe('npm run restore', () => {
@@ -216,6 +248,9 @@ describe('npm run restore', () => {
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('Usage: npm run restore -- <backup-file>');
     expect(missing).toMatchObject({ status: 1, stderr: expect.stringContaining('No backup file at') });
+    const [live, noDir] = await Promise.all([runRestoreCli([join(dataDir, 'notifier.db')], env), runRestoreCli([backup], { DATA_DIR: join(scratch, 'no-such-dir') })]);
+    expect(live).toMatchObject({ status: 1, stderr: 'That is the live database itself: give the backup file to restore.\n' });
+    expect(noDir).toMatchObject({ status: 1, stderr: expect.stringMatching(/^No data directory at .*no-such-dir: set DATA_DIR/) });
     expect(notDb).toMatchObject({ status: 1, stderr: 'Not restored: package.json is not an SQLite database (a backup is what the console\'s Download backup or npm run backup wrote). Nothing was changed.\n' });
     const running = await runRestoreCli([backup], env);
     expect(running.status).toBe(1);

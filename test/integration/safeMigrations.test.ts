@@ -13,6 +13,7 @@ import { SECRET_KEY } from '../fixtures/upgrade/fixture.ts';
 import type { UpgradeFixture } from '../fixtures/upgrade/fixture.ts';
 import { spawnChild } from '../helpers/childAppliance.ts';
 import { appliedMigrations, buildDatabaseAt, journal, loadUpgradeFixtures, migrationsPlus, rowDifferences, rowsOf } from '../helpers/schemaVersions.ts';
+import { runScript } from '../helpers/scriptRun.ts';
 import { startTestAppliance } from '../helpers/testAppliance.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'safe-migrations-'));
@@ -93,6 +94,39 @@ describe('safe migrations', () => {
     expect(writtenBy(join(dir, DB_FILE))).toMatchObject({ version: '0.2.1' });
   }, 60_000);
 
+  it("refuses another application's drizzle database, and leaves it alone", async () => {
+    const dir = join(scratch, 'foreign');
+    mkdirSync(dir);
+    const file = join(dir, DB_FILE);
+    const other = new Database(file);
+    other.exec('CREATE TABLE "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric); CREATE TABLE invoices (id integer primary key)');
+    other.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('a'.repeat(64), 1_700_000_000_000);
+    other.close();
+    const refused = await start(dir).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(StartupRefusal);
+    expect((refused as Error).message).toBe(`notifier.db in ${dir} is not this appliance's database (its migrations are another application's); point DATA_DIR at the appliance's data directory.`);
+    expect(readdirSync(dir).filter((f) => f.startsWith('notifier-pre-'))).toEqual([]);
+    expect(appliedMigrations(file)).toBe(1);
+  });
+
+  it('no copy, no migration: when the copy cannot be written the database stays at its version', async () => {
+    const { dir, file } = dataDirAt(6);
+    // Something in the way of the copy's name (as a full disk would be, or a read-only volume).
+    mkdirSync(join(dir, 'notifier-pre-0.2.0.db'));
+    closeSync(openSync(join(dir, 'notifier-pre-0.2.0.db', 'x'), 'w'));
+    const refused = await start(dir).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(StartupRefusal);
+    expect((refused as Error).message).toMatch(new RegExp(`^Could not write the copy of notifier\\.db taken before migrating \\(.+\\); nothing was migrated\\. Free space in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} and start again\\.$`));
+    expect(appliedMigrations(file)).toBe(7);
+    expect(readdirSync(dir).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
   it('a new database gets no copy', async () => {
     const dir = join(scratch, 'fresh');
     const app = await start(dir);
@@ -102,12 +136,12 @@ describe('safe migrations', () => {
 
   it("refuses a newer version's database with one line naming both versions and the copy to restore, and leaves it alone", async () => {
     const { dir, file } = dataDirAt(journal.entries.length - 1);
-    // What version 0.3.0 would leave: one more migration, and its name on the database.
+    // The copy 0.3.0 took before migrating, then what it left: one more migration, and its name on the database.
+    copyFileSync(file, join(dir, 'notifier-pre-0.3.0.db'));
     const future = new Database(file);
     future.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('f'.repeat(64), NEWEST.when + 86_400_000);
     future.prepare('insert into settings (key, value, updated_at) values (?, ?, ?)').run(WRITTEN_BY_SETTING, JSON.stringify({ version: '0.3.0', commit: 'aaaabbbbcccc', schema: '0012_future' }), Date.now());
     future.close();
-    copyFileSync(file, join(dir, 'notifier-pre-0.3.0.db'));
     const before = rowsOf(file);
 
     const refused = await start(dir).then(
@@ -120,11 +154,21 @@ describe('safe migrations', () => {
     expect(line).toContain('was written by version 0.3.0 (schema 0012_future)');
     expect(line).toContain(`this is version 0.2.0, which knows ${journal.entries.length} (up to ${NEWEST.tag})`);
     expect(line).toContain('Run 0.3.0 or newer again');
-    expect(line).toContain(`replace notifier.db with notifier-pre-0.3.0.db in ${dir}`);
+    expect(line).toContain(`npm run restore -- ${join(dir, 'notifier-pre-0.3.0.db')} (in the image: node dist/server/restoreCli.js ${join(dir, 'notifier-pre-0.3.0.db')})`);
     expect(rowDifferences(before, rowsOf(file))).toEqual([]);
     expect(appliedMigrations(file)).toBe(journal.entries.length + 1);
     // Nor does a tool open it (openDatabase is what the bench and the CLIs use).
     expect(() => openDatabase(file)).toThrow(/this code knows/);
+
+    // The line's own command puts the copy back: the appliance starts on it again.
+    const restored = await runScript('server/restoreCli.ts', [join(dir, 'notifier-pre-0.3.0.db')], { DATA_DIR: dir });
+    expect(restored.status, restored.stderr).toBe(0);
+    const back = await start(dir);
+    await back.stop();
+    expect(writtenBy(join(dir, DB_FILE))).toMatchObject({ version: '0.2.0' });
+    // Put the newer database back for the process check below.
+    copyFileSync(join(dir, readdirSync(dir).find((f) => f.startsWith('notifier-before-restore-'))!), file);
+    for (const x of ['-wal', '-shm']) rmSync(file + x, { force: true });
 
     // The process: that one line on stderr, exit code 1.
     const child = await spawnChild({ DATA_DIR: dir, SECRET_KEY });
@@ -132,6 +176,20 @@ describe('safe migrations', () => {
     const out = child.output.join('');
     expect(out.trim().split('\n')).toEqual([expect.stringContaining('was written by version 0.3.0')]);
   }, 60_000);
+
+  it('a newer database with no name on it and no copy beside it: the line says so', async () => {
+    const { dir, file } = dataDirAt(journal.entries.length - 1);
+    const future = new Database(file);
+    future.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('f'.repeat(64), NEWEST.when + 86_400_000);
+    future.close();
+    const refused = await start(dir).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((refused as Error).message).toBe(
+      `notifier.db was written by a newer version with ${journal.entries.length + 1} migrations; this is version 0.2.0, which knows ${journal.entries.length} (up to ${NEWEST.tag}) and will not run on it. Run the newer version again, or restore a backup taken before that upgrade (no notifier-pre-*.db copy is in ${dir}).`,
+    );
+  });
 
   it('a failing migration leaves the database as it was, and the appliance says which one', async () => {
     // Two pending: the newest committed one (which succeeds) and a broken one after it.

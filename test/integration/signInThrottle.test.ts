@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit.ts';
+import { waitFor } from '../helpers/api.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
@@ -25,9 +26,12 @@ describe('sign-in throttle under concurrent guesses (real HTTP, one client addre
     offset += WINDOW_MS + 1000; // a fresh window for each burst
     const before = verifiedFailures(app);
     const statuses = await Promise.all(Array.from({ length: burst }, (_, i) => new ConsoleClient(app.url).postForm('/login', { password: `guess-${burst}-${i}` }).then((r) => r.status)));
-    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    // Past 128 connections at once from one address the connection cap answers 503 before sign-in is reached.
+    expect(statuses.every((s) => s === 401 || s === 429 || (burst > 128 && s === 503))).toBe(true);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
     expect(verifiedFailures(app) - before).toBeLessThanOrEqual(5);
+    // The burst's keep-alive connections count against this address's cap until the server closes them idle (5 s).
+    expect(await waitFor(() => app.deps.counters!.connections.open < 8, 10_000)).toBe(true);
     // Guesses refused as "busy" were not counted; keep guessing one at a time until the client is locked out.
     for (let i = 0; verifiedFailures(app) - before < 5 && i < 10; i++) await new ConsoleClient(app.url).postForm('/login', { password: `more-${i}` });
     expect(verifiedFailures(app) - before).toBe(5);
@@ -103,18 +107,18 @@ describe('client address behind a reverse proxy', () => {
       let flooding = true;
       const flood = Array.from({ length: 16 }, async () => {
         const statuses: number[] = [];
-        for (let i = 0; flooding && i < 200; i++) statuses.push((await new ConsoleClient(app.url).postForm('/login', { password: 'flood-' + i }, { 'x-forwarded-for': '198.51.100.7' })).status);
+        for (let i = 0; flooding && i < 100; i++) statuses.push((await new ConsoleClient(app.url).postForm('/login', { password: 'flood-' + i }, { 'x-forwarded-for': '198.51.100.7' })).status);
         return statuses;
       });
       const admin: number[] = [];
-      for (let i = 0; i < 10; i++) admin.push((await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD }, { 'x-forwarded-for': '203.0.113.5' })).status);
+      for (let i = 0; i < 5; i++) admin.push((await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD }, { 'x-forwarded-for': '203.0.113.5' })).status);
       flooding = false;
       const flooded = (await Promise.all(flood)).flat();
-      expect(admin).toEqual(Array(10).fill(303));
+      expect(admin).toEqual(Array(5).fill(303));
       expect(flooded.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
       expect(flooded.every((s) => s === 401 || s === 429)).toBe(true);
     } finally {
       await app.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import { listAudit } from '../../db/queries/audit.ts';
 import { getEvent } from '../../server/delivery/store.ts';
 import { listActiveSilences } from '../../db/queries/silences.ts';
 import { gatherFigures } from '../../server/reports/reportData.ts';
-import { snapshotPeriods } from '../../server/reports/periods.ts';
+import { snapshotPeriods } from '../../server/time/periods.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';

@@ -70,3 +70,24 @@ describe('where the version shows', () => {
     }
   });
 });
+
+describe('/healthz?verbose with METRICS_TOKEN', () => {
+  it('answers the self-watch only with the token, like /metrics; plain /healthz stays public', async () => {
+    const fake = await startFakeWecom();
+    const token = 'metrics-token-for-verbose';
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { METRICS_TOKEN: token } });
+    try {
+      await app.deps.selfWatch!.check();
+      expect((await fetch(app.url + '/healthz')).status).toBe(200);
+      const refused = await fetch(app.url + '/healthz?verbose');
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ status: 'ok', error: expect.stringContaining('METRICS_TOKEN') });
+      const ok = await fetch(app.url + '/healthz?verbose', { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ status: 'ok', watch: { status: 'ok', problems: [], fallback: false } });
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
+  });
+});

@@ -109,3 +109,27 @@ describe('loadConfig', () => {
     expect(c.timezone).toBe('Europe/Berlin');
   });
 });
+
+describe('self-watch configuration', () => {
+  it('FALLBACK_WEBHOOK_URL: unset by default; a WeCom bot or an http(s) URL; refused with one line that never shows it', () => {
+    expect(loadConfig({})).toMatchObject({ fallbackWebhookUrl: undefined, selfWatch: { unreachableMs: 300_000, queuedMs: 900_000 } });
+    expect(loadConfig({ FALLBACK_WEBHOOK_URL: 'https://alerts.example.com/hook/abc' }).fallbackWebhookUrl).toBe('https://alerts.example.com/hook/abc');
+    const secret = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0a1b2c3d-4e5f';
+    let line = '';
+    try {
+      loadConfig({ FALLBACK_WEBHOOK_URL: secret });
+    } catch (err) {
+      line = String((err as ConfigError).message);
+    }
+    expect(line).toMatch(/^Invalid configuration: FALLBACK_WEBHOOK_URL is not a usable WeCom webhook URL \(\w+\)$/);
+    expect(line).not.toContain('0a1b2c3d');
+    expect(() => loadConfig({ FALLBACK_WEBHOOK_URL: 'ftp://example.com/x' })).toThrow(/^Invalid configuration: FALLBACK_WEBHOOK_URL must be an http/);
+    expect(loadConfig({ FALLBACK_WEBHOOK_URL_FILE: '/run/secrets/fallback' }, () => ({ text: 'https://alerts.example.com/x\n', mode: 0o400 })).fallbackWebhookUrl).toBe('https://alerts.example.com/x');
+  });
+
+  it('SELF_WATCH_*_MINUTES take fractions', () => {
+    expect(loadConfig({ SELF_WATCH_UNREACHABLE_MINUTES: '0.5', SELF_WATCH_QUEUED_MINUTES: '30' }).selfWatch).toEqual({ unreachableMs: 30_000, queuedMs: 1_800_000 });
+    expect(() => loadConfig({ SELF_WATCH_QUEUED_MINUTES: 'soon' })).toThrow(/^Invalid configuration: SELF_WATCH_QUEUED_MINUTES must be minutes, e.g. 5 or 0.5 \(got "soon"\)$/);
+    expect(() => loadConfig({ SELF_WATCH_UNREACHABLE_MINUTES: '0' })).toThrow(/^Invalid configuration: SELF_WATCH_UNREACHABLE_MINUTES must be minutes from 0.01 to 1440/);
+  });
+});

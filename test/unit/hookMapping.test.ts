@@ -6,7 +6,7 @@ import { HOOK_EXAMPLES, type HookExampleName } from '../../server/hooks/examples
 import { parsePath, readPath } from '../../server/hooks/jsonPath.ts';
 import { applyHook, compileHook, type CompiledHook, type HookDefinition } from '../../server/hooks/mapping.ts';
 import { HOOK_PAYLOAD_DEPTH, nestsDeeperThan } from '../../server/hooks/payloadDepth.ts';
-import { parseTemplate, renderTemplate } from '../../server/hooks/template.ts';
+import { parseTemplate, renderTemplate } from '../../server/hooks/mappingText.ts';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/hooks/${name}.json`, import.meta.url), 'utf8'));
 
@@ -98,6 +98,12 @@ describe('templates', () => {
 
   it.each([['{{a'], ['a}}'], ['{{a..b}}']])('%j does not parse', (text) => {
     expect(parseTemplate(text).ok).toBe(false);
+  });
+
+  it('names the first problem from the left, found by the scanner the message and report templates use', () => {
+    expect(parseTemplate('{{a {{b}}')).toEqual({ ok: false, error: { code: 'unclosed' } });
+    expect(parseTemplate('{{a}} }} {{b')).toEqual({ ok: false, error: { code: 'unopened' } });
+    expect(parseTemplate('{{.a}} {{b')).toEqual({ ok: false, error: { code: 'leadingDot', at: '.a' } });
   });
 });
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent, InboundEvent } from '../../server/events/schema.ts';
-import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../../server/render/customTemplates.ts';
+import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../../server/render/messageTemplateRender.ts';
 import { renderDigestForDelivery, renderEventForDelivery, type RenderSettings } from '../../server/render/eventMessages.ts';
-import { planMentions, type MessageFormat } from '../../server/render/mentions.ts';
+import { planMentions, type MessageFormat } from '../../server/render/mentionPlacement.ts';
 import {
   defaultTemplate,
   EVENT_PLACEHOLDERS,
@@ -11,9 +11,9 @@ import {
   parseMessageTemplate,
   placeholdersFor,
   TASK_PLACEHOLDERS,
-} from '../../server/render/messageTemplates.ts';
-import { NO_TEMPLATES, parseNote, renderWithTemplate, templateKindOf, templateSet, type StoredTemplate } from '../../server/render/templateChoice.ts';
-import { renderDigest, renderEvent, sampleEvents, type DigestInput, type RenderOptions } from '../../server/render/templates.ts';
+} from '../../server/render/messageTemplate.ts';
+import { NO_TEMPLATES, parseNote, renderWithTemplate, templateKindOf, templateSet, type StoredTemplate } from '../../server/render/messageTemplateChoice.ts';
+import { renderDigest, renderEvent, sampleEvents, type DigestInput, type RenderOptions } from '../../server/render/builtInRender.ts';
 import { DEFAULT_DELIVERY, DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
 import { BYTE_LIMITS, utf8Bytes } from '../../server/wecom/messages.ts';
 import { contentOf, event, options, RECEIVED_AT } from '../helpers/renderFixtures.ts';

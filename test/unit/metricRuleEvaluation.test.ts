@@ -3,7 +3,7 @@ import { alertForAction, renderTitle, titleProblems } from '../../server/metricR
 import { backtest } from '../../server/metricRules/backtest.ts';
 import type { Condition, Hold, MetricRule } from '../../server/metricRules/definition.ts';
 import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type RuleState } from '../../server/metricRules/evaluate.ts';
-import { sameTimeDaysEarlier } from '../../server/metricRules/sameTime.ts';
+import { sameTimeDaysEarlier } from '../../server/time/calendar.ts';
 
 const MIN = 60_000;
 const HOUR = 3600_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNotifyArgs } from '../../server/cli/notifyArgs.ts';
+import { NOTIFY_HELP, parseNotifyArgs } from '../../server/cli/notifyArgs.ts';
 import { exitCodeForOutcome, retryDelayMs } from '../../server/cli/notifyRun.ts';
 
 const env = { STORECLAW_NOTIFY_URL: 'http://localhost:8080', STORECLAW_NOTIFY_TOKEN: 'scn_test' };
@@ -51,6 +51,14 @@ describe('storeclaw-notify arguments', () => {
     expect(parseNotifyArgs(['alert', '--title', 't', '--token', 'a', '--token-file', 'b'], env)).toMatchObject({ kind: 'error' });
     expect(parseNotifyArgs(['--help'], {})).toEqual({ kind: 'help' });
     expect(parseNotifyArgs([], {})).toEqual({ kind: 'help' });
+  });
+
+  it('its help offers --token-file first and says why: a token on the command line shows in ps (issue 20)', () => {
+    const options = NOTIFY_HELP.slice(NOTIFY_HELP.indexOf('Options:'));
+    expect(options.indexOf('--token-file FILE')).toBeGreaterThan(0);
+    expect(options.indexOf('--token-file FILE')).toBeLessThan(options.indexOf('--token TOKEN'));
+    expect(options).toMatch(/--token-file FILE +read the inbound API token from FILE: it stays out of `ps`/);
+    expect(options).toMatch(/--token TOKEN +the token on the command line, where every local user sees it in\s+`ps`: prefer --token-file/);
   });
 });
 

@@ -8,7 +8,7 @@ import { fontCoverage } from '../../server/charts/fontCoverage.ts';
 import { encodePng } from '../../server/charts/pngEncode.ts';
 import { emptyFigures, type ReportFigures } from '../../server/reports/builders.ts';
 import { buildChartData, chartDays, MAX_CHART_METRICS, parseChartMetrics } from '../../server/reports/chartData.ts';
-import { dailyPeriods, weeklyPeriods } from '../../server/reports/periods.ts';
+import { dailyPeriods, weeklyPeriods } from '../../server/time/periods.ts';
 import { imageMessage } from '../../server/wecom/messages.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -55,6 +55,13 @@ describe('report chart: the dashboard chart components, rasterised with the ship
     expect(Buffer.from(message.image.base64, 'base64').equals(png)).toBe(true);
     mkdirSync('test/artifacts', { recursive: true });
     writeFileSync('test/artifacts/report-chart-zh.png', png);
+  });
+
+  it('still draws a metric name stored with a control character before intake refused them (issue 20)', async () => {
+    const { svg } = chart('en');
+    const label = /<text[^>]*>([^<]+)<\/text>/.exec(svg)![1]!;
+    const png = await rasteriseSvg(svg.replace(`>${label}<`, `>ctl\u0001${label}<`));
+    expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 
   it('the PNG encoder is lossless and well-formed: chunk CRCs, IHDR, and the rows inflate back to the pixels', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fireTimesBetween, invalidCronField, nextFireTimes, parseSchedule } from '../../server/reports/cron.ts';
-import { canonicalTimeZone } from '../../server/timeOfDay.ts';
-import { dailyPeriods, snapshotPeriods, weeklyPeriods } from '../../server/reports/periods.ts';
-import { cronMessage, cronPreviewState } from '../../server/routes/reports.tsx';
+import { canonicalTimeZone } from '../../server/time/zone.ts';
+import { dailyPeriods, snapshotPeriods, weeklyPeriods } from '../../server/time/periods.ts';
+import { cronMessage, cronPreviewState } from '../../server/reports/reportForm.ts';
 import type { ViewContext } from '../../views/context.ts';
 import { translator, type Lang } from '../../server/strings/translate.ts';
-import { formatRunTime } from '../../views/pages/reports.tsx';
+import { formatRunTime } from '../../server/time/format.ts';
 
 const iso = (ms: number[]) => ms.map((t) => new Date(t).toISOString());
 const ctx = (lang: Lang): ViewContext => ({ t: translator(lang), lang, path: '/reports', timeZone: 'Asia/Shanghai' });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, parseEvent, type Category, type InboundEvent } from '../../server/events/schema.ts';
-import { describeMentions, MESSAGE_FORMATS, planMentions, type MessageFormat } from '../../server/render/mentions.ts';
+import { describeMentions, MESSAGE_FORMATS, planMentions, type MessageFormat } from '../../server/render/mentionPlacement.ts';
 import { notificationStrings } from '../../server/strings/notificationStrings.ts';
 import { translator as notificationTranslator } from '../../server/strings/translate.ts';
-import { humaniseDuration, renderDigest, renderEvent, sampleEvents } from '../../server/render/templates.ts';
+import { humaniseDuration, renderDigest, renderEvent, sampleEvents } from '../../server/render/builtInRender.ts';
 import { BYTE_LIMITS, utf8Bytes, type TextMessage } from '../../server/wecom/messages.ts';
 import { contentOf, event, options, RECEIVED_AT } from '../helpers/renderFixtures.ts';
 

@@ -1,12 +1,11 @@
 import type { AuditRow } from '../../db/queries/audit.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
+import { labelOr } from '../../server/strings/translate.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { Layout } from '../layout.tsx';
 
 function actionLabel(ctx: ViewContext, action: string): string {
-  const key = `audit.action.${action}`;
-  return key in dictionaries.en ? ctx.t(key as MessageKey) : action;
+  return labelOr(ctx.t, `audit.action.${action}`, action);
 }
 
 export function AuditPage({ ctx, rows, olderHref }: { ctx: ViewContext; rows: AuditRow[]; olderHref?: string }) {

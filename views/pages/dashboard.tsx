@@ -1,8 +1,10 @@
-import type { FiringRule } from '../../server/metricRules/firingList.ts';
+import type { FiringList } from '../../server/metricRules/firingList.ts';
 import { FiringRulesStat } from '../components/firingRules.tsx';
+import { SelfWatchCard } from '../components/selfWatchCard.tsx';
+import type { SelfWatchStatus } from '../../server/selfWatch/watcher.ts';
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { ChannelStatus } from '../../server/channel/wecomChannel.ts';
-import { HorizontalBars, StackedColumns, type Series, type StackedColumn } from '../components/charts.tsx';
+import { HorizontalBars, StackedColumns, type Series, type StackedColumn } from '../../server/charts/svgCharts.tsx';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { formatNumber, type MessageKey } from '../../server/strings/translate.ts';
@@ -27,11 +29,13 @@ export interface DashboardData {
   today: Record<Outcome, number>;
   rate: { used: number; limit: number };
   nextReport?: { name: string; at: number };
-  firingRules: FiringRule[];
+  firingRules: FiringList;
   recent: DeliveryRow[];
   hours: StackedColumn[];
   days: StackedColumn[];
   categories: Array<{ category: string; n: number }>;
+  /** The appliance's own health; absent outside the appliance. */
+  selfWatch?: SelfWatchStatus;
 }
 
 function when(ctx: ViewContext, at: number | null | undefined): string {
@@ -48,6 +52,7 @@ export function DashboardPanel({ ctx, data }: { ctx: ViewContext; data: Dashboar
         : { cls: 'none', key: 'card.status.none' as const };
   return (
     <div id="dashboard-panel" hx-get="/dashboard/panel" hx-trigger="every 10s" hx-swap="outerHTML">
+      {data.selfWatch ? <SelfWatchCard ctx={ctx} watch={data.selfWatch} /> : null}
       <div class="stats">
         <div class="stat">
           <div>{ctx.t('dashboard.bot')}</div>

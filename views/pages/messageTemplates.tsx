@@ -1,5 +1,5 @@
 import { CATEGORIES } from '../../server/events/schema.ts';
-import { MESSAGE_TEMPLATE_MAX_CHARS, placeholdersFor, TEMPLATE_KINDS, type TemplateCategory, type TemplateKind } from '../../server/render/messageTemplates.ts';
+import { MESSAGE_TEMPLATE_MAX_CHARS, placeholdersFor, TEMPLATE_KINDS, type TemplateCategory, type TemplateKind } from '../../server/render/messageTemplate.ts';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { type Lang, type MessageKey } from '../../server/strings/translate.ts';

@@ -3,19 +3,35 @@ import { CATEGORIES, SEVERITIES } from '../../server/events/schema.ts';
 import { TITLE_PLACEHOLDERS } from '../../server/metricRules/alerts.ts';
 import type { BacktestResult } from '../../server/metricRules/backtest.ts';
 import type { MetricRule } from '../../server/metricRules/definition.ts';
+import type { FiringList } from '../../server/metricRules/firingList.ts';
 import { formatDuration } from '../../server/metricRules/describe.ts';
 import type { RuleFormField, RuleFormValues } from '../../server/metricRules/ruleForm.ts';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { type MessageKey } from '../../server/strings/translate.ts';
+import { ErrorSummary, FieldError } from '../components/formErrors.tsx';
 import { Layout, Notice } from '../layout.tsx';
+
+/** Stores in one state: the first few by name, and how many there are. */
+export interface StoresInState {
+  named: string[];
+  total: number;
+}
 
 export interface RuleListItem {
   rule: MetricRule;
   description: string;
   store: string;
-  firing: Array<{ store: string; since: number }>;
-  pending: string[];
+  firing: StoresInState;
+  pending: StoresInState;
+  /** Stores the rule keeps a state for. */
+  watching: number;
+}
+
+/** One page of the firing (rule, store) pairs; `page` counts from 1. */
+export interface FiringPage extends FiringList {
+  page: number;
+  pageSize: number;
 }
 
 export type BacktestView = { invalid: true } | { days: number; result: BacktestResult; truncated: boolean; limit: number };
@@ -51,23 +67,56 @@ const LABELS: Record<RuleFormField, MessageKey> = {
 
 const MAX_EPISODES_SHOWN = 50;
 
-export function MetricRulesPage({ ctx, items, notice }: { ctx: ViewContext; items: RuleListItem[]; notice?: { kind: 'ok' | 'bad'; text: string } }) {
+function storeList(ctx: ViewContext, stores: StoresInState): string {
+  const names = stores.named.map((s) => s || '—').join(', ');
+  const more = stores.total - stores.named.length;
+  return more > 0 ? `${names} ${ctx.t('mr.andMore', { count: more })}` : names;
+}
+
+function FiringPager({ ctx, firing }: { ctx: ViewContext; firing: FiringPage }) {
+  const from = (firing.page - 1) * firing.pageSize + 1;
+  const to = from + firing.shown.length - 1;
+  if (firing.total <= firing.pageSize && firing.page === 1) return null;
+  return (
+    <div class="actions">
+      <span class="help">{ctx.t('mr.firingShown', { from: Math.min(from, firing.total), to, total: firing.total })}</span>
+      {firing.page > 1 ? <a href={`/metric-rules?firing=${firing.page - 1}`}>← {ctx.t('mr.firingNewer')}</a> : null}
+      {to < firing.total ? <a href={`/metric-rules?firing=${firing.page + 1}`}>{ctx.t('mr.firingOlder')} →</a> : null}
+    </div>
+  );
+}
+
+export function MetricRulesPage({
+  ctx,
+  items,
+  firing,
+  storeLimit,
+  notice,
+}: {
+  ctx: ViewContext;
+  items: RuleListItem[];
+  firing: FiringPage;
+  storeLimit: number;
+  notice?: { kind: 'ok' | 'bad'; text: string };
+}) {
   const { t } = ctx;
-  const firing = items.flatMap((i) => i.firing.map((f) => ({ ...f, name: i.rule.name })));
   return (
     <Layout ctx={ctx} title={t('mr.title')}>
       {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
       <p class="help">{t('mr.intro')}</p>
       <section class="card" aria-labelledby="mr-firing">
         <h2 id="mr-firing">{t('mr.firingNow')}</h2>
-        {firing.length ? (
-          <ul>
-            {firing.map((f) => (
-              <li>
-                <strong>{f.name}</strong> · {f.store || '—'} · {t('mr.since', { time: formatDateTime(f.since, ctx.lang, ctx.timeZone) })}
-              </li>
-            ))}
-          </ul>
+        {firing.total ? (
+          <>
+            <ul>
+              {firing.shown.map((f) => (
+                <li>
+                  <strong>{f.name}</strong> · {f.store || '—'} · {t('mr.since', { time: formatDateTime(f.since, ctx.lang, ctx.timeZone) })}
+                </li>
+              ))}
+            </ul>
+            <FiringPager ctx={ctx} firing={firing} />
+          </>
         ) : (
           <p>{t('mr.noneFiring')}</p>
         )}
@@ -99,13 +148,18 @@ export function MetricRulesPage({ ctx, items, notice }: { ctx: ViewContext; item
                 <td>
                   {!i.rule.enabled ? (
                     <span class="badge none">{t('mr.state.disabled')}</span>
-                  ) : i.firing.length ? (
-                    <span class="badge bad">{t('mr.state.firing', { stores: i.firing.map((f) => f.store || '—').join(', ') })}</span>
-                  ) : i.pending.length ? (
-                    <span class="badge warn">{t('mr.state.pending', { stores: i.pending.map((s) => s || '—').join(', ') })}</span>
+                  ) : i.firing.total ? (
+                    <span class="badge bad">{t('mr.state.firing', { stores: storeList(ctx, i.firing) })}</span>
+                  ) : i.pending.total ? (
+                    <span class="badge warn">{t('mr.state.pending', { stores: storeList(ctx, i.pending) })}</span>
                   ) : (
                     <span class="badge ok">{t('mr.state.ok')}</span>
                   )}
+                  {i.rule.store === null && i.watching > 0 ? (
+                    <p class={i.watching >= storeLimit ? 'notice bad' : 'help'}>
+                      {i.watching >= storeLimit ? t('mr.storeLimitReached', { limit: storeLimit }) : t('mr.watching', { count: i.watching, limit: storeLimit })}
+                    </p>
+                  ) : null}
                 </td>
                 <td>
                   <div class="actions">
@@ -139,11 +193,7 @@ function Field({ ctx, field, errors, help, children }: { ctx: ViewContext; field
           {help}
         </p>
       ) : null}
-      {errors[field] ? (
-        <p class="notice bad" id={`mr-${field}-error`}>
-          {errors[field]}
-        </p>
-      ) : null}
+      <FieldError id={`mr-${field}-error`} message={errors[field]} />
     </div>
   );
 }
@@ -231,22 +281,10 @@ export function RuleEditorPage(props: { ctx: ViewContext; ruleId?: number; value
   const errors = props.errors ?? {};
   const { t } = ctx;
   const action = ruleId === undefined ? '/metric-rules' : `/metric-rules/${ruleId}`;
-  const wrong = (Object.keys(LABELS) as RuleFormField[]).filter((f) => errors[f]);
   const f = { values, errors };
   return (
     <Layout ctx={ctx} title={t(ruleId === undefined ? 'mr.newTitle' : 'mr.editTitle')}>
-      {wrong.length ? (
-        <div class="notice bad" role="alert">
-          <p>{t('form.error.summary')}</p>
-          <ul>
-            {wrong.map((field) => (
-              <li>
-                <a href={`#mr-${field}`}>{t('form.error.fieldIs', { field: t(LABELS[field]), message: errors[field] ?? '' })}</a>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <ErrorSummary ctx={ctx} labels={LABELS} errors={errors} href={(field) => `#mr-${field}`} />
       <form method="post" action={action} class="card">
         <input type="hidden" name="_csrf" value={ctx.csrf} />
         <Field ctx={ctx} field="name" errors={errors}>

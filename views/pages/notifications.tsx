@@ -3,8 +3,9 @@ import type { SilenceRow } from '../../db/queries/silences.ts';
 import { CATEGORIES, SEVERITIES, type Category, type EventKind, type Severity, type TaskStatus } from '../../server/events/schema.ts';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
-import { type MessageKey } from '../../server/strings/translate.ts';
+import { labelOr, type MessageKey } from '../../server/strings/translate.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
+import { describedBy, ErrorSummary, FieldError } from '../components/formErrors.tsx';
 import { Layout, Notice } from '../layout.tsx';
 import { TemplatesSummary, type TemplateListRow } from './messageTemplates.tsx';
 
@@ -90,21 +91,6 @@ function fieldId(field: NotificationField): string {
   return `n-${field}`;
 }
 
-function describedBy(...ids: Array<string | false | undefined>): string | undefined {
-  const list = ids.filter((x): x is string => typeof x === 'string');
-  return list.length ? list.join(' ') : undefined;
-}
-
-function FieldError({ field, errors }: { field: NotificationField; errors: FieldErrors }) {
-  const message = errors[field];
-  if (!message) return null;
-  return (
-    <p class="notice bad" id={`n-${field}-error`}>
-      {message}
-    </p>
-  );
-}
-
 /** A text-like input with its label, help line and error. */
 function Field({
   ctx,
@@ -143,7 +129,7 @@ function Field({
           {help}
         </p>
       ) : null}
-      <FieldError field={field} errors={errors} />
+      <FieldError id={`n-${field}-error`} message={errors[field]} />
     </div>
   );
 }
@@ -154,23 +140,6 @@ function Fieldset({ legend, children }: { legend: string; children: Child }) {
       <legend>{legend}</legend>
       {children}
     </fieldset>
-  );
-}
-
-function ErrorSummary({ ctx, errors }: { ctx: ViewContext; errors: FieldErrors }) {
-  const fields = (Object.keys(FIELD_LABELS) as NotificationField[]).filter((f) => errors[f]);
-  if (!fields.length) return null;
-  return (
-    <div class="notice bad" role="alert" id="notifications-errors">
-      <p>{ctx.t('form.error.summary')}</p>
-      <ul>
-        {fields.map((f) => (
-          <li>
-            <a href={`#${fieldId(f)}`}>{ctx.t('form.error.fieldIs', { field: ctx.t(FIELD_LABELS[f]), message: errors[f] ?? '' })}</a>
-          </li>
-        ))}
-      </ul>
-    </div>
   );
 }
 
@@ -210,7 +179,7 @@ function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<Notif
           <p class="help" id="n-minSeverity-help">
             {ctx.t('notifications.minSeverity.help')}
           </p>
-          <FieldError field="minSeverity" errors={errors} />
+          <FieldError id="n-minSeverity-error" message={errors.minSeverity} />
         </div>
 
         <Fieldset legend={ctx.t('notifications.quiet')}>
@@ -251,7 +220,7 @@ function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<Notif
               {ctx.t(`notifications.mention.${m}`)}
             </label>
           ))}
-          <FieldError field="mentionMode" errors={errors} />
+          <FieldError id="n-mentionMode-error" message={errors.mentionMode} />
           <label for="n-mentionTargets">{ctx.t('notifications.mention.targets')}</label>
           <textarea
             id="n-mentionTargets"
@@ -268,7 +237,7 @@ function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<Notif
           <p class="help" id="n-mentionTargets-help">
             {ctx.t('notifications.mention.targets.help', { max: maxMentions })}
           </p>
-          <FieldError field="mentionTargets" errors={errors} />
+          <FieldError id="n-mentionTargets-error" message={errors.mentionTargets} />
         </Fieldset>
 
         <Field
@@ -301,7 +270,7 @@ function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<Notif
           <p class="help" id="n-language-help">
             {ctx.t('notifications.language.help')}
           </p>
-          <FieldError field="language" errors={errors} />
+          <FieldError id="n-language-error" message={errors.language} />
         </div>
 
         <Fieldset legend={ctx.t('notifications.format')}>
@@ -324,7 +293,7 @@ function NotificationsForm({ ctx, values, errors = {}, maxMentions }: Omit<Notif
               </p>
             </div>
           ))}
-          <FieldError field="format" errors={errors} />
+          <FieldError id="n-format-error" message={errors.format} />
         </Fieldset>
 
         <Field
@@ -442,7 +411,7 @@ function Silences({ ctx, silences }: { ctx: ViewContext; silences: SilenceRow[] 
             {silences.map((s) => (
               <tr>
                 <td>
-                  {labelOr(ctx, `category.${s.category}`, s.category)} · {s.title} · {s.store || ctx.t('silence.noStore')}
+                  {labelOr(ctx.t, `category.${s.category}`, s.category)} · {s.title} · {s.store || ctx.t('silence.noStore')}
                 </td>
                 <td>{formatDateTime(s.until, ctx.lang, ctx.timeZone)}</td>
                 <td>
@@ -462,11 +431,6 @@ function Silences({ ctx, silences }: { ctx: ViewContext; silences: SilenceRow[] 
   );
 }
 
-function labelOr(ctx: ViewContext, key: string, fallback: string): string {
-  const text = ctx.t(key as MessageKey);
-  return text === key ? fallback : text;
-}
-
 /** Everything below the heading; the htmx target of the form, so a save re-renders the preview too. */
 export function NotificationsBody(props: NotificationsProps) {
   const { ctx, notice, errors = {} } = props;
@@ -478,7 +442,7 @@ export function NotificationsBody(props: NotificationsProps) {
           {notice.effects ? <RuleEffects effects={notice.effects} /> : null}
         </Notice>
       ) : null}
-      <ErrorSummary ctx={ctx} errors={errors} />
+      <ErrorSummary ctx={ctx} id="notifications-errors" labels={FIELD_LABELS} errors={errors} href={(f) => `#${fieldId(f)}`} />
       <NotificationsForm ctx={ctx} values={props.values} errors={errors} maxMentions={props.maxMentions} />
       <Preview ctx={ctx} items={props.preview} />
     </div>

@@ -1,11 +1,11 @@
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import type { ViewContext } from '../context.ts';
-import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
+import { labelOr, type MessageKey } from '../../server/strings/translate.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
-import { parseNote } from '../../server/render/templateChoice.ts';
+import { parseNote } from '../../server/render/messageTemplateChoice.ts';
 import { categoryLabel, kindLabel as templateKindLabel, langLabel } from './messageTemplates.tsx';
 
 export interface SendLogFilterValues {
@@ -25,8 +25,7 @@ function statusLabel(ctx: ViewContext, status: string): string {
 }
 
 function kindLabel(ctx: ViewContext, kind: string): string {
-  const key = `kind.${kind}`;
-  return key in dictionaries.en ? ctx.t(key as MessageKey) : kind;
+  return labelOr(ctx.t, `kind.${kind}`, kind);
 }
 
 /** Which custom template rendered the message, or why the built-in was sent instead; nothing for the built-in. */

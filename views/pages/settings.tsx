@@ -2,6 +2,7 @@ import { MIN_PASSWORD_LENGTH } from '../../server/security/passwordPolicy.ts';
 import type { CardNotice } from '../components/wecomCard.tsx';
 import type { ViewContext } from '../context.ts';
 import type { MessageKey } from '../../server/strings/translate.ts';
+import { FieldError } from '../components/formErrors.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
 export interface GeneralForm {
@@ -11,15 +12,6 @@ export interface GeneralForm {
 }
 
 export type FieldErrors = Partial<Record<string, MessageKey>>;
-
-function FieldError({ ctx, errors, name }: { ctx: ViewContext; errors: FieldErrors; name: string }) {
-  const key = errors[name];
-  return key ? (
-    <p class="notice bad" id={`${name}-error`} role="alert">
-      {ctx.t(key)}
-    </p>
-  ) : null;
-}
 
 export function SettingsPage({
   ctx,
@@ -58,13 +50,13 @@ export function SettingsPage({
           <p class="help" id="language-help">
             {ctx.t('settings.language.help')}
           </p>
-          <FieldError ctx={ctx} errors={errors} name="language" />
+          <FieldError id="language-error" message={errors.language && ctx.t(errors.language)} alert />
           <label for="timeZone">{ctx.t('settings.timeZone')}</label>
           <input id="timeZone" name="timeZone" type="text" value={form.timeZone} required aria-describedby={described('timeZone', 'timeZone-help')} />
           <p class="help" id="timeZone-help">
             {ctx.t('settings.timeZone.help')}
           </p>
-          <FieldError ctx={ctx} errors={errors} name="timeZone" />
+          <FieldError id="timeZone-error" message={errors.timeZone && ctx.t(errors.timeZone)} alert />
           <label for="retentionDays">{ctx.t('settings.retention')}</label>
           <input
             id="retentionDays"
@@ -79,7 +71,7 @@ export function SettingsPage({
           <p class="help" id="retentionDays-help">
             {ctx.t('settings.retention.help')}
           </p>
-          <FieldError ctx={ctx} errors={errors} name="retentionDays" />
+          <FieldError id="retentionDays-error" message={errors.retentionDays && ctx.t(errors.retentionDays)} alert />
           <div class="actions">
             <button type="submit">{ctx.t('settings.save')}</button>
             <a href="/notifications">{ctx.t('settings.pacing')}</a>
@@ -93,16 +85,16 @@ export function SettingsPage({
           <input type="hidden" name="_csrf" value={ctx.csrf} />
           <label for="current">{ctx.t('settings.password.current')}</label>
           <input id="current" name="current" type="password" autocomplete="current-password" required />
-          <FieldError ctx={ctx} errors={passwordErrors} name="current" />
+          <FieldError id="current-error" message={passwordErrors.current && ctx.t(passwordErrors.current)} alert />
           <label for="password">{ctx.t('settings.password.new')}</label>
           <input id="password" name="password" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} aria-describedby="password-help" />
           <p class="help" id="password-help">
             {ctx.t('settings.password.minLength')}
           </p>
-          <FieldError ctx={ctx} errors={passwordErrors} name="password" />
+          <FieldError id="password-error" message={passwordErrors.password && ctx.t(passwordErrors.password)} alert />
           <label for="confirm">{ctx.t('settings.password.confirm')}</label>
           <input id="confirm" name="confirm" type="password" autocomplete="new-password" required />
-          <FieldError ctx={ctx} errors={passwordErrors} name="confirm" />
+          <FieldError id="confirm-error" message={passwordErrors.confirm && ctx.t(passwordErrors.confirm)} alert />
           <div class="actions">
             <button type="submit">{ctx.t('settings.password.submit')}</button>
           </div>

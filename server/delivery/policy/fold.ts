@@ -21,6 +21,31 @@ export function foldDue(queuedEvents: number, capacity: number): boolean {
   return queuedEvents > capacity;
 }
 
+/** When the worker last folded and how often it may fold while it cannot send. */
+export interface FoldClock {
+  now: number;
+  lastFold: number;
+  everyMs: number;
+}
+
+/**
+ * Whether the worker folds the backlog now: while a fold is under way (it goes in chunks), right
+ * before a send (the window has room), and every `everyMs` while the window is full — not on every
+ * new event of a storm, when nothing could be sent anyway.
+ */
+export function foldTime(o: FoldClock & { folding: boolean; waitMs: number }): boolean {
+  return o.folding || o.waitMs === 0 || o.now - o.lastFold >= o.everyMs;
+}
+
+/**
+ * Whether a wake changes anything for a worker asleep because the window is full: only a raised
+ * limit (the wait is 0 then), a fold coming due, or the clock stepping back (the queue must be
+ * shifted before anything else).
+ */
+export function wakeMatters(o: FoldClock & { sleepingForLimiter: boolean; waitMs: number; clockStepped: boolean }): boolean {
+  return !o.sleepingForLimiter || o.waitMs === 0 || o.now - o.lastFold >= o.everyMs || o.clockStepped;
+}
+
 /** How many events a digest lists. */
 export const DIGEST_TOP_N = 10;
 

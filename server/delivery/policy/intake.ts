@@ -105,8 +105,8 @@ export function planIntake(
   return fates;
 }
 
-/** Stand-in ids of batch originals: above any stored id, in batch order. */
-const BATCH_ID_BASE = Number.MAX_SAFE_INTEGER / 2;
+/** Stand-in ids of batch originals: above any stored id (2^40 events), in batch order, exact as doubles. */
+const BATCH_ID_BASE = 2 ** 40;
 
 function refOf(id: number, inBatch: ReadonlyArray<{ index: number; candidate: DedupeCandidate }>): EventRef {
   const original = inBatch.find((o) => o.candidate.id === id);

@@ -1,18 +1,13 @@
 // A message WeCom called too long (40058/45002) becomes numbered parts well under the limit.
-import { splitUtf8, type WecomMessage } from '../../wecom/messages.ts';
-
-const CONTENT_LIMIT: Record<string, number> = { text: 2048, markdown: 4096, markdown_v2: 4096 };
+import { BYTE_LIMITS, contentOf, isContentMessage, splitUtf8, type WecomMessage } from '../../wecom/messages.ts';
 
 /**
  * The parts, or undefined when the message cannot be split (another msgtype, or already short).
  * A text message's mention lists go on the first part only: one ping per message set, not per part.
  */
 export function resplit(message: WecomMessage): WecomMessage[] | undefined {
-  const limit = CONTENT_LIMIT[message.msgtype];
-  if (!limit) return undefined;
-  const content =
-    message.msgtype === 'text' ? message.text.content : message.msgtype === 'markdown' ? message.markdown.content : message.msgtype === 'markdown_v2' ? message.markdown_v2.content : '';
-  const parts = splitUtf8(content, Math.floor(limit * 0.7));
+  if (!isContentMessage(message)) return undefined;
+  const parts = splitUtf8(contentOf(message), Math.floor(BYTE_LIMITS[message.msgtype] * 0.7));
   if (parts.length < 2) return undefined;
   return parts.map((part, i): WecomMessage => {
     const numbered = `(${i + 1}/${parts.length})\n${part}`;

@@ -1,4 +1,5 @@
-// Events and digests as WeCom messages in the chosen format and language. Everything here is pure:
+// The built-in render: events and digests as WeCom messages in the chosen format and language, when
+// no message template applies (messageTemplateChoice.ts decides). Everything here is pure:
 // the same input always gives the same messages, which is what the console preview relies on.
 import { formatDateTime } from '../time/format.ts';
 import { translator, type Lang, type Translate } from '../strings/translate.ts';
@@ -18,7 +19,7 @@ import {
   utf8Bytes,
   type WecomMessage,
 } from '../wecom/messages.ts';
-import type { MentionPlan, MessageFormat } from './mentions.ts';
+import type { MentionPlan, MessageFormat } from './mentionPlacement.ts';
 import {
   BLOCK,
   badgeText,

@@ -1,7 +1,7 @@
 // The time windows reports cover, as calendar days and weeks in the job's time zone (DST-safe: a
 // day is local midnight to local midnight, 23 or 25 hours long on a change).
 import type { ReportType } from '../../db/schema.ts';
-import { localDateStart } from '../timeOfDay.ts';
+import { addDays, localDate, localDateStart, localDateTime, weekdayOf } from './calendar.ts';
 
 export interface Period {
   start: number;
@@ -25,47 +25,6 @@ export interface ReportPeriods {
 }
 
 const HOUR = 3600_000;
-const partsCache = new Map<string, Intl.DateTimeFormat>();
-
-function parts(ms: number, timeZone: string): Record<string, string> {
-  let f = partsCache.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    partsCache.set(timeZone, f);
-  }
-  return Object.fromEntries(f.formatToParts(ms).map((p) => [p.type, p.value]));
-}
-
-/** "2025-03-13" in `timeZone`. */
-export function localDate(ms: number, timeZone: string): string {
-  const p = parts(ms, timeZone);
-  return `${p.year}-${p.month}-${p.day}`;
-}
-
-/** "2025-03-13 09:00" in `timeZone`. */
-export function localDateTime(ms: number, timeZone: string): string {
-  const p = parts(ms, timeZone);
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
-}
-
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
-/** 0 = Sunday … 6 = Saturday, of a calendar date. */
-export function weekdayOf(date: string): number {
-  return new Date(`${date}T00:00:00Z`).getUTCDay();
-}
 
 /** The previous calendar day in `timeZone`, and the day before it. */
 export function dailyPeriods(ref: number, timeZone: string): ReportPeriods {

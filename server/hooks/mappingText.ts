@@ -1,33 +1,31 @@
-// Hook mapping templates: literal text with {{path}} placeholders (see jsonPath.ts). Nothing else is
-// interpreted, so a mapping can never run code.
+// The text of a hook mapping's fields: literal text with {{path}} placeholders (see jsonPath.ts), split by the
+// placeholder scanner the message and report templates use. Nothing else is interpreted, so a
+// mapping can never run code.
+import { scanPlaceholders } from '../render/placeholders.ts';
 import { parsePath, readPath, type PathSegment, type MappingSyntaxError } from './jsonPath.ts';
 
 export type TemplatePart = { text: string } | { path: PathSegment[]; source: string };
 export type ParsedTemplate = { ok: true; parts: TemplatePart[] } | { ok: false; error: MappingSyntaxError };
 
 export function parseTemplate(text: string): ParsedTemplate {
+  const scanned = scanPlaceholders(text);
+  // The first problem a reader meets, left to right.
+  const problems: Array<{ at: number; error: MappingSyntaxError }> = [
+    ...scanned.unclosed.map(({ at }) => ({ at, error: { code: 'unclosed' } as const })),
+    ...scanned.unopened.map((at) => ({ at, error: { code: 'unopened' } as const })),
+  ];
   const parts: TemplatePart[] = [];
-  let rest = text;
-  while (rest !== '') {
-    const open = rest.indexOf('{{');
-    if (open < 0) {
-      if (rest.includes('}}')) return { ok: false, error: { code: 'unopened' } };
-      parts.push({ text: rest });
-      break;
+  for (const segment of scanned.segments) {
+    if (segment.kind === 'text') {
+      parts.push({ text: segment.text });
+      continue;
     }
-    if (open > 0) {
-      if (rest.slice(0, open).includes('}}')) return { ok: false, error: { code: 'unopened' } };
-      parts.push({ text: rest.slice(0, open) });
-    }
-    const close = rest.indexOf('}}', open + 2);
-    if (close < 0) return { ok: false, error: { code: 'unclosed' } };
-    const source = rest.slice(open + 2, close).trim();
-    const path = parsePath(source);
-    if (!path.ok) return { ok: false, error: path.error };
-    parts.push({ path: path.segments, source });
-    rest = rest.slice(close + 2);
+    const path = parsePath(segment.inner);
+    if (path.ok) parts.push({ path: path.segments, source: segment.inner });
+    else problems.push({ at: segment.at, error: path.error });
   }
-  return { ok: true, parts };
+  const first = problems.sort((x, y) => x.at - y.at)[0];
+  return first ? { ok: false, error: first.error } : { ok: true, parts };
 }
 
 /** A string, number or boolean: the only values a template reads. */

@@ -7,8 +7,8 @@ import { formatDateTime } from '../time/format.ts';
 import { parseIsoDateTime } from '../events/schema.ts';
 import { BYTE_LIMITS, textMessage, truncateUtf8, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, pairLine, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
-import { parseMessageTemplate, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplates.ts';
-import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './templates.ts';
+import { parseMessageTemplate, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplate.ts';
+import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './builtInRender.ts';
 import { translator } from '../strings/translate.ts';
 
 export type TemplateFailureCode = 'problem' | 'empty' | 'error';

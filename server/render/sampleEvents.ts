@@ -1,7 +1,7 @@
 // The Inbound API page's "Send a sample event": one event per kind, written in the notification
 // language, so the first message reaches the group without curl. The English ones are the preview's.
-import { sampleEvents } from '../render/templates.ts';
-import type { EventKind, InboundEvent } from './schema.ts';
+import { sampleEvents } from './builtInRender.ts';
+import type { EventKind, InboundEvent } from '../events/schema.ts';
 
 const zhSamples = (): Record<EventKind, InboundEvent> => {
   const en = sampleEvents();

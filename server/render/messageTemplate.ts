@@ -3,7 +3,7 @@
 // written out as template text (what the editor starts from; restoring it deletes the custom one).
 import { translator, type Lang } from '../strings/translate.ts';
 import { CATEGORIES, type Category } from '../events/schema.ts';
-import type { MessageFormat } from './mentions.ts';
+import type { MessageFormat } from './mentionPlacement.ts';
 import { scanPlaceholders, type ScannedSegment } from './placeholders.ts';
 
 /** Message kinds a template can be written for; a resolved alert has its own. Reports keep the built-in. */

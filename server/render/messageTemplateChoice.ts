@@ -3,8 +3,8 @@
 // back to the built-in, and the note saying so is stored with the message for the send log.
 import type { Lang } from '../strings/translate.ts';
 import type { InboundEvent } from '../events/schema.ts';
-import { TemplateRenderError, type TemplateFailureCode } from './customTemplates.ts';
-import { isTemplateCategory, isTemplateKind, type TemplateCategory, type TemplateKind } from './messageTemplates.ts';
+import { TemplateRenderError, type TemplateFailureCode } from './messageTemplateRender.ts';
+import { isTemplateCategory, isTemplateKind, type TemplateCategory, type TemplateKind } from './messageTemplate.ts';
 
 export interface StoredTemplate {
   kind: string;

@@ -1,0 +1,163 @@
+// The self-watch: every few seconds, observe → judge (reasons.ts) → what changed. A problem raised
+// or cleared is logged; an outage (ok → problem) sends one alert to the fallback URL and its end
+// (problem → ok) one recovery, rate-limited, retried on the next check while the fallback fails.
+import { translator, type Lang } from '../strings/translate.ts';
+import type { Logger } from '../log.ts';
+import type { FallbackSender, HealthNotice } from './fallback.ts';
+import { describeFallback } from '../wecom/fallbackUrl.ts';
+import { problemText } from './problemText.ts';
+import { judge, overallStatus, type Observation, type Problem, type ProblemSeverity, type Thresholds } from './reasons.ts';
+
+/** At most this many fallback messages an hour; beyond it they are dropped (and counted). */
+export const FALLBACK_PER_HOUR = 12;
+
+export interface SelfWatchStatus {
+  status: 'ok' | ProblemSeverity;
+  /** When the last check ran; undefined before the first. */
+  checkedAt?: number;
+  problems: Problem[];
+  /** Where alerts go besides the console ("WeCom bot key=****abcd", or the host of a URL); undefined when none is set. */
+  fallback?: string;
+}
+
+export interface SelfWatchCounters {
+  fallbackSent: { alert: number; recovery: number };
+  fallbackFailures: number;
+  fallbackDropped: number;
+}
+
+export interface SelfWatch {
+  start(): void;
+  stop(): Promise<void>;
+  /** One check now (the timer does this every interval; tests call it directly). */
+  check(): Promise<void>;
+  status(): SelfWatchStatus;
+  counters: SelfWatchCounters;
+}
+
+export function createSelfWatch(deps: {
+  observe: (now: number) => Observation;
+  thresholds: Thresholds;
+  intervalMs: number;
+  now: () => number;
+  log: Logger;
+  fallback?: FallbackSender;
+  /** The notification language (Settings), for what the fallback receives. */
+  lang: () => Lang;
+  /** Default FALLBACK_PER_HOUR. */
+  fallbackPerHour?: number;
+}): SelfWatch {
+  const perHour = deps.fallbackPerHour ?? FALLBACK_PER_HOUR;
+  let problems: Problem[] = [];
+  let checkedAt: number | undefined;
+  /** The current outage: when it began and every problem it had. */
+  let outage: { since: number; seen: Map<string, Problem> } | undefined;
+  const pending: HealthNotice[] = [];
+  const sentAt: number[] = [];
+  const counters: SelfWatchCounters = { fallbackSent: { alert: 0, recovery: 0 }, fallbackFailures: 0, fallbackDropped: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const notice = (type: HealthNotice['type'], list: Problem[], at: number, minutes?: number): HealthNotice => {
+    const t = translator(deps.lang());
+    return {
+      type,
+      at,
+      problems: list,
+      lines: list.map((p) => problemText(t, p)),
+      minutes,
+      title: type === 'alert' ? t('watch.fallback.alert') : t('watch.fallback.recovery', { minutes: minutes ?? 0 }),
+    };
+  };
+
+  async function flush(now: number): Promise<void> {
+    if (!deps.fallback) {
+      pending.length = 0;
+      return;
+    }
+    while (pending.length > 0) {
+      while (sentAt.length > 0 && now - sentAt[0]! > 3600_000) sentAt.shift();
+      if (sentAt.length >= perHour) {
+        counters.fallbackDropped += pending.length;
+        deps.log.warn('fallback alerts dropped: the hourly limit is reached', { dropped: pending.length, limit: perHour });
+        pending.length = 0;
+        return;
+      }
+      const next = pending[0]!;
+      if (!(await deps.fallback.send(next))) {
+        counters.fallbackFailures++;
+        return; // tried again at the next check
+      }
+      sentAt.push(now);
+      counters.fallbackSent[next.type]++;
+      pending.shift();
+      deps.log.info('health alert sent to the fallback URL', { type: next.type, reasons: next.problems.map((p) => p.code) });
+    }
+  }
+
+  async function checkOnce(): Promise<void> {
+    const now = deps.now();
+    let found: Problem[];
+    try {
+      found = judge(deps.observe(now), deps.thresholds);
+    } catch (err) {
+      // Observing reads the database: when even that fails, the database is the problem.
+      found = [{ code: 'storage', severity: 'critical', since: now, detail: { cause: 'error' } }];
+      deps.log.error('self-watch could not observe the appliance', { error: err });
+    }
+    // A problem that holds keeps the time it was first seen.
+    const before = new Map(problems.map((p) => [p.code, p]));
+    found = found.map((p) => {
+      const was = before.get(p.code);
+      return was ? { ...p, since: Math.min(was.since, p.since) } : p;
+    });
+    for (const p of found) if (!before.has(p.code)) deps.log.warn('self-watch: problem', { reason: p.code, severity: p.severity, ...p.detail });
+    for (const p of problems) if (!found.some((f) => f.code === p.code)) deps.log.info('self-watch: problem cleared', { reason: p.code });
+    problems = found;
+    checkedAt = now;
+
+    if (found.length > 0 && !outage) {
+      outage = { since: now, seen: new Map(found.map((p) => [p.code, p])) };
+      pending.push(notice('alert', found, now));
+    } else if (found.length > 0 && outage) {
+      for (const p of found) outage.seen.set(p.code, p);
+    } else if (found.length === 0 && outage) {
+      pending.push(notice('recovery', [...outage.seen.values()], now, Math.max(1, Math.round((now - outage.since) / 60_000))));
+      outage = undefined;
+    }
+    await flush(now);
+  }
+
+  const check = () => (running ??= checkOnce().finally(() => (running = undefined)));
+
+  return {
+    counters,
+    check,
+    start() {
+      const tick = (ms: number) => {
+        if (stopped) return;
+        timer = setTimeout(() => {
+          void check()
+            .catch((err: unknown) => deps.log.error('self-watch check failed', { error: err }))
+            .finally(() => tick(deps.intervalMs));
+        }, ms);
+        timer.unref();
+      };
+      // The first check a moment after start, not in the middle of it (start-up is measured to /readyz).
+      tick(Math.min(deps.intervalMs, 1000));
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+    status: () => ({
+      status: overallStatus(problems),
+      checkedAt,
+      problems,
+      ...(deps.fallback ? { fallback: describeFallback(deps.fallback.target) } : {}),
+    }),
+  };
+}

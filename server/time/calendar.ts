@@ -1,0 +1,60 @@
+// Calendar days and wall-clock times in a zone, DST-safe: a local day runs from local midnight to
+// local midnight (23 or 25 hours across a change), and "the same time N days earlier" is a
+// wall-clock question. Dates are "YYYY-MM-DD" strings, instants epoch ms.
+import { zonedParts, zoneOffsetMs } from './zone.ts';
+
+const DAY = 86_400_000;
+
+/** "2025-03-13" in `timeZone`. */
+export function localDate(ms: number, timeZone: string): string {
+  const p = zonedParts(ms, timeZone);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** "2025-03-13 09:00" in `timeZone`. */
+export function localDateTime(ms: number, timeZone: string): string {
+  const p = zonedParts(ms, timeZone);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** Minutes since local midnight in `timeZone`. */
+export function minuteOfDay(ms: number, timeZone: string): number {
+  const p = zonedParts(ms, timeZone);
+  return Number(p.hour) * 60 + Number(p.minute);
+}
+
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** 0 = Sunday … 6 = Saturday, of a calendar date. */
+export function weekdayOf(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
+}
+
+/** Epoch ms of local midnight starting the calendar day `yyyy-mm-dd` in `timeZone`. */
+export function localDateStart(date: string, timeZone: string): number {
+  const guess = Date.parse(`${date}T00:00:00Z`);
+  const first = guess - zoneOffsetMs(guess, timeZone);
+  // Re-check at the candidate itself: the offset can differ across a DST change that day.
+  return guess - zoneOffsetMs(first, timeZone);
+}
+
+/**
+ * Epoch ms of the most recent local midnight in `timeZone` at `now`; not `now` minus the wall-clock
+ * time since midnight, which is an hour off on a daylight-saving day.
+ */
+export function startOfDay(now: number, timeZone: string): number {
+  return localDateStart(localDate(now, timeZone), timeZone);
+}
+
+/** Epoch ms of the same local wall-clock time `days` calendar days before `at`, in `timeZone`. */
+export function sameTimeDaysEarlier(at: number, days: number, timeZone: string): number {
+  const offset = zoneOffsetMs(at, timeZone);
+  const wall = at + offset - days * DAY;
+  const guess = wall - zoneOffsetMs(wall - offset, timeZone);
+  // Re-check at the candidate itself: the offset there may differ from the one at `at`.
+  return wall - zoneOffsetMs(guess, timeZone);
+}

@@ -1,0 +1,252 @@
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase } from '../../db/client.ts';
+import { statesDueAt } from '../../db/queries/metricRules.ts';
+import { onTick, type RuleState } from '../../server/metricRules/evaluate.ts';
+import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
+import type { MetricEvent } from '../../server/events/schema.ts';
+import type { MetricRule } from '../../server/metricRules/definition.ts';
+import { sampleEvents } from '../../server/render/builtInRender.ts';
+import { MAX_FIRING_LISTED } from '../../server/metricRules/reportSection.ts';
+import { ruleFromRow, rowFromRule, savedStateJson } from '../../server/metricRules/ruleRows.ts';
+import { renderJobReport } from '../../server/reports/runReport.ts';
+import { FIRING_PAGE_SIZE } from '../../server/routes/metricRules.tsx';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom } from '../fakeWecom.ts';
+import { postEvent } from '../helpers/api.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b';
+const PASSWORD = 'metric-bounds-pass';
+const HOUR = 3_600_000;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const RULE: Omit<MetricRule, 'id' | 'createdAt'> = {
+  name: 'Low stock',
+  metric: 'stock',
+  store: null,
+  condition: { type: 'threshold', op: 'below', value: 10 },
+  hold: { kind: 'points', count: 1 },
+  severity: 'warning',
+  category: 'inventory',
+  mention: 'none',
+  title: '{{store}} stock {{value}}',
+  reminderHours: 4,
+  enabled: true,
+};
+
+async function rig(opts: { storeLimit?: number } = {}) {
+  const fake = await startFakeWecom({ keys: [KEY] });
+  const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, metricRuleStoreLimit: opts.storeLimit });
+  cleanups.push(() => fake.close(), () => app.stop());
+  app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
+  const token = issueApiToken(app.deps, { name: 'test', requireSignature: false, now: Date.now() }).token;
+  const console = new ConsoleClient(app.url);
+  await console.signIn(PASSWORD);
+  return { app, token, console };
+}
+
+function addRule(app: TestAppliance, rule: Omit<MetricRule, 'id' | 'createdAt'>): number {
+  const id = insertMetricRule(app.deps.db, rowFromRule(rule), app.deps.clock.now());
+  app.deps.metricRules!.ruleSaved(undefined, ruleFromRow(getMetricRule(app.deps.db, id)!));
+  return id;
+}
+
+const count = (app: TestAppliance, sql: string) => (app.deps.db.$client.prepare(sql).get() as { n: number }).n;
+const audits = (app: TestAppliance, action: string) => count(app, `SELECT count(*) AS n FROM audit_log WHERE action = '${action}'`);
+const push = (app: TestAppliance, token: string, points: unknown[]) => postEvent(app.url, token, points, { path: '/api/v1/metrics' });
+
+describe('stores per metric rule', () => {
+  it('past the limit a point for a new store is refused with its request (400 naming each item), known stores go on, the audit log and the rule say so', async () => {
+    const { app, token, console } = await rig({ storeLimit: 3 });
+    addRule(app, RULE);
+    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A' }, { name: 'stock', value: 50, store: 'B' }])).status).toBe(202);
+    expect(audits(app, 'metric_rule.store_limit')).toBe(0);
+    expect(textOf((await console.get('/metric-rules')).body)).toContain('Watching 2 of at most 3 stores.');
+
+    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'C' }])).status).toBe(202);
+    expect(audits(app, 'metric_rule.store_limit')).toBe(1);
+
+    const metricsBefore = count(app, `SELECT count(*) AS n FROM events WHERE kind = 'metric'`);
+    const refused = await push(app, token, [
+      { name: 'stock', value: 5, store: 'A' },
+      { name: 'stock', value: 5, store: 'D' },
+      { name: 'other metric', value: 5, store: 'E' },
+      { name: 'stock', value: 5, store: 'E' },
+      { name: 'stock', value: 6, store: 'D' },
+    ]);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toBe('store_limit');
+    const issues = refused.json.issues as Array<{ path: string; message: string }>;
+    expect(issues.map((i) => i.path)).toEqual(['1.store', '4.store', '3.store']);
+    expect(issues[0]!.message).toContain('metric rule "Low stock" already watches its limit of 3 stores');
+    expect(refused.json.message).toBe(`1.store: ${issues[0]!.message}`);
+    // Nothing of the request was stored: not the points, not A's firing.
+    expect(count(app, `SELECT count(*) AS n FROM events WHERE kind = 'metric'`)).toBe(metricsBefore);
+    expect(count(app, `SELECT count(*) AS n FROM metric_rule_states WHERE status = 'firing'`)).toBe(0);
+    expect(audits(app, 'metric_rule.store_refused')).toBe(1);
+
+    // The same through /api/v1/events (path "store"); refusals are noted once an hour per rule.
+    const single = await postEvent(app.url, token, { kind: 'metric', name: 'stock', value: 1, store: 'F' });
+    expect(single.status).toBe(400);
+    expect((single.json.issues as Array<{ path: string }>).map((i) => i.path)).toEqual(['store']);
+    expect(audits(app, 'metric_rule.store_refused')).toBe(1);
+
+    // Known stores and metrics no rule watches go on.
+    expect((await push(app, token, [{ name: 'stock', value: 5, store: 'A' }, { name: 'other metric', value: 1, store: 'Z' }])).status).toBe(202);
+    expect(count(app, `SELECT count(*) AS n FROM metric_rule_states WHERE status = 'firing'`)).toBe(1);
+    const page = textOf((await console.get('/metric-rules')).body);
+    expect(page).toContain('At its limit of 3 stores: points for any further store are refused (HTTP 400)');
+    const audit = textOf((await console.get('/audit')).body);
+    expect(audit).toContain('a metric rule reached its limit of stores');
+    expect(audit).toContain('a metric rule at its limit of stores refused points for new stores');
+
+    // The console's sample metric event meets the same limit, and says so instead of failing.
+    const sample = sampleEvents().metric as MetricEvent;
+    addRule(app, { ...RULE, name: 'Sample rule', metric: sample.name });
+    expect((await push(app, token, ['X1', 'X2', 'X3'].map((store) => ({ name: sample.name, value: 50, store })))).status).toBe(202);
+    const sent = await console.submit('/inbound/sample', { kind: 'metric' });
+    expect(sent.status).toBe(200);
+    expect(textOf(sent.body)).toContain('At its limit of 3 stores');
+
+    // In Chinese too.
+    const zh = textOf((await console.get('/metric-rules', { 'accept-language': 'zh-CN' })).body);
+    expect(zh).toContain('已达到 3 个店铺的上限');
+  });
+
+  it('a rule created over more stores than its limit starts with the most recently heard ones', async () => {
+    const { app, token } = await rig({ storeLimit: 3 });
+    const t = Date.now();
+    const points = ['A', 'B', 'C', 'D', 'E'].map((store, i) => ({ name: 'stock', value: 50, store, occurred_at: new Date(t - (5 - i) * 60_000).toISOString() }));
+    expect((await push(app, token, points)).status).toBe(202);
+    const id = addRule(app, RULE);
+    const stores = app.deps.db.$client.prepare(`SELECT store FROM metric_rule_states WHERE rule_id = ? ORDER BY store`).all(id) as Array<{ store: string }>;
+    expect(stores.map((s) => s.store)).toEqual(['C', 'D', 'E']);
+  });
+});
+
+describe('rule states a store left idle', () => {
+  it('the nightly housekeeping prunes states left ok and untouched for the retention period, in batches; firing and pending stay', async () => {
+    const { app } = await rig();
+    const id = addRule(app, RULE);
+    const now = Date.now();
+    const old = now - 100 * 24 * HOUR;
+    const insert = app.deps.db.$client.prepare(`INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, '{}', ?)`);
+    for (let i = 0; i < 2_500; i++) insert.run(id, `idle ${i}`, 'ok', old);
+    insert.run(id, 'heard from lately', 'ok', now - HOUR);
+    insert.run(id, 'firing for 100 days', 'firing', old);
+    insert.run(id, 'pending for 100 days', 'pending', old);
+    await app.reports.housekeeping(now);
+    const left = app.deps.db.$client.prepare(`SELECT store FROM metric_rule_states ORDER BY store`).all() as Array<{ store: string }>;
+    expect(left.map((r) => r.store)).toEqual(['firing for 100 days', 'heard from lately', 'pending for 100 days']);
+    expect(app.logs.some((l) => l.includes('housekeeping: old rows pruned') && l.includes('"ruleStates":2500'))).toBe(true);
+  });
+});
+
+describe('lists of firing stores', () => {
+  it('the report lists the first 30 pairs, most severe first then the oldest, and says how many more (EN and ZH); the console pages through all of them', async () => {
+    const { app, token, console } = await rig();
+    addRule(app, RULE);
+    const critical = addRule(app, { ...RULE, name: 'Out of stock', severity: 'critical', condition: { type: 'threshold', op: 'below', value: 1 } });
+    const t = Date.now();
+    // 120 stores low on stock (warning), the last two of them out of stock (critical), each pushed a second later.
+    const points = Array.from({ length: 120 }, (_, i) => ({ name: 'stock', value: i >= 118 ? 0 : 5, store: `S${String(i).padStart(3, '0')}`, occurred_at: new Date(t - 600_000 + i * 1000).toISOString() }));
+    expect((await push(app, token, points)).status).toBe(202);
+    expect(count(app, `SELECT count(*) AS n FROM metric_rule_states WHERE status = 'firing'`)).toBe(122);
+
+    const job = { name: 'Daily', type: 'daily_summary' as const, template: null, timezone: 'Asia/Shanghai' };
+    const report = renderJobReport(app.deps, job, t + 24 * HOUR);
+    const section = report.content.slice(report.content.indexOf('**Metric rules**'));
+    const listed = section.split('\n').filter((l) => /^- .* · S\d{3} · since/.test(l));
+    expect(listed).toHaveLength(MAX_FIRING_LISTED);
+    expect(listed.slice(0, 3)).toEqual([expect.stringMatching(/^- Out of stock · S118 · since/), expect.stringMatching(/^- Out of stock · S119 · since/), expect.stringMatching(/^- Low stock · S000 · since/)]);
+    expect(section).toContain('Firing now: 122');
+    expect(section).toContain(`…and ${122 - MAX_FIRING_LISTED} more (the console’s Metric rules page lists them all)`);
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'zh' });
+    expect(renderJobReport(app.deps, job, t + 24 * HOUR).content).toContain(`……另有 ${122 - MAX_FIRING_LISTED} 个（控制台“指标规则”页面列出全部）`);
+
+    const first = textOf((await console.get('/metric-rules')).body);
+    expect(first).toContain(`1–${FIRING_PAGE_SIZE} of 122, most severe first, then the oldest.`);
+    expect(first).toContain('Out of stock · S118');
+    expect(first).not.toContain('Low stock · S119');
+    // Each rule names 5 stores and counts the rest.
+    expect(first).toContain('Firing: S000, S001, S002, S003, S004 …and 115 more');
+    const last = await console.get('/metric-rules?firing=3');
+    expect(textOf(last.body)).toContain(`101–122 of 122`);
+    expect(textOf(last.body)).toContain('Low stock · S119');
+    expect(last.body).toContain('href="/metric-rules?firing=2"');
+    expect(last.body).not.toContain('href="/metric-rules?firing=4"');
+    expect((await console.get('/metric-rules?firing=x')).status).toBe(200);
+
+    const dashboard = textOf((await console.get('/')).body);
+    expect(dashboard).toMatch(/Firing now 122 Out of stock · S118 · since/);
+    expect(dashboard).toContain('…and 117 more');
+    expect(critical).toBeGreaterThan(0);
+  });
+});
+
+describe('the minute tick', () => {
+  it('raises the reminders of thousands of stores that fired together in chunks, the event loop turning in between', async () => {
+    const { app } = await rig();
+    const id = addRule(app, { ...RULE, reminderHours: 4 });
+    const now = Date.now();
+    const insert = app.deps.db.$client.prepare(`INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, 'firing', ?, ?)`);
+    const STORES = 1_100;
+    for (let i = 0; i < STORES; i++) {
+      const state = { status: 'firing' as const, pendingSince: null, pendingPoints: 0, firingSince: now - 5 * HOUR, firingEventId: null, firingTitle: `s${i} stock 1`, lastNotifiedAt: now - 5 * HOUR, reminders: 0, lastValue: 1, lastAt: now - 5 * HOUR, watchingSince: now - 6 * HOUR };
+      insert.run(id, `s${i}`, savedStateJson({ state, unit: '' }), now - 5 * HOUR);
+    }
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    await app.ruleTick(now);
+    clearInterval(ticker);
+    expect(count(app, `SELECT count(*) AS n FROM events WHERE source = 'metric_rule' AND title LIKE '[Still firing%'`)).toBe(STORES);
+    expect(count(app, `SELECT count(*) AS n FROM metric_rule_transitions WHERE type = 'reminder'`)).toBe(STORES);
+    // 1,100 states in chunks of 250: the loop turned between them.
+    expect(turns).toBeGreaterThan(0);
+    await app.ruleTick(now);
+    expect(count(app, `SELECT count(*) AS n FROM events WHERE source = 'metric_rule' AND title LIKE '[Still firing%'`)).toBe(STORES);
+  });
+
+  it('property: reads exactly the states the evaluator acts on (reminders owed, no-data deadlines passed), not every state', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'notifier-tick-'));
+    const db = openDatabase(join(dir, 'notifier.db'));
+    cleanups.push(() => {
+      closeDatabase(db);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const now = 1_800_000_000_000;
+    const time = fc.option(fc.integer({ min: now - 30 * HOUR, max: now }), { nil: null });
+    const state = fc.record({ status: fc.constantFrom('ok', 'pending', 'firing'), lastNotifiedAt: time, lastAt: time, watchingSince: fc.integer({ min: now - 30 * HOUR, max: now }) });
+    const rule = fc.record({
+      noData: fc.option(fc.integer({ min: 1, max: 1440 }), { nil: undefined }),
+      reminderHours: fc.integer({ min: 0, max: 24 }),
+      enabled: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.record({ rule, states: fc.array(state, { maxLength: 6 }) }), { minLength: 1, maxLength: 4 }), (rules) => {
+        db.$client.exec('DELETE FROM metric_rule_states; DELETE FROM metric_rules;');
+        const expected: string[] = [];
+        for (const r of rules) {
+          const def = { ...RULE, condition: r.rule.noData ? { type: 'no_data' as const, minutes: r.rule.noData } : RULE.condition, reminderHours: r.rule.reminderHours, enabled: r.rule.enabled };
+          const id = insertMetricRule(db, rowFromRule(def), now);
+          r.states.forEach((st, i) => {
+            const full: RuleState = { status: st.status as RuleState['status'], pendingSince: null, pendingPoints: 0, firingSince: st.status === 'firing' ? now - HOUR : null, firingEventId: null, firingTitle: null, lastNotifiedAt: st.lastNotifiedAt, reminders: 0, lastValue: 1, lastAt: st.lastAt, watchingSince: st.watchingSince };
+            db.$client.prepare(`INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, ?, ?)`).run(id, `s${i}`, full.status, savedStateJson({ state: full, unit: '' }), now);
+            if (def.enabled && onTick({ ...def, id, createdAt: now }, full, now).actions.length) expected.push(`${id}/s${i}`);
+          });
+        }
+        expect(statesDueAt(db, now).map((s) => `${s.ruleId}/${s.store}`).sort()).toEqual(expected.sort());
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

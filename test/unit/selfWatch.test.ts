@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase } from '../../db/client.ts';
+import { createOpsCounters } from '../../server/opsCounters.ts';
+import { createSecretBox } from '../../server/security/secretBox.ts';
+import { observe } from '../../server/selfWatch/observe.ts';
+import { createLogger } from '../../server/log.ts';
+import type { FallbackSender, HealthNotice } from '../../server/selfWatch/fallback.ts';
+import { DEFAULT_THRESHOLDS, judge, overallStatus, type Observation } from '../../server/selfWatch/reasons.ts';
+import { createSelfWatch } from '../../server/selfWatch/watcher.ts';
+import { describeFallback, parseFallbackUrl } from '../../server/wecom/fallbackUrl.ts';
+
+const NOW = 1_800_000_000_000;
+const calm = (over: Partial<Observation> = {}): Observation => ({
+  now: NOW,
+  processStartedAt: NOW - 3600_000,
+  wecom: { latencies: [], lastCallAt: NOW - 1000 },
+  channel: { state: 'connected' },
+  storage: { freeBytes: 10 * 1024 ** 3 },
+  reports: [],
+  schedulerTimers: true,
+  ...over,
+});
+
+describe('judging an observation', () => {
+  it('finds nothing wrong in a calm appliance', () => {
+    expect(judge(calm(), DEFAULT_THRESHOLDS)).toEqual([]);
+    expect(overallStatus([])).toBe('ok');
+  });
+
+  it('each threshold is where it says: unreachable, slow, queued, rate, storage, worker', () => {
+    const t = DEFAULT_THRESHOLDS;
+    const codes = (o: Observation) => judge(o, t).map((p) => p.code);
+    expect(codes(calm({ wecom: { latencies: [], failingSince: NOW - t.unreachableMs + 1 } }))).toEqual([]);
+    expect(codes(calm({ wecom: { latencies: [], failingSince: NOW - t.unreachableMs } }))).toEqual(['wecom_unreachable']);
+    // Slow needs three answers, and only recent ones count.
+    const slow = (ms: number, ago = 1000) => ({ at: NOW - ago, ms });
+    expect(codes(calm({ wecom: { latencies: [slow(4000), slow(4000)] } }))).toEqual([]);
+    expect(codes(calm({ wecom: { latencies: [slow(4000), slow(4000), slow(10)] } }))).toEqual(['wecom_slow']);
+    expect(codes(calm({ wecom: { latencies: [slow(4000, 11 * 60_000), slow(4000, 11 * 60_000), slow(4000)] } }))).toEqual([]);
+    expect(codes(calm({ oldestQueuedAt: NOW - t.queuedMs }))).toEqual(['queue_stuck']);
+    expect(codes(calm({ wecom: { latencies: [], lastRateLimitedAt: NOW - 2 * t.rateWindowMs + 1 } }))).toEqual(['rate_blocked']);
+    expect(codes(calm({ wecom: { latencies: [], lastRateLimitedAt: NOW - 2 * t.rateWindowMs } }))).toEqual([]);
+    expect(judge(calm({ storage: { freeBytes: 1024 } }), t)[0]).toMatchObject({ code: 'storage', detail: { cause: 'low_space', mb: 0 } });
+    expect(codes(calm({ channel: { state: 'unreadable' } }))).toEqual(['channel_invalid']);
+    // Due for long with no call: stalled; not while the bot is invalid (sending is paused on purpose).
+    expect(codes(calm({ oldestDueAt: NOW - t.stallMs, wecom: { latencies: [], lastCallAt: NOW - t.stallMs } }))).toEqual(['worker_stalled']);
+    expect(codes(calm({ oldestDueAt: NOW - t.stallMs, wecom: { latencies: [], lastCallAt: NOW - 1000 } }))).toEqual([]);
+    expect(codes(calm({ channel: { state: 'invalid' }, oldestDueAt: NOW - t.stallMs, wecom: { latencies: [], lastCallAt: NOW - t.stallMs } }))).toEqual(['channel_invalid']);
+  });
+
+  it('a fire time unhandled after start-up is the scheduler stalling; a skipped or failed run is its own reason', () => {
+    const t = DEFAULT_THRESHOLDS;
+    const job = { name: 'Daily', unhandledSince: NOW - t.reportGraceMs };
+    expect(judge(calm({ reports: [job] }), t).map((p) => p.code)).toEqual(['scheduler_stalled']);
+    // Just started: the catch-up has not had its chance yet.
+    expect(judge(calm({ reports: [job], processStartedAt: NOW - 1000 }), t)).toEqual([]);
+    expect(judge(calm({ reports: [job], schedulerTimers: false }), t)).toEqual([]);
+    expect(judge(calm({ reports: [{ name: 'A', lastRunStatus: 'skipped' }, { name: 'B', lastRunStatus: 'failed' }] }), t).map((p) => [p.code, p.detail.job])).toEqual([
+      ['report_missed', 'A'],
+      ['report_failed', 'B'],
+    ]);
+  });
+});
+
+describe('the watcher and its fallback', () => {
+  function rig(opts: { perHour?: number } = {}) {
+    let obs = calm();
+    let now = NOW;
+    let up = true;
+    const sent: HealthNotice[] = [];
+    const fallback: FallbackSender = {
+      target: { kind: 'json', url: 'https://alerts.example.com/hook/secret-token' },
+      send: async (n) => {
+        if (!up) return false;
+        sent.push(n);
+        return true;
+      },
+    };
+    const lines: string[] = [];
+    const watch = createSelfWatch({ observe: () => ({ ...obs, now }), thresholds: DEFAULT_THRESHOLDS, intervalMs: 1000, now: () => now, log: createLogger({ level: 'debug', write: (l) => lines.push(l) }), fallback, lang: () => 'en', fallbackPerHour: opts.perHour });
+    return {
+      watch,
+      sent,
+      lines,
+      set: (o: Partial<Observation>) => (obs = calm(o)),
+      advance: (ms: number) => (now += ms),
+      fallbackUp: (v: boolean) => (up = v),
+    };
+  }
+
+  it('one alert when an outage begins (however many reasons join it), one recovery when it ends, retried while the fallback fails', async () => {
+    const r = rig();
+    await r.watch.check();
+    r.set({ channel: { state: 'invalid', since: NOW } });
+    r.fallbackUp(false);
+    await r.watch.check();
+    expect(r.watch.status()).toMatchObject({ status: 'critical', problems: [{ code: 'channel_invalid' }], fallback: 'https://alerts.example.com/…' });
+    expect(r.sent).toEqual([]);
+    expect(r.watch.counters.fallbackFailures).toBe(1);
+    r.fallbackUp(true);
+    r.set({ channel: { state: 'invalid', since: NOW }, oldestQueuedAt: NOW - DEFAULT_THRESHOLDS.queuedMs });
+    await r.watch.check();
+    expect(r.sent.map((n) => n.type)).toEqual(['alert']);
+    expect(r.sent[0]!.lines).toEqual(['The WeCom Bot cannot be used: WeCom refused its key, or the stored key cannot be decrypted. Replace the webhook URL on the Channels page.']);
+    r.advance(7 * 60_000);
+    r.set({});
+    await r.watch.check();
+    await r.watch.check();
+    expect(r.sent.map((n) => n.type)).toEqual(['alert', 'recovery']);
+    expect(r.sent[1]!.title).toBe('StoreClaw WeCom Notifier is back to normal after 7 min');
+    expect(r.sent[1]!.problems.map((p) => p.code)).toEqual(['channel_invalid', 'queue_stuck']);
+    expect(r.lines.some((l) => l.includes('"self-watch: problem"') && l.includes('queue_stuck'))).toBe(true);
+    expect(r.lines.join('\n')).not.toContain('secret-token');
+  });
+
+  it('at most so many a hour: the rest dropped and counted', async () => {
+    const r = rig({ perHour: 2 });
+    for (let i = 0; i < 3; i++) {
+      r.set({ channel: { state: 'invalid', since: NOW } });
+      await r.watch.check();
+      r.set({});
+      await r.watch.check();
+      r.advance(60_000);
+    }
+    expect(r.sent.map((n) => n.type)).toEqual(['alert', 'recovery']);
+    expect(r.watch.counters.fallbackDropped).toBe(4);
+    r.advance(3600_000);
+    r.set({ channel: { state: 'invalid', since: NOW } });
+    await r.watch.check();
+    expect(r.sent.map((n) => n.type)).toEqual(['alert', 'recovery', 'alert']);
+  });
+
+  it('FALLBACK_WEBHOOK_URL: another WeCom bot or any http(s) URL; shown without its secret', () => {
+    const bot = parseFallbackUrl('https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d');
+    expect(bot).toEqual({ ok: true, target: { kind: 'wecom', key: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' } });
+    expect(bot.ok && describeFallback(bot.target)).toBe('WeCom bot key=****3c4d');
+    const url = parseFallbackUrl('https://hooks.example.com/services/T0/B0/abc?x=1');
+    expect(url.ok && describeFallback(url.target)).toBe('https://hooks.example.com/…');
+    expect(parseFallbackUrl('https://qyapi.weixin.qq.com/cgi-bin/webhook/send')).toMatchObject({ ok: false, message: expect.stringContaining('missing_key') });
+    expect(parseFallbackUrl('ftp://example.com/x')).toMatchObject({ ok: false });
+    expect(parseFallbackUrl('https://user:pw@example.com/x')).toMatchObject({ ok: false });
+    expect(parseFallbackUrl('not a url')).toMatchObject({ ok: false });
+  });
+});
+
+describe('observing report jobs', () => {
+  it('works out at most one new schedule per check (croner is slow per time zone), the rest at the next checks, then from the cache', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'observe-'));
+    const db = openDatabase(join(dir, 'notifier.db'));
+    try {
+      const now = Date.now();
+      // Five jobs whose fire time passed an hour after their cursor.
+      for (let j = 0; j < 5; j++) {
+        db.$client
+          .prepare("insert into report_jobs (name, cron, timezone, type, enabled, auto_enable, schedule_from, created_at, updated_at) values (?, ?, 'Asia/Shanghai', 'daily_summary', 1, 0, ?, ?, ?)")
+          .run(`job ${j}`, `${j} * * * *`, now - 2 * 3600_000, now, now);
+      }
+      const deps = { db, counters: createOpsCounters(now), secretBox: createSecretBox(Buffer.alloc(32, 1)), dataDir: dir, schedulerTimers: true, nextFireCache: new Map<string, number | undefined>() };
+      const known = () => observe(deps, now).reports.filter((r) => r.unhandledSince !== undefined).length;
+      for (const n of [1, 2, 3, 4, 5, 5]) expect(known()).toBe(n);
+      expect(deps.nextFireCache.size).toBe(5);
+    } finally {
+      closeDatabase(db);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
