@@ -191,6 +191,12 @@ export const apiTokens = sqliteTable(
      * null: any endpoint. For tokens given to a third-party tool that should reach only its hook.
      */
     hookNames: text('hook_names'),
+    /**
+     * What the token may do, a JSON array of API_SCOPES (server/security/apiScopes.ts): `send`
+     * (events, metrics, Alertmanager, hooks, and reading back what it sent), `read` (export the
+     * configuration), `admin` (import it). Tokens from before scopes are `send`, all they could do.
+     */
+    scopes: text('scopes').notNull().default('["send"]'),
   },
 );
 
@@ -338,6 +344,7 @@ export const REFUSAL_REASONS = [
   'signature_mismatch',
   'replay',
   'hook_not_allowed',
+  'missing_scope',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 

@@ -8,6 +8,7 @@ import { apiRoutes } from './routes/api.ts';
 import { auditRoutes } from './routes/audit.tsx';
 import { troubleshootingRoutes } from './routes/troubleshooting.tsx';
 import { settingsRoutes } from './routes/settings.tsx';
+import { CONFIG_FORM_LIMIT, CONFIG_FORM_PATHS, configConsoleRoutes } from './routes/configConsole.tsx';
 import { authRoutes } from './routes/auth.tsx';
 import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
@@ -117,9 +118,10 @@ export function createApp(deps: AppDeps) {
   app.use('*', requireAuth(deps, PUBLIC_ROUTES));
   app.use('*', async (c, next) => {
     if (c.req.path.startsWith('/api/')) return next();
-    // An uploaded backup has its own limit, applied here, before anything reads the body.
+    // An uploaded backup has its own limit, applied here, before anything reads the body; a configuration document its own.
     if (c.req.path === RESTORE_PATH) return bodyLimit({ maxSize: RESTORE_UPLOAD_LIMIT, onError: (cx) => restoreTooLarge(cx, deps) })(c, next);
-    return bodyLimit({ maxSize: CONSOLE_BODY_LIMIT, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
+    const maxSize = CONFIG_FORM_PATHS.includes(c.req.path) ? CONFIG_FORM_LIMIT : CONSOLE_BODY_LIMIT;
+    return bodyLimit({ maxSize, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
   });
   app.use('*', readableForm());
   app.use('*', csrfToken(PUBLIC_ROUTES));
@@ -140,6 +142,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', auditRoutes(deps));
   app.route('/', troubleshootingRoutes(deps));
   app.route('/', settingsRoutes(withFlash));
+  app.route('/', configConsoleRoutes(withFlash));
   app.route('/', backupRoutes(deps));
   return app;
 }

@@ -19,6 +19,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { AppDeps, RestoreOutcome } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
+import { listenFailure } from './listenFailure.ts';
 import { createLoginThrottle } from './security/loginThrottle.ts';
 import { createPasswordHasher } from './security/passwords.ts';
 import { createSetupCode } from './security/setupCode.ts';
@@ -274,7 +275,8 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   }
 
   const guard = createConnectionGuard({ limits: opts.httpLimits, counts: shared.counters.connections, trusted: proxyTrust(config.trustProxy) });
-  const server = await new Promise<Server>((resolve) => {
+  const hostname = opts.hostname ?? config.host;
+  const server = await new Promise<Server>((resolve, reject) => {
     const s = serve(
       {
         fetch: async (req, env) => {
@@ -282,13 +284,22 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
           return core.app.fetch(req, env);
         },
         port: config.port,
-        hostname: opts.hostname ?? config.host,
+        hostname,
         serverOptions: guard.serverOptions,
         createServer: ((options: ServerOptions, listener: RequestListener) => createServer(options, guard.listener(listener))) as typeof createServer,
       },
-      () => resolve(s as Server),
+      () => {
+        s.off('error', fail);
+        resolve(s);
+      },
     ) as Server;
     guard.attach(s);
+    const fail = (err: Error) => reject(listenFailure(err, { port: config.port, host: hostname }));
+    s.once('error', fail);
+  }).catch(async (err: unknown) => {
+    // Nothing was served: release the database and its helper threads so the process can exit with the one line.
+    await core.close();
+    throw err;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveGroupPage } from './fakeWecomGroup.tsx';
 
 /** `slow` is no failure: the request is answered normally, `delayMs` later (a slow WeCom, for shutdown tests). */
 export type FailureMode = 'http500' | 'hang' | 'reset' | 'malformed' | 'errcode' | 'slow';
@@ -291,6 +292,8 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   }
 
   const server = createServer((req, res) => {
+    // The group page (GET /) is for people watching a demo: not a WeCom call, never failed or counted.
+    if (serveGroupPage(req, res, received)) return;
     inFlight++;
     let counted = true;
     const done = () => {

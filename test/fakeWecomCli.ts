@@ -24,7 +24,7 @@ function contentOf({ body, msgtype }: ReceivedMessage): string {
     case 'template_card':
       return JSON.stringify(payload);
     case 'image':
-      return `${Buffer.from(String(payload?.base64), 'base64').length} bytes`;
+      return `${Buffer.from(String(payload?.base64), 'base64').length} bytes: the picture is on the group page (open the fake's address in a browser)`;
     default:
       return `media_id ${String(payload?.media_id)}`;
   }
@@ -106,8 +106,11 @@ console.log(`     WECOM_API_ORIGIN=${fake.origin} npm start`);
 console.log('2. Console → Channels → WeCom Bot → Add, paste this Webhook URL, Connect WeCom Bot:');
 console.log('   控制台 → 消息渠道 → 企微机器人 → 添加，粘贴此 Webhook URL，点击“连接机器人”：');
 for (const key of keys) console.log(`     ${webhookUrlForKey(key)}`);
-console.log('Messages the appliance sends are printed below. Ctrl+C stops; the next start keeps the same URL.');
-console.log('应用发出的消息显示在下面。按 Ctrl+C 停止；下次启动仍使用同一个地址。');
+console.log('3. Open the group in a browser: every message as WeCom shows it (pictures included), updated by itself:');
+console.log('   在浏览器中打开模拟群，按企业微信的样子显示每条消息（包括图片），自动刷新：');
+console.log(`     ${fake.origin}/`);
+console.log('Messages the appliance sends are also printed below. Ctrl+C stops; the next start keeps the same URL.');
+console.log('应用发出的消息也会显示在下面。按 Ctrl+C 停止；下次启动仍使用同一个地址。');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

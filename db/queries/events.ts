@@ -1,11 +1,41 @@
 // The console's lists of events. Every statement the delivery engine runs on `events`, and every
 // write, is in server/delivery/store.ts.
-import { desc, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { events } from '../schema.ts';
 
 export type EventRow = typeof events.$inferSelect;
 export type NewEvent = typeof events.$inferInsert;
+
+/**
+ * The newest event of a kind (and category, task status, resolved or not) among the newest `scan`
+ * events, left out: samples sent from the console. Bounded, so a kind that never arrives costs
+ * `scan` rows, not the whole table.
+ */
+export function latestRealEvent(
+  db: Db,
+  filter: { kind: string; category?: string; taskStatuses?: readonly string[]; resolved?: boolean },
+  scan = 5000,
+): Pick<EventRow, 'id' | 'payload' | 'receivedAt'> | undefined {
+  const newest = db.select({ id: sql<number>`max(${events.id})` }).from(events).get()?.id;
+  if (newest == null) return undefined;
+  return db
+    .select({ id: events.id, payload: events.payload, receivedAt: events.receivedAt })
+    .from(events)
+    .where(
+      and(
+        gt(events.id, newest - scan),
+        eq(events.kind, filter.kind),
+        ne(events.source, 'console'),
+        filter.category !== undefined ? eq(events.category, filter.category) : undefined,
+        filter.taskStatuses !== undefined ? inArray(sql`json_extract(${events.payload}, '$.status')`, [...filter.taskStatuses]) : undefined,
+        filter.resolved === undefined ? undefined : filter.resolved ? sql`json_extract(${events.payload}, '$.resolved') = 1` : sql`json_extract(${events.payload}, '$.resolved') IS NULL`,
+      ),
+    )
+    .orderBy(desc(events.id))
+    .limit(1)
+    .get();
+}
 
 export function listRecentEvents(db: Db, opts: { limit: number; beforeId?: number }): EventRow[] {
   const q = db.select().from(events);

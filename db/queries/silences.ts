@@ -25,3 +25,8 @@ export function getSilence(db: Db, id: number): SilenceRow | undefined {
 export function deleteSilence(db: Db, id: number): void {
   db.delete(silences).where(eq(silences.id, id)).run();
 }
+
+/** A silence kept, ending at another time (a configuration import). */
+export function setSilenceUntil(db: Db, id: number, until: number): void {
+  db.update(silences).set({ until }).where(eq(silences.id, id)).run();
+}

@@ -6,7 +6,9 @@ import { alertmanagerSchema, labelObject } from '../events/alertmanager.ts';
 import { METRIC_BATCH_MAX } from '../events/metricBatch.ts';
 import { EVENT_LIMITS, eventSchema, metricPointSchema } from '../events/schema.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
-import { acceptedAnswer, alertmanagerAnswer, droppedAnswer, errorAnswer } from './answers.ts';
+import { acceptedAnswer, alertmanagerAnswer, configImportAnswer, droppedAnswer, errorAnswer } from './answers.ts';
+import { CONFIG_MAX_BYTES, configDocumentSchema } from '../configAsCode/document.ts';
+import type { ApiScope } from '../security/apiScopes.ts';
 import { eventStatusAnswer } from './eventStatus.ts';
 
 type Json = Record<string, unknown>;
@@ -46,7 +48,7 @@ const conversion: ConversionConfig = {
   target: 'draft-2020-12',
   typeMode: 'input',
   errorMode: 'throw',
-  ignoreActions: ['check', 'finite', 'transform'],
+  ignoreActions: ['check', 'finite', 'transform', 'raw_check'],
   overrideSchema: ({ valibotSchema }) =>
     valibotSchema === labelObject
       ? labelsJsonSchema
@@ -88,6 +90,17 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json, description: string) => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(ref('Error'), description);
 
+/**
+ * Every route takes a bearer token with the scope it names (OpenAPI 3.1 roles); a signature (two
+ * headers) is optional, except for tokens created with "require signature", which must sign every
+ * request. OpenAPI says this as two alternatives.
+ */
+const signedOrNot = (scope: ApiScope) => [{ bearer: [scope] }, { bearer: [scope], signature: [], signatureTimestamp: [] }];
+/** A 403: the token lacks the scope, or (`hooks`: why a token limited to named hooks is refused here) it is limited to hooks. */
+const forbidden = (scope: ApiScope, hooks?: string) =>
+  ({ '403': error(`The token does not have the "${scope}" scope${scope === 'read' ? ' (or "admin")' : ''}${hooks ? `, or ${hooks}` : ''}`) }) as const;
+const HOOK_TOKEN_ELSEWHERE = 'it is limited to named hooks and this is not one of them';
+
 const UNAUTHORIZED = {
   '401': {
     ...error('Missing, unknown or revoked token, or a bad, stale or replayed signature (or none from a token that requires one)'),
@@ -105,17 +118,12 @@ const UNAVAILABLE = (what: string) =>
 const INTAKE_ERRORS = {
   '400': error('Not valid JSON, or not a valid body: the message names the field and why'),
   ...UNAUTHORIZED,
-  '403': error('The token is limited to named hooks, and this is not one of them'),
+  ...forbidden('send', HOOK_TOKEN_ELSEWHERE),
   ...TOO_LARGE,
   '415': error('Not sent as application/json'),
   ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was stored; retry'),
 } as const;
 
-/**
- * Every route takes a bearer token; a signature (two headers) is optional, except for tokens created
- * with "require signature", which must sign every request. OpenAPI says this as two alternatives.
- */
-const SIGNED_OR_NOT = [{ bearer: [] }, { bearer: [], signature: [], signatureTimestamp: [] }];
 
 /**
  * The licence the API description is offered under: none is granted yet (package.json names none, the
@@ -131,6 +139,7 @@ const ANY_JSON = { type: ['object', 'array', 'string', 'number', 'boolean', 'nul
 
 /** The document without `servers`, which depend on the request (see withServers). */
 export function buildOpenApiDocument(): Json {
+  const configDocument = schemaOf(configDocumentSchema);
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -141,13 +150,13 @@ export function buildOpenApiDocument(): Json {
         'Events in, WeCom messages out. Every route takes an inbound API token created on the console’s Inbound API page; tokens created with “require signature” must also sign every request (the `signature` scheme).',
       license: API_LICENSE,
     },
-    security: SIGNED_OR_NOT,
+    security: signedOrNot('send'),
     paths: {
       '/api/v1/events': {
         post: {
           operationId: 'postEvent',
           summary: 'Send an event',
-          security: SIGNED_OR_NOT,
+          security: signedOrNot('send'),
           requestBody: { required: true, content: { 'application/json': { schema: ref('Event') } } },
           responses: {
             '202': json(ref('Accepted'), 'Stored (committed) with the rules’ decision'),
@@ -161,12 +170,13 @@ export function buildOpenApiDocument(): Json {
           operationId: 'getEvent',
           summary: 'An event’s status, its messages and their outcomes',
           description: 'A signed GET signs `<timestamp>.<path and query>` instead of a body.',
-          security: SIGNED_OR_NOT,
+          security: signedOrNot('send'),
           parameters: [{ name: 'id', in: 'path', required: true, description: 'The id a POST answered', schema: { type: 'integer', minimum: 1 } }],
           responses: {
             '200': json(ref('EventStatus'), 'The event; `final` is true once its status will not change on its own'),
             '400': error('The id is not a positive whole number'),
             ...UNAUTHORIZED,
+            ...forbidden('send'),
             '404': error('No such event sent with this token (another token’s events answer the same)'),
             ...TOO_LARGE,
             ...UNAVAILABLE('The database cannot be read right now (locked or failing); retry'),
@@ -177,7 +187,7 @@ export function buildOpenApiDocument(): Json {
         post: {
           operationId: 'postAlertmanager',
           summary: 'Prometheus Alertmanager webhook (version 4): one alert event per alert',
-          security: SIGNED_OR_NOT,
+          security: signedOrNot('send'),
           requestBody: { required: true, content: { 'application/json': { schema: ref('AlertmanagerWebhook') } } },
           responses: { '202': json(ref('BatchAccepted'), 'Every alert stored'), ...INTAKE_ERRORS },
         },
@@ -187,7 +197,7 @@ export function buildOpenApiDocument(): Json {
           operationId: 'postMetrics',
           summary: 'Up to 500 metric points in one request and one commit; metric rules judge them in that commit',
           description: 'A refusal names the item and field: "3.value: must be a number, not a string"; nothing of the batch is stored.',
-          security: SIGNED_OR_NOT,
+          security: signedOrNot('send'),
           requestBody: {
             required: true,
             content: { 'application/json': { schema: { type: 'array', minItems: 1, maxItems: METRIC_BATCH_MAX, items: ref('MetricPoint') } } },
@@ -199,7 +209,7 @@ export function buildOpenApiDocument(): Json {
         post: {
           operationId: 'postHook',
           summary: 'Any JSON webhook, mapped to an alert by the console-defined mapping {name}',
-          security: SIGNED_OR_NOT,
+          security: signedOrNot('send'),
           parameters: [
             { name: 'name', in: 'path', required: true, description: 'The mapping’s name on the console’s Hooks page', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' } },
           ],
@@ -209,6 +219,46 @@ export function buildOpenApiDocument(): Json {
             '200': json({ oneOf: [ref('Accepted'), ref('Dropped')] }, 'A repeated idempotency key (the first event), or dropped by the mapping’s condition'),
             ...INTAKE_ERRORS,
             '404': error('No mapping with this name'),
+          },
+        },
+      },
+      '/api/v1/config': {
+        get: {
+          operationId: 'getConfig',
+          summary: 'Export the configuration: notification rules, quiet hours, message templates, hook mappings, metric rules, report jobs and active silences, as one versioned document (no secrets)',
+          description: 'The ETag names this state of the configuration; a signed GET signs `<timestamp>.<path and query>`.',
+          security: signedOrNot('read'),
+          responses: {
+            '200': {
+              ...json(ref('ConfigExport'), 'The configuration; every section is present'),
+              headers: { etag: { description: 'This state of the configuration, for If-Match on PUT', schema: { type: 'string' } } },
+            },
+            ...UNAUTHORIZED,
+            ...forbidden('read', HOOK_TOKEN_ELSEWHERE),
+            ...TOO_LARGE,
+            ...UNAVAILABLE('The database cannot be read right now (locked or failing); retry'),
+          },
+        },
+        put: {
+          operationId: 'putConfig',
+          summary: 'Import a configuration document: a dry run lists the changes, an import applies them all or none, audited',
+          description:
+            'Sections left out stay as they are; a section given replaces that part of the configuration (items are matched by name; missing ones are deleted). Every problem is answered at once, each with its document path.',
+          security: signedOrNot('admin'),
+          parameters: [
+            { name: 'dry_run', in: 'query', required: false, description: 'true: plan and answer the changes, apply nothing', schema: { type: 'boolean', default: false } },
+            { name: 'If-Match', in: 'header', required: false, description: 'Apply only onto this state (a dry run’s `base`, or GET’s ETag)', schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ConfigDocument') } } },
+          responses: {
+            '200': json(ref('ConfigImportResult'), 'Planned (dry run) or applied'),
+            '400': error('Not valid JSON, a bad dry_run, or a document with problems: `issues` names each path and why; nothing was changed'),
+            ...UNAUTHORIZED,
+            ...forbidden('admin', HOOK_TOKEN_ELSEWHERE),
+            '412': error('The configuration is no longer in the If-Match state: dry-run again'),
+            '413': error(`The body is larger than ${CONFIG_MAX_BYTES / 1024} KiB`),
+            '415': error('Not sent as application/json'),
+            ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was changed; retry'),
           },
         },
       },
@@ -227,7 +277,12 @@ export function buildOpenApiDocument(): Json {
     },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An inbound API token (scn_…), created on the console’s Inbound API page' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An inbound API token (scn_…), created on the console’s Inbound API page with its scopes: `send` (events, metrics, Alertmanager, hooks, and reading back the events it sent), `read` (export the configuration), `admin` (import it; includes read). Each operation names the scope it needs. A token may also be limited to named hooks: it then posts only to `POST /api/v1/hooks/{name}` for those names (and reads back its events), 403 elsewhere.',
+        },
         signature: {
           type: 'apiKey',
           in: 'header',
@@ -252,6 +307,9 @@ export function buildOpenApiDocument(): Json {
         Dropped: schemaOf(droppedAnswer),
         EventStatus: schemaOf(eventStatusAnswer),
         Error: schemaOf(errorAnswer),
+        ConfigDocument: { ...configDocument, description: 'The configuration as code (format "storeclaw-notifier-config", version 1); no secrets. Sections left out of an import stay as they are' },
+        ConfigExport: { ...configDocument, required: Object.keys(configDocument.properties as Json), description: 'The configuration as code, every section present; importable as it is' },
+        ConfigImportResult: schemaOf(configImportAnswer),
         OpenApiDocument: {
           type: 'object',
           required: ['openapi', 'info', 'servers', 'paths', 'components'],

@@ -111,6 +111,9 @@ function testMessage(deps: ChannelDeps, kind: 'connected' | 'manual'): WecomMess
   );
 }
 
+/** The send log's titles of the two test messages (stored in English; the console shows them in the reader's language). */
+export const TEST_TITLES = { connected: 'connect test', manual: 'test notification' } as const;
+
 /**
  * Sends one message right now and records it in the send log (row first, then the network call).
  * Used for the connect and test flows, where the admin waits for WeCom's answer.
@@ -189,7 +192,7 @@ export async function connectBot(deps: ChannelDeps, input: string, audit: { ip: 
   if (waitMs > 0) return { ok: false, stage: 'rate_limited', waitMs };
   const replaced = getChannel(deps.db) !== undefined;
   // The key is stored only once it works: a refusal of it marks no channel invalid.
-  const { result } = await sendRecorded(deps, parsed.key, testMessage(deps, 'connected'), 'connect test', () => undefined);
+  const { result } = await sendRecorded(deps, parsed.key, testMessage(deps, 'connected'), TEST_TITLES.connected, () => undefined);
   const now = deps.clock.now();
   if (!result.ok) {
     writeAudit(deps.db, now, {
@@ -219,7 +222,7 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
   // The test counts against the bot's 20 per minute like any message; never trip WeCom's limit for it.
   const waitMs = deps.limiter.waitMs(deps.clock.now());
   if (waitMs > 0) return { ok: false, reason: 'rate_limited', waitMs };
-  const { result, plan } = await sendRecorded(deps, key, testMessage(deps, 'manual'), 'test notification', () => storedKey(deps));
+  const { result, plan } = await sendRecorded(deps, key, testMessage(deps, 'manual'), TEST_TITLES.manual, () => storedKey(deps));
   const now = deps.clock.now();
   writeAudit(deps.db, now, {
     actor: 'admin',

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import {
   CATEGORIES,
+  linkedElsewhere,
   parseEvent,
   parseIsoDateTime,
   toEventIssues,
@@ -157,7 +158,7 @@ export function mapAlertmanager(payload: unknown): AlertmanagerResult {
   parsed.output.alerts.forEach((alert, i) => {
     const result = parseEvent(toEventBody(alert, parsed.output.externalURL));
     // Resolved is not part of the public event body: it is marked after the usual checks.
-    if (result.ok) events.push(alert.status === 'resolved' && result.event.kind === 'alert' ? { ...result.event, resolved: true } : result.event);
+    if (result.ok) events.push(linkedElsewhere(alert.status === 'resolved' && result.event.kind === 'alert' ? { ...result.event, resolved: true } : result.event));
     else issues.push(...result.issues.map((issue) => ({ ...issue, path: `alerts.${i}.${issue.path}` })));
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, events };

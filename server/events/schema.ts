@@ -47,6 +47,11 @@ type EventBase = {
   summary?: string;
   fields: Record<string, string | number>;
   url?: string;
+  /**
+   * Set by the appliance, never by senders (the API refuses the field): the text of the link to `url`
+   * when it does not lead into StoreClaw (a hook's or Alertmanager's source); "View in StoreClaw" otherwise.
+   */
+  link_label?: string;
   store?: string;
   occurred_at?: string;
   idempotency_key?: string;
@@ -298,6 +303,11 @@ const eventVariants = v.variant(
 );
 
 type Parsed = v.InferOutput<typeof eventVariants>;
+
+/** An event from another tool links to that tool, labelled with the link's host ("status.example.com"), not "View in StoreClaw". */
+export function linkedElsewhere<E extends InboundEvent>(event: E): E {
+  return event.url === undefined ? event : { ...event, link_label: new URL(event.url).host };
+}
 
 /** Applies the defaults and drops the nulls that meant "not given". */
 function withDefaults(parsed: Parsed): InboundEvent {

@@ -1,7 +1,7 @@
 // POST /api/v1/hooks/{name}: the named mapping turns any JSON into the body of an event, which then
 // goes through parseEvent and the same intake as POST /api/v1/events.
 import type { Db } from '../../db/client.ts';
-import { parseEvent, type EventIssue, type InboundEvent } from '../events/schema.ts';
+import { linkedElsewhere, parseEvent, type EventIssue, type InboundEvent } from '../events/schema.ts';
 import { applyHook, HOOK_NAME } from './mapping.ts';
 import { HOOK_PAYLOAD_DEPTH, nestsDeeperThan } from './payloadDepth.ts';
 import { loadHook } from './storedHook.ts';
@@ -24,7 +24,7 @@ export function hookIntake(db: Db, name: string, payload: unknown): HookIntake {
   const mapped = applyHook(hook, payload);
   if (mapped.dropped) return { ok: 'answer', status: 200, body: { dropped: true, condition: mapped.condition } };
   const parsed = parseEvent(mapped.body);
-  if (parsed.ok) return { ok: true, events: [parsed.event] };
+  if (parsed.ok) return { ok: true, events: [linkedElsewhere(parsed.event)] };
   // The sender cannot fix the mapping; the message says the mapping made the field, so the admin can.
   return { ok: false, issues: parsed.issues.map((i) => ({ path: i.path, message: `${i.message} (as mapped by hook "${name}")` })) };
 }

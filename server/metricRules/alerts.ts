@@ -45,6 +45,17 @@ export function renderTitle(rule: Pick<MetricRule, 'title' | 'metric' | 'conditi
   return cut(filled.trim() === '' ? rule.metric : filled, EVENT_LIMITS.title);
 }
 
+/**
+ * A resolution's title says what holds now, the value that ended the firing, not the firing's
+ * figures (its summary names the firing it ends): "[Resolved] Refund rate · 旗舰店: 退款率 now 2%".
+ */
+function resolvedTitle(rule: MetricRule, action: RuleAction, ctx: ActionContext): string {
+  const t = translator(ctx.lang);
+  const store = ctx.store === '' ? '' : t('mr.msg.title.storeSep') + ctx.store;
+  if (action.value === null) return t('mr.msg.title.resolvedNoValue', { name: rule.name, store });
+  return t('mr.msg.title.resolved', { name: rule.name, store, metric: rule.metric, value: `${formatValue(action.value)}${ctx.unit}` });
+}
+
 /** The alert event for one action of the rule; `state` is the store's state before the action. */
 export function alertForAction(rule: MetricRule, action: RuleAction, state: RuleState, ctx: ActionContext): AlertEvent {
   const { lang } = ctx;
@@ -54,11 +65,9 @@ export function alertForAction(rule: MetricRule, action: RuleAction, state: Rule
   const since = formatDateTime(action.firingSince, lang, ctx.timeZone);
   const duration = formatDuration(action.at - action.firingSince, lang);
   const title =
-    action.type === 'firing'
-      ? firingTitle
-      : t(action.type === 'reminder' ? 'mr.msg.title.reminder' : 'mr.msg.title.resolved', { title: firingTitle, duration });
+    action.type === 'firing' ? firingTitle : action.type === 'reminder' ? t('mr.msg.title.reminder', { title: firingTitle, duration }) : resolvedTitle(rule, action, ctx);
   const lines = [t('mr.msg.summary.rule', { name: rule.name, condition: describeCondition(rule, lang, ctx.unit) })];
-  if (action.type === 'resolved') lines.push(t('mr.msg.summary.resolved', { since, event: state.firingEventId ?? '—', duration }));
+  if (action.type === 'resolved') lines.push(t('mr.msg.summary.resolved', { title: firingTitle, since, event: state.firingEventId ?? '—', duration }));
   else if (rule.condition.type === 'no_data') {
     const last = state.lastAt ?? state.watchingSince;
     lines.push(t('mr.msg.summary.noData', { since: formatDateTime(last, lang, ctx.timeZone) }));

@@ -43,6 +43,8 @@ export interface MetricRuleEngine extends MetricObserver {
   rules(): MetricRule[];
   /** Stores one rule watches at most. */
   readonly storeLimit: number;
+  /** Reads the rules again (after a configuration import committed, or rolled back). */
+  reload(): void;
 }
 
 export interface EngineDeps {
@@ -218,5 +220,6 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
 
     rules: () => all,
     storeLimit,
+    reload: load,
   };
 }

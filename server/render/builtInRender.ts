@@ -30,6 +30,7 @@ import {
   multiLine,
   oneLine,
   pairLine,
+  RESOLVED_STYLE,
   SEVERITY_STYLE,
   STATUS_STYLE,
   strong,
@@ -49,7 +50,7 @@ export type RenderOptions = {
   consoleUrl?: string;
 };
 
-/** "2 min 5 s" / "2分5秒": the largest unit and, when not zero, the next one. */
+/** "2 min 5 s" / "2 分钟 5 秒": the largest unit and, when not zero, the next one. */
 export function humaniseDuration(ms: number, t: Translate): string {
   if (ms < 1000) return t('duration.ms', { n: Math.round(ms) });
   const units = [
@@ -111,12 +112,14 @@ function numberedParts(content: string, limit: number, header: (i: number, n: nu
 export type RenderableEvent = Exclude<InboundEvent, { kind: 'metric' }>;
 
 export function eventBadge(event: RenderableEvent, t: Translate): Badge {
-  return event.kind === 'task_result'
-    ? { label: t(`taskStatus.${event.status}`), ...STATUS_STYLE[event.status] }
-    : { label: t(`severity.${event.severity}`), ...SEVERITY_STYLE[event.severity] };
+  if (event.kind === 'task_result') return { label: t(`taskStatus.${event.status}`), ...STATUS_STYLE[event.status] };
+  // A resolution is good news: its own word and colour, not the critical orange it fired with.
+  if (event.kind === 'alert' && event.resolved) return { label: t('messageBadge.resolved'), ...RESOLVED_STYLE };
+  return { label: t(`severity.${event.severity}`), ...SEVERITY_STYLE[event.severity] };
 }
 
 export function needsAttention(event: RenderableEvent): boolean {
+  if (event.kind === 'alert' && event.resolved) return false;
   return event.kind === 'task_result' ? event.status !== 'succeeded' : SEVERITY_RANK[event.severity] > SEVERITY_RANK.info;
 }
 
@@ -144,7 +147,7 @@ function eventSections(event: RenderableEvent, opts: RenderOptions, t: Translate
     title,
     head: joinBlocks([`${heading}\n${strong(format, title)}${repeat}`, meta.join('\n')]),
     body: joinBlocks([multiLine(event.summary ?? ''), fields.join('\n')]),
-    tail: joinBlocks([event.url !== undefined ? linkText(format, t('link.view'), event.url) : '', mentionLine]),
+    tail: joinBlocks([event.url !== undefined ? linkText(format, event.link_label ?? t('link.view'), event.url) : '', mentionLine]),
   };
 }
 

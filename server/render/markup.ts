@@ -13,6 +13,9 @@ export const SEVERITY_STYLE: Record<Severity, { tone: Tone; emoji: string }> = {
   info: { tone: 'comment', emoji: '🔵' },
 };
 
+/** A resolved alert's own look, whatever the severity it fired with: WeCom's green and a tick. */
+export const RESOLVED_STYLE: { tone: Tone; emoji: string } = { tone: 'info', emoji: '✅' };
+
 export const STATUS_STYLE: Record<TaskStatus, { tone: Tone; emoji: string }> = {
   succeeded: { tone: 'info', emoji: '✅' },
   failed: { tone: 'warning', emoji: '❌' },

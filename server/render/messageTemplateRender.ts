@@ -6,7 +6,7 @@
 import { formatDateTime } from '../time/format.ts';
 import { parseIsoDateTime } from '../events/schema.ts';
 import { BYTE_LIMITS, textMessage, truncateUtf8, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
-import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, pairLine, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
+import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, pairLine, RESOLVED_STYLE, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
 import { parseMessageTemplate, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplate.ts';
 import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './builtInRender.ts';
 import { translator } from '../strings/translate.ts';
@@ -120,7 +120,7 @@ const CUT: ReadonlySet<Placeholder> = new Set(['summary', 'fields']);
 function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_result' }>, opts: RenderOptions): Record<Placeholder, string> {
   const t = translator(opts.lang);
   const { format } = opts;
-  const severity = SEVERITY_STYLE[event.severity];
+  const severity = event.kind === 'alert' && event.resolved ? RESOLVED_STYLE : SEVERITY_STYLE[event.severity];
   const at = (event.occurred_at !== undefined ? parseIsoDateTime(event.occurred_at) : undefined) ?? opts.receivedAt;
   const task = event.kind === 'task_result' ? event : undefined;
   return {
@@ -134,7 +134,7 @@ function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_res
     kind: t(`messageKind.${event.kind}`),
     store: oneLine(event.store ?? ''),
     url: event.url !== undefined ? linkTarget(event.url) : '',
-    link: event.url !== undefined ? linkText(format, t('link.view'), event.url) : '',
+    link: event.url !== undefined ? linkText(format, event.link_label ?? t('link.view'), event.url) : '',
     time: formatDateTime(at, opts.lang, opts.timeZone),
     fields: Object.entries(event.fields)
       .map(([key, value]) => pairLine(format, oneLine(key), oneLine(String(value))))

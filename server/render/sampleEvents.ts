@@ -1,7 +1,9 @@
 // The Inbound API page's "Send a sample event": one event per kind, written in the notification
 // language, so the first message reaches the group without curl. The English ones are the preview's.
+import { latestRealEvent } from '../../db/queries/events.ts';
+import type { Db } from '../../db/client.ts';
 import { sampleEvents } from './builtInRender.ts';
-import type { EventKind, InboundEvent } from '../events/schema.ts';
+import { defaultSeverity, type Category, type EventKind, type InboundEvent, type TaskResultEvent, type TaskStatus } from '../events/schema.ts';
 
 const zhSamples = (): Record<EventKind, InboundEvent> => {
   const en = sampleEvents();
@@ -36,4 +38,32 @@ const zhSamples = (): Record<EventKind, InboundEvent> => {
 export function sampleEvent(kind: EventKind, lang: 'en' | 'zh'): InboundEvent {
   const { occurred_at: _past, ...e } = (lang === 'zh' ? zhSamples() : sampleEvents())[kind];
   return e;
+}
+
+/** A failed run of the sample task, consistent with itself: refused, so nothing was updated. */
+export function failedTaskSample(lang: 'en' | 'zh'): TaskResultEvent {
+  const task = sampleEvent('task_result', lang) as TaskResultEvent;
+  return {
+    ...task,
+    status: 'failed',
+    severity: defaultSeverity('task_result', 'failed'),
+    summary: lang === 'zh' ? '平台拒绝了价格文件（HTTP 503），没有商品被更新。' : 'The marketplace refused the price file (HTTP 503); no listing was updated.',
+    fields: lang === 'zh' ? { 已更新: 0, 被拒绝: 1200 } : { updated: 0, rejected: 1200 },
+  };
+}
+
+/** What a preview shows: the latest real event that fits, with when it arrived, or a sample. */
+export type PreviewEvent = { event: InboundEvent; receivedAt?: number };
+
+/**
+ * The newest real event of the kind (category, task statuses, resolved or not), else `sample`:
+ * a preview shows what the group will really read, once something has arrived.
+ */
+export function previewEvent(
+  db: Db,
+  want: { kind: Exclude<EventKind, 'metric'>; category?: Category; taskStatuses?: readonly TaskStatus[]; resolved?: boolean },
+  sample: InboundEvent,
+): PreviewEvent {
+  const row = latestRealEvent(db, want);
+  return row ? { event: JSON.parse(row.payload) as InboundEvent, receivedAt: row.receivedAt } : { event: sample };
 }

@@ -16,13 +16,17 @@ import { hookIntake } from '../hooks/hookIntake.ts';
 import { openApiHandler } from './openApi.ts';
 import { recordRefusal } from '../../db/queries/refusals.ts';
 import type { RefusalReason } from '../../db/schema.ts';
+import type { ApiTokenRow } from '../../db/queries/tokens.ts';
+import type { ConfigApplyDeps } from '../configAsCode/applyConfig.ts';
+import { hasScope, missingScopeMessage } from '../security/apiScopes.ts';
+import { CONFIG_MAX_BYTES, CONFIG_PATH, configApiHandlers, type ScopeRefusal } from './configApi.ts';
 import { clientIp } from './viewContext.ts';
 import type { MetricRuleEngine } from '../metricRules/engine.ts';
 import { refusalMessage, StoreLimitError } from '../metricRules/storeLimit.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
-export interface ApiDeps extends IntakeDeps {
+export interface ApiDeps extends Omit<IntakeDeps, 'metricRules'>, Omit<ConfigApplyDeps, 'wakeWorker'> {
   log: Logger;
   secretBox: SecretBox;
   /** Called after events were queued, so the worker looks at once. */
@@ -44,25 +48,38 @@ export function apiRoutes(deps: ApiDeps) {
   // Requests arriving together share one commit; each is answered only after it.
   const intake = createGroupCommit(deps);
 
-  const tooLarge = (c: Context) => c.json({ error: 'payload_too_large', message: `The body must be at most ${API_BODY_LIMIT} bytes` }, 413);
-  const streamedLimit = bodyLimit({ maxSize: API_BODY_LIMIT, onError: tooLarge });
+  // A configuration document may hold every template and mapping: its route takes more than an event.
+  const limitOf = (path: string) => (path === CONFIG_PATH ? CONFIG_MAX_BYTES : API_BODY_LIMIT);
+  const tooLarge = (c: Context) => c.json({ error: 'payload_too_large', message: `The body must be at most ${limitOf(c.req.path)} bytes` }, 413);
+  const streamedLimits = new Map([API_BODY_LIMIT, CONFIG_MAX_BYTES].map((maxSize) => [maxSize, bodyLimit({ maxSize, onError: tooLarge })]));
   // A body with a Content-Length is judged by the header, so the handler reads it through
   // @hono/node-server's direct path; hono's bodyLimit (which turns every body into web streams,
   // a large share of each request's cost) is left for chunked bodies.
   app.use('/api/*', (c, next) => {
     const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamedLimit(c, next);
-    return Number.parseInt(length, 10) > API_BODY_LIMIT ? Promise.resolve(tooLarge(c)) : next();
+    const limit = limitOf(c.req.path);
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamedLimits.get(limit)!(c, next);
+    return Number.parseInt(length, 10) > limit ? Promise.resolve(tooLarge(c)) : next();
   });
 
+  /** Records a refusal for the console's list; a full or locked disk must not turn the answer into a 500. */
   const refused = (c: Context, reason: RefusalReason, prefix: string | undefined) => {
     try {
       const ip = clientIp(c);
       recordRefusal(deps.db, { at: deps.clock.now(), reason, tokenPrefix: prefix ?? null, path: c.req.path, ip, source: throttleKey(ip) });
     } catch (err) {
-      // The list is a convenience: a full or locked disk must not turn a 401 into a 500.
       if (!isStorageUnavailable(err)) throw err;
     }
+  };
+  const forbidden: ScopeRefusal = (c, token, needed) => {
+    refused(c, 'missing_scope', token.prefix);
+    return c.json({ error: 'forbidden', message: missingScopeMessage(needed) }, 403);
+  };
+  /** A token limited to named hooks posts to those hooks and uses nothing else of the API. */
+  const hookOnly = (c: Context, token: ApiTokenRow) => {
+    refused(c, 'hook_not_allowed', token.prefix);
+    const hooks = tokenHooks(token)!.map((h) => `/api/v1/hooks/${h}`).join(', ');
+    return c.json({ error: 'forbidden', message: `This token may only post to ${hooks}` }, 403);
   };
 
   /** A 400 naming every point a metric rule at its store limit refused (`store`, or `3.store` in a batch). */
@@ -87,11 +104,8 @@ export function apiRoutes(deps: ApiDeps) {
       refused(c, verdict.reason, verdict.prefix);
       return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
     }
-    if (!mayPost(verdict.token, source.startsWith('hook:') ? source.slice('hook:'.length) : undefined)) {
-      refused(c, 'hook_not_allowed', verdict.token.prefix);
-      const hooks = tokenHooks(verdict.token)!.map((h) => `/api/v1/hooks/${h}`).join(', ');
-      return c.json({ error: 'forbidden', message: `This token may only post to ${hooks}` }, 403);
-    }
+    if (!mayPost(verdict.token, source.startsWith('hook:') ? source.slice('hook:'.length) : undefined)) return hookOnly(c, verdict.token);
+    if (!hasScope(verdict.token, 'send')) return forbidden(c, verdict.token, 'send');
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) {
       return c.json({ error: 'unsupported_media_type', message: 'Send JSON with "Content-Type: application/json"' }, 415);
@@ -156,6 +170,9 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
+  const config = configApiHandlers({ ...deps, wakeWorker: deps.onQueued }, auth, { forbidden, hookOnly });
+  app.get(CONFIG_PATH, config.get);
+  app.put(CONFIG_PATH, config.put);
   app.get('/api/v1/openapi.json', openApiHandler({ publicUrl: deps.publicUrl, port: deps.port }));
 
   return app;

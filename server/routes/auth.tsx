@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
-import { writeAudit } from '../../db/queries/audit.ts';
+import { writeAudit, writeCoalescedAudit } from '../../db/queries/audit.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../../db/queries/admin.ts';
 import { deleteSession } from '../../db/queries/sessions.ts';
 import { LoginPage, SetupPage } from '../../views/pages/auth.tsx';
@@ -8,6 +8,7 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
 import { checkAdminPassword } from '../security/adminPassword.ts';
+import { LOGIN_WINDOW_MS } from '../security/loginThrottle.ts';
 import { throttleKey } from '../security/clientAddress.ts';
 import { clearSessionCookie, createSession, readSessionToken, setSessionCookie } from '../security/sessions.ts';
 import { sha256 } from '../security/tokens.ts';
@@ -99,6 +100,8 @@ export function authRoutes(deps: AppDeps) {
     }
     const check = await checkAdminPassword(deps, ip, parsed.output.password);
     if (check.kind === 'throttled' || check.kind === 'busy') {
+      // Every refused attempt is counted, one row per address and lock-out window.
+      writeCoalescedAudit(deps.db, deps.clock.now(), { actor: 'anonymous', action: `login.${check.kind}`, ip }, LOGIN_WINDOW_MS);
       c.header('retry-after', String(check.seconds));
       const error = check.kind === 'busy' ? ctx.t('login.error.busy') : ctx.t('login.error.throttled', { minutes: check.minutes });
       return c.html(<LoginPage ctx={ctx} next={next} error={error} />, 429);

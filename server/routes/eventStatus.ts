@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.ts';
 import { getEventOfToken, listEventMessages } from '../../db/queries/eventDetail.ts';
 import { toEventStatus } from '../api/eventStatus.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ApiAuthenticator } from '../security/apiAuth.ts';
+import { hasScope, missingScopeMessage } from '../security/apiScopes.ts';
 
 const eventId = v.pipe(
   v.string(),
@@ -25,6 +26,7 @@ export function eventStatusHandler(deps: { db: Db; auth: ApiAuthenticator }) {
       body: url.pathname + url.search,
     });
     if (!verdict.ok) return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+    if (!hasScope(verdict.token, 'send')) return c.json({ error: 'forbidden', message: missingScopeMessage('send') }, 403);
     const id = v.safeParse(eventId, c.req.param('id'));
     if (!id.success) return c.json({ error: 'invalid_id', message: `id: ${id.issues[0].message}` }, 400);
     // Another token's event answers exactly like a missing one: ids are guessable, ownership is not.

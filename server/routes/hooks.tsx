@@ -16,7 +16,7 @@ import {
 } from '../../views/pages/hooks.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { parseEvent } from '../events/schema.ts';
+import { linkedElsewhere, parseEvent } from '../events/schema.ts';
 import { HOOK_EXAMPLES } from '../hooks/examples.ts';
 import { HOOK_PAYLOAD_DEPTH, nestsDeeperThan } from '../hooks/payloadDepth.ts';
 import { applyHook, compileHook, hookDefinitionSchema, HOOK_NAME, type HookDefinition, type HookNote, type HookProblem } from '../hooks/mapping.ts';
@@ -163,10 +163,7 @@ export function hookRoutes(deps: AppDeps) {
       const event = parseEvent(mapped.body);
       if (!event.ok) return { kind: 'refused', issues: event.issues.map((i) => `${i.path}: ${i.message}`) };
       const settings = currentRenderSettings(deps.settings, deps.config.publicUrl);
-      const messages = renderForDelivery(event.event, settings, { receivedAt: deps.clock.now() }).map((m) => {
-        const text = messageText(m);
-        return { bytes: utf8Bytes(text), text };
-      });
+      const messages = renderForDelivery(linkedElsewhere(event.event), settings, { receivedAt: deps.clock.now() }).map((m) => ({ bytes: utf8Bytes(messageText(m)), payload: m }));
       return { kind: 'event', event: JSON.stringify(event.event, null, 2), messages, notes: mapped.notes.map((n) => noteText(t, n)) };
     }
   });

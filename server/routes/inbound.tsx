@@ -13,6 +13,7 @@ import type { Endpoints } from '../../views/pages/inbound/signingHelp.tsx';
 import type { RecentEvent } from '../../views/pages/inbound/recentEvents.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { API_SCOPES, tokenScopes } from '../security/apiScopes.ts';
 import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
 import { ingestEvents, type Accepted } from '../delivery/intake.ts';
@@ -29,22 +30,30 @@ export const TOKEN_NAME_MAX = 60;
 export const TOKEN_HOOKS_MAX = 20;
 export const RECENT_EVENTS = 50;
 
-const createSchema = v.object({
-  name: v.pipe(
-    v.optional(v.string(), ''),
-    v.trim(),
-    v.nonEmpty('inbound.error.nameEmpty'),
-    v.check((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), 'inbound.error.nameInvalid'),
-    v.check((s) => [...s].length <= TOKEN_NAME_MAX, 'inbound.error.nameLong'),
+const createSchema = v.pipe(
+  v.object({
+    name: v.pipe(
+      v.optional(v.string(), ''),
+      v.trim(),
+      v.nonEmpty('inbound.error.nameEmpty'),
+      v.check((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), 'inbound.error.nameInvalid'),
+      v.check((s) => [...s].length <= TOKEN_NAME_MAX, 'inbound.error.nameLong'),
+    ),
+    requireSignature: v.pipe(v.optional(v.string(), ''), v.transform((s) => s !== '')),
+    hooks: v.pipe(
+      v.optional(v.string(), ''),
+      v.transform((s) => [...new Set(s.split(/[\s,]+/).filter(Boolean))]),
+      v.check((names) => names.length <= TOKEN_HOOKS_MAX, 'inbound.error.hooksMany'),
+      v.check((names) => names.every((n) => HOOK_NAME.test(n)), 'inbound.error.hooksInvalid'),
+    ),
+    scopes: v.pipe(v.array(v.picklist(API_SCOPES)), v.minLength(1, 'inbound.error.scopeNone')),
+  }),
+  // A token limited to hooks posts to them and uses nothing else of the API (configuration included).
+  v.forward(
+    v.check((t) => t.hooks.length === 0 || (t.scopes.length === 1 && t.scopes[0] === 'send'), 'inbound.error.hooksScope'),
+    ['hooks'],
   ),
-  requireSignature: v.pipe(v.optional(v.string(), ''), v.transform((s) => s !== '')),
-  hooks: v.pipe(
-    v.optional(v.string(), ''),
-    v.transform((s) => [...new Set(s.split(/[\s,]+/).filter(Boolean))]),
-    v.check((names) => names.length <= TOKEN_HOOKS_MAX, 'inbound.error.hooksMany'),
-    v.check((names) => names.every((n) => HOOK_NAME.test(n)), 'inbound.error.hooksInvalid'),
-  ),
-});
+);
 const idParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 
 const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
@@ -130,29 +139,32 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
 
   app.post('/inbound/tokens', async (c) => {
     const ctx = viewContext(c, deps);
-    const body = await c.req.parseBody();
+    const body = await c.req.parseBody({ all: true });
     const rawName = typeof body.name === 'string' ? body.name : '';
     const rawSignature = typeof body.requireSignature === 'string' ? body.requireSignature : '';
     const rawHooks = typeof body.hooks === 'string' ? body.hooks : '';
     const requireSignature = rawSignature !== '';
-    const parsed = v.safeParse(createSchema, { name: rawName, requireSignature: rawSignature, hooks: rawHooks });
+    // Checkboxes: each ticked scope arrives once; none ticked arrives as nothing.
+    const rawScopes = [body['scope'] ?? []].flat().filter((s): s is string => typeof s === 'string');
+    const scopes = API_SCOPES.filter((s) => rawScopes.includes(s));
+    const parsed = v.safeParse(createSchema, { name: rawName, requireSignature: rawSignature, hooks: rawHooks, scopes: rawScopes });
     if (!parsed.success) {
       const issue = parsed.issues[0];
       const error = ctx.t(issue.message as MessageKey, { max: issue.path?.[0]?.key === 'hooks' ? TOKEN_HOOKS_MAX : TOKEN_NAME_MAX });
-      return page(c, { form: { name: rawName, requireSignature, hooks: rawHooks, error } }, 422);
+      return page(c, { form: { name: rawName, requireSignature, scopes, hooks: rawHooks, error } }, 422);
     }
     const { name, hooks } = parsed.output;
     // No await between this check and the insert: two racing forms cannot both pass it.
     if (listApiTokens(deps.db).some((tok) => tok.revokedAt === null && sameName(tok.name, name))) {
-      return page(c, { form: { name: rawName, requireSignature, hooks: rawHooks, error: ctx.t('inbound.error.nameTaken', { name }) } }, 422);
+      return page(c, { form: { name: rawName, requireSignature, scopes, hooks: rawHooks, error: ctx.t('inbound.error.nameTaken', { name }) } }, 422);
     }
     const now = deps.clock.now();
-    const { id, token, signingSecret } = issueApiToken(deps, { name, requireSignature: parsed.output.requireSignature, now, hooks });
+    const { id, token, signingSecret } = issueApiToken(deps, { name, requireSignature: parsed.output.requireSignature, now, scopes: parsed.output.scopes, hooks });
     const prefix = token.slice(0, TOKEN_DISPLAY_PREFIX);
     writeAudit(deps.db, now, {
       actor: 'admin',
       action: 'token.create',
-      detail: { id, name, prefix, requireSignature: parsed.output.requireSignature, ...(hooks.length ? { hooks } : {}) },
+      detail: { id, name, prefix, requireSignature: parsed.output.requireSignature, scopes: parsed.output.scopes, ...(hooks.length ? { hooks } : {}) },
       ip: clientIp(c),
     });
     // Post/redirect/get: the token waits, once, for the GET the redirect leads to; a reload shows it no more.
@@ -169,7 +181,7 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
     c.header('cache-control', 'no-store');
     const shown = deps.flash.take<{ token: string; signingSecret: string }>(sessionKey(c), `token-${row.id}`);
     if (!shown) return c.html(<TokenGonePage ctx={ctx} name={row.name} />);
-    return c.html(<TokenCreatedPage ctx={ctx} name={row.name} token={shown.token} signingSecret={shown.signingSecret} requireSignature={row.requireSignature} endpoints={endpointsFor(c, deps.config.port)} />);
+    return c.html(<TokenCreatedPage ctx={ctx} name={row.name} token={shown.token} signingSecret={shown.signingSecret} requireSignature={row.requireSignature} scopes={tokenScopes(row)} endpoints={endpointsFor(c, deps.config.port)} />);
   });
 
   app.get('/inbound/tokens/:id/revoke', (c) => {

@@ -20,7 +20,7 @@ import {
 } from '../../views/pages/messageTemplates.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { sampleEvent } from '../render/sampleEvents.ts';
+import { previewEvent, sampleEvent } from '../render/sampleEvents.ts';
 import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
 import { mentionRequest } from '../rules/mentions.ts';
 import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/messageTemplateRender.ts';
@@ -98,6 +98,7 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
     const format = delivery.format;
     const timeZone = deps.settings.general().timeZone;
     const now = deps.clock.now();
+    let receivedAt: number | undefined;
     try {
       let messages: WecomMessage[];
       if (key.kind === 'digest') {
@@ -118,11 +119,30 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
               : (sampleEvent('alert', key.lang) as AlertEvent);
         const event = key.kind === 'resolved' ? { ...sample, title: RESOLVED_PREFIX[key.lang] + sample.title } : sample;
         const withCategory = key.category ? { ...event, category: key.category } : event;
-        const mentions = planMentions(mentionRequest(withCategory, deps.settings.rules()), format);
-        messages = renderEventWithTemplate(withCategory, { lang: key.lang, format, timeZone, mentions, receivedAt: now }, key.kind, body);
+        // The latest real event of this kind and category where one arrived, else the sample.
+        const shown = previewEvent(
+          deps.db,
+          { kind: key.kind === 'task_result' ? 'task_result' : 'alert', ...(key.category ? { category: key.category } : {}), ...(key.kind === 'task_result' ? {} : { resolved: key.kind === 'resolved' }) },
+          withCategory,
+        );
+        receivedAt = shown.receivedAt;
+        const real = shown.event as AlertEvent | TaskResultEvent;
+        const mentions = planMentions(mentionRequest(real, deps.settings.rules()), format);
+        messages = renderEventWithTemplate(real, { lang: key.lang, format, timeZone, mentions, receivedAt: receivedAt ?? now }, key.kind, body);
+        // The sample has every optional field; an event without them must not render to nothing
+        // either, or every such alert would fall back to the built-in template.
+        const { summary: _s, url: _u, store: _st, ...required } = real;
+        const bare = { ...required, fields: {}, mention: 'none' as const };
+        try {
+          renderEventWithTemplate(bare, { lang: key.lang, format, timeZone, mentions: planMentions('none', format), receivedAt: now }, key.kind, body);
+        } catch (err) {
+          if (err instanceof TemplateRenderError && err.code === 'empty') return { problems: [t('templates.error.rendersEmpty')], messages: [] };
+          throw err;
+        }
       }
       return {
         problems: [],
+        ...(receivedAt !== undefined ? { receivedAt } : {}),
         messages: messages.map((m) => ({ json: JSON.stringify(m), ...sizeAgainstLimit(m) })),
       };
     } catch (err) {
@@ -191,6 +211,9 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
     if (parsed.output.action === 'preview') return page(c, ctx, key, { body });
     const { problems } = parseMessageTemplate(key.kind, body);
     if (problems.length) return page(c, ctx, key, { body, errors: problems.map((p) => problemText(ctx.t, p)) }, 422);
+    // What the preview says cannot be used (it renders to nothing) is refused too, with the same reason.
+    const rendered = previewOf(key, body, ctx.t);
+    if (rendered.problems.length) return page(c, ctx, key, { body, errors: rendered.problems }, 422);
 
     const before = current(key);
     const unchanged = before.body === body && before.state !== 'inherited';

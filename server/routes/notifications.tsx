@@ -21,9 +21,9 @@ import { CATEGORIES, defaultSeverity, EVENT_LIMITS, isMentionTarget, SEVERITIES,
 import { decideEvent } from '../delivery/policy/eventRules.ts';
 import { mentionRequest } from '../rules/mentions.ts';
 import { ruleEffects } from '../rules/severity.ts';
+import { failedTaskSample, previewEvent, sampleEvent, type PreviewEvent } from '../render/sampleEvents.ts';
 import { currentRenderSettings, renderForDelivery, type RenderSettings } from '../render/eventMessages.ts';
 import { describeMentions, MESSAGE_FORMATS, planMentions } from '../render/mentionPlacement.ts';
-import { sampleEvents } from '../render/builtInRender.ts';
 import {
   deliverySettingsSchema,
   rulesSchema,
@@ -223,22 +223,27 @@ function previewMessage(m: WecomMessage): PreviewMessage {
   return { msgtype: m.msgtype, json: JSON.stringify(m, null, 2), ...sizeAgainstLimit(m) };
 }
 
-/** Sample events rendered with the saved settings, exactly as intake would queue them: a failed task too. */
+/**
+ * The latest real event of each kind (a sample in the notification language where none arrived),
+ * rendered with the saved settings exactly as intake would queue them: a failed task too.
+ */
 function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
   const rules = deps.settings.rules();
   const delivery = deps.settings.delivery();
   const s: RenderSettings = currentRenderSettings(deps.settings, deps.config.publicUrl);
-  const samples = sampleEvents();
-  const task = samples.task_result as TaskResultEvent;
-  const failedTask: TaskResultEvent = { ...task, status: 'failed', severity: defaultSeverity('task_result', 'failed'), summary: ctx.t('notifications.preview.failedSummary') };
-  const previewed: Array<[string, InboundEvent]> = [
-    ['alert', samples.alert],
-    ['task_result', task],
-    ['task_failed', failedTask],
-    ['report', samples.report],
+  const lang = delivery.language;
+  const criticalSample = sampleEvent('alert', lang);
+  const alert = previewEvent(deps.db, { kind: 'alert', resolved: false }, criticalSample);
+  const previewed: Array<[string, PreviewEvent]> = [
+    ['alert', alert],
+    // The critical sample stays beside a real alert that is not critical: the mention policy shows on it.
+    ...(alert.receivedAt !== undefined && alert.event.severity !== 'critical' ? ([['alert_critical', { event: criticalSample }]] as Array<[string, PreviewEvent]>) : []),
+    ['task_result', previewEvent(deps.db, { kind: 'task_result', taskStatuses: ['succeeded', 'partial'] }, sampleEvent('task_result', lang))],
+    ['task_failed', previewEvent(deps.db, { kind: 'task_result', taskStatuses: ['failed'] }, failedTaskSample(lang))],
+    ['report', previewEvent(deps.db, { kind: 'report' }, sampleEvent('report', lang))],
   ];
-  return previewed.map(([id, e]) => {
-    const messages = renderForDelivery(e, s, { receivedAt: deps.clock.now() });
+  return previewed.map(([id, { event: e, receivedAt }]) => {
+    const messages = renderForDelivery(e, s, { receivedAt: receivedAt ?? deps.clock.now() });
     // The intake's own rules (no earlier events, so never a repeat): the preview cannot disagree.
     const decision = decideEvent(e, { rules, now: deps.clock.now(), silences: [], dedupeCandidates: [] });
     const suppressed = decision.status === 'suppressed' ? ctx.t(`event.reason.${decision.reason}` as MessageKey) : undefined;
@@ -247,6 +252,7 @@ function buildPreview(deps: AppDeps, ctx: ViewContext): PreviewItem[] {
       kind: e.kind,
       severity: e.severity,
       ...(e.kind === 'task_result' ? { taskStatus: e.status } : {}),
+      ...(receivedAt !== undefined ? { receivedAt } : {}),
       messages: messages.map(previewMessage),
       mentions: describeMentions(planMentions(mentionRequest(e, rules), delivery.format), ctx.lang),
       ...(suppressed ? { suppressed } : {}),
@@ -262,8 +268,11 @@ export function ruleEffectLines(ctx: ViewContext, rules: Rules): { title: string
   if (fx.offCategories.length) lines.push(ctx.t('rules.effects.categories', { list: list(fx.offCategories.map((c) => ctx.t(`category.${c}`))) }));
   if (fx.belowMinimum.length) lines.push(ctx.t('rules.effects.severity', { list: list(fx.belowMinimum.map((sev) => ctx.t(`severity.${sev}`))) }));
   if (fx.taskStatusesSuppressed.length) lines.push(ctx.t('rules.effects.tasks', { list: list(fx.taskStatusesSuppressed.map((st) => ctx.t(`task.status.${st}`))) }));
-  if (!lines.length) return { title: ctx.t('rules.effects.none'), lines: [] };
-  return { title: ctx.t('rules.effects.title'), lines: fx.belowMinimum.length ? [...lines, ctx.t('rules.effects.reports')] : lines };
+  // Held is not suppressed, yet "every alert is sent" would be wrong while quiet hours are on.
+  const q = rules.quietHours;
+  const quiet = q.enabled && q.start !== q.end ? [ctx.t('rules.effects.quiet', { start: q.start, end: q.end, timeZone: q.timeZone })] : [];
+  if (!lines.length) return quiet.length ? { title: ctx.t('rules.effects.noneHeld'), lines: quiet } : { title: ctx.t('rules.effects.none'), lines: [] };
+  return { title: ctx.t('rules.effects.title'), lines: [...lines, ...(fx.belowMinimum.length ? [ctx.t('rules.effects.reports')] : []), ...quiet] };
 }
 
 /** What a saved rules form shows once after its redirect. */

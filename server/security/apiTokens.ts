@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.ts';
 import { insertApiToken, type ApiTokenRow } from '../../db/queries/tokens.ts';
+import type { ApiScope } from './apiScopes.ts';
 import type { SecretBox } from './secretBox.ts';
 import { randomToken, sha256 } from './tokens.ts';
 
@@ -21,8 +22,11 @@ export interface IssuedToken {
  */
 export function issueApiToken(
   deps: { db: Db; secretBox: SecretBox },
-  /** `hooks`: the hooks the token may post to, and nothing else of the API (absent: the whole API). */
-  opts: { name: string; requireSignature: boolean; now: number; hooks?: readonly string[] },
+  /**
+   * `scopes`: what the token may do (absent: `send`). `hooks`: the hooks the token may post to, and
+   * nothing else of the API (absent: the whole API its scopes allow).
+   */
+  opts: { name: string; requireSignature: boolean; now: number; scopes?: readonly ApiScope[]; hooks?: readonly string[] },
 ): IssuedToken {
   const token = API_TOKEN_PREFIX + randomToken();
   const signingSecret = SIGNING_SECRET_PREFIX + randomToken();
@@ -32,6 +36,7 @@ export function issueApiToken(
     prefix: token.slice(0, TOKEN_DISPLAY_PREFIX),
     requireSignature: opts.requireSignature,
     signingSecret: deps.secretBox.seal(signingSecret),
+    scopes: JSON.stringify(opts.scopes ?? ['send']),
     createdAt: opts.now,
     hookNames: opts.hooks?.length ? JSON.stringify(opts.hooks) : null,
   });

@@ -32,6 +32,10 @@ export interface LoginThrottleOptions {
 }
 
 export const BUSY_RETRY_MS = 1_000;
+/** Failed attempts a client may make within the window before it is refused. */
+export const LOGIN_MAX_FAILURES = 5;
+/** How long a client's failed attempts count against it: once it has made the maximum, it waits until the oldest is this old. */
+export const LOGIN_WINDOW_MS = 15 * 60_000;
 
 /**
  * At most `maxFailures` attempts per client in a sliding `windowMs` (a success forgives them); then
@@ -39,8 +43,8 @@ export const BUSY_RETRY_MS = 1_000;
  * acceptable for a single-admin appliance and keeps a full disk from locking the admin out.
  */
 export function createLoginThrottle(opts: LoginThrottleOptions): LoginThrottle {
-  const max = opts.maxFailures ?? 5;
-  const windowMs = opts.windowMs ?? 15 * 60_000;
+  const max = opts.maxFailures ?? LOGIN_MAX_FAILURES;
+  const windowMs = opts.windowMs ?? LOGIN_WINDOW_MS;
   const maxConcurrent = opts.maxConcurrent ?? 2;
   const perClient = opts.maxConcurrentPerClient ?? 1;
   const attempts = new Map<string, number[]>();

@@ -59,3 +59,20 @@ export function shellSigningExample(url: string, token: string, secret: string):
     `  -d "$BODY"`,
   ].join('\n');
 }
+
+/** Exports the configuration (read or admin scope); signed, a GET signs its path. */
+export function configExportExample(eventsUrl: string, token: string, secret?: string): string {
+  const url = eventsUrl.replace(/\/events$/, '/config');
+  const path = new URL(url).pathname;
+  if (secret === undefined) return [`curl ${url} \\`, `  -H ${shellQuote(`Authorization: Bearer ${token}`)} -o notifier-config.json`].join('\n');
+  return [
+    `TOKEN=${shellQuote(token)}`,
+    `SIGNING_SECRET=${shellQuote(secret)}`,
+    `TS=$(date +%s)`,
+    `SIG="sha256=$(printf '%s.%s' "$TS" ${shellQuote(path)} | openssl dgst -sha256 -hmac "$SIGNING_SECRET" | sed 's/^.* //')"`,
+    `curl ${url} \\`,
+    `  -H "Authorization: Bearer $TOKEN" \\`,
+    `  -H "x-signature: $SIG" \\`,
+    `  -H "x-signature-timestamp: $TS" -o notifier-config.json`,
+  ].join('\n');
+}

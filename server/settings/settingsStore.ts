@@ -71,6 +71,8 @@ export interface SettingsStore {
   saveTemplate(key: MessageTemplateKey, body: string): void;
   /** Back to the built-in; returns whether a custom template was there. */
   deleteTemplate(key: MessageTemplateKey): boolean;
+  /** Reads everything again after a transaction wrote the rows directly (a configuration import). */
+  reload(): void;
 }
 
 export function createSettingsStore(db: Db, clock: { now(): number }, defaults: { timeZone: string }): SettingsStore {
@@ -78,11 +80,20 @@ export function createSettingsStore(db: Db, clock: { now(): number }, defaults: 
     const parsed = v.safeParse(schema, getSetting<unknown>(db, key, fallback));
     return parsed.success ? parsed.output : fallback;
   };
-  let rules = load('rules', rulesSchema, { ...DEFAULT_RULES, quietHours: { ...DEFAULT_RULES.quietHours, timeZone: defaults.timeZone } });
-  let delivery = load('delivery', deliverySettingsSchema, DEFAULT_DELIVERY);
-  let general = load('general', generalSettingsSchema, { timeZone: defaults.timeZone, retentionDays: 90 });
+  const loadRules = () => load('rules', rulesSchema, { ...DEFAULT_RULES, quietHours: { ...DEFAULT_RULES.quietHours, timeZone: defaults.timeZone } });
+  const loadDelivery = () => load('delivery', deliverySettingsSchema, DEFAULT_DELIVERY);
+  const loadGeneral = () => load('general', generalSettingsSchema, { timeZone: defaults.timeZone, retentionDays: 90 });
+  let rules = loadRules();
+  let delivery = loadDelivery();
+  let general = loadGeneral();
   let templates = templateSet(listMessageTemplates(db));
   return {
+    reload() {
+      rules = loadRules();
+      delivery = loadDelivery();
+      general = loadGeneral();
+      templates = templateSet(listMessageTemplates(db));
+    },
     templates: () => templates,
     saveTemplate(key, body) {
       saveMessageTemplate(db, key, body, clock.now());

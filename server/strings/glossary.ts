@@ -18,4 +18,7 @@ export const GLOSSARY: readonly GlossaryTerm[] = [
   { en: 'revoked', zh: '已吊销', avoid: ['已撤销', '已撤回'] },
   { en: 'Channels', zh: '消息渠道', avoid: ['通知渠道'] },
   { en: 'WeCom Bot', zh: '企微机器人', avoid: ['企业微信机器人'] },
+  // Reports, whether StoreClaw wrote them or a report job here built them, are 报表 (the navigation's word).
+  { en: 'report', zh: '报表', avoid: ['报告'] },
+  { en: 'this appliance', zh: '本设备', avoid: ['本应用'] },
 ];

@@ -8,7 +8,7 @@ const en = {
   'inbound.created.gone': 'The token “{name}” was shown once and is not kept, so this page cannot show it again. If you did not copy it, revoke it and create another.',
 
   'refused.title': 'Refused requests',
-  'refused.intro': 'Requests the inbound API turned away at sign-in, latest first: repeats from one address for one reason are counted on one row, up to {max} rows. Only the first characters of a presented token are kept, never the token.',
+  'refused.intro': 'Requests the inbound API turned away at sign-in, latest first: repeats from one address for one reason are counted on one row, up to {max} {max:row|rows}. Only the first characters of a presented token are kept, never the token.',
   'refused.empty': 'No request has been refused.',
   'refused.col.time': 'Time',
   'refused.col.reason': 'Reason',
@@ -27,6 +27,7 @@ const en = {
   'refused.reason.signature_mismatch': 'signature does not match the body',
   'refused.reason.replay': 'signed request received twice (replay)',
   'refused.reason.hook_not_allowed': 'token limited to other hooks',
+  'refused.reason.missing_scope': 'the token lacks the scope this request needs (403)',
 
   'sample.title': 'Send a sample event',
   'sample.intro': 'Sends a sample through the same path as StoreClaw’s events (rules, queue, rate limit), written in the notification language ({language}). No curl needed for the first message.',
@@ -64,13 +65,14 @@ const zh: Record<keyof typeof en, string> = {
   'refused.reason.signature_mismatch': '签名与请求体不符',
   'refused.reason.replay': '同一签名请求收到两次（重放）',
   'refused.reason.hook_not_allowed': '令牌仅限其他 Hook 使用',
+  'refused.reason.missing_scope': '令牌没有此请求所需的权限范围（403）',
 
   'sample.title': '发送示例事件',
   'sample.intro': '示例事件与 StoreClaw 的事件走同一路径（规则、队列、限速），使用通知语言（{language}）书写。发送第一条消息无需 curl。',
   'sample.kind': '类型',
   'sample.send': '发送示例事件',
   'sample.sent': '示例{kind}已作为事件 #{id} 接收：{status}。',
-  'sample.metricNote': '指标只保存用于报告，不会单独发送。',
+  'sample.metricNote': '指标只保存用于报表，不会单独发送。',
   'sample.language.zh': '简体中文',
   'sample.language.en': '英文',
 };

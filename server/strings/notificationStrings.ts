@@ -15,6 +15,7 @@ const en = {
   'messageKind.alert': 'Alert',
   'messageKind.task_result': 'Task result',
   'messageKind.report': 'Report',
+  'messageBadge.resolved': 'Resolved',
 
   'taskStatus.succeeded': 'Succeeded',
   'taskStatus.failed': 'Failed',
@@ -77,7 +78,8 @@ const zh: Record<NotificationKey, string> = {
 
   'messageKind.alert': '告警',
   'messageKind.task_result': '任务结果',
-  'messageKind.report': '报告',
+  'messageKind.report': '报表',
+  'messageBadge.resolved': '已恢复',
 
   'taskStatus.succeeded': '成功',
   'taskStatus.failed': '失败',
@@ -93,12 +95,12 @@ const zh: Record<NotificationKey, string> = {
   'repeat': '×{count}',
   'truncated': '…（已截断）',
 
-  'duration.ms': '{n}毫秒',
-  'duration.s': '{n}秒',
-  'duration.min': '{n}分',
-  'duration.h': '{n}小时',
-  'duration.d': '{n}天',
-  'duration.pair': '{larger}{smaller}',
+  'duration.ms': '{n} 毫秒',
+  'duration.s': '{n} 秒',
+  'duration.min': '{n} 分钟',
+  'duration.h': '{n} 小时',
+  'duration.d': '{n} 天',
+  'duration.pair': '{larger} {smaller}',
 
   'window.s': '{n} 秒',
   'window.min': '{n} 分钟',

@@ -6,7 +6,7 @@ const en = {
   'wxPreview.raw': 'Raw payload (exactly what is sent)',
   'wxPreview.invalid': 'This payload is not valid JSON; see the raw payload.',
   'wxPreview.mentionAll': '@all',
-  'wxPreview.image': 'Image, {bytes} bytes',
+  'wxPreview.image': 'Image, {bytes} {bytes:byte|bytes}',
   'wxPreview.markdownImage': '[image: {alt}]',
   'wxPreview.newsPicture': '[picture from the article link]',
   'wxPreview.media': '[{msgtype}: media_id {id}]',

@@ -101,9 +101,9 @@ const en = {
     'Sends a PNG right after the report text (WeCom cannot mix text and pictures in one message): alerts per day by category, the metrics against the previous period, and delivery health. Not for custom templates.',
   'reports.form.chartMetrics': 'Metrics to draw',
   'reports.form.chartMetrics.help': 'One metric name per line, as StoreClaw sends it. Leave empty to draw every metric reported in the period (at most {max}).',
-  'reports.error.chartMetricsLong': 'Use at most {max} characters.',
+  'reports.error.chartMetricsLong': 'Use at most {max} {max:character|characters}.',
   'reports.preview.chart': 'Chart image (sent right after the text)',
-  'reports.preview.chartBytes': '{bytes} bytes of PNG (WeCom accepts up to {limit})',
+  'reports.preview.chartBytes': '{bytes} {bytes:byte|bytes} of PNG (WeCom accepts up to {limit})',
   'reports.preview.chartFailed': 'The chart could not be drawn; the text would be sent without it. Reason: {error}',
   'reports.preview.chartGlyphs': 'These characters of the labels have no glyph in the chart font and show as boxes: {chars}',
   'reports.form.enabled': 'Switched on (runs on schedule)',
@@ -116,7 +116,7 @@ const en = {
 
   'reports.error.summary': 'Nothing was saved. Fix the fields marked below:',
   'reports.error.nameEmpty': 'Enter a name.',
-  'reports.error.nameLong': 'Use at most {max} characters.',
+  'reports.error.nameLong': 'Use at most {max} {max:character|characters}.',
   'reports.error.nameInvalid': 'The name cannot contain line breaks or control characters.',
   'reports.error.type': 'Choose a report type.',
   'reports.error.cronEmpty': 'Enter a schedule in cron format, e.g. 0 9 * * * (every day at 09:00).',
@@ -127,7 +127,7 @@ const en = {
   'reports.error.cronNever': 'This schedule never fires (such as 30 February): choose a date that exists.',
   'reports.error.timezone': 'Unknown time zone: use an IANA name such as Asia/Shanghai or Europe/Berlin.',
   'reports.error.templateEmpty': 'A custom report needs a template.',
-  'reports.error.templateLong': 'Use at most {max} characters.',
+  'reports.error.templateLong': 'Use at most {max} {max:character|characters}.',
   'reports.error.templateUnclosed': 'A placeholder is not closed: “{snippet}” needs a closing }}.',
   'reports.error.templateUnknown': 'Unknown placeholder(s): {list}. Use one from the list below the template.',
   'reports.error.templateMetric': '{placeholder}: write a metric placeholder as {{metric "name"}} or {{metric "name" "store"}}.',
@@ -142,7 +142,7 @@ const en = {
   'reports.preview.title': 'Preview: {name}',
   'reports.preview.intro': 'Exactly what Run now would send at this moment, covering {period}, in the notification language and format from Settings.',
   'reports.preview.part': 'Message {i} of {n}',
-  'reports.preview.bytes': '{bytes} of {limit} bytes ({msgtype})',
+  'reports.preview.bytes': '{bytes} of {limit} {limit:byte|bytes} ({msgtype})',
   'reports.preview.problems': 'These placeholders are not known and would be sent as typed:',
   'reports.preview.templateTitle': 'Template preview',
 
@@ -158,7 +158,7 @@ const en = {
   'reports.settings.save': 'Save',
   'reports.housekeeping': 'Housekeeping',
   'reports.housekeeping.help':
-    'Every night at 03:30 ({zone}), events, sent messages and report runs older than {days} days are deleted in small batches. The retention period is on the Settings page.',
+    'Every night at 03:30 ({zone}), events, sent messages and report runs older than {days} {days:day|days} are deleted in small batches. The retention period is on the Settings page.',
 
   'audit.action.report.create': 'created a report job',
   'audit.action.report.update': 'changed a report job',

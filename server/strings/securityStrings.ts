@@ -3,7 +3,7 @@ export const securityStrings = {
   en: {
     'setup.code': 'Setup code',
     'setup.code.help':
-      'The appliance printed a one-time setup code to its log when it started: run `docker compose logs notifier | grep "setup code"` (or look at the terminal running npm start). It changes at every start until the password exists.',
+      'The appliance printed a one-time setup code to its log when it started: run {command} (or look at the terminal running npm start). It changes at every start until the password exists.',
     'setup.error.codeEmpty': 'Enter the setup code from the appliance’s log.',
     'setup.error.code': 'The setup code is wrong. Copy it from the appliance’s log of its latest start.',
     'login.error.busy': 'Too many sign-in attempts are being checked right now. Try again in a moment.',
@@ -21,7 +21,7 @@ export const securityStrings = {
   zh: {
     'setup.code': '设置码',
     'setup.code.help':
-      '本设备启动时会在日志中打印一次性设置码：运行 `docker compose logs notifier | grep "setup code"`（或查看运行 npm start 的终端）。在密码创建之前，每次启动都会生成新的设置码。',
+      '本设备启动时会在日志中打印一次性设置码：运行 {command}（或查看运行 npm start 的终端）。在密码创建之前，每次启动都会生成新的设置码。',
     'setup.error.codeEmpty': '请输入设备日志中的设置码。',
     'setup.error.code': '设置码不正确。请从设备最近一次启动的日志中复制。',
     'login.error.busy': '当前正在校验的登录尝试过多，请稍后再试。',

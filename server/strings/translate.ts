@@ -18,6 +18,7 @@ import { notificationStrings } from './notificationStrings.ts';
 import { reportMessageStrings } from './reportMessageStrings.ts';
 import { metricRuleMessageStrings } from './metricRuleMessageStrings.ts';
 import { serviceStrings } from './serviceStrings.ts';
+import { configStrings } from './configStrings.ts';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -27,12 +28,12 @@ export type Lang = (typeof LANGS)[number];
  * (notifications, reports, metric rules). A test checks that no key is defined in two of them
  * and that every key is used. A new area's file is added here and to the merge below.
  */
-export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings, hookStrings, notificationRuleStrings, inboundToolsStrings, metricRulesStrings, templateStrings, eventStrings, notificationStrings, reportMessageStrings, metricRuleMessageStrings, serviceStrings } as const;
+export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings, hookStrings, notificationRuleStrings, inboundToolsStrings, metricRulesStrings, templateStrings, eventStrings, notificationStrings, reportMessageStrings, metricRuleMessageStrings, serviceStrings, configStrings } as const;
 
 /** One dictionary per language; every area shares the key space, so one translator serves the console and the messages. */
 export const dictionaries = {
-  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en, ...securityStrings.en, ...hookStrings.en, ...notificationRuleStrings.en, ...inboundToolsStrings.en, ...metricRulesStrings.en, ...templateStrings.en, ...eventStrings.en, ...notificationStrings.en, ...reportMessageStrings.en, ...metricRuleMessageStrings.en, ...serviceStrings.en },
-  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh, ...securityStrings.zh, ...hookStrings.zh, ...notificationRuleStrings.zh, ...inboundToolsStrings.zh, ...metricRulesStrings.zh, ...templateStrings.zh, ...eventStrings.zh, ...notificationStrings.zh, ...reportMessageStrings.zh, ...metricRuleMessageStrings.zh, ...serviceStrings.zh },
+  en: { ...en, ...wecomStrings.en, ...consoleStrings.en, ...dashboardStrings.en, ...settingsStrings.en, ...reportStrings.en, ...opsStrings.en, ...previewStrings.en, ...securityStrings.en, ...hookStrings.en, ...notificationRuleStrings.en, ...inboundToolsStrings.en, ...metricRulesStrings.en, ...templateStrings.en, ...eventStrings.en, ...notificationStrings.en, ...reportMessageStrings.en, ...metricRuleMessageStrings.en, ...serviceStrings.en, ...configStrings.en },
+  zh: { ...zh, ...wecomStrings.zh, ...consoleStrings.zh, ...dashboardStrings.zh, ...settingsStrings.zh, ...reportStrings.zh, ...opsStrings.zh, ...previewStrings.zh, ...securityStrings.zh, ...hookStrings.zh, ...notificationRuleStrings.zh, ...inboundToolsStrings.zh, ...metricRulesStrings.zh, ...templateStrings.zh, ...eventStrings.zh, ...notificationStrings.zh, ...reportMessageStrings.zh, ...metricRuleMessageStrings.zh, ...serviceStrings.zh, ...configStrings.zh },
 } as const;
 
 export type MessageKey = keyof typeof dictionaries.en;

@@ -9,7 +9,7 @@ type WecomStrings = Readonly<Record<WecomStringKey, string>>;
 const en: WecomStrings = {
   'url.error.empty': 'Paste the webhook URL of your WeCom group bot.',
   'url.error.too_long':
-    'This is too long to be a webhook URL (over {max} characters; a real one is about 90): copy just the URL from the bot settings.',
+    'This is too long to be a webhook URL (over {max} {max:character|characters}; a real one is about 90): copy just the URL from the bot settings.',
   'url.error.inner_whitespace':
     'The URL contains a space or line break (position {position}): it was probably split while copying. Paste it again as one line.',
   'url.error.full_width':
@@ -28,7 +28,7 @@ const en: WecomStrings = {
   'url.error.empty_key': 'The key in the URL is empty: copy the whole URL from the bot settings.',
   'url.error.duplicate_key': 'The URL contains key= more than once: paste the URL of a single bot.',
   'url.error.key_cut_off':
-    'The URL looks cut off: the key has {length} characters but should be 36, like xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx. Copy the whole URL again.',
+    'The URL looks cut off: the key has {length} {length:character|characters} but should be 36, like xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx. Copy the whole URL again.',
   'url.error.key_malformed':
     'The key looks mistyped: it should be 36 characters of 0-9 and a-f like xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (this one has {length}). Copy the URL again.',
   'url.dropped_params': 'These extra URL parameters were removed because WeCom does not need them: {params}',

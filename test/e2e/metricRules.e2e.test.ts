@@ -62,7 +62,7 @@ describe('metric rules in the browser', { timeout: 60_000 }, () => {
     expect((await postEvent(app.url, token, live, { path: '/api/v1/metrics' })).status).toBe(202);
     expect(await waitFor(() => fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('旗舰店 退款率 9%')))).toBe(true);
     await page.reload();
-    expect(await page.locator('table').textContent()).toContain('告警中：旗舰店');
+    expect(await page.locator('table').textContent()).toContain('告警中 旗舰店');
     expect(browser.errors).toEqual([]);
   });
 });

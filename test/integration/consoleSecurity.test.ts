@@ -164,6 +164,10 @@ describe('first-run setup', () => {
     const form = await c.get('/setup');
     expect(form.body).toMatch(/<label for="setupCode">Setup code<\/label>/);
     expect(form.body).not.toContain(code);
+    // The command to find the code is set as code, not between literal backticks.
+    expect(form.body).toContain('run <code>docker compose logs notifier | grep &quot;setup code&quot;</code> (or look at the terminal');
+    expect(textOf(form.body)).not.toContain('`');
+    expect(textOf((await c.get('/setup', { 'accept-language': 'zh-CN' })).body)).toMatch(/运行\s+docker compose logs notifier \| grep "setup code"\s*（或查看/);
     const noCode = await c.postForm('/setup', { password: 'long-enough-1', confirm: 'long-enough-1' });
     expect(noCode.status).toBe(422);
     expect(textOf(noCode.body)).toContain('Enter the setup code');

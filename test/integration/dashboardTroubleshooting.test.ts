@@ -96,6 +96,6 @@ describe('dashboard and troubleshooting over real HTTP', () => {
     expect(res.status).toBe(502);
     const trouble = await console.get('/troubleshooting');
     expect(verdictOf(trouble.body, 'rate')).toBe('warn');
-    expect(textOf(trouble.body)).toMatch(/45009 \(rate limited\) 1 times/);
+    expect(textOf(trouble.body)).toMatch(/45009 \(rate limited\) 1 time in/);
   });
 });

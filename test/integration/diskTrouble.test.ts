@@ -70,7 +70,7 @@ describe('disk trouble: busy, locked, full and read-only databases', () => {
       expect((await fetch(app.url + '/readyz')).status).toBe(503);
       expect((await fetch(app.url + '/healthz')).status).toBe(200);
       // The console says what is wrong too, instead of "something went wrong".
-      const page = await console_.postForm('/inbound/tokens', { name: 'made while locked' });
+      const page = await console_.postForm('/inbound/tokens', { name: 'made while locked', scope: 'send' });
       expect(page.status).toBe(503);
       expect(textOf(page.body)).toContain('cannot write to its database');
       expect(page.body).not.toContain('scn_');

@@ -14,6 +14,7 @@ import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { buildNotifyCli } from '../helpers/notifyCliBuild.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -87,6 +88,7 @@ describe('every command and snippet in the docs that talks to the appliance runs
   let optional: Creds;
   let required: Creds;
   let dir: string;
+  let cli: string;
   const snippets = FILES.flatMap((file) => {
     const md = readFileSync(join(ROOT, file), 'utf8');
     return [...fencedBlocks(file, md).filter((s) => CODE_LANGS.has(s.lang)), ...inlineCommands(file, md)].filter((s) => TALKS.test(s.code));
@@ -101,22 +103,23 @@ describe('every command and snippet in the docs that talks to the appliance runs
       .replaceAll('/api/v1/events/42', `/api/v1/events/${creds.eventId}`);
   }
 
-  const SHELL_PRELUDE = [
+  const shellPrelude = () => [
     'set -eo pipefail',
-    // Each answer's status on its own line after the body, so the test can read what curl got.
-    `curl() { command curl -sS -w '\\n@@ %{http_code}\\n' "$@"; }`,
-    `storeclaw-notify() { node --import tsx ${JSON.stringify(join(ROOT, 'server/cli/storeclawNotify.ts'))} "$@"; }`,
+    // Each answer's status on stderr (stdout stays what the snippet pipes or saves), its body ended by a newline.
+    `curl() { command curl -sS -w '\\n%{stderr}@@ %{http_code}\\n' "$@"; }`,
+    `storeclaw-notify() { node ${JSON.stringify(cli)} "$@"; }`,
     'logger() { echo "logger: $*" >&2; return 1; }',
   ].join('\n');
 
   async function runShell(code: string, creds: Creds, env: Record<string, string> = {}): Promise<Outcome & { statuses: number[] }> {
     const script = join(dir, `snippet-${Math.random().toString(36).slice(2)}.sh`);
-    writeFileSync(script, `${SHELL_PRELUDE}\n${fill(code, creds)}`);
+    writeFileSync(script, `${shellPrelude()}\n${fill(code, creds)}`);
     // TOKEN and SIGNING_SECRET are the names the docs' shell snippets use for the two credentials; the
     // CLI's variables are set as docs/integrations.md tells (its block exports them again).
     const base = { TOKEN: creds.token, SIGNING_SECRET: creds.secret, STORECLAW_NOTIFY_URL: app.url, STORECLAW_NOTIFY_TOKEN: creds.token };
-    const out = await exec('bash', [script], { env: { ...base, ...env } });
-    return { ...out, statuses: [...out.stdout.matchAll(/^@@ (\d{3})$/gm)].map((m) => Number(m[1])) };
+    // In a directory of its own: snippets save files (an exported configuration) where they run.
+    const out = await exec('bash', [script], { cwd: dir, env: { ...base, ...env } });
+    return { ...out, statuses: [...out.stderr.matchAll(/^@@ (\d{3})$/gm)].map((m) => Number(m[1])) };
   }
 
   /** Zabbix runs the script with `value` (the media type's parameters) and an HttpRequest object; here HttpRequest is curl. */
@@ -167,8 +170,11 @@ describe('every command and snippet in the docs that talks to the appliance runs
     return [...code.matchAll(/(?:#|\/\/) (?:→ )?(\d{3}) (\{.*\})\s*$/gm)].map((m) => ({ status: Number(m[1]), body: JSON.parse(m[2]!) as Record<string, unknown> }));
   }
 
-  function expectAnswersAsDocumented(s: Snippet, stdout: string, creds: Creds) {
-    const answers = [...stdout.matchAll(/^(\{.*\})\n@@ (\d{3})$|^(\d{3}) (\{.*\})$/gm)].map((m) => ({ status: Number(m[2] ?? m[3]), body: JSON.parse(m[1] ?? m[4]!) as Record<string, unknown> }));
+  function expectAnswersAsDocumented(s: Snippet, out: { stdout: string; statuses: number[] }, creds: Creds) {
+    // Node prints "202 {…}"; curl's bodies are lines of stdout, their statuses in order on stderr.
+    const printed = [...out.stdout.matchAll(/^(\d{3}) (\{.*\})$/gm)].map((m) => ({ status: Number(m[1]), body: JSON.parse(m[2]!) as Record<string, unknown> }));
+    const bodies = [...out.stdout.matchAll(/^(\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>);
+    const answers = printed.length ? printed : bodies.map((body, i) => ({ status: out.statuses[i] ?? 0, body }));
     const documented = documentedAnswers(s.code);
     documented.forEach((doc, i) => {
       const got = answers[i];
@@ -192,13 +198,16 @@ describe('every command and snippet in the docs that talks to the appliance runs
   }
 
   async function issue(name: string, requireSignature: boolean): Promise<Creds> {
-    const { id, token, signingSecret } = issueApiToken(app.deps, { name, requireSignature, now: Date.now() });
+    // Every scope: the docs also export and import the configuration.
+    const { id, token, signingSecret } = issueApiToken(app.deps, { name, requireSignature, now: Date.now(), scopes: ['send', 'read', 'admin'] });
     const first = await postEvent(app.url, token, { kind: 'alert', title: `${name} first` }, { sign: { secret: signingSecret } });
     expect(first.status).toBe(202);
     return { id, token, secret: signingSecret, eventId: first.json.id as number };
   }
 
   beforeAll(async () => {
+    // The CLI as the docs run it: compiled, started with plain node.
+    cli = buildNotifyCli('docs-cli-build');
     dir = mkdtempSync(join(tmpdir(), 'docs-run-'));
     fake = await startFakeWecom({ keys: [KEY], windowMs: WINDOW_MS });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'docs-run-password', WECOM_RATE_WINDOW_MS: String(WINDOW_MS) } });
@@ -227,16 +236,19 @@ describe('every command and snippet in the docs that talks to the appliance runs
     expect(snippets.some((s) => s.code.includes('createHmac'))).toBe(true);
     expect(snippets.some((s) => s.code.includes('storeclaw-notify'))).toBe(true);
     expect(snippets.filter((s) => isSigned(s.code)).length).toBeGreaterThanOrEqual(4);
+    expect(snippets.some((s) => s.code.includes('/api/v1/config?dry_run=true') && s.code.includes('If-Match'))).toBe(true);
   });
 
   it('with a token whose signature is optional, every snippet succeeds, signed or not', async () => {
     for (const s of snippets) {
       const out = await run(s, optional);
       expect(out.code, `${s.where}\n${out.stdout}\n${out.stderr}`).toBe(0);
+      // Every curl of the snippet answered (the statuses come from the curl wrapper).
+      if (s.lang === 'sh' || s.lang === 'yaml') expect(out.statuses.length, s.where).toBe((s.code.match(/\bcurl\b/g) ?? []).length);
       for (const status of out.statuses) expect(status, `${s.where}\n${out.stdout}`).toBeGreaterThanOrEqual(200);
       for (const status of out.statuses) expect(status, `${s.where}\n${out.stdout}`).toBeLessThan(300);
       expect(out.stderr, s.where).not.toMatch(/logger:|answered [45]\d\d/);
-      expectAnswersAsDocumented(s, out.stdout, optional);
+      expectAnswersAsDocumented(s, out, optional);
     }
     // What the docs sent reached the group.
     const titles = ['SKU-1024 low stock', 'SKU-1024 库存不足', 'Payment errors', 'Refunds above 5%', '支付异常', 'Backup failed', 'nightly-sync', 'High CPU utilization', 'Nightly price sync'];
@@ -251,7 +263,7 @@ describe('every command and snippet in the docs that talks to the appliance runs
       const out = await run(s, required);
       expect(out.code, `${s.where}\n${out.stdout}\n${out.stderr}`).toBe(0);
       for (const status of out.statuses) expect([200, 202], `${s.where}\n${out.stdout}`).toContain(status);
-      expectAnswersAsDocumented(s, out.stdout, required);
+      expectAnswersAsDocumented(s, out, required);
     }
     for (const s of snippets.filter((x) => !isSigned(x.code) && !isPublicProbe(x.code))) {
       const out = await run(s, required);

@@ -66,6 +66,11 @@ describe('npm run fake-wecom keeps its demo bot across restarts', () => {
     expect(await sendTestNotification(app.deps, { ip: null })).toEqual({ ok: true });
     expect(channelStatus(app.deps.db).state).toBe('connected');
     await expect.poll(() => second.output()).toMatch(/for key …[0-9a-f]{4}/);
+    // It names the group page, which shows the test notification (the full check is the browser test).
+    expect(second.output()).toContain(`${second.origin}/\n`);
+    const page = await fetch(`${second.origin}/`, { headers: { 'accept-language': 'en' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('class="wx-bubble"');
     // Two tsx start-ups of the CLI: seconds each on a busy 2-core machine.
   }, 60_000);
 

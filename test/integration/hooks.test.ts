@@ -57,7 +57,11 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     const shown = textOf(preview.body);
     expect(shown).toContain('"severity": "critical"');
     expect(shown).toContain('[FIRING:1] Checkout latency high');
-    expect(preview.body).toMatch(/<pre class="hook-preview-message">[\s\S]*Checkout latency high/);
+    // The message as the group shows it (the WeCom look), its markdown rendered, not raw.
+    const bubble = /<div class="wx-bubble">([\s\S]*?)<\/div><\/div>/.exec(preview.body)?.[1] ?? '';
+    expect(textOf(bubble)).toContain('Checkout latency high');
+    expect(bubble).not.toContain('&lt;font');
+    expect(bubble).toMatch(/<[^>]+class="wx-font-warning"/);
     expect(getEvent(app.deps.db, 1)).toBeUndefined(); // a preview stores nothing
 
     const saved = await admin.postForm('/hooks/grafana', { ...values, isNew: '1', action: 'save' });
@@ -155,10 +159,14 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
   });
 
   it('a token limited to named hooks posts to those hooks only: 403 on events, metrics, Alertmanager and other hooks (issue 20)', async () => {
-    const bad = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, Not A Hook' });
+    const bad = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, Not A Hook', scope: 'send' });
     expect(bad.status).toBe(422);
     expect(textOf(bad.body)).toContain('Hook names are 1 to 40 lowercase letters');
-    const created = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, whole' });
+    // Limited to hooks, a token posts to them and nothing else: no configuration scope beside it.
+    const scoped = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana', scope: 'read' });
+    expect(scoped.status).toBe(422);
+    expect(textOf(scoped.body)).toContain('A token limited to hooks only posts to them: choose the send scope alone');
+    const created = await admin.postForm('/inbound/tokens', { name: 'grafana only', hooks: 'grafana, whole', scope: 'send' });
     expect(created.status).toBe(303);
     const shown = await admin.get(created.location!);
     const limited = /(scn_[A-Za-z0-9_-]{20,})/.exec(shown.body)![1]!;
@@ -175,6 +183,13 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
       expect(res.status, path).toBe(403);
       expect(res.json).toEqual({ error: 'forbidden', message: 'This token may only post to /api/v1/hooks/grafana, /api/v1/hooks/whole' });
     }
+    // Nor the configuration, even were a scope for it stored with the token (the form refuses that; the API checks anyway).
+    app.deps.db.$client.prepare(`UPDATE api_tokens SET scopes = '["send","admin"]' WHERE name = 'grafana only'`).run();
+    const exported = await fetch(`${app.url}/api/v1/config`, { headers: { authorization: `Bearer ${limited}` } });
+    expect(exported.status).toBe(403);
+    expect(await exported.json()).toEqual({ error: 'forbidden', message: 'This token may only post to /api/v1/hooks/grafana, /api/v1/hooks/whole' });
+    const imported = await fetch(`${app.url}/api/v1/config?dry_run=true`, { method: 'PUT', headers: { authorization: `Bearer ${limited}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(imported.status).toBe(403);
     const inbound = await admin.get('/inbound');
     expect(textOf(inbound.body)).toContain('grafana only only hooks: grafana, whole');
     expect(textOf(/<section class="card" id="refused"[\s\S]*?<\/section>/.exec(inbound.body)![0])).toContain('token limited to other hooks');

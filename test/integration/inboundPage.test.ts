@@ -65,10 +65,14 @@ describe('the Inbound API page over real HTTP', () => {
     fetch(app.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body });
   const alert = (title: string, category = 'inventory') => JSON.stringify({ kind: 'alert', category, severity: 'warning', title, store: 'Tmall Flagship' });
 
-  async function createToken(name: string, requireSignature = false): Promise<{ token: string; signingSecret: string; page: Page }> {
+  async function createToken(name: string, requireSignature = false, scopes = ['send']): Promise<{ token: string; signingSecret: string; page: Page }> {
     await client.get('/inbound');
-    const page = await client.submit('/inbound/tokens', { name, ...(requireSignature ? { requireSignature: 'on' } : {}) });
-    expect(page.redirectedTo, textOf(page.body).slice(0, 300)).toMatch(/^\/inbound\/tokens\/\d+\/created$/);
+    // A ticked checkbox per scope, as a browser sends them: the same field once per value.
+    const form = new URLSearchParams({ _csrf: client.csrf!, name, ...(requireSignature ? { requireSignature: 'on' } : {}) });
+    for (const scope of scopes) form.append('scope', scope);
+    const posted = await client.request('POST', '/inbound/tokens', { body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(posted.location, textOf(posted.body).slice(0, 300)).toMatch(/^\/inbound\/tokens\/\d+\/created$/);
+    const page = { ...(await client.get(posted.location!)), redirectedTo: posted.location };
     const token = TOKEN_RE.exec(page.body)?.[0];
     const signingSecret = /scs_[A-Za-z0-9_-]{43}/.exec(page.body)?.[0];
     if (!token || !signingSecret) throw new Error('no token or signing secret on the page');
@@ -103,7 +107,7 @@ describe('the Inbound API page over real HTTP', () => {
     expect(text).toContain('x-signature-timestamp');
     expect(text).toContain('No tokens yet.');
     const ids = [...page.body.matchAll(/<input\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1]!);
-    expect(ids).toEqual(['token-name', 'token-signature', 'token-hooks']);
+    expect(ids).toEqual(['token-name', 'token-signature', 'token-hooks', 'token-scope-send', 'token-scope-read', 'token-scope-admin']);
     for (const id of ids) expect(page.body).toContain(`<label for="${id}"`);
     const zh = await client.get('/inbound', { 'accept-language': 'zh-CN' });
     expect(textOf(zh.body)).toContain('接入 API');
@@ -151,12 +155,12 @@ describe('the Inbound API page over real HTTP', () => {
       ['line\nbreak', 'must not contain line breaks', '不能包含换行'],
     ];
     for (const [name, en, zh] of cases) {
-      const res = await client.postForm('/inbound/tokens', { name });
+      const res = await client.postForm('/inbound/tokens', { name, scope: 'send' });
       expect(res.status, name).toBe(422);
       expect(textOf(res.body)).toContain(en);
       expect(res.body).toContain('aria-invalid="true"');
       expect(TOKEN_RE.test(res.body)).toBe(false);
-      const resZh = await client.postForm('/inbound/tokens', { name }, { 'accept-language': 'zh-CN' });
+      const resZh = await client.postForm('/inbound/tokens', { name, scope: 'send' }, { 'accept-language': 'zh-CN' });
       expect(resZh.status).toBe(422);
       expect(textOf(resZh.body)).toContain(zh);
     }
@@ -263,6 +267,28 @@ describe('the Inbound API page over real HTTP', () => {
       const { stdout } = await run('bash', ['-c', `${shellSnippet} -s -o /dev/null -w '%{http_code}'`], { timeout: 10_000 });
       expect(stdout).toBe('202');
     }
+  });
+
+  it('a token for the configuration only: Try it exports the configuration (signed when required), and it cannot send', async () => {
+    for (const requireSignature of [false, true]) {
+      const { token, page } = await createToken(`Config exporter ${requireSignature ? 'signed' : 'plain'}`, requireSignature, ['read', 'admin']);
+      expect(textOf(page.body)).toContain('read, admin');
+      const blocks = preBlocks(page.body).filter((b) => b.includes('curl'));
+      expect(blocks).toHaveLength(1);
+      expect(blocks[0]).toContain('/api/v1/config');
+      expect(blocks[0]!.includes('x-signature')).toBe(requireSignature);
+      const dir = mkdtempSync(join(tmpdir(), 'config-try-'));
+      try {
+        const { stdout } = await run('bash', ['-c', `${blocks[0]} -sS -w '%{http_code}'`], { cwd: dir, timeout: 10_000 });
+        expect(stdout).toBe('200');
+        expect(JSON.parse(readFileSync(join(dir, 'notifier-config.json'), 'utf8'))).toMatchObject({ format: 'storeclaw-notifier-config', version: 1 });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect((await post('/api/v1/events', token, alert('not for this token'))).status).toBe(requireSignature ? 401 : 403);
+    }
+    const list = textOf((await client.get('/inbound')).body);
+    expect(list).toContain('read, admin');
   });
 
   it('never shows a token again after its answer page: not in pages, the audit log, logs or the SQLite files', async () => {

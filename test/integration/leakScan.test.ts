@@ -77,7 +77,7 @@ describe('leak scan: every journey with a known key, every byte of output search
 
       // An inbound token made in the console, then events through the API and Alertmanager.
       await c.get('/inbound');
-      const created = await c.submit('/inbound/tokens', { name: 'leak-scan' });
+      const created = await c.submit('/inbound/tokens', { name: 'leak-scan', scope: 'send' });
       expect(created.redirectedTo).toMatch(/^\/inbound\/tokens\/\d+\/created$/);
       const token = /scn_[A-Za-z0-9_-]+/.exec(created.body)![0];
       const signingSecret = /scs_[A-Za-z0-9_-]{43}/.exec(created.body)![0];

@@ -91,11 +91,16 @@ describe('message templates over real HTTP', () => {
       { body: '   ', en: 'The template is empty', zh: '模板为空' },
       { body: 'x'.repeat(4001), en: 'The template has 4001 characters; at most 4000 are allowed.', zh: '模板有 4001 个字符，最多允许 4000 个' },
       { body: '{{digest.count}}', en: '{{digest.count}} is not a placeholder of this message', zh: '{{digest.count}} 不是此类消息的占位符' },
+      // Renders for the sample, but to nothing for an alert without the optional fields: refused, not "saved" and then skipped.
+      { body: '{{store}}\n{{summary}}', en: 'It renders to nothing for an event without a summary, store, fields or link', zh: '对于没有摘要、店铺、字段或链接的事件，此模板渲染结果为空' },
+      // Renders to nothing even for the sample.
+      { body: '{{fields.Colour}}', en: 'it rendered to nothing', zh: '渲染结果为空' },
     ];
     for (const c of cases) {
       const en = await save({ kind: 'alert', category: 'inventory', lang: 'en', body: c.body });
       expect(en.status, c.body).toBe(422);
       expect(textOf(en.body)).toContain('The template was not saved');
+      expect(textOf(en.body)).not.toContain('Template saved');
       expect(textOf(en.body)).toContain(c.en);
       expect(en.body).toContain('aria-invalid="true"');
       const zhPage = await client.postForm('/notifications/templates', { action: 'save', kind: 'alert', category: 'inventory', lang: 'en', body: c.body }, { 'accept-language': 'zh-CN' });

@@ -177,8 +177,9 @@ describe('lists of firing stores', () => {
     expect(first).toContain(`1–${FIRING_PAGE_SIZE} of 122, most severe first, then the oldest.`);
     expect(first).toContain('Out of stock · S118');
     expect(first).not.toContain('Low stock · S119');
-    // Each rule names 5 stores and counts the rest.
-    expect(first).toContain('Firing: S000, S001, S002, S003, S004 …and 115 more');
+    // Each rule names 5 stores and counts the rest, beside its state pill (which never wraps).
+    expect(first).toContain('Firing S000, S001, S002, S003, S004 …and 115 more');
+    expect(first).toContain('Firing S118, S119');
     const last = await console.get('/metric-rules?firing=3');
     expect(textOf(last.body)).toContain(`101–122 of 122`);
     expect(textOf(last.body)).toContain('Low stock · S119');

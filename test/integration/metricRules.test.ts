@@ -93,7 +93,11 @@ describe('metric rules, end to end', () => {
     expect((await push([{ name: '退款率', value: 2, unit: '%', store: '旗舰店', occurred_at: at(clock.t) }])).status).toBe(202);
     expect(await waitFor(() => fake.receivedFor(KEY).length === before + 3)).toBe(true);
     const resolved = contents(fake).at(-1)!;
-    expect(resolved).toContain('[Resolved] 旗舰店 refund rate 7.5%');
+    expect(resolved).toContain('[Resolved] Refund rate · 旗舰店: 退款率 now 2%');
+    expect(resolved).toContain('Ends “旗舰店 refund rate 7.5%”');
+    // Its own heading and colour: WeCom's green "Resolved", not the warning orange it fired with.
+    expect(resolved).toContain('<font color=\\"info\\">Resolved</font>');
+    expect(resolved).not.toContain('Warning');
     expect(resolved).toContain(`event #${firingEvent.id}`);
     expect(resolved).toContain('lasted 4 h 30 min');
     // Nothing more: the rule is back to normal.
@@ -118,7 +122,7 @@ describe('metric rules, end to end', () => {
     await app.ruleTick();
     expect(await waitFor(() => contents(fake).some((c) => c.includes('B: no 订单数')))).toBe(true);
     expect((await push([{ name: '订单数', value: 5, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
-    expect(await waitFor(() => contents(fake).some((c) => c.includes('[Resolved] A: no 订单数')))).toBe(true);
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('[Resolved] Orders stopped · A: 订单数 now 5') && c.includes('Ends “A: no 订单数”')))).toBe(true);
   });
 
   it('rule alerts go through the notification rules: a category switched off suppresses them, and says why', async () => {

@@ -67,7 +67,7 @@ describe('Metric rules page', () => {
     const preview = await console.postForm('/metric-rules', { ...refundForm, intent: 'preview' });
     expect(preview.status).toBe(200);
     const text = textOf(preview.body);
-    expect(text).toContain('Last 7 days: 4 points from 1 stores; it would have fired 1 times.');
+    expect(text).toContain('Last 7 days: 4 points from 1 store; it would have fired 1 time.');
     expect(listMetricRules(app.deps.db)).toHaveLength(0);
     // The htmx preview answers the panel alone.
     const fragment = await console.postForm('/metric-rules/backtest', { ...refundForm, holdMinutes: '60' }, { 'hx-request': 'true' });

@@ -256,6 +256,18 @@ describe('the Notifications page over real HTTP', () => {
     expect(list.body).toContain('zhangsan\n+8613800000000\nlisi</textarea>');
   });
 
+  it('says quiet hours hold messages back once they are on, never that every alert is sent', async () => {
+    const off = textOf((await client.submit('/notifications', form({ language: 'en' }), { 'accept-language': 'en' })).body);
+    expect(off).toContain('Nothing is suppressed by these rules: every alert, task result and report is sent.');
+    const on = textOf((await client.submit('/notifications', form({ quietEnabled: 'on' }), { 'accept-language': 'en' })).body);
+    expect(on).toContain('Nothing is suppressed by these rules, but quiet hours hold some messages back:');
+    expect(on).toContain('from 22:00 to 08:00 (Asia/Shanghai), warning and info alerts and task results wait');
+    expect(on).not.toContain('every alert, task result and report is sent');
+    const zh = textOf((await client.submit('/notifications', form({ quietEnabled: 'on', minSeverity: 'warning' }), { 'accept-language': 'zh-CN' })).body);
+    expect(zh).toContain('从现在起，以下事件将被抑制');
+    expect(zh).toContain('22:00 至 08:00（Asia/Shanghai）之间，警告和提示级别的告警与任务结果会暂缓');
+  });
+
   it('refuses a post without the CSRF token (403) and saves nothing', async () => {
     const before = stored();
     const token = client.csrf;
@@ -303,7 +315,7 @@ describe('minimum severity and what it suppresses', () => {
     const zhText = textOf(zh.body);
     expect(zhText).toContain('严重级别为 提示 的告警和任务结果');
     expect(zhText).toContain('发送方未指定严重级别时，成功的任务结果');
-    expect(zhText).toContain('报告（StoreClaw 撰写的或本设备定时生成的）永远不会因最低严重级别而被抑制。');
+    expect(zhText).toContain('报表（StoreClaw 撰写的或本设备定时生成的）永远不会因最低严重级别而被抑制。');
 
     expect(await post({ kind: 'task_result', task_name: 'price sync', status: 'failed' })).toMatchObject({ status: 'queued' });
     expect(await post({ kind: 'task_result', task_name: 'price sync', status: 'partial', title: 'partial sync' })).toMatchObject({ status: 'queued' });

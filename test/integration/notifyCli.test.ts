@@ -13,6 +13,7 @@ import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { buildNotifyCli } from '../helpers/notifyCliBuild.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
@@ -40,11 +41,7 @@ describe('storeclaw-notify against a running appliance', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    // The build's compiler options (tsconfig.build.json), only for the CLI and what it imports.
-    mkdirSync(buildDir, { recursive: true });
-    const config = join(buildDir, 'tsconfig.json');
-    writeFileSync(config, JSON.stringify({ extends: '../../../tsconfig.build.json', compilerOptions: { outDir: '.' }, include: [], files: ['../../../server/cli/storeclawNotify.ts'] }));
-    execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: repo });
+    expect(buildNotifyCli('cli-build')).toBe(cli);
     fake = await startFakeWecom({ keys: [KEY] });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'notify-cli-pass' } });
     const admin = new ConsoleClient(app.url);

@@ -49,6 +49,12 @@ describe('npm start: build only when stale', () => {
     expect(fs.existsSync(path.join(work, 'dist/server/main.js'))).toBe(true);
     expect(fs.existsSync(path.join(work, 'dist/db/migrations'))).toBe(true);
     expect(isBuildFresh(work)).toBe(true);
+    // The CLI runs through its `bin` path (as `npx storeclaw-notify` and a linked command in cron do), not only as `node dist/…`.
+    const pkg = JSON.parse(fs.readFileSync(path.join(work, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const cli = spawnSync(path.join(work, pkg.bin['storeclaw-notify']!), ['--help'], { cwd: work, encoding: 'utf8' });
+    expect(cli.error, String(cli.error)).toBeUndefined();
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/storeclaw-notify/);
 
     const builtAt = mtime('dist/server/main.js');
     const second = runScript();

@@ -23,11 +23,12 @@ describe('the OpenAPI document describes the real API', () => {
   let doc: Json;
   const exchanges: Exchange[] = [];
 
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}, auth = true): Promise<Exchange> {
+  async function call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}, auth: boolean | string = true): Promise<Exchange> {
     const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const bearer = auth === true ? token : auth === false ? undefined : auth;
     const res = await fetch(app.url + path, {
       method,
-      headers: { ...(text !== undefined ? { 'content-type': 'application/json' } : {}), ...(auth ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      headers: { ...(text !== undefined ? { 'content-type': 'application/json' } : {}), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers },
       body: text,
     });
     const exchange = { method, path, body: text, status: res.status, answer: JSON.parse(await res.text()) as unknown };
@@ -90,8 +91,18 @@ describe('the OpenAPI document describes the real API', () => {
     await call('GET', '/api/v1/events/999999');
     await call('GET', `/api/v1/events/${id}`, undefined, {}, false);
 
+    // The configuration: a token without the scope, exports, a dry run, a refused document, a stale If-Match.
+    const admin = issueApiToken(app.deps, { name: 'openapi admin', requireSignature: false, now: Date.now(), scopes: ['admin'] }).token;
+    await call('GET', '/api/v1/config');
+    const exported = (await call('GET', '/api/v1/config', undefined, {}, admin)).answer as Json;
+    await call('PUT', '/api/v1/config?dry_run=true', exported, {}, admin);
+    await call('PUT', '/api/v1/config?dry_run=true', { ...exported, quiet_hours: { enabled: 'yes' } }, {}, admin);
+    await call('PUT', '/api/v1/config', exported, { 'if-match': '"0000"' }, admin);
+    await call('PUT', '/api/v1/config', 'x', { 'content-type': 'text/plain' }, admin);
+    await call('POST', '/api/v1/events', alert, {}, admin);
+
     const statuses = new Set(exchanges.map((e) => e.status));
-    expect([...statuses].sort()).toEqual([200, 202, 400, 401, 404, 413, 415]);
+    expect([...statuses].sort()).toEqual([200, 202, 400, 401, 403, 404, 412, 413, 415]);
     for (const e of exchanges) {
       const { op } = operationOf(e.method, e.path);
       const answer = op.responses[String(e.status)];
@@ -114,6 +125,12 @@ describe('the OpenAPI document describes the real API', () => {
       const problems = validate(schema, json, doc);
       if (e.status === 202 || e.status === 200) expect(problems, e.body).toEqual([]);
       if (e.status === 400) expect(problems.length, e.body).toBeGreaterThan(0);
+    }
+    const puts = exchanges.filter((e) => e.method === 'PUT' && e.body?.startsWith('{'));
+    expect(puts.length).toBeGreaterThanOrEqual(3);
+    for (const e of puts) {
+      const problems = validate(operationOf(e.method, e.path).op.requestBody!.content['application/json'].schema, JSON.parse(e.body!), doc);
+      expect(problems.length === 0, `${e.status} ${e.body!.slice(0, 200)}`).toBe(e.status !== 400);
     }
     const am = exchanges.filter((e) => e.path === '/api/v1/alertmanager');
     for (const e of am) {

@@ -43,6 +43,7 @@ type Answer<P extends keyof paths, M extends Method> = Op<P, M> extends { respon
   ? { [S in keyof R]: R[S] extends { content: { 'application/json': infer B } } ? { status: S; body: B } : never }[keyof R]
   : never;
 type Params<P extends keyof paths, M extends Method> = Op<P, M> extends { parameters: { path: infer A } } ? A : never;
+type Query<P extends keyof paths, M extends Method> = Op<P, M> extends { parameters: { query?: infer Q } } ? Q : never;
 
 const base = process.env.API_URL ?? '';
 const token = process.env.API_TOKEN ?? '';
@@ -52,9 +53,10 @@ const called: string[] = [];
 async function call<P extends keyof paths, M extends Method>(
   method: M,
   path: P,
-  options: { params?: Params<P, M>; body?: Body<P, M>; sign?: boolean; auth?: boolean } = {},
+  options: { params?: Params<P, M>; query?: Query<P, M>; body?: Body<P, M>; sign?: boolean; auth?: boolean } = {},
 ): Promise<Answer<P, M>> {
-  const url = String(path).replace(/\\{(\\w+)\\}/g, (_, name: string) => String((options.params as Record<string, unknown> | undefined)?.[name]));
+  const search = options.query ? '?' + new URLSearchParams(Object.entries(options.query as Record<string, unknown>).map(([k, v]) => [k, String(v)])).toString() : '';
+  const url = String(path).replace(/\\{(\\w+)\\}/g, (_, name: string) => String((options.params as Record<string, unknown> | undefined)?.[name])) + search;
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   const headers: Record<string, string> = {};
   if (options.auth !== false) headers.authorization = 'Bearer ' + token;
@@ -108,6 +110,15 @@ const doc = await call('get', '/api/v1/openapi.json', { auth: false });
 if (doc.status !== 200) throw new Error('getOpenApi answered ' + doc.status);
 const server: string = doc.body.servers[0]?.url ?? '';
 
+const exported = await call('get', '/api/v1/config');
+if (exported.status !== 200) throw new Error('getConfig answered ' + exported.status);
+const quiet: Schemas['ConfigExport']['quiet_hours'] = exported.body.quiet_hours;
+const edited: Schemas['ConfigDocument'] = { ...exported.body, quiet_hours: { ...quiet, enabled: !quiet.enabled } };
+const planned = await call('put', '/api/v1/config', { query: { dry_run: true }, body: edited });
+if (planned.status !== 200) throw new Error('putConfig answered ' + planned.status);
+statuses.putConfig = planned.body.changes.filter((c) => c.section === 'quiet_hours' && c.action === 'update').length;
+statuses.applied = planned.body.applied ? 1 : 0;
+
 const refused = await call('post', '/api/v1/events', { body: event, auth: false });
 const reason: string = refused.status === 401 ? refused.body.message : '';
 
@@ -159,7 +170,7 @@ describe('clients can be generated from the OpenAPI document', () => {
     mkdirSync(DIR, { recursive: true });
     fake = await startFakeWecom({ keys: [KEY] });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { PUBLIC_URL } });
-    ({ token, signingSecret: secret } = issueApiToken(app.deps, { name: 'generated client', requireSignature: false, now: Date.now() }));
+    ({ token, signingSecret: secret } = issueApiToken(app.deps, { name: 'generated client', requireSignature: false, now: Date.now(), scopes: ['send', 'admin'] }));
     saveHookMapping(app.deps.db, 'grafana', JSON.stringify(HOOK_EXAMPLES.grafana), Date.now());
     doc = (await (await fetch(`${app.url}/api/v1/openapi.json`)).json()) as Json;
   });
@@ -257,8 +268,10 @@ describe('clients can be generated from the OpenAPI document', () => {
     expect(out.code, out.stderr).toBe(0);
     const result = JSON.parse(out.stdout) as { called: string[]; statuses: Record<string, number>; server: string; reason: string };
     const documented = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
+    // A new operation in the document needs its call in CLIENT above, typed by the generated types alone.
+    expect(documented.filter((op) => !result.called.includes(op)), 'operations the generated client does not call yet').toEqual([]);
     expect(new Set(result.called)).toEqual(new Set(documented));
-    expect(result.statuses).toEqual({ postEvent: 202, getEvent: 200, postMetrics: 202, postAlertmanager: 1, postHook: 202 });
+    expect(result.statuses).toEqual({ postEvent: 202, getEvent: 200, postMetrics: 202, postAlertmanager: 1, postHook: 202, putConfig: 1, applied: 0 });
     expect(result.server).toBe(PUBLIC_URL);
     expect(result.reason).toContain('Authorization');
   });

@@ -102,7 +102,7 @@ describe('report chart images: Run now → markdown then a PNG at the fake WeCom
     expect(src).not.toBeNull();
     const png = Buffer.from(src![1]!, 'base64');
     expect([...png.subarray(0, 8)]).toEqual(PNG_MAGIC);
-    const badge = /<span class="badge ok" data-bytes="(\d+)">([^<]*)<\/span>/.exec(page.body.slice(page.body.indexOf('report-preview-chart')));
+    const badge = /<span class="size ok" data-bytes="(\d+)">([^<]*)<\/span>/.exec(page.body.slice(page.body.indexOf('report-preview-chart')));
     expect(Number(badge![1])).toBe(png.length);
     expect(unescape(badge![2]!)).toMatch(new RegExp(`^(${png.length} bytes of PNG|PNG ${png.length} 字节)`));
     // The same chart a run draws (same data, same time of day): the labels have glyphs.

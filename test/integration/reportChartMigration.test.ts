@@ -1,12 +1,8 @@
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const MIGRATIONS = 'db/migrations';
+import { databaseBefore } from '../helpers/migrationsBefore.ts';
 
 /** An install from before chart images: its seeded jobs (and one of the admin's) get the new columns. */
 describe('the report-chart migration on an existing database', () => {
@@ -14,17 +10,7 @@ describe('the report-chart migration on an existing database', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('switches the chart on for the seeded daily and weekly jobs only', () => {
-    const journal = JSON.parse(readFileSync(join(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
-    const mine = journal.entries.findIndex((e) => e.tag.endsWith('_report_chart'));
-    expect(mine).toBeGreaterThan(0);
-    // The migrations folder as it was before this one.
-    const before = join(dir, 'before');
-    cpSync(MIGRATIONS, before, { recursive: true });
-    writeFileSync(join(before, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, mine) }));
-
-    const sqlite = new Database(join(dir, 'notifier.db'));
-    const db = drizzle(sqlite);
-    migrate(db, { migrationsFolder: before });
+    const { sqlite, migrateAll } = databaseBefore('_report_chart', dir);
     const insert = sqlite.prepare(
       `INSERT INTO report_jobs (name, cron, timezone, type, enabled, auto_enable, schedule_from, created_at, updated_at)
        VALUES (?, '0 9 * * *', 'Asia/Shanghai', ?, 1, 0, ?, ?, ?)`,
@@ -35,7 +21,7 @@ describe('the report-chart migration on an existing database', () => {
     insert.run('Store daily', 'daily_summary', seededAt + 1, seededAt + 1, seededAt + 1);
     insert.run('Daily summary', 'daily_summary', seededAt + 2, seededAt + 2, seededAt + 2);
 
-    migrate(db, { migrationsFolder: MIGRATIONS });
+    migrateAll();
     const rows = sqlite.prepare('SELECT name, attach_chart AS chart, chart_metrics AS metrics FROM report_jobs ORDER BY id').all();
     sqlite.close();
     expect(rows).toEqual([

@@ -7,8 +7,13 @@ import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance
 const PASSWORD = 'throttle-test-password';
 const WINDOW_MS = 15 * 60_000;
 
-/** Wrong passwords that reached scrypt: each is audited as a failure; refused ones are not. */
+/** Wrong passwords that reached scrypt: each is audited as a failure. */
 const verifiedFailures = (app: TestAppliance) => listAudit(app.deps.db, { limit: 10_000 }).filter((a) => a.action === 'login.failure').length;
+/** Refused attempts (throttled or busy) since `at`: the audit rows, and the attempts they count. */
+function refusedAudit(app: TestAppliance, at: number): { rows: number; attempts: number } {
+  const rows = listAudit(app.deps.db, { limit: 10_000 }).filter((a) => (a.action === 'login.throttled' || a.action === 'login.busy') && a.at >= at);
+  return { rows: rows.length, attempts: rows.reduce((n, r) => n + (JSON.parse(r.detail ?? '{}') as { attempts: number }).attempts, 0) };
+}
 
 describe('sign-in throttle under concurrent guesses (real HTTP, one client address)', () => {
   let app: TestAppliance;
@@ -25,7 +30,13 @@ describe('sign-in throttle under concurrent guesses (real HTTP, one client addre
   it.each([60, 200])('%i concurrent wrong guesses: at most 5 verified; the right password refused until the window passes', async (burst) => {
     offset += WINDOW_MS + 1000; // a fresh window for each burst
     const before = verifiedFailures(app);
-    const statuses = await Promise.all(Array.from({ length: burst }, (_, i) => new ConsoleClient(app.url).postForm('/login', { password: `guess-${burst}-${i}` }).then((r) => r.status)));
+    const start = clock.now();
+    let refused = 0;
+    const count = (status: number) => {
+      if (status === 429) refused++;
+      return status;
+    };
+    const statuses = await Promise.all(Array.from({ length: burst }, (_, i) => new ConsoleClient(app.url).postForm('/login', { password: `guess-${burst}-${i}` }).then((r) => count(r.status))));
     // Past 128 connections at once from one address the connection cap answers 503 before sign-in is reached.
     expect(statuses.every((s) => s === 401 || s === 429 || (burst > 128 && s === 503))).toBe(true);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
@@ -33,13 +44,18 @@ describe('sign-in throttle under concurrent guesses (real HTTP, one client addre
     // The burst's keep-alive connections count against this address's cap until the server closes them idle (5 s).
     expect(await waitFor(() => app.deps.counters!.connections.open < 8, 10_000)).toBe(true);
     // Guesses refused as "busy" were not counted; keep guessing one at a time until the client is locked out.
-    for (let i = 0; verifiedFailures(app) - before < 5 && i < 10; i++) await new ConsoleClient(app.url).postForm('/login', { password: `more-${i}` });
+    for (let i = 0; verifiedFailures(app) - before < 5 && i < 10; i++) count((await new ConsoleClient(app.url).postForm('/login', { password: `more-${i}` })).status);
     expect(verifiedFailures(app) - before).toBe(5);
     const right = await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD });
-    expect(right.status).toBe(429);
+    expect(count(right.status)).toBe(429);
     expect(right.headers.getSetCookie()).toEqual([]);
     offset += WINDOW_MS - 60_000;
-    expect((await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD })).status).toBe(429);
+    expect(count((await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD })).status)).toBe(429);
+    // Every refused attempt is in the audit log, coalesced: one row per kind of refusal (throttled, busy) and window.
+    const audited = refusedAudit(app, start);
+    expect(audited.attempts).toBe(refused);
+    expect(audited.rows).toBeGreaterThanOrEqual(1);
+    expect(audited.rows).toBeLessThanOrEqual(2);
     offset += 61_000;
     expect((await new ConsoleClient(app.url).postForm('/login', { password: PASSWORD })).status).toBe(303);
     expect(verifiedFailures(app) - before).toBe(5);

@@ -67,6 +67,8 @@ describe('mapAlertmanager: a firing group', () => {
       summary: 'Disk /data on db-1 is 97% full',
       fields: { job: 'node', mountpoint: '/data' },
       url: 'http://prometheus.internal:9090/graph?g0.expr=disk_free',
+      // The link leads to Prometheus, not StoreClaw: its label is the host.
+      link_label: 'prometheus.internal:9090',
       store: 'db-1:9100',
       occurred_at: '2025-03-14T01:30:00.123456789Z',
       idempotency_key: 'am:a1b2c3d4e5f60718:firing:2025-03-14T01:30:00.123456789Z',

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { notificationStrings } from '../../server/strings/notificationStrings.ts';
 import { reportMessageStrings } from '../../server/strings/reportMessageStrings.ts';
 import { GLOSSARY } from '../../server/strings/glossary.ts';
+import { apiReferenceZh } from '../../server/strings/apiReferenceStrings.ts';
+import { buildOpenApiDocument } from '../../server/api/openapi.ts';
 import { dictionaries } from '../../server/strings/translate.ts';
 
 // Every Chinese string a person reads: the console, report messages and event messages.
@@ -9,6 +11,7 @@ const zhStrings: Array<[string, string]> = [
   ...Object.entries(dictionaries.zh),
   ...Object.entries(reportMessageStrings.zh),
   ...Object.entries(notificationStrings.zh),
+  ...Object.entries(apiReferenceZh).map(([key, value]): [string, string] => [`apiReference:${key}`, value]),
 ];
 
 describe('Chinese wording', () => {
@@ -34,6 +37,37 @@ describe('Chinese wording', () => {
     expect(zh['dashboard.outcome.digested']).toBe('已合并发送');
     expect(reportMessageStrings.zh['report.delivery.suppressed']).toMatch(/^已抑制/);
     expect(reportMessageStrings.zh['report.delivery.digested']).toMatch(/^已合并发送/);
+  });
+
+  it('the glossary settles 报表/报告 and 本设备/本应用', () => {
+    expect(GLOSSARY).toContainEqual({ en: 'report', zh: '报表', avoid: ['报告'] });
+    expect(GLOSSARY).toContainEqual({ en: 'this appliance', zh: '本设备', avoid: ['本应用'] });
+    expect(dictionaries.zh['kind.report']).toBe('报表');
+    expect(dictionaries.zh['messageKind.report']).toBe('报表');
+  });
+
+  it('sets numbers apart from Chinese characters with a space ("相比 1 天前", "2 分钟 5 秒"), digits and numeric placeholders alike', () => {
+    const cjk = '\u4e00-\u9fff';
+    // Placeholders that stand for numbers; a name like {category} or {baseline} is words.
+    const numeric = '(?:count|n|h|m|d|bytes|limit|max|length|days|points|stores|minutes|seconds|total|used|id|event|shown|more|amount|value|larger|smaller)';
+    const touching = new RegExp(`[${cjk}](?:\\d|\\{${numeric}(?::[^}]*)?\\})|(?:\\d|\\{${numeric}(?::[^}]*)?\\})[${cjk}]`);
+    const offending = zhStrings.filter(([, value]) => touching.test(value)).map(([key, value]) => `${key}: ${value}`);
+    expect(offending).toEqual([]);
+  });
+
+  it('the API reference page has Chinese for every operation, answer and security scheme of the OpenAPI document', () => {
+    const doc = buildOpenApiDocument() as {
+      paths: Record<string, Record<string, { operationId: string; description?: string; responses: Record<string, unknown> }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    const wanted = [
+      ...Object.keys(doc.components.securitySchemes).map((name) => `scheme.${name}`),
+      ...Object.values(doc.paths).flatMap((methods) =>
+        Object.values(methods).flatMap((op) => [`${op.operationId}.summary`, ...(op.description ? [`${op.operationId}.description`] : []), ...Object.keys(op.responses).map((s) => `${op.operationId}.${s}`)]),
+      ),
+    ];
+    expect(wanted.filter((key) => !(key in apiReferenceZh))).toEqual([]);
+    expect(Object.keys(apiReferenceZh).filter((key) => !wanted.includes(key))).toEqual([]);
   });
 
   it('uses full-width punctuation next to Chinese text', () => {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseEvent } from '../../server/events/schema.ts';
+import { linkedElsewhere, parseEvent } from '../../server/events/schema.ts';
+import { renderEvent } from '../../server/render/builtInRender.ts';
+import { contentOf, options } from '../helpers/renderFixtures.ts';
 import { HOOK_EXAMPLES, type HookExampleName } from '../../server/hooks/examples.ts';
 import { parsePath, readPath } from '../../server/hooks/jsonPath.ts';
 import { applyHook, compileHook, type CompiledHook, type HookDefinition } from '../../server/hooks/mapping.ts';
@@ -214,6 +216,20 @@ describe('example mappings against their products’ documented payloads', () =>
     const test = eventOf('uptime_kuma', 'uptime-kuma-test');
     expect(test).toMatchObject({ severity: 'info', title: 'Uptime Kuma Webhook Testing' });
     expect(test.idempotency_key).toBeUndefined();
+  });
+
+  it('a hook’s link is labelled with its host (the monitored site), never "View in StoreClaw", in both languages and formats', () => {
+    const down = linkedElsewhere(eventOf('uptime_kuma', 'uptime-kuma-down'));
+    expect(down.link_label).toBe('shop.example.com');
+    for (const lang of ['en', 'zh'] as const) {
+      const markdown = renderEvent(down, options('markdown', { lang })).map(contentOf).join('\n');
+      expect(markdown).toContain('[shop.example.com](https://shop.example.com/)');
+      expect(markdown).not.toMatch(/StoreClaw/);
+      expect(renderEvent(down, options('text', { lang })).map(contentOf).join('\n')).toContain('shop.example.com');
+    }
+    // Without a link there is nothing to label.
+    const test = eventOf('uptime_kuma', 'uptime-kuma-test');
+    expect(linkedElsewhere(test)).toBe(test);
   });
 
   it('Zabbix: a High problem is critical, its recovery is info with its own key', () => {

@@ -34,6 +34,21 @@ describe('i18n', () => {
     expect(formatDateTime(at, 'en', 'Europe/Berlin')).toBe('2026-11-29 02:02:03 (GMT+1)');
   });
 
+  it('no English string says "1 characters", "1 times", "1 days": a count next to a plural noun picks its form', () => {
+    // Every placeholder set to 1 (marked, so the text's own numbers do not count); "other" variants are only used above 1.
+    const plural = /§1 (bytes|characters|days|hours|minutes|seconds|times|messages|points|stores|events|alerts|levels|requests|tokens|rules|items|notifications|parts|attempts|runs|entries|lines|fields|weeks|keys|mentions|people|reports|jobs|episodes|reminders|results|tasks|rows|hooks|templates|silences|sessions|categories)\b/;
+    const offending = Object.entries(dictionaries.en).flatMap(([key, value]) => {
+      if (key.endsWith('.other')) return [];
+      const ones = Object.fromEntries([...value.matchAll(/\{(\w+)(?::[^}]*)?\}/g)].map((m) => [m[1]!, 1]));
+      const text = interpolate(value.replace(/\{(\w+)\}/g, '§{$1}'), ones);
+      return plural.test(text) ? [`${key}: ${value}`] : [];
+    });
+    expect(offending).toEqual([]);
+    const en = translator('en');
+    expect(en('reports.housekeeping.help', { zone: 'UTC', days: 1 })).toContain('older than 1 day are deleted');
+    expect(en('trouble.rate.warn', { count: 1 })).toContain('45009 (rate limited) 1 time in the last 24 hours');
+  });
+
   it('says "1 message is waiting", never "1 messages"', () => {
     const en = translator('en');
     expect(en('trouble.queue.warn', { queued: 1, time: '09:00' })).toBe('1 message is waiting, the oldest since 09:00.');

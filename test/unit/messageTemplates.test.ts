@@ -82,7 +82,7 @@ describe('message template placeholders: events', () => {
 
   it('task results: name, status with its colour, duration; repeat count', () => {
     expect(one(task, '{{task.name}}|{{task.status}}|{{task.status.colour}}|{{task.status.emoji}}|{{task.duration}}')).toBe('Nightly price sync|Failed|warning|❌|2 min 5 s');
-    expect(one(task, '{{task.duration}}', options('text', { lang: 'zh' }))).toBe('2分5秒');
+    expect(one(task, '{{task.duration}}', options('text', { lang: 'zh' }))).toBe('2 分钟 5 秒');
     expect(one(alert, '{{title}} {{repeat}}', options('markdown', { repeatCount: 3 }))).toBe('Low stock on KT-1024 ×3');
     expect(one(alert, '{{title}} {{repeat}}')).toBe('Low stock on KT-1024');
   });

@@ -4,6 +4,7 @@ import { backtest } from '../../server/metricRules/backtest.ts';
 import type { Condition, Hold, MetricRule } from '../../server/metricRules/definition.ts';
 import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type RuleState } from '../../server/metricRules/evaluate.ts';
 import { sameTimeDaysEarlier } from '../../server/time/calendar.ts';
+import { describeCondition } from '../../server/metricRules/describe.ts';
 
 const MIN = 60_000;
 const HOUR = 3600_000;
@@ -254,14 +255,16 @@ describe('messages', () => {
     expect(titleProblems('{{metric "x"}} {{job.name}}').map((p) => p.code)).toEqual(['unknown', 'unknown']);
   });
 
-  it('the resolved message names the firing it ends and how long it lasted', () => {
+  it('the resolved message says the value now, names the firing it ends and how long it lasted', () => {
     const r = rule({ type: 'threshold', op: 'above', value: 5 });
     const fired = run(r, [[T0, 6]]);
     const firing = alertForAction(r, fired.actions[0]!, initialState(T0), { store: 'A', unit: '%', lang: 'en', timeZone: 'Asia/Shanghai' });
     const state = { ...fired.state, firingEventId: 42, firingTitle: firing.title };
     const resolved = onPoint(r, state, { at: T0 + 90 * MIN, value: 3 }, noHistory).actions[0]!;
     const msg = alertForAction(r, resolved, state, { store: 'A', unit: '%', lang: 'en', timeZone: 'Asia/Shanghai' });
-    expect(msg.title).toBe(`[Resolved] ${firing.title}`);
+    // The value that ended it, not the firing's: never "[Resolved] … 6%" above a body saying 3%.
+    expect(msg.title).toBe('[Resolved] test rule · A: 退款率 now 3%');
+    expect(msg.summary).toContain(`Ends “${firing.title}”`);
     expect(msg.summary).toContain('event #42');
     expect(msg.summary).toContain('lasted 1 h 30 min');
     expect(msg.store).toBe('A');
@@ -269,7 +272,8 @@ describe('messages', () => {
     expect(msg.resolved).toBe(true);
     expect(firing.resolved).toBeUndefined();
     const zh = alertForAction(r, resolved, state, { store: 'A', unit: '%', lang: 'zh', timeZone: 'Asia/Shanghai' });
-    expect(zh.title).toBe(`[已恢复] ${firing.title}`);
+    expect(zh.title).toBe('[已恢复] test rule · A：退款率 当前 3%');
+    expect(zh.summary).toContain(`告警“${firing.title}”`);
     expect(zh.summary).toContain('持续 1 小时 30 分钟');
   });
 
@@ -315,5 +319,15 @@ describe('backtest', () => {
       ['A', T0 + 3 * HOUR, T0 + 5 * HOUR],
       ['A', T0 + 7 * HOUR, null],
     ]);
+  });
+});
+
+describe('rule descriptions', () => {
+  it('a change against an earlier day reads as words in Chinese: never "相比1 天前", a space only between words and numbers', () => {
+    const change = (baseline: 'previous' | '1d' | '7d') => ({ metric: '订单量', condition: { type: 'change', direction: 'down', by: 'percent', amount: 30, baseline } as Condition, hold: { kind: 'points', count: 1 } as Hold });
+    expect(describeCondition(change('1d'), 'zh')).toBe('订单量 相比前一天同一时间下降 30%');
+    expect(describeCondition(change('7d'), 'zh')).toBe('订单量 相比上周同一时间下降 30%');
+    expect(describeCondition(change('previous'), 'zh')).toBe('订单量 相比上一个值下降 30%');
+    expect(describeCondition(change('1d'), 'en')).toBe('订单量 down 30% against the same time 1 day earlier');
   });
 });

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS } from '../../server/security/loginThrottle.ts';
 import { dictionaries, type MessageKey } from '../../server/strings/translate.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -83,6 +84,27 @@ describe('README and docs stay true to the code', () => {
     const isRead = (name: string) => new RegExp(`^\\s*${name}:|\\benv\\.${name}\\b`, 'm').test(readers);
     const unread = [...documented].filter((name) => !(name in READ_BY_OTHERS) && !isRead(name));
     expect(unread, `documented but read nowhere in ${ENV_READERS.join(', ')}`).toEqual([]);
+  });
+
+  it('the FAQ tells a locked-out admin the throttle’s real numbers and how to get back in, in both languages', () => {
+    const minutes = LOGIN_WINDOW_MS / 60_000;
+    const en = read('README.md');
+    expect(en).toContain(`After ${LOGIN_MAX_FAILURES} wrong passwords\nfrom one address within ${minutes} minutes`);
+    expect(en).toContain('`docker compose restart notifier`');
+    const zh = read('README.zh-CN.md');
+    expect(zh).toContain(`同一地址在 ${minutes} 分钟内输错 ${LOGIN_MAX_FAILURES} 次密码后`);
+    expect(zh).toContain('`docker compose restart notifier`');
+  });
+
+  it.each([
+    ['README.md', '## Five-minute trial'],
+    ['README.zh-CN.md', '## 五分钟试用'],
+  ])('%s: the trial ends by opening the fake WeCom group page', (file, heading) => {
+    const md = read(file);
+    const trial = md.slice(md.indexOf(heading), md.indexOf('\n## ', md.indexOf(heading) + 1));
+    const steps = [...trial.matchAll(/^\d+\. [\s\S]*?(?=^\d+\. |^\S)/gm)].map((m) => m[0]);
+    expect(steps.length).toBeGreaterThanOrEqual(7);
+    expect(steps.at(-1)).toContain('<http://127.0.0.1:9090/>');
   });
 
   it('the Chinese quick start documents no variable the English README lacks', () => {

@@ -89,6 +89,15 @@ describe('renderEvent: severity and status colours', () => {
     expect(markdownOf({ ...task, status: 'partial' }, 'zh')).toContain('部分成功');
   });
 
+  it('a resolved alert has its own heading and colour, whatever the severity it fired with', () => {
+    const resolved = { ...event({ kind: 'alert', title: '[RESOLVED] DiskFull', severity: 'critical' }), resolved: true as const };
+    const markdown = contentOf(renderEvent(resolved, options('markdown'))[0]!);
+    expect(markdown).toMatch(/^### <font color="info">Resolved<\/font> · /);
+    expect(markdown).not.toContain('Critical');
+    expect(contentOf(renderEvent(resolved, options('markdown', { lang: 'zh' }))[0]!)).toContain('<font color="info">已恢复</font>');
+    expect(contentOf(renderEvent(resolved, options('text', { lang: 'zh' }))[0]!)).toMatch(/^✅ 已恢复 · /);
+  });
+
   it('uses emoji and no colour in markdown_v2 and text', () => {
     for (const format of ['markdown_v2', 'text'] as const) {
       const content = contentOf(renderEvent(event({ kind: 'alert', title: 'x', severity: 'critical' }), options(format))[0]!);
@@ -106,16 +115,16 @@ describe('renderEvent: task results', () => {
     expect(en).toContain('Duration: 2 min 5 s');
     expect(en).toContain('✅ Succeeded');
     const zh = contentOf(renderEvent(e, options('text', { lang: 'zh' }))[0]!);
-    expect(zh).toContain('耗时: 2分5秒');
+    expect(zh).toContain('耗时: 2 分钟 5 秒');
   });
 
   it.each([
-    [350, '350 ms', '350毫秒'],
-    [5_000, '5 s', '5秒'],
-    [125_000, '2 min 5 s', '2分5秒'],
-    [120_000, '2 min', '2分'],
-    [3_600_000 + 5_000, '1 h', '1小时'],
-    [90_061_000, '1 d 1 h', '1天1小时'],
+    [350, '350 ms', '350 毫秒'],
+    [5_000, '5 s', '5 秒'],
+    [125_000, '2 min 5 s', '2 分钟 5 秒'],
+    [120_000, '2 min', '2 分钟'],
+    [3_600_000 + 5_000, '1 h', '1 小时'],
+    [90_061_000, '1 d 1 h', '1 天 1 小时'],
   ])('%i ms → %s / %s', (ms, en, zh) => {
     expect(humaniseDuration(ms, notificationTranslator('en'))).toBe(en);
     expect(humaniseDuration(ms, notificationTranslator('zh'))).toBe(zh);

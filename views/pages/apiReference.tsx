@@ -1,5 +1,6 @@
 // The API reference, rendered on the server from the OpenAPI document: no script, no CDN.
 import type { ViewContext } from '../context.ts';
+import { apiReferenceZh } from '../../server/strings/apiReferenceStrings.ts';
 import { Layout } from '../layout.tsx';
 
 type Json = Record<string, unknown>;
@@ -122,6 +123,8 @@ type Operation = {
 };
 
 export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) {
+  // The document is English (clients read it); in Chinese its texts come from their translation.
+  const say = (key: string, english: string | undefined) => (ctx.lang === 'zh' ? (apiReferenceZh[key] ?? english) : english);
   const paths = doc.paths as Record<string, Record<string, Operation>>;
   const schemes = ((doc.components as Json).securitySchemes ?? {}) as Record<string, { type: string; scheme?: string; in?: string; name?: string; description?: string }>;
   const operations = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
@@ -139,7 +142,7 @@ export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) 
               <dt>
                 <code>{name}</code> ({scheme.type === 'http' ? `Authorization: ${scheme.scheme ?? ''}` : `${scheme.in ?? ''} ${scheme.name ?? ''}`})
               </dt>
-              <dd>{scheme.description}</dd>
+              <dd>{say(`scheme.${name}`, scheme.description)}</dd>
             </>
           ))}
         </dl>
@@ -153,7 +156,7 @@ export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) 
                   {method.toUpperCase()} {path}
                 </code>
               </a>{' '}
-              {op.summary}
+              {say(`${op.operationId}.summary`, op.summary)}
             </li>
           ))}
         </ul>
@@ -165,8 +168,8 @@ export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) 
               {method.toUpperCase()} {path}
             </code>
           </h2>
-          <p>{op.summary}</p>
-          {op.description ? <p class="help">{op.description}</p> : null}
+          <p>{say(`${op.operationId}.summary`, op.summary)}</p>
+          {op.description ? <p class="help">{say(`${op.operationId}.description`, op.description)}</p> : null}
           <p>
             {ctx.t('apidocs.security')}: <SecurityLine ctx={ctx} security={op.security ?? ((doc.security ?? []) as Security)} />
           </p>
@@ -204,7 +207,7 @@ export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) 
                   <code>{status}</code>
                 </dt>
                 <dd>
-                  {r.description}
+                  {say(`${op.operationId}.${status}`, r.description)}
                   {r.content ? <SchemaView ctx={ctx} schema={r.content['application/json'].schema} doc={doc} /> : null}
                 </dd>
               </>

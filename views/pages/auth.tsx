@@ -2,7 +2,11 @@ import { MIN_PASSWORD_LENGTH } from '../../server/security/passwordPolicy.ts';
 import type { ViewContext } from '../context.ts';
 import { BareLayout, Notice } from '../layout.tsx';
 
+/** Where the setup code is found; shown as code inside the help sentence. */
+const SETUP_CODE_COMMAND = 'docker compose logs notifier | grep "setup code"';
+
 export function SetupPage({ ctx, error }: { ctx: ViewContext; error?: string }) {
+  const [beforeCommand = '', afterCommand = ''] = ctx.t('setup.code.help').split('{command}');
   return (
     <BareLayout ctx={ctx} title={ctx.t('setup.title')}>
       <p>{ctx.t('setup.intro')}</p>
@@ -11,7 +15,9 @@ export function SetupPage({ ctx, error }: { ctx: ViewContext; error?: string }) 
         <label for="setupCode">{ctx.t('setup.code')}</label>
         <input id="setupCode" name="setupCode" type="text" autocomplete="off" spellcheck={false} required aria-describedby="setupCode-help" />
         <p class="help" id="setupCode-help">
-          {ctx.t('setup.code.help')}
+          {beforeCommand}
+          <code>{SETUP_CODE_COMMAND}</code>
+          {afterCommand}
         </p>
         <label for="password">{ctx.t('setup.password')}</label>
         <input id="password" name="password" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} />

@@ -1,3 +1,5 @@
+import type { WecomMessage } from '../../server/wecom/messages.ts';
+import { WecomPreview } from '../components/wecomPreview.tsx';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { type MessageKey } from '../../server/strings/translate.ts';
@@ -48,7 +50,7 @@ const CHOICE_LABEL: Partial<Record<HookFormField, (v: string) => MessageKey>> = 
 export type HookPreview =
   | { kind: 'dropped'; condition: string }
   | { kind: 'refused'; issues: string[] }
-  | { kind: 'event'; event: string; messages: Array<{ bytes: number; text: string }>; notes: string[] };
+  | { kind: 'event'; event: string; messages: Array<{ bytes: number; payload: WecomMessage }>; notes: string[] };
 
 export interface HooksPageProps {
   ctx: ViewContext;
@@ -81,11 +83,11 @@ export function HooksPage({ ctx, endpointBase, hooks, form = { name: '', start: 
             <tbody>
               {hooks.map((h) => (
                 <tr>
-                  <td>{h.name}</td>
-                  <td>
+                  <td data-label={ctx.t('hooks.col.name')}>{h.name}</td>
+                  <td data-label={ctx.t('hooks.col.endpoint')}>
                     <code>POST {`${endpointBase}/${h.name}`}</code>
                   </td>
-                  <td>{formatDateTime(h.updatedAt, ctx.lang, ctx.timeZone)}</td>
+                  <td data-label={ctx.t('hooks.col.updated')}>{formatDateTime(h.updatedAt, ctx.lang, ctx.timeZone)}</td>
                   <td>
                     <a href={`/hooks/${h.name}`} aria-label={`${ctx.t('hooks.edit')}: ${h.name}`}>
                       {ctx.t('hooks.edit')}
@@ -225,7 +227,7 @@ function Preview({ ctx, preview }: { ctx: ViewContext; preview: HookPreview }) {
           {preview.messages.map((m) => (
             <>
               <h3>{ctx.t('hooks.preview.message', { bytes: m.bytes })}</h3>
-              <pre class="hook-preview-message">{m.text}</pre>
+              <WecomPreview t={ctx.t} payload={m.payload} />
             </>
           ))}
           <p class="help">{ctx.t('hooks.preview.rulesNote')}</p>

@@ -20,6 +20,8 @@ export interface TemplatePreview {
   /** Translated problems when the template cannot be rendered yet. */
   problems: string[];
   messages: Array<{ json: string; bytes: number; limit: number }>;
+  /** When the real event the preview renders arrived; absent for the sample. */
+  receivedAt?: number;
 }
 
 export interface TemplateEditorProps {
@@ -60,7 +62,11 @@ export function TemplatePreviewSection({ ctx, kind, preview }: { ctx: ViewContex
   return (
     <section class="card" id="template-preview" aria-labelledby="t-preview-title" aria-live="polite">
       <h2 id="t-preview-title">{ctx.t('templates.preview')}</h2>
-      <p class="help">{ctx.t('templates.preview.intro', { kind: kindLabel(ctx, kind) })}</p>
+      <p class="help">
+        {preview.receivedAt !== undefined
+          ? ctx.t('templates.preview.introLatest', { kind: kindLabel(ctx, kind), at: formatDateTime(preview.receivedAt, ctx.lang, ctx.timeZone) })
+          : ctx.t('templates.preview.intro', { kind: kindLabel(ctx, kind) })}
+      </p>
       {preview.problems.length ? (
         <Notice kind="bad">
           {ctx.t('templates.preview.problems')}
@@ -142,10 +148,10 @@ export function TemplateList({ ctx, list }: { ctx: ViewContext; list: TemplateLi
           <tbody>
             {list.map((row) => (
               <tr>
-                <td>{kindLabel(ctx, row.kind)}</td>
-                <td>{categoryLabel(ctx, row.category)}</td>
-                <td>{langLabel(ctx, row.lang)}</td>
-                <td>{formatDateTime(row.updatedAt, ctx.lang, ctx.timeZone)}</td>
+                <td data-label={ctx.t('templates.col.kind')}>{kindLabel(ctx, row.kind)}</td>
+                <td data-label={ctx.t('templates.col.category')}>{categoryLabel(ctx, row.category)}</td>
+                <td data-label={ctx.t('templates.col.lang')}>{langLabel(ctx, row.lang)}</td>
+                <td data-label={ctx.t('templates.col.updated')}>{formatDateTime(row.updatedAt, ctx.lang, ctx.timeZone)}</td>
                 <td>
                   <a href={templateHref(row)}>{ctx.t('templates.edit')}</a>
                 </td>

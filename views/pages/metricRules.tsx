@@ -68,7 +68,7 @@ const LABELS: Record<RuleFormField, MessageKey> = {
 const MAX_EPISODES_SHOWN = 50;
 
 function storeList(ctx: ViewContext, stores: StoresInState): string {
-  const names = stores.named.map((s) => s || '—').join(', ');
+  const names = stores.named.map((s) => s || '—').join(ctx.t('mr.state.storeSeparator'));
   const more = stores.total - stores.named.length;
   return more > 0 ? `${names} ${ctx.t('mr.andMore', { count: more })}` : names;
 }
@@ -141,17 +141,21 @@ export function MetricRulesPage({
           <tbody>
             {items.map((i) => (
               <tr>
-                <td>{i.rule.name}</td>
-                <td>{i.description}</td>
-                <td>{i.store}</td>
-                <td>{t(`severity.${i.rule.severity}` as MessageKey)}</td>
-                <td>
+                <td data-label={t('mr.col.name')}>{i.rule.name}</td>
+                <td data-label={t('mr.col.condition')}>{i.description}</td>
+                <td data-label={t('mr.col.store')}>{i.store}</td>
+                <td data-label={t('mr.col.severity')}>{t(`severity.${i.rule.severity}` as MessageKey)}</td>
+                <td data-label={t('mr.col.state')}>
                   {!i.rule.enabled ? (
                     <span class="badge none">{t('mr.state.disabled')}</span>
                   ) : i.firing.total ? (
-                    <span class="badge bad">{t('mr.state.firing', { stores: storeList(ctx, i.firing) })}</span>
+                    <>
+                      <span class="badge bad">{t('mr.state.firing')}</span> {storeList(ctx, i.firing)}
+                    </>
                   ) : i.pending.total ? (
-                    <span class="badge warn">{t('mr.state.pending', { stores: storeList(ctx, i.pending) })}</span>
+                    <>
+                      <span class="badge warn">{t('mr.state.pending')}</span> {storeList(ctx, i.pending)}
+                    </>
                   ) : (
                     <span class="badge ok">{t('mr.state.ok')}</span>
                   )}
@@ -258,12 +262,12 @@ export function BacktestPanel({ ctx, backtest }: { ctx: ViewContext; backtest?: 
               <tbody>
                 {backtest.result.episodes.slice(-MAX_EPISODES_SHOWN).map((e) => (
                   <tr>
-                    <td>{e.store || '—'}</td>
-                    <td>{formatDateTime(e.firedAt, ctx.lang, ctx.timeZone)}</td>
-                    <td>{e.value ?? '—'}</td>
-                    <td>{e.resolvedAt === null ? t('mr.bt.stillFiring') : formatDateTime(e.resolvedAt, ctx.lang, ctx.timeZone)}</td>
-                    <td>{e.resolvedAt === null ? '—' : formatDuration(e.resolvedAt - e.firedAt, ctx.lang)}</td>
-                    <td>{e.reminders}</td>
+                    <td data-label={t('mr.col.store')}>{e.store || '—'}</td>
+                    <td data-label={t('mr.bt.fired')}>{formatDateTime(e.firedAt, ctx.lang, ctx.timeZone)}</td>
+                    <td data-label={t('mr.bt.value')}>{e.value ?? '—'}</td>
+                    <td data-label={t('mr.bt.resolved')}>{e.resolvedAt === null ? t('mr.bt.stillFiring') : formatDateTime(e.resolvedAt, ctx.lang, ctx.timeZone)}</td>
+                    <td data-label={t('mr.bt.duration')}>{e.resolvedAt === null ? '—' : formatDuration(e.resolvedAt - e.firedAt, ctx.lang)}</td>
+                    <td data-label={t('mr.bt.reminders')}>{e.reminders}</td>
                   </tr>
                 ))}
               </tbody>

@@ -65,6 +65,8 @@ export interface PreviewItem {
   mentions: string[];
   /** Translated reason when the rules would suppress this event. */
   suppressed?: string;
+  /** When the real event shown arrived; absent for a sample. */
+  receivedAt?: number;
 }
 
 export interface NotificationsProps {
@@ -343,9 +345,21 @@ function Preview({ ctx, items }: { ctx: ViewContext; items: PreviewItem[] }) {
       {items.map((item) => (
         <article aria-labelledby={`n-preview-${item.id}`}>
           <h3 id={`n-preview-${item.id}`}>
-            {item.taskStatus
-              ? ctx.t('notifications.preview.taskKind', { kind: ctx.t(`kind.${item.kind}`), status: ctx.t(`task.status.${item.taskStatus}`), severity: ctx.t(`severity.${item.severity}`) })
-              : ctx.t('notifications.preview.kind', { kind: ctx.t(`kind.${item.kind}`), severity: ctx.t(`severity.${item.severity}`) })}
+            {ctx.t(
+              item.receivedAt !== undefined
+                ? item.taskStatus
+                  ? 'notifications.preview.latestTaskKind'
+                  : 'notifications.preview.latestKind'
+                : item.taskStatus
+                  ? 'notifications.preview.taskKind'
+                  : 'notifications.preview.kind',
+              {
+                kind: ctx.t(`kind.${item.kind}`),
+                severity: ctx.t(`severity.${item.severity}`),
+                status: item.taskStatus ? ctx.t(`task.status.${item.taskStatus}`) : '',
+                at: item.receivedAt !== undefined ? formatDateTime(item.receivedAt, ctx.lang, ctx.timeZone) : '',
+              },
+            )}
           </h3>
           {item.suppressed ? <Notice kind="info">{ctx.t('notifications.preview.none', { reason: item.suppressed })}</Notice> : null}
           {item.messages.map((m, i) => (
@@ -353,7 +367,7 @@ function Preview({ ctx, items }: { ctx: ViewContext; items: PreviewItem[] }) {
               <p>
                 <strong>{ctx.t('notifications.preview.message', { n: i + 1, total: item.messages.length, msgtype: m.msgtype })}</strong>
                 {' · '}
-                <span class={`badge ${m.bytes > m.limit ? 'bad' : 'ok'}`} data-bytes={m.bytes}>
+                <span class={`size ${m.bytes > m.limit ? 'bad' : 'ok'}`} data-bytes={m.bytes}>
                   {ctx.t('notifications.preview.bytes', { bytes: m.bytes, limit: m.limit, msgtype: m.msgtype })}
                   {m.bytes > m.limit ? ` (${ctx.t('notifications.preview.over')})` : ''}
                 </span>
@@ -410,10 +424,10 @@ function Silences({ ctx, silences }: { ctx: ViewContext; silences: SilenceRow[] 
           <tbody>
             {silences.map((s) => (
               <tr>
-                <td>
+                <td data-label={ctx.t('silence.col.alert')}>
                   {labelOr(ctx.t, `category.${s.category}`, s.category)} · {s.title} · {s.store || ctx.t('silence.noStore')}
                 </td>
-                <td>{formatDateTime(s.until, ctx.lang, ctx.timeZone)}</td>
+                <td data-label={ctx.t('silence.col.until')}>{formatDateTime(s.until, ctx.lang, ctx.timeZone)}</td>
                 <td>
                   <form method="post" action={`/notifications/silences/${s.id}/delete`}>
                     <input type="hidden" name="_csrf" value={ctx.csrf} />

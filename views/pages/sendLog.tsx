@@ -6,6 +6,8 @@ import { formatDateTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 import { parseNote } from '../../server/render/messageTemplateChoice.ts';
+import { TEST_TITLES } from '../../server/channel/wecomChannel.ts';
+import { parseDigestTitle } from '../../server/delivery/policy/fold.ts';
 import { categoryLabel, kindLabel as templateKindLabel, langLabel } from './messageTemplates.tsx';
 
 export interface SendLogFilterValues {
@@ -38,6 +40,19 @@ function templateText(ctx: ViewContext, row: DeliveryRow): { text: string; faile
   return { text: ctx.t('sendLog.template.failed', { ...labels, reason }), failed: true };
 }
 
+/** The title as the reader's language says it: the appliance's own messages (tests, digests) are stored in English. */
+export function deliveryTitle(ctx: ViewContext, row: Pick<DeliveryRow, 'kind' | 'title'>): string {
+  if (row.kind === 'test') {
+    if (row.title === TEST_TITLES.connected) return ctx.t('sendLog.system.connectTest');
+    if (row.title === TEST_TITLES.manual) return ctx.t('sendLog.system.testNotification');
+  }
+  const digest = row.kind === 'digest' ? parseDigestTitle(row.title) : undefined;
+  if (!digest) return row.title;
+  const category = labelOr(ctx.t, `category.${digest.category}`, digest.category);
+  const title = ctx.t(digest.reason === 'storm' ? 'sendLog.system.digest' : 'sendLog.system.quiet', { count: digest.count, category });
+  return digest.followUp ? `${title} · @` : title;
+}
+
 function resultText(row: DeliveryRow): string {
   if (row.errcode !== null) return `errcode ${row.errcode}`;
   if (row.failure) return row.failure;
@@ -50,10 +65,12 @@ export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRo
     <>
       {rows.map((row) => (
         <tr>
-          <td>{formatDateTime(row.createdAt, ctx.lang, ctx.timeZone)}</td>
-          <td>{kindLabel(ctx, row.kind)}</td>
-          <td>
-            <a href={`/send-log/${row.id}`}>{row.title}</a>
+          <td data-label={ctx.t('sendLog.col.time')}>{formatDateTime(row.createdAt, ctx.lang, ctx.timeZone)}</td>
+          <td class="short" data-label={ctx.t('sendLog.col.kind')}>
+            {kindLabel(ctx, row.kind)}
+          </td>
+          <td data-label={ctx.t('sendLog.col.title')}>
+            <a href={`/send-log/${row.id}`}>{deliveryTitle(ctx, row)}</a>
             {templateText(ctx, row)?.failed ? (
               <>
                 {' '}
@@ -61,14 +78,20 @@ export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRo
               </>
             ) : null}
           </td>
-          <td>
+          <td data-label={ctx.t('sendLog.col.status')}>
             <span class={`badge ${row.status === 'sent' ? 'ok' : row.status === 'dead' || row.status === 'failed' ? 'bad' : 'none'}`}>
               {statusLabel(ctx, row.status)}
             </span>
           </td>
-          <td>{row.attempts}</td>
-          <td>{resultText(row)}</td>
-          <td>{row.latencyMs !== null ? `${row.latencyMs} ms` : ''}</td>
+          <td class="short" data-label={ctx.t('sendLog.col.attempts')}>
+            {row.attempts}
+          </td>
+          <td class={row.errcode !== null ? 'short' : undefined} data-label={ctx.t('sendLog.col.result')}>
+            {resultText(row)}
+          </td>
+          <td class="short" data-label={ctx.t('sendLog.col.latency')}>
+            {row.latencyMs !== null ? `${row.latencyMs} ms` : ''}
+          </td>
         </tr>
       ))}
     </>
@@ -210,6 +233,8 @@ export function DeliveryDetailPage({
         <dl class="facts">
           <dt>{ctx.t('sendLog.col.time')}</dt>
           <dd>{formatDateTime(row.createdAt, ctx.lang, ctx.timeZone)}</dd>
+          <dt>{ctx.t('sendLog.col.title')}</dt>
+          <dd>{deliveryTitle(ctx, row)}</dd>
           <dt>{ctx.t('sendLog.col.kind')}</dt>
           <dd>{kindLabel(ctx, row.kind)}</dd>
           <dt>{ctx.t('sendLog.col.status')}</dt>

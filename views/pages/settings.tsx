@@ -1,4 +1,5 @@
 import { MIN_PASSWORD_LENGTH } from '../../server/security/passwordPolicy.ts';
+import { ConfigCard } from '../components/configCard.tsx';
 import type { CardNotice } from '../components/wecomCard.tsx';
 import type { ViewContext } from '../context.ts';
 import type { MessageKey } from '../../server/strings/translate.ts';
@@ -110,6 +111,7 @@ export function SettingsPage({
           </button>
         </form>
       </section>
+      <ConfigCard ctx={ctx} />
     </Layout>
   );
 }

@@ -125,6 +125,14 @@ export function digestTitle(state: DigestState, category: string, reason: Digest
   return `${state.total} × ${category} (${reason === 'storm' ? 'digest' : 'quiet hours'})`;
 }
 
+const DIGEST_TITLE = /^(\d+) × (\S+) \((digest|quiet hours)\)( · @)?$/;
+
+/** A stored digest title read back (the console shows it in the reader's language); undefined for any other title. */
+export function parseDigestTitle(title: string): { count: number; category: string; reason: DigestReason; followUp: boolean } | undefined {
+  const m = DIGEST_TITLE.exec(title);
+  return m ? { count: Number(m[1]), category: m[2]!, reason: m[3] === 'digest' ? 'storm' : 'quiet_hours', followUp: m[4] !== undefined } : undefined;
+}
+
 /** Members grouped by category, in first-seen order. */
 export function byCategory<T extends { category: string }>(rows: readonly T[]): Map<string, T[]> {
   const groups = new Map<string, T[]>();

@@ -5,6 +5,7 @@ import type { ViewContext } from '../../context.ts';
 import { formatDateTime } from '../../../server/time/format.ts';
 import { curlExample } from '../../../server/security/signingSnippets.ts';
 import { tokenHooks } from '../../../server/security/apiTokens.ts';
+import { API_SCOPES, tokenScopes, type ApiScope } from '../../../server/security/apiScopes.ts';
 import { Layout, Notice } from '../../layout.tsx';
 import { SigningHelp, type Endpoints } from './signingHelp.tsx';
 import { RecentEvents, RefusedRequests, type RecentEvent } from './recentEvents.tsx';
@@ -14,7 +15,7 @@ export interface InboundPageProps {
   endpoints: Endpoints;
   tokens: ApiTokenRow[];
   events: RecentEvent[];
-  form?: { name: string; requireSignature: boolean; hooks?: string; error?: string };
+  form?: { name: string; requireSignature: boolean; scopes?: ApiScope[]; hooks?: string; error?: string };
   notice?: { kind: 'ok' | 'bad' | 'info'; text: string };
   refusals: RefusalRow[];
   /** The notification language the samples are written in. */
@@ -88,37 +89,43 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
               <th>{ctx.t('inbound.col.lastUsed')}</th>
               <th>{ctx.t('inbound.col.status')}</th>
               <th>{ctx.t('inbound.col.signature')}</th>
+              <th>{ctx.t('inbound.col.scopes')}</th>
               <th>{ctx.t('inbound.col.actions')}</th>
             </tr>
           </thead>
           <tbody>
             {tokens.map((tok) => (
               <tr>
-                <td>
+                <td data-label={ctx.t('inbound.col.name')}>
                   {tok.name}
                   {tok.hookNames !== null ? <p class="help">{ctx.t('inbound.token.hooksOnly', { names: tokenHooks(tok)!.join(', ') })}</p> : null}
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.prefix')}>
                   <code>{tok.prefix}…</code>
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.created')}>
                   <When ctx={ctx} at={tok.createdAt} />
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.lastUsed')}>
                   <When ctx={ctx} at={tok.lastUsedAt} />
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.status')}>
                   {tok.revokedAt !== null ? (
-                    <span class="badge bad">{ctx.t('inbound.token.revoked', { at: formatDateTime(tok.revokedAt, ctx.lang, ctx.timeZone) })}</span>
+                    <>
+                      <span class="badge bad">{ctx.t('inbound.token.revoked')}</span> <When ctx={ctx} at={tok.revokedAt} />
+                    </>
                   ) : (
                     <span class="badge ok">{ctx.t('inbound.token.active')}</span>
                   )}
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.signature')}>
                   {ctx.t(tok.requireSignature ? 'inbound.token.signatureRequired' : 'inbound.token.signatureOptional')}
                   {tok.signingSecret === null && tok.revokedAt === null ? <p class="help">{ctx.t('inbound.token.legacySigning')}</p> : null}
                 </td>
-                <td>
+                <td data-label={ctx.t('inbound.col.scopes')}>
+                  <code>{tokenScopes(tok).join(', ')}</code>
+                </td>
+                <td data-label={ctx.t('inbound.col.actions')}>
                   {tok.revokedAt === null ? (
                     <a class="button danger" href={`/inbound/tokens/${tok.id}/revoke`} aria-label={`${ctx.t('inbound.revoke')}: ${tok.name}`}>
                       {ctx.t('inbound.revoke')}
@@ -168,6 +175,14 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
         <p class="help" id="token-hooks-help">
           {ctx.t('inbound.create.hooks.help')}
         </p>
+        <fieldset>
+          <legend>{ctx.t('inbound.create.scopes')}</legend>
+          {API_SCOPES.map((scope) => (
+            <label for={`token-scope-${scope}`}>
+              <input id={`token-scope-${scope}`} name="scope" type="checkbox" value={scope} checked={(form.scopes ?? ['send']).includes(scope)} /> {ctx.t(`inbound.scope.${scope}`)}
+            </label>
+          ))}
+        </fieldset>
         <div class="actions">
           <button type="submit">{ctx.t('inbound.create.submit')}</button>
         </div>

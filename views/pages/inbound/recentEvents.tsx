@@ -35,14 +35,14 @@ export function RefusedRequests({ ctx, rows }: { ctx: ViewContext; rows: Refusal
           <tbody>
             {rows.map((r) => (
               <tr>
-                <td>{formatDateTime(r.at, ctx.lang, ctx.timeZone)}</td>
-                <td>{label(ctx, `refused.reason.${r.reason}`, r.reason)}</td>
-                <td>{r.tokenPrefix ? <code>{r.tokenPrefix}…</code> : ctx.t('refused.none')}</td>
-                <td>
+                <td data-label={ctx.t('refused.col.time')}>{formatDateTime(r.at, ctx.lang, ctx.timeZone)}</td>
+                <td data-label={ctx.t('refused.col.reason')}>{label(ctx, `refused.reason.${r.reason}`, r.reason)}</td>
+                <td data-label={ctx.t('refused.col.token')}>{r.tokenPrefix ? <code>{r.tokenPrefix}…</code> : ctx.t('refused.none')}</td>
+                <td data-label={ctx.t('refused.col.path')}>
                   <code>{r.path}</code>
                 </td>
-                <td>{r.ip ?? ''}</td>
-                <td>
+                <td data-label={ctx.t('refused.col.from')}>{r.ip ?? ''}</td>
+                <td data-label={ctx.t('refused.col.count')}>
                   {r.count}
                   {r.count > 1 && r.firstAt !== null ? <p class="help">{ctx.t('refused.since', { at: formatDateTime(r.firstAt, ctx.lang, ctx.timeZone) })}</p> : null}
                 </td>
@@ -90,20 +90,26 @@ export function RecentEvents({ ctx, events }: { ctx: ViewContext; events: Recent
           <tbody>
             {events.map(({ row, deliveryHref, digestId }) => (
               <tr id={`event-${row.id}`} data-status={row.status}>
-                <td>{formatDateTime(row.receivedAt, ctx.lang, ctx.timeZone)}</td>
-                <td>{label(ctx, `kind.${row.kind}`, row.kind)}</td>
-                <td>{label(ctx, `category.${row.category}`, row.category)}</td>
-                <td>{label(ctx, `severity.${row.severity}`, row.severity)}</td>
-                <td>
+                <td data-label={ctx.t('inbound.col.received')}>{formatDateTime(row.receivedAt, ctx.lang, ctx.timeZone)}</td>
+                <td class="short" data-label={ctx.t('inbound.col.kind')}>
+                  {label(ctx, `kind.${row.kind}`, row.kind)}
+                </td>
+                <td class="short" data-label={ctx.t('inbound.col.category')}>
+                  {label(ctx, `category.${row.category}`, row.category)}
+                </td>
+                <td class="short" data-label={ctx.t('inbound.col.severity')}>
+                  {label(ctx, `severity.${row.severity}`, row.severity)}
+                </td>
+                <td data-label={ctx.t('inbound.col.title')}>
                   {row.title}
                   {row.repeatCount > 1 ? ` ×${row.repeatCount}` : ''}
                 </td>
-                <td>{row.store ?? ''}</td>
-                <td>
+                <td data-label={ctx.t('inbound.col.store')}>{row.store ?? ''}</td>
+                <td data-label={ctx.t('inbound.col.status')}>
                   <span class={`badge ${STATUS_BADGE[row.status] ?? 'none'}`}>{label(ctx, `event.status.${row.status}`, row.status)}</span>
                 </td>
-                <td>{reasonText(ctx, row)}</td>
-                <td>
+                <td data-label={ctx.t('inbound.col.reason')}>{reasonText(ctx, row)}</td>
+                <td data-label={ctx.t('inbound.col.delivery')}>
                   {deliveryHref ? <a href={deliveryHref}>{ctx.t('inbound.deliveries')}</a> : null}
                   {digestId !== undefined ? (
                     <>

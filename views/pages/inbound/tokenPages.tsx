@@ -1,7 +1,8 @@
 // A token's own pages: shown once after it is created, gone, and the confirmation before revoking it.
 import type { ApiTokenRow } from '../../../db/queries/tokens.ts';
 import type { ViewContext } from '../../context.ts';
-import { curlExample, shellSigningExample } from '../../../server/security/signingSnippets.ts';
+import { configExportExample, curlExample, shellSigningExample } from '../../../server/security/signingSnippets.ts';
+import type { ApiScope } from '../../../server/security/apiScopes.ts';
 import { Layout, Notice } from '../../layout.tsx';
 import { SigningHelp, type Endpoints } from './signingHelp.tsx';
 
@@ -15,6 +16,7 @@ export function TokenCreatedPage({
   token,
   signingSecret,
   requireSignature,
+  scopes,
   endpoints,
 }: {
   ctx: ViewContext;
@@ -22,8 +24,12 @@ export function TokenCreatedPage({
   token: string;
   signingSecret: string;
   requireSignature: boolean;
+  /** What the token may do: Try it shows what it can run (sending events, exporting the configuration). */
+  scopes: ApiScope[];
   endpoints: Endpoints;
 }) {
+  const sends = scopes.includes('send');
+  const exports = scopes.includes('read') || scopes.includes('admin');
   return (
     <Layout ctx={ctx} title={ctx.t('inbound.created.title')}>
       <script src="/static/copy.js" defer></script>
@@ -38,14 +44,16 @@ export function TokenCreatedPage({
             {ctx.t('inbound.created.copy')}
           </button>
         </div>
+        <p>{ctx.t('inbound.created.scopes', { scopes: scopes.join(', ') })}</p>
         <h3>{ctx.t('inbound.created.example')}</h3>
         {requireSignature ? <p class="help">{ctx.t('inbound.created.signedOnly')}</p> : null}
-        <pre>{requireSignature ? shellSigningExample(endpoints.events, token, signingSecret) : curlExample(endpoints.events, token)}</pre>
+        {sends ? <pre>{requireSignature ? shellSigningExample(endpoints.events, token, signingSecret) : curlExample(endpoints.events, token)}</pre> : null}
+        {exports ? <pre>{configExportExample(endpoints.events, token, requireSignature ? signingSecret : undefined)}</pre> : null}
         <h3>{ctx.t('inbound.created.secret')}</h3>
         <p class="help">{ctx.t('inbound.created.secret.help')}</p>
         <pre id="new-signing-secret">{signingSecret}</pre>
       </section>
-      <SigningHelp ctx={ctx} url={endpoints.events} token={token} secret={signingSecret} shell={!requireSignature} />
+      {sends ? <SigningHelp ctx={ctx} url={endpoints.events} token={token} secret={signingSecret} shell={!requireSignature} /> : null}
       <a class="button" href="/inbound">
         {ctx.t('inbound.created.back')}
       </a>

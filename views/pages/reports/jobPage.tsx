@@ -18,15 +18,15 @@ function RunRow({ ctx, item, timeZone }: { ctx: ViewContext; item: RunItem; time
   const period = runPeriod(run);
   return (
     <tr id={`run-${run.id}`} data-status={run.status}>
-      <td>{formatDateTime(run.startedAt, ctx.lang, timeZone)}</td>
-      <td>{run.finishedAt !== null ? formatDateTime(run.finishedAt, ctx.lang, timeZone) : ''}</td>
-      <td>{label(ctx, `reports.run.trigger.${run.trigger}`, run.trigger)}</td>
-      <td>{run.scheduledFor !== null ? formatRunTime(run.scheduledFor, ctx.lang, timeZone) : ''}</td>
-      <td>{period ? describePeriod(ctx.lang, period, period.timeZone) : ''}</td>
-      <td>
+      <td data-label={ctx.t('reports.col.started')}>{formatDateTime(run.startedAt, ctx.lang, timeZone)}</td>
+      <td data-label={ctx.t('reports.col.finished')}>{run.finishedAt !== null ? formatDateTime(run.finishedAt, ctx.lang, timeZone) : ''}</td>
+      <td data-label={ctx.t('reports.col.trigger')}>{label(ctx, `reports.run.trigger.${run.trigger}`, run.trigger)}</td>
+      <td data-label={ctx.t('reports.col.scheduledFor')}>{run.scheduledFor !== null ? formatRunTime(run.scheduledFor, ctx.lang, timeZone) : ''}</td>
+      <td data-label={ctx.t('reports.col.period')}>{period ? describePeriod(ctx.lang, period, period.timeZone) : ''}</td>
+      <td data-label={ctx.t('reports.col.status')}>
         <RunStatus ctx={ctx} status={runDisplayStatus(run.status, item.deliveries.map((d) => d.status))} />
       </td>
-      <td>
+      <td data-label={ctx.t('reports.col.messages')}>
         {item.deliveries.map((d, i) => (
           <>
             {i > 0 ? ' · ' : ''}
@@ -34,7 +34,7 @@ function RunRow({ ctx, item, timeZone }: { ctx: ViewContext; item: RunItem; time
           </>
         ))}
       </td>
-      <td>{runErrorText(ctx, run.error)}</td>
+      <td data-label={ctx.t('reports.col.error')}>{runErrorText(ctx, run.error)}</td>
     </tr>
   );
 }

@@ -56,20 +56,20 @@ export function ReportsListPage({
             <tbody>
               {jobs.map(({ job, nextRun, lastResult }) => (
                 <tr id={`job-${job.id}`}>
-                  <td>
+                  <td data-label={ctx.t('reports.col.name')}>
                     <a href={`/reports/${job.id}`}>{job.name}</a>
                   </td>
-                  <td>{typeLabel(ctx, job.type)}</td>
-                  <td>
+                  <td data-label={ctx.t('reports.col.type')}>{typeLabel(ctx, job.type)}</td>
+                  <td data-label={ctx.t('reports.col.schedule')}>
                     <code>{job.cron}</code>
                     {' · '}
                     {job.timezone}
                   </td>
-                  <td>
+                  <td data-label={ctx.t('reports.col.status')}>
                     <JobStatus ctx={ctx} job={job} />
                   </td>
-                  <td>{nextRun !== undefined ? formatRunTime(nextRun, ctx.lang, job.timezone) : ctx.t('reports.never')}</td>
-                  <td>
+                  <td data-label={ctx.t('reports.col.nextRun')}>{nextRun !== undefined ? formatRunTime(nextRun, ctx.lang, job.timezone) : ctx.t('reports.never')}</td>
+                  <td data-label={ctx.t('reports.col.lastResult')}>
                     {lastResult ? (
                       <>
                         <RunStatus ctx={ctx} status={lastResult} />{' '}

@@ -33,7 +33,7 @@ function ChartPart({ ctx, chart }: { ctx: ViewContext; chart: ChartPreview }) {
         {'error' in chart ? null : (
           <>
             {' · '}
-            <span class={`badge ${chart.bytes > chart.limit ? 'bad' : 'ok'}`} data-bytes={chart.bytes}>
+            <span class={`size ${chart.bytes > chart.limit ? 'bad' : 'ok'}`} data-bytes={chart.bytes}>
               {ctx.t('reports.preview.chartBytes', { bytes: chart.bytes, limit: chart.limit })}
             </span>
           </>

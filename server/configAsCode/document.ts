@@ -1,0 +1,345 @@
+// Configuration as code: the appliance's setup (notification rules, quiet hours, message templates,
+// hook mappings, metric rules, report jobs, silences) as one versioned JSON document. Only what an
+// admin configures is in it; secrets never are (the webhook key, tokens, signing secrets, passwords
+// live elsewhere and have no field here). Every field is checked by the rules its console form uses,
+// and each refusal names the document path ("metric_rules.2.condition.value: …").
+import * as v from 'valibot';
+import { parseMessageTemplate, TEMPLATE_KINDS, type MessageTemplateProblem } from '../render/messageTemplate.ts';
+import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES } from '../events/schema.ts';
+import { compileHook, HOOK_NAME, hookDefinitionSchema, type HookDefinition, type HookField, type HookProblem } from '../hooks/mapping.ts';
+import { titleProblems } from '../metricRules/alerts.ts';
+import { CHANGE_BASELINES, CHANGE_DIRECTIONS, CHANGE_UNITS, THRESHOLD_OPS, type MetricRule } from '../metricRules/definition.ts';
+import { RANGES } from '../metricRules/ruleForm.ts';
+import { normaliseCron, parseSchedule } from '../reports/cron.ts';
+import { parseTemplate as parseReportTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from '../reports/reportTemplate.ts';
+import { REPORT_TYPES } from '../../db/schema.ts';
+import { deliverySettingsSchema, rulesSchema } from '../settings/settingsStore.ts';
+import { canonicalTimeZone } from '../time/zone.ts';
+import { parseIsoDateTime } from '../events/schema.ts';
+
+export const CONFIG_FORMAT = 'storeclaw-notifier-config';
+export const CONFIG_VERSION = 1;
+/** The largest document accepted (API and console): the sections' caps below fit in it. */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+
+/** Caps per section: every list the document carries is bounded. */
+export const CONFIG_LIMITS = { messageTemplates: 64, hookMappings: 100, metricRules: 200, reportJobs: 50, silences: 500 } as const;
+const REPORT_NAME_MAX = 60;
+const CHART_METRICS_MAX_CHARS = 2000;
+const RULE_NAME_MAX = 100;
+const NUMBER_LIMIT = 1e12;
+
+/** Hook mapping fields as the document spells them (snake_case, like the rest of the API). */
+export const HOOK_FIELD_NAMES = {
+  title: 'title',
+  summary: 'summary',
+  severity: 'severity',
+  severityMap: 'severity_map',
+  defaultSeverity: 'default_severity',
+  category: 'category',
+  defaultCategory: 'default_category',
+  store: 'store',
+  url: 'url',
+  idempotencyKey: 'idempotency_key',
+  fields: 'fields',
+  dropWhen: 'drop_when',
+} as const satisfies Record<HookField, string>;
+
+const R = rulesSchema.entries;
+const D = deliverySettingsSchema.entries;
+const QH = R.quietHours.entries;
+const CM = R.criticalMention.entries;
+
+const noControl = (s: string) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s);
+const chars = (s: string) => [...s].length;
+const name = (max: number) =>
+  v.pipe(
+    v.string(),
+    v.check((s) => s.trim() !== '', 'must not be empty'),
+    v.check((s) => s === s.trim(), 'must not start or end with spaces'),
+    v.check(noControl, 'must not contain line breaks or control characters'),
+    v.check((s) => chars(s) <= max, `must be at most ${max} characters`),
+  );
+const int = (min: number, max: number) => v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+const bounded = (min: number) => v.pipe(v.number(), v.finite(), v.minValue(min, `must be at least ${min}`), v.maxValue(NUMBER_LIMIT, `must be at most ${NUMBER_LIMIT}`));
+const mentionTarget = v.pipe(v.string(), v.check(isMentionTarget, 'must be a WeCom user id or a mobile number'));
+const list = <T extends v.GenericSchema>(item: T, max: number) => v.pipe(v.array(item), v.maxLength(max, `must hold at most ${max} items`));
+
+const notificationRulesSchema = v.strictObject({
+  categories: v.strictObject(R.categories.entries),
+  min_severity: R.minSeverity,
+  critical_mention: v.strictObject({ mode: CM.mode, targets: v.pipe(v.array(mentionTarget), v.maxLength(EVENT_LIMITS.mentions)) }),
+  dedupe_window_minutes: R.dedupeWindowMinutes,
+  language: D.language,
+  format: D.format,
+  rate_limit: D.rateLimit,
+  digest_window_seconds: D.digestWindowSeconds,
+  max_age_hours: D.maxAgeHours,
+});
+
+const quietHoursSchema = v.strictObject({ enabled: QH.enabled, start: QH.start, end: QH.end, time_zone: QH.timeZone });
+
+const messageTemplateSchema = v.strictObject({
+  kind: v.picklist(TEMPLATE_KINDS),
+  /** null: every category without a template of its own. */
+  category: v.nullable(v.picklist(CATEGORIES)),
+  lang: v.picklist(['zh', 'en']),
+  body: v.string(),
+});
+
+const H = hookDefinitionSchema.entries;
+const hookMappingSchema = v.strictObject({
+  name: v.pipe(v.string(), v.regex(HOOK_NAME, 'must be 1-40 lower-case letters, digits, "-" or "_", starting with a letter or digit')),
+  title: H.title,
+  summary: H.summary,
+  severity: H.severity,
+  severity_map: H.severityMap,
+  default_severity: H.defaultSeverity,
+  category: H.category,
+  default_category: H.defaultCategory,
+  store: H.store,
+  url: H.url,
+  idempotency_key: H.idempotencyKey,
+  fields: H.fields,
+  drop_when: H.dropWhen,
+});
+
+const conditionSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('threshold'), op: v.picklist(THRESHOLD_OPS), value: bounded(-NUMBER_LIMIT) }),
+  v.strictObject({ type: v.literal('change'), baseline: v.picklist(CHANGE_BASELINES), direction: v.picklist(CHANGE_DIRECTIONS), by: v.picklist(CHANGE_UNITS), amount: bounded(0) }),
+  v.strictObject({ type: v.literal('no_data'), minutes: int(RANGES.noDataAmount.min, RANGES.noDataAmount.max) }),
+]);
+const holdSchema = v.variant('kind', [
+  v.strictObject({ kind: v.literal('points'), count: int(RANGES.holdCount.min, RANGES.holdCount.max) }),
+  v.strictObject({ kind: v.literal('duration'), minutes: int(RANGES.holdMinutes.min, RANGES.holdMinutes.max) }),
+]);
+
+const metricRuleSchema = v.strictObject({
+  name: name(RULE_NAME_MAX),
+  metric: name(EVENT_LIMITS.metricName),
+  /** null: every store separately. */
+  store: v.nullable(name(EVENT_LIMITS.store)),
+  condition: conditionSchema,
+  hold: holdSchema,
+  severity: v.picklist(SEVERITIES),
+  category: v.picklist(CATEGORIES),
+  mention: v.union([v.picklist(['none', 'all']), v.pipe(v.array(mentionTarget), v.minLength(1), v.maxLength(EVENT_LIMITS.mentions))], 'must be "none", "all" or a list of WeCom user ids / mobile numbers'),
+  title: v.pipe(
+    name(EVENT_LIMITS.title),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      for (const p of titleProblems(dataset.value)) addIssue({ message: templateProblemText(p, 'value, previous, change, store, metric, unit') });
+    }),
+  ),
+  reminder_hours: int(RANGES.reminderHours.min, RANGES.reminderHours.max),
+  enabled: v.boolean(),
+});
+
+const reportJobSchema = v.pipe(
+  v.strictObject({
+    name: name(REPORT_NAME_MAX),
+    type: v.picklist(REPORT_TYPES),
+    cron: v.pipe(
+      v.string(),
+      v.transform(normaliseCron),
+      v.check((s) => s.length <= 200 && parseSchedule(s, 'UTC').ok, 'is not a 5-field cron expression that fires (minute hour day-of-month month day-of-week)'),
+    ),
+    timezone: v.pipe(v.string(), v.check((tz) => canonicalTimeZone(tz) !== undefined, 'is not a known IANA time zone'), v.transform((tz) => canonicalTimeZone(tz)!)),
+    /** Custom reports only: markdown with {{placeholders}}. */
+    template: v.nullable(v.pipe(v.string(), v.transform((s) => s.replace(/\r\n?/g, '\n')))),
+    enabled: v.boolean(),
+    attach_chart: v.boolean(),
+    /** Metric names to draw; empty for every metric of the period. */
+    chart_metrics: v.pipe(v.array(name(EVENT_LIMITS.metricName)), v.check((names) => names.join('\n').length <= CHART_METRICS_MAX_CHARS, `must be at most ${CHART_METRICS_MAX_CHARS} characters together`)),
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const { type, template } = dataset.value;
+    const path = [{ type: 'object', origin: 'value', input: dataset.value, key: 'template', value: template }] as const;
+    if (type !== 'custom') {
+      if (template !== null && template.trim() !== '') addIssue({ message: 'must be null unless the type is "custom"', path: [...path] });
+      return;
+    }
+    if (template === null || template.trim() === '') addIssue({ message: 'a custom report needs a template', path: [...path] });
+    else if (chars(template) > TEMPLATE_MAX_CHARS) addIssue({ message: `must be at most ${TEMPLATE_MAX_CHARS} characters`, path: [...path] });
+    else for (const p of parseReportTemplate(template).problems) addIssue({ message: templateProblemText(p), path: [...path] });
+  }),
+);
+
+const silenceSchema = v.strictObject({
+  category: v.picklist(CATEGORIES),
+  title: name(EVENT_LIMITS.title),
+  /** '' for alerts without a store. */
+  store: v.pipe(v.string(), v.check((s) => chars(s) <= EVENT_LIMITS.store, `must be at most ${EVENT_LIMITS.store} characters`)),
+  /** Exclusive: the silence ends at this instant. */
+  until: v.pipe(v.string(), v.check((s) => parseIsoDateTime(s) !== undefined, 'must be an ISO 8601 date-time with a time zone, e.g. "2026-12-31T18:00:00+08:00"')),
+});
+
+export const configDocumentSchema = v.strictObject({
+  format: v.literal(CONFIG_FORMAT, `must be "${CONFIG_FORMAT}"`),
+  version: v.literal(CONFIG_VERSION, `this appliance reads version ${CONFIG_VERSION} documents`),
+  exported_at: v.optional(v.string()),
+  notification_rules: v.optional(notificationRulesSchema),
+  quiet_hours: v.optional(quietHoursSchema),
+  message_templates: v.optional(list(messageTemplateSchema, CONFIG_LIMITS.messageTemplates)),
+  hook_mappings: v.optional(list(hookMappingSchema, CONFIG_LIMITS.hookMappings)),
+  metric_rules: v.optional(list(metricRuleSchema, CONFIG_LIMITS.metricRules)),
+  report_jobs: v.optional(list(reportJobSchema, CONFIG_LIMITS.reportJobs)),
+  silences: v.optional(list(silenceSchema, CONFIG_LIMITS.silences)),
+});
+
+export type ConfigDocument = v.InferOutput<typeof configDocumentSchema>;
+export type NotificationRulesDoc = v.InferOutput<typeof notificationRulesSchema>;
+export type QuietHoursDoc = v.InferOutput<typeof quietHoursSchema>;
+export type MessageTemplateDoc = v.InferOutput<typeof messageTemplateSchema>;
+export type HookMappingDoc = v.InferOutput<typeof hookMappingSchema>;
+export type MetricRuleDoc = v.InferOutput<typeof metricRuleSchema>;
+export type ReportJobDoc = v.InferOutput<typeof reportJobSchema>;
+export type SilenceDoc = v.InferOutput<typeof silenceSchema>;
+/** The sections an import may carry; a section left out is left as it is. */
+export const SECTIONS = ['notification_rules', 'quiet_hours', 'message_templates', 'hook_mappings', 'metric_rules', 'report_jobs', 'silences'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface ConfigIssue {
+  /** Dotted document path: "hook_mappings.0.title", "(root)" for the document itself. */
+  path: string;
+  message: string;
+}
+
+function templateProblemText(p: TemplateProblem, names?: string): string {
+  if (p.code === 'unclosed') return `"{{" without a closing "}}": ${p.snippet}`;
+  if (p.code === 'metricArgs') return `${p.placeholder}: write {{metric "name"}} or {{metric "name" "store"}}`;
+  return `unknown placeholder ${p.placeholder}${names ? ` (known: ${names})` : ''}`;
+}
+
+function messageTemplateProblemText(p: MessageTemplateProblem): string {
+  if (p.code === 'empty') return 'must not be empty';
+  if (p.code === 'tooLong') return `must be at most ${p.max} characters, not ${p.length}`;
+  if (p.code === 'unclosed') return `"{{" without a closing "}}": ${p.snippet}`;
+  return `unknown placeholder ${p.placeholder} for this kind of message`;
+}
+
+const HOOK_PROBLEMS: Record<Exclude<HookProblem['code'], 'syntax'>, string> = {
+  titleRequired: 'a title template is required',
+  badLine: 'write "name = value"',
+  badSeverity: 'the severity must be info, warning or critical',
+  badCondition: 'write "path == value", "path != value", "path exists" or "path missing"',
+  tooManyLines: 'too many lines',
+  badFieldName: 'field names are at most 64 characters and not __proto__, prototype or constructor',
+};
+
+function hookProblemText(p: HookProblem): string {
+  const what = p.code === 'syntax' ? `${p.error.code === 'unclosed' ? '"{{" without a closing "}}"' : `bad placeholder or path (${p.error.code})`}${'at' in p.error ? ` at "${p.error.at}"` : ''}` : HOOK_PROBLEMS[p.code];
+  return p.line === undefined ? what : `line ${p.line}: ${what}`;
+}
+
+export function hookDefinitionOf(doc: HookMappingDoc): HookDefinition {
+  return Object.fromEntries(Object.entries(HOOK_FIELD_NAMES).map(([field, docName]) => [field, doc[docName]])) as HookDefinition;
+}
+
+export function hookDocOf(name: string, def: HookDefinition): HookMappingDoc {
+  return { name, ...Object.fromEntries(Object.entries(HOOK_FIELD_NAMES).map(([field, docName]) => [docName, def[field as HookField]])) } as HookMappingDoc;
+}
+
+/** "metric_rules.2.condition.value", "(root)" for the document itself. */
+function issuePath(issue: v.BaseIssue<unknown>): string {
+  const keys = (issue.path ?? []).map((item) => String(item.key as string | number));
+  return keys.length === 0 ? '(root)' : keys.map((k) => (k === '' ? '""' : k)).join('.');
+}
+
+function issueMessage(issue: v.BaseIssue<unknown>): string {
+  if (issue.type === 'strict_object' && issue.expected === 'never') return `unknown field "${String(issue.input)}"`;
+  if (issue.type === 'strict_object' && issue.input === undefined) return 'is required';
+  if (issue.kind === 'schema' && (issue.type === 'picklist' || issue.type === 'variant')) return `must be one of ${issue.expected}, not ${issue.received}`;
+  if (issue.kind === 'schema' && issue.message.startsWith('Invalid type')) return `must be ${issue.expected}, not ${issue.received}`;
+  if (issue.kind === 'schema' && issue.message.startsWith('Invalid ')) return `must be one of ${issue.expected}, not ${issue.received}`;
+  // valibot's own wording ("Invalid length: Expected <=1000 but received 1200") said as the rest is.
+  if (issue.message.startsWith('Invalid ')) {
+    const limit = String((issue as { requirement?: unknown }).requirement);
+    switch (issue.type) {
+      case 'max_length':
+        return `must be at most ${limit} ${typeof issue.input === 'string' ? 'characters' : 'items'} long, not ${issue.received}`;
+      case 'min_length':
+        return `must be at least ${limit} ${typeof issue.input === 'string' ? 'characters' : 'items'} long`;
+      case 'max_value':
+        return `must be at most ${limit}, not ${issue.received}`;
+      case 'min_value':
+        return `must be at least ${limit}, not ${issue.received}`;
+      case 'integer':
+        return `must be a whole number, not ${issue.received}`;
+      case 'finite':
+        return 'must be a finite number';
+      case 'regex':
+        return `must match ${limit}`;
+    }
+  }
+  return issue.message;
+}
+
+/** Names used twice in one list: the later one is refused with both places named. */
+function duplicates<T>(items: readonly T[] | undefined, section: string, keyOf: (item: T) => string, what: string): ConfigIssue[] {
+  const seen = new Map<string, number>();
+  const out: ConfigIssue[] = [];
+  (items ?? []).forEach((item, i) => {
+    const key = keyOf(item);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else out.push({ path: `${section}.${i}`, message: `${what} is already in ${section}.${first}` });
+  });
+  return out;
+}
+
+export type ParsedConfig = { ok: true; document: ConfigDocument } | { ok: false; issues: ConfigIssue[] };
+
+/** The document checked whole: shape, limits, each template, mapping, cron and time zone; every problem at once. */
+export function parseConfigDocument(json: unknown): ParsedConfig {
+  const parsed = v.safeParse(configDocumentSchema, json);
+  if (!parsed.success) return { ok: false, issues: parsed.issues.map((issue) => ({ path: issuePath(issue), message: issueMessage(issue) })) };
+  const doc = parsed.output;
+  const issues: ConfigIssue[] = [];
+  doc.message_templates?.forEach((t, i) => {
+    for (const p of parseMessageTemplate(t.kind, t.body).problems) issues.push({ path: `message_templates.${i}.body`, message: messageTemplateProblemText(p) });
+  });
+  doc.hook_mappings?.forEach((h, i) => {
+    const compiled = compileHook(hookDefinitionOf(h));
+    if (!compiled.ok) for (const p of compiled.problems) issues.push({ path: `hook_mappings.${i}.${HOOK_FIELD_NAMES[p.field]}`, message: hookProblemText(p) });
+  });
+  issues.push(
+    ...duplicates(doc.message_templates, 'message_templates', (t) => `${t.kind}/${t.category ?? '*'}/${t.lang}`, 'a template for this kind, category and language'),
+    ...duplicates(doc.hook_mappings, 'hook_mappings', (h) => h.name, 'a mapping with this name'),
+  );
+  return issues.length ? { ok: false, issues } : { ok: true, document: doc };
+}
+
+/** A metric rule as the document writes it. */
+export function metricRuleDoc(rule: Omit<MetricRule, 'id' | 'createdAt'>): MetricRuleDoc {
+  return {
+    name: rule.name,
+    metric: rule.metric,
+    store: rule.store,
+    condition: rule.condition,
+    hold: rule.hold,
+    severity: rule.severity,
+    category: rule.category,
+    mention: rule.mention,
+    title: rule.title,
+    reminder_hours: rule.reminderHours,
+    enabled: rule.enabled,
+  };
+}
+
+export function metricRuleOf(doc: MetricRuleDoc): Omit<MetricRule, 'id' | 'createdAt'> {
+  return {
+    name: doc.name,
+    metric: doc.metric,
+    store: doc.store,
+    condition: doc.condition,
+    hold: doc.hold,
+    severity: doc.severity,
+    category: doc.category,
+    mention: doc.mention,
+    title: doc.title,
+    reminderHours: doc.reminder_hours,
+    enabled: doc.enabled,
+  };
+}

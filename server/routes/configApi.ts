@@ -1,0 +1,89 @@
+// GET /api/v1/config (export, scope `read`) and PUT /api/v1/config (import, scope `admin`; `?dry_run=true`
+// shows the changes without applying them). Tokens and signatures as for every /api/ route; a GET
+// signs its path and query.
+import type { Context } from 'hono';
+import { configFingerprint, readCurrentConfig } from '../configAsCode/currentConfig.ts';
+import { CONFIG_MAX_BYTES } from '../configAsCode/document.ts';
+import { importConfig } from '../configAsCode/importConfig.ts';
+import type { ConfigApplyDeps } from '../configAsCode/applyConfig.ts';
+import type { ConfigPlan } from '../configAsCode/plan.ts';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ApiAuthenticator } from '../security/apiAuth.ts';
+import { hasScope, type ApiScope } from '../security/apiScopes.ts';
+import { mayPost } from '../security/apiTokens.ts';
+import type { ApiTokenRow } from '../../db/queries/tokens.ts';
+import { isStorageUnavailable } from '../storageErrors.ts';
+import { clientIp } from './viewContext.ts';
+
+export const CONFIG_PATH = '/api/v1/config';
+export { CONFIG_MAX_BYTES };
+
+/** What a 403 for a missing scope does beside answering (the intake's refused-requests list). */
+export type ScopeRefusal = (c: Context, token: ApiTokenRow, needed: ApiScope) => Response;
+
+/** The 403s of the configuration routes: a scope missing, or a token limited to named hooks. */
+export interface ConfigRefusals {
+  forbidden: ScopeRefusal;
+  hookOnly: (c: Context, token: ApiTokenRow) => Response;
+}
+
+const DRY_RUN = { true: true, '1': true, false: false, '0': false } as Record<string, boolean>;
+
+/** The plan as the API answers it: section, action, item and the fields an update changes. */
+export function planAnswer(plan: ConfigPlan) {
+  return {
+    changes: plan.changes.map((c) => ({ section: c.section, action: c.action, item: c.item, ...(c.fields ? { fields: c.fields } : {}) })),
+    ended_silences: plan.ended,
+    untouched: plan.untouched,
+  };
+}
+
+export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator, { forbidden, hookOnly }: ConfigRefusals) {
+  const unauthorized = (c: Context, message: string) => c.json({ error: 'unauthorized', message }, 401, { 'www-authenticate': 'Bearer' });
+
+  const get = (c: Context) => {
+    const url = new URL(c.req.url);
+    const verdict = auth.authenticate({ authorization: c.req.header('authorization'), signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER), body: url.pathname + url.search });
+    if (!verdict.ok) return unauthorized(c, verdict.message);
+    if (!mayPost(verdict.token, undefined)) return hookOnly(c, verdict.token);
+    if (!hasScope(verdict.token, 'read')) return forbidden(c, verdict.token, 'read');
+    const { document } = readCurrentConfig(deps);
+    return c.json(document, 200, { etag: `"${configFingerprint(document)}"` });
+  };
+
+  const put = async (c: Context) => {
+    const body = await c.req.text();
+    const verdict = auth.authenticate({ authorization: c.req.header('authorization'), signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER), body });
+    if (!verdict.ok) return unauthorized(c, verdict.message);
+    if (!mayPost(verdict.token, undefined)) return hookOnly(c, verdict.token);
+    if (!hasScope(verdict.token, 'admin')) return forbidden(c, verdict.token, 'admin');
+    const dryRunParam = c.req.query('dry_run');
+    const dryRun = dryRunParam === undefined ? false : DRY_RUN[dryRunParam];
+    if (dryRun === undefined) return c.json({ error: 'invalid_query', message: 'dry_run: must be true or false' }, 400);
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && !type.endsWith('+json')) return c.json({ error: 'unsupported_media_type', message: 'Send JSON with "Content-Type: application/json"' }, 415);
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch (err) {
+      return c.json({ error: 'invalid_json', message: `The body is not valid JSON: ${(err as Error).message}` }, 400);
+    }
+    const ifMatch = c.req.header('if-match')?.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+    const { id, name, prefix } = verdict.token;
+    try {
+      const outcome = importConfig(deps, json, { dryRun, ...(ifMatch ? { expectBase: ifMatch } : {}), who: { actor: 'api', ip: clientIp(c), token: { id, name, prefix } } });
+      if (!outcome.ok && outcome.reason === 'invalid') {
+        const first = outcome.issues[0]!;
+        return c.json({ error: 'invalid_config', message: `${first.path}: ${first.message}`, issues: outcome.issues }, 400);
+      }
+      if (!outcome.ok) {
+        return c.json({ error: 'config_changed', message: 'The configuration changed since the state If-Match names: run the dry run again and review its changes' }, 412, { etag: `"${outcome.base}"` });
+      }
+      return c.json({ dry_run: dryRun, applied: outcome.applied, base: outcome.base, result: outcome.result, ...planAnswer(outcome.plan) }, 200, { etag: `"${outcome.result}"` });
+    } catch (err) {
+      if (!isStorageUnavailable(err)) throw err;
+      return c.json({ error: 'storage_unavailable', message: 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was changed; retry later.' }, 503, { 'retry-after': '5' });
+    }
+  };
+
+  return { get, put };
+}

@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnChild } from '../helpers/childAppliance.ts';
+
+/** What an operator sees when the appliance cannot listen: one line naming the port (or HOST) and what to set, no stack. */
+describe('a port in use or an address not on this machine', () => {
+  let busy: Server;
+  let port: number;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'notifier-listen-'));
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    port = (busy.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => busy.close(resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function startFails(env: Record<string, string>): Promise<string[]> {
+    const child = await spawnChild({ DATA_DIR: dataDir, ADMIN_PASSWORD: 'listen-test-password', HOST: '127.0.0.1', ...env });
+    expect(await child.exited).toBe(1);
+    return child.output.join('').split('\n').filter((l) => l.trim() !== '');
+  }
+
+  it('EADDRINUSE: exit 1 with one line naming the port and PORT', async () => {
+    const lines = await startFails({ PORT: String(port) });
+    expect(lines).toEqual([`Failed to start: port ${port} is already in use (EADDRINUSE on 127.0.0.1): stop the program using it, or set PORT to a free port (e.g. PORT=${port + 1})`]);
+  }, 30_000);
+
+  it('EADDRNOTAVAIL: exit 1 with one line naming HOST', async () => {
+    // 192.0.2.1 is TEST-NET-1: never an address of this machine.
+    const lines = await startFails({ HOST: '192.0.2.1' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Failed to start: HOST 192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\): set HOST to 0\.0\.0\.0/);
+  }, 30_000);
+});

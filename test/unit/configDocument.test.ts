@@ -1,0 +1,108 @@
+// The configuration document's checks: whatever JSON arrives, the answer is "valid" or a list of
+// problems each naming its path, never an exception (which would be a 500).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
+import { hookDocOf, parseConfigDocument } from '../../server/configAsCode/document.ts';
+import { issueTextZh } from '../../server/configAsCode/issueText.ts';
+import { leaves, setAt } from '../helpers/jsonLeaves.ts';
+
+const VALID = {
+  format: 'storeclaw-notifier-config',
+  version: 1,
+  quiet_hours: { enabled: true, start: '22:00', end: '08:00', time_zone: 'Asia/Shanghai' },
+  message_templates: [{ kind: 'alert', category: null, lang: 'zh', body: '**{{title}}**' }],
+  hook_mappings: [hookDocOf('grafana', HOOK_EXAMPLES.grafana)],
+  metric_rules: [
+    {
+      name: 'GMV drop',
+      metric: 'gmv',
+      store: null,
+      condition: { type: 'change', baseline: '7d', direction: 'down', by: 'percent', amount: 30 },
+      hold: { kind: 'points', count: 2 },
+      severity: 'warning',
+      category: 'orders',
+      mention: 'none',
+      title: '{{metric}} {{change}}',
+      reminder_hours: 0,
+      enabled: true,
+    },
+  ],
+  report_jobs: [{ name: 'Daily', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', template: null, enabled: false, attach_chart: true, chart_metrics: ['gmv'] }],
+  silences: [{ category: 'inventory', title: 'SKU-1 low', store: '', until: '2099-01-01T00:00:00Z' }],
+};
+
+describe('the configuration document', () => {
+  it('accepts a valid document', () => {
+    expect(parseConfigDocument(VALID)).toMatchObject({ ok: true });
+  });
+
+  it('any JSON: valid, or problems that each name a path; never an exception', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (json) => {
+        const r = parseConfigDocument(json);
+        if (!r.ok) for (const issue of r.issues) expect(issue.path.length * issue.message.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a valid document with one value replaced: still checked whole, the problem at that path or above it', () => {
+    const paths = leaves(VALID);
+    fc.assert(
+      fc.property(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 2 }), (path, leaf) => {
+        const r = parseConfigDocument(setAt(VALID, path, leaf));
+        if (r.ok) return;
+        const dotted = path.join('.');
+        // The problem is reported where the value is, or at an enclosing field (a variant's tag, a list, the template it breaks).
+        expect(r.issues.some((i) => dotted.startsWith(i.path) || i.path.startsWith(dotted) || i.path === '(root)')).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('says what a limit is in words, not in valibot’s notation', () => {
+    const r = parseConfigDocument({
+      ...VALID,
+      notification_rules: undefined,
+      quiet_hours: { ...VALID.quiet_hours, start: '7:00' },
+      hook_mappings: [{ ...VALID.hook_mappings[0], summary: 'x'.repeat(1001) }],
+      metric_rules: [{ ...VALID.metric_rules[0], reminder_hours: 2.5, hold: { kind: 'points', count: 101 } }],
+    });
+    expect(r).toEqual({
+      ok: false,
+      issues: expect.arrayContaining([
+        { path: 'quiet_hours.start', message: 'must be a time like 22:00' },
+        { path: 'hook_mappings.0.summary', message: 'must be at most 1000 characters long, not 1001' },
+        { path: 'metric_rules.0.hold.count', message: 'must be at most 100' },
+        { path: 'metric_rules.0.reminder_hours', message: 'must be a whole number' },
+      ]),
+    });
+    if (!r.ok) for (const issue of r.issues) expect(issue.message).not.toMatch(/^Invalid |Expected/);
+  });
+
+  it('every refusal it can give reads in Chinese too (the console shows the reader’s language)', () => {
+    const untranslated = new Set<string>();
+    const check = (json: unknown) => {
+      const r = parseConfigDocument(json);
+      if (!r.ok) for (const i of r.issues) if (issueTextZh(i.message) === undefined) untranslated.add(i.message);
+    };
+    fc.assert(fc.property(fc.jsonValue(), (json) => check({ format: 'storeclaw-notifier-config', version: 1, ...(typeof json === 'object' && json !== null ? json : { json }) })), { numRuns: 200 });
+    const paths = leaves(VALID);
+    const values = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('', ' x', 'a\nb', '{{nope}}', '{{title', '{{metric gmv}}', 'x'.repeat(5000), 1e13, -1, 2.5, 'Mars/Base', '61 * * * *', '7:00', 'BAD NAME', 'not a date'));
+    fc.assert(fc.property(fc.constantFrom(...paths), values, (path, value) => check(setAt(VALID, path, value))), { numRuns: 1500 });
+    check({ ...VALID, hook_mappings: [...VALID.hook_mappings, VALID.hook_mappings[0]] });
+    check({ ...VALID, message_templates: [...VALID.message_templates, VALID.message_templates[0]] });
+    check({ ...VALID, report_jobs: [{ ...VALID.report_jobs[0], type: 'custom', template: null }, { ...VALID.report_jobs[0], template: 'x' }] });
+    check({ ...VALID, hook_mappings: [{ ...VALID.hook_mappings[0], title: '', severity_map: 'oops', drop_when: 'a ~ b', fields: '__proto__ = x' }] });
+    expect([...untranslated]).toEqual([]);
+    expect(issueTextZh('hook_mappings.1 is nonsense')).toBeUndefined();
+    expect(issueTextZh('must be at most 1000 characters long, not 1001')).toBe('最多 1000 个字符，现在是 1001');
+    expect(issueTextZh('line 2: write "name = value"')).toBe('第 2 行：请写成“名称 = 值”');
+  });
+
+  it('names duplicates with both places', () => {
+    const r = parseConfigDocument({ ...VALID, hook_mappings: [...VALID.hook_mappings, VALID.hook_mappings[0]] });
+    expect(r).toEqual({ ok: false, issues: [{ path: 'hook_mappings.1', message: 'a mapping with this name is already in hook_mappings.0' }] });
+  });
+});

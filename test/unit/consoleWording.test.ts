@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { AUDIT_ACTIONS, AUDIT_ACTORS } from '../../db/queries/audit.ts';
+import { TEST_TITLES } from '../../server/channel/wecomChannel.ts';
+import { digestTitle } from '../../server/delivery/policy/fold.ts';
+import { dictionaries, translator, type Lang } from '../../server/strings/translate.ts';
+import type { ViewContext } from '../../views/context.ts';
+import { auditDetailLines } from '../../views/pages/audit.tsx';
+import { ApiReferencePage } from '../../views/pages/apiReference.tsx';
+import { buildOpenApiDocument } from '../../server/api/openapi.ts';
+import { deliveryTitle } from '../../views/pages/sendLog.tsx';
+
+const ctx = (lang: Lang): ViewContext => ({ t: translator(lang), lang, path: '/', timeZone: 'Asia/Shanghai' });
+const state = (total: number) => ({ total, counts: { info: 0, warning: total, critical: 0 }, since: 0, top: [] });
+
+describe('the send log and audit log in the reader’s language', () => {
+  it('names every audit action and actor in both languages', () => {
+    for (const lang of ['en', 'zh'] as const) {
+      const missing = [...AUDIT_ACTIONS.map((a) => `audit.action.${a}`), ...AUDIT_ACTORS.map((a) => `audit.actor.${a}`)].filter((key) => !(key in dictionaries[lang]));
+      expect(missing, lang).toEqual([]);
+    }
+  });
+
+  it('shows the appliance’s own messages (tests, digests) in the reader’s language, not as stored', () => {
+    const zh = ctx('zh');
+    expect(deliveryTitle(zh, { kind: 'test', title: TEST_TITLES.connected })).toBe('连接测试');
+    expect(deliveryTitle(zh, { kind: 'test', title: TEST_TITLES.manual })).toBe('测试通知');
+    expect(deliveryTitle(zh, { kind: 'digest', title: digestTitle(state(2), 'products', 'quiet_hours') })).toBe('2 × 商品（免打扰时段）');
+    expect(deliveryTitle(zh, { kind: 'digest', title: `${digestTitle(state(37), 'inventory', 'storm')} · @` })).toBe('37 × 库存（合并发送） · @');
+    expect(deliveryTitle(ctx('en'), { kind: 'digest', title: digestTitle(state(2), 'products', 'storm') })).toBe('2 × Products (digest)');
+    // Events keep their own titles, whatever they look like.
+    expect(deliveryTitle(zh, { kind: 'alert', title: '3 × products (digest)' })).toBe('3 × products (digest)');
+  });
+
+  it('writes audit details as words and dates, never raw JSON or milliseconds', () => {
+    const until = Date.parse('2026-12-24T16:00:00Z');
+    const silence = JSON.stringify({ id: 3, category: 'orders', title: 'Refund spike', store: null, until });
+    expect(auditDetailLines(ctx('zh'), silence)).toEqual(['编号: 3', '分类: 订单', '标题: Refund spike', '店铺: —', '截止: 2026-12-25 00:00:00 (GMT+8)']);
+    expect(auditDetailLines(ctx('zh'), JSON.stringify({ kind: 'alert', status: 'succeeded' }))).toEqual(['类型: 告警', '状态: 已入队']);
+    const rules = JSON.stringify({ changed: { categories: { ads: false }, minSeverity: 'warning' } });
+    expect(auditDetailLines(ctx('zh'), rules)).toEqual(['修改 · categories.ads: 否', '修改 · minSeverity: warning']);
+    expect(auditDetailLines(ctx('en'), JSON.stringify({ attempts: 7 }))).toEqual(['refused attempts: 7']);
+    expect(auditDetailLines(ctx('en'), null)).toEqual([]);
+    expect(auditDetailLines(ctx('en'), 'not json')).toEqual(['not json']);
+  });
+
+  it('the API reference page reads in Chinese for a Chinese reader, in the document’s English otherwise', async () => {
+    const doc = buildOpenApiDocument();
+    const zh = String(await ApiReferencePage({ ctx: ctx('zh'), doc }));
+    expect(zh).toContain('发送事件');
+    expect(zh).toContain('请求体超过 64 KiB');
+    expect(zh).not.toContain('Send an event');
+    const en = String(await ApiReferencePage({ ctx: ctx('en'), doc }));
+    expect(en).toContain('Send an event');
+    expect(en).not.toContain('发送事件');
+  });
+});
