@@ -1,7 +1,7 @@
 // China's workday calendar (工作日历): its page, the calendar choices of schedules, quiet hours on
 // non-workdays, and the dashboard's warning. `zh` has exactly `en`'s keys.
 const en = {
-  'nav.calendar': 'Workday calendar',
+  'nav.calendar': 'Calendar',
   'calendar.title': 'Workday calendar',
   'calendar.intro':
     "China's public holidays and adjusted working days (调休), for report jobs, heartbeat checks, quiet hours and \"same time last week\" comparisons. Your own days below win over the built-in data.",

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { insertHeartbeatCheck } from '../../db/queries/heartbeats.ts';
 import { saveHookMapping } from '../../db/queries/hooks.ts';
 import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
 import { listReportJobs } from '../../db/queries/reports.ts';
+import { initialHeartbeatState } from '../../server/heartbeats/plan.ts';
 import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
@@ -103,6 +105,8 @@ describe('console layout at 390 px and 1280 px, EN and 简体中文', () => {
     app.deps.metricRules!.ruleSaved(undefined, ruleFromRow(getMetricRule(app.deps.db, ruleId)!));
     expect((await send([{ name: '订单量', value: 40, store: '京东自营店' }, { name: '订单量', value: 38, store: '拼多多专营店' }], '/api/v1/metrics')).status).toBe(202);
     saveHookMapping(app.deps.db, 'uptime-kuma', JSON.stringify(HOOK_EXAMPLES.uptime_kuma), now);
+    const beat = initialHeartbeatState(now);
+    const checkId = insertHeartbeatCheck(app.deps.db, { key: 'price-sync', name: '同步商品价格（每晚）', scheduleKind: 'cron', cron: '0 2 * * *', timezone: 'Asia/Shanghai', graceMinutes: 30 }, beat.status, JSON.stringify(beat), now);
     const daily = listReportJobs(app.deps.db).find((j) => j.type === 'daily_summary')!;
     await page.goto(`${app.url}/reports/${daily.id}`);
     await page.getByRole('button', { name: 'Run now', exact: true }).click();
@@ -125,6 +129,10 @@ describe('console layout at 390 px and 1280 px, EN and 简体中文', () => {
       '/reports/new',
       '/metric-rules',
       `/metric-rules/${ruleId}/edit`,
+      '/heartbeats',
+      `/heartbeats/${checkId}`,
+      '/heartbeats/new',
+      '/calendar',
       '/send-log',
       `/send-log/${lastDelivery.id}`,
       '/troubleshooting',
