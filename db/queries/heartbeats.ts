@@ -63,12 +63,14 @@ export function deleteHeartbeatCheck(db: Db, id: number): boolean {
   return db.delete(heartbeatChecks).where(eq(heartbeatChecks.id, id)).run().changes > 0;
 }
 
+/** Keeps a check's newest rows of a per-check history table, so each stays bounded without a pruning job. */
+function keepNewest(db: Db, table: 'heartbeat_pings' | 'heartbeat_transitions', checkId: number, kept: number): void {
+  preparedStatement(db, `DELETE FROM ${table} WHERE check_id = ? AND id <= (SELECT id FROM ${table} WHERE check_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${kept})`).run(checkId, checkId);
+}
+
 export function insertPing(db: Db, ping: Omit<typeof heartbeatPings.$inferInsert, 'id'>): void {
   db.insert(heartbeatPings).values(ping).run();
-  preparedStatement(
-    db,
-    `DELETE FROM heartbeat_pings WHERE check_id = ? AND id <= (SELECT id FROM heartbeat_pings WHERE check_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${PINGS_KEPT})`,
-  ).run(ping.checkId, ping.checkId);
+  keepNewest(db, 'heartbeat_pings', ping.checkId, PINGS_KEPT);
 }
 
 export function recentPings(db: Db, checkId: number, limit: number): HeartbeatPingRow[] {
@@ -77,10 +79,7 @@ export function recentPings(db: Db, checkId: number, limit: number): HeartbeatPi
 
 export function insertHeartbeatTransition(db: Db, t: Omit<typeof heartbeatTransitions.$inferInsert, 'id'>): void {
   db.insert(heartbeatTransitions).values(t).run();
-  preparedStatement(
-    db,
-    `DELETE FROM heartbeat_transitions WHERE check_id = ? AND id <= (SELECT id FROM heartbeat_transitions WHERE check_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${TRANSITIONS_KEPT})`,
-  ).run(t.checkId, t.checkId);
+  keepNewest(db, 'heartbeat_transitions', t.checkId, TRANSITIONS_KEPT);
 }
 
 export function transitionsOf(db: Db, checkId: number, limit: number): HeartbeatTransitionRow[] {

@@ -71,21 +71,19 @@ export type HeartbeatInput =
   | { type: 'tick'; now: number }
   | { type: 'ping'; kind: PingKind; at: number; message?: string; exitCode?: number };
 
+/** A state with no run under way and no outage: what a check starts from and what watching anew resets to. */
+const NOTHING_OPEN = {
+  startedAt: null,
+  downSince: null,
+  downReason: null,
+  downExpectedAt: null,
+  downEventId: null,
+  lastNotifiedAt: null,
+  reminders: 0,
+} as const satisfies Partial<HeartbeatState>;
+
 export function initialHeartbeatState(watchingSince: number): HeartbeatState {
-  return {
-    status: 'new',
-    lastPingAt: null,
-    lastPingKind: null,
-    lastRunAt: null,
-    startedAt: null,
-    watchingSince,
-    downSince: null,
-    downReason: null,
-    downExpectedAt: null,
-    downEventId: null,
-    lastNotifiedAt: null,
-    reminders: 0,
-  };
+  return { status: 'new', lastPingAt: null, lastPingKind: null, lastRunAt: null, watchingSince, ...NOTHING_OPEN };
 }
 
 /** Days a schedule that follows the calendar may skip in a row looking for its next day (春节 with weekends, with room). */
@@ -201,14 +199,8 @@ export function planHeartbeat(check: HeartbeatSchedule, state: HeartbeatState, i
 export function restartWatching(state: HeartbeatState, now: number): HeartbeatState {
   return {
     ...state,
+    ...NOTHING_OPEN,
     status: state.lastPingAt === null ? 'new' : 'up',
-    startedAt: null,
     watchingSince: now,
-    downSince: null,
-    downReason: null,
-    downExpectedAt: null,
-    downEventId: null,
-    lastNotifiedAt: null,
-    reminders: 0,
   };
 }
