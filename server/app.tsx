@@ -115,6 +115,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', languageRoutes());
   app.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, port: deps.config.port, onQueued: deps.wakeWorker }));
 
+  app.use('*', async (_c, next) => {
+    await deps.consoleReady;
+    await next();
+  });
   app.use('*', originCheck());
   app.use('*', session(deps));
   app.use('*', requireAuth(deps, PUBLIC_ROUTES));

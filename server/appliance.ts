@@ -21,7 +21,7 @@ import type { AppDeps, RestoreOutcome } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
 import { listenFailure } from './listenFailure.ts';
 import { createLoginThrottle } from './security/loginThrottle.ts';
-import { createPasswordHasher } from './security/passwords.ts';
+import { createPasswordHasher, type PasswordHasher } from './security/passwords.ts';
 import { createSetupCode } from './security/setupCode.ts';
 import { prepareDataDir } from './dataDir.ts';
 import { createStoredCounts } from './metrics/storedCounts.ts';
@@ -74,6 +74,8 @@ export interface StartOptions {
   metricsCacheMs?: number;
   /** scrypt cost for new password hashes (default 2^17); tests lower it so sign-ins stay fast. */
   scryptN?: number;
+  /** The password hasher (default scrypt at `scryptN`); a test holds a check to see what answers meanwhile. */
+  passwords?: PasswordHasher;
   /** The minute timers of metric rules and heartbeat checks (default on); tests may drive `ruleTick(now)` and `heartbeatTick(now)` instead. */
   ruleTimers?: boolean;
   /** The running build (default: read from dist/build-info.json or the checkout). */
@@ -153,7 +155,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     wecom: countingWecomClient(createWecomClient({ origin: config.wecomApiOrigin, timeoutMs: opts.wecomTimeoutMs ?? WECOM_TIMEOUT_MS }), counters, () => clock.now()),
     secretBox: createSecretBox(loadDataKey({ secretKey: config.secretKey, dataDir: config.dataDir })),
     loginThrottle: createLoginThrottle({ clock }),
-    passwords: createPasswordHasher({ n: opts.scryptN }),
+    passwords: opts.passwords ?? createPasswordHasher({ n: opts.scryptN }),
     storedCounts: createStoredCounts({ file: join(config.dataDir, DB_FILE), sqlite: db.$client, clock, ttlMs: opts.metricsCacheMs }),
     settings,
     limiter,
@@ -183,8 +185,12 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
   const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true, reportThread: deps.reportThread, calendar: deps.calendar });
   deps.reports = reports;
   deps.nextReport = () => reports.nextReport();
-  await syncAdminPassword(deps);
-  if (!getAdminPasswordHash(db)) {
+  // Checking ADMIN_PASSWORD is a scrypt, about half a second: the API and the health probes answer
+  // meanwhile; console requests wait for it, so none sees the password or the sessions from before.
+  deps.consoleReady = syncAdminPassword(deps);
+  // Awaited by start(), which fails the start as before; this keeps an early failure from counting as unhandled.
+  deps.consoleReady.catch(() => undefined);
+  if (!config.adminPassword && !getAdminPasswordHash(db)) {
     deps.setupCode = createSetupCode();
     // The one place the code appears: whoever reads the log (docker compose logs) may claim the appliance.
     log.warn('first run: open the console and enter this setup code to create the admin password', { setupCode: deps.setupCode.display });
@@ -229,6 +235,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
         log.error('heartbeat check at start failed', { error });
       }
       heartbeatTicks = (opts.ruleTimers ?? true) ? startHeartbeatTicks(ruleDeps) : undefined;
+      await deps.consoleReady;
     },
     async close() {
       await selfWatch.stop();

@@ -38,6 +38,8 @@ export interface AppDeps {
   passwords: PasswordHasher;
   /** Printed to the log at start while no admin password exists; /setup requires it. */
   setupCode?: SetupCode;
+  /** Settles once ADMIN_PASSWORD is checked against the stored hash (a scrypt); console requests wait for it. */
+  consoleReady?: Promise<void>;
   settings: SettingsStore;
   /** The one bot's rate window, shared by the worker and the console's test sends. */
   limiter: RateLimiter;

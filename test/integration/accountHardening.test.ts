@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeDatabase, openDatabase } from '../../db/client.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../../db/queries/admin.ts';
-import { DB_FILE } from '../../server/appliance.ts';
+import { DB_FILE, startAppliance } from '../../server/appliance.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createLogger } from '../../server/log.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { postEvent } from '../helpers/api.ts';
 import { createPasswordHasher } from '../../server/security/passwords.ts';
 import { spawnChild, startChild } from '../helpers/childAppliance.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
@@ -86,6 +90,59 @@ describe('admin password (ASVS 2.1.1, 2.4)', () => {
       expect(textOf((await o.get('/settings')).body)).toContain('ADMIN_PASSWORD is not set: the password set here is the password.');
     } finally {
       await own.stop();
+    }
+  }, 60_000);
+
+  it('while a new ADMIN_PASSWORD is checked at start, the API and /readyz answer and the console waits: no request sees the sessions from before', async () => {
+    const dataDir = dir('env-check-at-start');
+    const first = await startTestAppliance({ wecomOrigin: NOWHERE, dataDir, env: { ADMIN_PASSWORD: 'before-env-password' } });
+    const old = new ConsoleClient(first.url);
+    await old.signIn('before-env-password');
+    const cookie = old.cookies.get('scn_session')!;
+    const { token } = issueApiToken(first.deps, { name: 'during start', requireSignature: false, now: Date.now() });
+    await first.stop();
+
+    // The stored hash is checked by a hasher this test holds, so the window stays open until it lets go.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const real = createPasswordHasher({ n: 2 ** 14 });
+    const passwords = { hash: real.hash, verify: async (password: string, stored: string) => (await held, real.verify(password, stored)) };
+    let port = 0;
+    const logs: string[] = [];
+    let heard!: () => void;
+    const up = new Promise<void>((resolve) => (heard = resolve));
+    const log = createLogger({
+      level: 'info',
+      write: (line) => {
+        logs.push(line);
+        const entry = JSON.parse(line) as { msg: string; port?: number };
+        if (entry.msg === 'listening') {
+          port = entry.port!;
+          heard();
+        }
+      },
+    });
+    const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WECOM_API_ORIGIN: NOWHERE, ADMIN_PASSWORD: 'after-env-password' });
+    const starting = startAppliance(config, { log, hostname: '127.0.0.1', passwords, scryptN: 2 ** 14 });
+    await up;
+    const url = `http://127.0.0.1:${port}`;
+    expect((await fetch(url + '/readyz')).status).toBe(200);
+    expect((await postEvent(url, token, { kind: 'alert', title: 'raised while the password is checked' })).status).toBe(202);
+    const stale = new ConsoleClient(url);
+    stale.cookies.set('scn_session', cookie);
+    let answered = false;
+    const page = stale.get('/channels').then((p) => ((answered = true), p));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+
+    release();
+    const appliance = await starting;
+    try {
+      expect((await page).location).toMatch(/^\/login/);
+      expect(logs.some((l) => l.includes('ADMIN_PASSWORD replaced the stored admin password'))).toBe(true);
+      await new ConsoleClient(url).signIn('after-env-password');
+    } finally {
+      await appliance.close();
     }
   }, 60_000);
 
