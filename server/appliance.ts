@@ -188,7 +188,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
   // Checking ADMIN_PASSWORD is a scrypt, about half a second: the API and the health probes answer
   // meanwhile; console requests wait for it, so none sees the password or the sessions from before.
   deps.consoleReady = syncAdminPassword(deps);
-  // Awaited by start(), which fails the start as before; this keeps an early failure from counting as unhandled.
+  // Awaited by main (a failure stops the process) and by a restore; this keeps an early failure from counting as unhandled.
   deps.consoleReady.catch(() => undefined);
   if (!config.adminPassword && !getAdminPasswordHash(db)) {
     deps.setupCode = createSetupCode();
@@ -235,7 +235,6 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
         log.error('heartbeat check at start failed', { error });
       }
       heartbeatTicks = (opts.ruleTimers ?? true) ? startHeartbeatTicks(ruleDeps) : undefined;
-      await deps.consoleReady;
     },
     async close() {
       await selfWatch.stop();
@@ -277,6 +276,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     const reopen = async () => {
       core = await openCore(config, opts, shared, restore);
       await core.start();
+      await core.deps.consoleReady;
     };
     let kept: string | undefined;
     try {

@@ -16,7 +16,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const appliance = await startAppliance(config);
+  let stopping = false;
   const stop = (signal: string) => {
+    stopping = true;
     appliance.deps.log.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
@@ -24,6 +26,11 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // The API already answers while ADMIN_PASSWORD is checked; a check that fails (the database cannot
+  // be written) stops the process as a failed start, unless it is stopping anyway.
+  await appliance.deps.consoleReady?.catch((err: unknown) => {
+    if (!stopping) throw err;
+  });
 }
 
 main().catch((err: unknown) => {

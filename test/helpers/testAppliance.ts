@@ -42,6 +42,8 @@ export async function startTestAppliance(opts: {
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const appliance = await startAppliance(config, { log, clock: opts.clock, hostname: '127.0.0.1', wecomTimeoutMs: opts.wecomTimeoutMs ?? 1500, retryBaseMs: opts.retryBaseMs, metricsCacheMs: opts.metricsCacheMs ?? 0, scryptN: opts.scryptN ?? 2 ** 14, build: opts.build, migrationsFolder: opts.migrationsFolder, httpLimits: opts.httpLimits, metricRuleStoreLimit: opts.metricRuleStoreLimit, selfWatch: opts.selfWatch, reportTimers: opts.reportTimers });
+  // As main does: the start counts as done once ADMIN_PASSWORD is checked (the console waits for it anyway).
+  await appliance.deps.consoleReady;
   if (appliance.deps.setupCode) rememberSetupCode(appliance.url, appliance.deps.setupCode.display);
   // The appliance's deps, worker and reports are getters (a restore replaces them): kept live, not copied.
   return Object.assign(Object.create(appliance) as Appliance, {

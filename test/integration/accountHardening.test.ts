@@ -135,9 +135,10 @@ describe('admin password (ASVS 2.1.1, 2.4)', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(answered).toBe(false);
 
-    release();
     const appliance = await starting;
+    release();
     try {
+      await appliance.deps.consoleReady;
       expect((await page).location).toMatch(/^\/login/);
       expect(logs.some((l) => l.includes('ADMIN_PASSWORD replaced the stored admin password'))).toBe(true);
       await new ConsoleClient(url).signIn('after-env-password');
