@@ -14,7 +14,7 @@ import type { RecentEvent } from '../../views/pages/inbound/recentEvents.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { API_SCOPES, tokenScopes } from '../security/apiScopes.ts';
-import { issueApiToken, TOKEN_DISPLAY_PREFIX } from '../security/apiTokens.ts';
+import { issueApiToken, TOKEN_DISPLAY_PREFIX, tokenHooks } from '../security/apiTokens.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
 import { ingestEvents, type Accepted } from '../delivery/intake.ts';
 import { StoreLimitError } from '../metricRules/storeLimit.ts';
@@ -181,7 +181,7 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
     c.header('cache-control', 'no-store');
     const shown = deps.flash.take<{ token: string; signingSecret: string }>(sessionKey(c), `token-${row.id}`);
     if (!shown) return c.html(<TokenGonePage ctx={ctx} name={row.name} />);
-    return c.html(<TokenCreatedPage ctx={ctx} name={row.name} token={shown.token} signingSecret={shown.signingSecret} requireSignature={row.requireSignature} scopes={tokenScopes(row)} endpoints={endpointsFor(c, deps.config.port)} />);
+    return c.html(<TokenCreatedPage ctx={ctx} name={row.name} token={shown.token} signingSecret={shown.signingSecret} requireSignature={row.requireSignature} scopes={tokenScopes(row)} hooks={tokenHooks(row)} endpoints={endpointsFor(c, deps.config.port)} />);
   });
 
   app.get('/inbound/tokens/:id/revoke', (c) => {

@@ -170,6 +170,10 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     expect(created.status).toBe(303);
     const shown = await admin.get(created.location!);
     const limited = /(scn_[A-Za-z0-9_-]{20,})/.exec(shown.body)![1]!;
+    // Try it shows what the token can run: its hooks' URLs, not an event example it would be refused.
+    expect(textOf(shown.body)).toContain('This token posts only to these hooks');
+    expect(shown.body).toContain(`${app.url}/api/v1/hooks/grafana\n${app.url}/api/v1/hooks/whole`);
+    expect(shown.body).not.toContain('/api/v1/events');
     // (a repeat of an earlier test's payload: 200 with the first id)
     expect((await postEvent(app.url, limited, fixture('grafana-resolved'), { path: '/api/v1/hooks/grafana' })).status).toBe(200);
     expect((await postEvent(app.url, limited, '{"payload":"x"}', { path: '/api/v1/hooks/whole' })).status).toBe(202);

@@ -17,6 +17,7 @@ export function TokenCreatedPage({
   signingSecret,
   requireSignature,
   scopes,
+  hooks,
   endpoints,
 }: {
   ctx: ViewContext;
@@ -26,9 +27,11 @@ export function TokenCreatedPage({
   requireSignature: boolean;
   /** What the token may do: Try it shows what it can run (sending events, exporting the configuration). */
   scopes: ApiScope[];
+  /** The hooks a token is limited to: its examples are their URLs, since every other route refuses it. */
+  hooks: string[] | null;
   endpoints: Endpoints;
 }) {
-  const sends = scopes.includes('send');
+  const sends = scopes.includes('send') && !hooks;
   const exports = scopes.includes('read') || scopes.includes('admin');
   return (
     <Layout ctx={ctx} title={ctx.t('inbound.created.title')}>
@@ -47,6 +50,12 @@ export function TokenCreatedPage({
         <p>{ctx.t('inbound.created.scopes', { scopes: scopes.join(', ') })}</p>
         <h3>{ctx.t('inbound.created.example')}</h3>
         {requireSignature ? <p class="help">{ctx.t('inbound.created.signedOnly')}</p> : null}
+        {hooks ? (
+          <>
+            <p>{ctx.t('inbound.created.hooksOnly')}</p>
+            <pre>{hooks.map((name) => endpoints.events.replace(/\/events$/, `/hooks/${name}`)).join('\n')}</pre>
+          </>
+        ) : null}
         {sends ? <pre>{requireSignature ? shellSigningExample(endpoints.events, token, signingSecret) : curlExample(endpoints.events, token)}</pre> : null}
         {exports ? <pre>{configExportExample(endpoints.events, token, requireSignature ? signingSecret : undefined)}</pre> : null}
         <h3>{ctx.t('inbound.created.secret')}</h3>
