@@ -1,27 +1,19 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
 import { ARTIFACTS, SIGN_IN_ZH, type BrowserPage } from '../helpers/browser.ts';
+import { runNode } from '../helpers/notifyCliBuild.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
 import { consoleInBrowser, type ConsoleInBrowser } from '../helpers/consoleInBrowser.ts';
 import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
 const PASSWORD = 'heartbeats-e2e-pass';
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The CLI from the sources (the compiled one has its own test), as a cron job would call it. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'server/cli/storeclawNotify.ts', ...args], { cwd: repo, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runNode(['--import', 'tsx', 'server/cli/storeclawNotify.ts', ...args], env);
 
 /** The Heartbeats page in a real Chromium: create a check, a cron job wrapped by `run` fails, the group hears it once, then once more when it is back. */
 describe('heartbeat checks in the browser', { timeout: 90_000 }, () => {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -16,4 +16,15 @@ export function buildNotifyCli(name: string): string {
   writeFileSync(config, JSON.stringify({ extends: '../../../tsconfig.build.json', compilerOptions: { outDir: '.' }, include: [], files: ['../../../server/cli/storeclawNotify.ts'] }));
   execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: repo });
   return join(buildDir, 'server/cli/storeclawNotify.js');
+}
+
+export type CliRun = { code: number; stdout: string; stderr: string };
+
+/** Runs node with these arguments and only PATH plus `env` in its environment, as a cron job would; never rejects. */
+export function runNode(args: string[], env: Record<string, string> = {}, cwd = repo): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
 }

@@ -1,6 +1,6 @@
 // storeclaw-notify ping and run as users run them: compiled by the build's own TypeScript settings,
 // started with plain node, wrapping real commands, against a real appliance and the fake WeCom.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { getHeartbeatCheckByKey, recentPings } from '../../db/queries/heartbeats
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
+import { runNode } from '../helpers/notifyCliBuild.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
@@ -17,15 +18,7 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const buildDir = join(repo, 'test/artifacts/cli-build-heartbeat');
 const cli = join(buildDir, 'server/cli/storeclawNotify.js');
 
-type Run = { code: number; stdout: string; stderr: string };
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runNode([cli, ...args], env);
 
 describe('storeclaw-notify ping and run', () => {
   let fake: FakeWecom;

@@ -1,6 +1,6 @@
 // storeclaw-notify as users run it: compiled by the build's own TypeScript settings and started with
 // plain node (no tsx), against a real appliance and the fake WeCom.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { getEvent } from '../../server/delivery/store.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
+import { runNode } from '../helpers/notifyCliBuild.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
 import { buildNotifyCli } from '../helpers/notifyCliBuild.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
@@ -22,15 +23,7 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const buildDir = join(repo, 'test/artifacts/cli-build');
 const cli = join(buildDir, 'server/cli/storeclawNotify.js');
 
-type Run = { code: number; stdout: string; stderr: string };
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runNode([cli, ...args], env);
 
 describe('storeclaw-notify against a running appliance', () => {
   let fake: FakeWecom;
