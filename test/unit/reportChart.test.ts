@@ -84,6 +84,19 @@ describe('report chart: the dashboard chart components, rasterised with the ship
     await expect(encodePng(rgba, 4, 2)).rejects.toThrow(RangeError);
   });
 
+  it('a chart-sized image is deflated band by band and still inflates back to every row behind its filter byte', async () => {
+    // 960 × 300: about 17 rows per 64 KB band, so many bands and a short last one.
+    const width = 960;
+    const height = 300;
+    const rgba = Uint8Array.from({ length: width * height * 4 }, (_, i) => (i * 7 + (i >> 12)) % 251);
+    const png = await encodePng(rgba, width, height);
+    const idat = png.subarray(8 + 25 + 8, png.length - 12 - 4);
+    const stride = width * 4;
+    const expected = Buffer.alloc((stride + 1) * height);
+    for (let y = 0; y < height; y++) expected.set(rgba.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+    expect(inflateSync(idat).equals(expected)).toBe(true);
+  });
+
   it('a render that takes too long is refused, so the report text is not held by it', async () => {
     await expect(rasteriseSvg(chart('zh').svg, 1)).rejects.toThrow('chart rendering took over 1 ms');
   });
