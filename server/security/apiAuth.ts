@@ -5,7 +5,7 @@ import { findApiTokenByHash, touchApiToken, type ApiTokenRow } from '../../db/qu
 import type { RefusalReason } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
 import type { SecretBox } from './secretBox.ts';
-import { safeEqual, sha256 } from './tokens.ts';
+import { equalDigests, safeEqual, sha256 } from './tokens.ts';
 
 export const SIGNATURE_HEADER = 'x-signature';
 export const TIMESTAMP_HEADER = 'x-signature-timestamp';
@@ -50,7 +50,7 @@ export function createApiAuthenticator(deps: { db: Db; clock: Clock; secretBox: 
       const refuse = (message: string, reason: RefusalReason): ApiAuthResult => ({ ok: false, message, reason, ...(prefix ? { prefix } : {}) });
       const hash = sha256(presented);
       const token = findApiTokenByHash(deps.db, hash);
-      if (!token || !safeEqual(token.tokenHash, hash)) return refuse('Invalid or revoked token', 'unknown_token');
+      if (!token || !equalDigests(token.tokenHash, hash)) return refuse('Invalid or revoked token', 'unknown_token');
       if (token.revokedAt !== null) return refuse('Invalid or revoked token', 'revoked_token');
       const now = deps.clock.now();
       if (req.signature || req.timestamp || token.requireSignature) {

@@ -7,7 +7,7 @@ import { createLoginThrottle } from '../../server/security/loginThrottle.ts';
 import { createPasswordHasher, SCRYPT_N } from '../../server/security/passwords.ts';
 import { createSetupCode } from '../../server/security/setupCode.ts';
 import { createSecretBox, DATA_KEY_FILE, loadDataKey } from '../../server/security/secretBox.ts';
-import { safeEqual } from '../../server/security/tokens.ts';
+import { equalDigests, safeEqual, sha256 } from '../../server/security/tokens.ts';
 import { safeLocalPath } from '../../server/routes/safeRedirect.ts';
 
 describe('passwords (scrypt)', () => {
@@ -188,6 +188,15 @@ describe('small guards', () => {
     expect(safeEqual('abc', 'abc')).toBe(true);
     expect(safeEqual('abc', 'abd')).toBe(false);
     expect(safeEqual('abc', 'abcd')).toBe(false);
+  });
+  it('compares hex digests without hashing them again, and refuses anything but two whole digests', () => {
+    const a = sha256('scn_token-a');
+    expect(equalDigests(a, sha256('scn_token-a'))).toBe(true);
+    expect(equalDigests(a, sha256('scn_token-b'))).toBe(false);
+    expect(equalDigests(a, a.slice(0, 62))).toBe(false);
+    // Buffer.from(hex) stops at the first non-hex character: a digest with garbage after it is not equal.
+    expect(equalDigests(a, a + 'zz')).toBe(false);
+    expect(equalDigests(a.slice(0, 62) + 'zz', a.slice(0, 62) + 'yy')).toBe(false);
   });
   it.each([
     ['/send-log?status=dead', '/send-log?status=dead'],
