@@ -5,6 +5,7 @@ import type { Condition, Hold, MetricRule } from '../../server/metricRules/defin
 import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type RuleState } from '../../server/metricRules/evaluate.ts';
 import { sameTimeDaysEarlier } from '../../server/time/calendar.ts';
 import { describeCondition } from '../../server/metricRules/describe.ts';
+import { parseSavedState, savedStateJson } from '../../server/metricRules/ruleRows.ts';
 
 const MIN = 60_000;
 const HOUR = 3600_000;
@@ -329,5 +330,27 @@ describe('rule descriptions', () => {
     expect(describeCondition(change('7d'), 'zh')).toBe('订单量 相比上周同一时间下降 30%');
     expect(describeCondition(change('previous'), 'zh')).toBe('订单量 相比上一个值下降 30%');
     expect(describeCondition(change('1d'), 'en')).toBe('订单量 down 30% against the same time 1 day earlier');
+  });
+});
+
+describe('stored rule states', () => {
+  const firing: RuleState = { ...initialState(1_000), status: 'firing', firingSince: 2_000, firingEventId: 7, firingTitle: 'GMV 3 (Tmall)', lastNotifiedAt: 2_000, lastValue: 3, lastAt: 2_000 };
+
+  it('read back exactly as written, unit included', () => {
+    for (const saved of [{ state: initialState(5), unit: '' }, { state: firing, unit: '元' }]) expect(parseSavedState(savedStateJson(saved))).toEqual(saved);
+  });
+
+  it('a state from before units were kept reads with no unit, and keys the evaluator does not know are dropped', () => {
+    const { unit: _unit, ...old } = JSON.parse(savedStateJson({ state: firing, unit: 'x' })) as Record<string, unknown>;
+    expect(parseSavedState(JSON.stringify(old))).toEqual({ state: firing, unit: '' });
+    expect(parseSavedState(JSON.stringify({ ...old, extra: 1 })).state).toEqual(firing);
+  });
+
+  it('a damaged state is refused with what is wrong, not judged', () => {
+    const json = savedStateJson({ state: firing, unit: '' });
+    expect(() => parseSavedState(json.replace('"status":"firing"', '"status":"burning"'))).toThrow(/Invalid type: Expected \("ok"/);
+    expect(() => parseSavedState(json.replace('"lastValue":3', '"lastValue":"3"'))).toThrow(/Expected number but received "3"/);
+    expect(() => parseSavedState(json.replace('"reminders":0,', ''))).toThrow(/Invalid (key|type)/);
+    expect(() => parseSavedState('null')).toThrow();
   });
 });
