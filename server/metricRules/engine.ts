@@ -13,6 +13,7 @@ import {
   listMetricRules,
   metricValueBetween,
   putRuleState,
+  updateRuleState,
   statesDueAt,
   storeCountOfRule,
   type StateRow,
@@ -140,7 +141,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
   return {
     observe(points, raise) {
       // Each rule×store state is read once and written once per call, however many points it judges.
-      const touched = new Map<string, { rule: MetricRule; store: string; saved: SavedState }>();
+      const touched = new Map<string, { rule: MetricRule; store: string; saved: SavedState; stored?: StateRow }>();
       // Stores each rule watches before this call and with the new ones it admits.
       const stores = new Map<number, { before: number; now: number }>();
       const refusals: StoreRefusal[] = [];
@@ -165,7 +166,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
               }
               count.now += 1;
             }
-            entry = { rule, store: p.store, saved: savedOf(row, p.at) };
+            entry = { rule, store: p.store, saved: savedOf(row, p.at), stored: row };
             touched.set(key, entry);
           }
           // Once anything is refused the request is, so judging the rest would be wasted.
@@ -175,7 +176,13 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
         }
       });
       if (refusals.length) throw new StoreLimitError(refusals, storeLimit);
-      for (const e of touched.values()) save(e.rule.id, e.store, e.saved);
+      for (const e of touched.values()) {
+        const status = e.saved.state.status;
+        const json = savedStateJson(e.saved);
+        if (!e.stored || !updateRuleState(db, e.rule.id, e.store, status === e.stored.status ? undefined : status, json, deps.clock.now())) {
+          putRuleState(db, e.rule.id, e.store, status, json, deps.clock.now());
+        }
+      }
       for (const [ruleId, count] of stores) {
         if (count.before < storeLimit && count.now >= storeLimit) {
           writeAudit(db, deps.clock.now(), { actor: 'system', action: 'metric_rule.store_limit', detail: { id: ruleId, name: byId.get(ruleId)?.name, limit: storeLimit } });
