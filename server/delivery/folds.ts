@@ -38,9 +38,9 @@ import {
 } from './store.ts';
 
 /** A member from its event: what the digest lists, and whom the event asked to mention. */
-function memberOf(r: { eventId: number; category: string; title: string; severity: string; store: string | null; at: number; payload: string }, s: RenderSettings): FoldMember {
-  const event = JSON.parse(r.payload) as InboundEvent;
-  return { eventId: r.eventId, category: r.category, title: r.title, severity: r.severity as Severity, store: r.store, at: r.at, mention: mentionRequest(event, s.rules) };
+function memberOf(r: { eventId: number; category: string; title: string; severity: string; store: string | null; at: number; mention: InboundEvent['mention'] }, s: RenderSettings): FoldMember {
+  const severity = r.severity as Severity;
+  return { eventId: r.eventId, category: r.category, title: r.title, severity, store: r.store, at: r.at, mention: mentionRequest({ mention: r.mention, severity }, s.rules) };
 }
 
 /** The state a digest stored; a digest written before it stored one is summed from its members. */
@@ -110,7 +110,10 @@ export const FOLD_CHUNK = 250;
 function queuedMembers(db: Db, s: RenderSettings, critical: boolean, limit: number): { members: FoldMember[]; full: boolean } {
   const rows = listQueuedFoldable(db, FOLDABLE_KINDS, critical, limit);
   const seen = new Set<number>();
-  const members = rows.filter((r) => !seen.has(r.eventId) && !!seen.add(r.eventId)).map((r) => memberOf(r, s));
+  // SQLite hands over only the event's mention: a member needs nothing else of its payload.
+  const members = rows
+    .filter((r) => !seen.has(r.eventId) && !!seen.add(r.eventId))
+    .map((r) => memberOf({ ...r, mention: r.mention === null ? 'none' : (JSON.parse(r.mention) as InboundEvent['mention']) }, s));
   return { members, full: rows.length === limit };
 }
 
@@ -154,7 +157,9 @@ export function flushHeld(db: Db, s: RenderSettings, now: number, chunk = RELEAS
   return db.$client.transaction(() => {
     const held = listHeldEvents(db, chunk);
     const byId = new Map<number, EventRow>(held.map((r) => [r.id, r]));
-    const members = held.map((r) => memberOf({ eventId: r.id, category: r.category, title: r.title, severity: r.severity, store: r.store, at: r.receivedAt, payload: r.payload }, s));
+    const members = held.map((r) =>
+      memberOf({ eventId: r.id, category: r.category, title: r.title, severity: r.severity, store: r.store, at: r.receivedAt, mention: (JSON.parse(r.payload) as InboundEvent).mention }, s),
+    );
     const perCategory = new Map<string, number>();
     for (const m of members) perCategory.set(m.category, (perCategory.get(m.category) ?? 0) + 1);
     const alsoHeld = new Set(members.filter((m) => perCategory.get(m.category) === 1 && hasOtherHeldEvent(db, m.category, m.eventId)).map((m) => m.category));

@@ -324,7 +324,8 @@ export interface QueuedFoldableRow {
   severity: Severity;
   store: string | null;
   at: number;
-  payload: string;
+  /** The event's own `mention` field as JSON (null when it has none): a member needs no more of its payload. */
+  mention: string | null;
 }
 
 /**
@@ -336,7 +337,7 @@ export interface QueuedFoldableRow {
 export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: boolean, limit: number): QueuedFoldableRow[] {
   return preparedStatement(
     db,
-    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at, e.payload
+    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at, e.payload -> '$.mention' AS mention
      FROM deliveries d JOIN events e ON e.id = d.event_id
      WHERE d.status = 'queued' AND d.priority = ? AND d.kind IN (${kinds.map(() => '?').join(', ')}) AND (d.severity = 'critical') = ?
        AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status <> 'queued')
