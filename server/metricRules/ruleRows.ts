@@ -44,14 +44,15 @@ export interface SavedState {
   unit: string;
 }
 
-const nullableNumber = v.nullable(v.number());
+// An empty field (null, or no unit) is left out of the stored JSON: see savedStateJson.
+const nullableNumber = v.optional(v.nullable(v.number()), null);
 const stateSchema = v.object({
   status: v.picklist(RULE_STATUSES),
   pendingSince: nullableNumber,
   pendingPoints: v.number(),
   firingSince: nullableNumber,
   firingEventId: nullableNumber,
-  firingTitle: v.nullable(v.string()),
+  firingTitle: v.optional(v.nullable(v.string()), null),
   lastNotifiedAt: nullableNumber,
   reminders: v.number(),
   lastValue: nullableNumber,
@@ -61,7 +62,7 @@ const stateSchema = v.object({
 });
 
 const isNumber = (x: unknown): x is number => typeof x === 'number';
-const isNullableNumber = (x: unknown): x is number | null => x === null || typeof x === 'number';
+const isNullableNumber = (x: unknown): x is number | null | undefined => x == null || typeof x === 'number';
 
 /**
  * A state as savedStateJson wrote it. Every point reads one per rule of its metric, so a state of
@@ -78,7 +79,7 @@ export function parseSavedState(json: string): SavedState {
     isNumber(raw.pendingPoints) &&
     isNullableNumber(raw.firingSince) &&
     isNullableNumber(raw.firingEventId) &&
-    (raw.firingTitle === null || typeof raw.firingTitle === 'string') &&
+    (raw.firingTitle == null || typeof raw.firingTitle === 'string') &&
     isNullableNumber(raw.lastNotifiedAt) &&
     isNumber(raw.reminders) &&
     isNullableNumber(raw.lastValue) &&
@@ -89,15 +90,15 @@ export function parseSavedState(json: string): SavedState {
   return {
     state: {
       status: r.status,
-      pendingSince: r.pendingSince,
+      pendingSince: r.pendingSince ?? null,
       pendingPoints: r.pendingPoints,
-      firingSince: r.firingSince,
-      firingEventId: r.firingEventId,
-      firingTitle: r.firingTitle,
-      lastNotifiedAt: r.lastNotifiedAt,
+      firingSince: r.firingSince ?? null,
+      firingEventId: r.firingEventId ?? null,
+      firingTitle: r.firingTitle ?? null,
+      lastNotifiedAt: r.lastNotifiedAt ?? null,
       reminders: r.reminders,
-      lastValue: r.lastValue,
-      lastAt: r.lastAt,
+      lastValue: r.lastValue ?? null,
+      lastAt: r.lastAt ?? null,
       watchingSince: r.watchingSince,
     } satisfies Record<keyof RuleState, unknown>,
     unit: r.unit ?? '',
@@ -106,19 +107,20 @@ export function parseSavedState(json: string): SavedState {
 
 export function savedStateJson({ state: t, unit }: SavedState): string {
   // Field by field, not a spread: every point of every rule writes its state, and copying the
-  // state into a new object first tripled the cost of this line.
+  // state into a new object first tripled the cost of this line. Empty fields are left out
+  // (undefined): a waiting state's JSON is half as long, to write, to read and to store.
   return JSON.stringify({
     status: t.status,
-    pendingSince: t.pendingSince,
+    pendingSince: t.pendingSince ?? undefined,
     pendingPoints: t.pendingPoints,
-    firingSince: t.firingSince,
-    firingEventId: t.firingEventId,
-    firingTitle: t.firingTitle,
-    lastNotifiedAt: t.lastNotifiedAt,
+    firingSince: t.firingSince ?? undefined,
+    firingEventId: t.firingEventId ?? undefined,
+    firingTitle: t.firingTitle ?? undefined,
+    lastNotifiedAt: t.lastNotifiedAt ?? undefined,
     reminders: t.reminders,
-    lastValue: t.lastValue,
-    lastAt: t.lastAt,
+    lastValue: t.lastValue ?? undefined,
+    lastAt: t.lastAt ?? undefined,
     watchingSince: t.watchingSince,
-    unit,
+    unit: unit || undefined,
   } satisfies Record<keyof RuleState | 'unit', unknown>);
 }

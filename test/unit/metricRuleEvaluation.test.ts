@@ -346,6 +346,16 @@ describe('stored rule states', () => {
     expect(parseSavedState(JSON.stringify({ ...old, extra: 1 })).state).toEqual(firing);
   });
 
+  it('empty fields are left out of the stored JSON, and a state written with them, as before, reads the same', () => {
+    const waiting = { ...initialState(5), lastValue: 500, lastAt: 6 };
+    const json = savedStateJson({ state: waiting, unit: '' });
+    expect(JSON.parse(json)).toEqual({ status: 'ok', pendingPoints: 0, reminders: 0, lastValue: 500, lastAt: 6, watchingSince: 5 });
+    const before = JSON.stringify({ ...waiting, unit: '' });
+    expect(before.length).toBeGreaterThan(json.length * 1.7);
+    expect(parseSavedState(before)).toEqual({ state: waiting, unit: '' });
+    expect(parseSavedState(json)).toEqual({ state: waiting, unit: '' });
+  });
+
   it('a damaged state is refused with what is wrong, not judged', () => {
     const json = savedStateJson({ state: firing, unit: '' });
     expect(() => parseSavedState(json.replace('"status":"firing"', '"status":"burning"'))).toThrow(/Invalid type: Expected \("ok"/);
