@@ -120,6 +120,10 @@ async function appliance(name: string, fake: FakeWecom, opts: { rateWindowMs?: n
     WECOM_RATE_WINDOW_MS: String(opts.rateWindowMs ?? 60_000),
     ADMIN_PASSWORD: PASSWORD,
   });
+  // The appliance answers /readyz before its ADMIN_PASSWORD check (one scrypt: 128 MiB for about
+  // half a second) has ended; a console page waits for it. The phases measure intake, not the start:
+  // they begin once a console page answers.
+  await (await fetch(proc.url + '/login')).arrayBuffer();
   return { proc, dir, token };
 }
 
