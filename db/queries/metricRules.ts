@@ -52,9 +52,9 @@ export function getRuleState(db: Db, ruleId: number, store: string): StateRow | 
 }
 
 /**
- * Rewrites a state read earlier in this transaction (false if it is gone). A point that leaves the status as it was (most of them) does not
- * write the status column, so SQLite leaves metric_rule_states_status_idx alone; both forms are
- * cheaper than the upsert, which first tries an insert.
+ * Rewrites a state read earlier in this transaction (false if it is gone). A point that leaves the
+ * status as it was (most of them) does not write the status column, so SQLite leaves
+ * metric_rule_states_status_idx alone; both forms are cheaper than the upsert, which first tries an insert.
  */
 export function updateRuleState(db: Db, ruleId: number, store: string, status: string | undefined, state: string, now: number): boolean {
   const { changes } =

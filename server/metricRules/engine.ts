@@ -13,9 +13,9 @@ import {
   listMetricRules,
   metricValueBetween,
   putRuleState,
-  updateRuleState,
   statesDueAt,
   storeCountOfRule,
+  updateRuleState,
   type StateRow,
 } from '../../db/queries/metricRules.ts';
 import type { CalendarSource } from '../calendar/workdays.ts';
@@ -176,11 +176,12 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
         }
       });
       if (refusals.length) throw new StoreLimitError(refusals, storeLimit);
+      const now = deps.clock.now();
       for (const e of touched.values()) {
         const status = e.saved.state.status;
         const json = savedStateJson(e.saved);
-        if (!e.stored || !updateRuleState(db, e.rule.id, e.store, status === e.stored.status ? undefined : status, json, deps.clock.now())) {
-          putRuleState(db, e.rule.id, e.store, status, json, deps.clock.now());
+        if (!e.stored || !updateRuleState(db, e.rule.id, e.store, status === e.stored.status ? undefined : status, json, now)) {
+          putRuleState(db, e.rule.id, e.store, status, json, now);
         }
       }
       for (const [ruleId, count] of stores) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase } from '../../db/client.ts';
-import { statesDueAt } from '../../db/queries/metricRules.ts';
+import { putRuleState, statesDueAt, updateRuleState } from '../../db/queries/metricRules.ts';
 import { onTick, type RuleState } from '../../server/metricRules/evaluate.ts';
 import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
 import type { MetricEvent } from '../../server/events/schema.ts';
@@ -249,5 +249,25 @@ describe('the minute tick', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('stored rule states', () => {
+  it('a state is rewritten in place, its status only when given; a state that is gone is reported, not created', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'notifier-states-'));
+    const db = openDatabase(join(dir, 'notifier.db'));
+    cleanups.push(() => {
+      closeDatabase(db);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const id = insertMetricRule(db, rowFromRule(RULE), 1_000);
+    const row = (store: string) => db.$client.prepare(`SELECT status, state, updated_at AS at FROM metric_rule_states WHERE rule_id = ? AND store = ?`).get(id, store);
+    putRuleState(db, id, 's1', 'ok', '{"v":1}', 1_000);
+    expect(updateRuleState(db, id, 's1', undefined, '{"v":2}', 2_000)).toBe(true);
+    expect(row('s1')).toEqual({ status: 'ok', state: '{"v":2}', at: 2_000 });
+    expect(updateRuleState(db, id, 's1', 'pending', '{"v":3}', 3_000)).toBe(true);
+    expect(row('s1')).toEqual({ status: 'pending', state: '{"v":3}', at: 3_000 });
+    expect(updateRuleState(db, id, 'gone', 'ok', '{"v":4}', 4_000)).toBe(false);
+    expect(row('gone')).toBeUndefined();
   });
 });
