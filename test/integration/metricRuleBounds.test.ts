@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeDatabase, openDatabase } from '../../db/client.ts';
+import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
 import { putRuleState, statesDueAt, updateRuleState } from '../../db/queries/metricRules.ts';
+import { createMetricRuleEngine } from '../../server/metricRules/engine.ts';
+import { createSettingsStore } from '../../server/settings/settingsStore.ts';
 import { onTick, type RuleState } from '../../server/metricRules/evaluate.ts';
 import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
 import type { MetricEvent } from '../../server/events/schema.ts';
@@ -58,6 +60,17 @@ function addRule(app: TestAppliance, rule: Omit<MetricRule, 'id' | 'createdAt'>)
   const id = insertMetricRule(app.deps.db, rowFromRule(rule), app.deps.clock.now());
   app.deps.metricRules!.ruleSaved(undefined, ruleFromRow(getMetricRule(app.deps.db, id)!));
   return id;
+}
+
+/** A database of its own on a temp file, closed and removed after the test. */
+function tempDatabase(prefix: string): Db {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const db = openDatabase(join(dir, 'notifier.db'));
+  cleanups.push(() => {
+    closeDatabase(db);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return db;
 }
 
 const count = (app: TestAppliance, sql: string) => (app.deps.db.$client.prepare(sql).get() as { n: number }).n;
@@ -218,12 +231,7 @@ describe('the minute tick', () => {
   });
 
   it('property: reads exactly the states the evaluator acts on (reminders owed, no-data deadlines passed), not every state', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'notifier-tick-'));
-    const db = openDatabase(join(dir, 'notifier.db'));
-    cleanups.push(() => {
-      closeDatabase(db);
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const db = tempDatabase('notifier-tick-');
     const now = 1_800_000_000_000;
     const time = fc.option(fc.integer({ min: now - 30 * HOUR, max: now }), { nil: null });
     const state = fc.record({ status: fc.constantFrom('ok', 'pending', 'firing'), lastNotifiedAt: time, lastAt: time, watchingSince: fc.integer({ min: now - 30 * HOUR, max: now }) });
@@ -254,12 +262,7 @@ describe('the minute tick', () => {
 
 describe('stored rule states', () => {
   it('a state is rewritten in place, its status only when given; a state that is gone is reported, not created', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'notifier-states-'));
-    const db = openDatabase(join(dir, 'notifier.db'));
-    cleanups.push(() => {
-      closeDatabase(db);
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const db = tempDatabase('notifier-states-');
     const id = insertMetricRule(db, rowFromRule(RULE), 1_000);
     const row = (store: string) => db.$client.prepare(`SELECT status, state, updated_at AS at FROM metric_rule_states WHERE rule_id = ? AND store = ?`).get(id, store);
     putRuleState(db, id, 's1', 'ok', '{"v":1}', 1_000);
@@ -269,5 +272,23 @@ describe('stored rule states', () => {
     expect(row('s1')).toEqual({ status: 'pending', state: '{"v":3}', at: 3_000 });
     expect(updateRuleState(db, id, 'gone', 'ok', '{"v":4}', 4_000)).toBe(false);
     expect(row('gone')).toBeUndefined();
+  });
+
+  it('a state that went missing while its batch was judged is written anew, not lost', () => {
+    const db = tempDatabase('notifier-states-');
+    const clock = { now: () => 10_000 };
+    const id = insertMetricRule(db, rowFromRule(RULE), 1_000);
+    const engine = createMetricRuleEngine({ db, clock, settings: createSettingsStore(db, clock, { timeZone: 'Asia/Shanghai' }), wakeWorker: () => {} });
+    const stateOf = () => db.$client.prepare(`SELECT status, state FROM metric_rule_states WHERE rule_id = ? AND store = 'S1'`).get(id) as { status: string; state: string } | undefined;
+    engine.observe([{ name: 'stock', store: 'S1', at: 9_000, value: 50, unit: '' }], () => []);
+    expect(stateOf()?.status).toBe('ok');
+    // The next point fires the rule; while it is raised, the state row disappears (as if removed meanwhile).
+    engine.observe([{ name: 'stock', store: 'S1', at: 9_500, value: 3, unit: '' }], () => {
+      db.$client.prepare(`DELETE FROM metric_rule_states WHERE rule_id = ?`).run(id);
+      return [{ id: 77, status: 'queued' }];
+    });
+    const after = stateOf();
+    expect(after?.status).toBe('firing');
+    expect(JSON.parse(after!.state)).toMatchObject({ firingEventId: 77, lastValue: 3, lastAt: 9_500 });
   });
 });
