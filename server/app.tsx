@@ -30,17 +30,12 @@ import { staticRoutes } from './routes/static.ts';
 import { viewContext } from './routes/viewContext.ts';
 import { createFlashStore } from './routes/flash.ts';
 import {
-  clientAddressVar,
   csrfToken,
-  hostCheck,
-  language,
-  noStore,
   originCheck,
   readableForm,
   requireAuth,
-  securityHeaders,
   session,
-  strictTransportSecurity,
+  sharedRequest,
   type PublicRoutes,
 } from './security/webMiddleware.ts';
 import { HTTPException } from 'hono/http-exception';
@@ -99,16 +94,7 @@ export function createApp(deps: AppDeps) {
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.notFound')} />, 404);
   });
 
-  app.use('*', async (c, next) => {
-    c.set('build', deps.build);
-    await next();
-  });
-  app.use('*', securityHeaders());
-  app.use('*', language());
-  app.use('*', clientAddressVar(deps.config));
-  app.use('*', strictTransportSecurity());
-  app.use('*', hostCheck(deps.config));
-  app.use('*', noStore());
+  app.use('*', sharedRequest(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.route('/', staticRoutes());

@@ -40,7 +40,7 @@ export function loadSession(db: Db, clock: Clock, token: string | undefined): Se
   return row;
 }
 
-/** Set by the clientAddressVar middleware, which believes X-Forwarded-Proto from trusted proxies only. */
+/** Set by the sharedRequest middleware (webMiddleware.ts) from the request's URL and X-Forwarded-Proto. */
 function isHttps(c: Context): boolean {
   return (c as Context<AppEnv>).var.https ?? new URL(c.req.url).protocol === 'https:';
 }

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { Hono } from 'hono';
+import type { AppEnv } from '../../server/env.ts';
+import { sharedRequest } from '../../server/security/webMiddleware.ts';
+
+// The one middleware every request passes (webMiddleware.ts): what each kind of answer carries.
+function app() {
+  const a = new Hono<AppEnv>();
+  a.onError((_err, c) => c.text('failed', 500));
+  a.use('*', sharedRequest({ build: { version: '1.2.3', commit: 'abc' }, config: { trustProxy: [], publicUrl: 'https://notify.example.com', allowedHosts: [] } }));
+  a.get('/page', (c) => c.text(`${c.var.lang} ${c.var.t('host.refused', { host: 'x' }).length > 0} ${c.var.build.version} ${c.var.https}`));
+  a.get('/cached', (c) => c.text('static', 200, { 'cache-control': 'public, max-age=60' }));
+  a.get('/boom', () => {
+    throw new Error('boom');
+  });
+  a.get('/healthz', (c) => c.text('ok'));
+  a.post('/api/v1/events', (c) => c.json({ id: 1 }, 202));
+  return a;
+}
+
+/** As a browser would send it: with the URL's host in a Host header (app.request sends none). */
+const send = (a: Hono<AppEnv>, url: string, init: { method?: string; headers?: Record<string, string> } = {}): Response | Promise<Response> =>
+  a.request(url, { ...init, headers: { host: new URL(url).host, ...init.headers } });
+
+const secure = (res: Response) => {
+  expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(res.headers.get('referrer-policy')).toBe('same-origin');
+};
+
+describe('sharedRequest', () => {
+  it('sets the language, the build and https for the handlers; answers carry the secure headers and no-store', async () => {
+    const res = await send(app(), 'http://localhost/page', { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
+    expect(await res.text()).toBe('zh true 1.2.3 false');
+    secure(res);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('keeps a cache-control the handler chose, and adds HSTS only over HTTPS', async () => {
+    const res = await send(app(), 'http://localhost/cached', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=15552000; includeSubDomains');
+    secure(res);
+  });
+
+  it('refuses a console path for an unknown Host with 421 in the user language, still with the secure headers and HSTS', async () => {
+    const res = await send(app(), 'http://evil.example.net/page', { headers: { 'x-forwarded-proto': 'https', 'accept-language': 'en' } });
+    expect(res.status).toBe(421);
+    expect(await res.text()).toContain('evil.example.net');
+    secure(res);
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=15552000; includeSubDomains');
+  });
+
+  it('lets health checks and the API answer for any Host, and the PUBLIC_URL host and localhost for console paths', async () => {
+    const a = app();
+    expect((await send(a, 'http://container-name/healthz')).status).toBe(200);
+    expect((await send(a, 'http://container-name/api/v1/events', { method: 'POST' })).status).toBe(202);
+    expect((await send(a, 'http://notify.example.com/page')).status).toBe(200);
+    expect((await send(a, 'http://localhost:8080/page')).status).toBe(200);
+  });
+
+  it('puts the secure headers and no-store on the answer of a handler that failed', async () => {
+    const res = await send(app(), 'http://localhost/boom');
+    expect(res.status).toBe(500);
+    secure(res);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+});
