@@ -23,7 +23,6 @@ import { evenLoad } from './evenLoad.ts';
 
 export const RULES = 100;
 export const METRICS = 20;
-export const STORES = 20;
 /** Stores the HTTP runs spread their points over. */
 export const FLEET = 1_000;
 
@@ -57,7 +56,7 @@ export function seedRules(db: Db, now: number): void {
 }
 
 function point(i: number, at: number): MetricEvent {
-  return { kind: 'metric', category: 'other', severity: 'info', title: '', fields: {}, mention: 'none', name: `metric_${i % METRICS}`, value: 100 + (i % 800), store: `store ${i % STORES}`, occurred_at: new Date(at).toISOString() };
+  return { kind: 'metric', category: 'other', severity: 'info', title: '', fields: {}, mention: 'none', name: `metric_${i % METRICS}`, value: 100 + (i % 800), store: `store ${i % FLEET}`, occurred_at: new Date(at).toISOString() };
 }
 
 function timeIntake(withRules: boolean, points: number, batch: number): number {
@@ -69,11 +68,16 @@ function timeIntake(withRules: boolean, points: number, batch: number): number {
     const settings = createSettingsStore(db, clock, { timeZone: 'Asia/Shanghai' });
     if (withRules) seedRules(db, t);
     const deps: IntakeDeps = { db, clock, settings, ...(withRules ? { metricRules: createMetricRuleEngine({ db, clock, settings, wakeWorker: () => {} }) } : {}) };
+    const push = (from: number, count: number) => {
+      for (let i = from; i < from + count; i += batch) {
+        t += 1000; // a batch a second, as a sender pushing 1,000 points/s in batches would
+        ingestEvents(deps, Array.from({ length: Math.min(batch, from + count - i) }, (_, j) => point(i + j, t)), { source: 'api', tokenId: null });
+      }
+    };
+    // Every store of the fleet has sent once: each rule has its states, as in a running appliance.
+    push(0, FLEET);
     const started = performance.now();
-    for (let i = 0; i < points; i += batch) {
-      t += 1000; // a batch a second, as a sender pushing 1,000 points/s in batches would
-      ingestEvents(deps, Array.from({ length: Math.min(batch, points - i) }, (_, j) => point(i + j, t)), { source: 'api', tokenId: null });
-    }
+    push(FLEET, points);
     return (performance.now() - started) / points;
   } finally {
     closeDatabase(db);
@@ -164,7 +168,7 @@ export async function metricRulesBench(env: RulesBenchEnv, rows: Row[]): Promise
     const burst = await burstRun;
     const burstP99 = percentile(steady, 99);
     const ratio = median(ratios);
-    rows.push({ figure: 'metric rules: evaluation per point (100 rules, 5 per metric)', target: 'reported', measured: `${inProcess.evaluationUsPerPoint.toFixed(1)} µs`, met: true });
+    rows.push({ figure: 'metric rules: evaluation per point (100 rules, 5 per metric, 1,000 stores)', target: 'reported', measured: `${inProcess.evaluationUsPerPoint.toFixed(1)} µs`, met: true });
     rows.push({ figure: 'metric rules: intake with 100 rules vs plain metric intake', target: '≥ 0.8', measured: `${ratio.toFixed(2)}×`, met: ratio >= 0.8 });
     rows.push({
       figure: 'metric rules: 1,000 points/s offered, 100 rules',
