@@ -16,8 +16,6 @@ export interface EvenLoadOptions {
   ratePerSecond: number;
   durationMs: number;
   connections: number;
-  /** Requests due before this are sent but left out of the latency figures (warm-up). */
-  skipFirstMs?: number;
 }
 
 export interface EvenLoadResult {
@@ -53,7 +51,7 @@ export async function evenLoad(opts: EvenLoadOptions): Promise<EvenLoadResult> {
           res.on('end', () => {
             if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) ok++;
             else failed++;
-            if (dueAt - start >= (opts.skipFirstMs ?? 0)) latencies.push(performance.now() - dueAt);
+            latencies.push(performance.now() - dueAt);
             resolve();
           });
         },

@@ -52,6 +52,9 @@ export const sharedRequest = (deps: { build: BuildInfo; config: Pick<Config, 'tr
       const lang = pickLanguage(getCookie(c, LANG_COOKIE), c.req.header('accept-language'));
       c.set('lang', lang);
       c.set('t', translator(lang));
+      // X-Forwarded-For counts only from a trusted proxy. `X-Forwarded-Proto: https` is believed from
+      // anyone: it only makes the answer stricter (a Secure cookie, HSTS), and a browser on plain
+      // http never sends it.
       c.set('clientIp', clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), trusted));
       c.set('https', new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https');
       const refusal = hostRefusal(c, hosts);
@@ -72,11 +75,7 @@ export const sharedRequest = (deps: { build: BuildInfo; config: Pick<Config, 'tr
  */
 const ANY_HOST = ['/healthz', '/readyz'];
 
-/**
- * Console routes answer only for the expected Host names (see hostAllowList.ts): 421 with how to fix
- * it otherwise. `X-Forwarded-Proto: https` (read above) is believed from anyone: it only makes the
- * answer stricter (a Secure cookie, HSTS), and a browser on plain http never sends it.
- */
+/** Console routes answer only for the expected Host names (see hostAllowList.ts): 421 with how to fix it otherwise. */
 function hostRefusal(c: Context<AppEnv>, hosts: Set<string>): Response | undefined {
   if (c.req.path.startsWith('/api/') || ANY_HOST.includes(c.req.path) || isAllowedHost(c.req.header('host'), hosts)) return undefined;
   return c.text(c.var.t('host.refused', { host: hostName(c.req.header('host')) ?? '?' }), 421);
