@@ -51,6 +51,16 @@ export function getRuleState(db: Db, ruleId: number, store: string): StateRow | 
   return preparedStatement<[number, string], StateRow>(db, GET_STATE).get(ruleId, store);
 }
 
+/** The states of one store under several rules, in one statement (a point's rules are judged together). */
+export function getRuleStates(db: Db, ruleIds: readonly number[], store: string): StateRow[] {
+  if (ruleIds.length === 1) {
+    const row = getRuleState(db, ruleIds[0]!, store);
+    return row ? [row] : [];
+  }
+  const sql = `SELECT rule_id AS ruleId, store, status, state FROM metric_rule_states WHERE store = ? AND rule_id IN (${ruleIds.map(() => '?').join(', ')})`;
+  return preparedStatement<unknown[], StateRow>(db, sql).all(store, ...ruleIds);
+}
+
 /**
  * Rewrites a state read earlier in this transaction (false if it is gone). A point that leaves the
  * status as it was (most of them) does not write the status column, so SQLite leaves

@@ -7,7 +7,7 @@ import type { Db } from '../../db/client.ts';
 import { writeAudit } from '../../db/queries/audit.ts';
 import {
   clearRuleStates,
-  getRuleState,
+  getRuleStates,
   insertTransition,
   latestPointPerStore,
   listMetricRules,
@@ -145,15 +145,18 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
       // Stores each rule watches before this call and with the new ones it admits.
       const stores = new Map<number, { before: number; now: number }>();
       const refusals: StoreRefusal[] = [];
+      const keyOf = (rule: MetricRule, store: string) => `${rule.id}\u0000${store}`;
       points.forEach((p, index) => {
-        const rules = byMetric.get(p.name);
-        if (!rules) return;
+        const rules = byMetric.get(p.name)?.filter((rule) => rule.store === null || rule.store === p.store);
+        if (!rules?.length) return;
+        // The point's states not read yet in this call, in one statement.
+        const unread = rules.filter((rule) => !touched.has(keyOf(rule, p.store)));
+        const rows = unread.length ? new Map(getRuleStates(db, unread.map((r) => r.id), p.store).map((row) => [row.ruleId, row])) : undefined;
         for (const rule of rules) {
-          if (rule.store !== null && rule.store !== p.store) continue;
-          const key = `${rule.id}\u0000${p.store}`;
+          const key = keyOf(rule, p.store);
           let entry = touched.get(key);
           if (!entry) {
-            const row = getRuleState(db, rule.id, p.store);
+            const row = rows?.get(rule.id);
             if (!row) {
               let count = stores.get(rule.id);
               if (!count) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
-import { putRuleState, statesDueAt, updateRuleState } from '../../db/queries/metricRules.ts';
+import { getRuleStates, putRuleState, statesDueAt, updateRuleState } from '../../db/queries/metricRules.ts';
 import { createMetricRuleEngine } from '../../server/metricRules/engine.ts';
 import { createSettingsStore } from '../../server/settings/settingsStore.ts';
 import { onTick, type RuleState } from '../../server/metricRules/evaluate.ts';
@@ -272,6 +272,21 @@ describe('stored rule states', () => {
     expect(row('s1')).toEqual({ status: 'pending', state: '{"v":3}', at: 3_000 });
     expect(updateRuleState(db, id, 'gone', 'ok', '{"v":4}', 4_000)).toBe(false);
     expect(row('gone')).toBeUndefined();
+  });
+
+  it("a store's states under several rules are read together: only those rules, only that store, none for a rule without one", () => {
+    const db = tempDatabase('notifier-states-');
+    const [a, b, c] = [1, 2, 3].map((i) => insertMetricRule(db, rowFromRule({ ...RULE, name: `rule ${i}` }), 1_000));
+    putRuleState(db, a!, 'S1', 'ok', '{"a":1}', 1_000);
+    putRuleState(db, b!, 'S1', 'firing', '{"b":1}', 1_000);
+    putRuleState(db, a!, 'S2', 'ok', '{"a":2}', 1_000);
+    putRuleState(db, c!, 'S2', 'ok', '{"c":2}', 1_000);
+    const read = (ids: number[], store: string) => getRuleStates(db, ids, store).map((r) => `${r.ruleId}/${r.store}/${r.status}/${r.state}`).sort();
+    expect(read([a!, b!, c!], 'S1')).toEqual([`${a}/S1/ok/{"a":1}`, `${b}/S1/firing/{"b":1}`].sort());
+    expect(read([b!, c!], 'S2')).toEqual([`${c}/S2/ok/{"c":2}`]);
+    expect(read([a!], 'S2')).toEqual([`${a}/S2/ok/{"a":2}`]);
+    expect(read([c!], 'S1')).toEqual([]);
+    expect(read([a!, b!], 'S3')).toEqual([]);
   });
 
   it('a state that went missing while its batch was judged is written anew, not lost', () => {
