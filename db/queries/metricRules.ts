@@ -15,8 +15,6 @@ const NAME = `json_extract(payload, '$.name')`;
 const STORE = `coalesce(store, '')`;
 const AT = `coalesce(occurred_at, received_at)`;
 
-const GET_STATE = `SELECT rule_id AS ruleId, store, status, state FROM metric_rule_states WHERE rule_id = ? AND store = ?`;
-
 const PUT_STATE = `INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (rule_id, store) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at`;
 
@@ -47,18 +45,18 @@ export function deleteMetricRule(db: Db, id: number): void {
   db.delete(metricRules).where(eq(metricRules.id, id)).run();
 }
 
-export function getRuleState(db: Db, ruleId: number, store: string): StateRow | undefined {
-  return preparedStatement<[number, string], StateRow>(db, GET_STATE).get(ruleId, store);
-}
+/** Rules a state read names at most: at most this many prepared statements, whatever the rule count. */
+const STATE_READ_RULES = 8;
 
-/** The states of one store under several rules, in one statement (a point's rules are judged together). */
+/** The states of one store under several rules, a statement per 8 rules (a point's rules are judged together). */
 export function getRuleStates(db: Db, ruleIds: readonly number[], store: string): StateRow[] {
-  if (ruleIds.length === 1) {
-    const row = getRuleState(db, ruleIds[0]!, store);
-    return row ? [row] : [];
+  const rows: StateRow[] = [];
+  for (let i = 0; i < ruleIds.length; i += STATE_READ_RULES) {
+    const ids = ruleIds.slice(i, i + STATE_READ_RULES);
+    const sql = `SELECT rule_id AS ruleId, store, status, state FROM metric_rule_states WHERE store = ? AND rule_id IN (${ids.map(() => '?').join(', ')})`;
+    rows.push(...preparedStatement<unknown[], StateRow>(db, sql).all(store, ...ids));
   }
-  const sql = `SELECT rule_id AS ruleId, store, status, state FROM metric_rule_states WHERE store = ? AND rule_id IN (${ruleIds.map(() => '?').join(', ')})`;
-  return preparedStatement<unknown[], StateRow>(db, sql).all(store, ...ruleIds);
+  return rows;
 }
 
 /**

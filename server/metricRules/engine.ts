@@ -150,10 +150,11 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
         const rules = byMetric.get(p.name)?.filter((rule) => rule.store === null || rule.store === p.store);
         if (!rules?.length) return;
         // The point's states not read yet in this call, in one statement.
-        const unread = rules.filter((rule) => !touched.has(keyOf(rule, p.store)));
+        const keys = rules.map((rule) => keyOf(rule, p.store));
+        const unread = rules.filter((_, i) => !touched.has(keys[i]!));
         const rows = unread.length ? new Map(getRuleStates(db, unread.map((r) => r.id), p.store).map((row) => [row.ruleId, row])) : undefined;
-        for (const rule of rules) {
-          const key = keyOf(rule, p.store);
+        for (const [i, rule] of rules.entries()) {
+          const key = keys[i]!;
           let entry = touched.get(key);
           if (!entry) {
             const row = rows?.get(rule.id);

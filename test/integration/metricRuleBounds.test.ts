@@ -287,6 +287,10 @@ describe('stored rule states', () => {
     expect(read([a!], 'S2')).toEqual([`${a}/S2/ok/{"a":2}`]);
     expect(read([c!], 'S1')).toEqual([]);
     expect(read([a!, b!], 'S3')).toEqual([]);
+    // More rules than one statement names: every state is still found.
+    const many = Array.from({ length: 20 }, (_, i) => insertMetricRule(db, rowFromRule({ ...RULE, name: `many ${i}` }), 1_000));
+    for (const id of many.filter((_, i) => i % 3 !== 0)) putRuleState(db, id, 'S4', 'ok', `{"id":${id}}`, 1_000);
+    expect(read(many, 'S4')).toEqual(many.filter((_, i) => i % 3 !== 0).map((id) => `${id}/S4/ok/{"id":${id}}`).sort());
   });
 
   it('a state that went missing while its batch was judged is written anew, not lost', () => {
