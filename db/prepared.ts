@@ -5,11 +5,25 @@ import type { Db } from './client.ts';
 // rebuilds and re-prepares on every call).
 const byConnection = new WeakMap<object, Map<string, Statement>>();
 
+/**
+ * How rows come back: objects keyed by column (the default), arrays of the columns in order (`raw`),
+ * or the first column's value alone (`pluck`). An object per row costs about 0.7 µs more than an
+ * array, which counts on the statements that read several rows for every point.
+ */
+export type RowShape = 'object' | 'raw' | 'pluck';
+
 /** `Params` and `Row` type the statement for its caller; SQLite checks neither. */
-export function preparedStatement<Params extends unknown[] = unknown[], Row = unknown>(db: Db, sql: string): Statement<Params, Row> {
+export function preparedStatement<Params extends unknown[] = unknown[], Row = unknown>(db: Db, sql: string, shape: RowShape = 'object'): Statement<Params, Row> {
   let byText = byConnection.get(db.$client);
   if (!byText) byConnection.set(db.$client, (byText = new Map()));
-  let stmt = byText.get(sql);
-  if (!stmt) byText.set(sql, (stmt = db.$client.prepare(sql)));
+  // A statement keeps its shape, so each shape of one SQL text is a statement of its own.
+  const key = shape === 'object' ? sql : `${shape}:${sql}`;
+  let stmt = byText.get(key);
+  if (!stmt) {
+    stmt = db.$client.prepare(sql);
+    if (shape === 'raw') stmt.raw(true);
+    else if (shape === 'pluck') stmt.pluck(true);
+    byText.set(key, stmt);
+  }
   return stmt as Statement<Params, Row>;
 }

@@ -21,7 +21,7 @@ const PUT_STATE = `INSERT INTO metric_rule_states (rule_id, store, status, state
 const UPDATE_STATE = `UPDATE metric_rule_states SET state = ?, updated_at = ? WHERE rule_id = ? AND store = ?`;
 const UPDATE_STATE_AND_STATUS = `UPDATE metric_rule_states SET status = ?, state = ?, updated_at = ? WHERE rule_id = ? AND store = ?`;
 
-const VALUE_BETWEEN = `SELECT json_extract(payload, '$.value') AS value FROM events
+const VALUE_BETWEEN = `SELECT json_extract(payload, '$.value') FROM events
   WHERE kind = 'metric' AND ${NAME} = ? AND ${STORE} = ? AND ${AT} > ? AND ${AT} <= ?
   ORDER BY ${AT} DESC LIMIT 1`;
 
@@ -48,13 +48,17 @@ export function deleteMetricRule(db: Db, id: number): void {
 /** Rules a state read names at most: at most this many prepared statements, whatever the rule count. */
 const STATE_READ_RULES = 8;
 
-/** The states of one store under several rules, a statement per 8 rules (a point's rules are judged together). */
+/**
+ * The states of one store under several rules, a statement per 8 rules (a point's rules are judged
+ * together). Read as arrays, without the store the caller already has: every point reads one row
+ * per rule, and an object per row cost a point about 4% more in process.
+ */
 export function getRuleStates(db: Db, ruleIds: readonly number[], store: string): StateRow[] {
   const rows: StateRow[] = [];
   for (let i = 0; i < ruleIds.length; i += STATE_READ_RULES) {
     const ids = ruleIds.slice(i, i + STATE_READ_RULES);
-    const sql = `SELECT rule_id AS ruleId, store, status, state FROM metric_rule_states WHERE store = ? AND rule_id IN (${ids.map(() => '?').join(', ')})`;
-    rows.push(...preparedStatement<unknown[], StateRow>(db, sql).all(store, ...ids));
+    const sql = `SELECT rule_id, status, state FROM metric_rule_states WHERE store = ? AND rule_id IN (${ids.map(() => '?').join(', ')})`;
+    for (const [ruleId, status, state] of preparedStatement<unknown[], [number, string, string]>(db, sql, 'raw').all(store, ...ids)) rows.push({ ruleId, store, status, state });
   }
   return rows;
 }
@@ -186,8 +190,8 @@ export function transitionCount(db: Db, since: number, until: number): number {
 
 /** The latest value of a metric for a store measured in (from, until]. */
 export function metricValueBetween(db: Db, name: string, store: string, from: number, until: number): number | undefined {
-  const row = preparedStatement<[string, string, number, number], { value: unknown }>(db, VALUE_BETWEEN).get(name, store, from, until);
-  return typeof row?.value === 'number' ? row.value : undefined;
+  const value = preparedStatement<[string, string, number, number], unknown>(db, VALUE_BETWEEN, 'pluck').get(name, store, from, until);
+  return typeof value === 'number' ? value : undefined;
 }
 
 export interface StoredPoint {
