@@ -151,10 +151,12 @@ export const events = sqliteTable(
   },
   (t) => [
     index('events_idempotency_idx').on(t.idempotencyKey, t.receivedAt),
-    // Only originals (live, not repeats): the dedupe lookup costs the same at the 100,000th repeat.
+    // Only originals (not repeats; an event that can be no original stores no key): the dedupe
+    // lookup costs the same at the 100,000th repeat. Nothing here changes after intake, so a fold,
+    // a send or a settlement rewriting events' status leaves this index (random pages) alone.
     index('events_dedupe_original_idx')
       .on(t.dedupeKey, t.receivedAt)
-      .where(sql`${t.duplicateOf} IS NULL AND ${t.status} IN ('queued', 'held', 'sent', 'digested')`),
+      .where(sql`${t.dedupeKey} IS NOT NULL AND ${t.duplicateOf} IS NULL`),
     index('events_status_idx').on(t.status, t.id),
     index('events_received_idx').on(t.receivedAt),
     // A digest settles, and a retried one re-opens, the events it carries.

@@ -114,8 +114,9 @@ const DEDUPE_CANDIDATES = 8;
 
 /**
  * The oldest live originals (not repeats, not suppressed, not dead) with this dedupe key inside the
- * window. The WHERE repeats events_dedupe_original_idx's so SQLite walks that partial index:
- * originals only, never the repeats counted on them.
+ * window. The WHERE implies events_dedupe_original_idx's so SQLite walks that partial index:
+ * originals only, never the repeats counted on them; the status, which the index leaves out so
+ * that status changes do not rewrite it, passes over the few originals that died.
  */
 export function findDedupeCandidates(db: Db, dedupeKey: string, since: number): DedupeCandidate[] {
   return preparedStatement<[string, number], { id: number; severity: Severity }>(

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
+import { insertSilence } from '../../db/queries/silences.ts';
 import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
 import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/folds.ts';
 import { enqueueMessages, recoverInterrupted } from '../../server/delivery/outbox.ts';
@@ -81,6 +82,32 @@ describe('dedupe and escalation (issue 11)', () => {
       .prepare(`SELECT count(*) AS n FROM events INDEXED BY events_dedupe_original_idx WHERE dedupe_key IS NOT NULL AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested')`)
       .get() as { n: number };
     expect(indexed.n).toBe(1);
+  });
+});
+
+describe('the dedupe index of originals (issue 21)', () => {
+  it('an event suppressed for anything but a repeat stores no key: a silenced flood stays out of the index its lookups walk', () => {
+    const rig = engine();
+    const now = rig.clock.now();
+    insertSilence(rig.db, { category: 'inventory', title: 'SKU-7 库存告急', store: '杭州旗舰店', createdAt: now, until: now + 60_000 });
+    const silenced = Array.from({ length: 5 }, () => rig.post({}));
+    expect(silenced.map((a) => getEvent(rig.db, a.id))).toEqual(silenced.map(() => expect.objectContaining({ status: 'suppressed', reason: 'silenced', dedupeKey: null, duplicateOf: null })));
+    rig.clock.advance(60_000);
+    const original = rig.post({});
+    const repeat = rig.post({});
+    expect(original.status).toBe('queued');
+    expect(getEvent(rig.db, original.id)?.dedupeKey).toBe(JSON.stringify(['inventory', 'SKU-7 库存告急', '杭州旗舰店']));
+    // A repeat keeps the key it was matched under; the index holds the one original.
+    expect(getEvent(rig.db, repeat.id)).toMatchObject({ reason: 'duplicate', duplicateOf: original.id, dedupeKey: getEvent(rig.db, original.id)?.dedupeKey });
+    const indexed = rig.db.$client.prepare(`SELECT id FROM events INDEXED BY events_dedupe_original_idx WHERE dedupe_key IS NOT NULL AND duplicate_of IS NULL`).all();
+    expect(indexed).toEqual([{ id: original.id }]);
+  });
+
+  it('names no column that changes after intake, so a fold, a send or a settlement writing the status leaves it alone', () => {
+    const rig = engine();
+    const { sql } = rig.db.$client.prepare(`SELECT sql FROM sqlite_master WHERE name = 'events_dedupe_original_idx'`).get() as { sql: string };
+    expect(sql).toMatch(/"dedupe_key" IS NOT NULL AND "events"\."duplicate_of" IS NULL/);
+    expect(sql).not.toMatch(/status|finished_at|digest_delivery_id|repeat_count/);
   });
 });
 

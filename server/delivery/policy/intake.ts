@@ -24,6 +24,7 @@ export type IntakeFate =
       duplicateOf: EventRef | null;
       /** Suppressed and stored events are final when written. */
       final: boolean;
+      /** Stored for an event that is an original or repeats one; an event suppressed otherwise can be no original. */
       dedupeKey: string | null;
       /** Queued events only: their messages go into the outbox at this priority. */
       messages: { priority: Priority; mention: MentionRequest } | null;
@@ -94,7 +95,7 @@ export function planIntake(
       reason: 'reason' in decision ? decision.reason : null,
       duplicateOf,
       final,
-      dedupeKey,
+      dedupeKey: decision.status === 'suppressed' && duplicateOf === null ? null : dedupeKey,
       messages: decision.status === 'queued' ? { priority: priorityOf(e.severity), mention: mentionRequest(e, ctx.rules) } : null,
     });
     if (dedupeKey !== null && duplicateOf === null && LIVE.has(decision.status)) {

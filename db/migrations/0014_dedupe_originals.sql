@@ -1,0 +1,2 @@
+DROP INDEX `events_dedupe_original_idx`;--> statement-breakpoint
+CREATE INDEX `events_dedupe_original_idx` ON `events` (`dedupe_key`,`received_at`) WHERE "events"."dedupe_key" IS NOT NULL AND "events"."duplicate_of" IS NULL;
