@@ -170,6 +170,20 @@ export const events = sqliteTable(
   ],
 );
 
+/**
+ * A final digest whose members are settled in chunks (server/delivery/worker.ts): a digest of more
+ * members than one transaction settles within its slice of the event loop. The members with ids up
+ * to `after_id` are settled; a row outlives a restart, so the rest still are.
+ */
+export const digestSettlements = sqliteTable('digest_settlements', {
+  digestId: integer('digest_id').primaryKey(),
+  /** What the members become: digested (the digest was sent) or dead. */
+  status: text('status', { enum: ['digested', 'dead'] }).notNull(),
+  /** The members' finished_at: when the digest was answered. */
+  at: integer('at').notNull(),
+  afterId: integer('after_id').notNull(),
+});
+
 /** Inbound API bearer tokens: shown once, stored as SHA-256, revocable. */
 export const apiTokens = sqliteTable(
   'api_tokens',

@@ -86,6 +86,8 @@ export interface StartOptions {
   httpLimits?: Partial<HttpLimits>;
   /** Stores one metric rule watches at most (default MAX_STORES_PER_RULE); tests lower it. */
   metricRuleStoreLimit?: number;
+  /** Members of a final digest settled per transaction (default SETTLE_CHUNK); tests lower it. */
+  digestSettleChunk?: number;
   /** Reports built on their own thread (default on); off, on the main thread. */
   reportThread?: boolean;
   /** The self-watch's check interval (default 15 s), timer (default on) and thresholds; tests shorten them. */
@@ -180,6 +182,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     calendar: deps.calendar,
     counters,
     retry: opts.retryBaseMs ? { baseMs: opts.retryBaseMs, maxMs: opts.retryBaseMs * 8 } : undefined,
+    settleChunk: opts.digestSettleChunk,
   });
   if (opts.reportThread ?? true) deps.reportThread = createReportThread({ file: join(config.dataDir, DB_FILE), db, settings, log });
   const reports = createReportScheduler({ db, clock, log, settings, wakeWorker: deps.wakeWorker, timers: opts.reportTimers ?? true, reportThread: deps.reportThread, calendar: deps.calendar });

@@ -74,7 +74,7 @@ export interface WorkerRig extends EngineRig {
  * The engine plus the real worker sending to the fake WeCom (its window as given, 60 s by default).
  * With `dir`, the SQLite file there is kept on close, so a new rig on it is a restart.
  */
-export async function startWorkerRig(opts: { clock?: FakeClock; windowMs?: number; dir?: string; foldEveryMs?: number } = {}): Promise<WorkerRig> {
+export async function startWorkerRig(opts: { clock?: FakeClock; windowMs?: number; dir?: string; foldEveryMs?: number; settleChunk?: number } = {}): Promise<WorkerRig> {
   const rig = startEngineRig(opts);
   const fake = await startFakeWecom({ keys: [RIG_KEY], windowMs: opts.windowMs ?? 60_000 });
   const wecom = createWecomClient({ origin: fake.origin, timeoutMs: 500 });
@@ -91,6 +91,7 @@ export async function startWorkerRig(opts: { clock?: FakeClock; windowMs?: numbe
     maxIdleMs: 50,
     foldEveryMs: opts.foldEveryMs ?? 10,
     random: () => 0.5,
+    settleChunk: opts.settleChunk,
   });
   return {
     ...rig,

@@ -1,6 +1,9 @@
 // Named regression tests for the defects of issue 11, one per defect, against the real engine
 // (SQLite file, fake clock; the fake WeCom where messages are sent).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
@@ -9,7 +12,18 @@ import { connectBot, sendTestNotification } from '../../server/channel/wecomChan
 import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/folds.ts';
 import { enqueueMessages, recoverInterrupted } from '../../server/delivery/outbox.ts';
 import { resplit } from '../../server/delivery/policy/resplit.ts';
-import { getDelivery, getEvent, insertDelivery, recentAttemptTimes, setEventStatus, updateDelivery } from '../../server/delivery/store.ts';
+import {
+  finishDigestEvents,
+  getDelivery,
+  getEvent,
+  insertDelivery,
+  pendingDigestSettlement,
+  recentAttemptTimes,
+  retryDelivery,
+  saveDigestSettlement,
+  setEventStatus,
+  updateDelivery,
+} from '../../server/delivery/store.ts';
 import { createLogger } from '../../server/log.ts';
 import type { RenderSettings } from '../../server/render/eventMessages.ts';
 import { pruneOldRows } from '../../server/delivery/retention.ts';
@@ -111,7 +125,7 @@ describe('the dedupe index of originals (issue 21)', () => {
   });
 });
 
-async function workerRig(opts: { windowMs?: number; foldEveryMs?: number } = {}): Promise<WorkerRig> {
+async function workerRig(opts: { windowMs?: number; foldEveryMs?: number; settleChunk?: number; dir?: string } = {}): Promise<WorkerRig> {
   const rig = await startWorkerRig(opts);
   rigs.push(rig);
   return rig;
@@ -282,6 +296,76 @@ describe('re-split (issue 11)', () => {
     for (let i = 12; i < 15; i++) rig.post({ title: title(i) });
     digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now());
     for (const part of partsBefore) expect(getDelivery(rig.db, part.id)?.payload).toBe(part.payload);
+  });
+});
+
+describe('a large digest settled in chunks (issue 21)', () => {
+  /** Members of the one digest, oldest first. */
+  const members = (rig: EngineRig, digestId: number) =>
+    rig.db.$client.prepare(`SELECT id, status, finished_at AS finishedAt FROM events WHERE digest_delivery_id = ? ORDER BY id`).all(digestId) as Array<{ id: number; status: string; finishedAt: number | null }>;
+
+  function foldTen(rig: EngineRig): number {
+    for (let i = 0; i < 10; i++) rig.post({ title: `parcel ${i} late` });
+    expect(digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now()).digests).toBe(1);
+    return listDeliveries(rig.db, { kind: 'digest' }, { limit: 1 })[0]!.id;
+  }
+
+  it('a sent digest of more members than a chunk settles them a chunk per transaction, each at the time it was sent', async () => {
+    const rig = await workerRig({ settleChunk: 3 });
+    const digestId = foldTen(rig);
+    // Where each transaction left the settlement: its progress rows as written.
+    rig.db.$client.exec(`CREATE TEMP TABLE progress (after_id INTEGER);
+      CREATE TEMP TRIGGER progress_insert AFTER INSERT ON digest_settlements BEGIN INSERT INTO progress VALUES (new.after_id); END;
+      CREATE TEMP TRIGGER progress_update AFTER UPDATE ON digest_settlements BEGIN INSERT INTO progress VALUES (new.after_id); END;`);
+    rig.worker.start();
+    expect(await waitFor(() => rig.worker.idle() && getDelivery(rig.db, digestId)?.status === 'sent', 5_000)).toBe(true);
+    const sentAt = getDelivery(rig.db, digestId)!.sentAt;
+    const ids = members(rig, digestId).map((m) => m.id);
+    expect(rig.db.$client.prepare(`SELECT after_id FROM progress`).pluck().all()).toEqual([ids[2], ids[5], ids[8]]);
+    expect(members(rig, digestId)).toEqual(ids.map((id) => ({ id, status: 'digested', finishedAt: sentAt })));
+    expect(pendingDigestSettlement(rig.db)).toBeUndefined();
+    expect(outcomes(rig.db)).toMatchObject({ digested: 10, pending: 0 });
+  });
+
+  it('a restart between chunks settles the rest: how far it got is a row, and the worker is not idle until it is through', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'notifier-settle-'));
+    const first = startEngineRig({ dir });
+    const digestId = foldTen(first);
+    const sentAt = first.clock.now();
+    updateDelivery(first.db, digestId, { status: 'sent', sentAt, lastAttemptAt: sentAt });
+    // The send's own transaction settled the first chunk; then the process stopped.
+    const settlement = { digestId, status: 'digested' as const, at: sentAt, afterId: 0 };
+    const { lastId } = finishDigestEvents(first.db, settlement, 4);
+    saveDigestSettlement(first.db, digestId, { ...settlement, afterId: lastId });
+    await first.close();
+
+    const rig = await workerRig({ dir, settleChunk: 4 });
+    expect(rig.worker.idle()).toBe(false);
+    expect(members(rig, digestId).filter((m) => m.finishedAt === null)).toHaveLength(6);
+    rig.worker.start();
+    expect(await waitFor(() => rig.worker.idle(), 5_000)).toBe(true);
+    expect(members(rig, digestId).every((m) => m.status === 'digested' && m.finishedAt === sentAt)).toBe(true);
+    expect(pendingDigestSettlement(rig.db)).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a dead digest sets its members dead a chunk at a time; retried by hand meanwhile, it is reopened whole and its settlement dropped', () => {
+    const rig = engine();
+    const digestId = foldTen(rig);
+    const at = rig.clock.now();
+    updateDelivery(rig.db, digestId, { status: 'dead', lastAttemptAt: at });
+    const settlement = { digestId, status: 'dead' as const, at, afterId: 0 };
+    const chunk = finishDigestEvents(rig.db, settlement, 4);
+    expect(chunk.settled).toBe(4);
+    saveDigestSettlement(rig.db, digestId, { ...settlement, afterId: chunk.lastId });
+    expect(members(rig, digestId).map((m) => m.status)).toEqual([...Array(4).fill('dead'), ...Array(6).fill('digested')]);
+    expect(members(rig, digestId)[3]).toMatchObject({ id: chunk.lastId, finishedAt: at });
+
+    expect(retryDelivery(rig.db, digestId, rig.clock.now())).toBe(true);
+    expect(pendingDigestSettlement(rig.db)).toBeUndefined();
+    expect(members(rig, digestId).every((m) => m.status === 'digested' && m.finishedAt === null)).toBe(true);
+    // Nothing left past the last member: a chunk settles none and keeps the cursor.
+    expect(finishDigestEvents(rig.db, { ...settlement, afterId: members(rig, digestId).at(-1)!.id }, 4)).toEqual({ settled: 0, lastId: members(rig, digestId).at(-1)!.id });
   });
 });
 

@@ -42,8 +42,9 @@ async function startIn(dataDir: string, clock: ModelClock, fake: FakeWecom, env:
   const log = createLogger({ level: 'error', write: () => {} });
   // Report timers off: croner runs on real time, and reports are no part of this model. /metrics
   // counts uncached: the model compares them with WeCom's record right after each command, while
-  // the model clock may not move for the few seconds the cache lives.
-  return startAppliance(config, { log, clock: clock.appliance, hostname: '127.0.0.1', wecomTimeoutMs: WECOM_TIMEOUT_MS, reportTimers: false, metricsCacheMs: 0 });
+  // the model clock may not move for the few seconds the cache lives. Digests of more than two
+  // members settle in chunks, as only very large ones do at the default size.
+  return startAppliance(config, { log, clock: clock.appliance, hostname: '127.0.0.1', wecomTimeoutMs: WECOM_TIMEOUT_MS, reportTimers: false, metricsCacheMs: 0, digestSettleChunk: 2 });
 }
 
 /** A signed-in console for the appliance now listening, carrying over the session (it lives in the database). */
@@ -147,6 +148,7 @@ function busy(rig: Rig): boolean {
 function workDue(rig: Rig, quietNow: boolean): boolean {
   const now = rig.clock.appliance.now();
   if (!quietNow && row(rig, `SELECT 1 FROM events WHERE status = 'held' LIMIT 1`)) return true;
+  if (row(rig, `SELECT 1 FROM digest_settlements LIMIT 1`)) return true;
   const channel = row<{ status: string }>(rig, `SELECT status FROM channel`);
   if (channel?.status !== 'connected' || rig.app.deps.limiter.waitMs(now) > 0) return false;
   return row(rig, `SELECT 1 FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ? LIMIT 1`, now) !== undefined;
