@@ -391,7 +391,12 @@ export const refusedRequests = sqliteTable(
   },
 );
 
-/** Each rule's state per store ('' for points without a store); `state` is the evaluator's JSON. */
+/**
+ * Each rule's state per store ('' for points without a store), indexed by rule and status for the
+ * console, the reports, /metrics and the minute tick; `state` is the evaluator's JSON as of the last
+ * change of status, firing or reminder (its last value and time are metric_store_states'). A state
+ * here without an entry there (rows from before 0016) is read from here.
+ */
 export const metricRuleStates = sqliteTable(
   'metric_rule_states',
   {
@@ -404,6 +409,24 @@ export const metricRuleStates = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.ruleId, t.store] }), index('metric_rule_states_status_idx').on(t.status)],
+);
+
+/**
+ * Every rule's state for one metric and store in one row (`states`: JSON, rule id → the evaluator's
+ * state), read and written once per point whatever the number of rules: one row instead of a row per
+ * rule made the rules' share of a point's cost half. metric_rule_states indexes these states by rule
+ * and status, and is written only when a rule's status, firing or reminder changes; `updated_at` is
+ * the last point (or tick) that wrote the row.
+ */
+export const metricStoreStates = sqliteTable(
+  'metric_store_states',
+  {
+    metric: text('metric').notNull(),
+    store: text('store').notNull(),
+    states: text('states').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.metric, t.store] })],
 );
 
 /** What rules announced (firing, reminder, resolved): the reports' anomalies of the day. Kept after a rule is deleted. */

@@ -45,6 +45,22 @@ export function deleteMetricRule(db: Db, id: number): void {
   db.delete(metricRules).where(eq(metricRules.id, id)).run();
 }
 
+const STORE_STATES = `SELECT states FROM metric_store_states WHERE metric = ? AND store = ?`;
+const UPDATE_STORE_STATES = `UPDATE metric_store_states SET states = ?, updated_at = ? WHERE metric = ? AND store = ?`;
+const INSERT_STORE_STATES = `INSERT INTO metric_store_states (metric, store, states, updated_at) VALUES (?, ?, ?, ?)`;
+// A rule's entry in a row: its id as the key (SQL's JSON path quotes it).
+const ENTRY_PATH = `'$."' || ? || '"'`;
+
+/** Every rule's state for one metric and store (JSON: rule id → state), if any rule has one. */
+export function getStoreStates(db: Db, metric: string, store: string): string | undefined {
+  return preparedStatement<[string, string], string>(db, STORE_STATES, 'pluck').get(metric, store);
+}
+
+/** Writes every rule's state for one metric and store (an update first: the row is there for all but a store's first point). */
+export function putStoreStates(db: Db, metric: string, store: string, states: string, now: number): void {
+  if (preparedStatement(db, UPDATE_STORE_STATES).run(states, now, metric, store).changes === 0) preparedStatement(db, INSERT_STORE_STATES).run(metric, store, states, now);
+}
+
 /** Rules a state read names at most: at most this many prepared statements, whatever the rule count. */
 const STATE_READ_RULES = 8;
 
@@ -83,12 +99,16 @@ export function putRuleState(db: Db, ruleId: number, store: string, status: stri
 // What a minute's tick may have to act on, mirroring evaluate.ts's reminderDue and silenceDeadline
 // so the tick reads only these rows instead of parsing every state: firing states owing a
 // reminder, and states of no-data rules whose silence passed its deadline. The evaluator decides.
-const STATES_DUE = `SELECT s.rule_id AS ruleId, s.store AS store, s.status AS status, s.state AS state
+// The last point's time, which every point changes, is the metric and store row's; the state
+// answered is that row's entry (the index's own for a state without one).
+const STATES_DUE = `SELECT s.rule_id AS ruleId, s.store AS store, s.status AS status, coalesce(json_extract(m.states, '$."' || s.rule_id || '"'), s.state) AS state
   FROM metric_rule_states s JOIN metric_rules r ON r.id = s.rule_id
+  LEFT JOIN metric_store_states m ON m.metric = r.metric AND m.store = s.store
   WHERE r.enabled = 1 AND (
     (s.status = 'firing' AND r.reminder_hours > 0 AND @now - json_extract(s.state, '$.lastNotifiedAt') >= r.reminder_hours * 3600000)
     OR (s.status <> 'firing' AND json_extract(r.condition, '$.type') = 'no_data'
-        AND coalesce(json_extract(s.state, '$.lastAt'), json_extract(s.state, '$.watchingSince')) + json_extract(r.condition, '$.minutes') * 60000 <= @now)
+        AND coalesce(json_extract(m.states, '$."' || s.rule_id || '".lastAt'), json_extract(s.state, '$.lastAt'), json_extract(s.state, '$.watchingSince'))
+            + json_extract(r.condition, '$.minutes') * 60000 <= @now)
   )
   LIMIT @limit`;
 
@@ -97,12 +117,23 @@ export function statesDueAt(db: Db, now: number, limit = -1): StateRow[] {
   return preparedStatement<[{ now: number; limit: number }], StateRow>(db, STATES_DUE).all({ now, limit });
 }
 
-/** Deletes up to `limit` states still `ok` and not written since `before`; answers how many. */
+/**
+ * Deletes up to `limit` states still `ok` of the metrics and stores no point has written since
+ * `before` (their entries and their index rows); answers how many.
+ */
 export function deleteIdleRuleStates(db: Db, before: number, limit: number): number {
-  return preparedStatement<[number, number]>(
+  const idle = preparedStatement<[number, number], [string, string, string]>(
     db,
-    `DELETE FROM metric_rule_states WHERE rowid IN (SELECT rowid FROM metric_rule_states WHERE status = 'ok' AND updated_at < ? LIMIT ?)`,
-  ).run(before, limit).changes;
+    `SELECT m.metric, m.store, j.key FROM metric_store_states m, json_each(m.states) j
+     WHERE m.updated_at < ? AND json_extract(j.value, '$.status') = 'ok' LIMIT ?`,
+    'raw',
+  ).all(before, limit);
+  for (const [metric, store, ruleId] of idle) {
+    preparedStatement(db, `UPDATE metric_store_states SET states = json_remove(states, ${ENTRY_PATH}) WHERE metric = ? AND store = ?`).run(ruleId, metric, store);
+    preparedStatement(db, `DELETE FROM metric_rule_states WHERE rule_id = ? AND store = ?`).run(Number(ruleId), store);
+  }
+  preparedStatement(db, `DELETE FROM metric_store_states WHERE updated_at < ? AND states = '{}'`).run(before);
+  return idle.length;
 }
 
 /** How many stores a rule keeps a state for. */
@@ -152,9 +183,11 @@ export function firingPairCount(db: Db): number {
   return preparedStatement<[], { n: number }>(db, `SELECT count(*) AS n FROM metric_rule_states WHERE status = 'firing'`).get()!.n;
 }
 
-/** Forgets a rule's states: an edit that changes what it decides, or switching it off. */
-export function clearRuleStates(db: Db, ruleId: number): void {
+/** Forgets a rule's states (of its metric): an edit that changes what it decides, switching it off, or deleting it. */
+export function clearRuleStates(db: Db, ruleId: number, metric: string): void {
   db.delete(metricRuleStates).where(eq(metricRuleStates.ruleId, ruleId)).run();
+  preparedStatement(db, `UPDATE metric_store_states SET states = json_remove(states, ${ENTRY_PATH}) WHERE metric = ?`).run(String(ruleId), metric);
+  preparedStatement(db, `DELETE FROM metric_store_states WHERE metric = ? AND states = '{}'`).run(metric);
 }
 
 export function stateCountsByStatus(db: Db): Array<{ status: string; n: number }> {

@@ -1,5 +1,8 @@
 // Metric rules at the edges: loads the rules, keeps each rule's state per store in SQLite, and
 // raises what the pure evaluator decides as alert events through the caller's intake function.
+// States live in one row per metric and store (metric_store_states: read and written once per
+// point, whatever the rules) and are indexed by rule and status in metric_rule_states, which is
+// written only when a state changes in more than its last value and time.
 //  - observe: metric points just stored by the intake, inside the intake's transaction, so a point
 //    and the alert it causes commit together (a crash loses both or neither).
 //  - tick: a croner job every minute for no-data rules and reminders, in a transaction of its own.
@@ -8,15 +11,16 @@ import { writeAudit } from '../../db/queries/audit.ts';
 import {
   clearRuleStates,
   getRuleStates,
+  getStoreStates,
   insertTransition,
   latestPointPerStore,
   listMetricRules,
   metricValueBetween,
   putRuleState,
+  putStoreStates,
   statesDueAt,
   storeCountOfRule,
   updateRuleState,
-  type StateRow,
 } from '../../db/queries/metricRules.ts';
 import type { CalendarSource } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
@@ -24,8 +28,8 @@ import type { MetricObserver, RaiseAlerts } from '../delivery/intake.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { alertForAction } from './alerts.ts';
 import { decidesDifferently, type MetricRule } from './definition.ts';
-import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type Step } from './evaluate.ts';
-import { parseSavedState, ruleFromRow, savedStateJson, type SavedState } from './ruleRows.ts';
+import { initialState, onPoint, onTick, type EvalContext, type RuleAction, type RuleState, type Step } from './evaluate.ts';
+import { indexedFieldsDiffer, parseSavedState, ruleFromRow, savedStateJson, savedStateObject, savedStateOf, type SavedState } from './ruleRows.ts';
 import { MAX_STORES_PER_RULE, StoreLimitError, type StoreRefusal } from './storeLimit.ts';
 
 /**
@@ -109,16 +113,17 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
     return { state, unit };
   }
 
-  function save(ruleId: number, store: string, saved: SavedState): void {
-    putRuleState(db, ruleId, store, saved.state.status, savedStateJson(saved), deps.clock.now());
+  /** One rule's state for one store, in its metric and store's row and in the index (a tick, a seed). */
+  function save(rule: MetricRule, store: string, saved: SavedState, now: number): void {
+    putRuleState(db, rule.id, store, saved.state.status, savedStateJson(saved), now);
+    const json = getStoreStates(db, rule.metric, store);
+    const all = json ? (JSON.parse(json) as Record<string, unknown>) : {};
+    all[rule.id] = savedStateObject(saved);
+    putStoreStates(db, rule.metric, store, JSON.stringify(all), now);
   }
 
   function record(rule: MetricRule, store: string, action: RuleAction, title: string, eventId: number | null): void {
     insertTransition(db, { ruleId: rule.id, ruleName: rule.name, store, type: action.type, at: action.at, value: action.value, title, eventId });
-  }
-
-  function savedOf(row: StateRow | undefined, watchingSince: number): SavedState {
-    return row ? parseSavedState(row.state) : { state: initialState(watchingSince), unit: '' };
   }
 
   /** A new, re-enabled or redefined rule starts from each store's last point, with no message. */
@@ -128,37 +133,43 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
     const last = latestPointPerStore(db, rule.metric, rule.store, now - SEED_LOOKBACK_MS, now)
       .sort((a, b) => b.at - a.at)
       .slice(0, storeLimit);
-    for (const p of last) {
-      const state = { ...initialState(now), lastValue: p.value, lastAt: p.at };
-      putRuleState(db, rule.id, p.store, state.status, savedStateJson({ state, unit: p.unit }), now);
-    }
+    for (const p of last) save(rule, p.store, { state: { ...initialState(now), lastValue: p.value, lastAt: p.at }, unit: p.unit }, now);
     // A no-data rule for one store watches it even before its first point.
-    if (rule.condition.type === 'no_data' && rule.store !== null && !last.length) {
-      putRuleState(db, rule.id, rule.store, 'ok', savedStateJson({ state: initialState(now), unit: '' }), now);
-    }
+    if (rule.condition.type === 'no_data' && rule.store !== null && !last.length) save(rule, rule.store, { state: initialState(now), unit: '' }, now);
   }
 
   return {
     observe(points, raise) {
-      // Each rule×store state is read once and written once per call, however many points it judges.
-      const touched = new Map<string, { rule: MetricRule; store: string; saved: SavedState; stored?: StateRow }>();
+      // Each metric and store's row is read once and written once per call, however many points
+      // and rules judge it; a rule's index row only when its state changed in more than the last
+      // value and time. `indexed`: the state as the index holds it (undefined: no row yet).
+      type Judged = { rule: MetricRule; saved: SavedState; indexed: RuleState | undefined };
+      const touched = new Map<string, { metric: string; store: string; all: Record<string, unknown>; judged: Map<number, Judged> }>();
       // Stores each rule watches before this call and with the new ones it admits.
       const stores = new Map<number, { before: number; now: number }>();
       const refusals: StoreRefusal[] = [];
-      const keyOf = (rule: MetricRule, store: string) => `${rule.id}\u0000${store}`;
       points.forEach((p, index) => {
         const rules = byMetric.get(p.name)?.filter((rule) => rule.store === null || rule.store === p.store);
         if (!rules?.length) return;
-        // The point's states not read yet in this call, in one statement.
-        const keys = rules.map((rule) => keyOf(rule, p.store));
-        const unread = rules.filter((_, i) => !touched.has(keys[i]!));
-        const rows = unread.length ? new Map(getRuleStates(db, unread.map((r) => r.id), p.store).map((row) => [row.ruleId, row])) : undefined;
-        for (const [i, rule] of rules.entries()) {
-          const key = keys[i]!;
-          let entry = touched.get(key);
-          if (!entry) {
-            const row = rows?.get(rule.id);
-            if (!row) {
+        const key = `${p.name}\u0000${p.store}`;
+        let row = touched.get(key);
+        if (!row) {
+          const json = getStoreStates(db, p.name, p.store);
+          row = { metric: p.name, store: p.store, all: json ? (JSON.parse(json) as Record<string, unknown>) : {}, judged: new Map() };
+          touched.set(key, row);
+        }
+        for (const rule of rules) {
+          let judged = row.judged.get(rule.id);
+          if (!judged) {
+            const entry = row.all[rule.id];
+            // Written together with its index row, so the index holds what the entry does but the last point.
+            let saved = entry === undefined ? undefined : savedStateOf(entry);
+            if (!saved) {
+              // No entry: a state from before the rows per metric and store is in the index alone.
+              const [indexed] = getRuleStates(db, [rule.id], p.store);
+              if (indexed) saved = parseSavedState(indexed.state);
+            }
+            if (!saved) {
               let count = stores.get(rule.id);
               if (!count) {
                 const n = storeCountOfRule(db, rule.id);
@@ -170,23 +181,28 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
               }
               count.now += 1;
             }
-            entry = { rule, store: p.store, saved: savedOf(row, p.at), stored: row };
-            touched.set(key, entry);
+            judged = saved ? { rule, saved, indexed: saved.state } : { rule, saved: { state: initialState(p.at), unit: '' }, indexed: undefined };
+            row.judged.set(rule.id, judged);
           }
           // Once anything is refused the request is, so judging the rest would be wasted.
           if (refusals.length) continue;
-          const step = onPoint(rule, entry.saved.state, { at: p.at, value: p.value }, contextFor(rule, p.store));
-          entry.saved = apply(rule, p.store, entry.saved, step, p.unit || entry.saved.unit, raise);
+          const step = onPoint(rule, judged.saved.state, { at: p.at, value: p.value }, contextFor(rule, p.store));
+          judged.saved = apply(rule, p.store, judged.saved, step, p.unit || judged.saved.unit, raise);
         }
       });
       if (refusals.length) throw new StoreLimitError(refusals, storeLimit);
       const now = deps.clock.now();
-      for (const e of touched.values()) {
-        const status = e.saved.state.status;
-        const json = savedStateJson(e.saved);
-        if (!e.stored || !updateRuleState(db, e.rule.id, e.store, status === e.stored.status ? undefined : status, json, now)) {
-          putRuleState(db, e.rule.id, e.store, status, json, now);
+      for (const row of touched.values()) {
+        for (const { rule, saved, indexed } of row.judged.values()) {
+          row.all[rule.id] = savedStateObject(saved);
+          if (indexed && !indexedFieldsDiffer(indexed, saved.state)) continue;
+          const status = saved.state.status;
+          const json = savedStateJson(saved);
+          if (!indexed || !updateRuleState(db, rule.id, row.store, status === indexed.status ? undefined : status, json, now)) {
+            putRuleState(db, rule.id, row.store, status, json, now);
+          }
         }
+        putStoreStates(db, row.metric, row.store, JSON.stringify(row.all), now);
       }
       for (const [ruleId, count] of stores) {
         if (count.before < storeLimit && count.now >= storeLimit) {
@@ -218,7 +234,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
         const before = parseSavedState(row.state);
         const step = onTick(rule, before.state, now);
         if (!step.actions.length) continue;
-        save(rule.id, row.store, apply(rule, row.store, before, step, before.unit, raise));
+        save(rule, row.store, apply(rule, row.store, before, step, before.unit, raise), deps.clock.now());
         acted++;
       }
       return acted;
@@ -228,7 +244,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
       db.$client.transaction(() => {
         const redefine = !before || !after || !after.enabled || !before.enabled || decidesDifferently(before, after);
         // Settled silently: the old definition's firing is not "resolved" by the new one.
-        if (before && redefine) clearRuleStates(db, before.id);
+        if (before && redefine) clearRuleStates(db, before.id, before.metric);
         if (after?.enabled && redefine) seed(after);
       })();
       load();

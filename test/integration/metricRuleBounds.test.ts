@@ -152,7 +152,10 @@ describe('rule states a store left idle', () => {
     const id = addRule(app, RULE);
     const now = Date.now();
     const old = now - 100 * 24 * HOUR;
-    const insert = app.deps.db.$client.prepare(`INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, '{}', ?)`);
+    // A state is its store's row entry (written by every point) and its index row.
+    const row = app.deps.db.$client.prepare(`INSERT INTO metric_store_states (metric, store, states, updated_at) VALUES ('stock', ?, json_object(?, json_object('status', ?)), ?)`);
+    const index = app.deps.db.$client.prepare(`INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, '{}', ?)`);
+    const insert = { run: (ruleId: number, store: string, status: string, at: number) => (row.run(store, String(ruleId), status, at), index.run(ruleId, store, status, at)) };
     for (let i = 0; i < 2_500; i++) insert.run(id, `idle ${i}`, 'ok', old);
     insert.run(id, 'heard from lately', 'ok', now - HOUR);
     insert.run(id, 'firing for 100 days', 'firing', old);
@@ -160,6 +163,8 @@ describe('rule states a store left idle', () => {
     await app.reports.housekeeping(now);
     const left = app.deps.db.$client.prepare(`SELECT store FROM metric_rule_states ORDER BY store`).all() as Array<{ store: string }>;
     expect(left.map((r) => r.store)).toEqual(['firing for 100 days', 'heard from lately', 'pending for 100 days']);
+    const rows = app.deps.db.$client.prepare(`SELECT store FROM metric_store_states ORDER BY store`).all() as Array<{ store: string }>;
+    expect(rows.map((r) => r.store)).toEqual(['firing for 100 days', 'heard from lately', 'pending for 100 days']);
     expect(app.logs.some((l) => l.includes('housekeeping: old rows pruned') && l.includes('"ruleStates":2500'))).toBe(true);
   });
 });
@@ -291,6 +296,94 @@ describe('stored rule states', () => {
     const many = Array.from({ length: 20 }, (_, i) => insertMetricRule(db, rowFromRule({ ...RULE, name: `many ${i}` }), 1_000));
     for (const id of many.filter((_, i) => i % 3 !== 0)) putRuleState(db, id, 'S4', 'ok', `{"id":${id}}`, 1_000);
     expect(read(many, 'S4')).toEqual(many.filter((_, i) => i % 3 !== 0).map((id) => `${id}/S4/ok/{"id":${id}}`).sort());
+  });
+
+  function engineOn(db: Db, t: { now: number }) {
+    const clock = { now: () => t.now };
+    return createMetricRuleEngine({ db, clock, settings: createSettingsStore(db, clock, { timeZone: 'Asia/Shanghai' }), wakeWorker: () => {} });
+  }
+  const indexRow = (db: Db, id: number, store: string) =>
+    db.$client.prepare(`SELECT status, state, updated_at AS at FROM metric_rule_states WHERE rule_id = ? AND store = ?`).get(id, store) as { status: string; state: string; at: number } | undefined;
+  const storeRow = (db: Db, metric: string, store: string) => {
+    const row = db.$client.prepare(`SELECT states, updated_at AS at FROM metric_store_states WHERE metric = ? AND store = ?`).get(metric, store) as { states: string; at: number } | undefined;
+    return row && { states: JSON.parse(row.states) as Record<string, Record<string, unknown>>, at: row.at };
+  };
+
+  it("a point writes its metric and store's row once for all its rules, and a rule's index row only when the state changes in more than the last value", () => {
+    const db = tempDatabase('notifier-states-');
+    const t = { now: 10_000 };
+    const low = insertMetricRule(db, rowFromRule({ ...RULE, hold: { kind: 'points', count: 2 } }), 1_000);
+    const high = insertMetricRule(db, rowFromRule({ ...RULE, name: 'Overstock', condition: { type: 'threshold', op: 'above', value: 500 } }), 1_000);
+    const engine = engineOn(db, t);
+    const raised: string[] = [];
+    const raise = (alerts: Array<{ title: string }>) => (raised.push(...alerts.map((a) => a.title)), alerts.map((_, i) => ({ id: 100 + i, status: 'queued' })));
+    engine.observe([{ name: 'stock', store: 'S1', at: 9_000, value: 50, unit: '' }], raise);
+    expect(storeRow(db, 'stock', 'S1')).toEqual({ states: { [low]: expect.objectContaining({ status: 'ok', lastValue: 50 }), [high]: expect.objectContaining({ status: 'ok', lastValue: 50 }) }, at: 10_000 });
+    expect(indexRow(db, low, 'S1')).toMatchObject({ status: 'ok', at: 10_000 });
+
+    // Nothing but the last value changes: the row is rewritten, the index rows are not.
+    t.now = 20_000;
+    engine.observe([{ name: 'stock', store: 'S1', at: 19_000, value: 60, unit: '' }], raise);
+    expect(storeRow(db, 'stock', 'S1')).toMatchObject({ states: { [low]: { lastValue: 60, lastAt: 19_000 }, [high]: { lastValue: 60 } }, at: 20_000 });
+    expect(indexRow(db, low, 'S1')).toMatchObject({ status: 'ok', at: 10_000 });
+    expect(JSON.parse(indexRow(db, low, 'S1')!.state)).toMatchObject({ lastValue: 50 });
+
+    // Pending, then firing: each change reaches the index, the other rule's row stays as it was.
+    t.now = 30_000;
+    engine.observe([{ name: 'stock', store: 'S1', at: 29_000, value: 5, unit: '' }], raise);
+    expect(indexRow(db, low, 'S1')).toMatchObject({ status: 'pending', at: 30_000 });
+    t.now = 40_000;
+    engine.observe([{ name: 'stock', store: 'S1', at: 39_000, value: 4, unit: '' }], raise);
+    expect(raised).toEqual(['S1 stock 4']);
+    expect(indexRow(db, low, 'S1')).toMatchObject({ status: 'firing', at: 40_000 });
+    expect(JSON.parse(indexRow(db, low, 'S1')!.state)).toMatchObject({ firingEventId: 100, firingSince: 39_000, lastValue: 4 });
+    expect(indexRow(db, high, 'S1')).toMatchObject({ status: 'ok', at: 10_000 });
+    expect(storeRow(db, 'stock', 'S1')!.states[low]).toMatchObject({ status: 'firing', firingEventId: 100, lastValue: 4 });
+  });
+
+  it('a state kept only in the index (from before the rows per metric and store) is judged from there, then kept in its row', () => {
+    const db = tempDatabase('notifier-states-');
+    const t = { now: 50_000 };
+    const id = insertMetricRule(db, rowFromRule({ ...RULE, hold: { kind: 'points', count: 1 } }), 1_000);
+    const firing: RuleState = { status: 'firing', pendingSince: null, pendingPoints: 0, firingSince: 30_000, firingEventId: 7, firingTitle: 'S1 stock 3', lastNotifiedAt: 30_000, reminders: 0, lastValue: 3, lastAt: 30_000, watchingSince: 1_000 };
+    putRuleState(db, id, 'S1', 'firing', savedStateJson({ state: firing, unit: '' }), 30_000);
+    const raised: string[] = [];
+    engineOn(db, t).observe([{ name: 'stock', store: 'S1', at: 49_000, value: 80, unit: '' }], (alerts) => (raised.push(...alerts.map((a) => a.title)), alerts.map(() => ({ id: 8, status: 'queued' }))));
+    expect(raised).toHaveLength(1);
+    expect(indexRow(db, id, 'S1')?.status).toBe('resolved');
+    expect(storeRow(db, 'stock', 'S1')!.states[id]).toMatchObject({ status: 'resolved', lastValue: 80 });
+  });
+
+  it("a no-data rule counts its silence from the row's last point, which its index row does not follow", () => {
+    const db = tempDatabase('notifier-states-');
+    const t = { now: 0 };
+    const id = insertMetricRule(db, rowFromRule({ ...RULE, condition: { type: 'no_data', minutes: 10 } }), 0);
+    const engine = engineOn(db, t);
+    for (const minute of [1, 5, 9]) {
+      t.now = minute * 60_000;
+      engine.observe([{ name: 'stock', store: 'S1', at: t.now, value: 50, unit: '' }], () => []);
+    }
+    expect(JSON.parse(indexRow(db, id, 'S1')!.state)).toMatchObject({ lastAt: 60_000 });
+    // 12 minutes after the first point, 3 after the last: not silent yet.
+    expect(statesDueAt(db, 12 * 60_000)).toEqual([]);
+    expect(engine.tick(12 * 60_000, () => [])).toBe(0);
+    const due = statesDueAt(db, 19 * 60_000);
+    expect(due.map((d) => [d.ruleId, d.store, JSON.parse(d.state).lastAt])).toEqual([[id, 'S1', 9 * 60_000]]);
+  });
+
+  it("a rule's edit or deletion removes its entries from the rows, and a row left empty goes", () => {
+    const db = tempDatabase('notifier-states-');
+    const t = { now: 10_000 };
+    const a = insertMetricRule(db, rowFromRule(RULE), 1_000);
+    const b = insertMetricRule(db, rowFromRule({ ...RULE, name: 'Overstock', condition: { type: 'threshold', op: 'above', value: 500 } }), 1_000);
+    const engine = engineOn(db, t);
+    engine.observe(['S1', 'S2'].map((store) => ({ name: 'stock', store, at: 9_000, value: 50, unit: '' })), () => []);
+    const rule = (id: number) => ruleFromRow(getMetricRule(db, id)!);
+    engine.ruleSaved(rule(a), { ...rule(a), enabled: false });
+    expect(Object.keys(storeRow(db, 'stock', 'S1')!.states)).toEqual([String(b)]);
+    expect(indexRow(db, a, 'S1')).toBeUndefined();
+    engine.ruleSaved(rule(b), undefined);
+    expect(db.$client.prepare(`SELECT count(*) AS n FROM metric_store_states`).get()).toEqual({ n: 0 });
   });
 
   it('a state that went missing while its batch was judged is written anew, not lost', () => {
