@@ -158,17 +158,17 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
           row = { metric: p.name, store: p.store, all: json ? (JSON.parse(json) as Record<string, unknown>) : {}, judged: new Map() };
           touched.set(key, row);
         }
+        // Rules with no entry yet: a state from before the rows per metric and store is in the index
+        // alone (else the store is new to the rule), read for all of them in one statement.
+        const unlisted = rules.filter((rule) => !row.judged.has(rule.id) && row.all[rule.id] === undefined);
+        const indexOnly = unlisted.length ? new Map(getRuleStates(db, unlisted.map((r) => r.id), p.store).map((r) => [r.ruleId, r.state])) : undefined;
         for (const rule of rules) {
           let judged = row.judged.get(rule.id);
           if (!judged) {
             const entry = row.all[rule.id];
+            const indexed = indexOnly?.get(rule.id);
             // Written together with its index row, so the index holds what the entry does but the last point.
-            let saved = entry === undefined ? undefined : savedStateOf(entry);
-            if (!saved) {
-              // No entry: a state from before the rows per metric and store is in the index alone.
-              const [indexed] = getRuleStates(db, [rule.id], p.store);
-              if (indexed) saved = parseSavedState(indexed.state);
-            }
+            const saved = entry !== undefined ? savedStateOf(entry) : indexed !== undefined ? parseSavedState(indexed) : undefined;
             if (!saved) {
               let count = stores.get(rule.id);
               if (!count) {
