@@ -125,13 +125,13 @@ export function statesDueAt(db: Db, now: number, limit = -1): StateRow[] {
  * statement took 66-70 ms.
  */
 export function deleteIdleRuleStates(db: Db, before: number, limit: number, afterRowid = 0): { deleted: number; next: number | undefined } {
-  const rows = preparedStatement<[number, number], [number, string, string, string, number]>(
+  const rows = preparedStatement<[number, number], [number, string, string, number]>(
     db,
-    `SELECT rowid, metric, store, states, updated_at FROM metric_store_states WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+    `SELECT rowid, store, states, updated_at FROM metric_store_states WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     'raw',
   ).all(afterRowid, limit);
   let deleted = 0;
-  for (const [rowid, , store, states, updatedAt] of rows) {
+  for (const [rowid, store, states, updatedAt] of rows) {
     if (updatedAt >= before) continue;
     const all = JSON.parse(states) as Record<string, { status?: unknown } | null>;
     const idle = Object.keys(all).filter((ruleId) => all[ruleId]?.status === 'ok');

@@ -263,7 +263,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   /** Settles the next chunk of a final digest's members; the rest, if any, is recorded for the next steps (and a restart). */
   function settleDigest(s: DigestSettlement): void {
     const { settled, lastId } = finishDigestEvents(db, s, settleChunk);
-    saveDigestSettlement(db, s.digestId, settled === settleChunk ? { ...s, afterId: lastId } : undefined);
+    // A row exists only once a first chunk was not all: a digest settled whole writes none and deletes none.
+    if (settled === settleChunk) saveDigestSettlement(db, s.digestId, { ...s, afterId: lastId });
+    else if (s.afterId > 0) saveDigestSettlement(db, s.digestId, undefined);
   }
 
   /** A digest's members' mentions, once, in one text message right after it (a row first, like every message), linked to the digest by merged_into. */
