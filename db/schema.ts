@@ -177,9 +177,9 @@ export const events = sqliteTable(
  */
 export const digestSettlements = sqliteTable('digest_settlements', {
   digestId: integer('digest_id').primaryKey(),
-  /** What the members become: digested (the digest was sent) or dead. */
-  status: text('status', { enum: ['digested', 'dead'] }).notNull(),
-  /** The members' finished_at: when the digest was answered. */
+  /** What the members become: digested (the digest was sent), dead, or reopened (retried by hand: digested, not finished). */
+  status: text('status', { enum: ['digested', 'dead', 'reopened'] }).notNull(),
+  /** The members' finished_at: when the digest was answered (unused when reopened). */
   at: integer('at').notNull(),
   afterId: integer('after_id').notNull(),
 });

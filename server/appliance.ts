@@ -86,7 +86,7 @@ export interface StartOptions {
   httpLimits?: Partial<HttpLimits>;
   /** Stores one metric rule watches at most (default MAX_STORES_PER_RULE); tests lower it. */
   metricRuleStoreLimit?: number;
-  /** Members of a final digest settled per transaction (default SETTLE_CHUNK); tests lower it. */
+  /** Members of a final digest settled (or a retried one reopened) per transaction (default SETTLE_CHUNK); tests lower it. */
   digestSettleChunk?: number;
   /** Reports built on their own thread (default on); off, on the main thread. */
   reportThread?: boolean;
@@ -162,6 +162,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     settings,
     limiter,
     wakeWorker: () => worker?.wake(),
+    digestSettleChunk: opts.digestSettleChunk,
     counters,
     calendar: createCalendarStore(db, clock, loadChinaHolidays()),
     restore,

@@ -45,6 +45,8 @@ export interface AppDeps {
   limiter: RateLimiter;
   /** Tells the delivery worker to look now (new messages, or the channel changed). */
   wakeWorker: () => void;
+  /** Members of a digest a retry reopens per transaction, as the worker settles them (default SETTLE_CHUNK); tests lower it. */
+  digestSettleChunk?: number;
   /** The next scheduled report, for the dashboard; absent while no scheduler runs. */
   nextReport?: () => { name: string; at: number } | undefined;
   /** The report scheduler (Reports page: reschedule after edits, Run now); absent outside the appliance. */

@@ -186,11 +186,20 @@ export function finishEvent(db: Db, id: number, status: EventStatus, now: number
 /** A final digest's members being settled: those with ids up to `afterId` are. */
 export interface DigestSettlement {
   digestId: number;
-  status: 'digested' | 'dead';
-  /** The members' finished_at: when the digest was answered. */
+  /** What the members become: digested with their sent digest, dead with it, or reopened (digested, not finished) when it is retried by hand. */
+  status: 'digested' | 'dead' | 'reopened';
+  /** The members' finished_at: when the digest was answered (unused when reopened). */
   at: number;
   afterId: number;
 }
+
+/**
+ * Members a final digest settles (or a retried one reopens) per transaction, so a digest of any size
+ * keeps to the event loop's 50 ms slices. Measured on a digest of 100,000: a chunk of sent members
+ * (finished_at only) 5 ms, of dead ones (the status too) 12 ms, up to 24 and 30 ms when the commit
+ * checkpoints the WAL; at 5,000 the dead ones reached 44 ms. Almost every digest is settled whole with its send.
+ */
+export const SETTLE_CHUNK = 2_500;
 
 /**
  * Settles the next `limit` members (by id) of a final digest: digested with it when it was sent,
@@ -207,10 +216,23 @@ export function finishDigestEvents(db: Db, s: DigestSettlement, limit: number): 
   if (!settled || lastId === null) return { settled: 0, lastId: s.afterId };
   if (s.status === 'digested') {
     preparedStatement(db, `UPDATE events SET finished_at = ? WHERE digest_delivery_id = ? AND id > ? AND id <= ?`).run(s.at, s.digestId, s.afterId, lastId);
+  } else if (s.status === 'reopened') {
+    preparedStatement(db, `UPDATE events SET status = 'digested', finished_at = NULL WHERE digest_delivery_id = ? AND id > ? AND id <= ?`).run(s.digestId, s.afterId, lastId);
   } else {
     preparedStatement(db, `UPDATE events SET status = ?, finished_at = ? WHERE digest_delivery_id = ? AND id > ? AND id <= ?`).run(s.status, s.at, s.digestId, s.afterId, lastId);
   }
   return { settled, lastId };
+}
+
+/**
+ * Settles the next `limit` members of a digest (one transaction's worth, the caller's); the rest, if
+ * any, is recorded for the worker's next steps (and a restart). A row exists only once a first chunk
+ * was not all: a digest settled whole writes none and deletes none.
+ */
+export function settleDigestChunk(db: Db, s: DigestSettlement, limit: number): void {
+  const { settled, lastId } = finishDigestEvents(db, s, limit);
+  if (settled === limit) saveDigestSettlement(db, s.digestId, { ...s, afterId: lastId });
+  else if (s.afterId > 0) saveDigestSettlement(db, s.digestId, undefined);
 }
 
 /** The oldest digest whose members are still being settled, if any. */
@@ -437,16 +459,22 @@ export function requeueInterrupted(db: Db, id: number, now: number): void {
   preparedStatement(db, `UPDATE deliveries SET status = 'queued', next_attempt_at = ? WHERE id = ?`).run(now, id);
 }
 
-/** A dead message queued again by hand; its event (or the events its digest carries) is pending again too. */
-export function retryDelivery(db: Db, id: number, now: number): boolean {
+/**
+ * A dead message queued again by hand; its event (or the events its digest carries, the digest a dead
+ * part was re-split from included) is pending again too. A digest's members are reopened a chunk per transaction like a settlement: this one reopens
+ * the first `chunk`, and the worker the rest before it sends anything, this digest included.
+ */
+export function retryDelivery(db: Db, id: number, now: number, chunk: number = SETTLE_CHUNK): boolean {
   return db.$client.transaction(() => {
     const row = getDelivery(db, id);
     if (!row || row.status !== 'dead') return false;
     preparedStatement(db, `UPDATE deliveries SET status = 'queued', queued_at = ?, next_attempt_at = ? WHERE id = ?`).run(now, now, id);
     if (row.eventId !== null) preparedStatement(db, `UPDATE events SET status = 'queued', finished_at = NULL WHERE id = ?`).run(row.eventId);
-    preparedStatement(db, `UPDATE events SET status = 'digested', finished_at = NULL WHERE digest_delivery_id = ?`).run(id);
-    // Reopened whole: a settlement of its death still under way must not go on.
-    saveDigestSettlement(db, id, undefined);
+    // The members of a re-split digest are the digest's its parts came from.
+    const digestId = row.kind === 'digest' ? (row.splitFrom ?? row.id) : row.id;
+    // Reopened from its first member: a settlement of its death still under way must not go on.
+    saveDigestSettlement(db, digestId, undefined);
+    settleDigestChunk(db, { digestId, status: 'reopened', at: now, afterId: 0 }, chunk);
     return true;
   })();
 }

@@ -23,7 +23,6 @@ import { countedCall, type RateLimiter } from './rateLimiter.ts';
 import {
   earliestPending,
   eventMessageStatuses,
-  finishDigestEvents,
   finishEvent,
   getDelivery,
   hasHeldEvents,
@@ -32,12 +31,12 @@ import {
   nextDue,
   partStatuses,
   pendingDigestSettlement,
+  settleDigestChunk,
+  SETTLE_CHUNK,
   recentAttemptTimes,
   recentRateLimitedAt,
-  saveDigestSettlement,
   shiftQueuedAttempts,
   updateDelivery,
-  type DigestSettlement,
 } from './store.ts';
 
 export interface WorkerDeps {
@@ -70,13 +69,6 @@ export interface WorkerDeps {
   settleChunk?: number;
 }
 
-/**
- * Members a final digest settles per transaction, so a digest of any size keeps to the event loop's
- * 50 ms slices. Measured on a digest of 100,000: a chunk of sent members (finished_at only) 5 ms, of
- * dead ones (the status too) 12 ms, up to 24 and 30 ms when the commit checkpoints the WAL; at
- * 5,000 the dead ones reached 44 ms. Almost every digest is settled whole with its send.
- */
-export const SETTLE_CHUNK = 2_500;
 
 export interface DeliveryWorker {
   start(): void;
@@ -153,7 +145,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     // A big digest's members are settled chunk by chunk, the event loop free in between, before anything else.
     const settling = pendingDigestSettlement(db);
     if (settling) {
-      db.$client.transaction(() => settleDigest(settling))();
+      db.$client.transaction(() => settleDigestChunk(db, settling, settleChunk))();
       return { yield: true };
     }
     const rules = deps.settings.rules();
@@ -255,17 +247,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
     if (plan.event) finishEvent(db, plan.event.id, plan.event.status, now);
     if (plan.digest) {
-      settleDigest({ digestId: plan.digest.id, status: plan.digest.status, at: now, afterId: 0 });
+      settleDigestChunk(db, { digestId: plan.digest.id, status: plan.digest.status, at: now, afterId: 0 }, settleChunk);
       if (plan.digest.followUp !== 'none') queueDigestMentions(plan.digest.id, plan.digest.followUp, now);
     }
-  }
-
-  /** Settles the next chunk of a final digest's members; the rest, if any, is recorded for the next steps (and a restart). */
-  function settleDigest(s: DigestSettlement): void {
-    const { settled, lastId } = finishDigestEvents(db, s, settleChunk);
-    // A row exists only once a first chunk was not all: a digest settled whole writes none and deletes none.
-    if (settled === settleChunk) saveDigestSettlement(db, s.digestId, { ...s, afterId: lastId });
-    else if (s.afterId > 0) saveDigestSettlement(db, s.digestId, undefined);
   }
 
   /** A digest's members' mentions, once, in one text message right after it (a row first, like every message), linked to the digest by merged_into. */

@@ -163,7 +163,7 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
   app.post('/send-log/:id/retry', (c) => {
     const parsed = v.safeParse(id, c.req.param('id'));
     if (!parsed.success) return c.notFound();
-    const ok = retryDelivery(deps.db, parsed.output, deps.clock.now());
+    const ok = retryDelivery(deps.db, parsed.output, deps.clock.now(), deps.digestSettleChunk);
     if (!ok) return c.text(c.var.t('sendLog.retry.notDead'), 409);
     writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'delivery.retry', detail: { delivery: parsed.output }, ip: clientIp(c) });
     deps.wakeWorker();

@@ -367,6 +367,57 @@ describe('a large digest settled in chunks (issue 21)', () => {
     // Nothing left past the last member: a chunk settles none and keeps the cursor.
     expect(finishDigestEvents(rig.db, { ...settlement, afterId: members(rig, digestId).at(-1)!.id }, 4)).toEqual({ settled: 0, lastId: members(rig, digestId).at(-1)!.id });
   });
+
+  it('a dead part of a re-split digest, retried by hand, reopens the members of the digest it came from (found by the model, seed 777)', () => {
+    const rig = engine();
+    const digestId = foldTen(rig);
+    const root = getDelivery(rig.db, digestId)!;
+    const now = rig.clock.now();
+    // What a 40058 and then a 40008 on a part leave: the digest merged into its parts, one part dead, the members dead with it.
+    updateDelivery(rig.db, digestId, { status: 'merged' });
+    const [first, second] = enqueueMessages(rig.db, { kind: 'digest', category: root.category, severity: root.severity, priority: root.priority, eventId: null, splitFrom: digestId }, [textMessage('part 1'), textMessage('part 2')], (i, n) => `part ${i + 1}/${n}`, now);
+    updateDelivery(rig.db, first!, { status: 'sent', sentAt: now });
+    updateDelivery(rig.db, second!, { status: 'dead', lastAttemptAt: now });
+    finishDigestEvents(rig.db, { digestId, status: 'dead', at: now, afterId: 0 }, 10);
+
+    expect(retryDelivery(rig.db, second!, rig.clock.now())).toBe(true);
+    expect(getDelivery(rig.db, second!)?.status).toBe('queued');
+    expect(members(rig, digestId).every((m) => m.status === 'digested' && m.finishedAt === null)).toBe(true);
+    expect(outcomes(rig.db)).toMatchObject({ dead: 0, pending: 10 });
+  });
+
+  it('a dead digest of more members than a chunk, retried by hand, is reopened a chunk per transaction and sent only once all are', async () => {
+    const rig = await workerRig({ settleChunk: 3 });
+    const digestId = foldTen(rig);
+    const diedAt = rig.clock.now();
+    updateDelivery(rig.db, digestId, { status: 'dead', lastAttemptAt: diedAt });
+    finishDigestEvents(rig.db, { digestId, status: 'dead', at: diedAt, afterId: 0 }, 10);
+    const ids = members(rig, digestId).map((m) => m.id);
+    rig.db.$client.exec(`CREATE TEMP TABLE progress (after_id INTEGER);
+      CREATE TEMP TRIGGER progress_insert AFTER INSERT ON digest_settlements BEGIN INSERT INTO progress VALUES (new.after_id); END;
+      CREATE TEMP TRIGGER progress_update AFTER UPDATE ON digest_settlements BEGIN INSERT INTO progress VALUES (new.after_id); END;
+      CREATE TEMP TABLE dead_when_sending (n INTEGER);
+      CREATE TEMP TRIGGER sending AFTER UPDATE OF status ON deliveries WHEN new.status = 'sending' AND new.id = ${digestId}
+        BEGIN INSERT INTO dead_when_sending SELECT count(*) FROM events WHERE digest_delivery_id = new.id AND status = 'dead'; END;`);
+
+    rig.clock.advance(60_000);
+    expect(retryDelivery(rig.db, digestId, rig.clock.now(), 3)).toBe(true);
+    // The retry's own transaction reopens the first chunk; the rest is a row the worker goes on from.
+    expect(members(rig, digestId).map((m) => m.status)).toEqual([...Array(3).fill('digested'), ...Array(7).fill('dead')]);
+    expect(members(rig, digestId).slice(0, 3).every((m) => m.finishedAt === null)).toBe(true);
+    expect(pendingDigestSettlement(rig.db)).toEqual({ digestId, status: 'reopened', at: rig.clock.now(), afterId: ids[2] });
+    expect(rig.worker.idle()).toBe(false);
+
+    rig.worker.start();
+    expect(await waitFor(() => rig.worker.idle() && getDelivery(rig.db, digestId)?.status === 'sent', 5_000)).toBe(true);
+    // Reopened chunk by chunk, then (sent) settled chunk by chunk.
+    expect(rig.db.$client.prepare(`SELECT after_id FROM progress`).pluck().all()).toEqual([ids[2], ids[5], ids[8], ids[2], ids[5], ids[8]]);
+    expect(rig.db.$client.prepare(`SELECT n FROM dead_when_sending`).pluck().all()).toEqual([0]);
+    const sentAt = getDelivery(rig.db, digestId)!.sentAt;
+    expect(members(rig, digestId)).toEqual(ids.map((id) => ({ id, status: 'digested', finishedAt: sentAt })));
+    expect(pendingDigestSettlement(rig.db)).toBeUndefined();
+    expect(outcomes(rig.db)).toMatchObject({ digested: 10, dead: 0, pending: 0 });
+  });
 });
 
 describe('re-split parts and folds', () => {

@@ -204,7 +204,7 @@ class StepBack implements ModelCommand {
   toString = () => `wall clock steps back ${this.ms / 1000} s`;
 }
 
-export type WecomBehaviour = 'ok' | '45009' | '93000' | '40058' | '500' | 'timeout' | 'reset';
+export type WecomBehaviour = 'ok' | '45009' | '93000' | '40058' | '40008' | '500' | 'timeout' | 'reset';
 
 class Wecom implements ModelCommand {
   constructor(readonly behaviour: WecomBehaviour, readonly times: number) {}
@@ -453,13 +453,34 @@ class DayPasses implements ModelCommand {
 }
 
 class RetryDead implements ModelCommand {
+  constructor(readonly what: 'message' | 'digest' = 'message') {}
   check = () => true;
   async run(m: Model, r: Real) {
-    const dead = r.rig.app.deps.db.$client.prepare(`SELECT id FROM deliveries WHERE status = 'dead' ORDER BY id LIMIT 1`).get() as { id: number } | undefined;
+    const kind = this.what === 'digest' ? ` AND kind = 'digest'` : '';
+    const dead = r.rig.app.deps.db.$client.prepare(`SELECT id FROM deliveries WHERE status = 'dead'${kind} ORDER BY id LIMIT 1`).get() as { id: number } | undefined;
     if (dead) await consolePost(r.rig, `/send-log/${dead.id}/retry`);
     await afterCommand(m, r);
   }
-  toString = () => 'admin retries the oldest dead message';
+  toString = () => `admin retries the oldest dead ${this.what}`;
+}
+
+/**
+ * A storm WeCom refuses for good (40008: every message dies, its digest too), then the admin retries
+ * the dead digest. At the rig's settle chunk of 2, its members die and are reopened a chunk per
+ * transaction, and the digest must not go out before they are all pending again.
+ */
+class DigestDies implements ModelCommand {
+  constructor(readonly category: (typeof CATEGORIES)[number]) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const storm = Array.from({ length: 12 }, (_, i): EventSpec => ({ kind: 'alert', category: this.category, severity: 'warning', title: TITLES[i % 3]!, store: `门店-${m.commands}-${i}`, mention: 'none', long: false }));
+    await new Wecom('40008', 30).run(m, r);
+    await new Post(storm).run(m, r);
+    await new Advance(61 * SECOND).run(m, r);
+    await new Wecom('ok', 1).run(m, r);
+    await new RetryDead('digest').run(m, r);
+  }
+  toString = () => `a storm of ${this.category} alerts WeCom refuses (40008), then the admin retries the dead digest`;
 }
 
 const amAlertArb: fc.Arbitrary<AmAlert> = fc.record({
@@ -512,4 +533,5 @@ export const commandArbs: Array<fc.Arbitrary<ModelCommand>> = [
   fc.array(eventSpecArb, { minLength: 1, maxLength: 12 }).map((specs) => new TooLong(specs)),
   fc.array(eventSpecArb, { minLength: 2, maxLength: 4 }).map((specs) => new LateRateLimit(specs)),
   fc.constant(new RetryDead()),
+  fc.constantFrom(...CATEGORIES).map((category) => new DigestDies(category)),
 ];

@@ -139,6 +139,9 @@ export function checkStates(m: Model, s: Snapshot, applianceNow: number): string
     if (e.status === 'suppressed' && !e.reason) out.push(`event ${id} suppressed without a reason`);
     const pruned = own.length === 0 && mayBePruned(m, id);
     if (e.status === 'digested' && !digestLeaves(s, e) && !pruned) out.push(`event ${id} digested into a digest that does not exist`);
+    // A member dies with its digest only: a digest retried by hand reopens every member before it goes out again.
+    const digestRows = e.status === 'dead' ? digestLeaves(s, e) : undefined;
+    if (digestRows && outcomeOf(digestRows) !== 'dead') out.push(`event ${id} dead while its digest #${e.digest_delivery_id} is ${outcomeOf(digestRows)}`);
     if (e.status === 'queued' && outcomeOf(own) !== 'pending') out.push(`event ${id} queued with no message waiting`);
     if (e.status === 'sent' && outcomeOf(own) !== 'sent' && !pruned) out.push(`event ${id} sent but its messages are ${own.map((d) => d.status).join(',') || 'missing'}`);
     if (e.status === 'held' && !isQuietAt(m, applianceNow)) out.push(`event ${id} still held after quiet hours ended`);
