@@ -10,7 +10,8 @@ import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { insertSilence } from '../../db/queries/silences.ts';
 import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
 import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/folds.ts';
-import { enqueueMessages, recoverInterrupted } from '../../server/delivery/outbox.ts';
+import { enqueueMessage, enqueueMessages, recoverInterrupted } from '../../server/delivery/outbox.ts';
+import { PRIORITY } from '../../server/delivery/policy/priority.ts';
 import { resplit } from '../../server/delivery/policy/resplit.ts';
 import {
   finishDigestEvents,
@@ -488,6 +489,38 @@ describe('retention and release (issue 11)', () => {
     expect(recentAttemptTimes(rig.db, sentAt - 60_000)).toEqual([sentAt]);
     rig.clock.advance(24 * 3600_000 + 1);
     expect((await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 })).deliveries).toBe(1);
+  });
+
+  it("a digest's mention follow-up stays while its digest does, though a backward clock step made its times older (found by the model, seed 4242)", async () => {
+    const rig = engine();
+    for (let i = 0; i < 10; i++) rig.post({ title: `parcel ${i} late`, mention: i === 0 ? 'all' : undefined });
+    expect(digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now()).digests).toBe(1);
+    const digest = listDeliveries(rig.db, { kind: 'digest' }, { limit: 1 })[0]!;
+    const day = 24 * 3600_000;
+    rig.clock.advance(2 * day);
+    // The digest went out and its follow-up was queued; the wall clock then stepped back 10 minutes
+    // before the follow-up went out, so the follow-up reads as tried before its digest.
+    const sentAt = rig.clock.now();
+    updateDelivery(rig.db, digest.id, { status: 'sent', sentAt, lastAttemptAt: sentAt, attempts: 1 });
+    finishDigestEvents(rig.db, { digestId: digest.id, status: 'digested', at: sentAt, afterId: 0 }, 100);
+    const followUp = enqueueMessage(
+      rig.db,
+      { createdAt: sentAt - 600_000, kind: 'mention', category: digest.category, severity: digest.severity, priority: PRIORITY.critical, title: `${digest.title} · @`, queuedAt: sentAt - 600_000, nextAttemptAt: sentAt - 600_000, mergedInto: digest.id },
+      textMessage(`↑ ${digest.title}`, { mentionedList: ['@all'] }),
+    );
+    updateDelivery(rig.db, followUp, { status: 'sent', sentAt: sentAt - 600_000, lastAttemptAt: sentAt - 600_000, attempts: 1 });
+
+    // A day on, the cutoff falls between the two: the digest is kept (tried after it), and so is its follow-up.
+    rig.clock.advance(day - 300_000);
+    await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 });
+    expect(getDelivery(rig.db, digest.id)?.status).toBe('sent');
+    expect(getDelivery(rig.db, followUp)?.status).toBe('sent');
+    // Once the digest goes, the follow-up follows it at the next run.
+    rig.clock.advance(day);
+    await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 });
+    await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 });
+    expect(getDelivery(rig.db, digest.id)).toBeUndefined();
+    expect(getDelivery(rig.db, followUp)).toBeUndefined();
   });
 
   it('quiet-hours flushHeld in chunks: 600 held events are released a chunk at a time into one digest', () => {

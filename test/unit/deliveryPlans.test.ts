@@ -335,6 +335,7 @@ class PlanEngine {
       lastAttemptAt: m.lastAttemptAt,
       partsPending: pendingParts.has(m.id),
       eventOpen: m.eventId !== null && this.events.get(m.eventId)?.finishedAt === null,
+      followsKept: m.kind === 'mention' && m.mergedInto !== null && this.messages.has(m.mergedInto),
     }));
     for (const id of planRetention(messageRows, cutoffs)) {
       const m = this.messages.get(id)!;

@@ -39,6 +39,11 @@ export type PruneCandidate =
       partsPending: boolean;
       /** Its event is not final yet: an event's messages leave the send log together. */
       eventOpen: boolean;
+      /**
+       * A digest's mention follow-up whose digest is still kept: the two leave the send log together.
+       * After a backward clock step the follow-up's times can read older than its digest's.
+       */
+      followsKept: boolean;
     }
   | { table: 'reportRuns'; id: number; at: number; status: string }
   /** A metric rule's firings and resolutions are records, final when written. */
@@ -60,7 +65,7 @@ export function mayPrune(row: PruneCandidate, cutoffs: PruneCutoffs): boolean {
     case 'deliveries':
       // A message sent (or tried) lately is not old, however long it waited: the send log shows the
       // retention's sends, and a restart's limiter counts the last window's calls from these rows.
-      return FINAL_DELIVERY.has(row.status) && (row.lastAttemptAt ?? 0) < cutoffs.rows && !(row.status === 'merged' && row.partsPending) && !row.eventOpen;
+      return FINAL_DELIVERY.has(row.status) && (row.lastAttemptAt ?? 0) < cutoffs.rows && !(row.status === 'merged' && row.partsPending) && !row.eventOpen && !row.followsKept;
     case 'reportRuns':
       return FINAL_RUN.has(row.status);
     case 'ruleTransitions':
