@@ -6,6 +6,7 @@
 //               fixed seed so a red CI always means a change broke something, not a new draw
 //   MODEL_RUNS  how many command sequences (CI size below)
 //   MODEL_SHRINK=1  shrink a failure to a shortest sequence (slow: each step restarts an appliance)
+//   MODEL_PATH  start at the run a failure printed as `path` (with its seed; MODEL_RUNS=1 runs only it)
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { afterCommand, commandArbs, replaceBot, type Real } from './commands.ts';
@@ -88,7 +89,7 @@ it(`delivery engine model: ${RUNS} random command sequences (seed ${SEED})`, { t
   );
 
   try {
-    await fc.assert(property, { seed: SEED, numRuns: RUNS, endOnFailure: process.env.MODEL_SHRINK !== '1' });
+    await fc.assert(property, { seed: SEED, numRuns: RUNS, endOnFailure: process.env.MODEL_SHRINK !== '1', path: process.env.MODEL_PATH });
   } finally {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`model test: seed ${SEED}, ${run} runs, ${commands} commands executed, ${seconds} s`);
