@@ -460,9 +460,10 @@ export function requeueInterrupted(db: Db, id: number, now: number): void {
 }
 
 /**
- * A dead message queued again by hand; its event (or the events its digest carries, the digest a dead
- * part was re-split from included) is pending again too. A digest's members are reopened a chunk per transaction like a settlement: this one reopens
- * the first `chunk`, and the worker the rest before it sends anything, this digest included.
+ * A dead message queued again by hand; its event (or the events its digest carries) is pending again
+ * too. A dead part of a re-split digest reopens the members of the digest it came from. Members are
+ * reopened a chunk per transaction like a settlement: this one the first `chunk`, the worker the
+ * rest before it sends anything, this digest included.
  */
 export function retryDelivery(db: Db, id: number, now: number, chunk: number = SETTLE_CHUNK): boolean {
   return db.$client.transaction(() => {
@@ -470,11 +471,12 @@ export function retryDelivery(db: Db, id: number, now: number, chunk: number = S
     if (!row || row.status !== 'dead') return false;
     preparedStatement(db, `UPDATE deliveries SET status = 'queued', queued_at = ?, next_attempt_at = ? WHERE id = ?`).run(now, now, id);
     if (row.eventId !== null) preparedStatement(db, `UPDATE events SET status = 'queued', finished_at = NULL WHERE id = ?`).run(row.eventId);
-    // The members of a re-split digest are the digest's its parts came from.
-    const digestId = row.kind === 'digest' ? (row.splitFrom ?? row.id) : row.id;
-    // Reopened from its first member: a settlement of its death still under way must not go on.
-    saveDigestSettlement(db, digestId, undefined);
-    settleDigestChunk(db, { digestId, status: 'reopened', at: now, afterId: 0 }, chunk);
+    if (row.kind === 'digest') {
+      const digestId = row.splitFrom ?? row.id;
+      // Reopened from its first member: a settlement of its death still under way must not go on.
+      saveDigestSettlement(db, digestId, undefined);
+      settleDigestChunk(db, { digestId, status: 'reopened', at: now, afterId: 0 }, chunk);
+    }
     return true;
   })();
 }

@@ -31,10 +31,10 @@ import {
   nextDue,
   partStatuses,
   pendingDigestSettlement,
-  settleDigestChunk,
-  SETTLE_CHUNK,
   recentAttemptTimes,
   recentRateLimitedAt,
+  SETTLE_CHUNK,
+  settleDigestChunk,
   shiftQueuedAttempts,
   updateDelivery,
 } from './store.ts';
