@@ -35,7 +35,8 @@ RUN npm ci --omit=dev --no-audit --no-fund \
  && mkdir -p build/Release \
  && mv better_sqlite3.node build/Release/
 
-# ---- build: TypeScript → dist/ (plain JavaScript, so the image starts without a TS loader) --------
+# ---- build: TypeScript → dist/ (plain JavaScript, so the image starts without a TS loader), the ----
+# entry dist/server/main.js bundled into one file (server/bundleMain.mjs: less memory, faster start).
 FROM node:22-bookworm-slim AS build
 
 WORKDIR /app
