@@ -4,7 +4,7 @@
 // (`node dist/server/main.js`) as a child process on temp data dirs,
 // sending to the fake WeCom (test/fakeWecom.ts, in this process), and measures the figures of issue 7.
 // Prints one table plus the machine, and writes the JSON results (bench/results/latest.json, or
-// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,repeat,release,sendlog,chart,metrics,rules,selfwatch` runs
+// quick.json for --quick; --out FILE overrides). `--only startup,latency,intake,storm,repeat,release,sendlog,chart,metrics,rules,selfwatch,fold` runs
 // some phases only. For profiling: BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" is
 // given to the children's node, BENCH_CHILD_STDERR=1 shows their logs.
 import autocannon from 'autocannon';
@@ -25,6 +25,7 @@ import { seedDataDir } from '../test/helpers/childAppliance.ts';
 import { metricsScrape } from './metricsScrape.ts';
 import { metricRulesBench } from './metricRules.ts';
 import { selfWatchBench } from './selfWatch.ts';
+import { foldBacklogBench } from './foldBacklog.ts';
 import { imageCommand, machine, median, percentile, procCpuMs, procMiB, signIn, sleep, startProc, table, type Proc, type Row } from './lib.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,7 +37,7 @@ const argValue = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const PHASES = ['startup', 'latency', 'intake', 'storm', 'repeat', 'release', 'sendlog', 'chart', 'metrics', 'rules', 'selfwatch'] as const;
+const PHASES = ['startup', 'latency', 'intake', 'storm', 'repeat', 'release', 'sendlog', 'chart', 'metrics', 'rules', 'selfwatch', 'fold'] as const;
 type Phase = (typeof PHASES)[number];
 const only = new Set((argValue('--only') ?? PHASES.join(',')).split(',') as Phase[]);
 const outFile = argValue('--out') ?? join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
@@ -613,6 +614,11 @@ async function main(): Promise<void> {
       const w = selfWatchBench({ dir: dataDir('selfwatch'), events: quick ? 20_000 : 200_000, queued: quick ? 2_000 : 20_000, jobs: 10, checks: 30, log });
       rows.push(...w.rows);
       results.selfWatch = w.result;
+    }
+    if (only.has('fold')) {
+      const f = foldBacklogBench({ dir: dataDir('fold'), queued: quick ? 5_000 : 50_000, log });
+      rows.push(...f.rows);
+      results.foldBacklog = f.result;
     }
   } finally {
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });

@@ -116,6 +116,12 @@ export const deliveries = sqliteTable(
     index('deliveries_created_idx').on(t.createdAt, t.id),
     index('deliveries_event_idx').on(t.eventId),
     index('deliveries_split_from_idx').on(t.splitFrom).where(sql`${t.splitFrom} IS NOT NULL`),
+    // A fold's two questions, answered without walking the queued backlog (store.ts: waitingDigest,
+    // countQueuedEventsUpTo): the digest a category still waits to send, and the queued criticals.
+    index('deliveries_waiting_digest_idx')
+      .on(t.category, t.priority, t.id)
+      .where(sql`${t.kind} = 'digest' AND ${t.status} = 'queued' AND ${t.splitFrom} IS NULL`),
+    index('deliveries_queued_critical_idx').on(t.eventId).where(sql`${t.status} = 'queued' AND ${t.severity} = 'critical'`),
   ],
 );
 

@@ -419,9 +419,11 @@ export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: b
  */
 export function countQueuedEventsUpTo(db: Db, limit: number, critical?: boolean): number {
   const severity = critical === undefined ? '' : critical ? ` AND severity = 'critical'` : ` AND severity <> 'critical'`;
+  // Left to itself SQLite walks the whole queued range of the status index looking for criticals.
+  const index = critical === true ? ' INDEXED BY deliveries_queued_critical_idx' : '';
   return preparedStatement<[number], { n: number }>(
     db,
-    `SELECT count(*) AS n FROM (SELECT DISTINCT coalesce(event_id, -id) FROM deliveries WHERE status = 'queued'${severity} LIMIT ?)`,
+    `SELECT count(*) AS n FROM (SELECT DISTINCT coalesce(event_id, -id) FROM deliveries${index} WHERE status = 'queued'${severity} LIMIT ?)`,
   ).get(limit)!.n;
 }
 
@@ -446,11 +448,13 @@ export function waitingDigest(db: Db, category: string, priority: Priority): Wai
 
 /**
  * Events folded into a digest: their queued messages are merged into it, the events wait with it.
- * Two statements for the whole fold, whatever its size (the ids travel as one JSON array).
+ * Two statements for the whole fold, whatever its size (the ids travel as one JSON array). The
+ * messages are found by their events (`+status` keeps SQLite off the status index, whose 'queued'
+ * range is the whole backlog: a chunk cost what the queue held, a fold the square of it).
  */
 export function foldEventsInto(db: Db, eventIds: readonly number[], digestId: number): void {
   const ids = JSON.stringify(eventIds);
-  preparedStatement(db, `UPDATE deliveries SET status = 'merged', merged_into = ? WHERE status = 'queued' AND event_id IN (SELECT value FROM json_each(?))`).run(digestId, ids);
+  preparedStatement(db, `UPDATE deliveries SET status = 'merged', merged_into = ? WHERE event_id IN (SELECT value FROM json_each(?)) AND +status = 'queued'`).run(digestId, ids);
   preparedStatement(db, `UPDATE events SET status = 'digested', digest_delivery_id = ?, finished_at = NULL WHERE id IN (SELECT value FROM json_each(?))`).run(digestId, ids);
 }
 

@@ -29,6 +29,7 @@ const FIGURES = [
   'metric rules: 1,000 points/s offered',
   'self-watch check, 2,000 queued',
   'copy before migrating',
+  'storm fold of 5,000 queued alerts',
 ];
 
 interface BenchJson {

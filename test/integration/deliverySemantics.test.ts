@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { insertSilence } from '../../db/queries/silences.ts';
@@ -173,6 +173,41 @@ describe('folds and mentions (issue 11)', () => {
     expect(digestBacklog(rig.db, renderSettings(rig), 5, rig.clock.now()).digests).toBe(1);
     expect(outcomes(rig.db).pending).toBe(30);
     expect(listDeliveries(rig.db, { status: 'queued' }, { limit: 10 }).map((d) => d.kind)).toEqual(['digest']);
+  });
+});
+
+describe("a fold's cost is its chunk's, not the backlog's (issue 21)", () => {
+  it('every statement a fold runs finds its rows by key: none walks the queued range of the status index', () => {
+    const rig = engine();
+    const prepared: string[] = [];
+    const prepare = rig.db.$client.prepare.bind(rig.db.$client);
+    vi.spyOn(rig.db.$client, 'prepare').mockImplementation((sql: string) => {
+      prepared.push(sql);
+      return prepare(sql);
+    });
+    for (let i = 0; i < 120; i++) rig.post({ category: i % 2 ? 'orders' : 'inventory', title: `SKU-${i} low`, ...(i % 40 ? {} : { severity: 'critical' }) });
+    let chunks = 0;
+    while (digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now(), 25).more) chunks++;
+    expect(chunks).toBeGreaterThan(2);
+    expect(outcomes(rig.db).pending).toBe(120);
+
+    // The plan does not depend on the values: every parameter bound as null.
+    const plan = (sql: string) =>
+      (rig.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from(sql.matchAll(/\?/g), () => null)) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    const folding = prepared.filter((sql) => /\bdeliveries\b/.test(sql) && !/^\s*(INSERT|EXPLAIN)/.test(sql));
+    const planOf = (re: RegExp) => {
+      const sql = folding.find((s) => re.test(s));
+      expect(sql, String(re)).toBeDefined();
+      return plan(sql!);
+    };
+    // Before: each of these searched deliveries_queue_idx by status (and priority), row by row through
+    // every queued message until the digest, the criticals or the chunk's members turned up.
+    expect(planOf(/kind = 'digest' AND status = 'queued'/)).toMatch(/USING INDEX deliveries_waiting_digest_idx \(category=\? AND priority=\?\)/);
+    expect(planOf(/severity = 'critical' LIMIT/)).toMatch(/USING COVERING INDEX deliveries_queued_critical_idx/);
+    expect(planOf(/SET status = 'merged'/)).toMatch(/USING INDEX deliveries_event_idx \(event_id=\?\)/);
+    // Counting every queued message may walk the range: each row counts, so it stops at its LIMIT.
+    const everyRowCounts = (sql: string) => /WHERE status = 'queued' LIMIT \?/.test(sql);
+    for (const sql of folding.filter((s) => !everyRowCounts(s))) expect(plan(sql), sql).not.toMatch(/deliveries_queue_idx \(status=\?\)/);
   });
 });
 

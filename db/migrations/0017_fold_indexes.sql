@@ -1,0 +1,2 @@
+CREATE INDEX `deliveries_waiting_digest_idx` ON `deliveries` (`category`,`priority`,`id`) WHERE "deliveries"."kind" = 'digest' AND "deliveries"."status" = 'queued' AND "deliveries"."split_from" IS NULL;--> statement-breakpoint
+CREATE INDEX `deliveries_queued_critical_idx` ON `deliveries` (`event_id`) WHERE "deliveries"."status" = 'queued' AND "deliveries"."severity" = 'critical';
