@@ -414,16 +414,15 @@ export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: b
 }
 
 /**
- * Events with queued messages (only critical, only not, or all; a message without an event counts
- * as one), counting at most `limit`: never the whole queue.
+ * Events with queued messages (all, or only critical ones; a message without an event counts as
+ * one), counting at most `limit`: never the whole queue.
  */
-export function countQueuedEventsUpTo(db: Db, limit: number, critical?: boolean): number {
-  const severity = critical === undefined ? '' : critical ? ` AND severity = 'critical'` : ` AND severity <> 'critical'`;
+export function countQueuedEventsUpTo(db: Db, limit: number, onlyCritical = false): number {
   // Left to itself SQLite walks the whole queued range of the status index looking for criticals.
-  const index = critical === true ? ' INDEXED BY deliveries_queued_critical_idx' : '';
+  const from = onlyCritical ? `deliveries INDEXED BY deliveries_queued_critical_idx WHERE status = 'queued' AND severity = 'critical'` : `deliveries WHERE status = 'queued'`;
   return preparedStatement<[number], { n: number }>(
     db,
-    `SELECT count(*) AS n FROM (SELECT DISTINCT coalesce(event_id, -id) FROM deliveries${index} WHERE status = 'queued'${severity} LIMIT ?)`,
+    `SELECT count(*) AS n FROM (SELECT DISTINCT coalesce(event_id, -id) FROM ${from} LIMIT ?)`,
   ).get(limit)!.n;
 }
 
