@@ -44,10 +44,14 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** `node --import tsx server/main.ts` (the sources the image runs compiled) as its own process; not waited for. */
-export async function spawnChild(env: Record<string, string>): Promise<Child> {
+/**
+ * `node --import tsx server/main.ts` (the sources the image runs compiled) as its own process; not
+ * waited for. `opts` runs another entry instead (a built `dist/server/main.js` in its checkout).
+ */
+export async function spawnChild(env: Record<string, string>, opts: { args?: string[]; cwd?: string } = {}): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, opts.args ?? ['--import', 'tsx', 'server/main.ts'], {
+    cwd: opts.cwd,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', SECRET_KEY: CHILD_SECRET_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,13 +5,13 @@
  * The build bundles the appliance's entry into one file; the built appliance is started from it here.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isBuildFresh, sourcesFingerprint } from '../../server/buildWhenStale.mjs';
-import { freePort, CHILD_SECRET_KEY } from '../helpers/childAppliance.ts';
+import { spawnChild, waitReady } from '../helpers/childAppliance.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const COPIED = ['server', 'views', 'db', 'assets', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
@@ -86,25 +86,10 @@ describe('npm start: build only when stale', () => {
 
     // And it runs: migrations applied, the console's files served from dist/.
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-start-data-'));
-    const port = await freePort();
-    const child = spawn(process.execPath, ['dist/server/main.js'], {
-      cwd: work,
-      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, SECRET_KEY: CHILD_SECRET_KEY, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output: string[] = [];
-    child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
-    child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const child = await spawnChild({ DATA_DIR: dataDir }, { args: ['dist/server/main.js'], cwd: work });
     try {
-      const url = `http://127.0.0.1:${port}`;
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const ready = await fetch(url + '/readyz').then((r) => r.ok, () => false);
-        if (ready) break;
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not ready: ${output.join('')}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitReady(child);
+      const { url } = child;
       const css = await fetch(url + '/static/app.css');
       expect(css.status).toBe(200);
       expect(await css.text()).toBe(fs.readFileSync(path.join(repoRoot, 'views/static/app.css'), 'utf8'));
@@ -112,8 +97,8 @@ describe('npm start: build only when stale', () => {
       expect(login.status).toBe(200);
       expect(await login.text()).toMatch(/<form/);
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      child.process.kill('SIGTERM');
+      await child.exited;
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
