@@ -4,10 +4,10 @@
 import type { Db } from '../../db/client.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import type { Category, InboundEvent, Severity } from '../events/schema.ts';
-import { renderDigestForDelivery, renderEventForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
+import { renderDigestForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
 import { noteJson } from '../render/messageTemplateChoice.ts';
 import { utf8Bytes } from '../wecom/messages.ts';
-import { enqueueMessage, enqueueMessages } from './outbox.ts';
+import { enqueueEventMessage, enqueueMessage } from './outbox.ts';
 import {
   addToDigest,
   DIGEST_TOP_N,
@@ -23,7 +23,6 @@ import {
   type WaitingDigest,
 } from './policy/fold.ts';
 import { mentionRequest, parseMentionRequest, storedMentionRequest } from '../rules/mentions.ts';
-import { partTitle } from './policy/partTitle.ts';
 import { PRIORITY, type Priority } from './policy/priority.ts';
 import {
   countQueuedEventsUpTo,
@@ -171,15 +170,7 @@ export function flushHeld(db: Db, s: RenderSettings, now: number, chunk = RELEAS
       }
       const row = byId.get(step.eventId)!;
       const member = members.find((m) => m.eventId === step.eventId)!;
-      const event = JSON.parse(row.payload) as InboundEvent;
-      const { messages, template } = renderEventForDelivery(event, s, { receivedAt: row.receivedAt, repeatCount: row.repeatCount, eventId: row.id, mention: member.mention });
-      enqueueMessages(
-        db,
-        { kind: row.kind, category: row.category, severity: row.severity, priority: PRIORITY.normal, eventId: row.id, template: noteJson(template) },
-        messages,
-        (i, n) => partTitle(row.title, i, n),
-        now,
-      );
+      enqueueEventMessage(db, { kind: row.kind, category: row.category, severity: row.severity, priority: PRIORITY.normal, eventId: row.id, title: row.title, mention: member.mention }, now);
       setEventStatus(db, [row.id], { status: 'queued' });
     }
     return { events: held.length, more: held.length === chunk };

@@ -4,13 +4,12 @@ import type { Silence } from '../rules/silences.ts';
 import type { EventStatus } from '../../db/schema.ts';
 import type { CalendarSource, WorkdayCalendar } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
-import { enqueueMessages, refreshDedupedDelivery } from './outbox.ts';
+import { enqueueEventMessage } from './outbox.ts';
+import { refreshRepeatCount } from './renderAtSend.ts';
+import { currentRenderSettings, type RenderSettings } from '../render/eventMessages.ts';
 import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from './policy/intake.ts';
-import { partTitle } from './policy/partTitle.ts';
 import { bumpRepeatCount, findDedupeCandidates, findIdempotent, insertEvent } from './store.ts';
-import { currentRenderSettings, renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
-import { noteJson } from '../render/messageTemplateChoice.ts';
-import type { SettingsStore } from '../settings/settingsStore.ts';
+import type { Rules, SettingsStore } from '../settings/settingsStore.ts';
 import type { InboundEvent } from '../events/schema.ts';
 
 /** A metric point the intake has just stored. */
@@ -104,9 +103,11 @@ export function storeEvents(deps: IntakeDeps, batch: InboundEvent[], meta: Intak
  */
 export function storeRequests(deps: IntakeDeps, requests: ReadonlyArray<{ events: InboundEvent[]; meta: IntakeMeta }>): Accepted[][] {
   const points: MetricPoint[] = [];
-  // What every request of the batch reads alike is read once: the time, the settings, the silences, the calendar.
+  // What every request of the batch reads alike is read once: the time, the rules, the silences, the calendar.
   const now = deps.clock.now();
-  const batch: BatchContext = { now, s: currentRenderSettings(deps.settings, deps.publicUrl), silences: listActiveSilences(deps.db, now), calendar: deps.calendar?.calendar() };
+  let render: RenderSettings | undefined;
+  const renderSettings = () => (render ??= currentRenderSettings(deps.settings, deps.publicUrl));
+  const batch: BatchContext = { now, rules: deps.settings.rules(), renderSettings, silences: listActiveSilences(deps.db, now), calendar: deps.calendar?.calendar() };
   const accepted = requests.map((r) => storeEventsOnly(deps, batch, r.events, r.meta, points));
   // Rule alerts take this same path (their events carry no metric points, so this does not recur).
   if (points.length && deps.metricRules) deps.metricRules.observe(points, (alerts) => storeEvents(deps, alerts, METRIC_RULE_META));
@@ -119,7 +120,9 @@ export function storeRequests(deps: IntakeDeps, requests: ReadonlyArray<{ events
 
 interface BatchContext {
   now: number;
-  s: RenderSettings;
+  rules: Rules;
+  /** Read only when a repeat lands on a message already rendered (renderAtSend: refreshRepeatCount). */
+  renderSettings: () => RenderSettings;
   silences: Silence[];
   calendar: WorkdayCalendar | undefined;
 }
@@ -135,16 +138,16 @@ function taskResultPings(events: readonly InboundEvent[], accepted: readonly Acc
  * Stores the events and their messages as the core plans them (policy/intake: planIntake), and
  * collects their metric points into `points` for the rules.
  */
-function storeEventsOnly(deps: IntakeDeps, { now, s, silences, calendar }: BatchContext, batch: InboundEvent[], meta: IntakeMeta, points: MetricPoint[]): Accepted[] {
+function storeEventsOnly(deps: IntakeDeps, { now, rules, renderSettings, silences, calendar }: BatchContext, batch: InboundEvent[], meta: IntakeMeta, points: MetricPoint[]): Accepted[] {
   const { db } = deps;
   const facts = batch.map((e): IntakeFacts => {
-    const lookup = intakeLookup(e, s.rules, now);
+    const lookup = intakeLookup(e, rules, now);
     return {
       idempotent: lookup.idempotency && findIdempotent(db, lookup.idempotency.key, lookup.idempotency.since),
       dedupeCandidates: lookup.dedupe ? findDedupeCandidates(db, lookup.dedupe.key, lookup.dedupe.since) : [],
     };
   });
-  const plan = planIntake(batch, facts, { rules: s.rules, now, silences, calendar });
+  const plan = planIntake(batch, facts, { rules, now, silences, calendar });
   const accepted: Accepted[] = [];
   const idOf = (ref: EventRef) => ('id' in ref ? ref.id : accepted[ref.batchIndex]!.id);
   plan.forEach((fate, i) => {
@@ -172,16 +175,12 @@ function storeEventsOnly(deps: IntakeDeps, { now, s, silences, calendar }: Batch
       duplicateOf,
       finishedAt: fate.final ? now : null,
     });
-    if (duplicateOf !== null) refreshDedupedDelivery(db, duplicateOf, bumpRepeatCount(db, duplicateOf), s);
+    if (duplicateOf !== null) {
+      bumpRepeatCount(db, duplicateOf);
+      refreshRepeatCount(db, renderSettings, duplicateOf);
+    }
     if (fate.messages) {
-      const { messages, template } = renderEventForDelivery(e, s, { receivedAt: now, eventId: id, mention: fate.messages.mention });
-      enqueueMessages(
-        db,
-        { kind: e.kind, category: e.category, severity: e.severity, priority: fate.messages.priority, eventId: id, template: noteJson(template) },
-        messages,
-        (j, n) => partTitle(e.title, j, n),
-        now,
-      );
+      enqueueEventMessage(db, { kind: e.kind, category: e.category, severity: e.severity, priority: fate.messages.priority, eventId: id, title: e.title, mention: fate.messages.mention }, now);
     }
     if (e.kind === 'metric') points.push({ name: e.name, store: e.store ?? '', at: occurredAtMs(e) ?? now, value: e.value, unit: e.unit ?? '' });
     accepted.push({ id, status: fate.status, repeated: false });

@@ -1,14 +1,13 @@
-// Messages into the outbox: each is a `deliveries` row (store.ts) holding the exact payload, queued
-// for the one worker that sends them.
+// Messages into the outbox: each is a `deliveries` row (store.ts) queued for the one worker that
+// sends them, holding the exact payload, or for an event's message the decisions its rendering
+// takes when it is sent (renderAtSend.ts).
 import type { Db } from '../../db/client.ts';
 import type { NewDelivery } from '../../db/queries/deliveries.ts';
-import type { InboundEvent } from '../events/schema.ts';
-import { renderEventForDelivery, type RenderSettings } from '../render/eventMessages.ts';
-import { noteJson } from '../render/messageTemplateChoice.ts';
+import type { MentionRequest } from '../rules/mentions.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
-import { mentionRequest } from '../rules/mentions.ts';
 import { interruptedAction } from './policy/recovery.ts';
-import { firstQueuedMessageOf, getEvent, insertDelivery, listSending, requeueInterrupted, updateDelivery } from './store.ts';
+import type { Priority } from './policy/priority.ts';
+import { insertDelivery, listSending, requeueInterrupted, updateDelivery } from './store.ts';
 
 /**
  * Rows a crash left in `sending`: queued messages are sent again (at-least-once: duplicates only
@@ -21,22 +20,6 @@ export function recoverInterrupted(db: Db, now: number): number {
     else updateDelivery(db, row.id, { status: 'failed', failure: 'interrupted', errmsg: 'interrupted by a restart' });
   }
   return rows.length;
-}
-
-/**
- * A repeat inside the dedupe window is counted on the first message: while that message still waits
- * in the queue, it is re-rendered with the count ("×3").
- */
-export function refreshDedupedDelivery(db: Db, eventId: number, repeatCount: number, s: RenderSettings): void {
-  const first = firstQueuedMessageOf(db, eventId);
-  const event = first && getEvent(db, eventId);
-  if (!first || !event) return;
-  const e = JSON.parse(event.payload) as InboundEvent;
-  const rendered = renderEventForDelivery(e, s, { receivedAt: event.receivedAt, repeatCount, eventId: event.id, mention: mentionRequest(e, s.rules) });
-  const [message] = rendered.messages;
-  if (!message || message.msgtype !== first.msgtype) return;
-  const payload = JSON.stringify(message);
-  updateDelivery(db, first.id, { payload, bytes: utf8Bytes(payload), template: noteJson(rendered.template) });
 }
 
 export function enqueueMessage(db: Db, row: Omit<NewDelivery, 'payload' | 'bytes' | 'msgtype' | 'status'>, message: WecomMessage): number {
@@ -70,5 +53,46 @@ export function enqueueMessages(db: Db, source: MessageSource, messages: readonl
       splitFrom: source.splitFrom,
       template: source.template,
     });
+  });
+}
+
+/** What an event's queued row holds in place of a message until it is rendered (renderAtSend.ts). */
+export const UNRENDERED = { msgtype: '', payload: '', bytes: 0 } as const;
+
+export function isUnrendered(row: { payload: string }): boolean {
+  return row.payload === UNRENDERED.payload;
+}
+
+/** What an event's message keeps until it is rendered at its send. */
+export interface EventMessage {
+  kind: string;
+  category: string;
+  severity: string;
+  priority: Priority;
+  eventId: number;
+  /** The event's title (its message's, until rendering splits it into titled parts). */
+  title: string;
+  /** Whom the message mentions, decided at intake. */
+  mention: MentionRequest;
+}
+
+/** Queues an event's message unrendered (renderAtSend.ts): one row, whatever it becomes when sent. */
+export function enqueueEventMessage(db: Db, m: EventMessage, now: number): number {
+  return insertDelivery(db, {
+    createdAt: now,
+    kind: m.kind,
+    category: m.category,
+    severity: m.severity,
+    priority: m.priority,
+    status: 'queued',
+    title: m.title,
+    msgtype: UNRENDERED.msgtype,
+    payload: UNRENDERED.payload,
+    bytes: UNRENDERED.bytes,
+    queuedAt: now,
+    nextAttemptAt: now,
+    eventId: m.eventId,
+    // Stored even when it is 'none': a row without it was queued rendered, by an older version.
+    mentions: JSON.stringify(m.mention),
   });
 }

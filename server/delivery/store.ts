@@ -155,10 +155,9 @@ export function getEvent(db: Db, id: number): EventRow | undefined {
   return preparedStatement<[number], EventRow>(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`).get(id);
 }
 
-/** Counts one more arrival on an original; answers the new count. */
-export function bumpRepeatCount(db: Db, id: number): number {
-  return preparedStatement<[number], { n: number }>(db, `UPDATE events SET repeat_count = repeat_count + 1 WHERE id = ? RETURNING repeat_count AS n`).get(id)!
-    .n;
+/** Counts one more arrival on an original (its message, rendered when sent, shows the count). */
+export function bumpRepeatCount(db: Db, id: number): void {
+  preparedStatement(db, `UPDATE events SET repeat_count = repeat_count + 1 WHERE id = ?`).run(id);
 }
 
 export function setEventStatus(db: Db, ids: readonly number[], set: { status: EventStatus; finishedAt?: number | null; digestDeliveryId?: number; reason?: string }): void {
@@ -377,6 +376,11 @@ export function eventMessageStatuses(db: Db, eventId: number, exceptId: number):
 }
 
 /** An event's first message still waiting in the queue, if any. */
+/** An event's first message (its only one, or the first of its parts), whatever its status. */
+export function firstMessageOf(db: Db, eventId: number): DeliveryRow | undefined {
+  return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? ORDER BY id LIMIT 1`).get(eventId);
+}
+
 export function firstQueuedMessageOf(db: Db, eventId: number): DeliveryRow | undefined {
   return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? AND status = 'queued' ORDER BY id LIMIT 1`).get(
     eventId,

@@ -18,12 +18,15 @@ import { foldCapacity, foldTime, wakeMatters } from './policy/fold.ts';
 import { parseMentionRequest, type MentionRequest } from '../rules/mentions.ts';
 import { PRIORITY } from './policy/priority.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './policy/retry.ts';
+import { nextToSend } from './policy/sendOrder.ts';
 import { planSettlement, type SettlementPlan } from './policy/settlement.ts';
 import { countedCall, type RateLimiter } from './rateLimiter.ts';
+import { renderForSend } from './renderAtSend.ts';
 import {
   earliestPending,
   eventMessageStatuses,
   finishEvent,
+  firstQueuedMessageOf,
   getDelivery,
   hasHeldEvents,
   hasSending,
@@ -105,6 +108,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let folding: { digests: number } | undefined;
   /** Held events are being released chunk by chunk; events released so far. */
   let releasing: { events: number } | undefined;
+  /** The event whose message went out last: the rest of its messages go next (policy/sendOrder). */
+  let lastEventId: number | undefined;
   /** The previous clock reading, to notice the wall clock stepping back. */
   let lastNow: number | undefined;
   const storedChannelKey = deps.storedChannelKey ?? deps.channelKey;
@@ -188,8 +193,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       return { sleepMs: Math.min(wait, foldEveryMs), limited: true };
     }
     inLimiterWait = false;
-    const row = nextDue(db, now);
-    if (row) return { send: row, key };
+    const due = nextToSend(nextDue(db, now), lastEventId === undefined ? undefined : firstQueuedMessageOf(db, lastEventId), now);
+    if (due) {
+      // An event's message is rendered now, with the settings as they are (renderAtSend.ts).
+      const row = db.$client.transaction(() => renderForSend(db, renderSettings(), due, now))();
+      return row ? { send: row, key } : { yield: true };
+    }
     const earliest = earliestPending(db);
     return { sleepMs: earliest === undefined ? idle : Math.min(idle, Math.max(1, earliest - now)) };
   }
@@ -276,6 +285,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
 
   async function send(row: DeliveryRow, key: string): Promise<void> {
     markSending(db, row.id, clock.now());
+    lastEventId = row.eventId ?? undefined;
     const { result, answered } = await countedCall(limiter, clock, () => deps.wecom.send(key, JSON.parse(row.payload) as WecomMessage));
     unrecorded = { row, key, result, answered };
     record();

@@ -6,7 +6,12 @@ import { insertSilence } from '../../db/queries/silences.ts';
 import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import { DeliveryDetailPage, DeliveryRows, SendLogPage, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
+import { isUnrendered } from '../delivery/outbox.ts';
+import { renderQueued } from '../delivery/renderAtSend.ts';
 import { getDelivery, getEvent, retryDelivery } from '../delivery/store.ts';
+import { currentRenderSettings } from '../render/eventMessages.ts';
+import { noteJson } from '../render/messageTemplateChoice.ts';
+import { utf8Bytes } from '../wecom/messages.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { CATEGORIES } from '../events/schema.ts';
@@ -82,6 +87,18 @@ function silenceableEvent(db: AppDeps['db'], row: DeliveryRow | undefined) {
   return getEvent(db, row.eventId);
 }
 
+/**
+ * An event's message not rendered yet (it is when sent: delivery/renderAtSend.ts), as its first
+ * message would read with the settings as they are now.
+ */
+function previewOf(deps: AppDeps, row: DeliveryRow): { row: DeliveryRow } | undefined {
+  const rendered = renderQueued(deps.db, currentRenderSettings(deps.settings, deps.config.publicUrl), row);
+  const first = rendered?.messages[0];
+  if (!first) return undefined;
+  const payload = JSON.stringify(first);
+  return { row: { ...row, msgtype: first.msgtype, payload, bytes: utf8Bytes(payload), template: noteJson(rendered.template) } };
+}
+
 export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
 
@@ -115,7 +132,10 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     const ctx = viewContext(c, deps);
     const explanation = row.errcode !== null && row.errcode !== 0 ? explainErrcode(row.errcode)[ctx.lang] : undefined;
     const error = deps.flash.take<string>(sessionKey(c), `mute-${row.id}`);
-    return c.html(<DeliveryDetailPage ctx={ctx} row={row} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteError={error} />);
+    const shown = isUnrendered(row) ? previewOf(deps, row) : undefined;
+    return c.html(
+      <DeliveryDetailPage ctx={ctx} row={shown?.row ?? row} unrendered={shown && row.status} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteError={error} />,
+    );
   });
 
   // Mute one alert: its category + title + store, for a while or through a date.

@@ -13,6 +13,7 @@ import { digestBacklog, flushHeld, RELEASE_CHUNK } from '../../server/delivery/f
 import { enqueueMessage, enqueueMessages, recoverInterrupted } from '../../server/delivery/outbox.ts';
 import { PRIORITY } from '../../server/delivery/policy/priority.ts';
 import { resplit } from '../../server/delivery/policy/resplit.ts';
+import { renderForSend, renderQueued } from '../../server/delivery/renderAtSend.ts';
 import {
   finishDigestEvents,
   getDelivery,
@@ -163,7 +164,9 @@ describe('folds and mentions (issue 11)', () => {
   it('fold counting delivery rows not events: 2 critical alerts with mention follow-ups fit 2 free slots, no fold', () => {
     const rig = engine();
     for (let i = 0; i < 2; i++) rig.post({ severity: 'critical', title: `till ${i} offline`, mention: 'all' });
-    expect(listDeliveries(rig.db, { status: 'queued' }, { limit: 10 })).toHaveLength(4);
+    // One row per event until it is rendered at its send, into its message and the follow-up.
+    const queued = listDeliveries(rig.db, { status: 'queued' }, { limit: 10 });
+    expect(queued.map((d) => renderQueued(rig.db, renderSettings(rig), d)?.messages.length)).toEqual([2, 2]);
     expect(digestBacklog(rig.db, renderSettings(rig), 2, rig.clock.now()).digests).toBe(0);
   });
 
@@ -460,7 +463,8 @@ describe('re-split parts and folds', () => {
   it('a re-split message half sent is not folded: its other parts go out, the event is not digested (found by the model, seed 1049192503)', () => {
     const rig = engine();
     const long = rig.post({ title: 'SKU-7 stock report', summary: '仓库A区货架缺货，'.repeat(200) });
-    const [root] = listDeliveries(rig.db, { eventId: long.id }, { limit: 5 });
+    const [queued] = listDeliveries(rig.db, { eventId: long.id }, { limit: 5 });
+    const root = renderForSend(rig.db, renderSettings(rig), queued!, rig.clock.now());
     const parts = resplit(JSON.parse(root!.payload))!;
     expect(parts.length).toBeGreaterThan(1);
     // What the worker does on a 40058: the original merged, its parts queued; the first went out.
@@ -502,6 +506,7 @@ describe('retention and release (issue 11)', () => {
   it('an unfinished event\'s sent follow-up pruned: its messages stay together until the event is final (found by the model, seed 777)', async () => {
     const rig = engine();
     const event = rig.post({ mention: 'all' });
+    renderForSend(rig.db, renderSettings(rig), listDeliveries(rig.db, { eventId: event.id }, { limit: 5 })[0]!, rig.clock.now());
     const [main, followUp] = listDeliveries(rig.db, { eventId: event.id }, { limit: 5 }).sort((a, b) => a.id - b.id);
     expect(followUp?.payload).toContain('@all');
     updateDelivery(rig.db, followUp!.id, { status: 'sent', sentAt: rig.clock.now() });

@@ -1,8 +1,10 @@
 // Custom templates on the delivery engine's other paths: storm digests, quiet-hours releases and
-// dedupe repeats re-render with the templates of the moment, and note which one they used.
+// dedupe repeats render with the templates of the moment, and note which one they used.
 import { afterEach, describe, expect, it } from 'vitest';
-import { listDeliveries } from '../../db/queries/deliveries.ts';
+import { listDeliveries, type DeliveryRow } from '../../db/queries/deliveries.ts';
 import { digestBacklog, flushHeld } from '../../server/delivery/folds.ts';
+import { renderForSend } from '../../server/delivery/renderAtSend.ts';
+import { getDelivery } from '../../server/delivery/store.ts';
 import { currentRenderSettings } from '../../server/render/eventMessages.ts';
 import { startEngineRig, type EngineRig } from '../helpers/engineRig.ts';
 
@@ -17,6 +19,7 @@ afterEach(async () => {
   for (const rig of rigs.splice(0)) await rig.close();
 });
 
+const atSend = (rig: EngineRig, row: DeliveryRow) => renderForSend(rig.db, currentRenderSettings(rig.settings, undefined), row, rig.clock.now())!;
 const content = (payload: string) => (JSON.parse(payload) as { text: { content: string } }).text.content;
 
 describe('custom templates beyond intake', () => {
@@ -44,13 +47,17 @@ describe('custom templates beyond intake', () => {
     rig.post({ category: 'ads', title: 'Held one' });
     rig.settings.setRules({ ...rig.settings.rules(), quietHours: { ...quiet, enabled: false } });
     flushHeld(rig.db, currentRenderSettings(rig.settings, undefined), rig.clock.now());
-    const released = listDeliveries(rig.db, { kind: 'alert' }, { limit: 5 });
+    // Rendered when the worker is about to send it (renderAtSend), as every event's message is.
+    const released = listDeliveries(rig.db, { kind: 'alert' }, { limit: 5 }).map((d) => atSend(rig, d));
     expect(released.map((d) => content(d.payload))).toEqual(['T Held one']);
     expect(JSON.parse(released[0]!.template!)).toMatchObject({ kind: 'alert', category: '' });
 
     rig.post({ category: 'orders', title: 'Twice' });
     rig.post({ category: 'orders', title: 'Twice' });
-    const twice = listDeliveries(rig.db, { kind: 'alert' }, { limit: 5 }).find((d) => d.title === 'Twice')!;
+    const twice = atSend(rig, listDeliveries(rig.db, { kind: 'alert' }, { limit: 5 }).find((d) => d.title === 'Twice')!);
     expect(content(twice.payload)).toBe('T Twice ×2');
+    // Rendered already (its send failed and it waits to be retried), it is rendered again with a later repeat.
+    rig.post({ category: 'orders', title: 'Twice' });
+    expect(content(getDelivery(rig.db, twice.id)!.payload)).toBe('T Twice ×3');
   });
 });

@@ -15,6 +15,7 @@ import {
   checkRetention,
   checkSendLog,
   checkStates,
+  checkRendering,
   checkTestMessages,
   remember,
   snapshot,
@@ -101,6 +102,7 @@ export async function afterCommand(m: Model, r: Real, newIds: number[] = []): Pr
   r.report('send_log', checkSendLog(m, s, rig.fake.received, calls));
   r.report('metrics', await checkMetrics(rig, s));
   r.report('test_not_requeued', checkTestMessages(s));
+  r.report('render_at_send', checkRendering(s));
   r.report('progress', checkProgress(m, s, calls, healthy));
   r.report('backlog', checkBacklog(m, s, healthy, CATEGORIES.length));
   remember(m, s);

@@ -19,6 +19,7 @@ export const INVARIANTS = [
   'send_log',
   'metrics',
   'test_not_requeued',
+  'render_at_send',
   'progress',
   'backlog',
   'ends',
@@ -274,6 +275,21 @@ export async function checkMetrics(rig: Rig, s: Snapshot): Promise<string[]> {
   const sentRows = s.deliveries.filter((d) => d.status === 'sent').length;
   const sentMetric = sampleSum(families, 'notifier_deliveries', { status: 'sent' });
   if (sentMetric !== sentRows) out.push(`/metrics shows ${sentMetric} sent deliveries, the send log ${sentRows}`);
+  return out;
+}
+
+/**
+ * An event's message is rendered when it is about to be sent, not before: every row WeCom was
+ * (or is being) sent holds its payload, and an event's message folded into a digest before any
+ * attempt holds none, so a storm's folded alerts cost no rendering.
+ */
+export function checkRendering(s: Snapshot): string[] {
+  const out: string[] = [];
+  for (const d of s.deliveries) {
+    if (d.payload === '' && (d.status === 'sent' || d.status === 'sending' || d.attempts > 0)) out.push(`delivery #${d.id} (${d.status}, ${d.attempts} attempts) was tried with no payload`);
+    const neverTried = d.status === 'merged' && d.attempts === 0 && d.event_id !== null && d.split_from === null;
+    if (neverTried && d.payload !== '') out.push(`event ${d.event_id}'s message #${d.id} was rendered though it was folded before it was sent`);
+  }
   return out;
 }
 

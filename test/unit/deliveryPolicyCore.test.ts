@@ -7,6 +7,7 @@ import { mentionRequest, mentionUnion } from '../../server/rules/mentions.ts';
 import { backwardStepMs } from '../../server/delivery/policy/clockStep.ts';
 import { pruneCutoffs, IDEMPOTENCY_WINDOW_MS } from '../../server/delivery/policy/retention.ts';
 import { DEFAULT_RETRY } from '../../server/delivery/policy/retry.ts';
+import { nextToSend } from '../../server/delivery/policy/sendOrder.ts';
 import { sendOutcome, type OutcomeContext } from '../../server/delivery/policy/sendOutcome.ts';
 import { eventSettlement, splitDigestSettlement } from '../../server/delivery/policy/settlement.ts';
 import { DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
@@ -99,5 +100,21 @@ describe('settlement, folds, retention, clock', () => {
     expect(backwardStepMs(undefined, NOW)).toBe(0);
     expect(backwardStepMs(NOW, NOW - 500)).toBe(0);
     expect(backwardStepMs(NOW, NOW - 3600_000)).toBe(3600_000);
+  });
+});
+
+describe('send order', () => {
+  const row = (id: number, priority: number, nextAttemptAt = NOW) => ({ id, priority, nextAttemptAt });
+  it("an event's next message goes before the first due of its priority or lower, never before a more urgent one", () => {
+    expect(nextToSend(row(3, 1), row(9, 1), NOW)?.id).toBe(9);
+    expect(nextToSend(row(3, 1), row(9, 0), NOW)?.id).toBe(9);
+    expect(nextToSend(row(3, 0), row(9, 1), NOW)?.id).toBe(3);
+    expect(nextToSend(undefined, row(9, 1), NOW)?.id).toBe(9);
+  });
+
+  it('a next message not due yet (in backoff) waits; with none, the first due goes', () => {
+    expect(nextToSend(row(3, 1), row(9, 1, NOW + 1), NOW)?.id).toBe(3);
+    expect(nextToSend(undefined, row(9, 1, NOW + 1), NOW)).toBeUndefined();
+    expect(nextToSend(row(3, 1), undefined, NOW)?.id).toBe(3);
   });
 });

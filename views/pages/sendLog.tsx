@@ -220,9 +220,12 @@ export function DeliveryDetailPage({
   explanation,
   canMute = false,
   muteError,
+  unrendered,
 }: {
   ctx: ViewContext;
   row: DeliveryRow;
+  /** Set when the payload shown is a preview: the event's message is rendered when sent, and this one was not (yet). */
+  unrendered?: DeliveryRow['status'];
   explanation?: string;
   canMute?: boolean;
   muteError?: string;
@@ -278,6 +281,7 @@ export function DeliveryDetailPage({
         ) : null}
         {canMute ? <MuteForm ctx={ctx} id={row.id} error={muteError} /> : null}
         <h2>{ctx.t('sendLog.payload')}</h2>
+        {unrendered ? <p id="delivery-unrendered" class="help">{ctx.t(unrendered === 'merged' ? 'sendLog.unrendered.merged' : 'sendLog.unrendered.queued')}</p> : null}
         <WecomPreview t={ctx.t} payload={row.payload} imageSrc={row.msgtype === 'image' ? `/send-log/${row.id}/image` : undefined} />
         <a href="/send-log">{ctx.t('sendLog.back')}</a>
       </section>

@@ -1,0 +1,70 @@
+// An event's messages are rendered when the worker is about to send them, not at intake: most of a
+// storm's alerts are folded into a digest and never need a text of their own, and a repeat counted
+// while its message waits is rendered with its count without rewriting the row. Until then the
+// event's one queued row holds no payload (UNRENDERED) and the mention decided at intake.
+import type { Db } from '../../db/client.ts';
+import type { DeliveryRow } from '../../db/queries/deliveries.ts';
+import type { InboundEvent } from '../events/schema.ts';
+import { renderEventForDelivery, type RenderSettings, type RenderedMessages } from '../render/eventMessages.ts';
+import { noteJson } from '../render/messageTemplateChoice.ts';
+import { parseMentionRequest } from '../rules/mentions.ts';
+import { utf8Bytes } from '../wecom/messages.ts';
+import { enqueueMessages, isUnrendered } from './outbox.ts';
+import { partTitle } from './policy/partTitle.ts';
+import { firstMessageOf, getEvent, updateDelivery } from './store.ts';
+
+/**
+ * An event row's messages with the settings as they are now, and the send log's title of each;
+ * undefined when its event is gone. Mentions as decided at intake (a row queued before messages
+ * were rendered at their send holds none: the rules decide, as they did then).
+ */
+export function renderQueued(db: Db, s: RenderSettings, row: DeliveryRow): (RenderedMessages & { titles: string[] }) | undefined {
+  const event = row.eventId === null ? undefined : getEvent(db, row.eventId);
+  if (!event) return undefined;
+  const e = JSON.parse(event.payload) as InboundEvent;
+  const rendered = renderEventForDelivery(e, s, { receivedAt: event.receivedAt, repeatCount: event.repeatCount, eventId: event.id, mention: row.mentions === null ? undefined : parseMentionRequest(row.mentions) });
+  return { ...rendered, titles: rendered.messages.map((_, i) => partTitle(event.title, i, rendered.messages.length)) };
+}
+
+/**
+ * The row the worker is about to send, rendered: the first message goes into it and the others
+ * (parts, a mention follow-up) are queued behind it, to go out next. Returns the row as it is now,
+ * or undefined when it cannot be rendered: its event is gone (retention keeps an event while a
+ * message of it waits, so only a database changed by hand gets here), and the row is dead.
+ */
+export function renderForSend(db: Db, s: RenderSettings, row: DeliveryRow, now: number): DeliveryRow | undefined {
+  if (!isUnrendered(row)) return row;
+  const rendered = renderQueued(db, s, row);
+  const [first, ...rest] = rendered?.messages ?? [];
+  if (!rendered || !first) {
+    updateDelivery(db, row.id, { status: 'dead', failure: 'permanent', errmsg: 'its event is no longer stored', lastAttemptAt: now });
+    return undefined;
+  }
+  const payload = JSON.stringify(first);
+  const set = { msgtype: first.msgtype, payload, bytes: utf8Bytes(payload), title: rendered.titles[0]!, template: noteJson(rendered.template) };
+  updateDelivery(db, row.id, set);
+  if (rest.length) {
+    enqueueMessages(
+      db,
+      { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, template: set.template },
+      rest,
+      (i) => rendered.titles[i + 1]!,
+      now,
+    );
+  }
+  return { ...row, ...set };
+}
+
+/**
+ * A repeat counted while its event's first message waits. Unrendered, it shows the count when it
+ * is rendered; rendered already (a failed send waiting for its retry), it is rendered again with it.
+ */
+export function refreshRepeatCount(db: Db, s: () => RenderSettings, eventId: number): void {
+  const first = firstMessageOf(db, eventId);
+  if (!first || first.status !== 'queued' || isUnrendered(first)) return;
+  const rendered = renderQueued(db, s(), first);
+  const [message] = rendered?.messages ?? [];
+  if (!message || message.msgtype !== first.msgtype) return;
+  const payload = JSON.stringify(message);
+  updateDelivery(db, first.id, { payload, bytes: utf8Bytes(payload), template: noteJson(rendered!.template) });
+}

@@ -1,0 +1,198 @@
+// An event's message is rendered when the worker is about to send it, not at intake (issue 21):
+// what is sent is what intake used to queue, a storm's folded alerts are never rendered, and an
+// event's parts go out together.
+import { afterEach, describe, expect, it } from 'vitest';
+import { listDeliveries } from '../../db/queries/deliveries.ts';
+import { digestBacklog } from '../../server/delivery/folds.ts';
+import { enqueueMessages, isUnrendered } from '../../server/delivery/outbox.ts';
+import { PRIORITY } from '../../server/delivery/policy/priority.ts';
+import { getDelivery, getEvent, insertEvent } from '../../server/delivery/store.ts';
+import { currentRenderSettings, renderEventForDelivery } from '../../server/render/eventMessages.ts';
+import { textMessage } from '../../server/wecom/messages.ts';
+import { insertApiToken } from '../../db/queries/tokens.ts';
+import { sha256 } from '../../server/security/tokens.ts';
+import { startFakeWecom } from '../fakeWecom.ts';
+import { waitFor } from '../helpers/api.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance } from '../helpers/testAppliance.ts';
+import { event, RIG_KEY, startEngineRig, startWorkerRig, type EngineRig, type WorkerRig } from '../helpers/engineRig.ts';
+
+const rigs: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const r of rigs.splice(0)) await r.close();
+});
+function engine(): EngineRig {
+  const rig = startEngineRig();
+  rigs.push(rig);
+  return rig;
+}
+async function workerRig(): Promise<WorkerRig> {
+  const rig = await startWorkerRig();
+  rigs.push(rig);
+  return rig;
+}
+const bodies = (rig: WorkerRig) => rig.fake.receivedFor(RIG_KEY).map((m) => m.body);
+const contentOf = (body: Record<string, unknown>) => JSON.stringify(body);
+
+describe('intake queues the decision, not the text', () => {
+  it("an accepted alert's row holds no payload, only its title and the mention decided at intake", () => {
+    const rig = engine();
+    rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'all', targets: [] } });
+    const accepted = rig.post({ severity: 'critical', title: 'till 3 offline' });
+    const [row] = listDeliveries(rig.db, { eventId: accepted.id }, { limit: 5 });
+    expect(row).toMatchObject({ status: 'queued', title: 'till 3 offline', payload: '', bytes: 0, msgtype: '', mentions: '"all"', priority: PRIORITY.critical });
+    expect(isUnrendered(row!)).toBe(true);
+  });
+
+  it('what the worker sends is the event rendered as intake used to render it, with its repeat count', async () => {
+    const rig = await workerRig();
+    const first = rig.post({ title: 'SKU-9 out of stock', fields: { sku: 'A-9', qty: 0 } });
+    rig.post({ title: 'SKU-9 out of stock', fields: { sku: 'A-9', qty: 0 } });
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig).length === 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const stored = getEvent(rig.db, first.id)!;
+    const expected = renderEventForDelivery(event({ title: 'SKU-9 out of stock', fields: { sku: 'A-9', qty: 0 } }), currentRenderSettings(rig.settings, undefined), {
+      receivedAt: stored.receivedAt,
+      repeatCount: 2,
+      eventId: first.id,
+      mention: 'none',
+    }).messages;
+    expect(bodies(rig)).toEqual(expected);
+    expect(contentOf(bodies(rig)[0]!)).toMatch(/×\s?2/);
+    const [row] = listDeliveries(rig.db, { eventId: first.id }, { limit: 5 });
+    expect(row).toMatchObject({ status: 'sent', payload: JSON.stringify(expected[0]), msgtype: expected[0]!.msgtype });
+    expect(row!.bytes).toBe(Buffer.byteLength(row!.payload));
+  });
+
+  it('the mention stays as intake decided it; the text follows the settings of the moment it is sent', async () => {
+    const rig = await workerRig();
+    rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'all', targets: [] } });
+    rig.post({ severity: 'critical', title: 'till 3 offline' });
+    rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'none', targets: [] } });
+    rig.settings.setDelivery({ ...rig.settings.delivery(), language: 'zh', format: 'text' });
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig).length === 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const [body] = bodies(rig) as Array<{ msgtype: string; text: { content: string; mentioned_list?: string[] } }>;
+    expect(body!.msgtype).toBe('text');
+    expect(body!.text.mentioned_list).toEqual(['@all']);
+    expect(body!.text.content).toMatch(/严重/);
+  });
+});
+
+describe("a storm's folded alerts are never rendered", () => {
+  it('the fold merges unrendered rows; only the digest is written', () => {
+    const rig = engine();
+    for (let i = 0; i < 30; i++) rig.post({ title: `SKU-${i} low` });
+    const s = currentRenderSettings(rig.settings, undefined);
+    expect(digestBacklog(rig.db, s, 5, rig.clock.now()).digests).toBe(1);
+    const merged = listDeliveries(rig.db, { status: 'merged' }, { limit: 50 });
+    expect(merged).toHaveLength(30);
+    expect(merged.every(isUnrendered)).toBe(true);
+    const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    expect(isUnrendered(digest!)).toBe(false);
+  });
+});
+
+describe("an event's messages rendered at its send keep together", () => {
+  it("an alert whose mention needs a follow-up: the follow-up goes out next, before what was queued behind it", async () => {
+    const rig = await workerRig();
+    const long = rig.post({ title: 'SKU-7 stock report', mention: 'all' });
+    for (let i = 0; i < 3; i++) rig.post({ category: 'orders', title: `Refund ${i}` });
+    rig.worker.start();
+    expect(await waitFor(() => rig.worker.idle(), 5_000)).toBe(true);
+    const rows = listDeliveries(rig.db, { eventId: long.id }, { limit: 10 }).sort((a, b) => a.id - b.id);
+    expect(rows.length).toBeGreaterThan(1);
+    expect(rows.map((r) => r.title)).toEqual(rows.map((_, i) => (i === 0 ? 'SKU-7 stock report' : `SKU-7 stock report · ${i + 1}/${rows.length}`)));
+    expect(rows.every((r) => r.status === 'sent' && r.splitFrom === null)).toBe(true);
+    const sent = bodies(rig).map(contentOf);
+    expect(sent).toHaveLength(rows.length + 3);
+    expect(sent.slice(0, rows.length)).toEqual(rows.map((r) => r.payload));
+    expect(getEvent(rig.db, long.id)?.status).toBe('sent');
+  });
+
+  it('a critical due meanwhile still goes first: only messages as urgent wait for the follow-up', async () => {
+    const rig = await workerRig();
+    // One call left in the window: the main message goes, its follow-up waits for the next window.
+    for (let i = 0; i < 19; i++) rig.limiter.record(rig.clock.now());
+    const long = rig.post({ title: 'SKU-7 stock report', mention: 'all' });
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig).length === 1, 5_000)).toBe(true);
+    expect(listDeliveries(rig.db, { eventId: long.id, status: 'queued' }, { limit: 10 })).toHaveLength(1);
+    const critical = rig.post({ severity: 'critical', title: 'till 3 offline' });
+    rig.clock.advance(61_000);
+    rig.worker.wake();
+    expect(await waitFor(() => bodies(rig).length === 3 && rig.worker.idle(), 5_000)).toBe(true);
+    expect(contentOf(bodies(rig)[1]!)).toContain('till 3 offline');
+    expect(contentOf(bodies(rig)[2]!)).toContain('@all');
+    expect(getEvent(rig.db, critical.id)?.status).toBe('sent');
+    expect(getEvent(rig.db, long.id)?.status).toBe('sent');
+  });
+});
+
+describe('rows that cannot be rendered, and rows rendered before this', () => {
+  it('a row queued rendered (by an older version) is sent as it is', async () => {
+    const rig = await workerRig();
+    const now = rig.clock.now();
+    const id = insertEvent(rig.db, { receivedAt: now, source: 'api', kind: 'alert', category: 'inventory', severity: 'warning', title: 'old row', payload: JSON.stringify(event({ title: 'old row' })), status: 'queued' });
+    const message = textMessage('rendered before the upgrade');
+    enqueueMessages(rig.db, { kind: 'alert', category: 'inventory', severity: 'warning', priority: PRIORITY.normal, eventId: id }, [message], () => 'old row', now);
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig).length === 1 && rig.worker.idle(), 5_000)).toBe(true);
+    expect(bodies(rig)).toEqual([message]);
+  });
+
+  it('a row whose event is gone is dead, sends nothing, and the queue goes on', async () => {
+    const rig = await workerRig();
+    const gone = rig.post({ title: 'deleted by hand' });
+    const kept = rig.post({ category: 'orders', title: 'Refund 1' });
+    rig.db.$client.prepare('DELETE FROM events WHERE id = ?').run(gone.id);
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig).length === 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const [row] = listDeliveries(rig.db, { eventId: gone.id }, { limit: 5 });
+    expect(row).toMatchObject({ status: 'dead', failure: 'permanent', errmsg: 'its event is no longer stored', payload: '' });
+    expect(contentOf(bodies(rig)[0]!)).toContain('Refund 1');
+    expect(getEvent(rig.db, kept.id)?.status).toBe('sent');
+    expect(getDelivery(rig.db, row!.id)?.attempts).toBe(0);
+  });
+});
+
+describe('the send log shows a message not rendered yet as it would read now', () => {
+  it('a queued and a folded message: a preview with its size and a note saying so, in English and Chinese', async () => {
+    const fake = await startFakeWecom({ keys: [] });
+    const app = await startTestAppliance({ wecomOrigin: fake.origin });
+    rigs.push({ close: async () => (await app.close(), await fake.close()) });
+    const token = 'scn_render-at-send-test-token-000000000000';
+    insertApiToken(app.deps.db, { name: 'test', tokenHash: sha256(token), prefix: token.slice(0, 8), createdAt: Date.now() });
+    const post = async (title: string) => {
+      const res = await fetch(`${app.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'alert', category: 'inventory', severity: 'warning', title }),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { id: number }).id;
+    };
+    const client = new ConsoleClient(app.url);
+    await client.signIn('correct horse battery');
+    // No bot connected: the message waits in the queue, unrendered.
+    const queued = listDeliveries(app.deps.db, { eventId: await post('SKU-5 low stock') }, { limit: 5 })[0]!;
+    expect(isUnrendered(queued)).toBe(true);
+    const page = await client.get(`/send-log/${queued.id}`);
+    expect(page.status).toBe(200);
+    const text = textOf(page.body);
+    expect(text).toContain('Not written yet: an event’s message is written when it is sent.');
+    expect(page.body).toContain('SKU-5 low stock');
+    expect(text).not.toMatch(/Size\s*0 B/);
+    expect(text).toMatch(/Size\s*\d{3,} B/);
+    expect(getDelivery(app.deps.db, queued.id)).toEqual(queued); // showing it writes nothing
+
+    // Folded into a digest before it was sent.
+    const s = currentRenderSettings(app.deps.settings, undefined);
+    for (let i = 0; i < 5; i++) await post(`SKU-${10 + i} low stock`);
+    app.deps.db.$client.transaction(() => digestBacklog(app.deps.db, s, 1, Date.now()))();
+    expect(getDelivery(app.deps.db, queued.id)?.status).toBe('merged');
+    await client.get('/lang/zh?next=/');
+    const merged = textOf((await client.get(`/send-log/${queued.id}`)).body);
+    expect(merged).toContain('发送前已合并进汇总消息，没有单独生成。');
+  });
+});
