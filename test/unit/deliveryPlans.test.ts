@@ -9,6 +9,7 @@ import { LIVE_ORIGINAL_STATUSES } from '../../server/delivery/policy/dedupe.ts';
 import { FOLDABLE_KINDS, foldDue, planFold, planRelease, waitingKey, type DigestState, type DigestWrite, type FoldMember, type WaitingDigest } from '../../server/delivery/policy/fold.ts';
 import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from '../../server/delivery/policy/intake.ts';
 import { PRIORITY, type Priority } from '../../server/delivery/policy/priority.ts';
+import { nextToSend } from '../../server/delivery/policy/sendOrder.ts';
 import { planRetention, pruneCutoffs, IDEMPOTENCY_WINDOW_MS, type PruneCandidate } from '../../server/delivery/policy/retention.ts';
 import { DEFAULT_RETRY } from '../../server/delivery/policy/retry.ts';
 import { planSettlement } from '../../server/delivery/policy/settlement.ts';
@@ -58,6 +59,8 @@ interface SimMessage {
   pings: MentionRequest;
   /** A digest's stored state and mention union. */
   digest?: { state: DigestState; mention: MentionRequest };
+  /** An event's message not rendered yet (renderAtSend): the mention decided at intake, and whether it renders long. */
+  unrendered?: { mention: MentionRequest; long: boolean };
   attempts: number;
   queuedAt: number;
   nextAttemptAt: number;
@@ -84,6 +87,8 @@ class PlanEngine {
   limiter: RateLimiter = createRateLimiter({ limit: LIMIT, windowMs: WINDOW_MS });
   calls: number[] = [];
   last45009 = -Infinity;
+  /** The event whose message went out last (the worker's send order). */
+  lastEventId: number | null = null;
   violations: string[] = [];
   private nextEventId = 1;
   private nextMessageId = 1;
@@ -121,12 +126,18 @@ class PlanEngine {
     return row;
   }
 
-  /** An event's messages as rendering makes them: the message, and a follow-up carrying its mentions. */
+  /** An event's message as intake queues it: one row, rendered when it is sent. */
   private enqueueEvent(e: SimEvent, priority: Priority, mention: MentionRequest): void {
     const long = (e.body.summary ?? '').length > 100;
-    const base = { kind: e.body.kind, category: e.body.category, severity: e.body.severity, priority, eventId: e.id, pings: 'none' as MentionRequest, title: e.body.title };
-    this.addMessage({ ...base, payload: long ? LONG_PAYLOAD : SHORT_PAYLOAD });
-    if (mention !== 'none') this.addMessage({ ...base, title: `${e.body.title} · 2/2`, pings: mention, payload: SHORT_PAYLOAD });
+    this.addMessage({ kind: e.body.kind, category: e.body.category, severity: e.body.severity, priority, eventId: e.id, pings: 'none', title: e.body.title, payload: '', unrendered: { mention, long } });
+  }
+
+  /** renderAtSend: the message, and behind it a follow-up carrying its mentions. */
+  private render(row: SimMessage): void {
+    const { mention, long } = row.unrendered!;
+    row.unrendered = undefined;
+    row.payload = long ? LONG_PAYLOAD : SHORT_PAYLOAD;
+    if (mention !== 'none') this.addMessage({ kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, title: `${row.title} · 2/2`, pings: mention, payload: SHORT_PAYLOAD });
   }
 
   post(batch: InboundEvent[]): void {
@@ -253,10 +264,13 @@ class PlanEngine {
 
   send(answer: Answer): void {
     if (this.limiter.waitMs(this.now) > 0) return;
-    const row = [...this.messages.values()]
-      .filter((m) => m.status === 'queued' && m.nextAttemptAt <= this.now)
-      .sort((a, b) => a.priority - b.priority || a.id - b.id)[0];
+    const queued = [...this.messages.values()].filter((m) => m.status === 'queued').sort((a, b) => a.priority - b.priority || a.id - b.id);
+    const firstDue = queued.find((m) => m.nextAttemptAt <= this.now);
+    const sameEvent = this.lastEventId === null ? undefined : queued.filter((m) => m.eventId === this.lastEventId).sort((a, b) => a.id - b.id)[0];
+    const row = nextToSend(firstDue, sameEvent, this.now);
     if (!row) return;
+    if (row.unrendered) this.render(row);
+    this.lastEventId = row.eventId;
     if (this.now - this.last45009 < WINDOW_MS) this.violations.push(`a call ${this.now - this.last45009} ms after a 45009`);
     row.attempts++;
     row.lastAttemptAt = this.now;
