@@ -12,6 +12,7 @@ import { parseEvent, type InboundEvent } from '../../server/events/schema.ts';
 import { createLogger } from '../../server/log.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';
 import { createWecomClient, type WecomClient } from '../../server/wecom/client.ts';
+import { afterEach } from 'vitest';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 
 export const RIG_KEY = '7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e';
@@ -104,5 +105,22 @@ export async function startWorkerRig(opts: { clock?: FakeClock; windowMs?: numbe
       await fake.close();
       await rig.close();
     },
+  };
+}
+
+/**
+ * Rigs for a test file, each closed after the test that started it. Call at the file's top level
+ * (it registers the afterEach); `track` closes anything else with a `close()` the same way.
+ */
+export function rigsClosedAfterEach() {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const r of open.splice(0)) await r.close();
+  });
+  const track = <T extends { close(): Promise<void> }>(r: T): T => (open.push(r), r);
+  return {
+    track,
+    engine: (opts?: Parameters<typeof startEngineRig>[0]) => track(startEngineRig(opts)),
+    worker: async (opts?: Parameters<typeof startWorkerRig>[0]) => track(await startWorkerRig(opts)),
   };
 }

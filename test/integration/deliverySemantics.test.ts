@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { insertSilence } from '../../db/queries/silences.ts';
@@ -34,17 +34,10 @@ import { textMessage } from '../../server/wecom/messages.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { outcomes } from '../helpers/accounting.ts';
 import { waitFor } from '../helpers/api.ts';
-import { RIG_KEY, startEngineRig, startWorkerRig, type EngineRig, type WorkerRig } from '../helpers/engineRig.ts';
+import { RIG_KEY, rigsClosedAfterEach, startEngineRig, type EngineRig, type WorkerRig } from '../helpers/engineRig.ts';
 
-const rigs: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.close();
-});
-function engine(): EngineRig {
-  const rig = startEngineRig();
-  rigs.push(rig);
-  return rig;
-}
+const rigs = rigsClosedAfterEach();
+const engine = (): EngineRig => rigs.engine();
 
 describe('dedupe and escalation (issue 11)', () => {
   it('escalation swallowed by dedupe: a critical repeat of a warning is its own critical message', () => {
@@ -127,11 +120,7 @@ describe('the dedupe index of originals (issue 21)', () => {
   });
 });
 
-async function workerRig(opts: { windowMs?: number; foldEveryMs?: number; settleChunk?: number; dir?: string } = {}): Promise<WorkerRig> {
-  const rig = await startWorkerRig(opts);
-  rigs.push(rig);
-  return rig;
-}
+const workerRig = (opts: { windowMs?: number; foldEveryMs?: number; settleChunk?: number; dir?: string } = {}): Promise<WorkerRig> => rigs.worker(opts);
 
 const renderSettings = (rig: EngineRig): RenderSettings => ({ rules: rig.settings.rules(), delivery: rig.settings.delivery(), timeZone: 'Asia/Shanghai', templates: rig.settings.templates() });
 const bodies = (fake: FakeWecom) => fake.receivedFor(RIG_KEY).map((m) => m.body);

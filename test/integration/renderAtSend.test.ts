@@ -1,7 +1,7 @@
 // An event's message is rendered when the worker is about to send it, not at intake (issue 21):
 // what is sent is what intake used to queue, a storm's folded alerts are never rendered, and an
 // event's parts go out together.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { digestBacklog } from '../../server/delivery/folds.ts';
 import { enqueueMessages, isUnrendered } from '../../server/delivery/outbox.ts';
@@ -15,22 +15,11 @@ import { startFakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance } from '../helpers/testAppliance.ts';
-import { event, RIG_KEY, startEngineRig, startWorkerRig, type EngineRig, type WorkerRig } from '../helpers/engineRig.ts';
+import { event, RIG_KEY, rigsClosedAfterEach, type WorkerRig } from '../helpers/engineRig.ts';
 
-const rigs: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.close();
-});
-function engine(): EngineRig {
-  const rig = startEngineRig();
-  rigs.push(rig);
-  return rig;
-}
-async function workerRig(): Promise<WorkerRig> {
-  const rig = await startWorkerRig();
-  rigs.push(rig);
-  return rig;
-}
+const rigs = rigsClosedAfterEach();
+const engine = () => rigs.engine();
+const workerRig = () => rigs.worker();
 const bodies = (rig: WorkerRig) => rig.fake.receivedFor(RIG_KEY).map((m) => m.body);
 const contentOf = (body: Record<string, unknown>) => JSON.stringify(body);
 
@@ -160,7 +149,7 @@ describe('the send log shows a message not rendered yet as it would read now', (
   it('a queued and a folded message: a preview with its size and a note saying so, in English and Chinese', async () => {
     const fake = await startFakeWecom({ keys: [] });
     const app = await startTestAppliance({ wecomOrigin: fake.origin });
-    rigs.push({ close: async () => (await app.close(), await fake.close()) });
+    rigs.track({ close: async () => (await app.close(), await fake.close()) });
     const token = 'scn_render-at-send-test-token-000000000000';
     insertApiToken(app.deps.db, { name: 'test', tokenHash: sha256(token), prefix: token.slice(0, 8), createdAt: Date.now() });
     const post = async (title: string) => {
