@@ -375,12 +375,12 @@ export function eventMessageStatuses(db: Db, eventId: number, exceptId: number):
     .map((r) => r.status);
 }
 
-/** An event's first message still waiting in the queue, if any. */
 /** An event's first message (its only one, or the first of its parts), whatever its status. */
 export function firstMessageOf(db: Db, eventId: number): DeliveryRow | undefined {
   return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? ORDER BY id LIMIT 1`).get(eventId);
 }
 
+/** An event's first message still waiting in the queue, if any. */
 export function firstQueuedMessageOf(db: Db, eventId: number): DeliveryRow | undefined {
   return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? AND status = 'queued' ORDER BY id LIMIT 1`).get(
     eventId,

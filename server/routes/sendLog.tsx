@@ -91,12 +91,12 @@ function silenceableEvent(db: AppDeps['db'], row: DeliveryRow | undefined) {
  * An event's message not rendered yet (it is when sent: delivery/renderAtSend.ts), as its first
  * message would read with the settings as they are now.
  */
-function previewOf(deps: AppDeps, row: DeliveryRow): { row: DeliveryRow } | undefined {
+function previewOf(deps: AppDeps, row: DeliveryRow): DeliveryRow | undefined {
   const rendered = renderQueued(deps.db, currentRenderSettings(deps.settings, deps.config.publicUrl), row);
   const first = rendered?.messages[0];
   if (!first) return undefined;
   const payload = JSON.stringify(first);
-  return { row: { ...row, msgtype: first.msgtype, payload, bytes: utf8Bytes(payload), template: noteJson(rendered.template) } };
+  return { ...row, msgtype: first.msgtype, payload, bytes: utf8Bytes(payload), template: noteJson(rendered.template) };
 }
 
 export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
@@ -132,9 +132,9 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     const ctx = viewContext(c, deps);
     const explanation = row.errcode !== null && row.errcode !== 0 ? explainErrcode(row.errcode)[ctx.lang] : undefined;
     const error = deps.flash.take<string>(sessionKey(c), `mute-${row.id}`);
-    const shown = isUnrendered(row) ? previewOf(deps, row) : undefined;
+    const preview = isUnrendered(row) ? previewOf(deps, row) : undefined;
     return c.html(
-      <DeliveryDetailPage ctx={ctx} row={shown?.row ?? row} unrendered={shown && row.status} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteError={error} />,
+      <DeliveryDetailPage ctx={ctx} row={preview ?? row} unrendered={preview && row.status} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteError={error} />,
     );
   });
 
