@@ -6,12 +6,18 @@ import type { Db } from '../../db/client.ts';
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { InboundEvent } from '../events/schema.ts';
 import { renderEventForDelivery, type RenderSettings, type RenderedMessages } from '../render/eventMessages.ts';
-import { noteJson } from '../render/messageTemplateChoice.ts';
+import { noteJson, type TemplateNote } from '../render/messageTemplateChoice.ts';
 import { parseMentionRequest } from '../rules/mentions.ts';
-import { utf8Bytes } from '../wecom/messages.ts';
+import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { enqueueMessages, isUnrendered } from './outbox.ts';
 import { partTitle } from './policy/partTitle.ts';
 import { firstMessageOf, getEvent, updateDelivery } from './store.ts';
+
+/** A rendered message as its row stores it. */
+export function messageFields(message: WecomMessage, template: TemplateNote | undefined): { msgtype: string; payload: string; bytes: number; template: string | null } {
+  const payload = JSON.stringify(message);
+  return { msgtype: message.msgtype, payload, bytes: utf8Bytes(payload), template: noteJson(template) };
+}
 
 /**
  * An event row's messages with the settings as they are now, and the send log's title of each;
@@ -40,8 +46,7 @@ export function renderForSend(db: Db, s: RenderSettings, row: DeliveryRow, now: 
     updateDelivery(db, row.id, { status: 'dead', failure: 'permanent', errmsg: 'its event is no longer stored', lastAttemptAt: now });
     return undefined;
   }
-  const payload = JSON.stringify(first);
-  const set = { msgtype: first.msgtype, payload, bytes: utf8Bytes(payload), title: rendered.titles[0]!, template: noteJson(rendered.template) };
+  const set = { ...messageFields(first, rendered.template), title: rendered.titles[0]! };
   updateDelivery(db, row.id, set);
   if (rest.length) {
     enqueueMessages(
@@ -65,6 +70,5 @@ export function refreshRepeatCount(db: Db, s: () => RenderSettings, eventId: num
   const rendered = renderQueued(db, s(), first);
   const [message] = rendered?.messages ?? [];
   if (!message || message.msgtype !== first.msgtype) return;
-  const payload = JSON.stringify(message);
-  updateDelivery(db, first.id, { payload, bytes: utf8Bytes(payload), template: noteJson(rendered!.template) });
+  updateDelivery(db, first.id, messageFields(message, rendered!.template));
 }

@@ -7,11 +7,9 @@ import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import { DeliveryDetailPage, DeliveryRows, SendLogPage, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
 import { isUnrendered } from '../delivery/outbox.ts';
-import { renderQueued } from '../delivery/renderAtSend.ts';
+import { messageFields, renderQueued } from '../delivery/renderAtSend.ts';
 import { getDelivery, getEvent, retryDelivery } from '../delivery/store.ts';
 import { currentRenderSettings } from '../render/eventMessages.ts';
-import { noteJson } from '../render/messageTemplateChoice.ts';
-import { utf8Bytes } from '../wecom/messages.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { CATEGORIES } from '../events/schema.ts';
@@ -94,9 +92,7 @@ function silenceableEvent(db: AppDeps['db'], row: DeliveryRow | undefined) {
 function previewOf(deps: AppDeps, row: DeliveryRow): DeliveryRow | undefined {
   const rendered = renderQueued(deps.db, currentRenderSettings(deps.settings, deps.config.publicUrl), row);
   const first = rendered?.messages[0];
-  if (!first) return undefined;
-  const payload = JSON.stringify(first);
-  return { ...row, msgtype: first.msgtype, payload, bytes: utf8Bytes(payload), template: noteJson(rendered.template) };
+  return first && { ...row, ...messageFields(first, rendered.template) };
 }
 
 export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
