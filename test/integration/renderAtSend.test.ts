@@ -183,5 +183,13 @@ describe('the send log shows a message not rendered yet as it would read now', (
     await client.get('/lang/zh?next=/');
     const merged = textOf((await client.get(`/send-log/${queued.id}`)).body);
     expect(merged).toContain('发送前已合并进汇总消息，没有单独生成。');
+
+    // Its event gone (a database changed by hand): the row as stored, with no preview and no note.
+    const orphan = listDeliveries(app.deps.db, { eventId: await post('SKU-99 low stock') }, { limit: 5 })[0]!;
+    app.deps.db.$client.prepare('DELETE FROM events WHERE id = ?').run(orphan.eventId);
+    const orphanPage = await client.get(`/send-log/${orphan.id}`);
+    expect(orphanPage.status).toBe(200);
+    expect(orphanPage.body).not.toContain('delivery-unrendered');
+    expect(textOf(orphanPage.body)).toMatch(/0 B/);
   });
 });
