@@ -89,6 +89,7 @@ export function createApp(deps: AppDeps) {
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.server')} />, 500);
   });
   app.notFound((c) => {
+    if (c.req.path.startsWith('/api/')) return c.json({ error: 'not_found', message: `No API endpoint answers ${c.req.method} ${c.req.path}` }, 404);
     const t = c.var.t;
     if (!t) return c.text('Not found', 404);
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.notFound')} />, 404);

@@ -308,10 +308,9 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve(
       {
-        fetch: async (req, env) => {
-          if (swapping) await swapping;
-          return core.app.fetch(req, env);
-        },
+        // No async frame of its own unless a restore is swapping the database: a request's promises cost
+        // it hooks once a console page has been shown (webMiddleware.ts).
+        fetch: (req, env) => (swapping ? swapping.then(() => core.app.fetch(req, env)) : core.app.fetch(req, env)),
         port: config.port,
         hostname,
         serverOptions: guard.serverOptions,

@@ -2,7 +2,7 @@ import type { SessionRow } from '../db/queries/sessions.ts';
 import type { BuildInfo } from './buildInfo.ts';
 import type { Lang, Translate } from './strings/translate.ts';
 
-/** Hono context variables set by the app's middleware. */
+/** Hono context variables set by the app's middleware (sharedRequest; on /api/ paths only clientIp, https and apiHeaders). */
 export interface AppEnv {
   Variables: {
     lang: Lang;
@@ -14,5 +14,7 @@ export interface AppEnv {
     https: boolean;
     /** The running build, for the console footer. */
     build: BuildInfo;
+    /** The API answer already carries the API headers (apiJson built it). */
+    apiHeaders: boolean;
   };
 }

@@ -8,6 +8,8 @@ import { parseEvent, type InboundEvent } from '../events/schema.ts';
 import type { Logger } from '../log.ts';
 import { createApiAuthenticator, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
 import { mayPost, tokenHooks } from '../security/apiTokens.ts';
+import type { AppEnv } from '../env.ts';
+import { apiJson } from '../security/apiHeaders.ts';
 import { throttleKey } from '../security/clientAddress.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
@@ -47,7 +49,7 @@ type Parsed =
   | { ok: 'answer'; status: 200 | 404; body: Record<string, unknown> };
 
 export function apiRoutes(deps: ApiDeps) {
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
   const auth = createApiAuthenticator(deps);
   // Requests arriving together share one commit; each is answered only after it.
   const intake = createGroupCommit(deps);
@@ -157,7 +159,7 @@ export function apiRoutes(deps: ApiDeps) {
     });
     if (result instanceof Response) return result;
     const [first] = result;
-    return c.json({ id: first!.id, status: first!.status, ...(first!.repeated ? { duplicate: true } : {}) }, first!.repeated ? 200 : 202);
+    return apiJson(c, { id: first!.id, status: first!.status, ...(first!.repeated ? { duplicate: true } : {}) }, first!.repeated ? 200 : 202);
   });
 
   app.post('/api/v1/hooks/:name', async (c) => {
@@ -165,14 +167,14 @@ export function apiRoutes(deps: ApiDeps) {
     const result = await accept(c, `hook:${name}`, (json) => hookIntake(deps.db, name, json));
     if (result instanceof Response) return result;
     const [first] = result;
-    return c.json({ id: first!.id, status: first!.status, ...(first!.repeated ? { duplicate: true } : {}) }, first!.repeated ? 200 : 202);
+    return apiJson(c, { id: first!.id, status: first!.status, ...(first!.repeated ? { duplicate: true } : {}) }, first!.repeated ? 200 : 202);
   });
 
   // Metric points in one request and one commit; rules judge them in that commit.
   app.post('/api/v1/metrics', async (c) => {
     const result = await accept(c, 'api', parseMetricBatch, true);
     if (result instanceof Response) return result;
-    return c.json({ accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
+    return apiJson(c, { accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
   });
 
   app.post('/api/v1/alertmanager', async (c) => {
@@ -181,7 +183,7 @@ export function apiRoutes(deps: ApiDeps) {
       return r.ok ? { ok: true, events: r.events } : r;
     });
     if (result instanceof Response) return result;
-    return c.json({ accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
+    return apiJson(c, { accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
   });
 
   app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { AppEnv } from '../env.ts';
 import type { BuildInfo } from '../buildInfo.ts';
+import { addApiHeaders, HSTS, isHttps } from './apiHeaders.ts';
 import { clientAddress, proxyTrust, socketAddress } from './clientAddress.ts';
 import { allowedHosts, hostName, isAllowedHost } from './hostAllowList.ts';
 import { loadSession, readSessionToken } from './sessions.ts';
@@ -36,27 +37,37 @@ const securityHeaders = () =>
   });
 
 /**
- * What every request shares, as one middleware: the build, the security headers, the language, the
- * client's address, HSTS, the Host check and no-store. One async frame instead of seven: a
- * hono/jsx render enters an AsyncLocalStorage, which on Node 20 and 22 switches on promise hooks
- * for the whole process for good, and from the first console page on every promise of every request
- * pays them. Seven middlewares made an accepted event ~15 % dearer than one (paired, bench/).
+ * What every request shares, as one middleware: the security headers, the client's address, HSTS,
+ * and for the console the build, the language, the Host check and no-store. One async frame instead
+ * of seven: a hono/jsx render enters an AsyncLocalStorage, which on Node 20 and 22 switches on
+ * promise hooks for the whole process for good, and from the first console page on every promise of
+ * every request pays them. Seven middlewares made an accepted event ~15 % dearer than one (paired,
+ * bench/).
+ *
+ * An API request takes the short way: no language (the API answers in English), no Host check, and
+ * its headers as one plain object (apiHeaders.ts) instead of secureHeaders editing each answer.
  */
 export const sharedRequest = (deps: { build: BuildInfo; config: Pick<Config, 'trustProxy' | 'publicUrl' | 'allowedHosts'> }): MiddlewareHandler<AppEnv> => {
   const secure = securityHeaders();
   const trusted = proxyTrust(deps.config.trustProxy);
   const hosts = allowedHosts(deps.config);
-  return (c, next) =>
+  const addressAndScheme = (c: Context<AppEnv>) => {
+    // X-Forwarded-For counts only from a trusted proxy.
+    c.set('clientIp', clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), trusted));
+    c.set('https', isHttps(c));
+  };
+  const apiRequest: MiddlewareHandler<AppEnv> = async (c, next) => {
+    addressAndScheme(c);
+    await next();
+    addApiHeaders(c);
+  };
+  const consoleRequest: MiddlewareHandler<AppEnv> = (c, next) =>
     secure(c, async () => {
       c.set('build', deps.build);
       const lang = pickLanguage(getCookie(c, LANG_COOKIE), c.req.header('accept-language'));
       c.set('lang', lang);
       c.set('t', translator(lang));
-      // X-Forwarded-For counts only from a trusted proxy. `X-Forwarded-Proto: https` is believed from
-      // anyone: it only makes the answer stricter (a Secure cookie, HSTS), and a browser on plain
-      // http never sends it.
-      c.set('clientIp', clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), trusted));
-      c.set('https', new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https');
+      addressAndScheme(c);
       const refusal = hostRefusal(c, hosts);
       if (refusal) c.res = refusal;
       else {
@@ -64,9 +75,9 @@ export const sharedRequest = (deps: { build: BuildInfo; config: Pick<Config, 'tr
         // Console pages show payloads, the audit log and settings: no browser or proxy keeps a copy.
         if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
       }
-      // HSTS only on answers that went out over HTTPS: over plain http the header means nothing and misleads.
-      if (c.var.https) c.res.headers.set('strict-transport-security', 'max-age=15552000; includeSubDomains');
+      if (c.get('https')) c.res.headers.set('strict-transport-security', HSTS);
     });
+  return (c, next) => (c.req.path.startsWith('/api/') ? apiRequest(c, next) : consoleRequest(c, next));
 };
 
 /**
@@ -77,7 +88,7 @@ const ANY_HOST = ['/healthz', '/readyz'];
 
 /** Console routes answer only for the expected Host names (see hostAllowList.ts): 421 with how to fix it otherwise. */
 function hostRefusal(c: Context<AppEnv>, hosts: Set<string>): Response | undefined {
-  if (c.req.path.startsWith('/api/') || ANY_HOST.includes(c.req.path) || isAllowedHost(c.req.header('host'), hosts)) return undefined;
+  if (ANY_HOST.includes(c.req.path) || isAllowedHost(c.req.header('host'), hosts)) return undefined;
   return c.text(c.var.t('host.refused', { host: hostName(c.req.header('host')) ?? '?' }), 421);
 }
 

@@ -61,6 +61,8 @@ describe('auth and web security, beyond the console route walk', () => {
         });
         expect(res.status, `${route.method} ${route.path} ${auth}`).toBe(401);
         expect(res.headers.get('www-authenticate')).toBe('Bearer');
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(res.headers.get('cache-control')).toBe('no-store');
         expect(((await res.json()) as { error: string }).error).toBe('unauthorized');
       }
       // A console session is no API credential.
@@ -70,6 +72,11 @@ describe('auth and web security, beyond the console route walk', () => {
       expect((await c.request(route.method, route.path.replace(/:\w+/g, '1'), { body, headers: { 'content-type': 'application/json' } })).status).toBe(401);
     }
     expect((app.deps.db.$client.prepare('select count(*) as n from events').get() as { n: number }).n).toBe(before);
+    // A path under /api/ that no route answers: an API error in JSON, not a console page.
+    const unknown = await fetch(app.url + '/api/v1/event', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: 'not_found', message: 'No API endpoint answers POST /api/v1/event' });
+    expect(unknown.headers.get('x-content-type-options')).toBe('nosniff');
     // Public GET routes answer without a session but show nothing of the console.
     for (const route of routes.filter((r) => r.method === 'GET' && isPublic(r.path.replace(/:\w+/g, 'x'), PUBLIC_ROUTES))) {
       const res = await fetch(app.url + route.path.replace(/:\w+/g, 'en'), { redirect: 'manual' });

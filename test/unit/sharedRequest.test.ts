@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../server/env.ts';
 import { sharedRequest } from '../../server/security/webMiddleware.ts';
+import { API_HEADERS, apiJson } from '../../server/security/apiHeaders.ts';
 
 // The one middleware every request passes (webMiddleware.ts): what each kind of answer carries.
 function app() {
@@ -15,6 +16,11 @@ function app() {
   });
   a.get('/healthz', (c) => c.text('ok'));
   a.post('/api/v1/events', (c) => c.json({ id: 1 }, 202));
+  a.post('/api/v1/fast', (c) => apiJson(c, { id: 2, lang: c.var.lang ?? null }, 202));
+  a.get('/api/v1/doc', (c) => c.json({}, 200, { 'cache-control': 'no-cache' }));
+  a.get('/api/v1/boom', () => {
+    throw new Error('boom');
+  });
   return a;
 }
 
@@ -65,5 +71,34 @@ describe('sharedRequest', () => {
     expect(res.status).toBe(500);
     secure(res);
     expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('gives every API answer the same security headers and no-store as a page, built whole or set one by one, with no language', async () => {
+    const a = app();
+    const page = await send(a, 'http://localhost/page');
+    const pageHeaders = Object.fromEntries([...page.headers].filter(([name]) => name !== 'content-type'));
+    expect(API_HEADERS).toEqual(pageHeaders);
+    const fast = await send(a, 'http://localhost/api/v1/fast', { method: 'POST', headers: { 'accept-language': 'zh-CN' } });
+    expect(fast.status).toBe(202);
+    expect(await fast.json()).toEqual({ id: 2, lang: null });
+    const slow = await send(a, 'http://localhost/api/v1/events', { method: 'POST' });
+    const failed = await send(a, 'http://localhost/api/v1/boom');
+    expect(failed.status).toBe(500);
+    for (const res of [fast, slow, failed]) {
+      expect(Object.fromEntries([...res.headers].filter(([name]) => name !== 'content-type' && name !== 'content-length'))).toEqual(API_HEADERS);
+      expect(res.headers.get('content-type')).toMatch(/^(application\/json|text\/plain)/);
+    }
+  });
+
+  it('keeps the cache-control an API handler chose, and adds HSTS to API answers only over HTTPS', async () => {
+    const a = app();
+    expect((await send(a, 'http://localhost/api/v1/doc')).headers.get('cache-control')).toBe('no-cache');
+    const plain = await send(a, 'http://localhost/api/v1/fast', { method: 'POST' });
+    expect(plain.headers.get('strict-transport-security')).toBeNull();
+    for (const path of ['/api/v1/fast', '/api/v1/events']) {
+      const res = await send(a, `http://localhost${path}`, { method: 'POST', headers: { 'x-forwarded-proto': 'https' } });
+      expect(res.headers.get('strict-transport-security'), path).toBe('max-age=15552000; includeSubDomains');
+    }
+    expect((await send(a, 'https://localhost/api/v1/fast', { method: 'POST' })).headers.get('strict-transport-security')).toBe('max-age=15552000; includeSubDomains');
   });
 });
