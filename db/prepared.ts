@@ -3,7 +3,7 @@ import type { Db } from './client.ts';
 
 // Queries run many times a second, prepared once per connection and SQL text (drizzle's builder
 // rebuilds and re-prepares on every call).
-const byConnection = new WeakMap<object, Map<string, Statement>>();
+const byConnection = new WeakMap<object, Record<RowShape, Map<string, Statement>>>();
 
 /**
  * How rows come back: objects keyed by column (the default), arrays of the columns in order (`raw`),
@@ -14,16 +14,18 @@ export type RowShape = 'object' | 'raw' | 'pluck';
 
 /** `Params` and `Row` type the statement for its caller; SQLite checks neither. */
 export function preparedStatement<Params extends unknown[] = unknown[], Row = unknown>(db: Db, sql: string, shape: RowShape = 'object'): Statement<Params, Row> {
-  let byText = byConnection.get(db.$client);
-  if (!byText) byConnection.set(db.$client, (byText = new Map()));
-  // A statement keeps its shape, so each shape of one SQL text is a statement of its own.
-  const key = shape === 'object' ? sql : `${shape}:${sql}`;
-  let stmt = byText.get(key);
+  let byShape = byConnection.get(db.$client);
+  if (!byShape) byConnection.set(db.$client, (byShape = { object: new Map(), raw: new Map(), pluck: new Map() }));
+  // A statement keeps its shape, so each shape of one SQL text is a statement of its own. A map per
+  // shape, keyed by the SQL text itself: a key made per call ("pluck:" + text) was hashed anew each
+  // time, 5 % of a metric point's rule evaluation.
+  const byText = byShape[shape];
+  let stmt = byText.get(sql);
   if (!stmt) {
     stmt = db.$client.prepare(sql);
     if (shape === 'raw') stmt.raw(true);
     else if (shape === 'pluck') stmt.pluck(true);
-    byText.set(key, stmt);
+    byText.set(sql, stmt);
   }
   return stmt as Statement<Params, Row>;
 }
