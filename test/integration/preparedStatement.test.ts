@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
 import { preparedStatement } from '../../db/prepared.ts';
+import { getChannel, markChannelInvalid, recordChannelError, saveConnectedChannel } from '../../db/queries/channel.ts';
+import { channel } from '../../db/schema.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -46,5 +48,16 @@ describe('prepared statements (db/prepared.ts)', () => {
     expect(preparedStatement(db, SQL)).not.toBe(preparedStatement(db, SQL, 'raw'));
     const other = tempDatabase();
     expect(preparedStatement(other, SQL, 'raw')).not.toBe(preparedStatement(db, SQL, 'raw'));
+  });
+
+  it('reads the channel row with every column drizzle knows, as drizzle names them (getChannel is hand-written SQL)', () => {
+    const db = tempDatabase();
+    expect(getChannel(db)).toBeUndefined();
+    saveConnectedChannel(db, { keyCiphertext: 'ciphertext', keyLast4: 'abcd', now: 1_000 });
+    recordChannelError(db, { now: 2_000, errcode: 93000, failure: 'invalid_key' });
+    markChannelInvalid(db, 3_000);
+    const drizzleRow = db.select().from(channel).get();
+    expect(Object.values(drizzleRow!).filter((v) => v === null)).toEqual([]);
+    expect(getChannel(db)).toEqual(drizzleRow);
   });
 });
