@@ -173,12 +173,16 @@ export function table(rows: Row[]): string {
   return [line(head), sep, ...cells.map(line)].join('\n');
 }
 
+/** Whether the node running the bench takes this option (`--name` or `--name=value`). */
+const nodeTakes = (option: string) => process.allowedNodeEnvironmentFlags.has(option.split('=')[0]!);
+
 /**
  * The final stage's exec-form CMD (the arguments after `node`) and its ENV, from the Dockerfile
  * text, so the bench starts the appliance exactly as the image does. PORT and DATA_DIR are left
- * out: each run sets its own.
+ * out: each run sets its own. Node options the running node lacks (the image's Node is newer than
+ * some machines') are left out and named in `leftOut`, for the bench to report.
  */
-export function imageCommand(dockerfileText: string): { args: string[]; env: Record<string, string> } {
+export function imageCommand(dockerfileText: string, takes: (option: string) => boolean = nodeTakes): { args: string[]; env: Record<string, string>; leftOut: string[] } {
   const stage = parseDockerfile(dockerfileText).stages.at(-1)!;
   const cmd = lastOf(stage, 'CMD')?.cmd;
   if (cmd?.form !== 'exec' || cmd.argv[0] !== 'node') throw new Error('the Dockerfile has no exec-form CMD starting with node');
@@ -186,5 +190,9 @@ export function imageCommand(dockerfileText: string): { args: string[]; env: Rec
   for (const e of allOf(stage, 'ENV')) for (const [k, v] of e.vars) env[k] = expandVars(v, env);
   delete env.PORT;
   delete env.DATA_DIR;
-  return { args: cmd.argv.slice(1), env };
+  const argv = cmd.argv.slice(1);
+  const entry = argv.findIndex((a) => !a.startsWith('-'));
+  const options = entry < 0 ? argv : argv.slice(0, entry);
+  const leftOut = options.filter((o) => !takes(o));
+  return { args: [...options.filter(takes), ...(entry < 0 ? [] : argv.slice(entry))], env, leftOut };
 }

@@ -590,6 +590,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const m = machine();
   log(`${quick ? 'quick' : 'full'} bench on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, load ${m.loadavg}`);
+  if (IMAGE.leftOut.length) log(`the image's node options ${IMAGE.leftOut.join(' ')} are left out: node ${m.node} does not take them`);
   // Always from the current sources: a stale dist/ would measure other code.
   const built = Date.now();
   execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -624,12 +625,13 @@ async function main(): Promise<void> {
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
   }
   const seconds = (Date.now() - started) / 1000;
-  const out = { mode: quick ? 'quick' : 'full', at: new Date().toISOString(), machine: m, loadAfter: machine().loadavg, seconds, params: P, table: rows, results };
+  const out = { mode: quick ? 'quick' : 'full', at: new Date().toISOString(), machine: m, loadAfter: machine().loadavg, nodeOptionsLeftOut: IMAGE.leftOut, seconds, params: P, table: rows, results };
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, JSON.stringify(out, null, 2) + '\n');
   const title = quick ? 'npm run bench -- --quick (smoke sizes; storm window shortened)' : 'npm run bench';
   process.stdout.write(
     `\n${title}\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, node ${m.node} (${m.platform}); load avg before ${m.loadavg}, after ${out.loadAfter}\n` +
+      (IMAGE.leftOut.length ? `the appliance ran without the image's ${IMAGE.leftOut.join(' ')} (not taken by node ${m.node})\n` : '') +
       `medians of several runs; the machine may be shared, so numbers are noisy\n\n${table(rows)}\n\n` +
       `${rows.filter((r) => r.met).length}/${rows.length} targets met in ${seconds.toFixed(0)} s; results: ${outFile}\n`,
   );

@@ -42,7 +42,7 @@ const securityHeaders = () =>
  * of seven: a hono/jsx render enters an AsyncLocalStorage, which on Node 20 and 22 switches on
  * promise hooks for the whole process for good, and from the first console page on every promise of
  * every request pays them. Seven middlewares made an accepted event ~15 % dearer than one (paired,
- * bench/).
+ * bench/). (The image starts Node 22 with async context frames, which need no promise hooks.)
  *
  * An API request takes the short way: no language (the API answers in English), no Host check, and
  * its headers as one plain object (apiHeaders.ts) instead of secureHeaders editing each answer.

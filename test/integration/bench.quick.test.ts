@@ -60,6 +60,10 @@ describe('npm run bench -- --quick', () => {
 
       const json = JSON.parse(readFileSync(out, 'utf8')) as BenchJson;
       expect(json.mode).toBe('quick');
+      // The image's Node option this node lacks is left out and said so (else every child would refuse to start).
+      const takesFrame = process.allowedNodeEnvironmentFlags.has('--experimental-async-context-frame');
+      expect((json as unknown as { nodeOptionsLeftOut: string[] }).nodeOptionsLeftOut).toEqual(takesFrame ? [] : ['--experimental-async-context-frame']);
+      if (!takesFrame) expect(stdout).toContain("the appliance ran without the image's --experimental-async-context-frame");
       expect(json.table.map((r) => r.figure)).toHaveLength(FIGURES.length);
       for (const figure of FIGURES) expect(json.table.some((r) => r.figure.startsWith(figure)), figure).toBe(true);
       const storm = json.results.storm;

@@ -167,7 +167,9 @@ describe('Dockerfile and docker-compose.yml invariants', () => {
     expect(argv[0]).toBe('node');
     expect(argv).not.toContain('npm');
     // The compiled entry: no TypeScript loader in the image (it cost ~40 MB and ~0.6 s at start).
-    expect(argv).toEqual(['node', 'dist/server/main.js']);
+    // Async context frames: a console page must not switch on promise hooks for every API request
+    // (the simulated run below starts this CMD with the base image's Node, which takes the flag).
+    expect(argv).toEqual(['node', '--experimental-async-context-frame', 'dist/server/main.js']);
     expect(lastOf(finalStage, 'ENTRYPOINT')).toBeUndefined();
   });
 
