@@ -46,7 +46,7 @@ export function percentile(xs: number[], p: number): number {
 }
 
 /** A /proc/<pid>/status field in MiB (VmRSS: resident now, VmHWM: resident peak). */
-export function procMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+export function procMiB(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
   if (!kb) throw new Error(`${field} not in /proc/${pid}/status`);

@@ -203,8 +203,17 @@ async function startupAndIdle(): Promise<void> {
     // returns the young generation grown during start-up after ~10-20 quiet seconds.
     await sleep(P.idleSettleMs);
     const idleRss = procMiB(proc.pid, 'VmRSS');
-    results.idleRss = { startedMiB: startedRss, idleMiB: idleRss, idleAfterMs: P.idleSettleMs };
-    rows.push({ figure: `memory RSS idle (${P.idleSettleMs / 1000} s quiet)`, target: '< 80 MB', measured: `${mb(idleRss)} (2 s after start: ${mb(startedRss)})`, met: idleRss * MIB < 80e6 });
+    // What of it is the appliance's own memory, and what the node binary's pages mapped from disk
+    // (shared and clean; Node 22's binary keeps about 7 MB more of them than Node 20's).
+    const anon = procMiB(proc.pid, 'RssAnon');
+    const file = procMiB(proc.pid, 'RssFile');
+    results.idleRss = { startedMiB: startedRss, idleMiB: idleRss, anonMiB: anon, fileMiB: file, idleAfterMs: P.idleSettleMs };
+    rows.push({
+      figure: `memory RSS idle (${P.idleSettleMs / 1000} s quiet)`,
+      target: '< 80 MB',
+      measured: `${mb(idleRss)} (anonymous ${fmt(anon * MIB / 1e6, 1)}, file-backed ${fmt(file * MIB / 1e6, 1)}; 2 s after start: ${mb(startedRss)})`,
+      met: idleRss * MIB < 80e6,
+    });
     await proc.stop();
   } finally {
     await fake.close();
