@@ -568,7 +568,7 @@ async function sendLog(): Promise<void> {
 
 async function chart(): Promise<void> {
   // Its own process with the image's malloc settings, so the RSS it adds is the chart's alone.
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/chartRender.ts', '3'], { cwd: root, env: { ...process.env, ...IMAGE_ENV }, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/chartRender.ts', '3'], { cwd: root, env: { ...process.env, ...IMAGE_ENV }, encoding: 'utf8' });
   const r = JSON.parse(out.trim().split('\n').at(-1)!) as { firstMs: number; medianMs: number; cpuMedianMs: number; extraRssMiB: number; peakExtraRssMiB: number; pngBytes: number };
   results.chart = r;
   rows.push({
