@@ -59,8 +59,11 @@ function clientGone(c: Context, err: Error): boolean {
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  // The API's own app: its routes alone, so its router (RegExpRouter) matches a request without
+  // walking the console's middleware and pages (TrieRouter, which the console's routes need).
+  const apiApp = new Hono<AppEnv>();
 
-  app.onError((err, c) => {
+  const onError = (err: Error, c: Context<AppEnv>) => {
     if (err instanceof HTTPException) {
       // hono/csrf's refusal: say why in the user's language instead of a bare "Forbidden".
       const message = err.status === 403 && c.var.t ? c.var.t('error.csrf') : err.message;
@@ -87,9 +90,11 @@ export function createApp(deps: AppDeps) {
     if (api) return c.json({ error: 'internal_error', message: 'The appliance failed to handle this request; the error was logged.' }, 500);
     if (!t) return c.text('Internal error', 500);
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.server')} />, 500);
-  });
+  };
+  app.onError(onError);
+  apiApp.onError(onError);
+  apiApp.notFound((c) => c.json({ error: 'not_found', message: `No API endpoint answers ${c.req.method} ${c.req.path}` }, 404));
   app.notFound((c) => {
-    if (c.req.path.startsWith('/api/')) return c.json({ error: 'not_found', message: `No API endpoint answers ${c.req.method} ${c.req.path}` }, 404);
     const t = c.var.t;
     if (!t) return c.text('Not found', 404);
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.notFound')} />, 404);
@@ -100,7 +105,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', metricsRoutes(deps));
   app.route('/', staticRoutes());
   app.route('/', languageRoutes());
-  app.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, port: deps.config.port, onQueued: deps.wakeWorker }));
+  apiApp.use('*', sharedRequest(deps));
+  apiApp.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, port: deps.config.port, onQueued: deps.wakeWorker }));
 
   app.use('*', async (_c, next) => {
     await deps.consoleReady;
@@ -110,7 +116,6 @@ export function createApp(deps: AppDeps) {
   app.use('*', session(deps));
   app.use('*', requireAuth(deps, PUBLIC_ROUTES));
   app.use('*', async (c, next) => {
-    if (c.req.path.startsWith('/api/')) return next();
     // An uploaded backup has its own limit, applied here, before anything reads the body; a configuration document its own.
     if (c.req.path === RESTORE_PATH) return bodyLimit({ maxSize: RESTORE_UPLOAD_LIMIT, onError: (cx) => restoreTooLarge(cx, deps) })(c, next);
     const maxSize = CONFIG_FORM_PATHS.includes(c.req.path) ? CONFIG_FORM_LIMIT : CONSOLE_BODY_LIMIT;
@@ -139,5 +144,16 @@ export function createApp(deps: AppDeps) {
   app.route('/', settingsRoutes(withFlash));
   app.route('/', configConsoleRoutes(withFlash));
   app.route('/', backupRoutes(deps));
+  // Everything under /api/ goes to the API's app (app.request() calls this fetch too), and the
+  // route table (app.routes, which the security tests walk) lists the API's routes as well.
+  app.routes.push(...apiApp.routes);
+  const consoleFetch = app.fetch;
+  app.fetch = (request, env, executionCtx) => (isApiUrl(request.url) ? apiApp.fetch(request, env, executionCtx) : consoleFetch(request, env, executionCtx));
   return app;
+}
+
+/** Whether a request's URL (absolute, as Request has it) has a path under /api/. */
+function isApiUrl(url: string): boolean {
+  const path = url.indexOf('/', url.indexOf('://') + 3);
+  return path >= 0 && url.startsWith('/api/', path);
 }
