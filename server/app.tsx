@@ -30,15 +30,17 @@ import { staticRoutes } from './routes/static.ts';
 import { viewContext } from './routes/viewContext.ts';
 import { createFlashStore } from './routes/flash.ts';
 import {
+  apiRequest,
+  consoleRequest,
   csrfToken,
   originCheck,
   readableForm,
   requireAuth,
   session,
-  sharedRequest,
   type PublicRoutes,
 } from './security/webMiddleware.ts';
 import { HTTPException } from 'hono/http-exception';
+import { getPath } from 'hono/utils/url';
 import { isStorageUnavailable } from './storageErrors.ts';
 
 const STORAGE_UNAVAILABLE = 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was stored; retry later.';
@@ -63,7 +65,8 @@ export function createApp(deps: AppDeps) {
   // walking the console's middleware and pages (TrieRouter, which the console's routes need).
   const apiApp = new Hono<AppEnv>();
 
-  const onError = (err: Error, c: Context<AppEnv>) => {
+  // `api`: the API app's errors are JSON, the console's pages in the reader's language.
+  const onError = (api: boolean) => (err: Error, c: Context<AppEnv>) => {
     if (err instanceof HTTPException) {
       // hono/csrf's refusal: say why in the user's language instead of a bare "Forbidden".
       const message = err.status === 403 && c.var.t ? c.var.t('error.csrf') : err.message;
@@ -72,7 +75,6 @@ export function createApp(deps: AppDeps) {
     // The client left mid-request (a body timeout, or it hung up): the connection guard counted it
     // for /metrics; a log line each would let a flood of slow bodies flood the log too.
     if (clientGone(c, err)) return c.body(null, 400);
-    const api = c.req.path.startsWith('/api/');
     if (isStorageUnavailable(err)) {
       // Disk full, read-only or locked: say so (503, retry later) on every route, not "internal error".
       deps.log.error('database unavailable', { method: c.req.method, path: c.req.path, error: err });
@@ -91,8 +93,8 @@ export function createApp(deps: AppDeps) {
     if (!t) return c.text('Internal error', 500);
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.server')} />, 500);
   };
-  app.onError(onError);
-  apiApp.onError(onError);
+  app.onError(onError(false));
+  apiApp.onError(onError(true));
   apiApp.notFound((c) => c.json({ error: 'not_found', message: `No API endpoint answers ${c.req.method} ${c.req.path}` }, 404));
   app.notFound((c) => {
     const t = c.var.t;
@@ -100,12 +102,12 @@ export function createApp(deps: AppDeps) {
     return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.notFound')} />, 404);
   });
 
-  app.use('*', sharedRequest(deps));
+  app.use('*', consoleRequest(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.route('/', staticRoutes());
   app.route('/', languageRoutes());
-  apiApp.use('*', sharedRequest(deps));
+  apiApp.use('*', apiRequest(deps));
   apiApp.route('/', apiRoutes({ ...deps, publicUrl: deps.config.publicUrl, port: deps.config.port, onQueued: deps.wakeWorker }));
 
   app.use('*', async (_c, next) => {
@@ -148,12 +150,7 @@ export function createApp(deps: AppDeps) {
   // route table (app.routes, which the security tests walk) lists the API's routes as well.
   app.routes.push(...apiApp.routes);
   const consoleFetch = app.fetch;
-  app.fetch = (request, env, executionCtx) => (isApiUrl(request.url) ? apiApp.fetch(request, env, executionCtx) : consoleFetch(request, env, executionCtx));
+  // The path as hono's routers see it (percent-encoding decoded), so `/%61pi/v1/events` is the API's too.
+  app.fetch = (request, env, executionCtx) => (getPath(request).startsWith('/api/') ? apiApp.fetch(request, env, executionCtx) : consoleFetch(request, env, executionCtx));
   return app;
-}
-
-/** Whether a request's URL (absolute, as Request has it) has a path under /api/. */
-function isApiUrl(url: string): boolean {
-  const path = url.indexOf('/', url.indexOf('://') + 3);
-  return path >= 0 && url.startsWith('/api/', path);
 }

@@ -2,7 +2,7 @@ import type { SessionRow } from '../db/queries/sessions.ts';
 import type { BuildInfo } from './buildInfo.ts';
 import type { Lang, Translate } from './strings/translate.ts';
 
-/** Hono context variables set by the app's middleware (sharedRequest; on /api/ paths only clientIp, https and apiHeaders). */
+/** Hono context variables set by the app's middleware (consoleRequest; the API's apiRequest sets only clientIp, https and apiHeaders). */
 export interface AppEnv {
   Variables: {
     lang: Lang;

@@ -36,38 +36,51 @@ const securityHeaders = () =>
     strictTransportSecurity: false,
   });
 
-/**
- * What every request shares, as one middleware: the security headers, the client's address, HSTS,
- * and for the console the build, the language, the Host check and no-store. One async frame instead
- * of seven: a hono/jsx render enters an AsyncLocalStorage, which on Node 20 and 22 switches on
- * promise hooks for the whole process for good, and from the first console page on every promise of
- * every request pays them. Seven middlewares made an accepted event ~15 % dearer than one (paired,
- * bench/). (The image starts Node 22 with async context frames, which need no promise hooks.)
- *
- * An API request takes the short way: no language (the API answers in English), no Host check, and
- * its headers as one plain object (apiHeaders.ts) instead of secureHeaders editing each answer.
- */
-export const sharedRequest = (deps: { build: BuildInfo; config: Pick<Config, 'trustProxy' | 'publicUrl' | 'allowedHosts'> }): MiddlewareHandler<AppEnv> => {
-  const secure = securityHeaders();
-  const trusted = proxyTrust(deps.config.trustProxy);
-  const hosts = allowedHosts(deps.config);
-  const addressAndScheme = (c: Context<AppEnv>) => {
-    // X-Forwarded-For counts only from a trusted proxy.
+type RequestDeps = { build: BuildInfo; config: Pick<Config, 'trustProxy' | 'publicUrl' | 'allowedHosts'> };
+
+/** The client's address (X-Forwarded-For counts only from a trusted proxy) and whether it came over HTTPS. */
+function addressAndScheme(trustProxy: Config['trustProxy']): (c: Context<AppEnv>) => void {
+  const trusted = proxyTrust(trustProxy);
+  return (c) => {
     c.set('clientIp', clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), trusted));
     c.set('https', isHttps(c));
   };
-  const apiRequest: MiddlewareHandler<AppEnv> = async (c, next) => {
-    addressAndScheme(c);
+}
+
+/**
+ * What every API request shares, as the API app's one middleware: the client's address and the
+ * API's headers as one plain object (apiHeaders.ts) instead of secureHeaders editing each answer. No
+ * language (the API answers in English) and no Host check (health checks and senders name the
+ * appliance by whatever reaches the container).
+ */
+export const apiRequest = (deps: Pick<RequestDeps, 'config'>): MiddlewareHandler<AppEnv> => {
+  const address = addressAndScheme(deps.config.trustProxy);
+  return async (c, next) => {
+    address(c);
     await next();
     addApiHeaders(c);
   };
-  const consoleRequest: MiddlewareHandler<AppEnv> = (c, next) =>
+};
+
+/**
+ * What every console request shares, as the console app's first middleware: the security headers,
+ * the client's address, HSTS, the build, the language, the Host check and no-store. One async frame
+ * instead of seven: a hono/jsx render enters an AsyncLocalStorage, which on Node 20 and 22 switches
+ * on promise hooks for the whole process for good, and from the first console page on every promise
+ * of every request pays them. Seven middlewares made an accepted event ~15 % dearer than one
+ * (paired, bench/). (The image starts Node 22 with async context frames, which need no promise hooks.)
+ */
+export const consoleRequest = (deps: RequestDeps): MiddlewareHandler<AppEnv> => {
+  const secure = securityHeaders();
+  const address = addressAndScheme(deps.config.trustProxy);
+  const hosts = allowedHosts(deps.config);
+  return (c, next) =>
     secure(c, async () => {
       c.set('build', deps.build);
       const lang = pickLanguage(getCookie(c, LANG_COOKIE), c.req.header('accept-language'));
       c.set('lang', lang);
       c.set('t', translator(lang));
-      addressAndScheme(c);
+      address(c);
       const refusal = hostRefusal(c, hosts);
       if (refusal) c.res = refusal;
       else {
@@ -77,7 +90,6 @@ export const sharedRequest = (deps: { build: BuildInfo; config: Pick<Config, 'tr
       }
       if (c.get('https')) c.res.headers.set('strict-transport-security', HSTS);
     });
-  return (c, next) => (c.req.path.startsWith('/api/') ? apiRequest(c, next) : consoleRequest(c, next));
 };
 
 /**
@@ -121,8 +133,8 @@ export const requireAuth =
  * hono/csrf refuses cross-site form posts. The Origin's host must be the Host the browser used, so a
  * TLS-terminating proxy in front (https outside, http inside) still passes.
  */
-export const originCheck = (): MiddlewareHandler<AppEnv> => {
-  const check = csrf({
+export const originCheck = (): MiddlewareHandler<AppEnv> =>
+  csrf({
     origin: (origin, c) => {
       try {
         return new URL(origin).host === c.req.header('host');
@@ -131,8 +143,6 @@ export const originCheck = (): MiddlewareHandler<AppEnv> => {
       }
     },
   });
-  return (c, next) => (c.req.path.startsWith('/api/') ? next() : check(c, next));
-};
 
 /** Every state-changing request of a signed-in session carries the session's token (`_csrf` or `x-csrf-token`). */
 export const csrfToken = (pub: PublicRoutes): MiddlewareHandler<AppEnv> => async (c, next) => {
@@ -158,7 +168,7 @@ export const csrfToken = (pub: PublicRoutes): MiddlewareHandler<AppEnv> => async
  * cached by hono, so handlers read it again for free.
  */
 export const readableForm = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.path.startsWith('/api/')) return next();
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   if (type.includes('application/x-www-form-urlencoded') || type.includes('multipart/form-data')) {
     try {

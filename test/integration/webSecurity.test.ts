@@ -77,6 +77,12 @@ describe('auth and web security, beyond the console route walk', () => {
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: 'not_found', message: 'No API endpoint answers POST /api/v1/event' });
     expect(unknown.headers.get('x-content-type-options')).toBe('nosniff');
+    // The same path percent-encoded is the same route (RFC 3986): the API's, refused without a token.
+    for (const path of ['/%61pi/v1/events', '/api/v1/%65vents']) {
+      const res = await fetch(app.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status, path).toBe(401);
+      expect(((await res.json()) as { error: string }).error, path).toBe('unauthorized');
+    }
     // Public GET routes answer without a session but show nothing of the console.
     for (const route of routes.filter((r) => r.method === 'GET' && isPublic(r.path.replace(/:\w+/g, 'x'), PUBLIC_ROUTES))) {
       const res = await fetch(app.url + route.path.replace(/:\w+/g, 'en'), { redirect: 'manual' });

@@ -1,31 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../server/env.ts';
-import { sharedRequest } from '../../server/security/webMiddleware.ts';
+import { apiRequest, consoleRequest } from '../../server/security/webMiddleware.ts';
 import { API_HEADERS, apiJson } from '../../server/security/apiHeaders.ts';
 
-// The one middleware every request passes (webMiddleware.ts): what each kind of answer carries.
-function app() {
+// The one middleware every console request passes, and the one every API request passes
+// (webMiddleware.ts), in two apps as createApp builds them: what each kind of answer carries.
+type Sender = { request: (url: string, init: RequestInit) => Response | Promise<Response> };
+function app(): Sender {
+  const deps = { build: { version: '1.2.3', commit: 'abc' }, config: { trustProxy: [], publicUrl: 'https://notify.example.com', allowedHosts: [] } };
   const a = new Hono<AppEnv>();
-  a.onError((_err, c) => c.text('failed', 500));
-  a.use('*', sharedRequest({ build: { version: '1.2.3', commit: 'abc' }, config: { trustProxy: [], publicUrl: 'https://notify.example.com', allowedHosts: [] } }));
+  const api = new Hono<AppEnv>();
+  for (const x of [a, api]) x.onError((_err, c) => c.text('failed', 500));
+  a.use('*', consoleRequest(deps));
+  api.use('*', apiRequest(deps));
   a.get('/page', (c) => c.text(`${c.var.lang} ${c.var.t('host.refused', { host: 'x' }).length > 0} ${c.var.build.version} ${c.var.https}`));
   a.get('/cached', (c) => c.text('static', 200, { 'cache-control': 'public, max-age=60' }));
   a.get('/boom', () => {
     throw new Error('boom');
   });
   a.get('/healthz', (c) => c.text('ok'));
-  a.post('/api/v1/events', (c) => c.json({ id: 1 }, 202));
-  a.post('/api/v1/fast', (c) => apiJson(c, { id: 2, lang: c.var.lang ?? null }, 202));
-  a.get('/api/v1/doc', (c) => c.json({}, 200, { 'cache-control': 'no-cache' }));
-  a.get('/api/v1/boom', () => {
+  api.post('/api/v1/events', (c) => c.json({ id: 1 }, 202));
+  api.post('/api/v1/fast', (c) => apiJson(c, { id: 2, lang: c.var.lang ?? null }, 202));
+  api.get('/api/v1/doc', (c) => c.json({}, 200, { 'cache-control': 'no-cache' }));
+  api.get('/api/v1/boom', () => {
     throw new Error('boom');
   });
-  return a;
+  return { request: (url, init) => (new URL(url).pathname.startsWith('/api/') ? api : a).request(url, init) };
 }
 
 /** As a browser would send it: with the URL's host in a Host header (app.request sends none). */
-const send = (a: Hono<AppEnv>, url: string, init: { method?: string; headers?: Record<string, string> } = {}): Response | Promise<Response> =>
+const send = (a: Sender, url: string, init: { method?: string; headers?: Record<string, string> } = {}): Response | Promise<Response> =>
   a.request(url, { ...init, headers: { host: new URL(url).host, ...init.headers } });
 
 const secure = (res: Response) => {
@@ -34,7 +39,7 @@ const secure = (res: Response) => {
   expect(res.headers.get('referrer-policy')).toBe('same-origin');
 };
 
-describe('sharedRequest', () => {
+describe('consoleRequest and apiRequest', () => {
   it('sets the language, the build and https for the handlers; answers carry the secure headers and no-store', async () => {
     const res = await send(app(), 'http://localhost/page', { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
     expect(await res.text()).toBe('zh true 1.2.3 false');
