@@ -7,6 +7,7 @@
 // Plain JavaScript: it runs with node alone. Usage: node server/bundleMain.mjs [dist-dir]
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import { asciiOnly } from './asciiSource.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,5 +54,6 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
+fs.writeFileSync(entry, asciiOnly(fs.readFileSync(entry, 'utf8')));
 const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(`bundled dist/server/main.js: ${inputs} modules, ${(fs.statSync(entry).size / 1e6).toFixed(2)} MB\n`);

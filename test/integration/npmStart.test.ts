@@ -70,6 +70,8 @@ describe('npm start: build only when stale', () => {
     const entry = path.join(work, 'dist/server/main.js');
     const text = fs.readFileSync(entry, 'utf8');
     expect(text).not.toMatch(/(?:from|import\()\s*["']\.\.?\//);
+    // ASCII, so V8 holds the text one byte a character (server/asciiSource.mjs).
+    expect(text).toMatch(/^[\x00-\x7f]*$/);
     const entryUrl = pathToFileURL(entry);
     const own = [...text.matchAll(/new URL\("([^"]+)", import\.meta\.url\)\.href/g)].map((m) => new URL(m[1]!, entryUrl));
     expect(own.map((u) => path.relative(work, fileURLToPath(u))).sort()).toEqual(
@@ -96,6 +98,8 @@ describe('npm start: build only when stale', () => {
       const login = await fetch(url + '/login');
       expect(login.status).toBe(200);
       expect(await login.text()).toMatch(/<form/);
+      // The escaped Chinese still reads as Chinese.
+      expect(await (await fetch(url + '/login', { headers: { 'accept-language': 'zh-CN' } })).text()).toContain('登录');
     } finally {
       child.process.kill('SIGTERM');
       await child.exited;

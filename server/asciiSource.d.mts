@@ -1,0 +1,2 @@
+/** The same program in ASCII (asciiSource.mjs). */
+export function asciiOnly(text: string): string;
