@@ -29,27 +29,26 @@ export type Lang = (typeof LANGS)[number];
 /**
  * The dictionary files, one area each: the console's pages and the messages the group receives
  * (notifications, reports, metric rules). A test checks that no key is defined in two of them
- * and that every key is used. A new area's file is added here and to the merge below.
+ * and that every key is used. A new area's file is added here.
  */
 export const DICTIONARY_PARTS = { base: { en, zh }, wecomStrings, consoleStrings, dashboardStrings, settingsStrings, reportStrings, opsStrings, previewStrings, securityStrings, hookStrings, notificationRuleStrings, inboundToolsStrings, metricRulesStrings, templateStrings, eventStrings, notificationStrings, reportMessageStrings, metricRuleMessageStrings, serviceStrings, calendarStrings, heartbeatPageStrings, heartbeatMessageStrings, configStrings } as const;
 
-/** The parts' keys and words as one object type (the merge below keeps each part's literal types). */
-type Merged<T extends readonly object[]> = T extends readonly [infer First, ...infer Rest extends readonly object[]] ? First & Merged<Rest> : unknown;
+/** Every part's words in one language, as one object type (each part's literal types kept). */
+type Part = (typeof DICTIONARY_PARTS)[keyof typeof DICTIONARY_PARTS];
+type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
 /**
- * Merged with Object.assign, not one literal of spreads: on Node 22 (V8 12) spreading 23 parts
- * into one literal of ~1,400 keys allocated 34 MB of garbage at start (0.5 MB this way), which
- * the process then held as RSS for seconds (docs/performance.md).
+ * One language's dictionary, the parts merged in their order with Object.assign, not one literal of
+ * spreads: on Node 22 (V8 12) spreading 23 parts into one literal of ~1,400 keys allocated 34 MB of
+ * garbage at start (0.5 MB this way), which the process then held as RSS for seconds
+ * (docs/performance.md).
  */
-function merge<T extends readonly object[]>(...parts: T): Merged<T> {
-  return Object.assign({}, ...parts) as Merged<T>;
+function dictionaryOf<L extends Lang>(lang: L): Intersection<Part[L]> {
+  return Object.assign({}, ...Object.values(DICTIONARY_PARTS).map((part) => part[lang]));
 }
 
 /** One dictionary per language; every area shares the key space, so one translator serves the console and the messages. */
-export const dictionaries = {
-  en: merge(en, wecomStrings.en, consoleStrings.en, dashboardStrings.en, settingsStrings.en, reportStrings.en, opsStrings.en, previewStrings.en, securityStrings.en, hookStrings.en, notificationRuleStrings.en, inboundToolsStrings.en, metricRulesStrings.en, templateStrings.en, eventStrings.en, notificationStrings.en, reportMessageStrings.en, metricRuleMessageStrings.en, serviceStrings.en, calendarStrings.en, heartbeatPageStrings.en, heartbeatMessageStrings.en, configStrings.en),
-  zh: merge(zh, wecomStrings.zh, consoleStrings.zh, dashboardStrings.zh, settingsStrings.zh, reportStrings.zh, opsStrings.zh, previewStrings.zh, securityStrings.zh, hookStrings.zh, notificationRuleStrings.zh, inboundToolsStrings.zh, metricRulesStrings.zh, templateStrings.zh, eventStrings.zh, notificationStrings.zh, reportMessageStrings.zh, metricRuleMessageStrings.zh, serviceStrings.zh, calendarStrings.zh, heartbeatPageStrings.zh, heartbeatMessageStrings.zh, configStrings.zh),
-};
+export const dictionaries = { en: dictionaryOf('en'), zh: dictionaryOf('zh') };
 
 export type MessageKey = keyof typeof dictionaries.en;
 export type Params = Record<string, string | number>;
