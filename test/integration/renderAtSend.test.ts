@@ -82,6 +82,34 @@ describe("a storm's folded alerts are never rendered", () => {
   });
 });
 
+describe("an event refused before its follow-up went, then folded", () => {
+  it('its messages rendered at the first send are merged untried, and the digest carries its @all', async () => {
+    const rig = await workerRig();
+    rig.fake.setFailure('errcode', { errcode: 45009, times: 1 });
+    const alert = rig.post({ title: 'SKU-7 stock report', mention: 'all' });
+    for (let i = 0; i < 3; i++) rig.post({ title: `SKU-${i} low` });
+    rig.worker.start();
+    expect(await waitFor(() => rig.fake.calls.length === 1 && rig.fake.calls[0]!.answer === 45009, 5_000)).toBe(true);
+    // The refusal blocks the window: four events wait for one call, so the next fold takes them all.
+    rig.clock.advance(1_000);
+    rig.worker.wake();
+    expect(await waitFor(() => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).length === 1, 5_000)).toBe(true);
+    const rows = listDeliveries(rig.db, { eventId: alert.id }, { limit: 10 }).sort((a, b) => a.id - b.id);
+    expect(rows.map((r) => [r.status, r.attempts, isUnrendered(r)])).toEqual([
+      ['merged', 1, false],
+      ['merged', 0, false],
+    ]);
+    expect(JSON.parse(rows[1]!.payload).text.mentioned_list).toEqual(['@all']);
+    const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    expect(digest).toMatchObject({ title: '4 × inventory (digest)', mentions: '"all"' });
+    rig.clock.advance(61_000);
+    rig.worker.wake();
+    expect(await waitFor(() => bodies(rig).length === 2 && rig.worker.idle(), 5_000)).toBe(true);
+    expect(contentOf(bodies(rig)[0]!)).toContain('SKU-7 stock report');
+    expect(bodies(rig)[1]).toMatchObject({ msgtype: 'text', text: { mentioned_list: ['@all'] } });
+  });
+});
+
 describe("an event's messages rendered at its send keep together", () => {
   it("an alert whose mention needs a follow-up: the follow-up goes out next, before what was queued behind it", async () => {
     const rig = await workerRig();

@@ -280,14 +280,17 @@ export async function checkMetrics(rig: Rig, s: Snapshot): Promise<string[]> {
 
 /**
  * An event's message is rendered when it is about to be sent, not before: every row WeCom was
- * (or is being) sent holds its payload, and an event's message folded into a digest before any
- * attempt holds none, so a storm's folded alerts cost no rendering.
+ * (or is being) sent holds its payload, and the messages of an event folded into a digest before
+ * any of them was tried hold none, so a storm's folded alerts cost no rendering. An event's
+ * messages are rendered together when its first is sent: a mention follow-up or a later part
+ * holds its payload, untried, when the first was refused (45009) and the event folded after.
  */
 export function checkRendering(s: Snapshot): string[] {
   const out: string[] = [];
+  const tried = new Set(s.deliveries.filter((d) => d.attempts > 0 && d.event_id !== null).map((d) => d.event_id));
   for (const d of s.deliveries) {
     if (d.payload === '' && (d.status === 'sent' || d.status === 'sending' || d.attempts > 0)) out.push(`delivery #${d.id} (${d.status}, ${d.attempts} attempts) was tried with no payload`);
-    const neverTried = d.status === 'merged' && d.attempts === 0 && d.event_id !== null && d.split_from === null;
+    const neverTried = d.status === 'merged' && d.event_id !== null && !tried.has(d.event_id) && d.split_from === null;
     if (neverTried && d.payload !== '') out.push(`event ${d.event_id}'s message #${d.id} was rendered though it was folded before it was sent`);
   }
   return out;
