@@ -22,7 +22,7 @@ import {
   type FoldMember,
   type WaitingDigest,
 } from './policy/fold.ts';
-import { mentionRequest, parseMentionRequest, storedMentionRequest } from '../rules/mentions.ts';
+import { mentionRequest, parseMentionRequest, storedMentionRequest, type MentionRequest } from '../rules/mentions.ts';
 import { PRIORITY, type Priority } from './policy/priority.ts';
 import {
   countQueuedEventsUpTo,
@@ -36,10 +36,16 @@ import {
   waitingDigest,
 } from './store.ts';
 
-/** A member from its event: what the digest lists, and whom the event asked to mention. */
-function memberOf(r: { eventId: number; category: string; title: string; severity: string; store: string | null; at: number; mention: InboundEvent['mention'] }, s: RenderSettings): FoldMember {
-  const severity = r.severity as Severity;
-  return { eventId: r.eventId, category: r.category, title: r.title, severity, store: r.store, at: r.at, mention: mentionRequest({ mention: r.mention, severity }, s.rules) };
+type MemberEvent = { eventId: number; category: string; title: string; severity: string; store: string | null; at: number };
+
+/** A member from its event: what the digest lists, and whom it mentions. */
+function memberOf(r: MemberEvent, mention: MentionRequest): FoldMember {
+  return { eventId: r.eventId, category: r.category, title: r.title, severity: r.severity as Severity, store: r.store, at: r.at, mention };
+}
+
+/** Whom an event mentions when nothing was decided for it yet: its own mention and the rules of now. */
+function mentionNow(r: MemberEvent, own: InboundEvent['mention'], s: RenderSettings): MentionRequest {
+  return mentionRequest({ mention: own, severity: r.severity as Severity }, s.rules);
 }
 
 /** The state a digest stored; a digest written before it stored one is summed from its members. */
@@ -109,10 +115,14 @@ export const FOLD_CHUNK = 250;
 function queuedMembers(db: Db, s: RenderSettings, critical: boolean, limit: number): { members: FoldMember[]; full: boolean } {
   const rows = listQueuedFoldable(db, FOLDABLE_KINDS, critical, limit);
   const seen = new Set<number>();
-  // SQLite hands over only the event's mention: a member needs nothing else of its payload.
+  // A member mentions whom intake decided, as the event's own message would (renderAtSend.ts); a
+  // row without a decision is decided now, as its send would. SQLite hands over only the event's
+  // mention: a member needs nothing else of its payload.
   const members = rows
     .filter((r) => !seen.has(r.eventId) && !!seen.add(r.eventId))
-    .map((r) => memberOf({ ...r, mention: r.mention === null ? 'none' : (JSON.parse(r.mention) as InboundEvent['mention']) }, s));
+    .map((r) =>
+      memberOf(r, r.decided !== null ? parseMentionRequest(r.decided) : mentionNow(r, r.mention === null ? 'none' : (JSON.parse(r.mention) as InboundEvent['mention']), s)),
+    );
   return { members, full: rows.length === limit };
 }
 
@@ -156,9 +166,11 @@ export function flushHeld(db: Db, s: RenderSettings, now: number, chunk = RELEAS
   return db.$client.transaction(() => {
     const held = listHeldEvents(db, chunk);
     const byId = new Map<number, EventRow>(held.map((r) => [r.id, r]));
-    const members = held.map((r) =>
-      memberOf({ eventId: r.id, category: r.category, title: r.title, severity: r.severity, store: r.store, at: r.receivedAt, mention: (JSON.parse(r.payload) as InboundEvent).mention }, s),
-    );
+    // Held events were never queued: the release decides their mentions.
+    const members = held.map((r) => {
+      const event = { eventId: r.id, category: r.category, title: r.title, severity: r.severity, store: r.store, at: r.receivedAt };
+      return memberOf(event, mentionNow(event, (JSON.parse(r.payload) as InboundEvent).mention, s));
+    });
     const perCategory = new Map<string, number>();
     for (const m of members) perCategory.set(m.category, (perCategory.get(m.category) ?? 0) + 1);
     const alsoHeld = new Set(members.filter((m) => perCategory.get(m.category) === 1 && hasOtherHeldEvent(db, m.category, m.eventId)).map((m) => m.category));

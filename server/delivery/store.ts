@@ -396,7 +396,9 @@ export interface QueuedFoldableRow {
   severity: Severity;
   store: string | null;
   at: number;
-  /** The event's own `mention` field as JSON (null when it has none): a member needs no more of its payload. */
+  /** The mention decided at intake (`deliveries.mentions`); null for none, or for a row queued before intake decided it. */
+  decided: string | null;
+  /** When none was decided, the event's own `mention` field as JSON (null when it has none): a member needs no more of its payload. */
   mention: string | null;
 }
 
@@ -409,7 +411,8 @@ export interface QueuedFoldableRow {
 export function listQueuedFoldable(db: Db, kinds: readonly string[], critical: boolean, limit: number): QueuedFoldableRow[] {
   return preparedStatement(
     db,
-    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at, e.payload -> '$.mention' AS mention
+    `SELECT d.id AS deliveryId, e.id AS eventId, e.category, e.title, e.severity, e.store, e.received_at AS at, d.mentions AS decided,
+            CASE WHEN d.mentions IS NULL THEN e.payload -> '$.mention' END AS mention
      FROM deliveries d JOIN events e ON e.id = d.event_id
      WHERE d.status = 'queued' AND d.priority = ? AND d.kind IN (${kinds.map(() => '?').join(', ')}) AND (d.severity = 'critical') = ?
        AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status <> 'queued')

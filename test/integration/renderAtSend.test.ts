@@ -80,6 +80,20 @@ describe("a storm's folded alerts are never rendered", () => {
     const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
     expect(isUnrendered(digest!)).toBe(false);
   });
+
+  it('a folded event keeps the mention decided at intake, as its own message would', () => {
+    const rig = engine();
+    rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'list', targets: ['zhangsan'] } });
+    for (let i = 0; i < 3; i++) rig.post({ severity: 'critical', title: `till ${i} offline` });
+    // The rule changes while they wait: what intake decided stands, and decides nothing for later ones.
+    rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'list', targets: ['lisi'] } });
+    rig.post({ severity: 'critical', title: 'till 9 offline' });
+    const s = currentRenderSettings(rig.settings, undefined);
+    expect(digestBacklog(rig.db, s, 1, rig.clock.now()).digests).toBe(1);
+    const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    expect(digest).toMatchObject({ title: '4 × inventory (digest)', priority: PRIORITY.critical });
+    expect(JSON.parse(digest!.mentions!)).toEqual(['zhangsan', 'lisi']);
+  });
 });
 
 describe("an event refused before its follow-up went, then folded", () => {
