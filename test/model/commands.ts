@@ -120,7 +120,7 @@ function book(m: Model, r: Real, a: { id: number; repeated: boolean }, spec: { s
   }
   if (firstLive) r.report('retention', [`idempotency_key ${spec.idempotencyKey} replayed ${((now - firstLive.trueAt) / 86_400_000).toFixed(1)} days after event ${firstLive.id} was accepted again as event ${a.id}`]);
   if (spec.idempotencyKey !== undefined && !firstLive) m.idempotency.set(spec.idempotencyKey, { id: a.id, trueAt: now });
-  m.accepted.set(a.id, { id: a.id, severity: spec.severity, own: ownMentions(spec.mention), ruleAsked: ruleMentions(spec.severity, m.rules), ruleAt: m.rules.criticalMention, trueAt: now });
+  m.accepted.set(a.id, { id: a.id, severity: spec.severity, own: ownMentions(spec.mention), ruleAsked: ruleMentions(spec.severity, m.rules), trueAt: now });
   newIds.push(a.id);
 }
 
@@ -485,6 +485,31 @@ class DigestDies implements ModelCommand {
   toString = () => `a storm of ${this.category} alerts WeCom refuses (40008), then the admin retries the dead digest`;
 }
 
+/**
+ * Critical alerts wait in a window WeCom blocked (45009), the critical-mention rule changes, more
+ * arrive, and the backlog folds into a critical digest: each member must be mentioned as the rule
+ * asked when it arrived, as its own message would have been.
+ */
+class CriticalStormRuleChange implements ModelCommand {
+  constructor(
+    readonly category: (typeof CATEGORIES)[number],
+    readonly before: Rules['criticalMention'],
+    readonly after: Rules['criticalMention'],
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const wave = (n: number): EventSpec[] =>
+      Array.from({ length: 4 }, (_, i) => ({ kind: 'alert', category: this.category, severity: 'critical', title: TITLES[i % 3]!, store: `门店-${m.commands}-${n}-${i}`, mention: 'none', long: false }));
+    await new ChangeRules({ criticalMention: this.before }).run(m, r);
+    await new Wecom('45009', 1).run(m, r);
+    await new Post(wave(1)).run(m, r);
+    await new ChangeRules({ criticalMention: this.after }).run(m, r);
+    await new Post(wave(2)).run(m, r);
+    await new Advance(5 * SECOND).run(m, r);
+  }
+  toString = () => `critical ${this.category} alerts wait behind a 45009 while the critical mention goes from ${this.before} to ${this.after}, more arrive, 5 s on`;
+}
+
 const amAlertArb: fc.Arbitrary<AmAlert> = fc.record({
   alertname: fc.constantFrom(...TITLES),
   severity: fc.constantFrom<'warning' | 'critical'>('warning', 'critical'),
@@ -536,4 +561,8 @@ export const commandArbs: Array<fc.Arbitrary<ModelCommand>> = [
   fc.array(eventSpecArb, { minLength: 2, maxLength: 4 }).map((specs) => new LateRateLimit(specs)),
   fc.constant(new RetryDead()),
   fc.constantFrom(...CATEGORIES).map((category) => new DigestDies(category)),
+  fc
+    .tuple(fc.constantFrom(...CATEGORIES), fc.constantFrom<Rules['criticalMention']>('none', 'all', 'list'), fc.constantFrom<Rules['criticalMention']>('none', 'all', 'list'))
+    .filter(([, before, after]) => before !== after)
+    .map(([category, before, after]) => new CriticalStormRuleChange(category, before, after)),
 ];

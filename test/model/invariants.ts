@@ -184,7 +184,7 @@ export function checkMentions(m: Model, s: Snapshot): { reaches: string[]; once:
     if (!e || !rows) continue;
     const pinged = rows.flatMap((d) => mentionsOf(d.payload));
     // @all pings everyone in the group, so it carries any user a merged digest's member asked for.
-    const missing = pinged.includes('@all') ? [] : requiredMentions(accepted, m.rules).filter((t) => !pinged.includes(t));
+    const missing = pinged.includes('@all') ? [] : requiredMentions(accepted).filter((t) => !pinged.includes(t));
     if (missing.length) reaches.push(`event ${id} (${e.status}) asked for ${missing.join(', ')}; its messages ${rows.map((d) => `#${d.id}`).join(' ')} carry ${pinged.join(', ') || 'none'}`);
     const setKey = rows.map((d) => d.id).join(',');
     if (setsChecked.has(setKey)) continue;

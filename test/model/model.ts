@@ -28,9 +28,12 @@ export interface AcceptedEvent {
   severity: Severity;
   /** The event's own mention, as WeCom targets ('@all', user ids, mobiles). */
   own: string[];
-  /** What the critical-mention rule asked for at intake, and that rule; held events are rendered at release, so it counts while the rule is unchanged. */
+  /**
+   * What the critical-mention rule asked for at intake. It stands when the rule changes later: the
+   * event's own message and a digest it is folded into carry the mention intake decided (only
+   * critical events are asked for, and they are never held for a release to decide again).
+   */
   ruleAsked: string[];
-  ruleAt: Rules['criticalMention'];
   trueAt: number;
   seen?: Seen;
 }
@@ -120,7 +123,7 @@ export function ruleMentions(severity: Severity, rules: Rules): string[] {
 }
 
 /** The mentions WeCom must see for an event: its own and the rule's; @all stands for every other. */
-export function requiredMentions(e: AcceptedEvent, rules: Rules): string[] {
-  const wanted = new Set([...e.own, ...(e.ruleAt === rules.criticalMention ? e.ruleAsked : [])]);
+export function requiredMentions(e: AcceptedEvent): string[] {
+  const wanted = new Set([...e.own, ...e.ruleAsked]);
   return wanted.has('@all') ? ['@all'] : [...wanted];
 }
