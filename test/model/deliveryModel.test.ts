@@ -7,6 +7,7 @@
 //   MODEL_RUNS  how many command sequences (CI size below)
 //   MODEL_SHRINK=1  shrink a failure to a shortest sequence (slow: each step restarts an appliance)
 //   MODEL_PATH  start at the run a failure printed as `path` (with its seed; MODEL_RUNS=1 runs only it)
+//   MODEL_MAX   the longest command sequence (CI: 30); longer ones reach states built over more steps
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { afterCommand, commandArbs, replaceBot, type Real } from './commands.ts';
@@ -18,7 +19,7 @@ const RUNS = Number(process.env.MODEL_RUNS ?? 16);
 const CI_SEED = 777;
 const SEED =
   process.env.MODEL_SEED === undefined ? CI_SEED : process.env.MODEL_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.MODEL_SEED);
-const MAX_COMMANDS = 30;
+const MAX_COMMANDS = Number(process.env.MODEL_MAX ?? 30);
 // 2026-06-01 10:00 in Shanghai: working hours, so quiet hours are something a command turns on.
 const START = Date.UTC(2026, 5, 1, 2, 0);
 const DRAIN_STEP_MS = 61_000;
