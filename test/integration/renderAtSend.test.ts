@@ -85,7 +85,7 @@ describe("a storm's folded alerts are never rendered", () => {
     const rig = engine();
     rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'list', targets: ['zhangsan'] } });
     for (let i = 0; i < 3; i++) rig.post({ severity: 'critical', title: `till ${i} offline` });
-    // The rule changes while they wait: what intake decided stands, and decides nothing for later ones.
+    // The rule changes while they wait: what intake decided for them stands; a later one follows the new rule.
     rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'list', targets: ['lisi'] } });
     rig.post({ severity: 'critical', title: 'till 9 offline' });
     const s = currentRenderSettings(rig.settings, undefined);
