@@ -7,9 +7,9 @@
 // Plain JavaScript: it runs with node alone. Usage: node server/bundleMain.mjs [dist-dir]
 import { build } from 'esbuild';
 import fs from 'node:fs';
-import { asciiOnly } from './asciiSource.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asciiOnly } from './asciiSource.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.resolve(process.argv[2] ?? path.join(root, 'dist'));

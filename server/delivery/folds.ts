@@ -44,8 +44,8 @@ function memberOf(r: MemberEvent, mention: MentionRequest): FoldMember {
 }
 
 /** Whom an event mentions when nothing was decided for it yet: its own mention and the rules of now. */
-function mentionNow(r: MemberEvent, own: InboundEvent['mention'], s: RenderSettings): MentionRequest {
-  return mentionRequest({ mention: own, severity: r.severity as Severity }, s.rules);
+function mentionNow(own: InboundEvent['mention'], severity: string, s: RenderSettings): MentionRequest {
+  return mentionRequest({ mention: own, severity: severity as Severity }, s.rules);
 }
 
 /** The state a digest stored; a digest written before it stored one is summed from its members. */
@@ -121,7 +121,7 @@ function queuedMembers(db: Db, s: RenderSettings, critical: boolean, limit: numb
   const members = rows
     .filter((r) => !seen.has(r.eventId) && !!seen.add(r.eventId))
     .map((r) =>
-      memberOf(r, r.decided !== null ? parseMentionRequest(r.decided) : mentionNow(r, r.mention === null ? 'none' : (JSON.parse(r.mention) as InboundEvent['mention']), s)),
+      memberOf(r, r.decided !== null ? parseMentionRequest(r.decided) : mentionNow(r.mention === null ? 'none' : (JSON.parse(r.mention) as InboundEvent['mention']), r.severity, s)),
     );
   return { members, full: rows.length === limit };
 }
@@ -167,10 +167,12 @@ export function flushHeld(db: Db, s: RenderSettings, now: number, chunk = RELEAS
     const held = listHeldEvents(db, chunk);
     const byId = new Map<number, EventRow>(held.map((r) => [r.id, r]));
     // Held events were never queued: the release decides their mentions.
-    const members = held.map((r) => {
-      const event = { eventId: r.id, category: r.category, title: r.title, severity: r.severity, store: r.store, at: r.receivedAt };
-      return memberOf(event, mentionNow(event, (JSON.parse(r.payload) as InboundEvent).mention, s));
-    });
+    const members = held.map((r) =>
+      memberOf(
+        { eventId: r.id, category: r.category, title: r.title, severity: r.severity, store: r.store, at: r.receivedAt },
+        mentionNow((JSON.parse(r.payload) as InboundEvent).mention, r.severity, s),
+      ),
+    );
     const perCategory = new Map<string, number>();
     for (const m of members) perCategory.set(m.category, (perCategory.get(m.category) ?? 0) + 1);
     const alsoHeld = new Set(members.filter((m) => perCategory.get(m.category) === 1 && hasOtherHeldEvent(db, m.category, m.eventId)).map((m) => m.category));
