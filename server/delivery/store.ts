@@ -396,7 +396,7 @@ export interface QueuedFoldableRow {
   severity: Severity;
   store: string | null;
   at: number;
-  /** The mention decided at intake (`deliveries.mentions`); null for none, or for a row queued before intake decided it. */
+  /** The mention decided at intake (`deliveries.mentions`, `"none"` included); null only for a row an older version queued rendered. */
   decided: string | null;
   /** When none was decided, the event's own `mention` field as JSON (null when it has none): a member needs no more of its payload. */
   mention: string | null;

@@ -94,6 +94,18 @@ describe("a storm's folded alerts are never rendered", () => {
     expect(digest).toMatchObject({ title: '4 × inventory (digest)', priority: PRIORITY.critical });
     expect(JSON.parse(digest!.mentions!)).toEqual(['zhangsan', 'lisi']);
   });
+
+  it('a decision of none stands too: a rule turned to @all while they wait adds no mention', () => {
+    const rig = engine();
+    for (let i = 0; i < 3; i++) rig.post({ severity: 'critical', title: `till ${i} offline` });
+    expect(listDeliveries(rig.db, { status: 'queued' }, { limit: 5 }).map((r) => r.mentions)).toEqual(['"none"', '"none"', '"none"']);
+    rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'all', targets: [] } });
+    const s = currentRenderSettings(rig.settings, undefined);
+    expect(digestBacklog(rig.db, s, 1, rig.clock.now()).digests).toBe(1);
+    const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    expect(digest).toMatchObject({ title: '3 × inventory (digest)', mentions: null });
+    expect(digest!.payload).not.toMatch(/@all/);
+  });
 });
 
 describe("an event refused before its follow-up went, then folded", () => {
