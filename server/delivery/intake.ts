@@ -144,7 +144,7 @@ function storeEventsOnly(deps: IntakeDeps, { now, rules, renderSettings, silence
     const lookup = intakeLookup(e, rules, now);
     return {
       idempotent: lookup.idempotency && findIdempotent(db, lookup.idempotency.key, lookup.idempotency.since),
-      dedupeCandidates: lookup.dedupe ? findDedupeCandidates(db, lookup.dedupe.key, lookup.dedupe.since) : [],
+      dedupeCandidates: lookup.dedupe ? findDedupeCandidates(db, lookup.dedupe) : [],
     };
   });
   const plan = planIntake(batch, facts, { rules, now, silences, calendar });

@@ -109,23 +109,33 @@ export function findIdempotent(db: Db, key: string, since: number): { id: number
   ).get(key, since);
 }
 
-/** Enough for every severity to have a live original, with room for originals that died meanwhile. */
+/** A few, so that the lookup stays one short walk however many originals the window holds. */
 const DEDUPE_CANDIDATES = 8;
 
 /**
- * The oldest live originals (not repeats, not suppressed, not dead) with this dedupe key inside the
- * window. The WHERE implies events_dedupe_original_idx's so SQLite walks that partial index:
- * originals only, never the repeats counted on them; the status, which the index leaves out so
- * that status changes do not rewrite it, passes over the few originals that died.
+ * The oldest live originals (not repeats, not suppressed, not dead) with this dedupe key, received
+ * in (since, until], of the given severities: each one could be the original, so the first few
+ * found are enough however many originals of lower severities the window holds (after the window
+ * was widened, or dedupe turned on). The WHERE implies events_dedupe_original_idx's so SQLite walks
+ * that partial index: originals only, never the repeats counted on them; the status and severity,
+ * which the index leaves out so that status changes do not rewrite it, pass over the few others.
  */
-export function findDedupeCandidates(db: Db, dedupeKey: string, since: number): DedupeCandidate[] {
-  return preparedStatement<[string, number], { id: number; severity: Severity }>(
-    db,
-    `SELECT id, severity FROM events INDEXED BY events_dedupe_original_idx
-     WHERE dedupe_key = ? AND received_at > ? AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested')
-     ORDER BY received_at LIMIT ${DEDUPE_CANDIDATES}`,
-  ).all(dedupeKey, since);
+export function findDedupeCandidates(db: Db, lookup: { key: string; since: number; until: number; severities: readonly Severity[] }): DedupeCandidate[] {
+  return preparedStatement<unknown[], { id: number; severity: Severity }>(db, DEDUPE_CANDIDATES_SQL[lookup.severities.length]!).all(
+    lookup.key,
+    lookup.since,
+    lookup.until,
+    ...lookup.severities,
+  );
 }
+
+/** The lookup's text for 1, 2 or 3 severities, built once: a text built per call is hashed per call. */
+const DEDUPE_CANDIDATES_SQL = [0, 1, 2, 3].map(
+  (n) => `SELECT id, severity FROM events INDEXED BY events_dedupe_original_idx
+     WHERE dedupe_key = ? AND received_at > ? AND received_at <= ? AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested')
+       AND severity IN (${Array.from({ length: n }, () => '?').join(', ')})
+     ORDER BY received_at LIMIT ${DEDUPE_CANDIDATES}`,
+);
 
 export function insertEvent(db: Db, e: NewEvent): number {
   const { lastInsertRowid } = preparedStatement(db, INSERT_EVENT).run(

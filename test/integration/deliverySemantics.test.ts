@@ -82,15 +82,58 @@ describe('dedupe and escalation (issue 11)', () => {
     for (let i = 0; i < 50; i++) rig.post({});
     const plan = rig.db.$client
       .prepare(
-        `EXPLAIN QUERY PLAN SELECT id, severity FROM events WHERE dedupe_key = ? AND received_at > ? AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested') ORDER BY received_at LIMIT 8`,
+        `EXPLAIN QUERY PLAN SELECT id, severity FROM events WHERE dedupe_key = ? AND received_at > ? AND received_at <= ? AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested') AND severity IN (?, ?) ORDER BY received_at LIMIT 8`,
       )
-      .all('k', 0) as Array<{ detail: string }>;
+      .all('k', 0, 1, 'warning', 'critical') as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join(' ')).toContain('events_dedupe_original_idx');
     // Repeats are not in it: the index holds the one original.
     const indexed = rig.db.$client
       .prepare(`SELECT count(*) AS n FROM events INDEXED BY events_dedupe_original_idx WHERE dedupe_key IS NOT NULL AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested')`)
       .get() as { n: number };
     expect(indexed.n).toBe(1);
+  });
+});
+
+describe('which originals the dedupe lookup finds', () => {
+  it('many originals of a lower severity (dedupe turned on after a flood) do not hide the critical one: its repeat is counted, not sent again', () => {
+    const rig = engine();
+    rig.settings.setRules({ ...rig.settings.rules(), dedupeWindowMinutes: 0 });
+    for (let i = 0; i < 12; i++) expect(rig.post({ severity: 'info' }).status).toBe('queued');
+    rig.settings.setRules({ ...rig.settings.rules(), dedupeWindowMinutes: 10 });
+    const critical = rig.post({ severity: 'critical', mention: 'all' });
+    expect(critical.status).toBe('queued');
+    rig.clock.advance(60_000);
+    const again = rig.post({ severity: 'critical', mention: 'all' });
+    expect(getEvent(rig.db, again.id)).toMatchObject({ status: 'suppressed', reason: 'duplicate', duplicateOf: critical.id });
+    const warning = rig.post({ severity: 'warning' });
+    expect(getEvent(rig.db, warning.id)).toMatchObject({ status: 'suppressed', duplicateOf: critical.id });
+  });
+
+  it('a window widened past many originals of a lower severity: the same', () => {
+    const rig = engine();
+    for (let i = 0; i < 10; i++) {
+      expect(rig.post({ severity: 'info' }).status).toBe('queued');
+      rig.clock.advance(11 * 60_000);
+    }
+    rig.settings.setRules({ ...rig.settings.rules(), dedupeWindowMinutes: 1440 });
+    const critical = rig.post({ severity: 'critical' });
+    rig.clock.advance(60_000);
+    const again = rig.post({ severity: 'critical' });
+    expect(getEvent(rig.db, again.id)).toMatchObject({ status: 'suppressed', reason: 'duplicate', duplicateOf: critical.id });
+  });
+
+  it('after the clock steps back, an original stamped later than now repeats nothing: the alert is sent, and its own repeats count on it', () => {
+    const rig = engine();
+    const t0 = rig.clock.now();
+    rig.clock.set(t0 + 5 * 60 * 60_000);
+    const ahead = rig.post({ severity: 'warning' });
+    expect(ahead.status).toBe('queued');
+    rig.clock.set(t0 + 30 * 60_000);
+    const again = rig.post({ severity: 'warning' });
+    expect(getEvent(rig.db, again.id)).toMatchObject({ status: 'queued', duplicateOf: null });
+    rig.clock.advance(60_000);
+    const third = rig.post({ severity: 'warning' });
+    expect(getEvent(rig.db, third.id)).toMatchObject({ status: 'suppressed', duplicateOf: again.id });
   });
 });
 

@@ -34,6 +34,7 @@ interface EventRow {
   reason: string | null;
   severity: Severity;
   duplicate_of: number | null;
+  received_at: number;
   digest_delivery_id: number | null;
   finished_at: number | null;
 }
@@ -61,10 +62,12 @@ export interface Snapshot {
 const FINAL_EVENT = new Set(['sent', 'digested', 'suppressed', 'dead', 'stored']);
 const INVALID_ERRCODES = new Set([93000, 93004, 93008]);
 const WINDOW_MS = 60_000;
+/** The model's dedupe window when dedupe is on (commands.ts: 0 or 10 minutes). */
+const DEDUPE_WINDOW_MS = 10 * 60_000;
 
 export function snapshot(rig: Rig): Snapshot {
   const sqlite = rig.app.deps.db.$client;
-  const events = sqlite.prepare('SELECT id, kind, status, reason, severity, duplicate_of, digest_delivery_id, finished_at FROM events').all() as EventRow[];
+  const events = sqlite.prepare('SELECT id, kind, status, reason, severity, duplicate_of, received_at, digest_delivery_id, finished_at FROM events').all() as EventRow[];
   const deliveries = sqlite
     .prepare('SELECT id, kind, status, priority, event_id, split_from, merged_into, payload, attempts FROM deliveries ORDER BY id')
     .all() as DeliveryRow[];
@@ -150,7 +153,11 @@ export function checkStates(m: Model, s: Snapshot, applianceNow: number): string
   return out;
 }
 
-/** A higher severity is never a repeat of a lower one nor of a dead original; critical is never held and goes out at top priority. */
+/**
+ * A higher severity is never a repeat of a lower one nor of a dead original, and a repeat's original
+ * was received inside the window before it by the appliance's clock (one stamped later, before a
+ * backward step, is nobody's original); critical is never held and goes out at top priority.
+ */
 export function checkEscalation(m: Model, s: Snapshot, newIds: number[]): string[] {
   const out: string[] = [];
   for (const id of newIds) {
@@ -162,6 +169,9 @@ export function checkEscalation(m: Model, s: Snapshot, newIds: number[]): string
       out.push(`event ${id} (${e.severity}) counted as a repeat of event ${original.id} (${original.severity})`);
     }
     if (before === 'dead') out.push(`event ${id} counted as a repeat of event ${e.duplicate_of}, whose message was dead`);
+    if (original && !(original.received_at <= e.received_at && e.received_at - original.received_at < DEDUPE_WINDOW_MS)) {
+      out.push(`event ${id} received at ${e.received_at} counted as a repeat of event ${original.id} received at ${original.received_at}`);
+    }
   }
   for (const id of m.accepted.keys()) {
     const e = s.events.get(id);

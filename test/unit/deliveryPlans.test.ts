@@ -147,7 +147,15 @@ class PlanEngine {
       const live = new Set<string>(LIVE_ORIGINAL_STATUSES);
       const candidates = lookup.dedupe
         ? [...this.events.values()]
-            .filter((x) => x.dedupeKey === lookup.dedupe!.key && x.receivedAt > lookup.dedupe!.since && x.duplicateOf === null && live.has(x.status))
+            .filter(
+              (x) =>
+                x.dedupeKey === lookup.dedupe!.key &&
+                x.receivedAt > lookup.dedupe!.since &&
+                x.receivedAt <= lookup.dedupe!.until &&
+                lookup.dedupe!.severities.includes(x.body.severity) &&
+                x.duplicateOf === null &&
+                live.has(x.status),
+            )
             .slice(0, 8)
             .map((x) => ({ id: x.id, severity: x.body.severity }))
         : [];

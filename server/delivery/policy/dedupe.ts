@@ -1,5 +1,5 @@
 // Which earlier event, if any, an alert or task result repeats. Pure: intake looks the candidates up.
-import { SEVERITY_RANK, type Severity } from '../../events/schema.ts';
+import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../events/schema.ts';
 
 export interface DedupeSubject {
   kind: string;
@@ -21,6 +21,14 @@ export const LIVE_ORIGINAL_STATUSES = ['queued', 'held', 'sent', 'digested'] as 
 export function dedupeKeyOf(e: DedupeSubject): string | null {
   if (e.kind !== 'alert' && e.kind !== 'task_result') return null;
   return JSON.stringify([e.category, e.title, e.store ?? '']);
+}
+
+const atLeast = (severity: Severity): readonly Severity[] => SEVERITIES.filter((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[severity]);
+const ORIGINAL_SEVERITIES: Readonly<Record<Severity, readonly Severity[]>> = { info: atLeast('info'), warning: atLeast('warning'), critical: atLeast('critical') };
+
+/** The severities an original may have for an event of this severity to repeat it: its own or higher. */
+export function originalSeverities(severity: Severity): readonly Severity[] {
+  return ORIGINAL_SEVERITIES[severity];
 }
 
 /**

@@ -1,10 +1,10 @@
 // What becomes of a batch of incoming events: each one's fate, priority and mention request. Pure:
 // intake reads what intakeLookups names, asks planIntake, then writes the plan in order.
 import type { EventStatus } from '../../../db/schema.ts';
-import type { InboundEvent } from '../../events/schema.ts';
+import type { InboundEvent, Severity } from '../../events/schema.ts';
 import type { Silence } from '../../rules/silences.ts';
 import type { WorkdayCalendar } from '../../calendar/workdays.ts';
-import { dedupeKeyOf, LIVE_ORIGINAL_STATUSES, type DedupeCandidate } from './dedupe.ts';
+import { dedupeKeyOf, LIVE_ORIGINAL_STATUSES, originalSeverities, type DedupeCandidate } from './dedupe.ts';
 import { decideEvent, type RulesInput } from './eventRules.ts';
 import { mentionRequest, type CriticalMentionRule, type MentionRequest } from '../../rules/mentions.ts';
 import { priorityOf, type Priority } from './priority.ts';
@@ -33,7 +33,13 @@ export type IntakeFate =
 /** What intake reads for one event before planning: the idempotency key, the dedupe key and window. */
 export interface IntakeLookup {
   idempotency?: { key: string; since: number };
-  dedupe?: { key: string; since: number };
+  /**
+   * Originals received in (since, until] with one of `severities`: the lookup stops at the first
+   * rows it finds, so every row it finds must be one the event could repeat. `until` is the batch's
+   * now: an event stamped later (before a backward clock step) is nobody's original until the
+   * clock passes it again.
+   */
+  dedupe?: { key: string; since: number; until: number; severities: readonly Severity[] };
 }
 
 export interface IntakeRules extends RulesInput {
@@ -44,7 +50,7 @@ export function intakeLookup(e: InboundEvent, rules: Pick<IntakeRules, 'dedupeWi
   const key = dedupeKeyOf(e);
   return {
     ...(e.idempotency_key ? { idempotency: { key: e.idempotency_key, since: now - IDEMPOTENCY_WINDOW_MS } } : {}),
-    ...(key && rules.dedupeWindowMinutes > 0 ? { dedupe: { key, since: now - rules.dedupeWindowMinutes * 60_000 } } : {}),
+    ...(key && rules.dedupeWindowMinutes > 0 ? { dedupe: { key, since: now - rules.dedupeWindowMinutes * 60_000, until: now, severities: originalSeverities(e.severity) } } : {}),
   };
 }
 
@@ -52,7 +58,7 @@ export function intakeLookup(e: InboundEvent, rules: Pick<IntakeRules, 'dedupeWi
 export interface IntakeFacts {
   /** The first stored event with the same idempotency key inside the window. */
   idempotent?: { id: number; status: EventStatus };
-  /** Stored live originals with the same dedupe key inside the window. */
+  /** Stored live originals with the same dedupe key inside the window, of the severities the lookup named. */
   dedupeCandidates: readonly DedupeCandidate[];
 }
 
