@@ -314,17 +314,29 @@ export function getDelivery(db: Db, id: number): DeliveryRow | undefined {
   return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = ?`).get(id);
 }
 
-/** The next message to send at `now`: critical first, then FIFO. */
+/**
+ * A queued message `d` that may go: none of its event's earlier messages still waits (an alert
+ * waiting for its retry holds back its parts and its mention follow-up; the group never reads part
+ * 2 before part 1, or an @all before the alert it is about).
+ */
+const NOT_BEHIND = `(d.event_id IS NULL OR NOT EXISTS (
+    SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status = 'queued'
+      AND (coalesce(o.split_from, o.id), o.id) < (coalesce(d.split_from, d.id), d.id)))`;
+
+/** The next message to send at `now`: critical first, then FIFO; none held back by an earlier one of its event. */
 export function nextDue(db: Db, now: number): DeliveryRow | undefined {
   return preparedStatement<[number], DeliveryRow>(
     db,
-    `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, id LIMIT 1`,
+    `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.status = 'queued' AND d.next_attempt_at <= ? AND ${NOT_BEHIND} ORDER BY d.priority, d.id LIMIT 1`,
   ).get(now);
 }
 
-/** When the earliest queued message is due, if any is queued. */
+/**
+ * When the earliest queued message that may go is due, if any is queued (one always may: the first
+ * of each event). A message held back by one waiting for its retry is due when that one is.
+ */
 export function earliestPending(db: Db): number | undefined {
-  return preparedStatement<[], { at: number | null }>(db, `SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'queued'`).get()?.at ?? undefined;
+  return preparedStatement<[], { at: number | null }>(db, `SELECT min(d.next_attempt_at) AS at FROM deliveries d WHERE d.status = 'queued' AND ${NOT_BEHIND}`).get()?.at ?? undefined;
 }
 
 export function hasSending(db: Db): boolean {
@@ -390,9 +402,9 @@ export function firstMessageOf(db: Db, eventId: number): DeliveryRow | undefined
   return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? ORDER BY id LIMIT 1`).get(eventId);
 }
 
-/** An event's first message still waiting in the queue, if any. */
+/** An event's first message still waiting in the queue, if any (in the event's order). */
 export function firstQueuedMessageOf(db: Db, eventId: number): DeliveryRow | undefined {
-  return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? AND status = 'queued' ORDER BY id LIMIT 1`).get(
+  return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? AND status = 'queued' ORDER BY coalesce(split_from, id), id LIMIT 1`).get(
     eventId,
   );
 }

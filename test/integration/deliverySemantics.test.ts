@@ -339,6 +339,57 @@ describe('channel and limiter (issue 11)', () => {
   });
 });
 
+describe("an event's messages reach the group in order", () => {
+  const contentOf = (b: Record<string, unknown>) => JSON.stringify(b);
+  const longReport = () => Array.from({ length: 100 }, (_, i) => `第${String(i).padStart(2, '0')}行库存告急库存告急库存告急`).join('\n').slice(0, 1990);
+
+  it("a critical alert's first message waiting for its retry (HTTP 500): its @all follow-up waits too, then goes after it", async () => {
+    const rig = await rigs.worker();
+    rig.post({ severity: 'critical', title: 'SKU-7 gone', summary: 'out of stock', mention: 'all' });
+    rig.fake.setFailure('http500', { times: 1 });
+    rig.worker.start();
+    expect(await waitFor(() => rig.fake.calls.length >= 1, 2_000)).toBe(true);
+    // The fake clock stands still: the alert's retry is not due, and its follow-up is not sent ahead of it.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.fake.calls).toHaveLength(1);
+    rig.clock.advance(60_000);
+    rig.worker.wake();
+    expect(await waitFor(() => outcomes(rig.db).pending === 0 && rig.worker.idle(), 5_000)).toBe(true);
+    expect(rig.fake.receivedFor(RIG_KEY).map((m) => m.body.msgtype)).toEqual(['markdown', 'text']);
+  });
+
+  it("a long report's first part waiting for its retry: part 2 is not sent before it", async () => {
+    const rig = await rigs.worker();
+    rig.post({ kind: 'report', category: 'other', severity: 'info', title: 'Weekly', summary: longReport() });
+    rig.fake.setFailure('http500', { times: 1 });
+    rig.worker.start();
+    expect(await waitFor(() => rig.fake.calls.length >= 1, 2_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.fake.calls).toHaveLength(1);
+    rig.clock.advance(60_000);
+    rig.worker.wake();
+    expect(await waitFor(() => outcomes(rig.db).pending === 0 && rig.worker.idle(), 5_000)).toBe(true);
+    const got = rig.fake.receivedFor(RIG_KEY).map((m) => contentOf(m.body));
+    expect(got).toHaveLength(2);
+    expect(got[0]).toMatch(/\(1\/2\)/);
+    expect(got[1]).toMatch(/\(2\/2\)/);
+  });
+
+  it("a long report's first part re-split after a 40058: its parts go out where it stood, before part 2", async () => {
+    const rig = await rigs.worker();
+    rig.post({ kind: 'report', category: 'other', severity: 'info', title: 'Weekly', summary: longReport() });
+    rig.fake.setFailure('errcode', { errcode: 40058, times: 1 });
+    rig.worker.start();
+    expect(await waitFor(() => outcomes(rig.db).pending === 0 && rig.worker.idle(), 5_000)).toBe(true);
+    const got = rig.fake.receivedFor(RIG_KEY).map((m) => contentOf(m.body));
+    // Part 1 (headed "**(1/2)** Weekly") in its pieces first, part 2 last.
+    expect(got.length).toBeGreaterThan(2);
+    expect(got[0]).toMatch(/\*\*\(1\/2\)\*\* Weekly/);
+    expect(got.slice(0, -1).some((c) => /\*\*\(2\/2\)\*\* Weekly/.test(c))).toBe(false);
+    expect(got.at(-1)).toMatch(/\*\*\(2\/2\)\*\* Weekly/);
+  });
+});
+
 describe('re-split (issue 11)', () => {
   it('re-split text copying mentioned_list into every part: only the first part mentions', () => {
     const parts = resplit(textMessage('长'.repeat(680), { mentionedList: ['@all'], mentionedMobileList: ['13800000000'] }))!;

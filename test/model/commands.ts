@@ -10,6 +10,7 @@ import {
   checkEscalation,
   checkMentions,
   checkMetrics,
+  checkEventOrder,
   checkProgress,
   checkRate,
   checkRetention,
@@ -104,6 +105,7 @@ export async function afterCommand(m: Model, r: Real, newIds: number[] = []): Pr
   r.report('test_not_requeued', checkTestMessages(s));
   r.report('render_at_send', checkRendering(s));
   r.report('progress', checkProgress(m, s, calls, healthy));
+  r.report('event_order', checkEventOrder(m, s));
   r.report('backlog', checkBacklog(m, s, healthy, CATEGORIES.length));
   remember(m, s);
   m.clockMoved = false;
@@ -460,7 +462,10 @@ class RetryDead implements ModelCommand {
   async run(m: Model, r: Real) {
     const kind = this.what === 'digest' ? ` AND kind = 'digest'` : '';
     const dead = r.rig.app.deps.db.$client.prepare(`SELECT id FROM deliveries WHERE status = 'dead'${kind} ORDER BY id LIMIT 1`).get() as { id: number } | undefined;
-    if (dead) await consolePost(r.rig, `/send-log/${dead.id}/retry`);
+    if (dead) {
+      m.retriedByHand.add(dead.id);
+      await consolePost(r.rig, `/send-log/${dead.id}/retry`);
+    }
     await afterCommand(m, r);
   }
   toString = () => `admin retries the oldest dead ${this.what}`;

@@ -21,6 +21,7 @@ export const INVARIANTS = [
   'test_not_requeued',
   'render_at_send',
   'progress',
+  'event_order',
   'backlog',
   'ends',
 ] as const;
@@ -311,8 +312,42 @@ export function checkTestMessages(s: Snapshot): string[] {
   return s.deliveries.filter((d) => d.kind === 'test' && (d.status === 'queued' || d.attempts > 1)).map((d) => `test message #${d.id} was queued again (${d.status}, ${d.attempts} attempts)`);
 }
 
+/** An event's messages in the order the group reads them: a re-split part stands where its message stood. */
+function eventOrder(d: DeliveryRow): [number, number] {
+  return [d.split_from ?? d.id, d.id];
+}
+
+function before(a: DeliveryRow, b: DeliveryRow): boolean {
+  const [a1, a2] = eventOrder(a);
+  const [b1, b2] = eventOrder(b);
+  return a1 < b1 || (a1 === b1 && a2 < b2);
+}
+
+/** A message of an event that waits for an earlier one of the same event, still queued (for its retry). */
+function waitsBehind(s: Snapshot, d: DeliveryRow): boolean {
+  return d.event_id !== null && s.deliveries.some((o) => o.event_id === d.event_id && o.status === 'queued' && before(o, d));
+}
+
 /**
- * With WeCom healthy and its window free, nothing that was never tried waits: a backward clock
+ * An event's messages reach the group in order: none is sent while an earlier one of its event
+ * still waits in the queue (part 2 before part 1, an @all before its alert). A message the admin
+ * retried by hand (or a part of one) went dead first and may follow what came after it.
+ */
+export function checkEventOrder(m: Model, s: Snapshot): string[] {
+  const out: string[] = [];
+  for (const d of s.deliveries) {
+    if (d.status !== 'sent' || d.event_id === null) continue;
+    const earlier = s.deliveries.find(
+      (o) => o.event_id === d.event_id && o.status === 'queued' && before(o, d) && !m.retriedByHand.has(o.id) && !(o.split_from !== null && m.retriedByHand.has(o.split_from)),
+    );
+    if (earlier) out.push(`event ${d.event_id}: message #${d.id} was sent while its earlier message #${earlier.id} still waits`);
+  }
+  return out;
+}
+
+/**
+ * With WeCom healthy and its window free, nothing that was never tried waits (but behind an
+ * earlier message of its event, waiting for its retry): a backward clock
  * step must not hold the queue for the size of the step. Not checked in the window after a crash:
  * the restarted process counts calls cut off by it and every attempt of a retried row at its last
  * one (a row keeps one attempt time), so it may wait up to that window rather than risk going over
@@ -325,7 +360,7 @@ export function checkProgress(m: Model, s: Snapshot, calls: FakeCall[], wecomHea
   if (recent.some((c) => c.answer === 45009)) return [];
   if ([...m.crashes, ...m.stepBacks].some((t) => t > s.trueNow - WINDOW_MS)) return [];
   if (recent.length >= m.rateLimit) return [];
-  const waiting = s.deliveries.filter((d) => d.status === 'queued' && d.attempts === 0);
+  const waiting = s.deliveries.filter((d) => d.status === 'queued' && d.attempts === 0 && !waitsBehind(s, d));
   return waiting.length ? [`${waiting.length} messages never tried are still queued (#${waiting[0]!.id}…) while WeCom is healthy and only ${recent.length} of ${m.rateLimit} calls were made in the last 60 s`] : [];
 }
 

@@ -67,6 +67,8 @@ export interface Model {
   crashes: number[];
   /** True times the wall clock stepped back. */
   stepBacks: number[];
+  /** Delivery rows the admin retried by hand (dead, queued again after what followed them went). */
+  retriedByHand: Set<number>;
   /** Payloads of every delivery row ever seen `sent`, by row id (kept after pruning). */
   sentRows: Map<number, string>;
   /** Set by commands that moved the model clock forward before settling (the backlog check needs it). */
@@ -93,6 +95,7 @@ export function newModel(rateLimit: number): Model {
     connectedAtCall: 0,
     crashes: [],
     stepBacks: [],
+    retriedByHand: new Set(),
     sentRows: new Map(),
     clockMoved: false,
     retentionDays: 90,
