@@ -95,8 +95,13 @@ export function createWorkdayCalendar(data: HolidayData, adminDays: readonly Adm
 
 /** Whether a schedule with this calendar choice may act at `at` (its local date in `timeZone`). */
 export function calendarAllows(choice: CalendarChoice, calendar: WorkdayCalendar | undefined, at: number, timeZone: string): boolean {
+  return choice === 'every_day' || !calendar || calendarAllowsDate(choice, calendar, localDate(at, timeZone));
+}
+
+/** The same for a local date (`yyyy-mm-dd`). */
+export function calendarAllowsDate(choice: CalendarChoice, calendar: WorkdayCalendar | undefined, date: string): boolean {
   if (choice === 'every_day' || !calendar) return true;
-  const workday = calendar.isWorkday(localDate(at, timeZone));
+  const workday = calendar.isWorkday(date);
   return choice === 'workdays_cn' ? workday : !workday;
 }
 

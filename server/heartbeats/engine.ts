@@ -15,14 +15,14 @@ import {
   MAX_HEARTBEAT_CHECKS,
   putHeartbeatState,
 } from '../../db/queries/heartbeats.ts';
-import type { CalendarSource } from '../calendar/workdays.ts';
+import type { CalendarSource, WorkdayCalendar } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
 import type { RaiseAlerts, TaskResultObserver, TaskResultPing } from '../delivery/intake.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { alertForHeartbeat } from './alerts.ts';
 import { checkFromRow, scheduleOf, type HeartbeatCheck, type ParseSchedule } from './checks.ts';
 import { parseSchedule } from '../reports/cron.ts';
-import { planHeartbeat, restartWatching, type HeartbeatInput, type HeartbeatState, type PingKind } from './plan.ts';
+import { planHeartbeat, restartWatching, type DueMemo, type HeartbeatInput, type HeartbeatState, type PingKind } from './plan.ts';
 
 /** The most a check-in's message keeps: the task's message or the last lines of its output. */
 export const PING_MESSAGE_MAX = 2000;
@@ -80,6 +80,13 @@ export function createHeartbeatEngine(deps: HeartbeatEngineDeps): HeartbeatEngin
     return parsed;
   };
 
+  // Due times of cron checks, for the calendar they were worked out with (plan.ts: DueMemo).
+  let due: { calendar: WorkdayCalendar | undefined; memo: DueMemo } = { calendar: undefined, memo: new Map() };
+  function dueMemo(calendar: WorkdayCalendar | undefined): DueMemo {
+    if (calendar !== due.calendar || due.memo.size >= MAX_SCHEDULES_KEPT * 4) due = { calendar, memo: new Map() };
+    return due.memo;
+  }
+
   function save(check: HeartbeatCheck, state: HeartbeatState): void {
     putHeartbeatState(db, check.id, state.status, JSON.stringify(state), deps.clock.now());
   }
@@ -90,7 +97,8 @@ export function createHeartbeatEngine(deps: HeartbeatEngineDeps): HeartbeatEngin
     const schedule = scheduleOf(check, now, parse);
     // A stored schedule croner no longer accepts never fires; its pings are still recorded.
     if (!schedule) return check;
-    const plan = planHeartbeat(schedule, check.state, input, deps.calendar?.calendar());
+    const calendar = deps.calendar?.calendar();
+    const plan = planHeartbeat(schedule, check.state, input, calendar, dueMemo(calendar));
     let state = plan.state;
     const lang = deps.settings.delivery().language;
     const timeZone = deps.settings.general().timeZone;

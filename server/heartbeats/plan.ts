@@ -5,7 +5,7 @@
 // success ends the outage with one `recovered`. Deadlines come from state, never from how many ticks
 // ran, so a restart, a clock jump or a late timer all give one `down` for one outage.
 import type { Cron } from 'croner';
-import { calendarAllows, type CalendarChoice, type WorkdayCalendar } from '../calendar/workdays.ts';
+import { calendarAllows, calendarAllowsDate, type CalendarChoice, type WorkdayCalendar } from '../calendar/workdays.ts';
 import { nextFireTime } from '../reports/cron.ts';
 import { localDate, localDateStart } from '../time/calendar.ts';
 
@@ -111,9 +111,14 @@ function nextDate(date: string): string {
  * comes due on a day the calendar leaves out starts over at the beginning of the next allowed day; a
  * cron schedule only expects fire times on allowed days.
  */
-export function dueAfter(check: HeartbeatSchedule, calendar: WorkdayCalendar | undefined, from: number): number | undefined {
+export function dueAfter(check: HeartbeatSchedule, calendar: WorkdayCalendar | undefined, from: number, memo?: DueMemo): number | undefined {
   if (check.schedule.kind === 'cron') {
-    return nextFireTime(check.schedule.cron, from, (t) => calendarAllows(check.calendar, calendar, t, check.timeZone));
+    const { cron } = check.schedule;
+    const key = memo && `${check.timeZone}\n${cron.getPattern()}\n${check.calendar}\n${from}`;
+    if (key !== undefined && memo!.has(key)) return memo!.get(key);
+    const due = nextFireTime(cron, from, (date) => calendarAllowsDate(check.calendar, calendar, date));
+    if (key !== undefined) memo!.set(key, due);
+    return due;
   }
   const period = check.schedule.minutes * MINUTE;
   const due = from + period;
@@ -122,13 +127,25 @@ export function dueAfter(check: HeartbeatSchedule, calendar: WorkdayCalendar | u
   return day === undefined ? undefined : day + period;
 }
 
+/**
+ * Cron due times already worked out for one calendar, by schedule and start: every check is judged
+ * every minute, and a cron check's next fire time changes only with its last run (or the calendar).
+ * Whoever keeps one starts a new one when the calendar changes.
+ */
+export type DueMemo = Map<string, number | undefined>;
+
 /** When the check should next hear from its task, and when it goes down without it; undefined while nothing is expected. */
-export function expectation(check: HeartbeatSchedule, state: HeartbeatState, calendar: WorkdayCalendar | undefined): { dueAt: number; downAt: number; reason: DownReason } | undefined {
+export function expectation(
+  check: HeartbeatSchedule,
+  state: HeartbeatState,
+  calendar: WorkdayCalendar | undefined,
+  memo?: DueMemo,
+): { dueAt: number; downAt: number; reason: DownReason } | undefined {
   if (check.paused || state.status === 'new' || state.status === 'down') return undefined;
   const grace = check.graceMinutes * MINUTE;
   if (state.startedAt !== null) return { dueAt: state.startedAt, downAt: state.startedAt + grace, reason: 'unfinished' };
   const from = Math.max(state.lastRunAt ?? state.watchingSince, state.watchingSince);
-  const dueAt = dueAfter(check, calendar, from);
+  const dueAt = dueAfter(check, calendar, from, memo);
   return dueAt === undefined ? undefined : { dueAt, downAt: dueAt + grace, reason: 'missed' };
 }
 
@@ -147,14 +164,14 @@ function downAction(s: HeartbeatState, at: number): Omit<HeartbeatAction, 'type'
 }
 
 /** Time passed: a check may turn late, go down (once), or owe a reminder. */
-function onTick(check: HeartbeatSchedule, state: HeartbeatState, now: number, calendar: WorkdayCalendar | undefined): HeartbeatPlan {
+function onTick(check: HeartbeatSchedule, state: HeartbeatState, now: number, calendar: WorkdayCalendar | undefined, memo?: DueMemo): HeartbeatPlan {
   if (check.paused) return { state, actions: [] };
   if (state.status === 'down') {
     if (!reminderDue(check, state, now, calendar)) return { state, actions: [] };
     const next = { ...state, lastNotifiedAt: now, reminders: state.reminders + 1 };
     return { state: next, actions: [{ type: 'reminder', ...downAction(state, now) }] };
   }
-  const e = expectation(check, state, calendar);
+  const e = expectation(check, state, calendar, memo);
   if (!e || now < e.dueAt) return { state: state.status === 'late' ? { ...state, status: 'up' } : state, actions: [] };
   if (now < e.downAt) return { state: state.status === 'late' ? state : { ...state, status: 'late' }, actions: [] };
   const down: HeartbeatState = {
@@ -191,8 +208,8 @@ function onPing(check: HeartbeatSchedule, state: HeartbeatState, p: Extract<Hear
   return { state: down, actions: [{ type: 'down', at: p.at, reason: 'failed', lastSeen: state.lastPingAt, expectedAt: null, downSince: p.at, ...detail }] };
 }
 
-export function planHeartbeat(check: HeartbeatSchedule, state: HeartbeatState, input: HeartbeatInput, calendar: WorkdayCalendar | undefined): HeartbeatPlan {
-  return input.type === 'tick' ? onTick(check, state, input.now, calendar) : onPing(check, state, input, calendar);
+export function planHeartbeat(check: HeartbeatSchedule, state: HeartbeatState, input: HeartbeatInput, calendar: WorkdayCalendar | undefined, memo?: DueMemo): HeartbeatPlan {
+  return input.type === 'tick' ? onTick(check, state, input.now, calendar, memo) : onPing(check, state, input, calendar);
 }
 
 /** Watching starts over (created, schedule edited, resumed): no outage is carried over, and none is resolved aloud. */

@@ -6,7 +6,7 @@ import type { ReportJobRow } from '../../db/queries/reports.ts';
 import { REPORT_TYPES } from '../../db/schema.ts';
 import type { MessageKey, Translate } from '../strings/translate.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
-import { CALENDAR_CHOICES, calendarAllows, type CalendarChoice, type WorkdayCalendar } from '../calendar/workdays.ts';
+import { CALENDAR_CHOICES, calendarAllowsDate, type CalendarChoice, type WorkdayCalendar } from '../calendar/workdays.ts';
 import { parseChartMetrics } from './chartData.ts';
 import { invalidCronField, nextFireTimes, normaliseCron, parseSchedule } from './cron.ts';
 import { GRACE_MINUTES } from './reportSettings.ts';
@@ -147,7 +147,7 @@ export function cronPreviewState(ctx: Speaker, cron: string, timeZone: string, n
   if (message) return { error: message };
   const parsed = parseSchedule(cron, timeZone, now);
   if (!parsed.ok) return { error: ctx.t(parsed.code === 'never' ? 'reports.error.cronNever' : 'reports.error.timezone') };
-  const keep = on && on.choice !== 'every_day' ? (at: number) => calendarAllows(on.choice, on.calendar, at, parsed.timeZone) : undefined;
+  const keep = on && on.choice !== 'every_day' ? (date: string) => calendarAllowsDate(on.choice, on.calendar, date) : undefined;
   return { runs: nextFireTimes(parsed.cron, NEXT_RUNS, now, keep), timeZone: parsed.timeZone };
 }
 

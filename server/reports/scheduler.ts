@@ -21,11 +21,11 @@ import {
   type ReportRunRow,
 } from '../../db/queries/reports.ts';
 import type { ReportTrigger } from '../../db/schema.ts';
-import { calendarAllows, type CalendarSource } from '../calendar/workdays.ts';
+import { calendarAllowsDate, type CalendarSource } from '../calendar/workdays.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
-import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule, type FireFilter } from './cron.ts';
+import { CRON_OPTIONS, fireTimesBetween, keepsFireTime, nextFireTime, parseSchedule, type FireFilter } from './cron.ts';
 import { PRUNE_BATCH, pruneOldRows, type PruneResult } from '../delivery/retention.ts';
 import { pruneCutoffs } from '../delivery/policy/retention.ts';
 import { pruneIdleRuleStates } from '../metricRules/stateRetention.ts';
@@ -141,8 +141,8 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
 
   const keepFor =
     (job: Pick<ReportJobRow, 'calendar' | 'timezone'>): FireFilter =>
-    (at) =>
-      calendarAllows(job.calendar, deps.calendar?.calendar(), at, job.timezone);
+    (date) =>
+      calendarAllowsDate(job.calendar, deps.calendar?.calendar(), date);
 
   const runner: ReportRunner =
     deps.runner ??
@@ -183,6 +183,7 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     clearTimers();
     if (stopped) return;
     const now = clock.now();
+    calendarSeen = deps.calendar?.calendar();
     for (const job of listReportJobs(db)) {
       if (!job.enabled) continue;
       const parsed = parseSchedule(job.cron, job.timezone, now);
@@ -259,7 +260,7 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     state.nextAt = nextFireTime(state.cron, now, state.keep);
     state.job = job;
     // Fire times on days the job's calendar leaves out are passed over: not run, not missed.
-    const times = due.times.filter(state.keep);
+    const times = due.times.filter((t) => keepsFireTime(state.cron, state.keep, t));
     const { more } = due;
     const [latest, ...older] = times;
     if (latest === undefined) {
@@ -307,8 +308,21 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     return housekeepingRun;
   }
 
+  // The admin's days take effect at once: a job that follows the calendar is due by the calendar of now.
+  let calendarSeen = deps.calendar?.calendar();
+  function followCalendar(): void {
+    const calendar = deps.calendar?.calendar();
+    if (calendar === calendarSeen) return;
+    calendarSeen = calendar;
+    for (const state of states.values()) {
+      const job = state.job.calendar === 'every_day' ? undefined : getReportJob(db, state.job.id);
+      if (job) state.nextAt = nextFireTime(state.cron, cursorOf(job), state.keep);
+    }
+  }
+
   async function runDue(now: number = clock.now()): Promise<void> {
     if (stopped) return;
+    followCalendar();
     // Housekeeping follows the Settings time zone; a change there is picked up at the next tick.
     if (housekeepingCron && housekeepingCron.timeZone !== deps.settings.general().timeZone) load();
     const started: Promise<unknown>[] = [];
@@ -375,12 +389,14 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     isRunning: (jobId) => running.has(jobId),
     botConnected,
     nextRunOf(jobId) {
+      followCalendar();
       const s = states.get(jobId);
       if (!s) return undefined;
       const now = clock.now();
       return s.nextAt !== undefined && s.nextAt > now ? s.nextAt : nextFireTime(s.cron, now, s.keep);
     },
     nextReport() {
+      followCalendar();
       const now = clock.now();
       let best: { name: string; at: number } | undefined;
       for (const s of states.values()) {

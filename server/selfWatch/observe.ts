@@ -8,7 +8,7 @@ import type { OpsCounters } from '../opsCounters.ts';
 import { Cron } from 'croner';
 import { CRON_OPTIONS, nextFireTime, normaliseCron } from '../reports/cron.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
-import { calendarAllows, isCalendarChoice, type CalendarSource, type WorkdayCalendar } from '../calendar/workdays.ts';
+import { calendarAllowsDate, isCalendarChoice, type CalendarSource, type WorkdayCalendar } from '../calendar/workdays.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import type { Observation } from './reasons.ts';
 
@@ -58,7 +58,7 @@ function firstFireAfter(deps: ObserveDeps, job: JobSchedule, cursor: number, bud
   try {
     const zone = canonicalTimeZone(timeZone);
     // As the scheduler does: fire times on days the job's calendar leaves out are passed over, not due.
-    const keep = choice === 'every_day' || !zone ? undefined : (at: number) => calendarAllows(choice, calendar, at, zone);
+    const keep = choice === 'every_day' || !zone ? undefined : (date: string) => calendarAllowsDate(choice, calendar, date);
     next = zone ? nextFireTime(new Cron(normaliseCron(cron), { ...CRON_OPTIONS, timezone: zone }), cursor, keep) : undefined;
   } catch {
     next = undefined;

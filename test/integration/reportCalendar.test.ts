@@ -117,4 +117,32 @@ describe('report jobs on the workday calendar (real data)', () => {
     expect(workdays.nextRunOf(2)).toBe(local('2026-10-08T09:00:00'));
     await workdays.stop();
   });
+
+  it("a day the admin makes a working day after the job's last run counts at once: the job runs on it", async () => {
+    time = local('2025-06-12T12:00:00');
+    insertReportJob(db, { name: '工作日日报', cron: '0 9 * * *', timezone: TZ, type: 'daily_summary', template: null, enabled: true, calendar: 'workdays_cn' }, time);
+    await scheduler.start();
+    time = local('2025-06-13T09:00:30'); // Friday
+    await scheduler.runDue(time);
+    time = local('2025-06-13T12:00:00');
+    calendar.putDay({ date: '2025-06-14', workday: true, note: '618' });
+    expect(scheduler.nextRunOf(1)).toBe(local('2025-06-14T09:00:00'));
+    time = local('2025-06-14T09:00:30');
+    await scheduler.runDue(time);
+    expect(ran).toEqual(['2025-06-13', '2025-06-14']);
+  });
+
+  it('a job every 5 minutes on workdays runs again after National Day (2,300 fire times passed over)', async () => {
+    time = local('2025-09-30T23:52:00');
+    insertReportJob(db, { name: '指标快照', cron: '*/5 * * * *', timezone: TZ, type: 'metrics_snapshot', template: null, enabled: true, calendar: 'workdays_cn' }, time);
+    await scheduler.start();
+    time = local('2025-09-30T23:55:10');
+    await scheduler.runDue(time);
+    expect(scheduler.nextRunOf(1)).toBe(local('2025-10-09T00:00:00'));
+    for (let m = 0; m <= 10; m += 5) {
+      time = local('2025-10-09T00:00:10') + m * 60_000;
+      await scheduler.runDue(time);
+    }
+    expect(ran).toEqual(['2025-09-30', '2025-10-09', '2025-10-09', '2025-10-09']);
+  });
 });

@@ -1,5 +1,5 @@
 // The heartbeat planner alone: plain data in, state and actions out (no database, no clock).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadChinaHolidays } from '../../server/calendar/chinaHolidays.ts';
 import { createWorkdayCalendar } from '../../server/calendar/workdays.ts';
 import { expectation, initialHeartbeatState, planHeartbeat, restartWatching, type HeartbeatSchedule, type HeartbeatState } from '../../server/heartbeats/plan.ts';
@@ -138,5 +138,28 @@ describe('planHeartbeat', () => {
     const friday = run(hourly, initialHeartbeatState(at('2026-11-27T09:00:00')), [{ type: 'ping', kind: 'success', at: at('2026-11-27T23:30:00') }]).state;
     expect(expectation(hourly, friday, calendar)).toMatchObject({ dueAt: at('2026-11-30T01:00:00'), downAt: at('2026-11-30T01:10:00') });
     expect(run(hourly, friday, [{ type: 'tick', now: at('2026-11-29T12:00:00') }]).actions).toEqual([]);
+  });
+});
+
+describe('cron checks on the workday calendar across a long holiday', () => {
+  it('a check every 5 minutes whose task died before National Day goes down on the first workday after it', () => {
+    const check = cron('*/5 * * * *', { calendar: 'workdays_cn', graceMinutes: 15 });
+    const { state } = run(check, initialHeartbeatState(at('2025-09-30T08:00:00')), [{ type: 'ping', kind: 'success', at: at('2025-09-30T23:55:10') }]);
+    expect(expectation(check, state, calendar)?.dueAt).toBe(at('2025-10-09T00:00:00'));
+    expect(run(check, state, [{ type: 'tick', now: at('2025-10-03T12:00:00') }]).actions).toEqual([]);
+    expect(run(check, state, [{ type: 'tick', now: at('2025-10-09T12:00:00') }]).actions).toEqual(['down:missed']);
+  });
+
+  it("a tick with the engine's memo works a due time out once: the next ticks ask croner nothing", () => {
+    const check = cron('0 * * * *', { calendar: 'workdays_cn' });
+    const { state } = run(check, initialHeartbeatState(at('2025-09-30T08:00:00')), [{ type: 'ping', kind: 'success', at: at('2025-09-30T23:55:00') }]);
+    if (check.schedule.kind !== 'cron') throw new Error('cron');
+    const nextRun = vi.spyOn(check.schedule.cron, 'nextRun');
+    const memo = new Map<string, number | undefined>();
+    planHeartbeat(check, state, { type: 'tick', now: at('2025-10-03T12:00:00') }, calendar, memo);
+    const first = nextRun.mock.calls.length;
+    expect(first).toBeGreaterThan(0);
+    for (let i = 1; i <= 60; i++) planHeartbeat(check, state, { type: 'tick', now: at('2025-10-03T12:00:00') + i * MIN }, calendar, memo);
+    expect(nextRun.mock.calls.length).toBe(first);
   });
 });

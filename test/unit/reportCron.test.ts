@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { fireTimesBetween, invalidCronField, nextFireTimes, parseSchedule } from '../../server/reports/cron.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { fireTimesBetween, invalidCronField, nextFireTime, nextFireTimes, parseSchedule } from '../../server/reports/cron.ts';
+import { loadChinaHolidays } from '../../server/calendar/chinaHolidays.ts';
+import { calendarAllowsDate, createWorkdayCalendar } from '../../server/calendar/workdays.ts';
 import { canonicalTimeZone } from '../../server/time/zone.ts';
 import { dailyPeriods, snapshotPeriods, weeklyPeriods } from '../../server/time/periods.ts';
 import { cronMessage, cronPreviewState } from '../../server/reports/reportForm.ts';
@@ -154,5 +156,35 @@ describe('report periods', () => {
     const p = snapshotPeriods(ref, 'Asia/Shanghai');
     expect(p.label).toBe('2025-03-14 09:00');
     expect(p.previous.end).toBe(ref - 24 * 3600_000);
+  });
+});
+
+describe('fire times on the days a calendar keeps', () => {
+  const calendar = createWorkdayCalendar(loadChinaHolidays(), []);
+  const workdays = (date: string) => calendarAllowsDate('workdays_cn', calendar, date);
+  const shanghai = (s: string) => Date.parse(`${s}+08:00`);
+
+  it('a day left out is passed over whole: every 5 minutes across National Day is three steps of croner, not 2,300', () => {
+    const parsed = parseSchedule('*/5 * * * *', 'Asia/Shanghai');
+    if (!parsed.ok) throw new Error('cron');
+    const nextRun = vi.spyOn(parsed.cron, 'nextRun');
+    expect(nextFireTime(parsed.cron, shanghai('2025-09-30T23:55:00'), workdays)).toBe(shanghai('2025-10-09T00:00:00'));
+    expect(nextRun.mock.calls.length).toBeLessThanOrEqual(3);
+  });
+
+  it('a kept day on which the job does not fire is passed over too, in the zone of the schedule', () => {
+    // Mondays at 09:00 in New York: the Monday of Labor Day week is kept by this filter only from Tuesday on.
+    const parsed = parseSchedule('0 9 * * 1', 'America/New_York');
+    if (!parsed.ok) throw new Error('cron');
+    const notFirst = (date: string) => date !== '2025-09-01';
+    expect(new Date(nextFireTime(parsed.cron, Date.parse('2025-08-30T00:00:00Z'), notFirst)!).toISOString()).toBe('2025-09-08T13:00:00.000Z');
+  });
+
+  it('a schedule whose days are all left out has no next fire time, found in bounded steps', () => {
+    const parsed = parseSchedule('0 9 * * *', 'Asia/Shanghai');
+    if (!parsed.ok) throw new Error('cron');
+    const asked = vi.fn((_date: string) => false);
+    expect(nextFireTime(parsed.cron, shanghai('2025-06-01T00:00:00'), asked)).toBeUndefined();
+    expect(asked.mock.calls.length).toBeLessThan(1_000);
   });
 });
