@@ -151,7 +151,17 @@ function workDue(rig: Rig, quietNow: boolean): boolean {
   if (row(rig, `SELECT 1 FROM digest_settlements LIMIT 1`)) return true;
   const channel = row<{ status: string }>(rig, `SELECT status FROM channel`);
   if (channel?.status !== 'connected' || rig.app.deps.limiter.waitMs(now) > 0) return false;
-  return row(rig, `SELECT 1 FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ? LIMIT 1`, now) !== undefined;
+  // A message held back by an earlier one of its event (waiting for its retry) is not work the engine could do.
+  return (
+    row(
+      rig,
+      `SELECT 1 FROM deliveries d WHERE d.status = 'queued' AND d.next_attempt_at <= ?
+         AND (d.event_id IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status = 'queued'
+           AND (coalesce(o.split_from, o.id), o.id) < (coalesce(d.split_from, d.id), d.id)))
+       LIMIT 1`,
+      now,
+    ) !== undefined
+  );
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
