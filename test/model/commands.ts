@@ -3,7 +3,7 @@
 // own doors (HTTP API, console forms, its settings store and scheduler), lets the engine settle,
 // and has every invariant checked.
 import fc from 'fast-check';
-import { crashAndRestart, consolePost, postJson, settle, signedIn, type Rig } from './rig.ts';
+import { crashAndRestart, consolePost, postJson, sendableQueued, settle, signedIn, type Rig } from './rig.ts';
 import {
   checkBacklog,
   checkChannel,
@@ -266,7 +266,7 @@ const filler = (n: number): EventSpec => ({ kind: 'alert', category: 'orders', s
 /** Something the worker could send now, or is sending. */
 function sendPossible(rig: Rig): boolean {
   const now = rig.clock.appliance.now();
-  return rig.app.deps.db.$client.prepare(`SELECT 1 FROM deliveries WHERE status = 'sending' OR (status = 'queued' AND next_attempt_at <= ?) LIMIT 1`).get(now) !== undefined;
+  return rig.app.deps.db.$client.prepare(`SELECT 1 FROM deliveries WHERE status = 'sending' LIMIT 1`).get() !== undefined || sendableQueued(rig, now);
 }
 
 /**

@@ -151,7 +151,14 @@ function workDue(rig: Rig, quietNow: boolean): boolean {
   if (row(rig, `SELECT 1 FROM digest_settlements LIMIT 1`)) return true;
   const channel = row<{ status: string }>(rig, `SELECT status FROM channel`);
   if (channel?.status !== 'connected' || rig.app.deps.limiter.waitMs(now) > 0) return false;
-  // A message held back by an earlier one of its event (waiting for its retry) is not work the engine could do.
+  return sendableQueued(rig, now);
+}
+
+/**
+ * A queued message the worker could send at `now`: due, and not held back by an earlier one of its
+ * event still queued (waiting for its retry), as store.nextDue asks.
+ */
+export function sendableQueued(rig: Rig, now: number): boolean {
   return (
     row(
       rig,
