@@ -6,7 +6,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpsCounters } from '../opsCounters.ts';
 import { currentRenderSettings, type RenderSettings } from '../render/eventMessages.ts';
-import { planMentions } from '../render/mentionPlacement.ts';
+import { mentionLists, planMentions } from '../render/mentionPlacement.ts';
 import { isQuiet, quietEndsAt } from '../rules/quietHours.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
@@ -261,26 +261,31 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
   }
 
-  /** A digest's members' mentions, once, in one text message right after it (a row first, like every message), linked to the digest by merged_into. */
+  /**
+   * A digest's members' mentions, once, in text messages right after it (rows first, like every
+   * message; more than one only when they name more targets than one message lists), linked to the
+   * digest by merged_into.
+   */
   function queueDigestMentions(digestId: number, mention: MentionRequest, now: number): void {
     const digest = getDelivery(db, digestId);
     if (!digest) return;
-    const mentions = planMentions(mention, 'text');
-    enqueueMessage(
-      db,
-      {
-        createdAt: now,
-        kind: 'mention',
-        category: digest.category,
-        severity: digest.severity,
-        priority: PRIORITY.critical,
-        title: `${digest.title} · @`,
-        queuedAt: now,
-        nextAttemptAt: now,
-        mergedInto: digestId,
-      },
-      textMessage(`↑ ${digest.title}`, { mentionedList: mentions.textMentionedList, mentionedMobileList: mentions.textMobileList }),
-    );
+    for (const lists of mentionLists(planMentions(mention, 'text'))) {
+      enqueueMessage(
+        db,
+        {
+          createdAt: now,
+          kind: 'mention',
+          category: digest.category,
+          severity: digest.severity,
+          priority: PRIORITY.critical,
+          title: `${digest.title} · @`,
+          queuedAt: now,
+          nextAttemptAt: now,
+          mergedInto: digestId,
+        },
+        textMessage(`↑ ${digest.title}`, lists),
+      );
+    }
   }
 
   async function send(row: DeliveryRow, key: string): Promise<void> {

@@ -26,6 +26,26 @@ export type MentionPlan = {
 
 const ALL = '@all';
 
+/** Targets one text message lists at most (its `mentioned_list` and `mentioned_mobile_list` together). */
+export const MAX_LISTED_PER_MESSAGE = 20;
+
+export type MentionLists = { mentionedList: string[]; mentionedMobileList: string[] };
+
+/**
+ * The plan's listed targets as the text messages that carry them, at most
+ * MAX_LISTED_PER_MESSAGE each: a digest of many stores' alerts may ask for more, and every one of
+ * them must be heard. None when nothing is listed.
+ */
+export function mentionLists(plan: Pick<MentionPlan, 'textMentionedList' | 'textMobileList'>): MentionLists[] {
+  const listed = [...plan.textMentionedList.map((t) => ({ t, mobile: false })), ...plan.textMobileList.map((t) => ({ t, mobile: true }))];
+  const batches: MentionLists[] = [];
+  for (let i = 0; i < listed.length; i += MAX_LISTED_PER_MESSAGE) {
+    const batch = listed.slice(i, i + MAX_LISTED_PER_MESSAGE);
+    batches.push({ mentionedList: batch.filter((x) => !x.mobile).map((x) => x.t), mentionedMobileList: batch.filter((x) => x.mobile).map((x) => x.t) });
+  }
+  return batches;
+}
+
 export function planMentions(requested: 'none' | 'all' | readonly string[], format: MessageFormat): MentionPlan {
   const targets = requested === 'none' ? [] : requested === 'all' ? [ALL] : [...new Set(requested)];
   const notes = targets.map((target): MentionNote => {

@@ -4,9 +4,6 @@ import type { InboundEvent } from '../events/schema.ts';
 
 export type MentionRequest = 'none' | 'all' | string[];
 
-/** WeCom takes at most this many targets per list. */
-const MAX_TARGETS = 20;
-
 export interface CriticalMentionRule {
   mode: 'none' | 'all' | 'list';
   targets: readonly string[];
@@ -18,7 +15,8 @@ export function mentionRequest(e: Pick<InboundEvent, 'mention' | 'severity'>, ru
   const policy = e.severity === 'critical' ? rules.criticalMention : { mode: 'none' as const, targets: [] };
   if (own === 'all' || policy.mode === 'all') return 'all';
   const list = [...(Array.isArray(own) ? own : []), ...(policy.mode === 'list' ? policy.targets : [])];
-  return list.length ? [...new Set(list)].slice(0, MAX_TARGETS) : 'none';
+  // Every target is kept: rendering lists them in as many text messages as WeCom needs (mentionLists).
+  return list.length ? [...new Set(list)] : 'none';
 }
 
 /** Every member's mention, once: `all` covers everyone. */
@@ -28,7 +26,7 @@ export function mentionUnion(requests: Iterable<MentionRequest>): MentionRequest
     if (r === 'all') return 'all';
     if (r !== 'none') for (const t of r) targets.add(t);
   }
-  return targets.size ? [...targets].slice(0, MAX_TARGETS) : 'none';
+  return targets.size ? [...targets] : 'none';
 }
 
 export function parseMentionRequest(stored: string | null): MentionRequest {

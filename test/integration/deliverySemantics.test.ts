@@ -193,6 +193,38 @@ describe('folds and mentions (issue 11)', () => {
     expect(mention).toMatchObject({ status: 'sent', eventId: null, mergedInto: digest!.id });
   });
 
+  it('a digest names every target its members asked for: 25 alerts each mentioning its own manager, listed 20 to a message', async () => {
+    const rig = await workerRig();
+    for (let i = 0; i < 15; i++) rig.limiter.record(rig.clock.now());
+    const managers = Array.from({ length: 25 }, (_, i) => `manager${i}`);
+    for (const [i, m] of managers.entries()) rig.post({ title: `store ${i} till offline`, store: `store-${i}`, mention: [m] });
+    rig.worker.start();
+    const listed = () =>
+      bodies(rig.fake).flatMap((b) => ((b as { text?: { mentioned_list?: string[] } }).text?.mentioned_list ?? []));
+    rig.clock.advance(61_000);
+    rig.worker.wake();
+    expect(await waitFor(() => listed().length >= 25 && rig.worker.idle(), 5_000)).toBe(true);
+    expect(listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 })).toHaveLength(1);
+    expect([...listed()].sort()).toEqual([...managers].sort());
+    const followUps = listDeliveries(rig.db, { kind: 'mention' }, { limit: 5 });
+    expect(followUps.map((f) => (JSON.parse(f.payload) as { text: { mentioned_list: string[] } }).text.mentioned_list.length).sort()).toEqual([20, 5]);
+  });
+
+  it("an event's own 20 mentions and the critical rule's on-call target: all 21 named, the 21st in a follow-up text message", async () => {
+    const rig = await workerRig();
+    rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'list', targets: ['oncall'] } });
+    rig.settings.setDelivery({ ...rig.settings.delivery(), format: 'text' });
+    const own = Array.from({ length: 20 }, (_, i) => `user${i}`);
+    const accepted = rig.post({ severity: 'critical', title: 'till 3 offline', mention: own });
+    const [row] = listDeliveries(rig.db, { eventId: accepted.id }, { limit: 5 });
+    expect(JSON.parse(row!.mentions!)).toEqual([...own, 'oncall']);
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig.fake).length === 2 && rig.worker.idle(), 5_000)).toBe(true);
+    const lists = bodies(rig.fake).map((b) => (b as { text: { mentioned_list?: string[] } }).text.mentioned_list ?? []);
+    expect(lists.map((l) => l.length)).toEqual([20, 1]);
+    expect(lists.flat().sort()).toEqual([...own, 'oncall'].sort());
+  });
+
   it('fold counting delivery rows not events: 2 critical alerts with mention follow-ups fit 2 free slots, no fold', () => {
     const rig = engine();
     for (let i = 0; i < 2; i++) rig.post({ severity: 'critical', title: `till ${i} offline`, mention: 'all' });

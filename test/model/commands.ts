@@ -444,6 +444,27 @@ class LongStorm implements ModelCommand {
   toString = () => `a storm of long ${this.category} alerts, WeCom answers 40058 ×3, 61 s on, another storm`;
 }
 
+/**
+ * A storm where every alert mentions its own store's manager (user ids and mobiles): the digest
+ * names more targets than one text message lists, and every one must reach WeCom once.
+ */
+class ManagersStorm implements ModelCommand {
+  constructor(
+    readonly category: (typeof CATEGORIES)[number],
+    readonly size: number,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const manager = (i: number) => (i % 3 === 2 ? `1390000${String(m.commands).padStart(2, '0')}${String(i).padStart(2, '0')}` : `manager_${m.commands}_${i}`);
+    const storm = Array.from(
+      { length: this.size },
+      (_, i): EventSpec => ({ kind: 'alert', category: this.category, severity: 'warning', title: TITLES[i % 3]!, store: `门店-${m.commands}-${i}`, mention: [manager(i)], long: false }),
+    );
+    await new Post(storm).run(m, r);
+  }
+  toString = () => `a storm of ${this.size} ${this.category} alerts, each mentioning its own store's manager`;
+}
+
 /** The appliance's daily housekeeping after a day: with a short retention, what it may prune is pruned. */
 class DayPasses implements ModelCommand {
   check = () => true;
@@ -562,6 +583,7 @@ export const commandArbs: Array<fc.Arbitrary<ModelCommand>> = [
   fc.constant(new Housekeeping()),
   fc.constant(new DayPasses()),
   fc.constantFrom(...CATEGORIES).map((category) => new LongStorm(category)),
+  fc.tuple(fc.constantFrom(...CATEGORIES), fc.constantFrom(12, 25, 45)).map(([category, size]) => new ManagersStorm(category, size)),
   fc.array(eventSpecArb, { minLength: 1, maxLength: 12 }).map((specs) => new TooLong(specs)),
   fc.array(eventSpecArb, { minLength: 2, maxLength: 4 }).map((specs) => new LateRateLimit(specs)),
   fc.constant(new RetryDead()),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, parseEvent, type Category, type InboundEvent } from '../../server/events/schema.ts';
-import { describeMentions, MESSAGE_FORMATS, planMentions, type MessageFormat } from '../../server/render/mentionPlacement.ts';
+import { describeMentions, mentionLists, MESSAGE_FORMATS, planMentions, type MessageFormat } from '../../server/render/mentionPlacement.ts';
 import { notificationStrings } from '../../server/strings/notificationStrings.ts';
 import { translator as notificationTranslator } from '../../server/strings/translate.ts';
 import { humaniseDuration, renderDigest, renderEvent, sampleEvents } from '../../server/render/builtInRender.ts';
@@ -432,3 +432,20 @@ describe('sampleEvents', () => {
     }
   });
 });
+
+describe('mention lists, at most 20 targets a text message', () => {
+  it('25 targets, ids and mobiles, go in two lists of 20 and 5, each target once and in order', () => {
+    const ids = Array.from({ length: 17 }, (_, i) => `user${i}`);
+    const mobiles = Array.from({ length: 8 }, (_, i) => `1380000000${i}`);
+    const lists = mentionLists(planMentions([...ids, ...mobiles], 'text'));
+    expect(lists.map((l) => l.mentionedList.length + l.mentionedMobileList.length)).toEqual([20, 5]);
+    expect(lists.flatMap((l) => l.mentionedList)).toEqual(ids);
+    expect(lists.flatMap((l) => l.mentionedMobileList)).toEqual(mobiles);
+  });
+
+  it('none listed: no list; @all is one', () => {
+    expect(mentionLists(planMentions('none', 'text'))).toEqual([]);
+    expect(mentionLists(planMentions('all', 'markdown'))).toEqual([{ mentionedList: ['@all'], mentionedMobileList: [] }]);
+  });
+});
+
