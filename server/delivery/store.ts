@@ -264,6 +264,11 @@ export function saveDigestSettlement(db: Db, digestId: number, s: DigestSettleme
   }
 }
 
+/** When the newest member of a digest was received (its members' ids grow with time). */
+export function newestMemberAt(db: Db, digestId: number): number | undefined {
+  return preparedStatement<[number], { at: number }>(db, `SELECT received_at AS at FROM events WHERE digest_delivery_id = ? ORDER BY id DESC LIMIT 1`).get(digestId)?.at;
+}
+
 /** Members already carried by a digest (title, severity, store, time). */
 export function digestMemberEvents(db: Db, digestId: number): Array<{ eventId: number; title: string; severity: Severity; store: string | null; at: number }> {
   return preparedStatement<[number], { eventId: number; title: string; severity: Severity; store: string | null; at: number }>(

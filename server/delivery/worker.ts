@@ -31,6 +31,7 @@ import {
   hasHeldEvents,
   hasSending,
   markSending,
+  newestMemberAt,
   nextDue,
   partStatuses,
   pendingDigestSettlement,
@@ -206,8 +207,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   /** Reads what the plan needs of the answered message's siblings, asks the core, and applies the plan. */
   function finish(row: DeliveryRow, key: string, result: SendResult, now: number): void {
     const digestId = row.kind === 'digest' ? (row.splitFrom ?? row.id) : undefined;
+    // A digest is as old as its newest member: one grown during a long outage must not take the
+    // alerts folded into it last down with it after minutes, before their own maximum age.
+    const newest = digestId === undefined ? undefined : newestMemberAt(db, digestId);
     const plan = planSettlement({
-      row,
+      row: newest !== undefined && newest > row.queuedAt ? { ...row, queuedAt: newest } : row,
       result,
       ctx: {
         now,

@@ -225,6 +225,31 @@ describe('folds and mentions (issue 11)', () => {
     expect(lists.flat().sort()).toEqual([...own, 'oncall'].sort());
   });
 
+  it('a digest grown late in an outage lives as long as its newest member: the alerts folded in last are not dead minutes after they came', async () => {
+    const rig = await workerRig();
+    rig.settings.setDelivery({ ...rig.settings.delivery(), maxAgeHours: 1 });
+    rig.fake.setFailure('http500');
+    for (let i = 0; i < 30; i++) rig.post({ title: `parcel ${i} late`, store: `store-${i}` });
+    rig.worker.start();
+    const digests = () => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    expect(await waitFor(() => digests().some((d) => d.attempts >= 1 && d.status === 'queued'), 5_000)).toBe(true);
+    rig.clock.advance(59 * 60_000);
+    const late = Array.from({ length: 30 }, (_, i) => rig.post({ title: `late parcel ${i}`, store: `store-${i}` }));
+    rig.worker.wake();
+    expect(await waitFor(() => getEvent(rig.db, late[0]!.id)?.status === 'digested', 5_000)).toBe(true);
+    const tried = digests()[0]!.attempts;
+    rig.clock.advance(2 * 60_000);
+    rig.worker.wake();
+    // Tried again two minutes on, 61 minutes after the digest was written: it fails and waits again.
+    expect(await waitFor(() => digests()[0]!.attempts > tried && digests()[0]!.status !== 'sending', 5_000)).toBe(true);
+    expect(digests()[0]).toMatchObject({ status: 'queued' });
+    expect(getEvent(rig.db, late[0]!.id)!.status).toBe('digested');
+    // Past the newest member's maximum age, the digest gives up as any message does.
+    rig.clock.advance(60 * 60_000);
+    rig.worker.wake();
+    expect(await waitFor(() => digests()[0]!.status === 'dead', 5_000)).toBe(true);
+  });
+
   it('fold counting delivery rows not events: 2 critical alerts with mention follow-ups fit 2 free slots, no fold', () => {
     const rig = engine();
     for (let i = 0; i < 2; i++) rig.post({ severity: 'critical', title: `till ${i} offline`, mention: 'all' });
