@@ -264,6 +264,14 @@ export function saveDigestSettlement(db: Db, digestId: number, s: DigestSettleme
   }
 }
 
+/** The latest time written on a message (created, or last tried), if any: both columns are indexed. */
+export function latestRecordedAt(db: Db): number | undefined {
+  return (
+    preparedStatement<[], { at: number | null }>(db, `SELECT max((SELECT max(created_at) FROM deliveries), coalesce((SELECT max(last_attempt_at) FROM deliveries), 0)) AS at`).get()
+      ?.at ?? undefined
+  );
+}
+
 /** When the newest member of a digest was received (its members' ids grow with time). */
 export function newestMemberAt(db: Db, digestId: number): number | undefined {
   return preparedStatement<[number], { at: number }>(db, `SELECT received_at AS at FROM events WHERE digest_delivery_id = ? ORDER BY id DESC LIMIT 1`).get(digestId)?.at;

@@ -30,6 +30,7 @@ import {
   getDelivery,
   hasHeldEvents,
   hasSending,
+  latestRecordedAt,
   markSending,
   newestMemberAt,
   nextDue,
@@ -338,6 +339,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     start() {
       if (running) return;
       const now = clock.now();
+      // The last time the appliance wrote down: a clock stepped back across the restart is a step
+      // like any other (the first step shifts what waits), not a stall for its size.
+      lastNow = latestRecordedAt(db);
       const recovered = recoverInterrupted(db, now);
       if (recovered) log.warn('re-sending messages interrupted by a restart', { count: recovered });
       for (const at of recentAttemptTimes(db, now - limiter.windowMs)) limiter.record(at);

@@ -34,7 +34,7 @@ import { textMessage } from '../../server/wecom/messages.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { outcomes } from '../helpers/accounting.ts';
 import { waitFor } from '../helpers/api.ts';
-import { RIG_KEY, rigsClosedAfterEach, startEngineRig, type EngineRig, type WorkerRig } from '../helpers/engineRig.ts';
+import { fakeClock, RIG_KEY, rigsClosedAfterEach, startEngineRig, startWorkerRig, type EngineRig, type WorkerRig } from '../helpers/engineRig.ts';
 
 const rigs = rigsClosedAfterEach();
 const engine = (): EngineRig => rigs.engine();
@@ -365,6 +365,27 @@ describe('channel and limiter (issue 11)', () => {
     rig.clock.advance(2_000);
     rig.worker.wake();
     expect(await waitFor(() => bodies(rig.fake).length === 1, 3_000)).toBe(true);
+  });
+
+  it('a clock stepped back across a restart: a retry due in 1 s is due in about 1 s, not in an hour', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clock-restart-'));
+    const clock = fakeClock();
+    const before = await startWorkerRig({ dir, clock });
+    before.fake.setFailure('http500', { times: 1 });
+    before.post({ title: 'retried across a restart' });
+    before.worker.start();
+    const row = () => listDeliveries(before.db, {}, { limit: 1 })[0];
+    const failedOnce = await waitFor(() => row()?.attempts === 1 && row()?.status === 'queued', 3_000);
+    await before.close();
+    expect(failedOnce).toBe(true);
+    // The host comes back with its clock corrected an hour back.
+    const after = await rigs.worker({ dir, clock: fakeClock(clock.now() - 3600_000) });
+    rigs.track({ close: async () => rmSync(dir, { recursive: true, force: true }) });
+    after.worker.start();
+    await new Promise((r) => setTimeout(r, 100));
+    after.clock.advance(61_000);
+    after.worker.wake();
+    expect(await waitFor(() => bodies(after.fake).length === 1, 3_000)).toBe(true);
   });
 
   it('storm fold stalled by a backward clock step: with the window full, a backlog is folded right after the clock steps back an hour', async () => {
