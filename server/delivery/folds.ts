@@ -80,12 +80,13 @@ function digestMessage(s: RenderSettings, w: DigestWrite, now: number) {
       lang: s.delivery.language,
       format: s.delivery.format,
       timeZone: s.timeZone,
-      // "See the console for all of them": a storm's alert messages are in the send log as merged;
-      // events held in quiet hours never had messages of their own, so there the digests are listed.
+      // "See the console for all of them": a storm's messages (alerts and task results) are in the
+      // send log as merged; events held in quiet hours never had messages of their own, so there
+      // the digests are listed.
       consoleUrl:
         s.publicUrl === undefined
           ? undefined
-          : sendLogUrl(s.publicUrl, w.reason === 'storm' ? { kind: 'alert', category: w.category, status: 'merged' } : { kind: 'digest', category: w.category }),
+          : sendLogUrl(s.publicUrl, w.reason === 'storm' ? { category: w.category, status: 'merged' } : { kind: 'digest', category: w.category }),
       topN: DIGEST_TOP_N,
     },
     s.templates,

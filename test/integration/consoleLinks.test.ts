@@ -42,7 +42,7 @@ describe('messages link to the console when PUBLIC_URL is set', () => {
     await fake.close();
   });
 
-  it('a storm digest links to the merged alerts of its category, and that page lists them', async () => {
+  it('a storm digest links to the merged messages of its category, and that page lists them', async () => {
     await pool(
       Array.from({ length: 120 }, (_, i) => i),
       16,
@@ -51,12 +51,26 @@ describe('messages link to the console when PUBLIC_URL is set', () => {
     expect(await waitFor(() => outcomes(app.deps.db).pending === 0 && app.worker.idle(), 30_000, 100)).toBe(true);
     expect(outcomes(app.deps.db).digested).toBeGreaterThan(0);
     const [link] = linksIn('status=merged');
-    expect(link).toBe(`${PUBLIC_URL}/send-log?kind=alert&category=inventory&status=merged`);
+    expect(link).toBe(`${PUBLIC_URL}/send-log?category=inventory&status=merged`);
     const digest = fake.receivedFor(KEY).map((m) => JSON.stringify(m.body)).find((s) => s.includes(link!))!;
     expect(digest).toContain(`[See the console for all of them](${link})`);
     const page = await follow(link!);
     expect(page.status).toBe(200);
     expect(textOf(page.body)).toMatch(/link storm #\d+/);
+  }, 60_000);
+
+  it("a storm of failed task results: its digest's link lists them too (they are task results, not alerts)", async () => {
+    await pool(
+      Array.from({ length: 120 }, (_, i) => i),
+      16,
+      async (i) => expect((await postEvent(app.url, token, { kind: 'task_result', task_name: `sync store ${i}`, status: 'failed' })).status).toBe(202),
+    );
+    expect(await waitFor(() => outcomes(app.deps.db).pending === 0 && app.worker.idle(), 30_000, 100)).toBe(true);
+    const link = linksIn('category=task&status=merged')[0];
+    expect(link).toBe(`${PUBLIC_URL}/send-log?category=task&status=merged`);
+    const page = await follow(link!);
+    expect(page.status).toBe(200);
+    expect(textOf(page.body)).toMatch(/sync store \d+/);
   }, 60_000);
 
   it('an alert cut to fit the 4,096 bytes links to its own event in the send log', async () => {
