@@ -32,12 +32,13 @@ export function eventBuckets(db: Db, since: number, bucketMs: number): Bucket[] 
   return db
     .select({
       index: sql<number>`cast((${events.receivedAt} - ${since}) / ${bucketMs} as integer)`,
-      status: events.status,
+      // A member of a digest not sent yet still waits: it is digested only once the digest went.
+      status: sql<string>`CASE WHEN ${events.status} = 'digested' AND ${events.finishedAt} IS NULL THEN 'queued' ELSE ${events.status} END`,
       n: count(),
     })
     .from(events)
     .where(gte(events.receivedAt, since))
-    .groupBy(sql`1`, events.status)
+    .groupBy(sql`1`, sql`2`)
     .all();
 }
 

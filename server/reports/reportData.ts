@@ -112,9 +112,10 @@ export function gatherFigures(db: Db, type: ReportType, periods: ReportPeriods):
 
   for (const r of all(
     db,
-    `SELECT status, reason = 'silenced' AS silenced, count(*) AS n FROM events
+    // A member of a digest not sent yet still waits: it is digested only once the digest went.
+    `SELECT CASE WHEN status = 'digested' AND finished_at IS NULL THEN 'queued' ELSE status END AS status, reason = 'silenced' AS silenced, count(*) AS n FROM events
      WHERE kind != 'metric' AND received_at >= ? AND received_at < ?
-     GROUP BY status, silenced`,
+     GROUP BY 1, 2`,
     start,
     end,
   )) {

@@ -14,6 +14,7 @@ import { enqueueMessage, enqueueMessages, recoverInterrupted } from '../../serve
 import { PRIORITY } from '../../server/delivery/policy/priority.ts';
 import { resplit } from '../../server/delivery/policy/resplit.ts';
 import { renderForSend, renderQueued } from '../../server/delivery/renderAtSend.ts';
+import { currentRenderSettings } from '../../server/render/eventMessages.ts';
 import {
   finishDigestEvents,
   getDelivery,
@@ -24,8 +25,12 @@ import {
   retryDelivery,
   saveDigestSettlement,
   setEventStatus,
+  settleDigestChunk,
   updateDelivery,
 } from '../../server/delivery/store.ts';
+import { eventBuckets } from '../../db/queries/stats.ts';
+import { gatherFigures } from '../../server/reports/reportData.ts';
+import { snapshotPeriods } from '../../server/time/periods.ts';
 import { createLogger } from '../../server/log.ts';
 import type { RenderSettings } from '../../server/render/eventMessages.ts';
 import { pruneOldRows } from '../../server/delivery/retention.ts';
@@ -248,6 +253,21 @@ describe('folds and mentions (issue 11)', () => {
     rig.clock.advance(60 * 60_000);
     rig.worker.wake();
     expect(await waitFor(() => digests()[0]!.status === 'dead', 5_000)).toBe(true);
+  });
+
+  it("folded alerts whose digest has not gone yet count as waiting, in the report's delivery health and the dashboard, until it is sent", () => {
+    const rig = engine();
+    for (let i = 0; i < 10; i++) rig.post({ title: `parcel ${i} late`, store: `store-${i}` });
+    expect(digestBacklog(rig.db, currentRenderSettings(rig.settings, undefined), 5, rig.clock.now()).digests).toBe(1);
+    const health = () => gatherFigures(rig.db, 'daily_summary', { ...snapshotPeriods(rig.clock.now() + 1000, 'Asia/Shanghai'), label: 'now' }).delivery;
+    const buckets = () => Object.fromEntries(eventBuckets(rig.db, rig.clock.now() - 60_000, 3600_000).map((b) => [b.status, b.n]));
+    expect(health()).toMatchObject({ digested: 0, pending: 10 });
+    expect(buckets()).toEqual({ queued: 10 });
+    const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    updateDelivery(rig.db, digest!.id, { status: 'sent', sentAt: rig.clock.now() });
+    settleDigestChunk(rig.db, { digestId: digest!.id, status: 'digested', at: rig.clock.now(), afterId: 0 }, 100);
+    expect(health()).toMatchObject({ digested: 10, pending: 0 });
+    expect(buckets()).toEqual({ digested: 10 });
   });
 
   it('fold counting delivery rows not events: 2 critical alerts with mention follow-ups fit 2 free slots, no fold', () => {
