@@ -109,8 +109,19 @@ const text = (max: number, required: boolean) =>
 const choice = <T extends readonly [string, ...string[]]>(values: T) => v.picklist(values, 'form.error.choice');
 const integer = ({ min, max }: { min: number; max: number }) =>
   v.pipe(v.string(), v.trim(), v.nonEmpty('form.error.required'), v.regex(/^\d{1,7}$/, 'form.error.integerRange'), v.toNumber(), v.minValue(min, 'form.error.integerRange'), v.maxValue(max, 'form.error.integerRange'));
+// Any number as people and JSON write it (0.0000005, 1e-7, .5, +5): a rule imported or made through
+// the API with such a threshold must be savable from its own edit form.
 const decimal = (min: number) =>
-  v.pipe(v.string(), v.trim(), v.nonEmpty('form.error.required'), v.regex(/^-?\d{1,12}(\.\d{1,6})?$/, 'form.error.numberRange'), v.toNumber(), v.minValue(min, 'form.error.numberRange'), v.maxValue(NUMBER_LIMIT, 'form.error.numberRange'));
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.nonEmpty('form.error.required'),
+    v.maxLength(32, 'form.error.numberRange'),
+    v.regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/, 'form.error.numberRange'),
+    v.toNumber(),
+    v.minValue(min, 'form.error.numberRange'),
+    v.maxValue(NUMBER_LIMIT, 'form.error.numberRange'),
+  );
 
 const FIELD_SCHEMAS = {
   name: text(100, true),
