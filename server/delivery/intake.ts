@@ -182,7 +182,9 @@ function storeEventsOnly(deps: IntakeDeps, { now, rules, renderSettings, silence
     if (fate.messages) {
       enqueueEventMessage(db, { kind: e.kind, category: e.category, severity: e.severity, priority: fate.messages.priority, eventId: id, title: e.title, mention: fate.messages.mention }, now);
     }
-    if (e.kind === 'metric') points.push({ name: e.name, store: e.store ?? '', at: occurredAtMs(e) ?? now, value: e.value, unit: e.unit ?? '' });
+    // A point is judged no later than it arrived: one stamped ahead (a sender's clock, local time
+    // sent as Z) would otherwise make every real point after it look older, and be ignored.
+    if (e.kind === 'metric') points.push({ name: e.name, store: e.store ?? '', at: Math.min(occurredAtMs(e) ?? now, now), value: e.value, unit: e.unit ?? '' });
     accepted.push({ id, status: fate.status, repeated: false });
   });
   return accepted;

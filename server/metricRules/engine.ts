@@ -93,6 +93,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
   load();
 
   const contextFor = (rule: MetricRule, store: string): EvalContext => ({
+    now: deps.clock.now(),
     timeZone: deps.settings.general().timeZone,
     calendar: deps.calendar?.calendar(),
     valueBetween: (from, until) => metricValueBetween(db, rule.metric, store, from, until),

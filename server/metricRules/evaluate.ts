@@ -54,6 +54,11 @@ export interface EvalContext {
   valueBetween: (from: number, until: number) => number | undefined;
   /** China's workday calendar, for change rules that skip holidays. */
   calendar?: WorkdayCalendar;
+  /**
+   * When the point is judged (the engine's clock): a firing told now counts its reminders from
+   * now, however late its point came. Absent in a backtest, where a point is judged when measured.
+   */
+  now?: number;
 }
 
 /** A "same time yesterday" baseline is the latest point in the hour up to that time. */
@@ -157,7 +162,7 @@ export function onPoint(rule: MetricRule, state: RuleState, p: Point, ctx: EvalC
   const held = rule.hold.kind === 'points' ? pendingPoints >= rule.hold.count : p.at - pendingSince >= rule.hold.minutes * MINUTE;
   if (!held) return { state: { ...seen, status: 'pending', pendingSince, pendingPoints }, actions: [] };
   return {
-    state: { ...seen, status: 'firing', pendingSince: null, pendingPoints: 0, firingSince: p.at, firingEventId: null, lastNotifiedAt: p.at, reminders: 0 },
+    state: { ...seen, status: 'firing', pendingSince: null, pendingPoints: 0, firingSince: p.at, firingEventId: null, lastNotifiedAt: Math.max(p.at, ctx.now ?? p.at), reminders: 0 },
     actions: [{ type: 'firing', at: p.at, value: p.value, previous, change, firingSince: p.at, ...comparedAt(c, p.at, ctx) }],
   };
 }

@@ -69,6 +69,8 @@ describe('metric rules, end to end', () => {
     const t0 = clock.t;
     const push = (points: unknown[]) => postEvent(app.url, token, points, { path: '/api/v1/metrics' });
 
+    // Points are pushed as they are measured: none is stamped later than it arrives.
+    clock.t = t0 + MIN;
     const first = await push([
       { name: '退款率', value: 3, unit: '%', store: '旗舰店', occurred_at: at(t0) },
       { name: '退款率', value: 6, unit: '%', store: '旗舰店', occurred_at: at(t0 + MIN) },
@@ -76,6 +78,7 @@ describe('metric rules, end to end', () => {
     expect(first.status).toBe(202);
     expect(first.json.accepted).toBe(2);
     // One point above 5 is pending (the rule holds for 2 points): nothing is sent.
+    clock.t = t0 + 2 * MIN;
     expect((await push([{ name: '退款率', value: 7.5, unit: '%', store: '旗舰店', occurred_at: at(t0 + 2 * MIN) }])).status).toBe(202);
     expect(await waitFor(() => fake.receivedFor(KEY).length === before + 1)).toBe(true);
     expect(contents(fake).at(-1)).toContain('旗舰店 refund rate 7.5%');
@@ -142,6 +145,33 @@ describe('metric rules, end to end', () => {
     expect((await postEvent(app.url, token, { kind: 'metric', name: '退款率', value: 8, store: 'B' })).status).toBe(202);
     expect(await waitFor(() => contents(fake).some((c) => c.includes('B refund rate 8')))).toBe(true);
     expect(contents(fake).some((c) => c.includes('A refund rate'))).toBe(false);
+  });
+
+  it('a point stamped a year ahead does not freeze the rule: it is judged as arriving now, and the next real breach fires', async () => {
+    const { app, fake, token, clock } = await rig();
+    addRule(app, { ...REFUND_RULE, hold: { kind: 'points', count: 1 }, store: 'C' });
+    const ahead = at(clock.t + 365 * 24 * HOUR);
+    expect((await postEvent(app.url, token, { kind: 'metric', name: '退款率', value: 1, store: 'C', occurred_at: ahead })).status).toBe(202);
+    clock.t += 60_000;
+    expect((await postEvent(app.url, token, { kind: 'metric', name: '退款率', value: 9, store: 'C' })).status).toBe(202);
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('C refund rate 9')))).toBe(true);
+  });
+
+  it('a firing on a point that arrived 6 hours late reminds 4 hours after the group was told, not at the next minute', async () => {
+    const { app, fake, token, clock } = await rig();
+    addRule(app, { ...REFUND_RULE, hold: { kind: 'points', count: 1 }, store: 'D' });
+    expect((await postEvent(app.url, token, { kind: 'metric', name: '退款率', value: 9, store: 'D', occurred_at: at(clock.t - 6 * HOUR) })).status).toBe(202);
+    expect(await waitFor(() => contents(fake).some((c) => c.includes('D refund rate 9')))).toBe(true);
+    const told = contents(fake).length;
+    clock.t += 60_000;
+    await app.ruleTick();
+    clock.t += 3 * HOUR;
+    await app.ruleTick();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(contents(fake)).toHaveLength(told);
+    clock.t += HOUR;
+    await app.ruleTick();
+    expect(await waitFor(() => contents(fake).some((c) => /Still firing/.test(c)))).toBe(true);
   });
 
   it('POST /api/v1/metrics: per-item 400s name the index and the field; nothing of a bad batch is stored', async () => {
