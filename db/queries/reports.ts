@@ -148,10 +148,15 @@ export function listReportRuns(db: Db, jobId: number, opts: { limit: number; bef
 }
 
 /** Runs a crash left in `running` are failed at start: they never finished. */
-export function failInterruptedRuns(db: Db, now: number, error: string): number {
-  const rows = db.select({ id: reportRuns.id }).from(reportRuns).where(eq(reportRuns.status, 'running')).all();
+/** Marks the runs a crash left running as failed; answers them. */
+export function failInterruptedRuns(db: Db, now: number, error: string): Array<{ jobId: number; trigger: ReportTrigger; scheduledFor: number | null }> {
+  const rows = db
+    .select({ id: reportRuns.id, jobId: reportRuns.jobId, trigger: reportRuns.trigger, scheduledFor: reportRuns.scheduledFor })
+    .from(reportRuns)
+    .where(eq(reportRuns.status, 'running'))
+    .all();
   for (const { id } of rows) finishReportRun(db, id, { status: 'failed', finishedAt: now, error });
-  return rows.length;
+  return rows.map(({ jobId, trigger, scheduledFor }) => ({ jobId, trigger: trigger as ReportTrigger, scheduledFor }));
 }
 
 /** The stretch of time a run's report covers, as recorded when it started. */

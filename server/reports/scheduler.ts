@@ -357,7 +357,13 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
       const delivery = deps.settings.delivery();
       if (seedDefaultJobs(db, { timeZone: deps.settings.general().timeZone, lang: delivery.language, now })) log.info('default report jobs created (off until a bot is connected)');
       const interrupted = failInterruptedRuns(db, now, RUN_ERROR.interrupted);
-      if (interrupted) log.warn('report runs interrupted by a restart marked failed', { count: interrupted });
+      if (interrupted.length) log.warn('report runs interrupted by a restart marked failed', { count: interrupted.length });
+      // A scheduled run a crash cut off never reached the group: its fire time is due again, and
+      // runs now if the grace period allows, as a missed one does.
+      for (const run of interrupted) {
+        const job = run.scheduledFor === null || run.trigger === 'manual' ? undefined : getReportJob(db, run.jobId);
+        if (job && job.lastFireAt !== null && job.lastFireAt >= run.scheduledFor!) setLastFireAt(db, job.id, run.scheduledFor! - 1);
+      }
       autoEnable();
       started = true;
       load();

@@ -74,6 +74,16 @@ async function advance(to: number, step: number): Promise<void> {
   }
 }
 
+/** 09:00: the day's run starts building and the process dies (kill -9: nothing of it runs any more, nor is it stopped). */
+async function crashWhileBuilding(jobId: number): Promise<void> {
+  const dying = scheduler({ runner: () => new Promise<number[]>(() => undefined) });
+  await dying.start();
+  time = T0 + HOUR;
+  void dying.runDue(time);
+  schedulers.splice(schedulers.indexOf(dying), 1);
+  expect(runsOf(jobId).map((r) => r.status)).toEqual(['running']);
+}
+
 function deferred() {
   let resolve!: (ids: number[]) => void;
   const promise = new Promise<number[]>((r) => (resolve = r));
@@ -255,10 +265,37 @@ describe('report scheduler with a fake clock', () => {
 
   it('marks runs a crash left running as failed at start', async () => {
     const id = insertReportJob(db, job(), time);
-    insertReportRun(db, { jobId: id, trigger: 'schedule', scheduledFor: time, startedAt: time, status: 'running' });
+    insertReportRun(db, { jobId: id, trigger: 'manual', scheduledFor: null, startedAt: time, status: 'running' });
     await scheduler().start();
-    expect(runsOf(id)[0]).toMatchObject({ status: 'failed', error: RUN_ERROR.interrupted });
+    expect(runsOf(id).map((r) => [r.trigger, r.status, r.error])).toEqual([['manual', 'failed', RUN_ERROR.interrupted]]);
     expect(getReportJob(db, id)!.lastRunStatus).toBe('failed');
+  });
+
+  it('a scheduled run a crash cut off is run again at start within the grace period, once; outside it, it is not', async () => {
+    const id = insertReportJob(db, job(), time);
+    await crashWhileBuilding(id);
+    time += 20_000;
+    await scheduler().start();
+    expect(runsOf(id).map((r) => [r.trigger, r.status, iso(r.scheduledFor), r.error])).toEqual([
+      ['schedule', 'failed', '2025-03-13T01:00:00.000Z', RUN_ERROR.interrupted],
+      ['catch_up', 'succeeded', '2025-03-13T01:00:00.000Z', null],
+    ]);
+    // Another restart runs nothing again.
+    await schedulers[0]!.stop();
+    time += 10 * MIN;
+    await scheduler().start();
+    expect(runsOf(id)).toHaveLength(2);
+  });
+
+  it('a scheduled run cut off and back only after the grace period: recorded as missed, not sent late', async () => {
+    const id = insertReportJob(db, job(), time);
+    await crashWhileBuilding(id);
+    time += 2 * HOUR;
+    await scheduler().start();
+    expect(runsOf(id).map((r) => [r.trigger, r.status, r.error])).toEqual([
+      ['schedule', 'failed', RUN_ERROR.interrupted],
+      ['catch_up', 'skipped', RUN_ERROR.missed],
+    ]);
   });
 
   it('records a failed run with the reason when the report cannot be built', async () => {
