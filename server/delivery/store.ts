@@ -535,7 +535,7 @@ const PRUNE_CANDIDATES: Record<PruneTable, { select: string; remove: string }> =
   },
   deliveries: {
     select: `SELECT id, created_at AS at, status, last_attempt_at AS lastAttemptAt,
-               EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = d.id AND p.status IN ('queued', 'sending')) AS partsPending,
+               EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = d.id AND p.status IN ('queued', 'sending', 'dead')) AS partsOpen,
                EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id AND e.finished_at IS NULL) AS eventOpen,
                d.kind = 'mention' AND EXISTS (SELECT 1 FROM deliveries f WHERE f.id = d.merged_into) AS followsKept
              FROM deliveries d WHERE created_at < ? AND id > ? ORDER BY id LIMIT ?`,
@@ -558,7 +558,7 @@ const PRUNE_CANDIDATES: Record<PruneTable, { select: string; remove: string }> =
 /** Up to `limit` rows of a table created before `before`, after id `afterId`, with what pruning needs to know of them. */
 export function pruneCandidates(db: Db, table: PruneTable, before: number, afterId: number, limit: number): PruneCandidate[] {
   const rows = preparedStatement<[number, number, number], Record<string, unknown>>(db, PRUNE_CANDIDATES[table].select).all(before, afterId, limit);
-  return rows.map((r) => ({ ...r, table, ...(table === 'deliveries' ? { partsPending: r.partsPending === 1, eventOpen: r.eventOpen === 1, followsKept: r.followsKept === 1 } : {}) }) as PruneCandidate);
+  return rows.map((r) => ({ ...r, table, ...(table === 'deliveries' ? { partsOpen: r.partsOpen === 1, eventOpen: r.eventOpen === 1, followsKept: r.followsKept === 1 } : {}) }) as PruneCandidate);
 }
 
 export function deleteRows(db: Db, table: PruneTable, ids: readonly number[]): void {

@@ -42,6 +42,7 @@ import { waitFor } from '../helpers/api.ts';
 import { fakeClock, RIG_KEY, rigsClosedAfterEach, startEngineRig, startWorkerRig, type EngineRig, type WorkerRig } from '../helpers/engineRig.ts';
 
 const rigs = rigsClosedAfterEach();
+const DAY = 24 * 3600_000;
 const engine = (): EngineRig => rigs.engine();
 
 describe('dedupe and escalation (issue 11)', () => {
@@ -661,6 +662,36 @@ describe('re-split parts and folds', () => {
 });
 
 describe('retention and release (issue 11)', () => {
+  it("a dead part of a re-split digest keeps the digest it came from: retried by hand after housekeeping, the members' @all still goes out", async () => {
+    const rig = await workerRig();
+    const t0 = rig.clock.now();
+    for (let i = 0; i < 18; i++) rig.limiter.record(t0);
+    const ids = Array.from({ length: 12 }, (_, i) => rig.post({ title: `${i} 号仓库存告急：`.padEnd(200, '库'), store: '店'.repeat(100), mention: i === 0 ? 'all' : undefined }).id);
+    rig.fake.setFailure('errcode', { errcode: 40058, times: 1 });
+    rig.worker.start();
+    const parts = () => listDeliveries(rig.db, { kind: 'digest' }, { limit: 10 }).filter((d) => d.splitFrom !== null);
+    expect(await waitFor(() => parts().some((p) => p.status === 'sent'), 5_000)).toBe(true);
+    const digestId = parts()[0]!.splitFrom!;
+    // The other part dies, now and when retried by hand a day and a half later.
+    rig.fake.setFailure('errcode', { errcode: 40000 });
+    rig.clock.advance(61_000);
+    expect(await waitFor(() => getEvent(rig.db, ids[0]!)?.status === 'dead', 5_000)).toBe(true);
+    const dead = parts().find((p) => p.status === 'dead')!;
+    rig.clock.advance(1.5 * DAY);
+    expect(retryDelivery(rig.db, dead.id, rig.clock.now())).toBe(true);
+    rig.worker.wake();
+    expect(await waitFor(() => getDelivery(rig.db, dead.id)?.status === 'dead' && getEvent(rig.db, ids[0]!)?.status === 'dead', 5_000)).toBe(true);
+    // Housekeeping with a 1-day retention: the digest (written at t0) stays while its dead part may be retried.
+    rig.clock.advance(0.7 * DAY);
+    await pruneOldRows(rig.db, { now: rig.clock.now(), retentionDays: 1 });
+    expect(getDelivery(rig.db, digestId)).toBeDefined();
+    rig.fake.setFailure(null);
+    expect(retryDelivery(rig.db, dead.id, rig.clock.now())).toBe(true);
+    rig.worker.wake();
+    expect(await waitFor(() => rig.fake.receivedFor(RIG_KEY).some((m) => mentionsAll(m.body)), 5_000)).toBe(true);
+    expect(getEvent(rig.db, ids[0]!)).toMatchObject({ status: 'digested' });
+  });
+
   it('retention pruning before the 7-day idempotency window: a replayed key still answers with its first event', async () => {
     const rig = engine();
     rig.settings.setGeneral({ ...rig.settings.general(), retentionDays: 1 });

@@ -348,14 +348,14 @@ class PlanEngine {
       if (e.finishedAt === null || this.now - e.receivedAt <= IDEMPOTENCY_WINDOW_MS) this.violations.push(`event ${id} (${e.status}) pruned before it was final and 7 days old`);
       this.events.delete(id);
     }
-    const pendingParts = new Set([...this.messages.values()].filter((p) => p.status === 'queued' || p.status === 'sending').map((p) => p.splitFrom));
+    const openParts = new Set([...this.messages.values()].filter((p) => p.status === 'queued' || p.status === 'sending' || p.status === 'dead').map((p) => p.splitFrom));
     const messageRows: PruneCandidate[] = [...this.messages.values()].map((m) => ({
       table: 'deliveries',
       id: m.id,
       at: m.queuedAt,
       status: m.status,
       lastAttemptAt: m.lastAttemptAt,
-      partsPending: pendingParts.has(m.id),
+      partsOpen: openParts.has(m.id),
       eventOpen: m.eventId !== null && this.events.get(m.eventId)?.finishedAt === null,
       followsKept: m.kind === 'mention' && m.mergedInto !== null && this.messages.has(m.mergedInto),
     }));

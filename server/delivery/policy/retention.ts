@@ -35,8 +35,11 @@ export type PruneCandidate =
       at: number;
       status: DeliveryStatus;
       lastAttemptAt: number | null;
-      /** A re-split original whose parts still wait: it carries what they settle with. */
-      partsPending: boolean;
+      /**
+       * A re-split original with a part that waits, or died and may be retried by hand: it carries
+       * what they settle with (a digest's members and mentions).
+       */
+      partsOpen: boolean;
       /** Its event is not final yet: an event's messages leave the send log together. */
       eventOpen: boolean;
       /**
@@ -65,7 +68,7 @@ export function mayPrune(row: PruneCandidate, cutoffs: PruneCutoffs): boolean {
     case 'deliveries':
       // A message sent (or tried) lately is not old, however long it waited: the send log shows the
       // retention's sends, and a restart's limiter counts the last window's calls from these rows.
-      return FINAL_DELIVERY.has(row.status) && (row.lastAttemptAt ?? 0) < cutoffs.rows && !(row.status === 'merged' && row.partsPending) && !row.eventOpen && !row.followsKept;
+      return FINAL_DELIVERY.has(row.status) && (row.lastAttemptAt ?? 0) < cutoffs.rows && !(row.status === 'merged' && row.partsOpen) && !row.eventOpen && !row.followsKept;
     case 'reportRuns':
       return FINAL_RUN.has(row.status);
     case 'ruleTransitions':
