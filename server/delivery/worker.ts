@@ -234,10 +234,10 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const base = { latencyMs: result.latencyMs, httpStatus: result.httpStatus, errcode: result.errcode };
     if (result.ok) {
       updateDelivery(db, row.id, { ...base, status: 'sent', sentAt: now, errmsg: null, failure: null });
-      recordChannelSuccess(db, now);
+      if (plan.channel.current) recordChannelSuccess(db, now);
     } else {
       updateDelivery(db, row.id, { ...base, errmsg: result.errmsg, failure: result.failure, status: plan.status, nextAttemptAt: plan.nextAttemptAt });
-      recordChannelError(db, { now, errcode: result.errcode, failure: result.failure });
+      if (plan.channel.current) recordChannelError(db, { now, errcode: result.errcode, failure: result.failure });
       log.warn('wecom send failed', { delivery: row.id, failure: result.failure, reason: result.reason, errcode: result.errcode, attempts: row.attempts + 1 });
     }
     if (plan.saturateLimiter) limiter.saturate(now);

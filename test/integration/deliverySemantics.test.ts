@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { getChannel } from '../../db/queries/channel.ts';
+import { getChannel, markChannelInvalid } from '../../db/queries/channel.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { insertSilence } from '../../db/queries/silences.ts';
 import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
@@ -335,6 +335,23 @@ describe('channel and limiter (issue 11)', () => {
     rig.key.current = RIG_KEY;
     expect(await waitFor(() => bodies(rig.fake).length === 1, 5_000)).toBe(true);
     expect(getChannel(rig.db)?.status).toBe('connected');
+    // Nor is it the new bot's last error: the console would show the old bot's 93000 against it.
+    expect(getChannel(rig.db)).toMatchObject({ lastErrcode: null, lastFailure: null });
+  });
+
+  it("a late success for an old key does not mark the new channel connected: the new bot's own answer decides", async () => {
+    const rig = await workerRig();
+    rig.fake.addKey('a1b2c3d4-0000-4000-8000-000000000000');
+    rig.key.current = 'a1b2c3d4-0000-4000-8000-000000000000';
+    rig.fake.setFailure('slow', { delayMs: 300, times: 1 });
+    rig.post({ title: 'sent during the replacement' });
+    rig.worker.start();
+    expect(await waitFor(() => rig.fake.inFlight() === 1, 3_000, 5)).toBe(true);
+    // Replaced, and the new bot refused at once (removed from the group).
+    rig.key.current = RIG_KEY;
+    markChannelInvalid(rig.db, rig.clock.now());
+    expect(await waitFor(() => rig.fake.inFlight() === 0 && listDeliveries(rig.db, {}, { limit: 1 })[0]?.status === 'sent', 5_000)).toBe(true);
+    expect(getChannel(rig.db)?.status).toBe('invalid');
   });
 
   it('stale connect/test message re-queued after crash: an interrupted test send fails instead', () => {

@@ -5,6 +5,7 @@ import type { DeliveryStatus } from '../../../db/schema.ts';
 import type { SendResult } from '../../wecom/client.ts';
 import type { WecomMessage } from '../../wecom/messages.ts';
 import type { MentionRequest } from '../../rules/mentions.ts';
+import { invalidatesChannel } from './channelInvalidation.ts';
 import { partTitle } from './partTitle.ts';
 import { sendOutcome, type OutcomeContext, type SendAction, type SentMessage } from './sendOutcome.ts';
 
@@ -58,8 +59,12 @@ export interface SettlementPlan {
   nextAttemptAt?: number;
   /** No call for a whole window (45009: WeCom counted the refused call too). */
   saturateLimiter: boolean;
-  /** The channel's last success or error is recorded; `invalidate` marks it invalid (its current key only). */
-  channel: { ok: boolean; invalidate: boolean };
+  /**
+   * The channel's last success or error, recorded only when `current` (the answer is for the
+   * channel's key now: a late answer for a replaced URL says nothing about the new bot); `invalidate`
+   * marks it invalid (its current key only).
+   */
+  channel: { ok: boolean; current: boolean; invalidate: boolean };
   /** A message too long: its parts, queued in its place, titled as one set. */
   parts?: { messages: WecomMessage[]; titles: string[] };
   /** The message's event, final now. */
@@ -78,7 +83,7 @@ export function planSettlement(input: SettlementInput): SettlementPlan {
     action,
     status,
     saturateLimiter: action.type === 'retry' && action.blockWindow === true,
-    channel: { ok: result.ok, invalidate: action.type === 'pause' && action.invalidate },
+    channel: { ok: result.ok, current: invalidatesChannel(ctx.sentWithKey, ctx.currentKey), invalidate: action.type === 'pause' && action.invalidate },
   };
   if (action.type === 'retry') plan.nextAttemptAt = action.at;
   if (action.type === 'pause') plan.nextAttemptAt = ctx.now;
