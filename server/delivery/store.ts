@@ -534,11 +534,14 @@ const PRUNE_CANDIDATES: Record<PruneTable, { select: string; remove: string }> =
     remove: `DELETE FROM events WHERE id = ?`,
   },
   deliveries: {
-    select: `SELECT id, created_at AS at, status, last_attempt_at AS lastAttemptAt,
-               EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = d.id AND p.status IN ('queued', 'sending', 'dead')) AS partsOpen,
+    // A dead part counts while it stays itself (created or tried since the cutoff): pruned in the
+    // same pass, it leaves its original nothing to settle.
+    select: `SELECT d.id, d.created_at AS at, d.status, d.last_attempt_at AS lastAttemptAt,
+               EXISTS (SELECT 1 FROM deliveries p WHERE p.split_from = d.id
+                         AND (p.status IN ('queued', 'sending') OR (p.status = 'dead' AND max(p.created_at, coalesce(p.last_attempt_at, 0)) >= c.cutoff))) AS partsOpen,
                EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id AND e.finished_at IS NULL) AS eventOpen,
                d.kind = 'mention' AND EXISTS (SELECT 1 FROM deliveries f WHERE f.id = d.merged_into) AS followsKept
-             FROM deliveries d WHERE created_at < ? AND id > ? ORDER BY id LIMIT ?`,
+             FROM (SELECT ? AS cutoff) c, deliveries d WHERE d.created_at < c.cutoff AND d.id > ? ORDER BY d.id LIMIT ?`,
     remove: `DELETE FROM deliveries WHERE id = ?`,
   },
   reportRuns: {

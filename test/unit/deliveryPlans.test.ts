@@ -348,7 +348,11 @@ class PlanEngine {
       if (e.finishedAt === null || this.now - e.receivedAt <= IDEMPOTENCY_WINDOW_MS) this.violations.push(`event ${id} (${e.status}) pruned before it was final and 7 days old`);
       this.events.delete(id);
     }
-    const openParts = new Set([...this.messages.values()].filter((p) => p.status === 'queued' || p.status === 'sending' || p.status === 'dead').map((p) => p.splitFrom));
+    const openParts = new Set(
+      [...this.messages.values()]
+        .filter((p) => p.status === 'queued' || p.status === 'sending' || (p.status === 'dead' && Math.max(p.queuedAt, p.lastAttemptAt ?? 0) >= cutoffs.rows))
+        .map((p) => p.splitFrom),
+    );
     const messageRows: PruneCandidate[] = [...this.messages.values()].map((m) => ({
       table: 'deliveries',
       id: m.id,

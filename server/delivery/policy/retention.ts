@@ -36,8 +36,8 @@ export type PruneCandidate =
       status: DeliveryStatus;
       lastAttemptAt: number | null;
       /**
-       * A re-split original with a part that waits, or died and may be retried by hand: it carries
-       * what they settle with (a digest's members and mentions).
+       * A re-split original with a part that waits, or died lately and may be retried by hand: it
+       * carries what they settle with (a digest's members and mentions).
        */
       partsOpen: boolean;
       /** Its event is not final yet: an event's messages leave the send log together. */
