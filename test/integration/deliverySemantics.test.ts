@@ -325,13 +325,21 @@ describe("a fold's cost is its chunk's, not the backlog's (issue 21)", () => {
 });
 
 describe('channel and limiter (issue 11)', () => {
-  it('late 93000 for an old key does not invalidate the new channel', async () => {
+  const OLD_KEY = 'a1b2c3d4-0000-4000-8000-000000000000';
+  /** An alert goes out with the old key, answered 300 ms late; answers the rig once the send is on the wire. */
+  async function sendingWithOldKey(oldBotKnown: boolean): Promise<WorkerRig> {
     const rig = await workerRig();
-    rig.key.current = 'a1b2c3d4-0000-4000-8000-000000000000';
+    if (oldBotKnown) rig.fake.addKey(OLD_KEY);
+    rig.key.current = OLD_KEY;
     rig.fake.setFailure('slow', { delayMs: 300, times: 1 });
     rig.post({ title: 'sent during the replacement' });
     rig.worker.start();
     expect(await waitFor(() => rig.fake.inFlight() === 1, 3_000, 5)).toBe(true);
+    return rig;
+  }
+
+  it('late 93000 for an old key does not invalidate the new channel', async () => {
+    const rig = await sendingWithOldKey(false);
     rig.key.current = RIG_KEY;
     expect(await waitFor(() => bodies(rig.fake).length === 1, 5_000)).toBe(true);
     expect(getChannel(rig.db)?.status).toBe('connected');
@@ -340,13 +348,7 @@ describe('channel and limiter (issue 11)', () => {
   });
 
   it("a late success for an old key does not mark the new channel connected: the new bot's own answer decides", async () => {
-    const rig = await workerRig();
-    rig.fake.addKey('a1b2c3d4-0000-4000-8000-000000000000');
-    rig.key.current = 'a1b2c3d4-0000-4000-8000-000000000000';
-    rig.fake.setFailure('slow', { delayMs: 300, times: 1 });
-    rig.post({ title: 'sent during the replacement' });
-    rig.worker.start();
-    expect(await waitFor(() => rig.fake.inFlight() === 1, 3_000, 5)).toBe(true);
+    const rig = await sendingWithOldKey(true);
     // Replaced, and the new bot refused at once (removed from the group).
     rig.key.current = RIG_KEY;
     markChannelInvalid(rig.db, rig.clock.now());
@@ -459,32 +461,32 @@ describe("an event's messages reach the group in order", () => {
   const contentOf = (b: Record<string, unknown>) => JSON.stringify(b);
   const longReport = () => Array.from({ length: 100 }, (_, i) => `第${String(i).padStart(2, '0')}行库存告急库存告急库存告急`).join('\n').slice(0, 1990);
 
-  it("a critical alert's first message waiting for its retry (HTTP 500): its @all follow-up waits too, then goes after it", async () => {
-    const rig = await rigs.worker();
-    rig.post({ severity: 'critical', title: 'SKU-7 gone', summary: 'out of stock', mention: 'all' });
+  /**
+   * WeCom fails the first call (HTTP 500); while the fake clock stands still, the retry is not due
+   * and nothing of the event goes ahead of it (one call in all); a minute on, everything goes.
+   */
+  async function firstSendFailsOnce(rig: WorkerRig): Promise<void> {
     rig.fake.setFailure('http500', { times: 1 });
     rig.worker.start();
     expect(await waitFor(() => rig.fake.calls.length >= 1, 2_000)).toBe(true);
-    // The fake clock stands still: the alert's retry is not due, and its follow-up is not sent ahead of it.
     await new Promise((r) => setTimeout(r, 300));
     expect(rig.fake.calls).toHaveLength(1);
     rig.clock.advance(60_000);
     rig.worker.wake();
     expect(await waitFor(() => outcomes(rig.db).pending === 0 && rig.worker.idle(), 5_000)).toBe(true);
+  }
+
+  it("a critical alert's first message waiting for its retry (HTTP 500): its @all follow-up waits too, then goes after it", async () => {
+    const rig = await rigs.worker();
+    rig.post({ severity: 'critical', title: 'SKU-7 gone', summary: 'out of stock', mention: 'all' });
+    await firstSendFailsOnce(rig);
     expect(rig.fake.receivedFor(RIG_KEY).map((m) => m.body.msgtype)).toEqual(['markdown', 'text']);
   });
 
   it("a long report's first part waiting for its retry: part 2 is not sent before it", async () => {
     const rig = await rigs.worker();
     rig.post({ kind: 'report', category: 'other', severity: 'info', title: 'Weekly', summary: longReport() });
-    rig.fake.setFailure('http500', { times: 1 });
-    rig.worker.start();
-    expect(await waitFor(() => rig.fake.calls.length >= 1, 2_000)).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(rig.fake.calls).toHaveLength(1);
-    rig.clock.advance(60_000);
-    rig.worker.wake();
-    expect(await waitFor(() => outcomes(rig.db).pending === 0 && rig.worker.idle(), 5_000)).toBe(true);
+    await firstSendFailsOnce(rig);
     const got = rig.fake.receivedFor(RIG_KEY).map((m) => contentOf(m.body));
     expect(got).toHaveLength(2);
     expect(got[0]).toMatch(/\(1\/2\)/);
