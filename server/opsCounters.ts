@@ -10,7 +10,7 @@ export interface OpsCounters {
   rateLimitWaits: number;
   /** WeCom's answers by errcode (0 included), for every call the appliance made. */
   errcodes: Map<number, number>;
-  /** Calls that got no WeCom answer: http_status, timeout, network, malformed_response. */
+  /** Calls that got no WeCom answer: http_status, timeout, network, malformed_response, cut_off. */
   transportFailures: Map<string, number>;
   /** The HTTP server's open connections and the requests it dropped (timeouts, caps), by reason. */
   connections: ConnectionCounts;

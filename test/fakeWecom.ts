@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { serveGroupPage } from './fakeWecomGroup.tsx';
 
 /** `slow` is no failure: the request is answered normally, `delayMs` later (a slow WeCom, for shutdown tests). */
-export type FailureMode = 'http500' | 'hang' | 'reset' | 'malformed' | 'errcode' | 'slow';
+export type FailureMode = 'http500' | 'hang' | 'reset' | 'malformed' | 'errcode' | 'slow' | 'cut';
 export type FailureOptions = { times?: number; errcode?: number; errmsg?: string; delayMs?: number };
 
 export type ReceivedMessage = { key: string; body: Record<string, unknown>; at: number; msgtype: string };
@@ -288,6 +288,13 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     }
     const answer = isSend ? send(key, req, raw) : await upload(key, url.searchParams.get('type'), req, raw);
     call.answer = answer.errcode;
+    if (forced?.mode === 'cut') {
+      // WeCom took the message; the connection breaks while its answer is on the way.
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '64' });
+      res.write('{"errcode":0,');
+      setImmediate(() => req.socket.destroy());
+      return;
+    }
     reply(res, answer);
   }
 

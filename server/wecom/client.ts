@@ -131,8 +131,11 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
       if (classification !== 'ok') return fail('errcode', { classification, explanation }, answer);
       return onOk(answer, httpStatus, latency()) ?? fail('malformed_response', classifyTransportFailure('malformed_response'));
     } catch (error) {
-      // Transport errors may quote the URL (and so the key) in message or cause: never kept.
-      const reason = isTimeout(error) ? 'timeout' : 'network';
+      // Transport errors may quote the URL (and so the key) in message or cause: never kept; only
+      // the status of an answer that broke off after it is.
+      const status = (error as { status?: unknown } | null)?.status;
+      if (typeof status === 'number') httpStatus = status;
+      const reason = isTimeout(error) ? 'timeout' : typeof status === 'number' ? 'cut_off' : 'network';
       return fail(reason, classifyTransportFailure(reason, httpStatus));
     }
   }

@@ -8,7 +8,7 @@ export type ErrcodeInfo = { readonly classification: Classification; readonly ex
 export type FailureInfo = { readonly classification: FailureClass; readonly explanation: Explanation };
 
 /** Failures that happen before WeCom gives an errcode. */
-export type TransportFailure = 'network' | 'timeout' | 'http_status' | 'malformed_response';
+export type TransportFailure = 'network' | 'timeout' | 'http_status' | 'malformed_response' | 'cut_off';
 
 const ERRCODES: ReadonlyMap<number, ErrcodeInfo> = new Map<number, ErrcodeInfo>([
   [0, { classification: 'ok', explanation: { en: 'Sent', zh: '已发送' } }],
@@ -133,6 +133,11 @@ function explainTransport(reason: TransportFailure, httpStatus: number | null): 
       return {
         en: "Could not reach WeCom: check this machine's internet connection, DNS and proxy settings, then try again",
         zh: '无法连接企业微信：请检查本机的网络连接、DNS 和代理设置，然后重试',
+      };
+    case 'cut_off':
+      return {
+        en: `The connection broke while WeCom answered (HTTP ${httpStatus ?? 'none'}): WeCom may have taken the message, so the group may see it twice when it is tried again`,
+        zh: `企业微信响应时连接中断（HTTP ${httpStatus ?? '无'}）：企业微信可能已收到该消息，重试时群里可能会看到两次`,
       };
     case 'timeout':
       return {

@@ -8,8 +8,9 @@ export type HttpAnswer = { status: number; text: string };
 
 /**
  * POSTs `body` to `url` and reads the whole answer. Rejects on transport problems, with an error
- * named `TimeoutError` when the answer is not complete within `timeoutMs`. Redirects are answers
- * like any other (never followed), and an answer over 64 KiB is returned as empty text.
+ * named `TimeoutError` when the answer is not complete within `timeoutMs`, and `CutOffError` when
+ * it broke off after its status line; both carry that status (`status`) once one came. Redirects
+ * are answers like any other (never followed), and an answer over 64 KiB is returned as empty text.
  */
 export type HttpPost = (url: string, body: string | Uint8Array, headers: Record<string, string>, timeoutMs: number) => Promise<HttpAnswer>;
 
@@ -25,16 +26,23 @@ export const httpPost: HttpPost = (url, body, headers, timeoutMs) =>
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(target, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(payload.byteLength) } });
     let timedOut = false;
+    let status: number | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       req.destroy();
     }, timeoutMs);
     const fail = (error: unknown) => {
       clearTimeout(timer);
-      reject(timedOut ? Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' }) : error);
+      const named = timedOut
+        ? Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })
+        : status !== undefined
+          ? Object.assign(new Error('the answer was cut off'), { name: 'CutOffError' })
+          : error;
+      reject(status !== undefined ? Object.assign(named as Error, { status }) : named);
     };
     req.once('error', fail);
     req.once('response', (res: IncomingMessage) => {
+      status = res.statusCode;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -43,7 +51,7 @@ export const httpPost: HttpPost = (url, body, headers, timeoutMs) =>
       });
       res.once('error', fail);
       res.once('close', () => {
-        if (!res.complete) return fail(new Error('the answer was cut off'));
+        if (!res.complete) return fail(undefined);
         clearTimeout(timer);
         resolve({ status: res.statusCode ?? 0, text: size > MAX_ANSWER_BYTES ? '' : Buffer.concat(chunks).toString('utf8') });
       });

@@ -254,6 +254,18 @@ describe('transport failures are results, never throws', () => {
     expect(result.ok === false && result.explanation.en).toMatch(/^Could not reach WeCom/);
   });
 
+  it('an answer that breaks off after its status line → cut_off, with the status, saying the message may have arrived', async () => {
+    const before = fake.receivedFor(KEY).length;
+    fake.setFailure('cut');
+    const result = await client.send(KEY, textMessage('x'));
+    expectNoKey(result);
+    expect(result).toMatchObject({ ok: false, failure: 'transient', reason: 'cut_off', httpStatus: 200, errcode: null });
+    expect(result.ok === false && result.explanation.en).toMatch(/^The connection broke while WeCom answered \(HTTP 200\): WeCom may have taken the message/);
+    expect(result.ok === false && result.explanation.zh).toContain('可能已收到');
+    // WeCom took it: a retry may show it twice, which is what the explanation says.
+    expect(fake.receivedFor(KEY)).toHaveLength(before + 1);
+  });
+
   it('HTTP 200 with a non-JSON body → malformed_response', async () => {
     fake.setFailure('malformed');
     const result = await client.send(KEY, textMessage('x'));
