@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts';
 import type { CalendarSource } from '../calendar/workdays.ts';
-import { markChannelInvalid, recordChannelError, recordChannelSuccess } from '../../db/queries/channel.ts';
+import { getChannel, markChannelInvalid, recordChannelError, recordChannelSuccess } from '../../db/queries/channel.ts';
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -208,11 +208,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   /** Reads what the plan needs of the answered message's siblings, asks the core, and applies the plan. */
   function finish(row: DeliveryRow, key: string, result: SendResult, now: number): void {
     const digestId = row.kind === 'digest' ? (row.splitFrom ?? row.id) : undefined;
-    // A digest is as old as its newest member: one grown during a long outage must not take the
-    // alerts folded into it last down with it after minutes, before their own maximum age.
-    const newest = digestId === undefined ? undefined : newestMemberAt(db, digestId);
+    // The maximum age counts from the latest of: when the message was queued; a digest's newest
+    // member (one grown during a long outage must not take the alerts folded into it last down
+    // with it); when the bot was connected (what waited for a new bot gets its full age with it).
+    const since = result.ok ? row.queuedAt : Math.max(row.queuedAt, digestId === undefined ? 0 : (newestMemberAt(db, digestId) ?? 0), getChannel(db)?.connectedAt ?? 0);
     const plan = planSettlement({
-      row: newest !== undefined && newest > row.queuedAt ? { ...row, queuedAt: newest } : row,
+      row: since > row.queuedAt ? { ...row, queuedAt: since } : row,
       result,
       ctx: {
         now,

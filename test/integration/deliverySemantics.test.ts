@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { getChannel, markChannelInvalid } from '../../db/queries/channel.ts';
+import { getChannel, markChannelInvalid, saveConnectedChannel } from '../../db/queries/channel.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { insertSilence } from '../../db/queries/silences.ts';
 import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
@@ -354,6 +354,27 @@ describe('channel and limiter (issue 11)', () => {
     markChannelInvalid(rig.db, rig.clock.now());
     expect(await waitFor(() => rig.fake.inFlight() === 0 && listDeliveries(rig.db, {}, { limit: 1 })[0]?.status === 'sent', 5_000)).toBe(true);
     expect(getChannel(rig.db)?.status).toBe('invalid');
+  });
+
+  it('a message that waited past the maximum age for a new bot gets its full age with it: a first failure is retried, not fatal', async () => {
+    const rig = await workerRig();
+    rig.settings.setDelivery({ ...rig.settings.delivery(), maxAgeHours: 1 });
+    rig.fake.setFailure('errcode', { errcode: 93000, times: 1 });
+    rig.post({ title: 'waited for the new bot' });
+    rig.worker.start();
+    expect(await waitFor(() => getChannel(rig.db)?.status === 'invalid', 3_000)).toBe(true);
+    // Two hours later the URL is replaced (connected anew); WeCom then fails once.
+    rig.clock.advance(2 * 3600_000);
+    const bot = getChannel(rig.db)!;
+    saveConnectedChannel(rig.db, { keyCiphertext: bot.keyCiphertext, keyLast4: bot.keyLast4, now: rig.clock.now() });
+    rig.fake.setFailure('http500', { times: 1 });
+    rig.worker.wake();
+    const row = () => listDeliveries(rig.db, {}, { limit: 1 })[0]!;
+    expect(await waitFor(() => row().attempts === 2 && row().status !== 'sending', 3_000)).toBe(true);
+    expect(row().status).toBe('queued');
+    rig.clock.advance(60_000);
+    rig.worker.wake();
+    expect(await waitFor(() => row().status === 'sent', 3_000)).toBe(true);
   });
 
   it('stale connect/test message re-queued after crash: an interrupted test send fails instead', () => {
