@@ -19,12 +19,20 @@ export function mentionRequest(e: Pick<InboundEvent, 'mention' | 'severity'>, ru
   return list.length ? [...new Set(list)] : 'none';
 }
 
-/** Every member's mention, once: `all` covers everyone. */
+/**
+ * Targets a digest names one by one at most: five text messages of 20. More is a storm that asks
+ * for most of the group, and `@all` reaches every one of them in one message (and keeps a digest
+ * of 50,000 members from carrying, and re-writing at each fold, a list as long as the storm).
+ */
+export const MAX_UNION_TARGETS = 100;
+
+/** Every member's mention, once: `all` covers everyone, and stands for more than MAX_UNION_TARGETS. */
 export function mentionUnion(requests: Iterable<MentionRequest>): MentionRequest {
   const targets = new Set<string>();
   for (const r of requests) {
     if (r === 'all') return 'all';
     if (r !== 'none') for (const t of r) targets.add(t);
+    if (targets.size > MAX_UNION_TARGETS) return 'all';
   }
   return targets.size ? [...targets] : 'none';
 }

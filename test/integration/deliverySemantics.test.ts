@@ -216,6 +216,14 @@ describe('folds and mentions (issue 11)', () => {
     expect(followUps.map((f) => (JSON.parse(f.payload) as { text: { mentioned_list: string[] } }).text.mentioned_list.length).sort()).toEqual([20, 5]);
   });
 
+  it('a digest whose members ask for more than 100 people mentions @all once, which reaches every one of them', () => {
+    const rig = engine();
+    for (let i = 0; i < 150; i++) rig.post({ title: `store ${i} till offline`, store: `store-${i}`, mention: [`manager${i}`] });
+    expect(digestBacklog(rig.db, currentRenderSettings(rig.settings, undefined), 5, rig.clock.now()).digests).toBe(1);
+    const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    expect(digest!.mentions).toBe('"all"');
+  });
+
   it("an event's own 20 mentions and the critical rule's on-call target: all 21 named, the 21st in a follow-up text message", async () => {
     const rig = await workerRig();
     rig.settings.setRules({ ...rig.settings.rules(), criticalMention: { mode: 'list', targets: ['oncall'] } });
