@@ -121,7 +121,7 @@ const DEDUPE_CANDIDATES = 8;
  * which the index leaves out so that status changes do not rewrite it, pass over the few others.
  */
 export function findDedupeCandidates(db: Db, lookup: { key: string; since: number; until: number; severities: readonly Severity[] }): DedupeCandidate[] {
-  return preparedStatement<unknown[], { id: number; severity: Severity }>(db, DEDUPE_CANDIDATES_SQL[lookup.severities.length]!).all(
+  return preparedStatement<unknown[], { id: number; severity: Severity }>(db, DEDUPE_CANDIDATES_SQL[lookup.severities.length - 1]!).all(
     lookup.key,
     lookup.since,
     lookup.until,
@@ -130,7 +130,7 @@ export function findDedupeCandidates(db: Db, lookup: { key: string; since: numbe
 }
 
 /** The lookup's text for 1, 2 or 3 severities, built once: a text built per call is hashed per call. */
-const DEDUPE_CANDIDATES_SQL = [0, 1, 2, 3].map(
+const DEDUPE_CANDIDATES_SQL = [1, 2, 3].map(
   (n) => `SELECT id, severity FROM events INDEXED BY events_dedupe_original_idx
      WHERE dedupe_key = ? AND received_at > ? AND received_at <= ? AND duplicate_of IS NULL AND status IN ('queued', 'held', 'sent', 'digested')
        AND severity IN (${Array.from({ length: n }, () => '?').join(', ')})

@@ -114,11 +114,11 @@ function nextDate(date: string): string {
 export function dueAfter(check: HeartbeatSchedule, calendar: WorkdayCalendar | undefined, from: number, memo?: DueMemo): number | undefined {
   if (check.schedule.kind === 'cron') {
     const { cron } = check.schedule;
-    const key = memo && `${check.timeZone}\n${cron.getPattern()}\n${check.calendar}\n${from}`;
-    if (key !== undefined && memo!.has(key)) return memo!.get(key);
-    const due = nextFireTime(cron, from, (date) => calendarAllowsDate(check.calendar, calendar, date));
-    if (key !== undefined) memo!.set(key, due);
-    return due;
+    const next = () => nextFireTime(cron, from, (date) => calendarAllowsDate(check.calendar, calendar, date));
+    if (!memo) return next();
+    const key = `${check.timeZone}\n${cron.getPattern()}\n${check.calendar}\n${from}`;
+    if (!memo.has(key)) memo.set(key, next());
+    return memo.get(key);
   }
   const period = check.schedule.minutes * MINUTE;
   const due = from + period;

@@ -19,7 +19,7 @@ import {
   utf8Bytes,
   type WecomMessage,
 } from '../wecom/messages.ts';
-import { mentionLists, type MentionPlan, type MessageFormat } from './mentionPlacement.ts';
+import { placeMentionLists, type MentionPlan, type MessageFormat } from './mentionPlacement.ts';
 import {
   BLOCK,
   badgeText,
@@ -184,10 +184,9 @@ export function renderEvent(event: InboundEvent, opts: RenderOptions): WecomMess
     contents = [fitContent(head, body, tail, limit, truncationMarker(opts, t))];
   }
 
-  // A text message carries the first lists itself; what it cannot (or a rich format cannot) follows.
-  const lists = mentionLists(mentions);
-  const messages = contents.map((content, i) => build(format, content, i === contents.length - 1 && !mentions.followUp ? lists[0] : undefined));
-  for (const more of mentions.followUp ? lists : lists.slice(1)) messages.push(textMessage(`${needsAttention(event) ? '⚠' : '↑'} ${title}`, more));
+  const { inMessage, followUps } = placeMentionLists(mentions);
+  const messages = contents.map((content, i) => build(format, content, i === contents.length - 1 ? inMessage : undefined));
+  for (const lists of followUps) messages.push(textMessage(`${needsAttention(event) ? '⚠' : '↑'} ${title}`, lists));
   return messages;
 }
 

@@ -46,6 +46,15 @@ export function mentionLists(plan: Pick<MentionPlan, 'textMentionedList' | 'text
   return batches;
 }
 
+/**
+ * Where an event's listed mentions go: a text message carries the first lists itself (`inMessage`),
+ * a rich format none; the rest follow it in text messages (`followUps`).
+ */
+export function placeMentionLists(plan: Pick<MentionPlan, 'textMentionedList' | 'textMobileList' | 'followUp'>): { inMessage: MentionLists | undefined; followUps: MentionLists[] } {
+  const lists = mentionLists(plan);
+  return plan.followUp ? { inMessage: undefined, followUps: lists } : { inMessage: lists[0], followUps: lists.slice(1) };
+}
+
 export function planMentions(requested: 'none' | 'all' | readonly string[], format: MessageFormat): MentionPlan {
   const targets = requested === 'none' ? [] : requested === 'all' ? [ALL] : [...new Set(requested)];
   const notes = targets.map((target): MentionNote => {

@@ -10,7 +10,7 @@ import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, o
 import { parseMessageTemplate, type HEARTBEAT_PLACEHOLDERS, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplate.ts';
 import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './builtInRender.ts';
 import { translator } from '../strings/translate.ts';
-import { mentionLists } from './mentionPlacement.ts';
+import { placeMentionLists } from './mentionPlacement.ts';
 
 export type TemplateFailureCode = 'problem' | 'empty' | 'error';
 
@@ -190,9 +190,9 @@ export function renderEventWithTemplate(event: RenderableEvent, opts: RenderOpti
   const resolve: Resolve = (p) => (p.kind === 'value' ? values[p.name] : Object.hasOwn(event.fields, p.field) ? oneLine(String(event.fields[p.field])) : '');
   const tail = mentions.inlineUserIds.map((id) => `<@${id}>`).join(' ');
   const content = fitTemplate(parts, resolve, (p) => p.kind === 'value' && CUT.has(p.name), tail, BYTE_LIMITS[format], truncationMarker(opts, t));
-  const lists = mentionLists(mentions);
-  const messages = [build(format, content, mentions.followUp ? undefined : lists[0])];
-  for (const more of mentions.followUp ? lists : lists.slice(1)) messages.push(textMessage(`${needsAttention(event) ? '⚠' : '↑'} ${values.title}`, more));
+  const { inMessage, followUps } = placeMentionLists(mentions);
+  const messages = [build(format, content, inMessage)];
+  for (const lists of followUps) messages.push(textMessage(`${needsAttention(event) ? '⚠' : '↑'} ${values.title}`, lists));
   return messages;
 }
 
