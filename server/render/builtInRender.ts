@@ -82,16 +82,19 @@ function humaniseWindow(ms: number, t: Translate): string {
 }
 
 /**
- * head + body + tail within `limit`: only the body (summary and fields) is cut, so the heading, the
- * time and the link survive; if even they do not fit, the whole is cut.
+ * head + body + tail + mentions within `limit`: only the body (summary and fields) is cut, so the
+ * heading, the time and the link survive; if even they do not fit, they are cut, but never the
+ * inline mentions (a mention cut off would reach nobody: no follow-up carries it).
  */
-function fitContent(head: string, body: string, tail: string, limit: number, marker: string): string {
-  const whole = joinBlocks([head, body, tail]);
+function fitContent(parts: { head: string; body: string; tail: string; mentions: string }, limit: number, marker: string): string {
+  const { head, body, tail, mentions } = parts;
+  const whole = joinBlocks([head, body, tail, mentions]);
   if (utf8Bytes(whole) <= limit) return whole;
-  const frame = joinBlocks([head, 'x', tail]);
+  const frame = joinBlocks([head, 'x', tail, mentions]);
   const budget = limit - (utf8Bytes(frame) - 1);
-  if (body === '' || budget < utf8Bytes(marker)) return truncateUtf8(whole, limit, marker);
-  return joinBlocks([head, truncateUtf8(body, budget, marker), tail]);
+  if (body !== '' && budget >= utf8Bytes(marker)) return joinBlocks([head, truncateUtf8(body, budget, marker), tail, mentions]);
+  const room = limit - utf8Bytes(joinBlocks(['x', mentions])) + 1;
+  return joinBlocks([truncateUtf8(joinBlocks([head, body, tail]), room, marker), mentions]);
 }
 
 /**
@@ -147,7 +150,8 @@ function eventSections(event: RenderableEvent, opts: RenderOptions, t: Translate
     title,
     head: joinBlocks([`${heading}\n${strong(format, title)}${repeat}`, meta.join('\n')]),
     body: joinBlocks([multiLine(event.summary ?? ''), fields.join('\n')]),
-    tail: joinBlocks([event.url !== undefined ? linkText(format, event.link_label ?? t('link.view'), event.url) : '', mentionLine]),
+    tail: event.url !== undefined ? linkText(format, event.link_label ?? t('link.view'), event.url) : '',
+    mentions: mentionLine,
   };
 }
 
@@ -170,18 +174,19 @@ export function renderEvent(event: InboundEvent, opts: RenderOptions): WecomMess
   const t = translator(opts.lang);
   const { format, mentions } = opts;
   const limit = BYTE_LIMITS[format];
-  const { title, head, body, tail } = eventSections(event, opts, t);
+  const sections = eventSections(event, opts, t);
+  const { title } = sections;
 
   let contents: string[];
   if (event.kind === 'report') {
-    const whole = joinBlocks([head, body, tail]);
+    const whole = joinBlocks([sections.head, sections.body, sections.tail, sections.mentions]);
     const shortTitle = truncateUtf8(title, 120, '…');
     contents =
       utf8Bytes(whole) <= limit
         ? [whole]
         : numberedParts(whole, limit, (i, n) => `${strong(format, `(${i}/${n})`)} ${shortTitle}\n`);
   } else {
-    contents = [fitContent(head, body, tail, limit, truncationMarker(opts, t))];
+    contents = [fitContent(sections, limit, truncationMarker(opts, t))];
   }
 
   const { inMessage, followUps } = placeMentionLists(mentions);

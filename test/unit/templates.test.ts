@@ -224,6 +224,28 @@ describe('renderEvent: byte limits', () => {
   it('does not mark content that fits', () => {
     expect(contentOf(renderEvent(sampleEvents().alert, options('text'))[0]!)).not.toContain(MARKER.en);
   });
+
+  it('keeps every inline mention when even the parts never cut do not fit', () => {
+    // Every field within the inbound API's limits: 200-character title and task, 100-character store, a 1.9 KB link.
+    const ids = Array.from({ length: 20 }, (_, i) => `store-manager.hangzhou-flagship.${String(i).padStart(2, '0')}`);
+    const parsed = parseEvent({
+      kind: 'task_result',
+      status: 'failed',
+      title: '库存同步失败：'.repeat(28),
+      task_name: '天猫旗舰店夜间库存与价格同步任务'.repeat(12),
+      store: '杭州西湖区旗舰店'.repeat(12),
+      summary: '同步被平台拒绝。',
+      url: `https://storeclaw.example.com/tasks/runs/8812?trace=${'a'.repeat(1900)}`,
+      mention: ids,
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const messages = renderEvent(parsed.event, { ...options('markdown', { lang: 'zh' }), mentions: planMentions(ids, 'markdown') });
+    expect(messages).toHaveLength(1);
+    const content = contentOf(messages[0]!);
+    expect(utf8Bytes(content)).toBeLessThanOrEqual(BYTE_LIMITS.markdown);
+    expect(content).toContain(MARKER.zh);
+    expect(ids.filter((id) => content.includes(`<@${id}>`))).toEqual(ids);
+  });
 });
 
 describe('renderEvent: long reports are split into numbered parts', () => {
