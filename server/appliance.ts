@@ -145,7 +145,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
   // Under an intake burst, WAL checkpoints (copy + fsync) move off the event loop.
   const checkpointer = createCheckpointer(db, join(config.dataDir, DB_FILE));
   const settings = createSettingsStore(db, clock, { timeZone: config.timezone });
-  const limiter = (shared.limiter ??= createRateLimiter({ limit: settings.delivery().rateLimit, windowMs: config.rateWindowMs }));
+  const limiter = (shared.limiter ??= createRateLimiter({ limit: settings.delivery().rateLimit, windowMs: config.rateWindowMs, clock }));
   limiter.setLimit(settings.delivery().rateLimit);
   let worker: DeliveryWorker | undefined;
   const deps: AppDeps = {

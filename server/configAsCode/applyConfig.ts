@@ -1,6 +1,7 @@
 // Carries out a planned import in one SQLite transaction, audit entry included: all of it or nothing.
 // The in-memory copies (settings, metric rules, report timers, the rate limit) are read again only
 // after the commit, or after a rollback, so they never show a half-applied state.
+import type { Clock } from '../clock.ts';
 import type { Db } from '../../db/client.ts';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteHookMapping, saveHookMapping } from '../../db/queries/hooks.ts';
@@ -20,7 +21,7 @@ import { changeCounts, type ConfigChange } from './plan.ts';
 
 export interface ConfigApplyDeps {
   db: Db;
-  clock: { now(): number };
+  clock: Clock;
   settings: SettingsStore;
   limiter: RateLimiter;
   wakeWorker: () => void;

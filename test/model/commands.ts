@@ -120,8 +120,11 @@ function book(m: Model, r: Real, a: { id: number; repeated: boolean }, spec: { s
     if (firstLive && firstLive.id !== a.id) r.report('states', [`idempotency_key ${spec.idempotencyKey} answered with event ${a.id}, the first was ${firstLive.id}`]);
     return;
   }
-  if (firstLive) r.report('retention', [`idempotency_key ${spec.idempotencyKey} replayed ${((now - firstLive.trueAt) / 86_400_000).toFixed(1)} days after event ${firstLive.id} was accepted again as event ${a.id}`]);
-  if (spec.idempotencyKey !== undefined && !firstLive) m.idempotency.set(spec.idempotencyKey, { id: a.id, trueAt: now });
+  // The appliance measures the window on its wall clock, which a forward step moves ahead of true time.
+  if (firstLive && now - firstLive.trueAt < IDEMPOTENCY_WINDOW_MS - m.aheadMs) {
+    r.report('retention', [`idempotency_key ${spec.idempotencyKey} replayed ${((now - firstLive.trueAt) / 86_400_000).toFixed(1)} days after event ${firstLive.id} was accepted again as event ${a.id}`]);
+  }
+  if (spec.idempotencyKey !== undefined) m.idempotency.set(spec.idempotencyKey, { id: a.id, trueAt: now });
   m.accepted.set(a.id, { id: a.id, severity: spec.severity, own: ownMentions(spec.mention), ruleAsked: ruleMentions(spec.severity, m.rules), trueAt: now });
   newIds.push(a.id);
 }
@@ -206,6 +209,19 @@ class StepBack implements ModelCommand {
     await afterCommand(m, r);
   }
   toString = () => `wall clock steps back ${this.ms / 1000} s`;
+}
+
+class StepForward implements ModelCommand {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    r.rig.clock.stepForward(this.ms);
+    m.stepForwards.push(r.rig.clock.wecom.now());
+    m.aheadMs += this.ms;
+    m.clockMoved = true;
+    await afterCommand(m, r);
+  }
+  toString = () => `wall clock steps forward ${this.ms / 1000} s`;
 }
 
 export type WecomBehaviour = 'ok' | '45009' | '93000' | '40058' | '40008' | '500' | 'timeout' | 'reset';
@@ -392,7 +408,7 @@ class Housekeeping implements ModelCommand {
   check = () => true;
   async run(m: Model, r: Real) {
     await r.rig.app.reports.housekeeping(r.rig.clock.appliance.now());
-    m.rowsPrunableBefore = Math.max(m.rowsPrunableBefore, r.rig.clock.wecom.now() - m.retentionDays * 86_400_000);
+    m.rowsPrunableBefore = Math.max(m.rowsPrunableBefore, r.rig.clock.wecom.now() + m.aheadMs - m.retentionDays * 86_400_000);
     await afterCommand(m, r);
   }
   toString = () => 'housekeeping runs';
@@ -557,6 +573,7 @@ export const commandArbs: Array<fc.Arbitrary<ModelCommand>> = [
   fc.constantFrom(1 * SECOND, 5 * SECOND, 30 * SECOND, 59 * SECOND, 61 * SECOND, 10 * MINUTE, 3 * HOUR + MINUTE, 2 * DAY, 8 * DAY).map((ms) => new Advance(ms)),
   fc.constantFrom(1 * SECOND, 5 * SECOND, 61 * SECOND).map((ms) => new Advance(ms)),
   fc.constant(new StepBack(10 * MINUTE)),
+  fc.constantFrom(2 * MINUTE, 10 * MINUTE).map((ms) => new StepForward(ms)),
   fc.tuple(fc.constantFrom<WecomBehaviour>('ok', 'ok', '45009', '93000', '40058', '40058', '500', 'timeout', 'reset'), fc.constantFrom(1, 2, 5)).map(
     // Each timeout costs WECOM_TIMEOUT_MS of real time: at most two in a row.
     ([b, t]) => new Wecom(b, b === 'timeout' ? Math.min(t, 2) : t),

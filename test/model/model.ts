@@ -67,6 +67,14 @@ export interface Model {
   crashes: number[];
   /** True times the wall clock stepped back. */
   stepBacks: number[];
+  /** True times the wall clock stepped forward. */
+  stepForwards: number[];
+  /**
+   * How far the wall clock was stepped forward in all: the most the appliance's clock can have run
+   * ahead of true time since any event arrived. A window the appliance measures on the wall clock
+   * (idempotency, retention) can end that much sooner in true time.
+   */
+  aheadMs: number;
   /** Delivery rows the admin retried by hand (dead, queued again after what followed them went). */
   retriedByHand: Set<number>;
   /** Payloads of every delivery row ever seen `sent`, by row id (kept after pruning). */
@@ -95,6 +103,8 @@ export function newModel(rateLimit: number): Model {
     connectedAtCall: 0,
     crashes: [],
     stepBacks: [],
+    stepForwards: [],
+    aheadMs: 0,
     retriedByHand: new Set(),
     sentRows: new Map(),
     clockMoved: false,

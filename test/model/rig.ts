@@ -40,6 +40,7 @@ function newDir(): string {
 async function startIn(dataDir: string, clock: ModelClock, fake: FakeWecom, env: Record<string, string> = {}): Promise<Appliance> {
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WECOM_API_ORIGIN: fake.origin, SECRET_KEY, LOG_LEVEL: 'error', ...env });
   const log = createLogger({ level: 'error', write: () => {} });
+  clock.processStarted();
   // Report timers off: croner runs on real time, and reports are no part of this model. /metrics
   // counts uncached: the model compares them with WeCom's record right after each command, while
   // the model clock may not move for the few seconds the cache lives. Digests of more than two

@@ -72,6 +72,46 @@ describe('rate limiter (fake clock)', () => {
     expect(limiter.waitMs(60_000)).toBe(0);
   });
 
+  it('forward wall-clock step: the window is counted on the steady clock, so it does not empty', () => {
+    // Wall and steady clock agree until the wall clock is corrected 10 minutes ahead.
+    let wall = 5_000_000;
+    let steady = 5_000_000;
+    const clock = { now: () => wall, monotonic: () => steady };
+    const limiter = createRateLimiter({ limit: 20, windowMs: 60_000, clock });
+    for (let i = 0; i < 20; i++) limiter.record(wall);
+    wall += 600_000 + 1_000;
+    steady += 1_000;
+    expect(limiter.used(wall)).toBe(20);
+    expect(limiter.waitMs(wall)).toBe(59_000);
+    wall += 59_000;
+    steady += 59_000;
+    expect(limiter.waitMs(wall)).toBe(0);
+  });
+
+  it('a send answered after a forward step counts from its answer', () => {
+    let wall = 0;
+    let steady = 0;
+    const limiter = createRateLimiter({ limit: 1, windowMs: 60_000, clock: { now: () => wall, monotonic: () => steady } });
+    const recorded = limiter.record(wall);
+    // The wall clock is corrected while the call is on the wire; WeCom answers 2 s later.
+    wall += 3_600_000 + 2_000;
+    steady += 2_000;
+    limiter.settle(recorded, wall);
+    expect(limiter.used(wall)).toBe(1);
+    expect(limiter.waitMs(wall)).toBe(60_000);
+  });
+
+  it('history read at start is placed on the steady clock by its wall times', () => {
+    let wall = 1_000_000;
+    let steady = 40_000;
+    const limiter = createRateLimiter({ limit: 2, windowMs: 60_000, clock: { now: () => wall, monotonic: () => steady }, history: [990_000, 950_000] });
+    // A second later the wall clock has been corrected 10 minutes ahead: both sends still count.
+    wall += 601_000;
+    steady += 1_000;
+    expect(limiter.used(wall)).toBe(2);
+    expect(limiter.waitMs(wall)).toBe(9_000);
+  });
+
   it('backward wall-clock step: the limiter never waits longer than one window', () => {
     const limiter = createRateLimiter({ limit: 2, windowMs: 60_000 });
     limiter.record(10_000_000);
