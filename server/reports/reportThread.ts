@@ -29,6 +29,14 @@ export interface ReportThread {
 
 export const REPORT_THREAD_IDLE_MS = 60_000;
 
+/** A build abandoned because the appliance is stopping: no fault of the report, so its run is due again at the next start. */
+export class BuildAbandoned extends Error {
+  constructor() {
+    super('the appliance is stopping');
+    this.name = 'BuildAbandoned';
+  }
+}
+
 export function createReportThread(opts: { file: string; db: Db; settings: SettingsStore; log: Logger; idleMs?: number }): ReportThread {
   const idleMs = opts.idleMs ?? REPORT_THREAD_IDLE_MS;
   let worker: Worker | undefined;
@@ -97,7 +105,7 @@ export function createReportThread(opts: { file: string; db: Db; settings: Setti
   }
 
   const ask = (req: Omit<ReportThreadRequest, 'id' | 'delivery'>): Promise<ReportThreadAnswer> | undefined => {
-    if (closed) return Promise.reject(new Error('the appliance is stopping'));
+    if (closed) return Promise.reject(new BuildAbandoned());
     const w = start();
     if (!w) return undefined;
     clearTimeout(idle);
@@ -136,7 +144,7 @@ export function createReportThread(opts: { file: string; db: Db; settings: Setti
       const w = worker;
       worker = undefined;
       const busy = waiting.size > 0;
-      failAll(new Error('the appliance is stopping'));
+      failAll(new BuildAbandoned());
       if (w) await stop(w, busy);
     },
   };

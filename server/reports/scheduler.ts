@@ -32,7 +32,7 @@ import { pruneIdleRuleStates } from '../metricRules/stateRetention.ts';
 import { getReportSettings, markSeeded, wasSeeded } from './reportSettings.ts';
 import { periodsFor, type PeriodChoice } from '../time/periods.ts';
 import { enqueueReport, renderJobChart, renderJobReport } from './runReport.ts';
-import type { ReportThread } from './reportThread.ts';
+import { BuildAbandoned, type ReportThread } from './reportThread.ts';
 
 /** Daily, in the settings' time zone, when a store's group is quiet. */
 export const HOUSEKEEPING_CRON = '30 3 * * *';
@@ -217,6 +217,15 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     insertReportRun(db, { jobId: job.id, trigger, scheduledFor, startedAt: now, finishedAt: now, status: 'skipped', error });
   }
 
+  /**
+   * A scheduled run cut off (by a crash, or by a stop abandoning its build) never reached the group:
+   * its fire time is due again, and runs at the next start if the grace period allows, as a missed one does.
+   */
+  function dueAgain(run: { jobId: number; trigger: ReportTrigger; scheduledFor: number | null }): void {
+    const job = run.scheduledFor === null || run.trigger === 'manual' ? undefined : getReportJob(db, run.jobId);
+    if (job && job.lastFireAt !== null && job.lastFireAt >= run.scheduledFor!) setLastFireAt(db, job.id, run.scheduledFor! - 1);
+  }
+
   function execute(job: ReportJobRow, trigger: ReportTrigger, scheduledFor: number | null, ref: number, period: PeriodChoice = 'scheduled'): Promise<number> {
     running.add(job.id);
     const covers = periodsFor(job.type, ref, job.timezone, period);
@@ -238,7 +247,13 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           log.error('report run failed', { job: job.id, run: runId, error: err });
-          if (db.$client.open) finishReportRun(db, runId, { status: 'failed', finishedAt: clock.now(), error: message.slice(0, 500) });
+          if (db.$client.open) {
+            db.transaction(() => {
+              finishReportRun(db, runId, { status: 'failed', finishedAt: clock.now(), error: message.slice(0, 500) });
+              // A stop cut it off, as a crash would have: the group still waits for this report.
+              if (err instanceof BuildAbandoned) dueAgain({ jobId: job.id, trigger, scheduledFor });
+            });
+          }
         } finally {
           running.delete(job.id);
         }
@@ -358,12 +373,7 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
       if (seedDefaultJobs(db, { timeZone: deps.settings.general().timeZone, lang: delivery.language, now })) log.info('default report jobs created (off until a bot is connected)');
       const interrupted = failInterruptedRuns(db, now, RUN_ERROR.interrupted);
       if (interrupted.length) log.warn('report runs interrupted by a restart marked failed', { count: interrupted.length });
-      // A scheduled run a crash cut off never reached the group: its fire time is due again, and
-      // runs now if the grace period allows, as a missed one does.
-      for (const run of interrupted) {
-        const job = run.scheduledFor === null || run.trigger === 'manual' ? undefined : getReportJob(db, run.jobId);
-        if (job && job.lastFireAt !== null && job.lastFireAt >= run.scheduledFor!) setLastFireAt(db, job.id, run.scheduledFor! - 1);
-      }
+      for (const run of interrupted) dueAgain(run);
       autoEnable();
       started = true;
       load();
