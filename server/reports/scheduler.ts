@@ -61,7 +61,15 @@ export const SEED_JOBS = {
   ],
 } as const;
 
-export type ReportRunner = (job: ReportJobRow, run: { id: number; ref: number; trigger: ReportTrigger; period: PeriodChoice }) => number[] | Promise<number[]>;
+/** Queues a built run's messages at `now` and returns their outbox ids. */
+export type QueueReport = (now: number) => number[];
+
+/**
+ * What a run does: builds the report and answers how to queue it. The scheduler queues it in the
+ * transaction that records the run's success, so a crash or a refused write leaves both or
+ * neither, and a run re-done at the next start never sends its report twice.
+ */
+export type ReportRunner = (job: ReportJobRow, run: { id: number; ref: number; trigger: ReportTrigger; period: PeriodChoice }) => QueueReport | Promise<QueueReport>;
 
 export interface SchedulerDeps {
   db: Db;
@@ -71,7 +79,7 @@ export interface SchedulerDeps {
   wakeWorker: () => void;
   /** Real croner timers (the appliance); tests leave them off and call `runDue(now)`. */
   timers?: boolean;
-  /** What a run does; by default it builds the report and queues it. Tests make it slow. */
+  /** What a run does; by default it builds the report and its chart. Tests make it slow. */
   runner?: ReportRunner;
   /** Builds reports and charts off the main thread; absent, they are built on it. */
   reportThread?: ReportThread;
@@ -153,9 +161,7 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
       const chart = !withChart ? undefined : thread ? await thread.chart(job, run.ref, run.period) : await renderJobChart(deps, job, run.ref, undefined, run.period);
       if (chart && !chart.ok) log.warn('report chart could not be drawn; the text goes without it', { job: job.id, error: chart.error });
       if (chart?.ok && chart.missingGlyphs.length) log.warn('report chart labels have characters the font cannot draw', { job: job.id, characters: chart.missingGlyphs.join('') });
-      const ids = enqueueReport(db, report, clock.now(), chart);
-      deps.wakeWorker();
-      return ids;
+      return (now) => enqueueReport(db, report, now, chart);
     });
 
   function track<T>(p: Promise<T>): Promise<T> {
@@ -241,8 +247,14 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     return track(
       (async () => {
         try {
-          const ids = await runner(job, { id: runId, ref, trigger, period });
-          finishReportRun(db, runId, { status: 'succeeded', finishedAt: clock.now(), deliveryIds: ids });
+          const queue = await runner(job, { id: runId, ref, trigger, period });
+          const ids = db.transaction(() => {
+            const now = clock.now();
+            const queued = queue(now);
+            finishReportRun(db, runId, { status: 'succeeded', finishedAt: now, deliveryIds: queued });
+            return queued;
+          });
+          deps.wakeWorker();
           log.info('report run queued', { job: job.id, run: runId, deliveries: ids.length });
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);

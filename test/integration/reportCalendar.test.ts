@@ -46,7 +46,7 @@ beforeEach(async () => {
     calendar,
     runner: (_job, run) => {
       ran.push(new Date(run.ref + 8 * 3600_000).toISOString().slice(0, 10));
-      return [];
+      return () => [];
     },
   });
 });

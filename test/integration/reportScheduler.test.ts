@@ -20,7 +20,7 @@ import {
 import { createLogger } from '../../server/log.ts';
 import { pruneOldRows } from '../../server/delivery/retention.ts';
 import { setReportSettings } from '../../server/reports/reportSettings.ts';
-import { createReportScheduler, RUN_ERROR, type ReportRunner, type ReportScheduler } from '../../server/reports/scheduler.ts';
+import { createReportScheduler, RUN_ERROR, type QueueReport, type ReportRunner, type ReportScheduler } from '../../server/reports/scheduler.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -76,7 +76,7 @@ async function advance(to: number, step: number): Promise<void> {
 
 /** 09:00: the day's run starts building and the process dies (kill -9: nothing of it runs any more, nor is it stopped). */
 async function crashWhileBuilding(jobId: number): Promise<void> {
-  const dying = scheduler({ runner: () => new Promise<number[]>(() => undefined) });
+  const dying = scheduler({ runner: () => new Promise<QueueReport>(() => undefined) });
   await dying.start();
   time = T0 + HOUR;
   void dying.runDue(time);
@@ -85,8 +85,8 @@ async function crashWhileBuilding(jobId: number): Promise<void> {
 }
 
 function deferred() {
-  let resolve!: (ids: number[]) => void;
-  const promise = new Promise<number[]>((r) => (resolve = r));
+  let resolve!: (queue: QueueReport) => void;
+  const promise = new Promise<QueueReport>((r) => (resolve = r));
   return { promise, resolve };
 }
 
@@ -181,7 +181,7 @@ describe('report scheduler with a fake clock', () => {
     const s = scheduler({
       runner: (_job, run) => {
         calls.push(run.id);
-        return calls.length === 1 ? first.promise : [];
+        return calls.length === 1 ? first.promise : () => [];
       },
     });
     await s.start();
@@ -197,7 +197,7 @@ describe('report scheduler with a fake clock', () => {
       ['running', '2025-03-13T00:05:00.000Z', null],
       ['skipped', '2025-03-13T00:10:00.000Z', RUN_ERROR.overlap],
     ]);
-    first.resolve([]);
+    first.resolve(() => []);
     await firstRun;
     expect(s.isRunning(id)).toBe(false);
     const manual = await s.runNow(id);
@@ -296,6 +296,32 @@ describe('report scheduler with a fake clock', () => {
       ['schedule', 'failed', RUN_ERROR.interrupted],
       ['catch_up', 'skipped', RUN_ERROR.missed],
     ]);
+  });
+
+  it("a run's messages and its success are committed together: a refused outcome (or a crash before it) does not queue the same 09:00 report twice", async () => {
+    const id = insertReportJob(db, job({ attachChart: false }), time);
+    const queued = () => (db.$client.prepare(`SELECT count(*) AS n FROM deliveries WHERE kind = 'report'`).get() as { n: number }).n;
+    // The 09:00 run builds its report, and the database refuses to write the run's outcome (the disk
+    // filled up as the report was queued); the process then dies, the run left `running`.
+    db.$client.exec(`CREATE TRIGGER refuse_outcome BEFORE UPDATE ON report_runs BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    const dying = scheduler();
+    await dying.start();
+    time = T0 + HOUR;
+    await dying.runDue(time).catch(() => undefined);
+    schedulers.splice(schedulers.indexOf(dying), 1);
+    expect(runsOf(id).map((r) => r.status)).toEqual(['running']);
+
+    // The restart, 20 s later, the disk writable again.
+    db.$client.exec('DROP TRIGGER refuse_outcome');
+    time += 20_000;
+    await scheduler().start();
+    const runs = runsOf(id);
+    const succeeded = runs.filter((r) => r.scheduledFor === T0 + HOUR && r.status === 'succeeded');
+    expect(succeeded, JSON.stringify(runs)).toHaveLength(1);
+    const ids = JSON.parse(succeeded[0]!.deliveryIds!) as number[];
+    expect(ids.length).toBeGreaterThan(0);
+    // The 09:00 report is in the outbox once: the group must not receive the daily summary twice.
+    expect(queued(), `runs: ${JSON.stringify(runs)}`).toBe(ids.length);
   });
 
   it('records a failed run with the reason when the report cannot be built', async () => {
