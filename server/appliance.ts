@@ -162,6 +162,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
     settings,
     limiter,
     wakeWorker: () => worker?.wake(),
+    recordLater: (write) => worker?.recordLater(write),
     digestSettleChunk: opts.digestSettleChunk,
     counters,
     calendar: createCalendarStore(db, clock, loadChinaHolidays()),

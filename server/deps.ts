@@ -45,6 +45,8 @@ export interface AppDeps {
   limiter: RateLimiter;
   /** Tells the delivery worker to look now (new messages, or the channel changed). */
   wakeWorker: () => void;
+  /** Hands the delivery worker an answered send's outcome the database refused (test sends), to write once it can. */
+  recordLater: (write: () => void) => void;
   /** Members of a digest a retry reopens per transaction, as the worker settles them (default SETTLE_CHUNK); tests lower it. */
   digestSettleChunk?: number;
   /** The next scheduled report, for the dashboard; absent while no scheduler runs. */

@@ -31,6 +31,8 @@ export interface ChannelDeps {
   settings: SettingsStore;
   limiter: RateLimiter;
   wakeWorker: () => void;
+  /** Hands the worker an answered send's outcome the database refused, to write once it can. */
+  recordLater: (write: () => void) => void;
 }
 
 export type SendFailure = Extract<SendResult, { ok: false }>;
@@ -145,23 +147,32 @@ async function sendRecorded(
   const { result, answered: done } = await countedCall(deps.limiter, deps.clock, () => deps.wecom.send(key, message));
   // The URL may have been replaced while this send was in flight: only the current key's answer counts.
   const plan = planTestSend(result, { sentWithKey: key, currentKey: currentKey() });
-  updateDelivery(
-    deps.db,
-    id,
-    result.ok
-      ? { status: plan.status, sentAt: done, lastAttemptAt: done, errcode: 0, latencyMs: result.latencyMs, httpStatus: result.httpStatus }
-      : {
-          lastAttemptAt: done,
-          status: plan.status,
-          errcode: result.errcode,
-          errmsg: result.errmsg,
-          failure: result.failure,
-          httpStatus: result.httpStatus,
-          latencyMs: result.latencyMs,
-        },
-  );
   // WeCom counted the refused call: no call for a whole window, the worker's included.
   if (plan.saturateLimiter) deps.limiter.saturate(done);
+  const record = () =>
+    updateDelivery(
+      deps.db,
+      id,
+      result.ok
+        ? { status: plan.status, sentAt: done, lastAttemptAt: done, errcode: 0, latencyMs: result.latencyMs, httpStatus: result.httpStatus }
+        : {
+            lastAttemptAt: done,
+            status: plan.status,
+            errcode: result.errcode,
+            errmsg: result.errmsg,
+            failure: result.failure,
+            httpStatus: result.httpStatus,
+            latencyMs: result.latencyMs,
+          },
+    );
+  try {
+    record();
+  } catch (err) {
+    // The database refused (disk full, read-only, locked): WeCom has answered, so the row must not
+    // stay `sending` and be re-sent as interrupted; the worker writes it as it does its own sends.
+    deps.recordLater(record);
+    throw err;
+  }
   deps.log.info(result.ok ? 'wecom send ok' : 'wecom send failed', {
     delivery: id,
     kind: 'test',

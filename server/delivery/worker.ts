@@ -79,6 +79,11 @@ export interface DeliveryWorker {
   start(): void;
   /** New work or a changed channel: look again now instead of at the next timer. */
   wake(): void;
+  /**
+   * A send answered elsewhere (the console's test sends) whose outcome the database refused: written
+   * like the worker's own, before anything else and as soon as the database takes it.
+   */
+  recordLater(write: () => void): void;
   /** Finishes the in-flight send, records it, and stops. */
   stop(): Promise<void>;
   /** Whether nothing is queued, in flight or being settled (for tests and benchmarks, which poll it). */
@@ -117,9 +122,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   const storedChannelKey = deps.storedChannelKey ?? deps.channelKey;
   // One wait for the limiter counts once, however many naps and wakes it takes.
   let inLimiterWait = false;
-  // A send WeCom answered whose outcome could not be written yet (disk full, database locked): it is
-  // written before anything else, so the message is neither sent twice nor left in `sending`.
-  let unrecorded: { row: DeliveryRow; key: string; result: SendResult; answered: number } | undefined;
+  // Sends WeCom answered whose outcome could not be written yet (disk full, database locked): they
+  // are written before anything else, so no message is sent twice or left in `sending`.
+  const unrecorded: Array<() => void> = [];
 
   const renderSettings = (): RenderSettings => currentRenderSettings(deps.settings, deps.publicUrl);
 
@@ -298,26 +303,27 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     markSending(db, row.id, clock.now());
     lastEventId = row.eventId ?? undefined;
     const { result, answered } = await countedCall(limiter, clock, () => deps.wecom.send(key, JSON.parse(row.payload) as WecomMessage));
-    unrecorded = { row, key, result, answered };
-    record();
-  }
-
-  /** Writes the last answered send's outcome, all or nothing; when the database refuses, keeps it and throws. */
-  function record(): void {
-    const pending = unrecorded;
-    if (!pending) return;
-    const { row, key, result, answered } = pending;
-    try {
+    unrecorded.push(() =>
       db.$client.transaction(() => {
         updateDelivery(db, row.id, { lastAttemptAt: answered });
         finish(row, key, result, answered);
-      })();
-    } catch (err) {
-      // Only the database refusing is worth waiting for; anything else would block every later send.
-      if (!/^SQLITE_/.test(String((err as { code?: unknown })?.code))) unrecorded = undefined;
-      throw err;
+      })(),
+    );
+    record();
+  }
+
+  /** Writes the answered sends' outcomes in order, each all or nothing; when the database refuses, keeps them and throws. */
+  function record(): void {
+    while (unrecorded.length) {
+      try {
+        unrecorded[0]!();
+      } catch (err) {
+        // Only the database refusing is worth waiting for; anything else would block every later send.
+        if (!/^SQLITE_/.test(String((err as { code?: unknown })?.code))) unrecorded.shift();
+        throw err;
+      }
+      unrecorded.shift();
     }
-    unrecorded = undefined;
   }
 
   async function loop(): Promise<void> {
@@ -353,6 +359,10 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       for (let i = 0; i < recovered; i++) limiter.record(now);
       running = true;
       loopDone = loop();
+    },
+    recordLater(write) {
+      unrecorded.push(write);
+      wakeUp?.();
     },
     wake() {
       const now = clock.now();

@@ -410,7 +410,7 @@ describe('channel and limiter (issue 11)', () => {
   it('connect/test sends ignoring the limiter: a full window refuses the connect without a call, a 45009 on test blocks a window', async () => {
     const rig = await workerRig();
     const log = createLogger({ level: 'error', write: () => {} });
-    const deps = { db: rig.db, clock: rig.clock, wecom: rig.wecom, secretBox: createSecretBox(randomBytes(32)), log, settings: rig.settings, limiter: rig.limiter, wakeWorker: () => {} };
+    const deps = { db: rig.db, clock: rig.clock, wecom: rig.wecom, secretBox: createSecretBox(randomBytes(32)), log, settings: rig.settings, limiter: rig.limiter, wakeWorker: () => {}, recordLater: rig.worker.recordLater };
     for (let i = 0; i < 20; i++) rig.limiter.record(rig.clock.now());
     const refused = await connectBot(deps, RIG_KEY, { ip: null });
     expect(refused).toMatchObject({ ok: false, stage: 'rate_limited' });

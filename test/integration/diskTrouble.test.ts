@@ -3,6 +3,8 @@ import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DB_FILE } from '../../server/appliance.ts';
+import { connectBot, sendTestNotification } from '../../server/channel/wecomChannel.ts';
+import { queueDepth } from '../../server/delivery/store.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { outcomes } from '../helpers/accounting.ts';
@@ -165,5 +167,47 @@ describe('disk trouble: busy, locked, full and read-only databases', () => {
     expect(count(app, "select count(*) as n from events where title = 'refused while read-only'")).toBe(0);
     expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'writable again' })).status).toBe(202);
     expectConsistent(app);
+  }, 20_000);
+});
+
+// The worker keeps an answered send whose outcome the database refused and writes it once it can;
+// the connect/test flow hands it such an outcome, so its row never stays `sending` (the queue depth
+// counting it, the worker never idle) to be marked "interrupted by a restart" though WeCom answered.
+const SEND_KEY = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
+
+describe('a test notification answered while the database refused writes', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const f of cleanup.splice(0).reverse()) await f();
+  });
+
+  it('is recorded as sent once the database is writable again, not left in `sending`', async () => {
+    const fake: FakeWecom = await startFakeWecom({ keys: [SEND_KEY] });
+    cleanup.push(() => fake.close());
+    const app: TestAppliance = await startTestAppliance({ wecomOrigin: fake.origin });
+    cleanup.push(() => app.stop());
+    const deps = app.deps as unknown as Parameters<typeof sendTestNotification>[0];
+    expect((await connectBot(deps, `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${SEND_KEY}`, { ip: null })).ok).toBe(true);
+    expect(await waitFor(() => app.worker.idle(), 5_000)).toBe(true);
+
+    fake.setFailure('slow', { delayMs: 400 });
+    const sending = sendTestNotification(deps, { ip: null }).then(
+      (r) => ({ ok: true as const, r }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+    expect(await waitFor(() => fake.inFlight() > 0, 5_000, 2)).toBe(true);
+    const sqlite = app.deps.db.$client;
+    sqlite.pragma('query_only = 1'); // the disk goes read-only while the test message is on the wire
+    const outcome = await sending;
+    expect(outcome.ok).toBe(false); // the admin hears the database trouble
+    expect(fake.receivedFor(SEND_KEY)).toHaveLength(2); // the connect message and this test reached WeCom
+    sqlite.pragma('query_only = 0');
+    fake.setFailure(null);
+
+    // The disk is writable again: the send log must say what WeCom said, and nothing stays in flight.
+    const recorded = await waitFor(() => (sqlite.prepare(`SELECT count(*) AS n FROM deliveries WHERE status = 'sending'`).get() as { n: number }).n === 0, 3_000);
+    const row = sqlite.prepare(`SELECT title, status, errcode FROM deliveries WHERE kind = 'test' ORDER BY id DESC LIMIT 1`).get();
+    expect(recorded, `last test row: ${JSON.stringify(row)}, queue depth ${queueDepth(app.deps.db)}, worker idle ${app.worker.idle()}`).toBe(true);
+    expect(row).toMatchObject({ status: 'sent', errcode: 0 });
   }, 20_000);
 });
