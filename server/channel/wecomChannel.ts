@@ -8,8 +8,6 @@ import {
   recordChannelSuccess,
   saveConnectedChannel,
 } from '../../db/queries/channel.ts';
-import { formatDateTime } from '../time/format.ts';
-import { translator, type Lang } from '../strings/translate.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SecretBox } from '../security/secretBox.ts';
@@ -17,9 +15,10 @@ import { PRIORITY } from '../delivery/policy/priority.ts';
 import { planTestSend, type TestSendPlan } from '../delivery/policy/testSend.ts';
 import { countedCall, type RateLimiter } from '../delivery/rateLimiter.ts';
 import { insertDelivery, updateDelivery } from '../delivery/store.ts';
+import { testMessage } from '../render/testMessage.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
-import { markdownMessage, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
+import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { keyLast4, maskedWebhookUrl, parseWebhookUrl, type UrlErrorDetail, type WebhookUrlErrorCode } from '../wecom/webhookUrl.ts';
 
 export interface ChannelDeps {
@@ -103,14 +102,9 @@ function openKey(deps: Pick<ChannelDeps, 'secretBox' | 'log'>, row: { keyCiphert
   return key;
 }
 
-function testMessage(deps: ChannelDeps, kind: 'connected' | 'manual'): WecomMessage {
-  const lang: Lang = deps.settings.delivery().language;
-  const t = translator(lang);
-  const title = t(kind === 'connected' ? 'notify.test.connected' : 'notify.test.manual');
-  const at = formatDateTime(deps.clock.now(), lang, deps.settings.general().timeZone);
-  return markdownMessage(
-    `### ${title}\n${t('notify.test.body')}\n> ${t('notify.test.sentAt')}: <font color="comment">${at}</font>`,
-  );
+function testMessageFor(deps: ChannelDeps, kind: 'connected' | 'manual'): WecomMessage {
+  const { language, format } = deps.settings.delivery();
+  return testMessage({ kind, format, lang: language, timeZone: deps.settings.general().timeZone, at: deps.clock.now() });
 }
 
 /** The send log's titles of the two test messages (stored in English; the console shows them in the reader's language). */
@@ -203,7 +197,7 @@ export async function connectBot(deps: ChannelDeps, input: string, audit: { ip: 
   if (waitMs > 0) return { ok: false, stage: 'rate_limited', waitMs };
   const replaced = getChannel(deps.db) !== undefined;
   // The key is stored only once it works: a refusal of it marks no channel invalid.
-  const { result } = await sendRecorded(deps, parsed.key, testMessage(deps, 'connected'), TEST_TITLES.connected, () => undefined);
+  const { result } = await sendRecorded(deps, parsed.key, testMessageFor(deps, 'connected'), TEST_TITLES.connected, () => undefined);
   const now = deps.clock.now();
   if (!result.ok) {
     writeAudit(deps.db, now, {
@@ -233,7 +227,7 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
   // The test counts against the bot's 20 per minute like any message; never trip WeCom's limit for it.
   const waitMs = deps.limiter.waitMs(deps.clock.now());
   if (waitMs > 0) return { ok: false, reason: 'rate_limited', waitMs };
-  const { result, plan } = await sendRecorded(deps, key, testMessage(deps, 'manual'), TEST_TITLES.manual, () => storedKey(deps));
+  const { result, plan } = await sendRecorded(deps, key, testMessageFor(deps, 'manual'), TEST_TITLES.manual, () => storedKey(deps));
   const now = deps.clock.now();
   writeAudit(deps.db, now, {
     actor: 'admin',

@@ -172,3 +172,26 @@ describe('connecting the one WeCom bot over real HTTP', () => {
     for (const hay of haystacks) for (const key of keys) expect(hay.includes(key)).toBe(false);
   });
 });
+
+describe('the connect test and the test notification in the chosen message format', () => {
+  it('are text messages when the admin chose text (the WeChat plugin shows no markdown)', async () => {
+    const fake = await startFakeWecom({ keys: [KEY_A] });
+    const app = await startTestAppliance({ wecomOrigin: fake.origin });
+    try {
+      app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), format: 'text', language: 'en' });
+      const client = new ConsoleClient(app.url);
+      await client.signIn('correct horse battery');
+      expect((await client.submit('/channels/wecom/connect', { url: url(KEY_A) })).redirectedTo).toBe('/channels');
+      expect(textOf((await client.postForm('/channels/wecom/test', {}, { 'hx-request': 'true' })).body)).toContain('Test notification sent to the group.');
+      const sent = fake.receivedFor(KEY_A);
+      expect(sent.map((m) => m.msgtype)).toEqual(['text', 'text']);
+      const contents = sent.map((m) => (m.body.text as { content: string }).content);
+      expect(contents[0]).toMatch(/^StoreClaw WeCom Notifier is connected\n/);
+      expect(contents[1]).toMatch(/^Test notification from StoreClaw WeCom Notifier\n/);
+      for (const content of contents) expect(content).not.toMatch(/###|<font|> /);
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
+  });
+});
