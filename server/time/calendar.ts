@@ -34,12 +34,18 @@ export function weekdayOf(date: string): number {
   return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
 
-/** Epoch ms of local midnight starting the calendar day `yyyy-mm-dd` in `timeZone`. */
+/**
+ * Epoch ms of the first instant of the calendar day `yyyy-mm-dd` in `timeZone`: local midnight, or
+ * the end of the gap where the clocks jump at midnight (America/Havana, America/Santiago).
+ */
 export function localDateStart(date: string, timeZone: string): number {
   const guess = Date.parse(`${date}T00:00:00Z`);
   const first = guess - zoneOffsetMs(guess, timeZone);
   // Re-check at the candidate itself: the offset can differ across a DST change that day.
-  return guess - zoneOffsetMs(first, timeZone);
+  const start = guess - zoneOffsetMs(first, timeZone);
+  // Midnight fell in a gap, so the re-checked offset put it on the day before: with the offset
+  // before the jump, midnight is the jump itself, the day's first instant.
+  return localDate(start, timeZone) === date ? start : first;
 }
 
 /**

@@ -83,6 +83,26 @@ describe('time in Europe/Berlin (daylight saving: 2026-03-29 and 2026-10-25 at 0
   });
 });
 
+describe('a day that starts in a gap: clocks that jump at local midnight', () => {
+  // No 00:00 exists on these days: the day starts at the jump (01:00 new time), not at 23:00 the day before.
+  it('America/Havana 2025-03-09 starts at 05:00Z (01:00 GMT-4), not 04:00Z (23:00 on the 8th)', () => {
+    const start = localDateStart('2025-03-09', 'America/Havana');
+    expect(localDate(start, 'America/Havana')).toBe('2025-03-09');
+    expect(new Date(start).toISOString()).toBe('2025-03-09T05:00:00.000Z');
+  });
+
+  it("Havana's daily report for 2025-03-09 is 23 hours long and holds no minute of the 8th", () => {
+    const p = dailyPeriods(at('2025-03-10T13:00:00Z'), 'America/Havana');
+    expect(p.label).toBe('2025-03-09');
+    expect(localDate(p.current.start, 'America/Havana')).toBe('2025-03-09');
+    expect((p.current.end - p.current.start) / HOUR).toBe(23);
+  });
+
+  it('America/Santiago 2025-09-07 starts at 04:00Z (01:00 GMT-3)', () => {
+    expect(new Date(localDateStart('2025-09-07', 'America/Santiago')).toISOString()).toBe('2025-09-07T04:00:00.000Z');
+  });
+});
+
 describe('a clock that steps back', () => {
   const tz = 'Europe/Berlin';
 
