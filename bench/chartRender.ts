@@ -20,7 +20,7 @@ figures.metrics = Array.from({ length: MAX_CHART_METRICS }, (_, i) => ({
 }));
 figures.delivery = { sent: 412, digested: 37, suppressed: 12, silenced: 0, dead: 1, pending: 3 };
 const days = Array.from({ length: 7 }, (_, d) => ({ date: `2026-11-${23 + d}`, byCategory: { orders: 3 + d, inventory: 10 - d, ads: 2, products: 1, store: d % 2, task: 4, other: 1 } }));
-const svg = reportChartSvg(buildChartData({ type: 'daily_summary', title: '每日汇总', lang: 'zh', metrics: [], periodLabel: '2026-11-29 (Asia/Shanghai)' }, figures, days));
+const svg = reportChartSvg(buildChartData({ type: 'daily_summary', span: 'yesterday', title: '每日汇总', lang: 'zh', metrics: [], periodLabel: '2026-11-29 (Asia/Shanghai)' }, figures, days));
 
 // The loading's garbage collected first (bench/run.ts passes --expose-gc): on Node 22 a collection
 // during the first render otherwise freed more than the chart added, and the figure came out negative.

@@ -221,8 +221,10 @@ function metricLine(s: Style, m: MetricFigure, spec: Pick<ReportSpec, 'type' | '
   return `${bullet(s)}${metricLabel(m)}${colon(s)}${withUnit(s, m.value, m.unit)}${paren[0]}${changeText(s, m)}${paren[1]}${at}`;
 }
 
-export function metricsSection(s: Style, metrics: MetricFigure[], spec: Pick<ReportSpec, 'type' | 'timeZone'>): string {
-  const head = `${strong(s, s.t('report.metrics'))}${s.lang === 'zh' ? '' : ' '}${s.t(`report.metrics.vs.${spec.type}`)}`;
+export function metricsSection(s: Style, metrics: MetricFigure[], spec: Pick<ReportSpec, 'type' | 'timeZone' | 'periods'>): string {
+  // The period the figures were compared with, not the job's usual one: Run now "so far today" on a
+  // weekly job compares with yesterday.
+  const head = `${strong(s, s.t('report.metrics'))}${s.lang === 'zh' ? '' : ' '}${s.t(`report.metrics.vs.${spec.periods.span}`)}`;
   if (!metrics.length) return `${head}\n${s.t(spec.type === 'metrics_snapshot' ? 'report.metrics.none.snapshot' : 'report.metrics.none')}`;
   const lines = metrics.slice(0, MAX_METRICS_LISTED).map((m) => metricLine(s, m, spec));
   const more = metrics.length - lines.length;

@@ -5,7 +5,7 @@ import { translator, type Lang } from '../strings/translate.ts';
 import { CATEGORIES, type Category } from '../events/schema.ts';
 import { localDateStart, addDays, localDate } from '../time/calendar.ts';
 import type { ReportFigures } from './builders.ts';
-import type { ReportPeriods } from '../time/periods.ts';
+import type { PeriodSpan, ReportPeriods } from '../time/periods.ts';
 
 /** More bars than this are unreadable on a phone; the rest are counted in a footnote. */
 export const MAX_CHART_METRICS = 12;
@@ -58,7 +58,7 @@ export function parseChartMetrics(text: string): string[] {
 }
 
 export function buildChartData(
-  spec: { type: ReportType; title: string; lang: Lang; metrics: readonly string[]; periodLabel: string },
+  spec: { type: ReportType; span: PeriodSpan; title: string; lang: Lang; metrics: readonly string[]; periodLabel: string },
   figures: ReportFigures,
   days: ReadonlyArray<{ date: string; byCategory: Partial<Record<Category, number>> }>,
 ): ReportChartData {
@@ -68,8 +68,9 @@ export function buildChartData(
   const shown = wanted.slice(0, MAX_CHART_METRICS);
   const stores = new Set(wanted.map((m) => m.store));
   const metrics: ReportChartData['metrics'] = {
-    // "Key metrics (vs the day before)" · "关键指标（对比前一天）": a full-width bracket needs no space.
-    title: [t('report.metrics'), t(`report.metrics.vs.${spec.type}`)].join(spec.lang === 'zh' ? '' : ' '),
+    // "Key metrics (vs the day before)" · "关键指标（对比前一天）": a full-width bracket needs no space;
+    // the period compared with is the run's (Run now "so far today" compares with yesterday).
+    title: [t('report.metrics'), t(`report.metrics.vs.${spec.span}`)].join(spec.lang === 'zh' ? '' : ' '),
     legend: { current: t('report.chart.current'), previous: t('report.chart.previous') },
     rows: shown.map((m) => ({
       // The store is named only when metrics come from several, as the issue asks ("per store").

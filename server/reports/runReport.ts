@@ -45,7 +45,7 @@ export function jobChartSvg(deps: ReportReadDeps, job: ChartJobSpec, ref: number
   const periods = periodsFor(job.type, ref, job.timezone, choice);
   const days = job.type === 'metrics_snapshot' ? [] : alertsPerDay(deps.db, chartDays(job.type, periods, job.timezone));
   const data = buildChartData(
-    { type: job.type, title: job.name, lang: deps.settings.delivery().language, metrics: parseChartMetrics(job.chartMetrics), periodLabel: `${periods.label} (${job.timezone})` },
+    { type: job.type, span: periods.span, title: job.name, lang: deps.settings.delivery().language, metrics: parseChartMetrics(job.chartMetrics), periodLabel: `${periods.label} (${job.timezone})` },
     gatherFigures(deps.db, job.type, periods),
     days,
   );

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, type Db } from '../../db/client.ts';
 import { buildReport, emptyFigures, splitIntoParts } from '../../server/reports/builders.ts';
-import { dailyPeriods } from '../../server/time/periods.ts';
+import { dailyPeriods, periodsFor } from '../../server/time/periods.ts';
 import { renderJobReport } from '../../server/reports/runReport.ts';
 import { parseTemplate } from '../../server/reports/reportTemplate.ts';
 import { createSettingsStore, type SettingsStore } from '../../server/settings/settingsStore.ts';
@@ -264,6 +264,31 @@ describe('custom template placeholders', () => {
       { kind: 'metric', raw: '{{metric “销售额” “天猫旗舰店”}}', field: 'value', name: '销售额', store: '天猫旗舰店' },
     ]);
     expect(problems.map((p) => p.code)).toEqual(['metricArgs', 'metricArgs']);
+  });
+});
+
+describe('Run now "so far today" on a weekly job', () => {
+  // What the figures are compared with is the same hours of yesterday, so the heading must say so.
+  const REF = at('2025-03-19T06:00:00Z'); // Wed 19 Mar 14:00 in Shanghai
+
+  function weeklyToday(lang: 'en' | 'zh'): string {
+    const figures = emptyFigures();
+    figures.metrics = [{ name: 'gmv', store: null, unit: null, value: 10, at: REF - 3600_000, previous: 8 }];
+    const periods = periodsFor('weekly_summary', REF, TZ, 'today');
+    const built = buildReport({ type: 'weekly_summary', name: 'Weekly', timeZone: TZ, lang, format: 'markdown', periods, ref: REF }, figures);
+    return built.messages.map(contentOf).join('\n');
+  }
+
+  it('the compared period is yesterday, so the metrics heading must not say "vs the week before" (EN)', () => {
+    const periods = periodsFor('weekly_summary', REF, TZ, 'today');
+    expect(periods.current.start - periods.previous.start).toBe(24 * 3600_000);
+    expect(weeklyToday('en')).not.toContain('(vs the week before)');
+    expect(weeklyToday('en')).toContain('**Key metrics** (vs the same hours yesterday)');
+  });
+
+  it('the same in Chinese: not "（对比前一周）"', () => {
+    expect(weeklyToday('zh')).not.toContain('（对比前一周）');
+    expect(weeklyToday('zh')).toContain('**关键指标**（对比昨天同一时段）');
   });
 });
 

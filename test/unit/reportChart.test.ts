@@ -28,7 +28,7 @@ function figures(): ReportFigures {
 const days = chartDays('daily_summary', dailyPeriods(REF, TZ), TZ).map((d, i) => ({ date: d.date, byCategory: { orders: i + 1, inventory: i % 3, ads: 1 } }));
 
 function chart(lang: 'en' | 'zh', f = figures()) {
-  const data = buildChartData({ type: 'daily_summary', title: lang === 'zh' ? '每日汇总' : 'Daily summary', lang, metrics: [], periodLabel: `2026-11-29 (${TZ})` }, f, days);
+  const data = buildChartData({ type: 'daily_summary', span: 'yesterday', title: lang === 'zh' ? '每日汇总' : 'Daily summary', lang, metrics: [], periodLabel: `2026-11-29 (${TZ})` }, f, days);
   return { data, svg: reportChartSvg(data) };
 }
 
@@ -136,11 +136,14 @@ describe('report chart: the dashboard chart components, rasterised with the ship
 
   it('English labels, every metric by default, at most a readable number, or only the ones the job names', () => {
     const many = { ...figures(), metrics: Array.from({ length: 20 }, (_, i) => ({ name: `metric ${i}`, store: null, unit: null, value: i, at: REF, previous: null })) };
-    const all = buildChartData({ type: 'daily_summary', title: 'Daily', lang: 'en', metrics: [], periodLabel: '' }, many, days);
+    const all = buildChartData({ type: 'daily_summary', span: 'yesterday', title: 'Daily', lang: 'en', metrics: [], periodLabel: '' }, many, days);
     expect(all.metrics.rows).toHaveLength(MAX_CHART_METRICS);
     expect(all.metrics.more).toBe(`… and ${20 - MAX_CHART_METRICS} more`);
-    const some = buildChartData({ type: 'daily_summary', title: 'Daily', lang: 'en', metrics: parseChartMetrics(' metric 3 \n\nmetric 7\nmetric 3'), periodLabel: '' }, many, days);
+    const some = buildChartData({ type: 'daily_summary', span: 'yesterday', title: 'Daily', lang: 'en', metrics: parseChartMetrics(' metric 3 \n\nmetric 7\nmetric 3'), periodLabel: '' }, many, days);
     expect(some.metrics.rows.map((r) => r.label)).toEqual(['metric 3', 'metric 7']);
+    // Run now "so far today" on a weekly job compares with yesterday, and its title says so.
+    const today = buildChartData({ type: 'weekly_summary', span: 'today_so_far', title: 'Weekly', lang: 'en', metrics: [], periodLabel: '' }, many, days);
+    expect(today.metrics.title).toBe('Key metrics (vs the same hours yesterday)');
     const { svg } = chart('en');
     expect(svg).toContain('Alerts per day, by category');
     expect(charactersWithoutGlyph(svg)).toEqual([]);
@@ -151,7 +154,7 @@ describe('report chart: the dashboard chart components, rasterised with the ship
     expect(daily.map((d) => d.date)).toEqual(['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28', '2026-11-29']);
     expect(daily[6]!.end - daily[6]!.start).toBe(24 * 3600_000);
     expect(chartDays('weekly_summary', weeklyPeriods(REF, TZ), TZ)).toHaveLength(14);
-    const snapshot = buildChartData({ type: 'metrics_snapshot', title: 'Snapshot', lang: 'en', metrics: [], periodLabel: '' }, figures(), []);
+    const snapshot = buildChartData({ type: 'metrics_snapshot', span: 'last_24h', title: 'Snapshot', lang: 'en', metrics: [], periodLabel: '' }, figures(), []);
     expect(snapshot.alerts).toBeUndefined();
     expect(snapshot.delivery).toBeUndefined();
   });
