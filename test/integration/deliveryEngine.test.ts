@@ -148,6 +148,18 @@ describe('delivery engine against the fake WeCom', () => {
     expect(titlesReceived(fake).filter((s) => s.includes('will die once'))).toHaveLength(1);
   }, 30_000);
 
+  it('a short alert answered 40058 is dead, and its send-log page does not promise a re-split and resend', async () => {
+    const { app, fake, token, console } = await rig();
+    fake.setFailure('errcode', { errcode: 40058, times: 1, errmsg: 'invalid parameter' });
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: 'short alert' })).status).toBe(202);
+    const dead = () => listDeliveries(app.deps.db, {}, { limit: 10 }).find((d) => d.kind !== 'test' && d.errcode === 40058);
+    expect(await waitFor(() => dead()?.status === 'dead')).toBe(true);
+    const text = textOf((await console.get(`/send-log/${dead()!.id}`)).body);
+    expect(text).toContain('40058');
+    expect(text).not.toMatch(/split into smaller parts and sent again/);
+    expect(text).toContain('could not be split any further, so it was not sent');
+  }, 30_000);
+
   it('dedupe: the same category + title + store inside the window is counted on the first message', async () => {
     const { app, fake, token, console } = await rig({ dedupeMinutes: 10 });
     fake.removeKey(KEY); // hold the first message in the queue so the count lands on it

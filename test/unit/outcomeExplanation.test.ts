@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { explainDeliveryErrcode } from '../../server/delivery/policy/outcomeExplanation.ts';
+import { translator } from '../../server/strings/translate.ts';
+
+const explain = (errcode: number, status: Parameters<typeof explainDeliveryErrcode>[1], lang: 'en' | 'zh') => explainDeliveryErrcode(errcode, status, translator(lang), lang);
+
+describe("a send-log row's errcode, explained by what happened to the message", () => {
+  it('a message still on its way keeps the promise its errcode makes', () => {
+    expect(explain(-1, 'queued', 'en')).toBe('WeCom is busy right now: the message will be sent again shortly');
+    expect(explain(40058, 'merged', 'en')).toContain('split into smaller parts and sent again');
+  });
+
+  it('a dead message is not promised a resend: a 40058 not split again, a -1 that died of age (EN and ZH)', () => {
+    for (const [errcode, status] of [[40058, 'dead'], [45002, 'dead'], [-1, 'dead'], [-1, 'failed'], [40058, 'failed']] as const) {
+      const en = explain(errcode, status, 'en');
+      const zh = explain(errcode, status, 'zh');
+      expect(en).toContain(String(errcode));
+      expect(zh).toContain(String(errcode));
+      expect(en).not.toMatch(/sent again|split into smaller parts/);
+      expect(zh).not.toMatch(/重新发送/);
+    }
+    expect(explain(-1, 'dead', 'en')).toContain('too old to send, so it was not sent');
+    expect(explain(-1, 'dead', 'zh')).toContain('超过最长保留时间，因此未发送');
+  });
+
+  it('codes that promise nothing keep their own explanation when final', () => {
+    expect(explain(40008, 'dead', 'en')).toBe('WeCom rejected the message type: this is a bug in the appliance, please report it');
+    expect(explain(93000, 'dead', 'zh')).toBe('机器人已不存在或地址有误：请重新创建机器人并粘贴新的地址');
+  });
+});
