@@ -16,6 +16,8 @@ export interface Check {
 export interface TroubleshootingFacts {
   status: ChannelStatus;
   lastNotificationAt?: number;
+  /** The last notification WeCom refused (dead with an errcode), explained as a final message. */
+  lastRefusal?: { errcode: number; at: number; explanation: string };
   rateLimited24h: number;
   used: number;
   limit: number;
@@ -38,9 +40,7 @@ export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
   }
   const checks: Check[] = [
     { id: 'connected', title: 'trouble.connected.title', verdict: 'ok', text: 'trouble.connected.ok', params: { time: f.formatTime(s.connectedAt!) } },
-    f.lastNotificationAt
-      ? { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'ok', text: 'trouble.nothingSent.ok', params: { time: f.formatTime(f.lastNotificationAt) } }
-      : { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'warn', text: 'trouble.nothingSent.none' },
+    nothingSentCheck(f),
   ];
   const invalidCode = s.lastErrcode !== null && s.lastErrcode !== undefined && INVALID_CODES.has(s.lastErrcode) ? s.lastErrcode : undefined;
   if (s.state === 'invalid') {
@@ -83,4 +83,16 @@ export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
       : { id: 'queue', title: 'trouble.queue.title', verdict: 'ok', text: 'trouble.queue.ok' },
   );
   return checks;
+}
+
+/** Whether notifications reach the group: events refused by WeCom are not "no notification triggered". */
+function nothingSentCheck(f: TroubleshootingFacts): Check {
+  const refusal = f.lastRefusal;
+  if (refusal && (f.lastNotificationAt === undefined || refusal.at > f.lastNotificationAt)) {
+    const params = { errcode: refusal.errcode, explanation: refusal.explanation, time: f.formatTime(refusal.at) };
+    return { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'bad', text: 'trouble.nothingSent.refused', params };
+  }
+  return f.lastNotificationAt
+    ? { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'ok', text: 'trouble.nothingSent.ok', params: { time: f.formatTime(f.lastNotificationAt) } }
+    : { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'warn', text: 'trouble.nothingSent.none' };
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { deliveries, events, type DeliveryStatus } from '../schema.ts';
 
@@ -78,3 +78,15 @@ export function lastNotificationSentAt(db: Db): number | undefined {
   );
 }
 
+
+/** The last message carrying a notification that WeCom answered with an errcode and that died of it. */
+export function lastRefusedNotification(db: Db): { errcode: number; at: number } | undefined {
+  const row = db
+    .select({ errcode: deliveries.errcode, at: deliveries.lastAttemptAt })
+    .from(deliveries)
+    .where(and(eq(deliveries.status, 'dead'), ne(deliveries.kind, 'test'), isNotNull(deliveries.errcode), ne(deliveries.errcode, 0), isNotNull(deliveries.lastAttemptAt)))
+    .orderBy(desc(deliveries.lastAttemptAt))
+    .limit(1)
+    .get();
+  return row ? { errcode: row.errcode!, at: row.at! } : undefined;
+}

@@ -1,10 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { getChannel } from '../../db/queries/channel.ts';
-import { errcodeCountsSince, lastNotificationSentAt, oldestQueuedAt } from '../../db/queries/stats.ts';
+import { errcodeCountsSince, lastNotificationSentAt, lastRefusedNotification, oldestQueuedAt } from '../../db/queries/stats.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
 import { formatDateTime } from '../time/format.ts';
 import { TroubleshootingPage } from '../../views/pages/troubleshooting.tsx';
 import { channelStatus, sendTestNotification } from '../channel/wecomChannel.ts';
+import { explainDeliveryErrcode } from '../delivery/policy/outcomeExplanation.ts';
 import { queueDepth } from '../delivery/store.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
@@ -20,10 +21,12 @@ export function troubleshootingRoutes(deps: AppDeps) {
     const ctx = viewContext(c, deps);
     const status = channelStatus(deps.db);
     const row = getChannel(deps.db);
+    const refusal = lastRefusedNotification(deps.db);
     const transport = row?.lastFailure === 'transient' && row.lastErrorAt && (!row.lastSuccessAt || row.lastErrorAt > row.lastSuccessAt) && row.lastErrcode === null;
     const checks = troubleshootingChecks({
       status,
       lastNotificationAt: lastNotificationSentAt(deps.db),
+      lastRefusal: refusal && { ...refusal, explanation: explainDeliveryErrcode(refusal.errcode, 'dead', ctx.t, ctx.lang) },
       rateLimited24h: errcodeCountsSince(deps.db, [45009], now - 24 * 3600_000)[45009] ?? 0,
       used: deps.limiter.used(now),
       limit: deps.limiter.limit(),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
+import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
@@ -97,5 +98,42 @@ describe('dashboard and troubleshooting over real HTTP', () => {
     const trouble = await console.get('/troubleshooting');
     expect(verdictOf(trouble.body, 'rate')).toBe('warn');
     expect(textOf(trouble.body)).toMatch(/45009 \(rate limited\) 1 time in/);
+  });
+});
+
+describe('troubleshooting when WeCom refuses the notifications', () => {
+  const REFUSED_KEY = '8d2e3f4a-5b6c-4d7e-8f9a-1b2c3d4e5f6a';
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let console: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [REFUSED_KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, retryBaseMs: 50 });
+    console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+    expect((await console.postForm('/channels/wecom/connect', { url: REFUSED_KEY })).status).toBe(303);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('does not tell the admin that no notification was triggered when WeCom refused it, and names the errcode, in EN and ZH', async () => {
+    const token = issueApiToken(app.deps, { name: 'refused', requireSignature: false, now: Date.now() }).token;
+    fake.setFailure('errcode', { errcode: 40008 });
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: 'refused by WeCom' })).status).toBe(202);
+    expect(await waitFor(() => listDeliveries(app.deps.db, {}, { limit: 10 }).some((d) => d.kind !== 'test' && d.errcode === 40008 && d.status !== 'queued'))).toBe(true);
+
+    const trouble = await console.get('/troubleshooting');
+    const text = textOf(trouble.body);
+    expect(text).not.toContain('No notification has been triggered yet');
+    expect(text).toContain('40008');
+    expect(text).toContain('WeCom rejected the message type');
+    expect(verdictOf(trouble.body, 'nothing-sent')).toBe('bad');
+    const zh = textOf((await console.get('/troubleshooting', { 'accept-language': 'zh-CN' })).body);
+    expect(zh).not.toContain('还没有触发过任何通知');
+    expect(zh).toContain('errcode 40008');
+    expect(zh).toContain('企业微信不接受该消息类型');
   });
 });
