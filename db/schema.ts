@@ -86,6 +86,11 @@ export const deliveries = sqliteTable(
     errcode: integer('errcode'),
     errmsg: text('errmsg'),
     failure: text('failure'),
+    /**
+     * When WeCom last answered this message 45009 (rate limited). Kept when a retry went out (errcode
+     * and failure then read 0 and null), so Troubleshooting still counts the rate limit for 24 h.
+     */
+    rateLimitedAt: integer('rate_limited_at'),
     httpStatus: integer('http_status'),
     latencyMs: integer('latency_ms'),
     eventId: integer('event_id'),
@@ -122,6 +127,8 @@ export const deliveries = sqliteTable(
       .on(t.category, t.priority, t.id)
       .where(sql`${t.kind} = 'digest' AND ${t.status} = 'queued' AND ${t.splitFrom} IS NULL`),
     index('deliveries_queued_critical_idx').on(t.eventId).where(sql`${t.status} = 'queued' AND ${t.severity} = 'critical'`),
+    // Troubleshooting's 24 h count of 45009 answers, over the few rows that had one.
+    index('deliveries_rate_limited_idx').on(t.rateLimitedAt).where(sql`${t.rateLimitedAt} IS NOT NULL`),
   ],
 );
 

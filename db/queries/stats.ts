@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { deliveries, events, type DeliveryStatus } from '../schema.ts';
 
@@ -52,15 +52,9 @@ export function eventsByCategorySince(db: Db, since: number): Array<{ category: 
     .all();
 }
 
-/** How many sends WeCom answered with each of these errcodes since `since`. */
-export function errcodeCountsSince(db: Db, codes: number[], since: number): Record<number, number> {
-  const rows = db
-    .select({ errcode: deliveries.errcode, n: count() })
-    .from(deliveries)
-    .where(and(inArray(deliveries.errcode, codes), gte(deliveries.lastAttemptAt, since)))
-    .groupBy(deliveries.errcode)
-    .all();
-  return Object.fromEntries(rows.map((r) => [r.errcode!, r.n]));
+/** How many messages WeCom answered 45009 (rate limited) since `since`, also those a retry then sent. */
+export function rateLimitedCountSince(db: Db, since: number): number {
+  return db.select({ n: count() }).from(deliveries).where(gte(deliveries.rateLimitedAt, since)).get()!.n;
 }
 
 export function oldestQueuedAt(db: Db): number | undefined {

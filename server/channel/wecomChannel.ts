@@ -155,6 +155,7 @@ async function sendRecorded(
             errcode: result.errcode,
             errmsg: result.errmsg,
             failure: result.failure,
+            rateLimitedAt: result.failure === 'rate_limited' ? done : null,
             httpStatus: result.httpStatus,
             latencyMs: result.latencyMs,
           },

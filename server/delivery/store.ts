@@ -14,7 +14,7 @@ import type { PruneCandidate, PruneTable } from './policy/retention.ts';
 
 const DELIVERY_COLUMNS = `id, created_at AS createdAt, kind, category, severity, priority, status, title, msgtype, payload, bytes,
   attempts, queued_at AS queuedAt, next_attempt_at AS nextAttemptAt, last_attempt_at AS lastAttemptAt, sent_at AS sentAt,
-  errcode, errmsg, failure, http_status AS httpStatus, latency_ms AS latencyMs, event_id AS eventId, split_from AS splitFrom,
+  errcode, errmsg, failure, rate_limited_at AS rateLimitedAt, http_status AS httpStatus, latency_ms AS latencyMs, event_id AS eventId, split_from AS splitFrom,
   merged_into AS mergedInto, mentions, template, digest_state AS digestState`;
 
 const EVENT_COLUMNS = `id, received_at AS receivedAt, source, token_id AS tokenId, kind, category, severity, title, store,
@@ -42,6 +42,7 @@ const DELIVERY_FIELDS: Record<keyof NewDelivery, string> = {
   errcode: 'errcode',
   errmsg: 'errmsg',
   failure: 'failure',
+  rateLimitedAt: 'rate_limited_at',
   httpStatus: 'http_status',
   latencyMs: 'latency_ms',
   eventId: 'event_id',

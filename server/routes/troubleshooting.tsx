@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { getChannel } from '../../db/queries/channel.ts';
-import { errcodeCountsSince, lastNotificationSentAt, lastRefusedNotification, oldestQueuedAt } from '../../db/queries/stats.ts';
+import { lastNotificationSentAt, lastRefusedNotification, oldestQueuedAt, rateLimitedCountSince } from '../../db/queries/stats.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
 import { formatDateTime } from '../time/format.ts';
 import { TroubleshootingPage } from '../../views/pages/troubleshooting.tsx';
@@ -27,7 +27,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
       status,
       lastNotificationAt: lastNotificationSentAt(deps.db),
       lastRefusal: refusal && { ...refusal, explanation: explainDeliveryErrcode(refusal.errcode, 'dead', ctx.t, ctx.lang) },
-      rateLimited24h: errcodeCountsSince(deps.db, [45009], now - 24 * 3600_000)[45009] ?? 0,
+      rateLimited24h: rateLimitedCountSince(deps.db, now - 24 * 3600_000),
       used: deps.limiter.used(now),
       limit: deps.limiter.limit(),
       queued: queueDepth(deps.db),

@@ -137,3 +137,41 @@ describe('troubleshooting when WeCom refuses the notifications', () => {
     expect(zh).toContain('企业微信不接受该消息类型');
   });
 });
+
+describe('troubleshooting rate-limit check after a retried 45009', () => {
+  // The worker overwrites a message's errcode with its retry's 0: the 45009 must still be counted.
+  const RATE_KEY = '7c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let console: ConsoleClient;
+  let offset = 0;
+  const clock = { now: () => Date.now() + offset };
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [RATE_KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, clock, retryBaseMs: 50 });
+    console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+    expect((await console.postForm('/channels/wecom/connect', { url: RATE_KEY })).status).toBe(303);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('a 45009 answered within the last 24 hours is reported even though the retry went out', async () => {
+    const token = issueApiToken(app.deps, { name: 'rate', requireSignature: false, now: clock.now() }).token;
+    fake.setFailure('errcode', { errcode: 45009, times: 1 });
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'rate limited once' })).status).toBe(202);
+    expect(await waitFor(() => fake.calls.some((c) => c.answer === 45009))).toBe(true);
+    // WeCom's window passes (moved on the appliance's clock), the worker retries and the alert goes out.
+    offset += 61_000;
+    app.deps.wakeWorker();
+    expect(await waitFor(() => listDeliveries(app.deps.db, {}, { limit: 10 }).some((d) => d.kind !== 'test' && d.status === 'sent'), 10_000)).toBe(true);
+
+    const trouble = await console.get('/troubleshooting');
+    expect(textOf(trouble.body)).not.toContain('No 45009 answers in the last 24 hours');
+    expect(verdictOf(trouble.body, 'rate')).toBe('warn');
+    expect(textOf(trouble.body)).toMatch(/45009 \(rate limited\) 1 time in/);
+  });
+});
