@@ -161,7 +161,7 @@ export function buildOpenApiDocument(): Json {
           requestBody: { required: true, content: { 'application/json': { schema: ref('Event') } } },
           responses: {
             '202': json(ref('Accepted'), 'Stored (committed) with the rules’ decision'),
-            '200': json(ref('Accepted'), 'A repeat of an idempotency_key seen within 7 days: the first event’s id'),
+            '200': json(ref('Accepted'), 'A repeat of an idempotency_key this token sent within 7 days: the first event’s id'),
             ...INTAKE_ERRORS,
           },
         },
@@ -217,7 +217,7 @@ export function buildOpenApiDocument(): Json {
           requestBody: { required: true, content: { 'application/json': { schema: ref('HookPayload') } } },
           responses: {
             '202': json(ref('Accepted'), 'Mapped and stored'),
-            '200': json({ oneOf: [ref('Accepted'), ref('Dropped')] }, 'A repeated idempotency key (the first event), or dropped by the mapping’s condition'),
+            '200': json({ oneOf: [ref('Accepted'), ref('Dropped')] }, 'A repeated idempotency key from this token (the first event), or dropped by the mapping’s condition'),
             ...INTAKE_ERRORS,
             '404': error('No mapping with this name'),
           },

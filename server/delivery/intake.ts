@@ -61,6 +61,7 @@ export interface TaskResultObserver {
 export interface IntakeMeta {
   /** `hook:<name>` for POST /api/v1/hooks/{name}; `console`: a sample sent from the Inbound API page. */
   source: 'api' | 'alertmanager' | 'console' | 'metric_rule' | 'heartbeat' | `hook:${string}`;
+  /** The sender's token (null inside the appliance): idempotency keys are each sender's own. */
   tokenId: number | null;
 }
 
@@ -143,7 +144,7 @@ function storeEventsOnly(deps: IntakeDeps, { now, rules, renderSettings, silence
   const facts = batch.map((e): IntakeFacts => {
     const lookup = intakeLookup(e, rules, now);
     return {
-      idempotent: lookup.idempotency && findIdempotent(db, lookup.idempotency.key, lookup.idempotency.since),
+      idempotent: lookup.idempotency && findIdempotent(db, lookup.idempotency.key, meta.tokenId, lookup.idempotency.since),
       dedupeCandidates: lookup.dedupe ? findDedupeCandidates(db, lookup.dedupe) : [],
     };
   });

@@ -102,12 +102,17 @@ function updateRows<T extends object>(db: Db, table: string, fields: Record<keyo
 
 // ---- events ----------------------------------------------------------------------------------------
 
-/** The first event with this idempotency key received after `since`. */
-export function findIdempotent(db: Db, key: string, since: number): { id: number; status: EventStatus } | undefined {
-  return preparedStatement<[string, number], { id: number; status: EventStatus }>(
+/**
+ * The first event with this idempotency key from this sender (its token; null: events raised inside
+ * the appliance or sent from the console) received after `since`. A key is the sender's own: another
+ * token's event is neither answered nor readable by it. events_idempotency_idx finds the key's few
+ * events in the window; the token is compared on those rows, so no index of its own is needed.
+ */
+export function findIdempotent(db: Db, key: string, tokenId: number | null, since: number): { id: number; status: EventStatus } | undefined {
+  return preparedStatement<[string, number | null, number], { id: number; status: EventStatus }>(
     db,
-    `SELECT id, status FROM events WHERE idempotency_key = ? AND received_at > ? ORDER BY id LIMIT 1`,
-  ).get(key, since);
+    `SELECT id, status FROM events WHERE idempotency_key = ? AND token_id IS ? AND received_at > ? ORDER BY id LIMIT 1`,
+  ).get(key, tokenId, since);
 }
 
 /** A few, so that the lookup stays one short walk however many originals the window holds. */

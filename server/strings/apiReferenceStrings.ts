@@ -10,7 +10,7 @@ export const apiReferenceZh: Readonly<Record<string, string>> = {
   'scheme.signatureTimestamp': 'Unix 时间（秒），与本设备时钟相差不超过 5 分钟；每个签名都要带上。',
 
   'postEvent.summary': '发送事件',
-  'postEvent.200': '7 天内重复的 idempotency_key：返回第一条事件的 id',
+  'postEvent.200': '此令牌 7 天内重复的 idempotency_key：返回第一条事件的 id',
   'postEvent.202': '已保存（已提交），附规则的处理结果',
   'postEvent.400': '不是有效的 JSON，或请求体无效：消息会指出字段和原因',
   'postEvent.401': '缺少令牌、令牌未知或已吊销，或签名错误、过期、重放（或需要签名的令牌没有签名）',
@@ -95,7 +95,7 @@ export const apiReferenceZh: Readonly<Record<string, string>> = {
   'postMetrics.503': '数据库无法写入（磁盘已满、只读或被锁定）：没有保存任何内容，请重试',
 
   'postHook.summary': '任意 JSON webhook，按控制台中定义的映射 {name} 转成告警',
-  'postHook.200': '重复的幂等键（返回第一条事件），或被映射的丢弃条件丢弃',
+  'postHook.200': '此令牌重复的幂等键（返回第一条事件），或被映射的丢弃条件丢弃',
   'postHook.202': '已映射并保存',
   'postHook.400': '不是有效的 JSON，或请求体无效：消息会指出字段和原因',
   'postHook.401': '缺少令牌、令牌未知或已吊销，或签名错误、过期、重放（或需要签名的令牌没有签名）',

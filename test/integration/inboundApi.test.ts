@@ -117,6 +117,18 @@ describe('inbound API over real HTTP', () => {
     expect(again.json.duplicate).toBe(true);
   });
 
+  it('scopes idempotency_key per token: the id answered for a repeated key can be read back with the token that was given it', async () => {
+    const script = issueApiToken(app.deps, { name: 'ops-script', requireSignature: false, now: Date.now() }).token;
+    const first = await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'Order 1001 stuck', idempotency_key: 'job-1001' });
+    expect(first.status).toBe(202);
+    // Another sender (its own token), its own event, the same natural key.
+    const second = await postEvent(app.url, script, { kind: 'task_result', status: 'failed', task_name: 'nightly backup', idempotency_key: 'job-1001' });
+    expect([200, 202]).toContain(second.status);
+    const id = second.json.id as number;
+    const status = await fetch(`${app.url}/api/v1/events/${id}`, { headers: { authorization: `Bearer ${script}` } });
+    expect(status.status, `POST answered ${second.status} ${second.text}; GET answered ${await status.clone().text()}`).toBe(200);
+  });
+
   it('renders every kind and category into the message the fake WeCom receives', async () => {
     const cases = [
       ...CATEGORIES.map((category) => ({ kind: 'alert', category, severity: 'critical', title: `alert in ${category}`, store: 'JD Store', fields: { sku: 'A-1', qty: 3 }, url: 'https://storeclaw.example/x' })),

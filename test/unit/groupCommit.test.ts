@@ -58,6 +58,21 @@ describe('group commit of inbound requests', () => {
     expect(count(db)).toBe(4);
   });
 
+  it('an idempotency key is each token\'s own, also between requests of one batch', async () => {
+    const { db, deps } = setup();
+    const intake = createGroupCommit(deps);
+    const [a, b, c] = await Promise.all([
+      intake.submit([event({ title: 'from storeclaw', idempotency_key: 'job-7' })], { source: 'api', tokenId: 1 }),
+      intake.submit([event({ title: 'from a script', idempotency_key: 'job-7' })], { source: 'api', tokenId: 2 }),
+      intake.submit([event({ title: 'storeclaw retrying', idempotency_key: 'job-7' })], { source: 'api', tokenId: 1 }),
+    ]);
+    expect(a![0]).toMatchObject({ repeated: false });
+    expect(b![0]).toMatchObject({ repeated: false });
+    expect(b![0]!.id).not.toBe(a![0]!.id);
+    expect(c).toEqual([{ id: a![0]!.id, status: a![0]!.status, repeated: true }]);
+    expect(count(db)).toBe(2);
+  });
+
   it('a request that fails is refused alone; the others of its batch are committed', async () => {
     const { db, deps } = setup();
     const intake = createGroupCommit(deps);
