@@ -21,7 +21,7 @@ export const droppedAnswer = v.strictObject({
 });
 
 export const errorAnswer = v.strictObject({
-  error: v.pipe(v.string(), v.description('A stable code: invalid_event, invalid_json, invalid_id, invalid_ping, store_limit, unauthorized, not_found, hook_not_found, unknown_check, payload_too_large, unsupported_media_type, storage_unavailable, internal_error')),
+  error: v.pipe(v.string(), v.description('A stable code: invalid_event, invalid_json, invalid_encoding, invalid_id, invalid_ping, store_limit, unauthorized, not_found, hook_not_found, unknown_check, payload_too_large, unsupported_media_type, storage_unavailable, internal_error')),
   message: v.pipe(v.string(), v.description('What is wrong, in English; for invalid_event "<field path>: <reason>"')),
   issues: v.optional(v.array(v.strictObject({ path: v.string(), message: v.string() }))),
 });

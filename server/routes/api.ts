@@ -27,6 +27,7 @@ import { CONFIG_MAX_BYTES, CONFIG_PATH, configApiHandlers, type ScopeRefusal } f
 import { clientIp } from './viewContext.ts';
 import type { MetricRuleEngine } from '../metricRules/engine.ts';
 import { refusalMessage, StoreLimitError } from '../metricRules/storeLimit.ts';
+import { notUtf8Answer, readBodyText } from './utf8Body.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
@@ -120,13 +121,14 @@ export function apiRoutes(deps: ApiDeps) {
   };
 
   const accept = async (c: Context, source: IntakeMeta['source'], parse: (json: unknown) => Parsed, batch = false) => {
-    const body = await c.req.text();
+    const { text: body, utf8 } = await readBodyText(c);
     const verdict = authenticate(c, body, source.startsWith('hook:') ? source.slice('hook:'.length) : undefined);
     if (!verdict.ok) return verdict.response;
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) {
       return c.json({ error: 'unsupported_media_type', message: 'Send JSON with "Content-Type: application/json"' }, 415);
     }
+    if (!utf8) return notUtf8Answer(c);
     let json: unknown;
     try {
       json = JSON.parse(body);

@@ -13,6 +13,7 @@ import { mayPost } from '../security/apiTokens.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
 import { clientIp } from './viewContext.ts';
+import { notUtf8Answer, readBodyText } from './utf8Body.ts';
 
 export const CONFIG_PATH = '/api/v1/config';
 export { CONFIG_MAX_BYTES };
@@ -51,7 +52,7 @@ export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator,
   };
 
   const put = async (c: Context) => {
-    const body = await c.req.text();
+    const { text: body, utf8 } = await readBodyText(c);
     const verdict = auth.authenticate({ authorization: c.req.header('authorization'), signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER), body });
     if (!verdict.ok) return unauthorized(c, verdict.message);
     if (!mayPost(verdict.token, undefined)) return hookOnly(c, verdict.token);
@@ -61,6 +62,7 @@ export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator,
     if (dryRun === undefined) return c.json({ error: 'invalid_query', message: 'dry_run: must be true or false' }, 400);
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) return c.json({ error: 'unsupported_media_type', message: 'Send JSON with "Content-Type: application/json"' }, 415);
+    if (!utf8) return notUtf8Answer(c);
     let json: unknown;
     try {
       json = JSON.parse(body);

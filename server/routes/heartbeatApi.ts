@@ -11,6 +11,7 @@ import type { PingKind } from '../heartbeats/plan.ts';
 import { shownStatus } from '../heartbeats/checks.ts';
 import type { Logger } from '../log.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
+import { notUtf8Answer, readBodyText } from './utf8Body.ts';
 
 type Authenticate = (c: Context, body: string) => { ok: true; tokenId: number } | { ok: false; response: Response };
 
@@ -18,7 +19,7 @@ export function heartbeatApiRoutes(deps: IntakeDeps & { log: Logger; authenticat
   const app = new Hono();
 
   const handle = async (c: Context, kind: PingKind) => {
-    const body = await c.req.text();
+    const { text: body, utf8 } = await readBodyText(c);
     const verdict = deps.authenticate(c, body);
     if (!verdict.ok) return verdict.response;
     const engine = deps.heartbeats;
@@ -29,6 +30,7 @@ export function heartbeatApiRoutes(deps: IntakeDeps & { log: Logger; authenticat
       if (type !== 'application/json' && !type.endsWith('+json')) {
         return c.json({ error: 'unsupported_media_type', message: 'Send no body, or JSON with "Content-Type: application/json"' }, 415);
       }
+      if (!utf8) return notUtf8Answer(c);
       let json: unknown;
       try {
         json = JSON.parse(body);

@@ -269,6 +269,14 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     const version = await api(target, 'PUT', '/api/v1/config', tokens.targetAdmin.token, { ...doc, version: 2 });
     expect(version.json.issues).toEqual([{ path: 'version', message: 'this appliance reads version 1 documents' }]);
     expect((await api(target, 'PUT', '/api/v1/config', tokens.targetAdmin.token, '{"format":')).json.error).toBe('invalid_json');
+    // A document saved in GBK is refused, not applied with U+FFFD in its templates.
+    const gbk = await fetch(target.url + '/api/v1/config', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokens.targetAdmin.token}`, 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from('{"format":"'), Buffer.from([0xbf, 0xe2, 0xb4, 0xe6]), Buffer.from('"}')]),
+    });
+    expect(gbk.status).toBe(400);
+    expect(((await gbk.json()) as { error: string }).error).toBe('invalid_encoding');
     expect((await api(target, 'GET', '/api/v1/config', tokens.targetAdmin.token)).etag).toBe(before.etag);
   });
 

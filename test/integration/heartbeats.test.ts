@@ -174,6 +174,14 @@ describe('heartbeat checks, end to end', () => {
     expect((await ping(r.app.url, token, 'price-sync', undefined, { 'content-type': 'text/plain' })).status).toBe(200);
     const form = await fetch(`${r.app.url}/api/v1/heartbeats/price-sync`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
     expect(form.status).toBe(415);
+    // A message sent in GBK is refused, not recorded with U+FFFD in its place.
+    const gbk = await fetch(`${r.app.url}/api/v1/heartbeats/price-sync/fail`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from('{"message":"'), Buffer.from([0xbf, 0xe2, 0xb4, 0xe6]), Buffer.from('"}')]),
+    });
+    expect(gbk.status).toBe(400);
+    expect(((await gbk.json()) as { error: string }).error).toBe('invalid_encoding');
 
     const id = listHeartbeatChecks(r.app.deps.db)[0]!.id;
     const paused = await r.console.submit(`/heartbeats/${id}/pause`);

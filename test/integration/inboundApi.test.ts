@@ -107,6 +107,27 @@ describe('inbound API over real HTTP', () => {
     expect(broken.json.error).toBe('invalid_json');
   });
 
+  it('a body that is not valid UTF-8 is refused with a 400 naming the encoding, not stored with U+FFFD in place of the bytes', async () => {
+    const count = () => (app.deps.db.$client.prepare('select count(*) as n from events').get() as { n: number }).n;
+    const before = count();
+    // "库存" sent as GBK (C2 E2 B4 E6) by a sender that forgot to encode UTF-8.
+    const body = Buffer.concat([Buffer.from('{"kind":"alert","category":"inventory","title":"'), Buffer.from([0xbf, 0xe2, 0xb4, 0xe6]), Buffer.from(' low"}')]);
+    const res = await fetch(app.url + '/api/v1/events', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    const answer = (await res.json()) as { id?: number; message?: string; error?: string };
+    const stored = answer.id !== undefined ? getEvent(app.deps.db, answer.id)?.title : undefined;
+    expect(res.status, `answered ${JSON.stringify(answer)}; stored title ${JSON.stringify(stored)}`).toBe(400);
+    expect(answer.message).toMatch(/UTF-8/i);
+    expect(answer.error).toBe('invalid_encoding');
+    expect(count()).toBe(before);
+    // Without a valid token, the token is refused first, as before.
+    const anonymous = await fetch(app.url + '/api/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(anonymous.status).toBe(401);
+    // UTF-8 text is signed and checked as the exact text sent.
+    const chinese = await postEvent(app.url, signedOnly, { ...alert, title: '库存不足：SKU-1024' }, { sign: { secret: signingSecret } });
+    expect(chinese.status).toBe(202);
+    expect(getEvent(app.deps.db, chinese.json.id as number)?.title).toBe('库存不足：SKU-1024');
+  });
+
   it('answers a repeated idempotency_key with 200 and the first id', async () => {
     const body = { ...alert, title: 'idem', idempotency_key: 'order-sync-42' };
     const first = await postEvent(app.url, token, body);
