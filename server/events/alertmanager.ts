@@ -61,7 +61,8 @@ const alertSchema = v.looseObject(
     generatorURL: v.optional(v.string('must be a string')),
     fingerprint: v.optional(v.string('must be a string')),
   },
-  'each alert must be an object',
+  // valibot reports a missing key with the object's message: it is the field that is missing.
+  (issue) => (issue.expected === 'Object' ? 'each alert must be an object' : 'is required'),
 );
 
 export const alertmanagerSchema = v.looseObject(

@@ -150,6 +150,16 @@ describe('inbound API over real HTTP', () => {
     expect(status.status, `POST answered ${second.status} ${second.text}; GET answered ${await status.clone().text()}`).toBe(200);
   });
 
+  it('over HTTP: the 400 for an Alertmanager alert missing startsAt says the field is required', async () => {
+    const res = await fetch(app.url + '/api/v1/alertmanager', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'DiskFull' } }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toBe('alerts.0.startsAt: is required');
+  });
+
   it('renders every kind and category into the message the fake WeCom receives', async () => {
     const cases = [
       ...CATEGORIES.map((category) => ({ kind: 'alert', category, severity: 'critical', title: `alert in ${category}`, store: 'JD Store', fields: { sku: 'A-1', qty: 3 }, url: 'https://storeclaw.example/x' })),

@@ -196,6 +196,22 @@ describe('mapAlertmanager: invalid payloads', () => {
     expect(issues).toContainEqual({ path: 'alerts.0.labels.job', message: expect.stringContaining('must be strings') });
   });
 
+  it.each([
+    ['startsAt', { status: 'firing', labels: { alertname: 'DiskFull' } }],
+    ['labels', { status: 'firing', startsAt: '2024-05-01T09:30:00Z' }],
+    ['status', { labels: { alertname: 'DiskFull' }, startsAt: '2024-05-01T09:30:00Z' }],
+  ])('an alert without %s is refused as "is required", not "each alert must be an object"', (field, alert) => {
+    const result = mapAlertmanager({ version: '4', status: 'firing', alerts: [alert] });
+    expect(result.ok).toBe(false);
+    const issue = !result.ok ? result.issues.find((i) => i.path === `alerts.0.${field}`) : undefined;
+    expect(issue?.message).not.toBe('each alert must be an object');
+    expect(issue?.message).toMatch(/required/);
+  });
+
+  it('an alert that is not an object is refused as such', () => {
+    expect(issuesOf({ status: 'firing', alerts: ['DiskFull'] })).toEqual([{ path: 'alerts.0', message: 'each alert must be an object' }]);
+  });
+
   it(`refuses more than ${MAX_ALERTS} alerts`, () => {
     const alert = firingPayload().alerts[0]!;
     const issues = issuesOf({ status: 'firing', alerts: Array.from({ length: MAX_ALERTS + 1 }, () => alert) });
