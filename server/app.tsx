@@ -51,7 +51,12 @@ export const PUBLIC_ROUTES: PublicRoutes = {
   prefixes: ['/static/', '/lang/', '/api/'],
 };
 
-export const CONSOLE_BODY_LIMIT = 64 * 1024;
+/**
+ * Every console form within its own limits fits, url-encoded (a Han character is 9 bytes, %E6%97%A5):
+ * the largest, the hook editor, is up to ~560 KB (its 48 KiB sample alone 432 KiB, its templates and
+ * lists the rest); a report's 8,000-character template ~72 KB.
+ */
+export const CONSOLE_BODY_LIMIT = 1024 * 1024;
 
 /** Reading the body failed because the request's connection is gone (node:http's "aborted"). */
 function clientGone(c: Context, err: Error): boolean {
@@ -121,7 +126,10 @@ export function createApp(deps: AppDeps) {
     // An uploaded backup has its own limit, applied here, before anything reads the body; a configuration document its own.
     if (c.req.path === RESTORE_PATH) return bodyLimit({ maxSize: RESTORE_UPLOAD_LIMIT, onError: (cx) => restoreTooLarge(cx, deps) })(c, next);
     const maxSize = CONFIG_FORM_PATHS.includes(c.req.path) ? CONFIG_FORM_LIMIT : CONSOLE_BODY_LIMIT;
-    return bodyLimit({ maxSize, onError: (cx) => cx.text('Request body too large', 413) })(c, next);
+    // In the reader's language, as every console refusal. The body is refused unread: the connection
+    // closes after the answer, or the client would send its next request on one still draining it.
+    const tooLarge = (cx: Context<AppEnv>) => cx.text(cx.var.t('error.tooLarge', { max: maxSize / 1024 }), 413, { connection: 'close' });
+    return bodyLimit({ maxSize, onError: tooLarge })(c, next);
   });
   app.use('*', readableForm());
   app.use('*', csrfToken(PUBLIC_ROUTES));

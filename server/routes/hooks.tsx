@@ -45,7 +45,7 @@ const BLANK: HookDefinition = {
 };
 
 const startSchema = v.optional(v.picklist(HOOK_STARTS), 'blank');
-const SAMPLE_MAX = 48 * 1024; // the console's whole form is limited to 64 KiB
+const SAMPLE_MAX = 48 * 1024; // url-encoded, up to 9x: the console's body limit (app.tsx) leaves room for it
 
 const formSchema = v.object({
   ...Object.fromEntries(HOOK_FORM_FIELDS.map((f) => [f, v.optional(v.string(), '')])),

@@ -28,6 +28,7 @@ const en = {
   'backup.failed': 'The backup could not be written: {reason}',
   'audit.action.backup.download': 'downloaded a backup',
   'error.badForm': 'The form could not be read (the request was malformed). Reload the page and try again.',
+  'error.tooLarge': 'This form is too large to send: at most {max} KiB at once. Shorten its longest field and try again; nothing was saved.',
   'error.storage': 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was changed; try again in a moment.',
 };
 
@@ -58,6 +59,7 @@ const zh: Record<keyof typeof en, string> = {
   'backup.failed': '无法写入备份：{reason}',
   'audit.action.backup.download': '下载了备份',
   'error.badForm': '无法读取表单（请求格式错误）。请刷新页面后重试。',
+  'error.tooLarge': '表单过大，无法提交：一次最多 {max} KiB。请缩短其中最长的字段后重试；没有保存任何内容。',
   'error.storage': '设备暂时无法写入数据库（磁盘已满、只读或被锁定）。没有做任何更改，请稍后重试。',
 };
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, PUBLIC_ROUTES } from '../../server/app.tsx';
+import { CONSOLE_BODY_LIMIT, createApp, PUBLIC_ROUTES } from '../../server/app.tsx';
 import { isPublic } from '../../server/security/webMiddleware.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { rawRequest } from '../helpers/api.ts';
@@ -7,6 +7,8 @@ import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const PASSWORD = 'a-long-admin-password';
+const ZH = { 'accept-language': 'zh-CN,zh;q=0.9' };
+const HAN = /[\u4e00-\u9fff]/;
 
 describe('console security over real HTTP', () => {
   let fake: FakeWecom;
@@ -135,8 +137,17 @@ describe('console security over real HTTP', () => {
     expect(ready.status).toBe(200);
     const c = new ConsoleClient(app.url);
     await c.signIn(PASSWORD);
-    const big = await c.postForm('/channels/wecom/connect', { url: 'x'.repeat(100_000) });
+    const big = await c.postForm('/channels/wecom/connect', { url: 'x'.repeat(CONSOLE_BODY_LIMIT + 1) });
     expect(big.status).toBe(413);
+  });
+
+  it('a console form over the body limit is refused in the reader language (ZH), not with "Request body too large"', async () => {
+    const c = new ConsoleClient(app.url);
+    await c.signIn(PASSWORD);
+    await c.get('/settings', ZH);
+    const res = await c.postForm('/settings', { language: 'zh', timeZone: 'Asia/Shanghai', retentionDays: '90', filler: 'x'.repeat(CONSOLE_BODY_LIMIT + 1024) }, ZH);
+    expect(res.status).toBe(413);
+    expect(textOf(res.body)).toMatch(HAN);
   });
 });
 

@@ -90,6 +90,10 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     const notJson = await admin.postForm('/hooks/grafana', { ...values, action: 'preview', sample: '{"status":' });
     expect(notJson.status).toBe(422);
     expect(textOf(notJson.body)).toContain('The sample payload is not valid JSON');
+    // A sample at its own limit (48 KiB), all Chinese: ~432 KB url-encoded, within the console's body limit.
+    const han = JSON.stringify({ message: '库'.repeat(48 * 1024 - 20) });
+    const big = await admin.postForm('/hooks/grafana', { ...values, action: 'preview', sample: han });
+    expect(big.status).toBe(200);
   });
 
   it('turns a Grafana webhook into an alert through the inbound API’s intake, and answers a repeat with the first id', async () => {

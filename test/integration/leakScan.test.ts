@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../../server/app.tsx';
+import { CONSOLE_BODY_LIMIT, createApp } from '../../server/app.tsx';
 import { DB_FILE } from '../../server/appliance.ts';
 import { startFakeWecom } from '../fakeWecom.ts';
 import { outcomes } from '../helpers/accounting.ts';
@@ -163,7 +163,7 @@ describe('leak scan: every journey with a known key, every byte of output search
       await c.postForm('/channels/wecom/test');
       c.csrf = csrf;
       await c.request('POST', '/channels/wecom/connect', { body: 'x', headers: { 'content-type': 'multipart/form-data; boundary=nope' } });
-      await c.postForm('/channels/wecom/connect', { url: URL_ + 'x'.repeat(70_000) });
+      await c.postForm('/channels/wecom/connect', { url: URL_ + 'x'.repeat(CONSOLE_BODY_LIMIT) });
       await raw('anonymous', '/channels/wecom/test', { method: 'POST', headers: { origin: app.url } });
       app.deps.db.$client.pragma('busy_timeout = 100');
       const lock = new Database(join(app.dataDir, DB_FILE));

@@ -3,6 +3,7 @@ import { listAudit } from '../../db/queries/audit.ts';
 import { getReportJob, listReportJobs, listReportRuns, runDeliveryIds } from '../../db/queries/reports.ts';
 import { dailyPeriods } from '../../server/time/periods.ts';
 import { getReportSettings } from '../../server/reports/reportSettings.ts';
+import { TEMPLATE_MAX_CHARS } from '../../server/reports/reportTemplate.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
@@ -283,5 +284,17 @@ describe('Reports page over real HTTP, against the fake WeCom', () => {
   it('shows the next report on the dashboard', async () => {
     const dash = textOf((await admin.get('/')).body);
     expect(dash).toMatch(/每日汇总|每周汇总/);
+  });
+
+  it('a custom report template within TEMPLATE_MAX_CHARS (Chinese text) is saved, not refused with a bare English 413', async () => {
+    await admin.get('/reports/new', ZH);
+    const before = (app.deps.db.$client.prepare('select count(*) as n from report_jobs').get() as { n: number }).n;
+    // 7,500 characters: under the form's own limit of 8,000, but ~67 KB once url-encoded (9 bytes per Han character).
+    const template = '日报'.repeat(3750);
+    expect(template.length).toBeLessThanOrEqual(TEMPLATE_MAX_CHARS);
+    const res = await admin.postForm('/reports', { name: '中文模板', type: 'custom', cron: '0 9 * * *', timezone: 'Asia/Shanghai', template, calendar: 'every_day' }, ZH);
+    expect(res.body, `status ${res.status}`).not.toBe('Request body too large');
+    expect(res.status).toBe(303);
+    expect((app.deps.db.$client.prepare('select count(*) as n from report_jobs').get() as { n: number }).n).toBe(before + 1);
   });
 });
