@@ -9,7 +9,7 @@ import { auditRoutes } from './routes/audit.tsx';
 import { troubleshootingRoutes } from './routes/troubleshooting.tsx';
 import { settingsRoutes } from './routes/settings.tsx';
 import { CONFIG_FORM_LIMIT, CONFIG_FORM_PATHS, configConsoleRoutes } from './routes/configConsole.tsx';
-import { authRoutes } from './routes/auth.tsx';
+import { authRoutes, signInFirst } from './routes/auth.tsx';
 import { channelRoutes } from './routes/channels.tsx';
 import { dashboardRoutes } from './routes/dashboard.tsx';
 import { healthRoutes } from './routes/health.ts';
@@ -121,7 +121,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use('*', originCheck());
   app.use('*', session(deps));
-  app.use('*', requireAuth(deps, PUBLIC_ROUTES));
+  app.use('*', requireAuth(deps, PUBLIC_ROUTES, (c) => signInFirst(c, deps)));
   app.use('*', async (c, next) => {
     // An uploaded backup has its own limit, applied here, before anything reads the body; a configuration document its own.
     if (c.req.path === RESTORE_PATH) return bodyLimit({ maxSize: RESTORE_UPLOAD_LIMIT, onError: (cx) => restoreTooLarge(cx, deps) })(c, next);

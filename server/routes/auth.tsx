@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { writeAudit, writeCoalescedAudit } from '../../db/queries/audit.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../../db/queries/admin.ts';
@@ -32,6 +32,16 @@ const loginSchema = v.object({
   password: v.pipe(v.string(), v.nonEmpty('login.error.empty'), v.maxLength(256, 'login.error.wrong')),
   next: v.optional(v.string()),
 });
+
+/**
+ * A console form posted without a session (see requireAuth): 401 with the sign-in page saying why in
+ * the reader's language, leading back to the form's page; before the first password, the setup page.
+ */
+export function signInFirst(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'settings'>) {
+  const ctx = viewContext(c, deps);
+  if (!getAdminPasswordHash(deps.db)) return c.html(<SetupPage ctx={ctx} />, 401);
+  return c.html(<LoginPage ctx={ctx} info={ctx.t('login.sessionEnded')} next={ctx.path} />, 401);
+}
 
 export function authRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();

@@ -118,15 +118,21 @@ export function isPublic(path: string, pub: PublicRoutes): boolean {
   return pub.paths.includes(path) || pub.prefixes.some((p) => path.startsWith(p));
 }
 
-/** Every console route needs a session; before the first password exists, everything leads to setup. */
+/**
+ * Every console route needs a session; before the first password exists, everything leads to setup.
+ * A form posted without one (its session expired, or was signed out elsewhere) is answered 401: htmx
+ * follows its redirect header, a plain form gets `signInFirst`'s page (the routes render it: this
+ * layer renders no view).
+ */
 export const requireAuth =
-  (deps: { db: Db }, pub: PublicRoutes): MiddlewareHandler<AppEnv> =>
+  (deps: { db: Db }, pub: PublicRoutes, signInFirst: (c: Context<AppEnv>) => Response | Promise<Response>): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     if (isPublic(c.req.path, pub) || c.var.session) return next();
     const target = getAdminPasswordHash(deps.db) ? `/login?next=${encodeURIComponent(c.req.path)}` : '/setup';
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect(target);
-    if (c.req.header('hx-request') === 'true') c.header('hx-redirect', target);
-    return c.text('Sign in first.', 401);
+    if (c.req.header('hx-request') !== 'true') return signInFirst(c);
+    c.header('hx-redirect', target);
+    return c.text(c.var.t('login.sessionEnded'), 401);
   };
 
 /**

@@ -26,6 +26,7 @@ export const en = {
   'login.error.empty': 'Enter the password.',
   'login.error.throttled': 'Too many failed attempts. Try again in {minutes} min.',
   'login.signedOut': 'You are signed out.',
+  'login.sessionEnded': 'Your session has ended (it expired or was signed out), so the form was not saved. Sign in, then send it again.',
 
   'channels.title': 'Channels',
   'channels.intro': 'The appliance sends to one WeCom group through that group\'s bot.',

@@ -28,6 +28,7 @@ export const zh: Record<MessageKey, string> = {
   'login.error.empty': '请输入密码。',
   'login.error.throttled': '失败次数过多，请 {minutes} 分钟后再试。',
   'login.signedOut': '您已退出登录。',
+  'login.sessionEnded': '会话已结束（已过期或已退出登录），表单未保存。请登录后重新提交。',
 
   'channels.title': '消息渠道',
   'channels.intro': '本设备通过群机器人向一个企业微信群发送消息。',

@@ -40,6 +40,20 @@ describe('console security over real HTTP', () => {
     }
   });
 
+  it('a form posted after the session ended is answered in the reader language (ZH), not "Sign in first."', async () => {
+    const c = new ConsoleClient(app.url); // no session cookie: it expired or was revoked
+    const res = await c.postForm('/settings', { language: 'zh', timeZone: 'Asia/Shanghai', retentionDays: '90' }, ZH);
+    expect(res.status).toBe(401);
+    expect(textOf(res.body)).toMatch(HAN);
+    // The sign-in page, saying why, leading back to the form's page once signed in.
+    expect(textOf(res.body)).toContain('会话已结束');
+    expect(res.body).toContain('<input type="hidden" name="next" value="/settings"/>');
+    // htmx follows its redirect header, as before.
+    const htmx = await c.postForm('/settings', { language: 'zh' }, { ...ZH, 'hx-request': 'true' });
+    expect(htmx.status).toBe(401);
+    expect(htmx.headers.get('hx-redirect')).toBe('/login?next=%2Fsettings');
+  });
+
   it('signs in with ADMIN_PASSWORD; a wrong password is refused and the form says so', async () => {
     const c = new ConsoleClient(app.url);
     const wrong = await c.postForm('/login', { password: 'nope-nope' }, { 'x-forwarded-for': 'ignored' });
