@@ -33,6 +33,7 @@ import {
   apiRequest,
   consoleRequest,
   csrfToken,
+  isPublic,
   originCheck,
   readableForm,
   requireAuth,
@@ -57,6 +58,8 @@ export const PUBLIC_ROUTES: PublicRoutes = {
  * lists the rest); a report's 8,000-character template ~72 KB.
  */
 export const CONSOLE_BODY_LIMIT = 1024 * 1024;
+/** The sign-in and setup forms, open to anyone: a few fields, so a stranger's body stays small. */
+export const PUBLIC_BODY_LIMIT = 64 * 1024;
 
 /** Reading the body failed because the request's connection is gone (node:http's "aborted"). */
 function clientGone(c: Context, err: Error): boolean {
@@ -125,7 +128,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     // An uploaded backup has its own limit, applied here, before anything reads the body; a configuration document its own.
     if (c.req.path === RESTORE_PATH) return bodyLimit({ maxSize: RESTORE_UPLOAD_LIMIT, onError: (cx) => restoreTooLarge(cx, deps) })(c, next);
-    const maxSize = CONFIG_FORM_PATHS.includes(c.req.path) ? CONFIG_FORM_LIMIT : CONSOLE_BODY_LIMIT;
+    const maxSize = CONFIG_FORM_PATHS.includes(c.req.path) ? CONFIG_FORM_LIMIT : isPublic(c.req.path, PUBLIC_ROUTES) ? PUBLIC_BODY_LIMIT : CONSOLE_BODY_LIMIT;
     // In the reader's language, as every console refusal. The body is refused unread: the connection
     // closes after the answer, or the client would send its next request on one still draining it.
     const tooLarge = (cx: Context<AppEnv>) => cx.text(cx.var.t('error.tooLarge', { max: maxSize / 1024 }), 413, { connection: 'close' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_BODY_LIMIT, createApp, PUBLIC_ROUTES } from '../../server/app.tsx';
+import { CONSOLE_BODY_LIMIT, createApp, PUBLIC_BODY_LIMIT, PUBLIC_ROUTES } from '../../server/app.tsx';
 import { isPublic } from '../../server/security/webMiddleware.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { rawRequest } from '../helpers/api.ts';
@@ -153,6 +153,14 @@ describe('console security over real HTTP', () => {
     await c.signIn(PASSWORD);
     const big = await c.postForm('/channels/wecom/connect', { url: 'x'.repeat(CONSOLE_BODY_LIMIT + 1) });
     expect(big.status).toBe(413);
+  });
+
+  it('keeps the forms anyone may post (sign-in) to 64 KiB: only a session earns the larger limit', async () => {
+    const c = new ConsoleClient(app.url);
+    await c.get('/login');
+    const big = await c.postForm('/login', { password: 'x'.repeat(PUBLIC_BODY_LIMIT + 1) });
+    expect(big.status).toBe(413);
+    expect(PUBLIC_BODY_LIMIT).toBeLessThan(CONSOLE_BODY_LIMIT);
   });
 
   it('a console form over the body limit is refused in the reader language (ZH), not with "Request body too large"', async () => {
