@@ -11,13 +11,20 @@ import type { AppEnv } from '../env.ts';
 import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
 import { checkAdminPassword } from '../security/adminPassword.ts';
 import { clearSessionCookie, createSession, setSessionCookie } from '../security/sessions.ts';
-import { isTimeZone } from '../time/zone.ts';
+import { canonicalTimeZone, isTimeZone } from '../time/zone.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 const generalSchema = v.object({
   language: v.picklist(['zh', 'en'], 'settings.error.language'),
-  timeZone: v.pipe(v.string(), v.trim(), v.nonEmpty('settings.error.timeZone'), v.check(isTimeZone, 'settings.error.timeZone')),
+  timeZone: v.pipe(
+    v.string(),
+    v.trim(),
+    v.nonEmpty('settings.error.timeZone'),
+    v.check(isTimeZone, 'settings.error.timeZone'),
+    // Stored as the other forms store it ("asia/shanghai" → "Asia/Shanghai"): zones are compared as text.
+    v.transform((tz) => canonicalTimeZone(tz)!),
+  ),
   retentionDays: v.pipe(v.string(), v.trim(), v.regex(/^\d{1,4}$/, 'settings.error.retention'), v.transform(Number), v.minValue(1, 'settings.error.retention'), v.maxValue(3650, 'settings.error.retention')),
 });
 

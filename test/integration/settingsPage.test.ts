@@ -58,6 +58,12 @@ describe('settings page over real HTTP', () => {
     expect(listAudit(app.deps.db, { limit: 5 }).some((a) => a.action === 'settings.update')).toBe(true);
   });
 
+  it('stores a time zone typed in another case by its canonical name, as the other forms do', async () => {
+    const res = await admin.submit('/settings', { language: 'zh', timeZone: 'asia/SHANGHAI', retentionDays: '30' });
+    expect(res.redirectedTo).toBe('/settings');
+    expect(app.deps.settings.general().timeZone).toBe('Asia/Shanghai');
+  });
+
   it('changes the password: wrong current refused, others signed out, the new one works', async () => {
     const other = new ConsoleClient(app.url);
     await other.signIn('first-password');
