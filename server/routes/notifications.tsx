@@ -92,7 +92,7 @@ const timeOfDay = v.pipe(
 
 const categoryEntries = Object.fromEntries(CATEGORIES.map((c) => [`cat_${c}`, checkbox])) as Record<`cat_${Category}`, typeof checkbox>;
 
-function formSchema(defaultTimeZone: string) {
+function formSchema(defaultTimeZone: () => string) {
   return v.pipe(
     v.object({
       ...categoryEntries,
@@ -104,7 +104,7 @@ function formSchema(defaultTimeZone: string) {
       quietTimeZone: v.pipe(
         text,
         v.trim(),
-        v.transform((s) => s || defaultTimeZone),
+        v.transform((s) => s || defaultTimeZone()),
         v.maxLength(64, 'form.error.timeZone'),
         v.check(isTimeZone, 'form.error.timeZone'),
         // The canonical spelling ("asia/shanghai" → "Asia/Shanghai").
@@ -285,7 +285,8 @@ const silenceIdParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Num
 
 export function notificationRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
-  const schema = formSchema(deps.settings.general().timeZone);
+  // A blank quiet-hours zone is the appliance's zone when the form is saved, not when it started.
+  const schema = formSchema(() => deps.settings.general().timeZone);
 
   const respond = (c: Context<AppEnv>, props: Omit<NotificationsProps, 'preview' | 'maxMentions' | 'silences' | 'templates'>, status: 200 | 422 = 200) => {
     const full: NotificationsProps = {

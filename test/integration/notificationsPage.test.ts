@@ -256,6 +256,18 @@ describe('the Notifications page over real HTTP', () => {
     expect(list.body).toContain('zhangsan\n+8613800000000\nlisi</textarea>');
   });
 
+  it('an empty quiet-hours zone is the appliance zone when the form is saved, also one changed since the start', async () => {
+    const before = app.deps.settings.general();
+    app.deps.settings.setGeneral({ ...before, timeZone: 'Europe/Berlin' });
+    try {
+      const res = await client.submit('/notifications', form({ quietEnabled: 'on', quietStart: '22:00', quietEnd: '06:00', quietTimeZone: '' }));
+      expect(res.status).toBe(200);
+      expect(app.deps.settings.rules().quietHours.timeZone).toBe('Europe/Berlin');
+    } finally {
+      app.deps.settings.setGeneral(before);
+    }
+  });
+
   it('says quiet hours hold messages back once they are on, never that every alert is sent', async () => {
     const off = textOf((await client.submit('/notifications', form({ language: 'en' }), { 'accept-language': 'en' })).body);
     expect(off).toContain('Nothing is suppressed by these rules: every alert, task result and report is sent.');
