@@ -127,11 +127,14 @@ export function metricRuleRoutes(deps: AppDeps) {
 
   app.post('/metric-rules/:id/delete', (c) => {
     const row = getMetricRule(deps.db, idOf(c) ?? 0);
-    if (row) {
-      deleteMetricRule(deps.db, row.id);
-      engine?.ruleSaved(ruleFromRow(row), undefined);
-      writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'metric_rule.delete', detail: { id: row.id, name: row.name }, ip: clientIp(c) });
+    if (!row) {
+      // Deleted already (a second tab, a double submit) or never there: say so, not "deleted".
+      const ctx = viewContext(c, deps);
+      return c.html(<MetricRulesPage ctx={ctx} items={listItems(deps, ctx)} firing={firingPage(deps, 1)} storeLimit={storeLimit} notice={{ kind: 'bad', text: ctx.t('mr.notFound') }} />, 404);
     }
+    deleteMetricRule(deps.db, row.id);
+    engine?.ruleSaved(ruleFromRow(row), undefined);
+    writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'metric_rule.delete', detail: { id: row.id, name: row.name }, ip: clientIp(c) });
     return c.redirect('/metric-rules?notice=deleted', 303);
   });
 

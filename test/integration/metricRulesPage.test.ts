@@ -89,6 +89,10 @@ describe('Metric rules page', () => {
     expect(getMetricRule(app.deps.db, rule!.id)!.name).toBe('Refunds');
     expect((await console.postForm(`/metric-rules/${rule!.id}/delete`)).location).toBe('/metric-rules?notice=deleted');
     expect(listMetricRules(app.deps.db)).toHaveLength(0);
+    // A second submit finds nothing to delete, and says so rather than "deleted".
+    const again = await console.postForm(`/metric-rules/${rule!.id}/delete`);
+    expect(again.status).toBe(404);
+    expect(again.location).toBeNull();
   });
 
   it('editing what a firing rule decides settles its state without a resolved message; a title-only edit keeps it firing', async () => {
