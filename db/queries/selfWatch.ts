@@ -1,18 +1,10 @@
 import type Database from 'better-sqlite3';
 
 /**
- * Both look at the head of the queue only (its first SAMPLE rows), so a backlog of 20,000 costs
+ * It looks at the head of the queue only (its first SAMPLE rows), so a backlog of 20,000 costs
  * what 200 do (a full scan of 20,000 queued rows took 75-90 ms, over the 50 ms a slice may take).
  */
 const SAMPLE = 200;
-
-/** The oldest next-attempt time already passed among the messages the worker would send next (priority, then FIFO). */
-export function oldestDueAt(sqlite: Database.Database, now: number): number | undefined {
-  const row = sqlite
-    .prepare(`SELECT min(next_attempt_at) AS at FROM (SELECT next_attempt_at FROM deliveries WHERE status = 'queued' ORDER BY priority, id LIMIT ${SAMPLE}) WHERE next_attempt_at <= ?`)
-    .get(now) as { at: number | null };
-  return row.at ?? undefined;
-}
 
 /**
  * When the longest-waiting message began waiting, among the oldest rows of each priority still

@@ -358,6 +358,21 @@ export function earliestPending(db: Db): number | undefined {
   return preparedStatement<[], { at: number | null }>(db, `SELECT min(d.next_attempt_at) AS at FROM deliveries d WHERE d.status = 'queued' AND ${NOT_BEHIND}`).get()?.at ?? undefined;
 }
 
+/**
+ * The oldest next-attempt time already passed among the messages the worker would send next
+ * (priority, then FIFO; none held back by an earlier one of its event, which waits for its own
+ * retry): the self-watch's "due, yet nothing sent". The head of the queue only (its first 200 rows
+ * that may go), so a backlog of 20,000 costs what 200 do.
+ */
+export function oldestDueAt(db: Db, now: number): number | undefined {
+  return (
+    preparedStatement<[number], { at: number | null }>(
+      db,
+      `SELECT min(at) AS at FROM (SELECT d.next_attempt_at AS at FROM deliveries d WHERE d.status = 'queued' AND ${NOT_BEHIND} ORDER BY d.priority, d.id LIMIT 200) WHERE at <= ?`,
+    ).get(now)?.at ?? undefined
+  );
+}
+
 export function hasSending(db: Db): boolean {
   return preparedStatement(db, `SELECT 1 FROM deliveries WHERE status = 'sending' LIMIT 1`).get() !== undefined;
 }

@@ -3,7 +3,8 @@
 import { statfsSync } from 'node:fs';
 import type { Db } from '../../db/client.ts';
 import { getChannel } from '../../db/queries/channel.ts';
-import { enabledReportJobs, oldestDueAt, oldestWaitingSince } from '../../db/queries/selfWatch.ts';
+import { enabledReportJobs, oldestWaitingSince } from '../../db/queries/selfWatch.ts';
+import { oldestDueAt } from '../delivery/store.ts';
 import type { OpsCounters } from '../opsCounters.ts';
 import { Cron } from 'croner';
 import { CRON_OPTIONS, nextFireTime, normaliseCron } from '../reports/cron.ts';
@@ -130,7 +131,7 @@ export function observe(deps: ObserveDeps, now: number): Observation {
     wecom: { failingSince: w.failingSince, lastRateLimitedAt: w.lastRateLimitedAt, lastCallAt: w.lastCallAt, latencies: [...w.latencies] },
     channel: channelOf(deps),
     oldestQueuedAt: oldestWaitingSince(sqlite),
-    oldestDueAt: oldestDueAt(sqlite, now),
+    oldestDueAt: oldestDueAt(deps.db, now),
     storage: { probeError: probeWrite(deps.db), lastErrorAt: deps.counters.lastStorageErrorAt, freeBytes: freeBytes(deps.dataDir) },
     reports,
     schedulerTimers: deps.schedulerTimers,

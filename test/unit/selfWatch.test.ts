@@ -170,6 +170,29 @@ describe('observing report jobs', () => {
     }
   });
 
+  it('a message held back behind its event\'s first, which waits for its retry, is not "due": no worker_stalled while the worker waits as told', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'observe-'));
+    const db = openDatabase(join(dir, 'notifier.db'));
+    try {
+      const now = NOW;
+      const insert = db.$client.prepare(
+        "insert into deliveries (created_at, kind, category, severity, priority, status, title, msgtype, payload, bytes, attempts, queued_at, next_attempt_at, event_id) values (?, 'event', 'orders', 'warning', 1, 'queued', ?, ?, '{}', 2, ?, ?, ?, 7)",
+      );
+      // An alert WeCom answered -1: its retry in 5 minutes. Its @all follow-up, due long ago, waits behind it.
+      insert.run(now - 600_000, 'alert', 'markdown', 1, now - 600_000, now + 300_000);
+      insert.run(now - 600_000, 'alert · @', 'text', 0, now - 600_000, now - 600_000);
+      const deps = { db, counters: createOpsCounters(now), secretBox: createSecretBox(Buffer.alloc(32, 1)), dataDir: dir, schedulerTimers: true, nextFireCache: createNextFireCache() };
+      const seen = observe(deps, now);
+      expect(seen.oldestDueAt).toBeUndefined();
+      expect(judge({ ...seen, wecom: { latencies: [], lastCallAt: now - 600_000 } }, DEFAULT_THRESHOLDS).map((p) => p.code)).not.toContain('worker_stalled');
+      // Once the first is due, both are: the stall counts from the first's time.
+      expect(observe(deps, now + 300_000).oldestDueAt).toBe(now + 300_000);
+    } finally {
+      closeDatabase(db);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a job on workdays is not due on a holiday the scheduler passes over; the admin making it a workday makes it due', () => {
     const dir = mkdtempSync(join(tmpdir(), 'observe-'));
     const db = openDatabase(join(dir, 'notifier.db'));
