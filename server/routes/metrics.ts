@@ -161,7 +161,7 @@ function selfWatchFamilies(watch: SelfWatch, now: number): Family[] {
   return [
     {
       name: 'storeclaw_self_watch_problem',
-      help: "The appliance's self-watch: 1 while the problem holds, else 0 (docs/prometheus-alerts.yml).",
+      help: "The appliance's self-watch: 1 while the problem holds, else 0 (docs/prometheus/storeclaw-alerts.yml).",
       type: 'gauge',
       samples: PROBLEM_CODES.map((code) => ({ labels: { reason: code, severity: PROBLEM_SEVERITY[code] }, value: held.has(code) ? 1 : 0 })),
     },
