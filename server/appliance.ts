@@ -12,7 +12,7 @@ import { swapInBackup } from './restore.ts';
 import { createFallbackSender } from './selfWatch/fallback.ts';
 import { createNextFireCache, observe } from './selfWatch/observe.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './selfWatch/reasons.ts';
-import { createSelfWatch } from './selfWatch/watcher.ts';
+import { createSelfWatch, createSelfWatchMemory, type SelfWatchMemory } from './selfWatch/watcher.ts';
 import { parseFallbackUrl } from './wecom/fallbackUrl.ts';
 import { httpPost } from './wecom/httpPost.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -126,13 +126,14 @@ interface Core {
   close(): Promise<void>;
 }
 
-/** What outlives a restore: the process's counters, and the one bot's rate window. */
+/** What outlives a restore: the process's counters, the one bot's rate window, what the self-watch saw. */
 interface ProcessState {
   log: Logger;
   clock: Clock;
   build: BuildInfo;
   counters: OpsCounters;
   limiter?: RateLimiter;
+  selfWatch?: SelfWatchMemory;
 }
 
 /** data dir → db (refused if newer, backed up, migrated) → data key → deps → app; nothing started. */
@@ -216,6 +217,7 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
       : undefined,
     lang: () => settings.delivery().language,
     fallbackPerHour: opts.selfWatch?.fallbackPerHour,
+    memory: (shared.selfWatch ??= createSelfWatchMemory()),
   });
   deps.selfWatch = selfWatch;
   const started = worker;

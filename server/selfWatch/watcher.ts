@@ -26,6 +26,25 @@ export interface SelfWatchCounters {
   fallbackDropped: number;
 }
 
+/**
+ * What the self-watch remembers between checks. The process keeps it, so a restore (which reopens
+ * everything else) neither forgets an outage in progress (its recovery is still sent, no second
+ * alert) nor starts the fallback's counters and hourly limit again.
+ */
+export interface SelfWatchMemory {
+  problems: Problem[];
+  checkedAt?: number;
+  /** The current outage: when it began and every problem it had. */
+  outage?: { since: number; seen: Map<string, Problem> };
+  pending: HealthNotice[];
+  sentAt: number[];
+  counters: SelfWatchCounters;
+}
+
+export function createSelfWatchMemory(): SelfWatchMemory {
+  return { problems: [], pending: [], sentAt: [], counters: { fallbackSent: { alert: 0, recovery: 0 }, fallbackFailures: 0, fallbackDropped: 0 } };
+}
+
 export interface SelfWatch {
   start(): void;
   stop(): Promise<void>;
@@ -46,15 +65,12 @@ export function createSelfWatch(deps: {
   lang: () => Lang;
   /** Default FALLBACK_PER_HOUR. */
   fallbackPerHour?: number;
+  /** Default: a new one (nothing seen yet). */
+  memory?: SelfWatchMemory;
 }): SelfWatch {
   const perHour = deps.fallbackPerHour ?? FALLBACK_PER_HOUR;
-  let problems: Problem[] = [];
-  let checkedAt: number | undefined;
-  /** The current outage: when it began and every problem it had. */
-  let outage: { since: number; seen: Map<string, Problem> } | undefined;
-  const pending: HealthNotice[] = [];
-  const sentAt: number[] = [];
-  const counters: SelfWatchCounters = { fallbackSent: { alert: 0, recovery: 0 }, fallbackFailures: 0, fallbackDropped: 0 };
+  const m = deps.memory ?? createSelfWatchMemory();
+  const { pending, sentAt, counters } = m;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -107,24 +123,25 @@ export function createSelfWatch(deps: {
       deps.log.error('self-watch could not observe the appliance', { error: err });
     }
     // A problem that holds keeps the time it was first seen.
-    const before = new Map(problems.map((p) => [p.code, p]));
+    const before = new Map(m.problems.map((p) => [p.code, p]));
     found = found.map((p) => {
       const was = before.get(p.code);
       return was ? { ...p, since: Math.min(was.since, p.since) } : p;
     });
     for (const p of found) if (!before.has(p.code)) deps.log.warn('self-watch: problem', { reason: p.code, severity: p.severity, ...p.detail });
-    for (const p of problems) if (!found.some((f) => f.code === p.code)) deps.log.info('self-watch: problem cleared', { reason: p.code });
-    problems = found;
-    checkedAt = now;
+    for (const p of m.problems) if (!found.some((f) => f.code === p.code)) deps.log.info('self-watch: problem cleared', { reason: p.code });
+    m.problems = found;
+    m.checkedAt = now;
 
+    const { outage } = m;
     if (found.length > 0 && !outage) {
-      outage = { since: now, seen: new Map(found.map((p) => [p.code, p])) };
+      m.outage = { since: now, seen: new Map(found.map((p) => [p.code, p])) };
       pending.push(notice('alert', found, now));
     } else if (found.length > 0 && outage) {
       for (const p of found) outage.seen.set(p.code, p);
     } else if (found.length === 0 && outage) {
       pending.push(notice('recovery', [...outage.seen.values()], now, Math.max(1, Math.round((now - outage.since) / 60_000))));
-      outage = undefined;
+      m.outage = undefined;
     }
     await flush(now);
   }
@@ -154,9 +171,9 @@ export function createSelfWatch(deps: {
       await running;
     },
     status: () => ({
-      status: overallStatus(problems),
-      checkedAt,
-      problems,
+      status: overallStatus(m.problems),
+      checkedAt: m.checkedAt,
+      problems: m.problems,
       ...(deps.fallback ? { fallback: describeFallback(deps.fallback.target) } : {}),
     }),
   };
