@@ -10,13 +10,16 @@ export function countDeliveriesSince(db: Db, status: DeliveryStatus, since: numb
     .get()!.n;
 }
 
-/** Events received since `since`, by status. */
+/** A member of a digest not sent yet still waits: it is digested only once the digest went. */
+const OUTCOME = sql<string>`CASE WHEN ${events.status} = 'digested' AND ${events.finishedAt} IS NULL THEN 'queued' ELSE ${events.status} END`;
+
+/** Events received since `since`, by outcome (members of a digest not sent yet count as queued). */
 export function eventCountsSince(db: Db, since: number): Record<string, number> {
   const rows = db
-    .select({ status: events.status, n: count() })
+    .select({ status: OUTCOME, n: count() })
     .from(events)
     .where(gte(events.receivedAt, since))
-    .groupBy(events.status)
+    .groupBy(OUTCOME)
     .all();
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
@@ -32,8 +35,7 @@ export function eventBuckets(db: Db, since: number, bucketMs: number): Bucket[] 
   return db
     .select({
       index: sql<number>`cast((${events.receivedAt} - ${since}) / ${bucketMs} as integer)`,
-      // A member of a digest not sent yet still waits: it is digested only once the digest went.
-      status: sql<string>`CASE WHEN ${events.status} = 'digested' AND ${events.finishedAt} IS NULL THEN 'queued' ELSE ${events.status} END`,
+      status: OUTCOME,
       n: count(),
     })
     .from(events)
