@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { OpsCounters } from '../opsCounters.ts';
 import { currentRenderSettings, type RenderSettings } from '../render/eventMessages.ts';
 import { mentionLists, planMentions } from '../render/mentionPlacement.ts';
+import { digestFollowUpHeading } from '../render/builtInRender.ts';
 import { isQuiet, quietEndsAt } from '../rules/quietHours.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { SendResult, WecomClient } from '../wecom/client.ts';
@@ -296,7 +297,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
           nextAttemptAt: now,
           mergedInto: digestId,
         },
-        textMessage(`↑ ${digest.title}`, lists),
+        textMessage(`↑ ${digestFollowUpHeading(digest.title, deps.settings.delivery().language)}`, lists),
       );
     }
   }

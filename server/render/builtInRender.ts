@@ -4,6 +4,7 @@
 import { formatDateTime } from '../time/format.ts';
 import { translator, type Lang, type Translate } from '../strings/translate.ts';
 import {
+  CATEGORIES,
   parseIsoDateTime,
   SEVERITY_RANK,
   type Category,
@@ -19,6 +20,7 @@ import {
   utf8Bytes,
   type WecomMessage,
 } from '../wecom/messages.ts';
+import { parseDigestTitle } from '../delivery/policy/fold.ts';
 import { placeMentionLists, type MentionPlan, type MessageFormat } from './mentionPlacement.ts';
 import {
   BLOCK,
@@ -214,6 +216,22 @@ export type DigestInput = {
 };
 
 /** The pieces of a digest message, shared by the built-in layout and custom templates. */
+/**
+ * What a digest's mention follow-up says before its mentions, in the notification language: the
+ * digest's title is stored in English (the send log translates it for its reader). Any other title
+ * is used as it is.
+ */
+export function digestFollowUpHeading(digestTitle: string, lang: Lang): string {
+  const digest = parseDigestTitle(digestTitle);
+  const mixed = digest?.category === 'mixed';
+  const known = CATEGORIES.find((c) => c === digest?.category);
+  if (!digest || (!mixed && !known)) return digestTitle;
+  const t = translator(lang);
+  const plural = digest.count === 1 ? 'one' : 'other';
+  const category = known ? t(`categoryNoun.${known}`) : '';
+  return t(`digest.${digest.reason === 'storm' ? 'followUp' : 'quiet'}${mixed ? '.mixed' : ''}.${plural}`, { count: digest.count, category });
+}
+
 export function digestParts(input: DigestInput) {
   const { format, lang, timeZone } = input;
   const t = translator(lang);

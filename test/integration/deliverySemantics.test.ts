@@ -199,6 +199,18 @@ describe('folds and mentions (issue 11)', () => {
     expect(mention).toMatchObject({ status: 'sent', eventId: null, mergedInto: digest!.id });
   });
 
+  it("a digest's mention follow-up speaks the notification language, not the digest's stored English title", async () => {
+    const rig = await workerRig();
+    rig.settings.setDelivery({ ...rig.settings.delivery(), language: 'zh' });
+    for (let i = 0; i < 18; i++) rig.limiter.record(rig.clock.now());
+    for (let i = 0; i < 3; i++) rig.post({ category: 'orders', severity: 'critical', title: `till ${i} offline`, mention: 'all' });
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig.fake).filter(mentionsAll).length === 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const [mention] = listDeliveries(rig.db, { kind: 'mention' }, { limit: 5 });
+    const text = (JSON.parse(mention!.payload) as { text: { content: string } }).text.content;
+    expect(text).toBe('↑ 3 条订单告警（见上方汇总）');
+  });
+
   it('a digest names every target its members asked for: 25 alerts each mentioning its own manager, listed 20 to a message', async () => {
     const rig = await workerRig();
     for (let i = 0; i < 15; i++) rig.limiter.record(rig.clock.now());

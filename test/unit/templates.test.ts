@@ -3,7 +3,7 @@ import { CATEGORIES, parseEvent, type Category, type InboundEvent } from '../../
 import { describeMentions, mentionLists, MESSAGE_FORMATS, planMentions, type MessageFormat } from '../../server/render/mentionPlacement.ts';
 import { notificationStrings } from '../../server/strings/notificationStrings.ts';
 import { translator as notificationTranslator } from '../../server/strings/translate.ts';
-import { humaniseDuration, renderDigest, renderEvent, sampleEvents } from '../../server/render/builtInRender.ts';
+import { digestFollowUpHeading, humaniseDuration, renderDigest, renderEvent, sampleEvents } from '../../server/render/builtInRender.ts';
 import { BYTE_LIMITS, utf8Bytes, type TextMessage } from '../../server/wecom/messages.ts';
 import { contentOf, event, options, RECEIVED_AT } from '../helpers/renderFixtures.ts';
 
@@ -343,6 +343,16 @@ describe('mentions', () => {
       expect(messages).toHaveLength(1);
       expect(JSON.stringify(messages)).not.toMatch(/mentioned|<@/);
     }
+  });
+
+  it("a digest's follow-up heading in the notification language, from the digest's stored title", () => {
+    const storm = '37 × inventory (digest)';
+    expect(digestFollowUpHeading(storm, 'en')).toBe('37 inventory alerts (the digest above)');
+    expect(digestFollowUpHeading(storm, 'zh')).toBe('37 条库存告警（见上方汇总）');
+    expect(digestFollowUpHeading('1 × mixed (quiet hours)', 'en')).toBe('1 notification held during quiet hours');
+    expect(digestFollowUpHeading('4 × orders (quiet hours)', 'zh')).toBe('免打扰期间暂存了 4 条订单通知');
+    expect(digestFollowUpHeading('Weekly summary', 'zh')).toBe('Weekly summary');
+    expect(digestFollowUpHeading('3 × unknown (digest)', 'zh')).toBe('3 × unknown (digest)');
   });
 
   it('points the follow-up up (↑) when nothing needs attention', () => {
