@@ -105,7 +105,8 @@ export function judge(o: Observation, t: Thresholds): Problem[] {
   const add = (code: ProblemCode, since: number, detail: Problem['detail'] = {}) => out.push({ code, severity: PROBLEM_SEVERITY[code], since, detail });
   const { now } = o;
 
-  if (o.wecom.failingSince !== undefined && now - o.wecom.failingSince >= t.unreachableMs) {
+  // With no bot nothing calls WeCom again, so a failure before the bot was disconnected would hold for good.
+  if (o.channel.state !== 'none' && o.wecom.failingSince !== undefined && now - o.wecom.failingSince >= t.unreachableMs) {
     add('wecom_unreachable', o.wecom.failingSince, { minutes: minutes(now - o.wecom.failingSince) });
   }
   // Answers of the last ten minutes only: an old slow answer says nothing about now.

@@ -37,6 +37,8 @@ describe('judging an observation', () => {
     const codes = (o: Observation) => judge(o, t).map((p) => p.code);
     expect(codes(calm({ wecom: { latencies: [], failingSince: NOW - t.unreachableMs + 1 } }))).toEqual([]);
     expect(codes(calm({ wecom: { latencies: [], failingSince: NOW - t.unreachableMs } }))).toEqual(['wecom_unreachable']);
+    // The bot disconnected while WeCom was unreachable: nothing will call it again to clear the problem.
+    expect(codes(calm({ channel: { state: 'none' }, wecom: { latencies: [], failingSince: NOW - t.unreachableMs } }))).toEqual([]);
     // Slow needs three answers, and only recent ones count.
     const slow = (ms: number, ago = 1000) => ({ at: NOW - ago, ms });
     expect(codes(calm({ wecom: { latencies: [slow(4000), slow(4000)] } }))).toEqual([]);
