@@ -46,11 +46,11 @@ export function deliveryTitle(ctx: ViewContext, row: Pick<DeliveryRow, 'kind' | 
     if (row.title === TEST_TITLES.connected) return ctx.t('sendLog.system.connectTest');
     if (row.title === TEST_TITLES.manual) return ctx.t('sendLog.system.testNotification');
   }
-  const digest = row.kind === 'digest' ? parseDigestTitle(row.title) : undefined;
+  // A digest's parts and its mention follow-up (kind mention) carry the digest's title too.
+  const digest = row.kind === 'digest' || row.kind === 'mention' ? parseDigestTitle(row.title) : undefined;
   if (!digest) return row.title;
   const category = labelOr(ctx.t, `category.${digest.category}`, digest.category);
-  const title = ctx.t(digest.reason === 'storm' ? 'sendLog.system.digest' : 'sendLog.system.quiet', { count: digest.count, category });
-  return digest.followUp ? `${title} · @` : title;
+  return ctx.t(digest.reason === 'storm' ? 'sendLog.system.digest' : 'sendLog.system.quiet', { count: digest.count, category }) + digest.suffix;
 }
 
 function resultText(row: DeliveryRow): string {

@@ -125,12 +125,16 @@ export function digestTitle(state: DigestState, category: string, reason: Digest
   return `${state.total} × ${category} (${reason === 'storm' ? 'digest' : 'quiet hours'})`;
 }
 
-const DIGEST_TITLE = /^(\d+) × (\S+) \((digest|quiet hours)\)( · @)?$/;
+// The suffix: a re-split digest's part (policy/partTitle.ts) or its mention follow-up (worker.ts).
+const DIGEST_TITLE = /^(\d+) × (\S+) \((digest|quiet hours)\)( · \d+\/\d+| · @)?$/;
 
-/** A stored digest title read back (the console shows it in the reader's language); undefined for any other title. */
-export function parseDigestTitle(title: string): { count: number; category: string; reason: DigestReason; followUp: boolean } | undefined {
+/**
+ * A stored digest title read back (the console shows it in the reader's language), with the part or
+ * follow-up suffix it carries ('' for none); undefined for any other title.
+ */
+export function parseDigestTitle(title: string): { count: number; category: string; reason: DigestReason; suffix: string } | undefined {
   const m = DIGEST_TITLE.exec(title);
-  return m ? { count: Number(m[1]), category: m[2]!, reason: m[3] === 'digest' ? 'storm' : 'quiet_hours', followUp: m[4] !== undefined } : undefined;
+  return m ? { count: Number(m[1]), category: m[2]!, reason: m[3] === 'digest' ? 'storm' : 'quiet_hours', suffix: m[4] ?? '' } : undefined;
 }
 
 /** Members grouped by category, in first-seen order. */

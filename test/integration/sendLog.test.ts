@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueMessages } from '../../server/delivery/outbox.ts';
+import { digestTitle } from '../../server/delivery/policy/fold.ts';
+import { partTitle } from '../../server/delivery/policy/partTitle.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const PASSWORD = 'send-log-pass-1';
+
+/** The title link of a send-log row, as the reader sees it. */
+function titleOf(html: string, id: number): string {
+  const m = new RegExp(`<a href="/send-log/${id}">([^<]*)</a>`).exec(html);
+  if (!m) throw new Error(`row ${id} not on the page`);
+  return textOf(m[1]!);
+}
+
+describe('send log on a Chinese console: titles of the appliance\'s own digest messages', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let console: ConsoleClient;
+  let parts: number[];
+  let followUp: number | undefined;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    // No bot: the rows below stay queued, as they are written by the worker.
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+    const now = Date.now();
+    const db = app.deps.db;
+    // A storm digest WeCom answered 40058: re-split into three parts, titled as settlement.ts titles them.
+    const title = digestTitle({ total: 37 } as Parameters<typeof digestTitle>[0], 'inventory', 'storm');
+    const message = { msgtype: 'markdown', markdown: { content: 'part' } } as const;
+    parts = enqueueMessages(db, { kind: 'digest', category: 'inventory', severity: 'warning', priority: 1, eventId: null, splitFrom: null, template: null }, [message, message, message], (i, n) => partTitle(title, i, n), now);
+    // A quiet-hours digest's mention follow-up, titled as worker.ts queueDigestMentions titles it.
+    const quiet = digestTitle({ total: 3 } as Parameters<typeof digestTitle>[0], 'orders', 'quiet_hours');
+    [followUp] = enqueueMessages(db, { kind: 'mention', category: 'orders', severity: 'warning', priority: 0, eventId: null, splitFrom: null, template: null }, [{ msgtype: 'text', text: { content: `↑ ${quiet}`, mentioned_list: ['@all'] } } as never], () => `${quiet} · @`, now);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('the first part of a re-split digest reads in Chinese (sanity)', async () => {
+    const page = await console.get('/send-log', { 'accept-language': 'zh-CN' });
+    expect(titleOf(page.body, parts[0]!)).not.toContain('(digest)');
+  });
+
+  it('parts 2 and 3 of a re-split digest read in Chinese, not as the stored English title', async () => {
+    const page = await console.get('/send-log', { 'accept-language': 'zh-CN' });
+    expect(titleOf(page.body, parts[1]!)).not.toContain('(digest)');
+    expect(titleOf(page.body, parts[2]!)).not.toContain('(digest)');
+    expect(titleOf(page.body, parts[1]!)).toBe('37 × 库存（合并发送） · 2/3');
+  });
+
+  it("a digest's mention follow-up reads in Chinese, not as the stored English title", async () => {
+    const page = await console.get('/send-log', { 'accept-language': 'zh-CN' });
+    expect(titleOf(page.body, followUp!)).not.toContain('(quiet hours)');
+    expect(titleOf(page.body, followUp!)).toBe('3 × 订单（免打扰时段） · @');
+  });
+});
