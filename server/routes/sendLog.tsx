@@ -14,6 +14,7 @@ import { currentRenderSettings } from '../render/eventMessages.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { CATEGORIES } from '../events/schema.ts';
+import { isDateString } from '../calendar/workdays.ts';
 import { addDays, localDateStart } from '../time/calendar.ts';
 import { SILENCE_DURATIONS, silenceEndAfter, silenceEndOnDate } from '../rules/silences.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
@@ -24,7 +25,8 @@ export const SEND_LOG_PAGE_SIZE = 50;
 const blankToUndefined = (s: string | undefined) => (s ? s : undefined);
 const optional = <T extends v.GenericSchema<string, unknown>>(schema: T) => v.pipe(v.optional(v.string()), v.transform(blankToUndefined), v.optional(schema));
 const id = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
-const date = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/));
+// A day the calendar has: 2026-13-01 would make the day's bounds throw, 2026-02-30 read as 2 March.
+const date = v.pipe(v.string(), v.check(isDateString));
 const KINDS = ['test', 'alert', 'task_result', 'report', 'digest', 'mention'] as const;
 
 const listQuery = v.object({
@@ -147,10 +149,10 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     const until = !form.success
       ? undefined
       : form.output.duration === 'until'
-        ? /^\d{4}-\d{2}-\d{2}$/.test(form.output.date) ? silenceEndOnDate(form.output.date, timeZone, now) : undefined
+        ? isDateString(form.output.date) ? silenceEndOnDate(form.output.date, timeZone, now) : undefined
         : silenceEndAfter(form.output.duration, now);
     if (until === undefined) {
-      // A duration that is not one of the choices, or a date not within the next year.
+      // A duration that is not one of the choices, or a date that is not a day of the next year.
       deps.flash.put(sessionKey(c), `mute-${row.id}`, c.var.t(form.success ? 'silence.error.date' : 'form.error.choice'));
       return c.redirect(`/send-log/${row.id}#mute`, 303);
     }

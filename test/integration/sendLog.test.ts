@@ -61,3 +61,37 @@ describe('send log on a Chinese console: titles of the appliance\'s own digest m
     expect(titleOf(page.body, followUp!)).toBe('3 × 订单（免打扰时段） · @');
   });
 });
+
+describe('send log date filters with a date that does not exist', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let console: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  for (const path of ['/send-log?from=2026-13-01', '/send-log?to=2026-00-10', '/send-log/rows?from=2026-13-01']) {
+    it(`${path} is answered without a server error`, async () => {
+      const page = await console.get(path);
+      expect(page.status).toBeLessThan(500);
+    });
+  }
+
+  // Like a bad status or kind: the page starts over unfiltered, the refreshing rows are refused.
+  for (const query of ['from=2026-13-01', 'to=2026-00-10', 'from=2026-02-30']) {
+    it(`?${query} is a bad filter`, async () => {
+      const page = await console.get(`/send-log?${query}`);
+      expect(page.status).toBe(302);
+      expect(page.location).toBe('/send-log');
+      expect((await console.get(`/send-log/rows?${query}`)).status).toBe(400);
+    });
+  }
+});

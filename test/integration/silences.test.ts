@@ -48,6 +48,10 @@ describe('muting one alert from the send log', () => {
     const bad = await admin.submit(`/send-log/${deliveryId}/silence`, { duration: 'until', date: '2020-01-01' });
     expect(textOf(bad.body)).toContain('Choose a date from today to a year ahead.');
     expect(listActiveSilences(app.deps.db, Date.now())).toHaveLength(0);
+    // A date the calendar does not have is refused the same way, not answered with a server error.
+    const impossible = await admin.submit(`/send-log/${deliveryId}/silence`, { duration: 'until', date: `${new Date().getUTCFullYear()}-13-01` });
+    expect(textOf(impossible.body)).toContain('Choose a date from today to a year ahead.');
+    expect(listActiveSilences(app.deps.db, Date.now())).toHaveLength(0);
 
     const muted = await admin.submit(`/send-log/${deliveryId}/silence`, { duration: '4h' });
     expect(muted.redirectedTo).toBe('/notifications#silences');
