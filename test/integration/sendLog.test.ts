@@ -95,3 +95,26 @@ describe('send log date filters with a date that does not exist', () => {
     });
   }
 });
+
+describe('send log Kind filter', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let console: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('the Kind filter offers every kind the send log holds and the route accepts (a digest\'s mention follow-up: kind "mention")', async () => {
+    const page = await console.get('/send-log', { 'accept-language': 'en' });
+    const select = /<select id="filter-kind"[\s\S]*?<\/select>/.exec(page.body)?.[0] ?? '';
+    expect(select).toContain('value="mention"');
+  });
+});

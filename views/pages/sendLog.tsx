@@ -19,7 +19,7 @@ export interface SendLogFilterValues {
   event?: string;
 }
 
-const FILTER_KINDS = ['test', 'alert', 'task_result', 'report', 'digest'];
+const FILTER_KINDS = ['test', 'alert', 'task_result', 'report', 'digest', 'mention'];
 const FILTER_CATEGORIES = ['orders', 'inventory', 'ads', 'products', 'store', 'task', 'other'];
 
 function statusLabel(ctx: ViewContext, status: string): string {
