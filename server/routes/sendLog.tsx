@@ -7,7 +7,7 @@ import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import { DeliveryDetailPage, DeliveryRows, SendLogPage, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
 import { isUnrendered } from '../delivery/outbox.ts';
-import { explainDeliveryErrcode } from '../delivery/policy/outcomeExplanation.ts';
+import { explainDeliveryErrcode, explainDeliveryHttpStatus } from '../delivery/policy/outcomeExplanation.ts';
 import { messageFields, renderQueued } from '../delivery/renderAtSend.ts';
 import { getDelivery, getEvent, retryDelivery } from '../delivery/store.ts';
 import { currentRenderSettings } from '../render/eventMessages.ts';
@@ -128,7 +128,7 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     const row = parsed.success ? getDelivery(deps.db, parsed.output) : undefined;
     if (!row) return c.notFound();
     const ctx = viewContext(c, deps);
-    const explanation = row.errcode !== null && row.errcode !== 0 ? explainDeliveryErrcode(row.errcode, row.status, ctx.t, ctx.lang) : undefined;
+    const explanation = row.errcode !== null && row.errcode !== 0 ? explainDeliveryErrcode(row.errcode, row.status, ctx.t, ctx.lang) : explainDeliveryHttpStatus(row, ctx.lang);
     const error = deps.flash.take<string>(sessionKey(c), `mute-${row.id}`);
     const preview = isUnrendered(row) ? previewOf(deps, row) : undefined;
     return c.html(

@@ -140,7 +140,7 @@ describe('report chart images: Run now → markdown then a PNG at the fake WeCom
     await waitFor(() => getDelivery(app.deps.db, text!.id)!.status === 'sent', 10_000);
     expect(getDelivery(app.deps.db, text!.id)!.status).toBe('sent');
     const detail = textOf((await admin.get(`/send-log/${image!.id}`)).body);
-    expect(detail).toContain('chart_render');
+    expect(detail).toContain('Chart could not be drawn');
     expect(detail).toContain('rasteriser unavailable');
   });
 

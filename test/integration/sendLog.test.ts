@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { enqueueMessages } from '../../server/delivery/outbox.ts';
 import { digestTitle } from '../../server/delivery/policy/fold.ts';
 import { partTitle } from '../../server/delivery/policy/partTitle.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { postEvent, waitFor } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
+const KEY = '9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f';
 const PASSWORD = 'send-log-pass-1';
 
 /** The title link of a send-log row, as the reader sees it. */
@@ -116,5 +120,63 @@ describe('send log Kind filter', () => {
     const page = await console.get('/send-log', { 'accept-language': 'en' });
     const select = /<select id="filter-kind"[\s\S]*?<\/select>/.exec(page.body)?.[0] ?? '';
     expect(select).toContain('value="mention"');
+  });
+});
+
+/** The Result cell of the send-log row whose id is given. */
+function resultCell(html: string, id: number, label: string): string {
+  const row = new RegExp(`<tr>(?:(?!</tr>).)*href="/send-log/${id}"(?:(?!</tr>).)*</tr>`, 's').exec(html)?.[0];
+  if (!row) throw new Error(`row ${id} not on the page`);
+  const cell = new RegExp(`data-label="${label}">([^<]*)</td>`).exec(row)?.[1];
+  if (cell === undefined) throw new Error(`no ${label} cell in ${row}`);
+  return textOf(cell);
+}
+
+describe('send log: a message WeCom answered with HTTP 500', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let console: ConsoleClient;
+  let id: number;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    // A long backoff: the message stays queued after its one failed attempt.
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, retryBaseMs: 600_000 });
+    console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+    expect((await console.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+    const token = issueApiToken(app.deps, { name: 'send-log', requireSignature: false, now: Date.now() }).token;
+    fake.setFailure('http500');
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: 'server error case' })).status).toBe(202);
+    expect(await waitFor(() => listDeliveries(app.deps.db, { kind: 'alert' }, { limit: 1 })[0]?.failure != null)).toBe(true);
+    const row = listDeliveries(app.deps.db, { kind: 'alert' }, { limit: 1 })[0]!;
+    expect(row).toMatchObject({ httpStatus: 500, errcode: null, failure: 'transient' });
+    id = row.id;
+  }, 30_000);
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('the Chinese send log shows no English failure class in the Result column', async () => {
+    const page = await console.get('/send-log', { 'accept-language': 'zh-CN' });
+    expect(resultCell(page.body, id, '结果')).not.toMatch(/transient/);
+    expect(resultCell(page.body, id, '结果')).toBe('暂时失败 · HTTP 500');
+  });
+
+  it('the Result column shows the HTTP status WeCom answered', async () => {
+    const page = await console.get('/send-log', { 'accept-language': 'en' });
+    expect(resultCell(page.body, id, 'Result')).toContain('HTTP 500');
+    expect(resultCell(page.body, id, 'Result')).toBe('Temporary failure · HTTP 500');
+  });
+
+  it('the Chinese detail page shows no English failure class', async () => {
+    const page = await console.get(`/send-log/${id}`, { 'accept-language': 'zh-CN' });
+    expect(textOf(page.body)).not.toMatch(/\btransient\b/);
+  });
+
+  it('the detail page explains the HTTP status WeCom answered, in the reader\'s language', async () => {
+    expect(textOf((await console.get(`/send-log/${id}`, { 'accept-language': 'en' })).body)).toContain('WeCom had a server problem (HTTP 500): try again shortly');
+    expect(textOf((await console.get(`/send-log/${id}`, { 'accept-language': 'zh-CN' })).body)).toContain('企业微信服务器出现问题（HTTP 500）：请稍后重试');
   });
 });

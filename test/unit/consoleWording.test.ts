@@ -31,6 +31,14 @@ describe('the send log and audit log in the reader’s language', () => {
     expect(deliveryTitle(zh, { kind: 'alert', title: '3 × products (digest)' })).toBe('3 × products (digest)');
   });
 
+  it('names every failure a send-log row can hold in both languages', () => {
+    // wecom/errcodes.ts FailureClass, delivery/outbox.ts (interrupted), reports/runReport.ts (chart_render).
+    const failures = ['transient', 'rate_limited', 'too_long', 'invalid_channel', 'permanent', 'interrupted', 'chart_render'];
+    for (const lang of ['en', 'zh'] as const) {
+      expect(failures.filter((f) => !(`sendLog.failure.${f}` in dictionaries[lang])), lang).toEqual([]);
+    }
+  });
+
   it('writes audit details as words and dates, never raw JSON or milliseconds', () => {
     const until = Date.parse('2026-12-24T16:00:00Z');
     const silence = JSON.stringify({ id: 3, category: 'orders', title: 'Refund spike', store: null, until });

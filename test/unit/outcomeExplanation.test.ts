@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainDeliveryErrcode } from '../../server/delivery/policy/outcomeExplanation.ts';
+import { explainDeliveryErrcode, explainDeliveryHttpStatus } from '../../server/delivery/policy/outcomeExplanation.ts';
 import { translator } from '../../server/strings/translate.ts';
 
 const explain = (errcode: number, status: Parameters<typeof explainDeliveryErrcode>[1], lang: 'en' | 'zh') => explainDeliveryErrcode(errcode, status, translator(lang), lang);
@@ -26,5 +26,19 @@ describe("a send-log row's errcode, explained by what happened to the message", 
   it('codes that promise nothing keep their own explanation when final', () => {
     expect(explain(40008, 'dead', 'en')).toBe('WeCom rejected the message type: this is a bug in the appliance, please report it');
     expect(explain(93000, 'dead', 'zh')).toBe('机器人已不存在或地址有误：请重新创建机器人并粘贴新的地址');
+  });
+});
+
+describe('a send-log failure without an errcode, explained when the row tells what happened', () => {
+  it('a non-2xx answer gets the WeCom client\'s own explanation (EN and ZH)', () => {
+    expect(explainDeliveryHttpStatus({ failure: 'transient', errcode: null, httpStatus: 502 }, 'en')).toBe('WeCom had a server problem (HTTP 502): try again shortly');
+    expect(explainDeliveryHttpStatus({ failure: 'transient', errcode: null, httpStatus: 502 }, 'zh')).toBe('企业微信服务器出现问题（HTTP 502）：请稍后重试');
+    expect(explainDeliveryHttpStatus({ failure: 'transient', errcode: null, httpStatus: 407 }, 'en')).toContain('unexpected HTTP status (407)');
+  });
+
+  it('nothing when the stored row cannot tell (no answer, a 2xx answer) or the failure is not WeCom\'s', () => {
+    expect(explainDeliveryHttpStatus({ failure: 'transient', errcode: null, httpStatus: null }, 'en')).toBeUndefined();
+    expect(explainDeliveryHttpStatus({ failure: 'transient', errcode: null, httpStatus: 200 }, 'en')).toBeUndefined();
+    expect(explainDeliveryHttpStatus({ failure: 'interrupted', errcode: null, httpStatus: null }, 'en')).toBeUndefined();
   });
 });

@@ -53,11 +53,12 @@ export function deliveryTitle(ctx: ViewContext, row: Pick<DeliveryRow, 'kind' | 
   return ctx.t(digest.reason === 'storm' ? 'sendLog.system.digest' : 'sendLog.system.quiet', { count: digest.count, category }) + digest.suffix;
 }
 
-function resultText(row: DeliveryRow): string {
+/** WeCom's errcode; else the failure in words, with the HTTP status WeCom answered when there was one. */
+function resultText(ctx: ViewContext, row: DeliveryRow): string {
   if (row.errcode !== null) return `errcode ${row.errcode}`;
-  if (row.failure) return row.failure;
-  if (row.httpStatus !== null) return `HTTP ${row.httpStatus}`;
-  return '';
+  const failure = row.failure ? labelOr(ctx.t, `sendLog.failure.${row.failure}`, row.failure) : undefined;
+  const http = row.httpStatus !== null ? `HTTP ${row.httpStatus}` : undefined;
+  return [failure, http].filter(Boolean).join(' · ');
 }
 
 export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRow[] }) {
@@ -87,7 +88,7 @@ export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRo
             {row.attempts}
           </td>
           <td class={row.errcode !== null ? 'short' : undefined} data-label={ctx.t('sendLog.col.result')}>
-            {resultText(row)}
+            {resultText(ctx, row)}
           </td>
           <td class="short" data-label={ctx.t('sendLog.col.latency')}>
             {row.latencyMs !== null ? `${row.latencyMs} ms` : ''}
@@ -245,7 +246,7 @@ export function DeliveryDetailPage({
           <dt>{ctx.t('sendLog.col.attempts')}</dt>
           <dd>{row.attempts}</dd>
           <dt>{ctx.t('sendLog.col.result')}</dt>
-          <dd>{resultText(row) || '—'}</dd>
+          <dd>{resultText(ctx, row) || '—'}</dd>
           {explanation ? (
             <>
               <dt>{ctx.t('sendLog.explanation')}</dt>
