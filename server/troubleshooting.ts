@@ -1,6 +1,6 @@
 import type { ChannelStatus } from './channel/wecomChannel.ts';
 import type { Explanation } from './wecom/errcodes.ts';
-import type { MessageKey, Params } from './strings/translate.ts';
+import { labelOr, translator, type MessageKey, type Params } from './strings/translate.ts';
 
 export type Verdict = 'ok' | 'warn' | 'bad' | 'info';
 
@@ -74,7 +74,7 @@ export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
   );
   checks.push(
     f.lastTransportFailure
-      ? { id: 'reach', title: 'trouble.reach.title', verdict: 'bad', text: 'trouble.reach.bad', params: { failure: f.lastTransportFailure.failure, time: f.formatTime(f.lastTransportFailure.at) } }
+      ? { id: 'reach', title: 'trouble.reach.title', verdict: 'bad', text: 'trouble.reach.bad', params: { failure: labelOr(translator(f.lang), `sendLog.failure.${f.lastTransportFailure.failure}`, f.lastTransportFailure.failure), time: f.formatTime(f.lastTransportFailure.at) } }
       : { id: 'reach', title: 'trouble.reach.title', verdict: 'ok', text: 'trouble.reach.ok' },
   );
   checks.push(

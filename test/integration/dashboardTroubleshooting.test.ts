@@ -91,6 +91,19 @@ describe('dashboard and troubleshooting over real HTTP', () => {
     expect(await waitFor(() => outcomes(app.deps.db).pending === 0)).toBe(true);
   });
 
+  it('a failure without an answer from WeCom reads in words on Troubleshooting and the channel card, in EN and ZH', async () => {
+    fake.setFailure('reset', { times: 1 });
+    expect((await console.postForm('/troubleshooting/test')).status).toBe(502);
+    const zh = textOf((await console.get('/troubleshooting', { 'accept-language': 'zh-CN' })).body);
+    expect(zh).toContain('暂时失败');
+    expect(zh).not.toContain('transient');
+    const card = textOf((await console.get('/channels', { 'accept-language': 'zh-CN' })).body);
+    expect(card).toContain('(暂时失败)');
+    expect(card).not.toContain('transient');
+    expect(textOf((await console.get('/troubleshooting', { 'accept-language': 'en' })).body)).toContain('(Temporary failure)');
+    expect((await console.postForm('/troubleshooting/test')).status).toBe(200);
+  });
+
   it('counts 45009 answers in the rate-limit check', async () => {
     fake.setFailure('errcode', { errcode: 45009, times: 1 });
     const res = await console.postForm('/troubleshooting/test');

@@ -1,6 +1,7 @@
 import type { ChannelStatus } from '../../server/channel/wecomChannel.ts';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
+import { labelOr } from '../../server/strings/translate.ts';
 import { Notice } from '../layout.tsx';
 
 export interface CardNotice {
@@ -88,7 +89,7 @@ export function WecomCard({ ctx, status, form, notices = [] }: WecomCardProps) {
             <>
               <dt>{ctx.t('card.lastError')}</dt>
               <dd>
-                <When ctx={ctx} at={status.lastErrorAt} /> {status.lastErrcode !== null ? `(errcode ${status.lastErrcode})` : `(${status.lastFailure})`}
+                <When ctx={ctx} at={status.lastErrorAt} /> {status.lastErrcode !== null ? `(errcode ${status.lastErrcode})` : `(${labelOr(ctx.t, `sendLog.failure.${status.lastFailure}`, status.lastFailure ?? '')})`}
               </dd>
             </>
           ) : null}
