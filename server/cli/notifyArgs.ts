@@ -81,6 +81,13 @@ function first<T>(result: v.SafeParseResult<v.GenericSchema<unknown, T>>): { ok:
   return result.success ? { ok: true, value: result.output } : { ok: false, message: result.issues[0].message };
 }
 
+/** A number only when JSON carries it back as written: "007" or a 19-digit order id stays text. */
+function exactNumber(value: string): number | undefined {
+  const n = Number(value);
+  const exact = NUMBER.test(value) && String(n) === value && (Number.isInteger(n) ? Number.isSafeInteger(n) : Number.isFinite(n));
+  return exact ? n : undefined;
+}
+
 /** `--field k=v`: numbers stay numbers, so a report can compare them. */
 function parseFields(entries: readonly string[]): Record<string, string | number> | string {
   const fields: Record<string, string | number> = {};
@@ -88,7 +95,7 @@ function parseFields(entries: readonly string[]): Record<string, string | number
     const i = entry.indexOf('=');
     if (i <= 0) return `--field must be name=value, not "${entry}"`;
     const value = entry.slice(i + 1);
-    fields[entry.slice(0, i)] = NUMBER.test(value) && Number.isFinite(Number(value)) ? Number(value) : value;
+    fields[entry.slice(0, i)] = exactNumber(value) ?? value;
   }
   return fields;
 }
@@ -194,7 +201,8 @@ Usage:
   storeclaw-notify metric --name NAME --value NUMBER [--unit UNIT] [--store NAME] [--field NAME=VALUE]... [options]
 
 Categories: ${CATEGORIES.join(', ')}.
-A --field value that is a number is sent as a number. Write a negative value as --value=-3.
+A --field value that is a number written exactly as JSON writes it (12, -3.5) is sent as a number;
+anything else (007, 1.50, a 19-digit id) is sent as the text you wrote. Write a negative value as --value=-3.
 
 Options:
   --url URL                    the appliance, e.g. http://localhost:8080 (or STORECLAW_NOTIFY_URL)

@@ -22,6 +22,13 @@ describe('storeclaw-notify arguments', () => {
     });
   });
 
+  it('keeps a --field value as written when a number would change it: a 19-digit order id, leading zeros', () => {
+    const parsed = parseNotifyArgs(['alert', '--title', 'Refund spike', '--field', 'order=4028394857261738492', '--field', 'sku=007'], env);
+    expect(parsed.kind).toBe('request');
+    const body = (parsed as Extract<typeof parsed, { kind: 'request' }>).request.body as { fields: Record<string, unknown> };
+    expect(JSON.stringify(body.fields)).toBe('{"order":"4028394857261738492","sku":"007"}');
+  });
+
   it('builds task and metric bodies', () => {
     const task = parseNotifyArgs(['task', '--name', 'price-sync', '--status', 'failed', '--duration-ms', '1200', '--url', 'http://h:1/', '--token-file', '/t'], {});
     expect(task).toMatchObject({ kind: 'request', request: { baseUrl: 'http://h:1', token: { file: '/t' }, body: { kind: 'task_result', task_name: 'price-sync', status: 'failed', duration_ms: 1200 } } });
