@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { chmodSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createPrivateFile } from './dataDir.ts';
 
 export interface BackupResult {
   file: string;
@@ -12,8 +13,9 @@ export interface BackupResult {
 /**
  * A consistent online copy of the database through SQLite's backup API (better-sqlite3's
  * `db.backup()`): readers and writers keep working while it runs. The copy is written next to
- * `outFile` under a temporary name, checked (`PRAGMA quick_check`), made 0600 and only then renamed,
- * so `outFile` is either a whole, valid database or absent. The webhook key stays encrypted in it,
+ * `outFile` under a temporary name created 0600 first (others never read it, even half written),
+ * checked (`PRAGMA quick_check`) and only then renamed, so `outFile` is either a whole, valid
+ * database or absent. The webhook key stays encrypted in it,
  * exactly as it is at rest.
  *
  * `pagesPerStep` trades the event loop for restarts: writes from the same connection are copied as
@@ -24,6 +26,7 @@ export async function backupDatabase(source: Database.Database, outFile: string,
   const tmp = join(dirname(outFile), `.${basename(outFile)}.${randomBytes(6).toString('hex')}.partial`);
   const pagesPerStep = opts.pagesPerStep ?? 1000;
   try {
+    createPrivateFile(tmp);
     const { totalPages } = await source.backup(tmp, { progress: () => pagesPerStep });
     const copy = new Database(tmp, { fileMustExist: true });
     try {
@@ -35,7 +38,6 @@ export async function backupDatabase(source: Database.Database, outFile: string,
       copy.close();
     }
     for (const suffix of ['-wal', '-shm']) rmSync(tmp + suffix, { force: true });
-    chmodSync(tmp, 0o600);
     renameSync(tmp, outFile);
     return { file: outFile, bytes: statSync(outFile).size, pages: totalPages };
   } catch (err) {
@@ -69,14 +71,15 @@ export function preUpgradeBackups(dir: string): string[] {
 }
 
 /**
- * The copy taken at start before pending migrations run (`VACUUM INTO`: one consistent,
- * self-contained file, synchronous while nothing else runs yet), checked, 0600, then renamed into
- * place; older pre-upgrade copies beyond the newest three are removed.
+ * The copy taken at start before pending migrations run (`VACUUM INTO` a file created 0600: one
+ * consistent, self-contained file, synchronous while nothing else runs yet), checked, then renamed
+ * into place; older pre-upgrade copies beyond the newest three are removed.
  */
 export function writePreUpgradeBackup(source: Database.Database, dir: string, version: string): { file: string; bytes: number; removed: string[] } {
   const file = join(dir, preUpgradeBackupName(version));
   const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.partial`);
   try {
+    createPrivateFile(tmp);
     source.prepare('VACUUM INTO ?').run(tmp);
     const copy = new Database(tmp, { fileMustExist: true, readonly: true });
     try {
@@ -85,7 +88,6 @@ export function writePreUpgradeBackup(source: Database.Database, dir: string, ve
     } finally {
       copy.close();
     }
-    chmodSync(tmp, 0o600);
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -23,4 +23,29 @@ export function prepareDataDir(dataDir: string, dbFile: string, keyFile: string)
     if (existsSync(file)) restrict(file, 0o600);
   }
   return corrected;
+}
+
+/**
+ * A new, empty file only its owner may read, for SQLite to copy a database into (its backup API and
+ * VACUUM INTO both accept an empty file): the copy is never readable by others, not even while it
+ * is written. Fails if `path` exists.
+ */
+export function createPrivateFile(path: string): void {
+  closeSync(openSync(path, 'wx', 0o600));
+}
+
+/** `from` copied to a new 0600 file `to` (copyFileSync would give `to` the mode of `from`). */
+export function copyToPrivateFile(from: string, to: string): void {
+  const source = openSync(from, 'r');
+  try {
+    const target = openSync(to, 'wx', 0o600);
+    try {
+      const chunk = Buffer.alloc(1 << 20);
+      for (let n; (n = readSync(source, chunk, 0, chunk.length, null)) > 0; ) writeSync(target, chunk, 0, n);
+    } finally {
+      closeSync(target);
+    }
+  } finally {
+    closeSync(source);
+  }
 }

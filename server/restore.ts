@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { committedMigrations, schemaState } from '../db/migrator.ts';
 import { MIGRATIONS_FOLDER } from '../db/client.ts';
 import { readWrittenBy } from './databaseUpgrade.ts';
+import { createPrivateFile } from './dataDir.ts';
 
 /** What the console accepts as an upload (the CLI has no limit). */
 export const RESTORE_MAX_BYTES = 256 * 1024 * 1024;
@@ -82,13 +83,13 @@ export function swapInBackup(dataDir: string, dbFile: string, staged: string, re
   if (existsSync(live) && statSync(live).size > 0) {
     kept = join(dataDir, keptCopyName(record.now));
     for (let n = 2; existsSync(kept); n++) kept = join(dataDir, keptCopyName(record.now).replace(/\.db$/, `-${n}.db`));
+    createPrivateFile(kept);
     const current = new Database(live, { fileMustExist: true });
     try {
       current.prepare('VACUUM INTO ?').run(kept);
     } finally {
       current.close();
     }
-    chmodSync(kept, 0o600);
   }
   const backup = new Database(staged, { fileMustExist: true });
   try {

@@ -2,11 +2,12 @@
 // Puts a backup in place of DATA_DIR/notifier.db while the appliance is stopped (a running one is
 // restored from its console: Backup → Restore this backup). The backup is checked first; the
 // current database is kept as notifier-before-restore-<time>.db beside it.
-import { copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DB_FILE } from './appliance.ts';
 import { readBuildInfo } from './buildInfo.ts';
+import { copyToPrivateFile } from './dataDir.ts';
 import { dataDirArgument } from './dataDirArgument.ts';
 import { checkBackupFile, databaseInUse, swapInBackup, type RestoreRefusal } from './restore.ts';
 
@@ -58,7 +59,7 @@ function main(argv: string[]): number {
   // Beside the database, so putting it in place is a rename.
   const staged = join(dataDir, `.restore-${randomBytes(6).toString('hex')}.partial`);
   try {
-    copyFileSync(file, staged);
+    copyToPrivateFile(file, staged);
     const { kept } = swapInBackup(dataDir, DB_FILE, staged, { now: Date.now(), actor: 'cli', file: basename(file), bytes: check.bytes, ip: null });
     process.stdout.write(
       `Restored ${file} (${check.bytes} bytes, schema ${check.schema}${check.version ? `, written by version ${check.version}` : ''}) as ${live}.\n` +

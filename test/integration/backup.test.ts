@@ -4,6 +4,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DB_FILE } from '../../server/appliance.ts';
+import { backupDatabase } from '../../server/backup.ts';
+import { copyToPrivateFile } from '../../server/dataDir.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom } from '../fakeWecom.ts';
 import { pool } from '../helpers/accounting.ts';
@@ -233,4 +235,49 @@ describe('backup from the CLI and restore', () => {
       await fake.close();
     }
   }, 180_000);
+});
+
+describe('backup file permissions', () => {
+  it('the copy being written next to the output is never group/world-readable', async () => {
+    const dir = mkdtempSync(join(scratch, 'modes-'));
+    const src = new Database(join(dir, 'notifier.db'));
+    src.pragma('journal_mode = WAL');
+    src.exec('CREATE TABLE secrets (id INTEGER PRIMARY KEY, v TEXT)');
+    const ins = src.prepare('INSERT INTO secrets (v) VALUES (?)');
+    src.transaction(() => {
+      for (let i = 0; i < 2000; i++) ins.run('x'.repeat(2000));
+    })();
+    const outDir = join(dir, 'backups');
+    mkdirSync(outDir, { mode: 0o755 });
+    const seen = new Map<string, number>();
+    let polling = true;
+    const poll = () => {
+      for (const f of readdirSync(outDir)) {
+        try {
+          seen.set(f, Math.max(seen.get(f) ?? 0, statSync(join(outDir, f)).mode & 0o777));
+        } catch {
+          /* gone */
+        }
+      }
+      if (polling) setImmediate(poll);
+    };
+    setImmediate(poll);
+    await backupDatabase(src, join(outDir, 'out.db'), { pagesPerStep: 1 });
+    polling = false;
+    src.close();
+    const partial = [...seen].filter(([f]) => f.endsWith('.partial'));
+    expect(partial.length, 'the poller saw the partial copy').toBeGreaterThan(0);
+    expect(partial.map(([f, mode]) => `${f} ${mode.toString(8)}`).filter((s) => !s.endsWith(' 600'))).toEqual([]);
+  }, 60_000);
+
+  it('the restore CLI stages a world-readable backup as a 0600 copy with the same bytes', () => {
+    const dir = mkdtempSync(join(scratch, 'stage-'));
+    const from = join(dir, 'download.db');
+    writeFileSync(from, Buffer.alloc(3 << 20, 7), { mode: 0o644 });
+    const to = join(dir, '.restore.partial');
+    copyToPrivateFile(from, to);
+    expect(statSync(to).mode & 0o777).toBe(0o600);
+    expect(readFileSync(to).equals(readFileSync(from))).toBe(true);
+    expect(() => copyToPrivateFile(from, to)).toThrow(/EEXIST/);
+  });
 });
