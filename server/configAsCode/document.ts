@@ -5,7 +5,7 @@
 // and each refusal names the document path ("metric_rules.2.condition.value: …").
 import * as v from 'valibot';
 import { parseMessageTemplate, TEMPLATE_KINDS, type MessageTemplateProblem } from '../render/messageTemplate.ts';
-import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES } from '../events/schema.ts';
+import { CATEGORIES, EVENT_LIMITS, hasControlCharacter, isMentionTarget, SEVERITIES } from '../events/schema.ts';
 import { compileHook, HOOK_NAME, hookDefinitionSchema, type HookDefinition, type HookField, type HookProblem } from '../hooks/mapping.ts';
 import { titleProblems } from '../metricRules/alerts.ts';
 import { CHANGE_BASELINES, CHANGE_DIRECTIONS, CHANGE_UNITS, THRESHOLD_OPS, type MetricRule } from '../metricRules/definition.ts';
@@ -50,14 +50,13 @@ const D = deliverySettingsSchema.entries;
 const QH = R.quietHours.entries;
 const CM = R.criticalMention.entries;
 
-const noControl = (s: string) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s);
 const chars = (s: string) => [...s].length;
 const name = (max: number) =>
   v.pipe(
     v.string(),
     v.check((s) => s.trim() !== '', 'must not be empty'),
     v.check((s) => s === s.trim(), 'must not start or end with spaces'),
-    v.check(noControl, 'must not contain line breaks or control characters'),
+    v.check((s) => !hasControlCharacter(s), 'must not contain line breaks or control characters'),
     v.check((s) => chars(s) <= max, `must be at most ${max} characters`),
   );
 const int = (min: number, max: number) => v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));

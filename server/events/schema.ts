@@ -156,6 +156,9 @@ const quoteList = (values: readonly string[]): string => values.map((x) => `"${x
 /** C0 and C1 control characters and the Unicode line/paragraph separators. */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+/** Whether a name holds a character the API, the forms and configuration documents refuse in names. */
+export const hasControlCharacter = (s: string): boolean => CONTROL_CHARACTER.test(s);
+
 /** "U+0001": the first control character in a text, named as a sender can search for it. */
 function firstControl(s: string): string {
   const c = CONTROL_CHARACTER.exec(s)![0];

@@ -2,7 +2,7 @@
 // required, errors as i18n keys with their parameters (the route translates them).
 import * as v from 'valibot';
 import type { MessageKey, Params } from '../strings/translate.ts';
-import { CATEGORIES, EVENT_LIMITS, isMentionTarget, SEVERITIES } from '../events/schema.ts';
+import { CATEGORIES, EVENT_LIMITS, hasControlCharacter, isMentionTarget, SEVERITIES } from '../events/schema.ts';
 import { TITLE_PLACEHOLDERS, titleProblems } from './alerts.ts';
 import { CHANGE_BASELINES, CHANGE_DIRECTIONS, CHANGE_UNITS, DEFAULT_REMINDER_HOURS, THRESHOLD_OPS, type Condition, type Hold, type MetricRule } from './definition.ts';
 
@@ -104,8 +104,15 @@ export function formFromBody(body: Record<string, unknown>): RuleFormValues {
   return f;
 }
 
+// A tab pasted from a spreadsheet would be saved, then refused by the configuration import.
 const text = (max: number, required: boolean) =>
-  v.pipe(v.string(), v.trim(), v.check((s) => !required || s !== '', 'form.error.required'), v.maxLength(max, 'form.error.invalid'));
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.check((s) => !required || s !== '', 'form.error.required'),
+    v.check((s) => !hasControlCharacter(s), 'form.error.controlCharacter'),
+    v.maxLength(max, 'form.error.invalid'),
+  );
 const choice = <T extends readonly [string, ...string[]]>(values: T) => v.picklist(values, 'form.error.choice');
 const integer = ({ min, max }: { min: number; max: number }) =>
   v.pipe(v.string(), v.trim(), v.nonEmpty('form.error.required'), v.regex(/^\d{1,7}$/, 'form.error.integerRange'), v.toNumber(), v.minValue(min, 'form.error.integerRange'), v.maxValue(max, 'form.error.integerRange'));

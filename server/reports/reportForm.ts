@@ -4,6 +4,7 @@
 import * as v from 'valibot';
 import type { ReportJobRow } from '../../db/queries/reports.ts';
 import { REPORT_TYPES } from '../../db/schema.ts';
+import { EVENT_LIMITS, hasControlCharacter } from '../events/schema.ts';
 import type { MessageKey, Translate } from '../strings/translate.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
 import { CALENDAR_CHOICES, calendarAllowsDate, type CalendarChoice, type WorkdayCalendar } from '../calendar/workdays.ts';
@@ -51,7 +52,7 @@ export function reportFormSchema(defaultZone: string) {
         text,
         v.trim(),
         v.nonEmpty('reports.error.nameEmpty'),
-        v.check((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), 'reports.error.nameInvalid'),
+        v.check((s) => !hasControlCharacter(s), 'reports.error.nameInvalid'),
         v.check((s) => [...s].length <= REPORT_NAME_MAX, 'reports.error.nameLong'),
       ),
       type: v.picklist(REPORT_TYPES, 'reports.error.type'),
@@ -83,7 +84,11 @@ export function reportFormSchema(defaultZone: string) {
       ),
       chartMetrics: v.pipe(
         text,
-        v.transform((t) => parseChartMetrics(t).join('\n')),
+        v.transform(parseChartMetrics),
+        // Each line is a metric name, held to the rules of names everywhere else (and of the import).
+        v.check((names) => names.every((n) => !hasControlCharacter(n)), 'reports.error.chartMetricInvalid'),
+        v.check((names) => names.every((n) => [...n].length <= EVENT_LIMITS.metricName), 'reports.error.chartMetricLong'),
+        v.transform((names) => names.join('\n')),
         v.maxLength(CHART_METRICS_MAX_CHARS, 'reports.error.chartMetricsLong'),
       ),
     }),
@@ -162,6 +167,7 @@ export function reportFieldErrors(ctx: Speaker, issues: Record<string, string[] 
     else if (key === 'reports.error.nameLong') errors.name = ctx.t(key, { max: REPORT_NAME_MAX });
     else if (key === 'reports.error.templateLong') errors.template = ctx.t(key, { max: TEMPLATE_MAX_CHARS });
     else if (key === 'reports.error.chartMetricsLong') errors.chartMetrics = ctx.t(key, { max: CHART_METRICS_MAX_CHARS });
+    else if (key === 'reports.error.chartMetricLong') errors.chartMetrics = ctx.t(key, { max: EVENT_LIMITS.metricName });
     else errors[field] = key.startsWith('reports.error.') ? ctx.t(key as MessageKey) : ctx.t('form.error.invalid');
   }
   return errors;

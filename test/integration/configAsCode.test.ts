@@ -423,3 +423,72 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect(res.json.issues).toEqual([{ path: 'silences', message: 'must hold at most 500 items' }]);
   });
 });
+
+describe('configuration as code on a fresh appliance: round trips', () => {
+  let fake: FakeWecom;
+  const apps: TestAppliance[] = [];
+  const start = async () => {
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    apps.push(app);
+    return app;
+  };
+  const adminToken = (app: TestAppliance) => issueApiToken(app.deps, { name: 'gitops', requireSignature: false, now: Date.now(), scopes: ['admin'] }).token;
+  const exportReimports = async (app: TestAppliance) => {
+    const token = adminToken(app);
+    const doc = (await api(app, 'GET', '/api/v1/config', token)).json;
+    const back = await api(app, 'PUT', '/api/v1/config?dry_run=true', token, doc);
+    expect(back.status, back.text).toBe(200);
+  };
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+  });
+  afterAll(async () => {
+    for (const a of apps) await a.stop();
+    await fake?.close();
+  });
+
+  it('the metric rule form refuses a name with a tab (pasted from a spreadsheet), keeping it, so the export still imports', async () => {
+    const app = await start();
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn(PASSWORD);
+    await admin.get('/metric-rules/new');
+    const saved = await admin.postForm('/metric-rules', {
+      name: '退款率\t天猫',
+      metric: 'refund_rate',
+      store: '',
+      conditionType: 'threshold',
+      thresholdOp: 'above',
+      thresholdValue: '5',
+      holdKind: 'points',
+      holdCount: '1',
+      severity: 'warning',
+      category: 'orders',
+      mentionMode: 'none',
+      title: '{{metric}} {{value}}',
+      reminderHours: '4',
+      enabled: 'on',
+      backtestDays: '7',
+    });
+    expect(saved.status).toBe(422);
+    expect(textOf(saved.body)).toMatch(/Remove the tab, line break or other control character|请删除其中的制表符、换行或其他控制字符/);
+    expect(saved.body).toContain('退款率\t天猫');
+    await exportReimports(app);
+  }, 60_000);
+
+  it('the report form refuses a chart metric name over 100 characters, keeping the list, so the export still imports', async () => {
+    const app = await start();
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn(PASSWORD);
+    await admin.get('/reports/new');
+    const long = 'm'.repeat(150);
+    const res = await admin.submit('/reports', { name: 'GMV 日报', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', template: '', enabled: 'on', attachChart: 'on', chartMetrics: 'gmv\n' + long, calendar: 'every_day' });
+    expect(res.redirectedTo).toBeNull();
+    expect(res.status).toBe(422);
+    expect(textOf(res.body)).toMatch(/Each metric name can have at most 100 characters|每个指标名称最多 100 个字符/);
+    expect(res.body).toContain(long);
+    const tab = await admin.submit('/reports', { name: 'GMV 日报', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', template: '', enabled: 'on', attachChart: 'on', chartMetrics: 'gmv\tweb', calendar: 'every_day' });
+    expect(tab.status).toBe(422);
+    expect(textOf(tab.body)).toMatch(/A metric name cannot contain tabs or other control characters|指标名称不能包含制表符或其他控制字符/);
+    await exportReimports(app);
+  }, 60_000);
+});
