@@ -45,7 +45,7 @@ function reportJobInput(doc: ReportJobDoc): ReportJobInput {
     enabled: doc.enabled,
     attachChart: doc.attach_chart,
     chartMetrics: doc.chart_metrics.join('\n'),
-    calendar: doc.calendar ?? 'every_day',
+    calendar: doc.calendar,
   };
 }
 
@@ -56,7 +56,7 @@ function settingsOf(current: CurrentConfig, doc: ConfigDocument): { rules: Rules
     rules: {
       categories: n.categories,
       minSeverity: n.min_severity,
-      quietHours: { enabled: q.enabled, start: q.start, end: q.end, timeZone: q.time_zone, nonWorkdays: q.non_workdays ?? false },
+      quietHours: { enabled: q.enabled, start: q.start, end: q.end, timeZone: q.time_zone, nonWorkdays: q.non_workdays },
       criticalMention: n.critical_mention,
       dedupeWindowMinutes: n.dedupe_window_minutes,
     },

@@ -76,8 +76,11 @@ const notificationRulesSchema = v.strictObject({
   max_age_hours: D.maxAgeHours,
 });
 
+// An optional field left out reads as its default, the value the import sets: the plan then
+// compares like with like and lists no change for a field already at its default.
+
 /** `non_workdays`: quiet all day on China's weekends, holidays and the admin's days off (left out: false). */
-const quietHoursSchema = v.strictObject({ enabled: QH.enabled, start: QH.start, end: QH.end, time_zone: QH.timeZone, non_workdays: v.optional(v.boolean()) });
+const quietHoursSchema = v.strictObject({ enabled: QH.enabled, start: QH.start, end: QH.end, time_zone: QH.timeZone, non_workdays: v.optional(v.boolean(), false) });
 
 const messageTemplateSchema = v.strictObject({
   kind: v.picklist(TEMPLATE_KINDS),
@@ -112,8 +115,9 @@ const conditionSchema = v.variant('type', [
     direction: v.picklist(CHANGE_DIRECTIONS),
     by: v.picklist(CHANGE_UNITS),
     amount: bounded(0),
-    /** For 1d / 7d: compare with the last comparable day (workday with workday), skipping holidays. */
-    skip_holidays: v.optional(v.boolean()),
+    /** For 1d / 7d: compare with the last comparable day (workday with workday), skipping holidays. Not
+     * skipping is written by leaving it out: false reads as left out, so the two compare equal. */
+    skip_holidays: v.optional(v.pipe(v.boolean(), v.transform((skip) => skip || undefined))),
   }),
   v.strictObject({ type: v.literal('no_data'), minutes: int(RANGES.noDataAmount.min, RANGES.noDataAmount.max) }),
 ]);
@@ -160,7 +164,7 @@ const reportJobSchema = v.pipe(
     /** Metric names to draw; empty for every metric of the period. */
     chart_metrics: v.pipe(v.array(name(EVENT_LIMITS.metricName)), v.check((names) => names.join('\n').length <= CHART_METRICS_MAX_CHARS, `must be at most ${CHART_METRICS_MAX_CHARS} characters together`)),
     /** Which days it runs: every day, China's workdays, or its weekends and holidays (left out: every_day). */
-    calendar: v.optional(v.picklist(CALENDAR_CHOICES)),
+    calendar: v.optional(v.picklist(CALENDAR_CHOICES), 'every_day'),
   }),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
@@ -325,13 +329,13 @@ export function parseConfigDocument(json: unknown): ParsedConfig {
 function conditionDoc(c: MetricRule['condition']): MetricRuleDoc['condition'] {
   if (c.type !== 'change') return c;
   const { skipHolidays, ...rest } = c;
-  return skipHolidays === undefined ? rest : { ...rest, skip_holidays: skipHolidays };
+  return skipHolidays ? { ...rest, skip_holidays: true } : rest;
 }
 
 function conditionOf(c: MetricRuleDoc['condition']): MetricRule['condition'] {
   if (c.type !== 'change') return c;
   const { skip_holidays, ...rest } = c;
-  return skip_holidays === undefined ? rest : { ...rest, skipHolidays: skip_holidays };
+  return skip_holidays ? { ...rest, skipHolidays: true } : rest;
 }
 
 /** A metric rule as the document writes it. */

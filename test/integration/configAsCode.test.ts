@@ -447,6 +447,29 @@ describe('configuration as code on a fresh appliance: round trips', () => {
     await fake?.close();
   });
 
+  it('a document that leaves out optional fields already in force plans no change (and writes no audit entry)', async () => {
+    const app = await start();
+    const token = adminToken(app);
+    const current = (await api(app, 'GET', '/api/v1/config', token)).json;
+    const qh = { ...(current.quiet_hours as Json) };
+    expect(qh.non_workdays).toBe(false);
+    delete qh.non_workdays;
+    const jobs = (current.report_jobs as Json[]).map(({ calendar: _, ...j }) => j);
+    const dry = await api(app, 'PUT', '/api/v1/config?dry_run=true', token, { format: 'storeclaw-notifier-config', version: 1, quiet_hours: qh, report_jobs: jobs });
+    expect(dry.status, dry.text).toBe(200);
+    expect(dry.json.changes).toEqual([]);
+
+    // skip_holidays the same: left out, false or as exported, a change rule imported once plans nothing more.
+    const rule = { name: '日环比', metric: 'gmv', store: null, condition: { type: 'change', baseline: '1d', direction: 'down', by: 'percent', amount: 20 }, hold: { kind: 'points', count: 1 }, severity: 'warning', category: 'orders', mention: 'none', title: '{{metric}} {{value}}', reminder_hours: 4, enabled: true };
+    const doc = { format: 'storeclaw-notifier-config', version: 1, metric_rules: [rule] };
+    expect((await api(app, 'PUT', '/api/v1/config', token, doc)).status).toBe(200);
+    for (const again of [doc, { ...doc, metric_rules: [{ ...rule, condition: { ...rule.condition, skip_holidays: false } }] }, { ...doc, metric_rules: (await api(app, 'GET', '/api/v1/config', token)).json.metric_rules }]) {
+      const res = await api(app, 'PUT', '/api/v1/config?dry_run=true', token, again);
+      expect(res.status, res.text).toBe(200);
+      expect(res.json.changes).toEqual([]);
+    }
+  }, 60_000);
+
   it('the metric rule form refuses a name with a tab (pasted from a spreadsheet), keeping it, so the export still imports', async () => {
     const app = await start();
     const admin = new ConsoleClient(app.url);
