@@ -41,4 +41,8 @@ export const configImportAnswer = v.strictObject({
   ),
   ended_silences: v.pipe(v.array(v.string()), v.description('Silences in the document that have already ended: not imported')),
   untouched: v.pipe(v.array(v.picklist(SECTIONS)), v.description('Sections the document leaves out: left as they are')),
+  report_jobs_kept_off: v.pipe(
+    v.array(v.string()),
+    v.description('Seeded report jobs that would switch on by themselves once a bot is connected, named off by the document: the import keeps them off'),
+  ),
 });

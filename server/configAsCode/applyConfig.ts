@@ -7,7 +7,7 @@ import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteHookMapping, saveHookMapping } from '../../db/queries/hooks.ts';
 import { deleteMessageTemplate, saveMessageTemplate } from '../../db/queries/messageTemplates.ts';
 import { deleteMetricRule, getMetricRule, insertMetricRule, updateMetricRule } from '../../db/queries/metricRules.ts';
-import { deleteReportJob, insertReportJob, updateReportJob, type ReportJobInput } from '../../db/queries/reports.ts';
+import { deleteReportJob, insertReportJob, setReportJobEnabled, updateReportJob, type ReportJobInput } from '../../db/queries/reports.ts';
 import { putSetting } from '../../db/queries/settings.ts';
 import { deleteSilence, insertSilence, setSilenceUntil } from '../../db/queries/silences.ts';
 import type { RateLimiter } from '../delivery/rateLimiter.ts';
@@ -17,7 +17,7 @@ import type { ReportScheduler } from '../reports/scheduler.ts';
 import type { DeliverySettings, Rules, SettingsStore } from '../settings/settingsStore.ts';
 import { configFingerprint, type CurrentConfig } from './currentConfig.ts';
 import { hookDefinitionOf, metricRuleOf, type ConfigDocument, type ReportJobDoc } from './document.ts';
-import { changeCounts, type ConfigChange } from './plan.ts';
+import { changeCounts, type ConfigChange, type ConfigPlan } from './plan.ts';
 
 export interface ConfigApplyDeps {
   db: Db;
@@ -122,10 +122,12 @@ function applyChange(deps: ConfigApplyDeps, current: CurrentConfig, doc: ConfigD
 }
 
 /**
- * Applies the changes the plan lists, in one transaction with its audit entry. Throws (nothing
- * written) when any step fails; the caller answers 503 for a database that cannot be written.
+ * Applies the changes the plan lists, and keeps off the seeded report jobs it keeps off, in one
+ * transaction with its audit entry. Throws (nothing written) when any step fails; the caller answers
+ * 503 for a database that cannot be written.
  */
-export function applyConfig(deps: ConfigApplyDeps, current: CurrentConfig, doc: ConfigDocument, changes: readonly ConfigChange[], who: ConfigActor): void {
+export function applyConfig(deps: ConfigApplyDeps, current: CurrentConfig, doc: ConfigDocument, plan: Pick<ConfigPlan, 'changes' | 'keptOff'>, who: ConfigActor): void {
+  const { changes, keptOff } = plan;
   const now = deps.clock.now();
   // Settings are one row each: write them once however many of their fields change.
   const settingsChange = changes.find((c) => c.section === 'notification_rules' || c.section === 'quiet_hours');
@@ -133,6 +135,8 @@ export function applyConfig(deps: ConfigApplyDeps, current: CurrentConfig, doc: 
   try {
     deps.db.$client.transaction(() => {
       for (const change of steps) applyChange(deps, current, doc, change, now);
+      // Switched off by the admin's document: no longer switched on when a bot is connected.
+      for (const { from } of keptOff) setReportJobEnabled(deps.db, current.ids.report_jobs[from]!, false, now);
       writeAudit(deps.db, now, {
         actor: who.actor,
         action: 'config.import',
@@ -141,6 +145,7 @@ export function applyConfig(deps: ConfigApplyDeps, current: CurrentConfig, doc: 
           counts: changeCounts(changes),
           changes: changes.slice(0, AUDITED_CHANGES).map((c) => `${c.action} ${c.section} ${c.item}${c.fields ? ` (${c.fields.join(', ')})` : ''}`),
           ...(changes.length > AUDITED_CHANGES ? { more: changes.length - AUDITED_CHANGES } : {}),
+          ...(keptOff.length ? { report_jobs_kept_off: keptOff.map((k) => k.item) } : {}),
           before: configFingerprint(current.document),
         },
         ip: who.ip,

@@ -19,6 +19,11 @@ export interface CurrentConfig {
   document: Required<Omit<ConfigDocument, 'exported_at'>> & { exported_at: string };
   /** Row ids, in the order of the document's lists. */
   ids: { metric_rules: number[]; report_jobs: number[]; silences: number[] };
+  /**
+   * Per report job, in the document's order: whether it is a seeded job still waiting to switch on by
+   * itself when a bot is connected (it shows `enabled: false` until then).
+   */
+  autoEnable: boolean[];
 }
 
 export interface ConfigReadDeps {
@@ -81,6 +86,7 @@ export function readCurrentConfig(deps: ConfigReadDeps): CurrentConfig {
       silences: silenceRows.map((row) => ({ category: row.category as SilenceDoc['category'], title: row.title, store: row.store, until: new Date(row.until).toISOString() })),
     },
     ids: { metric_rules: ruleRows.map((r) => r.id), report_jobs: jobRows.map((r) => r.id), silences: silenceRows.map((r) => r.id) },
+    autoEnable: jobRows.map((r) => r.autoEnable),
   };
 }
 

@@ -19,7 +19,7 @@ export function importConfig(deps: ConfigApplyDeps, json: unknown, opts: { dryRu
   const base = configFingerprint(current.document);
   if (opts.expectBase !== undefined && opts.expectBase !== base) return { ok: false, reason: 'changed', base };
   const { plan, document } = planImport(current, parsed.document, deps.clock.now());
-  if (opts.dryRun || plan.changes.length === 0) return { ok: true, applied: false, base, result: base, plan };
-  applyConfig(deps, current, document, plan.changes, opts.who);
+  if (opts.dryRun || (plan.changes.length === 0 && plan.keptOff.length === 0)) return { ok: true, applied: false, base, result: base, plan };
+  applyConfig(deps, current, document, plan, opts.who);
   return { ok: true, applied: true, base, result: configFingerprint(readCurrentConfig(deps).document), plan };
 }

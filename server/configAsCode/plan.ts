@@ -24,6 +24,12 @@ export interface ConfigPlan {
   ended: string[];
   /** Sections the document leaves out, which stay as they are. */
   untouched: Section[];
+  /**
+   * Seeded report jobs that would switch on by themselves once a bot is connected, which the document
+   * names as they are (off): its `enabled` is the admin's decision, so the import keeps them off.
+   * `from` indexes the current document's list.
+   */
+  keptOff: Array<{ item: string; from: number }>;
 }
 
 type ListSection = Exclude<Section, 'notification_rules' | 'quiet_hours'>;
@@ -79,8 +85,11 @@ export function planImport(current: CurrentConfig, document: ConfigDocument, now
     const next = desired[section];
     if (next) changes.push(...planList(section, cur[section] as never[], next as never[]));
   }
+  // A waiting job the document updates or deletes ends waiting through that change.
+  const changed = new Set(changes.flatMap((c) => (c.section === 'report_jobs' && c.from !== undefined ? [c.from] : [])));
+  const keptOff = desired.report_jobs ? current.autoEnable.flatMap((waiting, from) => (waiting && !changed.has(from) ? [{ item: KEYS.report_jobs(cur.report_jobs[from]!), from }] : [])) : [];
   return {
-    plan: { changes, ended: ended.map((s) => KEYS.silences(s)), untouched: SECTIONS.filter((s) => desired[s] === undefined) },
+    plan: { changes, ended: ended.map((s) => KEYS.silences(s)), untouched: SECTIONS.filter((s) => desired[s] === undefined), keptOff },
     document: desired,
   };
 }

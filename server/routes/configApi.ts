@@ -35,6 +35,7 @@ export function planAnswer(plan: ConfigPlan) {
     changes: plan.changes.map((c) => ({ section: c.section, action: c.action, item: c.item, ...(c.fields ? { fields: c.fields } : {}) })),
     ended_silences: plan.ended,
     untouched: plan.untouched,
+    report_jobs_kept_off: plan.keptOff.map((k) => k.item),
   };
 }
 

@@ -73,5 +73,5 @@ export function configConsoleRoutes(deps: AppDeps & { flash: FlashStore }) {
 }
 
 function planView(plan: Extract<ImportOutcome, { ok: true }>['plan']) {
-  return { changes: plan.changes, untouched: plan.untouched, ended: plan.ended };
+  return { changes: plan.changes, untouched: plan.untouched, ended: plan.ended, keptOff: plan.keptOff.map((k) => k.item) };
 }

@@ -9,6 +9,7 @@ import { listAudit } from '../../db/queries/audit.ts';
 import { saveHookMapping } from '../../db/queries/hooks.ts';
 import { insertMetricRule } from '../../db/queries/metricRules.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
+import { listReportJobs, setReportJobEnabled } from '../../db/queries/reports.ts';
 import { insertSilence } from '../../db/queries/silences.ts';
 import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
@@ -433,6 +434,7 @@ describe('configuration as code on a fresh appliance: round trips', () => {
     return app;
   };
   const adminToken = (app: TestAppliance) => issueApiToken(app.deps, { name: 'gitops', requireSignature: false, now: Date.now(), scopes: ['admin'] }).token;
+  const withoutTime = ({ exported_at: _, ...rest }: Json) => rest;
   const exportReimports = async (app: TestAppliance) => {
     const token = adminToken(app);
     const doc = (await api(app, 'GET', '/api/v1/config', token)).json;
@@ -446,6 +448,46 @@ describe('configuration as code on a fresh appliance: round trips', () => {
     for (const a of apps) await a.stop();
     await fake?.close();
   });
+
+  it('report jobs the document says are off stay off on the target once its bot is connected', async () => {
+    // Source: bot connected (the seeded jobs switch on), then the admin switches them off on purpose.
+    const source = await start();
+    const admin = new ConsoleClient(source.url);
+    await admin.signIn(PASSWORD);
+    expect((await admin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+    for (const job of listReportJobs(source.deps.db)) setReportJobEnabled(source.deps.db, job.id, false, Date.now());
+    source.deps.reports?.reschedule();
+    const doc = (await api(source, 'GET', '/api/v1/config', adminToken(source))).json;
+    expect((doc.report_jobs as Json[]).length).toBeGreaterThan(0);
+    expect((doc.report_jobs as Json[]).every((j) => j.enabled === false)).toBe(true);
+
+    // Target: fresh appliance, imports the document, then connects its bot.
+    const target = await start();
+    const token = adminToken(target);
+    // The dry run says what the import does: no field changes, the waiting seeded jobs kept off.
+    const dry = await api(target, 'PUT', '/api/v1/config?dry_run=true', token, doc);
+    expect(dry.status, dry.text).toBe(200);
+    expect((dry.json.changes as Json[]).filter((c) => c.section === 'report_jobs')).toEqual([]);
+    expect(dry.json.report_jobs_kept_off).toEqual((doc.report_jobs as Json[]).map((j) => j.name));
+    const console_ = new ConsoleClient(target.url);
+    await console_.signIn(PASSWORD);
+    await console_.get('/settings');
+    const preview = await console_.postForm('/settings/config/import', { document: JSON.stringify(doc) });
+    expect(preview.status).toBe(200);
+    expect(textOf(preview.body)).toContain('kept off as the document says');
+    expect(preview.body).toContain('action="/settings/config/apply"');
+    const put = await api(target, 'PUT', '/api/v1/config', token, doc);
+    expect(put.status, put.text).toBe(200);
+    expect(put.json.applied).toBe(true);
+    expect(withoutTime((await api(target, 'GET', '/api/v1/config', token)).json)).toEqual(withoutTime(doc));
+    expect((await api(target, 'PUT', '/api/v1/config?dry_run=true', token, doc)).json.report_jobs_kept_off).toEqual([]);
+    const targetAdmin = new ConsoleClient(target.url);
+    await targetAdmin.signIn(PASSWORD);
+    expect((await targetAdmin.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+
+    const after = (await api(target, 'GET', '/api/v1/config', token)).json;
+    expect((after.report_jobs as Json[]).map((j) => [j.name, j.enabled])).toEqual((doc.report_jobs as Json[]).map((j) => [j.name, false]));
+  }, 60_000);
 
   it('a document that leaves out optional fields already in force plans no change (and writes no audit entry)', async () => {
     const app = await start();

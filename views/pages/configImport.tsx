@@ -8,7 +8,7 @@ import { Layout, Notice } from '../layout.tsx';
 
 export type ConfigImportView =
   | { kind: 'problems'; issues: ConfigIssue[] }
-  | { kind: 'plan'; changes: ConfigChange[]; untouched: Section[]; ended: string[]; document: string; base: string; notice?: string };
+  | { kind: 'plan'; changes: ConfigChange[]; untouched: Section[]; ended: string[]; keptOff: string[]; document: string; base: string; notice?: string };
 
 export function ConfigImportPage({ ctx, view }: { ctx: ViewContext; view: ConfigImportView }) {
   const back = (
@@ -39,39 +39,42 @@ export function ConfigImportPage({ ctx, view }: { ctx: ViewContext; view: Config
       {view.notice ? <Notice kind="bad">{view.notice}</Notice> : null}
       <section class="card" aria-labelledby="config-plan-title">
         <h2 id="config-plan-title">{ctx.t('config.plan.title')}</h2>
-        {view.changes.length === 0 ? (
+        {view.changes.length === 0 && view.keptOff.length === 0 ? (
           <p>{ctx.t('config.plan.none')}</p>
         ) : (
           <>
             <p>{ctx.t('config.plan.intro')}</p>
-            <table id="config-changes">
-              <thead>
-                <tr>
-                  <th>{ctx.t('config.col.section')}</th>
-                  <th>{ctx.t('config.col.change')}</th>
-                  <th>{ctx.t('config.col.item')}</th>
-                  <th>{ctx.t('config.col.fields')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {view.changes.map((c) => (
-                  <tr data-action={c.action}>
-                    <td>{ctx.t(`config.section.${c.section}`)}</td>
-                    <td>
-                      <span class={`badge ${c.action === 'delete' ? 'bad' : c.action === 'create' ? 'ok' : 'warn'}`}>{ctx.t(`config.action.${c.action}`)}</span>
-                    </td>
-                    <td>{c.item}</td>
-                    <td>{c.fields ? <code>{c.fields.join(', ')}</code> : null}</td>
+            {view.changes.length ? (
+              <table id="config-changes">
+                <thead>
+                  <tr>
+                    <th>{ctx.t('config.col.section')}</th>
+                    <th>{ctx.t('config.col.change')}</th>
+                    <th>{ctx.t('config.col.item')}</th>
+                    <th>{ctx.t('config.col.fields')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {view.changes.map((c) => (
+                    <tr data-action={c.action}>
+                      <td>{ctx.t(`config.section.${c.section}`)}</td>
+                      <td>
+                        <span class={`badge ${c.action === 'delete' ? 'bad' : c.action === 'create' ? 'ok' : 'warn'}`}>{ctx.t(`config.action.${c.action}`)}</span>
+                      </td>
+                      <td>{c.item}</td>
+                      <td>{c.fields ? <code>{c.fields.join(', ')}</code> : null}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : null}
           </>
         )}
         {view.untouched.length ? <p class="help">{ctx.t('config.plan.untouched', { sections: view.untouched.map((s) => ctx.t(`config.section.${s}`)).join(ctx.lang === 'zh' ? '、' : ', ') })}</p> : null}
         {view.ended.length ? <p class="help">{ctx.t('config.plan.ended', { list: view.ended.join(ctx.lang === 'zh' ? '、' : ', ') })}</p> : null}
+        {view.keptOff.length ? <p id="config-kept-off">{ctx.t('config.plan.keptOff', { list: view.keptOff.join(ctx.lang === 'zh' ? '、' : ', ') })}</p> : null}
         <div class="actions">
-          {view.changes.length ? (
+          {view.changes.length || view.keptOff.length ? (
             <form method="post" action="/settings/config/apply">
               <input type="hidden" name="_csrf" value={ctx.csrf} />
               <input type="hidden" name="base" value={view.base} />
