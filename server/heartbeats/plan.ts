@@ -187,8 +187,20 @@ function onTick(check: HeartbeatSchedule, state: HeartbeatState, now: number, ca
   return { state: down, actions: [{ type: 'down', ...downAction(down, now) }] };
 }
 
-/** A check-in arrived. A paused check only remembers when it was seen. */
-function onPing(check: HeartbeatSchedule, state: HeartbeatState, p: Extract<HeartbeatInput, { type: 'ping' }>, calendar: WorkdayCalendar | undefined): HeartbeatPlan {
+/**
+ * A check-in arrived. A deadline it came after that no tick judged yet (the minute timer late, or
+ * not run since the start) went by without a check-in all the same: the outage is announced, then
+ * this check-in is taken (a success ends it at once).
+ */
+function onPing(check: HeartbeatSchedule, state: HeartbeatState, p: Extract<HeartbeatInput, { type: 'ping' }>, calendar: WorkdayCalendar | undefined, memo?: DueMemo): HeartbeatPlan {
+  const judged = check.paused || state.status === 'down' ? undefined : onTick(check, state, p.at, calendar, memo);
+  if (!judged?.actions.length) return takePing(check, state, p, calendar);
+  const after = takePing(check, judged.state, p, calendar);
+  return { state: after.state, actions: [...judged.actions, ...after.actions] };
+}
+
+/** A check-in taken on the state as it stands. A paused check only remembers when it was seen. */
+function takePing(check: HeartbeatSchedule, state: HeartbeatState, p: Extract<HeartbeatInput, { type: 'ping' }>, calendar: WorkdayCalendar | undefined): HeartbeatPlan {
   const seen: HeartbeatState = { ...state, lastPingAt: p.at, lastPingKind: p.kind };
   if (check.paused) return { state: seen, actions: [] };
   if (p.kind === 'start') return { state: { ...seen, startedAt: p.at, status: state.status === 'down' ? 'down' : 'up' }, actions: [] };
@@ -209,7 +221,7 @@ function onPing(check: HeartbeatSchedule, state: HeartbeatState, p: Extract<Hear
 }
 
 export function planHeartbeat(check: HeartbeatSchedule, state: HeartbeatState, input: HeartbeatInput, calendar: WorkdayCalendar | undefined, memo?: DueMemo): HeartbeatPlan {
-  return input.type === 'tick' ? onTick(check, state, input.now, calendar, memo) : onPing(check, state, input, calendar);
+  return input.type === 'tick' ? onTick(check, state, input.now, calendar, memo) : onPing(check, state, input, calendar, memo);
 }
 
 /** Watching starts over (created, schedule edited, resumed): no outage is carried over, and none is resolved aloud. */

@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { getHeartbeatCheckByKey } from '../../db/queries/heartbeats.ts';
 import { crashAndRestart, makeTemplate, startRig, stopRig, type Rig } from './rig.ts';
 
-const RUNS = Number(process.env.MODEL_RUNS ?? 12);
+const RUNS = Number(process.env.MODEL_RUNS ?? 48);
 const SEED = process.env.MODEL_SEED === undefined ? 4242 : process.env.MODEL_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.MODEL_SEED);
 const START = Date.UTC(2026, 5, 1, 2, 0);
 const MIN = 60_000;
@@ -58,6 +58,8 @@ function tick(m: HbModel): void {
 }
 
 function ping(m: HbModel, kind: 'success' | 'start' | 'fail'): void {
+  // A deadline passed with no tick since: the check-in comes after the outage, which is announced first.
+  if (m.status === 'up') tick(m);
   m.lastPing = m.now;
   if (m.paused) return;
   if (kind === 'start') {
@@ -123,6 +125,13 @@ const commandArbs = [
       m.now += minutes * MIN;
       r.rig.app.heartbeatTick();
       tick(m);
+    }),
+  ),
+  // Time passes and the minute tick does not run (late, or busy): the next check-in or tick judges it.
+  fc.integer({ min: 1, max: 150 }).map((minutes) =>
+    cmd(`${minutes} min with no tick`, async (m, r) => {
+      r.rig.clock.advance(minutes * MIN);
+      m.now += minutes * MIN;
     }),
   ),
   fc.constant(

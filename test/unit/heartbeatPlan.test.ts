@@ -88,6 +88,20 @@ describe('planHeartbeat', () => {
     expect(planHeartbeat(period(60), down, { type: 'ping', kind: 'success', at: t0 + 95 * MIN }, calendar).actions[0]).toMatchObject({ type: 'recovered', downSince: t0, at: t0 + 95 * MIN });
   });
 
+  it('a check-in after the grace, before any tick judged it: the missed run is announced, then recovered', () => {
+    const up = run(period(60), fresh, [{ type: 'ping', kind: 'success', at: t0 }]).state;
+    // Down at t0 + 70 min; the task checks in 40 minutes later and the minute timer has not run.
+    const late = run(period(60), up, [{ type: 'ping', kind: 'success', at: t0 + 110 * MIN }]);
+    expect(late.actions).toEqual(['down:missed', 'recovered:missed']);
+    expect(late.state).toMatchObject({ status: 'up', lastRunAt: t0 + 110 * MIN, downSince: null });
+    // A failure after the grace: one outage (missed), not a second down for the failure.
+    expect(run(period(60), up, [{ type: 'ping', kind: 'fail', at: t0 + 110 * MIN }]).actions).toEqual(['down:missed']);
+    // A start after the grace: the missed run is announced; the check stays down until a success.
+    expect(run(period(60), up, [{ type: 'ping', kind: 'start', at: t0 + 110 * MIN }])).toMatchObject({ actions: ['down:missed'], state: { status: 'down' } });
+    // Within the grace a check-in is on time: nothing to announce.
+    expect(run(period(60), up, [{ type: 'ping', kind: 'success', at: t0 + 69 * MIN }]).actions).toEqual([]);
+  });
+
   it('a start must finish within the grace', () => {
     const r = run(period(1440), fresh, [
       { type: 'ping', kind: 'start', at: t0 },
