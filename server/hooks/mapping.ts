@@ -67,11 +67,12 @@ function splitPair(text: string, at: 'first' | 'last'): [string, string] | undef
 function parseCondition(text: string): Condition | { error: MappingSyntaxError } | undefined {
   const unary = /^(.+?)\s+(exists|missing)$/.exec(text);
   const binary = /^(.+?)\s*(==|!=)\s*(.*)$/.exec(text);
-  const m = unary ?? binary;
+  // "state == missing" compares with the word: the unary reading only when what precedes it is a path.
+  const m = unary && (!binary || parsePath(unary[1]!).ok) ? unary : binary;
   if (!m) return undefined;
   const path = parsePath(m[1]!);
   if (!path.ok) return { error: path.error };
-  let value = (binary && !unary ? m[3] : '')!.trim();
+  let value = (m === binary ? m[3] : '')!.trim();
   if (/^".*"$/.test(value)) {
     try {
       value = JSON.parse(value) as string;

@@ -143,6 +143,14 @@ describe('applying a mapping', () => {
     expect(applyHook(hook, { title: 't', kind: 'real', heartbeat: 0 }).dropped).toBe(false);
   });
 
+  it('a value that is the word missing or exists is compared as text, unquoted too; a quoted key with == in it is still a path', () => {
+    const hook = compiled({ ...blank, dropWhen: 'state == missing\nphase != exists\n["a == b"] exists' });
+    expect(applyHook(hook, { title: 't', state: 'missing', phase: 'exists' })).toEqual({ dropped: true, condition: 'state == missing' });
+    expect(applyHook(hook, { title: 't', state: 'ok', phase: 'x' })).toEqual({ dropped: true, condition: 'phase != exists' });
+    expect(applyHook(hook, { title: 't', state: 'ok', phase: 'exists', 'a == b': 1 })).toEqual({ dropped: true, condition: '["a == b"] exists' });
+    expect(applyHook(hook, { title: 't', state: 'ok', phase: 'exists' }).dropped).toBe(false);
+  });
+
   it('cuts long texts, leaves out a URL that is not http(s) and a key with missing parts', () => {
     const hook = compiled({ ...blank, url: '{{u}}', idempotencyKey: 'k:{{id}}:{{gone}}', fields: 'Long = {{long}}' });
     const result = applyHook(hook, { title: '标'.repeat(300), u: 'javascript:alert(1)', id: 1, long: 'x'.repeat(600) });
