@@ -23,7 +23,7 @@ import type { RefusalReason } from '../../db/schema.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { ConfigApplyDeps } from '../configAsCode/applyConfig.ts';
 import { hasScope, missingScopeMessage } from '../security/apiScopes.ts';
-import { CONFIG_MAX_BYTES, CONFIG_PATH, configApiHandlers, type ScopeRefusal } from './configApi.ts';
+import { CONFIG_MAX_BYTES, CONFIG_PATH, configApiHandlers, type ApiRefusals, type ScopeRefusal } from './configApi.ts';
 import { clientIp } from './viewContext.ts';
 import type { MetricRuleEngine } from '../metricRules/engine.ts';
 import { refusalMessage, StoreLimitError } from '../metricRules/storeLimit.ts';
@@ -78,6 +78,10 @@ export function apiRoutes(deps: ApiDeps) {
       if (!isStorageUnavailable(err)) throw err;
     }
   };
+  const unauthorized: ApiRefusals['unauthorized'] = (c, verdict) => {
+    refused(c, verdict.reason, verdict.prefix);
+    return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
+  };
   const forbidden: ScopeRefusal = (c, token, needed) => {
     refused(c, 'missing_scope', token.prefix);
     return c.json({ error: 'forbidden', message: missingScopeMessage(needed) }, 403);
@@ -111,10 +115,7 @@ export function apiRoutes(deps: ApiDeps) {
       timestamp: c.req.header(TIMESTAMP_HEADER),
       body,
     });
-    if (!verdict.ok) {
-      refused(c, verdict.reason, verdict.prefix);
-      return { ok: false, response: c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' }) };
-    }
+    if (!verdict.ok) return { ok: false, response: unauthorized(c, verdict) };
     if (!mayPost(verdict.token, hook)) return { ok: false, response: hookOnly(c, verdict.token) };
     if (!hasScope(verdict.token, 'send')) return { ok: false, response: forbidden(c, verdict.token, 'send') };
     return { ok: true, tokenId: verdict.token.id };
@@ -188,9 +189,9 @@ export function apiRoutes(deps: ApiDeps) {
     return apiJson(c, { accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
   });
 
-  app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth }));
+  app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth, refusals: { unauthorized, forbidden } }));
   app.route('/', heartbeatApiRoutes({ ...deps, authenticate }));
-  const config = configApiHandlers({ ...deps, wakeWorker: deps.onQueued }, auth, { forbidden, hookOnly });
+  const config = configApiHandlers({ ...deps, wakeWorker: deps.onQueued }, auth, { unauthorized, forbidden, hookOnly });
   app.get(CONFIG_PATH, config.get);
   app.put(CONFIG_PATH, config.put);
   app.get('/api/v1/openapi.json', openApiHandler({ publicUrl: deps.publicUrl, port: deps.port }));

@@ -7,7 +7,7 @@ import { CONFIG_MAX_BYTES } from '../configAsCode/document.ts';
 import { importConfig } from '../configAsCode/importConfig.ts';
 import type { ConfigApplyDeps } from '../configAsCode/applyConfig.ts';
 import type { ConfigPlan } from '../configAsCode/plan.ts';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ApiAuthenticator } from '../security/apiAuth.ts';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ApiAuthenticator, type ApiAuthResult } from '../security/apiAuth.ts';
 import { hasScope, type ApiScope } from '../security/apiScopes.ts';
 import { mayPost } from '../security/apiTokens.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
@@ -21,8 +21,12 @@ export { CONFIG_MAX_BYTES };
 /** What a 403 for a missing scope does beside answering (the intake's refused-requests list). */
 export type ScopeRefusal = (c: Context, token: ApiTokenRow, needed: ApiScope) => Response;
 
-/** The 403s of the configuration routes: a scope missing, or a token limited to named hooks. */
-export interface ConfigRefusals {
+/**
+ * The refusals of the routes beside intake, each recorded for the console's list as intake's are:
+ * a token missing, unknown or badly signed (401), a scope missing, or a token limited to named hooks.
+ */
+export interface ApiRefusals {
+  unauthorized: (c: Context, verdict: Extract<ApiAuthResult, { ok: false }>) => Response;
   forbidden: ScopeRefusal;
   hookOnly: (c: Context, token: ApiTokenRow) => Response;
 }
@@ -39,13 +43,11 @@ export function planAnswer(plan: ConfigPlan) {
   };
 }
 
-export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator, { forbidden, hookOnly }: ConfigRefusals) {
-  const unauthorized = (c: Context, message: string) => c.json({ error: 'unauthorized', message }, 401, { 'www-authenticate': 'Bearer' });
-
+export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator, { unauthorized, forbidden, hookOnly }: ApiRefusals) {
   const get = (c: Context) => {
     const url = new URL(c.req.url);
     const verdict = auth.authenticate({ authorization: c.req.header('authorization'), signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER), body: url.pathname + url.search });
-    if (!verdict.ok) return unauthorized(c, verdict.message);
+    if (!verdict.ok) return unauthorized(c, verdict);
     if (!mayPost(verdict.token, undefined)) return hookOnly(c, verdict.token);
     if (!hasScope(verdict.token, 'read')) return forbidden(c, verdict.token, 'read');
     const { document } = readCurrentConfig(deps);
@@ -55,7 +57,7 @@ export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator,
   const put = async (c: Context) => {
     const { text: body, utf8 } = await readBodyText(c);
     const verdict = auth.authenticate({ authorization: c.req.header('authorization'), signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER), body });
-    if (!verdict.ok) return unauthorized(c, verdict.message);
+    if (!verdict.ok) return unauthorized(c, verdict);
     if (!mayPost(verdict.token, undefined)) return hookOnly(c, verdict.token);
     if (!hasScope(verdict.token, 'admin')) return forbidden(c, verdict.token, 'admin');
     const dryRunParam = c.req.query('dry_run');

@@ -4,7 +4,8 @@ import type { Db } from '../../db/client.ts';
 import { getEventOfToken, listEventMessages } from '../../db/queries/eventDetail.ts';
 import { toEventStatus } from '../api/eventStatus.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ApiAuthenticator } from '../security/apiAuth.ts';
-import { hasScope, missingScopeMessage } from '../security/apiScopes.ts';
+import { hasScope } from '../security/apiScopes.ts';
+import type { ApiRefusals } from './configApi.ts';
 
 const eventId = v.pipe(
   v.string(),
@@ -16,7 +17,7 @@ const eventId = v.pipe(
  * GET /api/v1/events/{id}. Same tokens as intake; a request without a body signs its path and query
  * instead (`${timestamp}.${path}`), so a signature still names what it asks for.
  */
-export function eventStatusHandler(deps: { db: Db; auth: ApiAuthenticator }) {
+export function eventStatusHandler(deps: { db: Db; auth: ApiAuthenticator; refusals: Pick<ApiRefusals, 'unauthorized' | 'forbidden'> }) {
   return (c: Context) => {
     const url = new URL(c.req.url);
     const verdict = deps.auth.authenticate({
@@ -25,8 +26,8 @@ export function eventStatusHandler(deps: { db: Db; auth: ApiAuthenticator }) {
       timestamp: c.req.header(TIMESTAMP_HEADER),
       body: url.pathname + url.search,
     });
-    if (!verdict.ok) return c.json({ error: 'unauthorized', message: verdict.message }, 401, { 'www-authenticate': 'Bearer' });
-    if (!hasScope(verdict.token, 'send')) return c.json({ error: 'forbidden', message: missingScopeMessage('send') }, 403);
+    if (!verdict.ok) return deps.refusals.unauthorized(c, verdict);
+    if (!hasScope(verdict.token, 'send')) return deps.refusals.forbidden(c, verdict.token, 'send');
     const id = v.safeParse(eventId, c.req.param('id'));
     if (!id.success) return c.json({ error: 'invalid_id', message: `id: ${id.issues[0].message}` }, 400);
     // Another token's event answers exactly like a missing one: ids are guessable, ownership is not.

@@ -161,10 +161,15 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect((await api(source, 'GET', '/api/v1/events/1', tokens.read.token)).status).toBe(403);
     expect((await api(source, 'PUT', '/api/v1/config', undefined, doc)).status).toBe(401);
     // Refusals are listed on the Inbound API page, counted per source and reason, with the latest
-    // token's prefix, never the token: the five 403s above from this client are one row.
+    // token's prefix, never the token: the six 403s above from this client are one row, the event
+    // status's included; the configuration's 401 is listed too.
     const refusals = listRefusals(source.deps.db).filter((r) => r.reason === 'missing_scope');
     expect(refusals).toHaveLength(1);
-    expect(refusals[0]).toMatchObject({ count: 5, tokenPrefix: tokens.send.token.slice(0, 8), path: '/api/v1/config' });
+    expect(refusals[0]).toMatchObject({ count: 6, tokenPrefix: tokens.read.token.slice(0, 8), path: '/api/v1/events/1' });
+    expect(listRefusals(source.deps.db).filter((r) => r.reason === 'no_token')).toMatchObject([{ count: 1, path: '/api/v1/config' }]);
+    // A guessed token on the event status is listed as on intake.
+    expect((await api(source, 'GET', '/api/v1/events/1', 'scn_guessed0000000000000000000000')).status).toBe(401);
+    expect(listRefusals(source.deps.db).filter((r) => r.path === '/api/v1/events/1' && r.reason !== 'missing_scope')).toHaveLength(1);
   });
 
   it('a token from before scopes (the migration’s default) still sends and reads back its events, and nothing more', async () => {
