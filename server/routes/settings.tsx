@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { setAdminPasswordHash } from '../../db/queries/admin.ts';
-import { writeAudit } from '../../db/queries/audit.ts';
+import { writeAudit, writeCoalescedAudit } from '../../db/queries/audit.ts';
 import { deleteAllSessions } from '../../db/queries/sessions.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
 import type { MessageKey } from '../strings/translate.ts';
@@ -10,6 +10,7 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
 import { checkAdminPassword } from '../security/adminPassword.ts';
+import { LOGIN_WINDOW_MS } from '../security/loginThrottle.ts';
 import { clearSessionCookie, createSession, setSessionCookie } from '../security/sessions.ts';
 import { canonicalTimeZone, isTimeZone } from '../time/zone.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
@@ -99,6 +100,8 @@ export function settingsRoutes(deps: AppDeps & { flash: FlashStore }) {
     // Wrong current passwords count as failed sign-ins: a borrowed session must not guess the password.
     const check = await checkAdminPassword(deps, clientIp(c), parsed.output.current);
     if (check.kind === 'throttled' || check.kind === 'busy') {
+      // Counted as sign-in's are (one row per address and lock-out window): where a borrowed session guesses the password.
+      writeCoalescedAudit(deps.db, deps.clock.now(), { actor: 'admin', action: `login.${check.kind}`, detail: { during: 'password change' }, ip: clientIp(c) }, LOGIN_WINDOW_MS);
       c.header('retry-after', String(check.seconds));
       const text = check.kind === 'busy' ? c.var.t('login.error.busy') : c.var.t('login.error.throttled', { minutes: check.minutes });
       return render(c, { notices: [{ kind: 'bad', text }] }, 429);

@@ -122,6 +122,10 @@ describe('password change guesses count as failed sign-ins', () => {
     expect(textOf(blocked.body)).toContain('Too many failed attempts. Try again in 15 min.');
     const blockedZh = await admin.postForm('/settings/password', { current: 'first-password', password: 'second-password', confirm: 'second-password' }, { 'accept-language': 'zh-CN' });
     expect(textOf(blockedZh.body)).toContain('失败次数过多');
+    // Each refused guess is in the audit log, as sign-in's are: one row per address and window.
+    const throttled = listAudit(app.deps.db, { limit: 20 }).filter((a) => a.action === 'login.throttled');
+    expect(throttled).toHaveLength(1);
+    expect(JSON.parse(throttled[0]!.detail!)).toMatchObject({ during: 'password change', attempts: 2 });
     // Nothing changed: the old password still is the password, once the throttle lets sign-ins through.
     expect((await new ConsoleClient(app.url).postForm('/login', { password: 'first-password' })).status).toBe(429);
     expect(listAudit(app.deps.db, { limit: 20 }).filter((a) => a.action === 'login.failure')).toHaveLength(5);
