@@ -376,6 +376,7 @@ export const REFUSAL_REASONS = [
   'signature_timestamp',
   'signature_stale',
   'signature_mismatch',
+  'secret_unreadable',
   'replay',
   'hook_not_allowed',
   'missing_scope',

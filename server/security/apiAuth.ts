@@ -28,6 +28,15 @@ export function signBody(key: string, timestamp: string, body: string): string {
   return 'sha256=' + createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex');
 }
 
+/** A sealed signing secret, or undefined when this data key cannot open it (SECRET_KEY changed since). */
+function openSecret(box: SecretBox, sealed: string): string | undefined {
+  try {
+    return box.open(sealed);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ApiAuthenticator {
   authenticate(req: { authorization?: string; signature?: string; timestamp?: string; body: string }): ApiAuthResult;
 }
@@ -59,7 +68,13 @@ export function createApiAuthenticator(deps: { db: Db; clock: Clock; secretBox: 
         const ts = Number(req.timestamp) * (req.timestamp.length > 11 ? 1 : 1000);
         if (Math.abs(now - ts) > SIGNATURE_WINDOW_MS) return refuse(`${TIMESTAMP_HEADER} is more than 5 minutes away from the appliance's clock`, 'signature_stale');
         // Tokens from before signing secrets sign with the token itself; the console asks to replace them.
-        const key = token.signingSecret === null ? presented : deps.secretBox.open(token.signingSecret);
+        const key = token.signingSecret === null ? presented : openSecret(deps.secretBox, token.signingSecret);
+        if (key === undefined) {
+          return refuse(
+            "This token's signing secret cannot be read: the appliance's data key (SECRET_KEY) changed since the token was created. Create a new token on the Inbound API page",
+            'secret_unreadable',
+          );
+        }
         if (!safeEqual(req.signature, signBody(key, req.timestamp, req.body))) return refuse(`${SIGNATURE_HEADER} does not match the body`, 'signature_mismatch');
         if (now - lastPrune > 60_000) {
           lastPrune = now;

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listRefusals } from '../../db/queries/refusals.ts';
+import { signBody } from '../../server/security/apiAuth.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { postEvent } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
@@ -62,6 +64,34 @@ describe('signed API requests: a signing secret apart from the token, replays re
       expect(zh).toContain('部分令牌创建于签名密钥推出之前');
     } finally {
       await app.stop();
+    }
+  });
+});
+
+describe('a signed request after the data key changed', () => {
+  it('is refused 401 naming SECRET_KEY and listed on the Inbound API page, not answered 500', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'signing-key-'));
+    try {
+      let app = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', dataDir, env: { ADMIN_PASSWORD: 'correct-horse-battery', SECRET_KEY: 'k'.repeat(40) } });
+      const { token, signingSecret } = issueApiToken(app.deps, { name: 'signed', requireSignature: true, now: Date.now() });
+      await app.stop();
+      app = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9', dataDir, env: { ADMIN_PASSWORD: 'correct-horse-battery', SECRET_KEY: 'z'.repeat(40) } });
+      try {
+        const body = JSON.stringify({ kind: 'alert', title: 'after key change' });
+        const ts = String(Math.floor(Date.now() / 1000));
+        const res = await fetch(`${app.url}/api/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-signature-timestamp': ts, 'x-signature': signBody(signingSecret!, ts, body) },
+          body,
+        });
+        expect(res.status).toBe(401);
+        expect(((await res.json()) as { message: string }).message).toContain('SECRET_KEY');
+        expect(listRefusals(app.deps.db).map((r) => r.reason)).toEqual(['secret_unreadable']);
+      } finally {
+        await app.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
