@@ -31,17 +31,23 @@ interface LatestMetric {
 
 const metricKey = (m: { name: string; store: string | null }) => `${m.name}\u0000${m.store ?? ''}`;
 
+/**
+ * When a point was measured: its occurred_at, but never later than it arrived (a sender writing its
+ * local time as Z stamps it hours ahead), as the metric rules judge it.
+ */
+const MEASURED_AT = 'min(coalesce(occurred_at, received_at), received_at)';
+
 /** Latest value per (name, store) measured in [from, until). */
 export function latestMetrics(db: Db, from: number, until: number): LatestMetric[] {
   const rows = all(
     db,
     `SELECT name, store, unit, value, at FROM (
        SELECT json_extract(payload, '$.name') AS name, store, json_extract(payload, '$.unit') AS unit,
-              json_extract(payload, '$.value') AS value, coalesce(occurred_at, received_at) AS at,
+              json_extract(payload, '$.value') AS value, ${MEASURED_AT} AS at,
               row_number() OVER (PARTITION BY json_extract(payload, '$.name'), coalesce(store, '')
-                                 ORDER BY coalesce(occurred_at, received_at) DESC, id DESC) AS rn
+                                 ORDER BY ${MEASURED_AT} DESC, id DESC) AS rn
        FROM events
-       WHERE kind = 'metric' AND coalesce(occurred_at, received_at) >= ? AND coalesce(occurred_at, received_at) < ?
+       WHERE kind = 'metric' AND ${MEASURED_AT} >= ? AND ${MEASURED_AT} < ?
      ) WHERE rn = 1 AND name IS NOT NULL AND typeof(value) IN ('integer', 'real')
      ORDER BY name COLLATE NOCASE, name, coalesce(store, '') COLLATE NOCASE`,
     from,
