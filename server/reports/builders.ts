@@ -201,14 +201,23 @@ function signed(s: Style, n: number, fmt: Intl.NumberFormat): string {
   return `${n > 0 ? '+' : n < 0 ? '-' : ''}${fmt.format(Math.abs(n))}`;
 }
 
-/** "+1,230, +2.6%" · "new" · "unchanged"; no percentage against a previous value of zero. */
+/** Whether `n` reads as zero in `fmt` (rounded to its fraction digits): a sign before it would say "-0". */
+function showsZero(n: number, fmt: Intl.NumberFormat): boolean {
+  return Number(Math.abs(n).toFixed(fmt.resolvedOptions().maximumFractionDigits ?? 0)) === 0;
+}
+
+/**
+ * "+1,230, +2.6%" · "new" · "unchanged"; no percentage against a previous value of zero, nor one
+ * that would read "+0%"; "unchanged" when the difference reads as zero.
+ */
 export function changeText(s: Style, m: Pick<MetricFigure, 'value' | 'previous' | 'unit'>): string {
   if (m.previous === null) return s.t('report.metric.new');
   const diff = m.value - m.previous;
-  if (Math.abs(diff) < 1e-9) return s.t('report.metric.same');
+  if (showsZero(diff, s.num)) return s.t('report.metric.same');
   const d = signed(s, diff, s.num);
-  if (m.previous === 0) return d;
-  return s.t('report.metric.change', { diff: d, pct: `${signed(s, (diff / Math.abs(m.previous)) * 100, s.pct)}%` });
+  const pct = m.previous === 0 ? 0 : (diff / Math.abs(m.previous)) * 100;
+  if (showsZero(pct, s.pct)) return d;
+  return s.t('report.metric.change', { diff: d, pct: `${signed(s, pct, s.pct)}%` });
 }
 
 function metricLabel(m: Pick<MetricFigure, 'name' | 'store'>): string {
