@@ -50,6 +50,20 @@ function noMentions(s: string): string {
 
 type Resolve = (part: Exclude<TemplatePart, { kind: 'text' }>, index: number) => string;
 
+/** Around each value while a template is filled: where the template's text ends and a value begins. */
+const VALUE_START = '\u0002';
+const VALUE_END = '\u0003';
+const EDGE = /[\u0002\u0003]/;
+
+/**
+ * Markup the pieces make only together. A mention, however it is assembled (two values, the
+ * template's "<" and a value, the template's own split by an empty value), and a <font> tag whose
+ * "<" and "font" are not both the template's own text become inert.
+ */
+function inertJoins(s: string): string {
+  return s.replace(/<(?=[\s\u0002\u0003]*@)/g, '＜').replace(/<([\s/\u0002\u0003]*)(?=font\b)/gi, (whole, gap: string) => (EDGE.test(gap) ? `＜${gap}` : whole));
+}
+
 /**
  * Fills the parts. A template line with placeholders that all came out empty is left out (so
  * "Store: {{store}}" disappears without a store); trailing spaces go, blank lines collapse to one.
@@ -65,14 +79,17 @@ export function fillParts(parts: readonly TemplatePart[], resolve: Resolve): str
     }
     const value = resolve(part, index);
     const line = lines[lines.length - 1]!;
-    line.text += value;
+    line.text += VALUE_START + value + VALUE_END;
     line.placeholders++;
     if (value.trim() !== '') line.filled++;
   });
-  return lines
-    .filter((l) => l.placeholders === 0 || l.filled > 0)
-    .map((l) => l.text)
-    .join('\n')
+  return inertJoins(
+    lines
+      .filter((l) => l.placeholders === 0 || l.filled > 0)
+      .map((l) => l.text)
+      .join('\n'),
+  )
+    .replace(/[\u0002\u0003]/g, '')
     .replace(/[ \t]+$/gm, '')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
@@ -82,7 +99,8 @@ const SENTINEL = '\u0001';
 
 /**
  * The template's text with the tail (inline mentions) after it, within `limit` bytes: the `cut`
- * placeholders' values are shortened first, in the order they appear; the whole only if that is not enough.
+ * placeholders' values are shortened first, in the order they appear (left out when even the
+ * marker does not fit); the whole only if that is not enough.
  */
 function fitTemplate(parts: readonly TemplatePart[], resolve: Resolve, cut: (p: TemplatePart) => boolean, tail: string, limit: number, marker: string): string {
   const compose = (r: Resolve): string => {
@@ -96,7 +114,7 @@ function fitTemplate(parts: readonly TemplatePart[], resolve: Resolve, cut: (p: 
   let cuttable = 0;
   const frame = compose((p, i) => (cut(p) ? (cuttable++, SENTINEL) : resolve(p, i)));
   let remaining = limit - (utf8Bytes(frame) - cuttable);
-  if (cuttable > 0 && remaining > utf8Bytes(marker)) {
+  if (cuttable > 0 && remaining >= 0) {
     const fitted = compose((p, i) => {
       const value = resolve(p, i);
       if (!cut(p)) return value;

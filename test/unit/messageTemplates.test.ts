@@ -321,3 +321,48 @@ describe('template choice at send time', () => {
     expect(broken.template?.failed).toEqual({ code: 'problem', detail: 'unknown placeholder {{title}}' });
   });
 });
+
+describe('event text cannot assemble a mention or a colour across placeholder boundaries', () => {
+  const render = (e: AlertEvent, body: string) => contentOf(renderEventWithTemplate(e, options('markdown'), 'alert', body)[0]!);
+
+  it('two adjacent values ({{store}}{{title}}) do not form <@all>', () => {
+    const e = event({ kind: 'alert', title: '@all> stock is fine', store: 'Shop <' }) as AlertEvent;
+    expect(render(e, '{{store}}{{title}}')).not.toMatch(/<\s*@/);
+  });
+
+  it('the template’s own "<" next to a value does not become a mention from event text', () => {
+    const e = event({ kind: 'alert', title: '@all> pay attention' }) as AlertEvent;
+    expect(render(e, 'Alert <{{title}}')).not.toMatch(/<\s*@/);
+  });
+
+  it('adjacent values, or the template’s "<" and a value, do not form a <font> tag; the template’s own tag stays', () => {
+    const e = event({ kind: 'alert', title: 'font color="info">all good', store: 'Shop <' }) as AlertEvent;
+    expect(render(e, '{{store}}{{title}}')).not.toMatch(/<\s*font/i);
+    expect(render(e, 'x <{{title}}')).not.toMatch(/<\s*font/i);
+    expect(render(event({ kind: 'alert', title: 'ok' }) as AlertEvent, '<font color="warning">{{title}}</font>')).toBe('<font color="warning">ok</font>');
+  });
+
+  it('the template’s own <@…> is dropped even when an empty placeholder splits it', () => {
+    const e = event({ kind: 'alert', title: 'Low stock' }) as AlertEvent;
+    expect(render(e, '<{{repeat}}@eve> {{title}}')).not.toMatch(/<\s*@/);
+  });
+});
+
+describe('the summary gives way before the whole message is cut', () => {
+  it('when the rest fits but leaves less room than the marker, the summary is left out, not the link', () => {
+    const body = '{{fields.a}}{{fields.b}}{{fields.c}}{{fields.d}}\n{{summary}}\n{{link}}';
+    const e = event({
+      kind: 'alert',
+      title: 't',
+      summary: 's'.repeat(300),
+      fields: { a: 'a'.repeat(500), b: 'b'.repeat(500), c: 'c'.repeat(500), d: 'd'.repeat(470) },
+      url: 'https://e.com/x',
+    }) as AlertEvent;
+    const opts = options('text', { consoleUrl: 'http://c/send-log?event=1' });
+    const out = contentOf(renderEventWithTemplate(e, opts, 'alert', body)[0]!);
+    const withoutSummary = contentOf(renderEventWithTemplate({ ...e, summary: undefined } as AlertEvent, opts, 'alert', body)[0]!);
+    expect(utf8Bytes(withoutSummary)).toBeLessThanOrEqual(BYTE_LIMITS.text);
+    expect(utf8Bytes(out)).toBeLessThanOrEqual(BYTE_LIMITS.text);
+    expect(out).toContain('https://e.com/x');
+  });
+});
