@@ -14,7 +14,7 @@ export type NewEvent = typeof events.$inferInsert;
  */
 export function latestRealEvent(
   db: Db,
-  filter: { kind: string; category?: string; taskStatuses?: readonly string[]; resolved?: boolean },
+  filter: { kind: string; category?: string; taskStatuses?: readonly string[]; resolved?: boolean; heartbeat?: boolean },
   scan = 5000,
 ): Pick<EventRow, 'id' | 'payload' | 'receivedAt'> | undefined {
   const newest = db.select({ id: sql<number>`max(${events.id})` }).from(events).get()?.id;
@@ -30,6 +30,7 @@ export function latestRealEvent(
         filter.category !== undefined ? eq(events.category, filter.category) : undefined,
         filter.taskStatuses !== undefined ? inArray(sql`json_extract(${events.payload}, '$.status')`, [...filter.taskStatuses]) : undefined,
         filter.resolved === undefined ? undefined : filter.resolved ? sql`json_extract(${events.payload}, '$.resolved') = 1` : sql`json_extract(${events.payload}, '$.resolved') IS NULL`,
+        filter.heartbeat === undefined ? undefined : filter.heartbeat ? eq(events.source, 'heartbeat') : ne(events.source, 'heartbeat'),
       ),
     )
     .orderBy(desc(events.id))

@@ -61,7 +61,7 @@ export type PreviewEvent = { event: InboundEvent; receivedAt?: number };
  */
 export function previewEvent(
   db: Db,
-  want: { kind: Exclude<EventKind, 'metric'>; category?: Category; taskStatuses?: readonly TaskStatus[]; resolved?: boolean },
+  want: { kind: Exclude<EventKind, 'metric'>; category?: Category; taskStatuses?: readonly TaskStatus[]; resolved?: boolean; heartbeat?: boolean },
   sample: InboundEvent,
 ): PreviewEvent {
   const row = latestRealEvent(db, want);

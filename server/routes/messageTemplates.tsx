@@ -125,7 +125,12 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
         // The latest real event of this kind and category where one arrived, else the sample.
         const shown = previewEvent(
           deps.db,
-          { kind: key.kind === 'task_result' ? 'task_result' : 'alert', ...(key.category ? { category: key.category } : {}), ...(key.kind === 'task_result' ? {} : { resolved: key.kind === 'resolved' }) },
+          {
+            kind: key.kind === 'task_result' ? 'task_result' : 'alert',
+            ...(key.category ? { category: key.category } : {}),
+            // A heartbeat's alerts (down, reminder, recovery) have their own kind; an alert's preview is never one of them.
+            ...(key.kind === 'task_result' ? {} : key.kind === 'heartbeat' ? { heartbeat: true } : { resolved: key.kind === 'resolved', heartbeat: false }),
+          },
           withCategory,
         );
         receivedAt = shown.receivedAt;
@@ -135,7 +140,7 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
         // The sample has every optional field; an event without them must not render to nothing
         // either, or every such alert would fall back to the built-in template.
         const { summary: _s, url: _u, store: _st, ...required } = real;
-        const bare = { ...required, fields: {}, mention: 'none' as const };
+        const bare = { ...required, fields: {}, mention: 'none' as const, ...(required.kind === 'task_result' ? { duration_ms: undefined } : {}) };
         try {
           renderEventWithTemplate(bare, { lang: key.lang, format, timeZone, mentions: planMentions('none', format), receivedAt: now }, key.kind, body);
         } catch (err) {
