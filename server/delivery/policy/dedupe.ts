@@ -7,6 +7,8 @@ export interface DedupeSubject {
   title: string;
   store?: string | null;
   severity: Severity;
+  /** A task result's outcome. */
+  status?: string;
 }
 
 /** An earlier event with the same dedupe key inside the window that is still live (not suppressed, not dead). */
@@ -18,9 +20,14 @@ export interface DedupeCandidate {
 /** Event statuses an original may have: a suppressed or dead event is nobody's original. */
 export const LIVE_ORIGINAL_STATUSES = ['queued', 'held', 'sent', 'digested'] as const;
 
+/**
+ * Category, title and store; for a task result its outcome too: a run that succeeded after one that
+ * failed (a retry) is news, not a repeat, though its title is the task's name either way.
+ */
 export function dedupeKeyOf(e: DedupeSubject): string | null {
-  if (e.kind !== 'alert' && e.kind !== 'task_result') return null;
-  return JSON.stringify([e.category, e.title, e.store ?? '']);
+  if (e.kind === 'alert') return JSON.stringify([e.category, e.title, e.store ?? '']);
+  if (e.kind === 'task_result') return JSON.stringify([e.category, e.title, e.store ?? '', e.status ?? '']);
+  return null;
 }
 
 const atLeast = (severity: Severity): readonly Severity[] => SEVERITIES.filter((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[severity]);

@@ -1,5 +1,5 @@
-// A report's key metrics: each point measured when it says, but never after it arrived; a change
-// reads as the figures shown do.
+// What a report's figures say is what was received: a task's retry that succeeded counts; a metric
+// point is measured when it says, but never after it arrived; a change reads as the figures shown do.
 import { describe, expect, it } from 'vitest';
 import { renderJobReport } from '../../server/reports/runReport.ts';
 import { buildReport, emptyFigures } from '../../server/reports/builders.ts';
@@ -9,6 +9,21 @@ import { fakeClock, rigsClosedAfterEach } from '../helpers/engineRig.ts';
 const TZ = 'Asia/Shanghai';
 const at = (s: string) => Date.parse(s);
 const rigs = rigsClosedAfterEach();
+
+describe('task results in the daily summary (real intake)', () => {
+  it('a task that failed and then succeeded on retry 5 minutes later is counted twice, its success not a repeat of the failure', () => {
+    // Thursday 13 March 2025, 10:00 and 10:05 in Shanghai.
+    const rig = rigs.engine({ clock: fakeClock(at('2025-03-13T02:00:00Z')) });
+    rig.post({ kind: 'task_result', task_name: 'Nightly price sync', status: 'failed', category: undefined, severity: undefined, title: undefined, store: undefined });
+    rig.clock.advance(5 * 60_000);
+    rig.post({ kind: 'task_result', task_name: 'Nightly price sync', status: 'succeeded', category: undefined, severity: undefined, title: undefined, store: undefined });
+    // A second failure within the window is still a repeat of the first.
+    rig.post({ kind: 'task_result', task_name: 'Nightly price sync', status: 'failed', category: undefined, severity: undefined, title: undefined, store: undefined });
+    rig.clock.set(at('2025-03-14T01:00:00Z')); // Friday 09:00, the daily job's fire time
+    const r = renderJobReport({ db: rig.db, settings: rig.settings }, { name: 'Daily summary', type: 'daily_summary', timezone: TZ, template: null }, rig.clock.now());
+    expect(r.content).toContain('**Task results: 2** · Succeeded 1');
+  });
+});
 
 describe('metric change wording', () => {
   const spec = {
