@@ -251,7 +251,10 @@ describe('backup file permissions', () => {
     mkdirSync(outDir, { mode: 0o755 });
     const seen = new Map<string, number>();
     let polling = true;
+    // Stops once the backup is through: a poll still scheduled then must not read a directory the
+    // suite's cleanup has removed.
     const poll = () => {
+      if (!polling) return;
       for (const f of readdirSync(outDir)) {
         try {
           seen.set(f, Math.max(seen.get(f) ?? 0, statSync(join(outDir, f)).mode & 0o777));
@@ -259,7 +262,7 @@ describe('backup file permissions', () => {
           /* gone */
         }
       }
-      if (polling) setImmediate(poll);
+      setImmediate(poll);
     };
     setImmediate(poll);
     await backupDatabase(src, join(outDir, 'out.db'), { pagesPerStep: 1 });
