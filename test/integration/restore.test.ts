@@ -13,6 +13,7 @@ import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import type { UpgradeFixture } from '../fixtures/upgrade/fixture.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
+import { downloadBackup as download, uploadBackup as upload } from '../helpers/backupForms.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { appliedMigrations, buildDatabaseAt, journal, loadUpgradeFixtures, migrationsPlus } from '../helpers/schemaVersions.ts';
 import { runScript } from '../helpers/scriptRun.ts';
@@ -33,29 +34,6 @@ afterAll(async () => {
   await fake.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-async function upload(c: ConsoleClient, bytes: Buffer, name = 'notifier-backup.db', headers: Record<string, string> = {}): Promise<{ status: number; body: string; location: string | null }> {
-  const form = new FormData();
-  form.set('_csrf', c.csrf!);
-  form.set('backup', new Blob([new Uint8Array(bytes)]), name);
-  const res = await fetch(c.baseUrl + '/backup/restore', {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), origin: c.baseUrl, ...headers },
-    body: form,
-  });
-  return { status: res.status, body: await res.text(), location: res.headers.get('location') };
-}
-
-async function download(c: ConsoleClient): Promise<Buffer> {
-  const res = await fetch(c.baseUrl + '/backup/download', {
-    method: 'POST',
-    headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), origin: c.baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: c.csrf! }).toString(),
-  });
-  expect(res.status).toBe(200);
-  return Buffer.from(await res.arrayBuffer());
-}
 
 const count = (app: TestAppliance, sql: string) => (app.deps.db.$client.prepare(sql).get() as { n: number }).n;
 

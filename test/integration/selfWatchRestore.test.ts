@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
+import { downloadBackup as download, uploadBackup } from '../helpers/backupForms.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
@@ -18,28 +19,6 @@ let app: TestAppliance;
 let receiver: Server;
 const received: Array<{ type: string; problems: Array<{ reason: string }> }> = [];
 
-async function upload(c: ConsoleClient, bytes: Buffer): Promise<number> {
-  const form = new FormData();
-  form.set('_csrf', c.csrf!);
-  form.set('backup', new Blob([new Uint8Array(bytes)]), 'notifier-backup.db');
-  const res = await fetch(c.baseUrl + '/backup/restore', {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), origin: c.baseUrl },
-    body: form,
-  });
-  await res.text();
-  return res.status;
-}
-async function download(c: ConsoleClient): Promise<Buffer> {
-  const res = await fetch(c.baseUrl + '/backup/download', {
-    method: 'POST',
-    headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), origin: c.baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: c.csrf! }).toString(),
-  });
-  expect(res.status).toBe(200);
-  return Buffer.from(await res.arrayBuffer());
-}
 const metric = async (type: string) => sampleValue(parsePrometheus(await (await fetch(app.url + '/metrics')).text()), 'storeclaw_fallback_notifications_total', { type });
 
 beforeAll(async () => {
@@ -83,7 +62,7 @@ describe('self-watch across a console restore', () => {
 
     // The admin restores the backup of when the bot worked (and the bot works again in WeCom).
     fake.addKey(KEY);
-    expect(await upload(c, backup)).toBe(303);
+    expect((await uploadBackup(c, backup)).status).toBe(303);
     expect(await waitFor(() => app.deps.selfWatch!.status().checkedAt !== undefined && app.deps.selfWatch!.status().status === 'ok', 10_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
 

@@ -66,7 +66,7 @@ describe('send log on a Chinese console: titles of the appliance\'s own digest m
   });
 });
 
-describe('send log date filters with a date that does not exist', () => {
+describe('send log filters: a date that does not exist, the Kind choices', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
   let console: ConsoleClient;
@@ -98,23 +98,6 @@ describe('send log date filters with a date that does not exist', () => {
       expect((await console.get(`/send-log/rows?${query}`)).status).toBe(400);
     });
   }
-});
-
-describe('send log Kind filter', () => {
-  let fake: FakeWecom;
-  let app: TestAppliance;
-  let console: ConsoleClient;
-
-  beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    console = new ConsoleClient(app.url);
-    await console.signIn(PASSWORD);
-  });
-  afterAll(async () => {
-    await app.stop();
-    await fake.close();
-  });
 
   it('the Kind filter offers every kind the send log holds and the route accepts (a digest\'s mention follow-up: kind "mention")', async () => {
     const page = await console.get('/send-log', { 'accept-language': 'en' });
