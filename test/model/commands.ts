@@ -65,6 +65,7 @@ export const eventSpecArb: fc.Arbitrary<EventSpec> = fc.record({
   mention: mentionArb,
   idempotencyKey: fc.constantFrom(undefined, undefined, undefined, 'idem-1', 'idem-2'),
   long: fc.constantFrom(false, false, false, false, true),
+  taskStatus: fc.constantFrom<EventSpec['taskStatus']>('failed', 'failed', 'succeeded', 'partial'),
 });
 
 function bodyOf(spec: EventSpec): Record<string, unknown> {
@@ -76,7 +77,7 @@ function bodyOf(spec: EventSpec): Record<string, unknown> {
     ...(spec.idempotencyKey !== undefined && { idempotency_key: spec.idempotencyKey }),
     ...(spec.long && { summary: LONG_SUMMARY }),
   };
-  if (spec.kind === 'task_result') return { kind: 'task_result', ...common, title: spec.title, task_name: 'sync-inventory', status: 'failed' };
+  if (spec.kind === 'task_result') return { kind: 'task_result', ...common, title: spec.title, task_name: 'sync-inventory', status: spec.taskStatus ?? 'failed' };
   if (spec.kind === 'metric') return { kind: 'metric', ...common, name: 'stock_level', value: 3 };
   return { kind: spec.kind, ...common, title: spec.title };
 }
@@ -140,7 +141,7 @@ async function postEvents(m: Model, r: Real, specs: EventSpec[]): Promise<number
 }
 
 const specLabel = (s: EventSpec) =>
-  `${s.kind}/${s.category}/${s.severity} "${s.title}"${s.store ? ` @${s.store}` : ''}${s.mention !== 'none' ? ` mention=${JSON.stringify(s.mention)}` : ''}${s.idempotencyKey ? ` key=${s.idempotencyKey}` : ''}${s.long ? ' long' : ''}`;
+  `${s.kind}/${s.category}/${s.severity} "${s.title}"${s.store ? ` @${s.store}` : ''}${s.mention !== 'none' ? ` mention=${JSON.stringify(s.mention)}` : ''}${s.idempotencyKey ? ` key=${s.idempotencyKey}` : ''}${s.long ? ' long' : ''}${s.kind === 'task_result' ? ` ${s.taskStatus ?? 'failed'}` : ''}`;
 
 class Post implements ModelCommand {
   constructor(readonly specs: EventSpec[]) {}

@@ -38,6 +38,8 @@ interface EventRow {
   received_at: number;
   digest_delivery_id: number | null;
   finished_at: number | null;
+  /** A task result's outcome. */
+  task_status: string | null;
 }
 
 interface DeliveryRow {
@@ -68,7 +70,9 @@ const DEDUPE_WINDOW_MS = 10 * 60_000;
 
 export function snapshot(rig: Rig): Snapshot {
   const sqlite = rig.app.deps.db.$client;
-  const events = sqlite.prepare('SELECT id, kind, status, reason, severity, duplicate_of, received_at, digest_delivery_id, finished_at FROM events').all() as EventRow[];
+  const events = sqlite
+    .prepare(`SELECT id, kind, status, reason, severity, duplicate_of, received_at, digest_delivery_id, finished_at, json_extract(payload, '$.status') AS task_status FROM events`)
+    .all() as EventRow[];
   const deliveries = sqlite
     .prepare('SELECT id, kind, status, priority, event_id, split_from, merged_into, payload, attempts FROM deliveries ORDER BY id')
     .all() as DeliveryRow[];
@@ -170,6 +174,9 @@ export function checkEscalation(m: Model, s: Snapshot, newIds: number[]): string
       out.push(`event ${id} (${e.severity}) counted as a repeat of event ${original.id} (${original.severity})`);
     }
     if (before === 'dead') out.push(`event ${id} counted as a repeat of event ${e.duplicate_of}, whose message was dead`);
+    if (original && e.kind === 'task_result' && original.task_status !== e.task_status) {
+      out.push(`task result ${id} (${e.task_status}) counted as a repeat of event ${original.id} (${original.task_status}): a changed outcome is news`);
+    }
     if (original && !(original.received_at <= e.received_at && e.received_at - original.received_at < DEDUPE_WINDOW_MS)) {
       out.push(`event ${id} received at ${e.received_at} counted as a repeat of event ${original.id} received at ${original.received_at}`);
     }

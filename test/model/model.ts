@@ -14,6 +14,8 @@ export interface EventSpec {
   mention: Mention;
   idempotencyKey?: string;
   long: boolean;
+  /** A task result's outcome (default failed; other kinds ignore it). */
+  taskStatus?: 'succeeded' | 'failed' | 'partial';
 }
 
 /** How an event looked after the last command, for checks that compare before and after. */
