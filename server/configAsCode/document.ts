@@ -182,7 +182,13 @@ const reportJobSchema = v.pipe(
 
 const silenceSchema = v.strictObject({
   category: v.picklist(CATEGORIES),
-  title: name(EVENT_LIMITS.title),
+  // A silence matches an event's title exactly, and muting from the send log copies it: the title
+  // takes what intake takes (edge spaces and tabs included), or the export would not import again.
+  title: v.pipe(
+    v.string(),
+    v.check((s) => s.trim() !== '', 'must not be empty'),
+    v.check((s) => chars(s) <= EVENT_LIMITS.title, `must be at most ${EVENT_LIMITS.title} characters`),
+  ),
   /** '' for alerts without a store. */
   store: v.pipe(v.string(), v.check((s) => chars(s) <= EVENT_LIMITS.store, `must be at most ${EVENT_LIMITS.store} characters`)),
   /** Exclusive: the silence ends at this instant. */

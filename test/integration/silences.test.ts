@@ -87,4 +87,21 @@ describe('muting one alert from the send log', () => {
     expect(textOf((await admin.get(`/send-log/${testRow.id}`)).body)).not.toContain('Mute this alert');
     expect((await admin.postForm(`/send-log/${testRow.id}/silence`, { duration: '1h' })).status).toBe(422);
   });
+
+  it('a muted title with edge spaces or a tab, as the API accepts it, exports in a document that imports again', async () => {
+    const odd = { ...ALERT, title: ' Low stock:\tKT-2048 ', store: ' Lakeside ' };
+    const event = await post(odd);
+    const deliveryId = (app.deps.db.$client.prepare('SELECT id FROM deliveries WHERE event_id = ?').get(event.id) as { id: number }).id;
+    await admin.submit(`/send-log/${deliveryId}/silence`, { duration: '4h' });
+    expect(listActiveSilences(app.deps.db, Date.now())).toContainEqual(expect.objectContaining({ title: odd.title, store: odd.store }));
+
+    const admin_ = issueApiToken(app.deps, { name: 'gitops', requireSignature: false, now: Date.now(), scopes: ['admin'] }).token;
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${admin_}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const doc = (await (await call('GET', '/api/v1/config')).json()) as { silences: unknown[] };
+    expect(doc.silences).toContainEqual(expect.objectContaining({ title: odd.title, store: odd.store }));
+    const again = await call('PUT', '/api/v1/config?dry_run=true', doc);
+    expect(again.status, await again.clone().text()).toBe(200);
+    expect(((await again.json()) as { changes: unknown[] }).changes).toEqual([]);
+  });
 });
