@@ -21,7 +21,10 @@ export type ReportThreadAnswer = { id: number; report: BuiltReport } | { id: num
 
 export interface ReportThread {
   report(job: ReportJobSpec, ref: number, choice?: PeriodChoice): Promise<BuiltReport>;
-  /** Never throws, like renderJobChart: a failed chart must not stop the text. */
+  /**
+   * Throws only BuildAbandoned, when the appliance stops mid-draw (the run is cut off, not sent
+   * without its chart); otherwise never, like renderJobChart: a failed chart must not stop the text.
+   */
   chart(job: ChartJobSpec, ref: number, choice?: PeriodChoice): Promise<ChartOutcome>;
   /** Ends the thread; builds still waiting are rejected. */
   close(): Promise<void>;
@@ -135,6 +138,7 @@ export function createReportThread(opts: { file: string; db: Db; settings: Setti
         // A Buffer arrives as a plain Uint8Array.
         return chart.ok ? { ...chart, png: Buffer.from(chart.png.buffer, chart.png.byteOffset, chart.png.byteLength) } : chart;
       } catch (err) {
+        if (err instanceof BuildAbandoned) throw err;
         return { ok: false, error: err instanceof Error ? err.message : String(err) };
       }
     },

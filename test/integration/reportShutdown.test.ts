@@ -57,4 +57,52 @@ describe('a scheduled report run cut off by a graceful stop', () => {
     const reports = second.deps.db.$client.prepare(`SELECT count(*) AS n FROM deliveries WHERE kind = 'report'`).get() as { n: number };
     expect(reports.n).toBeGreaterThan(0);
   }, 60_000);
+
+  it('a stop while the chart is drawn is a run cut off too: nothing queued without its chart, and the run is due again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'report-sigterm-chart-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const fake: FakeWecom = await startFakeWecom({ keys: [] });
+    cleanup.push(() => fake.close());
+    let time = T0;
+    const clock = { now: () => time };
+
+    const first: TestAppliance = await startTestAppliance({ wecomOrigin: fake.origin, clock, dataDir, reportTimers: false });
+    const db1 = first.deps.db;
+    const jobId = insertReportJob(
+      db1,
+      { name: 'Daily summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', type: 'daily_summary', template: null, enabled: true, attachChart: true, chartMetrics: '' },
+      time,
+    );
+    first.reports.reschedule();
+    // The stop comes once the text is built and the chart is on the report thread.
+    const thread = first.deps.reportThread!;
+    const draw = thread.chart.bind(thread);
+    let drawing!: () => void;
+    const chartAsked = new Promise<void>((resolve) => (drawing = resolve));
+    thread.chart = (...args) => {
+      const chart = draw(...args);
+      drawing();
+      return chart;
+    };
+
+    time = FIRE;
+    const due = first.reports.runDue(time);
+    await chartAsked;
+    await first.close();
+    await due;
+    const queued = (db: typeof db1) => (db.$client.prepare(`SELECT count(*) AS n FROM deliveries WHERE kind = 'report'`).get() as { n: number }).n;
+
+    time = FIRE + 20_000;
+    const second = await startTestAppliance({ wecomOrigin: fake.origin, clock, dataDir, reportTimers: false });
+    cleanup.push(() => second.close());
+    const runs = listReportRuns(second.deps.db, jobId, { limit: 10 })
+      .reverse()
+      .map((r) => ({ trigger: r.trigger, status: r.status, scheduledFor: r.scheduledFor, error: r.error }));
+    expect(runs[0]).toMatchObject({ trigger: 'schedule', status: 'failed', scheduledFor: FIRE, error: expect.stringContaining('stopping') });
+    expect(runs.filter((r) => r.scheduledFor === FIRE && r.status === 'succeeded'), JSON.stringify(runs)).toHaveLength(1);
+    // One report, with its chart: the cut-off run queued nothing.
+    const rows = second.deps.db.$client.prepare(`SELECT msgtype, status FROM deliveries WHERE kind = 'report' AND msgtype = 'image'`).all();
+    expect(rows).toEqual([{ msgtype: 'image', status: 'queued' }]);
+    expect(queued(second.deps.db)).toBeGreaterThan(1);
+  }, 60_000);
 });
