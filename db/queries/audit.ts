@@ -68,3 +68,12 @@ export function listAudit(db: Db, opts: { beforeId?: number; limit: number }): A
   const q = db.select().from(auditLog);
   return (opts.beforeId ? q.where(lt(auditLog.id, opts.beforeId)) : q).orderBy(desc(auditLog.id)).limit(opts.limit).all();
 }
+
+/**
+ * When the command line last restored a backup, if after `since`. The appliance it replaced was
+ * stopped, and that appliance's last calls to WeCom are in the replaced database, not this one.
+ */
+export function cliRestoredSince(db: Db, since: number): number | undefined {
+  const row = db.$client.prepare(`SELECT max(at) AS at FROM audit_log WHERE action = 'backup.restore' AND actor = 'cli' AND at > ?`).get(since) as { at: number | null };
+  return row.at ?? undefined;
+}

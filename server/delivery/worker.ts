@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { cliRestoredSince } from '../../db/queries/audit.ts';
 import type { CalendarSource } from '../calendar/workdays.ts';
 import { getChannel, markChannelInvalid, recordChannelError, recordChannelSuccess } from '../../db/queries/channel.ts';
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
@@ -358,6 +359,10 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       // A 45009 answered shortly before the restart still blocks the rest of its window.
       const limitedAt = recentRateLimitedAt(db, now - limiter.windowMs);
       if (limitedAt !== undefined) limiter.saturate(Math.min(limitedAt, now));
+      // Restored from the command line within a window: the stopped appliance's calls before it are
+      // not in this send log, so the window is taken as full until a window after the restore.
+      const restoredAt = cliRestoredSince(db, now - limiter.windowMs);
+      if (restoredAt !== undefined) limiter.saturate(Math.min(restoredAt, now));
       // A call cut off by the crash may have reached WeCom as late as now: count it from now too.
       for (let i = 0; i < recovered; i++) limiter.record(now);
       running = true;

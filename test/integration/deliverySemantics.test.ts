@@ -35,6 +35,7 @@ import { createLogger } from '../../server/log.ts';
 import type { RenderSettings } from '../../server/render/eventMessages.ts';
 import { pruneOldRows } from '../../server/delivery/retention.ts';
 import { createSecretBox } from '../../server/security/secretBox.ts';
+import { swapInBackup } from '../../server/restore.ts';
 import { textMessage } from '../../server/wecom/messages.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { outcomes } from '../helpers/accounting.ts';
@@ -465,6 +466,32 @@ describe('channel and limiter (issue 11)', () => {
     after.worker.start();
     await new Promise((r) => setTimeout(r, 100));
     after.clock.advance(61_000);
+    after.worker.wake();
+    expect(await waitFor(() => bodies(after.fake).length === 1, 3_000)).toBe(true);
+  });
+
+  it('a restore from the command line: the stopped appliance\'s calls are not in the restored send log, so the first window waits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-restore-'));
+    rigs.track({ close: async () => rmSync(dir, { recursive: true, force: true }) });
+    const clock = fakeClock();
+    const before = await startWorkerRig({ dir, clock });
+    const backup = join(dir, 'backup.db');
+    before.db.$client.prepare('VACUUM INTO ?').run(backup);
+    for (let i = 0; i < 20; i++) before.post({ title: `sent before the stop ${i}` });
+    before.worker.start();
+    const sentAll = await waitFor(() => bodies(before.fake).length === 20, 5_000);
+    await before.close();
+    expect(sentAll).toBe(true);
+
+    // `npm run restore` 10 s later, and the appliance started again at once.
+    clock.advance(10_000);
+    swapInBackup(dir, 'notifier.db', backup, { now: clock.now(), actor: 'cli', file: 'backup.db', bytes: 1, ip: null });
+    const after = await rigs.worker({ dir, clock });
+    after.post({ title: 'after the restore' });
+    after.worker.start();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bodies(after.fake)).toHaveLength(0);
+    clock.advance(60_000);
     after.worker.wake();
     expect(await waitFor(() => bodies(after.fake).length === 1, 3_000)).toBe(true);
   });

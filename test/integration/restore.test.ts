@@ -235,12 +235,15 @@ describe('npm run restore', () => {
     expect(running.stderr).toMatch(/^Not restored: .*notifier\.db is open in a running appliance\. Stop it first/);
     await app.stop();
 
+    const restoredFrom = Date.now();
     const done = await runRestoreCli([backup], env);
     expect(done.status, done.stderr).toBe(0);
     expect(done.stdout).toMatch(new RegExp(`^Restored .*cli-backup\\.db \\(\\d+ bytes, schema ${journal.entries.at(-1)!.tag}, written by version \\S+\\) as .*notifier\\.db\\.\\nThe database before is kept as .*notifier-before-restore-\\d{8}-\\d{6}\\.db\\.`));
     expect(readdirSync(dataDir).filter((f) => f.includes('.partial') || f.endsWith('-wal'))).toEqual([]);
 
-    app = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { ADMIN_PASSWORD: PASSWORD } });
+    // A window of 2 s: the stopped appliance's last calls are not in the restored send log, so the
+    // first window after the restore is taken as full.
+    app = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { ADMIN_PASSWORD: PASSWORD, WECOM_RATE_WINDOW_MS: '2000' } });
     try {
       expect(count(app, 'select count(*) as n from sessions')).toBe(0);
       expect(app.deps.db.$client.prepare("select actor, detail from audit_log where action = 'backup.restore'").get()).toEqual({ actor: 'cli', detail: expect.stringContaining(basename(backup)) });
@@ -249,6 +252,8 @@ describe('npm run restore', () => {
       expect(textOf((await back.get('/channels')).body)).toContain(`key=****${KEY.slice(-4)}`);
       expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'critical', title: 'After the CLI restore' })).status).toBe(202);
       expect(await waitFor(() => fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('After the CLI restore')))).toBe(true);
+      const sentAt = fake.receivedFor(KEY).find((m) => JSON.stringify(m.body).includes('After the CLI restore'))!.at;
+      expect(sentAt).toBeGreaterThanOrEqual(restoredFrom + 2_000);
     } finally {
       await app.stop();
     }
