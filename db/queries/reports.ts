@@ -98,12 +98,15 @@ export function insertReportRun(
     finishedAt?: number | null;
     period?: RunPeriod;
   },
+  /** false for a fire time skipped while the job runs: the running run stays the job's last, and its end is what counts. */
+  becomesLast = true,
 ): number {
   const id = db
     .insert(reportRuns)
     .values({ ...run, error: run.error ?? null, finishedAt: run.finishedAt ?? null, period: run.period ? JSON.stringify(run.period) : null })
     .returning({ id: reportRuns.id })
     .get().id;
+  if (!becomesLast) return id;
   db.update(reportJobs)
     .set({ lastRunId: id, lastRunAt: run.startedAt, lastRunStatus: run.status })
     .where(eq(reportJobs.id, run.jobId))

@@ -220,7 +220,7 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
   }
 
   function recordSkipped(job: ReportJobRow, scheduledFor: number, error: string, trigger: ReportTrigger, now: number): void {
-    insertReportRun(db, { jobId: job.id, trigger, scheduledFor, startedAt: now, finishedAt: now, status: 'skipped', error });
+    insertReportRun(db, { jobId: job.id, trigger, scheduledFor, startedAt: now, finishedAt: now, status: 'skipped', error }, error !== RUN_ERROR.overlap);
   }
 
   /**

@@ -197,9 +197,12 @@ describe('report scheduler with a fake clock', () => {
       ['running', '2025-03-13T00:05:00.000Z', null],
       ['skipped', '2025-03-13T00:10:00.000Z', RUN_ERROR.overlap],
     ]);
+    // The running run stays the job's last (the self-watch reads a skipped last run as missed while down).
+    expect(getReportJob(db, id)?.lastRunStatus).toBe('running');
     first.resolve(() => []);
     await firstRun;
     expect(s.isRunning(id)).toBe(false);
+    expect(getReportJob(db, id)?.lastRunStatus).toBe('succeeded');
     const manual = await s.runNow(id);
     expect(manual.ok && manual.run).toMatchObject({ trigger: 'manual', status: 'succeeded', scheduledFor: null });
     expect(calls).toHaveLength(2);
