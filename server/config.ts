@@ -214,6 +214,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, readFile:
   }
   const out = result.output;
   const origin = out.WECOM_API_ORIGIN ? new URL(out.WECOM_API_ORIGIN).origin : WECOM_ORIGIN;
+  // WeCom itself counts 20 calls in 60 s: a shorter window is for a fake only, or every burst would 45009.
+  if (origin === WECOM_ORIGIN && out.WECOM_RATE_WINDOW_MS !== 60_000) {
+    throw new ConfigError(`Invalid configuration: WECOM_RATE_WINDOW_MS is for tests against a fake WeCom (with WECOM_API_ORIGIN); WeCom itself counts 60 s (got ${JSON.stringify(picked.WECOM_RATE_WINDOW_MS)})`);
+  }
   return {
     port: out.PORT,
     host: out.HOST,

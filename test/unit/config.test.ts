@@ -38,6 +38,9 @@ describe('loadConfig', () => {
     [{ SECRET_KEY_FILE: '/nonexistent/secret' }, /^Invalid configuration: SECRET_KEY_FILE cannot be read \(ENOENT: \/nonexistent\/secret\)$/],
     [{ WECOM_API_ORIGIN: 'http://127.0.0.1:9090/cgi-bin' }, /^Invalid configuration: WECOM_API_ORIGIN must be an origin/],
     [{ WECOM_API_ORIGIN: 'ftp://x' }, /^Invalid configuration: WECOM_API_ORIGIN /],
+    // A window shorter than WeCom's own would 45009 every burst sent to the real WeCom.
+    [{ WECOM_RATE_WINDOW_MS: '1000' }, /^Invalid configuration: WECOM_RATE_WINDOW_MS is for tests against a fake WeCom \(with WECOM_API_ORIGIN\); WeCom itself counts 60 s \(got "1000"\)$/],
+    [{ WECOM_API_ORIGIN: 'https://qyapi.weixin.qq.com', WECOM_RATE_WINDOW_MS: '1000' }, /^Invalid configuration: WECOM_RATE_WINDOW_MS is for tests/],
     [{ PUBLIC_URL: 'notifier.example.com' }, /^Invalid configuration: PUBLIC_URL must be the console address people open/],
     [{ PUBLIC_URL: 'javascript:alert(1)' }, /^Invalid configuration: PUBLIC_URL /],
     [{ PUBLIC_URL: 'https://notifier.example.com/?x=1' }, /^Invalid configuration: PUBLIC_URL /],
@@ -107,6 +110,8 @@ describe('loadConfig', () => {
     expect(c.wecomOriginOverridden).toBe(true);
     expect(c.port).toBe(0);
     expect(c.timezone).toBe('Europe/Berlin');
+    expect(loadConfig({ WECOM_API_ORIGIN: 'http://127.0.0.1:9090', WECOM_RATE_WINDOW_MS: '1000' }).rateWindowMs).toBe(1000);
+    expect(loadConfig({ WECOM_RATE_WINDOW_MS: '60000' }).rateWindowMs).toBe(60_000);
   });
 });
 
