@@ -1,7 +1,7 @@
 // The time windows reports cover, as calendar days and weeks in the job's time zone (DST-safe: a
 // day is local midnight to local midnight, 23 or 25 hours long on a change).
 import type { ReportType } from '../../db/schema.ts';
-import { addDays, localDate, localDateStart, localDateTime, weekdayOf } from './calendar.ts';
+import { addDays, localDate, localDateStart, localDateTime, sameTimeDaysEarlier, weekdayOf } from './calendar.ts';
 
 export interface Period {
   start: number;
@@ -63,7 +63,9 @@ export function todayPeriods(ref: number, timeZone: string): ReportPeriods {
   return {
     span: 'today_so_far',
     current: { start, end: ref },
-    previous: { start: yesterdayStart, end: yesterdayStart + (ref - start) },
+    // The same wall-clock hours, not the same elapsed time: a day after a daylight-saving change
+    // began an hour earlier or later. Kept within yesterday (a time yesterday lacked counts to its end).
+    previous: { start: yesterdayStart, end: Math.min(Math.max(sameTimeDaysEarlier(ref, 1, timeZone), yesterdayStart), start) },
     label: `${localDateTime(start, timeZone)} – ${localDateTime(ref, timeZone).slice(11)}`,
   };
 }

@@ -81,6 +81,15 @@ describe('time in Europe/Berlin (daylight saving: 2026-03-29 and 2026-10-25 at 0
     expect(p.current).toEqual({ start: at('2026-03-28T23:00:00Z'), end: at('2026-03-29T10:00:00Z') });
     expect(p.label).toBe('2026-03-29 00:00 – 12:00');
   });
+
+  it('today so far is compared with the same wall-clock hours of yesterday, across a switch either way', () => {
+    // The first summer day at 12:00 CEST: yesterday 00:00–12:00 CET (not 11:00, 11 elapsed hours on).
+    expect(todayPeriods(at('2026-03-29T10:00:00Z'), tz).previous).toEqual({ start: at('2026-03-27T23:00:00Z'), end: at('2026-03-28T11:00:00Z') });
+    // The day after, 12:00 CEST: the short day's 00:00–12:00 (11 elapsed hours, not 12).
+    expect(todayPeriods(at('2026-03-30T10:00:00Z'), tz).previous).toEqual({ start: at('2026-03-28T23:00:00Z'), end: at('2026-03-29T10:00:00Z') });
+    // The day after the long day, 12:00 CET: 00:00–12:00 of the long day (13 elapsed hours).
+    expect(todayPeriods(at('2026-10-26T11:00:00Z'), tz).previous).toEqual({ start: at('2026-10-24T22:00:00Z'), end: at('2026-10-25T11:00:00Z') });
+  });
 });
 
 describe('a day that starts in a gap: clocks that jump at local midnight', () => {
