@@ -80,7 +80,22 @@ const notificationRulesSchema = v.strictObject({
 // compares like with like and lists no change for a field already at its default.
 
 /** `non_workdays`: quiet all day on China's weekends, holidays and the admin's days off (left out: false). */
-const quietHoursSchema = v.strictObject({ enabled: QH.enabled, start: QH.start, end: QH.end, time_zone: QH.timeZone, non_workdays: v.optional(v.boolean(), false) });
+const quietHoursSchema = v.pipe(
+  v.strictObject({
+    enabled: QH.enabled,
+    start: QH.start,
+    end: QH.end,
+    // By its canonical name, as the console and report_jobs store a zone.
+    time_zone: v.pipe(QH.timeZone, v.transform((tz) => canonicalTimeZone(tz)!)),
+    non_workdays: v.optional(v.boolean(), false),
+  }),
+  // The Notifications form's check: quiet hours that are on and hold nothing would show as on.
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed || !dataset.value.enabled || dataset.value.start !== dataset.value.end) return;
+    const { end } = dataset.value;
+    addIssue({ message: 'must differ from start while quiet hours are on', path: [{ type: 'object', origin: 'value', input: dataset.value, key: 'end', value: end }] });
+  }),
+);
 
 const messageTemplateSchema = v.strictObject({
   kind: v.picklist(TEMPLATE_KINDS),

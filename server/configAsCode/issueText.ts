@@ -30,6 +30,7 @@ const RULES: Rule[] = [
   [/^is not a 5-field cron expression that fires \(minute hour day-of-month month day-of-week\)$/, '不是有效且会触发的 5 段 cron 表达式（分 时 日 月 周）'],
   [/^is not a known IANA time zone$/, '不是已知的 IANA 时区'],
   [/^must be a time like 22:00$/, '必须是 22:00 这样的时间'],
+  [/^must differ from start while quiet hours are on$/, '开启免打扰时，结束时间必须与开始时间不同'],
   [/^must be null unless the type is "custom"$/, '只有类型为 "custom"（自定义模板）时才能填写，其他类型须为 null'],
   [/^a custom report needs a template$/, '自定义报表需要模板'],
   [/^must be an ISO 8601 date-time with a time zone, e\.g\. "(.+)"$/, '必须是带时区的 ISO 8601 时间，例如 "$1"'],

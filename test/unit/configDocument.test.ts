@@ -73,6 +73,15 @@ describe('the configuration document', () => {
     );
   });
 
+  it('quiet hours get the Notifications form’s checks: on with start = end is refused at the end; the zone by its canonical name', () => {
+    expect(parseConfigDocument({ ...VALID, quiet_hours: { ...VALID.quiet_hours, start: '22:00', end: '22:00' } })).toEqual({
+      ok: false,
+      issues: [{ path: 'quiet_hours.end', message: 'must differ from start while quiet hours are on' }],
+    });
+    const off = parseConfigDocument({ ...VALID, quiet_hours: { ...VALID.quiet_hours, enabled: false, start: '22:00', end: '22:00', time_zone: 'america/new_york' } });
+    expect(off.ok && off.document.quiet_hours).toMatchObject({ enabled: false, time_zone: 'America/New_York' });
+  });
+
   it('says what a limit is in words, not in valibot’s notation', () => {
     const r = parseConfigDocument({
       ...VALID,
@@ -103,6 +112,7 @@ describe('the configuration document', () => {
     const paths = leaves(VALID);
     const values = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('', ' x', 'a\nb', '{{nope}}', '{{title', '{{metric gmv}}', 'x'.repeat(5000), 1e13, -1, 2.5, 'Mars/Base', '61 * * * *', '7:00', 'BAD NAME', 'not a date'));
     fc.assert(fc.property(fc.constantFrom(...paths), values, (path, value) => check(setAt(VALID, path, value))), { numRuns: 1500 });
+    check({ ...VALID, quiet_hours: { ...VALID.quiet_hours, end: VALID.quiet_hours.start } });
     check({ ...VALID, hook_mappings: [...VALID.hook_mappings, VALID.hook_mappings[0]] });
     check({ ...VALID, message_templates: [...VALID.message_templates, VALID.message_templates[0]] });
     check({ ...VALID, report_jobs: [{ ...VALID.report_jobs[0], type: 'custom', template: null }, { ...VALID.report_jobs[0], template: 'x' }] });
