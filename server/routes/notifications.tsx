@@ -273,7 +273,11 @@ export function ruleEffectLines(ctx: ViewContext, rules: Rules): { title: string
   if (fx.taskStatusesSuppressed.length) lines.push(ctx.t('rules.effects.tasks', { list: list(fx.taskStatusesSuppressed.map((st) => ctx.t(`task.status.${st}`))) }));
   // Held is not suppressed, yet "every alert is sent" would be wrong while quiet hours are on.
   const q = rules.quietHours;
-  const quiet = q.enabled && q.start !== q.end ? [ctx.t('rules.effects.quiet', { start: q.start, end: q.end, timeZone: q.timeZone })] : [];
+  const quiet = [
+    ...(q.enabled && q.start !== q.end ? [ctx.t('rules.effects.quiet', { start: q.start, end: q.end, timeZone: q.timeZone })] : []),
+    // Whole non-workdays are quiet whether or not the nightly window is on.
+    ...(q.nonWorkdays ? [ctx.t('rules.effects.quietDays', { timeZone: q.timeZone })] : []),
+  ];
   if (!lines.length) return quiet.length ? { title: ctx.t('rules.effects.noneHeld'), lines: quiet } : { title: ctx.t('rules.effects.none'), lines: [] };
   return { title: ctx.t('rules.effects.title'), lines: [...lines, ...(fx.belowMinimum.length ? [ctx.t('rules.effects.reports')] : []), ...quiet] };
 }

@@ -278,6 +278,14 @@ describe('the Notifications page over real HTTP', () => {
     const zh = textOf((await client.submit('/notifications', form({ quietEnabled: 'on', minSeverity: 'warning' }), { 'accept-language': 'zh-CN' })).body);
     expect(zh).toContain('从现在起，以下事件将被抑制');
     expect(zh).toContain('22:00 至 08:00（Asia/Shanghai）之间，警告和提示级别的告警与任务结果会暂缓');
+    // Quiet all day on non-workdays holds messages too, with or without the nightly window.
+    const days = textOf((await client.submit('/notifications', form({ quietNonWorkdays: 'on' }), { 'accept-language': 'en' })).body);
+    expect(days).toContain('Nothing is suppressed by these rules, but quiet hours hold some messages back:');
+    expect(days).toContain("all day on weekends, China's public holidays and your own days off (Asia/Shanghai;");
+    expect(days).not.toContain('from 22:00 to 08:00');
+    const both = textOf((await client.submit('/notifications', form({ quietEnabled: 'on', quietNonWorkdays: 'on' }), { 'accept-language': 'zh-CN' })).body);
+    expect(both).toContain('22:00 至 08:00（Asia/Shanghai）之间');
+    expect(both).toContain('周末、中国法定节假日和你自定义的休息日全天（Asia/Shanghai；调休上班日除外）');
   });
 
   it('refuses a post without the CSRF token (403) and saves nothing', async () => {
