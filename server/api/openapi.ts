@@ -122,7 +122,7 @@ const INTAKE_ERRORS = {
   ...forbidden('send', HOOK_TOKEN_ELSEWHERE),
   ...TOO_LARGE,
   '415': error('Not sent as application/json'),
-  ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was stored; retry'),
+  ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was stored; retry (a signed request may be sent again as it was)'),
 } as const;
 
 
@@ -270,7 +270,7 @@ export function buildOpenApiDocument(): Json {
                 ...forbidden('send', HOOK_TOKEN_ELSEWHERE),
                 '404': error('No heartbeat check has this key'),
                 ...TOO_LARGE,
-                ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was changed; retry'),
+                ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was changed; retry (a signed request may be sent again as it was)'),
               },
             },
           },
@@ -312,7 +312,7 @@ export function buildOpenApiDocument(): Json {
             '412': error('The configuration is no longer in the If-Match state: dry-run again'),
             '413': error(`The body is larger than ${CONFIG_MAX_BYTES / 1024} KiB`),
             '415': error('Not sent as application/json'),
-            ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was changed; retry'),
+            ...UNAVAILABLE('The database cannot be written (disk full, read-only or locked): nothing was changed; retry (a signed request may be sent again as it was)'),
           },
         },
       },

@@ -93,6 +93,21 @@ export function apiRoutes(deps: ApiDeps) {
     return c.json({ error: 'forbidden', message: `This token may only post to ${hooks}` }, 403);
   };
 
+  /**
+   * 503 for an authenticated request the database could not store. Its signature was recorded when it
+   * was authenticated: forgotten now, so the sender's retry of the same request is taken (on a disk
+   * too full even for that, it stays recorded).
+   */
+  const storageUnavailable: ApiRefusals['storageUnavailable'] = (c, nothing) => {
+    const signature = c.req.header(SIGNATURE_HEADER);
+    try {
+      if (signature) auth.forget(signature);
+    } catch (err) {
+      if (!isStorageUnavailable(err)) throw err;
+    }
+    return c.json({ error: 'storage_unavailable', message: `The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was ${nothing}; retry later.` }, 503, { 'retry-after': '5' });
+  };
+
   /** A 400 naming every point a metric rule at its store limit refused (`store`, or `3.store` in a batch). */
   const storeLimitAnswer = (c: Context, events: InboundEvent[], err: StoreLimitError, batch: boolean) => {
     deps.metricRules?.refused(err);
@@ -149,7 +164,7 @@ export function apiRoutes(deps: ApiDeps) {
       if (err instanceof StoreLimitError) return storeLimitAnswer(c, parsed.events, err, batch);
       if (!isStorageUnavailable(err)) throw err;
       deps.log.error('could not store inbound events', { error: err });
-      return c.json({ error: 'storage_unavailable', message: 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was stored; retry later.' }, 503, { 'retry-after': '5' });
+      return storageUnavailable(c, 'stored');
     }
     if (accepted.some((a) => a.status === 'queued' && !a.repeated)) deps.onQueued();
     return accepted;
@@ -190,8 +205,8 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth, refusals: { unauthorized, forbidden } }));
-  app.route('/', heartbeatApiRoutes({ ...deps, authenticate }));
-  const config = configApiHandlers({ ...deps, wakeWorker: deps.onQueued }, auth, { unauthorized, forbidden, hookOnly });
+  app.route('/', heartbeatApiRoutes({ ...deps, authenticate, storageUnavailable }));
+  const config = configApiHandlers({ ...deps, wakeWorker: deps.onQueued }, auth, { unauthorized, forbidden, hookOnly, storageUnavailable });
   app.get(CONFIG_PATH, config.get);
   app.put(CONFIG_PATH, config.put);
   app.get('/api/v1/openapi.json', openApiHandler({ publicUrl: deps.publicUrl, port: deps.port }));

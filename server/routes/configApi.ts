@@ -23,12 +23,15 @@ export type ScopeRefusal = (c: Context, token: ApiTokenRow, needed: ApiScope) =>
 
 /**
  * The refusals of the routes beside intake, each recorded for the console's list as intake's are:
- * a token missing, unknown or badly signed (401), a scope missing, or a token limited to named hooks.
+ * a token missing, unknown or badly signed (401), a scope missing, or a token limited to named hooks;
+ * and intake's 503 for a request the database could not store.
  */
 export interface ApiRefusals {
   unauthorized: (c: Context, verdict: Extract<ApiAuthResult, { ok: false }>) => Response;
   forbidden: ScopeRefusal;
   hookOnly: (c: Context, token: ApiTokenRow) => Response;
+  /** 503: the database could not be written, nothing of the request `stored` (or `changed`). */
+  storageUnavailable: (c: Context, nothing: 'stored' | 'changed') => Response;
 }
 
 const DRY_RUN = { true: true, '1': true, false: false, '0': false } as Record<string, boolean>;
@@ -43,7 +46,7 @@ export function planAnswer(plan: ConfigPlan) {
   };
 }
 
-export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator, { unauthorized, forbidden, hookOnly }: ApiRefusals) {
+export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator, { unauthorized, forbidden, hookOnly, storageUnavailable }: ApiRefusals) {
   const get = (c: Context) => {
     const url = new URL(c.req.url);
     const verdict = auth.authenticate({ authorization: c.req.header('authorization'), signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER), body: url.pathname + url.search });
@@ -86,7 +89,7 @@ export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator,
       return c.json({ dry_run: dryRun, applied: outcome.applied, base: outcome.base, result: outcome.result, ...planAnswer(outcome.plan) }, 200, { etag: `"${outcome.result}"` });
     } catch (err) {
       if (!isStorageUnavailable(err)) throw err;
-      return c.json({ error: 'storage_unavailable', message: 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was changed; retry later.' }, 503, { 'retry-after': '5' });
+      return storageUnavailable(c, 'changed');
     }
   };
 

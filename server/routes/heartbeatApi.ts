@@ -11,11 +11,12 @@ import type { PingKind } from '../heartbeats/plan.ts';
 import { shownStatus } from '../heartbeats/checks.ts';
 import type { Logger } from '../log.ts';
 import { isStorageUnavailable } from '../storageErrors.ts';
+import type { ApiRefusals } from './configApi.ts';
 import { notUtf8Answer, readBodyText } from './utf8Body.ts';
 
 type Authenticate = (c: Context, body: string) => { ok: true; tokenId: number } | { ok: false; response: Response };
 
-export function heartbeatApiRoutes(deps: IntakeDeps & { log: Logger; authenticate: Authenticate; heartbeats?: HeartbeatEngine; onQueued: () => void }) {
+export function heartbeatApiRoutes(deps: IntakeDeps & { log: Logger; authenticate: Authenticate; storageUnavailable: ApiRefusals['storageUnavailable']; heartbeats?: HeartbeatEngine; onQueued: () => void }) {
   const app = new Hono();
 
   const handle = async (c: Context, kind: PingKind) => {
@@ -51,7 +52,7 @@ export function heartbeatApiRoutes(deps: IntakeDeps & { log: Logger; authenticat
     } catch (err) {
       if (!isStorageUnavailable(err)) throw err;
       deps.log.error('could not store a heartbeat ping', { error: err });
-      return c.json({ error: 'storage_unavailable', message: 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was stored; retry later.' }, 503, { 'retry-after': '5' });
+      return deps.storageUnavailable(c, 'stored');
     }
     if (!outcome.found) return c.json({ error: 'unknown_check', message: `No heartbeat check has the key "${key}": create it on the Heartbeats page first` }, 404);
     deps.onQueued();
@@ -69,7 +70,7 @@ export function heartbeatApiRoutes(deps: IntakeDeps & { log: Logger; authenticat
       check = engine ? deps.db.$client.transaction(() => engine.setPausedByKey(key, paused)).immediate() : undefined;
     } catch (err) {
       if (!isStorageUnavailable(err)) throw err;
-      return c.json({ error: 'storage_unavailable', message: 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was stored; retry later.' }, 503, { 'retry-after': '5' });
+      return deps.storageUnavailable(c, 'stored');
     }
     if (!check) return c.json({ error: 'unknown_check', message: `No heartbeat check has the key "${key}": create it on the Heartbeats page first` }, 404);
     return c.json({ check: check.key, paused: check.paused, status: shownStatus(check) }, 200);

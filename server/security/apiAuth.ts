@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
-import { pruneSignatures, recordSignature } from '../../db/queries/signatureReplays.ts';
+import { forgetSignature, pruneSignatures, recordSignature } from '../../db/queries/signatureReplays.ts';
 import { findApiTokenByHash, touchApiToken, type ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { RefusalReason } from '../../db/schema.ts';
 import type { Clock } from '../clock.ts';
@@ -39,6 +39,11 @@ function openSecret(box: SecretBox, sealed: string): string | undefined {
 
 export interface ApiAuthenticator {
   authenticate(req: { authorization?: string; signature?: string; timestamp?: string; body: string }): ApiAuthResult;
+  /**
+   * Takes back the record of an authenticated request's signature when the request is then refused
+   * with nothing stored (503): it was not accepted, so the sender's retry of it is not a replay.
+   */
+  forget(signature: string): void;
 }
 
 /**
@@ -92,6 +97,9 @@ export function createApiAuthenticator(deps: { db: Db; clock: Clock; secretBox: 
         }
       }
       return { ok: true, token };
+    },
+    forget(signature) {
+      forgetSignature(deps.db, sha256(signature));
     },
   };
 }

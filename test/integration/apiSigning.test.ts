@@ -68,6 +68,55 @@ describe('signed API requests: a signing secret apart from the token, replays re
   });
 });
 
+describe('a signed request the database could not store', () => {
+  // README: 503 means nothing stored; only an accepted request's signature is remembered.
+  it('a signed request refused 503 (disk full, nothing stored) is taken when sent again as it was', async () => {
+    const app = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9' });
+    try {
+      app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
+      const issued = issueApiToken(app.deps, { name: 'signed sender', requireSignature: true, now: Date.now() });
+      const sqlite = app.deps.db.$client;
+      const signed = (title: string) => {
+        const body = JSON.stringify({ kind: 'alert', category: 'inventory', title, summary: 'x'.repeat(1900), fields: { sku: title } });
+        const ts = String(Math.floor(Date.now() / 1000));
+        return { title, body, ts, sig: signBody(issued.signingSecret, ts, body) };
+      };
+      const send = (r: { body: string; ts: string; sig: string }) =>
+        fetch(app.url + '/api/v1/events', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${issued.token}`, 'content-type': 'application/json', 'x-signature-timestamp': r.ts, 'x-signature': r.sig },
+          body: r.body,
+        });
+      // The database may grow by a few pages only: SQLITE_FULL, as on a full disk.
+      sqlite.pragma(`max_page_count = ${(sqlite.pragma('page_count', { simple: true }) as number) + 12}`);
+      const refused: Array<ReturnType<typeof signed>> = [];
+      for (let i = 0; i < 400 && refused.length < 4; i++) {
+        const r = signed(`disk full #${i}`);
+        const res = await send(r);
+        if (res.status === 503) refused.push(r);
+        else expect(res.status, await res.text()).toBe(202);
+      }
+      expect(refused.length).toBe(4);
+      // Space is back; the sender does what the 503 asked (Retry-After): the same request again.
+      sqlite.pragma('max_page_count = 1073741823');
+      const retried: string[] = [];
+      for (const r of refused) {
+        const res = await send(r);
+        retried.push(`${r.title}: ${res.status} ${await res.text()}`);
+      }
+      expect(retried.filter((line) => !/: 202 /.test(line)), 'retries of requests refused 503').toEqual([]);
+      const stored = (sqlite.prepare("select title from events where title like 'disk full #%'").all() as Array<{ title: string }>).map((row) => row.title);
+      for (const r of refused) expect(stored).toContain(r.title);
+      // Accepted, it is a replay again; and of two identical requests at once, one is taken.
+      expect((await send(refused[0]!)).status).toBe(401);
+      const twin = signed('sent twice at once');
+      expect((await Promise.all([send(twin), send(twin)])).map((res) => res.status).sort()).toEqual([202, 401]);
+    } finally {
+      await app.stop();
+    }
+  }, 30_000);
+});
+
 describe('a signed request after the data key changed', () => {
   it('is refused 401 naming SECRET_KEY and listed on the Inbound API page, not answered 500', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'signing-key-'));
