@@ -1,6 +1,6 @@
 // storeclaw-notify ping KEY and storeclaw-notify run KEY -- command args…: heartbeat check-ins from
-// the command line. `run` pings start, runs the command with its output passed through, then pings
-// success or failure with the exit code and the output's last lines, and exits as the command did.
+// the command line. `run` pings start as it starts the command with its output passed through, then
+// pings success or failure with the exit code and the output's last lines, and exits as the command did.
 // The job always runs: the appliance being unreachable is reported on stderr, never blocks it.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -140,8 +140,9 @@ export async function runHeartbeat(request: HeartbeatRequest, io: HeartbeatIo, s
   const warn = (o: PingOutcome) => {
     if (!o.ok) io.err(`storeclaw-notify: heartbeat ${request.key}: ${o.message}`);
   };
-  warn(await sendPing(client, request.key, 'start', {}));
-  const result = await io.spawn(request.command, request.args);
+  // The job starts at once, the start ping alongside it: an unreachable appliance's retries must not
+  // hold the job back. The end ping waits for both, so the appliance hears start before end.
+  const [, result] = await Promise.all([sendPing(client, request.key, 'start', {}).then(warn), io.spawn(request.command, request.args)]);
   const exit = runExitCode(result, signalNumber);
   if (exit === 0) {
     warn(await sendPing(client, request.key, 'success', {}));
@@ -157,9 +158,9 @@ export const HEARTBEAT_HELP = `
 Heartbeats (a check per task, on the console's Heartbeats page):
   storeclaw-notify ping KEY [--start | --fail] [--message TEXT] [--exit-code N] [options]
   storeclaw-notify run  KEY [options] -- COMMAND [ARGS...]
-      pings start, runs COMMAND (its output passes through), then pings success, or failure with
-      the exit code and the last ${TAIL_LINES} lines of output; exits with COMMAND's exit code. The
-      command runs even when the appliance cannot be reached (a warning goes to stderr).
+      runs COMMAND at once (its output passes through), pinging start alongside, then pings success,
+      or failure with the exit code and the last ${TAIL_LINES} lines of output; exits with COMMAND's
+      exit code. The command runs even when the appliance cannot be reached (a warning goes to stderr).
   e.g. in a crontab:  0 2 * * * storeclaw-notify run price-sync -- /opt/jobs/price-sync.sh
   ping exit codes: 0 recorded, 2 usage, 3 refused (e.g. no check with this KEY), 4 unreachable
 `;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NOTIFY_HELP, parseNotifyArgs } from '../../server/cli/notifyArgs.ts';
 import { retryDelayMs } from '../../server/cli/applianceClient.ts';
-import { exitCodeForOutcome } from '../../server/cli/notifyRun.ts';
+import { exitCodeForOutcome, runNotify, type NotifyIo } from '../../server/cli/notifyRun.ts';
 
 const env = { STORECLAW_NOTIFY_URL: 'http://localhost:8080', STORECLAW_NOTIFY_TOKEN: 'scn_test' };
 
@@ -80,5 +80,61 @@ describe('storeclaw-notify outcomes and retries', () => {
     expect(retryDelayMs(1, '5', 0)).toBe(5000);
     expect(retryDelayMs(1, '0', 0)).toBe(1000);
     expect(retryDelayMs(1, null, 1)).toBe(1500);
+  });
+});
+
+describe('storeclaw-notify run', () => {
+  const ENV = { STORECLAW_NOTIFY_URL: 'http://notifier.internal:8080', STORECLAW_NOTIFY_TOKEN: 'scn_xxxxxxxx' };
+  const ARGV = ['run', 'price-sync', '--', '/opt/jobs/price-sync.sh', '--full'];
+  /** An io on a fake clock: sleeping moves the clock; `spawn` is the job. */
+  const fakeIo = (clock: { now: number }, fetch: NotifyIo['fetch'], spawn: NonNullable<NotifyIo['spawn']>, stderr: string[] = []): NotifyIo => ({
+    fetch,
+    sleep: (ms) => {
+      clock.now += ms;
+      return Promise.resolve();
+    },
+    now: () => clock.now,
+    readFile: () => Promise.resolve(''),
+    out: () => undefined,
+    err: (line) => void stderr.push(line),
+    spawn,
+    signalNumber: () => undefined,
+    version: () => 'test',
+  });
+
+  // docs/heartbeats.md: "The job runs even when the appliance cannot be reached"; README's crontab line.
+  it('starts the job at once when the appliance cannot be reached (the README crontab line)', async () => {
+    const cron = Date.parse('2026-12-08T02:00:00+08:00');
+    const clock = { now: cron };
+    let startedAt: number | undefined;
+    const stderr: string[] = [];
+    const unreachable = (() => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: new Error('connect ECONNREFUSED 10.0.0.5:8080') }))) as typeof fetch;
+    const io = fakeIo(clock, unreachable, () => {
+      startedAt ??= clock.now;
+      return Promise.resolve({ code: 0, signal: null, tail: '' });
+    }, stderr);
+    expect(await runNotify(ARGV, ENV, io)).toBe(0);
+    expect(stderr.join('\n')).toContain('could not reach the appliance');
+    expect(startedAt).toBeDefined();
+    expect(`the job started ${(startedAt! - cron) / 1000} s after cron ran the line`, stderr.join('\n')).toBe('the job started 0 s after cron ran the line');
+  });
+
+  it('pings the end only once the start ping was answered, when the job ends first', async () => {
+    const clock = { now: Date.parse('2026-12-08T02:00:00+08:00') };
+    const seen: string[] = [];
+    const answering = ((url: string) => {
+      const path = new URL(url).pathname;
+      seen.push(path);
+      const answer = () => new Response(JSON.stringify({ check: 'price-sync', status: 'up' }), { status: 200, headers: { 'content-type': 'application/json' } });
+      return path.endsWith('/start')
+        ? new Promise<Response>((resolve) => setTimeout(() => (seen.push('start answered'), resolve(answer())), 20))
+        : Promise.resolve(answer());
+    }) as typeof fetch;
+    const io = fakeIo(clock, answering, () => {
+      seen.push('job ran');
+      return Promise.resolve({ code: 0, signal: null, tail: '' });
+    });
+    expect(await runNotify(ARGV, ENV, io)).toBe(0);
+    expect(seen).toEqual(['/api/v1/heartbeats/price-sync/start', 'job ran', 'start answered', '/api/v1/heartbeats/price-sync']);
   });
 });
