@@ -72,6 +72,25 @@ function expectedMigrations(): number {
   return journal.entries.length;
 }
 
+/**
+ * True when a write that takes new pages commits: a row larger than a page inserted and deleted in one
+ * transaction, so nothing of it stays. The write lock alone is granted on a full disk too.
+ */
+export function commitsWrite(db: Db): boolean {
+  const sqlite = db.$client;
+  try {
+    sqlite
+      .transaction(() => {
+        sqlite.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('readiness_probe', ?, 0)").run('x'.repeat(2 * (sqlite.pragma('page_size', { simple: true }) as number)));
+        sqlite.prepare("DELETE FROM settings WHERE key = 'readiness_probe'").run();
+      })
+      .immediate();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True when the database takes a write lock and every committed migration is applied. */
 export function isReady(db: Db): boolean {
   try {

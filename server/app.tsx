@@ -43,6 +43,7 @@ import {
 import { HTTPException } from 'hono/http-exception';
 import { getPath } from 'hono/utils/url';
 import { isStorageUnavailable } from './storageErrors.ts';
+import { noteStorageError } from './opsCounters.ts';
 
 const STORAGE_UNAVAILABLE = 'The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was stored; retry later.';
 
@@ -86,7 +87,7 @@ export function createApp(deps: AppDeps) {
     if (isStorageUnavailable(err)) {
       // Disk full, read-only or locked: say so (503, retry later) on every route, not "internal error".
       deps.log.error('database unavailable', { method: c.req.method, path: c.req.path, error: err });
-      if (deps.counters) deps.counters.lastStorageErrorAt = deps.clock.now();
+      if (deps.counters) noteStorageError(deps.counters, deps.clock.now());
       c.header('retry-after', '5');
       if (api || !c.var.t) return c.json({ error: 'storage_unavailable', message: STORAGE_UNAVAILABLE }, 503);
       try {

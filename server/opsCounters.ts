@@ -20,6 +20,8 @@ export interface OpsCounters {
   wecom: WecomHealth;
   /** The last time a request failed because the database could not be written (disk full, read-only, locked). */
   lastStorageErrorAt?: number;
+  /** Set by such a failure, cleared once /readyz sees a write commit again: not ready meanwhile. */
+  writesFailing?: boolean;
 }
 
 export interface WecomHealth {
@@ -38,6 +40,12 @@ export const LATENCY_SAMPLES = 5;
 
 export function createOpsCounters(now: number = Date.now()): OpsCounters {
   return { rateLimitWaits: 0, errcodes: new Map(), transportFailures: new Map(), connections: createConnectionCounts(), startedAt: now, wecom: { latencies: [] } };
+}
+
+/** A request the database could not store: the self-watch's storage problem, and /readyz not ready until a write commits. */
+export function noteStorageError(counters: OpsCounters, at: number): void {
+  counters.lastStorageErrorAt = at;
+  counters.writesFailing = true;
 }
 
 function bump<K>(map: Map<K, number>, key: K): void {

@@ -28,6 +28,7 @@ import { clientIp } from './viewContext.ts';
 import type { MetricRuleEngine } from '../metricRules/engine.ts';
 import { refusalMessage, StoreLimitError } from '../metricRules/storeLimit.ts';
 import { notUtf8Answer, readBodyText } from './utf8Body.ts';
+import { noteStorageError, type OpsCounters } from '../opsCounters.ts';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
@@ -42,6 +43,8 @@ export interface ApiDeps extends Omit<IntakeDeps, 'metricRules'>, Omit<ConfigApp
   heartbeats?: HeartbeatEngine;
   /** The listening port: the API document's server address when PUBLIC_URL is unset and Host is unusable. */
   port: number;
+  /** Where a request the database could not store is noted (the self-watch, /readyz). */
+  counters?: OpsCounters;
 }
 
 type Parsed =
@@ -76,6 +79,7 @@ export function apiRoutes(deps: ApiDeps) {
       recordRefusal(deps.db, { at: deps.clock.now(), reason, tokenPrefix: prefix ?? null, path: c.req.path, ip, source: throttleKey(ip) });
     } catch (err) {
       if (!isStorageUnavailable(err)) throw err;
+      if (deps.counters) noteStorageError(deps.counters, deps.clock.now());
     }
   };
   const unauthorized: ApiRefusals['unauthorized'] = (c, verdict) => {
@@ -94,11 +98,12 @@ export function apiRoutes(deps: ApiDeps) {
   };
 
   /**
-   * 503 for an authenticated request the database could not store. Its signature was recorded when it
-   * was authenticated: forgotten now, so the sender's retry of the same request is taken (on a disk
+   * 503 for an authenticated request the database could not store (noted: /readyz is not ready until
+   * a write commits again). Its signature was recorded when it was authenticated: forgotten now, so the sender's retry of the same request is taken (on a disk
    * too full even for that, it stays recorded).
    */
   const storageUnavailable: ApiRefusals['storageUnavailable'] = (c, nothing) => {
+    if (deps.counters) noteStorageError(deps.counters, deps.clock.now());
     const signature = c.req.header(SIGNATURE_HEADER);
     try {
       if (signature) auth.forget(signature);

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { isReady } from '../../db/client.ts';
+import { commitsWrite, isReady } from '../../db/client.ts';
 import { translator } from '../strings/translate.ts';
 import type { AppDeps } from '../deps.ts';
 import { problemText } from '../selfWatch/problemText.ts';
 import { hasBearer } from './metrics.ts';
 
-export function healthRoutes(deps: Pick<AppDeps, 'db' | 'build' | 'selfWatch' | 'config'>) {
+export function healthRoutes(deps: Pick<AppDeps, 'db' | 'build' | 'selfWatch' | 'config' | 'counters'>) {
   const app = new Hono();
   // 200 while the process serves requests, whatever the self-watch says (a container restart fixes none of its problems).
   app.get('/healthz', (c) => {
@@ -28,6 +28,14 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'build' | 'selfWatch' | 
       },
     });
   });
-  app.get('/readyz', (c) => (isReady(deps.db) ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));
+  // After a write failed, ready only once a write commits again: a full disk still grants the write lock.
+  const ready = () => {
+    if (!isReady(deps.db)) return false;
+    if (!deps.counters?.writesFailing) return true;
+    if (!commitsWrite(deps.db)) return false;
+    deps.counters.writesFailing = false;
+    return true;
+  };
+  app.get('/readyz', (c) => (ready() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));
   return app;
 }

@@ -132,11 +132,12 @@ describe('disk trouble: busy, locked, full and read-only databases', () => {
     const stored = (app.deps.db.$client.prepare("select title from events where title like 'full disk #%'").all() as Array<{ title: string }>).map((r) => r.title);
     expect(stored.sort()).toEqual([...accepted].sort());
     expectConsistent(app);
-    expect((await fetch(app.url + '/readyz')).status).toBeLessThan(600); // readiness probes a lock, not space
+    expect((await fetch(app.url + '/readyz')).status).toBe(503); // a full disk still grants the write lock
 
     sqlite().pragma('max_page_count = 1073741823');
     const ok = await postEvent(app.url, token, { kind: 'alert', category: 'inventory', title: 'space is back', summary });
     expect(ok.status).toBe(202);
+    expect((await fetch(app.url + '/readyz')).status).toBe(200);
     expect(await waitFor(() => outcomes(app.deps.db).pending === 0 && app.worker.idle(), 20_000, 50)).toBe(true);
     expect(outcomes(app.deps.db).dead).toBe(0);
     const received = fake.receivedFor(KEY).map((m) => JSON.stringify(m.body));
@@ -144,6 +145,28 @@ describe('disk trouble: busy, locked, full and read-only databases', () => {
     expectConsistent(app);
     console.log(`disk full: ${accepted.length} accepted before the disk filled, ${refused.length} refused with 503, all ${accepted.length} sent after space came back`);
   }, 30_000);
+
+  // README: "GET /readyz (database writable and every migration applied)".
+  it('/readyz is not ready while the database refuses every write (disk full), and ready once writes commit again', async () => {
+    expect((await fetch(app.url + '/readyz')).status).toBe(200);
+    // The database may not grow any more: SQLITE_FULL, as on a full disk.
+    sqlite().pragma(`max_page_count = ${sqlite().pragma('page_count', { simple: true }) as number}`);
+    let refused: Awaited<ReturnType<typeof postEvent>> | undefined;
+    for (let i = 0; i < 50 && !refused; i++) {
+      const res = await postEvent(app.url, token, { kind: 'alert', category: 'store', title: `disk full #${i}`, summary: 'x'.repeat(1900) });
+      if (res.status !== 202) refused = res;
+    }
+    expect(refused?.status, refused?.text).toBe(503);
+    const again = await postEvent(app.url, token, { kind: 'alert', category: 'store', title: 'still full', summary: 'x'.repeat(1900) });
+    expect(again.status, again.text).toBe(503);
+    expect(again.json.message).toMatch(/cannot write to its database/);
+    const ready = await fetch(app.url + '/readyz');
+    expect(`${ready.status} ${await ready.text()}`, '/readyz while every write is refused').toMatch(/^503/);
+    expect((await fetch(app.url + '/readyz')).status).toBe(503);
+    sqlite().pragma('max_page_count = 1073741823');
+    expect((await fetch(app.url + '/readyz')).status).toBe(200);
+    expect(sqlite().prepare("select count(*) as n from settings where key = 'readiness_probe'").get()).toEqual({ n: 0 });
+  });
 
   it('a read-only database: 503; a send answered meanwhile is recorded once the disk is writable, never sent twice', async () => {
     fake.setFailure('slow', { delayMs: 400 });
