@@ -114,6 +114,11 @@ export const deliveries = sqliteTable(
      * folding newcomers into a waiting digest never re-reads its members.
      */
     digestState: text('digest_state'),
+    /**
+     * A report run's messages (its parts, its chart, their re-split parts): the id of its first, so
+     * they go out in order as an event's messages do (which are a set by `event_id`).
+     */
+    setId: integer('set_id'),
   },
   (t) => [
     index('deliveries_queue_idx').on(t.status, t.priority, t.id),
@@ -121,6 +126,7 @@ export const deliveries = sqliteTable(
     index('deliveries_created_idx').on(t.createdAt, t.id),
     index('deliveries_event_idx').on(t.eventId),
     index('deliveries_split_from_idx').on(t.splitFrom).where(sql`${t.splitFrom} IS NOT NULL`),
+    index('deliveries_set_idx').on(t.setId).where(sql`${t.setId} IS NOT NULL`),
     // A fold's two questions, answered without walking the queued backlog (store.ts: waitingDigest,
     // countQueuedEventsUpTo): the digest a category still waits to send, and the queued criticals.
     index('deliveries_waiting_digest_idx')

@@ -28,7 +28,7 @@ export function enqueueMessage(db: Db, row: Omit<NewDelivery, 'payload' | 'bytes
 }
 
 /** What the messages of one source (an event, a re-split message) share. */
-export type MessageSource = Pick<NewDelivery, 'kind' | 'category' | 'severity' | 'priority' | 'eventId' | 'splitFrom' | 'template'>;
+export type MessageSource = Pick<NewDelivery, 'kind' | 'category' | 'severity' | 'priority' | 'eventId' | 'setId' | 'splitFrom' | 'template'>;
 
 /** Queues a source's messages to go out now, each titled by `title(i, n)` for the send log (policy/partTitle). */
 export function enqueueMessages(db: Db, source: MessageSource, messages: readonly WecomMessage[], title: (i: number, n: number) => string, now: number): number[] {
@@ -50,6 +50,7 @@ export function enqueueMessages(db: Db, source: MessageSource, messages: readonl
       queuedAt: now,
       nextAttemptAt: now,
       eventId: source.eventId,
+      setId: source.setId,
       splitFrom: source.splitFrom,
       template: source.template,
     });

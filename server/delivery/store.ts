@@ -15,7 +15,7 @@ import type { PruneCandidate, PruneTable } from './policy/retention.ts';
 const DELIVERY_COLUMNS = `id, created_at AS createdAt, kind, category, severity, priority, status, title, msgtype, payload, bytes,
   attempts, queued_at AS queuedAt, next_attempt_at AS nextAttemptAt, last_attempt_at AS lastAttemptAt, sent_at AS sentAt,
   errcode, errmsg, failure, rate_limited_at AS rateLimitedAt, http_status AS httpStatus, latency_ms AS latencyMs, event_id AS eventId, split_from AS splitFrom,
-  merged_into AS mergedInto, mentions, template, digest_state AS digestState`;
+  merged_into AS mergedInto, mentions, template, digest_state AS digestState, set_id AS setId`;
 
 const EVENT_COLUMNS = `id, received_at AS receivedAt, source, token_id AS tokenId, kind, category, severity, title, store,
   occurred_at AS occurredAt, payload, idempotency_key AS idempotencyKey, dedupe_key AS dedupeKey, status, reason,
@@ -51,6 +51,7 @@ const DELIVERY_FIELDS: Record<keyof NewDelivery, string> = {
   mentions: 'mentions',
   template: 'template',
   digestState: 'digest_state',
+  setId: 'set_id',
 };
 
 const EVENT_FIELDS: Record<keyof NewEvent, string> = {
@@ -90,8 +91,8 @@ const INSERT_EVENT = `INSERT INTO events (received_at, source, token_id, kind, c
 
 const INSERT_DELIVERY = `INSERT INTO deliveries (created_at, kind, category, severity, priority, status, title, msgtype, payload, bytes,
   attempts, queued_at, next_attempt_at, last_attempt_at, sent_at, errcode, errmsg, failure, http_status, latency_ms, event_id,
-  split_from, merged_into, mentions, template, digest_state)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  split_from, merged_into, mentions, template, digest_state, set_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function updateRows<T extends object>(db: Db, table: string, fields: Record<keyof T, string>, set: Partial<T>, where: string, params: unknown[]): number {
   const { columns, values } = definedEntries(set, fields as Record<keyof Partial<T>, string>);
@@ -321,6 +322,7 @@ export function insertDelivery(db: Db, d: NewDelivery): number {
     d.mentions ?? null,
     d.template ?? null,
     d.digestState ?? null,
+    d.setId ?? null,
   );
   return Number(lastInsertRowid);
 }
@@ -333,16 +335,20 @@ export function getDelivery(db: Db, id: number): DeliveryRow | undefined {
   return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = ?`).get(id);
 }
 
-/**
- * A queued message `d` that may go: none of its event's earlier messages still waits (an alert
- * waiting for its retry holds back its parts and its mention follow-up; the group never reads part
- * 2 before part 1, or an @all before the alert it is about).
- */
-const NOT_BEHIND = `(d.event_id IS NULL OR NOT EXISTS (
-    SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status = 'queued'
+/** `d` waits behind none of the earlier messages of its set by `column` (a re-split part stands where its message stood). */
+const notBehindIn = (column: 'event_id' | 'set_id') => `(d.${column} IS NULL OR NOT EXISTS (
+    SELECT 1 FROM deliveries o WHERE o.${column} = d.${column} AND o.status = 'queued'
       AND (coalesce(o.split_from, o.id), o.id) < (coalesce(d.split_from, d.id), d.id)))`;
 
-/** The next message to send at `now`: critical first, then FIFO; none held back by an earlier one of its event. */
+/**
+ * A queued message `d` that may go: none of its set's earlier messages still waits, its event's or
+ * its report run's (an alert waiting for its retry holds back its parts and its mention follow-up,
+ * a report's part 1 its part 2 and chart; the group never reads part 2 before part 1, or an @all
+ * before the alert it is about).
+ */
+const NOT_BEHIND = `${notBehindIn('event_id')} AND ${notBehindIn('set_id')}`;
+
+/** The next message to send at `now`: critical first, then FIFO; none held back by an earlier one of its set. */
 export function nextDue(db: Db, now: number): DeliveryRow | undefined {
   return preparedStatement<[number], DeliveryRow>(
     db,
@@ -436,10 +442,13 @@ export function firstMessageOf(db: Db, eventId: number): DeliveryRow | undefined
   return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? ORDER BY id LIMIT 1`).get(eventId);
 }
 
-/** An event's first message still waiting in the queue, if any (in the event's order). */
-export function firstQueuedMessageOf(db: Db, eventId: number): DeliveryRow | undefined {
-  return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? AND status = 'queued' ORDER BY coalesce(split_from, id), id LIMIT 1`).get(
-    eventId,
+/** The first message still waiting in the queue of the set `of` is in (its event's, or its report run's), if any, in the set's order. */
+export function firstQueuedMessageOf(db: Db, of: Pick<DeliveryRow, 'eventId' | 'setId'>): DeliveryRow | undefined {
+  const column = of.eventId !== null ? 'event_id' : 'set_id';
+  const value = of.eventId ?? of.setId;
+  if (value === null) return undefined;
+  return preparedStatement<[number], DeliveryRow>(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE ${column} = ? AND status = 'queued' ORDER BY coalesce(split_from, id), id LIMIT 1`).get(
+    value,
   );
 }
 

@@ -117,8 +117,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let folding: { digests: number } | undefined;
   /** Held events are being released chunk by chunk; events released so far. */
   let releasing: { events: number } | undefined;
-  /** The event whose message went out last: the rest of its messages go next (policy/sendOrder). */
-  let lastEventId: number | undefined;
+  /** The message that went out last: the rest of its set (its event's, its report run's) goes next (policy/sendOrder). */
+  let lastSent: DeliveryRow | undefined;
   /** The previous clock reading, to notice the wall clock stepping back. */
   let lastNow: number | undefined;
   const storedChannelKey = deps.storedChannelKey ?? deps.channelKey;
@@ -202,7 +202,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       return { sleepMs: Math.min(wait, foldEveryMs), limited: true };
     }
     inLimiterWait = false;
-    const due = nextToSend(nextDue(db, now), lastEventId === undefined ? undefined : firstQueuedMessageOf(db, lastEventId), now);
+    const due = nextToSend(nextDue(db, now), lastSent === undefined ? undefined : firstQueuedMessageOf(db, lastSent), now);
     if (due) {
       // An event's message is rendered now, with the settings as they are (renderAtSend.ts).
       const row = db.$client.transaction(() => renderForSend(db, renderSettings(), due, now))();
@@ -263,7 +263,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       const { titles } = plan.parts;
       enqueueMessages(
         db,
-        { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, splitFrom: row.id, template: row.template },
+        { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, setId: row.setId, splitFrom: row.id, template: row.template },
         plan.parts.messages,
         (i) => titles[i]!,
         now,
@@ -305,7 +305,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
 
   async function send(row: DeliveryRow, key: string): Promise<void> {
     markSending(db, row.id, clock.now());
-    lastEventId = row.eventId ?? undefined;
+    lastSent = row;
     const { result, answered } = await countedCall(limiter, clock, () => deps.wecom.send(key, JSON.parse(row.payload) as WecomMessage));
     unrecorded.push(() =>
       db.$client.transaction(() => {

@@ -7,7 +7,7 @@ import { charactersWithoutGlyph, rasteriseSvg } from '../charts/rasterise.ts';
 import { enqueueMessage } from '../delivery/outbox.ts';
 import { partTitle } from '../delivery/policy/partTitle.ts';
 import { PRIORITY } from '../delivery/policy/priority.ts';
-import { insertDelivery } from '../delivery/store.ts';
+import { insertDelivery, updateDelivery } from '../delivery/store.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import { imageMessage, type ImageMessage } from '../wecom/messages.ts';
 import { buildReport, type BuiltReport } from './builders.ts';
@@ -78,8 +78,9 @@ export function renderJobChart(
 
 /**
  * Queues every part in one transaction, in order, then the chart right after them (its own image
- * message: WeCom cannot mix text and a picture). A chart that could not be drawn is a failed row
- * in the send log saying why, never a reason to hold the text. Returns the outbox ids.
+ * message: WeCom cannot mix text and a picture), as one set: the worker sends them in order, part 2
+ * behind part 1's retry. A chart that could not be drawn is a failed row in the send log saying
+ * why, never a reason to hold the text. Returns the outbox ids.
  */
 export function enqueueReport(db: Db, report: BuiltReport, now: number, chart?: ChartOutcome): number[] {
   const row = (title: string) => ({ createdAt: now, kind: 'report', category: null, severity: 'info', priority: PRIORITY.normal, title, queuedAt: now, nextAttemptAt: now });
@@ -92,6 +93,7 @@ export function enqueueReport(db: Db, report: BuiltReport, now: number, chart?: 
         insertDelivery(db, { ...row(`${report.title} 📊`), status: 'failed', msgtype: 'image', payload, bytes: payload.length, failure: 'chart_render', errmsg: chart.error.slice(0, 500) }),
       );
     }
+    for (const id of ids) updateDelivery(db, id, { setId: ids[0] });
     return ids;
   });
 }

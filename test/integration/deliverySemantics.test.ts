@@ -29,14 +29,16 @@ import {
   updateDelivery,
 } from '../../server/delivery/store.ts';
 import { eventBuckets } from '../../db/queries/stats.ts';
+import type { BuiltReport } from '../../server/reports/builders.ts';
 import { gatherFigures } from '../../server/reports/reportData.ts';
+import { enqueueReport } from '../../server/reports/runReport.ts';
 import { snapshotPeriods } from '../../server/time/periods.ts';
 import { createLogger } from '../../server/log.ts';
 import type { RenderSettings } from '../../server/render/eventMessages.ts';
 import { pruneOldRows } from '../../server/delivery/retention.ts';
 import { createSecretBox } from '../../server/security/secretBox.ts';
 import { swapInBackup } from '../../server/restore.ts';
-import { textMessage } from '../../server/wecom/messages.ts';
+import { imageMessage, textMessage } from '../../server/wecom/messages.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { outcomes } from '../helpers/accounting.ts';
 import { waitFor } from '../helpers/api.ts';
@@ -525,7 +527,7 @@ describe('channel and limiter (issue 11)', () => {
   });
 });
 
-describe("an event's messages reach the group in order", () => {
+describe("an event's messages, and a report run's, reach the group in order", () => {
   const contentOf = (b: Record<string, unknown>) => JSON.stringify(b);
   const longReport = () => Array.from({ length: 100 }, (_, i) => `第${String(i).padStart(2, '0')}行库存告急库存告急库存告急`).join('\n').slice(0, 1990);
 
@@ -573,6 +575,18 @@ describe("an event's messages reach the group in order", () => {
     expect(got[0]).toMatch(/\*\*\(1\/2\)\*\* Weekly/);
     expect(got.slice(0, -1).some((c) => /\*\*\(2\/2\)\*\* Weekly/.test(c))).toBe(false);
     expect(got.at(-1)).toMatch(/\*\*\(2\/2\)\*\* Weekly/);
+  });
+
+  it("a scheduled report's part 1 waiting for its retry (HTTP 500): part 2 and the chart wait too, then go after it", async () => {
+    const rig = await rigs.worker();
+    // What a report job's run queues (runReport.enqueueReport): its two parts, then its chart.
+    const parts = ['**(1/2)** Daily summary · 2026-11-30\n> alerts by category …', '**(2/2)** Daily summary · 2026-11-30\n> delivery health …'];
+    const report = { title: 'Daily summary · 2026-11-30', parts, messages: parts.map((content) => ({ msgtype: 'markdown', markdown: { content } })) } as unknown as BuiltReport;
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    enqueueReport(rig.db, report, rig.clock.now(), { ok: true, png, message: imageMessage(png), missingGlyphs: [] });
+    await firstSendFailsOnce(rig);
+    const got = rig.fake.receivedFor(RIG_KEY).map((m) => (m.body.msgtype === 'image' ? 'chart' : (m.body.markdown as { content: string }).content.slice(0, 9)));
+    expect(got, 'the group read part 2/2 before part 1/2').toEqual(['**(1/2)**', '**(2/2)**', 'chart']);
   });
 });
 
