@@ -1,7 +1,7 @@
-import { and, asc, eq, or } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { deliveries, events } from '../schema.ts';
-import type { DeliveryRow } from './deliveries.ts';
+import { messagesOfEvent, type DeliveryRow } from './deliveries.ts';
 import type { EventRow } from './events.ts';
 
 /** The event, only when the given token sent it: a token never learns of another sender's events. */
@@ -9,9 +9,7 @@ export function getEventOfToken(db: Db, id: number, tokenId: number): EventRow |
   return db.select().from(events).where(and(eq(events.id, id), eq(events.tokenId, tokenId))).get();
 }
 
-/** The event's own messages (parts and re-split parts included) and the digest that carried it, oldest first. */
+/** The event's own messages (parts and re-split parts included) and the digest that carried it (and its parts), oldest first. */
 export function listEventMessages(db: Db, event: Pick<EventRow, 'id' | 'digestDeliveryId'>): DeliveryRow[] {
-  const own = eq(deliveries.eventId, event.id);
-  const where = event.digestDeliveryId === null ? own : or(own, eq(deliveries.id, event.digestDeliveryId));
-  return db.select().from(deliveries).where(where).orderBy(asc(deliveries.id)).all();
+  return db.select().from(deliveries).where(messagesOfEvent(event.id, event.digestDeliveryId)).orderBy(asc(deliveries.id)).all();
 }

@@ -10,7 +10,7 @@ const nullable = <T extends v.GenericSchema>(schema: T) => v.nullable(schema);
 
 export const eventMessageAnswer = v.strictObject({
   id: v.number(),
-  /** `message`: one of the event's own messages (or a part of one); `digest`: the digest that carried it. */
+  /** `message`: one of the event's own messages (or a part of one); `digest`: the digest that carried it, or a part of it (re-split after WeCom refused it as too long). */
   role: v.picklist(['message', 'digest']),
   status: v.picklist(DELIVERY_STATUSES),
   msgtype: v.string(),
@@ -64,7 +64,7 @@ export function isFinal(event: Pick<EventRow, 'status' | 'finishedAt'>): boolean
 function messageAnswer(row: DeliveryRow, event: EventRow): EventMessageAnswer {
   return {
     id: row.id,
-    role: row.id === event.digestDeliveryId && row.eventId !== event.id ? 'digest' : 'message',
+    role: row.eventId === event.id ? 'message' : 'digest',
     status: row.status,
     msgtype: row.msgtype,
     title: row.title,

@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDeliveries } from '../../db/queries/deliveries.ts';
+import { listEventMessages } from '../../db/queries/eventDetail.ts';
+import { toEventStatus } from '../../server/api/eventStatus.ts';
+import { digestBacklog } from '../../server/delivery/folds.ts';
+import { getEvent } from '../../server/delivery/store.ts';
+import type { RenderSettings } from '../../server/render/eventMessages.ts';
 import { signBody } from '../../server/security/apiAuth.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { postEvent } from '../helpers/api.ts';
+import { outcomes } from '../helpers/accounting.ts';
+import { postEvent, waitFor } from '../helpers/api.ts';
 import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { rigsClosedAfterEach, type EngineRig } from '../helpers/engineRig.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -102,5 +110,58 @@ describe('GET /api/v1/events/{id}', () => {
       headers: { authorization: `Bearer ${signedOnly}`, 'x-signature-timestamp': ts, 'x-signature': signBody(signedSecret, ts, `/api/v1/events/${id + 1}`) },
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('GET /api/v1/events/{id} for an alert carried by a re-split storm digest', () => {
+  const rigs = rigsClosedAfterEach();
+  const renderSettings = (rig: EngineRig): RenderSettings => ({ rules: rig.settings.rules(), delivery: rig.settings.delivery(), timeZone: 'Asia/Shanghai', templates: rig.settings.templates() });
+
+  /** Twelve long alerts folded into one text digest (long enough to be re-split after a 40058). */
+  async function foldedIntoLongDigest() {
+    const rig = await rigs.worker();
+    rig.settings.setDelivery({ ...rig.settings.delivery(), format: 'text' });
+    const title = (i: number) => `${'库存告急'.repeat(40)} #${i}`;
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) ids.push(rig.post({ title: title(i) }).id);
+    expect(digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now()).digests).toBe(1);
+    return { rig, ids };
+  }
+
+  it('a part of the digest died: the event is dead, and its messages (and its send log) show the dead part WeCom refused', async () => {
+    const { rig, ids } = await foldedIntoLongDigest();
+    // The digest is answered 40058 (re-split), and its first part 40058 again: that part is dead.
+    rig.fake.setFailure('errcode', { errcode: 40058, times: 2 });
+    rig.worker.start();
+    expect(await waitFor(() => outcomes(rig.db).pending === 0 && rig.worker.idle(), 5_000)).toBe(true);
+    const deadParts = listDeliveries(rig.db, { kind: 'digest', status: 'dead' }, { limit: 10 });
+    expect(deadParts).toHaveLength(1);
+    expect(deadParts[0]!.splitFrom).not.toBeNull();
+
+    const event = getEvent(rig.db, ids[0]!)!;
+    const answer = toEventStatus(event, listEventMessages(rig.db, event));
+    expect(answer).toMatchObject({ status: 'dead', final: true });
+    // docs/integrations.md: `messages` lists the digest that carried it, each with its attempts and WeCom's answer.
+    expect(
+      answer.messages.map((m) => ({ id: m.id, role: m.role, status: m.status })),
+      'the dead event lists no dead message: the part that died is missing',
+    ).toContainEqual({ id: deadParts[0]!.id, role: 'digest', status: 'dead' });
+    // The console's send log of the event (/send-log?event=) lists the same messages.
+    expect(listDeliveries(rig.db, { eventId: event.id }, { limit: 50 }).map((d) => d.id).sort()).toEqual(answer.messages.map((m) => m.id).sort());
+  });
+
+  it('every part was sent: the event is digested, and its messages show a sent message with its time', async () => {
+    const { rig, ids } = await foldedIntoLongDigest();
+    rig.fake.setFailure('errcode', { errcode: 40058, times: 1 });
+    rig.worker.start();
+    expect(await waitFor(() => outcomes(rig.db).pending === 0 && rig.worker.idle(), 5_000)).toBe(true);
+    expect(outcomes(rig.db).digested).toBe(12);
+
+    const event = getEvent(rig.db, ids[0]!)!;
+    const answer = toEventStatus(event, listEventMessages(rig.db, event));
+    expect(answer).toMatchObject({ status: 'digested', final: true });
+    const digest = answer.messages.filter((m) => m.role === 'digest');
+    expect(digest.map((m) => m.status), 'the only message that carried the event reads "merged", never sent').toContain('sent');
+    expect(digest.every((m) => m.status !== 'sent' || m.sent_at !== null)).toBe(true);
   });
 });
