@@ -237,11 +237,11 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
     ip: audit.ip,
   });
   if (result.ok) {
-    recordChannelSuccess(deps.db, now);
+    if (plan.current) recordChannelSuccess(deps.db, now);
     deps.wakeWorker();
     return { ok: true };
   }
-  recordChannelError(deps.db, { now, errcode: result.errcode, failure: result.failure });
+  if (plan.current) recordChannelError(deps.db, { now, errcode: result.errcode, failure: result.failure });
   if (plan.invalidateChannel) markChannelInvalid(deps.db, now);
   return { ok: false, reason: 'send', failure: result };
 }

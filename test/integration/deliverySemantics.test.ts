@@ -38,6 +38,7 @@ import type { RenderSettings } from '../../server/render/eventMessages.ts';
 import { pruneOldRows } from '../../server/delivery/retention.ts';
 import { createSecretBox } from '../../server/security/secretBox.ts';
 import { swapInBackup } from '../../server/restore.ts';
+import { createWecomClient } from '../../server/wecom/client.ts';
 import { imageMessage, textMessage } from '../../server/wecom/messages.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { outcomes } from '../helpers/accounting.ts';
@@ -377,6 +378,44 @@ describe('channel and limiter (issue 11)', () => {
     markChannelInvalid(rig.db, rig.clock.now());
     expect(await waitFor(() => rig.fake.inFlight() === 0 && listDeliveries(rig.db, {}, { limit: 1 })[0]?.status === 'sent', 5_000)).toBe(true);
     expect(getChannel(rig.db)?.status).toBe('invalid');
+  });
+
+  /**
+   * Bot A connected; "Send test notification" is in flight (WeCom slow) when the admin replaces the
+   * URL with bot B; `meanwhile` runs once B is connected, before the test's answer comes.
+   */
+  async function testInFlightWhileReplaced(rig: WorkerRig, meanwhile: () => void): Promise<void> {
+    const NEW_KEY = '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+    const log = createLogger({ level: 'error', write: () => {} });
+    // The rig's client gives up after 500 ms: this one waits for the slow answer.
+    const wecom = createWecomClient({ origin: rig.fake.origin, timeoutMs: 10_000 });
+    const deps = { db: rig.db, clock: rig.clock, wecom, secretBox: createSecretBox(randomBytes(32)), log, settings: rig.settings, limiter: rig.limiter, wakeWorker: () => {}, recordLater: rig.worker.recordLater };
+    expect(await connectBot(deps, RIG_KEY, { ip: null })).toMatchObject({ ok: true });
+    rig.fake.addKey(NEW_KEY);
+    rig.fake.setFailure('slow', { delayMs: 600, times: 1 });
+    const test = sendTestNotification(deps, { ip: null });
+    expect(await waitFor(() => rig.fake.inFlight() === 1, 2_000, 5)).toBe(true);
+    rig.clock.advance(1_000);
+    expect(await connectBot(deps, NEW_KEY, { ip: null })).toMatchObject({ ok: true, replaced: true });
+    meanwhile();
+    expect(rig.fake.inFlight(), "the old bot's answer comes only after the new bot is connected").toBe(1);
+    await test;
+  }
+
+  it("a test notification's late 93000 for a replaced URL is not recorded as the new bot's last error", async () => {
+    const rig = await workerRig();
+    // The old bot was removed in WeCom (why the admin replaced it): its test is answered 93000.
+    await testInFlightWhileReplaced(rig, () => rig.fake.removeKey(RIG_KEY));
+    const channel = getChannel(rig.db)!;
+    expect(channel.status).toBe('connected');
+    expect({ lastErrcode: channel.lastErrcode, lastFailure: channel.lastFailure }, "the new bot shows the old bot's 93000 as its last error").toEqual({ lastErrcode: null, lastFailure: null });
+  });
+
+  it("a test notification's late success for a replaced URL does not mark the new bot connected again after WeCom refused it", async () => {
+    const rig = await workerRig();
+    // The worker's first send with the new key was refused (93000): the new bot is invalid.
+    await testInFlightWhileReplaced(rig, () => markChannelInvalid(rig.db, rig.clock.now()));
+    expect(getChannel(rig.db)?.status, 'a success for the replaced key marked the invalid new bot connected').toBe('invalid');
   });
 
   it('a message that waited past the maximum age for a new bot gets its full age with it: a first failure is retried, not fatal', async () => {
