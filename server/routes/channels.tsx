@@ -12,6 +12,7 @@ import {
   type ConnectOutcome,
   type SendFailure,
 } from '../channel/wecomChannel.ts';
+import { explainOneOffFailure } from '../delivery/policy/outcomeExplanation.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { ChannelBanner } from '../../views/layout.tsx';
@@ -22,7 +23,7 @@ const formParam = v.optional(v.picklist(['add', 'replace']));
 const connectSchema = v.object({ url: v.string() });
 
 function failureReason(ctx: ViewContext, failure: SendFailure): string {
-  return failure.explanation[ctx.lang];
+  return explainOneOffFailure(failure, ctx.t, ctx.lang);
 }
 
 function connectNotices(ctx: ViewContext, outcome: ConnectOutcome, form: 'add' | 'replace'): CardNotice[] {

@@ -5,7 +5,7 @@ import type { CardNotice } from '../../views/components/wecomCard.tsx';
 import { formatDateTime } from '../time/format.ts';
 import { TroubleshootingPage } from '../../views/pages/troubleshooting.tsx';
 import { channelStatus, sendTestNotification } from '../channel/wecomChannel.ts';
-import { explainDeliveryErrcode } from '../delivery/policy/outcomeExplanation.ts';
+import { explainDeliveryErrcode, explainOneOffFailure } from '../delivery/policy/outcomeExplanation.ts';
 import { queueDepth } from '../delivery/store.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
@@ -50,7 +50,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
     if (outcome.reason === 'rate_limited') {
       return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: t('card.result.rateLimited', { seconds: Math.ceil(outcome.waitMs / 1000) }) }) }], 429);
     }
-    return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: outcome.failure.explanation[c.var.lang] }) }], 502);
+    return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: explainOneOffFailure(outcome.failure, t, c.var.lang) }) }], 502);
   });
 
   return app;

@@ -195,3 +195,42 @@ describe('the connect test and the test notification in the chosen message forma
     }
   });
 });
+
+describe('the connect test and the test notification answered errcode -1 (system busy)', () => {
+  it('do not promise that the message "will be sent again shortly": connect and test messages are tried once', async () => {
+    const fake = await startFakeWecom({ keys: [KEY_A] });
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, retryBaseMs: 50, reportTimers: false });
+    try {
+      const client = new ConsoleClient(app.url);
+      await client.signIn('correct horse battery');
+
+      fake.setFailure('errcode', { errcode: -1, times: 1 });
+      const connectText = textOf((await client.submit('/channels/wecom/connect', { url: KEY_A })).body);
+      expect(connectText).toContain('Not connected');
+      expect(getChannel(app.deps.db)).toBeUndefined();
+      // Nothing is ever sent again for it: the appliance made exactly one call.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(fake.calls).toHaveLength(1);
+      // The send log says so for this very row, and the card says the same.
+      const row = listDeliveries(app.deps.db, { kind: 'test' }, { limit: 1 })[0]!;
+      expect(textOf((await client.get(`/send-log/${row.id}`)).body)).toContain('tried only once');
+      expect(connectText).toContain('tried only once');
+      expect(connectText).not.toContain('will be sent again');
+
+      expect((await client.postForm('/channels/wecom/connect', { url: KEY_A })).status).toBe(303);
+      fake.setFailure('errcode', { errcode: -1, times: 1 });
+      const test = textOf((await client.submit('/channels/wecom/test')).body);
+      expect(test).toContain('The test notification failed');
+      expect(test).not.toContain('will be sent again');
+
+      fake.setFailure('errcode', { errcode: -1, times: 1 });
+      const trouble = await client.postForm('/troubleshooting/test', {}, { 'accept-language': 'zh-CN' });
+      expect(trouble.status).toBe(502);
+      expect(textOf(trouble.body)).toContain('只发送一次');
+      expect(textOf(trouble.body)).not.toContain('稍后会重新发送');
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainDeliveryErrcode, explainDeliveryHttpStatus } from '../../server/delivery/policy/outcomeExplanation.ts';
+import { explainDeliveryErrcode, explainDeliveryHttpStatus, explainOneOffFailure } from '../../server/delivery/policy/outcomeExplanation.ts';
 import { translator } from '../../server/strings/translate.ts';
 
 const explain = (errcode: number, status: Parameters<typeof explainDeliveryErrcode>[1], lang: 'en' | 'zh') => explainDeliveryErrcode(errcode, status, translator(lang), lang);
@@ -26,6 +26,16 @@ describe("a send-log row's errcode, explained by what happened to the message", 
   it('codes that promise nothing keep their own explanation when final', () => {
     expect(explain(40008, 'dead', 'en')).toBe('WeCom rejected the message type: this is a bug in the appliance, please report it');
     expect(explain(93000, 'dead', 'zh')).toBe('机器人已不存在或地址有误：请重新创建机器人并粘贴新的地址');
+  });
+});
+
+describe('a failed connect or test message, explained to the admin who waits for it', () => {
+  it('is not promised a resend: it was tried once (EN and ZH)', () => {
+    const busy = { errcode: -1, explanation: { en: 'will be sent again shortly', zh: '稍后会重新发送' } };
+    expect(explainOneOffFailure(busy, translator('en'), 'en')).toBe(explain(-1, 'failed', 'en'));
+    expect(explainOneOffFailure(busy, translator('zh'), 'zh')).toContain('只发送一次');
+    const reset = { errcode: null, explanation: { en: 'Could not reach WeCom', zh: '无法连接企业微信' } };
+    expect(explainOneOffFailure(reset, translator('zh'), 'zh')).toBe('无法连接企业微信');
   });
 });
 

@@ -3,13 +3,18 @@
 // or a one-off connect or test message that failed) had none of that, so it is told what happened.
 import type { DeliveryStatus } from '../../../db/schema.ts';
 import type { Lang, Translate } from '../../strings/translate.ts';
-import { classifyErrcode, classifyTransportFailure } from '../../wecom/errcodes.ts';
+import { classifyErrcode, classifyTransportFailure, type Explanation } from '../../wecom/errcodes.ts';
 
 export function explainDeliveryErrcode(errcode: number, status: DeliveryStatus, t: Translate, lang: Lang): string {
   const { classification, explanation } = classifyErrcode(errcode);
   const promisesResend = classification === 'transient' || classification === 'too_long';
   if (!promisesResend || (status !== 'dead' && status !== 'failed')) return explanation[lang];
   return t(`sendLog.notResent.${classification}.${status}`, { errcode });
+}
+
+/** What a failed connect or test message's answer means: it was tried once, so no resend is promised. */
+export function explainOneOffFailure(failure: { errcode: number | null; explanation: Explanation }, t: Translate, lang: Lang): string {
+  return failure.errcode !== null ? explainDeliveryErrcode(failure.errcode, 'failed', t, lang) : failure.explanation[lang];
 }
 
 /**
