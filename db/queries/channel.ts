@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { preparedStatement } from '../prepared.ts';
 import { channel } from '../schema.ts';
@@ -37,10 +37,19 @@ export function saveConnectedChannel(db: Db, v: { keyCiphertext: string; keyLast
     .run();
 }
 
-/** A successful send proves the bot works again, so an invalid channel becomes connected. */
+/**
+ * A successful send proves the bot works again, so an invalid channel becomes connected, since now:
+ * the messages that waited for it get their maximum age from then, as with a new bot.
+ */
 export function recordChannelSuccess(db: Db, now: number): void {
   db.update(channel)
-    .set({ status: 'connected', invalidSince: null, lastSuccessAt: now, updatedAt: now })
+    .set({
+      status: 'connected',
+      connectedAt: sql`CASE WHEN ${channel.status} = 'invalid' THEN ${now} ELSE ${channel.connectedAt} END`,
+      invalidSince: null,
+      lastSuccessAt: now,
+      updatedAt: now,
+    })
     .where(eq(channel.id, 1))
     .run();
 }

@@ -217,7 +217,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const digestId = row.kind === 'digest' ? (row.splitFrom ?? row.id) : undefined;
     // The maximum age counts from the latest of: when the message was queued; a digest's newest
     // member (one grown during a long outage must not take the alerts folded into it last down
-    // with it); when the bot was connected (what waited for a new bot gets its full age with it).
+    // with it); when the bot was connected or came back from invalid (what waited for it gets its
+    // full age with it).
     const since = result.ok ? row.queuedAt : Math.max(row.queuedAt, digestId === undefined ? 0 : (newestMemberAt(db, digestId) ?? 0), getChannel(db)?.connectedAt ?? 0);
     const plan = planSettlement({
       row: since > row.queuedAt ? { ...row, queuedAt: since } : row,

@@ -439,6 +439,29 @@ describe('channel and limiter (issue 11)', () => {
     expect(await waitFor(() => row().status === 'sent', 3_000)).toBe(true);
   });
 
+  it('a message that waited past the maximum age for a bot that came back (test notification ok) gets its full age with it: a first failure is retried, not fatal', async () => {
+    const rig = await workerRig();
+    const log = createLogger({ level: 'error', write: () => {} });
+    const deps = { db: rig.db, clock: rig.clock, wecom: rig.wecom, secretBox: createSecretBox(randomBytes(32)), log, settings: rig.settings, limiter: rig.limiter, wakeWorker: () => rig.worker.wake(), recordLater: rig.worker.recordLater };
+    expect(await connectBot(deps, RIG_KEY, { ip: null })).toMatchObject({ ok: true });
+    rig.settings.setDelivery({ ...rig.settings.delivery(), maxAgeHours: 1 });
+    // The bot is disabled in WeCom: the alert waits, the channel is invalid.
+    rig.fake.setFailure('errcode', { errcode: 93004, times: 1 });
+    rig.post({ title: 'waited for the bot' });
+    rig.worker.start();
+    expect(await waitFor(() => getChannel(rig.db)?.status === 'invalid', 3_000)).toBe(true);
+    // Two hours later the bot is enabled again and a test notification goes through; WeCom then fails once.
+    rig.clock.advance(2 * 3600_000);
+    expect(await sendTestNotification(deps, { ip: null })).toEqual({ ok: true });
+    rig.fake.setFailure('http500', { times: 1 });
+    const row = () => listDeliveries(rig.db, { kind: 'alert' }, { limit: 1 })[0]!;
+    expect(await waitFor(() => row().attempts === 2 && row().status !== 'sending', 3_000)).toBe(true);
+    expect(row().status).toBe('queued');
+    rig.clock.advance(60_000);
+    rig.worker.wake();
+    expect(await waitFor(() => row().status === 'sent', 3_000)).toBe(true);
+  });
+
   it('stale connect/test message re-queued after crash: an interrupted test send fails instead', () => {
     const rig = engine();
     const now = rig.clock.now();
