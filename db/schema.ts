@@ -42,6 +42,8 @@ export const channel = sqliteTable(
     status: text('status', { enum: ['connected', 'invalid'] }).notNull(),
     connectedAt: integer('connected_at').notNull(),
     invalidSince: integer('invalid_since'),
+    /** The errcode that made it invalid (93000, 93004, 93008): later failures overwrite last_errcode. */
+    invalidErrcode: integer('invalid_errcode'),
     lastSuccessAt: integer('last_success_at'),
     lastErrorAt: integer('last_error_at'),
     lastErrcode: integer('last_errcode'),

@@ -30,8 +30,6 @@ export interface TroubleshootingFacts {
   formatTime: (ms: number) => string;
 }
 
-const INVALID_CODES = new Set([93000, 93004, 93008]);
-
 /** The seed FAQ as live checks, each with a verdict and what to do. */
 export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
   const s = f.status;
@@ -42,9 +40,8 @@ export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
     { id: 'connected', title: 'trouble.connected.title', verdict: 'ok', text: 'trouble.connected.ok', params: { time: f.formatTime(s.connectedAt!) } },
     nothingSentCheck(f),
   ];
-  const invalidCode = s.lastErrcode !== null && s.lastErrcode !== undefined && INVALID_CODES.has(s.lastErrcode) ? s.lastErrcode : undefined;
   if (s.state === 'invalid') {
-    const errcode = invalidCode ?? 93000;
+    const errcode = s.invalidErrcode ?? 93000;
     checks.push({
       id: 'invalid',
       title: 'trouble.invalid.title',

@@ -6,7 +6,7 @@ import { channel } from '../schema.ts';
 export type ChannelRow = typeof channel.$inferSelect;
 
 const CHANNEL = `SELECT id, key_ciphertext AS keyCiphertext, key_last4 AS keyLast4, status, connected_at AS connectedAt,
-  invalid_since AS invalidSince, last_success_at AS lastSuccessAt, last_error_at AS lastErrorAt, last_errcode AS lastErrcode,
+  invalid_since AS invalidSince, invalid_errcode AS invalidErrcode, last_success_at AS lastSuccessAt, last_error_at AS lastErrorAt, last_errcode AS lastErrcode,
   last_failure AS lastFailure, updated_at AS updatedAt FROM channel WHERE id = 1`;
 
 /**
@@ -25,6 +25,7 @@ export function saveConnectedChannel(db: Db, v: { keyCiphertext: string; keyLast
     status: 'connected' as const,
     connectedAt: v.now,
     invalidSince: null,
+    invalidErrcode: null,
     lastSuccessAt: v.now,
     lastErrorAt: null,
     lastErrcode: null,
@@ -47,6 +48,7 @@ export function recordChannelSuccess(db: Db, now: number): void {
       status: 'connected',
       connectedAt: sql`CASE WHEN ${channel.status} = 'invalid' THEN ${now} ELSE ${channel.connectedAt} END`,
       invalidSince: null,
+      invalidErrcode: null,
       lastSuccessAt: now,
       updatedAt: now,
     })
@@ -61,10 +63,11 @@ export function recordChannelError(db: Db, v: { now: number; errcode: number | n
     .run();
 }
 
-export function markChannelInvalid(db: Db, now: number): void {
+/** Keeps the errcode WeCom refused the bot with: the banner and Troubleshooting name it while it lasts. */
+export function markChannelInvalid(db: Db, v: { now: number; errcode: number | null }): void {
   const current = getChannel(db);
   if (!current || current.status === 'invalid') return;
-  db.update(channel).set({ status: 'invalid', invalidSince: now, updatedAt: now }).where(eq(channel.id, 1)).run();
+  db.update(channel).set({ status: 'invalid', invalidSince: v.now, invalidErrcode: v.errcode, updatedAt: v.now }).where(eq(channel.id, 1)).run();
 }
 
 export function deleteChannel(db: Db): void {

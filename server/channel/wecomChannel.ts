@@ -54,6 +54,7 @@ export interface ChannelStatus {
   maskedUrl?: string;
   connectedAt?: number;
   invalidSince?: number | null;
+  invalidErrcode?: number | null;
   lastSuccessAt?: number | null;
   lastErrorAt?: number | null;
   lastErrcode?: number | null;
@@ -68,6 +69,7 @@ export function channelStatus(db: Db): ChannelStatus {
     maskedUrl: maskedWebhookUrl(row.keyLast4),
     connectedAt: row.connectedAt,
     invalidSince: row.invalidSince,
+    invalidErrcode: row.invalidErrcode,
     lastSuccessAt: row.lastSuccessAt,
     lastErrorAt: row.lastErrorAt,
     lastErrcode: row.lastErrcode,
@@ -242,7 +244,7 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
     return { ok: true };
   }
   if (plan.current) recordChannelError(deps.db, { now, errcode: result.errcode, failure: result.failure });
-  if (plan.invalidateChannel) markChannelInvalid(deps.db, now);
+  if (plan.invalidateChannel) markChannelInvalid(deps.db, { now, errcode: result.errcode });
   return { ok: false, reason: 'send', failure: result };
 }
 

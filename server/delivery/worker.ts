@@ -254,7 +254,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (plan.saturateLimiter) limiter.saturate(now);
     if (plan.action.type === 'pause') {
       if (plan.channel.invalidate) {
-        markChannelInvalid(db, now);
+        markChannelInvalid(db, { now, errcode: result.errcode });
         log.error('WeCom rejected the bot: sending paused until the webhook URL is replaced', { errcode: result.errcode });
       } else {
         log.warn('a send with a replaced key was refused: the message goes out with the current key');

@@ -23,7 +23,7 @@ export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'sett
 
 /** The banner every page shows while the bot is invalid; one function, so the card's answers agree with it. */
 export function invalidBotBanner(channel: ChannelStatus, t: Translate, lang: Lang): string | undefined {
-  return channel.state === 'invalid' ? t('card.invalidBanner', { explanation: explainErrcode(channel.lastErrcode ?? 93000)[lang] }) : undefined;
+  return channel.state === 'invalid' ? t('card.invalidBanner', { explanation: explainErrcode(channel.invalidErrcode ?? 93000)[lang] }) : undefined;
 }
 
 /** Where the language switch returns to: the page itself, or for a form post the area it belongs to. */

@@ -102,7 +102,7 @@ function freeBytes(dir: string): number | undefined {
 function channelOf(deps: ObserveDeps): Observation['channel'] {
   const row = getChannel(deps.db);
   if (!row) return { state: 'none' };
-  if (row.status === 'invalid') return { state: 'invalid', since: row.invalidSince ?? row.updatedAt, errcode: row.lastErrcode ?? undefined };
+  if (row.status === 'invalid') return { state: 'invalid', since: row.invalidSince ?? row.updatedAt, errcode: row.invalidErrcode ?? undefined };
   try {
     deps.secretBox.open(row.keyCiphertext);
   } catch {

@@ -188,3 +188,50 @@ describe('troubleshooting rate-limit check after a retried 45009', () => {
     expect(textOf(trouble.body)).toMatch(/45009 \(rate limited\) 1 time in/);
   });
 });
+
+describe('the invalid bot banner and Troubleshooting keep the reason WeCom refused the bot', () => {
+  const DISABLED_KEY = '3f2a9c4e-1b7d-4e8a-9c0f-5d6e7f8a1b2c';
+  const checkText = (html: string, id: string) => textOf(new RegExp(`id="check-${id}"[\\s\\S]*?<p>([\\s\\S]*?)</p>`).exec(html)?.[1] ?? '');
+  // The banner sits between the header and <main>.
+  const bannerText = (html: string) => textOf(html.slice(html.lastIndexOf('</header>', html.indexOf('<main>')), html.indexOf('<main>')));
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let console: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [DISABLED_KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, retryBaseMs: 50, reportTimers: false });
+    console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+    expect((await console.postForm('/channels/wecom/connect', { url: DISABLED_KEY })).status).toBe(303);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('after a 93004 (bot disabled) and a test notification that WeCom answered "busy" (-1)', async () => {
+    const token = issueApiToken(app.deps, { name: 'disabled', requireSignature: false, now: Date.now() }).token;
+    fake.setFailure('errcode', { errcode: 93004, times: 1 });
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'refused' })).status).toBe(202);
+    expect(await waitFor(() => getChannel(app.deps.db)?.status === 'invalid')).toBe(true);
+    expect(bannerText((await console.get('/channels')).body)).toContain('disabled in WeCom');
+
+    // The admin tries a test notification; WeCom is busy this once.
+    fake.setFailure('errcode', { errcode: -1, times: 1 });
+    expect((await console.postForm('/channels/wecom/test')).status).toBe(303);
+    expect(getChannel(app.deps.db)).toMatchObject({ status: 'invalid', lastErrcode: -1 });
+
+    // The bot is still paused because WeCom disabled it (93004): say that, not "WeCom is busy" nor
+    // "the bot no longer exists (93000)", which WeCom never answered.
+    const banner = bannerText((await console.get('/channels')).body);
+    const invalidCheck = checkText((await console.get('/troubleshooting')).body, 'invalid');
+    expect({ banner, invalidCheck }).toEqual({
+      banner: expect.stringContaining('disabled in WeCom'),
+      invalidCheck: expect.stringContaining('93004'),
+    });
+    const zh = await console.get('/troubleshooting', { 'accept-language': 'zh-CN' });
+    expect(bannerText(zh.body)).toContain('已在企业微信中被停用');
+    expect(checkText(zh.body, 'invalid')).toContain('93004');
+  });
+});

@@ -375,7 +375,7 @@ describe('channel and limiter (issue 11)', () => {
     const rig = await sendingWithOldKey(true);
     // Replaced, and the new bot refused at once (removed from the group).
     rig.key.current = RIG_KEY;
-    markChannelInvalid(rig.db, rig.clock.now());
+    markChannelInvalid(rig.db, { now: rig.clock.now(), errcode: 93000 });
     expect(await waitFor(() => rig.fake.inFlight() === 0 && listDeliveries(rig.db, {}, { limit: 1 })[0]?.status === 'sent', 5_000)).toBe(true);
     expect(getChannel(rig.db)?.status).toBe('invalid');
   });

@@ -55,7 +55,7 @@ describe('prepared statements (db/prepared.ts)', () => {
     expect(getChannel(db)).toBeUndefined();
     saveConnectedChannel(db, { keyCiphertext: 'ciphertext', keyLast4: 'abcd', now: 1_000 });
     recordChannelError(db, { now: 2_000, errcode: 93000, failure: 'invalid_key' });
-    markChannelInvalid(db, 3_000);
+    markChannelInvalid(db, { now: 3_000, errcode: 93000 });
     const drizzleRow = db.select().from(channel).get();
     expect(Object.values(drizzleRow!).filter((v) => v === null)).toEqual([]);
     expect(getChannel(db)).toEqual(drizzleRow);
