@@ -26,7 +26,7 @@ function failureReason(ctx: ViewContext, failure: SendFailure): string {
   return explainOneOffFailure(failure, ctx.t, ctx.lang);
 }
 
-function connectNotices(ctx: ViewContext, outcome: ConnectOutcome, form: 'add' | 'replace'): CardNotice[] {
+function connectNotices(ctx: ViewContext, outcome: ConnectOutcome, form: 'add' | 'replace', limit: number): CardNotice[] {
   if (outcome.ok) {
     const notices: CardNotice[] = [{ kind: 'ok', text: ctx.t('card.result.connected') }];
     if (outcome.droppedParams.length)
@@ -37,7 +37,7 @@ function connectNotices(ctx: ViewContext, outcome: ConnectOutcome, form: 'add' |
     outcome.stage === 'format'
       ? ctx.t(`url.error.${outcome.code}`, outcome.detail)
       : outcome.stage === 'rate_limited'
-        ? ctx.t('card.result.rateLimited', { seconds: Math.ceil(outcome.waitMs / 1000) })
+        ? ctx.t('card.result.rateLimited', { seconds: Math.ceil(outcome.waitMs / 1000), limit })
         : failureReason(ctx, outcome.failure);
   // A refused replacement leaves the current bot as it was: say so, not "not connected".
   return [{ kind: 'bad', text: ctx.t(form === 'replace' ? 'card.result.replaceFailed' : 'card.result.failed', { reason }) }];
@@ -113,9 +113,9 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
     if (outcome.ok) {
       // The default report jobs wait for a bot: they are switched on with the first one.
       deps.reports?.botConnected();
-      return answer(c, 'none', connectNotices(ctx, outcome, form));
+      return answer(c, 'none', connectNotices(ctx, outcome, form, deps.limiter.limit()));
     }
-    return answer(c, form, connectNotices(ctx, outcome, form), outcome.stage === 'format' ? 422 : outcome.stage === 'rate_limited' ? 429 : 502);
+    return answer(c, form, connectNotices(ctx, outcome, form, deps.limiter.limit()), outcome.stage === 'format' ? 422 : outcome.stage === 'rate_limited' ? 429 : 502);
   });
 
   app.post('/channels/wecom/test', async (c) => {
@@ -125,7 +125,7 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
     if (outcome.reason === 'no_bot') return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.noBot') }], 422);
     if (outcome.reason === 'rate_limited') {
       const seconds = Math.ceil(outcome.waitMs / 1000);
-      return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: ctx.t('card.result.rateLimited', { seconds }) }) }], 429);
+      return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: ctx.t('card.result.rateLimited', { seconds, limit: deps.limiter.limit() }) }) }], 429);
     }
     return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: failureReason(ctx, outcome.failure) }) }], 502);
   });

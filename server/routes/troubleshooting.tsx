@@ -48,7 +48,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
     if (outcome.ok) return render(c, [{ kind: 'ok', text: t('card.result.testSent') }]);
     if (outcome.reason === 'no_bot') return render(c, [{ kind: 'bad', text: t('card.result.noBot') }], 422);
     if (outcome.reason === 'rate_limited') {
-      return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: t('card.result.rateLimited', { seconds: Math.ceil(outcome.waitMs / 1000) }) }) }], 429);
+      return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: t('card.result.rateLimited', { seconds: Math.ceil(outcome.waitMs / 1000), limit: deps.limiter.limit() }) }) }], 429);
     }
     return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: explainOneOffFailure(outcome.failure, t, c.var.lang) }) }], 502);
   });

@@ -56,7 +56,7 @@ export const en = {
   'card.result.replaceFailed': 'The new URL was not saved, the bot stays as it was: {reason}',
   'card.result.testSent': 'Test notification sent to the group.',
   'card.result.testFailed': 'The test notification failed: {reason}',
-  'card.result.rateLimited': 'this bot has sent its 20 messages for this minute; try again in {seconds} s',
+  'card.result.rateLimited': 'this bot has sent its {limit} {limit:message|messages} for this minute; try again in {seconds} s',
   'card.result.noBot': 'No bot is connected.',
   'card.result.disconnected': 'Disconnected: the webhook URL was deleted.',
   'disconnect.title': 'Disconnect the WeCom bot?',

@@ -58,7 +58,7 @@ export const zh: Record<MessageKey, string> = {
   'card.result.replaceFailed': '新地址未保存，机器人保持原样：{reason}',
   'card.result.testSent': '测试通知已发送到群里。',
   'card.result.testFailed': '测试通知发送失败：{reason}',
-  'card.result.rateLimited': '本分钟内该机器人已发送 20 条消息，请在 {seconds} 秒后重试',
+  'card.result.rateLimited': '本分钟内该机器人已发送 {limit} 条消息，请在 {seconds} 秒后重试',
   'card.result.noBot': '尚未连接机器人。',
   'card.result.disconnected': '已断开：Webhook 地址已删除。',
   'disconnect.title': '断开企微机器人？',

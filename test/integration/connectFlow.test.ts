@@ -234,3 +234,29 @@ describe('the connect test and the test notification answered errcode -1 (system
     }
   });
 });
+
+describe('the rate-limit answer of the connect and test flows', () => {
+  it('names the limit the admin set, not always 20', async () => {
+    const fake = await startFakeWecom({ keys: [KEY_A, KEY_B] });
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, reportTimers: false });
+    try {
+      const client = new ConsoleClient(app.url);
+      await client.signIn('correct horse battery');
+      expect((await client.postForm('/channels/wecom/connect', { url: KEY_A })).status).toBe(303);
+      // Notifications → "messages per minute" set to 2 (WeCom allows 20; the admin may choose fewer).
+      app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), rateLimit: 2 });
+      app.deps.limiter.setLimit(2);
+      expect(textOf((await client.submit('/channels/wecom/test')).body)).toContain('Test notification sent');
+      const limited = textOf((await client.submit('/channels/wecom/test')).body);
+      expect(limited).toMatch(/has sent its 2 messages for this minute; try again in \d+ s/);
+      const replace = textOf((await client.submit('/channels/wecom/connect', { url: KEY_B })).body);
+      expect(replace).toMatch(/has sent its 2 messages for this minute/);
+      const zh = await client.postForm('/troubleshooting/test', {}, { 'accept-language': 'zh-CN' });
+      expect(zh.status).toBe(429);
+      expect(textOf(zh.body)).toContain('本分钟内该机器人已发送 2 条消息');
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
+  });
+});
