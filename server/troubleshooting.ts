@@ -37,7 +37,9 @@ export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
     return [{ id: 'connected', title: 'trouble.connected.title', verdict: 'bad', text: 'trouble.connected.none' }];
   }
   const checks: Check[] = [
-    { id: 'connected', title: 'trouble.connected.title', verdict: 'ok', text: 'trouble.connected.ok', params: { time: f.formatTime(s.connectedAt!) } },
+    s.state === 'unreadable'
+      ? { id: 'connected', title: 'trouble.connected.title', verdict: 'bad', text: 'trouble.connected.unreadable' }
+      : { id: 'connected', title: 'trouble.connected.title', verdict: 'ok', text: 'trouble.connected.ok', params: { time: f.formatTime(s.connectedAt!) } },
     nothingSentCheck(f),
   ];
   if (s.state === 'invalid') {

@@ -46,11 +46,14 @@ export type ConnectOutcome =
 export type TestOutcome =
   | { ok: true }
   | { ok: false; reason: 'no_bot' }
+  /** The stored key cannot be decrypted with this data key: nothing was sent. */
+  | { ok: false; reason: 'key_unreadable' }
   | { ok: false; reason: 'rate_limited'; waitMs: number }
   | { ok: false; reason: 'send'; failure: SendFailure };
 
 export interface ChannelStatus {
-  state: 'none' | 'connected' | 'invalid';
+  /** `unreadable`: connected, but the stored key cannot be decrypted with this data key, so nothing is sent. */
+  state: 'none' | 'connected' | 'invalid' | 'unreadable';
   maskedUrl?: string;
   connectedAt?: number;
   invalidSince?: number | null;
@@ -61,11 +64,11 @@ export interface ChannelStatus {
   lastFailure?: string | null;
 }
 
-export function channelStatus(db: Db): ChannelStatus {
-  const row = getChannel(db);
+export function channelStatus(deps: Pick<ChannelDeps, 'db' | 'secretBox'>): ChannelStatus {
+  const row = getChannel(deps.db);
   if (!row) return { state: 'none' };
   return {
-    state: row.status,
+    state: row.status === 'connected' && !keyOpens(deps.secretBox, row) ? 'unreadable' : row.status,
     maskedUrl: maskedWebhookUrl(row.keyLast4),
     connectedAt: row.connectedAt,
     invalidSince: row.invalidSince,
@@ -75,6 +78,16 @@ export function channelStatus(db: Db): ChannelStatus {
     lastErrcode: row.lastErrcode,
     lastFailure: row.lastFailure,
   };
+}
+
+/** Whether the stored key opens with this data key; a check, so the key is neither kept nor logged. */
+function keyOpens(secretBox: SecretBox, row: { keyCiphertext: string }): boolean {
+  try {
+    secretBox.open(row.keyCiphertext);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The key while the bot can be sent to (connected, not invalid); the worker pauses otherwise. */
@@ -226,7 +239,7 @@ export async function connectBot(deps: ChannelDeps, input: string, audit: { ip: 
 
 export async function sendTestNotification(deps: ChannelDeps, audit: { ip: string | null }): Promise<TestOutcome> {
   const key = storedKey(deps);
-  if (!key) return { ok: false, reason: 'no_bot' };
+  if (!key) return { ok: false, reason: getChannel(deps.db) ? 'key_unreadable' : 'no_bot' };
   // The test counts against the bot's 20 per minute like any message; never trip WeCom's limit for it.
   const waitMs = deps.limiter.waitMs(deps.clock.now());
   if (waitMs > 0) return { ok: false, reason: 'rate_limited', waitMs };

@@ -53,7 +53,7 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
 
   /** The card and the banner above every page, from one read of the channel. */
   const cardAndBanner = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[]) => {
-    const status = channelStatus(deps.db);
+    const status = channelStatus(deps);
     const ctx: ViewContext = { ...viewContext(c, deps), banner: invalidBotBanner(status, c.var.t, c.var.lang) };
     return { ctx, status, form, notices };
   };
@@ -83,7 +83,7 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
   const openForm = (c: Context<AppEnv>) => {
     const parsed = v.safeParse(formParam, c.req.query('form'));
     const requested = parsed.success ? parsed.output : undefined;
-    const state = channelStatus(deps.db).state;
+    const state = channelStatus(deps).state;
     if (requested === 'add' && state === 'none') return 'add';
     if (requested === 'replace' && state !== 'none') return 'replace';
     return 'none';
@@ -108,7 +108,7 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
     // Length and content are the URL parser's job, so each problem gets its own message.
     const parsed = v.safeParse(connectSchema, body);
     const ctx = viewContext(c, deps);
-    const form = channelStatus(deps.db).state === 'none' ? 'add' : 'replace';
+    const form = channelStatus(deps).state === 'none' ? 'add' : 'replace';
     const outcome = await connectBot(deps, parsed.success ? parsed.output.url : '', { ip: clientIp(c) });
     if (outcome.ok) {
       // The default report jobs wait for a bot: they are switched on with the first one.
@@ -123,6 +123,7 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
     const outcome = await sendTestNotification(deps, { ip: clientIp(c) });
     if (outcome.ok) return answer(c, 'none', [{ kind: 'ok', text: ctx.t('card.result.testSent') }]);
     if (outcome.reason === 'no_bot') return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.noBot') }], 422);
+    if (outcome.reason === 'key_unreadable') return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: ctx.t('card.result.keyUnreadable') }) }], 422);
     if (outcome.reason === 'rate_limited') {
       const seconds = Math.ceil(outcome.waitMs / 1000);
       return answer(c, 'none', [{ kind: 'bad', text: ctx.t('card.result.testFailed', { reason: ctx.t('card.result.rateLimited', { seconds, limit: deps.limiter.limit() }) }) }], 429);
@@ -131,7 +132,7 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
   });
 
   app.get('/channels/wecom/disconnect', (c) => {
-    const status = channelStatus(deps.db);
+    const status = channelStatus(deps);
     if (!status.maskedUrl) return c.redirect('/channels');
     return c.html(<DisconnectConfirmPage ctx={viewContext(c, deps)} maskedUrl={status.maskedUrl} />);
   });

@@ -39,7 +39,7 @@ function columns(db: AppDeps['db'], since: number, bucketMs: number, count: numb
 export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
   const now = deps.clock.now();
   const tz = deps.settings.general().timeZone;
-  const status = channelStatus(deps.db);
+  const status = channelStatus(deps);
   const today: Record<Outcome, number> = { sent: 0, digested: 0, suppressed: 0, dead: 0, pending: 0 };
   for (const [s, n] of Object.entries(eventCountsSince(deps.db, startOfDay(now, tz)))) {
     const o = outcomeOf(s);

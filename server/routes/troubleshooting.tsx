@@ -19,7 +19,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
   const render = (c: Context<AppEnv>, notices: CardNotice[] = [], code: 200 | 422 | 429 | 502 = 200) => {
     const now = deps.clock.now();
     const ctx = viewContext(c, deps);
-    const status = channelStatus(deps.db);
+    const status = channelStatus(deps);
     const row = getChannel(deps.db);
     const refusal = lastRefusedNotification(deps.db);
     const transport = row?.lastFailure === 'transient' && row.lastErrorAt && (!row.lastSuccessAt || row.lastErrorAt > row.lastSuccessAt) && row.lastErrcode === null;
@@ -47,6 +47,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
     const outcome = await sendTestNotification(deps, { ip: clientIp(c) });
     if (outcome.ok) return render(c, [{ kind: 'ok', text: t('card.result.testSent') }]);
     if (outcome.reason === 'no_bot') return render(c, [{ kind: 'bad', text: t('card.result.noBot') }], 422);
+    if (outcome.reason === 'key_unreadable') return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: t('card.result.keyUnreadable') }) }], 422);
     if (outcome.reason === 'rate_limited') {
       return render(c, [{ kind: 'bad', text: t('card.result.testFailed', { reason: t('card.result.rateLimited', { seconds: Math.ceil(outcome.waitMs / 1000), limit: deps.limiter.limit() }) }) }], 429);
     }

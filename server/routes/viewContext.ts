@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { ViewContext } from '../../views/context.ts';
 import type { Lang, Translate } from '../strings/translate.ts';
-import { channelStatus, type ChannelStatus } from '../channel/wecomChannel.ts';
+import { getChannel } from '../../db/queries/channel.ts';
+import type { ChannelStatus } from '../channel/wecomChannel.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
@@ -9,7 +10,9 @@ import { explainErrcode } from '../wecom/errcodes.ts';
 /** Gathers what every console page shows: language, CSRF token, and the invalid-bot banner. */
 export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'settings'>): ViewContext {
   const t = c.var.t;
-  const banner = c.var.session ? invalidBotBanner(channelStatus(deps.db), t, c.var.lang) : undefined;
+  // The banner needs only whether the bot is invalid, and why: the row, not the key's decryption.
+  const row = c.var.session ? getChannel(deps.db) : undefined;
+  const banner = row && invalidBotBanner({ state: row.status, invalidErrcode: row.invalidErrcode }, t, c.var.lang);
   return {
     t,
     lang: c.var.lang,
@@ -22,7 +25,7 @@ export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'sett
 }
 
 /** The banner every page shows while the bot is invalid; one function, so the card's answers agree with it. */
-export function invalidBotBanner(channel: ChannelStatus, t: Translate, lang: Lang): string | undefined {
+export function invalidBotBanner(channel: Pick<ChannelStatus, 'state' | 'invalidErrcode'>, t: Translate, lang: Lang): string | undefined {
   return channel.state === 'invalid' ? t('card.invalidBanner', { explanation: explainErrcode(channel.invalidErrcode ?? 93000)[lang] }) : undefined;
 }
 

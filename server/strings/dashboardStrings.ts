@@ -30,6 +30,8 @@ const en = {
   'trouble.connected.title': 'Is a bot connected?',
   'trouble.connected.none': 'No bot is connected, so nothing can be sent. Open Channels and connect the group bot\'s webhook URL.',
   'trouble.connected.ok': 'A bot is connected since {time}.',
+  'trouble.connected.unreadable':
+    'A bot is connected, but its stored webhook key cannot be decrypted with this appliance\'s data key (SECRET_KEY changed, or the database restored without its secret.key), so nothing is sent. Open Channels and paste the webhook URL again with Replace URL.',
   'trouble.nothingSent.title': 'Connection saved but nothing sent yet',
   'trouble.nothingSent.none': 'No notification has been triggered yet: only connect and test messages went out. Send an event from StoreClaw (see Inbound API) or check its webhook settings.',
   'trouble.nothingSent.ok': 'The last notification went out at {time}.',
@@ -85,6 +87,7 @@ const zh: Record<keyof typeof en, string> = {
   'trouble.connected.title': '是否已连接机器人？',
   'trouble.connected.none': '尚未连接机器人，因此无法发送任何消息。请打开“消息渠道”，连接群机器人的 Webhook 地址。',
   'trouble.connected.ok': '机器人自 {time} 起已连接。',
+  'trouble.connected.unreadable': '已连接机器人，但本设备的数据密钥无法解密已保存的 Webhook 密钥（SECRET_KEY 已更改，或恢复数据库时缺少 secret.key），因此不会发送任何消息。请打开“消息渠道”，使用“替换地址”重新粘贴 Webhook 地址。',
   'trouble.nothingSent.title': '已保存连接，但还没有发送过通知',
   'trouble.nothingSent.none': '还没有触发过任何通知：只发送过连接和测试消息。请从 StoreClaw 发送事件（见“接入 API”），或检查其 Webhook 设置。',
   'trouble.nothingSent.ok': '最近一条通知发送于 {time}。',

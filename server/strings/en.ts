@@ -34,6 +34,7 @@ export const en = {
   'card.status.none': 'Not connected',
   'card.status.connected': 'Connected',
   'card.status.invalid': 'Invalid: sending paused',
+  'card.status.unreadable': 'Key unreadable: sending paused',
   'card.add': 'Add',
   'card.cancel': 'Cancel',
   'card.url.label': 'Webhook URL',
@@ -58,6 +59,9 @@ export const en = {
   'card.result.testFailed': 'The test notification failed: {reason}',
   'card.result.rateLimited': 'this bot has sent its {limit} {limit:message|messages} for this minute; try again in {seconds} s',
   'card.result.noBot': 'No bot is connected.',
+  'card.result.keyUnreadable': 'the stored webhook key cannot be decrypted with this appliance\'s data key: paste the webhook URL again with Replace URL',
+  'card.unreadable':
+    'The stored webhook key cannot be decrypted with this appliance\'s data key (SECRET_KEY changed, or the database restored without its secret.key), so nothing is sent and messages stay queued. Paste the webhook URL again with Replace URL.',
   'card.result.disconnected': 'Disconnected: the webhook URL was deleted.',
   'disconnect.title': 'Disconnect the WeCom bot?',
   'disconnect.body': 'The stored webhook URL is deleted. Nothing is sent until you connect a bot again.',

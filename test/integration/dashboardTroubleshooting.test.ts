@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getChannel } from '../../db/queries/channel.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
@@ -233,5 +236,56 @@ describe('the invalid bot banner and Troubleshooting keep the reason WeCom refus
     const zh = await console.get('/troubleshooting', { 'accept-language': 'zh-CN' });
     expect(bannerText(zh.body)).toContain('已在企业微信中被停用');
     expect(checkText(zh.body, 'invalid')).toContain('93004');
+  });
+});
+
+describe('the stored webhook key cannot be decrypted (SECRET_KEY changed, or restored without secret.key)', () => {
+  const UNREADABLE_KEY = '3f2a9c4e-1b7d-4e8a-9c0f-5d6e7f8a1b2c';
+
+  it('Troubleshooting and the channel card do not say all is well while nothing can be sent', async () => {
+    const fake = await startFakeWecom({ keys: [UNREADABLE_KEY] });
+    const dataDir = mkdtempSync(join(tmpdir(), 'unreadable-key-'));
+    let app: TestAppliance | undefined;
+    try {
+      const first = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { ADMIN_PASSWORD: PASSWORD, SECRET_KEY: 'a'.repeat(40) }, reportTimers: false });
+      const before = new ConsoleClient(first.url);
+      await before.signIn(PASSWORD);
+      expect((await before.postForm('/channels/wecom/connect', { url: UNREADABLE_KEY })).status).toBe(303);
+      await first.stop();
+
+      app = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { ADMIN_PASSWORD: PASSWORD, SECRET_KEY: 'b'.repeat(40) }, reportTimers: false });
+      const client = new ConsoleClient(app.url);
+      await client.signIn(PASSWORD);
+      const token = issueApiToken(app.deps, { name: 'unreadable', requireSignature: false, now: Date.now() }).token;
+      expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'waits for the key' })).status).toBe(202);
+
+      // The card names the cause, and answers its own "Send test notification" with it.
+      const test = await client.submit('/channels/wecom/test');
+      expect(test.status).toBe(422);
+      const card = textOf(test.body);
+      expect(card).toContain('Key unreadable');
+      expect(card).toContain('paste the webhook URL again with Replace URL');
+      expect(card).not.toContain('No bot is connected.');
+      expect(fake.calls).toHaveLength(1); // only the connect test, before the restart
+
+      // Troubleshooting: one failing check, which says what to do.
+      const trouble = await client.get('/troubleshooting');
+      const bad = [...trouble.body.matchAll(/id="check-([\w-]+)" data-verdict="bad"/g)].map((m) => m[1]);
+      expect(bad).toEqual(['connected']);
+      expect(textOf(trouble.body)).toContain('cannot be decrypted');
+      const zh = await client.postForm('/troubleshooting/test', {}, { 'accept-language': 'zh-CN' });
+      expect(zh.status).toBe(422);
+      expect(textOf(zh.body)).toContain('无法解密已保存的 Webhook 密钥');
+      expect(textOf(zh.body)).toContain('替换地址');
+
+      // Replace URL with the same bot: the key is stored with this data key and the alert goes out.
+      expect((await client.postForm('/channels/wecom/connect', { url: UNREADABLE_KEY })).status).toBe(303);
+      expect(textOf((await client.get('/channels')).body)).not.toContain('Key unreadable');
+      expect(await waitFor(() => fake.received.some((m) => JSON.stringify(m.body).includes('waits for the key')))).toBe(true);
+    } finally {
+      await app?.stop();
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -64,7 +64,7 @@ describe('npm run fake-wecom keeps its demo bot across restarts', () => {
     });
 
     expect(await sendTestNotification(app.deps, { ip: null })).toEqual({ ok: true });
-    expect(channelStatus(app.deps.db).state).toBe('connected');
+    expect(channelStatus(app.deps).state).toBe('connected');
     await expect.poll(() => second.output()).toMatch(/for key …[0-9a-f]{4}/);
     // It names the group page, which shows the test notification (the full check is the browser test).
     expect(second.output()).toContain(`${second.origin}/\n`);

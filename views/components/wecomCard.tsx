@@ -20,6 +20,7 @@ export interface WecomCardProps {
 function StatusBadge({ ctx, status }: { ctx: ViewContext; status: ChannelStatus }) {
   if (status.state === 'connected') return <span class="badge ok">{ctx.t('card.status.connected')}</span>;
   if (status.state === 'invalid') return <span class="badge bad">{ctx.t('card.status.invalid')}</span>;
+  if (status.state === 'unreadable') return <span class="badge bad">{ctx.t('card.status.unreadable')}</span>;
   return <span class="badge none">{ctx.t('card.status.none')}</span>;
 }
 
@@ -71,6 +72,7 @@ export function WecomCard({ ctx, status, form, notices = [] }: WecomCardProps) {
       {notices.map((n) => (
         <Notice kind={n.kind}>{n.text}</Notice>
       ))}
+      {status.state === 'unreadable' ? <Notice kind="bad">{ctx.t('card.unreadable')}</Notice> : null}
       {connected ? (
         <dl class="facts">
           <dt>{ctx.t('card.maskedUrl')}</dt>

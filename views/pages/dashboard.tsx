@@ -57,7 +57,9 @@ export function DashboardPanel({ ctx, data }: { ctx: ViewContext; data: Dashboar
       ? { cls: 'ok', key: 'card.status.connected' as const }
       : data.status.state === 'invalid'
         ? { cls: 'bad', key: 'card.status.invalid' as const }
-        : { cls: 'none', key: 'card.status.none' as const };
+        : data.status.state === 'unreadable'
+          ? { cls: 'bad', key: 'card.status.unreadable' as const }
+          : { cls: 'none', key: 'card.status.none' as const };
   return (
     <div id="dashboard-panel" hx-get="/dashboard/panel" hx-trigger="every 10s" hx-swap="outerHTML">
       {data.selfWatch ? <SelfWatchCard ctx={ctx} watch={data.selfWatch} /> : null}
