@@ -48,6 +48,9 @@ export const channel = sqliteTable(
     lastErrorAt: integer('last_error_at'),
     lastErrcode: integer('last_errcode'),
     lastFailure: text('last_failure'),
+    /** How the last error came (the client's reason: errcode, network, timeout, cut_off, …) and WeCom's HTTP status, if it answered. */
+    lastErrorReason: text('last_error_reason'),
+    lastHttpStatus: integer('last_http_status'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [check('channel_single_row', sql`${t.id} = 1`)],

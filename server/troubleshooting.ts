@@ -23,8 +23,11 @@ export interface TroubleshootingFacts {
   limit: number;
   queued: number;
   oldestQueuedAt?: number;
-  /** The channel's last failure, when it had no answer from WeCom (network, timeout, 5xx). */
-  lastTransportFailure?: { failure: string; at: number };
+  /**
+   * The channel's last failure without an errcode (network, timeout, a cut-off or unreadable answer,
+   * 5xx); `answer` is what WeCom's answer meant when one came (an HTTP status), explained.
+   */
+  lastTransportFailure?: { failure: string; at: number; answer?: string };
   explain: (errcode: number) => Explanation;
   lang: 'en' | 'zh';
   formatTime: (ms: number) => string;
@@ -71,17 +74,23 @@ export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
       ? { id: 'recreated', title: 'trouble.recreated.title', verdict: 'bad', text: 'trouble.recreated.bad', params: { time: f.formatTime(s.invalidSince ?? s.lastErrorAt ?? Date.now()) } }
       : { id: 'recreated', title: 'trouble.recreated.title', verdict: 'ok', text: 'trouble.recreated.ok' },
   );
-  checks.push(
-    f.lastTransportFailure
-      ? { id: 'reach', title: 'trouble.reach.title', verdict: 'bad', text: 'trouble.reach.bad', params: { failure: labelOr(translator(f.lang), `sendLog.failure.${f.lastTransportFailure.failure}`, f.lastTransportFailure.failure), time: f.formatTime(f.lastTransportFailure.at) } }
-      : { id: 'reach', title: 'trouble.reach.title', verdict: 'ok', text: 'trouble.reach.ok' },
-  );
+  checks.push(reachCheck(f));
   checks.push(
     f.queued > 0 && f.oldestQueuedAt
       ? { id: 'queue', title: 'trouble.queue.title', verdict: 'warn', text: 'trouble.queue.warn', params: { queued: f.queued, time: f.formatTime(f.oldestQueuedAt) } }
       : { id: 'queue', title: 'trouble.queue.title', verdict: 'ok', text: 'trouble.queue.ok' },
   );
   return checks;
+}
+
+/** Whether WeCom answers: no answer points at the network; an answer that failed says what it was. */
+function reachCheck(f: TroubleshootingFacts): Check {
+  const last = f.lastTransportFailure;
+  if (!last) return { id: 'reach', title: 'trouble.reach.title', verdict: 'ok', text: 'trouble.reach.ok' };
+  const params = { failure: labelOr(translator(f.lang), `sendLog.failure.${last.failure}`, last.failure), time: f.formatTime(last.at) };
+  return last.answer === undefined
+    ? { id: 'reach', title: 'trouble.reach.title', verdict: 'bad', text: 'trouble.reach.bad', params }
+    : { id: 'reach', title: 'trouble.reach.title', verdict: 'warn', text: 'trouble.reach.answered', params: { ...params, explanation: last.answer } };
 }
 
 /** Whether notifications reach the group: events refused by WeCom are not "no notification triggered". */

@@ -7,7 +7,8 @@ export type ChannelRow = typeof channel.$inferSelect;
 
 const CHANNEL = `SELECT id, key_ciphertext AS keyCiphertext, key_last4 AS keyLast4, status, connected_at AS connectedAt,
   invalid_since AS invalidSince, invalid_errcode AS invalidErrcode, last_success_at AS lastSuccessAt, last_error_at AS lastErrorAt, last_errcode AS lastErrcode,
-  last_failure AS lastFailure, updated_at AS updatedAt FROM channel WHERE id = 1`;
+  last_failure AS lastFailure, last_error_reason AS lastErrorReason, last_http_status AS lastHttpStatus, updated_at AS updatedAt
+  FROM channel WHERE id = 1`;
 
 /**
  * The bot, if one is connected. The delivery worker asks before every step: a prepared statement,
@@ -30,6 +31,8 @@ export function saveConnectedChannel(db: Db, v: { keyCiphertext: string; keyLast
     lastErrorAt: null,
     lastErrcode: null,
     lastFailure: null,
+    lastErrorReason: null,
+    lastHttpStatus: null,
     updatedAt: v.now,
   };
   db.insert(channel)
@@ -56,9 +59,10 @@ export function recordChannelSuccess(db: Db, now: number): void {
     .run();
 }
 
-export function recordChannelError(db: Db, v: { now: number; errcode: number | null; failure: string }): void {
+/** A failed send's answer, as the WeCom client gives it: Troubleshooting tells a cut-off answer from no answer. */
+export function recordChannelError(db: Db, now: number, f: { errcode: number | null; failure: string; reason: string; httpStatus: number | null }): void {
   db.update(channel)
-    .set({ lastErrorAt: v.now, lastErrcode: v.errcode, lastFailure: v.failure, updatedAt: v.now })
+    .set({ lastErrorAt: now, lastErrcode: f.errcode, lastFailure: f.failure, lastErrorReason: f.reason, lastHttpStatus: f.httpStatus, updatedAt: now })
     .where(eq(channel.id, 1))
     .run();
 }

@@ -256,7 +256,7 @@ export async function sendTestNotification(deps: ChannelDeps, audit: { ip: strin
     deps.wakeWorker();
     return { ok: true };
   }
-  if (plan.current) recordChannelError(deps.db, { now, errcode: result.errcode, failure: result.failure });
+  if (plan.current) recordChannelError(deps.db, now, result);
   if (plan.invalidateChannel) markChannelInvalid(deps.db, { now, errcode: result.errcode });
   return { ok: false, reason: 'send', failure: result };
 }

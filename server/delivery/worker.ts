@@ -248,7 +248,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       // A 45009 is kept apart from errcode, which the retry's answer overwrites: Troubleshooting counts it.
       const rateLimited = result.failure === 'rate_limited' ? { rateLimitedAt: now } : {};
       updateDelivery(db, row.id, { ...base, ...rateLimited, errmsg: result.errmsg, failure: result.failure, status: plan.status, nextAttemptAt: plan.nextAttemptAt });
-      if (plan.channel.current) recordChannelError(db, { now, errcode: result.errcode, failure: result.failure });
+      if (plan.channel.current) recordChannelError(db, now, result);
       log.warn('wecom send failed', { delivery: row.id, failure: result.failure, reason: result.reason, errcode: result.errcode, attempts: row.attempts + 1 });
     }
     if (plan.saturateLimiter) limiter.saturate(now);

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { getChannel } from '../../db/queries/channel.ts';
+import { getChannel, type ChannelRow } from '../../db/queries/channel.ts';
 import { lastNotificationSentAt, lastRefusedNotification, oldestQueuedAt, rateLimitedCountSince } from '../../db/queries/stats.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
 import { formatDateTime } from '../time/format.ts';
@@ -10,8 +10,15 @@ import { queueDepth } from '../delivery/store.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { troubleshootingChecks } from '../troubleshooting.ts';
-import { explainErrcode } from '../wecom/errcodes.ts';
+import { classifyTransportFailure, explainErrcode, type TransportFailure } from '../wecom/errcodes.ts';
+import type { Lang } from '../strings/translate.ts';
 import { clientIp, viewContext } from './viewContext.ts';
+
+/** What the answer behind the channel's last transport failure meant, when WeCom answered (an HTTP status). */
+function transportAnswer(row: ChannelRow, lang: Lang): string | undefined {
+  // Without an errcode the stored reason is the client's transport reason (cut_off, http_status, …).
+  return row.lastHttpStatus === null ? undefined : classifyTransportFailure(row.lastErrorReason as TransportFailure, row.lastHttpStatus).explanation[lang];
+}
 
 export function troubleshootingRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -32,7 +39,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
       limit: deps.limiter.limit(),
       queued: queueDepth(deps.db),
       oldestQueuedAt: oldestQueuedAt(deps.db),
-      lastTransportFailure: transport ? { failure: row.lastFailure!, at: row.lastErrorAt! } : undefined,
+      lastTransportFailure: transport ? { failure: row.lastFailure!, at: row.lastErrorAt!, answer: transportAnswer(row, ctx.lang) } : undefined,
       explain: explainErrcode,
       lang: ctx.lang,
       formatTime: (ms) => formatDateTime(ms, ctx.lang, ctx.timeZone),

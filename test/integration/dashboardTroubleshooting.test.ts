@@ -289,3 +289,36 @@ describe('the stored webhook key cannot be decrypted (SECRET_KEY changed, or res
     }
   });
 });
+
+describe("Troubleshooting's reach check after an answer that broke off (HTTP 200, then the connection dropped)", () => {
+  const CUT_KEY = '3f2a9c4e-1b7d-4e8a-9c0f-5d6e7f8a1b2c';
+  const reachText = (html: string) => textOf(/id="check-reach"[\s\S]*?<p>([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '');
+
+  it('does not say WeCom gave no answer and send the admin to check DNS and the firewall', async () => {
+    const fake = await startFakeWecom({ keys: [CUT_KEY] });
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, reportTimers: false });
+    try {
+      const console = new ConsoleClient(app.url);
+      await console.signIn(PASSWORD);
+      expect((await console.postForm('/channels/wecom/connect', { url: CUT_KEY })).status).toBe(303);
+      fake.setFailure('cut', { times: 1 });
+      const test = await console.postForm('/troubleshooting/test');
+      expect(test.status).toBe(502);
+      // WeCom took the message (the group has it) and answered HTTP 200; the card says so.
+      expect(fake.received).toHaveLength(2);
+      expect(textOf(test.body)).toContain('The connection broke while WeCom answered (HTTP 200)');
+      const trouble = await console.get('/troubleshooting');
+      expect(verdictOf(trouble.body, 'reach')).toBe('warn');
+      const reach = reachText(trouble.body);
+      expect(reach).not.toContain('without an answer from WeCom');
+      expect(reach).toContain('WeCom answers, but the last attempt failed (Temporary failure)');
+      expect(reach).toContain('The connection broke while WeCom answered (HTTP 200)');
+      const zh = reachText((await console.get('/troubleshooting', { 'accept-language': 'zh-CN' })).body);
+      expect(zh).toContain('企业微信有应答，但最近一次尝试失败（暂时失败）');
+      expect(zh).toContain('企业微信响应时连接中断（HTTP 200）');
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
+  });
+});

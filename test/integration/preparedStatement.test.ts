@@ -54,7 +54,7 @@ describe('prepared statements (db/prepared.ts)', () => {
     const db = tempDatabase();
     expect(getChannel(db)).toBeUndefined();
     saveConnectedChannel(db, { keyCiphertext: 'ciphertext', keyLast4: 'abcd', now: 1_000 });
-    recordChannelError(db, { now: 2_000, errcode: 93000, failure: 'invalid_key' });
+    recordChannelError(db, 2_000, { errcode: 93000, failure: 'invalid_key', reason: 'errcode', httpStatus: 200 });
     markChannelInvalid(db, { now: 3_000, errcode: 93000 });
     const drizzleRow = db.select().from(channel).get();
     expect(Object.values(drizzleRow!).filter((v) => v === null)).toEqual([]);
