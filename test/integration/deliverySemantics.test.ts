@@ -414,7 +414,7 @@ describe('channel and limiter (issue 11)', () => {
   it("a test notification's late success for a replaced URL does not mark the new bot connected again after WeCom refused it", async () => {
     const rig = await workerRig();
     // The worker's first send with the new key was refused (93000): the new bot is invalid.
-    await testInFlightWhileReplaced(rig, () => markChannelInvalid(rig.db, rig.clock.now()));
+    await testInFlightWhileReplaced(rig, () => markChannelInvalid(rig.db, { now: rig.clock.now(), errcode: 93000 }));
     expect(getChannel(rig.db)?.status, 'a success for the replaced key marked the invalid new bot connected').toBe('invalid');
   });
 
