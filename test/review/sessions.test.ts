@@ -77,6 +77,21 @@ describe('review: sign-in, sessions and the session cookie', () => {
     expect(location, 'where sign-in leads').toBe(path);
   });
 
+  it('switching the language on the sign-in page keeps where sign-in leads (the return path is not lost)', async () => {
+    // views/layout.tsx: the language switch returns to "the page itself"; on the sign-in page that page includes ?next=.
+    const phone = new ConsoleClient(app.url);
+    const asked = await phone.get('/channels');
+    expect(asked.location).toBe('/login?next=%2Fchannels');
+    const login = await phone.get(asked.location!);
+    const switchHref = /<a href="(\/lang\/zh\?next=[^"]*)"/.exec(login.body)?.[1]?.replace(/&amp;/g, '&');
+    expect(switchHref, 'the 简体中文 link on the sign-in page').toBeDefined();
+    const switched = await phone.get(switchHref!);
+    expect(switched.status).toBe(302);
+    const { next, location } = await signInThrough(phone, switched.location!);
+    expect(next, `the sign-in page after the language switch (${switchHref} → ${switched.location})`).toBe('/channels');
+    expect(location).toBe('/channels');
+  });
+
   it('an active session is not dropped by the browser 12 hours after sign-in: the cookie lifetime follows the sliding idle timeout', async () => {
     // docs/security.md: "idle timeout 12 h, absolute lifetime 24 h"; sessions.ts: "every request slides it".
     // A browser keeps a cookie for its Max-Age from when it was last set: emulate that on the appliance's clock.
