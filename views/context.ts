@@ -6,7 +6,7 @@ export interface ViewContext {
   lang: Lang;
   /** The session's CSRF token; absent on pages shown before sign-in. */
   csrf?: string;
-  /** Current path, for the language switch to come back to and to mark the nav item. */
+  /** Current path and query, for the language switch to come back to and to mark the nav item. */
   path: string;
   timeZone: string;
   /** Shown on every page while the bot is invalid. */

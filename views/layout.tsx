@@ -35,7 +35,8 @@ const NAV: Array<{ href: string; key: MessageKey }> = [
   { href: '/audit', key: 'nav.audit' },
 ];
 
-function isCurrent(href: string, path: string): boolean {
+function isCurrent(href: string, returnPath: string): boolean {
+  const path = returnPath.split('?')[0]!;
   return href === '/' ? path === '/' : path === href || path.startsWith(href + '/');
 }
 

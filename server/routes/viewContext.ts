@@ -6,6 +6,7 @@ import type { ChannelStatus } from '../channel/wecomChannel.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
+import { safeLocalPath } from './safeRedirect.ts';
 
 /** Gathers what every console page shows: language, CSRF token, and the invalid-bot banner. */
 export function viewContext(c: Context<AppEnv>, deps: Pick<AppDeps, 'db' | 'settings'>): ViewContext {
@@ -29,11 +30,15 @@ export function invalidBotBanner(channel: Pick<ChannelStatus, 'state' | 'invalid
   return channel.state === 'invalid' ? t('card.invalidBanner', { explanation: explainErrcode(channel.invalidErrcode ?? 93000)[lang] }) : undefined;
 }
 
-/** Where the language switch returns to: the page itself, or for a form post the area it belongs to. */
+/**
+ * Where the language switch returns to: the page itself with its query (the sign-in page's ?next=,
+ * the send log's filters), or for a form post the area it belongs to.
+ */
 function returnPath(c: Context): string {
-  const path = c.req.path;
-  if (c.req.method === 'GET') return path;
-  return '/' + (path.split('/')[1] ?? '');
+  const area = '/' + (c.req.path.split('/')[1] ?? '');
+  if (c.req.method !== 'GET') return area;
+  const { pathname, search } = new URL(c.req.url);
+  return safeLocalPath(pathname + search, area);
 }
 
 /** Set once per request by the clientAddress middleware (which knows TRUST_PROXY). */

@@ -88,6 +88,20 @@ export class ConsoleClient {
     if (res.status !== 303) throw new Error(`sign-in failed: ${res.status} ${res.body.slice(0, 200)}`);
     await this.get('/channels');
   }
+
+  /**
+   * Signs in through the sign-in page a redirect led to, as a person does: the form's hidden return
+   * path goes back with the password. Answers that return path and where sign-in led.
+   */
+  async signInThrough(loginHref: string, password: string): Promise<{ next: string | undefined; location: string | null }> {
+    const login = await this.get(loginHref);
+    if (login.status !== 200) throw new Error(`the sign-in page at ${loginHref} answered ${login.status}`);
+    const raw = /<input type="hidden" name="next" value="([^"]*)"/.exec(login.body)?.[1];
+    const next = raw === undefined ? undefined : textOf(raw);
+    const res = await this.postForm('/login', { password, ...(next !== undefined ? { next } : {}) });
+    if (res.status !== 303) throw new Error(`sign-in failed: ${res.status} ${res.body.slice(0, 200)}`);
+    return { next, location: res.location };
+  }
 }
 
 /** Visible text of an HTML fragment, for assertions about what a person reads. */

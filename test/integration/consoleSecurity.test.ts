@@ -145,6 +145,24 @@ describe('console security over real HTTP', () => {
     expect(ok.location).toBe('/send-log');
   });
 
+  it('switching the language on the sign-in page keeps where sign-in leads (its ?next= is part of the page)', async () => {
+    const c = new ConsoleClient(app.url);
+    const asked = await c.get('/channels');
+    expect(asked.location).toBe('/login?next=%2Fchannels');
+    const login = await c.get(asked.location!);
+    const switchHref = /<a href="(\/lang\/zh\?next=[^"]*)"/.exec(login.body)?.[1]?.replace(/&amp;/g, '&');
+    expect(switchHref, 'the 简体中文 link on the sign-in page').toBe('/lang/zh?next=%2Flogin%3Fnext%3D%252Fchannels');
+    const switched = await c.get(switchHref!);
+    expect(switched.location).toBe('/login?next=%2Fchannels');
+    const { next, location } = await c.signInThrough(switched.location!, PASSWORD);
+    expect(next, 'the return path on the sign-in page after the switch').toBe('/channels');
+    expect(location).toBe('/channels');
+    // A page's query is kept too, and the navigation still marks the page.
+    const filtered = await c.get('/send-log?status=failed');
+    expect(filtered.body).toContain('href="/lang/en?next=%2Fsend-log%3Fstatus%3Dfailed"');
+    expect(filtered.body).toMatch(/<a href="\/send-log" aria-current="page">/);
+  });
+
   it('answers health and readiness without a session, and 413 for a huge console form', async () => {
     expect((await fetch(app.url + '/healthz')).status).toBe(200);
     const ready = await fetch(app.url + '/readyz');
