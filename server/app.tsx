@@ -27,7 +27,7 @@ import { messageTemplateRoutes } from './routes/messageTemplates.tsx';
 import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
 import { staticRoutes } from './routes/static.ts';
-import { viewContext } from './routes/viewContext.ts';
+import { returnPath, viewContext } from './routes/viewContext.ts';
 import { createFlashStore } from './routes/flash.ts';
 import {
   apiRequest,
@@ -125,7 +125,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use('*', originCheck());
   app.use('*', session(deps));
-  app.use('*', requireAuth(deps, PUBLIC_ROUTES, (c) => signInFirst(c, deps)));
+  app.use('*', requireAuth(deps, PUBLIC_ROUTES, { signInFirst: (c) => signInFirst(c, deps), returnPath }));
   app.use('*', async (c, next) => {
     // An uploaded backup has its own limit, applied here, before anything reads the body; a configuration document its own.
     if (c.req.path === RESTORE_PATH) return bodyLimit({ maxSize: RESTORE_UPLOAD_LIMIT, onError: (cx) => restoreTooLarge(cx, deps) })(c, next);

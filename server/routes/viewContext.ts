@@ -31,12 +31,12 @@ export function invalidBotBanner(channel: Pick<ChannelStatus, 'state' | 'invalid
 }
 
 /**
- * Where the language switch returns to: the page itself with its query (the sign-in page's ?next=,
- * the send log's filters), or for a form post the area it belongs to.
+ * Where sign-in and the language switch return to: the page itself with its query (a message's link
+ * to the send log, the sign-in page's ?next=), or for a form post the area it belongs to.
  */
-function returnPath(c: Context): string {
+export function returnPath(c: Context): string {
   const area = '/' + (c.req.path.split('/')[1] ?? '');
-  if (c.req.method !== 'GET') return area;
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return area;
   const { pathname, search } = new URL(c.req.url);
   return safeLocalPath(pathname + search, area);
 }

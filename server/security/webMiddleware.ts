@@ -118,19 +118,27 @@ export function isPublic(path: string, pub: PublicRoutes): boolean {
   return pub.paths.includes(path) || pub.prefixes.some((p) => path.startsWith(p));
 }
 
+/** What requireAuth asks the routes (this layer renders no view and knows no pages). */
+export interface SignInPages {
+  /** The sign-in page for a plain form posted without a session. */
+  signInFirst: (c: Context<AppEnv>) => Response | Promise<Response>;
+  /** The page sign-in leads back to. */
+  returnPath: (c: Context<AppEnv>) => string;
+}
+
 /**
  * Every console route needs a session; before the first password exists, everything leads to setup.
- * A form posted without one (its session expired, or was signed out elsewhere) is answered 401: htmx
- * follows its redirect header, a plain form gets `signInFirst`'s page (the routes render it: this
- * layer renders no view).
+ * A page asked for without one goes to sign-in, which leads back to it. A form posted without one
+ * (its session expired, or was signed out elsewhere) is answered 401: htmx follows its redirect
+ * header, a plain form gets `signInFirst`'s page.
  */
 export const requireAuth =
-  (deps: { db: Db }, pub: PublicRoutes, signInFirst: (c: Context<AppEnv>) => Response | Promise<Response>): MiddlewareHandler<AppEnv> =>
+  (deps: { db: Db }, pub: PublicRoutes, pages: SignInPages): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     if (isPublic(c.req.path, pub) || c.var.session) return next();
-    const target = getAdminPasswordHash(deps.db) ? `/login?next=${encodeURIComponent(c.req.path)}` : '/setup';
+    const target = getAdminPasswordHash(deps.db) ? `/login?next=${encodeURIComponent(pages.returnPath(c))}` : '/setup';
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect(target);
-    if (c.req.header('hx-request') !== 'true') return signInFirst(c);
+    if (c.req.header('hx-request') !== 'true') return pages.signInFirst(c);
     c.header('hx-redirect', target);
     return c.text(c.var.t('login.sessionEnded'), 401);
   };

@@ -85,4 +85,21 @@ describe('messages link to the console when PUBLIC_URL is set', () => {
     expect(page.status).toBe(200);
     expect(textOf(page.body)).toContain('long alert for the link');
   });
+
+  it('a link opened while signed out (a phone) leads, after sign-in, to the page it names, its query kept', async () => {
+    const fields = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`field ${i}`, '库存'.repeat(200)]));
+    const res = await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'critical', title: 'long alert opened on a phone', summary: '订单'.repeat(900), fields });
+    expect(res.status).toBe(202);
+    const id = (res.json as { id: number }).id;
+    expect(await waitFor(() => linksIn(`event=${id}`).length > 0, 10_000)).toBe(true);
+    const path = linksIn(`event=${id}`)[0]!.slice(PUBLIC_URL.length);
+    expect(path).toBe(`/send-log?event=${id}`);
+    const phone = new ConsoleClient(app.url);
+    const asked = await phone.get(path);
+    expect(asked.location).toBe(`/login?next=${encodeURIComponent(path)}`);
+    const { next, location } = await phone.signInThrough(asked.location!, PASSWORD);
+    expect(next, "the sign-in form's return path").toBe(path);
+    expect(location, 'where sign-in leads').toBe(path);
+    expect(textOf((await phone.get(location!)).body)).toContain('long alert opened on a phone');
+  });
 });
