@@ -32,13 +32,24 @@ export function invalidBotBanner(channel: Pick<ChannelStatus, 'state' | 'invalid
 
 /**
  * Where sign-in and the language switch return to: the page itself with its query (a message's link
- * to the send log, the sign-in page's ?next=), or for a form post the area it belongs to.
+ * to the send log, the sign-in page's ?next=); for an htmx request, whose own path is a fragment or
+ * a form's action, the page it was made from; for a form post the area it belongs to.
  */
 export function returnPath(c: Context): string {
   const area = '/' + (c.req.path.split('/')[1] ?? '');
+  if (isHtmx(c)) return htmxPage(c) ?? area;
   if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return area;
   const { pathname, search } = new URL(c.req.url);
   return safeLocalPath(pathname + search, area);
+}
+
+/** htmx's HX-Current-URL, when it is a page of this console (the Host the request came to, as the origin check asks). */
+function htmxPage(c: Context): string | undefined {
+  const current = c.req.header('hx-current-url');
+  if (!current || !URL.canParse(current)) return undefined;
+  const url = new URL(current);
+  if (url.host !== c.req.header('host')) return undefined;
+  return safeLocalPath(url.pathname + url.search, '') || undefined;
 }
 
 /** Set once per request by the clientAddress middleware (which knows TRUST_PROXY). */

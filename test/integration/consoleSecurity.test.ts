@@ -54,6 +54,20 @@ describe('console security over real HTTP', () => {
     expect(htmx.headers.get('hx-redirect')).toBe('/login?next=%2Fsettings');
   });
 
+  it('an htmx form posted after the session ended leads, after sign-in, back to the page it was posted from (not to its action, a 404)', async () => {
+    // The WeCom Bot card's "Send test notification" is an htmx form (hx-post="/channels/wecom/test"): no page of its own.
+    const tab = new ConsoleClient(app.url);
+    const res = await tab.postForm('/channels/wecom/test', {}, { 'hx-request': 'true', 'hx-current-url': `${app.url}/channels?form=replace` });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('hx-redirect')).toBe('/login?next=%2Fchannels%3Fform%3Dreplace');
+    const { location } = await tab.signInThrough(res.headers.get('hx-redirect')!, PASSWORD);
+    expect(location).toBe('/channels?form=replace');
+    expect((await tab.get(location!)).status).toBe(200);
+    // A page of another host is not followed: the form's area, as for a plain form.
+    const foreign = await new ConsoleClient(app.url).postForm('/channels/wecom/test', {}, { 'hx-request': 'true', 'hx-current-url': 'https://evil.example/channels' });
+    expect(foreign.headers.get('hx-redirect')).toBe('/login?next=%2Fchannels');
+  });
+
   it('signs in with ADMIN_PASSWORD; a wrong password is refused and the form says so', async () => {
     const c = new ConsoleClient(app.url);
     const wrong = await c.postForm('/login', { password: 'nope-nope' }, { 'x-forwarded-for': 'ignored' });
