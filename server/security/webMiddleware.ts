@@ -128,19 +128,22 @@ export interface SignInPages {
 
 /**
  * Every console route needs a session; before the first password exists, everything leads to setup.
- * A page asked for without one goes to sign-in, which leads back to it. A form posted without one
- * (its session expired, or was signed out elsewhere) is answered 401: htmx follows its redirect
- * header, a plain form gets `signInFirst`'s page.
+ * A page asked for without one goes to sign-in, which leads back to it. An htmx request without one
+ * (its session expired, or was signed out elsewhere), a form or a panel's refresh, is answered 401
+ * with HX-Redirect, which htmx follows with the whole page: a redirect would be followed by its XHR
+ * and the sign-in page swapped into the panel. A plain form gets `signInFirst`'s page.
  */
 export const requireAuth =
   (deps: { db: Db }, pub: PublicRoutes, pages: SignInPages): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     if (isPublic(c.req.path, pub) || c.var.session) return next();
     const target = getAdminPasswordHash(deps.db) ? `/login?next=${encodeURIComponent(pages.returnPath(c))}` : '/setup';
+    if (c.req.header('hx-request') === 'true') {
+      c.header('hx-redirect', target);
+      return c.text(c.var.t('login.sessionEnded'), 401);
+    }
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect(target);
-    if (c.req.header('hx-request') !== 'true') return pages.signInFirst(c);
-    c.header('hx-redirect', target);
-    return c.text(c.var.t('login.sessionEnded'), 401);
+    return pages.signInFirst(c);
   };
 
 /**

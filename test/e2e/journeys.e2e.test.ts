@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { deleteAllSessions } from '../../db/queries/sessions.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { postEvent } from '../helpers/api.ts';
 import { ARTIFACTS, type BrowserPage } from '../helpers/browser.ts';
@@ -127,6 +128,18 @@ describe('browser journeys', () => {
     await nav('概览').click();
     await shot('dashboard-zh');
     await page.getByRole('link', { name: 'English' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Dashboard');
+  });
+
+  it("a session ended elsewhere: the dashboard's next refresh takes the whole tab to sign-in, which leads back", async () => {
+    await page.clock.install();
+    await page.goto(app.url + '/');
+    deleteAllSessions(app.deps.db); // "Sign out everywhere" in another tab, or the session's end
+    await page.clock.fastForward(10_000); // the panel's hx-trigger="every 10s"
+    await page.waitForURL('**/login?next=%2F', { timeout: 5_000 });
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(app.url + '/');
     await expect.poll(() => page.locator('h1').textContent()).toBe('Dashboard');
   });
 

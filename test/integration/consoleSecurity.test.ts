@@ -68,6 +68,22 @@ describe('console security over real HTTP', () => {
     expect(foreign.headers.get('hx-redirect')).toBe('/login?next=%2Fchannels');
   });
 
+  it('an htmx refresh after the session ended sends the whole page to sign-in (401 + HX-Redirect), not the sign-in page into the panel', async () => {
+    // The dashboard's panel refreshes itself every 10 s (hx-get="/dashboard/panel"), the send log's rows
+    // every 5 s: htmx's XHR follows a redirect, and would swap the sign-in page into the panel.
+    const tab = new ConsoleClient(app.url);
+    const poll = await tab.get('/dashboard/panel', { 'hx-request': 'true', 'hx-current-url': `${app.url}/`, 'hx-target': 'dashboard-panel' });
+    expect(poll.status).toBe(401);
+    expect(poll.location).toBeNull();
+    expect(poll.headers.get('hx-redirect')).toBe('/login?next=%2F');
+    const { location } = await tab.signInThrough(poll.headers.get('hx-redirect')!, PASSWORD);
+    expect(location).toBe('/');
+    expect((await tab.get(location!)).body, 'a whole page, not the panel').toMatch(/^<!DOCTYPE html>/);
+    const rows = await new ConsoleClient(app.url).get('/send-log/rows?status=failed', { 'hx-request': 'true', 'hx-current-url': `${app.url}/send-log?status=failed` });
+    expect(rows.status).toBe(401);
+    expect(rows.headers.get('hx-redirect')).toBe('/login?next=%2Fsend-log%3Fstatus%3Dfailed');
+  });
+
   it('signs in with ADMIN_PASSWORD; a wrong password is refused and the form says so', async () => {
     const c = new ConsoleClient(app.url);
     const wrong = await c.postForm('/login', { password: 'nope-nope' }, { 'x-forwarded-for': 'ignored' });
