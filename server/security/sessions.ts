@@ -13,7 +13,7 @@ import { randomToken, sha256 } from './tokens.ts';
  */
 export const SESSION_COOKIE = 'scn_session';
 export const SECURE_SESSION_COOKIE = '__Host-scn_session';
-/** Idle timeout; every request slides it (written at most once a minute). */
+/** Idle timeout; every request slides it (written at most once a minute, the cookie set again with it). */
 export const SESSION_IDLE_MS = 12 * 60 * 60_000;
 /** Absolute lifetime: a session ends this long after sign-in, however active (ASVS 3.3). */
 export const SESSION_ABSOLUTE_MS = 24 * 60 * 60_000;
@@ -26,7 +26,9 @@ export function createSession(db: Db, clock: Clock): { token: string; session: S
   return { token, session };
 }
 
-export function loadSession(db: Db, clock: Clock, token: string | undefined): SessionRow | undefined {
+/** The session the request's cookie names, while it lasts. */
+export function loadSession(c: Context, db: Db, clock: Clock): SessionRow | undefined {
+  const token = readSessionToken(c);
   if (!token) return undefined;
   const tokenHash = sha256(token);
   const row = findSession(db, tokenHash);
@@ -36,7 +38,12 @@ export function loadSession(db: Db, clock: Clock, token: string | undefined): Se
     deleteSession(db, tokenHash);
     return undefined;
   }
-  if (now - row.lastSeenAt > 60_000) touchSession(db, tokenHash, now, now + SESSION_IDLE_MS);
+  if (now - row.lastSeenAt > 60_000) {
+    touchSession(db, tokenHash, now, now + SESSION_IDLE_MS);
+    // The browser keeps the cookie for its Max-Age from when it was last set: without a new one, it
+    // would drop an active session 12 h after sign-in.
+    setSessionCookie(c, token, Math.min(SESSION_IDLE_MS, row.createdAt + SESSION_ABSOLUTE_MS - now));
+  }
   return row;
 }
 
@@ -49,14 +56,15 @@ export function readSessionToken(c: Context): string | undefined {
   return getCookie(c, isHttps(c) ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
 }
 
-export function setSessionCookie(c: Context, token: string): void {
+/** The session cookie, kept by the browser for `lifetimeMs` (a new session's: the idle timeout). */
+export function setSessionCookie(c: Context, token: string, lifetimeMs = SESSION_IDLE_MS): void {
   const secure = isHttps(c);
   setCookie(c, secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'Strict',
     secure,
     path: '/',
-    maxAge: SESSION_IDLE_MS / 1000,
+    maxAge: Math.floor(lifetimeMs / 1000),
   });
 }
 

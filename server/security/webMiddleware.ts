@@ -12,7 +12,7 @@ import type { BuildInfo } from '../buildInfo.ts';
 import { addApiHeaders, HSTS, isHttps } from './apiHeaders.ts';
 import { clientAddress, proxyTrust, socketAddress } from './clientAddress.ts';
 import { allowedHosts, hostName, isAllowedHost } from './hostAllowList.ts';
-import { loadSession, readSessionToken } from './sessions.ts';
+import { loadSession } from './sessions.ts';
 import { safeEqual } from './tokens.ts';
 
 export const LANG_COOKIE = 'scn_lang';
@@ -105,7 +105,7 @@ function hostRefusal(c: Context<AppEnv>, hosts: Set<string>): Response | undefin
 }
 
 export const session = (deps: { db: Db; clock: Clock }): MiddlewareHandler<AppEnv> => async (c, next) => {
-  c.set('session', loadSession(deps.db, deps.clock, readSessionToken(c)));
+  c.set('session', loadSession(c, deps.db, deps.clock));
   await next();
 };
 

@@ -189,6 +189,38 @@ describe('auth and web security, beyond the console route walk', () => {
     expect((await t.postForm('/login', { password: PASSWORD })).status).toBe(303);
   });
 
+  it("an active session's cookie lasts as the session does: each slide of the idle timeout sets it again, never past the absolute lifetime", async () => {
+    // A browser keeps a cookie for its Max-Age from when it was last set: emulated on the appliance's clock.
+    const browser = new ConsoleClient(app.url);
+    let cookieExpiresAt = 0;
+    let maxAge: number | undefined;
+    const browse = async (path: string) => {
+      if (offset + Date.now() >= cookieExpiresAt) browser.cookies.delete('scn_session');
+      const page = await browser.get(path);
+      const set = page.headers.getSetCookie().find((s) => s.startsWith('scn_session='));
+      maxAge = set ? Number(/Max-Age=(\d+)/i.exec(set)?.[1]) : undefined;
+      if (maxAge) cookieExpiresAt = offset + Date.now() + maxAge * 1000;
+      return page;
+    };
+    const start = offset;
+    await browser.signIn(PASSWORD);
+    cookieExpiresAt = start + Date.now() + 12 * 3600_000;
+    offset = start + 11 * 3600_000;
+    expect((await browse('/channels')).status, 'in use 11 h after sign-in').toBe(200);
+    expect(maxAge, 'the slide sets the cookie again for the idle timeout').toBe(12 * 3600);
+    // Idle 2 h, 13 h after sign-in: the browser still holds the cookie, now for the 11 h left of the 24.
+    offset = start + 13 * 3600_000;
+    expect((await browse('/channels')).status, 'active 2 h ago').toBe(200);
+    expect(maxAge).toBeGreaterThan(11 * 3600 - 5);
+    expect(maxAge).toBeLessThanOrEqual(11 * 3600);
+    // Within the minute the slide is not written, nor is the cookie set again.
+    offset += 30_000;
+    await browse('/channels');
+    expect(maxAge).toBeUndefined();
+    offset = start + 24 * 3600_000 + 1_000;
+    expect((await browse('/channels')).location).toMatch(/^\/login/);
+  });
+
   it('every page sends the secure headers and a CSP; no page has inline script, inline handlers or inline styles', async () => {
     const c = new ConsoleClient(app.url);
     await c.signIn(PASSWORD);
