@@ -101,13 +101,13 @@ export function settingsRoutes(deps: AppDeps & { flash: FlashStore }) {
     const check = await checkAdminPassword(deps, clientIp(c), parsed.output.current);
     if (check.kind === 'throttled' || check.kind === 'busy') {
       // Counted as sign-in's are (one row per address and lock-out window): where a borrowed session guesses the password.
-      writeCoalescedAudit(deps.db, deps.clock.now(), { actor: 'admin', action: `login.${check.kind}`, detail: { during: 'password change' }, ip: clientIp(c) }, LOGIN_WINDOW_MS);
+      writeCoalescedAudit(deps.db, deps.clock.now(), { actor: 'admin', action: `login.${check.kind}`, detail: { during: 'password_change' }, ip: clientIp(c) }, LOGIN_WINDOW_MS);
       c.header('retry-after', String(check.seconds));
       const text = check.kind === 'busy' ? c.var.t('login.error.busy') : c.var.t('login.error.throttled', { minutes: check.minutes });
       return render(c, { notices: [{ kind: 'bad', text }] }, 429);
     }
     if (check.kind === 'wrong') {
-      writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'login.failure', detail: { during: 'password change' }, ip: clientIp(c) });
+      writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'login.failure', detail: { during: 'password_change' }, ip: clientIp(c) });
       return render(c, { passwordErrors: { current: 'settings.error.currentWrong' } }, 401);
     }
     const hash = await deps.passwords.hash(parsed.output.password);

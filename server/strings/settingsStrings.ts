@@ -30,6 +30,7 @@ const en = {
   'settings.sessions.submit': 'Sign out all sessions',
   'audit.action.settings.update': 'changed the settings',
   'audit.action.password.change': 'changed the password',
+  'audit.during.password_change': 'password change',
   'audit.action.sessions.revoke': 'signed out all sessions',
 } as const;
 
@@ -64,6 +65,7 @@ const zh: Record<keyof typeof en, string> = {
   'settings.sessions.submit': '退出所有会话',
   'audit.action.settings.update': '修改了设置',
   'audit.action.password.change': '修改了密码',
+  'audit.during.password_change': '修改密码',
   'audit.action.sessions.revoke': '退出了所有会话',
 };
 

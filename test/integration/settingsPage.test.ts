@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAudit } from '../../db/queries/audit.ts';
+import { listAudit, writeAudit } from '../../db/queries/audit.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
@@ -93,6 +93,22 @@ describe('settings page over real HTTP', () => {
     await fresh.signIn('second-password');
   });
 
+  it('the audit log says what a refused password guess happened during in the reader’s language, also on rows stored in English words', async () => {
+    const ZH = { 'accept-language': 'zh-CN,zh;q=0.9' };
+    await admin.get('/settings', ZH);
+    const wrong = await admin.postForm('/settings/password', { current: 'not-the-password', password: 'a-new-long-password', confirm: 'a-new-long-password' }, ZH);
+    expect(wrong.status).toBe(401);
+    // A row as the appliance stored it before: the words, not a code.
+    writeAudit(app.deps.db, Date.now(), { actor: 'admin', action: 'login.failure', detail: { during: 'password change' }, ip: '192.0.2.7' });
+    const rows = async (headers?: Record<string, string>) => [...(await admin.get('/audit', headers)).body.matchAll(/<tr>[\s\S]*?<\/tr>/g)].map((m) => textOf(m[0]));
+    const zh = await rows(ZH);
+    expect(zh.find((r) => r.includes('192.0.2.7'))).toContain('发生于: 修改密码');
+    expect(zh.find((r) => r.includes('127.0.0.1') && r.includes('发生于'))).toContain('发生于: 修改密码');
+    expect(zh.filter((r) => r.includes('password change'))).toEqual([]);
+    expect((await rows()).filter((r) => r.includes('during: password change'))).toHaveLength(zh.filter((r) => r.includes('发生于: 修改密码')).length);
+    expect(listAudit(app.deps.db, { limit: 20 }).filter((a) => a.ip === '127.0.0.1' && a.detail?.includes('during')).map((a) => JSON.parse(a.detail!).during)).toContain('password_change');
+  });
+
   it('signs out every session, this one included', async () => {
     const other = new ConsoleClient(app.url);
     await other.signIn('second-password');
@@ -125,7 +141,7 @@ describe('password change guesses count as failed sign-ins', () => {
     // Each refused guess is in the audit log, as sign-in's are: one row per address and window.
     const throttled = listAudit(app.deps.db, { limit: 20 }).filter((a) => a.action === 'login.throttled');
     expect(throttled).toHaveLength(1);
-    expect(JSON.parse(throttled[0]!.detail!)).toMatchObject({ during: 'password change', attempts: 2 });
+    expect(JSON.parse(throttled[0]!.detail!)).toMatchObject({ during: 'password_change', attempts: 2 });
     // Nothing changed: the old password still is the password, once the throttle lets sign-ins through.
     expect((await new ConsoleClient(app.url).postForm('/login', { password: 'first-password' })).status).toBe(429);
     expect(listAudit(app.deps.db, { limit: 20 }).filter((a) => a.action === 'login.failure')).toHaveLength(5);

@@ -47,6 +47,10 @@ describe('the send log and audit log in the reader’s language', () => {
     const rules = JSON.stringify({ changed: { categories: { ads: false }, minSeverity: 'warning' } });
     expect(auditDetailLines(ctx('zh'), rules)).toEqual(['修改 · categories.ads: 否', '修改 · minSeverity: warning']);
     expect(auditDetailLines(ctx('en'), JSON.stringify({ attempts: 7 }))).toEqual(['refused attempts: 7']);
+    // What a refused guess happened during: a code, and on rows stored before it was one, the English words.
+    expect(auditDetailLines(ctx('zh'), JSON.stringify({ during: 'password_change', attempts: 2 }))).toEqual(['发生于: 修改密码', '被拒绝次数: 2']);
+    expect(auditDetailLines(ctx('zh'), JSON.stringify({ during: 'password change' }))).toEqual(['发生于: 修改密码']);
+    expect(auditDetailLines(ctx('en'), JSON.stringify({ during: 'password_change' }))).toEqual(['during: password change']);
     expect(auditDetailLines(ctx('en'), null)).toEqual([]);
     expect(auditDetailLines(ctx('en'), 'not json')).toEqual(['not json']);
   });

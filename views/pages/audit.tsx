@@ -6,6 +6,8 @@ import { Layout } from '../layout.tsx';
 
 // Detail keys whose numbers are instants: shown as dates, never as raw milliseconds.
 const TIME_KEYS = new Set(['until', 'at', 'since', 'from', 'to']);
+// What an entry happened during, as rows written before it was stored as a code hold it.
+const DURING_WORDS = new Map([['password change', 'password_change']]);
 
 /**
  * An entry's detail as "name: value" lines in the reader's language: nested changes flattened
@@ -25,11 +27,12 @@ export function auditDetailLines(ctx: ViewContext, detail: string | null): strin
     if (typeof v === 'number' && TIME_KEYS.has(key)) return formatDateTime(v, ctx.lang, ctx.timeZone);
     if (Array.isArray(v)) return v.map((x) => value(key, x)).join(', ');
     if (v === null || v === undefined || v === '') return '—';
-    // Values that are the console's own words: kinds, categories, a report run's status.
+    // Values that are the console's own words: kinds, categories, a report run's status, what an entry happened during.
     const text = String(v);
     if (key === 'kind') return labelOr(ctx.t, `kind.${text}`, text);
     if (key === 'category') return labelOr(ctx.t, `category.${text}`, text);
     if (key === 'status') return labelOr(ctx.t, `reports.run.status.${text}`, text);
+    if (key === 'during') return labelOr(ctx.t, `audit.during.${DURING_WORDS.get(text) ?? text}`, text);
     return text;
   };
   const walk = (label: string, path: string, v: unknown) => {
