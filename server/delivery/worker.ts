@@ -264,7 +264,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       const { titles } = plan.parts;
       enqueueMessages(
         db,
-        { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, setId: row.setId, splitFrom: row.id, template: row.template },
+        // A message of no event and no report run (a digest) makes its parts a set of their own: they go in order too.
+        { kind: row.kind, category: row.category, severity: row.severity, priority: row.priority, eventId: row.eventId, setId: row.setId ?? (row.eventId === null ? row.id : null), splitFrom: row.id, template: row.template },
         plan.parts.messages,
         (i) => titles[i]!,
         now,

@@ -660,6 +660,35 @@ describe('re-split (issue 11)', () => {
     expect(parts.filter((p) => p.msgtype === 'text' && p.text.mentioned_mobile_list)).toHaveLength(1);
   });
 
+  it("a re-split digest's part 1 waiting for its retry (HTTP 500): part 2 waits too, then goes after it", async () => {
+    const rig = await workerRig();
+    rig.settings.setDelivery({ ...rig.settings.delivery(), format: 'text' });
+    for (let i = 0; i < 12; i++) rig.post({ title: `${'库存告急'.repeat(40)} #${i}` });
+    expect(digestBacklog(rig.db, renderSettings(rig), 1, rig.clock.now()).digests).toBe(1);
+    // One call a window while the digest is refused as too long, so the test arms part 1's failure.
+    rig.limiter.setLimit(1);
+    rig.fake.setFailure('errcode', { errcode: 40058, times: 1 });
+    rig.worker.start();
+    const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 1 });
+    const parts = () => listDeliveries(rig.db, { kind: 'digest' }, { limit: 10 }).filter((d) => d.splitFrom === digest!.id);
+    expect(await waitFor(() => parts().length > 1, 3_000)).toBe(true);
+    rig.fake.setFailure('http500', { times: 1 });
+    rig.limiter.setLimit(20);
+    rig.worker.wake();
+    expect(await waitFor(() => rig.fake.calls.length >= 2, 3_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.fake.calls, 'part 2 went while part 1 waited for its retry').toHaveLength(2);
+    rig.clock.advance(60_000);
+    rig.worker.wake();
+    expect(await waitFor(() => outcomes(rig.db).pending === 0 && rig.worker.idle(), 5_000)).toBe(true);
+    const got = rig.fake.receivedFor(RIG_KEY).map((m) => (m.body.text as { content: string }).content);
+    const order = parts()
+      .sort((a, b) => a.id - b.id)
+      .map((p) => got.findIndex((c) => c === (JSON.parse(p.payload) as { text: { content: string } }).text.content));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(order.every((i) => i >= 0)).toBe(true);
+  });
+
   it('re-split digest corruption after 40058: the parts settle the digest events, and the next fold writes a new digest', async () => {
     const rig = await workerRig();
     // Text digests are split at 70% of 2,048 bytes: this one is long enough to split.

@@ -48,6 +48,8 @@ interface DeliveryRow {
   status: string;
   priority: number;
   event_id: number | null;
+  /** A set of messages with no event (a report run's, a re-split digest's parts): they go in order too. */
+  set_id: number | null;
   split_from: number | null;
   merged_into: number | null;
   payload: string;
@@ -74,7 +76,7 @@ export function snapshot(rig: Rig): Snapshot {
     .prepare(`SELECT id, kind, status, reason, severity, duplicate_of, received_at, digest_delivery_id, finished_at, json_extract(payload, '$.status') AS task_status FROM events`)
     .all() as EventRow[];
   const deliveries = sqlite
-    .prepare('SELECT id, kind, status, priority, event_id, split_from, merged_into, payload, attempts FROM deliveries ORDER BY id')
+    .prepare('SELECT id, kind, status, priority, event_id, set_id, split_from, merged_into, payload, attempts FROM deliveries ORDER BY id')
     .all() as DeliveryRow[];
   const channel = (sqlite.prepare('SELECT status FROM channel').get() as { status: string } | undefined)?.status;
   return { events: new Map(events.map((e) => [e.id, e])), deliveries, byId: new Map(deliveries.map((d) => [d.id, d])), channel, trueNow: rig.clock.wecom.now() };
@@ -339,9 +341,14 @@ function before(a: DeliveryRow, b: DeliveryRow): boolean {
   return a1 < b1 || (a1 === b1 && a2 < b2);
 }
 
-/** A message of an event that waits for an earlier one of the same event, still queued (for its retry). */
+/** Two messages of one event, or of one set (a re-split digest's parts), which reach the group in order. */
+function sameSet(a: DeliveryRow, b: DeliveryRow): boolean {
+  return (a.event_id !== null && a.event_id === b.event_id) || (a.set_id !== null && a.set_id === b.set_id);
+}
+
+/** A message that waits for an earlier one of its event or set, still queued (for its retry). */
 function waitsBehind(s: Snapshot, d: DeliveryRow): boolean {
-  return d.event_id !== null && s.deliveries.some((o) => o.event_id === d.event_id && o.status === 'queued' && before(o, d));
+  return s.deliveries.some((o) => sameSet(o, d) && o.status === 'queued' && before(o, d));
 }
 
 /**
@@ -352,11 +359,11 @@ function waitsBehind(s: Snapshot, d: DeliveryRow): boolean {
 export function checkEventOrder(m: Model, s: Snapshot): string[] {
   const out: string[] = [];
   for (const d of s.deliveries) {
-    if (d.status !== 'sent' || d.event_id === null) continue;
+    if (d.status !== 'sent' || (d.event_id === null && d.set_id === null)) continue;
     const earlier = s.deliveries.find(
-      (o) => o.event_id === d.event_id && o.status === 'queued' && before(o, d) && !m.retriedByHand.has(o.id) && !(o.split_from !== null && m.retriedByHand.has(o.split_from)),
+      (o) => sameSet(o, d) && o.status === 'queued' && before(o, d) && !m.retriedByHand.has(o.id) && !(o.split_from !== null && m.retriedByHand.has(o.split_from)),
     );
-    if (earlier) out.push(`event ${d.event_id}: message #${d.id} was sent while its earlier message #${earlier.id} still waits`);
+    if (earlier) out.push(`${d.event_id !== null ? `event ${d.event_id}` : `set ${d.set_id}`}: message #${d.id} was sent while its earlier message #${earlier.id} still waits`);
   }
   return out;
 }

@@ -157,7 +157,7 @@ function workDue(rig: Rig, quietNow: boolean): boolean {
 
 /**
  * A queued message the worker could send at `now`: due, and not held back by an earlier one of its
- * event still queued (waiting for its retry), as store.nextDue asks.
+ * event or set still queued (waiting for its retry), as store.nextDue asks.
  */
 export function sendableQueued(rig: Rig, now: number): boolean {
   return (
@@ -165,6 +165,8 @@ export function sendableQueued(rig: Rig, now: number): boolean {
       rig,
       `SELECT 1 FROM deliveries d WHERE d.status = 'queued' AND d.next_attempt_at <= ?
          AND (d.event_id IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.status = 'queued'
+           AND (coalesce(o.split_from, o.id), o.id) < (coalesce(d.split_from, d.id), d.id)))
+         AND (d.set_id IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.set_id = d.set_id AND o.status = 'queued'
            AND (coalesce(o.split_from, o.id), o.id) < (coalesce(d.split_from, d.id), d.id)))
        LIMIT 1`,
       now,
