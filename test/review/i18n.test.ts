@@ -1,0 +1,239 @@
+// Review of the console's two languages and the messages the appliance itself sends: each test
+// below fails on the current code for the reason its name gives.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listHeartbeatChecks } from '../../db/queries/heartbeats.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { translator } from '../../server/strings/translate.ts';
+import { startFakeWecom } from '../fakeWecom.ts';
+import { postEvent, waitFor } from '../helpers/api.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const PASSWORD = 'i18n-review-password';
+const KEY = '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const UNKNOWN_KEY = '0f1e2d3c-4b5a-4968-8776-655443322110';
+const zh = translator('zh');
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A real appliance and fake WeCom; the console signed in and switched to Chinese. */
+async function rig(opts: { env?: Record<string, string>; selfWatch?: Parameters<typeof startTestAppliance>[0]['selfWatch'] } = {}) {
+  const fake = await startFakeWecom({ keys: [KEY] });
+  cleanups.push(() => fake.close());
+  const app: TestAppliance = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD, ...opts.env }, ...(opts.selfWatch ? { selfWatch: opts.selfWatch } : {}) });
+  cleanups.push(() => app.stop());
+  const c = new ConsoleClient(app.url);
+  await c.signIn(PASSWORD);
+  const lang = await c.get('/lang/zh?next=/');
+  expect(lang.status).toBe(302);
+  return { app, fake, c };
+}
+
+/** The visible text of the audit log row whose action reads `actionKey` in Chinese. */
+async function auditRow(c: ConsoleClient, actionKey: Parameters<typeof zh>[0]): Promise<string> {
+  const page = await c.get('/audit');
+  expect(page.status).toBe(200);
+  const rows = page.body.split('<tr>').map(textOf);
+  const row = rows.find((r) => r.includes(zh(actionKey)));
+  expect(row, `no audit row for ${zh(actionKey)}`).toBeDefined();
+  return row!;
+}
+
+describe('the language switch keeps the page the reader was on', () => {
+  it('switching language on a filtered send log keeps the filter (the switch link drops the query string)', async () => {
+    const { c } = await rig();
+    const page = await c.get('/send-log?status=dead&kind=alert');
+    expect(page.status).toBe(200);
+    const href = /href="(\/lang\/en\?next=[^"]*)"/.exec(page.body)?.[1]?.replace(/&amp;/g, '&');
+    expect(href).toBeDefined();
+    const switched = await c.get(href!);
+    expect(switched.status).toBe(302);
+    // The reader was looking at dead alerts; after the switch they see the whole, unfiltered log.
+    expect(switched.location).toBe('/send-log?status=dead&kind=alert');
+  });
+
+  it('switching language on the sign-in page keeps where sign-in leads (next=)', async () => {
+    const fake = await startFakeWecom({ keys: [KEY] });
+    cleanups.push(() => fake.close());
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    cleanups.push(() => app.stop());
+    const c = new ConsoleClient(app.url);
+    const login = await c.get('/login?next=%2Fsend-log');
+    expect(login.status).toBe(200);
+    const href = /href="(\/lang\/zh\?next=[^"]*)"/.exec(login.body)?.[1]?.replace(/&amp;/g, '&');
+    expect(href).toBeDefined();
+    const switched = await c.get(href!);
+    expect(switched.location).toBe('/login?next=%2Fsend-log');
+  });
+});
+
+describe('the audit log on a Chinese console', () => {
+  it('shows why a connect failed in words, not as the codes stored (key_cut_off, invalid_channel)', async () => {
+    const { c } = await rig();
+    // A key cut off when copied: refused by the format check.
+    const cut = await c.postForm('/channels/wecom/connect', { url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=7a1b2c3d-4e5f' });
+    expect(cut.status).toBe(422);
+    // A well-formed key WeCom does not know (93000): refused by WeCom.
+    await c.get('/channels');
+    await c.postForm('/channels/wecom/connect', { url: UNKNOWN_KEY });
+    const page = await c.get('/audit');
+    const rows = page.body.split('<tr>').map(textOf).filter((r) => r.includes(zh('audit.action.channel.connect_failed')));
+    expect(rows.length).toBe(2);
+    // As shown: "原因: key_cut_off" and "失败原因: invalid_channel", the stored codes.
+    const codes = rows.flatMap((r) => r.match(/\b(key_cut_off|invalid_channel|permanent|transient)\b/g) ?? []);
+    expect(codes).toEqual([]);
+  });
+
+  it('names a token’s scopes in words, not as the codes stored ("send")', async () => {
+    const { c } = await rig();
+    await c.get('/inbound');
+    const created = await c.postForm('/inbound/tokens', { name: '门店系统', scope: 'send' });
+    expect(created.status).toBe(303);
+    const row = await auditRow(c, 'audit.action.token.create');
+    // As shown: "权限范围: send", where the Inbound API page says "send（发送）…".
+    expect(row.match(/: (send|read|admin)\b/g) ?? []).toEqual([]);
+  });
+
+  it('names a template’s kind, category and language in words, not "resolved", "all", "zh"', async () => {
+    const { c } = await rig();
+    await c.get('/notifications/templates?kind=resolved&category=all&lang=zh');
+    const saved = await c.postForm('/notifications/templates', { kind: 'resolved', category: 'all', lang: 'zh', body: '已恢复：{{title}}', action: 'save' });
+    expect(saved.status).toBe(303);
+    const row = await auditRow(c, 'audit.action.template.save');
+    // As shown: "类型: resolved 分类: all 语言: zh".
+    expect(row.match(/: (resolved|all|zh)\b/g) ?? []).toEqual([]);
+    expect(row).toContain(zh('templates.kind.resolved'));
+    expect(row).toContain(zh('templates.category.all'));
+  });
+
+  it('says in Chinese that a wrong password was typed while changing the password, not "password change"', async () => {
+    const { c } = await rig();
+    await c.get('/settings');
+    const wrong = await c.postForm('/settings/password', { current: 'not-the-password-at-all', password: 'a-brand-new-password', confirm: 'a-brand-new-password' });
+    expect(wrong.status).toBe(401);
+    const row = await auditRow(c, 'audit.action.login.failure');
+    expect(row).not.toContain('password change');
+  });
+});
+
+describe('heartbeat check detail page on a Chinese console', () => {
+  it('names where a check-in came from in words, not "api" / "task_result #N"', async () => {
+    const { app, c } = await rig();
+    await c.get('/heartbeats/new');
+    const created = await c.postForm('/heartbeats', {
+      name: '夜间价格同步',
+      key: 'price-sync',
+      scheduleKind: 'period',
+      periodMinutes: '60',
+      cron: '',
+      timezone: 'Asia/Shanghai',
+      graceMinutes: '10',
+      calendar: 'every_day',
+      category: 'task',
+      severity: 'critical',
+      reminderHours: '2',
+    });
+    expect(created.status).toBe(303);
+    const token = issueApiToken(app.deps, { name: 'cron host', requireSignature: false, now: Date.now() }).token;
+    expect((await fetch(`${app.url}/api/v1/heartbeats/price-sync`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await postEvent(app.url, token, { kind: 'task_result', task_name: 'price-sync', status: 'succeeded' })).status).toBe(202);
+    const [check] = listHeartbeatChecks(app.deps.db);
+    const page = await c.get(`/heartbeats/${check!.id}`);
+    expect(page.status).toBe(200);
+    const pings = /<tbody>([\s\S]*?)<\/tbody>/g;
+    const tables = [...page.body.matchAll(pings)].map((m) => m[1]!);
+    const pingTable = tables.find((t) => t.includes('/send-log?event=')) ?? '';
+    const sources = [...pingTable.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => textOf([...m[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)][2]?.[1] ?? ''));
+    expect(sources).toHaveLength(2);
+    // Each source as the page shows it: "task_result #2" and "api", the API's key names.
+    expect(sources.join(' | ')).not.toMatch(/task_result|\bapi\b/);
+  });
+});
+
+describe('a hook editor preview on a Chinese console', () => {
+  it('says why the mapped event would be refused in Chinese, not the API’s English ("title: must not be empty")', async () => {
+    const { c } = await rig();
+    await c.get('/hooks/new?name=ops');
+    const definition = { title: '{{alert.name}}', summary: '', severity: '', severityMap: '', defaultSeverity: 'warning', category: '', defaultCategory: 'other', store: '', url: '', idempotencyKey: '', fields: '', dropWhen: '' };
+    const preview = await c.postForm('/hooks/ops', { ...definition, isNew: '1', action: 'preview', sample: '{"status":"firing"}' });
+    expect(preview.status).toBe(200);
+    const refused = textOf(/<div class="notice bad" role="alert">([\s\S]*?)<\/div>/.exec(preview.body)?.[1] ?? '');
+    expect(refused).toContain(zh('hooks.preview.refused'));
+    // As shown: "该负载会被拒绝（400）: title: must not be empty".
+    expect(refused).not.toContain('must not be empty');
+  });
+});
+
+describe('the send log on a Chinese console', () => {
+  it('says why a stored custom template could not be used in Chinese, not "unknown placeholder …"', async () => {
+    const { app, fake, c } = await rig();
+    expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+    // A template stored before a placeholder was renamed, or changed outside the console (docs/integrations.md).
+    app.deps.settings.saveTemplate({ kind: 'alert', category: '', lang: 'zh' }, '{{title}} {{oops}}');
+    const token = issueApiToken(app.deps, { name: 't', requireSignature: false, now: Date.now() }).token;
+    const res = await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: '退款率过高', store: '杭州店' });
+    expect(res.status).toBe(202);
+    expect(await waitFor(() => fake.receivedFor(KEY).length >= 2)).toBe(true);
+    const list = await c.get('/send-log?kind=alert');
+    const id = /href="\/send-log\/(\d+)"/.exec(list.body)?.[1];
+    expect(id).toBeDefined();
+    const detail = await c.get(`/send-log/${id}`);
+    const reason = textOf(/<dd id="delivery-template"[^>]*>([\s\S]*?)<\/dd>/.exec(detail.body)?.[1] ?? '');
+    expect(reason).toContain('模板有问题');
+    // As shown: "…无法使用：模板有问题（unknown placeholder {{oops}}）".
+    expect(reason.match(/unknown placeholder \S+/g) ?? []).toEqual([]);
+  });
+});
+
+describe('the self-watch’s storage problem in the notification language (Chinese by default)', () => {
+  let receiver: Server | undefined;
+  afterEach(async () => {
+    await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
+    receiver = undefined;
+  });
+
+  it('the fallback alert names the storage cause in words, not as a code ("read_only", "write_failed")', async () => {
+    const received: Array<{ type: string; problems: Array<{ reason: string; message: string }> }> = [];
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(body) as (typeof received)[number]);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
+    const fallback = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/fallback-path-token-1234`;
+    const { app } = await rig({ env: { FALLBACK_WEBHOOK_URL: fallback }, selfWatch: { intervalMs: 100, fallbackPerHour: 100, thresholds: { storageRecentMs: 1000 } } });
+    expect(app.deps.settings.delivery().language).toBe('zh');
+    app.deps.db.$client.pragma('query_only = ON');
+    let message = '';
+    try {
+      expect(await waitFor(() => received.some((n) => n.type === 'alert' && n.problems.some((p) => p.reason === 'storage')), 10_000)).toBe(true);
+      message = received.find((n) => n.type === 'alert')!.problems.find((p) => p.reason === 'storage')!.message;
+    } finally {
+      app.deps.db.$client.pragma('query_only = OFF');
+    }
+    expect(message).toContain('数据库无法写入');
+    // "数据库无法写入或磁盘快满了（read_only）。": the cause as the code the watcher stores.
+    expect(message).not.toMatch(/read_only|write_failed|low_space|error\)/);
+  });
+});
+
+describe('the API reference page on a Chinese console', () => {
+  it('describes parameters and schemas in Chinese, not in the OpenAPI document’s English', async () => {
+    const { c } = await rig();
+    const page = await c.get('/api-docs');
+    expect(page.status).toBe(200);
+    const text = textOf(page.body);
+    expect(text).toContain('发送事件');
+    // Parameter descriptions (GET /api/v1/events/{id}, PUT /api/v1/config) and schema descriptions, shown as written in openapi.ts.
+    const english = ['The id a POST answered', 'true: plan and answer the changes, apply nothing', 'Any JSON the mapping reads', 'A metric point: the fields of', '≤ 200 chars'].filter((s) => text.includes(s));
+    expect(english).toEqual([]);
+  });
+});
