@@ -99,6 +99,18 @@ describe('the audit log on a Chinese console', () => {
     expect(row.match(/: (send|read|admin)\b/g) ?? []).toEqual([]);
   });
 
+  it('names a report run’s period in words, not as the code stored ("today")', async () => {
+    const { app, c } = await rig();
+    const { listReportJobs } = await import('../../db/queries/reports.ts');
+    const daily = listReportJobs(app.deps.db).find((j) => j.type === 'daily_summary')!;
+    await c.get(`/reports/${daily.id}`);
+    const ran = await c.postForm(`/reports/${daily.id}/run`, { period: 'today' });
+    expect(ran.status).toBe(303);
+    const row = await auditRow(c, 'audit.action.report.run');
+    // As shown: "周期: today".
+    expect(row.match(/: (today|scheduled)\b/g) ?? []).toEqual([]);
+  });
+
   it('names a template’s kind, category and language in words, not "resolved", "all", "zh"', async () => {
     const { c } = await rig();
     await c.get('/notifications/templates?kind=resolved&category=all&lang=zh');
