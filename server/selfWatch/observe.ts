@@ -11,7 +11,7 @@ import { CRON_OPTIONS, nextFireTime, normaliseCron } from '../reports/cron.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
 import { calendarAllowsDate, isCalendarChoice, type CalendarSource, type WorkdayCalendar } from '../calendar/workdays.ts';
 import type { SecretBox } from '../security/secretBox.ts';
-import type { Observation } from './reasons.ts';
+import type { Observation, StorageCause } from './reasons.ts';
 
 export interface ObserveDeps {
   db: Db;
@@ -68,10 +68,10 @@ function firstFireAfter(deps: ObserveDeps, job: JobSchedule, cursor: number, bud
   return next;
 }
 
-const STORAGE_CODES: Readonly<Record<string, string>> = { SQLITE_BUSY: 'locked', SQLITE_LOCKED: 'locked', SQLITE_READONLY: 'read_only', SQLITE_FULL: 'full', SQLITE_IOERR: 'io_error', SQLITE_CANTOPEN: 'io_error' };
+const STORAGE_CODES: Readonly<Record<string, StorageCause>> = { SQLITE_BUSY: 'locked', SQLITE_LOCKED: 'locked', SQLITE_READONLY: 'read_only', SQLITE_FULL: 'full', SQLITE_IOERR: 'io_error', SQLITE_CANTOPEN: 'io_error' };
 
 /** Takes the write lock and lets go at once, without waiting for another writer (busy_timeout 0 for that moment). */
-function probeWrite(db: Db): string | undefined {
+function probeWrite(db: Db): StorageCause | undefined {
   const sqlite = db.$client;
   const timeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
   sqlite.pragma('busy_timeout = 0');

@@ -17,6 +17,10 @@ export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 export type ProblemSeverity = 'warning' | 'critical';
 
+/** Why storage is a problem: the write probe's SQLite error, a recent failed write, or little free space. */
+export const STORAGE_CAUSES = ['locked', 'read_only', 'full', 'io_error', 'error', 'write_failed', 'low_space'] as const;
+export type StorageCause = (typeof STORAGE_CAUSES)[number];
+
 /** Critical: nothing reaches the group (or nothing is stored) until it is fixed. */
 export const PROBLEM_SEVERITY: Readonly<Record<ProblemCode, ProblemSeverity>> = {
   wecom_unreachable: 'critical',
@@ -55,7 +59,7 @@ export interface Observation {
   /** The oldest message waiting to be sent (its queued_at), and the oldest one already due (next_attempt_at). */
   oldestQueuedAt?: number;
   oldestDueAt?: number;
-  storage: { probeError?: string; lastErrorAt?: number; freeBytes?: number };
+  storage: { probeError?: StorageCause; lastErrorAt?: number; freeBytes?: number };
   /** Enabled report jobs: a fire time the scheduler has not handled, and the last run's outcome. */
   reports: ReadonlyArray<{ name: string; unhandledSince?: number; lastRunStatus?: string | null; lastRunAt?: number | null }>;
   /** Whether the scheduler's timers run at all (tests drive it by hand). */

@@ -179,7 +179,7 @@ describe('self-watch', () => {
     try {
       expect((await post('read-only')).status).toBe(503);
       await raised('storage');
-      expect((await verbose()).watch.problems.find((p) => p.reason === 'storage')!.message).toMatch(/The database cannot be written or the disk is nearly full \((read_only|write_failed)\)\./);
+      expect((await verbose()).watch.problems.find((p) => p.reason === 'storage')!.message).toMatch(/^The database cannot be written: (it is read-only|a write failed in the last few minutes)/);
     } finally {
       app.deps.db.$client.pragma('query_only = OFF');
     }
@@ -283,6 +283,42 @@ describe('self-watch with another WeCom group bot as the fallback', () => {
       expect(other.logs.join('\n')).not.toContain(second);
     } finally {
       await other.stop();
+    }
+  }, 40_000);
+});
+
+describe('the self-watch’s storage problem in the notification language (Chinese by default)', () => {
+  it('the fallback alert names the storage cause in words, not as a code ("read_only", "write_failed")', async () => {
+    const got: Received[] = [];
+    const zhReceiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        got.push({ ...(JSON.parse(body) as Omit<Received, 'raw'>), raw: body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => zhReceiver.listen(0, '127.0.0.1', r));
+    const other = await startTestAppliance({
+      wecomOrigin: fake.origin,
+      env: { ADMIN_PASSWORD: PASSWORD, FALLBACK_WEBHOOK_URL: `http://127.0.0.1:${(zhReceiver.address() as AddressInfo).port}/hooks/${FALLBACK_TOKEN}` },
+      selfWatch: { intervalMs: 100, fallbackPerHour: 100, thresholds: { storageRecentMs: 1000 } },
+    });
+    try {
+      expect(other.deps.settings.delivery().language).toBe('zh');
+      other.deps.db.$client.pragma('query_only = ON');
+      let message = '';
+      try {
+        expect(await waitFor(() => got.some((n) => n.type === 'alert' && n.problems.some((p) => p.reason === 'storage')), 10_000)).toBe(true);
+        message = got.find((n) => n.type === 'alert')!.problems.find((p) => p.reason === 'storage')!.message;
+      } finally {
+        other.deps.db.$client.pragma('query_only = OFF');
+      }
+      expect(message).toContain('数据库无法写入');
+      expect(message).not.toMatch(/read_only|write_failed|low_space|error\)/);
+    } finally {
+      await other.stop();
+      await new Promise((r) => zhReceiver.close(r));
     }
   }, 40_000);
 });

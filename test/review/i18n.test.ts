@@ -1,7 +1,5 @@
 // Review of the console's two languages and the messages the appliance itself sends: each test
 // below fails on the current code for the reason its name gives.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listHeartbeatChecks } from '../../db/queries/heartbeats.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
@@ -22,10 +20,10 @@ afterEach(async () => {
 });
 
 /** A real appliance and fake WeCom; the console signed in and switched to Chinese. */
-async function rig(opts: { env?: Record<string, string>; selfWatch?: Parameters<typeof startTestAppliance>[0]['selfWatch'] } = {}) {
+async function rig(opts: { env?: Record<string, string> } = {}) {
   const fake = await startFakeWecom({ keys: [KEY] });
   cleanups.push(() => fake.close());
-  const app: TestAppliance = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD, ...opts.env }, ...(opts.selfWatch ? { selfWatch: opts.selfWatch } : {}) });
+  const app: TestAppliance = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD, ...opts.env } });
   cleanups.push(() => app.stop());
   const c = new ConsoleClient(app.url);
   await c.signIn(PASSWORD);
@@ -199,41 +197,6 @@ describe('the send log on a Chinese console', () => {
     expect(reason).toContain('模板有问题');
     // As shown: "…无法使用：模板有问题（unknown placeholder {{oops}}）".
     expect(reason.match(/unknown placeholder \S+/g) ?? []).toEqual([]);
-  });
-});
-
-describe('the self-watch’s storage problem in the notification language (Chinese by default)', () => {
-  let receiver: Server | undefined;
-  afterEach(async () => {
-    await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
-    receiver = undefined;
-  });
-
-  it('the fallback alert names the storage cause in words, not as a code ("read_only", "write_failed")', async () => {
-    const received: Array<{ type: string; problems: Array<{ reason: string; message: string }> }> = [];
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        received.push(JSON.parse(body) as (typeof received)[number]);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
-    const fallback = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/fallback-path-token-1234`;
-    const { app } = await rig({ env: { FALLBACK_WEBHOOK_URL: fallback }, selfWatch: { intervalMs: 100, fallbackPerHour: 100, thresholds: { storageRecentMs: 1000 } } });
-    expect(app.deps.settings.delivery().language).toBe('zh');
-    app.deps.db.$client.pragma('query_only = ON');
-    let message = '';
-    try {
-      expect(await waitFor(() => received.some((n) => n.type === 'alert' && n.problems.some((p) => p.reason === 'storage')), 10_000)).toBe(true);
-      message = received.find((n) => n.type === 'alert')!.problems.find((p) => p.reason === 'storage')!.message;
-    } finally {
-      app.deps.db.$client.pragma('query_only = OFF');
-    }
-    expect(message).toContain('数据库无法写入');
-    // "数据库无法写入或磁盘快满了（read_only）。": the cause as the code the watcher stores.
-    expect(message).not.toMatch(/read_only|write_failed|low_space|error\)/);
   });
 });
 

@@ -10,7 +10,9 @@ import { holidayDataFrom } from '../../server/calendar/chinaHolidays.ts';
 import { createWorkdayCalendar, type WorkdayCalendar } from '../../server/calendar/workdays.ts';
 import { createLogger } from '../../server/log.ts';
 import type { FallbackSender, HealthNotice } from '../../server/selfWatch/fallback.ts';
-import { DEFAULT_THRESHOLDS, judge, overallStatus, type Observation } from '../../server/selfWatch/reasons.ts';
+import { problemText } from '../../server/selfWatch/problemText.ts';
+import { DEFAULT_THRESHOLDS, judge, overallStatus, STORAGE_CAUSES, type Observation } from '../../server/selfWatch/reasons.ts';
+import { translator } from '../../server/strings/translate.ts';
 import { createSelfWatch } from '../../server/selfWatch/watcher.ts';
 import { describeFallback, parseFallbackUrl } from '../../server/wecom/fallbackUrl.ts';
 
@@ -53,6 +55,16 @@ describe('judging an observation', () => {
     expect(codes(calm({ oldestDueAt: NOW - t.stallMs, wecom: { latencies: [], lastCallAt: NOW - t.stallMs } }))).toEqual(['worker_stalled']);
     expect(codes(calm({ oldestDueAt: NOW - t.stallMs, wecom: { latencies: [], lastCallAt: NOW - 1000 } }))).toEqual([]);
     expect(codes(calm({ channel: { state: 'invalid' }, oldestDueAt: NOW - t.stallMs, wecom: { latencies: [], lastCallAt: NOW - t.stallMs } }))).toEqual(['channel_invalid']);
+  });
+
+  it('says each storage cause in words in both languages, the free space in MB; never the cause’s code', () => {
+    for (const lang of ['en', 'zh'] as const) {
+      const texts = STORAGE_CAUSES.map((cause) => problemText(translator(lang), { code: 'storage', detail: cause === 'low_space' ? { cause, mb: 12 } : { cause } }));
+      expect(new Set(texts).size, lang).toBe(STORAGE_CAUSES.length);
+      // A missing key would show as the key itself; a code as a word with an underscore (or, in Chinese, any Latin word).
+      for (const text of texts) expect(text, lang).not.toMatch(lang === 'zh' ? /[a-z]/ : /watch\.|_/);
+      expect(texts[STORAGE_CAUSES.indexOf('low_space')]).toContain('12 MB');
+    }
   });
 
   it('a fire time unhandled after start-up is the scheduler stalling; a skipped or failed run is its own reason', () => {
