@@ -1,9 +1,10 @@
 // User-facing messages for webhook URL validation, one per cause, in English and Simplified Chinese.
 // `{name}` placeholders are filled from the error's `detail` (or `{params}` from droppedParams).
+// `url.cause.*` names each cause in a few words, for the audit log, which stores only the code.
 // WeCom errcode explanations live with the codes in server/wecom/errcodes.ts.
 import type { WebhookUrlErrorCode } from '../wecom/webhookUrl.ts';
 
-export type WecomStringKey = `url.error.${WebhookUrlErrorCode}` | 'url.dropped_params';
+export type WecomStringKey = `url.error.${WebhookUrlErrorCode}` | `url.cause.${WebhookUrlErrorCode}` | 'url.dropped_params';
 type WecomStrings = Readonly<Record<WecomStringKey, string>>;
 
 const en: WecomStrings = {
@@ -31,6 +32,21 @@ const en: WecomStrings = {
     'The URL looks cut off: the key has {length} {length:character|characters} but should be 36, like xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx. Copy the whole URL again.',
   'url.error.key_malformed':
     'The key looks mistyped: it should be 36 characters of 0-9 and a-f like xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (this one has {length}). Copy the URL again.',
+  'url.cause.empty': 'nothing pasted',
+  'url.cause.too_long': 'too long',
+  'url.cause.inner_whitespace': 'a space or line break inside',
+  'url.cause.full_width': 'a full-width character',
+  'url.cause.non_ascii': 'an invisible or non-ASCII character',
+  'url.cause.missing_scheme': 'no https://',
+  'url.cause.not_a_url': 'not a webhook URL',
+  'url.cause.wrong_scheme': 'not https://',
+  'url.cause.wrong_host': 'not qyapi.weixin.qq.com',
+  'url.cause.wrong_path': 'not the bot’s send address',
+  'url.cause.missing_key': 'no key=',
+  'url.cause.empty_key': 'an empty key',
+  'url.cause.duplicate_key': 'key= more than once',
+  'url.cause.key_cut_off': 'the key cut off',
+  'url.cause.key_malformed': 'the key mistyped',
   'url.dropped_params': 'These extra URL parameters were removed because WeCom does not need them: {params}',
 };
 
@@ -53,6 +69,21 @@ const zh: WecomStrings = {
     '地址似乎被截断了：key 只有 {length} 个字符，应为 36 个字符，格式如 xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx。请重新复制完整的地址。',
   'url.error.key_malformed':
     'key 似乎有误：应为由 0-9 和 a-f 组成的 36 个字符，格式如 xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx（当前为 {length} 个字符）。请重新复制地址。',
+  'url.cause.empty': '未粘贴内容',
+  'url.cause.too_long': '内容过长',
+  'url.cause.inner_whitespace': '含有空格或换行',
+  'url.cause.full_width': '含有全角字符',
+  'url.cause.non_ascii': '含有不可见或非 ASCII 字符',
+  'url.cause.missing_scheme': '缺少 https://',
+  'url.cause.not_a_url': '不是 Webhook 地址',
+  'url.cause.wrong_scheme': '不是 https://',
+  'url.cause.wrong_host': '不是 qyapi.weixin.qq.com',
+  'url.cause.wrong_path': '不是机器人的发送地址',
+  'url.cause.missing_key': '缺少 key=',
+  'url.cause.empty_key': 'key 为空',
+  'url.cause.duplicate_key': '多个 key=',
+  'url.cause.key_cut_off': 'key 被截断',
+  'url.cause.key_malformed': 'key 有误',
   'url.dropped_params': '以下多余的地址参数企业微信不需要，已被移除：{params}',
 };
 

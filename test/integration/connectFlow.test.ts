@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { getChannel } from '../../db/queries/channel.ts';
 import { listAudit } from '../../db/queries/audit.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
+import { translator } from '../../server/strings/translate.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
@@ -153,6 +154,18 @@ describe('connecting the one WeCom bot over real HTTP', () => {
     for (const words of ['connected the WeCom bot', 'replaced the webhook URL', 'disconnected the WeCom bot', 'created the admin password']) {
       expect(text).toContain(words);
     }
+  });
+
+  it('the audit log on a Chinese console says why a connect failed in words, not as the codes stored (wrong_scheme, invalid_channel)', async () => {
+    const zh = translator('zh');
+    const page = await client.get('/audit', { 'accept-language': 'zh-CN' });
+    const rows = page.body.split('<tr>').map(textOf).filter((r) => r.includes(zh('audit.action.channel.connect_failed')));
+    // The malformed URL (refused by the format check) and the unknown key (93000, refused by WeCom), at least.
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.join('\n')).toContain(`${zh('audit.detail.reason')}: ${zh('url.cause.wrong_scheme')}`);
+    expect(rows.join('\n')).toContain(`${zh('audit.detail.failure')}: ${zh('sendLog.failure.invalid_channel')}`);
+    const codes = rows.flatMap((r) => r.match(/\b(wrong_scheme|invalid_channel|rate_limited|permanent|transient)\b/g) ?? []);
+    expect(codes).toEqual([]);
   });
 
   it('never lets the key out: not in HTML, headers, logs, the send log, or the SQLite files', async () => {

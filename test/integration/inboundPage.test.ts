@@ -12,6 +12,7 @@ import { listRefusals, recordRefusal, REFUSALS_KEPT } from '../../db/queries/ref
 import { signBody } from '../../server/security/apiAuth.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { sha256 } from '../../server/security/tokens.ts';
+import { translator } from '../../server/strings/translate.ts';
 import { DEFAULT_RULES } from '../../server/settings/settingsStore.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { ConsoleClient, textOf, type Page } from '../helpers/consoleClient.ts';
@@ -142,6 +143,14 @@ describe('the Inbound API page over real HTTP', () => {
     const audit = listAudit(app.deps.db, { limit: 1000 }).find((a) => a.action === 'token.create')!;
     expect(JSON.parse(audit.detail!)).toMatchObject({ name: 'StoreClaw production', prefix: token.slice(0, 8) });
     expect(audit.detail).not.toContain(token);
+  });
+
+  it('the audit log on a Chinese console names a token’s scopes in words, not as the codes stored ("send")', async () => {
+    const zh = translator('zh');
+    const page = await client.get('/audit', { 'accept-language': 'zh-CN' });
+    const row = page.body.split('<tr>').map(textOf).find((r) => r.includes(zh('audit.action.token.create')));
+    expect(row).toContain(`${zh('audit.detail.scopes')}: ${zh('audit.value.scope.send')}`);
+    expect(row!.match(/: (send|read|admin)\b/g) ?? []).toEqual([]);
   });
 
   it('refuses an empty, a too long or a duplicate active name with 422, in EN and ZH', async () => {

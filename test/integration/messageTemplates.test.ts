@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm';
 import { defaultTemplate } from '../../server/render/messageTemplate.ts';
 import { sha256 } from '../../server/security/tokens.ts';
 import { DEFAULT_DELIVERY } from '../../server/settings/settingsStore.ts';
+import { translator } from '../../server/strings/translate.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
@@ -225,6 +226,18 @@ describe('message templates over real HTTP', () => {
     // A message made by a working custom template says which one.
     const ok = await client.get(`/send-log/${deliveryOf((await send({ kind: 'alert', category: 'orders', title: 'Fine one' })).id).id}`);
     expect(textOf(ok.body)).toContain('Custom template: Alert · All categories · English');
+  });
+
+  it('the audit log on a Chinese console names a template’s kind, category and language in words, not "resolved", "all", "zh"', async () => {
+    const zh = translator('zh');
+    const saved = await save({ kind: 'resolved', category: 'all', lang: 'zh', body: '已恢复：{{title}}' });
+    expect(saved.redirectedTo).toBe('/notifications/templates?kind=resolved&category=all&lang=zh');
+    const page = await client.get('/audit', { 'accept-language': 'zh-CN' });
+    const row = page.body.split('<tr>').map(textOf).find((r) => r.includes(zh('audit.action.template.save')));
+    expect(row!.match(/: (resolved|all|zh)\b/g) ?? []).toEqual([]);
+    expect(row).toContain(zh('templates.kind.resolved'));
+    expect(row).toContain(zh('templates.category.all'));
+    expect(row).toContain(zh('settings.language.zh'));
   });
 
   it('restores the built-in in one click: the custom row goes, the next message is built-in, the audit log says so', async () => {

@@ -4,6 +4,7 @@ import { getReportJob, listReportJobs, listReportRuns, runDeliveryIds } from '..
 import { dailyPeriods } from '../../server/time/periods.ts';
 import { getReportSettings } from '../../server/reports/reportSettings.ts';
 import { TEMPLATE_MAX_CHARS } from '../../server/reports/reportTemplate.ts';
+import { translator } from '../../server/strings/translate.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
@@ -139,6 +140,14 @@ describe('Reports page over real HTTP, against the fake WeCom', () => {
     expect(content).toContain('Period: so far today (');
     const preview = await admin.get(`/reports/${jobId}/preview`);
     expect(textOf(preview.body)).toMatch(/covering yesterday \(\d{4}-\d\d-\d\d, Asia\/Shanghai\)/);
+  });
+
+  it('the audit log on a Chinese console names a report run’s period in words, not as the code stored ("today")', async () => {
+    const zh = translator('zh');
+    const page = await admin.get('/audit', ZH);
+    const row = page.body.split('<tr>').map(textOf).find((r) => r.includes(zh('audit.action.report.run')));
+    expect(row).toContain(`${zh('audit.detail.period')}: ${zh('audit.value.period.today')}`);
+    expect(row!.match(/: (today|scheduled)\b/g) ?? []).toEqual([]);
   });
 
   it('Preview shows exactly the markdown Run now sends, with its byte count', async () => {

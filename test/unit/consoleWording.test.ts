@@ -46,6 +46,21 @@ describe('the send log and audit log in the reader’s language', () => {
     expect(auditDetailLines(ctx('zh'), JSON.stringify({ kind: 'alert', status: 'succeeded' }))).toEqual(['类型: 告警', '状态: 已入队']);
     const rules = JSON.stringify({ changed: { categories: { ads: false }, minSeverity: 'warning' } });
     expect(auditDetailLines(ctx('zh'), rules)).toEqual(['修改 · categories.ads: 否', '修改 · minSeverity: warning']);
+    // Stored codes in the reader's words, read when the page is drawn (rows written before read the same).
+    const codes = { kind: 'resolved', category: 'all', lang: 'en', scopes: ['send', 'admin'], period: 'today', reason: 'key_cut_off', failure: 'transient', type: 'daily_summary', calendar: 'workdays_cn' };
+    expect(auditDetailLines(ctx('zh'), JSON.stringify(codes))).toEqual([
+      '类型: 告警恢复',
+      '分类: 所有分类',
+      '语言: English',
+      '权限范围: 发送（send）, 管理（admin）',
+      '时段: 今天截至目前',
+      '原因: key 被截断',
+      '失败原因: 暂时失败',
+      '类型: 每日汇总',
+      '日历: 工作日（中国）',
+    ]);
+    // A code with no words of its own (or a key named like an Object property) shows as stored.
+    expect(auditDetailLines(ctx('zh'), JSON.stringify({ reason: 'new_cause', constructor: 'x' }))).toEqual(['原因: new_cause', 'constructor: x']);
     expect(auditDetailLines(ctx('en'), JSON.stringify({ attempts: 7 }))).toEqual(['refused attempts: 7']);
     // What a refused guess happened during: a code, and on rows stored before it was one, the English words.
     expect(auditDetailLines(ctx('zh'), JSON.stringify({ during: 'password_change', attempts: 2 }))).toEqual(['发生于: 修改密码', '被拒绝次数: 2']);

@@ -1,6 +1,6 @@
 import type { AuditRow } from '../../db/queries/audit.ts';
 import type { ViewContext } from '../context.ts';
-import { labelOr } from '../../server/strings/translate.ts';
+import { isMessageKey, labelOr } from '../../server/strings/translate.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { Layout } from '../layout.tsx';
 
@@ -8,6 +8,23 @@ import { Layout } from '../layout.tsx';
 const TIME_KEYS = new Set(['until', 'at', 'since', 'from', 'to']);
 // What an entry happened during, as rows written before it was stored as a code hold it.
 const DURING_WORDS = new Map([['password change', 'password_change']]);
+
+// Detail keys whose values are stored codes, with where their words are: the first key that exists
+// wins (a template's kind "resolved" or category "all" has no event kind or category of its own).
+const CODE_WORDS = new Map<string, ReadonlyArray<(code: string) => string>>([
+  ['kind', [(c) => `kind.${c}`, (c) => `templates.kind.${c}`]],
+  ['category', [(c) => `category.${c}`, (c) => `templates.category.${c}`]],
+  ['status', [(c) => `reports.run.status.${c}`]],
+  ['reason', [(c) => `url.cause.${c}`]],
+  ['failure', [(c) => `sendLog.failure.${c}`]],
+  ['scopes', [(c) => `audit.value.scope.${c}`]],
+  ['period', [(c) => `audit.value.period.${c}`]],
+  ['lang', [(c) => `settings.language.${c}`]],
+  ['language', [(c) => `settings.language.${c}`]],
+  ['type', [(c) => `reports.type.${c}`]],
+  ['calendar', [(c) => `calendar.choice.${c}`]],
+  ['during', [(c) => `audit.during.${DURING_WORDS.get(c) ?? c}`]],
+]);
 
 /**
  * An entry's detail as "name: value" lines in the reader's language: nested changes flattened
@@ -27,13 +44,9 @@ export function auditDetailLines(ctx: ViewContext, detail: string | null): strin
     if (typeof v === 'number' && TIME_KEYS.has(key)) return formatDateTime(v, ctx.lang, ctx.timeZone);
     if (Array.isArray(v)) return v.map((x) => value(key, x)).join(', ');
     if (v === null || v === undefined || v === '') return '—';
-    // Values that are the console's own words: kinds, categories, a report run's status, what an entry happened during.
     const text = String(v);
-    if (key === 'kind') return labelOr(ctx.t, `kind.${text}`, text);
-    if (key === 'category') return labelOr(ctx.t, `category.${text}`, text);
-    if (key === 'status') return labelOr(ctx.t, `reports.run.status.${text}`, text);
-    if (key === 'during') return labelOr(ctx.t, `audit.during.${DURING_WORDS.get(text) ?? text}`, text);
-    return text;
+    const known = CODE_WORDS.get(key)?.map((wordKey) => wordKey(text)).find(isMessageKey);
+    return known ? ctx.t(known) : text;
   };
   const walk = (label: string, path: string, v: unknown) => {
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
