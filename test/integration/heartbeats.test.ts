@@ -157,6 +157,20 @@ describe('heartbeat checks, end to end', () => {
     expect(await waitFor(() => texts(r.fake).some((t) => t.includes('Heartbeat down: Backup') && t.includes('did not finish within 10 min')))).toBe(true);
   });
 
+  it('the detail page on a Chinese console names where a check-in came from in words, not "api" / "task_result #N"', async () => {
+    const r = await rig();
+    const token = await connected(r);
+    expect((await r.console.postForm('/heartbeats', checkForm)).status).toBe(303);
+    expect((await ping(r.app.url, token, 'price-sync')).status).toBe(200);
+    expect((await postEvent(r.app.url, token, { kind: 'task_result', task_name: 'price-sync', status: 'succeeded' })).status).toBe(202);
+    await r.console.get('/lang/zh?next=/heartbeats');
+    const page = await r.console.get(`/heartbeats/${listHeartbeatChecks(r.app.deps.db)[0]!.id}`);
+    const pingTable = [...page.body.matchAll(/<tbody>([\s\S]*?)<\/tbody>/g)].map((m) => m[1]!).find((t) => t.includes('/send-log?event=')) ?? '';
+    // The third cell of each check-in row: where it came from, newest first.
+    const sources = [...pingTable.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => textOf([...m[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)][2]?.[1] ?? ''));
+    expect(sources).toEqual([expect.stringMatching(/^任务结果 #\d+$/), '心跳 API（或命令行工具）']);
+  });
+
   it('answers the API precisely: 401, 404, 400, 415; paused checks never fire; pause and resume from the console', async () => {
     const r = await rig();
     const token = await connected(r);

@@ -162,7 +162,7 @@ export function HeartbeatDetailPage({ ctx, item, pings, transitions, baseUrl }: 
                 <tr>
                   <td>{when(ctx, p.at)}</td>
                   <td>{t(`hb.kind.${p.kind}`)}</td>
-                  <td>{p.eventId !== null ? <a href={`/send-log?event=${p.eventId}`}>task_result #{p.eventId}</a> : p.source}</td>
+                  <td>{p.eventId !== null ? <a href={`/send-log?event=${p.eventId}`}>{`${t('kind.task_result')} #${p.eventId}`}</a> : p.source === 'api' ? t('hb.source.api') : p.source}</td>
                   <td>{p.exitCode ?? '—'}</td>
                   <td>
                     <pre class="output">{p.message ?? ''}</pre>
