@@ -109,9 +109,9 @@ export const deliveries = sqliteTable(
      */
     mentions: text('mentions'),
     /**
-     * Which custom message template rendered this message (JSON, server/render/templateNote.ts), or
-     * why a custom template failed and the built-in one was used instead; null: the built-in, as no
-     * custom template applied.
+     * Which custom message template rendered this message (JSON: TemplateNote in
+     * server/render/messageTemplateChoice.ts), or why a custom template failed and the built-in one
+     * was used instead; null: the built-in, as no custom template applied.
      */
     template: text('template'),
     /**

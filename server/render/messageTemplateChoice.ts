@@ -3,7 +3,7 @@
 // back to the built-in, and the note saying so is stored with the message for the send log.
 import type { Lang } from '../strings/translate.ts';
 import type { InboundEvent } from '../events/schema.ts';
-import { TemplateRenderError, type TemplateFailureCode } from './messageTemplateRender.ts';
+import { TemplateRenderError, type TemplateFailure } from './messageTemplateRender.ts';
 import { isTemplateCategory, isTemplateKind, type TemplateCategory, type TemplateKind } from './messageTemplate.ts';
 
 export interface StoredTemplate {
@@ -49,8 +49,11 @@ export type TemplateNote = {
   kind: TemplateKind;
   category: TemplateCategory;
   lang: Lang;
-  /** Set when the custom template failed and the built-in one was sent instead. */
-  failed?: { code: TemplateFailureCode; detail: string };
+  /**
+   * Set when the custom template failed and the built-in one was sent instead; a problem noted by
+   * an earlier version is its English text (`detail`), shown as it is.
+   */
+  failed?: TemplateFailure | { code: 'problem'; detail: string };
 };
 
 export function renderWithTemplate<T>(
@@ -66,10 +69,7 @@ export function renderWithTemplate<T>(
   try {
     return { value: custom(key.kind, found.body), note };
   } catch (err) {
-    const failed =
-      err instanceof TemplateRenderError
-        ? { code: err.code, detail: err.detail }
-        : { code: 'error' as const, detail: err instanceof Error ? err.message : String(err) };
+    const failed: TemplateFailure = err instanceof TemplateRenderError ? err.failure : { code: 'error', detail: err instanceof Error ? err.message : String(err) };
     return { value: builtIn(), note: { ...note, failed } };
   }
 }

@@ -12,34 +12,22 @@ import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMa
 import { translator } from '../strings/translate.ts';
 import { placeMentionLists } from './mentionPlacement.ts';
 
-export type TemplateFailureCode = 'problem' | 'empty' | 'error';
+/**
+ * Why a custom template could not be used, as the send log's note keeps it: a problem of its text
+ * (its code and parameters, worded when the page is drawn), or that it rendered to nothing or failed.
+ */
+export type TemplateFailure = { code: 'problem'; problem: MessageTemplateProblem } | { code: 'empty' | 'error'; detail: string };
 
 /** Why a custom template could not be used; the caller sends the built-in message instead. */
 export class TemplateRenderError extends Error {
-  constructor(
-    readonly code: TemplateFailureCode,
-    readonly detail: string,
-  ) {
-    super(`${code}: ${detail}`);
-  }
-}
-
-function problemDetail(p: MessageTemplateProblem): string {
-  switch (p.code) {
-    case 'empty':
-      return 'empty template';
-    case 'tooLong':
-      return `${p.length} characters, over ${p.max}`;
-    case 'unclosed':
-      return `unclosed ${p.snippet}`;
-    case 'unknown':
-      return `unknown placeholder ${p.placeholder}`;
+  constructor(readonly failure: TemplateFailure) {
+    super(failure.code === 'problem' ? `problem: ${failure.problem.code}` : `${failure.code}: ${failure.detail}`);
   }
 }
 
 function usableParts(kind: TemplateKind, body: string): TemplatePart[] {
   const { parts, problems } = parseMessageTemplate(kind, body);
-  if (problems.length) throw new TemplateRenderError('problem', problemDetail(problems[0]!));
+  if (problems.length) throw new TemplateRenderError({ code: 'problem', problem: problems[0]! });
   return parts;
 }
 
@@ -105,7 +93,7 @@ const SENTINEL = '\u0001';
 function fitTemplate(parts: readonly TemplatePart[], resolve: Resolve, cut: (p: TemplatePart) => boolean, tail: string, limit: number, marker: string): string {
   const compose = (r: Resolve): string => {
     const main = fillParts(parts, r);
-    if (main === '') throw new TemplateRenderError('empty', 'the template rendered to nothing');
+    if (main === '') throw new TemplateRenderError({ code: 'empty', detail: 'the template rendered to nothing' });
     return joinBlocks([main, tail]);
   };
   const whole = compose(resolve);
@@ -200,7 +188,7 @@ function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_res
  * built-in sends. Throws TemplateRenderError when the template cannot be used.
  */
 export function renderEventWithTemplate(event: RenderableEvent, opts: RenderOptions, kind: TemplateKind, body: string): WecomMessage[] {
-  if (event.kind !== 'alert' && event.kind !== 'task_result') throw new TemplateRenderError('error', `no templates for ${event.kind} messages`);
+  if (event.kind !== 'alert' && event.kind !== 'task_result') throw new TemplateRenderError({ code: 'error', detail: `no templates for ${event.kind} messages` });
   const parts = usableParts(kind, body);
   const t = translator(opts.lang);
   const { format, mentions } = opts;
@@ -238,7 +226,7 @@ export function renderDigestWithTemplate(input: DigestInput, body: string): Weco
   const compose = (shown: number): string => {
     const values: Partial<Record<Placeholder, string>> = { ...base, 'digest.list': d.list(shown), 'digest.more': d.more(shown) };
     const content = fillParts(parts, (p) => (p.kind === 'value' ? (values[p.name] ?? '') : ''));
-    if (content === '') throw new TemplateRenderError('empty', 'the template rendered to nothing');
+    if (content === '') throw new TemplateRenderError({ code: 'empty', detail: 'the template rendered to nothing' });
     return content;
   };
   for (let shown = d.lines.length; shown >= 0; shown--) {

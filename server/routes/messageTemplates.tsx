@@ -32,8 +32,8 @@ import {
   isTemplateKind,
   parseMessageTemplate,
   TEMPLATE_KINDS,
-  type MessageTemplateProblem,
 } from '../render/messageTemplate.ts';
+import { problemText } from '../render/messageTemplateProblemText.ts';
 import type { StoredTemplate } from '../render/messageTemplateChoice.ts';
 import { sizeAgainstLimit, type WecomMessage } from '../wecom/messages.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
@@ -63,19 +63,6 @@ function parseKey(input: Record<string, unknown>): TemplateKey | undefined {
 /** Browsers send a textarea's line breaks as CRLF; templates keep LF. */
 function normalise(body: string): string {
   return body.replace(/\r\n?/g, '\n');
-}
-
-export function problemText(t: Translate, p: MessageTemplateProblem): string {
-  switch (p.code) {
-    case 'empty':
-      return t('templates.error.empty');
-    case 'tooLong':
-      return t('templates.error.tooLong', { length: p.length, max: p.max });
-    case 'unclosed':
-      return t('templates.error.unclosed', { snippet: p.snippet });
-    case 'unknown':
-      return t('templates.error.unknown', { placeholder: p.placeholder });
-  }
 }
 
 const RESOLVED_PREFIX: Record<Lang, string> = { en: '[RESOLVED] ', zh: '[已恢复] ' };
@@ -144,7 +131,7 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
         try {
           renderEventWithTemplate(bare, { lang: key.lang, format, timeZone, mentions: planMentions('none', format), receivedAt: now }, key.kind, body);
         } catch (err) {
-          if (err instanceof TemplateRenderError && err.code === 'empty') return { problems: [t('templates.error.rendersEmpty')], messages: [] };
+          if (err instanceof TemplateRenderError && err.failure.code === 'empty') return { problems: [t('templates.error.rendersEmpty')], messages: [] };
           throw err;
         }
       }
@@ -155,7 +142,8 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
       };
     } catch (err) {
       if (!(err instanceof TemplateRenderError)) throw err;
-      return { problems: [t(`sendLog.template.reason.${err.code}`, { detail: err.detail })], messages: [] };
+      const { failure } = err;
+      return { problems: [failure.code === 'problem' ? problemText(t, failure.problem) : t(`sendLog.template.reason.${failure.code}`, { detail: failure.detail })], messages: [] };
     }
   }
 

@@ -212,13 +212,13 @@ describe('message templates over real HTTP', () => {
     const broken = await send({ kind: 'alert', category: 'ads', severity: 'warning', title: 'Budget out' });
     expect(broken.content).toContain('**Budget out**'); // the built-in layout
     expect(broken.content).not.toContain('Broken');
-    expect(JSON.parse(deliveryOf(broken.id).template!)).toEqual({ kind: 'alert', category: 'ads', lang: 'en', failed: { code: 'problem', detail: 'unknown placeholder {{nope}}' } });
+    expect(JSON.parse(deliveryOf(broken.id).template!)).toEqual({ kind: 'alert', category: 'ads', lang: 'en', failed: { code: 'problem', problem: { code: 'unknown', placeholder: '{{nope}}' } } });
     const empty = await send({ kind: 'alert', category: 'store', title: 'No store given' });
     expect(empty.content).toContain('**No store given**');
 
     const id = deliveryOf(broken.id).id;
     const detail = await client.get(`/send-log/${id}`);
-    expect(textOf(detail.body)).toContain('The custom template (Alert · Ads · English) could not be used: the template has a problem (unknown placeholder {{nope}}). The built-in template was sent instead.');
+    expect(textOf(detail.body)).toContain('The custom template (Alert · Ads · English) has a problem, so the built-in template was sent instead: {{nope}} is not a placeholder of this message. Use one from the list.');
     const zhDetail = await client.get(`/send-log/${deliveryOf(empty.id).id}`, { 'accept-language': 'zh-CN' });
     expect(textOf(zhDetail.body)).toContain('自定义模板（告警 · 店铺 · English）无法使用：渲染结果为空。已改用内置模板发送。');
     const list = await client.get('/send-log');
@@ -226,6 +226,18 @@ describe('message templates over real HTTP', () => {
     // A message made by a working custom template says which one.
     const ok = await client.get(`/send-log/${deliveryOf((await send({ kind: 'alert', category: 'orders', title: 'Fine one' })).id).id}`);
     expect(textOf(ok.body)).toContain('Custom template: Alert · All categories · English');
+  });
+
+  it('the send log on a Chinese console says why a stored custom template could not be used in Chinese, not "unknown placeholder …"; a note an earlier version stored shows as it was', async () => {
+    // A template stored before a placeholder was renamed, or changed outside the console (docs/integrations.md).
+    app.deps.settings.saveTemplate({ kind: 'alert', category: 'products', lang: 'en' }, '{{title}} {{oops}}');
+    const id = deliveryOf((await send({ kind: 'alert', category: 'products', severity: 'warning', title: '退款率过高', store: '杭州店' })).id).id;
+    const reason = async () => textOf(/<dd id="delivery-template"[^>]*>([\s\S]*?)<\/dd>/.exec((await client.get(`/send-log/${id}`, { 'accept-language': 'zh-CN' })).body)?.[1] ?? '');
+    expect(await reason()).toBe('自定义模板（告警 · 商品 · English）有问题，已改用内置模板发送：{{oops}} 不是此类消息的占位符。请使用列表中的占位符。');
+    // Noted by an earlier version: the problem in English, shown as it is.
+    const older = { kind: 'alert', category: 'products', lang: 'en', failed: { code: 'problem', detail: 'unknown placeholder {{oops}}' } };
+    app.deps.db.update(deliveries).set({ template: JSON.stringify(older) }).where(eq(deliveries.id, id)).run();
+    expect(await reason()).toBe('自定义模板（告警 · 商品 · English）无法使用：模板有问题（unknown placeholder {{oops}}）。已改用内置模板发送。');
   });
 
   it('the audit log on a Chinese console names a template’s kind, category and language in words, not "resolved", "all", "zh"', async () => {

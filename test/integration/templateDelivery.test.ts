@@ -36,7 +36,7 @@ describe('custom templates beyond intake', () => {
     expect(JSON.parse(inventory.template!)).toEqual({ kind: 'digest', category: 'inventory', lang: 'en' });
     const orders = digests.find((d) => d.category === 'orders')!;
     expect(content(orders.payload)).toMatch(/^3 order alerts in /); // the built-in heading
-    expect(JSON.parse(orders.template!)).toEqual({ kind: 'digest', category: '', lang: 'en', failed: { code: 'problem', detail: 'unknown placeholder {{title}}' } });
+    expect(JSON.parse(orders.template!)).toEqual({ kind: 'digest', category: '', lang: 'en', failed: { code: 'problem', problem: { code: 'unknown', placeholder: '{{title}}' } } });
   });
 
   it('an event released after quiet hours, and a repeat counted on a queued message, use the alert template', () => {

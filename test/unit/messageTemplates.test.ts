@@ -230,11 +230,11 @@ describe('message templates: checks', () => {
         one(event({ kind: 'alert', title: 't' }), body);
         return undefined;
       } catch (err) {
-        return err instanceof TemplateRenderError ? `${err.code}: ${err.detail}` : String(err);
+        return err instanceof TemplateRenderError ? err.failure : String(err);
       }
     };
-    expect(reason('{{nope}}')).toBe('problem: unknown placeholder {{nope}}');
-    expect(reason('{{summary}}\n{{store}}')).toBe('empty: the template rendered to nothing');
+    expect(reason('{{nope}}')).toEqual({ code: 'problem', problem: { code: 'unknown', placeholder: '{{nope}}' } });
+    expect(reason('{{summary}}\n{{store}}')).toEqual({ code: 'empty', detail: 'the template rendered to nothing' });
     expect(reason('{{title}}')).toBeUndefined();
   });
 
@@ -292,7 +292,7 @@ describe('template choice at send time', () => {
     const builtIn = renderEvent(alert, options('markdown', { timeZone: 'UTC' }));
     const unknown = render(alert, settings([row('alert', 'inventory', 'en', 'Hi {{nope}}')]));
     expect(unknown.messages).toEqual(builtIn);
-    expect(unknown.template).toEqual({ kind: 'alert', category: 'inventory', lang: 'en', failed: { code: 'problem', detail: 'unknown placeholder {{nope}}' } });
+    expect(unknown.template).toEqual({ kind: 'alert', category: 'inventory', lang: 'en', failed: { code: 'problem', problem: { code: 'unknown', placeholder: '{{nope}}' } } });
     const empty = render(event({ kind: 'alert', title: 'No store' }), settings([row('alert', '', 'en', '{{store}}')]));
     expect(empty.template?.failed).toEqual({ code: 'empty', detail: 'the template rendered to nothing' });
     expect(contentOf(empty.messages[0]!)).toContain('No store');
@@ -318,7 +318,7 @@ describe('template choice at send time', () => {
     expect(custom).toEqual({ message: { msgtype: 'text', text: { content: 'D 1' } }, template: { kind: 'digest', category: 'orders', lang: 'en' } });
     const broken = renderDigestForDelivery(input, templateSet([row('digest', '', 'en', '{{title}}')]));
     expect(broken.message).toEqual(renderDigest(input));
-    expect(broken.template?.failed).toEqual({ code: 'problem', detail: 'unknown placeholder {{title}}' });
+    expect(broken.template?.failed).toEqual({ code: 'problem', problem: { code: 'unknown', placeholder: '{{title}}' } });
   });
 });
 

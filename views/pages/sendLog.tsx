@@ -6,6 +6,7 @@ import { formatDateTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import { Layout, Notice } from '../layout.tsx';
 import { parseNote } from '../../server/render/messageTemplateChoice.ts';
+import { problemText } from '../../server/render/messageTemplateProblemText.ts';
 import { TEST_TITLES } from '../../server/channel/wecomChannel.ts';
 import { parseDigestTitle } from '../../server/delivery/policy/fold.ts';
 import { categoryLabel, kindLabel as templateKindLabel, langLabel } from './messageTemplates.tsx';
@@ -36,7 +37,10 @@ function templateText(ctx: ViewContext, row: DeliveryRow): { text: string; faile
   if (!note) return undefined;
   const labels = { kind: templateKindLabel(ctx, note.kind), category: categoryLabel(ctx, note.category), lang: langLabel(ctx, note.lang) };
   if (!note.failed) return { text: ctx.t('sendLog.template.custom', labels), failed: false };
-  const reason = ctx.t(`sendLog.template.reason.${note.failed.code}`, { detail: note.failed.detail });
+  const { failed } = note;
+  if ('problem' in failed) return { text: ctx.t('sendLog.template.failedProblem', { ...labels, problem: problemText(ctx.t, failed.problem) }), failed: true };
+  // Empty, an error, or a problem an earlier version noted in English.
+  const reason = ctx.t(`sendLog.template.reason.${failed.code}`, { detail: failed.detail });
   return { text: ctx.t('sendLog.template.failed', { ...labels, reason }), failed: true };
 }
 
