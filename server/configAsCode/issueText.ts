@@ -1,7 +1,8 @@
-// The configuration document's refusals in Chinese, for the console. The API answers in English (as
-// every API message does); the console shows each problem in its reader's language. Every English
-// reason document.ts gives has its pattern here (a test feeds the checks random documents and finds
-// none without one); a reason without one is shown in English rather than not at all.
+// The configuration document's refusals in Chinese, for the console, and the event schema's (a hook's
+// preview shows why its event would be refused). The API answers in English (as every API message
+// does); the console shows each problem in its reader's language. Every English reason document.ts
+// and server/events/schema.ts give has its pattern here (tests feed the checks random documents and
+// events and find none without one); a reason without one is shown in English rather than not at all.
 
 type Rule = [RegExp, string | ((...groups: string[]) => string)];
 
@@ -38,7 +39,6 @@ const RULES: Rule[] = [
   [/^this appliance reads version (\S+) documents$/, '本设备只能读取第 $1 版的文档'],
   [/^unknown field "(.*)"$/, '未知字段 "$1"'],
   [/^is required$/, '必填'],
-  [/^must be one of (.+), not (.+)$/, '必须是 $1 之一（现在是 $2）'],
   [/^must be (.+), not (.+)$/, '类型应为 $1（现在是 $2）'],
   [/^"\{\{" without a closing "\}\}": (.*)$/s, '“{{” 没有对应的 “}}”：$1'],
   [/^(.+): write \{\{metric "name"\}\} or \{\{metric "name" "store"\}\}$/, '$1：请写成 {{metric "名称"}} 或 {{metric "名称" "店铺"}}'],
@@ -64,6 +64,42 @@ const HOOK: Rule[] = [
   [/^bad placeholder or path \((\w+)\)(?: at "(.*)")?$/, (code, at) => `占位符或路径写法有误（${code}）${at ? `，位于 "${at}"` : ''}`],
 ];
 
+// What the event schema (or valibot, for a list of choices) says it got instead ("not a number",
+// "not Array"); a value it quotes (or null) stays as written, set apart from the Chinese by a space.
+const GOT: Record<string, string> = { 'an array': '数组', 'an object': '对象', 'a string': '字符串', 'a number': '数字', 'a boolean': '布尔值', Array: '数组', Object: '对象' };
+const got = (what: string) => (Object.hasOwn(GOT, what) ? GOT[what]! : ` ${what}`);
+
+// server/events/schema.ts, before RULES: its "must be a number, not a string" would read as RULES' type error.
+const EVENT: Rule[] = [
+  [/^must be a JSON object with a "kind" field, not (.+)$/, (x) => `必须是带 "kind" 字段的 JSON 对象（现在是${got(x)}）`],
+  [/^must be a JSON object, not (.+)$/, (x) => `必须是 JSON 对象（现在是${got(x)}）`],
+  [/^must be a string or a number, not (.+)$/, (x) => `必须是字符串或数字（现在是${got(x)}）`],
+  [/^must be a string, not (.+)$/, (x) => `必须是字符串（现在是${got(x)}）`],
+  [/^must be a number of milliseconds, not (.+)$/, (x) => `必须是毫秒数（现在是${got(x)}）`],
+  [/^must be a number, not (.+)$/, (x) => `必须是数字（现在是${got(x)}）`],
+  [/^must be an object of name → value, not (.+)$/, (x) => `必须是“名称 → 值”形式的对象（现在是${got(x)}）`],
+  [/^must be an ISO 8601 date-time string, not (.+)$/, (x) => `必须是 ISO 8601 时间字符串（现在是${got(x)}）`],
+  [/^must be "none", "all" or a list of WeCom user ids \/ mobile numbers, not (.+)$/, (x) => `必须是 "none"、"all"，或企业微信用户 ID / 手机号列表（现在是${got(x)}）`],
+  [/^must be an ISO 8601 date-time with a timezone, e\.g\. "(.+)" or "(.+)"$/, '必须是带时区的 ISO 8601 时间，例如 "$1" 或 "$2"'],
+  [/^must not be blank$/, '不能只有空白'],
+  [/^must not contain control characters \(found (\S+)\)$/, '不能包含控制字符（发现 $1）'],
+  [/^must have at most (\S+) entries$/, '最多 $1 项'],
+  [/^must not use the names (.+)$/, '不能使用这些名称：$1'],
+  [/^field names must not be empty$/, '字段名不能为空'],
+  [/^field names must be at most (\S+) characters$/, '字段名最多 $1 个字符'],
+  [/^must be an absolute http:\/\/ or https:\/\/ URL$/, '必须是完整的 http:// 或 https:// 地址'],
+  [/^use "mention": "all" to mention everyone$/, '要提醒所有人，请写 "mention": "all"'],
+  [/^must be a WeCom user id \(letters, digits and _-@\.\) or a mobile number$/, '必须是企业微信用户 ID（字母、数字和 _-@.）或手机号'],
+  [/^must list at least one user id or mobile number \(or be "none"\)$/, '至少列出一个用户 ID 或手机号（或写 "none"）'],
+  [/^must list at most (\S+) user ids or mobile numbers$/, '最多列出 $1 个用户 ID 或手机号'],
+  [/^must be a whole number of milliseconds$/, '必须是整数毫秒'],
+  [/^must not be negative$/, '不能为负数'],
+  [/^unknown field "(.*)" \(fields of kind "(\w+)": (.+)\)$/, '未知字段 "$1"（"$2" 类型的字段：$3）'],
+  [/^is required for kind "(\w+)"$/, '"$1" 类型必填'],
+  [/^is required; one of (.+)$/, '必填，可选值：$1'],
+  [/^must be one of (.+), not (.+)$/, (list, x) => `必须是 ${list} 之一（现在是${got(x)}）`],
+];
+
 function apply(rules: Rule[], text: string): string | undefined {
   for (const [written, zh] of rules) {
     // A value quoted in a reason may hold line breaks: "." matches them too.
@@ -75,12 +111,12 @@ function apply(rules: Rule[], text: string): string | undefined {
   return undefined;
 }
 
-/** The Chinese for one of document.ts's reasons; undefined when there is none (the English is shown). */
+/** The Chinese for one of document.ts's or the event schema's reasons; undefined when there is none (the English is shown). */
 export function issueTextZh(message: string): string | undefined {
   const line = /^line (\d+): (.+)$/s.exec(message);
   if (line) {
     const rest = apply(HOOK, line[2]!);
     return rest && `第 ${line[1]} 行：${rest}`;
   }
-  return apply(HOOK, message) ?? apply(RULES, message);
+  return apply(HOOK, message) ?? apply(EVENT, message) ?? apply(RULES, message);
 }

@@ -161,7 +161,7 @@ export function hookRoutes(deps: AppDeps) {
       const mapped = applyHook(hook, json);
       if (mapped.dropped) return { kind: 'dropped', condition: mapped.condition };
       const event = parseEvent(mapped.body);
-      if (!event.ok) return { kind: 'refused', issues: event.issues.map((i) => `${i.path}: ${i.message}`) };
+      if (!event.ok) return { kind: 'refused', issues: event.issues };
       const settings = currentRenderSettings(deps.settings, deps.config.publicUrl);
       const messages = renderForDelivery(linkedElsewhere(event.event), settings, { receivedAt: deps.clock.now() }).map((m) => ({ bytes: utf8Bytes(messageText(m)), payload: m }));
       return { kind: 'event', event: JSON.stringify(event.event, null, 2), messages, notes: mapped.notes.map((n) => noteText(t, n)) };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEvent } from '../../server/delivery/store.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { translator } from '../../server/strings/translate.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
@@ -94,6 +95,21 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     const han = JSON.stringify({ message: '库'.repeat(48 * 1024 - 20) });
     const big = await admin.postForm('/hooks/grafana', { ...values, action: 'preview', sample: han });
     expect(big.status).toBe(200);
+  });
+
+  it('a preview on a Chinese console says why the mapped event would be refused in Chinese, not the API’s English ("title: must not be empty")', async () => {
+    const definition = { title: '{{alert.name}}', summary: '', severity: '', severityMap: '', defaultSeverity: 'warning', category: '', defaultCategory: 'other', store: '', url: '', idempotencyKey: '', fields: '', dropWhen: '' };
+    const refusal = async (lang: string) => {
+      const preview = await admin.postForm('/hooks/ops', { ...definition, isNew: '1', action: 'preview', sample: '{"status":"firing"}' }, { 'accept-language': lang });
+      expect(preview.status).toBe(200);
+      return textOf(/<div class="notice bad" role="alert">([\s\S]*?)<\/div>/.exec(preview.body)?.[1] ?? '');
+    };
+    const zh = await refusal('zh-CN');
+    expect(zh).toContain(translator('zh')('hooks.preview.refused'));
+    expect(zh).toContain('title: 不能为空');
+    expect(zh).not.toContain('must not be empty');
+    // The API's own words stay the English reader's (and the API's answer).
+    expect(await refusal('en')).toContain('title: must not be empty');
   });
 
   it('turns a Grafana webhook into an alert through the inbound API’s intake, and answers a repeat with the first id', async () => {

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { issueTextZh } from '../../server/configAsCode/issueText.ts';
 import {
   CATEGORIES,
+  EVENT_LIMITS,
   KINDS,
   parseEvent,
   parseIsoDateTime,
@@ -268,5 +270,28 @@ describe('parseEvent never throws', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('parseEvent’s refusals in Chinese', () => {
+  it('every reason it can give reads in Chinese too (a hook’s preview on a Chinese console shows them)', () => {
+    const untranslated = new Set<string>();
+    const check = (json: unknown) => {
+      const r = parseEvent(json);
+      if (!r.ok) for (const i of r.issues) if (issueTextZh(i.message) === undefined) untranslated.add(i.message);
+    };
+    const valid = [alert, task, metric, { kind: 'report', title: 'Daily' }];
+    const keys = ['kind', 'title', 'category', 'severity', 'summary', 'fields', 'url', 'store', 'occurred_at', 'idempotency_key', 'mention', 'status', 'task_name', 'duration_ms', 'name', 'value', 'unit', 'extra'];
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    const odd = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom('', '  ', 'a\u0001b', 'x'.repeat(EVENT_LIMITS.summary + 1), -1, 2.5, true, 'not a date', '2026-13-01T00:00:00Z', 'ftp://x', '@all', 'bad id!', [], ['@all'], ['ok', 'bad id!'], Array.from({ length: EVENT_LIMITS.mentions + 1 }, (_, i) => `u${i}`)),
+      fc.constantFrom({ '': 1 }, { ['k'.repeat(EVENT_LIMITS.fieldKey + 1)]: 1 }, JSON.parse('{"__proto__": 1}') as object, { a: { b: 1 } }, { a: null }, many(EVENT_LIMITS.fields + 1)),
+    );
+    fc.assert(fc.property(fc.constantFrom(...valid), fc.constantFrom(...keys), odd, (base, key, value) => check({ ...base, [key]: value })), { numRuns: 2000 });
+    for (const json of [null, [], 'x', {}, { kind: 'nope' }, { kind: 'alert' }, { ...metric, kind: undefined }]) check(json);
+    expect([...untranslated]).toEqual([]);
+    expect(issueTextZh('must be a string, not a number')).toBe('必须是字符串（现在是数字）');
+    expect(issueTextZh('must be a number, not null')).toBe('必须是数字（现在是 null）');
   });
 });

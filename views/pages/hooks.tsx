@@ -1,4 +1,6 @@
 import type { WecomMessage } from '../../server/wecom/messages.ts';
+import type { EventIssue } from '../../server/events/schema.ts';
+import { issueTextZh } from '../../server/configAsCode/issueText.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
 import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
@@ -49,7 +51,7 @@ const CHOICE_LABEL: Partial<Record<HookFormField, (v: string) => MessageKey>> = 
 
 export type HookPreview =
   | { kind: 'dropped'; condition: string }
-  | { kind: 'refused'; issues: string[] }
+  | { kind: 'refused'; issues: EventIssue[] }
   | { kind: 'event'; event: string; messages: Array<{ bytes: number; payload: WecomMessage }>; notes: string[] };
 
 export interface HooksPageProps {
@@ -208,7 +210,7 @@ function Preview({ ctx, preview }: { ctx: ViewContext; preview: HookPreview }) {
           {ctx.t('hooks.preview.refused')}
           <ul>
             {preview.issues.map((i) => (
-              <li>{i}</li>
+              <li>{`${i.path}: ${ctx.lang === 'zh' ? (issueTextZh(i.message) ?? i.message) : i.message}`}</li>
             ))}
           </ul>
         </div>
