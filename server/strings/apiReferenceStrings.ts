@@ -1,7 +1,9 @@
 // The console's API reference page in Simplified Chinese. The English is the OpenAPI document itself
 // (server/api/openapi.ts, what generated clients read); this is its translation, keyed by operation
-// id and answer status, or by security scheme. A test checks that every operation, answer and
-// scheme of the document has one, so a new route cannot appear in English only.
+// id and answer status, or by security scheme, and (apiDescriptionsZh) the descriptions of its
+// schemas, their fields and the parameters, keyed by the English (they repeat across operations).
+// A test checks that every operation, answer, scheme and description of the document has one, so a
+// new route or field cannot appear in English only.
 
 export const apiReferenceZh: Readonly<Record<string, string>> = {
   'scheme.bearer': '入站 API 令牌（scn_…），在控制台的“接入 API”页面创建',
@@ -126,4 +128,47 @@ export const apiReferenceZh: Readonly<Record<string, string>> = {
   'putConfig.413': '请求体超过 1024 KiB',
   'putConfig.415': '没有以 application/json 发送',
   'putConfig.503': '数据库无法写入（磁盘已满、只读或被锁定）：没有做任何更改，请重试',
+};
+
+export const apiDescriptionsZh: Readonly<Record<string, string>> = {
+  'The id a POST answered': 'POST 应答中的 id',
+  'The mapping’s name on the console’s Hooks page': '控制台“Webhook 接入”页面上的映射名称',
+  'The check’s key (Heartbeats page), URL-encoded': '检查的标识（“任务心跳”页面），需 URL 编码',
+  'true: plan and answer the changes, apply nothing': 'true：只规划并应答将要做的更改，不应用任何内容',
+  'Apply only onto this state (a dry run’s `base`, or GET’s ETag)': '只在此状态上应用（试运行应答的 `base`，或 GET 应答的 ETag）',
+
+  'name → string or number': '名称 → 字符串或数字',
+  'name → string': '名称 → 字符串',
+  '"none", "all", or WeCom user ids / mobile numbers': '"none"、"all"，或企业微信用户 ID / 手机号',
+  'A metric point: the fields of a `kind: "metric"` Event (kind may be left out)': '一个指标点：即 `kind: "metric"` 事件的字段（可省略 kind）',
+  'Any JSON the mapping reads': '映射所读取的任意 JSON',
+  'The event id, for GET /api/v1/events/{id}': '事件 id，用于 GET /api/v1/events/{id}',
+  'What the rules decided when it arrived': '事件到达时规则的处理结果',
+  'Present on a 200: an earlier event with the same idempotency_key answered': '仅在 200 时出现：由之前具有相同 idempotency_key 的事件应答',
+  "The mapping's drop condition that held; nothing was stored": '成立的映射丢弃条件；没有保存任何内容',
+  'A stable code: invalid_event, invalid_json, invalid_encoding, invalid_id, invalid_ping, store_limit, unauthorized, not_found, hook_not_found, unknown_check, payload_too_large, unsupported_media_type, storage_unavailable, internal_error':
+    '固定的错误码：invalid_event、invalid_json、invalid_encoding、invalid_id、invalid_ping、store_limit、unauthorized、not_found、hook_not_found、unknown_check、payload_too_large、unsupported_media_type、storage_unavailable、internal_error',
+  'What is wrong, in English; for invalid_event "<field path>: <reason>"': '出错原因（英文）；invalid_event 时为 "<字段路径>: <原因>"',
+  "The task's message or the last lines of its output; the last 2000 characters are kept": '任务的消息或其输出的最后几行；保留最后 2000 个字符',
+  "The task's exit code": '任务的退出码',
+  'Any value unique to this check-in, not stored: a signed request is accepted once, and the signature covers only the time (in seconds) and the body, so two identical check-ins within a second need it (storeclaw-notify always sends one)':
+    '此次报到独有的任意值，不会保存：签名的请求只接受一次，而签名只覆盖时间（秒）和请求体，所以一秒内两次相同的报到需要它（storeclaw-notify 总会发送）',
+  "The check's key": '检查的标识',
+  'The check-in recorded': '记录下的报到',
+  "The check's state after it": '报到后检查的状态',
+  "The check's state now": '检查当前的状态',
+  'The configuration as code (format "storeclaw-notifier-config", version 1); no secrets. Sections left out of an import stay as they are':
+    '配置即代码（format 为 "storeclaw-notifier-config"，version 为 1），不含任何密钥。导入时省略的部分保持不变',
+  'The configuration as code, every section present; importable as it is': '配置即代码，包含所有部分；可原样导入',
+  'True when nothing was applied on purpose (?dry_run=true)': '有意不应用任何更改时为 true（?dry_run=true）',
+  'Whether the changes were applied (false for a dry run, or when there was nothing to change)': '更改是否已应用（试运行，或没有需要更改的内容时为 false）',
+  'The state the changes were planned from: send it as If-Match to apply exactly these changes': '规划这些更改时所基于的状态：把它作为 If-Match 发送，即可恰好应用这些更改',
+  'The state after the import (the ETag GET /api/v1/config now answers)': '导入后的状态（GET /api/v1/config 现在应答的 ETag）',
+  'A name; "kind/category/lang" for a template ("*": every category); "category/title/store" for a silence': '名称；模板为 "kind/category/lang"（"*" 表示所有分类），静音为 "category/title/store"',
+  'For an update: the fields that change': '更新时：会更改的字段',
+  'Silences in the document that have already ended: not imported': '文档中已结束的静音：不会导入',
+  'Sections the document leaves out: left as they are': '文档省略的部分：保持不变',
+  'Seeded report jobs that would switch on by themselves once a bot is connected, named off by the document: the import keeps them off':
+    '预置的报表任务本会在连接机器人后自动开启，而文档将其设为关闭：导入会让它们保持关闭',
+  'An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0)': 'OpenAPI 3.1 文档（https://spec.openapis.org/oas/v3.1.0）',
 };

@@ -108,6 +108,10 @@ const en = {
   'apidocs.oneOf': 'Exactly one of:',
   'apidocs.anyOf': 'Any of:',
   'apidocs.of': 'of',
+  'apidocs.type.maxLength': '≤ {n} chars',
+  'apidocs.type.maxItems': '≤ {n} items',
+  'apidocs.type.maxEntries': '≤ {n} entries',
+  'apidocs.type.any': 'any JSON',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -204,7 +208,7 @@ const zh: Record<keyof typeof en, string> = {
   'audit.action.hook.delete': '删除了 Webhook 映射',
   'apidocs.link': '所有接口、请求体与应答：API 参考',
   'apidocs.title': 'API 参考',
-  'apidocs.intro': '入站 API 的 OpenAPI 3.1 文档，由校验每个请求的同一套 schema 生成。说明文字与文档一致，为英文。',
+  'apidocs.intro': '入站 API 的 OpenAPI 3.1 文档，由校验每个请求的同一套 schema 生成。此处的说明文字是译文，下载的文档为英文。',
   'apidocs.download': '下载 OpenAPI 文档（openapi.json）',
   'apidocs.parameters': '参数',
   'apidocs.security': '认证',
@@ -215,10 +219,14 @@ const zh: Record<keyof typeof en, string> = {
   'apidocs.col.field': '字段',
   'apidocs.col.type': '类型',
   'apidocs.required': '必填',
-  'apidocs.nullable': '可为 null;',
-  'apidocs.oneOf': '以下之一（恰好一个）:',
+  'apidocs.nullable': '可为 null；',
+  'apidocs.oneOf': '以下之一（恰好一个）：',
   'apidocs.anyOf': '以下任一：',
   'apidocs.of': '元素为',
+  'apidocs.type.maxLength': '≤ {n} 个字符',
+  'apidocs.type.maxItems': '≤ {n} 项',
+  'apidocs.type.maxEntries': '≤ {n} 个条目',
+  'apidocs.type.any': '任意 JSON',
 };
 
 export const hookStrings = { en, zh };

@@ -150,6 +150,12 @@ describe('the OpenAPI document describes the real API', () => {
     for (const m of page.body.matchAll(/<(?:script|link)[^>]+(?:src|href)="([^"]+)"/g)) expect(m[1]).toMatch(/^(\/static\/|data:)/);
     const zh = await admin.get('/api-docs', { 'accept-language': 'zh-CN' });
     expect(textOf(zh.body)).toContain('API 参考');
+    // Parameter descriptions (GET /api/v1/events/{id}, PUT /api/v1/config), schema descriptions and the limits in Chinese too, not in the document's English.
+    const zhText = textOf(zh.body);
+    const english = ['The id a POST answered', 'true: plan and answer the changes, apply nothing', 'Any JSON the mapping reads', 'A metric point: the fields of', '≤ 200 chars', 'any JSON'].filter((s) => zhText.includes(s));
+    expect(english).toEqual([]);
+    for (const s of ['POST 应答中的 id', '映射所读取的任意 JSON', '≤ 200 个字符']) expect(zhText).toContain(s);
+    expect(textOf(page.body)).toContain('The id a POST answered');
     expect((await new ConsoleClient(app.url).get('/api-docs')).status).toBe(302);
   });
 });

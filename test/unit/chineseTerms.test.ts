@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { notificationStrings } from '../../server/strings/notificationStrings.ts';
 import { reportMessageStrings } from '../../server/strings/reportMessageStrings.ts';
 import { GLOSSARY } from '../../server/strings/glossary.ts';
-import { apiReferenceZh } from '../../server/strings/apiReferenceStrings.ts';
+import { apiDescriptionsZh, apiReferenceZh } from '../../server/strings/apiReferenceStrings.ts';
 import { buildOpenApiDocument } from '../../server/api/openapi.ts';
 import { dictionaries } from '../../server/strings/translate.ts';
 
@@ -12,6 +12,7 @@ const zhStrings: Array<[string, string]> = [
   ...Object.entries(reportMessageStrings.zh),
   ...Object.entries(notificationStrings.zh),
   ...Object.entries(apiReferenceZh).map(([key, value]): [string, string] => [`apiReference:${key}`, value]),
+  ...Object.entries(apiDescriptionsZh).map(([key, value]): [string, string] => [`apiDescription:${key}`, value]),
 ];
 
 describe('Chinese wording', () => {
@@ -68,6 +69,28 @@ describe('Chinese wording', () => {
     ];
     expect(wanted.filter((key) => !(key in apiReferenceZh))).toEqual([]);
     expect(Object.keys(apiReferenceZh).filter((key) => !wanted.includes(key))).toEqual([]);
+  });
+
+  it('the API reference page has Chinese for every description of a schema, a field or a parameter of the OpenAPI document', () => {
+    type Op = { parameters?: Array<{ description?: string; schema: unknown }>; requestBody?: unknown; responses: Record<string, { content?: unknown }> };
+    const doc = buildOpenApiDocument() as { paths: Record<string, Record<string, Op>>; components: { schemas: Record<string, unknown> } };
+    const wanted = new Set<string>();
+    // Every "description" inside a schema, however deep (fields, variants, items).
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (typeof v === 'object' && v !== null) for (const [k, inner] of Object.entries(v)) k === 'description' && typeof inner === 'string' ? wanted.add(inner) : walk(inner);
+    };
+    walk(doc.components.schemas);
+    for (const op of Object.values(doc.paths).flatMap((methods) => Object.values(methods))) {
+      for (const p of op.parameters ?? []) {
+        if (p.description) wanted.add(p.description);
+        walk(p.schema);
+      }
+      walk((op.requestBody as { content?: unknown } | undefined)?.content);
+      for (const r of Object.values(op.responses)) walk(r.content);
+    }
+    expect([...wanted].filter((d) => !(d in apiDescriptionsZh))).toEqual([]);
+    expect(Object.keys(apiDescriptionsZh).filter((d) => !wanted.has(d))).toEqual([]);
   });
 
   it('uses full-width punctuation next to Chinese text', () => {

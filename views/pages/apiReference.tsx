@@ -1,6 +1,7 @@
 // The API reference, rendered on the server from the OpenAPI document: no script, no CDN.
 import type { ViewContext } from '../context.ts';
-import { apiReferenceZh } from '../../server/strings/apiReferenceStrings.ts';
+import { apiDescriptionsZh, apiReferenceZh } from '../../server/strings/apiReferenceStrings.ts';
+import type { Translate } from '../../server/strings/translate.ts';
 import { Layout } from '../layout.tsx';
 
 type Json = Record<string, unknown>;
@@ -12,20 +13,25 @@ function resolve(schema: Json, doc: Json): { schema: Json; name?: string } {
   return { schema: ((doc.components as Json).schemas as Record<string, Json>)[name]!, name };
 }
 
-/** One line saying what a value may be: type, allowed values, limits. */
-export function typeLabel(schema: Json): string {
+/** One line saying what a value may be: type, allowed values, limits (JSON Schema's names stay as written). */
+function typeLabel(t: Translate, schema: Json): string {
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) return schema.enum.map((e) => JSON.stringify(e)).join(' | ');
   const parts: string[] = [];
   const type = schema.type;
   if (type) parts.push(Array.isArray(type) ? type.join(' | ') : String(type));
   if (schema.format) parts.push(`(${String(schema.format)})`);
-  if (typeof schema.maxLength === 'number') parts.push(`≤ ${schema.maxLength} chars`);
-  if (typeof schema.maxItems === 'number') parts.push(`≤ ${schema.maxItems} items`);
-  if (typeof schema.maxProperties === 'number') parts.push(`≤ ${schema.maxProperties} entries`);
+  if (typeof schema.maxLength === 'number') parts.push(t('apidocs.type.maxLength', { n: schema.maxLength }));
+  if (typeof schema.maxItems === 'number') parts.push(t('apidocs.type.maxItems', { n: schema.maxItems }));
+  if (typeof schema.maxProperties === 'number') parts.push(t('apidocs.type.maxEntries', { n: schema.maxProperties }));
   if (typeof schema.minimum === 'number') parts.push(`≥ ${schema.minimum}`);
   if (typeof schema.pattern === 'string') parts.push(`/${schema.pattern}/`);
-  return parts.join(' ') || 'any JSON';
+  return parts.join(' ') || t('apidocs.type.any');
+}
+
+/** A schema's or parameter's description: the document's English, or its translation. */
+function described(ctx: ViewContext, english: string): string {
+  return ctx.lang === 'zh' ? (apiDescriptionsZh[english] ?? english) : english;
 }
 
 function SchemaView({ ctx, schema: raw, doc }: { ctx: ViewContext; schema: Json; doc: Json }) {
@@ -46,7 +52,7 @@ function SchemaView({ ctx, schema: raw, doc }: { ctx: ViewContext; schema: Json;
   return (
     <div>
       {name ? <code>{name}</code> : null}
-      {typeof schema.description === 'string' ? <p class="help">{schema.description}</p> : null}
+      {typeof schema.description === 'string' ? <p class="help">{described(ctx, schema.description)}</p> : null}
       {nonNull ? (
         <>
           <p>{ctx.t(schema.oneOf ? 'apidocs.oneOf' : 'apidocs.anyOf')}</p>
@@ -82,10 +88,10 @@ function SchemaView({ ctx, schema: raw, doc }: { ctx: ViewContext; schema: Json;
         </table>
       ) : schema.type === 'array' && schema.items ? (
         <>
-          {typeLabel(schema)} {ctx.t('apidocs.of')} <SchemaView ctx={ctx} schema={schema.items as Json} doc={doc} />
+          {typeLabel(ctx.t, schema)} {ctx.t('apidocs.of')} <SchemaView ctx={ctx} schema={schema.items as Json} doc={doc} />
         </>
       ) : (
-        <code>{typeLabel(schema)}</code>
+        <code>{typeLabel(ctx.t, schema)}</code>
       )}
     </div>
   );
@@ -184,8 +190,8 @@ export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) 
                         <code>{p.name}</code> ({p.in}){p.required ? <span class="badge warn">{ctx.t('apidocs.required')}</span> : null}
                       </td>
                       <td>
-                        <code>{typeLabel(p.schema)}</code>
-                        {p.description ? <p class="help">{p.description}</p> : null}
+                        <code>{typeLabel(ctx.t, p.schema)}</code>
+                        {p.description ? <p class="help">{described(ctx, p.description)}</p> : null}
                       </td>
                     </tr>
                   ))}
