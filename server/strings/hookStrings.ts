@@ -108,9 +108,9 @@ const en = {
   'apidocs.oneOf': 'Exactly one of:',
   'apidocs.anyOf': 'Any of:',
   'apidocs.of': 'of',
-  'apidocs.type.maxLength': '≤ {n} chars',
-  'apidocs.type.maxItems': '≤ {n} items',
-  'apidocs.type.maxEntries': '≤ {n} entries',
+  'apidocs.type.maxLength': '≤ {n} {n:char|chars}',
+  'apidocs.type.maxItems': '≤ {n} {n:item|items}',
+  'apidocs.type.maxEntries': '≤ {n} {n:entry|entries}',
   'apidocs.type.any': 'any JSON',
 };
 
