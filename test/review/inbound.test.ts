@@ -1,0 +1,130 @@
+// Review round: the inbound integrations (events, Alertmanager, hooks, metrics, event status).
+// Each test fails on the current code for the defect its name states.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEvent } from '../../server/delivery/store.ts';
+import { signBody } from '../../server/security/apiAuth.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { postEvent, waitFor } from '../helpers/api.ts';
+import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '5a6b7c8d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
+const AM = { path: '/api/v1/alertmanager' };
+
+/** One Alertmanager notification of one alert, as Alertmanager's webhook receiver sends it. */
+function amPayload(alert: { status: 'firing' | 'resolved'; name: string; severity: string; instance: string; startsAt: string; endsAt?: string }) {
+  const labels = { alertname: alert.name, severity: alert.severity, instance: alert.instance };
+  return {
+    version: '4',
+    status: alert.status,
+    receiver: 'wecom',
+    groupKey: `{}:{alertname="${alert.name}"}`,
+    groupLabels: { alertname: alert.name },
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts: [
+      {
+        status: alert.status,
+        labels,
+        annotations: { summary: `${alert.name} on ${alert.instance}` },
+        startsAt: alert.startsAt,
+        endsAt: alert.endsAt ?? '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus:9090/graph',
+        fingerprint: `fp-${alert.name}-${alert.instance}`,
+      },
+    ],
+  };
+}
+
+describe('review: inbound integrations', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let token: string;
+  let signingSecret: string;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'review-inbound-password' } });
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn('review-inbound-password');
+    await admin.postForm('/channels/wecom/connect', { url: KEY });
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
+    ({ token, signingSecret } = issueApiToken(app.deps, { name: 'alertmanager', requireSignature: false, now: Date.now() }));
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  const firstId = (res: { json: Record<string, unknown> }) => (res.json.events as Array<{ id: number }>)[0]!.id;
+
+  it('Alertmanager: an alert that fires again after it resolved (within the dedupe window) is sent, not suppressed as a repeat of its first firing', async () => {
+    const base = { name: 'DiskFull', severity: 'critical', instance: 'db-1' };
+    const now = Date.now();
+    const t = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+    const firing = await postEvent(app.url, token, amPayload({ ...base, status: 'firing', startsAt: t(6) }), AM);
+    expect(firing.status).toBe(202);
+    const resolved = await postEvent(app.url, token, amPayload({ ...base, status: 'resolved', startsAt: t(6), endsAt: t(4) }), AM);
+    expect(resolved.status).toBe(202);
+    // Two minutes later the disk fills up again: Alertmanager sends a new firing (a new startsAt).
+    const again = await postEvent(app.url, token, amPayload({ ...base, status: 'firing', startsAt: t(1) }), AM);
+    expect(again.status).toBe(202);
+    expect(getEvent(app.deps.db, firstId(firing))?.status).not.toBe('suppressed');
+    expect(getEvent(app.deps.db, firstId(resolved))?.status).not.toBe('suppressed');
+    // The group last read "[RESOLVED] DiskFull": the new firing must reach it.
+    const refire = getEvent(app.deps.db, firstId(again));
+    expect(`${refire?.status}/${refire?.reason}`).toMatch(/^(queued|sent)\//);
+    const contents = () => fake.receivedFor(KEY).map((m) => JSON.stringify(m.body));
+    await waitFor(() => contents().filter((c) => c.includes('DiskFull') && !c.includes('RESOLVED')).length >= 2, 5_000);
+    expect(contents().filter((c) => c.includes('DiskFull') && !c.includes('RESOLVED'))).toHaveLength(2);
+  });
+
+  it('Alertmanager: the resolution of a critical alert that was sent is not suppressed by the minimum severity (README: labels.severity → severity)', async () => {
+    const rules = app.deps.settings.rules();
+    app.deps.settings.setRules({ ...rules, minSeverity: 'warning' });
+    try {
+      const base = { name: 'PaymentsDown', severity: 'critical', instance: 'pay-1' };
+      const now = Date.now();
+      const t = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+      const firing = await postEvent(app.url, token, amPayload({ ...base, status: 'firing', startsAt: t(3) }), AM);
+      expect(firing.status).toBe(202);
+      expect(getEvent(app.deps.db, firstId(firing))?.status).not.toBe('suppressed');
+      const resolved = await postEvent(app.url, token, amPayload({ ...base, status: 'resolved', startsAt: t(3), endsAt: t(1) }), AM);
+      expect(resolved.status).toBe(202);
+      const row = getEvent(app.deps.db, firstId(resolved));
+      // The group heard "PaymentsDown" (critical) and must hear that it is over.
+      expect(`${row?.status}/${row?.reason} (severity ${row?.severity})`).toMatch(/^(queued|sent)\//);
+    } finally {
+      app.deps.settings.setRules(rules);
+    }
+  });
+
+  it('Alertmanager: one alert whose store/instance label holds a control character does not make the whole notification (its other alerts) be refused', async () => {
+    const payload = amPayload({ name: 'QueueStuck', severity: 'warning', instance: 'worker-1', status: 'firing', startsAt: new Date().toISOString() });
+    const other = { ...payload.alerts[0]!, labels: { alertname: 'QueueStuck', severity: 'warning', store: 'Tmall\tFlagship' }, fingerprint: 'fp-other' };
+    const res = await postEvent(app.url, token, { ...payload, alerts: [payload.alerts[0], other] }, AM);
+    // Alertmanager cannot be told to change a label: a 400 makes it retry the same group until it gives up, and
+    // QueueStuck on worker-1 (a valid alert) never arrives.
+    expect(`${res.status} ${res.text}`).toMatch(/^202 /);
+  });
+
+  it('a signed event refused 415 (wrong Content-Type, nothing stored) is taken when sent again with the right header, not refused as "already received (replay)"', async () => {
+    const body = JSON.stringify({ kind: 'alert', category: 'orders', severity: 'warning', title: 'Refunds above 5%', store: 'Tmall Flagship' });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = signBody(signingSecret, timestamp, body);
+    const send = async (contentType: string) => {
+      const res = await fetch(`${app.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'x-signature-timestamp': timestamp, 'x-signature': signature },
+        body,
+      });
+      return `${res.status} ${await res.text()}`;
+    };
+    // curl -d without -H sends a form type: the appliance says to send JSON with the right Content-Type.
+    expect(await send('application/x-www-form-urlencoded')).toMatch(/^415 /);
+    // The same signed request with the header fixed: nothing of the first was stored, so it is no replay.
+    expect(await send('application/json')).toMatch(/^202 /);
+  });
+});
