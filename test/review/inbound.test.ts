@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { listEventMessages } from '../../db/queries/eventDetail.ts';
 import { getEvent } from '../../server/delivery/store.ts';
+import { saveHookMapping } from '../../db/queries/hooks.ts';
+import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { signBody } from '../../server/security/apiAuth.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
@@ -153,5 +155,19 @@ describe('review: inbound integrations', () => {
     const row = getEvent(app.deps.db, firstId(resolvedAgain));
     // A resolution of a firing the mute kept from the group: muted as well, not a message.
     expect(`${row?.status}/${row?.reason} "${row?.title}"`).toMatch(/^suppressed\/silenced /);
+  });
+
+  it('a signed hook request answered 404 (its mapping not made yet, nothing stored) is taken when sent again as it was once the mapping exists', async () => {
+    const body = JSON.stringify({ heartbeat: { status: 0, msg: 'timeout', monitorID: 7, time: '2026-12-08 00:00:00' }, monitor: { name: 'Checkout', url: 'https://shop.example' }, msg: '[Checkout] [🔴 Down] timeout' });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-signature-timestamp': timestamp, 'x-signature': signBody(signingSecret, timestamp, body) };
+    const send = async () => {
+      const res = await fetch(`${app.url}/api/v1/hooks/kuma`, { method: 'POST', headers, body });
+      return `${res.status} ${await res.text()}`;
+    };
+    expect(await send()).toMatch(/^404 .*hook_not_found/);
+    // The admin makes the mapping the 404 asked for; the sender's queue sends the request again as it was.
+    saveHookMapping(app.deps.db, 'kuma', JSON.stringify(HOOK_EXAMPLES.uptime_kuma), Date.now());
+    expect(await send()).toMatch(/^202 /);
   });
 });
