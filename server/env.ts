@@ -2,7 +2,7 @@ import type { SessionRow } from '../db/queries/sessions.ts';
 import type { BuildInfo } from './buildInfo.ts';
 import type { Lang, Translate } from './strings/translate.ts';
 
-/** Hono context variables set by the app's middleware (consoleRequest; the API's apiRequest sets only clientIp, https and apiHeaders). */
+/** Hono context variables set by the app's middleware (consoleRequest; the API's apiRequest sets only clientIp, https and apiHeaders; its authentication, recordedSignature). */
 export interface AppEnv {
   Variables: {
     lang: Lang;
@@ -16,5 +16,7 @@ export interface AppEnv {
     build: BuildInfo;
     /** The API answer already carries the API headers (apiJson built it). */
     apiHeaders: boolean;
+    /** The signature this API request was authenticated with, recorded against replay (taken back if the request is refused). */
+    recordedSignature: string | undefined;
   };
 }

@@ -342,7 +342,7 @@ export function buildOpenApiDocument(): Json {
           in: 'header',
           name: SIGNATURE_HEADER,
           description:
-            '"sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>" (for a GET: "<timestamp>.<path and query>"), keyed with the token’s signing secret (scs_…, shown once with the token; never sent). Each signature is accepted once. Required for tokens created with “require signature”, optional (but checked when sent) for others.',
+            '"sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>" (for a GET: "<timestamp>.<path and query>"), keyed with the token’s signing secret (scs_…, shown once with the token; never sent). Each signature is accepted once (a request refused after its token was checked, 4xx or 5xx, stored nothing and may be sent again as it was). Required for tokens created with “require signature”, optional (but checked when sent) for others.',
         },
         signatureTimestamp: {
           type: 'apiKey',

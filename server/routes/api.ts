@@ -23,7 +23,7 @@ import type { RefusalReason } from '../../db/schema.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
 import type { ConfigApplyDeps } from '../configAsCode/applyConfig.ts';
 import { hasScope, missingScopeMessage } from '../security/apiScopes.ts';
-import { CONFIG_MAX_BYTES, CONFIG_PATH, configApiHandlers, type ApiRefusals, type ScopeRefusal } from './configApi.ts';
+import { CONFIG_MAX_BYTES, CONFIG_PATH, configApiHandlers, type ApiRefusals, type ScopeRefusal, type VerifyRequest } from './configApi.ts';
 import { clientIp } from './viewContext.ts';
 import type { MetricRuleEngine } from '../metricRules/engine.ts';
 import { refusalMessage, StoreLimitError } from '../metricRules/storeLimit.ts';
@@ -62,6 +62,22 @@ export function apiRoutes(deps: ApiDeps) {
   const limitOf = (path: string) => (path === CONFIG_PATH ? CONFIG_MAX_BYTES : API_BODY_LIMIT);
   const tooLarge = (c: Context) => c.json({ error: 'payload_too_large', message: `The body must be at most ${limitOf(c.req.path)} bytes` }, 413);
   const streamedLimits = new Map([API_BODY_LIMIT, CONFIG_MAX_BYTES].map((maxSize) => [maxSize, bodyLimit({ maxSize, onError: tooLarge })]));
+
+  // Whatever refuses a request after its signature was recorded stored nothing (202, and 200 for a
+  // duplicate, keep it): the record is taken back, so the sender may send the request again as it
+  // was. Only this request's own record: never one that a replay or an unauthenticated request shows.
+  app.use('/api/*', async (c, next) => {
+    await next();
+    const signature = c.get('recordedSignature');
+    if (signature === undefined || (c.res.status >= 200 && c.res.status < 300)) return;
+    try {
+      auth.forget(signature);
+    } catch (err) {
+      // On a disk too full even for that, it stays recorded.
+      if (!isStorageUnavailable(err)) throw err;
+    }
+  });
+
   // A body with a Content-Length is judged by the header, so the handler reads it through
   // @hono/node-server's direct path; hono's bodyLimit (which turns every body into web streams,
   // a large share of each request's cost) is left for chunked bodies.
@@ -97,19 +113,9 @@ export function apiRoutes(deps: ApiDeps) {
     return c.json({ error: 'forbidden', message: `This token may only post to ${hooks}` }, 403);
   };
 
-  /**
-   * 503 for an authenticated request the database could not store (noted: /readyz is not ready until
-   * a write commits again). Its signature was recorded when it was authenticated: forgotten now, so the sender's retry of the same request is taken (on a disk
-   * too full even for that, it stays recorded).
-   */
+  /** 503 for an authenticated request the database could not store (noted: /readyz is not ready until a write commits again). */
   const storageUnavailable: ApiRefusals['storageUnavailable'] = (c, nothing) => {
     if (deps.counters) noteStorageError(deps.counters, deps.clock.now());
-    const signature = c.req.header(SIGNATURE_HEADER);
-    try {
-      if (signature) auth.forget(signature);
-    } catch (err) {
-      if (!isStorageUnavailable(err)) throw err;
-    }
     return c.json({ error: 'storage_unavailable', message: `The appliance cannot write to its database right now (disk full, read-only or locked). Nothing was ${nothing}; retry later.` }, 503, { 'retry-after': '5' });
   };
 
@@ -124,17 +130,23 @@ export function apiRoutes(deps: ApiDeps) {
   };
 
   /**
+   * A request's token and signature (`body` is what it signs: the body, or a GET's path and query).
+   * A signature recorded against replay is noted on the request for the refusals after this.
+   */
+  const verify: VerifyRequest = (c, body) => {
+    const signature = c.req.header(SIGNATURE_HEADER);
+    const verdict = auth.authenticate({ authorization: c.req.header('authorization'), signature, timestamp: c.req.header(TIMESTAMP_HEADER), body });
+    if (verdict.ok && signature) c.set('recordedSignature', signature);
+    return verdict;
+  };
+
+  /**
    * The token (and signature) of a request, or the answer refusing it with the refusal recorded:
    * 401, or 403 for a token limited to generic webhooks other than `hook` (the hook's name, if any)
    * or without the `send` scope (events, metrics, hooks, heartbeat check-ins).
    */
   const authenticate = (c: Context, body: string, hook?: string): { ok: true; tokenId: number } | { ok: false; response: Response } => {
-    const verdict = auth.authenticate({
-      authorization: c.req.header('authorization'),
-      signature: c.req.header(SIGNATURE_HEADER),
-      timestamp: c.req.header(TIMESTAMP_HEADER),
-      body,
-    });
+    const verdict = verify(c, body);
     if (!verdict.ok) return { ok: false, response: unauthorized(c, verdict) };
     if (!mayPost(verdict.token, hook)) return { ok: false, response: hookOnly(c, verdict.token) };
     if (!hasScope(verdict.token, 'send')) return { ok: false, response: forbidden(c, verdict.token, 'send') };
@@ -209,9 +221,9 @@ export function apiRoutes(deps: ApiDeps) {
     return apiJson(c, { accepted: result.length, events: result.map((a) => ({ id: a.id, status: a.status, ...(a.repeated ? { duplicate: true } : {}) })) }, 202);
   });
 
-  app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, auth, refusals: { unauthorized, forbidden } }));
+  app.get('/api/v1/events/:id', eventStatusHandler({ db: deps.db, verify, refusals: { unauthorized, forbidden } }));
   app.route('/', heartbeatApiRoutes({ ...deps, authenticate, storageUnavailable }));
-  const config = configApiHandlers({ ...deps, wakeWorker: deps.onQueued }, auth, { unauthorized, forbidden, hookOnly, storageUnavailable });
+  const config = configApiHandlers({ ...deps, wakeWorker: deps.onQueued }, verify, { unauthorized, forbidden, hookOnly, storageUnavailable });
   app.get(CONFIG_PATH, config.get);
   app.put(CONFIG_PATH, config.put);
   app.get('/api/v1/openapi.json', openApiHandler({ publicUrl: deps.publicUrl, port: deps.port }));

@@ -7,7 +7,7 @@ import { CONFIG_MAX_BYTES } from '../configAsCode/document.ts';
 import { importConfig } from '../configAsCode/importConfig.ts';
 import type { ConfigApplyDeps } from '../configAsCode/applyConfig.ts';
 import type { ConfigPlan } from '../configAsCode/plan.ts';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ApiAuthenticator, type ApiAuthResult } from '../security/apiAuth.ts';
+import type { ApiAuthResult } from '../security/apiAuth.ts';
 import { hasScope, type ApiScope } from '../security/apiScopes.ts';
 import { mayPost } from '../security/apiTokens.ts';
 import type { ApiTokenRow } from '../../db/queries/tokens.ts';
@@ -17,6 +17,9 @@ import { notUtf8Answer, readBodyText } from './utf8Body.ts';
 
 export const CONFIG_PATH = '/api/v1/config';
 export { CONFIG_MAX_BYTES };
+
+/** A request's token and signature checked (`body` is what it signs); a recorded signature is taken back if the request is then refused. */
+export type VerifyRequest = (c: Context, body: string) => ApiAuthResult;
 
 /** What a 403 for a missing scope does beside answering (the intake's refused-requests list). */
 export type ScopeRefusal = (c: Context, token: ApiTokenRow, needed: ApiScope) => Response;
@@ -46,10 +49,10 @@ export function planAnswer(plan: ConfigPlan) {
   };
 }
 
-export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator, { unauthorized, forbidden, hookOnly, storageUnavailable }: ApiRefusals) {
+export function configApiHandlers(deps: ConfigApplyDeps, verify: VerifyRequest, { unauthorized, forbidden, hookOnly, storageUnavailable }: ApiRefusals) {
   const get = (c: Context) => {
     const url = new URL(c.req.url);
-    const verdict = auth.authenticate({ authorization: c.req.header('authorization'), signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER), body: url.pathname + url.search });
+    const verdict = verify(c, url.pathname + url.search);
     if (!verdict.ok) return unauthorized(c, verdict);
     if (!mayPost(verdict.token, undefined)) return hookOnly(c, verdict.token);
     if (!hasScope(verdict.token, 'read')) return forbidden(c, verdict.token, 'read');
@@ -59,7 +62,7 @@ export function configApiHandlers(deps: ConfigApplyDeps, auth: ApiAuthenticator,
 
   const put = async (c: Context) => {
     const { text: body, utf8 } = await readBodyText(c);
-    const verdict = auth.authenticate({ authorization: c.req.header('authorization'), signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER), body });
+    const verdict = verify(c, body);
     if (!verdict.ok) return unauthorized(c, verdict);
     if (!mayPost(verdict.token, undefined)) return hookOnly(c, verdict.token);
     if (!hasScope(verdict.token, 'admin')) return forbidden(c, verdict.token, 'admin');

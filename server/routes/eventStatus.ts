@@ -3,9 +3,8 @@ import * as v from 'valibot';
 import type { Db } from '../../db/client.ts';
 import { getEventOfToken, listEventMessages } from '../../db/queries/eventDetail.ts';
 import { toEventStatus } from '../api/eventStatus.ts';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ApiAuthenticator } from '../security/apiAuth.ts';
 import { hasScope } from '../security/apiScopes.ts';
-import type { ApiRefusals } from './configApi.ts';
+import type { ApiRefusals, VerifyRequest } from './configApi.ts';
 
 const eventId = v.pipe(
   v.string(),
@@ -17,15 +16,10 @@ const eventId = v.pipe(
  * GET /api/v1/events/{id}. Same tokens as intake; a request without a body signs its path and query
  * instead (`${timestamp}.${path}`), so a signature still names what it asks for.
  */
-export function eventStatusHandler(deps: { db: Db; auth: ApiAuthenticator; refusals: Pick<ApiRefusals, 'unauthorized' | 'forbidden'> }) {
+export function eventStatusHandler(deps: { db: Db; verify: VerifyRequest; refusals: Pick<ApiRefusals, 'unauthorized' | 'forbidden'> }) {
   return (c: Context) => {
     const url = new URL(c.req.url);
-    const verdict = deps.auth.authenticate({
-      authorization: c.req.header('authorization'),
-      signature: c.req.header(SIGNATURE_HEADER),
-      timestamp: c.req.header(TIMESTAMP_HEADER),
-      body: url.pathname + url.search,
-    });
+    const verdict = deps.verify(c, url.pathname + url.search);
     if (!verdict.ok) return deps.refusals.unauthorized(c, verdict);
     if (!hasScope(verdict.token, 'send')) return deps.refusals.forbidden(c, verdict.token, 'send');
     const id = v.safeParse(eventId, c.req.param('id'));

@@ -41,7 +41,7 @@ export interface ApiAuthenticator {
   authenticate(req: { authorization?: string; signature?: string; timestamp?: string; body: string }): ApiAuthResult;
   /**
    * Takes back the record of an authenticated request's signature when the request is then refused
-   * with nothing stored (503): it was not accepted, so the sender's retry of it is not a replay.
+   * (415, 400, 404, 503, ...: nothing stored): it was not accepted, so the sender's retry of it is not a replay.
    */
   forget(signature: string): void;
 }

@@ -2,7 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { saveHookMapping } from '../../db/queries/hooks.ts';
 import { listRefusals } from '../../db/queries/refusals.ts';
+import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { signBody } from '../../server/security/apiAuth.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { postEvent } from '../helpers/api.ts';
@@ -115,6 +117,57 @@ describe('a signed request the database could not store', () => {
       await app.stop();
     }
   }, 30_000);
+});
+
+describe('a signed request refused after authentication, nothing stored', () => {
+  // README: a signed request is accepted only once; one refused with nothing stored may be sent again as it was.
+  it('a signed event refused 415 (wrong Content-Type) is taken when sent again with the right header, not refused as "already received (replay)"', async () => {
+    const app = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9' });
+    try {
+      const { token, signingSecret } = issueApiToken(app.deps, { name: 'signed', requireSignature: false, now: Date.now() });
+      const body = JSON.stringify({ kind: 'alert', category: 'orders', severity: 'warning', title: 'Refunds above 5%', store: 'Tmall Flagship' });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = signBody(signingSecret, timestamp, body);
+      const send = async (contentType: string, path = '/api/v1/events') => {
+        const res = await fetch(`${app.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'x-signature-timestamp': timestamp, 'x-signature': signature },
+          body,
+        });
+        return `${res.status} ${await res.text()}`;
+      };
+      // curl -d without -H sends a form type: the appliance says to send JSON with the right Content-Type.
+      expect(await send('application/x-www-form-urlencoded')).toMatch(/^415 /);
+      // The same signed request with the header fixed: nothing of the first was stored, so it is no replay.
+      expect(await send('application/json')).toMatch(/^202 /);
+      // Accepted, its record stays: neither a refused replay nor a request to no endpoint takes it back.
+      expect(await send('application/json')).toMatch(/^401 .*replay/);
+      expect(await send('application/json', '/api/v1/nowhere')).toMatch(/^404 /);
+      expect(await send('application/json')).toMatch(/^401 .*replay/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('a signed hook request answered 404 (its mapping not made yet) is taken when sent again as it was once the mapping exists', async () => {
+    const app = await startTestAppliance({ wecomOrigin: 'http://127.0.0.1:9' });
+    try {
+      const { token, signingSecret } = issueApiToken(app.deps, { name: 'uptime kuma', requireSignature: true, now: Date.now() });
+      const body = JSON.stringify({ heartbeat: { status: 0, msg: 'timeout', monitorID: 7, time: '2026-12-08 00:00:00' }, monitor: { name: 'Checkout', url: 'https://shop.example' }, msg: '[Checkout] [🔴 Down] timeout' });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-signature-timestamp': timestamp, 'x-signature': signBody(signingSecret, timestamp, body) };
+      const send = async () => {
+        const res = await fetch(`${app.url}/api/v1/hooks/kuma`, { method: 'POST', headers, body });
+        return `${res.status} ${await res.text()}`;
+      };
+      expect(await send()).toMatch(/^404 .*hook_not_found/);
+      // The admin makes the mapping the 404 asked for; the sender's queue sends the request again as it was.
+      saveHookMapping(app.deps.db, 'kuma', JSON.stringify(HOOK_EXAMPLES.uptime_kuma), Date.now());
+      expect(await send()).toMatch(/^202 /);
+    } finally {
+      await app.stop();
+    }
+  });
 });
 
 describe('a signed request after the data key changed', () => {
