@@ -7,6 +7,7 @@ import {
   linkedElsewhere,
   parseEvent,
   parseIsoDateTime,
+  replaceControlCharacters,
   toEventIssues,
   type Category,
   type EventIssue,
@@ -120,7 +121,8 @@ function toEventBody(alert: Alert, externalURL: string | undefined): Record<stri
   const { labels, annotations, status, startsAt } = alert;
   const resolved = status === 'resolved';
   const storeLabel = ['store', 'instance'].find((key) => (labels[key] ?? '').trim() !== '');
-  const store = storeLabel !== undefined ? (labels[storeLabel] ?? '').trim() : '';
+  // A store refuses control characters; a label cannot be changed by a 400, and it would refuse the group's other alerts.
+  const store = storeLabel !== undefined ? replaceControlCharacters(labels[storeLabel] ?? '').trim() : '';
   const category = (labels['category'] ?? '').toLowerCase();
   const name = (labels['alertname'] ?? '').trim() || 'Alertmanager alert';
   const summary = annotations['summary'] ?? annotations['description'];

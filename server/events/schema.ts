@@ -159,6 +159,11 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** Whether a name holds a character the API, the forms and configuration documents refuse in names. */
 export const hasControlCharacter = (s: string): boolean => CONTROL_CHARACTER.test(s);
 
+const CONTROL_CHARACTERS = new RegExp(`${CONTROL_CHARACTER.source}+`, 'g');
+
+/** Each run of control characters a space: a name from a sender that cannot be asked to change it (an Alertmanager label). */
+export const replaceControlCharacters = (s: string): string => s.replace(CONTROL_CHARACTERS, ' ');
+
 /** "U+0001": the first control character in a text, named as a sender can search for it. */
 function firstControl(s: string): string {
   const c = CONTROL_CHARACTER.exec(s)![0];

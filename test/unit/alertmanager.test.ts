@@ -145,6 +145,15 @@ describe('mapAlertmanager: cuts to the event limits', () => {
     expect(Object.values(event!.fields).every((value) => String(value).length === 500)).toBe(true);
   });
 
+  it('replaces control characters in the store label: one such alert does not make the whole notification (its other alerts) be refused', () => {
+    const payload = firingPayload();
+    const tabbed = { ...payload.alerts[0]!, labels: { alertname: 'QueueStuck', severity: 'warning', store: 'Tmall\tFlagship' }, fingerprint: 'fp-other' };
+    const broken = { ...tabbed, labels: { alertname: 'QueueStuck', instance: 'worker-\u0001\r\n2\u2028' }, fingerprint: 'fp-third' };
+    // Alertmanager cannot be told to change a label: a 400 makes it retry the same group until it gives up.
+    const events = eventsOf({ ...payload, alerts: [payload.alerts[0], tabbed, broken] });
+    expect(events.map((e) => e.store)).toEqual(['db-1:9100', 'Tmall Flagship', 'worker- 2']);
+  });
+
   it('names an alert without alertname and hashes labels without fingerprint', () => {
     const [a] = eventsOf(single({ labels: { job: 'x' } }));
     const [b] = eventsOf(single({ labels: { job: 'y' } }));
