@@ -138,7 +138,9 @@ function toEventBody(alert: Alert, externalURL: string | undefined): Record<stri
   return {
     kind: 'alert',
     category: (CATEGORIES as readonly string[]).includes(category) ? (category as Category) : 'other',
-    severity: resolved ? 'info' : mapSeverity(labels['severity']),
+    // A resolution keeps its firing's severity (the minimum severity that let the firing through lets it
+    // through too); `resolved` gives it the resolved look. Its title keeps it apart from its firing in dedupe.
+    severity: mapSeverity(labels['severity']),
     title: cut(`${resolved ? '[RESOLVED] ' : ''}${name}`, 200),
     ...(summary !== undefined && { summary: cut(summary, 2000) }),
     fields: Object.fromEntries(fields),

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { getEvent } from '../../server/delivery/store.ts';
 import { revokeApiToken } from '../../db/queries/tokens.ts';
 import { CATEGORIES } from '../../server/events/schema.ts';
@@ -9,6 +9,32 @@ import { postEvent, waitFor } from '../helpers/api.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9';
+
+/** One Alertmanager notification of one alert, as Alertmanager's webhook receiver sends it. */
+function amPayload(alert: { status: 'firing' | 'resolved'; name: string; severity: string; instance: string; startsAt: string; endsAt?: string }) {
+  const labels = { alertname: alert.name, severity: alert.severity, instance: alert.instance };
+  return {
+    version: '4',
+    status: alert.status,
+    receiver: 'wecom',
+    groupKey: `{}:{alertname="${alert.name}"}`,
+    groupLabels: { alertname: alert.name },
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts: [
+      {
+        status: alert.status,
+        labels,
+        annotations: { summary: `${alert.name} on ${alert.instance}` },
+        startsAt: alert.startsAt,
+        endsAt: alert.endsAt ?? '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus:9090/graph',
+        fingerprint: `fp-${alert.name}-${alert.instance}`,
+      },
+    ],
+  };
+}
 
 describe('inbound API over real HTTP', () => {
   let fake: FakeWecom;
@@ -209,5 +235,21 @@ describe('inbound API over real HTTP', () => {
     expect(bad.status).toBe(400);
     const again = await postEvent(app.url, token, payload, { path: '/api/v1/alertmanager' });
     expect((again.json.events as Array<{ duplicate?: boolean }>).every((e) => e.duplicate)).toBe(true);
+  });
+
+  it('Alertmanager: the resolution of a critical alert that was sent is not suppressed by the minimum severity (README: labels.severity → severity)', async () => {
+    const rules = app.deps.settings.rules();
+    app.deps.settings.setRules({ ...rules, minSeverity: 'warning' });
+    onTestFinished(() => app.deps.settings.setRules(rules));
+    const base = { name: 'PaymentsDown', severity: 'critical', instance: 'pay-1' };
+    const t = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const firstId = (res: { json: Record<string, unknown> }) => (res.json.events as Array<{ id: number }>)[0]!.id;
+    const firing = await postEvent(app.url, token, amPayload({ ...base, status: 'firing', startsAt: t(3) }), { path: '/api/v1/alertmanager' });
+    expect(getEvent(app.deps.db, firstId(firing))?.status).not.toBe('suppressed');
+    const resolved = await postEvent(app.url, token, amPayload({ ...base, status: 'resolved', startsAt: t(3), endsAt: t(1) }), { path: '/api/v1/alertmanager' });
+    expect(resolved.status).toBe(202);
+    const row = getEvent(app.deps.db, firstId(resolved));
+    // The group heard "PaymentsDown" (critical) and must hear that it is over.
+    expect(`${row?.status}/${row?.reason} (severity ${row?.severity})`).toMatch(/^(queued|sent)\/null \(severity critical\)$/);
   });
 });

@@ -182,8 +182,7 @@ class Alertmanager implements ModelCommand {
     const newIds: number[] = [];
     answers.forEach((a, i) => {
       const alert = this.alerts[i]!;
-      const severity: Severity = this.status === 'resolved' ? 'info' : alert.severity;
-      book(m, r, { id: a.id, repeated: a.duplicate === true }, { severity, mention: 'none' }, newIds);
+      book(m, r, { id: a.id, repeated: a.duplicate === true }, { severity: alert.severity, mention: 'none' }, newIds);
     });
     await afterCommand(m, r, newIds);
   }

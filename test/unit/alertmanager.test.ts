@@ -92,8 +92,8 @@ describe('mapAlertmanager: resolved', () => {
   const [resolved] = eventsOf(resolvedPayload());
   const [firing] = eventsOf(firingPayload());
 
-  it('is info, prefixed, and dated by endsAt', () => {
-    expect(resolved).toMatchObject({ severity: 'info', title: '[RESOLVED] DiskFull', occurred_at: '2025-03-14T01:45:00Z' });
+  it('keeps the firing severity, is prefixed, and dated by endsAt', () => {
+    expect(resolved).toMatchObject({ severity: 'critical', title: '[RESOLVED] DiskFull', occurred_at: '2025-03-14T01:45:00Z' });
   });
 
   it('is marked resolved (for the resolved message template); the firing alert is not', () => {
