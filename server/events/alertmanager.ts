@@ -102,6 +102,11 @@ function cut(s: string, maxChars: number): string {
   return [...s].slice(0, maxChars).join('');
 }
 
+/** A resolution's title: its firing's with "[RESOLVED] " before it, cut as the firing's is (a silence of the firing matches it). */
+export function resolvedTitle(title: string): string {
+  return cut(`[RESOLVED] ${title}`, 200);
+}
+
 function isHttpUrl(s: string | undefined): s is string {
   return s !== undefined && s.length <= 2048 && URL.canParse(s) && ['http:', 'https:'].includes(new URL(s).protocol);
 }
@@ -141,7 +146,7 @@ function toEventBody(alert: Alert, externalURL: string | undefined): Record<stri
     // A resolution keeps its firing's severity (the minimum severity that let the firing through lets it
     // through too); `resolved` gives it the resolved look. Its title keeps it apart from its firing in dedupe.
     severity: mapSeverity(labels['severity']),
-    title: cut(`${resolved ? '[RESOLVED] ' : ''}${name}`, 200),
+    title: resolved ? resolvedTitle(name) : cut(name, 200),
     ...(summary !== undefined && { summary: cut(summary, 2000) }),
     fields: Object.fromEntries(fields),
     ...(url !== undefined && { url }),

@@ -1,5 +1,6 @@
 // Muting one alert from the send log: a silence matches category + title + store (the dedupe
 // identity) until it expires. Pure: intake passes the active silences it read with the batch.
+import { resolvedTitle } from '../events/alertmanager.ts';
 import type { Category, EventKind } from '../events/schema.ts';
 import { addDays, localDateStart } from '../time/calendar.ts';
 
@@ -19,15 +20,20 @@ const HOUR = 3600_000;
 /** A silence is for a noisy alert, not a way to switch a category off: at most a year. */
 export const MAX_SILENCE_MS = 366 * 24 * HOUR;
 
-/** The silence this event falls under, if any: alerts and task results only, never reports. */
+/**
+ * The silence this event falls under, if any: alerts and task results only, never reports. An
+ * Alertmanager resolution ("[RESOLVED] <title>") falls under its firing's: the group muted the alert,
+ * so it hears neither that it fires nor that it resolved.
+ */
 export function matchSilence(
-  e: { kind: EventKind; category: Category; title: string; store?: string },
+  e: { kind: EventKind; category: Category; title: string; store?: string; resolved?: true },
   silences: readonly Silence[],
   now: number,
 ): Silence | undefined {
   if (e.kind !== 'alert' && e.kind !== 'task_result') return undefined;
   const store = e.store ?? '';
-  return silences.find((s) => s.until > now && s.category === e.category && s.title === e.title && s.store === store);
+  const titled = (s: Silence) => s.title === e.title || (e.resolved === true && resolvedTitle(s.title) === e.title);
+  return silences.find((s) => s.until > now && s.category === e.category && s.store === store && titled(s));
 }
 
 /** When a silence chosen as a duration ends. */

@@ -81,6 +81,30 @@ describe('muting one alert from the send log', () => {
     expect((await admin.postForm(`/notifications/silences/${silence!.id}/delete`)).status).toBe(404);
   });
 
+  it('an Alertmanager alert muted from the send log does not keep sending its "[RESOLVED] …" messages (the group never heard it fire)', async () => {
+    const labels = { alertname: 'FlakyProbe', severity: 'warning', instance: 'web-1' };
+    const t = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const notify = async (status: 'firing' | 'resolved', startsAt: string, endsAt = '0001-01-01T00:00:00Z') => {
+      const alert = { status, labels, annotations: { summary: 'FlakyProbe on web-1' }, startsAt, endsAt, fingerprint: 'fp-flaky' };
+      const res = await fetch(`${app.url}/api/v1/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ version: '4', status, receiver: 'wecom', alerts: [alert] }),
+      });
+      return getEvent(app.deps.db, ((await res.json()) as { events: Array<{ id: number }> }).events[0]!.id)!;
+    };
+    const firing = await notify('firing', t(30));
+    const deliveryId = (app.deps.db.$client.prepare('SELECT id FROM deliveries WHERE event_id = ?').get(firing.id) as { id: number }).id;
+    // The admin mutes this noisy alert for 4 hours from its message in the send log.
+    expect((await admin.submit(`/send-log/${deliveryId}/silence`, { duration: '4h' })).redirectedTo).toBe('/notifications#silences');
+    // It flaps: resolves, fires again (muted, as it should be), resolves again.
+    await notify('resolved', t(30), t(20));
+    expect((await notify('firing', t(15))).reason).toBe('silenced');
+    const row = await notify('resolved', t(15), t(5));
+    // A resolution of a firing the mute kept from the group: muted as well, not a message.
+    expect(`${row.status}/${row.reason} "${row.title}"`).toBe('suppressed/silenced "[RESOLVED] FlakyProbe"');
+  });
+
   it('offers no mute for a message that is not one alert (a test notification)', async () => {
     await admin.postForm('/channels/wecom/connect', { url: KEY });
     const testRow = app.deps.db.$client.prepare("SELECT id FROM deliveries WHERE kind = 'test' LIMIT 1").get() as { id: number };

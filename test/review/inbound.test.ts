@@ -80,29 +80,4 @@ describe('review: inbound integrations', () => {
     await waitFor(() => contents().filter((c) => c.includes('DiskFull') && !c.includes('RESOLVED')).length >= 2, 5_000);
     expect(contents().filter((c) => c.includes('DiskFull') && !c.includes('RESOLVED'))).toHaveLength(2);
   });
-
-  it('Alertmanager: an alert muted from the send log does not keep sending its "[RESOLVED] …" messages (the group never heard it fire)', async () => {
-    // Dedupe off (a window of 0), so each arrival is judged by the mute alone.
-    const rules = app.deps.settings.rules();
-    app.deps.settings.setRules({ ...rules, dedupeWindowMinutes: 0 });
-    onTestFinished(() => app.deps.settings.setRules(rules));
-    const base = { name: 'FlakyProbe', severity: 'warning', instance: 'web-1' };
-    const now = Date.now();
-    const t = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
-    const firing = await postEvent(app.url, token, amPayload({ ...base, status: 'firing', startsAt: t(30) }), AM);
-    expect(firing.status).toBe(202);
-    const firingEvent = getEvent(app.deps.db, firstId(firing))!;
-    const message = listEventMessages(app.deps.db, firingEvent)[0]!;
-    // The admin mutes this noisy alert for 4 hours from its message in the send log.
-    const muted = await admin.postForm(`/send-log/${message.id}/silence`, { duration: '4h' });
-    expect(muted.status).toBe(303);
-    // It flaps: resolves, fires again (muted, as it should be), resolves again.
-    await postEvent(app.url, token, amPayload({ ...base, status: 'resolved', startsAt: t(30), endsAt: t(20) }), AM);
-    const again = await postEvent(app.url, token, amPayload({ ...base, status: 'firing', startsAt: t(15) }), AM);
-    expect(getEvent(app.deps.db, firstId(again))?.reason).toBe('silenced');
-    const resolvedAgain = await postEvent(app.url, token, amPayload({ ...base, status: 'resolved', startsAt: t(15), endsAt: t(5) }), AM);
-    const row = getEvent(app.deps.db, firstId(resolvedAgain));
-    // A resolution of a firing the mute kept from the group: muted as well, not a message.
-    expect(`${row?.status}/${row?.reason} "${row?.title}"`).toMatch(/^suppressed\/silenced /);
-  });
 });

@@ -15,6 +15,15 @@ describe('silences', () => {
     expect(matchSilence({ kind: 'alert', category: 'inventory', title: 'Low stock' }, [s({ store: '' })], NOW)?.id).toBe(1);
   });
 
+  it('an Alertmanager resolution falls under its firing\'s silence; an alert merely titled so does not', () => {
+    const resolution = { kind: 'alert' as const, category: 'inventory' as const, title: '[RESOLVED] Low stock', store: 'Lakeside' };
+    expect(matchSilence({ ...resolution, resolved: true }, [s()], NOW)?.id).toBe(1);
+    expect(matchSilence(resolution, [s()], NOW)).toBeUndefined();
+    // A title at the limit: the resolution's is cut as Alertmanager's adapter cuts it.
+    const long = 'L'.repeat(200);
+    expect(matchSilence({ ...resolution, title: `[RESOLVED] ${long}`.slice(0, 200), resolved: true }, [s({ title: long })], NOW)?.id).toBe(1);
+  });
+
   it('never silence a report', () => {
     expect(matchSilence({ kind: 'report', category: 'inventory', title: 'Low stock', store: 'Lakeside' }, [s()], NOW)).toBeUndefined();
   });

@@ -14,6 +14,8 @@ export interface EventFacts {
   severity: Severity;
   title: string;
   store?: string;
+  /** A resolution (Alertmanager's, a metric rule's, a heartbeat's recovery). */
+  resolved?: true;
 }
 
 export interface RulesInput {
