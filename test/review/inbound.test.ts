@@ -1,7 +1,6 @@
 // Review round: the inbound integrations (events, Alertmanager, hooks, metrics, event status).
 // Each test fails on the current code for the defect its name states.
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { listEventMessages } from '../../db/queries/eventDetail.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEvent } from '../../server/delivery/store.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
