@@ -17,6 +17,7 @@ import {
   planFold,
   planRelease,
   waitingKey,
+  type DigestReason,
   type DigestState,
   type DigestWrite,
   type FoldMember,
@@ -53,15 +54,15 @@ function digestState(db: Db, id: number, stored: string | null): DigestState {
   return stored ? (JSON.parse(stored) as DigestState) : addToDigest(EMPTY_DIGEST, digestMemberEvents(db, id));
 }
 
-/** The waiting digest of every (category, priority) the members fall in. */
-function waitingDigests(db: Db, members: ReadonlyArray<{ category: string; priority: Priority }>): Map<string, WaitingDigest> {
+/** The waiting digest of `reason` of every (category, priority) the members fall in. */
+function waitingDigests(db: Db, reason: DigestReason, members: ReadonlyArray<{ category: string; priority: Priority }>): Map<string, WaitingDigest> {
   const found = new Map<string, WaitingDigest>();
   const looked = new Set<string>();
   for (const { category, priority } of members) {
     const key = waitingKey(category, priority);
     if (looked.has(key)) continue;
     looked.add(key);
-    const row = waitingDigest(db, category, priority);
+    const row = waitingDigest(db, category, priority, reason);
     if (row) found.set(key, { id: row.id, mention: parseMentionRequest(row.mentions), state: digestState(db, row.id, row.digestState) });
   }
   return found;
@@ -141,7 +142,7 @@ export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: 
   return db.$client.transaction(() => {
     const normal = queuedMembers(db, s, false, chunk);
     const critical = foldDue(countQueuedEventsUpTo(db, capacity + 1, true), capacity) ? queuedMembers(db, s, true, chunk) : NONE;
-    const waiting = waitingDigests(db, [
+    const waiting = waitingDigests(db, 'storm', [
       ...normal.members.map((m) => ({ category: m.category, priority: PRIORITY.normal })),
       ...critical.members.map((m) => ({ category: m.category, priority: PRIORITY.critical })),
     ]);
@@ -177,7 +178,7 @@ export function flushHeld(db: Db, s: RenderSettings, now: number, chunk = RELEAS
     const perCategory = new Map<string, number>();
     for (const m of members) perCategory.set(m.category, (perCategory.get(m.category) ?? 0) + 1);
     const alsoHeld = new Set(members.filter((m) => perCategory.get(m.category) === 1 && hasOtherHeldEvent(db, m.category, m.eventId)).map((m) => m.category));
-    const waiting = waitingDigests(db, members.map((m) => ({ category: m.category, priority: PRIORITY.normal })));
+    const waiting = waitingDigests(db, 'quiet_hours', members.map((m) => ({ category: m.category, priority: PRIORITY.normal })));
     for (const step of planRelease({ held: members, waiting, alsoHeld })) {
       if (step.type === 'digest') {
         writeDigest(db, s, step, now);

@@ -9,6 +9,7 @@ import type { EventRow, NewEvent } from '../../db/queries/events.ts';
 import type { DeliveryStatus, EventStatus } from '../../db/schema.ts';
 import type { Severity } from '../events/schema.ts';
 import type { DedupeCandidate } from './policy/dedupe.ts';
+import { digestTitleEnd, type DigestReason } from './policy/fold.ts';
 import { PRIORITY, type Priority } from './policy/priority.ts';
 import type { PruneCandidate, PruneTable } from './policy/retention.ts';
 
@@ -506,15 +507,18 @@ export interface WaitingDigestRow {
 }
 
 /**
- * The category's digest still waiting to be sent at this priority (the oldest, should there be two).
+ * The category's digest of this reason still waiting to be sent at this priority (the oldest, should
+ * there be two). The reason is read from the title's end (policy/fold: digestTitleEnd), among the few
+ * rows the index finds: a storm never grows a quiet-hours digest, nor a release a storm digest.
  * Parts of a re-split digest are not: they are sent as they are.
  */
-export function waitingDigest(db: Db, category: string, priority: Priority): WaitingDigestRow | undefined {
-  return preparedStatement<[string, number], WaitingDigestRow>(
+export function waitingDigest(db: Db, category: string, priority: Priority, reason: DigestReason): WaitingDigestRow | undefined {
+  const end = digestTitleEnd(reason);
+  return preparedStatement<[string, number, number, string], WaitingDigestRow>(
     db,
     `SELECT id, mentions, digest_state AS digestState FROM deliveries
-     WHERE kind = 'digest' AND status = 'queued' AND category = ? AND priority = ? AND split_from IS NULL ORDER BY id LIMIT 1`,
-  ).get(category, priority);
+     WHERE kind = 'digest' AND status = 'queued' AND category = ? AND priority = ? AND split_from IS NULL AND substr(title, -?) = ? ORDER BY id LIMIT 1`,
+  ).get(category, priority, end.length, end);
 }
 
 /**

@@ -985,4 +985,23 @@ describe('retention and release (issue 11)', () => {
     expect(digests).toHaveLength(1);
     expect(digests[0]!.title).toMatch(/^600 ×/);
   });
+
+  it('a storm digest still waiting when quiet hours end (WeCom was down overnight): the 3 held alerts go out in a quiet-hours digest of their own, and the storm digest does not say all 33 were held during quiet hours', async () => {
+    const rig = await rigs.worker();
+    const quiet = { enabled: true, start: '00:00', end: '23:59', timeZone: 'UTC' };
+    const content = (body: Record<string, unknown>) => (body as { markdown: { content: string } }).markdown.content;
+    // 21:59 the evening before: a storm, folded into a digest that WeCom does not take (an outage).
+    for (let i = 0; i < 30; i++) rig.post({ title: `SKU-${i} low stock`, store: `store-${i}` });
+    expect(digestBacklog(rig.db, renderSettings(rig), 5, rig.clock.now()).digests).toBe(1);
+    // Quiet hours: three alerts held; then they end and the outage is over.
+    rig.settings.setRules({ ...rig.settings.rules(), quietHours: quiet });
+    rig.clock.advance(3600_000);
+    for (let i = 0; i < 3; i++) rig.post({ title: `night SKU-${i} low stock`, store: `store-${i}` });
+    rig.clock.advance(8 * 3600_000);
+    rig.settings.setRules({ ...rig.settings.rules(), quietHours: { ...quiet, enabled: false } });
+    rig.worker.start();
+    expect(await waitFor(() => rig.fake.receivedFor(RIG_KEY).length >= 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const got = rig.fake.receivedFor(RIG_KEY).map((m) => content(m.body).split('\n')[0]);
+    expect(got, 'the storm digest was relabelled as held during quiet hours').toEqual([expect.stringMatching(/^### 30 inventory alerts in /), '### 3 inventory notifications held during quiet hours']);
+  });
 });

@@ -121,8 +121,13 @@ export function digestSeverity(state: DigestState): Severity {
   return state.counts.critical ? 'critical' : state.counts.warning ? 'warning' : 'info';
 }
 
+/** How a digest's stored title ends for its reason: a fold finds the waiting digest of its own reason by it. */
+export function digestTitleEnd(reason: DigestReason): string {
+  return ` (${reason === 'storm' ? 'digest' : 'quiet hours'})`;
+}
+
 export function digestTitle(state: DigestState, category: string, reason: DigestReason): string {
-  return `${state.total} × ${category} (${reason === 'storm' ? 'digest' : 'quiet hours'})`;
+  return `${state.total} × ${category}${digestTitleEnd(reason)}`;
 }
 
 // The suffix: a re-split digest's part (policy/partTitle.ts) or its mention follow-up (worker.ts).
@@ -199,7 +204,7 @@ export type ReleaseStep = { type: 'queue'; eventId: number } | ({ type: 'digest'
 
 /**
  * When quiet hours end, what they held goes out: one digest per category, or the event's own
- * message when its category held only this one (none other held, none waiting in a digest).
+ * message when its category held only this one (none other held, no quiet-hours digest waiting).
  * `alsoHeld` names the categories with held events beyond this chunk.
  */
 export function planRelease(input: { held: readonly FoldMember[]; waiting: ReadonlyMap<string, WaitingDigest>; alsoHeld: ReadonlySet<string> }): ReleaseStep[] {
