@@ -1,16 +1,14 @@
 // Folds and releases, the shell: reads the queue (store.ts), asks the core for the plan
-// (policy/fold.ts: planFold, planRelease), renders what the plan writes, and applies it in one
-// transaction per chunk.
+// (policy/fold.ts: planFold, planRelease), and applies it in one transaction per chunk. A digest is
+// written unrendered, its summary in digest_state: it is rendered when it is sent (renderAtSend.ts).
 import type { Db } from '../../db/client.ts';
 import type { EventRow } from '../../db/queries/events.ts';
-import type { Category, InboundEvent, Severity } from '../events/schema.ts';
-import { renderDigestForDelivery, sendLogUrl, type RenderSettings } from '../render/eventMessages.ts';
-import { noteJson } from '../render/messageTemplateChoice.ts';
-import { utf8Bytes } from '../wecom/messages.ts';
-import { enqueueEventMessage, enqueueMessage } from './outbox.ts';
+import type { InboundEvent, Severity } from '../events/schema.ts';
+import type { RenderSettings } from '../render/eventMessages.ts';
+import { enqueueEventMessage, isUnrendered, UNRENDERED } from './outbox.ts';
+import { renderedDigest } from './renderAtSend.ts';
 import {
   addToDigest,
-  DIGEST_TOP_N,
   EMPTY_DIGEST,
   FOLDABLE_KINDS,
   foldDue,
@@ -29,7 +27,9 @@ import {
   countQueuedEventsUpTo,
   digestMemberEvents,
   foldEventsInto,
+  getDelivery,
   hasOtherHeldEvent,
+  insertDelivery,
   listHeldEvents,
   listQueuedFoldable,
   setEventStatus,
@@ -49,9 +49,12 @@ function mentionNow(own: InboundEvent['mention'], severity: string, s: RenderSet
   return mentionRequest({ mention: own, severity: severity as Severity }, s.rules);
 }
 
-/** The state a digest stored; a digest written before it stored one is summed from its members. */
+/**
+ * The state a digest stored; a digest written before it stored one is summed from its members (its
+ * `until` is the fold's, which grows it now).
+ */
 function digestState(db: Db, id: number, stored: string | null): DigestState {
-  return stored ? (JSON.parse(stored) as DigestState) : addToDigest(EMPTY_DIGEST, digestMemberEvents(db, id));
+  return stored ? (JSON.parse(stored) as DigestState) : addToDigest(EMPTY_DIGEST, digestMemberEvents(db, id), 0);
 }
 
 /** The waiting digest of `reason` of every (category, priority) the members fall in. */
@@ -68,43 +71,21 @@ function waitingDigests(db: Db, reason: DigestReason, members: ReadonlyArray<{ c
   return found;
 }
 
-function digestMessage(s: RenderSettings, w: DigestWrite, now: number) {
-  return renderDigestForDelivery(
-    {
-      category: w.category as Category,
-      reason: w.reason,
-      events: w.state.top.map((m) => ({ title: m.title, severity: m.severity, store: m.store, at: m.at })),
-      total: w.state.total,
-      counts: w.state.counts,
-      since: w.state.since,
-      until: now,
-      lang: s.delivery.language,
-      format: s.delivery.format,
-      timeZone: s.timeZone,
-      // "See the console for all of them": a storm's messages (alerts and task results) are in the
-      // send log as merged; events held in quiet hours never had messages of their own, so there
-      // the digests are listed.
-      consoleUrl:
-        s.publicUrl === undefined
-          ? undefined
-          : sendLogUrl(s.publicUrl, w.reason === 'storm' ? { category: w.category, status: 'merged' } : { kind: 'digest', category: w.category }),
-      topN: DIGEST_TOP_N,
-    },
-    s.templates,
-  );
-}
-
-/** Writes a planned digest (the waiting one grown, or a new one) and folds its new members into it. */
+/**
+ * Writes a planned digest (the waiting one grown, or a new one) and folds its new members into it.
+ * A digest is rendered when it is sent (renderAtSend.ts); one rendered already (its send failed, it
+ * waits for the retry) is rendered again now with its new members, so its row always holds what
+ * its next attempt sends.
+ */
 function writeDigest(db: Db, s: RenderSettings, w: DigestWrite, now: number): number {
-  const { message, template } = digestMessage(s, w, now);
-  const fields = { severity: w.severity, title: w.title, mentions: storedMentionRequest(w.mention), template: noteJson(template), digestState: JSON.stringify(w.state) };
+  const fields = { severity: w.severity, title: w.title, mentions: storedMentionRequest(w.mention), digestState: JSON.stringify(w.state) };
   let digestId: number;
   if (w.into !== undefined) {
     digestId = w.into;
-    const payload = JSON.stringify(message);
-    updateDelivery(db, digestId, { ...fields, msgtype: message.msgtype, payload, bytes: utf8Bytes(payload) });
+    const waiting = getDelivery(db, digestId)!;
+    updateDelivery(db, digestId, isUnrendered(waiting) ? fields : { ...fields, ...renderedDigest(s, { ...waiting, ...fields }) });
   } else {
-    digestId = enqueueMessage(db, { createdAt: now, kind: 'digest', category: w.category, priority: w.priority, queuedAt: now, nextAttemptAt: now, ...fields }, message);
+    digestId = insertDelivery(db, { createdAt: now, kind: 'digest', category: w.category, priority: w.priority, status: 'queued', queuedAt: now, nextAttemptAt: now, ...fields, ...UNRENDERED });
   }
   foldEventsInto(db, w.eventIds, digestId);
   return digestId;
@@ -146,7 +127,7 @@ export function digestBacklog(db: Db, s: RenderSettings, capacity: number, now: 
       ...normal.members.map((m) => ({ category: m.category, priority: PRIORITY.normal })),
       ...critical.members.map((m) => ({ category: m.category, priority: PRIORITY.critical })),
     ]);
-    const writes = planFold({ normal: normal.members, critical: critical.members, waiting });
+    const writes = planFold({ normal: normal.members, critical: critical.members, waiting, now });
     for (const w of writes) writeDigest(db, s, w, now);
     return { digests: writes.length, more: normal.full || critical.full };
   })();
@@ -179,7 +160,7 @@ export function flushHeld(db: Db, s: RenderSettings, now: number, chunk = RELEAS
     for (const m of members) perCategory.set(m.category, (perCategory.get(m.category) ?? 0) + 1);
     const alsoHeld = new Set(members.filter((m) => perCategory.get(m.category) === 1 && hasOtherHeldEvent(db, m.category, m.eventId)).map((m) => m.category));
     const waiting = waitingDigests(db, 'quiet_hours', members.map((m) => ({ category: m.category, priority: PRIORITY.normal })));
-    for (const step of planRelease({ held: members, waiting, alsoHeld })) {
+    for (const step of planRelease({ held: members, waiting, alsoHeld, now })) {
       if (step.type === 'digest') {
         writeDigest(db, s, step, now);
         continue;

@@ -1,15 +1,18 @@
 // An event's messages are rendered when the worker is about to send them, not at intake: most of a
 // storm's alerts are folded into a digest and never need a text of their own, and a repeat counted
 // while its message waits is rendered with its count without rewriting the row. Until then the
-// event's one queued row holds no payload (UNRENDERED) and the mention decided at intake.
+// event's one queued row holds no payload (UNRENDERED) and the mention decided at intake. A digest
+// likewise, from the summary its folds stored: it reads in the language, format and template of
+// its send, not of its last fold.
 import type { Db } from '../../db/client.ts';
 import type { DeliveryRow } from '../../db/queries/deliveries.ts';
-import type { InboundEvent } from '../events/schema.ts';
-import { renderEventForDelivery, type RenderSettings, type RenderedMessages } from '../render/eventMessages.ts';
+import type { Category, InboundEvent } from '../events/schema.ts';
+import { renderDigestForDelivery, renderEventForDelivery, sendLogUrl, type RenderSettings, type RenderedMessages } from '../render/eventMessages.ts';
 import { noteJson, type TemplateNote } from '../render/messageTemplateChoice.ts';
 import { parseMentionRequest } from '../rules/mentions.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { enqueueMessages, isUnrendered } from './outbox.ts';
+import { DIGEST_TOP_N, parseDigestTitle, type DigestState } from './policy/fold.ts';
 import { partTitle } from './policy/partTitle.ts';
 import { firstMessageOf, getEvent, updateDelivery } from './store.ts';
 
@@ -20,11 +23,50 @@ export function messageFields(message: WecomMessage, template: TemplateNote | un
 }
 
 /**
- * An event row's messages with the settings as they are now, and the send log's title of each;
- * undefined when its event is gone. Mentions as decided at intake (a row queued before messages
- * were rendered at their send holds none: the rules decide, as they did then).
+ * A digest's message from the summary its folds stored, with the settings as they are now. Its
+ * mentions are not in it: they follow it once it is sent (worker.ts).
+ */
+function renderDigestQueued(s: RenderSettings, row: DeliveryRow): RenderedMessages & { titles: string[] } {
+  const state = JSON.parse(row.digestState!) as DigestState;
+  const reason = parseDigestTitle(row.title)!.reason;
+  const category = row.category!;
+  const { message, template } = renderDigestForDelivery(
+    {
+      category: category as Category,
+      reason,
+      events: state.top,
+      total: state.total,
+      counts: state.counts,
+      since: state.since,
+      until: state.until,
+      lang: s.delivery.language,
+      format: s.delivery.format,
+      timeZone: s.timeZone,
+      // "See the console for all of them": a storm's messages (alerts and task results) are in the
+      // send log as merged; events held in quiet hours never had messages of their own, so there
+      // the digests are listed.
+      consoleUrl:
+        s.publicUrl === undefined ? undefined : sendLogUrl(s.publicUrl, reason === 'storm' ? { category, status: 'merged' } : { kind: 'digest', category }),
+      topN: DIGEST_TOP_N,
+    },
+    s.templates,
+  );
+  return { messages: [message], ...(template ? { template } : {}), titles: [row.title] };
+}
+
+/** A digest's row as it reads now (what a fold writes into a digest grown while it waits for a retry). */
+export function renderedDigest(s: RenderSettings, row: DeliveryRow): ReturnType<typeof messageFields> {
+  const { messages, template } = renderDigestQueued(s, row);
+  return messageFields(messages[0]!, template);
+}
+
+/**
+ * An event row's or a digest's messages with the settings as they are now, and the send log's
+ * title of each; undefined when its event is gone. Mentions as decided at intake (a row queued
+ * before messages were rendered at their send holds none: the rules decide, as they did then).
  */
 export function renderQueued(db: Db, s: RenderSettings, row: DeliveryRow): (RenderedMessages & { titles: string[] }) | undefined {
+  if (row.kind === 'digest') return renderDigestQueued(s, row);
   const event = row.eventId === null ? undefined : getEvent(db, row.eventId);
   if (!event) return undefined;
   const e = JSON.parse(event.payload) as InboundEvent;

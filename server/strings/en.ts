@@ -94,7 +94,7 @@ export const en = {
   'sendLog.detail': 'Delivery #{id}',
   'sendLog.payload': 'Payload sent to WeCom (the key is never stored)',
   'sendLog.bytes': 'Size',
-  'sendLog.unrendered.queued': 'Not written yet: an event’s message is written when it is sent. This is how it reads with the settings as they are now.',
+  'sendLog.unrendered.queued': 'Not written yet: an event’s message, and a digest, is written when it is sent. This is how it reads with the settings as they are now.',
   'sendLog.unrendered.merged': 'Folded into a digest before it was sent, so never written on its own. This is how it would read with the settings as they are now.',
   'sendLog.explanation': 'What it means',
   // A failed message's stored failure (wecom/errcodes.ts FailureClass, and the appliance's own), in words.

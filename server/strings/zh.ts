@@ -95,7 +95,7 @@ export const zh: Record<MessageKey, string> = {
   'sendLog.detail': '发送记录 #{id}',
   'sendLog.payload': '发送给企业微信的内容（从不保存 key）',
   'sendLog.bytes': '大小',
-  'sendLog.unrendered.queued': '尚未生成：事件的消息在发送时才生成。以下是按当前设置生成的内容。',
+  'sendLog.unrendered.queued': '尚未生成：事件的消息和汇总消息都在发送时才生成。以下是按当前设置生成的内容。',
   'sendLog.unrendered.merged': '发送前已合并进汇总消息，没有单独生成。以下是按当前设置单独生成时的内容。',
   'sendLog.explanation': '含义',
   'sendLog.failure.transient': '暂时失败',

@@ -69,7 +69,7 @@ describe('intake queues the decision, not the text', () => {
 });
 
 describe("a storm's folded alerts are never rendered", () => {
-  it('the fold merges unrendered rows; only the digest is written', () => {
+  it('the fold merges unrendered rows; the digest stores its summary, and is written when it is sent', () => {
     const rig = engine();
     for (let i = 0; i < 30; i++) rig.post({ title: `SKU-${i} low` });
     const s = currentRenderSettings(rig.settings, undefined);
@@ -78,7 +78,8 @@ describe("a storm's folded alerts are never rendered", () => {
     expect(merged).toHaveLength(30);
     expect(merged.every(isUnrendered)).toBe(true);
     const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
-    expect(isUnrendered(digest!)).toBe(false);
+    expect(isUnrendered(digest!)).toBe(true);
+    expect(JSON.parse(digest!.digestState!)).toMatchObject({ total: 30 });
   });
 
   it('a folded event keeps the mention decided at intake, as its own message would', () => {
@@ -108,6 +109,39 @@ describe("a storm's folded alerts are never rendered", () => {
   });
 });
 
+describe('a digest waiting in the queue is written with the settings of its send', () => {
+  /** A storm folded while the window is full: its digest waits for the next window. */
+  async function waitingStormDigest(): Promise<WorkerRig> {
+    const rig = await workerRig();
+    for (let i = 0; i < 20; i++) rig.limiter.record(rig.clock.now());
+    for (let i = 0; i < 30; i++) rig.post({ category: 'orders', title: `order ${i} unpaid`, store: `store-${i}` });
+    rig.worker.start();
+    expect(await waitFor(() => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).length === 1, 5_000)).toBe(true);
+    return rig;
+  }
+  async function sentAfterTheWindow(rig: WorkerRig): Promise<Array<Record<string, unknown>>> {
+    rig.clock.advance(61_000);
+    rig.worker.wake();
+    expect(await waitFor(() => bodies(rig).length >= 1 && rig.worker.idle(), 5_000)).toBe(true);
+    return bodies(rig);
+  }
+
+  it('the notification language switched to Chinese while a storm digest waits for the rate window: the digest reaches the group in Chinese', async () => {
+    const rig = await waitingStormDigest();
+    rig.settings.setDelivery({ ...rig.settings.delivery(), language: 'zh' });
+    const [digest] = await sentAfterTheWindow(rig);
+    expect(contentOf(digest!), 'the digest went out in the language of when it was folded').toContain('30 条订单告警');
+    expect(contentOf(digest!)).not.toContain('30 order alerts');
+  });
+
+  it('the format switched to text (for the WeChat plugin) while a storm digest waits: the digest goes out as text', async () => {
+    const rig = await waitingStormDigest();
+    rig.settings.setDelivery({ ...rig.settings.delivery(), format: 'text' });
+    const sent = await sentAfterTheWindow(rig);
+    expect(sent.map((m) => m.msgtype), 'the digest went out as markdown after the format was set to text').toEqual(['text']);
+  });
+});
+
 describe("an event refused before its follow-up went, then folded", () => {
   it('its messages rendered at the first send are merged untried, and the digest carries its @all', async () => {
     const rig = await workerRig();
@@ -120,13 +154,12 @@ describe("an event refused before its follow-up went, then folded", () => {
     rig.clock.advance(1_000);
     rig.worker.wake();
     expect(await waitFor(() => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).length === 1, 5_000)).toBe(true);
-    // The event's own messages (the send log's event filter also lists the digest that carries it).
-    const rows = listDeliveries(rig.db, { eventId: alert.id }, { limit: 10 })
-      .filter((r) => r.eventId === alert.id)
-      .sort((a, b) => a.id - b.id);
-    expect(rows.map((r) => [r.status, r.attempts, isUnrendered(r)])).toEqual([
-      ['merged', 1, false],
-      ['merged', 0, false],
+    const rows = listDeliveries(rig.db, { eventId: alert.id }, { limit: 10 }).sort((a, b) => a.id - b.id);
+    // Its two messages, and the digest that carries it (written when it is sent).
+    expect(rows.map((r) => [r.kind, r.status, r.attempts, isUnrendered(r)])).toEqual([
+      ['alert', 'merged', 1, false],
+      ['alert', 'merged', 0, false],
+      ['digest', 'queued', 0, true],
     ]);
     expect(JSON.parse(rows[1]!.payload).text.mentioned_list).toEqual(['@all']);
     const [digest] = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
@@ -226,7 +259,7 @@ describe('the send log shows a message not rendered yet as it would read now', (
     const page = await client.get(`/send-log/${queued.id}`);
     expect(page.status).toBe(200);
     const text = textOf(page.body);
-    expect(text).toContain('Not written yet: an event’s message is written when it is sent.');
+    expect(text).toContain('Not written yet: an event’s message, and a digest, is written when it is sent.');
     expect(page.body).toContain('SKU-5 low stock');
     expect(text).not.toMatch(/Size\s*0 B/);
     expect(text).toMatch(/Size\s*\d{3,} B/);
@@ -240,6 +273,14 @@ describe('the send log shows a message not rendered yet as it would read now', (
     await client.get('/lang/zh?next=/');
     const merged = textOf((await client.get(`/send-log/${queued.id}`)).body);
     expect(merged).toContain('发送前已合并进汇总消息，没有单独生成。');
+    // The digest waiting to be sent: as it would read now, in the notification language of now.
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'zh' });
+    const [digest] = listDeliveries(app.deps.db, { kind: 'digest' }, { limit: 5 });
+    expect(isUnrendered(digest!)).toBe(true);
+    const digestPage = textOf((await client.get(`/send-log/${digest!.id}`)).body);
+    expect(digestPage).toContain('尚未生成：事件的消息和汇总消息都在发送时才生成。');
+    expect(digestPage).toContain('6 条库存告警');
+    expect(digestPage).toMatch(/\d{3,} B/);
 
     // Its event gone (a database changed by hand): the row as stored, with no preview and no note.
     const orphan = listDeliveries(app.deps.db, { eventId: await post('SKU-99 low stock') }, { limit: 5 })[0]!;

@@ -1,5 +1,5 @@
 // Custom templates on the delivery engine's other paths: storm digests, quiet-hours releases and
-// dedupe repeats render with the templates of the moment, and note which one they used.
+// dedupe repeats render with the templates of the moment they are sent, and note which one they used.
 import { afterEach, describe, expect, it } from 'vitest';
 import { listDeliveries, type DeliveryRow } from '../../db/queries/deliveries.ts';
 import { digestBacklog, flushHeld } from '../../server/delivery/folds.ts';
@@ -30,7 +30,8 @@ describe('custom templates beyond intake', () => {
     for (let i = 0; i < 4; i++) rig.post({ category: 'inventory', title: `SKU-${i} low` });
     for (let i = 0; i < 3; i++) rig.post({ category: 'orders', title: `Refund ${i}` });
     expect(digestBacklog(rig.db, currentRenderSettings(rig.settings, undefined), 1, rig.clock.now()).digests).toBe(2);
-    const digests = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 });
+    // Written when the worker is about to send them (renderAtSend), with the templates of then.
+    const digests = listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).map((d) => atSend(rig, d));
     const inventory = digests.find((d) => d.category === 'inventory')!;
     expect(content(inventory.payload)).toMatch(/^STORM 4 Inventory\nTop 4:\n• 🟠 SKU-0 low/);
     expect(JSON.parse(inventory.template!)).toEqual({ kind: 'digest', category: 'inventory', lang: 'en' });

@@ -10,7 +10,7 @@ import { buildOpenApiDocument } from '../../server/api/openapi.ts';
 import { deliveryTitle } from '../../views/pages/sendLog.tsx';
 
 const ctx = (lang: Lang): ViewContext => ({ t: translator(lang), lang, path: '/', timeZone: 'Asia/Shanghai' });
-const state = (total: number) => ({ total, counts: { info: 0, warning: total, critical: 0 }, since: 0, top: [] });
+const state = (total: number) => ({ total, counts: { info: 0, warning: total, critical: 0 }, since: 0, until: 0, top: [] });
 
 describe('the send log and audit log in the reader’s language', () => {
   it('names every audit action and actor in both languages', () => {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LIVE_ORIGINAL_STATUSES } from '../../server/delivery/policy/dedupe.ts';
-import { FOLDABLE_KINDS, foldDue, planFold, planRelease, waitingKey, type DigestState, type DigestWrite, type FoldMember, type WaitingDigest } from '../../server/delivery/policy/fold.ts';
+import { digestTitleEnd, FOLDABLE_KINDS, foldDue, planFold, planRelease, waitingKey, type DigestReason, type DigestState, type DigestWrite, type FoldMember, type WaitingDigest } from '../../server/delivery/policy/fold.ts';
 import { intakeLookup, planIntake, type EventRef, type IntakeFacts } from '../../server/delivery/policy/intake.ts';
 import { PRIORITY, type Priority } from '../../server/delivery/policy/priority.ts';
 import { nextToSend } from '../../server/delivery/policy/sendOrder.ts';
@@ -188,8 +188,10 @@ class PlanEngine {
     });
   }
 
-  private waiting(category: string, priority: Priority): WaitingDigest | undefined {
-    const row = [...this.messages.values()].find((m) => m.kind === 'digest' && m.status === 'queued' && m.category === category && m.priority === priority && m.splitFrom === null);
+  private waiting(category: string, priority: Priority, reason: DigestReason): WaitingDigest | undefined {
+    const row = [...this.messages.values()].find(
+      (m) => m.kind === 'digest' && m.status === 'queued' && m.category === category && m.priority === priority && m.splitFrom === null && m.title.endsWith(digestTitleEnd(reason)),
+    );
     return row && { id: row.id, mention: row.digest!.mention, state: row.digest!.state };
   }
 
@@ -239,11 +241,11 @@ class PlanEngine {
       [critical, PRIORITY.critical],
     ] as const) {
       for (const m of members) {
-        const w = this.waiting(m.category, priority);
+        const w = this.waiting(m.category, priority, 'storm');
         if (w) waiting.set(waitingKey(m.category, priority), w);
       }
     }
-    for (const w of planFold({ normal, critical, waiting })) this.writeDigest(w);
+    for (const w of planFold({ normal, critical, waiting, now: this.now })) this.writeDigest(w);
   }
 
   release(): void {
@@ -255,10 +257,10 @@ class PlanEngine {
       const alsoHeld = new Set(held.slice(3).map((e) => e.body.category));
       const waiting = new Map<string, WaitingDigest>();
       for (const m of members) {
-        const w = this.waiting(m.category, PRIORITY.normal);
+        const w = this.waiting(m.category, PRIORITY.normal, 'quiet_hours');
         if (w) waiting.set(waitingKey(m.category, PRIORITY.normal), w);
       }
-      for (const step of planRelease({ held: members, waiting, alsoHeld })) {
+      for (const step of planRelease({ held: members, waiting, alsoHeld, now: this.now })) {
         if (step.type === 'digest') {
           this.writeDigest(step);
           continue;

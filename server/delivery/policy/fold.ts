@@ -65,14 +65,17 @@ export interface FoldMember extends DigestLine {
 }
 
 /**
- * What a digest message is rendered from, stored with the digest: the count, the counts by
- * severity, the earliest event and the events it lists. Folding newcomers in costs what they cost,
- * not what the digest already holds, so a long storm does not re-read thousands of members.
+ * What a digest message is rendered from when it is sent, stored with the digest: the count, the
+ * counts by severity, the earliest event, when it last grew and the events it lists. Folding
+ * newcomers in costs what they cost, not what the digest already holds, so a long storm does not
+ * re-read thousands of members.
  */
 export interface DigestState {
   total: number;
   counts: Record<Severity, number>;
   since: number;
+  /** When the digest last grew: the end of the time range it shows. */
+  until: number;
   top: DigestLine[];
 }
 
@@ -104,9 +107,10 @@ const byRank = (a: DigestLine, b: DigestLine) => SEVERITY_RANK[b.severity] - SEV
 
 const line = ({ eventId, title, severity, store, at }: DigestLine): DigestLine => ({ eventId, title, severity, store, at });
 
-export const EMPTY_DIGEST: DigestState = { total: 0, counts: { critical: 0, warning: 0, info: 0 }, since: Infinity, top: [] };
+export const EMPTY_DIGEST: DigestState = { total: 0, counts: { critical: 0, warning: 0, info: 0 }, since: Infinity, until: 0, top: [] };
 
-export function addToDigest(state: DigestState, members: readonly DigestLine[]): DigestState {
+/** The digest grown by `members` at `now`. */
+export function addToDigest(state: DigestState, members: readonly DigestLine[], now: number): DigestState {
   const counts = { ...state.counts };
   let since = state.since;
   for (const m of members) {
@@ -114,7 +118,7 @@ export function addToDigest(state: DigestState, members: readonly DigestLine[]):
     if (m.at < since) since = m.at;
   }
   const top = [...state.top, ...[...members].sort(byRank).slice(0, DIGEST_TOP_N).map(line)].sort(byRank).slice(0, DIGEST_TOP_N);
-  return { total: state.total + members.length, counts, since, top };
+  return { total: state.total + members.length, counts, since, until: now, top };
 }
 
 export function digestSeverity(state: DigestState): Severity {
@@ -156,15 +160,16 @@ export function byCategory<T extends { category: string }>(rows: readonly T[]): 
 /** Where the waiting digest of a category at a priority is looked up. */
 export const waitingKey = (category: string, priority: Priority) => `${priority}\u0000${category}`;
 
-/** The members folded into the category's waiting digest, or into a new one. */
+/** The members folded into the category's waiting digest, or into a new one, at `now`. */
 export function digestWrite(
   category: string,
   priority: Priority,
   reason: DigestReason,
   members: readonly FoldMember[],
   waiting: WaitingDigest | undefined,
+  now: number,
 ): DigestWrite {
-  const state = addToDigest(waiting?.state ?? EMPTY_DIGEST, members);
+  const state = addToDigest(waiting?.state ?? EMPTY_DIGEST, members, now);
   return {
     into: waiting?.id,
     category,
@@ -184,7 +189,7 @@ export function digestWrite(
  * digest is left alone (a digest of one says less than the message). Critical members are given
  * only when critical events alone exceed what the window carries, and fold at the critical priority.
  */
-export function planFold(input: { normal: readonly FoldMember[]; critical: readonly FoldMember[]; waiting: ReadonlyMap<string, WaitingDigest> }): DigestWrite[] {
+export function planFold(input: { normal: readonly FoldMember[]; critical: readonly FoldMember[]; waiting: ReadonlyMap<string, WaitingDigest>; now: number }): DigestWrite[] {
   const writes: DigestWrite[] = [];
   for (const [priority, members] of [
     [PRIORITY.normal, input.normal],
@@ -193,7 +198,7 @@ export function planFold(input: { normal: readonly FoldMember[]; critical: reado
     for (const [category, group] of byCategory(members)) {
       const waiting = input.waiting.get(waitingKey(category, priority));
       if (group.length < 2 && !waiting) continue;
-      writes.push(digestWrite(category, priority, 'storm', group, waiting));
+      writes.push(digestWrite(category, priority, 'storm', group, waiting, input.now));
     }
   }
   return writes;
@@ -207,12 +212,12 @@ export type ReleaseStep = { type: 'queue'; eventId: number } | ({ type: 'digest'
  * message when its category held only this one (none other held, no quiet-hours digest waiting).
  * `alsoHeld` names the categories with held events beyond this chunk.
  */
-export function planRelease(input: { held: readonly FoldMember[]; waiting: ReadonlyMap<string, WaitingDigest>; alsoHeld: ReadonlySet<string> }): ReleaseStep[] {
+export function planRelease(input: { held: readonly FoldMember[]; waiting: ReadonlyMap<string, WaitingDigest>; alsoHeld: ReadonlySet<string>; now: number }): ReleaseStep[] {
   const steps: ReleaseStep[] = [];
   for (const [category, group] of byCategory(input.held)) {
     const waiting = input.waiting.get(waitingKey(category, PRIORITY.normal));
     if (group.length === 1 && !waiting && !input.alsoHeld.has(category)) steps.push({ type: 'queue', eventId: group[0]!.eventId });
-    else steps.push({ type: 'digest', ...digestWrite(category, PRIORITY.normal, 'quiet_hours', group, waiting) });
+    else steps.push({ type: 'digest', ...digestWrite(category, PRIORITY.normal, 'quiet_hours', group, waiting, input.now) });
   }
   return steps;
 }
