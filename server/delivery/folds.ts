@@ -83,7 +83,7 @@ function writeDigest(db: Db, s: RenderSettings, w: DigestWrite, now: number): nu
   if (w.into !== undefined) {
     digestId = w.into;
     const waiting = getDelivery(db, digestId)!;
-    updateDelivery(db, digestId, isUnrendered(waiting) ? fields : { ...fields, ...renderedDigest(s, { ...waiting, ...fields }) });
+    updateDelivery(db, digestId, isUnrendered(waiting) ? fields : { ...fields, ...renderedDigest(db, s, { ...waiting, ...fields }) });
   } else {
     digestId = insertDelivery(db, { createdAt: now, kind: 'digest', category: w.category, priority: w.priority, status: 'queued', queuedAt: now, nextAttemptAt: now, ...fields, ...UNRENDERED });
   }

@@ -14,7 +14,7 @@ import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { enqueueMessages, isUnrendered } from './outbox.ts';
 import { DIGEST_TOP_N, parseDigestTitle, type DigestState } from './policy/fold.ts';
 import { partTitle } from './policy/partTitle.ts';
-import { firstMessageOf, getEvent, updateDelivery } from './store.ts';
+import { digestLineEvents, firstMessageOf, getEvent, updateDelivery } from './store.ts';
 
 /** A rendered message as its row stores it. */
 export function messageFields(message: WecomMessage, template: TemplateNote | undefined): { msgtype: string; payload: string; bytes: number; template: string | null } {
@@ -23,18 +23,20 @@ export function messageFields(message: WecomMessage, template: TemplateNote | un
 }
 
 /**
- * A digest's message from the summary its folds stored, with the settings as they are now. Its
- * mentions are not in it: they follow it once it is sent (worker.ts).
+ * A digest's message from the summary its folds stored and what its listed members carry now (a
+ * repeat counted while it waited), with the settings as they are now. Its mentions are not in it:
+ * they follow it once it is sent (worker.ts).
  */
-function renderDigestQueued(s: RenderSettings, row: DeliveryRow): RenderedMessages & { titles: string[] } {
+function renderDigestQueued(db: Db, s: RenderSettings, row: DeliveryRow): RenderedMessages & { titles: string[] } {
   const state = JSON.parse(row.digestState!) as DigestState;
+  const members = new Map(digestLineEvents(db, state.top.map((l) => l.eventId)).map((e) => [e.id, e]));
   const reason = parseDigestTitle(row.title)!.reason;
   const category = row.category!;
   const { message, template } = renderDigestForDelivery(
     {
       category: category as Category,
       reason,
-      events: state.top,
+      events: state.top.map((l) => ({ ...l, repeatCount: members.get(l.eventId)?.repeatCount })),
       total: state.total,
       counts: state.counts,
       since: state.since,
@@ -55,8 +57,8 @@ function renderDigestQueued(s: RenderSettings, row: DeliveryRow): RenderedMessag
 }
 
 /** A digest's row as it reads now (what a fold writes into a digest grown while it waits for a retry). */
-export function renderedDigest(s: RenderSettings, row: DeliveryRow): ReturnType<typeof messageFields> {
-  const { messages, template } = renderDigestQueued(s, row);
+export function renderedDigest(db: Db, s: RenderSettings, row: DeliveryRow): ReturnType<typeof messageFields> {
+  const { messages, template } = renderDigestQueued(db, s, row);
   return messageFields(messages[0]!, template);
 }
 
@@ -66,7 +68,7 @@ export function renderedDigest(s: RenderSettings, row: DeliveryRow): ReturnType<
  * before messages were rendered at their send holds none: the rules decide, as they did then).
  */
 export function renderQueued(db: Db, s: RenderSettings, row: DeliveryRow): (RenderedMessages & { titles: string[] }) | undefined {
-  if (row.kind === 'digest') return renderDigestQueued(s, row);
+  if (row.kind === 'digest') return renderDigestQueued(db, s, row);
   const event = row.eventId === null ? undefined : getEvent(db, row.eventId);
   if (!event) return undefined;
   const e = JSON.parse(event.payload) as InboundEvent;

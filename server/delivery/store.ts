@@ -293,6 +293,17 @@ export function digestMemberEvents(db: Db, digestId: number): Array<{ eventId: n
   ).all(digestId);
 }
 
+/**
+ * What a digest's listed members carry now, read when it is rendered: a repeat counted while the
+ * digest waited shows in it. At most the few events a digest lists, found by key.
+ */
+export function digestLineEvents(db: Db, eventIds: readonly number[]): Array<{ id: number; repeatCount: number }> {
+  return preparedStatement<[string], { id: number; repeatCount: number }>(
+    db,
+    `SELECT id, repeat_count AS repeatCount FROM events WHERE id IN (SELECT value FROM json_each(?))`,
+  ).all(JSON.stringify(eventIds));
+}
+
 // ---- deliveries ------------------------------------------------------------------------------------
 
 export function insertDelivery(db: Db, d: NewDelivery): number {

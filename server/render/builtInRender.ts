@@ -200,7 +200,8 @@ export function renderEvent(event: InboundEvent, opts: RenderOptions): WecomMess
 export type DigestInput = {
   category: Category | 'mixed';
   reason: 'storm' | 'quiet_hours';
-  events: ReadonlyArray<{ title: string; severity: Severity; store?: string | null; at: number }>;
+  /** The events it lists; `repeatCount`: how many times one arrived (deduplication), ×N above 1 as its own message shows. */
+  events: ReadonlyArray<{ title: string; severity: Severity; store?: string | null; at: number; repeatCount?: number }>;
   /** How many events the digest stands for (the heading's count). */
   total: number;
   /** Counts by severity of all `total` events; counted from `events` when absent. */
@@ -260,7 +261,8 @@ export function digestParts(input: DigestInput) {
   const lines = ranked.map((e) => {
     const marker = format === 'markdown' ? badgeText(format, { label: t(`severity.${e.severity}`), ...SEVERITY_STYLE[e.severity] }) : SEVERITY_STYLE[e.severity].emoji;
     const store = oneLine(e.store ?? '');
-    const parts = [truncateUtf8(oneLine(e.title), 160, '…'), ...(store ? [truncateUtf8(store, 60, '…')] : []), formatDateTime(e.at, lang, timeZone)];
+    const repeat = (e.repeatCount ?? 1) > 1 ? ` ${t('repeat', { count: e.repeatCount ?? 1 })}` : '';
+    const parts = [truncateUtf8(oneLine(e.title), 160, '…') + repeat, ...(store ? [truncateUtf8(store, 60, '…')] : []), formatDateTime(e.at, lang, timeZone)];
     return `${format === 'text' ? '•' : '-'} ${marker} ${parts.join(' · ')}`;
   });
   const seeConsole =

@@ -142,6 +142,61 @@ describe('a digest waiting in the queue is written with the settings of its send
   });
 });
 
+describe('repeats counted on an event a digest carries', () => {
+  const content = (body: Record<string, unknown>) => (body as { markdown: { content: string } }).markdown.content;
+  const lineOf = (digest: string, title: string) => digest.split('\n').find((l) => l.includes(title))!;
+
+  it('an alert repeated 3 times in quiet hours: released alone it reads ×3, and in the quiet-hours digest its line says ×3 too', async () => {
+    const rig = await workerRig();
+    const quiet = { enabled: true, start: '00:00', end: '23:59', timeZone: 'UTC' };
+    rig.settings.setRules({ ...rig.settings.rules(), quietHours: quiet });
+    // Control: a category that held one alert releases it as its own message, with its repeats.
+    for (let i = 0; i < 3; i++) rig.post({ category: 'ads', title: 'Campaign 7 budget spent', store: 'Tmall' });
+    // The same in a category that held two alerts: they go out as one digest.
+    for (let i = 0; i < 3; i++) rig.post({ category: 'inventory', title: 'SKU-7 low stock', store: 'Tmall' });
+    rig.post({ category: 'inventory', title: 'SKU-8 low stock', store: 'Tmall' });
+    rig.settings.setRules({ ...rig.settings.rules(), quietHours: { ...quiet, enabled: false } });
+    rig.worker.start();
+    expect(await waitFor(() => bodies(rig).length >= 2 && rig.worker.idle(), 5_000)).toBe(true);
+    const got = bodies(rig).map(content);
+    expect(got.find((c) => c.includes('Campaign 7'))).toContain('×3');
+    const digest = got.find((c) => c.includes('held during quiet hours'))!;
+    expect(lineOf(digest, 'SKU-7 low stock'), 'the digest dropped the repeat count its member carries').toContain('×3');
+    expect(lineOf(digest, 'SKU-8 low stock')).not.toContain('×');
+  });
+
+  it('a storm digest: 5 of its alerts each arrived 4 times (the first counted, 3 repeats), and its lines say ×4', async () => {
+    const rig = await workerRig();
+    for (let i = 0; i < 20; i++) rig.limiter.record(rig.clock.now());
+    for (let r = 0; r < 4; r++) for (let i = 0; i < 5; i++) rig.post({ category: 'orders', title: `order ${i} unpaid`, store: 'Tmall' });
+    for (let i = 5; i < 30; i++) rig.post({ category: 'orders', title: `order ${i} unpaid`, store: 'Tmall' });
+    rig.worker.start();
+    expect(await waitFor(() => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).length === 1, 5_000)).toBe(true);
+    rig.clock.advance(61_000);
+    rig.worker.wake();
+    expect(await waitFor(() => bodies(rig).length >= 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const digest = content(bodies(rig)[0]!);
+    expect(lineOf(digest, 'order 0 unpaid'), 'the digest dropped the repeat count its member carries').toContain('×4');
+    expect(lineOf(digest, 'order 5 unpaid')).not.toContain('×');
+  });
+
+  it('a repeat counted on a member while its storm digest waits for the rate window shows when the digest is sent', async () => {
+    const rig = await workerRig();
+    for (let i = 0; i < 20; i++) rig.limiter.record(rig.clock.now());
+    for (let i = 0; i < 30; i++) rig.post({ category: 'orders', title: `order ${i} unpaid`, store: 'Tmall' });
+    rig.worker.start();
+    expect(await waitFor(() => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).length === 1, 5_000)).toBe(true);
+    const original = listDeliveries(rig.db, { kind: 'alert' }, { limit: 50 }).find((d) => d.title === 'order 0 unpaid')!;
+    for (let r = 0; r < 2; r++) rig.post({ category: 'orders', title: 'order 0 unpaid', store: 'Tmall' });
+    expect(getEvent(rig.db, original.eventId!)).toMatchObject({ status: 'digested', repeatCount: 3 });
+    rig.clock.advance(61_000);
+    rig.worker.wake();
+    expect(await waitFor(() => bodies(rig).length >= 1 && rig.worker.idle(), 5_000)).toBe(true);
+    expect(bodies(rig)).toHaveLength(1);
+    expect(lineOf(content(bodies(rig)[0]!), 'order 0 unpaid'), 'the repeat counted while the digest waited is missing').toContain('×3');
+  });
+});
+
 describe("an event refused before its follow-up went, then folded", () => {
   it('its messages rendered at the first send are merged untried, and the digest carries its @all', async () => {
     const rig = await workerRig();
