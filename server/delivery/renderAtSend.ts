@@ -24,7 +24,8 @@ export function messageFields(message: WecomMessage, template: TemplateNote | un
 
 /**
  * A digest's message from the summary its folds stored and what its listed members carry now (a
- * repeat counted while it waited), with the settings as they are now. Its mentions are not in it:
+ * repeat counted while it waited; a task's status, a resolution: their badges), with the settings
+ * as they are now. Its mentions are not in it:
  * they follow it once it is sent (worker.ts).
  */
 function renderDigestQueued(db: Db, s: RenderSettings, row: DeliveryRow): RenderedMessages & { titles: string[] } {
@@ -36,7 +37,10 @@ function renderDigestQueued(db: Db, s: RenderSettings, row: DeliveryRow): Render
     {
       category: category as Category,
       reason,
-      events: state.top.map((l) => ({ ...l, repeatCount: members.get(l.eventId)?.repeatCount })),
+      events: state.top.map((l) => {
+        const e = members.get(l.eventId);
+        return e ? { ...l, repeatCount: e.repeatCount, kind: e.kind, status: e.status ?? undefined, resolved: e.resolved === 1 } : l;
+      }),
       total: state.total,
       counts: state.counts,
       since: state.since,

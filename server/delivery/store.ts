@@ -7,7 +7,7 @@ import { preparedStatement } from '../../db/prepared.ts';
 import type { DeliveryRow, NewDelivery } from '../../db/queries/deliveries.ts';
 import type { EventRow, NewEvent } from '../../db/queries/events.ts';
 import type { DeliveryStatus, EventStatus } from '../../db/schema.ts';
-import type { Severity } from '../events/schema.ts';
+import type { EventKind, Severity, TaskStatus } from '../events/schema.ts';
 import type { DedupeCandidate } from './policy/dedupe.ts';
 import { digestTitleEnd, type DigestReason } from './policy/fold.ts';
 import { PRIORITY, type Priority } from './policy/priority.ts';
@@ -293,14 +293,26 @@ export function digestMemberEvents(db: Db, digestId: number): Array<{ eventId: n
   ).all(digestId);
 }
 
+/** What a digest's line shows of its event beyond what the fold stored: its repeats and its badge. */
+export interface DigestLineEvent {
+  id: number;
+  repeatCount: number;
+  kind: EventKind;
+  /** A task result's status. */
+  status: TaskStatus | null;
+  /** An alert's resolution (1 when resolved). */
+  resolved: number | null;
+}
+
 /**
  * What a digest's listed members carry now, read when it is rendered: a repeat counted while the
  * digest waited shows in it. At most the few events a digest lists, found by key.
  */
-export function digestLineEvents(db: Db, eventIds: readonly number[]): Array<{ id: number; repeatCount: number }> {
-  return preparedStatement<[string], { id: number; repeatCount: number }>(
+export function digestLineEvents(db: Db, eventIds: readonly number[]): DigestLineEvent[] {
+  return preparedStatement<[string], DigestLineEvent>(
     db,
-    `SELECT id, repeat_count AS repeatCount FROM events WHERE id IN (SELECT value FROM json_each(?))`,
+    `SELECT id, repeat_count AS repeatCount, kind, payload ->> '$.status' AS status, payload ->> '$.resolved' AS resolved
+     FROM events WHERE id IN (SELECT value FROM json_each(?))`,
   ).all(JSON.stringify(eventIds));
 }
 

@@ -11,6 +11,7 @@ import {
   type EventKind,
   type InboundEvent,
   type Severity,
+  type TaskStatus,
 } from '../events/schema.ts';
 import {
   BYTE_LIMITS,
@@ -116,8 +117,12 @@ function numberedParts(content: string, limit: number, header: (i: number, n: nu
 
 export type RenderableEvent = Exclude<InboundEvent, { kind: 'metric' }>;
 
-export function eventBadge(event: RenderableEvent, t: Translate): Badge {
-  if (event.kind === 'task_result') return { label: t(`taskStatus.${event.status}`), ...STATUS_STYLE[event.status] };
+/** What an event's badge is read from: the event, or a digest's line of it. */
+export type BadgeSource = { kind: EventKind; severity: Severity; status?: TaskStatus; resolved?: boolean };
+
+/** How an event ended or how severe it is: a task result's status, a resolution, or the severity. */
+export function eventBadge(event: BadgeSource, t: Translate): Badge {
+  if (event.kind === 'task_result' && event.status) return { label: t(`taskStatus.${event.status}`), ...STATUS_STYLE[event.status] };
   // A resolution is good news: its own word and colour, not the critical orange it fired with.
   if (event.kind === 'alert' && event.resolved) return { label: t('messageBadge.resolved'), ...RESOLVED_STYLE };
   return { label: t(`severity.${event.severity}`), ...SEVERITY_STYLE[event.severity] };
@@ -200,8 +205,12 @@ export function renderEvent(event: InboundEvent, opts: RenderOptions): WecomMess
 export type DigestInput = {
   category: Category | 'mixed';
   reason: 'storm' | 'quiet_hours';
-  /** The events it lists; `repeatCount`: how many times one arrived (deduplication), ×N above 1 as its own message shows. */
-  events: ReadonlyArray<{ title: string; severity: Severity; store?: string | null; at: number; repeatCount?: number }>;
+  /**
+   * The events it lists; `repeatCount`: how many times one arrived (deduplication), ×N above 1, and
+   * its kind, task status and resolution: its badge, as its own message shows them (an alert's
+   * severity when absent).
+   */
+  events: ReadonlyArray<{ title: string; severity: Severity; store?: string | null; at: number; repeatCount?: number } & Partial<BadgeSource>>;
   /** How many events the digest stands for (the heading's count). */
   total: number;
   /** Counts by severity of all `total` events; counted from `events` when absent. */
@@ -259,7 +268,8 @@ export function digestParts(input: DigestInput) {
     .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.at - b.at)
     .slice(0, input.topN ?? 10);
   const lines = ranked.map((e) => {
-    const marker = format === 'markdown' ? badgeText(format, { label: t(`severity.${e.severity}`), ...SEVERITY_STYLE[e.severity] }) : SEVERITY_STYLE[e.severity].emoji;
+    const badge = eventBadge({ ...e, kind: e.kind ?? 'alert' }, t);
+    const marker = format === 'markdown' ? badgeText(format, badge) : badge.emoji;
     const store = oneLine(e.store ?? '');
     const repeat = (e.repeatCount ?? 1) > 1 ? ` ${t('repeat', { count: e.repeatCount ?? 1 })}` : '';
     const parts = [truncateUtf8(oneLine(e.title), 160, '…') + repeat, ...(store ? [truncateUtf8(store, 60, '…')] : []), formatDateTime(e.at, lang, timeZone)];

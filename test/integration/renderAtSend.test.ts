@@ -197,6 +197,29 @@ describe('repeats counted on an event a digest carries', () => {
   });
 });
 
+describe('a storm digest of task results', () => {
+  it('failed, partly failed and succeeded task results folded together: each line says how its task ended, as its own message would', async () => {
+    const rig = await workerRig();
+    for (let i = 0; i < 20; i++) rig.limiter.record(rig.clock.now());
+    const statuses = ['failed', 'partial', 'succeeded'] as const;
+    // Severity as the API defaults it (failed and partial: warning; succeeded: info).
+    for (let i = 0; i < 30; i++) {
+      const status = statuses[i % 3]!;
+      rig.post({ kind: 'task_result', category: 'task', severity: undefined, title: `price sync ${i}`, task_name: `price sync ${i}`, status, store: `store-${i}` });
+    }
+    rig.worker.start();
+    expect(await waitFor(() => listDeliveries(rig.db, { kind: 'digest' }, { limit: 5 }).length === 1, 5_000)).toBe(true);
+    rig.clock.advance(61_000);
+    rig.worker.wake();
+    expect(await waitFor(() => bodies(rig).length >= 1 && rig.worker.idle(), 5_000)).toBe(true);
+    const digest = (bodies(rig)[0] as { markdown: { content: string } }).markdown.content;
+    const lineOf = (i: number) => digest.split('\n').find((l) => l.includes(`price sync ${i} `))!;
+    // price sync 0 failed, 1 only partly succeeded: with the severity alone the group cannot tell them apart.
+    expect(lineOf(0), 'a failed task reads as a bare severity').toContain('Failed');
+    expect(lineOf(1), 'a partly failed task reads as a bare severity').toContain('Partially succeeded');
+  });
+});
+
 describe("an event refused before its follow-up went, then folded", () => {
   it('its messages rendered at the first send are merged untried, and the digest carries its @all', async () => {
     const rig = await workerRig();

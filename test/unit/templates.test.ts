@@ -435,6 +435,26 @@ describe('renderDigest', () => {
     const mixed = renderDigest({ category: 'mixed', reason: 'storm', events: events.slice(0, 4), total: 4, since, until: since + 45_000, lang: 'en', format: 'text', timeZone: 'UTC' });
     expect(contentOf(mixed)).toMatch(/^4 alerts in 45 s\n/);
   });
+
+  it("badges each line as its event's own message: how a task ended, a resolution, else the severity; ×N for a repeat", () => {
+    const lines = [
+      { title: 'price sync', severity: 'warning', at: since, kind: 'task_result', status: 'failed', repeatCount: 2 },
+      { title: 'stock sync', severity: 'warning', at: since + 1, kind: 'task_result', status: 'partial' },
+      { title: 'SKU-1 low', severity: 'warning', at: since + 2, kind: 'alert', resolved: true },
+      { title: 'SKU-2 low', severity: 'warning', at: since + 3 },
+    ] as const;
+    const listed = (format: 'markdown' | 'text') =>
+      contentOf(renderDigest({ category: 'task', reason: 'storm', events: lines, total: 4, since, until, lang: 'en', format, timeZone: 'UTC' }))
+        .split('\n')
+        .filter((l) => /^[-•] /.test(l));
+    expect(listed('markdown').map((l) => l.split(' · ')[0])).toEqual([
+      '- <font color="warning">Failed</font> price sync ×2',
+      '- <font color="warning">Partially succeeded</font> stock sync',
+      '- <font color="info">Resolved</font> SKU-1 low',
+      '- <font color="warning">Warning</font> SKU-2 low',
+    ]);
+    expect(listed('text').map((l) => l.split(' · ')[0])).toEqual(['• ❌ price sync ×2', '• 🟡 stock sync', '• ✅ SKU-1 low', '• 🟠 SKU-2 low']);
+  });
 });
 
 describe('notificationStrings', () => {
