@@ -1,0 +1,139 @@
+// Review round: metric rules. Each test fails on the current code for the defect its name says.
+import { afterEach, describe, expect, it } from 'vitest';
+import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
+import type { MetricRule } from '../../server/metricRules/definition.ts';
+import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
+import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
+import { postEvent } from '../helpers/api.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
+
+const KEY = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
+const PASSWORD = 'metric-review-pass';
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const RULE: Omit<MetricRule, 'id' | 'createdAt'> = {
+  name: 'Low stock',
+  metric: 'stock',
+  store: null,
+  condition: { type: 'threshold', op: 'below', value: 10 },
+  hold: { kind: 'points', count: 1 },
+  severity: 'warning',
+  category: 'inventory',
+  mention: 'none',
+  title: '{{store}} stock {{value}}',
+  reminderHours: 4,
+  enabled: true,
+};
+
+async function rig(opts: { storeLimit?: number } = {}) {
+  const clock = { t: Date.now(), now: () => clock.t };
+  const fake: FakeWecom = await startFakeWecom({ keys: [KEY] });
+  const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, clock, metricRuleStoreLimit: opts.storeLimit });
+  cleanups.push(() => fake.close(), () => app.stop());
+  app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
+  app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
+  const console = new ConsoleClient(app.url);
+  await console.signIn(PASSWORD);
+  expect((await console.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+  const token = issueApiToken(app.deps, { name: 'test', requireSignature: false, now: clock.t }).token;
+  return { app, fake, token, clock, console };
+}
+
+function addRule(app: TestAppliance, rule: Omit<MetricRule, 'id' | 'createdAt'>): number {
+  const id = insertMetricRule(app.deps.db, rowFromRule(rule), app.deps.clock.now());
+  app.deps.metricRules!.ruleSaved(undefined, ruleFromRow(getMetricRule(app.deps.db, id)!));
+  return id;
+}
+
+const at = (ms: number) => new Date(ms).toISOString();
+const push = (app: TestAppliance, token: string, points: unknown[]) => postEvent(app.url, token, points, { path: '/api/v1/metrics' });
+const ruleAlerts = (app: TestAppliance) =>
+  (app.deps.db.$client.prepare(`SELECT title FROM events WHERE source = 'metric_rule' ORDER BY id`).all() as Array<{ title: string }>).map((r) => r.title);
+
+describe('review: metric rules', () => {
+  it('a same-time-yesterday baseline is looked up by when a point was measured as the rules judge it (no later than it arrived), so a sender stamping ahead still gets judged', async () => {
+    // A store's GMV pushed once a day by a sender that writes its local time (Asia/Shanghai) as Z: every
+    // stamp is 8 hours ahead. The rules judge each point at its arrival (docs/metric-rules.md), so
+    // yesterday's point counts as measured exactly 24 h before today's, and today's halving must fire.
+    const { app, token, clock } = await rig();
+    const t0 = clock.t;
+    clock.t = t0 - DAY;
+    expect((await push(app, token, [{ name: 'GMV', value: 1000, store: '旗舰店', occurred_at: at(clock.t + 8 * HOUR) }])).status).toBe(202);
+    clock.t = t0;
+    addRule(app, {
+      ...RULE,
+      name: 'GMV drop',
+      metric: 'GMV',
+      condition: { type: 'change', baseline: '1d', direction: 'down', by: 'percent', amount: 30 },
+      category: 'orders',
+      title: '{{store}} GMV {{value}} ({{change}} vs {{previous}})',
+    });
+    expect((await push(app, token, [{ name: 'GMV', value: 500, store: '旗舰店', occurred_at: at(clock.t + 8 * HOUR) }])).status).toBe(202);
+    expect(ruleAlerts(app), 'GMV halved against the same time yesterday, but the rule found no baseline and judged nothing').toEqual(['旗舰店 GMV 500 (-50% vs 1000)']);
+  });
+
+  it('the Metric rules page counts a store whose firing resolved among the stores the rule watches, and says when the rule is at its limit', async () => {
+    const { app, token, console } = await rig({ storeLimit: 2 });
+    addRule(app, RULE);
+    // A fires and resolves; B is fine: the rule watches two stores, its limit.
+    expect((await push(app, token, [{ name: 'stock', value: 5, store: 'A' }])).status).toBe(202);
+    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A' }, { name: 'stock', value: 50, store: 'B' }])).status).toBe(202);
+    expect(ruleAlerts(app)).toEqual(['A stock 5', '[Resolved] Low stock · A: stock now 50']);
+    const refused = await push(app, token, [{ name: 'stock', value: 50, store: 'C' }]);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toBe('store_limit');
+    // The API refuses C for the limit, so the rule's row must say it is at its limit, not "watching 1 of 2".
+    const page = textOf((await console.get('/metric-rules')).body);
+    expect(page).not.toContain('Watching 1 of at most 2 stores.');
+    expect(page).toContain('At its limit of 2 stores');
+  });
+
+  it('the nightly housekeeping frees the place of a store whose firing resolved and that then sent nothing for the retention period', async () => {
+    const { app, token, clock } = await rig({ storeLimit: 1 });
+    addRule(app, RULE);
+    const t0 = clock.t;
+    // 100 days ago store A ran low, recovered, and then closed: no point of the metric since.
+    clock.t = t0 - 100 * DAY;
+    expect((await push(app, token, [{ name: 'stock', value: 5, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
+    clock.t += MIN;
+    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
+    expect(ruleAlerts(app)).toEqual(['A stock 5', '[Resolved] Low stock · A: stock now 50']);
+    clock.t = t0;
+    await app.reports.housekeeping(t0);
+    const left = app.deps.db.$client.prepare(`SELECT store, status FROM metric_rule_states`).all();
+    expect(left, 'a settled (resolved) state untouched for 100 days is never pruned').toEqual([]);
+    // So the rule's only place is free again for a store that is open.
+    const next = await push(app, token, [{ name: 'stock', value: 50, store: 'B', occurred_at: at(clock.t) }]);
+    expect(next.status, JSON.stringify(next.json)).toBe(202);
+  });
+
+  it('a point without a store refused at the store limit is not told to "send it without store"', async () => {
+    const { app, token } = await rig({ storeLimit: 1 });
+    addRule(app, RULE);
+    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A' }])).status).toBe(202);
+    // Points without a store count as one more store (docs/metric-rules.md): refused, as documented...
+    const refused = await push(app, token, [{ name: 'stock', value: 50 }]);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toBe('store_limit');
+    // ...but the advice must not be to do exactly what the sender did.
+    expect(String(refused.json.message)).not.toContain('send it without "store"');
+  });
+
+  it('the Metric rules page states a rule\'s threshold as saved: "below 0.005" is not shown as "below 0.01"', async () => {
+    const { app, console } = await rig();
+    addRule(app, { ...RULE, name: 'Conversion low', metric: 'conversion', condition: { type: 'threshold', op: 'below', value: 0.005 } });
+    const page = textOf((await console.get('/metric-rules')).body);
+    expect(page).toContain('Conversion low');
+    expect(page).not.toContain('conversion below 0.01');
+    expect(page).toContain('conversion below 0.005');
+  });
+});
