@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
 import type { MetricRule } from '../../server/metricRules/definition.ts';
-import { formFromRule } from '../../server/metricRules/ruleForm.ts';
+import { emptyRuleForm, formFromRule } from '../../server/metricRules/ruleForm.ts';
 import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
@@ -182,5 +182,27 @@ describe('review: metric rules', () => {
     await app.ruleTick();
     expect((await push(app, token, [{ name: '订单数', value: 12, store: '旗舰店', occurred_at: at(clock.t) }])).status).toBe(202);
     expect(ruleAlerts(app)).toEqual(['旗舰店: no 订单数', '[Resolved] Orders stopped (flagship) · 旗舰店: 订单数 now 12']);
+  });
+
+  it('the backtest reads the stored points measured as the rules judge them: what fired live on points stamped ahead shows in the backtest', async () => {
+    const { app, token, clock, console } = await rig();
+    addRule(app, { ...RULE, store: 'A' });
+    const t0 = clock.t;
+    // Local time sent as Z (Asia/Shanghai): each stamp is 8 hours ahead of when the point arrived.
+    clock.t = t0 - 3 * HOUR;
+    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A', occurred_at: at(clock.t + 8 * HOUR) }])).status).toBe(202);
+    clock.t = t0 - 2 * HOUR;
+    expect((await push(app, token, [{ name: 'stock', value: 5, store: 'A', occurred_at: at(clock.t + 8 * HOUR) }])).status).toBe(202);
+    clock.t = t0;
+    // Live, the rule judged both points at their arrival and fired.
+    expect(ruleAlerts(app)).toEqual(['A stock 5']);
+    // The same rule's backtest over the last 7 days, from its editor (htmx panel).
+    await console.get('/metric-rules/new');
+    const form = { ...emptyRuleForm(), name: 'Low stock', metric: 'stock', store: 'A', conditionType: 'threshold', thresholdOp: 'below', thresholdValue: '10', title: '{{store}} stock {{value}}' };
+    const panel = await console.postForm('/metric-rules/backtest', form, { 'hx-request': 'true' });
+    expect(panel.status).toBe(200);
+    const text = textOf(panel.body);
+    expect(text).not.toContain('It would not have fired.');
+    expect(text).toContain('Last 7 days: 2 points from 1 store; it would have fired 1 time.');
   });
 });
