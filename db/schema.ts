@@ -187,9 +187,10 @@ export const events = sqliteTable(
     index('events_digest_idx').on(t.digestDeliveryId).where(sql`${t.digestDeliveryId} IS NOT NULL`),
     // /metrics counts events by kind and status: a covering index instead of a table scan.
     index('events_kind_status_idx').on(t.kind, t.status),
-    // Metric points by name, store and measured time: metric rules' baselines and backtests.
+    // Metric points by name, store and measured time (no later than they arrived, as the rules judge
+    // them): metric rules' baselines and backtests.
     index('events_metric_idx')
-      .on(sql`json_extract(${t.payload}, '$.name')`, sql`coalesce(${t.store}, '')`, sql`coalesce(${t.occurredAt}, ${t.receivedAt})`)
+      .on(sql`json_extract(${t.payload}, '$.name')`, sql`coalesce(${t.store}, '')`, sql`min(coalesce(${t.occurredAt}, ${t.receivedAt}), ${t.receivedAt})`)
       .where(sql`${t.kind} = 'metric'`),
   ],
 );

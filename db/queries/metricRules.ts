@@ -13,7 +13,8 @@ export type StateRow = { ruleId: number; store: string; status: string; state: s
 // The metric point expressions, spelled exactly as events_metric_idx so SQLite uses it.
 const NAME = `json_extract(payload, '$.name')`;
 const STORE = `coalesce(store, '')`;
-const AT = `coalesce(occurred_at, received_at)`;
+// When a point was measured as the rules judge it: no later than it arrived (server/delivery/intake.ts).
+const AT = `min(coalesce(occurred_at, received_at), received_at)`;
 
 const PUT_STATE = `INSERT INTO metric_rule_states (rule_id, store, status, state, updated_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (rule_id, store) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at`;

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../../db/client.ts';
 import { getMetricRule, insertMetricRule } from '../../db/queries/metricRules.ts';
 import type { MetricRule } from '../../server/metricRules/definition.ts';
+import { emptyRuleForm } from '../../server/metricRules/ruleForm.ts';
 import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
@@ -18,6 +19,7 @@ const KEY = '3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b';
 const PASSWORD = 'metric-rules-pass';
 const MIN = 60_000;
 const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -38,7 +40,7 @@ const REFUND_RULE: Omit<MetricRule, 'id' | 'createdAt'> = {
   enabled: true,
 };
 
-async function rig(env: Record<string, string> = {}): Promise<{ app: TestAppliance; fake: FakeWecom; token: string; clock: { t: number; now(): number } }> {
+async function rig(env: Record<string, string> = {}): Promise<{ app: TestAppliance; fake: FakeWecom; token: string; clock: { t: number; now(): number }; console: ConsoleClient }> {
   const clock = { t: Date.now(), now: () => clock.t };
   const fake = await startFakeWecom({ keys: [KEY] });
   const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD, ...env }, clock });
@@ -49,7 +51,7 @@ async function rig(env: Record<string, string> = {}): Promise<{ app: TestApplian
   await console.signIn(PASSWORD);
   expect((await console.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
   const token = issueApiToken(app.deps, { name: 'test', requireSignature: false, now: clock.t }).token;
-  return { app, fake, token, clock };
+  return { app, fake, token, clock, console };
 }
 
 function addRule(app: TestAppliance, rule: Omit<MetricRule, 'id' | 'createdAt'>): number {
@@ -60,6 +62,8 @@ function addRule(app: TestAppliance, rule: Omit<MetricRule, 'id' | 'createdAt'>)
 
 const at = (ms: number) => new Date(ms).toISOString();
 const contents = (fake: FakeWecom) => fake.receivedFor(KEY).map((m) => JSON.stringify(m.body));
+const ruleAlerts = (app: TestAppliance) =>
+  (app.deps.db.$client.prepare(`SELECT title FROM events WHERE source = 'metric_rule' ORDER BY id`).all() as Array<{ title: string }>).map((r) => r.title);
 
 describe('metric rules, end to end', () => {
   it('a pushed series: the group gets the firing, one reminder, then the resolved message naming the firing', async () => {
@@ -155,6 +159,51 @@ describe('metric rules, end to end', () => {
     clock.t += 60_000;
     expect((await postEvent(app.url, token, { kind: 'metric', name: '退款率', value: 9, store: 'C' })).status).toBe(202);
     expect(await waitFor(() => contents(fake).some((c) => c.includes('C refund rate 9')))).toBe(true);
+  });
+
+  it('a same-time-yesterday baseline is looked up by when a point was measured as the rules judge it (no later than it arrived), so a sender stamping ahead still gets judged', async () => {
+    // A store's GMV pushed once a day by a sender that writes its local time (Asia/Shanghai) as Z: every
+    // stamp is 8 hours ahead. The rules judge each point at its arrival, so yesterday's point counts as
+    // measured exactly 24 h before today's, and today's halving must fire.
+    const { app, token, clock } = await rig();
+    const push = (points: unknown[]) => postEvent(app.url, token, points, { path: '/api/v1/metrics' });
+    const t0 = clock.t;
+    clock.t = t0 - DAY;
+    expect((await push([{ name: 'GMV', value: 1000, store: '旗舰店', occurred_at: at(clock.t + 8 * HOUR) }])).status).toBe(202);
+    clock.t = t0;
+    addRule(app, {
+      ...REFUND_RULE,
+      name: 'GMV drop',
+      metric: 'GMV',
+      condition: { type: 'change', baseline: '1d', direction: 'down', by: 'percent', amount: 30 },
+      hold: { kind: 'points', count: 1 },
+      title: '{{store}} GMV {{value}} ({{change}} vs {{previous}})',
+    });
+    expect((await push([{ name: 'GMV', value: 500, store: '旗舰店', occurred_at: at(clock.t + 8 * HOUR) }])).status).toBe(202);
+    expect(ruleAlerts(app), 'GMV halved against the same time yesterday, but the rule found no baseline and judged nothing').toEqual(['旗舰店 GMV 500 (-50% vs 1000)']);
+  });
+
+  it('the backtest reads the stored points measured as the rules judge them: what fired live on points stamped ahead shows in the backtest', async () => {
+    const { app, token, clock, console } = await rig();
+    const push = (points: unknown[]) => postEvent(app.url, token, points, { path: '/api/v1/metrics' });
+    addRule(app, { ...REFUND_RULE, name: 'Low stock', metric: 'stock', store: 'A', condition: { type: 'threshold', op: 'below', value: 10 }, hold: { kind: 'points', count: 1 }, title: '{{store}} stock {{value}}' });
+    const t0 = clock.t;
+    // Local time sent as Z (Asia/Shanghai): each stamp is 8 hours ahead of when the point arrived.
+    clock.t = t0 - 3 * HOUR;
+    expect((await push([{ name: 'stock', value: 50, store: 'A', occurred_at: at(clock.t + 8 * HOUR) }])).status).toBe(202);
+    clock.t = t0 - 2 * HOUR;
+    expect((await push([{ name: 'stock', value: 5, store: 'A', occurred_at: at(clock.t + 8 * HOUR) }])).status).toBe(202);
+    clock.t = t0;
+    // Live, the rule judged both points at their arrival and fired.
+    expect(ruleAlerts(app)).toEqual(['A stock 5']);
+    // The same rule's backtest over the last 7 days, from its editor (htmx panel).
+    await console.get('/metric-rules/new');
+    const form = { ...emptyRuleForm(), name: 'Low stock', metric: 'stock', store: 'A', conditionType: 'threshold', thresholdOp: 'below', thresholdValue: '10', title: '{{store}} stock {{value}}' };
+    const panel = await console.postForm('/metric-rules/backtest', form, { 'hx-request': 'true' });
+    expect(panel.status).toBe(200);
+    const text = textOf(panel.body);
+    expect(text).not.toContain('It would not have fired.');
+    expect(text).toContain('Last 7 days: 2 points from 1 store; it would have fired 1 time.');
   });
 
   it('a firing on a point that arrived 6 hours late reminds 4 hours after the group was told, not at the next minute', async () => {
