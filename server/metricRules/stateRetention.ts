@@ -1,10 +1,12 @@
 // Rule states a store left idle: a state still `ok` and untouched for the retention period (the
 // store sent nothing the rule had to act on) stops taking one of the rule's places
 // (MAX_STORES_PER_RULE); its next point starts it over. Firing and pending states stay until the
-// rule settles them. Deleted with the nightly housekeeping, a batch of metric and store rows at a
-// time, yielding in between.
+// rule settles them. A no-data rule's state stays too: it is how the rule counts a store's silence,
+// which may outlast the retention period, and the silence ends in a firing. Deleted with the
+// nightly housekeeping, a batch of metric and store rows at a time, yielding in between.
 import type { Db } from '../../db/client.ts';
-import { deleteIdleRuleStates } from '../../db/queries/metricRules.ts';
+import { deleteIdleRuleStates, listMetricRules } from '../../db/queries/metricRules.ts';
+import { ruleFromRow } from './ruleRows.ts';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -17,7 +19,10 @@ export async function pruneIdleRuleStates(db: Db, opts: { before: number; batchS
   for (;;) {
     if (opts.shouldStop?.() || !db.$client.open) return pruned;
     // A batch of metric and store rows at a time, each in a transaction: a state's entry and its index row go together.
-    const { deleted, next } = db.$client.transaction(() => deleteIdleRuleStates(db, opts.before, rowsPerBatch, after))();
+    const { deleted, next } = db.$client.transaction(() => {
+      const noData = new Set(listMetricRules(db).map(ruleFromRow).filter((r) => r.condition.type === 'no_data').map((r) => r.id));
+      return deleteIdleRuleStates(db, opts.before, noData, rowsPerBatch, after);
+    })();
     pruned += deleted;
     if (next === undefined) return pruned;
     after = next;

@@ -45,9 +45,9 @@ const RULE: Omit<MetricRule, 'id' | 'createdAt'> = {
   enabled: true,
 };
 
-async function rig(opts: { storeLimit?: number } = {}) {
+async function rig(opts: { storeLimit?: number; clock?: { now(): number } } = {}) {
   const fake = await startFakeWecom({ keys: [KEY] });
-  const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, metricRuleStoreLimit: opts.storeLimit });
+  const app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, metricRuleStoreLimit: opts.storeLimit, clock: opts.clock });
   cleanups.push(() => fake.close(), () => app.stop());
   app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
   const token = issueApiToken(app.deps, { name: 'test', requireSignature: false, now: Date.now() }).token;
@@ -76,6 +76,14 @@ function tempDatabase(prefix: string): Db {
 const count = (app: TestAppliance, sql: string) => (app.deps.db.$client.prepare(sql).get() as { n: number }).n;
 const audits = (app: TestAppliance, action: string) => count(app, `SELECT count(*) AS n FROM audit_log WHERE action = '${action}'`);
 const push = (app: TestAppliance, token: string, points: unknown[]) => postEvent(app.url, token, points, { path: '/api/v1/metrics' });
+const ruleAlerts = (app: TestAppliance) =>
+  (app.deps.db.$client.prepare(`SELECT title FROM events WHERE source = 'metric_rule' ORDER BY id`).all() as Array<{ title: string }>).map((r) => r.title);
+const at = (ms: number) => new Date(ms).toISOString();
+/** A clock the test moves (clock.t). */
+const fakeClock = () => {
+  const clock = { t: Date.now(), now: () => clock.t };
+  return clock;
+};
 
 describe('stores per metric rule', () => {
   it('past the limit a point for a new store is refused with its request (400 naming each item), known stores go on, the audit log and the rule say so', async () => {
@@ -166,6 +174,22 @@ describe('rule states a store left idle', () => {
     const rows = app.deps.db.$client.prepare(`SELECT store FROM metric_store_states ORDER BY store`).all() as Array<{ store: string }>;
     expect(rows.map((r) => r.store)).toEqual(['firing for 100 days', 'heard from lately', 'pending for 100 days']);
     expect(app.logs.some((l) => l.includes('housekeeping: old rows pruned') && l.includes('"ruleStates":2500'))).toBe(true);
+  });
+
+  it("with a retention shorter than a no-data rule's silence, the nightly housekeeping does not prune the state the rule is counting the silence on", async () => {
+    const clock = fakeClock();
+    const { app, token } = await rig({ clock });
+    // Settings allow a retention of 1 day; the rule form allows "no data for 48 hours".
+    app.deps.settings.setGeneral({ ...app.deps.settings.general(), retentionDays: 1 });
+    addRule(app, { ...RULE, name: 'Orders stopped', metric: '订单数', condition: { type: 'no_data', minutes: 48 * 60 }, title: '{{store}}: no {{metric}}' });
+    const t0 = clock.t;
+    expect((await push(app, token, [{ name: '订单数', value: 10, store: 'A', occurred_at: at(t0) }])).status).toBe(202);
+    // The next night's housekeeping, then silence until 48 hours have passed.
+    clock.t = t0 + 25 * HOUR;
+    await app.reports.housekeeping(clock.t);
+    clock.t = t0 + 48 * HOUR + 60_000;
+    await app.ruleTick();
+    expect(ruleAlerts(app), 'store A sent nothing for 48 hours, and the group never heard').toEqual(['A: no 订单数']);
   });
 });
 

@@ -176,19 +176,4 @@ describe('review: metric rules', () => {
     const noted = app.deps.db.$client.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'metric_rule.store_limit'`).get();
     expect(noted, 'the rule is at its limit, but the audit log never says it reached it').toEqual({ n: 1 });
   });
-
-  it('with a retention shorter than a no-data rule\'s silence, the nightly housekeeping does not prune the state the rule is counting the silence on', async () => {
-    const { app, token, clock } = await rig();
-    // Settings allow a retention of 1 day; the rule form allows "no data for 48 hours".
-    app.deps.settings.setGeneral({ ...app.deps.settings.general(), retentionDays: 1 });
-    addRule(app, { ...RULE, name: 'Orders stopped', metric: '订单数', condition: { type: 'no_data', minutes: 48 * 60 }, title: '{{store}}: no {{metric}}' });
-    const t0 = clock.t;
-    expect((await push(app, token, [{ name: '订单数', value: 10, store: 'A', occurred_at: at(t0) }])).status).toBe(202);
-    // The next night's housekeeping, then silence until 48 hours have passed.
-    clock.t = t0 + 25 * HOUR;
-    await app.reports.housekeeping(clock.t);
-    clock.t = t0 + 48 * HOUR + MIN;
-    await app.ruleTick();
-    expect(ruleAlerts(app), 'store A sent nothing for 48 hours, and the group never heard').toEqual(['A: no 订单数']);
-  });
 });
