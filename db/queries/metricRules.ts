@@ -118,8 +118,11 @@ export function statesDueAt(db: Db, now: number, limit = -1): StateRow[] {
   return preparedStatement<[{ now: number; limit: number }], StateRow>(db, STATES_DUE).all({ now, limit });
 }
 
+// States that wait on nothing: a store's next point judges them as it would a new one.
+const SETTLED = new Set<unknown>(['ok', 'resolved']);
+
 /**
- * Of the next `limit` rows of metric_store_states after `afterRowid`, removes the `ok` states (but
+ * Of the next `limit` rows of metric_store_states after `afterRowid`, removes the settled (`ok`, `resolved`) states (but
  * those of the rules in `keep`) of those no point has written since `before`, with their index
  * rows. Answers how many states it removed and the rowid to go on after (undefined: the scan reached the end). A batch reads at
  * most `limit` rows, whatever the table's size: the whole table of 100,000 rows read in one
@@ -135,7 +138,7 @@ export function deleteIdleRuleStates(db: Db, before: number, keep: ReadonlySet<n
   for (const [rowid, store, states, updatedAt] of rows) {
     if (updatedAt >= before) continue;
     const all = JSON.parse(states) as Record<string, { status?: unknown } | null>;
-    const idle = Object.keys(all).filter((ruleId) => all[ruleId]?.status === 'ok' && !keep.has(Number(ruleId)));
+    const idle = Object.keys(all).filter((ruleId) => SETTLED.has(all[ruleId]?.status) && !keep.has(Number(ruleId)));
     if (!idle.length) continue;
     for (const ruleId of idle) {
       delete all[ruleId];

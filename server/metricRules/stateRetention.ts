@@ -1,6 +1,6 @@
-// Rule states a store left idle: a state still `ok` and untouched for the retention period (the
-// store sent nothing the rule had to act on) stops taking one of the rule's places
-// (MAX_STORES_PER_RULE); its next point starts it over. Firing and pending states stay until the
+// Rule states a store left idle: a state settled (`ok`, or `resolved` after a firing) and untouched
+// for the retention period (the store sent nothing the rule had to act on) stops taking one of the
+// rule's places (MAX_STORES_PER_RULE); its next point starts it over. Firing and pending states stay until the
 // rule settles them. A no-data rule's state stays too: it is how the rule counts a store's silence,
 // which may outlast the retention period, and the silence ends in a firing. Deleted with the
 // nightly housekeeping, a batch of metric and store rows at a time, yielding in between.

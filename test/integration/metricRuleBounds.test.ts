@@ -176,6 +176,26 @@ describe('rule states a store left idle', () => {
     expect(app.logs.some((l) => l.includes('housekeeping: old rows pruned') && l.includes('"ruleStates":2500'))).toBe(true);
   });
 
+  it('the nightly housekeeping frees the place of a store whose firing resolved and that then sent nothing for the retention period', async () => {
+    const clock = fakeClock();
+    const { app, token } = await rig({ storeLimit: 1, clock });
+    addRule(app, RULE);
+    const t0 = clock.t;
+    // 100 days ago store A ran low, recovered, and then closed: no point of the metric since.
+    clock.t = t0 - 100 * 24 * HOUR;
+    expect((await push(app, token, [{ name: 'stock', value: 5, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
+    clock.t += 60_000;
+    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
+    expect(ruleAlerts(app)).toEqual(['A stock 5', '[Resolved] Low stock · A: stock now 50']);
+    clock.t = t0;
+    await app.reports.housekeeping(t0);
+    const left = app.deps.db.$client.prepare(`SELECT store, status FROM metric_rule_states`).all();
+    expect(left, 'a settled (resolved) state untouched for 100 days is never pruned').toEqual([]);
+    // So the rule's only place is free again for a store that is open.
+    const next = await push(app, token, [{ name: 'stock', value: 50, store: 'B', occurred_at: at(clock.t) }]);
+    expect(next.status, JSON.stringify(next.json)).toBe(202);
+  });
+
   it("with a retention shorter than a no-data rule's silence, the nightly housekeeping does not prune the state the rule is counting the silence on", async () => {
     const clock = fakeClock();
     const { app, token } = await rig({ clock });

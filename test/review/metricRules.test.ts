@@ -77,25 +77,6 @@ describe('review: metric rules', () => {
     expect(page).toContain('At its limit of 2 stores');
   });
 
-  it('the nightly housekeeping frees the place of a store whose firing resolved and that then sent nothing for the retention period', async () => {
-    const { app, token, clock } = await rig({ storeLimit: 1 });
-    addRule(app, RULE);
-    const t0 = clock.t;
-    // 100 days ago store A ran low, recovered, and then closed: no point of the metric since.
-    clock.t = t0 - 100 * DAY;
-    expect((await push(app, token, [{ name: 'stock', value: 5, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
-    clock.t += MIN;
-    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A', occurred_at: at(clock.t) }])).status).toBe(202);
-    expect(ruleAlerts(app)).toEqual(['A stock 5', '[Resolved] Low stock · A: stock now 50']);
-    clock.t = t0;
-    await app.reports.housekeeping(t0);
-    const left = app.deps.db.$client.prepare(`SELECT store, status FROM metric_rule_states`).all();
-    expect(left, 'a settled (resolved) state untouched for 100 days is never pruned').toEqual([]);
-    // So the rule's only place is free again for a store that is open.
-    const next = await push(app, token, [{ name: 'stock', value: 50, store: 'B', occurred_at: at(clock.t) }]);
-    expect(next.status, JSON.stringify(next.json)).toBe(202);
-  });
-
   it('a point without a store refused at the store limit is not told to "send it without store"', async () => {
     const { app, token } = await rig({ storeLimit: 1 });
     addRule(app, RULE);
