@@ -28,7 +28,11 @@ export const STORES_NAMED_PER_RULE = 5;
 export const FIRING_PAGE_SIZE = 50;
 
 function listItems(deps: AppDeps, ctx: ViewContext): RuleListItem[] {
-  const counts = new Map<string, number>(stateCountsByRule(deps.db).map((r) => [`${r.ruleId}:${r.status}`, r.n]));
+  const byStatus = stateCountsByRule(deps.db);
+  const counts = new Map<string, number>(byStatus.map((r) => [`${r.ruleId}:${r.status}`, r.n]));
+  // Every state takes one of the rule's places (storeCountOfRule), a resolved one too.
+  const watching = new Map<number, number>();
+  for (const r of byStatus) watching.set(r.ruleId, (watching.get(r.ruleId) ?? 0) + r.n);
   const stores = (ruleId: number, status: 'firing' | 'pending') => {
     const total = counts.get(`${ruleId}:${status}`) ?? 0;
     return { total, named: total ? storesOfRuleWithStatus(deps.db, ruleId, status, STORES_NAMED_PER_RULE) : [] };
@@ -41,7 +45,7 @@ function listItems(deps: AppDeps, ctx: ViewContext): RuleListItem[] {
       store: describeStore(rule.store, ctx.lang),
       firing: stores(rule.id, 'firing'),
       pending: stores(rule.id, 'pending'),
-      watching: ['ok', 'pending', 'firing'].reduce((n, status) => n + (counts.get(`${rule.id}:${status}`) ?? 0), 0),
+      watching: watching.get(rule.id) ?? 0,
     };
   });
 }

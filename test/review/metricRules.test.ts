@@ -61,22 +61,6 @@ const ruleAlerts = (app: TestAppliance) =>
   (app.deps.db.$client.prepare(`SELECT title FROM events WHERE source = 'metric_rule' ORDER BY id`).all() as Array<{ title: string }>).map((r) => r.title);
 
 describe('review: metric rules', () => {
-  it('the Metric rules page counts a store whose firing resolved among the stores the rule watches, and says when the rule is at its limit', async () => {
-    const { app, token, console } = await rig({ storeLimit: 2 });
-    addRule(app, RULE);
-    // A fires and resolves; B is fine: the rule watches two stores, its limit.
-    expect((await push(app, token, [{ name: 'stock', value: 5, store: 'A' }])).status).toBe(202);
-    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A' }, { name: 'stock', value: 50, store: 'B' }])).status).toBe(202);
-    expect(ruleAlerts(app)).toEqual(['A stock 5', '[Resolved] Low stock · A: stock now 50']);
-    const refused = await push(app, token, [{ name: 'stock', value: 50, store: 'C' }]);
-    expect(refused.status).toBe(400);
-    expect(refused.json.error).toBe('store_limit');
-    // The API refuses C for the limit, so the rule's row must say it is at its limit, not "watching 1 of 2".
-    const page = textOf((await console.get('/metric-rules')).body);
-    expect(page).not.toContain('Watching 1 of at most 2 stores.');
-    expect(page).toContain('At its limit of 2 stores');
-  });
-
   it('a point without a store refused at the store limit is not told to "send it without store"', async () => {
     const { app, token } = await rig({ storeLimit: 1 });
     addRule(app, RULE);
