@@ -8,7 +8,7 @@ import { parseMessageTemplate, TEMPLATE_KINDS, type MessageTemplateProblem } fro
 import { CATEGORIES, EVENT_LIMITS, hasControlCharacter, isMentionTarget, SEVERITIES } from '../events/schema.ts';
 import { compileHook, HOOK_NAME, hookDefinitionSchema, type HookDefinition, type HookField, type HookProblem } from '../hooks/mapping.ts';
 import { titleProblems } from '../metricRules/alerts.ts';
-import { CHANGE_BASELINES, CHANGE_DIRECTIONS, CHANGE_UNITS, THRESHOLD_OPS, type MetricRule } from '../metricRules/definition.ts';
+import { CHANGE_BASELINES, CHANGE_DIRECTIONS, CHANGE_UNITS, NO_DATA_HOLD, THRESHOLD_OPS, type MetricRule } from '../metricRules/definition.ts';
 import { RANGES } from '../metricRules/ruleForm.ts';
 import { normaliseCron, parseSchedule } from '../reports/cron.ts';
 import { parseTemplate as parseReportTemplate, TEMPLATE_MAX_CHARS, type TemplateProblem } from '../reports/reportTemplate.ts';
@@ -141,26 +141,30 @@ const holdSchema = v.variant('kind', [
   v.strictObject({ kind: v.literal('duration'), minutes: int(RANGES.holdMinutes.min, RANGES.holdMinutes.max) }),
 ]);
 
-const metricRuleSchema = v.strictObject({
-  name: name(RULE_NAME_MAX),
-  metric: name(EVENT_LIMITS.metricName),
-  /** null: every store separately. */
-  store: v.nullable(name(EVENT_LIMITS.store)),
-  condition: conditionSchema,
-  hold: holdSchema,
-  severity: v.picklist(SEVERITIES),
-  category: v.picklist(CATEGORIES),
-  mention: v.union([v.picklist(['none', 'all']), v.pipe(v.array(mentionTarget), v.minLength(1), v.maxLength(EVENT_LIMITS.mentions))], 'must be "none", "all" or a list of WeCom user ids / mobile numbers'),
-  title: v.pipe(
-    name(EVENT_LIMITS.title),
-    v.rawCheck(({ dataset, addIssue }) => {
-      if (!dataset.typed) return;
-      for (const p of titleProblems(dataset.value)) addIssue({ message: templateProblemText(p, 'value, previous, change, store, metric, unit') });
-    }),
-  ),
-  reminder_hours: int(RANGES.reminderHours.min, RANGES.reminderHours.max),
-  enabled: v.boolean(),
-});
+const metricRuleSchema = v.pipe(
+  v.strictObject({
+    name: name(RULE_NAME_MAX),
+    metric: name(EVENT_LIMITS.metricName),
+    /** null: every store separately. */
+    store: v.nullable(name(EVENT_LIMITS.store)),
+    condition: conditionSchema,
+    hold: holdSchema,
+    severity: v.picklist(SEVERITIES),
+    category: v.picklist(CATEGORIES),
+    mention: v.union([v.picklist(['none', 'all']), v.pipe(v.array(mentionTarget), v.minLength(1), v.maxLength(EVENT_LIMITS.mentions))], 'must be "none", "all" or a list of WeCom user ids / mobile numbers'),
+    title: v.pipe(
+      name(EVENT_LIMITS.title),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        for (const p of titleProblems(dataset.value)) addIssue({ message: templateProblemText(p, 'value, previous, change, store, metric, unit') });
+      }),
+    ),
+    reminder_hours: int(RANGES.reminderHours.min, RANGES.reminderHours.max),
+    enabled: v.boolean(),
+  }),
+  // A no-data rule uses no hold: stored as its form writes it, so an export, its import and the form agree.
+  v.transform((rule) => (rule.condition.type === 'no_data' ? { ...rule, hold: NO_DATA_HOLD } : rule)),
+);
 
 const reportJobSchema = v.pipe(
   v.strictObject({

@@ -23,6 +23,9 @@ export type Condition =
 /** How long a condition must hold before the rule fires: consecutive points, or a duration. */
 export type Hold = { kind: 'points'; count: number } | { kind: 'duration'; minutes: number };
 
+/** The hold a no-data rule is stored with, as its form writes it: the rule does not use one. */
+export const NO_DATA_HOLD: Hold = { kind: 'points', count: 1 };
+
 export const DEFAULT_REMINDER_HOURS = 4;
 
 export interface MetricRule {
@@ -69,7 +72,11 @@ export const mentionSchema = v.union([v.picklist(['none', 'all']), v.array(v.str
 export const categorySchema = v.picklist(CATEGORIES);
 export const severitySchema = v.picklist(SEVERITIES);
 
-/** Whether an edit changes what the rule decides (then its state starts over), not just how it speaks. */
+/**
+ * Whether an edit changes what the rule decides (then its state starts over), not just how it speaks.
+ * A no-data rule's hold decides nothing (one stored before imports normalised it may differ from its form's).
+ */
 export function decidesDifferently(a: Pick<MetricRule, 'metric' | 'store' | 'condition' | 'hold'>, b: Pick<MetricRule, 'metric' | 'store' | 'condition' | 'hold'>): boolean {
-  return a.metric !== b.metric || a.store !== b.store || JSON.stringify(a.condition) !== JSON.stringify(b.condition) || JSON.stringify(a.hold) !== JSON.stringify(b.hold);
+  if (a.metric !== b.metric || a.store !== b.store || JSON.stringify(a.condition) !== JSON.stringify(b.condition)) return true;
+  return a.condition.type !== 'no_data' && JSON.stringify(a.hold) !== JSON.stringify(b.hold);
 }

@@ -1,5 +1,6 @@
 // The metric rule form reads numbers as people and JSON write them, and says which field is wrong.
 import { describe, expect, it } from 'vitest';
+import { decidesDifferently } from '../../server/metricRules/definition.ts';
 import { emptyRuleForm, formFromRule, parseRuleForm } from '../../server/metricRules/ruleForm.ts';
 
 const threshold = { ...emptyRuleForm(), name: 'error rate high', metric: 'error_rate', conditionType: 'threshold', thresholdOp: 'above' };
@@ -29,5 +30,17 @@ describe('metric rule form: numbers', () => {
     const rule = { ...parsed.rule, condition: { type: 'threshold' as const, op: 'above' as const, value: 1e-7 }, id: 1, createdAt: 0 };
     const again = parseRuleForm(formFromRule(rule));
     expect(again.ok && again.rule.condition).toEqual({ type: 'threshold', op: 'above', value: 1e-7 });
+  });
+});
+
+describe('metric rule form: what an edit decides', () => {
+  it("a no-data rule's hold decides nothing: one stored with another hold (an import of before) saved from its form keeps its states", () => {
+    const rule = { metric: '订单数', store: '旗舰店', condition: { type: 'no_data', minutes: 60 }, hold: { kind: 'points', count: 3 } } as const;
+    const parsed = parseRuleForm({ ...formFromRule({ ...rule, id: 1, name: 'Orders stopped', severity: 'warning', category: 'orders', mention: 'none', title: 'no {{metric}}', reminderHours: 4, enabled: true, createdAt: 0 }), name: 'renamed' });
+    expect(parsed.ok && parsed.rule.hold).toEqual({ kind: 'points', count: 1 });
+    expect(parsed.ok && decidesDifferently(rule, parsed.rule)).toBe(false);
+    // A threshold rule's hold does decide.
+    const threshold = { ...rule, condition: { type: 'threshold', op: 'below', value: 1 } } as const;
+    expect(decidesDifferently(threshold, { ...threshold, hold: { kind: 'points', count: 1 } })).toBe(true);
   });
 });
