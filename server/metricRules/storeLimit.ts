@@ -25,7 +25,9 @@ export class StoreLimitError extends Error {
   }
 }
 
-/** The issue a sender reads: which point, which rule, why. */
+/** The issue a sender reads: which point, which rule, why, and what to do. */
 export function refusalMessage(r: StoreRefusal, limit: number): string {
-  return `metric rule "${r.rule}" already watches its limit of ${limit} stores; a point for the new store "${r.store}" is refused (send it without "store", or ask the admin to narrow the rule)`;
+  // Points without a store are a store of their own: sent that way already, only the admin can help.
+  const [store, advice] = r.store === '' ? ['(no store)', 'ask the admin to narrow the rule'] : [`"${r.store}"`, 'send it without "store", or ask the admin to narrow the rule'];
+  return `metric rule "${r.rule}" already watches its limit of ${limit} stores; a point for the new store ${store} is refused (${advice})`;
 }

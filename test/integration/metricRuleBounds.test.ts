@@ -167,6 +167,20 @@ describe('stores per metric rule', () => {
     expect(noted, 'the rule is at its limit, but the audit log never says it reached it').toEqual({ n: 1 });
   });
 
+  it('a point without a store refused at the store limit is not told to "send it without store"', async () => {
+    const { app, token } = await rig({ storeLimit: 1 });
+    addRule(app, RULE);
+    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A' }])).status).toBe(202);
+    // Points without a store count as one more store (docs/metric-rules.md): refused, as documented...
+    const refused = await push(app, token, [{ name: 'stock', value: 50 }]);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toBe('store_limit');
+    // ...but the advice must not be to do exactly what the sender did.
+    expect(String(refused.json.message)).not.toContain('send it without "store"');
+    expect(refused.json.message).toBe('0.store: metric rule "Low stock" already watches its limit of 1 stores; a point for the new store (no store) is refused (ask the admin to narrow the rule)');
+  });
+
+
   it('the Metric rules page counts a store whose firing resolved among the stores the rule watches, and says when the rule is at its limit', async () => {
     const { app, token, console } = await rig({ storeLimit: 2 });
     addRule(app, RULE);

@@ -61,18 +61,6 @@ const ruleAlerts = (app: TestAppliance) =>
   (app.deps.db.$client.prepare(`SELECT title FROM events WHERE source = 'metric_rule' ORDER BY id`).all() as Array<{ title: string }>).map((r) => r.title);
 
 describe('review: metric rules', () => {
-  it('a point without a store refused at the store limit is not told to "send it without store"', async () => {
-    const { app, token } = await rig({ storeLimit: 1 });
-    addRule(app, RULE);
-    expect((await push(app, token, [{ name: 'stock', value: 50, store: 'A' }])).status).toBe(202);
-    // Points without a store count as one more store (docs/metric-rules.md): refused, as documented...
-    const refused = await push(app, token, [{ name: 'stock', value: 50 }]);
-    expect(refused.status).toBe(400);
-    expect(refused.json.error).toBe('store_limit');
-    // ...but the advice must not be to do exactly what the sender did.
-    expect(String(refused.json.message)).not.toContain('send it without "store"');
-  });
-
   it('the Metric rules page states a rule\'s threshold as saved: "below 0.005" is not shown as "below 0.01"', async () => {
     const { app, console } = await rig();
     addRule(app, { ...RULE, name: 'Conversion low', metric: 'conversion', condition: { type: 'threshold', op: 'below', value: 0.005 } });
