@@ -2,9 +2,12 @@
 import { translator, type Lang } from '../strings/translate.ts';
 import type { MetricRule } from './definition.ts';
 
-/** At most two decimals, no trailing zeros: 5, 5.5, 5.25. */
+/**
+ * No trailing zeros: at most two decimals (5, 5.5, 1234.57), and three significant digits under 1,
+ * so a small threshold reads as saved (0.005, 0.123, 5e-7) rather than rounded to 0.01 or 0.
+ */
 export function formatValue(n: number): string {
-  return String(Number(n.toFixed(2)));
+  return String(Number(Math.abs(n) < 1 ? n.toPrecision(3) : n.toFixed(2)));
 }
 
 /** A signed change: "+12", "-30.5%". */

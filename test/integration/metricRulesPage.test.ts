@@ -95,6 +95,17 @@ describe('Metric rules page', () => {
     expect(again.location).toBeNull();
   });
 
+  it('states a rule\'s threshold as saved: "below 0.005" is not shown as "below 0.01"', async () => {
+    const { console } = await rig();
+    await console.get('/metric-rules/new');
+    const form = { ...refundForm, name: 'Conversion low', metric: 'conversion', thresholdOp: 'below', thresholdValue: '0.005', title: '{{store}} conversion {{value}}', intent: 'save' };
+    expect((await console.postForm('/metric-rules', form)).status).toBe(303);
+    const page = textOf((await console.get('/metric-rules')).body);
+    expect(page).toContain('Conversion low');
+    expect(page).not.toContain('conversion below 0.01');
+    expect(page).toContain('conversion below 0.005');
+  });
+
   it('editing what a firing rule decides settles its state without a resolved message; a title-only edit keeps it firing', async () => {
     const { app, console, token } = await rig();
     await console.get('/metric-rules/new');
