@@ -108,3 +108,99 @@ describe('DATA_DIR as a non-root user (the image runs as `node`; bind mounts and
     expect(lines[0], lines[0]).not.toMatch(/chmod/);
   }, 40_000);
 });
+
+describe('an upgrade start stopped while it writes notifier-pre-<version>.db', () => {
+  it('leaves no half-written copy behind for good: the next start removes the stale .partial (it is as large as the database)', async () => {
+    const { databaseBefore } = await import('../helpers/migrationsBefore.ts');
+    const { readdirSync, statSync, mkdirSync } = await import('node:fs');
+    const dir = freshDir();
+    mkdirSync(dir);
+    // A database from before the newest migration, with some volume (a few months of send log).
+    const { sqlite } = databaseBefore('channel_last_reason', dir);
+    sqlite.exec('CREATE TABLE bulk (b BLOB)');
+    sqlite.exec('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 250) INSERT INTO bulk SELECT zeroblob(1048576) FROM c');
+    sqlite.close();
+    const partials = () => readdirSync(dir).filter((f) => f.endsWith('.partial'));
+
+    // `docker compose stop` (or a restart) while the upgrade's copy is being written.
+    const first = await spawnChild({ DATA_DIR: dir, ADMIN_PASSWORD: 'review-long-password' });
+    let caught = false;
+    for (let i = 0; i < 4000 && first.process.exitCode === null; i++) {
+      const p = partials();
+      if (p.length && statSync(join(dir, p[0]!)).size > 32 << 20) {
+        first.process.kill('SIGTERM');
+        caught = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await first.exited;
+    expect(caught, 'stopped while the copy was written').toBe(true);
+    const stale = partials();
+    expect(stale).toHaveLength(1);
+    const staleBytes = statSync(join(dir, stale[0]!)).size;
+
+    // The next start migrates (and writes its own copy) …
+    const second = await spawnChild({ DATA_DIR: dir, ADMIN_PASSWORD: 'review-long-password' });
+    try {
+      await waitReady(second, 60_000);
+      expect(readdirSync(dir).filter((f) => /^notifier-pre-.+\.db$/.test(f))).toHaveLength(1);
+      // … and the interrupted start's half copy must not stay in the data volume for ever.
+      expect(partials(), `left in DATA_DIR: ${stale[0]} (${(staleBytes / 1e6).toFixed(0)} MB)`).toEqual([]);
+    } finally {
+      second.process.kill('SIGTERM');
+      await second.exited;
+    }
+  }, 120_000);
+});
+
+describe('the copy taken before migrating, after a restore of an older backup', () => {
+  it('a restored older backup, migrated at reopen, does not overwrite the upgrade\'s own notifier-pre-<version>.db', async () => {
+    const { databaseBefore } = await import('../helpers/migrationsBefore.ts');
+    const { startFakeWecom } = await import('../fakeWecom.ts');
+    const { startTestAppliance } = await import('../helpers/testAppliance.ts');
+    const { copyFileSync, mkdirSync, readdirSync, statSync } = await import('node:fs');
+    const Database = (await import('better-sqlite3')).default;
+    const marked = (dir: string, marker: string) => {
+      mkdirSync(dir);
+      const { sqlite } = databaseBefore('channel_last_reason', dir);
+      sqlite.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('review_marker', ?, 0)").run(JSON.stringify(marker));
+      sqlite.close();
+    };
+    const markerOf = (file: string): string => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return JSON.parse((db.prepare("SELECT value FROM settings WHERE key = 'review_marker'").get() as { value: string }).value) as string;
+      } finally {
+        db.close();
+      }
+    };
+
+    // The install as it was on upgrade day (the previous version's schema) …
+    const dataDir = freshDir();
+    marked(dataDir, 'the database on upgrade day');
+    // … and a backup downloaded from that version weeks before.
+    const oldDir = freshDir();
+    marked(oldDir, 'a backup from weeks before');
+
+    const fake = await startFakeWecom();
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { SECRET_KEY: 's'.repeat(64) }, build: { version: '0.2.0', commit: '0123456789ab' } });
+    try {
+      const copy = join(dataDir, 'notifier-pre-0.2.0.db');
+      expect(markerOf(copy)).toBe('the database on upgrade day');
+
+      // Backup → Restore this backup, with the older file (the route stages it beside the database).
+      const staged = join(dataDir, '.restore-review.partial');
+      copyFileSync(join(oldDir, 'notifier.db'), staged);
+      await app.deps.restore!(staged, { ip: null, file: 'notifier-backup-old.db', bytes: statSync(staged).size });
+
+      // The copy the README's roll-back names ("the copy to go back to") must still hold the upgrade day.
+      const copies = readdirSync(dataDir).filter((f) => /^notifier-pre-.+\.db$/.test(f));
+      const held = copies.map((f) => `${f}: ${markerOf(join(dataDir, f))}`);
+      expect(held, 'pre-upgrade copies after the restore').toEqual(expect.arrayContaining(['notifier-pre-0.2.0.db: the database on upgrade day']));
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
+  }, 60_000);
+});
