@@ -204,3 +204,59 @@ describe('the copy taken before migrating, after a restore of an older backup', 
     }
   }, 60_000);
 });
+
+describe('rolling back over two upgrades', () => {
+  it('the refusal names a pre-upgrade copy this version can run, not one a newer version wrote too', async () => {
+    const { migrationsPlus } = await import('../helpers/schemaVersions.ts');
+    const { startFakeWecom } = await import('../fakeWecom.ts');
+    const { startTestAppliance } = await import('../helpers/testAppliance.ts');
+    const { StartupRefusal } = await import('../../server/databaseUpgrade.ts');
+    const { checkBackupFile } = await import('../../server/restore.ts');
+    const { cpSync, readFileSync, writeFileSync, mkdirSync } = await import('node:fs');
+
+    const work = freshDir();
+    mkdirSync(work);
+    // 0.3.0 adds one migration, 0.4.0 another.
+    const v3 = migrationsPlus(work, '0090_review_a', ['CREATE TABLE review_a (id integer PRIMARY KEY)']);
+    const v4 = join(work, 'migrations-v4');
+    cpSync(v3, v4, { recursive: true });
+    const j = JSON.parse(readFileSync(join(v4, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ idx: number; when: number; tag: string }> };
+    const last = j.entries[j.entries.length - 1]!;
+    writeFileSync(join(v4, '0091_review_b.sql'), 'CREATE TABLE review_b (id integer PRIMARY KEY)');
+    writeFileSync(join(v4, 'meta/_journal.json'), JSON.stringify({ ...j, entries: [...j.entries, { ...last, idx: last.idx + 1, when: last.when + 1000, tag: '0091_review_b' }] }));
+
+    const fake = await startFakeWecom();
+    const dataDir = join(work, 'data');
+    const env = { SECRET_KEY: 'k'.repeat(64) };
+    try {
+      const run = async (version: string, migrationsFolder?: string) => {
+        const app = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env, build: { version, commit: '0123456789ab' }, migrationsFolder });
+        await app.stop();
+      };
+      await run('0.2.0');
+      await run('0.3.0', v3); // writes notifier-pre-0.3.0.db (0.2.0's schema)
+      await new Promise((r) => setTimeout(r, 20));
+      await run('0.4.0', v4); // writes notifier-pre-0.4.0.db (0.3.0's schema)
+
+      // Back to 0.2.0: refused, with the copy to go back to.
+      const refused = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env, build: { version: '0.2.0', commit: '0123456789ab' } }).then(
+        async (app) => {
+          await app.stop();
+          return undefined;
+        },
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(StartupRefusal);
+      const line = (refused as Error).message;
+      const named = /npm run restore -- (\S+)/.exec(line)?.[1];
+      expect(named, line).toBeDefined();
+      // The line's own advice must work: that copy is one 0.2.0 runs on (restore checks exactly this).
+      // There is such a copy beside it: the one 0.3.0 took (0.2.0's own schema).
+      expect(checkBackupFile(join(dataDir, 'notifier-pre-0.3.0.db')).ok).toBe(true);
+      const check = checkBackupFile(named!);
+      expect(check.ok ? { ok: true } : { ok: false, refusal: check.refusal }, `${line}\n→ restoring ${named} would answer`).toEqual({ ok: true });
+    } finally {
+      await fake.close();
+    }
+  }, 90_000);
+});
