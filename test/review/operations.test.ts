@@ -260,3 +260,52 @@ describe('rolling back over two upgrades', () => {
     }
   }, 90_000);
 });
+
+describe('the port is taken because the appliance already runs on this DATA_DIR', () => {
+  it('a second appliance on the same data directory is refused, so the bot never gets more than 20 calls in 60 s', async () => {
+    const { startFakeWecom } = await import('../fakeWecom.ts');
+    const { seedDataDir, startChild } = await import('../helpers/childAppliance.ts');
+    const { postEvent } = await import('../helpers/api.ts');
+    const { mkdirSync } = await import('node:fs');
+    const KEY = '4d5e6f70-8192-4a3b-9c4d-5e6f70819203';
+    const fake = await startFakeWecom({ keys: [KEY] });
+    const dataDir = freshDir();
+    mkdirSync(dataDir);
+    const { token } = seedDataDir(dataDir, { key: KEY, windowSeconds: 60 });
+    const env = { DATA_DIR: dataDir, WECOM_API_ORIGIN: fake.origin, LOG_LEVEL: 'warn' };
+    const first = await startChild(env);
+    const children = [first];
+    try {
+      // `npm start` again (another terminal, a second unit): the port is taken …
+      const port = new URL(first.url).port;
+      const again = await spawnChild({ ...env, PORT: port });
+      expect(await again.exited).toBe(1);
+      const line = again.output.join('').trim();
+      expect(line).toContain('set PORT to a free port');
+      // … and the line's advice, another PORT, starts a second appliance on the same database.
+      const second = await spawnChild(env);
+      children.push(second);
+      const outcome = await readyOrExit(second);
+      const targets = outcome === 'ready' ? [first, second] : [first];
+
+      // StoreClaw posts 30 alerts (to whichever of them it reaches).
+      for (let i = 0; i < 30; i++) {
+        const res = await postEvent(targets[i % targets.length]!.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: `order backlog #${i}` });
+        expect(res.status).toBe(202);
+      }
+      await new Promise((r) => setTimeout(r, 6_000));
+      const calls = fake.calls.filter((c) => c.key === KEY).map((c) => c.at).sort((a, b) => a - b);
+      const inWindow = calls.filter((t) => t - calls[0]! < 60_000).length;
+      // SPEC, Semantics: "At most the configured limit of calls in any 60 s" (20), none answered 45009.
+      expect(
+        { callsInFirst60s: inWindow, answered45009: fake.rateLimitedCount() },
+        `second appliance on ${dataDir}: ${outcome === 'ready' ? 'started and sent too' : JSON.stringify(outcome)}\n${second.output.join('')}`,
+      ).toEqual({ callsInFirst60s: Math.min(20, calls.length), answered45009: 0 });
+      expect(calls.length).toBeLessThanOrEqual(20);
+    } finally {
+      for (const c of children) if (c.process.exitCode === null) c.process.kill('SIGTERM');
+      await Promise.all(children.map((c) => c.exited));
+      await fake.close();
+    }
+  }, 90_000);
+});
