@@ -309,3 +309,34 @@ describe('the port is taken because the appliance already runs on this DATA_DIR'
     }
   }, 90_000);
 });
+
+describe('an upgrade started while the previous version still runs (port taken)', () => {
+  it('does not migrate the database under the running appliance before it finds the port taken', async () => {
+    const { databaseBefore } = await import('../helpers/migrationsBefore.ts');
+    const { journal } = await import('../helpers/schemaVersions.ts');
+    const { createServer } = await import('node:net');
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    const dataDir = freshDir();
+    mkdirSync(dataDir);
+    // The previous version (one migration less) runs: it holds its database open (WAL) and the port.
+    const { sqlite } = databaseBefore('channel_last_reason', dataDir);
+    sqlite.pragma('journal_mode = WAL');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as { port: number }).port;
+    const applied = () => (sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
+    try {
+      expect(applied()).toBe(journal.entries.length - 1);
+      // `git pull && npm start` in another terminal: this version, same DATA_DIR, same PORT.
+      const upgrade = await spawnChild({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ADMIN_PASSWORD: 'review-long-password' });
+      expect(await upgrade.exited).toBe(1);
+      const line = upgrade.output.join('').trim();
+      expect(line).toMatch(/already in use/);
+      // It did not start; the running appliance's database must be as it was.
+      expect({ applied: applied(), copies: readdirSync(dataDir).filter((f) => f.startsWith('notifier-pre-')) }, line).toEqual({ applied: journal.entries.length - 1, copies: [] });
+    } finally {
+      sqlite.close();
+      await new Promise((r) => busy.close(r));
+    }
+  }, 60_000);
+});
