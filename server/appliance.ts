@@ -198,8 +198,9 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
   deps.consoleReady.catch(() => undefined);
   if (!config.adminPassword && !getAdminPasswordHash(db)) {
     deps.setupCode = createSetupCode();
-    // The one place the code appears: whoever reads the log (docker compose logs) may claim the appliance.
-    log.warn('first run: open the console and enter this setup code to create the admin password', { setupCode: deps.setupCode.display });
+    // The one place the code appears: whoever reads the log (docker compose logs) may claim the appliance,
+    // so it is written at any LOG_LEVEL (no other secret is in the line).
+    log.always('first run: open the console and enter this setup code to create the admin password', { setupCode: deps.setupCode.display });
   }
   deleteExpiredSessions(db, clock.now());
   const fallback = config.fallbackWebhookUrl ? parseFallbackUrl(config.fallbackWebhookUrl) : undefined;

@@ -7,6 +7,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** A line the operator must see whatever LOG_LEVEL is (the first run's setup code), written as a warn. */
+  always(msg: string, fields?: Record<string, unknown>): void;
   /** Registers a secret (the webhook key) that must never be written, even inside other text. */
   addSecret(secret: string): void;
 }
@@ -28,8 +30,8 @@ export function createLogger(opts: { level: LogLevel; write?: (line: string) => 
   const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));
   const now = opts.now ?? Date.now;
   const secrets = new Set<string>();
-  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[level] < ORDER[opts.level]) return;
+  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>, always = false) => {
+    if (!always && ORDER[level] < ORDER[opts.level]) return;
     const line = JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...fields }, (_k, val: unknown) =>
       val instanceof Error ? { name: val.name, message: val.message } : val,
     );
@@ -40,6 +42,7 @@ export function createLogger(opts: { level: LogLevel; write?: (line: string) => 
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+    always: (m, f) => emit('warn', m, f, true),
     addSecret: (s) => {
       secrets.add(s);
     },

@@ -11,7 +11,7 @@ import { createLogger } from '../../server/log.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { postEvent } from '../helpers/api.ts';
 import { createPasswordHasher } from '../../server/security/passwords.ts';
-import { spawnChild, startChild } from '../helpers/childAppliance.ts';
+import { spawnChild, startChild, waitReady } from '../helpers/childAppliance.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance } from '../helpers/testAppliance.ts';
 
@@ -146,6 +146,22 @@ describe('admin password (ASVS 2.1.1, 2.4)', () => {
       await appliance.close();
     }
   }, 60_000);
+
+  it('prints the one-time setup code even when LOG_LEVEL=error (without it nobody can create the admin password)', async () => {
+    // No ADMIN_PASSWORD: the first visit needs the setup code printed to the log at start.
+    const child = await spawnChild({ DATA_DIR: dir('setup-code-error-level'), LOG_LEVEL: 'error', ADMIN_PASSWORD: '' });
+    try {
+      await waitReady(child);
+      const setup = await fetch(child.url + '/setup');
+      expect(setup.status).toBe(200);
+      expect(await setup.text()).toContain('Setup code');
+      const out = child.output.join('');
+      expect(out, `the appliance's whole output at LOG_LEVEL=error:\n${out}`).toMatch(/[2-9A-Z]{4}(-[2-9A-Z]{4}){4}/);
+    } finally {
+      child.process.kill('SIGTERM');
+      await child.exited;
+    }
+  }, 40_000);
 
   it('reads the password from ADMIN_PASSWORD_FILE', async () => {
     const file = join(scratch, 'admin-password');
