@@ -7,8 +7,8 @@ import { getAdminPasswordHash, setAdminPasswordHash } from '../db/queries/admin.
 import { deleteAllSessions, deleteExpiredSessions } from '../db/queries/sessions.ts';
 import { createApp } from './app.tsx';
 import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
-import { openApplianceDatabase } from './databaseUpgrade.ts';
-import { swapInBackup } from './restore.ts';
+import { openApplianceDatabase, StartupRefusal } from './databaseUpgrade.ts';
+import { databaseInUse, swapInBackup } from './restore.ts';
 import { createFallbackSender } from './selfWatch/fallback.ts';
 import { createNextFireCache, observe } from './selfWatch/observe.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './selfWatch/reasons.ts';
@@ -259,12 +259,12 @@ async function openCore(config: Config, opts: StartOptions, shared: ProcessState
   };
 }
 
-/** config → the core (database, deps, app) → listening server → worker, scheduler, rule timers. */
+/** config → listening server → the core (database, deps, app) → worker, scheduler, rule timers. */
 export async function startAppliance(config: Config, opts: StartOptions = {}): Promise<Appliance> {
   const log = opts.log ?? createLogger({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
   const shared: ProcessState = { log, clock, build: opts.build ?? readBuildInfo(), counters: createOpsCounters(clock.now()) };
-  // While a restore swaps the database, requests wait for it instead of reaching a closed one.
+  // While the core opens at start or a restore swaps the database, requests wait for it instead of reaching none or a closed one.
   let swapping: Promise<undefined> | undefined;
   const restore: NonNullable<AppDeps['restore']> = (staged, audit) => {
     const run = swapIn(staged, audit);
@@ -275,8 +275,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     );
     return run;
   };
-  let core = await openCore(config, opts, shared, restore);
-  if (config.wecomOriginOverridden) log.warn('WECOM_API_ORIGIN is set: messages go to a test origin, not WeCom', { origin: config.wecomApiOrigin });
+  let core!: Core;
 
   /** Closes the core, puts the checked backup in place (the current database kept), and opens a new core on it. */
   async function swapIn(staged: string, audit: { ip: string | null; file: string; bytes: number }): Promise<RestoreOutcome> {
@@ -307,6 +306,9 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     return { kept };
   }
 
+  // The port first: a start that cannot listen has not touched (or migrated) the database.
+  let opened!: (value: undefined) => void;
+  swapping = new Promise<undefined>((resolve) => (opened = resolve));
   const guard = createConnectionGuard({ limits: opts.httpLimits, counts: shared.counters.connections, trusted: proxyTrust(config.trustProxy) });
   const hostname = opts.hostname ?? config.host;
   const server = await new Promise<Server>((resolve, reject) => {
@@ -328,13 +330,23 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     guard.attach(s);
     const fail = (err: Error) => reject(listenFailure(err, { port: config.port, host: hostname }));
     s.once('error', fail);
-  }).catch(async (err: unknown) => {
-    // Nothing was served: release the database and its helper threads so the process can exit with the one line.
-    await core.close();
-    throw err;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  try {
+    const file = join(config.dataDir, DB_FILE);
+    // Two appliances on one database would each send up to the bot's limit (and migrate under the other).
+    if (databaseInUse(file)) throw new StartupRefusal(`${DB_FILE} in DATA_DIR ${config.dataDir} is already in use by another running appliance: stop that one first, or give this one its own DATA_DIR.`);
+    core = await openCore(config, opts, shared, restore);
+  } catch (err) {
+    // Nothing was served: let the port go so the process can exit with the one line.
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    throw err;
+  }
+  opened(undefined);
+  swapping = undefined;
+  if (config.wecomOriginOverridden) log.warn('WECOM_API_ORIGIN is set: messages go to a test origin, not WeCom', { origin: config.wecomApiOrigin });
   log.info('listening', { host: typeof address === 'object' && address ? address.address : config.host, port });
   await core.start();
 
