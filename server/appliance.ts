@@ -139,8 +139,12 @@ interface ProcessState {
 /** data dir → db (refused if newer, backed up, migrated) → data key → deps → app; nothing started. */
 async function openCore(config: Config, opts: StartOptions, shared: ProcessState, restore: AppDeps['restore']): Promise<Core> {
   const { log, clock, build, counters } = shared;
-  for (const { file, mode } of prepareDataDir(config.dataDir, DB_FILE, DATA_KEY_FILE)) {
+  const modes = prepareDataDir(config.dataDir, DB_FILE, DATA_KEY_FILE);
+  for (const { file, mode } of modes.corrected) {
     log.warn('corrected the permissions of a data file: only the appliance user may read it now', { file, was: mode, now: file === config.dataDir ? '0700' : '0600' });
+  }
+  for (const { file, mode } of modes.left) {
+    log.warn('a data file is readable beyond the appliance user and is not its to restrict: restrict it as its owner', { file, mode, want: file === config.dataDir ? '0700' : '0600' });
   }
   const db = openApplianceDatabase(join(config.dataDir, DB_FILE), { build, log, now: () => clock.now() }, { migrationsFolder: opts.migrationsFolder });
   // Under an intake burst, WAL checkpoints (copy + fsync) move off the event loop.

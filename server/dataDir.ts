@@ -5,16 +5,26 @@ import { join } from 'node:path';
  * The data directory holds the database, the data key and backups: only the appliance's user may
  * read it (0700), and the database files and the data key are 0600. SQLite gives its -wal and -shm
  * files the mode of the database file, so the file is created (or corrected, for data dirs from
- * older versions) first. Returns the files whose mode was corrected, with the mode they had.
+ * older versions) first. Returns the files whose mode was corrected, with the mode they had, and
+ * those it may not change (another user's, such as a root-owned bind mount handed over through its
+ * group): they are left as they are.
  */
-export function prepareDataDir(dataDir: string, dbFile: string, keyFile: string): Array<{ file: string; mode: string }> {
+export function prepareDataDir(dataDir: string, dbFile: string, keyFile: string): { corrected: DataFileMode[]; left: DataFileMode[] } {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const corrected: Array<{ file: string; mode: string }> = [];
+  const corrected: DataFileMode[] = [];
+  const left: DataFileMode[] = [];
   const restrict = (path: string, mode: number) => {
     const was = statSync(path).mode & 0o777;
     if (was === mode) return;
-    chmodSync(path, mode);
-    corrected.push({ file: path, mode: was.toString(8).padStart(4, '0') });
+    const entry = { file: path, mode: was.toString(8).padStart(4, '0') };
+    try {
+      chmodSync(path, mode);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EPERM') throw err;
+      left.push(entry);
+      return;
+    }
+    corrected.push(entry);
   };
   restrict(dataDir, 0o700);
   const db = join(dataDir, dbFile);
@@ -22,7 +32,13 @@ export function prepareDataDir(dataDir: string, dbFile: string, keyFile: string)
   for (const file of [db, `${db}-wal`, `${db}-shm`, join(dataDir, keyFile)]) {
     if (existsSync(file)) restrict(file, 0o600);
   }
-  return corrected;
+  return { corrected, left };
+}
+
+export interface DataFileMode {
+  file: string;
+  /** The mode it had, e.g. 0644. */
+  mode: string;
 }
 
 /**

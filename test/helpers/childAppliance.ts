@@ -46,12 +46,15 @@ export interface Child {
 
 /**
  * `node --import tsx server/main.ts` (the sources the image runs compiled) as its own process; not
- * waited for. `opts` runs another entry instead (a built `dist/server/main.js` in its checkout).
+ * waited for. `opts` runs another entry instead (a built `dist/server/main.js` in its checkout), or
+ * runs it as another user (as root: the image's unprivileged `node`).
  */
-export async function spawnChild(env: Record<string, string>, opts: { args?: string[]; cwd?: string } = {}): Promise<Child> {
+export async function spawnChild(env: Record<string, string>, opts: { args?: string[]; cwd?: string; uid?: number; gid?: number } = {}): Promise<Child> {
   const port = await freePort();
   const child = spawn(process.execPath, opts.args ?? ['--import', 'tsx', 'server/main.ts'], {
     cwd: opts.cwd,
+    uid: opts.uid,
+    gid: opts.gid,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', SECRET_KEY: CHILD_SECRET_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

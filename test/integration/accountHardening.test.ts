@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,6 +233,36 @@ describe('data directory permissions', () => {
       await child.exited;
     }
   }, 30_000);
+
+  // The image runs as `node`; bind mounts and volumes are often root-owned. These run the appliance as nobody.
+  const NOBODY = 65534;
+  const asRoot = process.getuid?.() === 0;
+  /** A fresh path under a directory the unprivileged user can reach. */
+  const reachable = (name: string) => {
+    const parent = join(scratch, 'reachable');
+    mkdirSync(parent, { recursive: true });
+    chmodSync(scratch, 0o711);
+    chmodSync(parent, 0o755);
+    return join(parent, name);
+  };
+
+  it.skipIf(!asRoot)('starts on a data directory its user can write through the group (root:node 0770), warning once instead of failing on chmod', async () => {
+    const dataDir = reachable('group-writable');
+    // The usual way to hand a root-owned bind mount to the container's user: group ownership and g+rwx.
+    mkdirSync(dataDir);
+    chownSync(dataDir, 0, NOBODY);
+    chmodSync(dataDir, 0o770);
+    const child = await spawnChild({ DATA_DIR: dataDir, ADMIN_PASSWORD: 'data-dir-modes' }, { uid: NOBODY, gid: NOBODY });
+    try {
+      await waitReady(child, 25_000);
+      const lines = child.output.join('').split('\n').filter((l) => l.includes('not its to restrict'));
+      expect(lines.map((l) => (JSON.parse(l) as { file: string; mode: string }).mode)).toEqual(['0770']);
+      expect(statSync(join(dataDir, DB_FILE)).mode & 0o777).toBe(0o600);
+    } finally {
+      if (child.process.exitCode === null) child.process.kill('SIGTERM');
+      await child.exited;
+    }
+  }, 40_000);
 
   it('creates the data directory 0700 and the database files 0600, and corrects those of an older data directory', async () => {
     const fresh = await startTestAppliance({ wecomOrigin: NOWHERE, dataDir: dir('modes-fresh'), env: { ADMIN_PASSWORD: 'data-dir-modes' } });
