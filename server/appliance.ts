@@ -136,16 +136,9 @@ interface ProcessState {
   selfWatch?: SelfWatchMemory;
 }
 
-/** data dir → db (refused if newer, backed up, migrated) → data key → deps → app; nothing started. */
+/** db (refused if newer, backed up, migrated) → data key → deps → app in the prepared data dir; nothing started. */
 async function openCore(config: Config, opts: StartOptions, shared: ProcessState, restore: AppDeps['restore']): Promise<Core> {
   const { log, clock, build, counters } = shared;
-  const modes = prepareDataDir(config.dataDir, DB_FILE, DATA_KEY_FILE);
-  for (const { file, mode } of modes.corrected) {
-    log.warn('corrected the permissions of a data file: only the appliance user may read it now', { file, was: mode, now: file === config.dataDir ? '0700' : '0600' });
-  }
-  for (const { file, mode } of modes.left) {
-    log.warn('a data file is readable beyond the appliance user and is not its to restrict: restrict it as its owner', { file, mode, want: file === config.dataDir ? '0700' : '0600' });
-  }
   const db = openApplianceDatabase(join(config.dataDir, DB_FILE), { build, log, now: () => clock.now() }, { migrationsFolder: opts.migrationsFolder });
   // Under an intake burst, WAL checkpoints (copy + fsync) move off the event loop.
   const checkpointer = createCheckpointer(db, join(config.dataDir, DB_FILE));
@@ -338,6 +331,13 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   try {
+    const modes = prepareDataDir(config.dataDir, DB_FILE, DATA_KEY_FILE);
+    for (const { file, mode } of modes.corrected) {
+      log.warn('corrected the permissions of a data file: only the appliance user may read it now', { file, was: mode, now: file === config.dataDir ? '0700' : '0600' });
+    }
+    for (const { file, mode } of modes.left) {
+      log.warn('a data file is readable beyond the appliance user and is not its to restrict: restrict it as its owner', { file, mode, want: file === config.dataDir ? '0700' : '0600' });
+    }
     const file = join(config.dataDir, DB_FILE);
     // Two appliances on one database would each send up to the bot's limit (and migrate under the other).
     if (databaseInUse(file)) throw new StartupRefusal(`${DB_FILE} in DATA_DIR ${config.dataDir} is already in use by another running appliance: stop that one first, or give this one its own DATA_DIR.`);

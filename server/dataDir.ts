@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -10,7 +10,14 @@ import { join } from 'node:path';
  * group): they are left as they are.
  */
 export function prepareDataDir(dataDir: string, dbFile: string, keyFile: string): { corrected: DataFileMode[]; left: DataFileMode[] } {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const db = join(dataDir, dbFile);
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK | constants.X_OK);
+    if (existsSync(db)) accessSync(db, constants.R_OK | constants.W_OK);
+  } catch (err) {
+    throw notWritable(err as Error & { code?: string }, dataDir);
+  }
   const corrected: DataFileMode[] = [];
   const left: DataFileMode[] = [];
   const restrict = (path: string, mode: number) => {
@@ -27,12 +34,21 @@ export function prepareDataDir(dataDir: string, dbFile: string, keyFile: string)
     corrected.push(entry);
   };
   restrict(dataDir, 0o700);
-  const db = join(dataDir, dbFile);
   closeSync(openSync(db, 'a', 0o600));
   for (const file of [db, `${db}-wal`, `${db}-shm`, join(dataDir, keyFile)]) {
     if (existsSync(file)) restrict(file, 0o600);
   }
   return { corrected, left };
+}
+
+/** The operator's sentence for a data directory this user cannot write (instead of Node's raw errno line). */
+function notWritable(err: Error & { code?: string; path?: string }, dataDir: string): Error {
+  if (err.code !== 'EACCES' && err.code !== 'EPERM' && err.code !== 'EROFS') return err;
+  const uid = process.getuid?.() ?? '?';
+  const what = err.path && err.path !== dataDir ? `${err.path} in it` : 'it';
+  return new Error(
+    `DATA_DIR ${dataDir} is not writable by this user (uid ${String(uid)}; ${err.code} on ${what}): give uid ${String(uid)} the directory and its files (chown -R ${String(uid)} ${dataDir}, or group ownership with g+rwx), or set DATA_DIR to a directory it can write`,
+  );
 }
 
 export interface DataFileMode {

@@ -264,6 +264,19 @@ describe('data directory permissions', () => {
     }
   }, 40_000);
 
+  it.skipIf(!asRoot)('a DATA_DIR its user cannot write stops the start with one line naming DATA_DIR, the uid and that it is not writable (not "EPERM … chmod")', async () => {
+    // What Docker creates for a missing bind-mount source (`-v ./data:/data`): root:root 0755.
+    const dataDir = reachable('root-owned');
+    mkdirSync(dataDir);
+    chmodSync(dataDir, 0o755);
+    const child = await spawnChild({ DATA_DIR: dataDir, ADMIN_PASSWORD: 'data-dir-modes' }, { uid: NOBODY, gid: NOBODY });
+    expect(await child.exited).toBe(1);
+    const lines = child.output.join('').split('\n').filter((l) => l.trim() !== '');
+    expect(lines, lines.join('\n')).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`DATA_DIR ${dataDir} is not writable by this user \\(uid ${NOBODY}`));
+    expect(lines[0]).not.toMatch(/chmod '/);
+  }, 40_000);
+
   it('creates the data directory 0700 and the database files 0600, and corrects those of an older data directory', async () => {
     const fresh = await startTestAppliance({ wecomOrigin: NOWHERE, dataDir: dir('modes-fresh'), env: { ADMIN_PASSWORD: 'data-dir-modes' } });
     try {
