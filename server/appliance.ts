@@ -6,6 +6,7 @@ import { closeDatabase } from '../db/client.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../db/queries/admin.ts';
 import { deleteAllSessions, deleteExpiredSessions } from '../db/queries/sessions.ts';
 import { createApp } from './app.tsx';
+import { removeStalePartials } from './backup.ts';
 import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
 import { openApplianceDatabase, StartupRefusal } from './databaseUpgrade.ts';
 import { databaseInUse, swapInBackup } from './restore.ts';
@@ -341,6 +342,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     const file = join(config.dataDir, DB_FILE);
     // Two appliances on one database would each send up to the bot's limit (and migrate under the other).
     if (databaseInUse(file)) throw new StartupRefusal(`${DB_FILE} in DATA_DIR ${config.dataDir} is already in use by another running appliance: stop that one first, or give this one its own DATA_DIR.`);
+    for (const partial of removeStalePartials(config.dataDir)) log.warn('removed a half-written copy an interrupted start or restore left behind', { file: join(config.dataDir, partial) });
     core = await openCore(config, opts, shared, restore);
   } catch (err) {
     // Nothing was served: let the port go so the process can exit with the one line.

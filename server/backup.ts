@@ -97,3 +97,17 @@ export function writePreUpgradeBackup(source: Database.Database, dir: string, ve
   for (const f of removed) rmSync(join(dir, f), { force: true });
   return { file, bytes: statSync(file).size, removed };
 }
+
+// What the appliance itself writes under a temporary name in the data directory: the pre-upgrade
+// copy and a restore's uploaded file (with SQLite's side files).
+const STALE_PARTIAL = /^\.(notifier-pre-.+\.db\.[0-9a-f]+|restore-[0-9a-f]+)\.partial(-wal|-shm|-journal)?$/;
+
+/**
+ * Removes half-written copies a stopped start or restore left in `dir` (each as large as the
+ * database); only at start, with no other appliance on the directory. Returns their names.
+ */
+export function removeStalePartials(dir: string): string[] {
+  const stale = readdirSync(dir).filter((f) => STALE_PARTIAL.test(f));
+  for (const f of stale) rmSync(join(dir, f), { force: true });
+  return stale;
+}

@@ -1,7 +1,7 @@
 // Migrations at start: a copy before they run, all or nothing, and no running on a newer version's
 // database (docs/operations: upgrading and rolling back).
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,22 @@ describe('safe migrations', () => {
     expect(again.logs.some((l) => l.includes('backed up before migrating'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.startsWith('notifier-pre-'))).toHaveLength(3);
     expect(writtenBy(join(dir, DB_FILE))).toMatchObject({ version: '0.2.1' });
+  }, 60_000);
+
+  it('removes the half-written copy a start stopped while it wrote notifier-pre-<version>.db left behind (it is as large as the database)', async () => {
+    const { dir } = dataDirAt(6);
+    // `docker compose stop` while the upgrade's copy was written (VACUUM INTO), and a restore's upload cut off.
+    const stale = ['.notifier-pre-0.2.0.db.0a1b2c3d4e5f.partial', '.restore-0a1b2c3d4e5f.partial'];
+    for (const f of stale) writeFileSync(join(dir, f), Buffer.alloc(1 << 20, 1));
+    const app = await start(dir);
+    try {
+      expect(readdirSync(dir).filter((f) => /^notifier-pre-.+\.db$/.test(f))).toEqual(['notifier-pre-0.2.0.db']);
+      expect(readdirSync(dir).filter((f) => f.includes('.partial')), `left in DATA_DIR: ${stale.join(', ')}`).toEqual([]);
+      const removed = app.logs.filter((l) => l.includes('half-written copy')).map((l) => (JSON.parse(l) as { file: string }).file);
+      expect(removed.sort()).toEqual(stale.map((f) => join(dir, f)).sort());
+    } finally {
+      await app.stop();
+    }
   }, 60_000);
 
   it("refuses another application's drizzle database, and leaves it alone", async () => {
