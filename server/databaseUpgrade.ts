@@ -1,54 +1,28 @@
 // The appliance's database at start: a database a newer version wrote is refused with one line, a
 // copy is taken before pending migrations run, a failing migration leaves the database as it was,
 // and the build that last wrote the database is recorded for the next one to read.
-import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MIGRATIONS_FOLDER, NotApplianceDatabase, openDatabase, SchemaTooNew, type Db } from '../db/client.ts';
 import { committedMigrations, MigrationFailed } from '../db/migrator.ts';
 import { getSetting, putSetting } from '../db/queries/settings.ts';
-import { preUpgradeBackupName, preUpgradeBackups, writePreUpgradeBackup } from './backup.ts';
+import { preUpgradeBackups, writePreUpgradeBackup } from './backup.ts';
 import type { BuildInfo } from './buildInfo.ts';
 import type { Logger } from './log.ts';
+import { checkBackupFile } from './restore.ts';
+import { readWrittenBy, WRITTEN_BY_SETTING, type WrittenBy } from './writtenBy.ts';
 
 /** A reason not to start, said in one line (printed as it is, exit code 1). */
 export class StartupRefusal extends Error {}
 
-/** Settings key of the build that last opened the database (older versions read it too). */
-export const WRITTEN_BY_SETTING = 'appliance';
-
-export interface WrittenBy {
-  version: string;
-  commit: string;
-  /** The newest migration applied, e.g. 0009_message_templates. */
-  schema: string;
-}
-
-/** Which build last opened a database file (read-only; undefined when unknown). */
-export function readWrittenBy(file: string): WrittenBy | undefined {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(WRITTEN_BY_SETTING) as { value: string } | undefined;
-      const parsed = row ? (JSON.parse(row.value) as Partial<WrittenBy>) : undefined;
-      return parsed && typeof parsed.version === 'string' ? { version: parsed.version, commit: String(parsed.commit ?? ''), schema: String(parsed.schema ?? '') } : undefined;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return undefined;
-  }
-}
-
-function tooNewLine(file: string, err: SchemaTooNew, build: BuildInfo): string {
+function tooNewLine(file: string, err: SchemaTooNew, build: BuildInfo, migrationsFolder: string | undefined): string {
   const by = readWrittenBy(file);
   const dir = dirname(file);
   const writer = by ? `version ${by.version}${by.schema ? ` (schema ${by.schema})` : ''}` : 'a newer version';
-  const named = by ? preUpgradeBackupName(by.version) : undefined;
-  const copy = named && existsSync(join(dir, named)) ? named : preUpgradeBackups(dir)[0];
+  // Rolled back over several upgrades, the newest copies are newer than this version too: the newest it can run.
+  const copy = preUpgradeBackups(dir).find((f) => checkBackupFile(join(dir, f), migrationsFolder).ok);
   const restore = copy
-    ? `or go back to the copy taken before that upgrade (what happened since is lost) without a shell: npm run restore -- ${join(dir, copy)} (in the image: node dist/server/restoreCli.js ${join(dir, copy)}), then start again`
-    : `or restore a backup taken before that upgrade (no notifier-pre-*.db copy is in ${dir})`;
+    ? `or go back to the newest copy taken before an upgrade that this version runs on (what happened since is lost) without a shell: npm run restore -- ${join(dir, copy)} (in the image: node dist/server/restoreCli.js ${join(dir, copy)}), then start again`
+    : `or restore a backup taken before that upgrade (no notifier-pre-*.db copy in ${dir} is one this version runs on)`;
   return `${basename(file)} was written by ${writer} with ${err.state.applied} migrations; this is version ${build.version}, which knows ${err.state.known} (up to ${err.state.newestKnown.tag}) and will not run on it. Run ${by ? `${by.version} or newer` : 'the newer version'} again, ${restore}.`;
 }
 
@@ -79,7 +53,7 @@ export function openApplianceDatabase(file: string, deps: { build: BuildInfo; lo
       },
     });
   } catch (err) {
-    if (err instanceof SchemaTooNew) throw new StartupRefusal(tooNewLine(file, err, deps.build));
+    if (err instanceof SchemaTooNew) throw new StartupRefusal(tooNewLine(file, err, deps.build, opts.migrationsFolder));
     if (err instanceof NotApplianceDatabase) throw new StartupRefusal(`${basename(file)} in ${dirname(file)} is not this appliance's database (its migrations are another application's); point DATA_DIR at the appliance's data directory.`);
     if (err instanceof MigrationFailed) {
       throw new StartupRefusal(

@@ -7,7 +7,7 @@ import { chmodSync, closeSync, existsSync, openSync, readSync, renameSync, rmSyn
 import { basename, join } from 'node:path';
 import { committedMigrations, schemaState } from '../db/migrator.ts';
 import { MIGRATIONS_FOLDER } from '../db/client.ts';
-import { readWrittenBy } from './databaseUpgrade.ts';
+import { readWrittenBy } from './writtenBy.ts';
 import { createPrivateFile } from './dataDir.ts';
 
 /** What the console accepts as an upload (the CLI has no limit). */

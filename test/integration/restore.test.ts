@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_FILE } from '../../server/appliance.ts';
-import { WRITTEN_BY_SETTING } from '../../server/databaseUpgrade.ts';
+import { WRITTEN_BY_SETTING } from '../../server/writtenBy.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import type { UpgradeFixture } from '../fixtures/upgrade/fixture.ts';

@@ -1,13 +1,15 @@
 // Migrations at start: a copy before they run, all or nothing, and no running on a newer version's
 // database (docs/operations: upgrading and rolling back).
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase } from '../../db/client.ts';
 import { DB_FILE } from '../../server/appliance.ts';
-import { StartupRefusal, WRITTEN_BY_SETTING } from '../../server/databaseUpgrade.ts';
+import { StartupRefusal } from '../../server/databaseUpgrade.ts';
+import { checkBackupFile } from '../../server/restore.ts';
+import { WRITTEN_BY_SETTING } from '../../server/writtenBy.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { SECRET_KEY } from '../fixtures/upgrade/fixture.ts';
 import type { UpgradeFixture } from '../fixtures/upgrade/fixture.ts';
@@ -193,6 +195,37 @@ describe('safe migrations', () => {
     expect(out.trim().split('\n')).toEqual([expect.stringContaining('was written by version 0.3.0')]);
   }, 60_000);
 
+  it('rolled back over two upgrades, the refusal names a pre-upgrade copy this version can run, not one a newer version wrote too', async () => {
+    const work = join(scratch, 'two-upgrades');
+    mkdirSync(work);
+    // 0.3.0 adds one migration, 0.4.0 another.
+    const v3 = migrationsPlus(work, '0090_two_upgrades_a', ['CREATE TABLE two_upgrades_a (id integer PRIMARY KEY)']);
+    const v4 = join(work, 'migrations-v4');
+    cpSync(v3, v4, { recursive: true });
+    const j = JSON.parse(readFileSync(join(v4, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ idx: number; when: number; tag: string }> };
+    const last = j.entries[j.entries.length - 1]!;
+    writeFileSync(join(v4, '0091_two_upgrades_b.sql'), 'CREATE TABLE two_upgrades_b (id integer PRIMARY KEY)');
+    writeFileSync(join(v4, 'meta/_journal.json'), JSON.stringify({ ...j, entries: [...j.entries, { ...last, idx: last.idx + 1, when: last.when + 1000, tag: '0091_two_upgrades_b' }] }));
+    const dir = join(work, 'data');
+    const run = async (version: string, migrationsFolder?: string) => (await start(dir, { build: { version, commit: '0123456789ab' }, migrationsFolder })).stop();
+    await run('0.2.0');
+    await run('0.3.0', v3); // writes notifier-pre-0.3.0.db (0.2.0's schema)
+    await new Promise((r) => setTimeout(r, 20));
+    await run('0.4.0', v4); // writes notifier-pre-0.4.0.db (0.3.0's schema), the newest copy
+
+    // Back to 0.2.0: refused, with the copy to go back to.
+    const refused = await start(dir).then(
+      async (app) => void (await app.stop()),
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(StartupRefusal);
+    const line = (refused as Error).message;
+    const named = /npm run restore -- (\S+)/.exec(line)?.[1];
+    // The line's own advice must work: that copy is one 0.2.0 runs on (restore checks exactly this).
+    expect(named, line).toBe(join(dir, 'notifier-pre-0.3.0.db'));
+    expect(checkBackupFile(named!).ok).toBe(true);
+  }, 60_000);
+
   it('a newer database with no name on it and no copy beside it: the line says so', async () => {
     const { dir, file } = dataDirAt(journal.entries.length - 1);
     const future = new Database(file);
@@ -203,7 +236,7 @@ describe('safe migrations', () => {
       (err: unknown) => err,
     );
     expect((refused as Error).message).toBe(
-      `notifier.db was written by a newer version with ${journal.entries.length + 1} migrations; this is version 0.2.0, which knows ${journal.entries.length} (up to ${NEWEST.tag}) and will not run on it. Run the newer version again, or restore a backup taken before that upgrade (no notifier-pre-*.db copy is in ${dir}).`,
+      `notifier.db was written by a newer version with ${journal.entries.length + 1} migrations; this is version 0.2.0, which knows ${journal.entries.length} (up to ${NEWEST.tag}) and will not run on it. Run the newer version again, or restore a backup taken before that upgrade (no notifier-pre-*.db copy in ${dir} is one this version runs on).`,
     );
   });
 

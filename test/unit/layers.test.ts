@@ -41,7 +41,7 @@ const LAYERS: ReadonlyArray<readonly [name: string, files: RegExp]> = [
   ['rules and policy', /^server\/(rules\/|delivery\/policy\/|events\/|calendar\/|opsCounters\.ts$|security\/(apiScopes|apiTokens|apiAuth|loginThrottle|setupCode|adminPassword|signingSnippets|hostAllowList)\.ts$)/],
   ['render and the settings it reads', /^server\/(render|settings)\//],
   ['the delivery engine', /^server\/delivery\//],
-  ['reports, metric rules, hooks, channel', /^server\/((reports|charts|metricRules|hooks|channel|heartbeats|selfWatch|configAsCode|cli)\/|(troubleshooting|backup|restore|databaseUpgrade)\.ts$)/],
+  ['reports, metric rules, hooks, channel', /^server\/((reports|charts|metricRules|hooks|channel|heartbeats|selfWatch|configAsCode|cli)\/|(troubleshooting|backup|restore|databaseUpgrade|writtenBy)\.ts$)/],
   ['api, routes and views', /^(views\/|server\/((api|routes)\/|(env|deps)\.ts$|security\/(sessions|webMiddleware|apiHeaders)\.ts$))/],
   ['app', /^server\/app\.tsx$/],
   ['main', /^server\/(appliance|main|backupCli|restoreCli|dataDirArgument)\.ts$/],
