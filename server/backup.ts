@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createPrivateFile } from './dataDir.ts';
@@ -73,10 +73,13 @@ export function preUpgradeBackups(dir: string): string[] {
 /**
  * The copy taken at start before pending migrations run (`VACUUM INTO` a file created 0600: one
  * consistent, self-contained file, synchronous while nothing else runs yet), checked, then renamed
- * into place; older pre-upgrade copies beyond the newest three are removed.
+ * into place; older pre-upgrade copies beyond the newest three are removed. An existing copy is
+ * never replaced (a restored older backup migrated by the same version would take the upgrade's
+ * own copy's name): the new one becomes `notifier-pre-<version>-2.db`, and so on.
  */
 export function writePreUpgradeBackup(source: Database.Database, dir: string, version: string): { file: string; bytes: number; removed: string[] } {
-  const file = join(dir, preUpgradeBackupName(version));
+  let file = join(dir, preUpgradeBackupName(version));
+  for (let n = 2; existsSync(file); n++) file = join(dir, preUpgradeBackupName(version).replace(/\.db$/, `-${n}.db`));
   const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.partial`);
   try {
     createPrivateFile(tmp);

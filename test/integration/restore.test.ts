@@ -3,7 +3,7 @@
 // on the backup.
 import Database from 'better-sqlite3';
 import { request } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import type { UpgradeFixture } from '../fixtures/upgrade/fixture.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
 import { downloadBackup as download, uploadBackup as upload } from '../helpers/backupForms.ts';
 import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { databaseBefore } from '../helpers/migrationsBefore.ts';
 import { appliedMigrations, buildDatabaseAt, journal, loadUpgradeFixtures, migrationsPlus } from '../helpers/schemaVersions.ts';
 import { runScript } from '../helpers/scriptRun.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
@@ -176,6 +177,45 @@ describe('restore from the console', () => {
       expect(existsSync(join(dataDir, 'notifier-pre-0.2.0.db'))).toBe(true);
       expect(appliedMigrations(join(dataDir, 'notifier-pre-0.2.0.db'))).toBe(7);
       expect(count(app, "select count(*) as n from hook_mappings where name = 'kuma'")).toBe(1);
+    } finally {
+      await app.stop();
+    }
+  }, 60_000);
+
+  it("a restored older backup, migrated at reopen, does not overwrite the upgrade's own notifier-pre-<version>.db", async () => {
+    const marked = (dir: string, marker: string) => {
+      mkdirSync(dir);
+      const { sqlite } = databaseBefore('channel_last_reason', dir);
+      sqlite.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('restore_marker', ?, 0)").run(JSON.stringify(marker));
+      sqlite.close();
+    };
+    const markerOf = (file: string): string => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return JSON.parse((db.prepare("SELECT value FROM settings WHERE key = 'restore_marker'").get() as { value: string }).value) as string;
+      } finally {
+        db.close();
+      }
+    };
+    // The install as it was on upgrade day (the previous version's schema), and a backup downloaded from that version weeks before.
+    const dataDir = join(scratch, 'upgrade-day');
+    marked(dataDir, 'the database on upgrade day');
+    const oldDir = join(scratch, 'weeks-before');
+    marked(oldDir, 'a backup from weeks before');
+
+    const app = await startTestAppliance({ wecomOrigin: fake.origin, dataDir, env: { ADMIN_PASSWORD: PASSWORD }, build: { version: '0.2.0', commit: 'abcdefabcdef' } });
+    try {
+      expect(markerOf(join(dataDir, 'notifier-pre-0.2.0.db'))).toBe('the database on upgrade day');
+      // Backup → Restore this backup, with the older file (the route stages it beside the database).
+      const staged = join(dataDir, '.restore-0a1b2c3d4e5f.partial');
+      copyFileSync(join(oldDir, DB_FILE), staged);
+      await app.deps.restore!(staged, { ip: null, file: 'notifier-backup-old.db', bytes: statSync(staged).size });
+      // The copy the README's roll-back names must still hold the upgrade day; the restore's own is beside it.
+      const copies = readdirSync(dataDir)
+        .filter((f) => /^notifier-pre-.+\.db$/.test(f))
+        .sort()
+        .map((f) => `${f}: ${markerOf(join(dataDir, f))}`);
+      expect(copies).toEqual(['notifier-pre-0.2.0-2.db: a backup from weeks before', 'notifier-pre-0.2.0.db: the database on upgrade day']);
     } finally {
       await app.stop();
     }

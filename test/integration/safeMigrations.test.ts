@@ -132,10 +132,9 @@ describe('safe migrations', () => {
 
   it('no copy, no migration: when the copy cannot be written the database stays at its version', async () => {
     const { dir, file } = dataDirAt(6);
-    // Something in the way of the copy's name (as a full disk would be, or a read-only volume).
-    mkdirSync(join(dir, 'notifier-pre-0.2.0.db'));
-    closeSync(openSync(join(dir, 'notifier-pre-0.2.0.db', 'x'), 'w'));
-    const refused = await start(dir).then(
+    // A copy that cannot be written (as on a full disk, or a read-only volume, which root in the tests
+    // does not feel): a version name so long that the copy's temporary file name is too long.
+    const refused = await start(dir, { build: { version: '9'.repeat(230), commit: '0123456789ab' } }).then(
       () => undefined,
       (err: unknown) => err,
     );
