@@ -71,7 +71,7 @@ describe('an appliance already running on this DATA_DIR', () => {
   it('an upgrade started while the previous version still runs (port taken) does not migrate its database', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'notifier-upgrade-busy-'));
     // The previous version (one migration less) runs: it holds its database open (WAL) and the port.
-    const { sqlite } = databaseBefore('channel_last_reason', dataDir);
+    const { sqlite } = databaseBefore(journal.entries.at(-1)!.tag, dataDir);
     sqlite.pragma('journal_mode = WAL');
     const busy = createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
