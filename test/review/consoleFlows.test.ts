@@ -291,3 +291,33 @@ describe('Inbound API page: events folded into a digest that has not gone out (n
     }
   }, 30_000);
 });
+
+describe('Inbound API page: the token form refused for its hooks or scopes', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let c: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    c = new ConsoleClient(app.url);
+    await c.signIn(PASSWORD);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('a bad hook name marks the hooks field invalid, not the (valid) token name', async () => {
+    await c.get('/inbound');
+    const res = await c.postForm('/inbound/tokens', { name: 'Uptime Kuma 监控', hooks: 'uptime kuma!', scope: 'send' });
+    expect(res.status).toBe(422);
+    const name = /<input[^>]*id="token-name"[^>]*>/.exec(res.body)?.[0] ?? '';
+    const hooks = /<input[^>]*id="token-hooks"[^>]*>/.exec(res.body)?.[0] ?? '';
+    const error = /<p class="notice bad" id="([^"]+)"[^>]*>([^<]*)<\/p>/.exec(res.body);
+    expect(error?.[2], 'the message is about the hooks').toMatch(/hook/i);
+    // A screen reader announces the field marked invalid and the message tied to it.
+    expect(hooks, `the hooks field (the message is "${error?.[2]}")`).toContain('aria-invalid="true"');
+    expect(name, 'the token name, which is fine').not.toContain('aria-invalid="true"');
+  });
+});
