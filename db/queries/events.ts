@@ -7,6 +7,11 @@ import { events } from '../schema.ts';
 export type EventRow = typeof events.$inferSelect;
 export type NewEvent = typeof events.$inferInsert;
 
+/** The outcome to show: a member of a digest not sent yet still waits (as the dashboard counts it). */
+export function shownEventStatus(row: Pick<EventRow, 'status' | 'finishedAt'>): string {
+  return row.status === 'digested' && row.finishedAt === null ? 'queued' : row.status;
+}
+
 /**
  * The newest event of a kind (and category, task status, resolved or not) among the newest `scan`
  * events, left out: samples sent from the console. Bounded, so a kind that never arrives costs

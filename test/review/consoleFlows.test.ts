@@ -242,56 +242,6 @@ describe('heartbeats: the "how to ping" crontab line for a key the form accepts'
   });
 });
 
-describe('Inbound API page: events folded into a digest that has not gone out (no bot connected)', () => {
-  let fake: FakeWecom;
-  let app: TestAppliance;
-  let c: ConsoleClient;
-  let token: string;
-  let offset = 0;
-
-  beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, clock: { now: () => Date.now() + offset } });
-    c = new ConsoleClient(app.url);
-    await c.signIn(PASSWORD);
-    token = issueApiToken(app.deps, { name: 'review', requireSignature: false, now: Date.now() }).token;
-  });
-  afterAll(async () => {
-    await app.stop();
-    await fake.close();
-  });
-
-  it('Recent events does not say "已合并发送" (merged and sent) while the digest waits in the queue, as the dashboard counts them waiting', async () => {
-    const tz = 'Asia/Shanghai';
-    const hhmm = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(ms);
-    const now = Date.now();
-    app.deps.settings.setRules({ ...app.deps.settings.rules(), quietHours: { enabled: true, start: hhmm(now - 3600_000), end: hhmm(now + 60_000), timeZone: tz } });
-    const ids: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const r = await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: `夜间订单异常 #${i}` });
-      expect(r.json.status).toBe('held');
-      ids.push(r.json.id as number);
-    }
-    // Quiet hours end: the three go out as one digest, which waits in the queue (no bot).
-    offset = 120_000;
-    app.worker.wake();
-    expect(await waitFor(() => listDeliveries(app.deps.db, { kind: 'digest' }, { limit: 5 }).length === 1)).toBe(true);
-    const digest = listDeliveries(app.deps.db, { kind: 'digest' }, { limit: 5 })[0]!;
-    expect(digest.status, 'sanity: the digest has not gone out').toBe('queued');
-
-    const dashboard = textOf((await c.get('/dashboard/panel', { 'accept-language': 'zh-CN' })).body);
-    expect(dashboard, 'sanity: the dashboard counts the three as waiting').toMatch(/今日.*等待中?\D*3/);
-
-    const inbound = await c.get('/inbound', { 'accept-language': 'zh-CN' });
-    for (const id of ids) {
-      const row = new RegExp(`<tr id="event-${id}"[^>]*>[\\s\\S]*?</tr>`).exec(inbound.body)?.[0] ?? '';
-      expect(row, `event #${id} is listed`).not.toBe('');
-      // Nothing was sent: "已合并发送" with a green badge tells the admin the group has it.
-      expect(textOf(row), `event #${id}'s row`).not.toContain('已合并发送');
-    }
-  }, 30_000);
-});
-
 describe('Inbound API page: the token form refused for its hooks or scopes', () => {
   let fake: FakeWecom;
   let app: TestAppliance;

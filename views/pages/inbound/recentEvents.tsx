@@ -1,6 +1,6 @@
 // What reached the inbound API: the latest events with their outcome, and the requests refused at sign-in.
 import { REFUSALS_KEPT, type RefusalRow } from '../../../db/queries/refusals.ts';
-import type { EventRow } from '../../../db/queries/events.ts';
+import { shownEventStatus, type EventRow } from '../../../db/queries/events.ts';
 import type { ViewContext } from '../../context.ts';
 import { labelOr } from '../../../server/strings/translate.ts';
 import { formatDateTime } from '../../../server/time/format.ts';
@@ -88,38 +88,41 @@ export function RecentEvents({ ctx, events }: { ctx: ViewContext; events: Recent
             </tr>
           </thead>
           <tbody>
-            {events.map(({ row, deliveryHref, digestId }) => (
-              <tr id={`event-${row.id}`} data-status={row.status}>
-                <td data-label={ctx.t('inbound.col.received')}>{formatDateTime(row.receivedAt, ctx.lang, ctx.timeZone)}</td>
-                <td class="short" data-label={ctx.t('inbound.col.kind')}>
-                  {label(ctx, `kind.${row.kind}`, row.kind)}
-                </td>
-                <td class="short" data-label={ctx.t('inbound.col.category')}>
-                  {label(ctx, `category.${row.category}`, row.category)}
-                </td>
-                <td class="short" data-label={ctx.t('inbound.col.severity')}>
-                  {label(ctx, `severity.${row.severity}`, row.severity)}
-                </td>
-                <td data-label={ctx.t('inbound.col.title')}>
-                  {row.title}
-                  {row.repeatCount > 1 ? ` ×${row.repeatCount}` : ''}
-                </td>
-                <td data-label={ctx.t('inbound.col.store')}>{row.store ?? ''}</td>
-                <td data-label={ctx.t('inbound.col.status')}>
-                  <span class={`badge ${STATUS_BADGE[row.status] ?? 'none'}`}>{label(ctx, `event.status.${row.status}`, row.status)}</span>
-                </td>
-                <td data-label={ctx.t('inbound.col.reason')}>{reasonText(ctx, row)}</td>
-                <td data-label={ctx.t('inbound.col.delivery')}>
-                  {deliveryHref ? <a href={deliveryHref}>{ctx.t('inbound.deliveries')}</a> : null}
-                  {digestId !== undefined ? (
-                    <>
-                      {deliveryHref ? ' · ' : null}
-                      <a href={`/send-log/${digestId}`}>{ctx.t('inbound.digest', { id: digestId })}</a>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
+            {events.map(({ row, deliveryHref, digestId }) => {
+              const status = shownEventStatus(row);
+              return (
+                <tr id={`event-${row.id}`} data-status={status}>
+                  <td data-label={ctx.t('inbound.col.received')}>{formatDateTime(row.receivedAt, ctx.lang, ctx.timeZone)}</td>
+                  <td class="short" data-label={ctx.t('inbound.col.kind')}>
+                    {label(ctx, `kind.${row.kind}`, row.kind)}
+                  </td>
+                  <td class="short" data-label={ctx.t('inbound.col.category')}>
+                    {label(ctx, `category.${row.category}`, row.category)}
+                  </td>
+                  <td class="short" data-label={ctx.t('inbound.col.severity')}>
+                    {label(ctx, `severity.${row.severity}`, row.severity)}
+                  </td>
+                  <td data-label={ctx.t('inbound.col.title')}>
+                    {row.title}
+                    {row.repeatCount > 1 ? ` ×${row.repeatCount}` : ''}
+                  </td>
+                  <td data-label={ctx.t('inbound.col.store')}>{row.store ?? ''}</td>
+                  <td data-label={ctx.t('inbound.col.status')}>
+                    <span class={`badge ${STATUS_BADGE[status] ?? 'none'}`}>{label(ctx, `event.status.${status}`, status)}</span>
+                  </td>
+                  <td data-label={ctx.t('inbound.col.reason')}>{reasonText(ctx, row)}</td>
+                  <td data-label={ctx.t('inbound.col.delivery')}>
+                    {deliveryHref ? <a href={deliveryHref}>{ctx.t('inbound.deliveries')}</a> : null}
+                    {digestId !== undefined ? (
+                      <>
+                        {deliveryHref ? ' · ' : null}
+                        <a href={`/send-log/${digestId}`}>{ctx.t('inbound.digest', { id: digestId })}</a>
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       ) : (
