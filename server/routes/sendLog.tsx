@@ -5,7 +5,7 @@ import { listDeliveries, type DeliveryFilter, type DeliveryRow } from '../../db/
 import { insertSilence } from '../../db/queries/silences.ts';
 import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
-import { DeliveryDetailPage, DeliveryRows, SendLogPage, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
+import { DeliveryDetailPage, DeliveryRows, SendLogPage, sendLogEmptyText, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
 import { isUnrendered } from '../delivery/outbox.ts';
 import { explainDeliveryErrcode, explainDeliveryHttpStatus } from '../delivery/policy/outcomeExplanation.ts';
 import { messageFields, renderQueued } from '../delivery/renderAtSend.ts';
@@ -106,10 +106,12 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     const parsed = parse(c);
     if (!parsed.success) return c.redirect('/send-log');
     const q = parsed.output;
-    const rows = listDeliveries(deps.db, toFilter(q, deps.settings.general().timeZone), { beforeId: q.before, limit: SEND_LOG_PAGE_SIZE });
+    // One row past the page tells whether there is an older page to link to.
+    const found = listDeliveries(deps.db, toFilter(q, deps.settings.general().timeZone), { beforeId: q.before, limit: SEND_LOG_PAGE_SIZE + 1 });
+    const rows = found.slice(0, SEND_LOG_PAGE_SIZE);
     const last = rows[rows.length - 1];
     const params = filterParams(q);
-    const olderHref = rows.length === SEND_LOG_PAGE_SIZE && last ? `/send-log?${new URLSearchParams({ ...params, before: String(last.id) })}` : undefined;
+    const olderHref = found.length > SEND_LOG_PAGE_SIZE && last ? `/send-log?${new URLSearchParams({ ...params, before: String(last.id) })}` : undefined;
     // Only the first page refreshes itself: older pages are a fixed slice.
     const refreshHref = q.before === undefined ? `/send-log/rows?${new URLSearchParams(params)}` : undefined;
     const filter: SendLogFilterValues = { ...params };
@@ -120,7 +122,8 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     const parsed = parse(c);
     if (!parsed.success) return c.text('bad filter', 400);
     const rows = listDeliveries(deps.db, toFilter(parsed.output, deps.settings.general().timeZone), { limit: SEND_LOG_PAGE_SIZE });
-    return c.html(<DeliveryRows ctx={viewContext(c, deps)} rows={rows} />);
+    const ctx = viewContext(c, deps);
+    return c.html(<DeliveryRows ctx={ctx} rows={rows} empty={sendLogEmptyText(ctx, filterParams(parsed.output), false)} />);
   });
 
   app.get('/send-log/:id', (c) => {

@@ -74,6 +74,8 @@ export const en = {
 
   'sendLog.title': 'Send log',
   'sendLog.empty': 'Nothing has been sent yet.',
+  'sendLog.empty.filtered': 'No message matches these filters.',
+  'sendLog.empty.older': 'No older messages.',
   'sendLog.col.time': 'Time',
   'sendLog.col.kind': 'Kind',
   'sendLog.col.title': 'Message',

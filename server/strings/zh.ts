@@ -75,6 +75,8 @@ export const zh: Record<MessageKey, string> = {
 
   'sendLog.title': '发送记录',
   'sendLog.empty': '还没有发送过消息。',
+  'sendLog.empty.filtered': '没有符合筛选条件的消息。',
+  'sendLog.empty.older': '没有更早的消息。',
   'sendLog.col.time': '时间',
   'sendLog.col.kind': '类型',
   'sendLog.col.title': '消息',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
+import { deliveries } from '../../db/schema.ts';
 import { enqueueMessages } from '../../server/delivery/outbox.ts';
 import { digestTitle } from '../../server/delivery/policy/fold.ts';
 import { partTitle } from '../../server/delivery/policy/partTitle.ts';
@@ -161,5 +162,83 @@ describe('send log: a message WeCom answered with HTTP 500', () => {
   it('the detail page explains the HTTP status WeCom answered, in the reader\'s language', async () => {
     expect(textOf((await console.get(`/send-log/${id}`, { 'accept-language': 'en' })).body)).toContain('WeCom had a server problem (HTTP 500): try again shortly');
     expect(textOf((await console.get(`/send-log/${id}`, { 'accept-language': 'zh-CN' })).body)).toContain('企业微信服务器出现问题（HTTP 500）：请稍后重试');
+  });
+});
+
+/** Stored send-log rows of one status and category, as the worker leaves them once final. */
+function insertRows(app: TestAppliance, n: number, row: { status: 'sent' | 'dead'; category: string; at: number }): void {
+  const payload = JSON.stringify({ msgtype: 'markdown', markdown: { content: 'x' } });
+  for (let i = 0; i < n; i++) {
+    app.deps.db
+      .insert(deliveries)
+      .values({
+        createdAt: row.at + i,
+        kind: 'alert',
+        category: row.category,
+        severity: 'warning',
+        priority: 1,
+        status: row.status,
+        title: `${row.category} ${row.status} #${i}`,
+        msgtype: 'markdown',
+        payload,
+        bytes: payload.length,
+        attempts: 1,
+        queuedAt: row.at + i,
+        nextAttemptAt: row.at + i,
+        lastAttemptAt: row.at + i,
+        ...(row.status === 'sent' ? { sentAt: row.at + i, errcode: 0 } : { errcode: 40008, errmsg: 'bad' }),
+      })
+      .run();
+  }
+}
+
+function olderHref(html: string): string | undefined {
+  const m = /<a href="([^"]*before=[^"]*)">/.exec(html);
+  return m?.[1]?.replace(/&amp;/g, '&');
+}
+
+describe('send log: paging, filters and the mute form (no bot connected, rows as stored)', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let c: ConsoleClient;
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    c = new ConsoleClient(app.url);
+    await c.signIn(PASSWORD);
+    const at = Date.now() - 3_600_000;
+    // 60 dead ads messages (more than a page), then 50 sent store messages (exactly a page), then 30 sent orders.
+    insertRows(app, 60, { status: 'dead', category: 'ads', at });
+    insertRows(app, 50, { status: 'sent', category: 'store', at: at + 1000 });
+    insertRows(app, 30, { status: 'sent', category: 'orders', at: at + 2000 });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  const idsOn = (html: string) => [...html.matchAll(/<a href="\/send-log\/(\d+)">/g)].map((m) => Number(m[1]));
+
+  it('with exactly one page of matching messages there is no "Older"; a page with none says why (it said "Nothing has been sent yet.")', async () => {
+    const first = await c.get('/send-log?category=store');
+    expect(first.status).toBe(200);
+    const storeIds = idsOn(first.body);
+    expect(storeIds, 'sanity: 50 store messages on the first page').toHaveLength(50);
+    expect(olderHref(first.body), 'nothing is older than these 50: no Older link').toBeUndefined();
+    // 60 dead messages are a page and more: Older leads to the other 10.
+    const dead = await c.get('/send-log?status=dead');
+    expect(idsOn((await c.get(olderHref(dead.body)!)).body)).toHaveLength(10);
+    // A page older than the oldest store message, in both languages: 140 messages are in the log.
+    for (const [lang, text, untrue] of [
+      ['en', 'No older messages.', 'Nothing has been sent yet.'],
+      ['zh-CN', '没有更早的消息。', '还没有发送过消息。'],
+    ] as const) {
+      const older = textOf((await c.get(`/send-log?category=store&before=${Math.min(...storeIds)}`, { 'accept-language': lang })).body);
+      expect(older).toContain(text);
+      expect(older).not.toContain(untrue);
+    }
+    const none = await c.get('/send-log?category=products');
+    expect(textOf(none.body)).toContain('No message matches these filters.');
+    expect(textOf((await c.get('/send-log/rows?category=products')).body)).toContain('No message matches these filters.');
   });
 });

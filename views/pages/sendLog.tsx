@@ -65,7 +65,21 @@ function resultText(ctx: ViewContext, row: DeliveryRow): string {
   return [failure, http].filter(Boolean).join(' · ');
 }
 
-export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRow[] }) {
+/** What an empty page of the send log says: nothing sent at all, nothing matching the filters, or nothing older. */
+export function sendLogEmptyText(ctx: ViewContext, filter: SendLogFilterValues, older: boolean): string {
+  if (older) return ctx.t('sendLog.empty.older');
+  return ctx.t(Object.values(filter).some((v) => v !== undefined) ? 'sendLog.empty.filtered' : 'sendLog.empty');
+}
+
+/** The rows, or one row saying there are none (`empty`), so a refresh that brings some replaces it. */
+export function DeliveryRows({ ctx, rows, empty }: { ctx: ViewContext; rows: DeliveryRow[]; empty?: string }) {
+  if (!rows.length && empty) {
+    return (
+      <tr>
+        <td colspan={7}>{empty}</td>
+      </tr>
+    );
+  }
   return (
     <>
       {rows.map((row) => (
@@ -103,8 +117,8 @@ export function DeliveryRows({ ctx, rows }: { ctx: ViewContext; rows: DeliveryRo
   );
 }
 
-export function DeliveryTable({ ctx, rows, refreshHref }: { ctx: ViewContext; rows: DeliveryRow[]; refreshHref?: string }) {
-  if (!rows.length && !refreshHref) return <p>{ctx.t('sendLog.empty')}</p>;
+export function DeliveryTable({ ctx, rows, refreshHref, empty = ctx.t('sendLog.empty') }: { ctx: ViewContext; rows: DeliveryRow[]; refreshHref?: string; empty?: string }) {
+  if (!rows.length && !refreshHref) return <p>{empty}</p>;
   return (
     <table>
       <thead>
@@ -119,7 +133,7 @@ export function DeliveryTable({ ctx, rows, refreshHref }: { ctx: ViewContext; ro
         </tr>
       </thead>
       <tbody {...(refreshHref ? { 'hx-get': refreshHref, 'hx-trigger': 'every 5s', 'hx-swap': 'innerHTML' } : {})}>
-        <DeliveryRows ctx={ctx} rows={rows} />
+        <DeliveryRows ctx={ctx} rows={rows} empty={empty} />
       </tbody>
     </table>
   );
@@ -187,7 +201,7 @@ export function SendLogPage({
           {ctx.t('sendLog.filter.apply')}
         </button>
       </form>
-      <DeliveryTable ctx={ctx} rows={rows} refreshHref={refreshHref} />
+      <DeliveryTable ctx={ctx} rows={rows} refreshHref={refreshHref} empty={sendLogEmptyText(ctx, filter, refreshHref === undefined)} />
       <div class="actions">
         <a href="/send-log">{ctx.t('sendLog.newest')}</a>
         {olderHref ? <a href={olderHref}>{ctx.t('sendLog.older')} →</a> : null}
