@@ -5,7 +5,7 @@ import { listDeliveries, type DeliveryFilter, type DeliveryRow } from '../../db/
 import { insertSilence } from '../../db/queries/silences.ts';
 import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
-import { DeliveryDetailPage, DeliveryRows, SendLogPage, sendLogEmptyText, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
+import { DeliveryDetailPage, DeliveryRows, SendLogPage, sendLogEmptyText, sendLogHref, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
 import { isUnrendered } from '../delivery/outbox.ts';
 import { explainDeliveryErrcode, explainDeliveryHttpStatus } from '../delivery/policy/outcomeExplanation.ts';
 import { messageFields, renderQueued } from '../delivery/renderAtSend.ts';
@@ -60,6 +60,14 @@ function filterParams(q: ListQuery): Record<string, string> {
     if (value !== undefined) out[k] = String(value);
   }
   return out;
+}
+
+/** The send log a detail page was opened from (the Referer, same-origin only): its filters, not its page. */
+function backHref(referer: string | undefined): string {
+  if (!referer || !URL.canParse(referer)) return '/send-log';
+  const url = new URL(referer);
+  const parsed = url.pathname === '/send-log' ? v.safeParse(listQuery, Object.fromEntries(url.searchParams)) : undefined;
+  return parsed?.success ? sendLogHref(filterParams(parsed.output)) : '/send-log';
 }
 
 /** The raw bytes of a stored image message, when they are a PNG or JPEG. */
@@ -135,7 +143,7 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     const error = deps.flash.take<string>(sessionKey(c), `mute-${row.id}`);
     const preview = isUnrendered(row) ? previewOf(deps, row) : undefined;
     return c.html(
-      <DeliveryDetailPage ctx={ctx} row={preview ?? row} unrendered={preview && row.status} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteError={error} />,
+      <DeliveryDetailPage ctx={ctx} row={preview ?? row} unrendered={preview && row.status} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteError={error} backHref={backHref(c.req.header('referer'))} />,
     );
   });
 

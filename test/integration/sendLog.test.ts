@@ -197,6 +197,11 @@ function olderHref(html: string): string | undefined {
   return m?.[1]?.replace(/&amp;/g, '&');
 }
 
+function newestHref(html: string): string | undefined {
+  const m = /<div class="actions"><a href="([^"]*)">Newest<\/a>/.exec(html);
+  return m?.[1]?.replace(/&amp;/g, '&');
+}
+
 describe('send log: paging, filters and the mute form (no bot connected, rows as stored)', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
@@ -240,5 +245,23 @@ describe('send log: paging, filters and the mute form (no bot connected, rows as
     const none = await c.get('/send-log?category=products');
     expect(textOf(none.body)).toContain('No message matches these filters.');
     expect(textOf((await c.get('/send-log/rows?category=products')).body)).toContain('No message matches these filters.');
+  });
+
+  it('"Newest" on an older page and "Back to the send log" on a message keep the filter (they went back to the whole log)', async () => {
+    const first = await c.get('/send-log?status=dead');
+    const older = olderHref(first.body);
+    expect(older, 'sanity: 60 dead messages are more than one page').toBeDefined();
+    const second = await c.get(older!);
+    expect(second.status).toBe(200);
+    // Newest is the first page of the same list: the dead messages, not every message.
+    expect(newestHref(second.body)).toBe('/send-log?status=dead');
+    expect(newestHref(first.body)).toBe('/send-log?status=dead');
+    expect(newestHref((await c.get('/send-log')).body)).toBe('/send-log');
+    // A message opened from that older page leads back to the dead messages' first page.
+    const id = idsOn(second.body)[0]!;
+    const back = (html: string) => /<a href="([^"]*)">Back to the send log<\/a>/.exec(html)?.[1]?.replace(/&amp;/g, '&');
+    expect(back((await c.get(`/send-log/${id}`, { referer: app.url + older! })).body)).toBe('/send-log?status=dead');
+    expect(back((await c.get(`/send-log/${id}`)).body)).toBe('/send-log');
+    expect(back((await c.get(`/send-log/${id}`, { referer: `${app.url}/send-log?status=nope` })).body)).toBe('/send-log');
   });
 });

@@ -65,6 +65,12 @@ function resultText(ctx: ViewContext, row: DeliveryRow): string {
   return [failure, http].filter(Boolean).join(' · ');
 }
 
+/** The first page of the send log with these filters. */
+export function sendLogHref(filter: SendLogFilterValues): string {
+  const query = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+  return query ? `/send-log?${query}` : '/send-log';
+}
+
 /** What an empty page of the send log says: nothing sent at all, nothing matching the filters, or nothing older. */
 export function sendLogEmptyText(ctx: ViewContext, filter: SendLogFilterValues, older: boolean): string {
   if (older) return ctx.t('sendLog.empty.older');
@@ -203,7 +209,7 @@ export function SendLogPage({
       </form>
       <DeliveryTable ctx={ctx} rows={rows} refreshHref={refreshHref} empty={sendLogEmptyText(ctx, filter, refreshHref === undefined)} />
       <div class="actions">
-        <a href="/send-log">{ctx.t('sendLog.newest')}</a>
+        <a href={sendLogHref(filter)}>{ctx.t('sendLog.newest')}</a>
         {olderHref ? <a href={olderHref}>{ctx.t('sendLog.older')} →</a> : null}
       </div>
     </Layout>
@@ -240,9 +246,12 @@ export function DeliveryDetailPage({
   canMute = false,
   muteError,
   unrendered,
+  backHref,
 }: {
   ctx: ViewContext;
   row: DeliveryRow;
+  /** The send log the admin came from, with its filters. */
+  backHref: string;
   /** Set when the payload shown is a preview: the event's message is rendered when sent, and this one was not (yet). */
   unrendered?: DeliveryRow['status'];
   explanation?: string;
@@ -302,7 +311,7 @@ export function DeliveryDetailPage({
         <h2>{ctx.t('sendLog.payload')}</h2>
         {unrendered ? <p id="delivery-unrendered" class="help">{ctx.t(unrendered === 'merged' ? 'sendLog.unrendered.merged' : 'sendLog.unrendered.queued')}</p> : null}
         <WecomPreview t={ctx.t} payload={row.payload} imageSrc={row.msgtype === 'image' ? `/send-log/${row.id}/image` : undefined} />
-        <a href="/send-log">{ctx.t('sendLog.back')}</a>
+        <a href={backHref}>{ctx.t('sendLog.back')}</a>
       </section>
     </Layout>
   );
