@@ -5,7 +5,7 @@ import { listDeliveries, type DeliveryFilter, type DeliveryRow } from '../../db/
 import { insertSilence } from '../../db/queries/silences.ts';
 import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
-import { DeliveryDetailPage, DeliveryRows, SendLogPage, sendLogEmptyText, sendLogHref, type SendLogFilterValues } from '../../views/pages/sendLog.tsx';
+import { DeliveryDetailPage, SendLogPage, SendLogRefresh, sendLogHref } from '../../views/pages/sendLog.tsx';
 import { isUnrendered } from '../delivery/outbox.ts';
 import { explainDeliveryErrcode, explainDeliveryHttpStatus } from '../delivery/policy/outcomeExplanation.ts';
 import { messageFields, renderQueued } from '../delivery/renderAtSend.ts';
@@ -110,28 +110,30 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
 
   const parse = (c: Context<AppEnv>) => v.safeParse(listQuery, c.req.query());
 
-  app.get('/send-log', (c) => {
-    const parsed = parse(c);
-    if (!parsed.success) return c.redirect('/send-log');
-    const q = parsed.output;
+  /** One page of the log and the link to the next older one, when there is one. */
+  const page = (q: ListQuery) => {
     // One row past the page tells whether there is an older page to link to.
     const found = listDeliveries(deps.db, toFilter(q, deps.settings.general().timeZone), { beforeId: q.before, limit: SEND_LOG_PAGE_SIZE + 1 });
     const rows = found.slice(0, SEND_LOG_PAGE_SIZE);
     const last = rows[rows.length - 1];
-    const params = filterParams(q);
-    const olderHref = found.length > SEND_LOG_PAGE_SIZE && last ? `/send-log?${new URLSearchParams({ ...params, before: String(last.id) })}` : undefined;
+    const filter = filterParams(q);
+    const olderHref = found.length > SEND_LOG_PAGE_SIZE && last ? `/send-log?${new URLSearchParams({ ...filter, before: String(last.id) })}` : undefined;
+    return { rows, filter, olderHref };
+  };
+
+  app.get('/send-log', (c) => {
+    const parsed = parse(c);
+    if (!parsed.success) return c.redirect('/send-log');
+    const { rows, filter, olderHref } = page(parsed.output);
     // Only the first page refreshes itself: older pages are a fixed slice.
-    const refreshHref = q.before === undefined ? `/send-log/rows?${new URLSearchParams(params)}` : undefined;
-    const filter: SendLogFilterValues = { ...params };
+    const refreshHref = parsed.output.before === undefined ? `/send-log/rows?${new URLSearchParams(filter)}` : undefined;
     return c.html(<SendLogPage ctx={viewContext(c, deps)} rows={rows} filter={filter} olderHref={olderHref} refreshHref={refreshHref} />);
   });
 
   app.get('/send-log/rows', (c) => {
     const parsed = parse(c);
     if (!parsed.success) return c.text('bad filter', 400);
-    const rows = listDeliveries(deps.db, toFilter(parsed.output, deps.settings.general().timeZone), { limit: SEND_LOG_PAGE_SIZE });
-    const ctx = viewContext(c, deps);
-    return c.html(<DeliveryRows ctx={ctx} rows={rows} empty={sendLogEmptyText(ctx, filterParams(parsed.output), false)} />);
+    return c.html(<SendLogRefresh ctx={viewContext(c, deps)} {...page({ ...parsed.output, before: undefined })} />);
   });
 
   app.get('/send-log/:id', (c) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { deleteAllSessions } from '../../db/queries/sessions.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { postEvent } from '../helpers/api.ts';
@@ -145,5 +146,41 @@ describe('browser journeys', () => {
 
   it('raised no script errors on any page', () => {
     expect(browser.errors).toEqual([]);
+  });
+});
+
+describe('send log in the browser: the first page refreshes its pager with its rows', { timeout: 90_000 }, () => {
+  let session: ConsoleInBrowser | undefined;
+  let app: TestAppliance;
+  let page: Page;
+
+  beforeAll(async () => {
+    session = await consoleInBrowser({ password: 'journeys-pager-pass', context: { locale: 'en-US' } });
+    ({ app, page } = session);
+  });
+  afterAll(() => session?.close());
+
+  it('after a refresh brought new messages, "Older" continues after the last row shown', async () => {
+    const { issueApiToken } = await import('../../server/security/apiTokens.ts');
+    const token = issueApiToken(app.deps, { name: 'pager', requireSignature: false, now: Date.now() }).token;
+    let sent = 0;
+    const send = async (n: number) => {
+      for (let i = 0; i < n; i++) expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: `order #${++sent}` })).status).toBe(202);
+    };
+    await send(55);
+    await page.goto(app.url + '/send-log');
+    await page.waitForFunction(() => 'htmx' in window);
+    await send(10);
+    // The refresh htmx runs every 5 s, run now: the same request, target and swap.
+    await page.evaluate(() => {
+      const tbody = document.querySelector('tbody[hx-get]')!;
+      return (window as unknown as { htmx: { ajax(verb: string, path: string, opts: object): Promise<void> } }).htmx.ajax('GET', tbody.getAttribute('hx-get')!, { target: tbody, swap: 'innerHTML' });
+    });
+    const newest = Math.max(...listDeliveries(app.deps.db, {}, { limit: 1 }).map((d) => d.id));
+    await page.locator(`tbody a[href="/send-log/${newest}"]`).waitFor({ timeout: 5000 });
+    const shown = await page.locator('tbody a').evaluateAll((links) => links.map((a) => Number(a.getAttribute('href')!.split('/').pop())));
+    expect(shown).toHaveLength(50);
+    expect(await page.getByRole('link', { name: 'Older →' }).getAttribute('href')).toBe(`/send-log?before=${Math.min(...shown)}`);
+    expect(await page.locator('template').count(), 'the template that carried the pager is gone').toBe(0);
   });
 });

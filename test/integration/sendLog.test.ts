@@ -198,7 +198,7 @@ function olderHref(html: string): string | undefined {
 }
 
 function newestHref(html: string): string | undefined {
-  const m = /<div class="actions"><a href="([^"]*)">Newest<\/a>/.exec(html);
+  const m = /<div class="actions" id="send-log-pager"[^>]*><a href="([^"]*)">Newest<\/a>/.exec(html);
   return m?.[1]?.replace(/&amp;/g, '&');
 }
 
@@ -263,5 +263,45 @@ describe('send log: paging, filters and the mute form (no bot connected, rows as
     expect(back((await c.get(`/send-log/${id}`, { referer: app.url + older! })).body)).toBe('/send-log?status=dead');
     expect(back((await c.get(`/send-log/${id}`)).body)).toBe('/send-log');
     expect(back((await c.get(`/send-log/${id}`, { referer: `${app.url}/send-log?status=nope` })).body)).toBe('/send-log');
+  });
+});
+
+describe('send log with JavaScript: the first page refreshes its rows and its pager', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let c: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    c = new ConsoleClient(app.url);
+    await c.signIn(PASSWORD);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  const idsOn = (html: string) => [...html.matchAll(/<a href="\/send-log\/(\d+)">/g)].map((m) => Number(m[1]));
+
+  it('after the rows refreshed with new messages, "Older" continues after them (it skipped the messages pushed off page 1)', async () => {
+    insertRows(app, 60, { status: 'sent', category: 'orders', at: Date.now() - 60_000 });
+    const page = await c.get('/send-log');
+    const refreshHref = /<tbody hx-get="([^"]+)" hx-trigger="every 5s"/.exec(page.body)?.[1]?.replace(/&amp;/g, '&');
+    expect(refreshHref, 'sanity: page 1 refreshes its rows (htmx)').toBeDefined();
+    // Ten new messages go out while the page is open; the next refresh (every 5 s) swaps the rows in.
+    insertRows(app, 10, { status: 'sent', category: 'orders', at: Date.now() });
+    const refresh = (await c.get(refreshHref!, { 'hx-request': 'true' })).body;
+    const refreshed = idsOn(refresh);
+    // The pager comes with the rows, out of band: the Older link the admin then clicks.
+    const pager = /<template><div class="actions" id="send-log-pager" hx-swap-oob="true">[\s\S]*?<\/div><\/template>/.exec(refresh)?.[0] ?? '';
+    const older = olderHref(pager);
+    expect(older, 'the refreshed pager has an Older link').toBeDefined();
+    const olderIds = idsOn((await c.get(older!)).body);
+    const all = listDeliveries(app.deps.db, {}, { limit: 1000 }).map((d) => d.id);
+    const seen = new Set([...refreshed, ...olderIds]);
+    const skipped = all.filter((id) => !seen.has(id) && id <= Math.max(...refreshed) && id >= Math.min(...olderIds));
+    expect(skipped, 'messages shown on neither the refreshed page 1 nor the page its Older link opens').toEqual([]);
+    expect(olderIds).toHaveLength(20);
   });
 });

@@ -208,11 +208,32 @@ export function SendLogPage({
         </button>
       </form>
       <DeliveryTable ctx={ctx} rows={rows} refreshHref={refreshHref} empty={sendLogEmptyText(ctx, filter, refreshHref === undefined)} />
-      <div class="actions">
-        <a href={sendLogHref(filter)}>{ctx.t('sendLog.newest')}</a>
-        {olderHref ? <a href={olderHref}>{ctx.t('sendLog.older')} →</a> : null}
-      </div>
+      <SendLogPager ctx={ctx} filter={filter} olderHref={olderHref} />
     </Layout>
+  );
+}
+
+function SendLogPager({ ctx, filter, olderHref, oob = false }: { ctx: ViewContext; filter: SendLogFilterValues; olderHref?: string; oob?: boolean }) {
+  return (
+    <div class="actions" id="send-log-pager" hx-swap-oob={oob ? 'true' : undefined}>
+      <a href={sendLogHref(filter)}>{ctx.t('sendLog.newest')}</a>
+      {olderHref ? <a href={olderHref}>{ctx.t('sendLog.older')} →</a> : null}
+    </div>
+  );
+}
+
+/**
+ * The first page's refresh: its rows, and its pager out of band, so "Older" continues after the
+ * rows now shown (a template carries it: a div cannot stand among table rows).
+ */
+export function SendLogRefresh({ ctx, rows, filter, olderHref }: { ctx: ViewContext; rows: DeliveryRow[]; filter: SendLogFilterValues; olderHref?: string }) {
+  return (
+    <>
+      <DeliveryRows ctx={ctx} rows={rows} empty={sendLogEmptyText(ctx, filter, false)} />
+      <template>
+        <SendLogPager ctx={ctx} filter={filter} olderHref={olderHref} oob />
+      </template>
+    </>
   );
 }
 
