@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { getHeartbeatCheck } from '../../db/queries/heartbeats.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { waitFor } from '../helpers/api.ts';
@@ -71,5 +72,59 @@ describe('heartbeat checks in the browser', { timeout: 90_000 }, () => {
     await page.getByRole('link', { name: '夜间价格同步' }).click();
     expect(await page.locator('main').textContent()).toContain('ERROR: 上游接口 502');
     expect(browser.errors).toEqual([]);
+  });
+});
+
+describe('heartbeats page in the browser: Delete asks first', { timeout: 90_000 }, () => {
+  let session: ConsoleInBrowser | undefined;
+  let app: TestAppliance;
+  let page: Page;
+
+  beforeAll(async () => {
+    session = await consoleInBrowser({ password: 'heartbeat-delete-pass', context: { locale: 'en-US' } });
+    ({ app, page } = session);
+  });
+  afterAll(() => session?.close());
+
+  it('clicking Delete on a check shows the "Delete the check … and its check-ins?" question; dismissed, the check stays (it was deleted at once)', async () => {
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn('heartbeat-delete-pass');
+    await admin.get('/heartbeats/new');
+    const created = await admin.submit('/heartbeats', {
+      name: 'Nightly price sync',
+      key: 'price-sync',
+      scheduleKind: 'period',
+      periodMinutes: '60',
+      cron: '0 2 * * *',
+      timezone: 'Asia/Shanghai',
+      graceMinutes: '15',
+      calendar: 'every_day',
+      category: 'task',
+      severity: 'critical',
+      reminderHours: '4',
+    });
+    expect(created.redirectedTo).toBe('/heartbeats');
+    const id = Number(/<a href="\/heartbeats\/(\d+)">/.exec(created.body)?.[1]);
+    expect(getHeartbeatCheck(app.deps.db, id)).toBeDefined();
+
+    const dialogs: string[] = [];
+    let answer: 'accept' | 'dismiss' = 'dismiss';
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d[answer]();
+    });
+    await page.goto(app.url + '/heartbeats');
+    await page.waitForFunction(() => 'htmx' in window);
+    await page.getByRole('button', { name: 'Delete Nightly price sync', exact: true }).click({ timeout: 10_000 });
+    await page.waitForLoadState('load');
+    await page.waitForTimeout(500);
+    expect(getHeartbeatCheck(app.deps.db, id), `the check after Cancel (questions asked: ${JSON.stringify(dialogs)})`).toBeDefined();
+    expect(dialogs, 'the question the page has in hx-confirm').toEqual(['Delete the check "Nightly price sync" and its check-ins?']);
+    // Asked again and answered OK: the check is deleted and the page says so.
+    answer = 'accept';
+    await page.getByRole('button', { name: 'Delete Nightly price sync', exact: true }).click();
+    await page.getByText('Deleted.', { exact: true }).waitFor({ timeout: 10_000 });
+    expect(getHeartbeatCheck(app.deps.db, id)).toBeUndefined();
+    expect(new URL(page.url()).pathname).toBe('/heartbeats');
   });
 });

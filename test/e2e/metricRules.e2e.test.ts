@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { getMetricRule, listMetricRules } from '../../db/queries/metricRules.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import type { FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
@@ -64,5 +65,26 @@ describe('metric rules in the browser', { timeout: 60_000 }, () => {
     await page.reload();
     expect(await page.locator('table').textContent()).toContain('告警中 旗舰店');
     expect(browser.errors).toEqual([]);
+  });
+
+  it('Delete asks first: Cancel keeps the rule, OK deletes it (it was deleted without a question)', async () => {
+    const rule = listMetricRules(app.deps.db).find((r) => r.name === '退款率过高')!;
+    const dialogs: string[] = [];
+    let answer: 'accept' | 'dismiss' = 'dismiss';
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d[answer]();
+    });
+    await page.goto(app.url + '/metric-rules');
+    await page.waitForFunction(() => 'htmx' in window);
+    const remove = page.locator(`form[action="/metric-rules/${rule.id}/delete"] button`);
+    await remove.click();
+    await page.waitForTimeout(300);
+    expect(getMetricRule(app.deps.db, rule.id), 'the rule after Cancel').toBeDefined();
+    expect(dialogs).toEqual(['删除规则“退款率过高”？它发出的告警将结束，不会发送恢复消息。']);
+    answer = 'accept';
+    await remove.click();
+    await page.getByText('规则已删除。').waitFor({ timeout: 10_000 });
+    expect(getMetricRule(app.deps.db, rule.id)).toBeUndefined();
   });
 });

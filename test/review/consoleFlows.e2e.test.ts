@@ -8,54 +8,6 @@ import type { TestAppliance } from '../helpers/testAppliance.ts';
 
 const PASSWORD = 'review-flows-e2e-5';
 
-describe('heartbeats page in the browser: Delete asks first', { timeout: 90_000 }, () => {
-  let session: ConsoleInBrowser | undefined;
-  let app: TestAppliance;
-  let page: Page;
-
-  beforeAll(async () => {
-    session = await consoleInBrowser({ password: PASSWORD, context: { locale: 'en-US' } });
-    ({ app, page } = session);
-  });
-  afterAll(() => session?.close());
-
-  it('clicking Delete on a check shows the "Delete the check … and its check-ins?" question; dismissed, the check stays (it was deleted at once)', async () => {
-    const admin = new ConsoleClient(app.url);
-    await admin.signIn(PASSWORD);
-    await admin.get('/heartbeats/new');
-    const created = await admin.submit('/heartbeats', {
-      name: 'Nightly price sync',
-      key: 'price-sync',
-      scheduleKind: 'period',
-      periodMinutes: '60',
-      cron: '0 2 * * *',
-      timezone: 'Asia/Shanghai',
-      graceMinutes: '15',
-      calendar: 'every_day',
-      category: 'task',
-      severity: 'critical',
-      reminderHours: '4',
-    });
-    expect(created.redirectedTo).toBe('/heartbeats');
-    const id = Number(/<a href="\/heartbeats\/(\d+)">/.exec(created.body)?.[1]);
-    expect(getHeartbeatCheck(app.deps.db, id)).toBeDefined();
-
-    const dialogs: string[] = [];
-    // The admin changes their mind: every question is answered "Cancel".
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    await page.goto(app.url + '/heartbeats');
-    await page.waitForFunction(() => 'htmx' in window);
-    await page.getByRole('button', { name: 'Delete Nightly price sync', exact: true }).click({ timeout: 10_000 });
-    await page.waitForLoadState('load');
-    await page.waitForTimeout(500);
-    expect(getHeartbeatCheck(app.deps.db, id), `the check after Cancel (questions asked: ${JSON.stringify(dialogs)})`).toBeDefined();
-    expect(dialogs, 'the question the page has in hx-confirm').toEqual(['Delete the check "Nightly price sync" and its check-ins?']);
-  });
-});
-
 describe('long names in the browser (1280 px): a 200-character title without spaces', { timeout: 90_000 }, () => {
   let session: ConsoleInBrowser | undefined;
   let app: TestAppliance;

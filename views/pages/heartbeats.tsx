@@ -86,7 +86,7 @@ export function CheckTable({ ctx, items, actions = true }: { ctx: ViewContext; i
                       {t(i.check.paused ? 'hb.resume' : 'hb.pause')}
                     </button>
                   </form>
-                  <form method="post" action={`/heartbeats/${i.check.id}/delete`} hx-confirm={t('hb.deleteConfirm', { name: i.check.name })}>
+                  <form method="post" action={`/heartbeats/${i.check.id}/delete`} hx-boost="true" hx-confirm={t('hb.deleteConfirm', { name: i.check.name })}>
                     <input type="hidden" name="_csrf" value={ctx.csrf} />
                     <button type="submit" class="danger" aria-label={`${t('hb.delete')} ${i.check.name}`}>
                       {t('hb.delete')}

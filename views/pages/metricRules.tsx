@@ -169,7 +169,7 @@ export function MetricRulesPage({
                 <td>
                   <div class="actions">
                     <a href={`/metric-rules/${i.rule.id}/edit`}>{t('mr.edit')}</a>
-                    <form method="post" action={`/metric-rules/${i.rule.id}/delete`} hx-confirm={t('mr.deleteConfirm', { name: i.rule.name })}>
+                    <form method="post" action={`/metric-rules/${i.rule.id}/delete`} hx-boost="true" hx-confirm={t('mr.deleteConfirm', { name: i.rule.name })}>
                       <input type="hidden" name="_csrf" value={ctx.csrf} />
                       <button type="submit" class="danger">
                         {t('mr.delete')}
