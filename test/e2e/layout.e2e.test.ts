@@ -92,6 +92,8 @@ describe('console layout at 390 px and 1280 px, EN and 简体中文', () => {
     app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
     const events = [
       { kind: 'alert', category: 'inventory', severity: 'warning', title: 'SKU-1024 库存低于安全库存（剩余 3 件）', store: '天猫旗舰店', fields: { SKU: 'SKU-1024', 剩余: 3 } },
+      // The longest title the API takes, one word: an order-sync job's identifier.
+      { kind: 'alert', category: 'orders', severity: 'warning', title: ('ORDER_SYNC_FAILED_TMALL_FLAGSHIP_STORE_' + 'SKU1024SKU1025SKU1026'.repeat(8)).slice(0, 200), store: 'Tmall' },
       { kind: 'alert', category: 'orders', severity: 'critical', title: 'Order volume dropped 62% against the same hour last week across all stores', store: 'Shopify US' },
       { kind: 'task_result', category: 'task', severity: 'warning', status: 'failed', task_name: '同步商品价格', title: '同步商品价格 失败', duration_ms: 81234 },
       { kind: 'report', category: 'other', title: '周报：广告投放', summary: '花费 ¥12,400，ROI 3.1' },
