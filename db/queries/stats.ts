@@ -30,16 +30,20 @@ export interface Bucket {
   n: number;
 }
 
-/** Events since `since` in buckets of `bucketMs`, by status: the data of the outcome charts. */
-export function eventBuckets(db: Db, since: number, bucketMs: number): Bucket[] {
+/**
+ * Events since `starts[0]` by bucket and status, the data of the outcome charts: bucket i runs from
+ * `starts[i]` to `starts[i + 1]` (the last one on), so buckets can be local hours and days of any length.
+ */
+export function eventBuckets(db: Db, starts: readonly number[]): Bucket[] {
+  const newestFirst = starts.map((start, i) => sql`WHEN ${events.receivedAt} >= ${start} THEN ${i}`).reverse();
   return db
     .select({
-      index: sql<number>`cast((${events.receivedAt} - ${since}) / ${bucketMs} as integer)`,
+      index: sql<number>`CASE ${sql.join(newestFirst, sql` `)} END`,
       status: OUTCOME,
       n: count(),
     })
     .from(events)
-    .where(gte(events.receivedAt, since))
+    .where(gte(events.receivedAt, starts[0]!))
     .groupBy(sql`1`, sql`2`)
     .all();
 }

@@ -11,14 +11,11 @@ import { FIRING_SHOWN_ON_DASHBOARD } from '../../views/components/firingRules.ts
 import { missingNextYear } from '../calendar/workdays.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { startOfDay } from '../time/calendar.ts';
+import { lastDayStarts, lastHourStarts, startOfDay } from '../time/calendar.ts';
 import { axisLabelFormat } from '../time/format.ts';
 import { explainErrcode } from '../wecom/errcodes.ts';
 import type { Lang } from '../strings/translate.ts';
 import { viewContext } from './viewContext.ts';
-
-const HOUR = 3600_000;
-const DAY = 24 * HOUR;
 
 /** Event statuses folded into the five outcomes the dashboard shows; metrics are not outcomes. */
 function outcomeOf(status: string): Outcome | undefined {
@@ -26,9 +23,9 @@ function outcomeOf(status: string): Outcome | undefined {
   return (OUTCOMES as readonly string[]).includes(status) ? (status as Outcome) : undefined;
 }
 
-function columns(db: AppDeps['db'], since: number, bucketMs: number, count: number, label: (start: number) => string): StackedColumn[] {
-  const cols: StackedColumn[] = Array.from({ length: count }, (_, i) => ({ label: label(since + i * bucketMs), values: {} }));
-  for (const b of eventBuckets(db, since, bucketMs)) {
+function columns(db: AppDeps['db'], starts: number[], label: (start: number) => string): StackedColumn[] {
+  const cols: StackedColumn[] = starts.map((start) => ({ label: label(start), values: {} }));
+  for (const b of eventBuckets(db, starts)) {
     const outcome = outcomeOf(b.status);
     const col = cols[b.index];
     if (outcome && col) col.values[outcome] = (col.values[outcome] ?? 0) + b.n;
@@ -46,8 +43,7 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     if (o) today[o] += n;
   }
   const checks = checkListItems(deps, lang);
-  const hourStart = now - (now % HOUR) - 23 * HOUR;
-  const dayStart = startOfDay(now - 29 * DAY, tz);
+  const dayStarts = lastDayStarts(now, 30, tz);
   return {
     status,
     lastErrorExplained:
@@ -58,9 +54,9 @@ export function dashboardData(deps: AppDeps, lang: Lang): DashboardData {
     nextReport: deps.nextReport?.(),
     firingRules: firingRules(deps.db, FIRING_SHOWN_ON_DASHBOARD),
     recent: listDeliveries(deps.db, {}, { limit: 10 }),
-    hours: columns(deps.db, hourStart, HOUR, 24, axisLabelFormat(lang, tz, 'hour')),
-    days: columns(deps.db, dayStart, DAY, 30, axisLabelFormat(lang, tz, 'day')),
-    categories: eventsByCategorySince(deps.db, dayStart),
+    hours: columns(deps.db, lastHourStarts(now, 24, tz), axisLabelFormat(lang, tz, 'hour')),
+    days: columns(deps.db, dayStarts, axisLabelFormat(lang, tz, 'day')),
+    categories: eventsByCategorySince(deps.db, dayStarts[0]!),
     selfWatch: deps.selfWatch?.status(),
     calendarMissingYear: deps.calendar ? missingNextYear(deps.calendar.calendar(), now, tz) : undefined,
     heartbeats: { items: checks.slice(0, DASHBOARD_CHECKS), more: Math.max(0, checks.length - DASHBOARD_CHECKS) },

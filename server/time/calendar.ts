@@ -3,6 +3,7 @@
 // wall-clock question. Dates are "YYYY-MM-DD" strings, instants epoch ms.
 import { zonedParts, zoneOffsetMs } from './zone.ts';
 
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 /** "2025-03-13" in `timeZone`. */
@@ -63,4 +64,20 @@ export function sameTimeDaysEarlier(at: number, days: number, timeZone: string):
   const guess = wall - zoneOffsetMs(wall - offset, timeZone);
   // Re-check at the candidate itself: the offset there may differ from the one at `at`.
   return wall - zoneOffsetMs(guess, timeZone);
+}
+
+/** Epoch ms of the start of the local hour `at` is in: :30 UTC in a zone half an hour off, like Asia/Kolkata. */
+export function startOfHour(at: number, timeZone: string): number {
+  return at - ((((at + zoneOffsetMs(at, timeZone)) % HOUR) + HOUR) % HOUR);
+}
+
+/** The starts of the `count` local hours up to the one `now` is in, oldest first. */
+export function lastHourStarts(now: number, count: number, timeZone: string): number[] {
+  return Array.from({ length: count }, (_, i) => startOfHour(now - (count - 1 - i) * HOUR, timeZone));
+}
+
+/** The local midnights of the `count` calendar days up to today, oldest first (a day is 23 or 25 hours across a DST change). */
+export function lastDayStarts(now: number, count: number, timeZone: string): number[] {
+  const today = localDate(now, timeZone);
+  return Array.from({ length: count }, (_, i) => localDateStart(addDays(today, i - count + 1), timeZone));
 }

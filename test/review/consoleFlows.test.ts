@@ -90,43 +90,6 @@ describe('send log: paging, filters and the mute form (no bot connected, rows as
   });
 });
 
-describe('dashboard charts on a console whose zone is not a whole hour from UTC (Asia/Kolkata, UTC+5:30)', () => {
-  let fake: FakeWecom;
-  let app: TestAppliance;
-  let c: ConsoleClient;
-
-  beforeAll(async () => {
-    fake = await startFakeWecom({ keys: [] });
-    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
-    app.deps.settings.setGeneral({ ...app.deps.settings.general(), timeZone: 'Asia/Kolkata' });
-    c = new ConsoleClient(app.url);
-    await c.signIn(PASSWORD);
-  });
-  afterAll(async () => {
-    await app.stop();
-    await fake.close();
-  });
-
-  it('"Events per hour" puts an event in the column of the local hour it arrived in (it used UTC hours, labelled half an hour early)', async () => {
-    const token = issueApiToken(app.deps, { name: 'kolkata', requireSignature: false, now: Date.now() }).token;
-    const res = await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: 'late order' });
-    expect(res.status).toBe(202);
-    const id = res.json.id as number;
-    // It arrived three hours ago at :45 past a UTC hour, i.e. at :15 past a local hour in India.
-    const hour = 3_600_000;
-    const now = Date.now();
-    const at = now - (now % hour) - 3 * hour + 45 * 60_000;
-    app.deps.db.$client.prepare('UPDATE events SET received_at = ? WHERE id = ?').run(at, id);
-    const localHour = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Kolkata', hour: '2-digit', hour12: false }).format(at);
-    const page = await c.get('/');
-    expect(page.status).toBe(200);
-    const hours = /<svg[^>]*aria-label="Events per hour[^"]*"[\s\S]*?<\/svg>/.exec(page.body)?.[0] ?? '';
-    const bars = [...hours.matchAll(/<rect[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
-    // The event happened at ${localHour}:15 local time: its bar must be the column of hour ${localHour}.
-    expect(bars, `event at ${new Date(at).toISOString()} = ${localHour}:15 in Asia/Kolkata`).toContain(`${localHour}: waiting 1`);
-  });
-});
-
 describe('heartbeats: the "how to ping" crontab line for a key the form accepts', () => {
   let fake: FakeWecom;
   let app: TestAppliance;

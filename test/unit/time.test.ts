@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, localDate, localDateStart, localDateTime, minuteOfDay, sameTimeDaysEarlier, startOfDay, weekdayOf } from '../../server/time/calendar.ts';
+import { addDays, lastDayStarts, lastHourStarts, localDate, localDateStart, localDateTime, minuteOfDay, sameTimeDaysEarlier, startOfDay, startOfHour, weekdayOf } from '../../server/time/calendar.ts';
 import { formatDateTime, formatRunTime } from '../../server/time/format.ts';
 import { dailyPeriods, todayPeriods, weeklyPeriods } from '../../server/time/periods.ts';
 import { canonicalTimeZone, isTimeZone, zonedParts, zoneOffsetMs } from '../../server/time/zone.ts';
@@ -160,5 +160,22 @@ describe('calendar dates and zone names', () => {
   it('reads a half-hour zone (Asia/Kolkata, UTC+5:30) through the offset cache', () => {
     expect(zoneOffsetMs(at('2026-11-30T00:10:00Z'), 'Asia/Kolkata')).toBe(5.5 * HOUR);
     expect(localDateStart('2026-11-30', 'Asia/Kolkata')).toBe(at('2026-11-29T18:30:00Z'));
+  });
+});
+
+describe('chart buckets: local hours and local days (the dashboard)', () => {
+  it('a local hour in a zone half an hour off UTC starts at :30 UTC (Asia/Kolkata, UTC+5:30)', () => {
+    expect(startOfHour(at('2026-11-30T03:15:00Z'), 'Asia/Kolkata')).toBe(at('2026-11-30T02:30:00Z'));
+    expect(startOfHour(at('2026-11-30T03:45:00Z'), 'Asia/Kolkata')).toBe(at('2026-11-30T03:30:00Z'));
+    expect(lastHourStarts(at('2026-11-30T03:45:00Z'), 3, 'Asia/Kolkata')).toEqual([at('2026-11-30T01:30:00Z'), at('2026-11-30T02:30:00Z'), at('2026-11-30T03:30:00Z')]);
+  });
+
+  it('the days across a DST change start at local midnight: 23 and 25 hours long (Europe/Berlin)', () => {
+    const spring = lastDayStarts(at('2026-03-30T00:30:00Z'), 3, 'Europe/Berlin');
+    expect(spring).toEqual([at('2026-03-27T23:00:00Z'), at('2026-03-28T23:00:00Z'), at('2026-03-29T22:00:00Z')]);
+    expect(spring[2]! - spring[1]!).toBe(23 * HOUR);
+    const autumn = lastDayStarts(at('2026-10-26T12:00:00Z'), 2, 'Europe/Berlin');
+    expect(autumn).toEqual([at('2026-10-24T22:00:00Z'), at('2026-10-25T23:00:00Z')]);
+    expect(autumn[1]! - autumn[0]!).toBe(25 * HOUR);
   });
 });
