@@ -5,7 +5,7 @@ import { listDeliveries, type DeliveryFilter, type DeliveryRow } from '../../db/
 import { insertSilence } from '../../db/queries/silences.ts';
 import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
-import { DeliveryDetailPage, SendLogPage, SendLogRefresh, sendLogHref } from '../../views/pages/sendLog.tsx';
+import { DeliveryDetailPage, SendLogPage, SendLogRefresh, sendLogHref, type MuteRefusal } from '../../views/pages/sendLog.tsx';
 import { isUnrendered } from '../delivery/outbox.ts';
 import { explainDeliveryErrcode, explainDeliveryHttpStatus } from '../delivery/policy/outcomeExplanation.ts';
 import { messageFields, renderQueued } from '../delivery/renderAtSend.ts';
@@ -142,10 +142,10 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     if (!row) return c.notFound();
     const ctx = viewContext(c, deps);
     const explanation = row.errcode !== null && row.errcode !== 0 ? explainDeliveryErrcode(row.errcode, row.status, ctx.t, ctx.lang) : explainDeliveryHttpStatus(row, ctx.lang);
-    const error = deps.flash.take<string>(sessionKey(c), `mute-${row.id}`);
+    const refused = deps.flash.take<MuteRefusal>(sessionKey(c), `mute-${row.id}`);
     const preview = isUnrendered(row) ? previewOf(deps, row) : undefined;
     return c.html(
-      <DeliveryDetailPage ctx={ctx} row={preview ?? row} unrendered={preview && row.status} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteError={error} backHref={backHref(c.req.header('referer'))} />,
+      <DeliveryDetailPage ctx={ctx} row={preview ?? row} unrendered={preview && row.status} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteRefused={refused} backHref={backHref(c.req.header('referer'))} />,
     );
   });
 
@@ -165,8 +165,13 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
         ? isDateString(form.output.date) ? silenceEndOnDate(form.output.date, timeZone, now) : undefined
         : silenceEndAfter(form.output.duration, now);
     if (until === undefined) {
-      // A duration that is not one of the choices, or a date that is not a day of the next year.
-      deps.flash.put(sessionKey(c), `mute-${row.id}`, c.var.t(form.success ? 'silence.error.date' : 'form.error.choice'));
+      // A duration that is not one of the choices, or a date that is not a day of the next year:
+      // the form comes back with what was chosen, to correct.
+      deps.flash.put<MuteRefusal>(sessionKey(c), `mute-${row.id}`, {
+        error: c.var.t(form.success ? 'silence.error.date' : 'form.error.choice'),
+        duration: form.success ? form.output.duration : undefined,
+        date: form.success ? form.output.date : undefined,
+      });
       return c.redirect(`/send-log/${row.id}#mute`, 303);
     }
     const silence = { category: event.category, title: event.title, store: event.store ?? '', createdAt: now, until };

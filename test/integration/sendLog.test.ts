@@ -206,11 +206,14 @@ describe('send log: paging, filters and the mute form (no bot connected, rows as
   let fake: FakeWecom;
   let app: TestAppliance;
   let c: ConsoleClient;
+  let token: string;
+
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [] });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
     c = new ConsoleClient(app.url);
     await c.signIn(PASSWORD);
+    token = issueApiToken(app.deps, { name: 'paging', requireSignature: false, now: Date.now() }).token;
     const at = Date.now() - 3_600_000;
     // 60 dead ads messages (more than a page), then 50 sent store messages (exactly a page), then 30 sent orders.
     insertRows(app, 60, { status: 'dead', category: 'ads', at });
@@ -264,18 +267,37 @@ describe('send log: paging, filters and the mute form (no bot connected, rows as
     expect(back((await c.get(`/send-log/${id}`)).body)).toBe('/send-log');
     expect(back((await c.get(`/send-log/${id}`, { referer: `${app.url}/send-log?status=nope` })).body)).toBe('/send-log');
   });
+
+  it('the Mute form refused for its date comes back with "until" and the date the admin typed (both were reset)', async () => {
+    const res = await postEvent(app.url, token, { kind: 'alert', category: 'inventory', severity: 'warning', title: '库存不足：SKU-1024 🚨', store: '天猫旗舰店' });
+    expect(res.status).toBe(202);
+    const eventId = res.json.id as number;
+    expect(await waitFor(() => listDeliveries(app.deps.db, { eventId }, { limit: 5 }).length > 0)).toBe(true);
+    const row = listDeliveries(app.deps.db, { eventId }, { limit: 5 })[0]!;
+    await c.get(`/send-log/${row.id}`);
+    // A date in the past: refused ("Choose a date from today to a year ahead").
+    const refused = await c.submit(`/send-log/${row.id}/silence`, { duration: 'until', date: '2020-01-01' });
+    expect(refused.status).toBe(200);
+    expect(textOf(refused.body)).toContain('Choose a date from today to a year ahead');
+    const form = /<form[^>]*id="mute"[\s\S]*?<\/form>/.exec(refused.body)?.[0] ?? '';
+    // The admin's choice and date are what the error is about: they must still be there to correct.
+    expect(form, 'the duration select keeps "until"').toMatch(/<option value="until" selected/);
+    expect(form, 'the date input keeps the typed date').toMatch(/<input id="mute-date" name="date" type="date" value="2020-01-01"/);
+  });
 });
 
 describe('send log with JavaScript: the first page refreshes its rows and its pager', () => {
   let fake: FakeWecom;
   let app: TestAppliance;
   let c: ConsoleClient;
+  let token: string;
 
   beforeAll(async () => {
     fake = await startFakeWecom({ keys: [] });
     app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
     c = new ConsoleClient(app.url);
     await c.signIn(PASSWORD);
+    token = issueApiToken(app.deps, { name: 'paging', requireSignature: false, now: Date.now() }).token;
   });
   afterAll(async () => {
     await app.stop();

@@ -237,22 +237,31 @@ export function SendLogRefresh({ ctx, rows, filter, olderHref }: { ctx: ViewCont
   );
 }
 
+/** A refused Mute form: why, and what was chosen. */
+export interface MuteRefusal {
+  error: string;
+  duration?: string;
+  date?: string;
+}
+
 /** Mute this alert: a duration, or through a date; a plain form, so it works without JavaScript. */
-function MuteForm({ ctx, id, error }: { ctx: ViewContext; id: number; error?: string }) {
+function MuteForm({ ctx, id, refused }: { ctx: ViewContext; id: number; refused?: MuteRefusal }) {
   return (
     <form method="post" action={`/send-log/${id}/silence`} id="mute" aria-labelledby="mute-title">
       <h2 id="mute-title">{ctx.t('silence.mute')}</h2>
       <p class="help">{ctx.t('silence.muteIntro')}</p>
-      {error ? <Notice kind="bad">{error}</Notice> : null}
+      {refused ? <Notice kind="bad">{refused.error}</Notice> : null}
       <input type="hidden" name="_csrf" value={ctx.csrf} />
       <label for="mute-duration">{ctx.t('silence.duration')}</label>
       <select id="mute-duration" name="duration">
         {(['1h', '4h', '24h', 'until'] as const).map((d) => (
-          <option value={d}>{ctx.t(`silence.duration.${d}`)}</option>
+          <option value={d} selected={refused?.duration === d}>
+            {ctx.t(`silence.duration.${d}`)}
+          </option>
         ))}
       </select>
       <label for="mute-date">{ctx.t('silence.date')}</label>
-      <input id="mute-date" name="date" type="date" />
+      <input id="mute-date" name="date" type="date" value={refused?.date} />
       <div class="actions">
         <button type="submit">{ctx.t('silence.mute')}</button>
       </div>
@@ -265,7 +274,7 @@ export function DeliveryDetailPage({
   row,
   explanation,
   canMute = false,
-  muteError,
+  muteRefused,
   unrendered,
   backHref,
 }: {
@@ -277,7 +286,7 @@ export function DeliveryDetailPage({
   unrendered?: DeliveryRow['status'];
   explanation?: string;
   canMute?: boolean;
-  muteError?: string;
+  muteRefused?: MuteRefusal;
 }) {
   return (
     <Layout ctx={ctx} title={ctx.t('sendLog.detail', { id: row.id })}>
@@ -328,7 +337,7 @@ export function DeliveryDetailPage({
             <button type="submit">{ctx.t('sendLog.retry')}</button>
           </form>
         ) : null}
-        {canMute ? <MuteForm ctx={ctx} id={row.id} error={muteError} /> : null}
+        {canMute ? <MuteForm ctx={ctx} id={row.id} refused={muteRefused} /> : null}
         <h2>{ctx.t('sendLog.payload')}</h2>
         {unrendered ? <p id="delivery-unrendered" class="help">{ctx.t(unrendered === 'merged' ? 'sendLog.unrendered.merged' : 'sendLog.unrendered.queued')}</p> : null}
         <WecomPreview t={ctx.t} payload={row.payload} imageSrc={row.msgtype === 'image' ? `/send-log/${row.id}/image` : undefined} />
