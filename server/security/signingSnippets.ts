@@ -12,6 +12,11 @@ export const SAMPLE_EVENT_BODY = JSON.stringify({
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** One shell word: as it is when the shell leaves it whole, quoted otherwise (a heartbeat key may hold a space). */
+export function shellWord(s: string): string {
+  return /^[\p{L}\p{N}_.:@%+=,/-]+$/u.test(s) ? s : shellQuote(s);
+}
+
 export function curlExample(url: string, token: string): string {
   return [
     `curl -X POST ${url} \\`,

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getHeartbeatCheckByKey, insertHeartbeatCheck, insertPing, listHeartbeatChecks, MAX_HEARTBEAT_CHECKS, PINGS_KEPT } from '../../db/queries/heartbeats.ts';
 import { initialHeartbeatState } from '../../server/heartbeats/plan.ts';
 import { listAudit } from '../../db/queries/audit.ts';
@@ -321,5 +322,55 @@ describe('heartbeat checks, end to end', () => {
     await new Promise((res) => setTimeout(res, 300));
     const downs = texts(second.fake).filter((t) => t.includes('Heartbeat down: Nightly price sync'));
     expect(downs).toHaveLength(1);
+  });
+});
+
+describe('heartbeats: the "how to ping" crontab line for a key the form accepts', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let c: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'crontab-key-pass' } });
+    c = new ConsoleClient(app.url);
+    await c.signIn('crontab-key-pass');
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  /** The shell words bash makes of a command line (no command is run: `set --` only splits). */
+  function shellWords(line: string): string[] {
+    const out = execFileSync('bash', ['-c', 'eval "set -- $LINE"; printf "%s\\0" "$@"'], { env: { ...process.env, LINE: line, TOKEN: 'tok' } }).toString();
+    return out.split('\0').slice(0, -1);
+  }
+
+  it('a key with a space ("价格 同步", accepted by the form) is one word of the crontab example (it was split in two)', async () => {
+    await c.get('/heartbeats/new');
+    const created = await c.submit('/heartbeats', {
+      name: '价格同步 🏪',
+      key: '价格 同步',
+      scheduleKind: 'period',
+      periodMinutes: '60',
+      cron: '0 2 * * *',
+      timezone: 'Asia/Shanghai',
+      graceMinutes: '15',
+      calendar: 'every_day',
+      category: 'task',
+      severity: 'critical',
+      reminderHours: '4',
+    });
+    expect(created.redirectedTo, textOf(created.body).slice(0, 400)).toBe('/heartbeats');
+    const id = /<a href="\/heartbeats\/(\d+)">/.exec(created.body)?.[1];
+    expect(id).toBeDefined();
+    const detail = await c.get(`/heartbeats/${id}`);
+    const code = textOf(/<pre>[\s\S]*?<\/pre>/.exec(detail.body)?.[0] ?? '');
+    const cron = /storeclaw-notify run .*? -- \S+/.exec(code)?.[0];
+    expect(cron, 'the page shows the crontab line').toBeDefined();
+    const words = shellWords(cron!);
+    // storeclaw-notify run <key> -- <command>: the key must reach the CLI as one argument.
+    expect(words.slice(0, 3), `the copied line: ${cron}`).toEqual(['storeclaw-notify', 'run', '价格 同步']);
   });
 });

@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { HeartbeatPingRow, HeartbeatTransitionRow } from '../../db/queries/heartbeats.ts';
 import { CALENDAR_CHOICES } from '../../server/calendar/workdays.ts';
 import { CATEGORIES, SEVERITIES } from '../../server/events/schema.ts';
+import { shellWord } from '../../server/security/signingSnippets.ts';
 import type { HeartbeatCheck } from '../../server/heartbeats/checks.ts';
 import type { CheckFormField, CheckFormValues } from '../../server/heartbeats/checkForm.ts';
 import type { ViewContext } from '../context.ts';
@@ -115,7 +116,7 @@ curl -X POST ${baseUrl}/api/v1/heartbeats/${key}/fail -H "Authorization: Bearer 
   -H 'Content-Type: application/json' -d '{"message":"disk full","exit_code":1}'
 
 # crontab: the CLI pings start, runs the job, then success or failure with its exit code and last lines
-0 2 * * * STORECLAW_NOTIFY_URL=${baseUrl} STORECLAW_NOTIFY_TOKEN=$TOKEN storeclaw-notify run ${sampleKey} -- /opt/jobs/price-sync.sh`}
+0 2 * * * STORECLAW_NOTIFY_URL=${baseUrl} STORECLAW_NOTIFY_TOKEN=$TOKEN storeclaw-notify run ${shellWord(sampleKey)} -- /opt/jobs/price-sync.sh`}
         </code>
       </pre>
     </section>
