@@ -7,7 +7,7 @@ import { listRecentEvents } from '../../db/queries/events.ts';
 import { getApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
 import { deliveries } from '../../db/schema.ts';
 import type { MessageKey } from '../strings/translate.ts';
-import { InboundPage, type InboundPageProps } from '../../views/pages/inbound/inboundPage.tsx';
+import { InboundPage, type InboundPageProps, type TokenFormField } from '../../views/pages/inbound/inboundPage.tsx';
 import { RevokeConfirmPage, TokenCreatedPage, TokenGonePage } from '../../views/pages/inbound/tokenPages.tsx';
 import type { Endpoints } from '../../views/pages/inbound/signingHelp.tsx';
 import type { RecentEvent } from '../../views/pages/inbound/recentEvents.tsx';
@@ -150,13 +150,15 @@ export function inboundRoutes(deps: AppDeps & { flash: FlashStore }) {
     const parsed = v.safeParse(createSchema, { name: rawName, requireSignature: rawSignature, hooks: rawHooks, scopes: rawScopes });
     if (!parsed.success) {
       const issue = parsed.issues[0];
-      const error = ctx.t(issue.message as MessageKey, { max: issue.path?.[0]?.key === 'hooks' ? TOKEN_HOOKS_MAX : TOKEN_NAME_MAX });
+      const key = issue.path?.[0]?.key;
+      const field: TokenFormField = key === 'hooks' || key === 'scopes' ? key : 'name';
+      const error = { field, text: ctx.t(issue.message as MessageKey, { max: field === 'hooks' ? TOKEN_HOOKS_MAX : TOKEN_NAME_MAX }) };
       return page(c, { form: { name: rawName, requireSignature, scopes, hooks: rawHooks, error } }, 422);
     }
     const { name, hooks } = parsed.output;
     // No await between this check and the insert: two racing forms cannot both pass it.
     if (listApiTokens(deps.db).some((tok) => tok.revokedAt === null && sameName(tok.name, name))) {
-      return page(c, { form: { name: rawName, requireSignature, scopes, hooks: rawHooks, error: ctx.t('inbound.error.nameTaken', { name }) } }, 422);
+      return page(c, { form: { name: rawName, requireSignature, scopes, hooks: rawHooks, error: { field: 'name', text: ctx.t('inbound.error.nameTaken', { name }) } } }, 422);
     }
     const now = deps.clock.now();
     const { id, token, signingSecret } = issueApiToken(deps, { name, requireSignature: parsed.output.requireSignature, now, scopes: parsed.output.scopes, hooks });

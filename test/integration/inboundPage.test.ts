@@ -452,3 +452,42 @@ describe('Inbound API page: events folded into a digest that has not gone out (n
     }
   }, 30_000);
 });
+
+describe('Inbound API page: the token form refused for its hooks or scopes', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let c: ConsoleClient;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'token-form-pass' } });
+    c = new ConsoleClient(app.url);
+    await c.signIn('token-form-pass');
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('a bad hook name marks the hooks field invalid, not the (valid) token name', async () => {
+    await c.get('/inbound');
+    const res = await c.postForm('/inbound/tokens', { name: 'Uptime Kuma 监控', hooks: 'uptime kuma!', scope: 'send' });
+    expect(res.status).toBe(422);
+    const name = /<input[^>]*id="token-name"[^>]*>/.exec(res.body)?.[0] ?? '';
+    const hooks = /<input[^>]*id="token-hooks"[^>]*>/.exec(res.body)?.[0] ?? '';
+    const error = /<p class="notice bad" id="([^"]+)"[^>]*>([^<]*)<\/p>/.exec(res.body);
+    expect(error?.[2], 'the message is about the hooks').toMatch(/hook/i);
+    // A screen reader announces the field marked invalid and the message tied to it.
+    expect(hooks, `the hooks field (the message is "${error?.[2]}")`).toContain('aria-invalid="true"');
+    expect(name, 'the token name, which is fine').not.toContain('aria-invalid="true"');
+    expect(hooks).toContain(`aria-describedby="token-hooks-help ${error?.[1]}"`);
+  });
+
+  it('no scope ticked: the message is tied to the scopes, and the name and hooks are not marked invalid', async () => {
+    const res = await c.postForm('/inbound/tokens', { name: 'Nightly script', hooks: '' });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatch(/<fieldset aria-describedby="token-scopes-error">/);
+    expect(res.body).toContain('<p class="notice bad" id="token-scopes-error" role="alert">');
+    expect(res.body).not.toContain('aria-invalid="true"');
+  });
+});

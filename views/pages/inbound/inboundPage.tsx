@@ -10,12 +10,15 @@ import { Layout, Notice } from '../../layout.tsx';
 import { SigningHelp, type Endpoints } from './signingHelp.tsx';
 import { RecentEvents, RefusedRequests, type RecentEvent } from './recentEvents.tsx';
 
+/** The token form's fields a refusal can be about. */
+export type TokenFormField = 'name' | 'hooks' | 'scopes';
+
 export interface InboundPageProps {
   ctx: ViewContext;
   endpoints: Endpoints;
   tokens: ApiTokenRow[];
   events: RecentEvent[];
-  form?: { name: string; requireSignature: boolean; scopes?: ApiScope[]; hooks?: string; error?: string };
+  form?: { name: string; requireSignature: boolean; scopes?: ApiScope[]; hooks?: string; error?: { field: TokenFormField; text: string } };
   notice?: { kind: 'ok' | 'bad' | 'info'; text: string };
   refusals: RefusalRow[];
   /** The notification language the samples are written in. */
@@ -76,6 +79,18 @@ function When({ ctx, at }: { ctx: ViewContext; at: number | null }) {
 }
 
 function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenRow[]; form: NonNullable<InboundPageProps['form']> }) {
+  const wrong = (field: TokenFormField) => form.error?.field === field;
+  // The field the refusal is about is marked invalid and tied to its message, for a screen reader.
+  const invalid = (field: TokenFormField, help: string) => ({
+    'aria-invalid': wrong(field) ? 'true' : undefined,
+    'aria-describedby': wrong(field) ? `${help} token-${field}-error` : help,
+  });
+  const errorFor = (field: TokenFormField) =>
+    wrong(field) ? (
+      <p class="notice bad" id={`token-${field}-error`} role="alert">
+        {form.error!.text}
+      </p>
+    ) : null;
   return (
     <section class="card" id="tokens" aria-labelledby="inbound-tokens-title">
       <h2 id="inbound-tokens-title">{ctx.t('inbound.tokens')}</h2>
@@ -152,17 +167,12 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
           maxlength={60}
           autocomplete="off"
           required
-          aria-invalid={form.error ? 'true' : undefined}
-          aria-describedby={form.error ? 'token-name-help token-name-error' : 'token-name-help'}
+          {...invalid('name', 'token-name-help')}
         />
         <p class="help" id="token-name-help">
           {ctx.t('inbound.create.name.help')}
         </p>
-        {form.error ? (
-          <p class="notice bad" id="token-name-error" role="alert">
-            {form.error}
-          </p>
-        ) : null}
+        {errorFor('name')}
         <label for="token-signature">
           <input id="token-signature" name="requireSignature" type="checkbox" value="on" checked={form.requireSignature} aria-describedby="token-signature-help" />{' '}
           {ctx.t('inbound.create.signature')}
@@ -171,17 +181,19 @@ function TokensCard({ ctx, tokens, form }: { ctx: ViewContext; tokens: ApiTokenR
           {ctx.t('inbound.create.signature.help')}
         </p>
         <label for="token-hooks">{ctx.t('inbound.create.hooks')}</label>
-        <input id="token-hooks" name="hooks" type="text" value={form.hooks ?? ''} autocomplete="off" aria-describedby="token-hooks-help" />
+        <input id="token-hooks" name="hooks" type="text" value={form.hooks ?? ''} autocomplete="off" {...invalid('hooks', 'token-hooks-help')} />
         <p class="help" id="token-hooks-help">
           {ctx.t('inbound.create.hooks.help')}
         </p>
-        <fieldset>
+        {errorFor('hooks')}
+        <fieldset aria-describedby={wrong('scopes') ? 'token-scopes-error' : undefined}>
           <legend>{ctx.t('inbound.create.scopes')}</legend>
           {API_SCOPES.map((scope) => (
             <label for={`token-scope-${scope}`}>
               <input id={`token-scope-${scope}`} name="scope" type="checkbox" value={scope} checked={(form.scopes ?? ['send']).includes(scope)} /> {ctx.t(`inbound.scope.${scope}`)}
             </label>
           ))}
+          {errorFor('scopes')}
         </fieldset>
         <div class="actions">
           <button type="submit">{ctx.t('inbound.create.submit')}</button>
