@@ -9,7 +9,7 @@ import { createApp } from './app.tsx';
 import { removeStalePartials } from './backup.ts';
 import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
 import { openApplianceDatabase, StartupRefusal } from './databaseUpgrade.ts';
-import { databaseInUse, swapInBackup } from './restore.ts';
+import { swapInBackup } from './restore.ts';
 import { createFallbackSender } from './selfWatch/fallback.ts';
 import { createNextFireCache, observe } from './selfWatch/observe.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './selfWatch/reasons.ts';
@@ -339,9 +339,6 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     for (const { file, mode } of modes.left) {
       log.warn('a data file is readable beyond the appliance user and is not its to restrict: restrict it as its owner', { file, mode, want: file === config.dataDir ? '0700' : '0600' });
     }
-    const file = join(config.dataDir, DB_FILE);
-    // Two appliances on one database would each send up to the bot's limit (and migrate under the other).
-    if (databaseInUse(file)) throw new StartupRefusal(`${DB_FILE} in DATA_DIR ${config.dataDir} is already in use by another running appliance: stop that one first, or give this one its own DATA_DIR.`);
     for (const partial of removeStalePartials(config.dataDir)) log.warn('removed a half-written copy an interrupted start or restore left behind', { file: join(config.dataDir, partial) });
     core = await openCore(config, opts, shared, restore);
   } catch (err) {
