@@ -25,6 +25,7 @@ import { createLoginThrottle } from './security/loginThrottle.ts';
 import { createPasswordHasher, type PasswordHasher } from './security/passwords.ts';
 import { createSetupCode } from './security/setupCode.ts';
 import { prepareDataDir } from './dataDir.ts';
+import { lockDataDir, LOCK_FILE, type DataDirLock } from './dataDirLock.ts';
 import { createStoredCounts } from './metrics/storedCounts.ts';
 import { createSecretBox, DATA_KEY_FILE, loadDataKey } from './security/secretBox.ts';
 import { proxyTrust } from './security/clientAddress.ts';
@@ -331,6 +332,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  let lock: DataDirLock | undefined;
   try {
     const modes = prepareDataDir(config.dataDir, DB_FILE, DATA_KEY_FILE);
     for (const { file, mode } of modes.corrected) {
@@ -339,10 +341,17 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     for (const { file, mode } of modes.left) {
       log.warn('a data file is readable beyond the appliance user and is not its to restrict: restrict it as its owner', { file, mode, want: file === config.dataDir ? '0700' : '0600' });
     }
+    lock = lockDataDir(config.dataDir);
+    if (!lock) {
+      throw new StartupRefusal(
+        `DATA_DIR ${config.dataDir} is in use by another running appliance (it holds ${LOCK_FILE}): stop that one first, or give this one its own DATA_DIR. Nothing was changed.`,
+      );
+    }
     for (const partial of removeStalePartials(config.dataDir)) log.warn('removed a half-written copy an interrupted start or restore left behind', { file: join(config.dataDir, partial) });
     core = await openCore(config, opts, shared, restore);
   } catch (err) {
-    // Nothing was served: let the port go so the process can exit with the one line.
+    // Nothing was served: let the port and the data directory go so the process can exit with the one line.
+    lock?.release();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     throw err;
@@ -362,6 +371,7 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
       server.close(() => {
         void (swapping ?? Promise.resolve())
           .then(() => core.close())
+          .finally(() => lock?.release())
           .then(() => {
             log.info('stopped');
             resolve();

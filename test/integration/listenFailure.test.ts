@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnChild } from '../helpers/childAppliance.ts';
+import { seedDataDir, spawnChild, waitReady } from '../helpers/childAppliance.ts';
 import { databaseBefore } from '../helpers/migrationsBefore.ts';
 import { journal } from '../helpers/schemaVersions.ts';
 
@@ -68,4 +68,36 @@ describe('an appliance already running on this DATA_DIR', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('a second appliance on another PORT is refused with one line; the first keeps its database; after a SIGKILL the next start runs', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'notifier-second-'));
+    const { token } = seedDataDir(dataDir, { key: 'k'.repeat(20) });
+    const env = { DATA_DIR: dataDir, HOST: '127.0.0.1', ADMIN_PASSWORD: 'listen-test-password' };
+    const post = (url: string, title: string) =>
+      fetch(`${url}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'alert', category: 'orders', title }) });
+    const first = await spawnChild(env);
+    try {
+      await waitReady(first);
+      const second = await spawnChild(env);
+      expect(await second.exited).toBe(1);
+      expect(second.output.join('').trim()).toBe(
+        `DATA_DIR ${dataDir} is in use by another running appliance (it holds notifier.lock): stop that one first, or give this one its own DATA_DIR. Nothing was changed.`,
+      );
+      expect((await post(first.url, 'still the only one')).status).toBe(202);
+      // The kernel drops the lock with the process: a restart after a crash is not refused.
+      first.process.kill('SIGKILL');
+      await first.exited;
+      const next = await spawnChild(env);
+      try {
+        await waitReady(next);
+        expect((await post(next.url, 'after the crash')).status).toBe(202);
+      } finally {
+        next.process.kill('SIGTERM');
+        expect(await next.exited).toBe(0);
+      }
+    } finally {
+      first.process.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -36,7 +36,7 @@ function importGraph(): Map<string, string[]> {
  */
 const LAYERS: ReadonlyArray<readonly [name: string, files: RegExp]> = [
   ['db', /^db\//],
-  ['wecom, config, clock, log', /^server\/(wecom\/|metrics\/|(config|clock|log|buildInfo|dataDir|storageErrors|listenFailure)\.ts$|time\/zone\.ts$|security\/(clientAddress|passwordPolicy|tokens|passwords|secretBox|connectionLimits)\.ts$)/],
+  ['wecom, config, clock, log', /^server\/(wecom\/|metrics\/|(config|clock|log|buildInfo|dataDir|dataDirLock|storageErrors|listenFailure)\.ts$|time\/zone\.ts$|security\/(clientAddress|passwordPolicy|tokens|passwords|secretBox|connectionLimits)\.ts$)/],
   ['strings and time', /^server\/(strings|time)\//],
   ['rules and policy', /^server\/(rules\/|delivery\/policy\/|events\/|calendar\/|opsCounters\.ts$|security\/(apiScopes|apiTokens|apiAuth|loginThrottle|setupCode|adminPassword|signingSnippets|hostAllowList)\.ts$)/],
   ['render and the settings it reads', /^server\/(render|settings)\//],
