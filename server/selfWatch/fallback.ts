@@ -10,7 +10,7 @@ import type { Problem } from './reasons.ts';
 export interface HealthNotice {
   type: 'alert' | 'recovery';
   at: number;
-  /** The problems now (alert) or the ones the outage had (recovery). */
+  /** The problems new to the outage (alert) or every one it had (recovery). */
   problems: Problem[];
   /** One line per problem in the notification language. */
   lines: string[];

@@ -1,6 +1,7 @@
 // The self-watch: every few seconds, observe → judge (reasons.ts) → what changed. A problem raised
-// or cleared is logged; an outage (ok → problem) sends one alert to the fallback URL and its end
-// (problem → ok) one recovery, rate-limited, retried on the next check while the fallback fails.
+// or cleared is logged; each reason an outage (problem … ok) has sends one alert to the fallback URL
+// when it first appears in it, and the outage's end one recovery naming them all, rate-limited,
+// retried on the next check while the fallback fails.
 import { translator, type Lang } from '../strings/translate.ts';
 import type { Logger } from '../log.ts';
 import type { FallbackSender, HealthNotice } from './fallback.ts';
@@ -34,7 +35,7 @@ export interface SelfWatchCounters {
 export interface SelfWatchMemory {
   problems: Problem[];
   checkedAt?: number;
-  /** The current outage: when it began and every problem it had. */
+  /** The current outage: when it began and every problem it had (each announced once). */
   outage?: { since: number; seen: Map<string, Problem> };
   pending: HealthNotice[];
   sentAt: number[];
@@ -133,14 +134,15 @@ export function createSelfWatch(deps: {
     m.problems = found;
     m.checkedAt = now;
 
-    const { outage } = m;
-    if (found.length > 0 && !outage) {
-      m.outage = { since: now, seen: new Map(found.map((p) => [p.code, p])) };
-      pending.push(notice('alert', found, now));
-    } else if (found.length > 0 && outage) {
+    if (found.length > 0) {
+      // Each reason is announced when it first appears in the outage: the bot removed during a
+      // report's week-long failure is news, a reason that clears and comes back within it is not.
+      const outage = (m.outage ??= { since: now, seen: new Map() });
+      const fresh = found.filter((p) => !outage.seen.has(p.code));
       for (const p of found) outage.seen.set(p.code, p);
-    } else if (found.length === 0 && outage) {
-      pending.push(notice('recovery', [...outage.seen.values()], now, Math.max(1, Math.round((now - outage.since) / 60_000))));
+      if (fresh.length > 0) pending.push(notice('alert', fresh, now));
+    } else if (m.outage) {
+      pending.push(notice('recovery', [...m.outage.seen.values()], now, Math.max(1, Math.round((now - m.outage.since) / 60_000))));
       m.outage = undefined;
     }
     await flush(now);

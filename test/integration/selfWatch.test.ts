@@ -1,6 +1,6 @@
 // The appliance watching itself: the fake WeCom switched to unreachable, to 93000 and to slow, and
 // the other reasons provoked for real; each raised and cleared on /healthz?verbose, the dashboard
-// and /metrics, and the fallback URL hears exactly one alert and one recovery per outage.
+// and /metrics, and the fallback URL hears each reason once per outage and one recovery.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,16 +90,20 @@ async function allClear(timeoutMs = 10_000): Promise<void> {
 }
 const post = (title: string) => postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title });
 
-/** One outage: its alert and its recovery reached the fallback URL, nothing else. */
-async function oneAlertOneRecovery(before: number, reason: string): Promise<void> {
-  expect(await waitFor(() => received.length >= before + 2, 10_000)).toBe(true);
+/** One outage: an alert for each reason when it first appeared (`reason` among them), then one recovery naming them all; nothing else. */
+async function oneOutage(before: number, reason: string): Promise<void> {
+  expect(await waitFor(() => received.slice(before).some((m) => m.type === 'recovery'), 10_000)).toBe(true);
   await new Promise((r) => setTimeout(r, 300));
   const outage = received.slice(before);
-  expect(outage.map((m) => m.type)).toEqual(['alert', 'recovery']);
-  expect(outage[0]!.problems.map((p) => p.reason)).toContain(reason);
-  expect(outage[1]!.problems.map((p) => p.reason)).toContain(reason);
-  expect(outage[0]!.title).toBe('StoreClaw WeCom Notifier needs attention');
-  expect(outage[1]!.title).toMatch(/^StoreClaw WeCom Notifier is back to normal after \d+ min$/);
+  const alerts = outage.slice(0, -1);
+  const recovery = outage.at(-1)!;
+  expect(outage.map((m) => m.type)).toEqual([...alerts.map(() => 'alert'), 'recovery']);
+  const announced = alerts.flatMap((m) => m.problems.map((p) => p.reason));
+  expect(announced).toContain(reason);
+  expect(new Set(announced).size, 'no reason announced twice').toBe(announced.length);
+  expect(recovery.problems.map((p) => p.reason).sort()).toEqual([...announced].sort());
+  for (const alert of alerts) expect(alert.title).toBe('StoreClaw WeCom Notifier needs attention');
+  expect(recovery.title).toMatch(/^StoreClaw WeCom Notifier is back to normal after \d+ min: every problem below has cleared$/);
 }
 
 describe('self-watch', () => {
@@ -133,7 +137,7 @@ describe('self-watch', () => {
     expect(await waitFor(() => fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('while WeCom is unreachable')), 10_000)).toBe(true);
     await allClear();
     expect(await gauge('wecom_unreachable')).toBe(0);
-    await oneAlertOneRecovery(before, 'wecom_unreachable');
+    await oneOutage(before, 'wecom_unreachable');
   }, 40_000);
 
   it('WeCom answers 93000 (the bot removed): channel invalid until the bot works again', async () => {
@@ -148,7 +152,7 @@ describe('self-watch', () => {
     expect(test.status).toBe(200);
     expect(await waitFor(() => fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('while the bot is removed')), 10_000)).toBe(true);
     await allClear();
-    await oneAlertOneRecovery(before, 'channel_invalid');
+    await oneOutage(before, 'channel_invalid');
   }, 40_000);
 
   it('WeCom slow: raised while its answers take long, cleared once they are quick again', async () => {
@@ -161,7 +165,7 @@ describe('self-watch', () => {
     fake.setFailure(null);
     for (const n of [4, 5, 6]) expect((await post(`quick ${n}`)).status).toBe(202);
     await allClear();
-    await oneAlertOneRecovery(before, 'wecom_slow');
+    await oneOutage(before, 'wecom_slow');
   }, 40_000);
 
   it('rate window blocked (45009): raised, cleared two windows later', async () => {
@@ -170,7 +174,7 @@ describe('self-watch', () => {
     expect((await post('refused for rate')).status).toBe(202);
     await raised('rate_blocked');
     await allClear();
-    await oneAlertOneRecovery(before, 'rate_blocked');
+    await oneOutage(before, 'rate_blocked');
   }, 40_000);
 
   it('the database cannot be written: raised, cleared when it can', async () => {
@@ -184,7 +188,7 @@ describe('self-watch', () => {
       app.deps.db.$client.pragma('query_only = OFF');
     }
     await allClear();
-    await oneAlertOneRecovery(before, 'storage');
+    await oneOutage(before, 'storage');
   }, 40_000);
 
   it('the delivery worker stalled: raised while due messages are not tried, cleared once it runs', async () => {
@@ -196,7 +200,7 @@ describe('self-watch', () => {
     app.worker.start();
     expect(await waitFor(() => fake.receivedFor(KEY).some((m) => JSON.stringify(m.body).includes('while the worker is stopped')), 10_000)).toBe(true);
     await allClear();
-    await oneAlertOneRecovery(before, 'worker_stalled');
+    await oneOutage(before, 'worker_stalled');
   }, 40_000);
 
   it('reports: a job the scheduler never ran, a missed run and a failed run; each cleared by a run that succeeds', async () => {
@@ -283,6 +287,60 @@ describe('self-watch with another WeCom group bot as the fallback', () => {
       expect(other.logs.join('\n')).not.toContain(second);
     } finally {
       await other.stop();
+    }
+  }, 40_000);
+});
+
+describe('self-watch: a critical problem joining a long warning', () => {
+  it('a failed report run holds (until its next run); then the bot is removed (93000): the fallback URL is told of the removed bot', async () => {
+    const key = '3c4d5e6f-7081-4920-b3c4-d5e6f7081920';
+    fake.addKey(key);
+    const got: Received[] = [];
+    const hooked = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        got.push({ ...(JSON.parse(body) as Omit<Received, 'raw'>), raw: body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hooked.listen(0, '127.0.0.1', r));
+    const other = await startTestAppliance({
+      wecomOrigin: fake.origin,
+      env: { ADMIN_PASSWORD: PASSWORD, WECOM_RATE_WINDOW_MS: '1000', FALLBACK_WEBHOOK_URL: `http://127.0.0.1:${(hooked.address() as AddressInfo).port}/hooks/${FALLBACK_TOKEN}` },
+      wecomTimeoutMs: 1000,
+      retryBaseMs: 100,
+      selfWatch: { intervalMs: 100 },
+    });
+    try {
+      const admin = new ConsoleClient(other.url);
+      await admin.signIn(PASSWORD);
+      expect((await admin.postForm('/channels/wecom/connect', { url: key })).status).toBe(303);
+      const t = issueApiToken(other.deps, { name: 'x', requireSignature: false, now: Date.now() }).token;
+      const reasonsNow = async () => ((await (await fetch(other.url + '/healthz?verbose')).json()) as { watch: { problems: Array<{ reason: string }> } }).watch.problems.map((p) => p.reason);
+      const until = async (reason: string) => {
+        for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if ((await reasonsNow()).includes(reason)) return true;
+        return false;
+      };
+      // The weekly report's last run failed: report_failed holds until that job runs again.
+      const now = Date.now();
+      other.deps.db.$client
+        .prepare("insert into report_jobs (name, cron, timezone, type, enabled, auto_enable, schedule_from, created_at, updated_at, last_run_status, last_run_at) values ('Weekly sales', '0 9 * * 1', 'Asia/Shanghai', 'daily_summary', 1, 0, ?, ?, ?, 'failed', ?)")
+        .run(now, now, now, now);
+      other.reports.reschedule();
+      expect(await until('report_failed')).toBe(true);
+      expect(await waitFor(() => got.length >= 1, 10_000)).toBe(true);
+      // The bot is removed from the group: every message is refused with 93000, sending pauses.
+      fake.removeKey(key);
+      expect((await postEvent(other.url, t, { kind: 'alert', category: 'orders', severity: 'critical', title: 'POS offline at store 12' })).status).toBe(202);
+      expect(await until('channel_invalid')).toBe(true);
+      const heard = () => got.map((m) => `${m.type}: ${m.problems.map((p) => p.reason).join(',')}`);
+      expect(await waitFor(() => heard().length >= 2, 10_000), `the fallback heard: ${JSON.stringify(heard())}`).toBe(true);
+      await new Promise((r) => setTimeout(r, 500)); // a few more checks: nothing more to say
+      expect(heard()).toEqual(['alert: report_failed', 'alert: channel_invalid']);
+    } finally {
+      await other.stop();
+      await new Promise((r) => hooked.close(r));
     }
   }, 40_000);
 });

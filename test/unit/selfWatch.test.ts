@@ -107,7 +107,7 @@ describe('the watcher and its fallback', () => {
     };
   }
 
-  it('one alert when an outage begins (however many reasons join it), one recovery when it ends, retried while the fallback fails', async () => {
+  it('one alert for each reason when it first appears in an outage, one recovery naming them all when it ends, retried while the fallback fails', async () => {
     const r = rig();
     await r.watch.check();
     r.set({ channel: { state: 'invalid', since: NOW } });
@@ -119,17 +119,41 @@ describe('the watcher and its fallback', () => {
     r.fallbackUp(true);
     r.set({ channel: { state: 'invalid', since: NOW }, oldestQueuedAt: NOW - DEFAULT_THRESHOLDS.queuedMs });
     await r.watch.check();
-    expect(r.sent.map((n) => n.type)).toEqual(['alert']);
+    const heard = () => r.sent.map((n) => `${n.type}: ${n.problems.map((p) => p.code).join(',')}`);
+    expect(heard()).toEqual(['alert: channel_invalid', 'alert: queue_stuck']);
     expect(r.sent[0]!.lines).toEqual(['The WeCom Bot cannot be used: WeCom refused its key, or the stored key cannot be decrypted. Replace the webhook URL on the Channels page.']);
+    // A reason that clears and comes back within the outage was announced already.
+    r.set({ channel: { state: 'invalid', since: NOW } });
+    await r.watch.check();
+    r.set({ channel: { state: 'invalid', since: NOW }, oldestQueuedAt: NOW - DEFAULT_THRESHOLDS.queuedMs });
+    await r.watch.check();
     r.advance(7 * 60_000);
     r.set({});
     await r.watch.check();
     await r.watch.check();
-    expect(r.sent.map((n) => n.type)).toEqual(['alert', 'recovery']);
-    expect(r.sent[1]!.title).toBe('StoreClaw WeCom Notifier is back to normal after 7 min');
-    expect(r.sent[1]!.problems.map((p) => p.code)).toEqual(['channel_invalid', 'queue_stuck']);
+    expect(heard()).toEqual(['alert: channel_invalid', 'alert: queue_stuck', 'recovery: channel_invalid,queue_stuck']);
+    expect(r.sent[2]!.title).toBe('StoreClaw WeCom Notifier is back to normal after 7 min: every problem below has cleared');
     expect(r.lines.some((l) => l.includes('"self-watch: problem"') && l.includes('queue_stuck'))).toBe(true);
     expect(r.lines.join('\n')).not.toContain('secret-token');
+  });
+
+  it('the bot refused (channel_invalid, critical) a day after a weekly report failed is sent to the fallback URL', async () => {
+    const r = rig();
+    const heard = () => r.sent.map((n) => `${n.type}: ${n.problems.map((p) => p.code).join(',')}`);
+    await r.watch.check();
+    // Monday: the weekly report's run failed (a warning that holds until its next run, a week later).
+    const failedReport = { reports: [{ name: 'Weekly sales', lastRunStatus: 'failed', lastRunAt: NOW }] };
+    r.set(failedReport);
+    await r.watch.check();
+    expect(heard()).toEqual(['alert: report_failed']);
+    // Tuesday: the bot is removed from the group; nothing reaches the group any more.
+    r.advance(24 * 3600_000);
+    r.set({ ...failedReport, channel: { state: 'invalid', since: NOW + 24 * 3600_000, errcode: 93000 } });
+    await r.watch.check();
+    r.advance(15_000);
+    await r.watch.check();
+    expect(r.watch.status().problems.map((p) => p.code)).toEqual(['channel_invalid', 'report_failed']);
+    expect(heard(), `the fallback heard: ${JSON.stringify(heard())}`).toEqual(['alert: report_failed', 'alert: channel_invalid']);
   });
 
   it('at most so many a hour: the rest dropped and counted', async () => {
