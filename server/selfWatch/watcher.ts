@@ -9,7 +9,7 @@ import { describeFallback } from '../wecom/fallbackUrl.ts';
 import { problemText } from './problemText.ts';
 import { judge, overallStatus, type Observation, type Problem, type ProblemSeverity, type Thresholds } from './reasons.ts';
 
-/** At most this many fallback messages an hour; beyond it they are dropped (and counted). */
+/** At most this many fallback messages an hour; beyond it they are dropped (and counted), and the state sent once the limit frees. */
 export const FALLBACK_PER_HOUR = 12;
 
 export interface SelfWatchStatus {
@@ -38,6 +38,11 @@ export interface SelfWatchMemory {
   /** The current outage: when it began and every problem it had (each announced once). */
   outage?: { since: number; seen: Map<string, Problem> };
   pending: HealthNotice[];
+  /**
+   * The hourly limit dropped notices, so the fallback's picture is out of date until the limit frees:
+   * then one notice says how things are (the newest recovery dropped, should no outage be open).
+   */
+  behind?: { recovery?: HealthNotice };
   sentAt: number[];
   counters: SelfWatchCounters;
 }
@@ -93,11 +98,19 @@ export function createSelfWatch(deps: {
       pending.length = 0;
       return;
     }
+    while (sentAt.length > 0 && now - sentAt[0]! > 3600_000) sentAt.shift();
+    const newestRecovery = () => pending.filter((n) => n.type === 'recovery').at(-1) ?? m.behind?.recovery;
+    if (m.behind && sentAt.length < perHour) {
+      // Instead of what was dropped, and of what happened since: the state now.
+      const current = m.outage ? notice('alert', m.problems, now) : newestRecovery();
+      pending.splice(0, pending.length, ...(current ? [current] : []));
+      m.behind = undefined;
+    }
     while (pending.length > 0) {
-      while (sentAt.length > 0 && now - sentAt[0]! > 3600_000) sentAt.shift();
       if (sentAt.length >= perHour) {
         counters.fallbackDropped += pending.length;
         deps.log.warn('fallback alerts dropped: the hourly limit is reached', { dropped: pending.length, limit: perHour });
+        m.behind = { recovery: newestRecovery() };
         pending.length = 0;
         return;
       }

@@ -173,6 +173,53 @@ describe('the watcher and its fallback', () => {
     expect(r.sent.map((n) => n.type)).toEqual(['alert', 'recovery', 'alert']);
   });
 
+  it('the bot removed after an hour of 45009 flaps: its alert, dropped by the hourly limit, is sent once the limit allows while the bot stays refused', async () => {
+    const r = rig(); // the shipped limit: 12 an hour
+    await r.watch.check();
+    // Something else sends through the bot: six 45009 episodes in an hour, each an alert and a recovery.
+    for (let i = 0; i < 6; i++) {
+      r.advance(60_000);
+      r.set({ wecom: { latencies: [], lastCallAt: NOW, lastRateLimitedAt: NOW + (i * 10 + 1) * 60_000 } });
+      await r.watch.check();
+      r.advance(3 * 60_000);
+      r.set({});
+      await r.watch.check();
+      r.advance(6 * 60_000);
+    }
+    expect(r.sent).toHaveLength(12);
+    // Then the bot is removed from the group (93000): nothing reaches the group until the URL is replaced.
+    r.set({ channel: { state: 'invalid', since: NOW + 60 * 60_000, errcode: 93000 } });
+    await r.watch.check();
+    expect(r.watch.counters.fallbackDropped).toBe(1);
+    // Three hours later the bot is still refused, and the hourly limit long free again.
+    for (let i = 0; i < 12; i++) {
+      r.advance(15 * 60_000);
+      await r.watch.check();
+    }
+    expect(r.watch.status()).toMatchObject({ status: 'critical', problems: [{ code: 'channel_invalid' }] });
+    const heard = r.sent.map((n) => `${n.type}: ${n.problems.map((p) => p.code).join(',')}`);
+    expect(heard.slice(12), `the fallback's last words: ${JSON.stringify(heard.slice(-2))}`).toEqual(['alert: channel_invalid']);
+  });
+
+  it('an outage that began and ended while the hourly limit dropped its notices: its recovery is sent once the limit allows', async () => {
+    const r = rig({ perHour: 2 });
+    r.set({ channel: { state: 'invalid', since: NOW } });
+    await r.watch.check();
+    r.set({});
+    await r.watch.check();
+    r.set({ oldestQueuedAt: NOW - DEFAULT_THRESHOLDS.queuedMs });
+    await r.watch.check();
+    r.advance(5 * 60_000);
+    r.set({});
+    await r.watch.check();
+    expect(r.sent.map((n) => n.type)).toEqual(['alert', 'recovery']);
+    expect(r.watch.counters.fallbackDropped).toBe(2);
+    r.advance(3600_000);
+    await r.watch.check();
+    await r.watch.check();
+    expect(r.sent.map((n) => `${n.type}: ${n.problems.map((p) => p.code).join(',')}`)).toEqual(['alert: channel_invalid', 'recovery: channel_invalid', 'recovery: queue_stuck']);
+  });
+
   it('FALLBACK_WEBHOOK_URL: another WeCom bot or any http(s) URL; shown without its secret', () => {
     const bot = parseFallbackUrl('https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d');
     expect(bot).toEqual({ ok: true, target: { kind: 'wecom', key: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' } });
