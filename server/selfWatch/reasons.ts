@@ -40,8 +40,8 @@ export interface Problem {
   severity: ProblemSeverity;
   /** Since when it holds, as far as the observation tells (ms since the epoch). */
   since: number;
-  /** Numbers and names the message quotes (minutes, a job's name, an errcode); never a key. */
-  detail: Record<string, string | number>;
+  /** Numbers and names the message quotes (minutes, an errcode, every report job it is about); never a key. */
+  detail: Record<string, string | number | readonly string[]>;
 }
 
 export interface Observation {
@@ -132,17 +132,20 @@ export function judge(o: Observation, t: Thresholds): Problem[] {
   else if (s.lastErrorAt !== undefined && now - s.lastErrorAt < t.storageRecentMs) add('storage', s.lastErrorAt, { cause: 'write_failed' });
   else if (s.freeBytes !== undefined && s.freeBytes < t.minFreeBytes) add('storage', now, { cause: 'low_space', mb: Math.floor(s.freeBytes / 1024 / 1024) });
 
-  const skipped = o.reports.find((r) => r.lastRunStatus === 'skipped');
-  if (skipped) add('report_missed', skipped.lastRunAt ?? now, { job: skipped.name });
-  const failed = o.reports.find((r) => r.lastRunStatus === 'failed');
-  if (failed) add('report_failed', failed.lastRunAt ?? now, { job: failed.name });
+  const skipped = o.reports.filter((r) => r.lastRunStatus === 'skipped');
+  if (skipped.length > 0) add('report_missed', Math.min(...skipped.map((r) => r.lastRunAt ?? now)), { jobs: skipped.map((r) => r.name) });
+  const failed = o.reports.filter((r) => r.lastRunStatus === 'failed');
+  if (failed.length > 0) add('report_failed', Math.min(...failed.map((r) => r.lastRunAt ?? now)), { jobs: failed.map((r) => r.name) });
   // A fire time passed long ago and nobody handled it, though the timers are on and the process has
   // been up long enough to catch up on what it missed while it was down.
   const late =
     o.schedulerTimers && now - o.processStartedAt >= t.reportGraceMs
-      ? o.reports.find((r) => r.unhandledSince !== undefined && now - r.unhandledSince >= t.reportGraceMs)
-      : undefined;
-  if (late) add('scheduler_stalled', late.unhandledSince!, { job: late.name, minutes: minutes(now - late.unhandledSince!) });
+      ? o.reports.filter((r) => r.unhandledSince !== undefined && now - r.unhandledSince >= t.reportGraceMs)
+      : [];
+  if (late.length > 0) {
+    const first = Math.min(...late.map((r) => r.unhandledSince!));
+    add('scheduler_stalled', first, { jobs: late.map((r) => r.name), minutes: minutes(now - first) });
+  }
 
   // Due for a while, the bot usable, and not one call to WeCom since: the worker is not working.
   const lastCall = o.wecom.lastCallAt ?? o.processStartedAt;

@@ -74,10 +74,39 @@ describe('judging an observation', () => {
     // Just started: the catch-up has not had its chance yet.
     expect(judge(calm({ reports: [job], processStartedAt: NOW - 1000 }), t)).toEqual([]);
     expect(judge(calm({ reports: [job], schedulerTimers: false }), t)).toEqual([]);
-    expect(judge(calm({ reports: [{ name: 'A', lastRunStatus: 'skipped' }, { name: 'B', lastRunStatus: 'failed' }] }), t).map((p) => [p.code, p.detail.job])).toEqual([
-      ['report_missed', 'A'],
-      ['report_failed', 'B'],
+    expect(judge(calm({ reports: [{ name: 'A', lastRunStatus: 'skipped' }, { name: 'B', lastRunStatus: 'failed' }] }), t).map((p) => [p.code, p.detail.jobs])).toEqual([
+      ['report_missed', ['A']],
+      ['report_failed', ['B']],
     ]);
+  });
+
+  it('two reports skipped while the appliance was down: the self-watch names both, not only the first', () => {
+    // observe() lists every enabled job; the appliance was down over both fire times.
+    const o = calm({
+      reports: [
+        { name: 'Daily sales', lastRunStatus: 'skipped', lastRunAt: NOW - 60_000 },
+        { name: 'Weekly stock', lastRunStatus: 'skipped', lastRunAt: NOW - 30_000 },
+        { name: 'Store A tasks', lastRunStatus: 'failed', lastRunAt: NOW - 20_000 },
+        { name: 'Store B tasks', lastRunStatus: 'failed', lastRunAt: NOW - 10_000 },
+      ],
+    });
+    const shown = judge(o, DEFAULT_THRESHOLDS).map((p) => problemText(translator('en'), p));
+    for (const job of ['Daily sales', 'Weekly stock', 'Store A tasks', 'Store B tasks']) expect(shown.join('\n'), `what the dashboard, /healthz?verbose and the fallback say:\n${shown.join('\n')}`).toContain(job);
+    expect(shown).toEqual([
+      'The reports “Daily sales”, “Weekly stock” missed their times: the appliance was not running then, and the runs were skipped.',
+      'The last runs of the reports “Store A tasks”, “Store B tasks” failed.',
+    ]);
+    expect(judge(o, DEFAULT_THRESHOLDS)[0]!.since).toBe(NOW - 60_000);
+  });
+
+  it('names the first three late, missed or failed reports and how many more, in both languages', () => {
+    const t = DEFAULT_THRESHOLDS;
+    const late = ['A', 'B', 'C', 'D', 'E'].map((name, i) => ({ name, unhandledSince: NOW - t.reportGraceMs - i * 60_000 }));
+    const [stalled] = judge(calm({ reports: late }), t);
+    expect(stalled).toMatchObject({ code: 'scheduler_stalled', since: NOW - t.reportGraceMs - 4 * 60_000, detail: { jobs: ['A', 'B', 'C', 'D', 'E'], minutes: 14 } });
+    expect(problemText(translator('en'), stalled!)).toBe('The reports “A”, “B”, “C” and 2 more are late, the first by 14 min: the scheduler did not run them.');
+    expect(problemText(translator('zh'), stalled!)).toBe('报表“A”、“B”、“C”等另外 2 个已晚了（最早的晚了 14 分钟）：调度器没有运行它们。');
+    expect(problemText(translator('zh'), { code: 'report_failed', detail: { jobs: ['A'] } })).toBe('报表“A”最近一次运行失败。');
   });
 });
 
