@@ -56,8 +56,9 @@ export function createFallbackSender(deps: {
           appliance: { version: deps.version, url: deps.publicUrl ?? null },
         });
         const answer = await deps.post(target.url, body, { 'content-type': 'application/json', 'user-agent': 'storeclaw-wecom-notifier' }, deps.timeoutMs);
-        const ok = answer.status >= 200 && answer.status < 300;
-        if (!ok) deps.log.warn('the fallback URL refused the health alert', { status: answer.status });
+        const errcode = refusalErrcode(answer.text);
+        const ok = answer.status >= 200 && answer.status < 300 && errcode === undefined;
+        if (!ok) deps.log.warn('the fallback URL refused the health alert', { status: answer.status, errcode });
         return ok;
       } catch (err) {
         deps.log.warn('the fallback URL could not be reached', { error: err instanceof Error ? err.message : String(err) });
@@ -65,4 +66,15 @@ export function createFallbackSender(deps: {
       }
     },
   };
+}
+
+/** A 2xx answer whose JSON carries a non-zero `errcode` (WeCom's way, and others') is a refusal. */
+function refusalErrcode(text: string): number | undefined {
+  try {
+    const body = JSON.parse(text) as unknown;
+    const errcode = typeof body === 'object' && body !== null && 'errcode' in body ? body.errcode : undefined;
+    return typeof errcode === 'number' && errcode !== 0 ? errcode : undefined;
+  } catch {
+    return undefined;
+  }
 }

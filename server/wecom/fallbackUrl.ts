@@ -13,7 +13,9 @@ export function parseFallbackUrl(raw: string): { ok: true; target: FallbackTarge
   } catch {
     return { ok: false, message: 'must be a URL: a WeCom group bot webhook URL, or an http(s) URL that accepts a JSON POST' };
   }
-  if (url.hostname === WECOM_HOST) {
+  // WeCom's host however written (a trailing dot, any case) is checked as the main form checks it,
+  // not taken as a JSON target that WeCom would answer 200 with an errcode.
+  if (url.hostname.replace(/\.$/, '') === WECOM_HOST) {
     const parsed = parseWebhookUrl(raw);
     return parsed.ok ? { ok: true, target: { kind: 'wecom', key: parsed.key } } : { ok: false, message: `is not a usable WeCom webhook URL (${parsed.code})` };
   }

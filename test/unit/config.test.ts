@@ -128,6 +128,9 @@ describe('self-watch configuration', () => {
     }
     expect(line).toMatch(/^Invalid configuration: FALLBACK_WEBHOOK_URL is not a usable WeCom webhook URL \(\w+\)$/);
     expect(line).not.toContain('0a1b2c3d');
+    expect(() => loadConfig({ FALLBACK_WEBHOOK_URL: 'https://qyapi.weixin.qq.com./cgi-bin/webhook/send?key=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' })).toThrow(
+      /^Invalid configuration: FALLBACK_WEBHOOK_URL is not a usable WeCom webhook URL \(wrong_host\)$/,
+    );
     expect(() => loadConfig({ FALLBACK_WEBHOOK_URL: 'ftp://example.com/x' })).toThrow(/^Invalid configuration: FALLBACK_WEBHOOK_URL must be an http/);
     expect(loadConfig({ FALLBACK_WEBHOOK_URL_FILE: '/run/secrets/fallback' }, () => ({ text: 'https://alerts.example.com/x\n', mode: 0o400 })).fallbackWebhookUrl).toBe('https://alerts.example.com/x');
   });

@@ -9,12 +9,14 @@ import { createNextFireCache, observe } from '../../server/selfWatch/observe.ts'
 import { holidayDataFrom } from '../../server/calendar/chinaHolidays.ts';
 import { createWorkdayCalendar, type WorkdayCalendar } from '../../server/calendar/workdays.ts';
 import { createLogger } from '../../server/log.ts';
-import type { FallbackSender, HealthNotice } from '../../server/selfWatch/fallback.ts';
+import { createFallbackSender, type FallbackSender, type HealthNotice } from '../../server/selfWatch/fallback.ts';
 import { problemText } from '../../server/selfWatch/problemText.ts';
 import { DEFAULT_THRESHOLDS, judge, overallStatus, STORAGE_CAUSES, type Observation } from '../../server/selfWatch/reasons.ts';
 import { translator } from '../../server/strings/translate.ts';
 import { createSelfWatch } from '../../server/selfWatch/watcher.ts';
+import { createWecomClient } from '../../server/wecom/client.ts';
 import { describeFallback, parseFallbackUrl } from '../../server/wecom/fallbackUrl.ts';
+import { parseWebhookUrl } from '../../server/wecom/webhookUrl.ts';
 
 const NOW = 1_800_000_000_000;
 const calm = (over: Partial<Observation> = {}): Observation => ({
@@ -259,6 +261,30 @@ describe('the watcher and its fallback', () => {
     expect(parseFallbackUrl('ftp://example.com/x')).toMatchObject({ ok: false });
     expect(parseFallbackUrl('https://user:pw@example.com/x')).toMatchObject({ ok: false });
     expect(parseFallbackUrl('not a url')).toMatchObject({ ok: false });
+  });
+
+  it('a WeCom URL the main form refuses as the wrong host (trailing dot) is not taken as a JSON target that WeCom would answer 200 + errcode', async () => {
+    const raw = 'https://qyapi.weixin.qq.com./cgi-bin/webhook/send?key=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    expect(parseWebhookUrl(raw)).toMatchObject({ ok: false, code: 'wrong_host' });
+    expect(parseFallbackUrl(raw)).toEqual({ ok: false, message: 'is not a usable WeCom webhook URL (wrong_host)' });
+    expect(parseFallbackUrl('https://QYAPI.Weixin.qq.com/cgi-bin/webhook/send?key=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d')).toMatchObject({ ok: true, target: { kind: 'wecom' } });
+    // Any other URL answering 2xx with a non-zero errcode in its JSON refused the notice.
+    let answer = { status: 200, text: '{"errcode":93000,"errmsg":"invalid webhook url"}' };
+    const sender = createFallbackSender({
+      target: { kind: 'json', url: 'https://alerts.example.com/hook/secret-token' },
+      wecom: createWecomClient({ origin: 'http://127.0.0.1:9', timeoutMs: 1000 }),
+      post: async () => answer,
+      timeoutMs: 1000,
+      log: createLogger({ level: 'error', write: () => {} }),
+      version: 'test',
+      publicUrl: undefined,
+    });
+    const alert: HealthNotice = { type: 'alert', at: NOW, problems: [], lines: [], title: 'StoreClaw WeCom Notifier needs attention' };
+    expect(await sender.send(alert)).toBe(false);
+    answer = { status: 200, text: '{"errcode":0,"errmsg":"ok"}' };
+    expect(await sender.send(alert)).toBe(true);
+    answer = { status: 204, text: '' };
+    expect(await sender.send(alert)).toBe(true);
   });
 });
 
