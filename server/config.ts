@@ -165,6 +165,8 @@ export const readSecretFile = (path: string): SecretFile => ({ text: readFileSyn
  * `<NAME>_FILE` variants: the secret is read from that file (trailing line break dropped). Setting
  * both the variable and its `_FILE` is refused, so it is never unclear which one is used. A file
  * other users may write is refused: whoever can write it chooses the admin password or the data key.
+ * An empty file is refused too: it would read as "not set" (a generated data key, a public /metrics,
+ * the setup code), and a named file is meant to hold the secret.
  * (Readable by others is allowed: Docker mounts its secrets 0444, inside the container only.)
  */
 export function readSecretFiles(env: Record<string, string | undefined>, readFile: (path: string) => SecretFile): Record<string, string | undefined> {
@@ -182,7 +184,9 @@ export function readSecretFiles(env: Record<string, string | undefined>, readFil
     if (file.mode & 0o022) {
       throw new ConfigError(`Invalid configuration: ${name}_FILE is writable by other users (mode ${file.mode.toString(8).padStart(4, '0')}): run chmod go-w ${path}`);
     }
-    out[name] = file.text.replace(/\r?\n$/, '');
+    const value = file.text.replace(/\r?\n$/, '');
+    if (value === '') throw new ConfigError(`Invalid configuration: ${name}_FILE is empty (${path})`);
+    out[name] = value;
   }
   return out;
 }

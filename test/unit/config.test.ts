@@ -88,6 +88,22 @@ describe('loadConfig', () => {
     }
   });
 
+  it.each(['ADMIN_PASSWORD', 'SECRET_KEY', 'METRICS_TOKEN', 'FALLBACK_WEBHOOK_URL'])(
+    'an empty %s_FILE stops the start instead of being taken as "not set"',
+    (name) => {
+      // A secret file not filled yet, or truncated: taken as "not set" it would mean the setup code
+      // (anyone claims the console), a generated data key (the real one later opens nothing sealed),
+      // a public /metrics. Only the trailing line break is dropped before the check.
+      const path = `/run/secrets/${name.toLowerCase()}`;
+      expect(() => loadConfig({ [`${name}_FILE`]: path }, () => ({ text: '\n', mode: 0o400 }))).toThrow(
+        new ConfigError(`Invalid configuration: ${name}_FILE is empty (${path})`),
+      );
+      expect(() => loadConfig({ [`${name}_FILE`]: path }, () => ({ text: '', mode: 0o444 }))).toThrow(/_FILE is empty/);
+      // The plain variable left empty (compose's `${ADMIN_PASSWORD:-}`) is still "not set".
+      expect(() => loadConfig({ [name]: '' })).not.toThrow();
+    },
+  );
+
   it('trusts no proxy by default, and takes ALLOWED_HOSTS as lower-case names', () => {
     expect(loadConfig({}).trustProxy).toEqual([]);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toEqual([]);
