@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { parseProxyRange, PROXY_SHORTCUTS } from './security/clientAddress.ts';
-import { MIN_PASSWORD_LENGTH } from './security/passwordPolicy.ts';
+import { MIN_PASSWORD_LENGTH, passwordMinLength } from './security/passwordPolicy.ts';
 import { parseFallbackUrl } from './wecom/fallbackUrl.ts';
 import { isTimeZone } from './time/zone.ts';
 
@@ -82,7 +82,7 @@ const envSchema = v.object({
   ),
   DATA_DIR: v.optional(v.pipe(v.string(), v.nonEmpty('must not be empty')), './data'),
   ADMIN_PASSWORD: v.optional(
-    v.pipe(v.string(), v.minLength(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`), v.maxLength(256, 'must be at most 256 characters')),
+    v.pipe(v.string(), passwordMinLength(`must be at least ${MIN_PASSWORD_LENGTH} characters`), v.maxLength(256, 'must be at most 256 characters')),
   ),
   SECRET_KEY: v.optional(
     v.pipe(v.string(), v.minLength(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)')),

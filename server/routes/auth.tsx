@@ -6,7 +6,7 @@ import { deleteSession } from '../../db/queries/sessions.ts';
 import { LoginPage, SetupPage } from '../../views/pages/auth.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
+import { passwordMinLength } from '../security/passwordPolicy.ts';
 import { checkAdminPassword } from '../security/adminPassword.ts';
 import { LOGIN_WINDOW_MS } from '../security/loginThrottle.ts';
 import { throttleKey } from '../security/clientAddress.ts';
@@ -19,7 +19,7 @@ import { clientIp, viewContext } from './viewContext.ts';
 const setupSchema = v.pipe(
   v.object({
     setupCode: v.pipe(v.string(), v.nonEmpty('setup.error.codeEmpty')),
-    password: v.pipe(v.string(), v.minLength(MIN_PASSWORD_LENGTH, 'setup.error.short'), v.maxLength(256, 'setup.error.long')),
+    password: v.pipe(v.string(), passwordMinLength('setup.error.short'), v.maxLength(256, 'setup.error.long')),
     confirm: v.string(),
   }),
   v.forward(

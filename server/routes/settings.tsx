@@ -8,7 +8,7 @@ import type { MessageKey } from '../strings/translate.ts';
 import { SettingsPage, type FieldErrors, type GeneralForm } from '../../views/pages/settings.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { MIN_PASSWORD_LENGTH } from '../security/passwordPolicy.ts';
+import { passwordMinLength } from '../security/passwordPolicy.ts';
 import { checkAdminPassword } from '../security/adminPassword.ts';
 import { LOGIN_WINDOW_MS } from '../security/loginThrottle.ts';
 import { clearSessionCookie, createSession, setSessionCookie } from '../security/sessions.ts';
@@ -32,7 +32,7 @@ const generalSchema = v.object({
 const passwordSchema = v.pipe(
   v.object({
     current: v.pipe(v.string(), v.nonEmpty('login.error.empty')),
-    password: v.pipe(v.string(), v.minLength(MIN_PASSWORD_LENGTH, 'setup.error.short'), v.maxLength(256, 'setup.error.long')),
+    password: v.pipe(v.string(), passwordMinLength('setup.error.short'), v.maxLength(256, 'setup.error.long')),
     confirm: v.string(),
   }),
   v.forward(v.partialCheck([['password'], ['confirm']], (i) => i.password === i.confirm, 'setup.error.mismatch'), ['confirm']),

@@ -55,6 +55,40 @@ describe('admin password (ASVS 2.1.1, 2.4)', () => {
     }
   }, 90_000);
 
+  // Characters as the person typing counts them: an emoji is one, though String.length counts two.
+  const emoji = (n: number) => [...'\u{1F600}\u{1F601}\u{1F602}\u{1F603}\u{1F604}\u{1F605}'.repeat(2)].slice(0, n).join('');
+
+  it('the first-run setup form refuses a 6-character password of emoji', async () => {
+    const app = await startTestAppliance({ wecomOrigin: NOWHERE });
+    try {
+      const c = new ConsoleClient(app.url);
+      await c.get('/setup');
+      const setup = (password: string) => c.postForm('/setup', { setupCode: app.deps.setupCode!.display, password, confirm: password });
+      const six = await setup(emoji(6));
+      expect(six.status).toBe(422);
+      expect(textOf(six.body)).toContain('at least 12 characters');
+      expect((await setup(emoji(12))).status).toBe(303);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('the password-change form on Settings refuses a 6-character password of emoji', async () => {
+    const app = await startTestAppliance({ wecomOrigin: NOWHERE, env: { ADMIN_PASSWORD: 'a-long-enough-password' } });
+    try {
+      const c = new ConsoleClient(app.url);
+      await c.signIn('a-long-enough-password');
+      await c.get('/settings');
+      const change = (password: string) => c.postForm('/settings/password', { current: 'a-long-enough-password', password, confirm: password });
+      const six = await change(emoji(6));
+      expect(six.status).toBe(422);
+      expect(textOf(six.body)).toContain('at least 12 characters');
+      expect((await change(emoji(12))).status).toBe(303);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('sessions end when a new ADMIN_PASSWORD replaces the stored one; the same one keeps them; Settings says which password wins', async () => {
     const dataDir = dir('env-rotation');
     const start = (password: string) => startTestAppliance({ wecomOrigin: NOWHERE, dataDir, env: { ADMIN_PASSWORD: password } });

@@ -50,6 +50,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('ADMIN_PASSWORD of 6 emoji stops the start like any password shorter than 12 characters', () => {
+    // Characters as typed (code points): String.length counts each of these emoji twice.
+    const six = '\u{1F600}\u{1F601}\u{1F602}\u{1F603}\u{1F604}\u{1F605}';
+    expect(() => loadConfig({ ADMIN_PASSWORD: six })).toThrow(new ConfigError('Invalid configuration: ADMIN_PASSWORD must be at least 12 characters'));
+    expect(loadConfig({ ADMIN_PASSWORD: six + six }).adminPassword).toBe(six + six);
+  });
+
   it('never echoes a secret value in the error line', () => {
     try {
       loadConfig({ SECRET_KEY: 'tiny-secret' });
