@@ -89,19 +89,36 @@ function zoneOf(cron: Cron): string {
   return cron.options.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-/** Whether the filter keeps the day of a fire time (in the schedule's zone). */
-export function keepsFireTime(cron: Cron, keep: FireFilter, at: number): boolean {
-  return keep(localDate(at, zoneOf(cron)));
-}
-
 /**
- * Fire times in (after, until], most recent first, at most `max` of them; `more` is true when
- * earlier ones exist that were not listed.
+ * Fire times in (after, until] that the filter keeps, most recent first, at most `max` of them;
+ * `more` is true when earlier kept ones exist that were not listed. A day left out is stepped over
+ * whole (a weekend of a job every 5 minutes is two steps), so the newest kept fire time is found
+ * however many left-out ones come after it.
  */
-export function fireTimesBetween(cron: Cron, after: number, until: number, max: number): { times: number[]; more: boolean } {
-  // previousRuns counts a run in the reference's own second as earlier, so until + 1 includes `until`.
-  const recent = cron.previousRuns(max + 1, new Date(until + 1)).map((d) => d.getTime());
-  const times = recent.filter((t) => t > after && t <= until);
+export function fireTimesBetween(cron: Cron, after: number, until: number, max: number, keep?: FireFilter): { times: number[]; more: boolean } {
+  if (!keep) {
+    // previousRuns counts a run in the reference's own second as earlier, so until + 1 includes `until`.
+    const recent = cron.previousRuns(max + 1, new Date(until + 1)).map((d) => d.getTime());
+    const times = recent.filter((t) => t > after && t <= until);
+    return { times: times.slice(0, max), more: times.length > max };
+  }
+  const zone = zoneOf(cron);
+  const times: number[] = [];
+  let before = until + 1;
+  let days = 0;
+  while (times.length <= max) {
+    const t = cron.previousRuns(1, new Date(before))[0]?.getTime();
+    if (t === undefined || t <= after) break;
+    const date = localDate(t, zone);
+    if (keep(date)) {
+      times.push(t);
+      // A millisecond before it: the reference's own second would count it again.
+      before = t - 1;
+    } else {
+      if (++days > MAX_DAYS_PASSED_OVER) break;
+      before = localDateStart(date, zone) - 1;
+    }
+  }
   return { times: times.slice(0, max), more: times.length > max };
 }
 

@@ -25,7 +25,7 @@ import { calendarAllowsDate, type CalendarSource } from '../calendar/workdays.ts
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
-import { CRON_OPTIONS, fireTimesBetween, keepsFireTime, nextFireTime, parseSchedule, type FireFilter } from './cron.ts';
+import { CRON_OPTIONS, fireTimesBetween, nextFireTime, parseSchedule, type FireFilter } from './cron.ts';
 import { PRUNE_BATCH, pruneOldRows, type PruneResult } from '../delivery/retention.ts';
 import { pruneCutoffs } from '../delivery/policy/retention.ts';
 import { pruneIdleRuleStates } from '../metricRules/stateRetention.ts';
@@ -282,16 +282,15 @@ export function createReportScheduler(deps: SchedulerDeps): ReportScheduler {
     const job = getReportJob(db, state.job.id);
     if (!job || !job.enabled) return undefined;
     const cursor = cursorOf(job);
-    const due = fireTimesBetween(state.cron, cursor, now, MAX_SKIPPED_RECORDED + 1);
     state.keep = keepFor(job);
     state.nextAt = nextFireTime(state.cron, now, state.keep);
     state.job = job;
     // Fire times on days the job's calendar leaves out are passed over: not run, not missed.
-    const times = due.times.filter((t) => keepsFireTime(state.cron, state.keep, t));
-    const { more } = due;
+    const { times, more } = fireTimesBetween(state.cron, cursor, now, MAX_SKIPPED_RECORDED + 1, state.keep);
     const [latest, ...older] = times;
     if (latest === undefined) {
-      if (due.times[0] !== undefined) setLastFireAt(db, job.id, due.times[0]);
+      const passed = fireTimesBetween(state.cron, cursor, now, 1).times[0];
+      if (passed !== undefined) setLastFireAt(db, job.id, passed);
       return undefined;
     }
     const graceMs = Math.max(getReportSettings(db).missedRunGraceMinutes * 60_000, ON_TIME_MS);
