@@ -69,6 +69,12 @@ export type AlertEvent = EventBase & {
    * (server/heartbeats/alerts.ts); its message uses the "heartbeat" template.
    */
   heartbeat?: HeartbeatFacts;
+  /**
+   * Set by the appliance, never by senders: the outage or firing this alert belongs to (a heartbeat
+   * check's, a metric rule's for one store). Part of its dedupe key: those watchers already say
+   * each thing once, so only a later outage's alert shares a title with an earlier one's, and it is news.
+   */
+  episode?: string;
 };
 /** What a heartbeat check's message is about, for message templates (`heartbeat.*` placeholders). */
 export interface HeartbeatFacts {

@@ -98,5 +98,6 @@ export function alertForHeartbeat(check: HeartbeatCheck, action: HeartbeatAction
     ...(action.type === 'recovered' ? { resolved: true as const } : {}),
     occurred_at: new Date(action.at).toISOString(),
     heartbeat: facts,
+    episode: `heartbeat:${check.key}:${action.downSince}`,
   };
 }

@@ -87,5 +87,6 @@ export function alertForAction(rule: MetricRule, action: RuleAction, state: Rule
     ...(action.type === 'resolved' ? { resolved: true as const } : {}),
     occurred_at: new Date(action.at).toISOString(),
     ...(ctx.store !== '' ? { store: ctx.store } : {}),
+    episode: `metric_rule:${rule.id}:${action.firingSince}`,
   };
 }

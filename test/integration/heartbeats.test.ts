@@ -323,6 +323,32 @@ describe('heartbeat checks, end to end', () => {
     const downs = texts(second.fake).filter((t) => t.includes('Heartbeat down: Nightly price sync'));
     expect(downs).toHaveLength(1);
   });
+
+  it('a second outage soon after a recovery is announced (not swallowed as a repeat of the first down alert)', async () => {
+    const r = await rig();
+    const token = await connected(r);
+    r.app.deps.settings.setRules({ ...r.app.deps.settings.rules(), dedupeWindowMinutes: 10 }); // the default window
+    expect((await r.console.postForm('/heartbeats', checkForm)).status).toBe(303);
+    expect((await ping(r.app.url, token, 'price-sync')).status).toBe(200);
+
+    // Outage 1: a failed run, then a success.
+    expect((await ping(r.app.url, token, 'price-sync/fail', { message: 'upstream 502', exit_code: 3 })).status).toBe(200);
+    expect(await waitFor(() => texts(r.fake).filter((t) => t.includes('Heartbeat down: Nightly price sync')).length === 1)).toBe(true);
+    r.clock.t += 2 * MIN;
+    expect((await ping(r.app.url, token, 'price-sync')).status).toBe(200);
+    expect(await waitFor(() => texts(r.fake).some((t) => t.includes('[Recovered] Nightly price sync')))).toBe(true);
+
+    // Outage 2, three minutes later, and its recovery: news both, though their titles are the first outage's.
+    r.clock.t += 3 * MIN;
+    const again = await ping(r.app.url, token, 'price-sync/fail', { message: 'upstream 504', exit_code: 4 });
+    expect(await again.json()).toMatchObject({ status: 'down' });
+    r.clock.t += 2 * MIN;
+    expect((await ping(r.app.url, token, 'price-sync')).status).toBe(200);
+    await waitFor(() => texts(r.fake).filter((t) => t.includes('[Recovered] Nightly price sync')).length === 2, 3000);
+    const told = texts(r.fake).filter((t) => t.includes('Heartbeat down: Nightly price sync') || t.includes('[Recovered] Nightly price sync'));
+    const outcomes = r.app.deps.db.$client.prepare(`SELECT status, reason FROM events WHERE source = 'heartbeat' ORDER BY id`).all();
+    expect({ told: told.length, outcomes }).toEqual({ told: 4, outcomes: Array(4).fill({ status: 'sent', reason: null }) });
+  });
 });
 
 describe('heartbeats: the "how to ping" crontab line for a key the form accepts', () => {

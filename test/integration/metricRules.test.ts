@@ -273,6 +273,20 @@ describe('metric rules, end to end', () => {
     expect(await waitFor(() => contents(fake).some((c) => /Still firing/.test(c)))).toBe(true);
   });
 
+  it('a rule that fires again soon after it resolved is announced again, and so is its second resolution (not stored as repeats of the first)', async () => {
+    const { app, fake, token, clock } = await rig();
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 10 });
+    addRule(app, { ...REFUND_RULE, hold: { kind: 'points', count: 1 }, store: 'E', title: '{{store}} refund rate high' });
+    for (const value of [9, 2, 9, 2]) {
+      clock.t += 2 * MIN;
+      expect((await postEvent(app.url, token, { kind: 'metric', name: '退款率', value, store: 'E' })).status).toBe(202);
+    }
+    expect(await waitFor(() => app.worker.idle())).toBe(true);
+    const told = contents(fake).filter((c) => c.includes('E refund rate high') || c.includes('[Resolved] Refund rate · E'));
+    const outcomes = app.deps.db.$client.prepare(`SELECT status FROM events WHERE source = 'metric_rule' ORDER BY id`).all();
+    expect({ told: told.length, outcomes }).toEqual({ told: 4, outcomes: Array(4).fill({ status: 'sent' }) });
+  });
+
   it('POST /api/v1/metrics: per-item 400s name the index and the field; nothing of a bad batch is stored', async () => {
     const { app, token } = await rig();
     const res = await postEvent(app.url, token, [{ name: 'ok', value: 1 }, { name: 'x', value: 'high' }, { value: 2 }, { kind: 'alert', title: 'no' }], { path: '/api/v1/metrics' });

@@ -9,6 +9,8 @@ export interface DedupeSubject {
   severity: Severity;
   /** A task result's outcome. */
   status?: string;
+  /** An appliance alert's outage or firing (AlertEvent.episode). */
+  episode?: string;
 }
 
 /** An earlier event with the same dedupe key inside the window that is still live (not suppressed, not dead). */
@@ -22,10 +24,11 @@ export const LIVE_ORIGINAL_STATUSES = ['queued', 'held', 'sent', 'digested'] as 
 
 /**
  * Category, title and store; for a task result its outcome too: a run that succeeded after one that
- * failed (a retry) is news, not a repeat, though its title is the task's name either way.
+ * failed (a retry) is news, not a repeat, though its title is the task's name either way. An
+ * appliance alert's outage or firing too: a check down again after its recovery is a new outage.
  */
 export function dedupeKeyOf(e: DedupeSubject): string | null {
-  if (e.kind === 'alert') return JSON.stringify([e.category, e.title, e.store ?? '']);
+  if (e.kind === 'alert') return JSON.stringify(e.episode === undefined ? [e.category, e.title, e.store ?? ''] : [e.category, e.title, e.store ?? '', e.episode]);
   if (e.kind === 'task_result') return JSON.stringify([e.category, e.title, e.store ?? '', e.status ?? '']);
   return null;
 }
