@@ -143,7 +143,8 @@ export function expectation(
 ): { dueAt: number; downAt: number; reason: DownReason } | undefined {
   if (check.paused || state.status === 'new' || state.status === 'down') return undefined;
   const grace = check.graceMinutes * MINUTE;
-  if (state.startedAt !== null) return { dueAt: state.startedAt, downAt: state.startedAt + grace, reason: 'unfinished' };
+  // A run under way is not late: the grace is how long it may take, so its finish is due when that is spent.
+  if (state.startedAt !== null) return { dueAt: state.startedAt + grace, downAt: state.startedAt + grace, reason: 'unfinished' };
   const from = Math.max(state.lastRunAt ?? state.watchingSince, state.watchingSince);
   const dueAt = dueAfter(check, calendar, from, memo);
   return dueAt === undefined ? undefined : { dueAt, downAt: dueAt + grace, reason: 'missed' };

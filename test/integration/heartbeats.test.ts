@@ -349,6 +349,39 @@ describe('heartbeat checks, end to end', () => {
     const outcomes = r.app.deps.db.$client.prepare(`SELECT status, reason FROM events WHERE source = 'heartbeat' ORDER BY id`).all();
     expect({ told: told.length, outcomes }).toEqual({ told: 4, outcomes: Array(4).fill({ status: 'sent', reason: null }) });
   });
+
+  it('a run started on time and still inside its grace is "up" (running), not "late"', async () => {
+    const r = await rig();
+    const token = await connected(r);
+    expect((await r.console.postForm('/heartbeats', { ...checkForm, graceMinutes: '30' })).status).toBe(303);
+    expect((await ping(r.app.url, token, 'price-sync')).status).toBe(200); // 10:00 success: next due 11:00
+    r.clock.t += 50 * MIN;
+    const started = await ping(r.app.url, token, 'price-sync/start'); // 10:50, ten minutes early
+    expect(await started.json()).toMatchObject({ status: 'up' });
+    r.clock.t += 1 * MIN; // 10:51: the run under way, nothing past due
+    r.app.heartbeatTick();
+    const stored = getHeartbeatCheckByKey(r.app.deps.db, 'price-sync')!.status;
+    const metrics = await (await fetch(`${r.app.url}/metrics`)).text();
+    expect({ stored, lateInMetrics: /notifier_heartbeat_checks\{state="late"\} 1/.test(metrics) }).toEqual({ stored: 'up', lateInMetrics: false });
+  });
+
+  it('the Heartbeats list does not show a started run\'s start time, already past, as the check\'s "Next expected"', async () => {
+    const r = await rig();
+    const token = await connected(r);
+    expect((await r.console.postForm('/heartbeats', { ...checkForm, graceMinutes: '30' })).status).toBe(303);
+    expect((await ping(r.app.url, token, 'price-sync')).status).toBe(200); // 10:00 success
+    r.clock.t += 50 * MIN;
+    expect((await ping(r.app.url, token, 'price-sync/start')).status).toBe(200); // 10:50 start
+    r.clock.t += 5 * MIN; // 10:55, the run under way
+    const page = await r.console.get('/heartbeats');
+    const row = [...page.body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!).find((t) => t.includes('price-sync'))!;
+    const cells = [...row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => textOf(m[1]!));
+    // Its finish is expected by 11:20 (start + grace).
+    expect({ running: cells[2]!.includes('running since 2026-11-30 10:50:00'), nextExpected: cells[4] }).toEqual({
+      running: true,
+      nextExpected: expect.stringMatching(/^2026-11-30 11:20:00/),
+    });
+  });
 });
 
 describe('heartbeats: the "how to ping" crontab line for a key the form accepts', () => {

@@ -109,6 +109,8 @@ describe('planHeartbeat', () => {
       { type: 'tick', now: t0 + 10 * MIN },
     ]);
     expect(r.actions).toEqual(['down:unfinished']);
+    // Under way inside its grace: running, not late.
+    expect(run(period(1440), fresh, [{ type: 'ping', kind: 'start', at: t0 }, { type: 'tick', now: t0 + 9 * MIN }]).state.status).toBe('up');
     const finished = run(period(1440), fresh, [
       { type: 'ping', kind: 'start', at: t0 },
       { type: 'ping', kind: 'success', at: t0 + 8 * MIN },
