@@ -167,8 +167,12 @@ export function mapAlertmanager(payload: unknown): AlertmanagerResult {
   const issues: EventIssue[] = [];
   parsed.output.alerts.forEach((alert, i) => {
     const result = parseEvent(toEventBody(alert, parsed.output.externalURL));
-    // Resolved is not part of the public event body: it is marked after the usual checks.
-    if (result.ok) events.push(linkedElsewhere(alert.status === 'resolved' && result.event.kind === 'alert' ? { ...result.event, resolved: true } : result.event));
+    // Resolved and the episode are not part of the public event body: they are set after the usual checks.
+    // One firing of one alert (a firing again after its resolution has a new startsAt): a later firing
+    // and its resolution are news, not repeats of an earlier firing's within the dedupe window.
+    const episode = `alertmanager:${alert.fingerprint || labelsHash(alert.labels)}:${alert.startsAt}`;
+    const resolved = alert.status === 'resolved' ? { resolved: true as const } : {};
+    if (result.ok) events.push(linkedElsewhere(result.event.kind === 'alert' ? { ...result.event, ...resolved, episode } : result.event));
     else issues.push(...result.issues.map((issue) => ({ ...issue, path: `alerts.${i}.${issue.path}` })));
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, events };

@@ -71,8 +71,9 @@ export type AlertEvent = EventBase & {
   heartbeat?: HeartbeatFacts;
   /**
    * Set by the appliance, never by senders: the outage or firing this alert belongs to (a heartbeat
-   * check's, a metric rule's for one store). Part of its dedupe key: those watchers already say
-   * each thing once, so only a later outage's alert shares a title with an earlier one's, and it is news.
+   * check's, a metric rule's for one store, an Alertmanager alert's). Part of its dedupe key: those
+   * watchers already say each thing once, so only a later outage's alert shares a title with an
+   * earlier one's, and it is news.
    */
   episode?: string;
 };

@@ -252,4 +252,33 @@ describe('inbound API over real HTTP', () => {
     // The group heard "PaymentsDown" (critical) and must hear that it is over.
     expect(`${row?.status}/${row?.reason} (severity ${row?.severity})`).toMatch(/^(queued|sent)\/null \(severity critical\)$/);
   });
+
+  it('Alertmanager: an alert that fires again soon after its resolution is news, and so is its second resolution (dedupe window 10 min)', async () => {
+    const rules = app.deps.settings.rules();
+    app.deps.settings.setRules({ ...rules, dedupeWindowMinutes: 10 });
+    onTestFinished(() => app.deps.settings.setRules(rules));
+    const base = { name: 'QueueBacklog', severity: 'warning', instance: 'mq-1' };
+    const t = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const post = async (alert: { status: 'firing' | 'resolved'; startsAt: string; endsAt?: string }) => {
+      const res = await postEvent(app.url, token, amPayload({ ...base, ...alert }), { path: '/api/v1/alertmanager' });
+      expect(res.status).toBe(202);
+      return (res.json.events as Array<{ id: number }>)[0]!.id;
+    };
+    // A flap: firing, resolved, firing again (a new startsAt), resolved again, all within 8 minutes.
+    const ids = [
+      await post({ status: 'firing', startsAt: t(8) }),
+      await post({ status: 'resolved', startsAt: t(8), endsAt: t(6) }),
+      await post({ status: 'firing', startsAt: t(4) }),
+      await post({ status: 'resolved', startsAt: t(4), endsAt: t(2) }),
+    ];
+    const rows = ids.map((id) => getEvent(app.deps.db, id)!);
+    // The group's last word must be that it resolved: none of the four is a repeat of an earlier one.
+    expect(rows.map((r) => `${r.title}: ${r.reason ?? 'news'}${r.duplicateOf ? ` of #${r.duplicateOf}` : ''}`)).toEqual([
+      'QueueBacklog: news',
+      '[RESOLVED] QueueBacklog: news',
+      'QueueBacklog: news',
+      '[RESOLVED] QueueBacklog: news',
+    ]);
+    await waitFor(() => fake.receivedFor(KEY).filter((m) => JSON.stringify(m.body).includes('QueueBacklog')).length === 4);
+  });
 });

@@ -73,6 +73,8 @@ describe('mapAlertmanager: a firing group', () => {
       occurred_at: '2025-03-14T01:30:00.123456789Z',
       idempotency_key: 'am:a1b2c3d4e5f60718:firing:2025-03-14T01:30:00.123456789Z',
       mention: 'none',
+      // This firing of this alert: its resolution and a later firing are not repeats of it.
+      episode: 'alertmanager:a1b2c3d4e5f60718:2025-03-14T01:30:00.123456789Z',
     });
   });
 
