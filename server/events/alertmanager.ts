@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import {
   CATEGORIES,
+  EVENT_LIMITS,
   linkedElsewhere,
   parseEvent,
   parseIsoDateTime,
@@ -121,8 +122,11 @@ function labelsHash(labels: LabelSet): string {
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
 }
 
-/** The alert as the body StoreClaw would have POSTed; parseEvent then applies the usual rules. */
-function toEventBody(alert: Alert, externalURL: string | undefined): Record<string, unknown> {
+/**
+ * The alert as the body StoreClaw would have POSTed (parseEvent then applies the usual rules), and
+ * how many labels its fields leave out.
+ */
+function toEventBody(alert: Alert, externalURL: string | undefined): { body: Record<string, unknown>; moreLabels: number } {
   const { labels, annotations, status, startsAt } = alert;
   const resolved = status === 'resolved';
   const storeLabel = ['store', 'instance'].find((key) => (labels[key] ?? '').trim() !== '');
@@ -135,12 +139,10 @@ function toEventBody(alert: Alert, externalURL: string | undefined): Record<stri
   // A firing alert's endsAt is Go's zero time or a guess; only a resolved one's is when it ended.
   const occurredAt = resolved && endsAtMs !== undefined && endsAtMs >= (parseIsoDateTime(startsAt) ?? 0) ? alert.endsAt : startsAt;
   // Event fields refuse the reserved names; those labels still count in the alert's identity (labelsHash).
-  const fields = Object.entries(labels)
-    .filter(([key]) => key !== '' && !CONSUMED.includes(key) && key !== storeLabel && !RESERVED_KEYS.includes(key))
-    .slice(0, 20)
-    .map(([key, value]) => [cut(key, MAX_FIELD_KEY), cut(value, MAX_FIELD_VALUE)]);
+  const listed = Object.entries(labels).filter(([key]) => key !== '' && !CONSUMED.includes(key) && key !== storeLabel && !RESERVED_KEYS.includes(key));
+  const fields = listed.slice(0, EVENT_LIMITS.fields).map(([key, value]) => [cut(key, MAX_FIELD_KEY), cut(value, MAX_FIELD_VALUE)]);
   const url = isHttpUrl(alert.generatorURL) ? alert.generatorURL : isHttpUrl(externalURL) ? externalURL : undefined;
-  return {
+  const body = {
     kind: 'alert',
     category: (CATEGORIES as readonly string[]).includes(category) ? (category as Category) : 'other',
     // A resolution keeps its firing's severity (the minimum severity that let the firing through lets it
@@ -154,6 +156,7 @@ function toEventBody(alert: Alert, externalURL: string | undefined): Record<stri
     occurred_at: occurredAt,
     idempotency_key: cut(`am:${alert.fingerprint || labelsHash(labels)}:${status}:${startsAt}`, 128),
   };
+  return { body, moreLabels: listed.length - fields.length };
 }
 
 /** One alert event per Alertmanager alert, or the issues that stop the whole payload. */
@@ -166,14 +169,16 @@ export function mapAlertmanager(payload: unknown): AlertmanagerResult {
   const events: InboundEvent[] = [];
   const issues: EventIssue[] = [];
   parsed.output.alerts.forEach((alert, i) => {
-    const result = parseEvent(toEventBody(alert, parsed.output.externalURL));
-    // Resolved and the episode are not part of the public event body: they are set after the usual checks.
+    const { body, moreLabels } = toEventBody(alert, parsed.output.externalURL);
+    const result = parseEvent(body);
+    // Resolved, the episode and the labels left out are not part of the public event body: they are set after the usual checks.
     // One firing of one alert (a firing again after its resolution has a new startsAt): a later firing
     // and its resolution are news, not repeats of an earlier firing's within the dedupe window.
     const episode = `alertmanager:${alert.fingerprint || labelsHash(alert.labels)}:${alert.startsAt}`;
-    const resolved = alert.status === 'resolved' ? { resolved: true as const } : {};
-    if (result.ok) events.push(linkedElsewhere(result.event.kind === 'alert' ? { ...result.event, ...resolved, episode } : result.event));
-    else issues.push(...result.issues.map((issue) => ({ ...issue, path: `alerts.${i}.${issue.path}` })));
+    if (result.ok) {
+      const { event } = result;
+      events.push(linkedElsewhere(event.kind === 'alert' ? { ...event, ...(alert.status === 'resolved' && { resolved: true as const }), episode, ...(moreLabels > 0 && { more_labels: moreLabels }) } : event));
+    } else issues.push(...result.issues.map((issue) => ({ ...issue, path: `alerts.${i}.${issue.path}` })));
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, events };
 }

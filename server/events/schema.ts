@@ -65,6 +65,11 @@ export type AlertEvent = EventBase & {
    */
   resolved?: true;
   /**
+   * Set by the appliance, never by senders: how many of an Alertmanager alert's labels `fields` leaves
+   * out (it holds at most EVENT_LIMITS.fields); the message says "and N more labels".
+   */
+  more_labels?: number;
+  /**
    * Set by the appliance, never by senders: a heartbeat check's down alert, reminder or recovery
    * (server/heartbeats/alerts.ts); its message uses the "heartbeat" template.
    */

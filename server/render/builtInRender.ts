@@ -133,6 +133,14 @@ export function needsAttention(event: RenderableEvent): boolean {
   return event.kind === 'task_result' ? event.status !== 'succeeded' : SEVERITY_RANK[event.severity] > SEVERITY_RANK.info;
 }
 
+/** The event's fields as `name: value` lines, then how many labels an Alertmanager alert's fields left out. */
+export function fieldLines(event: RenderableEvent, format: MessageFormat, t: Translate): string {
+  const lines = Object.entries(event.fields).map(([key, value]) => pairLine(format, oneLine(key), oneLine(String(value))));
+  const more = event.kind === 'alert' ? (event.more_labels ?? 0) : 0;
+  if (more > 0) lines.push(t(`moreLabels.${more === 1 ? 'one' : 'other'}`, { count: more }));
+  return lines.join('\n');
+}
+
 /** The three blocks of an event message: what is never cut, what may be, and what comes last. */
 function eventSections(event: RenderableEvent, opts: RenderOptions, t: Translate) {
   const { format } = opts;
@@ -150,13 +158,12 @@ function eventSections(event: RenderableEvent, opts: RenderOptions, t: Translate
   const at = (event.occurred_at !== undefined ? parseIsoDateTime(event.occurred_at) : undefined) ?? opts.receivedAt;
   meta.push(pairLine(format, t('label.time'), formatDateTime(at, opts.lang, opts.timeZone)));
 
-  const fields = Object.entries(event.fields).map(([key, value]) => pairLine(format, oneLine(key), oneLine(String(value))));
   const mentionLine = opts.mentions.inlineUserIds.map((id) => `<@${id}>`).join(' ');
 
   return {
     title,
     head: joinBlocks([`${heading}\n${strong(format, title)}${repeat}`, meta.join('\n')]),
-    body: joinBlocks([multiLine(event.summary ?? ''), fields.join('\n')]),
+    body: joinBlocks([multiLine(event.summary ?? ''), fieldLines(event, format, t)]),
     tail: event.url !== undefined ? linkText(format, event.link_label ?? t('link.view'), event.url) : '',
     mentions: mentionLine,
   };

@@ -6,9 +6,9 @@
 import { formatDateTime } from '../time/format.ts';
 import { parseIsoDateTime, type HeartbeatFacts } from '../events/schema.ts';
 import { BYTE_LIMITS, textMessage, truncateUtf8, utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
-import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, pairLine, RESOLVED_STYLE, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
+import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, oneLine, RESOLVED_STYLE, SEVERITY_STYLE, STATUS_STYLE } from './markup.ts';
 import { parseMessageTemplate, type HEARTBEAT_PLACEHOLDERS, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplate.ts';
-import { digestParts, eventBadge, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './builtInRender.ts';
+import { digestParts, eventBadge, fieldLines, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './builtInRender.ts';
 import { translator } from '../strings/translate.ts';
 import { placeMentionLists } from './mentionPlacement.ts';
 
@@ -161,9 +161,7 @@ function eventValues(event: Extract<RenderableEvent, { kind: 'alert' | 'task_res
     url: event.url !== undefined ? linkTarget(event.url) : '',
     link: event.url !== undefined ? linkText(format, event.link_label ?? t('link.view'), event.url) : '',
     time: formatDateTime(at, opts.lang, opts.timeZone),
-    fields: Object.entries(event.fields)
-      .map(([key, value]) => pairLine(format, oneLine(key), oneLine(String(value))))
-      .join('\n'),
+    fields: fieldLines(event, format, t),
     repeat: (opts.repeatCount ?? 1) > 1 ? t('repeat', { count: opts.repeatCount ?? 1 }) : '',
     'task.name': task ? oneLine(task.task_name) : '',
     'task.status': task ? t(`taskStatus.${task.status}`) : '',

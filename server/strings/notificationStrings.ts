@@ -30,6 +30,9 @@ const en = {
   'link.console': 'Open the console',
   'repeat': '×{count}',
   'truncated': '… truncated',
+  // An Alertmanager alert's labels past the ones its message lists.
+  'moreLabels.one': '… and {count} more label',
+  'moreLabels.other': '… and {count} more labels',
 
   'duration.ms': '{n} ms',
   'duration.s': '{n} s',
@@ -98,6 +101,8 @@ const zh: Record<NotificationKey, string> = {
   'link.console': '打开控制台',
   'repeat': '×{count}',
   'truncated': '…（已截断）',
+  'moreLabels.one': '…另有 {count} 个标签',
+  'moreLabels.other': '…另有 {count} 个标签',
 
   'duration.ms': '{n} 毫秒',
   'duration.s': '{n} 秒',

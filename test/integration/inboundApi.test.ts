@@ -282,3 +282,37 @@ describe('inbound API over real HTTP', () => {
     await waitFor(() => fake.receivedFor(KEY).filter((m) => JSON.stringify(m.body).includes('QueueBacklog')).length === 4);
   });
 });
+
+// Its own appliance: the tests above use up the bot's 20 messages a minute.
+describe('an Alertmanager alert with more labels than a message lists', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let token: string;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: 'inbound-test-pass' } });
+    const console = new ConsoleClient(app.url);
+    await console.signIn('inbound-test-pass');
+    await console.postForm('/channels/wecom/connect', { url: KEY });
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), language: 'en' });
+    ({ token } = issueApiToken(app.deps, { name: 'prometheus', requireSignature: false, now: Date.now() }));
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('says "and N more" for the rest instead of dropping them unannounced (SPEC Bounds)', async () => {
+    const labels: Record<string, string> = { alertname: 'NodeDown', severity: 'critical' };
+    for (let i = 1; i <= 25; i++) labels[`label_${String(i).padStart(2, '0')}`] = `value-${String(i).padStart(2, '0')}`;
+    const payload = { version: '4', status: 'firing', receiver: 'wecom', alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString() }] };
+    expect((await postEvent(app.url, token, payload, { path: '/api/v1/alertmanager' })).status).toBe(202);
+    const message = () => fake.receivedFor(KEY).find((m) => JSON.stringify(m.body).includes('NodeDown'));
+    expect(await waitFor(() => message() !== undefined)).toBe(true);
+    const content = (message()!.body.markdown as { content: string }).content;
+    expect(content).toContain('label_20: value-20');
+    expect(content).not.toContain('value-21');
+    expect(content).toContain('… and 5 more labels');
+  });
+});

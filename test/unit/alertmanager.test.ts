@@ -136,7 +136,7 @@ describe('mapAlertmanager: cuts to the event limits', () => {
     return { status: 'firing', alerts: [{ status: 'firing', startsAt: '2025-03-14T01:30:00Z', ...alert }] };
   }
 
-  it('cuts title, summary, store and fields, and keeps at most 20 fields', () => {
+  it('cuts title, summary, store and fields, and keeps at most 20 fields, counting the labels left out', () => {
     const labels: Record<string, string> = { alertname: 'A'.repeat(300), instance: 'i'.repeat(150) };
     for (let i = 0; i < 30; i++) labels[`label_${i}`] = 'v'.repeat(600);
     const [event] = eventsOf(single({ labels, annotations: { summary: 's'.repeat(2500) } }));
@@ -145,6 +145,9 @@ describe('mapAlertmanager: cuts to the event limits', () => {
     expect(event!.store).toHaveLength(100);
     expect(Object.keys(event!.fields)).toHaveLength(20);
     expect(Object.values(event!.fields).every((value) => String(value).length === 500)).toBe(true);
+    // The labels left out are counted, for the message's "and N more labels".
+    expect(event).toMatchObject({ kind: 'alert', more_labels: 10 });
+    expect(eventsOf(single({ labels: { alertname: 'A', label_1: 'v' } }))[0]).not.toHaveProperty('more_labels');
   });
 
   it('replaces control characters in the store label: one such alert does not make the whole notification (its other alerts) be refused', () => {

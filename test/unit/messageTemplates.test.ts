@@ -80,6 +80,14 @@ describe('message template placeholders: events', () => {
     expect(one(alert, '{{fields}}', options('markdown_v2'))).toBe('- sku: KT-1024\n- on_hand: 3\n- 仓库: 上海二号');
   });
 
+  it('{{fields}} and the built-in say how many labels an Alertmanager alert left out, in the notification language', () => {
+    const many: AlertEvent = { ...(event({ kind: 'alert', title: 'NodeDown', fields: { job: 'node' } }) as AlertEvent), more_labels: 5 };
+    expect(one(many, '{{fields}}')).toBe('job: node\n… and 5 more labels');
+    expect(one({ ...many, more_labels: 1 }, '{{fields}}')).toBe('job: node\n… and 1 more label');
+    expect(one(many, '{{fields}}', options('markdown', { lang: 'zh' }))).toBe('job: node\n…另有 5 个标签');
+    expect(contentOf(renderEvent(many, options('markdown', { lang: 'zh' }))[0]!)).toContain('job: node\n…另有 5 个标签');
+  });
+
   it('task results: name, status with its colour, duration; repeat count', () => {
     expect(one(task, '{{task.name}}|{{task.status}}|{{task.status.colour}}|{{task.status.emoji}}|{{task.duration}}')).toBe('Nightly price sync|Failed|warning|❌|2 min 5 s');
     expect(one(task, '{{task.duration}}', options('text', { lang: 'zh' }))).toBe('2 分钟 5 秒');
