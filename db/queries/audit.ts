@@ -8,7 +8,7 @@ export type AuditRow = typeof auditLog.$inferSelect;
 export const AUDIT_ACTIONS = [
   'setup', 'setup.failure', 'login.success', 'login.failure', 'login.throttled', 'login.busy', 'logout', 'password.change', 'sessions.revoke',
   'channel.connect', 'channel.replace', 'channel.connect_failed', 'channel.disconnect', 'channel.test',
-  'token.create', 'token.revoke', 'event.sample', 'delivery.retry', 'silence.create', 'silence.remove',
+  'token.create', 'token.revoke', 'event.sample', 'delivery.retry', 'silence.create', 'silence.extend', 'silence.remove',
   'rules.update', 'settings.update', 'settings.delivery.update', 'template.save', 'template.restore', 'hook.save', 'hook.delete',
   'metric_rule.create', 'metric_rule.update', 'metric_rule.delete', 'metric_rule.store_limit', 'metric_rule.store_refused',
   'report.create', 'report.update', 'report.delete', 'report.run', 'report.enable', 'report.disable', 'report.settings',

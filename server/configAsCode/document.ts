@@ -15,6 +15,7 @@ import { parseTemplate as parseReportTemplate, TEMPLATE_MAX_CHARS, type Template
 import { CALENDAR_CHOICES, REPORT_TYPES } from '../../db/schema.ts';
 import { deliverySettingsSchema, rulesSchema } from '../settings/settingsStore.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
+import { MAX_SILENCES } from '../rules/silences.ts';
 import { parseIsoDateTime } from '../events/schema.ts';
 
 export const CONFIG_FORMAT = 'storeclaw-notifier-config';
@@ -23,7 +24,7 @@ export const CONFIG_VERSION = 1;
 export const CONFIG_MAX_BYTES = 1024 * 1024;
 
 /** Caps per section: every list the document carries is bounded. */
-export const CONFIG_LIMITS = { messageTemplates: 64, hookMappings: 100, metricRules: 200, reportJobs: 50, silences: 500 } as const;
+export const CONFIG_LIMITS = { messageTemplates: 64, hookMappings: 100, metricRules: 200, reportJobs: 50, silences: MAX_SILENCES } as const;
 const REPORT_NAME_MAX = 60;
 const CHART_METRICS_MAX_CHARS = 2000;
 const RULE_NAME_MAX = 100;

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { listDeliveries, type DeliveryFilter, type DeliveryRow } from '../../db/queries/deliveries.ts';
-import { insertSilence } from '../../db/queries/silences.ts';
+import { insertSilence, listActiveSilences, setSilenceUntil } from '../../db/queries/silences.ts';
 import { formatDateTime } from '../time/format.ts';
 import { DELIVERY_STATUSES } from '../../db/schema.ts';
 import { DeliveryDetailPage, SendLogPage, SendLogRefresh, sendLogHref, type MuteRefusal } from '../../views/pages/sendLog.tsx';
@@ -16,7 +16,7 @@ import type { AppEnv } from '../env.ts';
 import { CATEGORIES } from '../events/schema.ts';
 import { isDateString } from '../calendar/workdays.ts';
 import { addDays, localDateStart } from '../time/calendar.ts';
-import { SILENCE_DURATIONS, silenceEndAfter, silenceEndOnDate } from '../rules/silences.ts';
+import { MAX_SILENCES, planMute, SILENCE_DURATIONS, silenceEndAfter, silenceEndOnDate } from '../rules/silences.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
@@ -164,20 +164,26 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
       : form.output.duration === 'until'
         ? isDateString(form.output.date) ? silenceEndOnDate(form.output.date, timeZone, now) : undefined
         : silenceEndAfter(form.output.duration, now);
-    if (until === undefined) {
-      // A duration that is not one of the choices, or a date that is not a day of the next year:
-      // the form comes back with what was chosen, to correct.
-      deps.flash.put<MuteRefusal>(sessionKey(c), `mute-${row.id}`, {
-        error: c.var.t(form.success ? 'silence.error.date' : 'form.error.choice'),
-        duration: form.success ? form.output.duration : undefined,
-        date: form.success ? form.output.date : undefined,
-      });
+    // The form comes back with what was chosen, to correct.
+    const refuse = (error: string) => {
+      deps.flash.put<MuteRefusal>(sessionKey(c), `mute-${row.id}`, { error, duration: form.success ? form.output.duration : undefined, date: form.success ? form.output.date : undefined });
       return c.redirect(`/send-log/${row.id}#mute`, 303);
-    }
+    };
+    // A duration that is not one of the choices, or a date that is not a day of the next year.
+    if (until === undefined) return refuse(c.var.t(form.success ? 'silence.error.date' : 'form.error.choice'));
     const silence = { category: event.category, title: event.title, store: event.store ?? '', createdAt: now, until };
-    const silenceId = insertSilence(deps.db, silence);
-    writeAudit(deps.db, now, { actor: 'admin', action: 'silence.create', detail: { id: silenceId, delivery: row.id, ...silence }, ip: clientIp(c) });
-    const text = c.var.t('silence.created', { title: event.title, until: formatDateTime(until, c.var.lang, timeZone) });
+    const decision = planMute(silence, listActiveSilences(deps.db, now));
+    if (decision.action === 'full') return refuse(c.var.t('silence.error.full', { max: MAX_SILENCES }));
+    if (decision.action === 'create') {
+      const silenceId = insertSilence(deps.db, silence);
+      writeAudit(deps.db, now, { actor: 'admin', action: 'silence.create', detail: { id: silenceId, delivery: row.id, ...silence }, ip: clientIp(c) });
+    } else if (decision.until !== decision.silence.until) {
+      // Already muted: the one silence now ends later.
+      setSilenceUntil(deps.db, decision.silence.id, decision.until);
+      writeAudit(deps.db, now, { actor: 'admin', action: 'silence.extend', detail: { id: decision.silence.id, delivery: row.id, from: decision.silence.until, until: decision.until }, ip: clientIp(c) });
+    }
+    const ends = decision.action === 'extend' ? decision.until : until;
+    const text = c.var.t('silence.created', { title: event.title, until: formatDateTime(ends, c.var.lang, timeZone) });
     deps.flash.put(sessionKey(c), 'notifications', { kind: 'ok', text });
     return c.redirect('/notifications#silences', 303);
   });

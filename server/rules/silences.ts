@@ -19,6 +19,20 @@ export type SilenceDuration = (typeof SILENCE_DURATIONS)[number];
 const HOUR = 3600_000;
 /** A silence is for a noisy alert, not a way to switch a category off: at most a year. */
 export const MAX_SILENCE_MS = 366 * 24 * HOUR;
+/** Silences in force at once: what a configuration document carries, so an export always imports again. */
+export const MAX_SILENCES = 500;
+
+export type MuteDecision = { action: 'create' } | { action: 'extend'; silence: Silence; until: number } | { action: 'full' };
+
+/**
+ * Muting an alert from the send log: a silence in force for the same category, title and store is
+ * kept, ending at the later of the two ends, rather than doubled; a new one only below MAX_SILENCES.
+ */
+export function planMute(wanted: Pick<Silence, 'category' | 'title' | 'store' | 'until'>, active: readonly Silence[]): MuteDecision {
+  const same = active.find((s) => s.category === wanted.category && s.title === wanted.title && s.store === wanted.store);
+  if (same) return { action: 'extend', silence: same, until: Math.max(same.until, wanted.until) };
+  return active.length >= MAX_SILENCES ? { action: 'full' } : { action: 'create' };
+}
 
 /**
  * The silence this event falls under, if any: alerts and task results only, never reports. An

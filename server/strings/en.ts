@@ -187,6 +187,7 @@ export const en = {
   'audit.action.metric_rule.update': 'changed a metric rule',
   'audit.action.metric_rule.delete': 'deleted a metric rule',
   'audit.action.silence.create': 'silenced an alert',
+  'audit.action.silence.extend': 'extended a silence',
   'audit.action.silence.remove': 'removed a silence',
   'audit.action.setup': 'created the admin password',
   'audit.action.login.success': 'signed in',

@@ -37,6 +37,7 @@ const en = {
   'silence.date': 'Date (with "until the end of a date")',
   'silence.error.date': 'Choose a date from today to a year ahead.',
   'silence.error.notAlert': 'Only an alert or a task result can be silenced.',
+  'silence.error.full': '{max} silences are in force, as many as a configuration export can carry: remove one on Notifications, or wait for one to end.',
   'silence.noStore': 'no store',
 };
 
@@ -76,6 +77,7 @@ const zh: Record<keyof typeof en, string> = {
   'silence.date': '日期（选择“直到某日结束”时）',
   'silence.error.date': '请选择从今天起一年以内的日期。',
   'silence.error.notAlert': '只能静音告警或任务结果。',
+  'silence.error.full': '已有 {max} 个静音生效，这是配置导出能容纳的上限：请先在“通知规则”页面移除一个，或等待某个静音结束。',
   'silence.noStore': '无店铺',
 };
 

@@ -187,6 +187,7 @@ export const zh: Record<MessageKey, string> = {
   'audit.action.metric_rule.update': '修改了指标规则',
   'audit.action.metric_rule.delete': '删除了指标规则',
   'audit.action.silence.create': '静音了一条告警',
+  'audit.action.silence.extend': '延长了静音',
   'audit.action.silence.remove': '移除了静音',
   'audit.action.setup': '创建了管理员密码',
   'audit.action.login.success': '登录成功',

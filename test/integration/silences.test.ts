@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { listAudit } from '../../db/queries/audit.ts';
 import { getEvent } from '../../server/delivery/store.ts';
-import { listActiveSilences } from '../../db/queries/silences.ts';
+import { deleteSilence, insertSilence, listActiveSilences } from '../../db/queries/silences.ts';
+import { MAX_SILENCES } from '../../server/rules/silences.ts';
 import { gatherFigures } from '../../server/reports/reportData.ts';
 import { snapshotPeriods } from '../../server/time/periods.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
@@ -127,5 +128,57 @@ describe('muting one alert from the send log', () => {
     const again = await call('PUT', '/api/v1/config?dry_run=true', doc);
     expect(again.status, await again.clone().text()).toBe(200);
     expect(((await again.json()) as { changes: unknown[] }).changes).toEqual([]);
+  });
+
+  const deliveryOf = (eventId: number) => (app.deps.db.$client.prepare('SELECT id FROM deliveries WHERE event_id = ?').get(eventId) as { id: number }).id;
+  const gitops = () => {
+    const operator = issueApiToken(app.deps, { name: 'config', requireSignature: false, now: Date.now(), scopes: ['read', 'admin'] }).token;
+    return (method: string, path: string, body?: string) => fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body });
+  };
+
+  it('the console\'s own export of its silences can be imported back: muting an alert already muted keeps its one silence, ending at the later end', async () => {
+    const deliveryId = deliveryOf((await post({ ...ALERT, title: 'Low stock: KT-4096' })).id);
+    const mine = () => listActiveSilences(app.deps.db, Date.now()).filter((s) => s.title === 'Low stock: KT-4096');
+    const before = listActiveSilences(app.deps.db, Date.now()).length;
+    // "Mute this alert", clicked again and again: each answers as a mute does.
+    for (const duration of ['1h', '24h', '4h', '1h']) expect((await admin.submit(`/send-log/${deliveryId}/silence`, { duration })).redirectedTo).toBe('/notifications#silences');
+    expect(listActiveSilences(app.deps.db, Date.now())).toHaveLength(before + 1);
+    expect(mine()[0]!.until).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    expect(listAudit(app.deps.db, { limit: 2 }).map((a) => a.action)).toEqual(['silence.extend', 'silence.create']);
+
+    const call = gitops();
+    const doc = await (await call('GET', '/api/v1/config')).text();
+    const dryRun = await call('PUT', '/api/v1/config?dry_run=true', doc);
+    expect(dryRun.status, await dryRun.clone().text()).toBe(200);
+  });
+
+  it(`refuses a new silence past ${MAX_SILENCES} in force (what a configuration document carries) with the form kept; an alert already muted can still be muted longer`, async () => {
+    const fresh = deliveryOf((await post({ ...ALERT, title: 'Low stock: KT-8192' })).id);
+    const muted = deliveryOf((await post({ ...ALERT, title: 'Low stock: KT-16384' })).id);
+    expect((await admin.submit(`/send-log/${muted}/silence`, { duration: '1h' })).redirectedTo).toBe('/notifications#silences');
+    const now = Date.now();
+    const seeded: number[] = [];
+    for (let i = listActiveSilences(app.deps.db, now).length; i < MAX_SILENCES; i++) {
+      seeded.push(insertSilence(app.deps.db, { category: 'orders', title: `Seeded ${i}`, store: '', createdAt: now, until: now + 3600_000 }));
+    }
+    onTestFinished(() => seeded.forEach((id) => deleteSilence(app.deps.db, id)));
+    const date = new Date(now + 3 * 86_400_000).toISOString().slice(0, 10);
+
+    const refused = await admin.submit(`/send-log/${fresh}/silence`, { duration: 'until', date });
+    expect(refused.redirectedTo).toBe(`/send-log/${fresh}#mute`);
+    expect(textOf(refused.body)).toContain(`${MAX_SILENCES} silences are in force, as many as a configuration export can carry`);
+    expect(refused.body).toMatch(/<option value="until" selected[^>]*>/);
+    expect(refused.body).toContain(`value="${date}"`);
+    const zh = await admin.submit(`/send-log/${fresh}/silence`, { duration: '4h' }, { 'accept-language': 'zh-CN' });
+    expect(textOf(zh.body)).toContain(`已有 ${MAX_SILENCES} 个静音生效，这是配置导出能容纳的上限`);
+    expect(listActiveSilences(app.deps.db, Date.now())).toHaveLength(MAX_SILENCES);
+
+    // Muting one already muted adds no silence, so it is not refused.
+    expect((await admin.submit(`/send-log/${muted}/silence`, { duration: '24h' })).redirectedTo).toBe('/notifications#silences');
+    expect(listActiveSilences(app.deps.db, Date.now())).toHaveLength(MAX_SILENCES);
+
+    const call = gitops();
+    const dryRun = await call('PUT', '/api/v1/config?dry_run=true', await (await call('GET', '/api/v1/config')).text());
+    expect(dryRun.status, await dryRun.clone().text()).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchSilence, silenceEndAfter, silenceEndOnDate, type Silence } from '../../server/rules/silences.ts';
+import { matchSilence, MAX_SILENCES, planMute, silenceEndAfter, silenceEndOnDate, type Silence } from '../../server/rules/silences.ts';
 
 const NOW = Date.parse('2026-11-30T01:00:00Z'); // 09:00 in Shanghai
 const s = (over: Partial<Silence> = {}): Silence => ({ id: 1, category: 'inventory', title: 'Low stock', store: 'Lakeside', until: NOW + 3600_000, ...over });
@@ -22,6 +22,16 @@ describe('silences', () => {
     // A title at the limit: the resolution's is cut as Alertmanager's adapter cuts it.
     const long = 'L'.repeat(200);
     expect(matchSilence({ ...resolution, title: `[RESOLVED] ${long}`.slice(0, 200), resolved: true }, [s({ title: long })], NOW)?.id).toBe(1);
+  });
+
+  it('muting an alert already muted keeps its one silence, ending at the later end; a new one only below the cap', () => {
+    const wanted = { category: 'inventory', title: 'Low stock', store: 'Lakeside' };
+    expect(planMute({ ...wanted, until: NOW + 7200_000 }, [s()])).toEqual({ action: 'extend', silence: s(), until: NOW + 7200_000 });
+    expect(planMute({ ...wanted, until: NOW + 60_000 }, [s()])).toEqual({ action: 'extend', silence: s(), until: NOW + 3600_000 });
+    const full = Array.from({ length: MAX_SILENCES }, (_, i) => s({ id: i + 1, title: `Alert ${i}` }));
+    expect(planMute({ ...wanted, until: NOW + 60_000 }, full.slice(1))).toEqual({ action: 'create' });
+    expect(planMute({ ...wanted, until: NOW + 60_000 }, full)).toEqual({ action: 'full' });
+    expect(planMute({ ...wanted, title: 'Alert 7', until: NOW + 60_000 }, full).action).toBe('extend');
   });
 
   it('never silence a report', () => {
