@@ -17,8 +17,16 @@ export type Answer = { status: number; json: Record<string, unknown> };
 /** The appliance could not be reached, or kept answering 503, after the retries. */
 export class Unreachable extends Error {}
 
+/** fetch would not make the request at all (not a network error): retrying cannot help. */
+export class Unsendable extends Error {}
+
+/** undici's network failure ("fetch failed", with the reason as its cause) or the request's timeout. */
+function isNetworkError(e: unknown): boolean {
+  return (e instanceof TypeError && e.cause !== undefined) || (e instanceof Error && e.name === 'TimeoutError');
+}
+
 export interface ApplianceClient {
-  /** The request with retries after 503 and network errors; throws Unreachable once they are used up. */
+  /** The request with retries after 503 and network errors; throws Unreachable once they are used up, Unsendable at once. */
   request(method: 'GET' | 'POST', path: string, body?: string): Promise<Answer>;
 }
 
@@ -43,7 +51,7 @@ export async function openClient(conn: Connection, io: ClientIo): Promise<{ ok: 
   if (token === '') return { ok: false, message: 'the token is empty' };
   let lastSecond = 0;
 
-  /** One request, signed when there is a secret; a network failure throws Unreachable. */
+  /** One request, signed when there is a secret; a network failure throws Unreachable, any other failure of fetch Unsendable. */
   async function once(method: 'GET' | 'POST', path: string, body: string | undefined): Promise<Answer & { retryAfter: string | null }> {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -58,6 +66,8 @@ export async function openClient(conn: Connection, io: ClientIo): Promise<{ ok: 
     try {
       res = await io.fetch(conn.baseUrl + path, { method, headers, ...(body !== undefined && { body }), signal: AbortSignal.timeout(30_000) });
     } catch (e) {
+      // fetch's own message may quote the URL or a header (the token): only its kind is said.
+      if (!isNetworkError(e)) throw new Unsendable(`the request could not be made (${(e as Error).name}): check --url and the token`);
       throw new Unreachable(((e as Error).cause as Error | undefined)?.message ?? (e as Error).message);
     }
     const text = await res.text();

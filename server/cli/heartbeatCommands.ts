@@ -4,7 +4,7 @@
 // The job always runs: the appliance being unreachable is reported on stderr, never blocks it.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { openClient, Unreachable, type ApplianceClient, type ClientIo } from './applianceClient.ts';
+import { openClient, Unreachable, Unsendable, type ApplianceClient, type ClientIo } from './applianceClient.ts';
 import { parseConnection, type Connection } from './notifyArgs.ts';
 
 export const HEARTBEAT_COMMANDS = ['ping', 'run'] as const;
@@ -116,6 +116,7 @@ async function sendPing(client: ApplianceClient, key: string, kind: 'success' | 
     if (answer.status === 200) return { ok: true, status: String(answer.json.status) };
     return { ok: false, exit: HEARTBEAT_EXIT.refused, message: `refused (${answer.status}): ${String(answer.json.message ?? answer.json.error ?? '')}` };
   } catch (e) {
+    if (e instanceof Unsendable) return { ok: false, exit: HEARTBEAT_EXIT.usage, message: e.message };
     if (!(e instanceof Unreachable)) throw e;
     return { ok: false, exit: HEARTBEAT_EXIT.unreachable, message: `could not reach the appliance: ${e.message}` };
   }

@@ -74,6 +74,8 @@ const retriesSchema = wholeNumber('retries', 0, 20);
 const baseUrlSchema = v.pipe(
   v.string(),
   v.check((s) => URL.canParse(s) && ['http:', 'https:'].includes(new URL(s).protocol), '--url (or STORECLAW_NOTIFY_URL) must be the appliance’s http:// or https:// address, e.g. http://localhost:8080'),
+  // fetch refuses such a URL, quoting it whole; the message never repeats what was given.
+  v.check((s) => !URL.canParse(s) || (new URL(s).username === '' && new URL(s).password === ''), '--url (or STORECLAW_NOTIFY_URL) must not carry a user or password: the appliance takes its token from --token-file, --token or STORECLAW_NOTIFY_TOKEN'),
 );
 const oneOf = (option: string, values: readonly string[]) => v.picklist(values, `--${option} must be one of ${values.join(', ')}`);
 
@@ -205,7 +207,8 @@ A --field value that is a number written exactly as JSON writes it (12, -3.5) is
 anything else (007, 1.50, a 19-digit id) is sent as the text you wrote. Write a negative value as --value=-3.
 
 Options:
-  --url URL                    the appliance, e.g. http://localhost:8080 (or STORECLAW_NOTIFY_URL)
+  --url URL                    the appliance, e.g. http://localhost:8080, with no user or password
+                               in it (or STORECLAW_NOTIFY_URL)
   --token-file FILE            read the inbound API token from FILE: it stays out of \`ps\` and the
                                shell history (or set STORECLAW_NOTIFY_TOKEN)
   --token TOKEN                the token on the command line, where every local user sees it in
@@ -224,7 +227,7 @@ Without --idempotency-key each run makes its own key, so a retry never sends the
 
 Exit codes:
   0   accepted (without --wait); sent, or stored for a metric (with --wait)
-  2   usage error: the command line is wrong
+  2   usage error: the command line is wrong (or the token cannot be sent as given)
   3   refused by the appliance (400 invalid event, 401 token or signature, 404, 413, 415)
   4   the appliance could not be reached, or kept answering 503, after the retries
   5   --wait timed out before the event reached an outcome

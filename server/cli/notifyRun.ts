@@ -1,7 +1,7 @@
 // storeclaw-notify's work: send the event (retrying 503 and network errors), then with --wait poll
 // GET /api/v1/events/{id} until it has an outcome. Every effect comes in through NotifyIo.
 import { randomUUID } from 'node:crypto';
-import { openClient, Unreachable, type Answer } from './applianceClient.ts';
+import { openClient, Unreachable, Unsendable, type Answer } from './applianceClient.ts';
 import { HEARTBEAT_COMMANDS, HEARTBEAT_HELP, parseHeartbeatArgs, runHeartbeat, type HeartbeatIo } from './heartbeatCommands.ts';
 import { NOTIFY_HELP, parseNotifyArgs, type NotifyRequest } from './notifyArgs.ts';
 
@@ -36,6 +36,16 @@ export function exitCodeForOutcome(status: string): number {
   }
 }
 
+/** The exit for a request that failed: one fetch would not make, or the appliance unreachable after the retries. */
+function failed(e: unknown, baseUrl: string, io: NotifyIo): number {
+  if (e instanceof Unsendable) {
+    io.err(`storeclaw-notify: ${e.message}`);
+    return EXIT.usage;
+  }
+  if (!(e instanceof Unreachable)) throw e;
+  io.err(`storeclaw-notify: could not reach ${baseUrl}: ${e.message}`);
+  return EXIT.unreachable;
+}
 
 export async function runNotify(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: NotifyIo): Promise<number> {
   if ((HEARTBEAT_COMMANDS as readonly string[]).includes(argv[0] ?? '')) {
@@ -73,9 +83,7 @@ export async function runNotify(argv: readonly string[], env: Readonly<Record<st
   try {
     sent = await client.request('POST', '/api/v1/events', body);
   } catch (e) {
-    if (!(e instanceof Unreachable)) throw e;
-    io.err(`storeclaw-notify: could not reach ${req.baseUrl}: ${e.message}`);
-    return EXIT.unreachable;
+    return failed(e, req.baseUrl, io);
   }
   if (sent.status !== 200 && sent.status !== 202) {
     io.err(`storeclaw-notify: refused (${sent.status}): ${String(sent.json.message ?? sent.json.error ?? '')}`);
@@ -94,9 +102,7 @@ export async function runNotify(argv: readonly string[], env: Readonly<Record<st
     try {
       last = await client.request('GET', `/api/v1/events/${id}`);
     } catch (e) {
-      if (!(e instanceof Unreachable)) throw e;
-      io.err(`storeclaw-notify: could not reach ${req.baseUrl}: ${e.message}`);
-      return EXIT.unreachable;
+      return failed(e, req.baseUrl, io);
     }
     if (last.status !== 200) {
       io.err(`storeclaw-notify: could not read event ${id} (${last.status}): ${String(last.json.message ?? '')}`);

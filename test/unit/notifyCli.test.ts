@@ -70,6 +70,45 @@ describe('storeclaw-notify arguments', () => {
   });
 });
 
+describe('storeclaw-notify given an appliance address with a user and password', () => {
+  const io = (lines: string[], counts: { sleeps: number }): NotifyIo => ({
+    // The real fetch: it refuses a URL with credentials, quoting it whole.
+    fetch,
+    sleep: async () => void counts.sleeps++,
+    now: Date.now,
+    readFile: () => Promise.reject(new Error('no files here')),
+    out: (l) => void lines.push(l),
+    err: (l) => void lines.push(l),
+    version: () => 'test',
+  });
+
+  it('neither prints the password nor calls a reachable appliance unreachable after retrying: a usage error', async () => {
+    // A reverse proxy's basic-auth user in the address (http://ops:secret@host), as --url or STORECLAW_NOTIFY_URL.
+    for (const [argv, env] of [
+      [['alert', '--title', 'Backup failed', '--url', 'http://ops:Pr0xyPass@127.0.0.1:9'], { STORECLAW_NOTIFY_TOKEN: 'scn_test' }],
+      [['alert', '--title', 'Backup failed'], { STORECLAW_NOTIFY_URL: 'http://ops:Pr0xyPass@127.0.0.1:9', STORECLAW_NOTIFY_TOKEN: 'scn_test' }],
+      [['ping', 'price-sync', '--url', 'https://Pr0xyPass@127.0.0.1:9'], { STORECLAW_NOTIFY_TOKEN: 'scn_test' }],
+    ] as const) {
+      const lines: string[] = [];
+      const counts = { sleeps: 0 };
+      const code = await runNotify(argv, env, io(lines, counts));
+      const printed = lines.join('\n');
+      expect(printed.includes('Pr0xyPass'), `the password is printed:\n${printed}`).toBe(false);
+      expect({ code, sleeps: counts.sleeps }).toEqual({ code: 2, sleeps: 0 });
+      expect(printed).toContain('must not carry a user or password');
+    }
+  });
+
+  it('does not retry a request fetch will not make (a token a header cannot carry), nor echo the token', async () => {
+    const lines: string[] = [];
+    const counts = { sleeps: 0 };
+    const code = await runNotify(['alert', '--title', 'Backup failed', '--url', 'http://127.0.0.1:9', '--token', 'scn_bad\nSecretPart'], {}, io(lines, counts));
+    expect({ code, sleeps: counts.sleeps }).toEqual({ code: 2, sleeps: 0 });
+    expect(lines.join('\n')).not.toContain('SecretPart');
+    expect(lines.join('\n')).toContain('the request could not be made');
+  });
+});
+
 describe('storeclaw-notify outcomes and retries', () => {
   it('maps each final status to its exit code', () => {
     expect(['sent', 'stored', 'digested', 'suppressed', 'dead'].map(exitCodeForOutcome)).toEqual([0, 0, 10, 11, 12]);
