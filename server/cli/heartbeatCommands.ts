@@ -1,7 +1,8 @@
 // storeclaw-notify ping KEY and storeclaw-notify run KEY -- command args…: heartbeat check-ins from
 // the command line. `run` pings start as it starts the command with its output passed through, then
 // pings success or failure with the exit code and the output's last lines, and exits as the command did.
-// The job always runs: the appliance being unreachable is reported on stderr, never blocks it.
+// The job always runs: the appliance being unreachable, or the token file unreadable, is reported on
+// stderr, never blocks it.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { openClient, Unreachable, Unsendable, type ApplianceClient, type ClientIo } from './applianceClient.ts';
@@ -125,8 +126,13 @@ async function sendPing(client: ApplianceClient, key: string, kind: 'success' | 
 export async function runHeartbeat(request: HeartbeatRequest, io: HeartbeatIo, signalNumber: (signal: string) => number | undefined): Promise<number> {
   const opened = await openClient(request.connection, io);
   if (!opened.ok) {
-    io.err(`storeclaw-notify: ${opened.message}`);
-    return HEARTBEAT_EXIT.usage;
+    if (request.kind === 'ping') {
+      io.err(`storeclaw-notify: ${opened.message}`);
+      return HEARTBEAT_EXIT.usage;
+    }
+    // A token file missing or unreadable tonight must not cost the job its run: it runs, unreported.
+    io.err(`storeclaw-notify: heartbeat ${request.key}: ${opened.message}; running the command without pings`);
+    return runExitCode(await io.spawn(request.command, request.args), signalNumber);
   }
   const { client } = opened;
   if (request.kind === 'ping') {
@@ -161,7 +167,8 @@ Heartbeats (a check per task, on the console's Heartbeats page):
   storeclaw-notify run  KEY [options] -- COMMAND [ARGS...]
       runs COMMAND at once (its output passes through), pinging start alongside, then pings success,
       or failure with the exit code and the last ${TAIL_LINES} lines of output; exits with COMMAND's
-      exit code. The command runs even when the appliance cannot be reached (a warning goes to stderr).
+      exit code. The command runs even when the appliance cannot be reached or the token file cannot
+      be read (a warning goes to stderr).
   e.g. in a crontab:  0 2 * * * storeclaw-notify run price-sync -- /opt/jobs/price-sync.sh
   ping exit codes: 0 recorded, 2 usage, 3 refused (e.g. no check with this KEY), 4 unreachable
 `;

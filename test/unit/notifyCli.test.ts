@@ -158,6 +158,28 @@ describe('storeclaw-notify run', () => {
     expect(`the job started ${(startedAt! - cron) / 1000} s after cron ran the line`, stderr.join('\n')).toBe('the job started 0 s after cron ran the line');
   });
 
+  it('still runs the job when its token file cannot be read (docs/heartbeats.md: "The job starts at once, even when the appliance cannot be reached"), exiting as it did', async () => {
+    const ran: string[] = [];
+    const stderr: string[] = [];
+    const pinged: string[] = [];
+    const io: NotifyIo = {
+      ...fakeIo({ now: Date.now() }, ((url: string) => (pinged.push(url), Promise.reject(new Error('no ping expected')))) as typeof fetch, (command, args) => {
+        ran.push([command, ...args].join(' '));
+        return Promise.resolve({ code: 3, signal: null, tail: '' });
+      }, stderr),
+      // The secret is missing or unreadable this night (rotated, wrong mode): the job itself is fine.
+      readFile: () => Promise.reject(Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT', path: '/run/secrets/notifier-token' })),
+    };
+    const code = await runNotify(['run', 'price-sync', '--url', 'http://127.0.0.1:9', '--token-file', '/run/secrets/notifier-token', '--', '/opt/jobs/price-sync.sh', '--full'], {}, io);
+    expect({ ran, code, pinged }, stderr.join('\n')).toEqual({ ran: ['/opt/jobs/price-sync.sh --full'], code: 3, pinged: [] });
+    expect(stderr).toEqual(['storeclaw-notify: heartbeat price-sync: cannot read /run/secrets/notifier-token: ENOENT; running the command without pings']);
+    // Its own arguments wrong (no command) is still a usage error, nothing run.
+    expect(await runNotify(['run', 'price-sync', '--url', 'http://127.0.0.1:9', '--token-file', '/run/secrets/notifier-token'], {}, io)).toBe(2);
+    expect(ran).toHaveLength(1);
+    // ping has no job to run: the same unreadable file is a usage error.
+    expect(await runNotify(['ping', 'price-sync', '--url', 'http://127.0.0.1:9', '--token-file', '/run/secrets/notifier-token'], {}, io)).toBe(2);
+  });
+
   it('pings the end only once the start ping was answered, when the job ends first', async () => {
     const clock = { now: Date.parse('2026-12-08T02:00:00+08:00') };
     const seen: string[] = [];
