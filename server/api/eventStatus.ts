@@ -5,6 +5,9 @@ import type { DeliveryRow } from '../../db/queries/deliveries.ts';
 import type { EventRow } from '../../db/queries/events.ts';
 import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../db/schema.ts';
 
+/** The largest id `{id}` takes (15 digits, well inside a double's exact integers): the route and the OpenAPI document both say it. */
+export const MAX_EVENT_ID = 999_999_999_999_999;
+
 const isoTime = v.pipe(v.string(), v.isoTimestamp());
 const nullable = <T extends v.GenericSchema>(schema: T) => v.nullable(schema);
 

@@ -9,7 +9,7 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../security/apiAuth.ts';
 import { acceptedAnswer, alertmanagerAnswer, configImportAnswer, droppedAnswer, errorAnswer } from './answers.ts';
 import { CONFIG_MAX_BYTES, configDocumentSchema } from '../configAsCode/document.ts';
 import type { ApiScope } from '../security/apiScopes.ts';
-import { eventStatusAnswer } from './eventStatus.ts';
+import { eventStatusAnswer, MAX_EVENT_ID } from './eventStatus.ts';
 import { heartbeatAnswer, heartbeatPauseAnswer, heartbeatPingSchema } from './heartbeatPing.ts';
 
 type Json = Record<string, unknown>;
@@ -172,10 +172,10 @@ export function buildOpenApiDocument(): Json {
           summary: 'An event’s status, its messages and their outcomes',
           description: 'A signed GET signs `<timestamp>.<path and query>` instead of a body.',
           security: signedOrNot('send'),
-          parameters: [{ name: 'id', in: 'path', required: true, description: 'The id a POST answered', schema: { type: 'integer', minimum: 1 } }],
+          parameters: [{ name: 'id', in: 'path', required: true, description: 'The id a POST answered', schema: { type: 'integer', minimum: 1, maximum: MAX_EVENT_ID } }],
           responses: {
             '200': json(ref('EventStatus'), 'The event; `final` is true once its status will not change on its own'),
-            '400': error('The id is not a positive whole number'),
+            '400': error(`The id is not a whole number from 1 to ${MAX_EVENT_ID}`),
             ...UNAUTHORIZED,
             ...forbidden('send'),
             '404': error('No such event sent with this token (another token’s events answer the same)'),

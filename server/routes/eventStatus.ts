@@ -2,14 +2,15 @@ import type { Context } from 'hono';
 import * as v from 'valibot';
 import type { Db } from '../../db/client.ts';
 import { getEventOfToken, listEventMessages } from '../../db/queries/eventDetail.ts';
-import { toEventStatus } from '../api/eventStatus.ts';
+import { MAX_EVENT_ID, toEventStatus } from '../api/eventStatus.ts';
 import { hasScope } from '../security/apiScopes.ts';
 import type { ApiRefusals, VerifyRequest } from './configApi.ts';
 
 const eventId = v.pipe(
   v.string(),
-  v.regex(/^[1-9]\d{0,14}$/, 'id must be a positive whole number'),
+  v.regex(/^[1-9]\d*$/, 'id must be a positive whole number'),
   v.transform(Number),
+  v.maxValue(MAX_EVENT_ID, `id must be at most ${MAX_EVENT_ID}`),
 );
 
 /**

@@ -97,6 +97,18 @@ describe('GET /api/v1/events/{id}', () => {
     expect(bad.json.message).toMatch(/^id: /);
   });
 
+  it('an id the OpenAPI document declares valid is looked up, not refused as malformed; the first past its maximum is refused, as the document says', async () => {
+    type Op = { parameters: Array<{ name: string; schema: Record<string, unknown> }>; responses: Record<string, { description: string }> };
+    const doc = (await (await fetch(app.url + '/api/v1/openapi.json')).json()) as { paths: Record<string, { get: Op }> };
+    const op = doc.paths['/api/v1/events/{id}']!.get;
+    const schema = op.parameters.find((p) => p.name === 'id')!.schema;
+    expect(schema).toMatchObject({ type: 'integer', minimum: 1, maximum: expect.any(Number) });
+    const max = schema.maximum as number;
+    expect(await getStatus(app.url, token, max)).toMatchObject({ status: 404, json: { error: 'not_found' } });
+    expect(await getStatus(app.url, token, String(BigInt(max) + 1n))).toMatchObject({ status: 400, json: { error: 'invalid_id', message: `id: id must be at most ${max}` } });
+    expect(op.responses['400']!.description).toContain(String(max));
+  });
+
   it('a token that requires signatures reads with a signature over the path', async () => {
     const posted = await postEvent(app.url, signedOnly, { ...alert, title: 'signed' }, { sign: { secret: signedSecret } });
     const id = posted.json.id as number;

@@ -25,6 +25,7 @@ function typeLabel(t: Translate, schema: Json): string {
   if (typeof schema.maxItems === 'number') parts.push(t('apidocs.type.maxItems', { n: schema.maxItems }));
   if (typeof schema.maxProperties === 'number') parts.push(t('apidocs.type.maxEntries', { n: schema.maxProperties }));
   if (typeof schema.minimum === 'number') parts.push(`≥ ${schema.minimum}`);
+  if (typeof schema.maximum === 'number') parts.push(`≤ ${schema.maximum}`);
   if (typeof schema.pattern === 'string') parts.push(`/${schema.pattern}/`);
   return parts.join(' ') || t('apidocs.type.any');
 }
