@@ -2,7 +2,7 @@
 // console form holds; compiled (parsed and checked) on save and on each use, applied as a pure function.
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import { CATEGORIES, EVENT_LIMITS, SEVERITIES, type Category, type Severity } from '../events/schema.ts';
+import { CATEGORIES, EVENT_LIMITS, replaceControlCharacters, SEVERITIES, type Category, type Severity } from '../events/schema.ts';
 import { parsePath, readPath, type MappingSyntaxError, type PathSegment } from './jsonPath.ts';
 import { parseTemplate, renderTemplate, valueText, type TemplatePart } from './mappingText.ts';
 
@@ -197,7 +197,8 @@ export function applyHook(hook: CompiledHook, payload: unknown): HookResult {
   const category = (CATEGORIES as readonly string[]).includes(categoryText) ? (categoryText as Category) : hook.defaultCategory;
 
   const summary = cut(text(hook.summary), EVENT_LIMITS.summary);
-  const store = cut(text(hook.store), EVENT_LIMITS.store);
+  // The event refuses a store name with a line break or tab in it; here it is made one line instead.
+  const store = cut(replaceControlCharacters(text(hook.store)).replace(/\s+/g, ' ').trim(), EVENT_LIMITS.store);
   const url = text(hook.url);
   if (url !== '' && !isHttpUrl(url)) notes.push({ code: 'urlNotHttp', detail: cut(url, 100) });
 

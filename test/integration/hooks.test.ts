@@ -126,6 +126,25 @@ describe('generic JSON webhooks: console mapping and POST /api/v1/hooks/{name}',
     expect(signed.status).toBe(202);
   });
 
+  it('a tool payload whose mapped store holds a line break or tab is accepted, its store made one line (the tool cannot be told to change)', async () => {
+    const payload = {
+      title: '[FIRING:1] Checkout latency high',
+      status: 'firing',
+      groupKey: 'g-ctrl',
+      commonLabels: { alertname: 'CheckoutLatency', store: 'Lakeside\nTmall\t\u0001 Flagship', category: 'system' },
+      commonAnnotations: { summary: 'p95 over 2 s' },
+      alerts: [{ startsAt: '2025-03-14T01:30:00Z', generatorURL: 'https://grafana.example.com/alerting/1' }],
+    };
+    const res = await postEvent(app.url, token, payload, { path: '/api/v1/hooks/grafana' });
+    expect(res.text).not.toContain('control characters');
+    expect(res.status).toBe(202);
+    expect(getEvent(app.deps.db, res.json.id as number)).toMatchObject({ store: 'Lakeside Tmall Flagship' });
+    // A store of nothing but control characters is left out, like an empty one.
+    const blankStore = await postEvent(app.url, token, { ...payload, groupKey: 'g-ctrl-2', commonLabels: { ...payload.commonLabels, store: '\n\t' } }, { path: '/api/v1/hooks/grafana' });
+    expect(blankStore.status).toBe(202);
+    expect(getEvent(app.deps.db, blankStore.json.id as number)?.store).toBeNull();
+  });
+
   it('answers 401, 404, 413, 415 and 400 like POST /api/v1/events', async () => {
     expect((await postEvent(app.url, undefined, fixture('grafana-firing'), { path: '/api/v1/hooks/grafana' })).status).toBe(401);
     const unknown = await postEvent(app.url, token, '{}', { path: '/api/v1/hooks/nope' });
