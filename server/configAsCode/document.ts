@@ -4,7 +4,12 @@
 // live elsewhere and have no field here). Every field is checked by the rules its console form uses,
 // and each refusal names the document path ("metric_rules.2.condition.value: …").
 import * as v from 'valibot';
-import { parseMessageTemplate, TEMPLATE_KINDS, type MessageTemplateProblem } from '../render/messageTemplate.ts';
+import { parseMessageTemplate, TEMPLATE_KINDS, type MessageTemplateProblem, type TemplateKind } from '../render/messageTemplate.ts';
+import { rendersEmptyWhenBare } from '../render/messageTemplateRender.ts';
+import { sampleEvent } from '../render/sampleEvents.ts';
+import { sampleHeartbeatAlert } from '../heartbeats/alerts.ts';
+import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
+import { translator, type Lang } from '../strings/translate.ts';
 import { CATEGORIES, EVENT_LIMITS, hasControlCharacter, isMentionTarget, SEVERITIES } from '../events/schema.ts';
 import { compileHook, HOOK_NAME, hookDefinitionSchema, type HookDefinition, type HookField, type HookProblem } from '../hooks/mapping.ts';
 import { titleProblems } from '../metricRules/alerts.ts';
@@ -259,6 +264,13 @@ function messageTemplateProblemText(p: MessageTemplateProblem): string {
   return `unknown placeholder ${p.placeholder} for this kind of message`;
 }
 
+/** The console's check against its preview's sample (a resolution's differs in its badge only; the format, zone and time never make a template render to nothing). */
+function rendersEmpty(kind: Exclude<TemplateKind, 'digest'>, lang: Lang, body: string): boolean {
+  const sample: AlertEvent | TaskResultEvent =
+    kind === 'task_result' ? (sampleEvent('task_result', lang) as TaskResultEvent) : kind === 'heartbeat' ? sampleHeartbeatAlert(lang, 'UTC', 0) : (sampleEvent('alert', lang) as AlertEvent);
+  return rendersEmptyWhenBare(sample, kind, body, { lang, format: 'markdown', timeZone: 'UTC', receivedAt: 0 });
+}
+
 const HOOK_PROBLEMS: Record<Exclude<HookProblem['code'], 'syntax'>, string> = {
   titleRequired: 'a title template is required',
   badLine: 'write "name = value"',
@@ -338,7 +350,11 @@ export function parseConfigDocument(json: unknown): ParsedConfig {
   const doc = parsed.output;
   const issues: ConfigIssue[] = [];
   doc.message_templates?.forEach((t, i) => {
-    for (const p of parseMessageTemplate(t.kind, t.body).problems) issues.push({ path: `message_templates.${i}.body`, message: messageTemplateProblemText(p) });
+    const { problems } = parseMessageTemplate(t.kind, t.body);
+    for (const p of problems) issues.push({ path: `message_templates.${i}.body`, message: messageTemplateProblemText(p) });
+    if (!problems.length && t.kind !== 'digest' && rendersEmpty(t.kind, t.lang, t.body)) {
+      issues.push({ path: `message_templates.${i}.body`, message: translator('en')('templates.error.rendersEmpty') });
+    }
   });
   doc.hook_mappings?.forEach((h, i) => {
     const compiled = compileHook(hookDefinitionOf(h));

@@ -4,7 +4,12 @@
 // and server/events/schema.ts give has its pattern here (tests feed the checks random documents and
 // events and find none without one); a reason without one is shown in English rather than not at all.
 
+import { translator } from '../strings/translate.ts';
+
 type Rule = [RegExp, string | ((...groups: string[]) => string)];
+
+// The template editor's own reason (document.ts gives it in the console dictionary's English).
+const RENDERS_EMPTY = { en: translator('en')('templates.error.rendersEmpty'), zh: translator('zh')('templates.error.rendersEmpty') };
 
 const THING: Record<string, string> = { characters: '个字符', items: '项' };
 
@@ -118,5 +123,6 @@ export function issueTextZh(message: string): string | undefined {
     const rest = apply(HOOK, line[2]!);
     return rest && `第 ${line[1]} 行：${rest}`;
   }
+  if (message === RENDERS_EMPTY.en) return RENDERS_EMPTY.zh;
   return apply(HOOK, message) ?? apply(EVENT, message) ?? apply(RULES, message);
 }

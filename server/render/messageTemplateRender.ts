@@ -10,7 +10,7 @@ import { BLOCK, badgeText, build, joinBlocks, linkTarget, linkText, multiLine, o
 import { parseMessageTemplate, type HEARTBEAT_PLACEHOLDERS, type MessageTemplateProblem, type Placeholder, type TemplateKind, type TemplatePart } from './messageTemplate.ts';
 import { digestParts, eventBadge, fieldLines, humaniseDuration, needsAttention, truncationMarker, type DigestInput, type RenderableEvent, type RenderOptions } from './builtInRender.ts';
 import { translator } from '../strings/translate.ts';
-import { placeMentionLists } from './mentionPlacement.ts';
+import { placeMentionLists, planMentions } from './mentionPlacement.ts';
 
 /**
  * Why a custom template could not be used, as the send log's note keeps it: a problem of its text
@@ -198,6 +198,23 @@ export function renderEventWithTemplate(event: RenderableEvent, opts: RenderOpti
   const messages = [build(format, content, inMessage)];
   for (const lists of followUps) messages.push(textMessage(`${needsAttention(event) ? '⚠' : '↑'} ${values.title}`, lists));
   return messages;
+}
+
+/**
+ * Whether the template renders to nothing for `event` without its optional parts (summary, store,
+ * link, fields, duration): every such event would go out with the built-in template instead, so the
+ * console's save and a configuration document refuse the template.
+ */
+export function rendersEmptyWhenBare(event: Extract<RenderableEvent, { kind: 'alert' | 'task_result' }>, kind: TemplateKind, body: string, opts: Omit<RenderOptions, 'mentions'>): boolean {
+  const { summary: _s, url: _u, store: _st, ...required } = event;
+  const bare = { ...required, fields: {}, mention: 'none' as const, ...(required.kind === 'task_result' ? { duration_ms: undefined } : {}) };
+  try {
+    renderEventWithTemplate(bare, { ...opts, mentions: planMentions('none', opts.format) }, kind, body);
+    return false;
+  } catch (err) {
+    if (err instanceof TemplateRenderError && err.failure.code === 'empty') return true;
+    throw err;
+  }
 }
 
 /** A digest through its custom template; listed events are dropped (never cut) until it fits. */

@@ -24,7 +24,7 @@ import type { AppEnv } from '../env.ts';
 import { previewEvent, sampleEvent } from '../render/sampleEvents.ts';
 import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
 import { mentionRequest } from '../rules/mentions.ts';
-import { renderDigestWithTemplate, renderEventWithTemplate, TemplateRenderError } from '../render/messageTemplateRender.ts';
+import { renderDigestWithTemplate, renderEventWithTemplate, rendersEmptyWhenBare, TemplateRenderError } from '../render/messageTemplateRender.ts';
 import { planMentions } from '../render/mentionPlacement.ts';
 import {
   defaultTemplate,
@@ -124,16 +124,8 @@ export function messageTemplateRoutes(deps: AppDeps & { flash: FlashStore }) {
         const real = shown.event as AlertEvent | TaskResultEvent;
         const mentions = planMentions(mentionRequest(real, deps.settings.rules()), format);
         messages = renderEventWithTemplate(real, { lang: key.lang, format, timeZone, mentions, receivedAt: receivedAt ?? now }, key.kind, body);
-        // The sample has every optional field; an event without them must not render to nothing
-        // either, or every such alert would fall back to the built-in template.
-        const { summary: _s, url: _u, store: _st, ...required } = real;
-        const bare = { ...required, fields: {}, mention: 'none' as const, ...(required.kind === 'task_result' ? { duration_ms: undefined } : {}) };
-        try {
-          renderEventWithTemplate(bare, { lang: key.lang, format, timeZone, mentions: planMentions('none', format), receivedAt: now }, key.kind, body);
-        } catch (err) {
-          if (err instanceof TemplateRenderError && err.failure.code === 'empty') return { problems: [t('templates.error.rendersEmpty')], messages: [] };
-          throw err;
-        }
+        // The sample has every optional field; an event without them must not render to nothing either.
+        if (rendersEmptyWhenBare(real, key.kind, body, { lang: key.lang, format, timeZone, receivedAt: now })) return { problems: [t('templates.error.rendersEmpty')], messages: [] };
       }
       return {
         problems: [],

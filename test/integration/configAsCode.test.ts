@@ -15,6 +15,8 @@ import { HOOK_EXAMPLES } from '../../server/hooks/examples.ts';
 import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
 import { getMetricRule } from '../../db/queries/metricRules.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
+import { issueTextZh } from '../../server/configAsCode/issueText.ts';
+import { translator } from '../../server/strings/translate.ts';
 import type { ApiScope } from '../../server/security/apiScopes.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent } from '../helpers/api.ts';
@@ -284,6 +286,28 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect(gbk.status).toBe(400);
     expect(((await gbk.json()) as { error: string }).error).toBe('invalid_encoding');
     expect((await api(target, 'GET', '/api/v1/config', tokens.targetAdmin.token)).etag).toBe(before.etag);
+  });
+
+  it('refuses a message template the console refuses because it renders to nothing, with the console’s reason', async () => {
+    // The console's form refuses `{{store}}`: an alert without a store would render nothing.
+    const admin = new ConsoleClient(target.url);
+    await admin.signIn(PASSWORD);
+    const form = await admin.postForm('/notifications/templates', { kind: 'alert', category: 'all', lang: 'en', body: '{{store}}', action: 'save' });
+    expect(form.status).toBe(422);
+    const templates = [
+      { kind: 'alert', category: 'inventory', lang: 'en', body: '{{store}}' },
+      { kind: 'task_result', category: null, lang: 'zh', body: '店铺：{{store}}\n{{fields}}' },
+      { kind: 'heartbeat', category: null, lang: 'en', body: '{{heartbeat.name}}' },
+      { kind: 'resolved', category: null, lang: 'en', body: '{{badge}} {{store}}' },
+    ];
+    const res = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, { format: 'storeclaw-notifier-config', version: 1, message_templates: templates });
+    expect(res.status).toBe(400);
+    const reason = translator('en')('templates.error.rendersEmpty');
+    expect(res.json.issues).toEqual([
+      { path: 'message_templates.0.body', message: reason },
+      { path: 'message_templates.1.body', message: reason },
+    ]);
+    expect(issueTextZh(reason)).toBe(translator('zh')('templates.error.rendersEmpty'));
   });
 
   it('applies only onto the state its dry run saw (If-Match), else 412', async () => {
