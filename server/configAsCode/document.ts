@@ -11,7 +11,7 @@ import { sampleHeartbeatAlert } from '../heartbeats/alerts.ts';
 import type { AlertEvent, TaskResultEvent } from '../events/schema.ts';
 import { translator, type Lang } from '../strings/translate.ts';
 import { CATEGORIES, EVENT_LIMITS, hasControlCharacter, isMentionTarget, SEVERITIES } from '../events/schema.ts';
-import { compileHook, HOOK_NAME, hookDefinitionSchema, type HookDefinition, type HookField, type HookProblem } from '../hooks/mapping.ts';
+import { compileHook, HOOK_MAPPING_NAME, hookDefinitionSchema, type HookDefinition, type HookField, type HookProblem } from '../hooks/mapping.ts';
 import { titleProblems } from '../metricRules/alerts.ts';
 import { CHANGE_BASELINES, CHANGE_DIRECTIONS, CHANGE_UNITS, NO_DATA_HOLD, THRESHOLD_OPS, type MetricRule } from '../metricRules/definition.ts';
 import { RANGES } from '../metricRules/ruleForm.ts';
@@ -113,7 +113,7 @@ const messageTemplateSchema = v.strictObject({
 
 const H = hookDefinitionSchema.entries;
 const hookMappingSchema = v.strictObject({
-  name: v.pipe(v.string(), v.regex(HOOK_NAME, 'must be 1-40 lower-case letters, digits, "-" or "_", starting with a letter or digit')),
+  name: v.pipe(v.string(), v.regex(HOOK_MAPPING_NAME, 'must be 1-40 lower-case letters, digits, "-" or "_", starting with a letter or digit, and not "new"')),
   title: H.title,
   summary: H.summary,
   severity: H.severity,

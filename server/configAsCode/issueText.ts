@@ -31,7 +31,7 @@ const RULES: Rule[] = [
   [/^must be a finite number$/, '必须是有限的数字'],
   [/^must match (.+)$/, '格式不符，应匹配 $1'],
   [/^must be a WeCom user id or a mobile number$/, '必须是企业微信用户 ID 或手机号'],
-  [/^must be 1-40 lower-case letters, digits, "-" or "_", starting with a letter or digit$/, '必须是 1 到 40 个小写字母、数字、- 或 _，并以字母或数字开头'],
+  [/^must be 1-40 lower-case letters, digits, "-" or "_", starting with a letter or digit, and not "new"$/, '必须是 1 到 40 个小写字母、数字、- 或 _，并以字母或数字开头，且不能是“new”'],
   [/^must be "none", "all" or a list of WeCom user ids \/ mobile numbers$/, '必须是 "none"、"all"，或企业微信用户 ID / 手机号列表'],
   [/^is not a 5-field cron expression that fires \(minute hour day-of-month month day-of-week\)$/, '不是有效且会触发的 5 段 cron 表达式（分 时 日 月 周）'],
   [/^is not a known IANA time zone$/, '不是已知的 IANA 时区'],

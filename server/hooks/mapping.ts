@@ -7,6 +7,9 @@ import { parsePath, readPath, type MappingSyntaxError, type PathSegment } from '
 import { parseTemplate, renderTemplate, valueText, type TemplatePart } from './mappingText.ts';
 
 export const HOOK_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+/** The names a mapping may be saved under: not `new`, the console's editor for a mapping not saved yet. */
+export const HOOK_MAPPING_NAME = /^(?!new$)[a-z0-9][a-z0-9_-]{0,39}$/;
+export const isHookName = (name: string): boolean => HOOK_MAPPING_NAME.test(name);
 export const HOOK_LIMITS = { template: 1000, lines: 2000, fields: EVENT_LIMITS.fields, mapEntries: 50, conditions: 20 } as const;
 
 /** What the console edits and the database stores: every template and list as its text. */

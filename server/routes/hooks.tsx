@@ -19,15 +19,12 @@ import type { AppEnv } from '../env.ts';
 import { linkedElsewhere, parseEvent } from '../events/schema.ts';
 import { HOOK_EXAMPLES } from '../hooks/examples.ts';
 import { HOOK_PAYLOAD_DEPTH, nestsDeeperThan } from '../hooks/payloadDepth.ts';
-import { applyHook, compileHook, hookDefinitionSchema, HOOK_NAME, type HookDefinition, type HookNote, type HookProblem } from '../hooks/mapping.ts';
+import { applyHook, compileHook, hookDefinitionSchema, isHookName, type HookDefinition, type HookNote, type HookProblem } from '../hooks/mapping.ts';
 import { readHookDefinition } from '../hooks/storedHook.ts';
 import { currentRenderSettings, renderForDelivery } from '../render/eventMessages.ts';
 import { utf8Bytes, type WecomMessage } from '../wecom/messages.ts';
 import { endpointsFor } from './inbound.tsx';
 import { clientIp, viewContext } from './viewContext.ts';
-
-/** `new` is the editor for a mapping not saved yet, so no mapping may be called that. */
-const isHookName = (name: string) => HOOK_NAME.test(name) && name !== 'new';
 
 const BLANK: HookDefinition = {
   title: '',

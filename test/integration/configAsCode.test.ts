@@ -310,6 +310,19 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect(issueTextZh(reason)).toBe(translator('zh')('templates.error.rendersEmpty'));
   });
 
+  it('refuses a hook mapping named "new", which the console cannot open, edit or delete (/hooks/new is its editor for a new mapping)', async () => {
+    const admin = new ConsoleClient(target.url);
+    await admin.signIn(PASSWORD);
+    expect((await admin.get('/hooks/new?name=new&start=blank')).status).toBe(422);
+    const mapping = { name: 'new', title: '{{title}}', summary: '', severity: '', severity_map: '', default_severity: 'warning', category: '', default_category: 'other', store: '', url: '', idempotency_key: '', fields: '', drop_when: '' };
+    const res = await api(target, 'PUT', '/api/v1/config', tokens.targetAdmin.token, { format: 'storeclaw-notifier-config', version: 1, hook_mappings: [mapping] });
+    expect(res.status).toBe(400);
+    expect(res.json.issues).toEqual([{ path: 'hook_mappings.0.name', message: 'must be 1-40 lower-case letters, digits, "-" or "_", starting with a letter or digit, and not "new"' }]);
+    expect(issueTextZh((res.json.issues as Array<{ message: string }>)[0]!.message)).toBe('必须是 1 到 40 个小写字母、数字、- 或 _，并以字母或数字开头，且不能是“new”');
+    // So no mapping is ever called that: its endpoint has none to apply.
+    expect((await postEvent(target.url, issue(target, 'hook sender', ['send']).token, { title: 'x' }, { path: '/api/v1/hooks/new' })).json.error).toBe('hook_not_found');
+  });
+
   it('applies only onto the state its dry run saw (If-Match), else 412', async () => {
     const dry = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, doc);
     // Someone changes the setup in between.
