@@ -572,6 +572,16 @@ export function retryDelivery(db: Db, id: number, now: number, chunk: number = S
     const row = getDelivery(db, id);
     if (!row || row.status !== 'dead') return false;
     preparedStatement(db, `UPDATE deliveries SET status = 'queued', queued_at = ?, next_attempt_at = ? WHERE id = ?`).run(now, now, id);
+    // The later messages of its set that died too (its @all follow-up, the parts after it, a report's
+    // chart) go again with it, after it: a retried alert is not heard without the mention it carried.
+    for (const [column, value] of [['event_id', row.eventId], ['set_id', row.setId]] as const) {
+      if (value === null) continue;
+      preparedStatement(
+        db,
+        `UPDATE deliveries SET status = 'queued', queued_at = ?, next_attempt_at = ?
+           WHERE ${column} = ? AND status = 'dead' AND (coalesce(split_from, id), id) > (?, ?)`,
+      ).run(now, now, value, row.splitFrom ?? row.id, row.id);
+    }
     if (row.eventId !== null) preparedStatement(db, `UPDATE events SET status = 'queued', finished_at = NULL WHERE id = ?`).run(row.eventId);
     if (row.kind === 'digest') {
       const digestId = row.splitFrom ?? row.id;
