@@ -216,8 +216,12 @@ const silenceSchema = v.strictObject({
   ),
   /** '' for alerts without a store. */
   store: v.pipe(v.string(), v.check((s) => chars(s) <= EVENT_LIMITS.store, `must be at most ${EVENT_LIMITS.store} characters`)),
-  /** Exclusive: the silence ends at this instant. */
-  until: v.pipe(v.string(), v.check((s) => parseIsoDateTime(s) !== undefined, 'must be an ISO 8601 date-time with a time zone, e.g. "2026-12-31T18:00:00+08:00"')),
+  /** Exclusive: the silence ends at this instant. As the export writes it (UTC), so the same instant written with an offset plans no change. */
+  until: v.pipe(
+    v.string(),
+    v.check((s) => parseIsoDateTime(s) !== undefined, 'must be an ISO 8601 date-time with a time zone, e.g. "2026-12-31T18:00:00+08:00"'),
+    v.transform((s) => new Date(parseIsoDateTime(s)!).toISOString()),
+  ),
 });
 
 export const configDocumentSchema = v.strictObject({

@@ -554,6 +554,29 @@ describe('configuration as code on a fresh appliance: round trips', () => {
     }
   }, 60_000);
 
+  it('a silence whose until is written with an offset imports once; the same document then plans no change (and writes no audit entry)', async () => {
+    const app = await start();
+    const token = adminToken(app);
+    const imports = () => listAudit(app.deps.db, { limit: 1000 }).filter((a) => a.action === 'config.import');
+    // The document kept in git says when the silence ends in China's time, as the refusal's example does.
+    const until = Date.now() + 7 * 86_400_000;
+    const local = new Date(until + 8 * 3_600_000).toISOString().slice(0, 19) + '+08:00';
+    const doc = { format: 'storeclaw-notifier-config', version: 1, silences: [{ category: 'inventory', title: 'SKU-9 low stock', store: 'JD Store', until: local }] };
+    const first = await api(app, 'PUT', '/api/v1/config', token, doc);
+    expect(first.status, first.text).toBe(200);
+    expect(first.json.applied).toBe(true);
+    const exported = (await api(app, 'GET', '/api/v1/config', token)).json.silences as Json[];
+    expect(exported.map((s) => Date.parse(s.until as string))).toEqual([Math.floor(until / 1000) * 1000]);
+    const audited = imports().length;
+
+    const dry = await api(app, 'PUT', '/api/v1/config?dry_run=true', token, doc);
+    expect(dry.status, dry.text).toBe(200);
+    expect(dry.json.changes, 'the same instant, written with an offset, planned again as a change').toEqual([]);
+    const again = await api(app, 'PUT', '/api/v1/config', token, doc);
+    expect(again.json.applied, 'applied (and audited) again though nothing changed').toBe(false);
+    expect(imports()).toHaveLength(audited);
+  }, 60_000);
+
   it('the metric rule form refuses a name with a tab (pasted from a spreadsheet), keeping it, so the export still imports', async () => {
     const app = await start();
     const admin = new ConsoleClient(app.url);
