@@ -73,7 +73,15 @@ const list = <T extends v.GenericSchema>(item: T, max: number) => v.pipe(v.array
 const notificationRulesSchema = v.strictObject({
   categories: v.strictObject(R.categories.entries),
   min_severity: R.minSeverity,
-  critical_mention: v.strictObject({ mode: CM.mode, targets: v.pipe(v.array(mentionTarget), v.maxLength(EVENT_LIMITS.mentions)) }),
+  critical_mention: v.pipe(
+    v.strictObject({ mode: CM.mode, targets: v.pipe(v.array(mentionTarget), v.maxLength(EVENT_LIMITS.mentions)) }),
+    // The Notifications form's check: a list that mentions nobody would show as on.
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed || dataset.value.mode !== 'list' || dataset.value.targets.length > 0) return;
+      const { targets } = dataset.value;
+      addIssue({ message: 'must list at least one user id or mobile number when the mode is "list"', path: [{ type: 'object', origin: 'value', input: dataset.value, key: 'targets', value: targets }] });
+    }),
+  ),
   dedupe_window_minutes: R.dedupeWindowMinutes,
   language: D.language,
   format: D.format,

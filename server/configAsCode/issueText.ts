@@ -37,6 +37,7 @@ const RULES: Rule[] = [
   [/^is not a known IANA time zone$/, '不是已知的 IANA 时区'],
   [/^must be a time like 22:00$/, '必须是 22:00 这样的时间'],
   [/^must differ from start while quiet hours are on$/, '开启免打扰时，结束时间必须与开始时间不同'],
+  [/^must list at least one user id or mobile number when the mode is "list"$/, '提醒方式（mode）为 "list" 时，至少列出一个用户 ID 或手机号'],
   [/^must be null unless the type is "custom"$/, '只有类型为 "custom"（自定义模板）时才能填写，其他类型须为 null'],
   [/^a custom report needs a template$/, '自定义报表需要模板'],
   [/^must be an ISO 8601 date-time with a time zone, e\.g\. "(.+)"$/, '必须是带时区的 ISO 8601 时间，例如 "$1"'],

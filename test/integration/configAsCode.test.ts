@@ -323,6 +323,15 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect((await postEvent(target.url, issue(target, 'hook sender', ['send']).token, { title: 'x' }, { path: '/api/v1/hooks/new' })).json.error).toBe('hook_not_found');
   });
 
+  it('refuses critical mention "list" with nobody on it, as the Notifications form refuses it', async () => {
+    const current = (await api(target, 'GET', '/api/v1/config', tokens.targetAdmin.token)).json;
+    const rules = { ...(current.notification_rules as Json), critical_mention: { mode: 'list', targets: [] } };
+    const res = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, { format: 'storeclaw-notifier-config', version: 1, notification_rules: rules });
+    expect(res.status, `accepted a mention list with nobody on it: ${res.text.slice(0, 300)}`).toBe(400);
+    expect(res.json.issues).toEqual([{ path: 'notification_rules.critical_mention.targets', message: 'must list at least one user id or mobile number when the mode is "list"' }]);
+    expect(issueTextZh((res.json.issues as Array<{ message: string }>)[0]!.message)).toBe('提醒方式（mode）为 "list" 时，至少列出一个用户 ID 或手机号');
+  });
+
   it('applies only onto the state its dry run saw (If-Match), else 412', async () => {
     const dry = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, doc);
     // Someone changes the setup in between.
