@@ -20,7 +20,7 @@ import { parseTemplate as parseReportTemplate, TEMPLATE_MAX_CHARS, type Template
 import { CALENDAR_CHOICES, REPORT_TYPES } from '../../db/schema.ts';
 import { deliverySettingsSchema, rulesSchema } from '../settings/settingsStore.ts';
 import { canonicalTimeZone } from '../time/zone.ts';
-import { MAX_SILENCES } from '../rules/silences.ts';
+import { MAX_SILENCE_MS, MAX_SILENCES } from '../rules/silences.ts';
 import { parseIsoDateTime } from '../events/schema.ts';
 
 export const CONFIG_FORMAT = 'storeclaw-notifier-config';
@@ -355,8 +355,8 @@ function duplicates<T>(items: readonly T[] | undefined, section: string, keyOf: 
 
 export type ParsedConfig = { ok: true; document: ConfigDocument } | { ok: false; issues: ConfigIssue[] };
 
-/** The document checked whole: shape, limits, each template, mapping, cron and time zone; every problem at once. */
-export function parseConfigDocument(json: unknown): ParsedConfig {
+/** The document checked whole: shape, limits, each template, mapping, cron and time zone, silences' ends from `now`; every problem at once. */
+export function parseConfigDocument(json: unknown, now: number): ParsedConfig {
   const parsed = v.safeParse(configDocumentSchema, json);
   if (!parsed.success) return { ok: false, issues: parsed.issues.map((issue) => ({ path: issuePath(issue), message: issueMessage(issue) })) };
   const doc = parsed.output;
@@ -367,6 +367,10 @@ export function parseConfigDocument(json: unknown): ParsedConfig {
     if (!problems.length && t.kind !== 'digest' && rendersEmpty(t.kind, t.lang, t.body)) {
       issues.push({ path: `message_templates.${i}.body`, message: translator('en')('templates.error.rendersEmpty') });
     }
+  });
+  // The Mute form's bound: a silence is for a noisy alert, not a way to switch it off for good.
+  doc.silences?.forEach((s, i) => {
+    if (Date.parse(s.until) - now > MAX_SILENCE_MS) issues.push({ path: `silences.${i}.until`, message: 'must be at most a year ahead' });
   });
   doc.hook_mappings?.forEach((h, i) => {
     const compiled = compileHook(hookDefinitionOf(h));

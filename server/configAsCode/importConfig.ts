@@ -13,12 +13,13 @@ export type ImportOutcome =
   | { ok: true; applied: boolean; base: string; result: string; plan: ConfigPlan };
 
 export function importConfig(deps: ConfigApplyDeps, json: unknown, opts: { dryRun: boolean; expectBase?: string; who: ConfigActor }): ImportOutcome {
-  const parsed = parseConfigDocument(json);
+  const now = deps.clock.now();
+  const parsed = parseConfigDocument(json, now);
   if (!parsed.ok) return { ok: false, reason: 'invalid', issues: parsed.issues };
   const current = readCurrentConfig(deps);
   const base = configFingerprint(current.document);
   if (opts.expectBase !== undefined && opts.expectBase !== base) return { ok: false, reason: 'changed', base };
-  const { plan, document } = planImport(current, parsed.document, deps.clock.now());
+  const { plan, document } = planImport(current, parsed.document, now);
   if (opts.dryRun || (plan.changes.length === 0 && plan.keptOff.length === 0)) return { ok: true, applied: false, base, result: base, plan };
   applyConfig(deps, current, document, plan, opts.who);
   return { ok: true, applied: true, base, result: configFingerprint(readCurrentConfig(deps).document), plan };

@@ -40,6 +40,7 @@ const RULES: Rule[] = [
   [/^must list at least one user id or mobile number when the mode is "list"$/, '提醒方式（mode）为 "list" 时，至少列出一个用户 ID 或手机号'],
   [/^must be null unless the type is "custom"$/, '只有类型为 "custom"（自定义模板）时才能填写，其他类型须为 null'],
   [/^a custom report needs a template$/, '自定义报表需要模板'],
+  [/^must be at most a year ahead$/, '不能晚于一年之后'],
   [/^must be an ISO 8601 date-time with a time zone, e\.g\. "(.+)"$/, '必须是带时区的 ISO 8601 时间，例如 "$1"'],
   [/^must be "(.+)"$/, '必须是 "$1"'],
   [/^this appliance reads version (\S+) documents$/, '本设备只能读取第 $1 版的文档'],

@@ -16,6 +16,7 @@ import { ruleFromRow, rowFromRule } from '../../server/metricRules/ruleRows.ts';
 import { getMetricRule } from '../../db/queries/metricRules.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { issueTextZh } from '../../server/configAsCode/issueText.ts';
+import { MAX_SILENCE_MS } from '../../server/rules/silences.ts';
 import { translator } from '../../server/strings/translate.ts';
 import type { ApiScope } from '../../server/security/apiScopes.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
@@ -332,6 +333,19 @@ describe('configuration as code: export, dry run, import, scopes', () => {
     expect(issueTextZh((res.json.issues as Array<{ message: string }>)[0]!.message)).toBe('提醒方式（mode）为 "list" 时，至少列出一个用户 ID 或手机号');
   });
 
+  it('refuses a silence ending more than a year ahead, as the Mute form does ("Choose a date from today to a year ahead")', async () => {
+    const doc = (until: string) => ({ format: 'storeclaw-notifier-config', version: 1, silences: [{ category: 'orders', title: 'Refund spike', store: '', until }] });
+    const far = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, doc('2099-01-01T00:00:00+08:00'));
+    expect(far.status, `a silence until 2099 (an alert muted for good) was accepted: ${far.text.slice(0, 300)}`).toBe(400);
+    expect(far.json.issues).toEqual([{ path: 'silences.0.until', message: 'must be at most a year ahead' }]);
+    expect(issueTextZh('must be at most a year ahead')).toBe('不能晚于一年之后');
+    // The bound is the Mute form's, from the import's clock: an export of console silences always imports again.
+    const justOver = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, doc(new Date(Date.now() + MAX_SILENCE_MS + 60_000).toISOString()));
+    expect(justOver.status).toBe(400);
+    const within = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, doc(new Date(Date.now() + MAX_SILENCE_MS - 60_000).toISOString()));
+    expect(within.status, within.text).toBe(200);
+  });
+
   it('applies only onto the state its dry run saw (If-Match), else 412', async () => {
     const dry = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, doc);
     // Someone changes the setup in between.
@@ -470,7 +484,8 @@ describe('configuration as code: export, dry run, import, scopes', () => {
   it('bounds: a document over 1 MiB is refused with 413, a list over its cap with the path', async () => {
     const huge = await api(target, 'PUT', '/api/v1/config', tokens.targetAdmin.token, JSON.stringify({ ...doc, padding: 'x'.repeat(1024 * 1024) }));
     expect(huge.status).toBe(413);
-    const many = { format: 'storeclaw-notifier-config', version: 1, silences: Array.from({ length: 501 }, (_, i) => ({ category: 'other', title: `t${i}`, store: '', until: '2099-01-01T00:00:00Z' })) };
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    const many = { format: 'storeclaw-notifier-config', version: 1, silences: Array.from({ length: 501 }, (_, i) => ({ category: 'other', title: `t${i}`, store: '', until })) };
     const res = await api(target, 'PUT', '/api/v1/config?dry_run=true', tokens.targetAdmin.token, many);
     expect(res.json.issues).toEqual([{ path: 'silences', message: 'must hold at most 500 items' }]);
   });

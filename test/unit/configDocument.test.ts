@@ -7,6 +7,8 @@ import { hookDocOf, metricRuleDoc, metricRuleOf, parseConfigDocument } from '../
 import { issueTextZh } from '../../server/configAsCode/issueText.ts';
 import { leaves, setAt } from '../helpers/jsonLeaves.ts';
 
+/** The import's clock: silences end at most a year after it. */
+const NOW = Date.parse('2026-06-01T00:00:00Z');
 const VALID = {
   format: 'storeclaw-notifier-config',
   version: 1,
@@ -29,12 +31,12 @@ const VALID = {
     },
   ],
   report_jobs: [{ name: 'Daily', type: 'daily_summary', cron: '0 9 * * *', timezone: 'Asia/Shanghai', template: null, enabled: false, attach_chart: true, chart_metrics: ['gmv'], calendar: 'workdays_cn' }],
-  silences: [{ category: 'inventory', title: 'SKU-1 low', store: '', until: '2099-01-01T00:00:00Z' }],
+  silences: [{ category: 'inventory', title: 'SKU-1 low', store: '', until: '2026-12-31T18:00:00+08:00' }],
 };
 
 describe('the configuration document', () => {
   it('accepts a valid document', () => {
-    expect(parseConfigDocument(VALID)).toMatchObject({ ok: true });
+    expect(parseConfigDocument(VALID, NOW)).toMatchObject({ ok: true });
   });
 
   it('carries the workday calendar choices (issue 23): quiet non-workdays, a change rule skipping holidays, a report job on workdays', () => {
@@ -44,7 +46,7 @@ describe('the configuration document', () => {
     // Left out, as in documents from before the calendar: every day, no holidays skipped.
     const { skip_holidays: _, ...plain } = VALID.metric_rules[0]!.condition;
     expect(metricRuleDoc(metricRuleOf({ ...VALID.metric_rules[0]!, condition: plain } as Parameters<typeof metricRuleOf>[0])).condition).toEqual(plain);
-    const bad = parseConfigDocument({ ...VALID, report_jobs: [{ ...VALID.report_jobs[0], calendar: 'weekends' }] });
+    const bad = parseConfigDocument({ ...VALID, report_jobs: [{ ...VALID.report_jobs[0], calendar: 'weekends' }] }, NOW);
     expect(bad.ok).toBe(false);
     expect(JSON.stringify(bad)).toContain('report_jobs.0.calendar');
   });
@@ -52,7 +54,7 @@ describe('the configuration document', () => {
   it('any JSON: valid, or problems that each name a path; never an exception', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (json) => {
-        const r = parseConfigDocument(json);
+        const r = parseConfigDocument(json, NOW);
         if (!r.ok) for (const issue of r.issues) expect(issue.path.length * issue.message.length).toBeGreaterThan(0);
       }),
       { numRuns: 300 },
@@ -63,7 +65,7 @@ describe('the configuration document', () => {
     const paths = leaves(VALID);
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 2 }), (path, leaf) => {
-        const r = parseConfigDocument(setAt(VALID, path, leaf));
+        const r = parseConfigDocument(setAt(VALID, path, leaf), NOW);
         if (r.ok) return;
         const dotted = path.join('.');
         // The problem is reported where the value is, or at an enclosing field (a variant's tag, a list, the template it breaks).
@@ -74,11 +76,11 @@ describe('the configuration document', () => {
   });
 
   it('quiet hours get the Notifications form’s checks: on with start = end is refused at the end; the zone by its canonical name', () => {
-    expect(parseConfigDocument({ ...VALID, quiet_hours: { ...VALID.quiet_hours, start: '22:00', end: '22:00' } })).toEqual({
+    expect(parseConfigDocument({ ...VALID, quiet_hours: { ...VALID.quiet_hours, start: '22:00', end: '22:00' } }, NOW)).toEqual({
       ok: false,
       issues: [{ path: 'quiet_hours.end', message: 'must differ from start while quiet hours are on' }],
     });
-    const off = parseConfigDocument({ ...VALID, quiet_hours: { ...VALID.quiet_hours, enabled: false, start: '22:00', end: '22:00', time_zone: 'america/new_york' } });
+    const off = parseConfigDocument({ ...VALID, quiet_hours: { ...VALID.quiet_hours, enabled: false, start: '22:00', end: '22:00', time_zone: 'america/new_york' } }, NOW);
     expect(off.ok && off.document.quiet_hours).toMatchObject({ enabled: false, time_zone: 'America/New_York' });
   });
 
@@ -89,7 +91,7 @@ describe('the configuration document', () => {
       quiet_hours: { ...VALID.quiet_hours, start: '7:00' },
       hook_mappings: [{ ...VALID.hook_mappings[0], summary: 'x'.repeat(1001) }],
       metric_rules: [{ ...VALID.metric_rules[0], reminder_hours: 2.5, hold: { kind: 'points', count: 101 } }],
-    });
+    }, NOW);
     expect(r).toEqual({
       ok: false,
       issues: expect.arrayContaining([
@@ -105,7 +107,7 @@ describe('the configuration document', () => {
   it('every refusal it can give reads in Chinese too (the console shows the reader’s language)', () => {
     const untranslated = new Set<string>();
     const check = (json: unknown) => {
-      const r = parseConfigDocument(json);
+      const r = parseConfigDocument(json, NOW);
       if (!r.ok) for (const i of r.issues) if (issueTextZh(i.message) === undefined) untranslated.add(i.message);
     };
     fc.assert(fc.property(fc.jsonValue(), (json) => check({ format: 'storeclaw-notifier-config', version: 1, ...(typeof json === 'object' && json !== null ? json : { json }) })), { numRuns: 200 });
@@ -114,6 +116,7 @@ describe('the configuration document', () => {
     fc.assert(fc.property(fc.constantFrom(...paths), values, (path, value) => check(setAt(VALID, path, value))), { numRuns: 1500 });
     check({ ...VALID, quiet_hours: { ...VALID.quiet_hours, end: VALID.quiet_hours.start } });
     check({ ...VALID, hook_mappings: [...VALID.hook_mappings, VALID.hook_mappings[0]] });
+    check({ ...VALID, silences: [{ ...VALID.silences[0], until: '2099-01-01T00:00:00Z' }] });
     check({ ...VALID, message_templates: [...VALID.message_templates, VALID.message_templates[0]] });
     check({ ...VALID, report_jobs: [{ ...VALID.report_jobs[0], type: 'custom', template: null }, { ...VALID.report_jobs[0], template: 'x' }] });
     check({ ...VALID, hook_mappings: [{ ...VALID.hook_mappings[0], title: '', severity_map: 'oops', drop_when: 'a ~ b', fields: '__proto__ = x' }] });
@@ -124,7 +127,7 @@ describe('the configuration document', () => {
   });
 
   it('names duplicates with both places', () => {
-    const r = parseConfigDocument({ ...VALID, hook_mappings: [...VALID.hook_mappings, VALID.hook_mappings[0]] });
+    const r = parseConfigDocument({ ...VALID, hook_mappings: [...VALID.hook_mappings, VALID.hook_mappings[0]] }, NOW);
     expect(r).toEqual({ ok: false, issues: [{ path: 'hook_mappings.1', message: 'a mapping with this name is already in hook_mappings.0' }] });
   });
 });
