@@ -1,15 +1,16 @@
 import { serve } from '@hono/node-server';
 import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { createCheckpointer } from '../db/checkpointer.ts';
 import { closeDatabase } from '../db/client.ts';
 import { getAdminPasswordHash, setAdminPasswordHash } from '../db/queries/admin.ts';
+import { writeAudit } from '../db/queries/audit.ts';
 import { deleteAllSessions, deleteExpiredSessions } from '../db/queries/sessions.ts';
 import { createApp } from './app.tsx';
 import { removeStalePartials } from './backup.ts';
 import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
 import { openApplianceDatabase, StartupRefusal } from './databaseUpgrade.ts';
-import { swapInBackup } from './restore.ts';
+import { putBackKept, swapInBackup } from './restore.ts';
 import { createFallbackSender } from './selfWatch/fallback.ts';
 import { createNextFireCache, observe } from './selfWatch/observe.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './selfWatch/reasons.ts';
@@ -297,8 +298,10 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
     } catch (err) {
       // The backup passed its checks but does not open: the kept copy goes back, as it was.
       log.error('the restored database did not open: the previous one is back', { error: err });
-      if (kept) swapInBackup(config.dataDir, DB_FILE, kept, { now: clock.now(), actor: 'admin', file: basename(kept), bytes: 0, ip: audit.ip });
+      if (kept) putBackKept(config.dataDir, DB_FILE, kept);
       await reopen();
+      const reason = err instanceof Error ? err.message : String(err);
+      writeAudit(core.deps.db, clock.now(), { actor: 'admin', action: 'backup.restore_failed', detail: { file: audit.file, bytes: audit.bytes, reason }, ip: audit.ip });
       throw err;
     }
     log.warn('database restored from a backup', { file: audit.file, bytes: audit.bytes, kept });

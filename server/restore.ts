@@ -110,6 +110,16 @@ export function swapInBackup(dataDir: string, dbFile: string, staged: string, re
   return { kept };
 }
 
+/**
+ * After a restore whose backup did not open: the kept copy goes back into place as it was, over the
+ * refused backup and its side files. Not a restore: no sessions ended, nothing audited, no copy kept.
+ */
+export function putBackKept(dataDir: string, dbFile: string, kept: string): void {
+  const live = join(dataDir, dbFile);
+  for (const suffix of ['-wal', '-shm', '-journal']) rmSync(live + suffix, { force: true });
+  renameSync(kept, live);
+}
+
 /** Whether another connection (a running appliance, in this or another container) has the database open. */
 export function databaseInUse(file: string): boolean {
   if (!existsSync(file)) return false;

@@ -12,7 +12,7 @@ export const AUDIT_ACTIONS = [
   'rules.update', 'settings.update', 'settings.delivery.update', 'template.save', 'template.restore', 'hook.save', 'hook.delete',
   'metric_rule.create', 'metric_rule.update', 'metric_rule.delete', 'metric_rule.store_limit', 'metric_rule.store_refused',
   'report.create', 'report.update', 'report.delete', 'report.run', 'report.enable', 'report.disable', 'report.settings',
-  'backup.download', 'backup.restore', 'config.import',
+  'backup.download', 'backup.restore', 'backup.restore_failed', 'config.import',
   'heartbeat.create', 'heartbeat.update', 'heartbeat.pause', 'heartbeat.resume', 'heartbeat.delete',
   'calendar.day_set', 'calendar.day_remove', 'calendar.year_entered',
 ] as const;

@@ -221,7 +221,7 @@ describe('restore from the console', () => {
     }
   }, 60_000);
 
-  it('a backup that passes its checks but fails to migrate: the database of before is back and the appliance carries on', async () => {
+  it('a backup that passes its checks but fails to migrate: the database of before is back as it was (the admin still signed in, no restore audited, no kept copy) and the appliance carries on', async () => {
     const dataDir = join(scratch, 'unmigratable');
     // A migration that fails only on data: a database without hook mappings takes it, the old backup (with one) does not.
     const migrations = migrationsPlus(scratch, '0099_hooks_need_names', ['UPDATE `hook_mappings` SET `name` = NULL;']);
@@ -238,6 +238,13 @@ describe('restore from the console', () => {
       // The appliance runs on its own database again: the token issued before the attempt works.
       expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', title: 'still here' })).status).toBe(202);
       expect(count(app, "select count(*) as n from hook_mappings")).toBe(0);
+      // As it was: no restore happened, so nobody was signed out and the audit log says it failed, not that it restored.
+      const audited = app.deps.db.$client.prepare("SELECT action, detail FROM audit_log WHERE action LIKE 'backup.restore%'").all() as Array<{ action: string; detail: string }>;
+      expect(audited.map((a) => a.action), 'the audit log says a backup was restored, though the restore failed').toEqual(['backup.restore_failed']);
+      expect(JSON.parse(audited[0]!.detail)).toMatchObject({ file: 'notifier-backup.db', reason: expect.stringContaining('Migration 0099_hooks_need_names failed') });
+      expect((await c.get('/backup')).status, 'the admin was signed out by a restore that did not happen').toBe(200);
+      // The kept copy went back into place; the refused backup is gone, not kept as "the database before the restore".
+      expect(readdirSync(dataDir).filter((f) => f.startsWith('notifier-before-restore-') || f.startsWith('.restore-'))).toEqual([]);
     } finally {
       await app.stop();
     }
