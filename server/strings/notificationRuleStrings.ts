@@ -37,7 +37,7 @@ const en = {
   'silence.date': 'Date (with "until the end of a date")',
   'silence.error.date': 'Choose a date from today to a year ahead.',
   'silence.error.notAlert': 'Only an alert or a task result can be silenced.',
-  'silence.error.full': '{max} silences are in force, as many as a configuration export can carry: remove one on Notifications, or wait for one to end.',
+  'silence.error.full': 'The silences in force are at their limit ({max}, as many as a configuration export can carry): remove one on Notifications, or wait for one to end.',
   'silence.noStore': 'no store',
 };
 

@@ -166,7 +166,7 @@ describe('muting one alert from the send log', () => {
 
     const refused = await admin.submit(`/send-log/${fresh}/silence`, { duration: 'until', date });
     expect(refused.redirectedTo).toBe(`/send-log/${fresh}#mute`);
-    expect(textOf(refused.body)).toContain(`${MAX_SILENCES} silences are in force, as many as a configuration export can carry`);
+    expect(textOf(refused.body)).toContain(`The silences in force are at their limit (${MAX_SILENCES}, as many as a configuration export can carry)`);
     expect(refused.body).toMatch(/<option value="until" selected[^>]*>/);
     expect(refused.body).toContain(`value="${date}"`);
     const zh = await admin.submit(`/send-log/${fresh}/silence`, { duration: '4h' }, { 'accept-language': 'zh-CN' });
