@@ -52,10 +52,10 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
   const app = new Hono<AppEnv>();
 
   /** The card and the banner above every page, from one read of the channel. */
-  const cardAndBanner = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[]) => {
+  const cardAndBanner = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[], urlError?: string) => {
     const status = channelStatus(deps);
     const ctx: ViewContext = { ...viewContext(c, deps), banner: invalidBotBanner(status, c.var.t, c.var.lang) };
-    return { ctx, status, form, notices };
+    return { ctx, status, form, notices, urlError };
   };
 
   /**
@@ -63,9 +63,9 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
    * sent, disconnected, or asked WeCom and was refused) is redirected (post/redirect/get), its notices
    * kept for the one page the redirect leads to, so a reload never connects or sends again.
    */
-  const answer = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[], status: 200 | 422 | 429 | 502 = 200) => {
+  const answer = (c: Context<AppEnv>, form: 'none' | 'add' | 'replace', notices: CardNotice[], status: 200 | 422 | 429 | 502 = 200, urlError?: string) => {
     if (isHtmx(c)) {
-      const props = cardAndBanner(c, form, notices);
+      const props = cardAndBanner(c, form, notices, urlError);
       return c.html(
         <>
           <WecomCard {...props} />
@@ -75,7 +75,7 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
       );
     }
     // A refused form (422) changed nothing and sent nothing: it is answered in place like any form error.
-    if (status === 422) return c.html(<ChannelsPage {...cardAndBanner(c, form, notices)} />, 422);
+    if (status === 422) return c.html(<ChannelsPage {...cardAndBanner(c, form, notices, urlError)} />, 422);
     deps.flash.put<ChannelOutcome>(sessionKey(c), 'channels', { notices });
     return c.redirect(form === 'none' ? '/channels' : `/channels?form=${form}`, 303);
   };
@@ -115,7 +115,10 @@ export function channelRoutes(deps: AppDeps & { flash: FlashStore }) {
       deps.reports?.botConnected();
       return answer(c, 'none', connectNotices(ctx, outcome, form, deps.limiter.limit()));
     }
-    return answer(c, form, connectNotices(ctx, outcome, form, deps.limiter.limit()), outcome.stage === 'format' ? 422 : outcome.stage === 'rate_limited' ? 429 : 502);
+    const refusal = connectNotices(ctx, outcome, form, deps.limiter.limit());
+    // A URL refused as written is said under the field it is about, not on top of the card.
+    if (outcome.stage === 'format') return answer(c, form, [], 422, refusal[0]?.text);
+    return answer(c, form, refusal, outcome.stage === 'rate_limited' ? 429 : 502);
   });
 
   app.post('/channels/wecom/test', async (c) => {

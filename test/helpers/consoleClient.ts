@@ -117,3 +117,19 @@ export function textOf(html: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/**
+ * What a screen reader reads as a field's description: the text of each element the field's
+ * aria-describedby names (`[missing #id]` for an id not on the page), joined by " | ".
+ */
+export function descriptionOf(html: string, fieldId: string): string {
+  const tag = new RegExp(`<(?:input|select|textarea)\\b[^>]*\\bid="${fieldId}"[^>]*>`).exec(html)?.[0];
+  if (!tag) throw new Error(`no field #${fieldId} on the page`);
+  const ids = (/\baria-describedby="([^"]*)"/.exec(tag)?.[1] ?? '').split(/\s+/).filter(Boolean);
+  return ids
+    .map((id) => {
+      const el = new RegExp(`<(\\w+)\\b[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
+      return el ? textOf(el[2]!) : `[missing #${id}]`;
+    })
+    .join(' | ');
+}

@@ -6,7 +6,7 @@ import { listAudit } from '../../db/queries/audit.ts';
 import { listDeliveries } from '../../db/queries/deliveries.ts';
 import { translator } from '../../server/strings/translate.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { ConsoleClient, descriptionOf, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY_A = '3f2a9c4e-1b7d-4e8a-9c0f-5d6e7f8a1b2c';
@@ -41,6 +41,14 @@ describe('connecting the one WeCom bot over real HTTP', () => {
     expect(textOf(res.body)).toContain('https://');
     expect(getChannel(app.deps.db)).toBeUndefined();
     expect(fake.received).toHaveLength(0);
+  });
+
+  it('a refused Webhook URL: the reason is tied to the Webhook URL field (aria-describedby), as on every other console form', async () => {
+    const res = await client.submit('/channels/wecom/connect', { url: url(KEY_A.slice(0, 20)) });
+    expect(res.status).toBe(422);
+    // A screen reader user back on the field to correct the URL hears why, not only the help line.
+    expect(descriptionOf(res.body, 'webhook-url')).toMatch(/cut off/i);
+    expect(res.body).toMatch(/<input[^>]*id="webhook-url"[^>]*aria-invalid="true"/);
   });
 
   it('says the bot no longer exists on 93000 and does not save the URL', async () => {

@@ -3,6 +3,7 @@ import type { ViewContext } from '../context.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { labelOr } from '../../server/strings/translate.ts';
 import { Notice } from '../layout.tsx';
+import { describedBy, FieldError } from './formErrors.tsx';
 
 export interface CardNotice {
   kind: 'ok' | 'bad' | 'info';
@@ -15,6 +16,8 @@ export interface WecomCardProps {
   /** Which form is open: none, the first "Add", or "Replace URL" on a connected bot. */
   form: 'none' | 'add' | 'replace';
   notices?: CardNotice[];
+  /** Why the Webhook URL was refused as written, shown under the field. */
+  urlError?: string;
 }
 
 function StatusBadge({ ctx, status }: { ctx: ViewContext; status: ChannelStatus }) {
@@ -28,7 +31,7 @@ function When({ ctx, at }: { ctx: ViewContext; at: number | null | undefined }) 
   return <>{at ? formatDateTime(at, ctx.lang, ctx.timeZone) : ctx.t('card.never')}</>;
 }
 
-function ConnectForm({ ctx, mode }: { ctx: ViewContext; mode: 'add' | 'replace' }) {
+function ConnectForm({ ctx, mode, urlError }: { ctx: ViewContext; mode: 'add' | 'replace'; urlError?: string }) {
   return (
     <form method="post" action="/channels/wecom/connect" hx-post="/channels/wecom/connect" hx-target="#wecom-card" hx-swap="outerHTML">
       <input type="hidden" name="_csrf" value={ctx.csrf} />
@@ -42,12 +45,14 @@ function ConnectForm({ ctx, mode }: { ctx: ViewContext; mode: 'add' | 'replace' 
         autocomplete="off"
         spellcheck={false}
         required
-        aria-describedby="webhook-url-help"
+        aria-invalid={urlError ? 'true' : undefined}
+        aria-describedby={describedBy('webhook-url-help', urlError && 'webhook-url-error')}
         placeholder="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
       />
       <p class="help" id="webhook-url-help">
         {ctx.t('card.url.help')}
       </p>
+      <FieldError id="webhook-url-error" message={urlError} alert />
       <div class="actions">
         <button type="submit">
           <span class="when-idle">{ctx.t('card.connect')}</span>
@@ -62,7 +67,7 @@ function ConnectForm({ ctx, mode }: { ctx: ViewContext; mode: 'add' | 'replace' 
 }
 
 /** The WeCom Bot card; the htmx target of every channel action, so it re-renders whole. */
-export function WecomCard({ ctx, status, form, notices = [] }: WecomCardProps) {
+export function WecomCard({ ctx, status, form, notices = [], urlError }: WecomCardProps) {
   const connected = status.state !== 'none';
   return (
     <section class="card" id="wecom-card" aria-labelledby="wecom-card-title">
@@ -98,7 +103,7 @@ export function WecomCard({ ctx, status, form, notices = [] }: WecomCardProps) {
         </dl>
       ) : null}
       {form !== 'none' ? (
-        <ConnectForm ctx={ctx} mode={form} />
+        <ConnectForm ctx={ctx} mode={form} urlError={urlError} />
       ) : connected ? (
         <div class="actions">
           <form method="post" action="/channels/wecom/test" hx-post="/channels/wecom/test" hx-target="#wecom-card" hx-swap="outerHTML">
