@@ -7,7 +7,7 @@ import { listReportJobs } from '../../db/queries/reports.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
-import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { ConsoleClient, descriptionOf, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const PASSWORD = 'heartbeat-checks-pass';
@@ -301,6 +301,18 @@ describe('heartbeat checks, end to end', () => {
     expect(taken.status).toBe(422);
     expect(textOf(taken.body)).toContain('已有其他检查使用该标识');
     expect(listHeartbeatChecks(r.app.deps.db)).toHaveLength(1);
+  });
+
+  it('heartbeat editor: the Calendar select is described by the help line printed under it, as on the report form, and by its error', async () => {
+    const r = await rig();
+    const page = await r.console.get('/heartbeats/new');
+    expect(descriptionOf(page.body, 'hb-calendar')).toContain("Workdays follow China's holidays");
+    const refused = await r.console.postForm('/heartbeats', { ...checkForm, calendar: 'every_full_moon' });
+    expect(refused.status).toBe(422);
+    const error = /<p[^>]*id="hb-calendar-error"[^>]*>([\s\S]*?)<\/p>/.exec(refused.body)?.[1];
+    expect(error, 'the refusal is under the Calendar select').toBeDefined();
+    expect(descriptionOf(refused.body, 'hb-calendar')).toContain(textOf(error!));
+    expect(refused.body).toMatch(/<select[^>]*id="hb-calendar"[^>]*aria-invalid="true"/);
   });
 
   it('a check that went down while the appliance was stopped fires once after start, not once per missed period', async () => {

@@ -228,9 +228,9 @@ function Input({ field, values, errors, help = false }: { field: CheckFormField;
   return <input type="text" id={`hb-${field}`} name={field} value={values[field]} aria-invalid={errors[field] ? 'true' : undefined} aria-describedby={described(field, errors, help)} />;
 }
 
-function Select({ ctx, field, values, options }: { ctx: ViewContext; field: CheckFormField; values: CheckFormValues; options: ReadonlyArray<readonly [string, MessageKey]> }) {
+function Select({ ctx, field, values, errors, help = false, options }: { ctx: ViewContext; field: CheckFormField; values: CheckFormValues; errors: TranslatedCheckErrors; help?: boolean; options: ReadonlyArray<readonly [string, MessageKey]> }) {
   return (
-    <select id={`hb-${field}`} name={field}>
+    <select id={`hb-${field}`} name={field} aria-invalid={errors[field] ? 'true' : undefined} aria-describedby={described(field, errors, help)}>
       {options.map(([value, label]) => (
         <option value={value} selected={values[field] === value}>
           {ctx.t(label)}
@@ -268,7 +268,7 @@ export function CheckEditorPage({ ctx, checkId, values, errors = {}, notice }: {
           <Input field="key" {...f} help />
         </Field>
         <Field ctx={ctx} field="scheduleKind" errors={errors}>
-          <Select ctx={ctx} field="scheduleKind" values={values} options={[['period', 'hb.form.schedule.period'], ['cron', 'hb.form.schedule.cron']]} />
+          <Select ctx={ctx} field="scheduleKind" {...f} options={[['period', 'hb.form.schedule.period'], ['cron', 'hb.form.schedule.cron']]} />
         </Field>
         <Field ctx={ctx} field="periodMinutes" errors={errors}>
           <Input field="periodMinutes" {...f} />
@@ -283,13 +283,13 @@ export function CheckEditorPage({ ctx, checkId, values, errors = {}, notice }: {
           <Input field="graceMinutes" {...f} help />
         </Field>
         <Field ctx={ctx} field="calendar" errors={errors} help={t('calendar.choiceHelp')}>
-          <Select ctx={ctx} field="calendar" values={values} options={CALENDAR_CHOICES.map((c) => [c, `calendar.choice.${c}`] as const)} />
+          <Select ctx={ctx} field="calendar" {...f} help options={CALENDAR_CHOICES.map((c) => [c, `calendar.choice.${c}`] as const)} />
         </Field>
         <Field ctx={ctx} field="category" errors={errors}>
-          <Select ctx={ctx} field="category" values={values} options={CATEGORIES.map((c) => [c, `category.${c}` as MessageKey] as const)} />
+          <Select ctx={ctx} field="category" {...f} options={CATEGORIES.map((c) => [c, `category.${c}` as MessageKey] as const)} />
         </Field>
         <Field ctx={ctx} field="severity" errors={errors}>
-          <Select ctx={ctx} field="severity" values={values} options={SEVERITIES.map((s) => [s, `severity.${s}` as MessageKey] as const)} />
+          <Select ctx={ctx} field="severity" {...f} options={SEVERITIES.map((s) => [s, `severity.${s}` as MessageKey] as const)} />
         </Field>
         <Field ctx={ctx} field="reminderHours" errors={errors}>
           <Input field="reminderHours" {...f} />
