@@ -3,7 +3,7 @@ import { getMetricRule, listMetricRules } from '../../db/queries/metricRules.ts'
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom } from '../fakeWecom.ts';
 import { postEvent } from '../helpers/api.ts';
-import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { ConsoleClient, descriptionOf, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const PASSWORD = 'metric-rules-page-pass';
@@ -56,6 +56,16 @@ describe('Metric rules page', () => {
     await console.get('/metric-rules/new');
     const en = textOf((await console.postForm('/metric-rules', { ...refundForm, metric: '', intent: 'save' })).body);
     expect(en).toContain('Metric name: This field is required.');
+  });
+
+  it('metric rule editor: the Condition type and Hold selects are described by the help lines printed under them', async () => {
+    const { console } = await rig();
+    const page = await console.get('/metric-rules/new');
+    for (const field of ['conditionType', 'holdKind']) {
+      const help = new RegExp(`id="mr-${field}-help">([\\s\\S]*?)</p>`).exec(page.body)?.[1];
+      expect(help, `sanity: #mr-${field}-help is on the page`).toBeDefined();
+      expect.soft(descriptionOf(page.body, `mr-${field}`), `the ${field} select's description`).toContain(textOf(help!));
+    }
   });
 
   it('previews the backtest without saving (no JavaScript: a full page), then saves, edits and deletes with post/redirect/get', async () => {

@@ -222,9 +222,9 @@ function TextInput({ field, values, errors, help = false, type = 'text' }: { fie
   );
 }
 
-function Select({ ctx, field, values, errors, options }: { ctx: ViewContext; field: RuleFormField; values: RuleFormValues; errors: TranslatedErrors; options: Array<[string, MessageKey]> }) {
+function Select({ ctx, field, values, errors, help = false, options }: { ctx: ViewContext; field: RuleFormField; values: RuleFormValues; errors: TranslatedErrors; help?: boolean; options: Array<[string, MessageKey]> }) {
   return (
-    <select id={`mr-${field}`} name={field} aria-invalid={errors[field] ? 'true' : undefined} aria-describedby={describedBy(field, errors, false)}>
+    <select id={`mr-${field}`} name={field} aria-invalid={errors[field] ? 'true' : undefined} aria-describedby={describedBy(field, errors, help)}>
       {options.map(([value, key]) => (
         <option value={value} selected={values[field] === value}>
           {ctx.t(key)}
@@ -313,7 +313,7 @@ export function RuleEditorPage(props: { ctx: ViewContext; ruleId?: number; value
           <TextInput field="store" {...f} help />
         </Field>
         <Field ctx={ctx} field="conditionType" errors={errors} help={t('mr.form.conditionHelp')}>
-          <Select ctx={ctx} field="conditionType" {...f} options={[['threshold', 'mr.type.threshold'], ['change', 'mr.type.change'], ['no_data', 'mr.type.no_data']]} />
+          <Select ctx={ctx} field="conditionType" {...f} help options={[['threshold', 'mr.type.threshold'], ['change', 'mr.type.change'], ['no_data', 'mr.type.no_data']]} />
         </Field>
         <fieldset>
           <legend>{t('mr.type.threshold')}</legend>
@@ -355,7 +355,7 @@ export function RuleEditorPage(props: { ctx: ViewContext; ruleId?: number; value
           </Field>
         </fieldset>
         <Field ctx={ctx} field="holdKind" errors={errors} help={t('mr.form.holdHelp')}>
-          <Select ctx={ctx} field="holdKind" {...f} options={[['points', 'mr.hold.points'], ['duration', 'mr.hold.duration']]} />
+          <Select ctx={ctx} field="holdKind" {...f} help options={[['points', 'mr.hold.points'], ['duration', 'mr.hold.duration']]} />
         </Field>
         <Field ctx={ctx} field="holdCount" errors={errors}>
           <TextInput field="holdCount" {...f} />
