@@ -158,4 +158,14 @@ describe('the OpenAPI document describes the real API', () => {
     expect(textOf(page.body)).toContain('The id a POST answered');
     expect((await new ConsoleClient(app.url).get('/api-docs')).status).toBe(302);
   });
+
+  it('API reference: the parameters tables have header cells (<th>), like its other tables', async () => {
+    const admin = new ConsoleClient(app.url);
+    await admin.signIn('openapi-test-pass');
+    const page = await admin.get('/api-docs', { 'accept-language': 'zh-CN' });
+    const tables = [...page.body.matchAll(/<h3>([^<]*)<\/h3>\s*<table>([\s\S]*?)<\/table>/g)];
+    expect(tables.length).toBeGreaterThan(0);
+    const withoutHeaders = tables.filter((m) => !m[2]!.includes('<th')).map((m) => m[1]);
+    expect(withoutHeaders, 'tables without a single <th>, by the heading above them').toEqual([]);
+  });
 });

@@ -184,6 +184,12 @@ export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) 
             <>
               <h3>{ctx.t('apidocs.parameters')}</h3>
               <table>
+                <thead>
+                  <tr>
+                    <th>{ctx.t('apidocs.col.field')}</th>
+                    <th>{ctx.t('apidocs.col.type')}</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {op.parameters.map((p) => (
                     <tr>
