@@ -165,12 +165,12 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
         ? isDateString(form.output.date) ? silenceEndOnDate(form.output.date, timeZone, now) : undefined
         : silenceEndAfter(form.output.duration, now);
     // The form comes back with what was chosen, to correct.
-    const refuse = (error: string) => {
-      deps.flash.put<MuteRefusal>(sessionKey(c), `mute-${row.id}`, { error, duration: form.success ? form.output.duration : undefined, date: form.success ? form.output.date : undefined });
+    const refuse = (error: string, field?: MuteRefusal['field']) => {
+      deps.flash.put<MuteRefusal>(sessionKey(c), `mute-${row.id}`, { error, field, duration: form.success ? form.output.duration : undefined, date: form.success ? form.output.date : undefined });
       return c.redirect(`/send-log/${row.id}#mute`, 303);
     };
     // A duration that is not one of the choices, or a date that is not a day of the next year.
-    if (until === undefined) return refuse(c.var.t(form.success ? 'silence.error.date' : 'form.error.choice'));
+    if (until === undefined) return form.success ? refuse(c.var.t('silence.error.date'), 'date') : refuse(c.var.t('form.error.choice'), 'duration');
     const silence = { category: event.category, title: event.title, store: event.store ?? '', createdAt: now, until };
     const decision = planMute(silence, listActiveSilences(deps.db, now));
     if (decision.action === 'full') return refuse(c.var.t('silence.error.full', { max: MAX_SILENCES }));

@@ -7,7 +7,7 @@ import { gatherFigures } from '../../server/reports/reportData.ts';
 import { snapshotPeriods } from '../../server/time/periods.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { ConsoleClient, descriptionOf, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
@@ -36,6 +36,18 @@ describe('muting one alert from the send log', () => {
   afterAll(async () => {
     await app.stop();
     await fake.close();
+  });
+
+  it('a refused Mute date: the reason is tied to the Date field it is about (a refused duration to its select)', async () => {
+    const { id } = await post({ ...ALERT, title: 'Low stock: KT-2048' });
+    const deliveryId = (app.deps.db.$client.prepare('SELECT id FROM deliveries WHERE event_id = ?').get(id) as { id: number }).id;
+    const bad = await admin.submit(`/send-log/${deliveryId}/silence`, { duration: 'until', date: '2020-01-01' });
+    expect(bad.redirectedTo).toBe(`/send-log/${deliveryId}#mute`);
+    expect(descriptionOf(bad.body, 'mute-date')).toContain('Choose a date from today to a year ahead.');
+    expect(bad.body).toMatch(/<input[^>]*id="mute-date"[^>]*aria-invalid="true"/);
+    const choice = await admin.submit(`/send-log/${deliveryId}/silence`, { duration: 'forever' });
+    expect(descriptionOf(choice.body, 'mute-duration')).toContain('Choose one of the options.');
+    expect(descriptionOf(choice.body, 'mute-date')).toBe('');
   });
 
   it('silences category + title + store, lists it with its end, counts it in reports, and removes it; each step audit-logged', async () => {

@@ -4,6 +4,7 @@ import type { ViewContext } from '../context.ts';
 import { labelOr, type MessageKey } from '../../server/strings/translate.ts';
 import { formatDateTime } from '../../server/time/format.ts';
 import { WecomPreview } from '../components/wecomPreview.tsx';
+import { describedBy, FieldError } from '../components/formErrors.tsx';
 import { Layout, Notice } from '../layout.tsx';
 import { parseNote } from '../../server/render/messageTemplateChoice.ts';
 import { problemText } from '../../server/render/messageTemplateProblemText.ts';
@@ -240,28 +241,33 @@ export function SendLogRefresh({ ctx, rows, filter, olderHref }: { ctx: ViewCont
 /** A refused Mute form: why, and what was chosen. */
 export interface MuteRefusal {
   error: string;
+  /** The field the error is about; none for the form as a whole (too many silences). */
+  field?: 'duration' | 'date';
   duration?: string;
   date?: string;
 }
 
 /** Mute this alert: a duration, or through a date; a plain form, so it works without JavaScript. */
 function MuteForm({ ctx, id, refused }: { ctx: ViewContext; id: number; refused?: MuteRefusal }) {
+  const wrong = (field: 'duration' | 'date') => refused?.field === field;
   return (
     <form method="post" action={`/send-log/${id}/silence`} id="mute" aria-labelledby="mute-title">
       <h2 id="mute-title">{ctx.t('silence.mute')}</h2>
       <p class="help">{ctx.t('silence.muteIntro')}</p>
-      {refused ? <Notice kind="bad">{refused.error}</Notice> : null}
+      {refused && !refused.field ? <Notice kind="bad">{refused.error}</Notice> : null}
       <input type="hidden" name="_csrf" value={ctx.csrf} />
       <label for="mute-duration">{ctx.t('silence.duration')}</label>
-      <select id="mute-duration" name="duration">
+      <select id="mute-duration" name="duration" aria-invalid={wrong('duration') ? 'true' : undefined} aria-describedby={describedBy(wrong('duration') && 'mute-duration-error')}>
         {(['1h', '4h', '24h', 'until'] as const).map((d) => (
           <option value={d} selected={refused?.duration === d}>
             {ctx.t(`silence.duration.${d}`)}
           </option>
         ))}
       </select>
+      <FieldError id="mute-duration-error" message={wrong('duration') ? refused?.error : undefined} alert />
       <label for="mute-date">{ctx.t('silence.date')}</label>
-      <input id="mute-date" name="date" type="date" value={refused?.date} />
+      <input id="mute-date" name="date" type="date" value={refused?.date} aria-invalid={wrong('date') ? 'true' : undefined} aria-describedby={describedBy(wrong('date') && 'mute-date-error')} />
+      <FieldError id="mute-date-error" message={wrong('date') ? refused?.error : undefined} alert />
       <div class="actions">
         <button type="submit">{ctx.t('silence.mute')}</button>
       </div>
