@@ -143,9 +143,10 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     const ctx = viewContext(c, deps);
     const explanation = row.errcode !== null && row.errcode !== 0 ? explainDeliveryErrcode(row.errcode, row.status, ctx.t, ctx.lang) : explainDeliveryHttpStatus(row, ctx.lang);
     const refused = deps.flash.take<MuteRefusal>(sessionKey(c), `mute-${row.id}`);
+    const notice = deps.flash.take<string>(sessionKey(c), `retry-${row.id}`);
     const preview = isUnrendered(row) ? previewOf(deps, row) : undefined;
     return c.html(
-      <DeliveryDetailPage ctx={ctx} row={preview ?? row} unrendered={preview && row.status} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteRefused={refused} backHref={backHref(c.req.header('referer'))} />,
+      <DeliveryDetailPage ctx={ctx} row={preview ?? row} unrendered={preview && row.status} explanation={explanation} canMute={silenceableEvent(deps.db, row) !== undefined} muteRefused={refused} notice={notice} backHref={backHref(c.req.header('referer'))} />,
     );
   });
 
@@ -206,7 +207,11 @@ export function sendLogRoutes(deps: AppDeps & { flash: FlashStore }) {
     const parsed = v.safeParse(id, c.req.param('id'));
     if (!parsed.success) return c.notFound();
     const ok = retryDelivery(deps.db, parsed.output, deps.clock.now(), deps.digestSettleChunk);
-    if (!ok) return c.text(c.var.t('sendLog.retry.notDead'), 409);
+    if (!ok) {
+      // Retried already (Back, a second tab): the detail page shows where the message is now.
+      deps.flash.put(sessionKey(c), `retry-${parsed.output}`, c.var.t('sendLog.retry.notDead'));
+      return c.redirect(`/send-log/${parsed.output}`, 303);
+    }
     writeAudit(deps.db, deps.clock.now(), { actor: 'admin', action: 'delivery.retry', detail: { delivery: parsed.output }, ip: clientIp(c) });
     deps.wakeWorker();
     return c.redirect(`/send-log/${parsed.output}`, 303);

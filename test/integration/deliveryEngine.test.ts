@@ -148,6 +148,24 @@ describe('delivery engine against the fake WeCom', () => {
     expect(titlesReceived(fake).filter((s) => s.includes('will die once'))).toHaveLength(1);
   }, 30_000);
 
+  it('Retry on a message already retried (Back, or a second tab) answers a console page saying so, not a bare text/plain body', async () => {
+    const { app, fake, token, console } = await rig();
+    fake.setFailure('errcode', { errcode: 40008, times: 1 });
+    const id = (await postEvent(app.url, token, { kind: 'alert', category: 'ads', title: 'Dead one' })).json.id as number;
+    expect(await waitFor(() => getEvent(app.deps.db, id)?.status === 'dead')).toBe(true);
+    const dead = listDeliveries(app.deps.db, { status: 'dead' }, { limit: 1 })[0]!;
+    await console.get(`/send-log/${dead.id}`);
+    expect((await console.postForm(`/send-log/${dead.id}/retry`)).status).toBe(303);
+    // The same form again, from the page still open in a second tab.
+    const again = await console.submit(`/send-log/${dead.id}/retry`);
+    expect(again.redirectedTo).toBe(`/send-log/${dead.id}`);
+    expect(again.headers.get('content-type')).toMatch(/text\/html/);
+    expect(textOf(again.body)).toContain('Only a dead message can be retried.');
+    expect(again.body.match(/<h1\b/g)).toHaveLength(1);
+    // Said once: a reload of the page does not say it again.
+    expect(textOf((await console.get(`/send-log/${dead.id}`)).body)).not.toContain('Only a dead message can be retried.');
+  }, 30_000);
+
   it('a short alert answered 40058 is dead, and its send-log page does not promise a re-split and resend', async () => {
     const { app, fake, token, console } = await rig();
     fake.setFailure('errcode', { errcode: 40058, times: 1, errmsg: 'invalid parameter' });

@@ -281,6 +281,7 @@ export function DeliveryDetailPage({
   explanation,
   canMute = false,
   muteRefused,
+  notice,
   unrendered,
   backHref,
 }: {
@@ -293,9 +294,12 @@ export function DeliveryDetailPage({
   explanation?: string;
   canMute?: boolean;
   muteRefused?: MuteRefusal;
+  /** Why a form on the page did nothing (a Retry on a message no longer dead). */
+  notice?: string;
 }) {
   return (
     <Layout ctx={ctx} title={ctx.t('sendLog.detail', { id: row.id })}>
+      {notice ? <Notice kind="info">{notice}</Notice> : null}
       <section class="card">
         <dl class="facts">
           <dt>{ctx.t('sendLog.col.time')}</dt>
