@@ -13,7 +13,7 @@ import { throttleKey } from '../security/clientAddress.ts';
 import { clearSessionCookie, createSession, readSessionToken, setSessionCookie } from '../security/sessions.ts';
 import { sha256 } from '../security/tokens.ts';
 import { safeLocalPath } from './safeRedirect.ts';
-import { formFields } from './formFields.ts';
+import { fieldErrors, formFields } from './formFields.ts';
 import { clientIp, viewContext } from './viewContext.ts';
 
 const setupSchema = v.pipe(
@@ -56,7 +56,7 @@ export function authRoutes(deps: AppDeps) {
     if (getAdminPasswordHash(deps.db)) return c.html(<LoginPage ctx={ctx} error={ctx.t('setup.error.done')} />, 409);
     const parsed = v.safeParse(setupSchema, { setupCode: '', ...formFields(await c.req.parseBody()) });
     if (!parsed.success) {
-      return c.html(<SetupPage ctx={ctx} error={ctx.t(parsed.issues[0].message as 'setup.error.short')} />, 422);
+      return c.html(<SetupPage ctx={ctx} errors={fieldErrors(parsed.issues)} />, 422);
     }
     // Throttled like sign-in (the same per-client count and slots): a guessing client stops writing
     // audit rows after five attempts, and the password hash below holds a slot like a check does.
@@ -71,7 +71,7 @@ export function authRoutes(deps: AppDeps) {
     if (!deps.setupCode?.matches(parsed.output.setupCode)) {
       verdict.attempt.failed();
       writeAudit(deps.db, deps.clock.now(), { actor: 'anonymous', action: 'setup.failure', ip });
-      return c.html(<SetupPage ctx={ctx} error={ctx.t('setup.error.code')} />, 403);
+      return c.html(<SetupPage ctx={ctx} errors={{ setupCode: 'setup.error.code' }} />, 403);
     }
     let hash: string;
     try {

@@ -4,7 +4,6 @@ import { setAdminPasswordHash } from '../../db/queries/admin.ts';
 import { writeAudit, writeCoalescedAudit } from '../../db/queries/audit.ts';
 import { deleteAllSessions } from '../../db/queries/sessions.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
-import type { MessageKey } from '../strings/translate.ts';
 import { SettingsPage, type FieldErrors, type GeneralForm } from '../../views/pages/settings.tsx';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
@@ -15,6 +14,7 @@ import { clearSessionCookie, createSession, setSessionCookie } from '../security
 import { canonicalTimeZone, isTimeZone } from '../time/zone.ts';
 import { sessionKey, type FlashStore } from './flash.ts';
 import { clientIp, viewContext } from './viewContext.ts';
+import { fieldErrors } from './formFields.ts';
 
 const generalSchema = v.object({
   language: v.picklist(['zh', 'en'], 'settings.error.language'),
@@ -37,15 +37,6 @@ const passwordSchema = v.pipe(
   }),
   v.forward(v.partialCheck([['password'], ['confirm']], (i) => i.password === i.confirm, 'setup.error.mismatch'), ['confirm']),
 );
-
-function fieldErrors(issues: v.BaseIssue<unknown>[]): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const issue of issues) {
-    const name = issue.path?.[0]?.key;
-    if (typeof name === 'string' && !errors[name]) errors[name] = issue.message as MessageKey;
-  }
-  return errors;
-}
 
 function strings(body: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(body).map(([k, val]) => [k, typeof val === 'string' ? val : '']));

@@ -12,7 +12,7 @@ import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { postEvent } from '../helpers/api.ts';
 import { createPasswordHasher } from '../../server/security/passwords.ts';
 import { spawnChild, startChild, waitReady } from '../helpers/childAppliance.ts';
-import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { ConsoleClient, descriptionOf, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance } from '../helpers/testAppliance.ts';
 
 const NOWHERE = 'http://127.0.0.1:9';
@@ -68,6 +68,25 @@ describe('admin password (ASVS 2.1.1, 2.4)', () => {
       expect(six.status).toBe(422);
       expect(textOf(six.body)).toContain('at least 12 characters');
       expect((await setup(emoji(12))).status).toBe(303);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('setup: "the two passwords do not match" is tied to the confirmation field (a wrong code to the code field)', async () => {
+    const app = await startTestAppliance({ wecomOrigin: NOWHERE });
+    try {
+      const c = new ConsoleClient(app.url);
+      const ZH = { 'accept-language': 'zh-CN' };
+      await c.get('/setup', ZH);
+      const mismatch = await c.postForm('/setup', { setupCode: app.deps.setupCode!.display, password: 'first-password-123', confirm: 'other-password-456' }, ZH);
+      expect(mismatch.status).toBe(422);
+      expect(descriptionOf(mismatch.body, 'confirm')).toContain('两次输入的密码不一致。');
+      expect(mismatch.body).toMatch(/<input[^>]*id="confirm"[^>]*aria-invalid="true"/);
+      expect(descriptionOf(mismatch.body, 'password')).toBe('');
+      const wrongCode = await c.postForm('/setup', { setupCode: 'WRNG-CODE-AAAA-BBBB-CCCC', password: 'first-password-123', confirm: 'first-password-123' }, ZH);
+      expect(wrongCode.status).toBe(403);
+      expect(descriptionOf(wrongCode.body, 'setupCode')).toContain(textOf(/id="setupCode-error"[^>]*>([^<]*)</.exec(wrongCode.body)?.[1] ?? '[no error under the code]'));
     } finally {
       await app.stop();
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit, writeAudit } from '../../db/queries/audit.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
-import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
+import { ConsoleClient, descriptionOf, textOf } from '../helpers/consoleClient.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
 const KEY = '4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a';
@@ -73,6 +73,9 @@ describe('settings page over real HTTP', () => {
     const mismatch = await admin.postForm('/settings/password', { current: 'first-password', password: 'second-password', confirm: 'different-pass' });
     expect(mismatch.status).toBe(422);
     expect(textOf(mismatch.body)).toContain('do not match');
+    // Said under the confirmation field, which it describes (as the first-run setup form does).
+    expect(descriptionOf(mismatch.body, 'confirm')).toContain('do not match');
+    expect(descriptionOf(wrong.body, 'current')).toContain('The current password is wrong.');
     const before = admin.cookies.get('scn_session');
     const csrfBefore = admin.csrf;
     const ok = await admin.postForm('/settings/password', { current: 'first-password', password: 'second-password', confirm: 'second-password' });

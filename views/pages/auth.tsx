@@ -1,28 +1,66 @@
 import { MIN_PASSWORD_LENGTH } from '../../server/security/passwordPolicy.ts';
 import type { ViewContext } from '../context.ts';
 import { BareLayout, Notice } from '../layout.tsx';
+import { describedBy, FieldError } from '../components/formErrors.tsx';
+import type { MessageKey } from '../../server/strings/translate.ts';
 
 /** Where the setup code is found; shown as code inside the help sentence. */
 const SETUP_CODE_COMMAND = 'docker compose logs notifier | grep "setup code"';
 
-export function SetupPage({ ctx, error }: { ctx: ViewContext; error?: string }) {
+/** `error`: why the form as a whole was refused (throttled); `errors`: each wrong field's reason, shown under it. */
+export function SetupPage({ ctx, error, errors = {} }: { ctx: ViewContext; error?: string; errors?: Partial<Record<string, MessageKey>> }) {
   const [beforeCommand = '', afterCommand = ''] = ctx.t('setup.code.help').split('{command}');
+  const message = (field: string) => {
+    const key = errors[field];
+    return key && ctx.t(key);
+  };
+  const invalid = (field: string) => (errors[field] ? 'true' : undefined);
   return (
     <BareLayout ctx={ctx} title={ctx.t('setup.title')}>
       <p>{ctx.t('setup.intro')}</p>
       {error ? <Notice kind="bad">{error}</Notice> : null}
       <form method="post" action="/setup">
         <label for="setupCode">{ctx.t('setup.code')}</label>
-        <input id="setupCode" name="setupCode" type="text" autocomplete="off" spellcheck={false} required aria-describedby="setupCode-help" />
+        <input
+          id="setupCode"
+          name="setupCode"
+          type="text"
+          autocomplete="off"
+          spellcheck={false}
+          required
+          aria-invalid={invalid('setupCode')}
+          aria-describedby={describedBy('setupCode-help', errors.setupCode && 'setupCode-error')}
+        />
         <p class="help" id="setupCode-help">
           {beforeCommand}
           <code>{SETUP_CODE_COMMAND}</code>
           {afterCommand}
         </p>
+        <FieldError id="setupCode-error" message={message('setupCode')} alert />
         <label for="password">{ctx.t('setup.password')}</label>
-        <input id="password" name="password" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          required
+          minlength={MIN_PASSWORD_LENGTH}
+          aria-invalid={invalid('password')}
+          aria-describedby={describedBy(errors.password && 'password-error')}
+        />
+        <FieldError id="password-error" message={message('password')} alert />
         <label for="confirm">{ctx.t('setup.confirm')}</label>
-        <input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} />
+        <input
+          id="confirm"
+          name="confirm"
+          type="password"
+          autocomplete="new-password"
+          required
+          minlength={MIN_PASSWORD_LENGTH}
+          aria-invalid={invalid('confirm')}
+          aria-describedby={describedBy(errors.confirm && 'confirm-error')}
+        />
+        <FieldError id="confirm-error" message={message('confirm')} alert />
         <div class="actions">
           <button type="submit">{ctx.t('setup.submit')}</button>
         </div>

@@ -3,7 +3,7 @@ import { ConfigCard } from '../components/configCard.tsx';
 import type { CardNotice } from '../components/wecomCard.tsx';
 import type { ViewContext } from '../context.ts';
 import type { MessageKey } from '../../server/strings/translate.ts';
-import { FieldError } from '../components/formErrors.tsx';
+import { describedBy, FieldError } from '../components/formErrors.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
 export interface GeneralForm {
@@ -85,16 +85,41 @@ export function SettingsPage({
         <form method="post" action="/settings/password">
           <input type="hidden" name="_csrf" value={ctx.csrf} />
           <label for="current">{ctx.t('settings.password.current')}</label>
-          <input id="current" name="current" type="password" autocomplete="current-password" required />
+          <input
+            id="current"
+            name="current"
+            type="password"
+            autocomplete="current-password"
+            required
+            aria-invalid={passwordErrors.current ? 'true' : undefined}
+            aria-describedby={describedBy(passwordErrors.current && 'current-error')}
+          />
           <FieldError id="current-error" message={passwordErrors.current && ctx.t(passwordErrors.current)} alert />
           <label for="password">{ctx.t('settings.password.new')}</label>
-          <input id="password" name="password" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} aria-describedby="password-help" />
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minlength={MIN_PASSWORD_LENGTH}
+            aria-invalid={passwordErrors.password ? 'true' : undefined}
+            aria-describedby={describedBy('password-help', passwordErrors.password && 'password-error')}
+          />
           <p class="help" id="password-help">
             {ctx.t('settings.password.minLength')}
           </p>
           <FieldError id="password-error" message={passwordErrors.password && ctx.t(passwordErrors.password)} alert />
           <label for="confirm">{ctx.t('settings.password.confirm')}</label>
-          <input id="confirm" name="confirm" type="password" autocomplete="new-password" required />
+          <input
+            id="confirm"
+            name="confirm"
+            type="password"
+            autocomplete="new-password"
+            required
+            aria-invalid={passwordErrors.confirm ? 'true' : undefined}
+            aria-describedby={describedBy(passwordErrors.confirm && 'confirm-error')}
+          />
           <FieldError id="confirm-error" message={passwordErrors.confirm && ctx.t(passwordErrors.confirm)} alert />
           <div class="actions">
             <button type="submit">{ctx.t('settings.password.submit')}</button>
