@@ -27,7 +27,7 @@ import { messageTemplateRoutes } from './routes/messageTemplates.tsx';
 import { notificationRoutes } from './routes/notifications.tsx';
 import { sendLogRoutes } from './routes/sendLog.tsx';
 import { staticRoutes } from './routes/static.ts';
-import { returnPath, viewContext } from './routes/viewContext.ts';
+import { isHtmx, refererPage, returnPath, viewContext } from './routes/viewContext.ts';
 import { createFlashStore } from './routes/flash.ts';
 import {
   apiRequest,
@@ -77,9 +77,12 @@ export function createApp(deps: AppDeps) {
   // `api`: the API app's errors are JSON, the console's pages in the reader's language.
   const onError = (api: boolean) => (err: Error, c: Context<AppEnv>) => {
     if (err instanceof HTTPException) {
-      // hono/csrf's refusal: say why in the user's language instead of a bare "Forbidden".
-      const message = err.status === 403 && c.var.t ? c.var.t('error.csrf') : err.message;
-      return c.text(message, err.status);
+      const t = c.var.t;
+      if (err.status !== 403 || !t) return c.text(err.message, err.status);
+      // hono/csrf's refusal or the form token's (csrfToken): say why in the user's language instead of a bare "Forbidden".
+      // A plain form gets a console page leading back to the form's page; htmx swaps the sentence in place.
+      if (api || isHtmx(c)) return c.text(t('error.csrf'), 403);
+      return c.html(<ErrorPage ctx={viewContext(c, deps)} message={t('error.csrf')} back={refererPage(c)} />, 403);
     }
     // The client left mid-request (a body timeout, or it hung up): the connection guard counted it
     // for /metrics; a log line each would let a flood of slow bodies flood the log too.

@@ -45,9 +45,17 @@ export function returnPath(c: Context): string {
 
 /** htmx's HX-Current-URL, when it is a page of this console (the Host the request came to, as the origin check asks). */
 function htmxPage(c: Context): string | undefined {
-  const current = c.req.header('hx-current-url');
-  if (!current || !URL.canParse(current)) return undefined;
-  const url = new URL(current);
+  return consolePage(c, c.req.header('hx-current-url'));
+}
+
+/** The page a form was posted from (its Referer), when it is a page of this console. */
+export function refererPage(c: Context): string | undefined {
+  return consolePage(c, c.req.header('referer'));
+}
+
+function consolePage(c: Context, address: string | undefined): string | undefined {
+  if (!address || !URL.canParse(address)) return undefined;
+  const url = new URL(address);
   if (url.host !== c.req.header('host')) return undefined;
   return safeLocalPath(url.pathname + url.search, '') || undefined;
 }

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { pickLanguage, translator } from '../strings/translate.ts';
 import type { Db } from '../../db/client.ts';
@@ -161,7 +162,10 @@ export const originCheck = (): MiddlewareHandler<AppEnv> =>
     },
   });
 
-/** Every state-changing request of a signed-in session carries the session's token (`_csrf` or `x-csrf-token`). */
+/**
+ * Every state-changing request of a signed-in session carries the session's token (`_csrf` or
+ * `x-csrf-token`); a refusal is thrown as hono/csrf's is, so the app answers both alike.
+ */
 export const csrfToken = (pub: PublicRoutes): MiddlewareHandler<AppEnv> => async (c, next) => {
   const s = c.var.session;
   const safe = c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS';
@@ -175,7 +179,7 @@ export const csrfToken = (pub: PublicRoutes): MiddlewareHandler<AppEnv> => async
       sent = typeof field === 'string' ? field : undefined;
     }
   }
-  if (!sent || !safeEqual(sent, s.csrfToken)) return c.text(c.var.t('error.csrf'), 403);
+  if (!sent || !safeEqual(sent, s.csrfToken)) throw new HTTPException(403);
   return next();
 };
 

@@ -202,6 +202,7 @@ export const en = {
   'audit.action.channel.test': 'sent a test notification',
 
   'error.csrf': 'This form has expired or came from another site. Reload the page and try again.',
+  'error.csrf.back': 'Back to the page',
   'error.notFound': 'Page not found.',
   'error.server': 'Something went wrong on the appliance. The error was logged.',
   'error.title': 'Error',

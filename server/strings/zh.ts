@@ -202,6 +202,7 @@ export const zh: Record<MessageKey, string> = {
   'audit.action.channel.test': '发送了测试通知',
 
   'error.csrf': '表单已过期或来自其他网站。请刷新页面后重试。',
+  'error.csrf.back': '返回原页面',
   'error.notFound': '页面不存在。',
   'error.server': '本设备内部出错，错误已记录。',
   'error.title': '错误',

@@ -129,6 +129,35 @@ describe('console security over real HTTP', () => {
     expect((await c.postForm('/channels/wecom/disconnect')).status).toBe(303);
   });
 
+  it('a form whose session was replaced (signed out and in again in another tab) answers a console page in Chinese, not a bare text/plain body', async () => {
+    const c = new ConsoleClient(app.url);
+    await c.signIn(PASSWORD);
+    await c.get('/settings', ZH);
+    const stale = c.csrf;
+    // Another tab signs out and back in: the session, and its form token, are new.
+    expect((await c.postForm('/logout')).status).toBe(303);
+    await c.signIn(PASSWORD);
+    c.csrf = stale;
+    const form = { language: 'zh', timeZone: 'Asia/Shanghai', retentionDays: '90' };
+    const res = await c.postForm('/settings', form, { ...ZH, referer: `${app.url}/settings` });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(textOf(res.body)).toContain('表单已过期或来自其他网站。请刷新页面后重试。');
+    expect(res.body).toContain('<html lang="zh-CN">');
+    expect(res.body.match(/<h1\b/g)).toHaveLength(1);
+    // The way back is a fresh load of the form's page (a reload would send the expired form again).
+    expect(res.body).toContain('<a href="/settings">返回原页面</a>');
+    // From another site (hono/csrf's refusal): the same page, leading to the console's home, not back to that site.
+    const crossSite = await c.postForm('/settings', form, { ...ZH, origin: 'https://evil.example', referer: 'https://evil.example/settings' });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body).not.toContain('返回原页面');
+    expect(crossSite.body).not.toContain('evil.example');
+    // htmx swaps the answer into the form's place: the sentence alone.
+    const htmx = await c.postForm('/settings', form, { ...ZH, 'hx-request': 'true' });
+    expect(htmx.status).toBe(403);
+    expect(htmx.body).toBe('表单已过期或来自其他网站。请刷新页面后重试。');
+  });
+
   it('throttles sign-in after 5 failures, even for the right password', async () => {
     const c = new ConsoleClient(app.url);
     // A fresh appliance so earlier tests' failures from 127.0.0.1 do not count.
