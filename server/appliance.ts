@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { rmSync } from 'node:fs';
 import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { join } from 'node:path';
 import { createCheckpointer } from '../db/checkpointer.ts';
@@ -7,7 +8,7 @@ import { getAdminPasswordHash, setAdminPasswordHash } from '../db/queries/admin.
 import { writeAudit } from '../db/queries/audit.ts';
 import { deleteAllSessions, deleteExpiredSessions } from '../db/queries/sessions.ts';
 import { createApp } from './app.tsx';
-import { removeStalePartials } from './backup.ts';
+import { preUpgradeBackups, removeStalePartials } from './backup.ts';
 import { readBuildInfo, type BuildInfo } from './buildInfo.ts';
 import { openApplianceDatabase, StartupRefusal } from './databaseUpgrade.ts';
 import { putBackKept, swapInBackup } from './restore.ts';
@@ -293,12 +294,15 @@ export async function startAppliance(config: Config, opts: StartOptions = {}): P
       await reopen();
       throw err;
     }
+    const copiesBefore = new Set(preUpgradeBackups(config.dataDir));
     try {
       await reopen();
     } catch (err) {
-      // The backup passed its checks but does not open: the kept copy goes back, as it was.
+      // The backup passed its checks but does not open: the kept copy goes back, as it was, and the
+      // copy taken before migrating the refused backup goes too (it is no version's database of before).
       log.error('the restored database did not open: the previous one is back', { error: err });
       if (kept) putBackKept(config.dataDir, DB_FILE, kept);
+      for (const f of preUpgradeBackups(config.dataDir)) if (!copiesBefore.has(f)) rmSync(join(config.dataDir, f), { force: true });
       await reopen();
       const reason = err instanceof Error ? err.message : String(err);
       writeAudit(core.deps.db, clock.now(), { actor: 'admin', action: 'backup.restore_failed', detail: { file: audit.file, bytes: audit.bytes, reason }, ip: audit.ip });

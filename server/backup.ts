@@ -77,7 +77,7 @@ export function preUpgradeBackups(dir: string): string[] {
  * never replaced (a restored older backup migrated by the same version would take the upgrade's
  * own copy's name): the new one becomes `notifier-pre-<version>-2.db`, and so on.
  */
-export function writePreUpgradeBackup(source: Database.Database, dir: string, version: string): { file: string; bytes: number; removed: string[] } {
+export function writePreUpgradeBackup(source: Database.Database, dir: string, version: string): { file: string; bytes: number } {
   let file = join(dir, preUpgradeBackupName(version));
   for (let n = 2; existsSync(file); n++) file = join(dir, preUpgradeBackupName(version).replace(/\.db$/, `-${n}.db`));
   const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.partial`);
@@ -96,9 +96,17 @@ export function writePreUpgradeBackup(source: Database.Database, dir: string, ve
     rmSync(tmp, { force: true });
     throw err;
   }
+  return { file, bytes: statSync(file).size };
+}
+
+/**
+ * Removes all but the newest PRE_UPGRADE_KEEP copies; called once the migrations they were taken
+ * for committed, so a start (or a restored backup) whose migration fails pushes out no copy.
+ */
+export function prunePreUpgradeBackups(dir: string): string[] {
   const removed = preUpgradeBackups(dir).slice(PRE_UPGRADE_KEEP);
   for (const f of removed) rmSync(join(dir, f), { force: true });
-  return { file, bytes: statSync(file).size, removed };
+  return removed;
 }
 
 // What the appliance itself writes under a temporary name in the data directory: the pre-upgrade

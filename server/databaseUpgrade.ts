@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { MIGRATIONS_FOLDER, NotApplianceDatabase, openDatabase, SchemaTooNew, type Db } from '../db/client.ts';
 import { committedMigrations, MigrationFailed } from '../db/migrator.ts';
 import { getSetting, putSetting } from '../db/queries/settings.ts';
-import { preUpgradeBackups, writePreUpgradeBackup } from './backup.ts';
+import { preUpgradeBackups, prunePreUpgradeBackups, writePreUpgradeBackup } from './backup.ts';
 import type { BuildInfo } from './buildInfo.ts';
 import type { Logger } from './log.ts';
 import { checkBackupFile } from './restore.ts';
@@ -28,8 +28,8 @@ function tooNewLine(file: string, err: SchemaTooNew, build: BuildInfo, migration
 
 /**
  * Opens (and migrates) the appliance's database. Before pending migrations run on a database that
- * has data, a consistent copy `notifier-pre-<version>.db` is written beside it (the newest three
- * kept) and logged; then the migrations run all or none.
+ * has data, a consistent copy `notifier-pre-<version>.db` is written beside it and logged; then the
+ * migrations run all or none, and once they committed only the newest three copies are kept.
  */
 export function openApplianceDatabase(file: string, deps: { build: BuildInfo; log: Logger; now: () => number }, opts: { migrationsFolder?: string } = {}): Db {
   let backup: string | undefined;
@@ -49,7 +49,7 @@ export function openApplianceDatabase(file: string, deps: { build: BuildInfo; lo
           );
         }
         backup = copy.file;
-        deps.log.info('database backed up before migrating', { file: copy.file, bytes: copy.bytes, from: last.tag, to: pending[pending.length - 1]!.tag, migrations: pending.length, removed: copy.removed });
+        deps.log.info('database backed up before migrating', { file: copy.file, bytes: copy.bytes, from: last.tag, to: pending[pending.length - 1]!.tag, migrations: pending.length });
       },
     });
   } catch (err) {
@@ -63,7 +63,7 @@ export function openApplianceDatabase(file: string, deps: { build: BuildInfo; lo
     throw err;
   }
   const newest = committedMigrations(opts.migrationsFolder ?? MIGRATIONS_FOLDER).at(-1)!.tag;
-  if (from) deps.log.info('database migrated', { from, to: newest });
+  if (from) deps.log.info('database migrated', { from, to: newest, removedCopies: prunePreUpgradeBackups(dirname(file)) });
   recordWrittenBy(db, { version: deps.build.version, commit: deps.build.commit, schema: newest }, deps.now());
   return db;
 }

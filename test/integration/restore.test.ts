@@ -232,6 +232,9 @@ describe('restore from the console', () => {
       const token = issueApiToken(app.deps, { name: 'kept', requireSignature: false, now: Date.now() }).token;
       const old = join(scratch, 'old-for-failure.db');
       buildDatabaseAt(old, 6, { scratch, fixtures, at: Date.now() - 60_000 });
+      // Three copies from earlier upgrades, the most a data directory keeps.
+      const copies = ['notifier-pre-0.0.1.db', 'notifier-pre-0.0.2.db', 'notifier-pre-0.0.3.db'];
+      for (const f of copies) writeFileSync(join(dataDir, f), '');
       const res = await upload(c, readFileSync(old));
       expect(res.status).toBe(503);
       expect(textOf(res.body)).toMatch(/The backup could not be restored \(Migration 0099_hooks_need_names failed \(NOT NULL constraint failed: hook_mappings\.name\).*\); the previous database is back in place\./);
@@ -245,6 +248,8 @@ describe('restore from the console', () => {
       expect((await c.get('/backup')).status, 'the admin was signed out by a restore that did not happen').toBe(200);
       // The kept copy went back into place; the refused backup is gone, not kept as "the database before the restore".
       expect(readdirSync(dataDir).filter((f) => f.startsWith('notifier-before-restore-') || f.startsWith('.restore-'))).toEqual([]);
+      // Nor is a copy of the refused backup taken before migrating it, and none of the earlier upgrades' copies was pushed out.
+      expect(readdirSync(dataDir).filter((f) => f.startsWith('notifier-pre-')).sort()).toEqual(copies);
     } finally {
       await app.stop();
     }
