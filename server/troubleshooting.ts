@@ -1,4 +1,5 @@
 import type { ChannelStatus } from './channel/wecomChannel.ts';
+import type { MessageFormat } from './render/mentionPlacement.ts';
 import type { Explanation } from './wecom/errcodes.ts';
 import { labelOr, translator, type MessageKey, type Params } from './strings/translate.ts';
 
@@ -28,6 +29,7 @@ export interface TroubleshootingFacts {
    * 5xx); `answer` is what WeCom's answer meant when one came (an HTTP status), explained.
    */
   lastTransportFailure?: { failure: string; at: number; answer?: string };
+  format: MessageFormat;
   explain: (errcode: number) => Explanation;
   lang: 'en' | 'zh';
   formatTime: (ms: number) => string;
@@ -80,6 +82,8 @@ export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
       ? { id: 'queue', title: 'trouble.queue.title', verdict: 'warn', text: 'trouble.queue.warn', params: { queued: f.queued, time: f.formatTime(f.oldestQueuedAt) } }
       : { id: 'queue', title: 'trouble.queue.title', verdict: 'ok', text: 'trouble.queue.ok' },
   );
+  // Not a failure: the WeCom app shows markdown; only the WeChat plugin cannot.
+  if (f.format !== 'text') checks.push({ id: 'format', title: 'trouble.format.title', verdict: 'info', text: 'trouble.format.info' });
   return checks;
 }
 

@@ -40,6 +40,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
       queued: queueDepth(deps.db),
       oldestQueuedAt: oldestQueuedAt(deps.db),
       lastTransportFailure: transport ? { failure: row.lastFailure!, at: row.lastErrorAt!, answer: transportAnswer(row, ctx.lang) } : undefined,
+      format: deps.settings.delivery().format,
       explain: explainErrcode,
       lang: ctx.lang,
       formatTime: (ms) => formatDateTime(ms, ctx.lang, ctx.timeZone),

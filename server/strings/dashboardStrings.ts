@@ -54,6 +54,9 @@ const en = {
   'trouble.queue.title': 'Is the queue moving?',
   'trouble.queue.warn': '{queued} {queued:message is|messages are} waiting, the oldest since {time}.',
   'trouble.queue.ok': 'Nothing is waiting.',
+  'trouble.format.title': 'Reading messages in the WeChat plugin?',
+  'trouble.format.info':
+    'Messages go out as markdown, which the WeChat plugin (微信插件) shows as "unsupported message type"; the WeCom app shows them. To read messages in the plugin, choose Notifications → Message format → Plain text.',
   'trouble.test.intro': 'Send a test notification now and see WeCom\'s answer:',
 } as const;
 
@@ -111,6 +114,8 @@ const zh: Record<keyof typeof en, string> = {
   'trouble.queue.title': '队列是否在流动？',
   'trouble.queue.warn': '{queued} 条消息在等待，最早一条自 {time} 起。',
   'trouble.queue.ok': '没有等待中的消息。',
+  'trouble.format.title': '在微信插件中查看消息？',
+  'trouble.format.info': '消息以 Markdown 格式发送，微信插件中显示为“暂不支持此消息类型”，企业微信中可以正常显示。要在微信插件中查看消息，请选择“通知规则”→“消息格式”→“纯文本”。',
   'trouble.test.intro': '立即发送一条测试通知，查看企业微信的应答：',
 };
 

@@ -322,3 +322,42 @@ describe("Troubleshooting's reach check after an answer that broke off (HTTP 200
     }
   });
 });
+
+/** "connected, but nothing arrives": each real cause set up against one appliance and the fake WeCom, in order. */
+describe('Troubleshooting names the real cause of "connected, but nothing arrives"', () => {
+  const CAUSE_KEY = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let console: ConsoleClient;
+  let token: string;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [CAUSE_KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, retryBaseMs: 50 });
+    console = new ConsoleClient(app.url);
+    await console.signIn(PASSWORD);
+    expect((await console.postForm('/channels/wecom/connect', { url: CAUSE_KEY })).status).toBe(303);
+    token = issueApiToken(app.deps, { name: 'causes', requireSignature: false, now: Date.now() }).token;
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('markdown format (the default): the page tells that the WeChat plugin shows "unsupported message type" and to switch to Plain text, in EN and ZH', async () => {
+    expect(app.deps.settings.delivery().format).toBe('markdown');
+    const page = await console.get('/troubleshooting', { 'accept-language': 'en' });
+    expect(verdictOf(page.body, 'format')).toBe('info');
+    const en = textOf(page.body);
+    expect(en).toContain('unsupported message type');
+    expect(en).toContain('Notifications → Message format → Plain text');
+    const zh = textOf((await console.get('/troubleshooting', { 'accept-language': 'zh-CN' })).body);
+    expect(zh).toContain('“通知规则”→“消息格式”→“纯文本”');
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), format: 'text' });
+    try {
+      expect(verdictOf((await console.get('/troubleshooting')).body, 'format')).toBeUndefined();
+    } finally {
+      app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), format: 'markdown' });
+    }
+  });
+});
