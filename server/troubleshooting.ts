@@ -30,6 +30,8 @@ export interface TroubleshootingFacts {
    */
   lastTransportFailure?: { failure: string; at: number; answer?: string };
   format: MessageFormat;
+  /** Events a rule suppressed (category off, below the minimum severity, silenced, a repeat) and the newest one. */
+  suppressed: { count: number; latest?: { reason: string | null; duplicateOf: number | null; at: number } };
   explain: (errcode: number) => Explanation;
   lang: 'en' | 'zh';
   formatTime: (ms: number) => string;
@@ -104,7 +106,16 @@ function nothingSentCheck(f: TroubleshootingFacts): Check {
     const params = { errcode: refusal.errcode, explanation: refusal.explanation, time: f.formatTime(refusal.at) };
     return { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'bad', text: 'trouble.nothingSent.refused', params };
   }
-  return f.lastNotificationAt
-    ? { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'ok', text: 'trouble.nothingSent.ok', params: { time: f.formatTime(f.lastNotificationAt) } }
-    : { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'warn', text: 'trouble.nothingSent.none' };
+  if (f.lastNotificationAt) {
+    return { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'ok', text: 'trouble.nothingSent.ok', params: { time: f.formatTime(f.lastNotificationAt) } };
+  }
+  // Events did arrive: sending the admin to StoreClaw's webhook settings would be the wrong way.
+  const latest = f.suppressed.latest;
+  if (latest) {
+    const t = translator(f.lang);
+    const reason = latest.reason === 'duplicate' ? t('event.reason.duplicate', { id: latest.duplicateOf ?? '?' }) : labelOr(t, `event.reason.${latest.reason}`, latest.reason ?? '');
+    const params = { count: f.suppressed.count, time: f.formatTime(latest.at), reason };
+    return { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'warn', text: 'trouble.nothingSent.suppressed', params };
+  }
+  return { id: 'nothing-sent', title: 'trouble.nothingSent.title', verdict: 'warn', text: 'trouble.nothingSent.none' };
 }

@@ -90,3 +90,17 @@ export function lastRefusedNotification(db: Db): { errcode: number; at: number }
     .get();
   return row ? { errcode: row.errcode!, at: row.at! } : undefined;
 }
+
+/** How many events have `status` (within the retention) and the newest one: both on the status index. */
+export function eventsWithStatus(db: Db, status: 'suppressed' | 'held'): { count: number; latest?: { reason: string | null; duplicateOf: number | null; at: number } } {
+  const n = db.select({ n: count() }).from(events).where(eq(events.status, status)).get()!.n;
+  if (n === 0) return { count: 0 };
+  const latest = db
+    .select({ reason: events.reason, duplicateOf: events.duplicateOf, at: events.receivedAt })
+    .from(events)
+    .where(eq(events.status, status))
+    .orderBy(desc(events.id))
+    .limit(1)
+    .get();
+  return { count: n, latest };
+}

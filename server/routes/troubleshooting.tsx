@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { getChannel, type ChannelRow } from '../../db/queries/channel.ts';
-import { lastNotificationSentAt, lastRefusedNotification, oldestQueuedAt, rateLimitedCountSince } from '../../db/queries/stats.ts';
+import { eventsWithStatus, lastNotificationSentAt, lastRefusedNotification, oldestQueuedAt, rateLimitedCountSince } from '../../db/queries/stats.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
 import { formatDateTime } from '../time/format.ts';
 import { TroubleshootingPage } from '../../views/pages/troubleshooting.tsx';
@@ -41,6 +41,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
       oldestQueuedAt: oldestQueuedAt(deps.db),
       lastTransportFailure: transport ? { failure: row.lastFailure!, at: row.lastErrorAt!, answer: transportAnswer(row, ctx.lang) } : undefined,
       format: deps.settings.delivery().format,
+      suppressed: eventsWithStatus(deps.db, 'suppressed'),
       explain: explainErrcode,
       lang: ctx.lang,
       formatTime: (ms) => formatDateTime(ms, ctx.lang, ctx.timeZone),

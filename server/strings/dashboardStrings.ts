@@ -35,6 +35,8 @@ const en = {
   'trouble.nothingSent.title': 'Connection saved but nothing sent yet',
   'trouble.nothingSent.none': 'No notification has been triggered yet: only connect and test messages went out. Send an event from StoreClaw (see Inbound API) or check its webhook settings.',
   'trouble.nothingSent.ok': 'The last notification went out at {time}.',
+  'trouble.nothingSent.suppressed':
+    'Events arrive, but a rule suppressed {count} {count:event|events}, so no notification went out; the latest at {time}: {reason}. Categories and the minimum severity are set on Notifications; Inbound API → Recent events gives each event\'s reason.',
   'trouble.nothingSent.refused': 'Events arrive, but WeCom refused the last notification at {time} with errcode {errcode} ({explanation}). It is dead in the send log, where it can be retried once the cause is fixed.',
   'trouble.invalid.title': 'Bot removed or URL invalid',
   'trouble.invalid.bad': 'WeCom answered errcode {errcode} ({explanation}). Sending is paused since {time}; {queued} {queued:message is|messages are} waiting. Re-create the bot in the group and use Replace URL.',
@@ -95,6 +97,7 @@ const zh: Record<keyof typeof en, string> = {
   'trouble.nothingSent.title': '已保存连接，但还没有发送过通知',
   'trouble.nothingSent.none': '还没有触发过任何通知：只发送过连接和测试消息。请从 StoreClaw 发送事件（见“接入 API”），或检查其 Webhook 设置。',
   'trouble.nothingSent.ok': '最近一条通知发送于 {time}。',
+  'trouble.nothingSent.suppressed': '事件已收到，但 {count} 个事件都被规则抑制，没有发送任何通知；最近一个在 {time}：{reason}。类别和最低严重级别在“通知规则”页面设置；“接入 API”→“最近的事件”列出每个事件的原因。',
   'trouble.nothingSent.refused': '事件已收到，但企业微信在 {time} 以 errcode {errcode} 拒绝了最近一条通知（{explanation}）。该消息在发送记录中为“已放弃”，排除原因后可在那里重试。',
   'trouble.invalid.title': '机器人已被移除或地址无效',
   'trouble.invalid.bad': '企业微信返回 errcode {errcode}（{explanation}）。自 {time} 起已暂停发送，{queued} 条消息在等待。请在群里重新创建机器人，并使用“替换地址”。',

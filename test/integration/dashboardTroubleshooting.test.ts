@@ -360,4 +360,28 @@ describe('Troubleshooting names the real cause of "connected, but nothing arrive
       app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), format: 'markdown' });
     }
   });
+
+  it('events suppressed by a category switched off: the page does not say "no notification has been triggered, send an event from StoreClaw"; it names the switched-off category', async () => {
+    const rules = app.deps.settings.rules();
+    app.deps.settings.setRules({ ...rules, categories: { ...rules.categories, orders: false } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: `orders off ${i}` });
+        expect(res.json.status).toBe('suppressed');
+      }
+      const page = await console.get('/troubleshooting', { 'accept-language': 'en' });
+      expect(verdictOf(page.body, 'nothing-sent')).toBe('warn');
+      const en = textOf(page.body);
+      // Events DID arrive from StoreClaw: telling the admin to "send an event from StoreClaw or check its webhook settings" sends them the wrong way.
+      expect(en).not.toContain('No notification has been triggered yet');
+      expect(en).toContain('a rule suppressed 2 events');
+      expect(en).toContain('its category is turned off');
+      expect(en).toContain('Inbound API → Recent events');
+      const zh = textOf((await console.get('/troubleshooting', { 'accept-language': 'zh-CN' })).body);
+      expect(zh).not.toContain('还没有触发过任何通知');
+      expect(zh).toContain('该类别已关闭');
+    } finally {
+      app.deps.settings.setRules(rules);
+    }
+  });
 });
