@@ -24,6 +24,8 @@ export interface TroubleshootingFacts {
   limit: number;
   queued: number;
   oldestQueuedAt?: number;
+  /** Events quiet hours (or a non-workday) hold, and when the quiet ends (none once it has: the release is under way). */
+  held: { count: number; until?: number };
   /**
    * The channel's last failure without an errcode (network, timeout, a cut-off or unreadable answer,
    * 5xx); `answer` is what WeCom's answer meant when one came (an HTTP status), explained.
@@ -82,11 +84,20 @@ export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
   checks.push(
     f.queued > 0 && f.oldestQueuedAt
       ? { id: 'queue', title: 'trouble.queue.title', verdict: 'warn', text: 'trouble.queue.warn', params: { queued: f.queued, time: f.formatTime(f.oldestQueuedAt) } }
-      : { id: 'queue', title: 'trouble.queue.title', verdict: 'ok', text: 'trouble.queue.ok' },
+      : { id: 'queue', title: 'trouble.queue.title', verdict: 'ok', text: f.held.count > 0 ? 'trouble.queue.okHeld' : 'trouble.queue.ok' },
   );
+  if (f.held.count > 0) checks.push(heldCheck(f));
   // Not a failure: the WeCom app shows markdown; only the WeChat plugin cannot.
   if (f.format !== 'text') checks.push({ id: 'format', title: 'trouble.format.title', verdict: 'info', text: 'trouble.format.info' });
   return checks;
+}
+
+/** Events held on purpose: not a failure, but the reason nothing arrives until the quiet ends. */
+function heldCheck(f: TroubleshootingFacts): Check {
+  const { count, until } = f.held;
+  return until === undefined
+    ? { id: 'held', title: 'trouble.held.title', verdict: 'info', text: 'trouble.held.releasing', params: { count } }
+    : { id: 'held', title: 'trouble.held.title', verdict: 'info', text: 'trouble.held.info', params: { count, time: f.formatTime(until) } };
 }
 
 /** Whether WeCom answers: no answer points at the network; an answer that failed says what it was. */

@@ -7,6 +7,7 @@ import { TroubleshootingPage } from '../../views/pages/troubleshooting.tsx';
 import { channelStatus, sendTestNotification } from '../channel/wecomChannel.ts';
 import { explainDeliveryErrcode, explainOneOffFailure } from '../delivery/policy/outcomeExplanation.ts';
 import { queueDepth } from '../delivery/store.ts';
+import { quietEndsAt } from '../rules/quietHours.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { troubleshootingChecks } from '../troubleshooting.ts';
@@ -39,6 +40,7 @@ export function troubleshootingRoutes(deps: AppDeps) {
       limit: deps.limiter.limit(),
       queued: queueDepth(deps.db),
       oldestQueuedAt: oldestQueuedAt(deps.db),
+      held: { count: eventsWithStatus(deps.db, 'held').count, until: quietEndsAt(now, deps.settings.rules().quietHours, deps.calendar?.calendar()) },
       lastTransportFailure: transport ? { failure: row.lastFailure!, at: row.lastErrorAt!, answer: transportAnswer(row, ctx.lang) } : undefined,
       format: deps.settings.delivery().format,
       suppressed: eventsWithStatus(deps.db, 'suppressed'),

@@ -384,4 +384,27 @@ describe('Troubleshooting names the real cause of "connected, but nothing arrive
       app.deps.settings.setRules(rules);
     }
   });
+
+  it('events held by quiet hours: the page does not say "Nothing is waiting" with every check passing; it names the quiet hours and when they end', async () => {
+    // Let one notification go out first, so the "nothing sent" check is not what speaks.
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: 'before quiet hours' })).status).toBe(202);
+    expect(await waitFor(() => outcomes(app.deps.db).pending === 0)).toBe(true);
+    const rules = app.deps.settings.rules();
+    const h = new Date().getUTCHours();
+    const hh = (n: number) => `${String((n + 24) % 24).padStart(2, '0')}:00`;
+    app.deps.settings.setRules({ ...rules, quietHours: { enabled: true, start: hh(h - 1), end: hh(h + 2), timeZone: 'UTC' } });
+    try {
+      const held = await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: 'held by quiet hours' });
+      expect(held.json.status).toBe('held');
+      const page = await console.get('/troubleshooting', { 'accept-language': 'en' });
+      expect(verdictOf(page.body, 'held')).toBe('info');
+      const en = textOf(page.body);
+      expect(en).not.toContain('Nothing is waiting.');
+      expect(en).toMatch(/1 event is held by quiet hours \(or a non-workday\) until [^;]+; they go out as one digest then/);
+      const zh = textOf((await console.get('/troubleshooting', { 'accept-language': 'zh-CN' })).body);
+      expect(zh).toContain('1 个事件因免打扰时段（或非工作日）暂缓发送');
+    } finally {
+      app.deps.settings.setRules(rules);
+    }
+  });
 });
