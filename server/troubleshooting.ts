@@ -11,6 +11,8 @@ export interface Check {
   verdict: Verdict;
   text: MessageKey;
   params?: Params;
+  /** Where to act on what the check found. */
+  link?: { href: string; text: MessageKey };
 }
 
 /** What the checks look at; gathered by the route, so the verdicts stay a pure function. */
@@ -24,6 +26,8 @@ export interface TroubleshootingFacts {
   limit: number;
   queued: number;
   oldestQueuedAt?: number;
+  /** Dead notifications waiting for a retry by hand; the newest one's failure, its errcode explained by the route. */
+  dead: { count: number; latest?: { at: number; failure: string | null; explanation?: string } };
   /** Events quiet hours (or a non-workday) hold, and when the quiet ends (none once it has: the release is under way). */
   held: { count: number; until?: number };
   /**
@@ -87,6 +91,7 @@ export function troubleshootingChecks(f: TroubleshootingFacts): Check[] {
       : { id: 'queue', title: 'trouble.queue.title', verdict: 'ok', text: f.held.count > 0 ? 'trouble.queue.okHeld' : 'trouble.queue.ok' },
   );
   if (f.held.count > 0) checks.push(heldCheck(f));
+  checks.push(deadCheck(f));
   // Not a failure: the WeCom app shows markdown; only the WeChat plugin cannot.
   if (f.format !== 'text') checks.push({ id: 'format', title: 'trouble.format.title', verdict: 'info', text: 'trouble.format.info' });
   return checks;
@@ -98,6 +103,22 @@ function heldCheck(f: TroubleshootingFacts): Check {
   return until === undefined
     ? { id: 'held', title: 'trouble.held.title', verdict: 'info', text: 'trouble.held.releasing', params: { count } }
     : { id: 'held', title: 'trouble.held.title', verdict: 'info', text: 'trouble.held.info', params: { count, time: f.formatTime(until) } };
+}
+
+/** Dead messages stay dead after later ones go out: only a retry by hand sends them. */
+function deadCheck(f: TroubleshootingFacts): Check {
+  const latest = f.dead.latest;
+  if (!latest) return { id: 'dead', title: 'trouble.dead.title', verdict: 'ok', text: 'trouble.dead.ok' };
+  const failure = labelOr(translator(f.lang), `sendLog.failure.${latest.failure}`, latest.failure ?? '');
+  const reason = latest.explanation === undefined ? failure : `${failure}: ${latest.explanation}`;
+  return {
+    id: 'dead',
+    title: 'trouble.dead.title',
+    verdict: 'warn',
+    text: 'trouble.dead.warn',
+    params: { count: f.dead.count, time: f.formatTime(latest.at), reason },
+    link: { href: '/send-log?status=dead', text: 'trouble.dead.link' },
+  };
 }
 
 /** Whether WeCom answers: no answer points at the network; an answer that failed says what it was. */

@@ -104,3 +104,18 @@ export function eventsWithStatus(db: Db, status: 'suppressed' | 'held'): { count
     .get();
   return { count: n, latest };
 }
+
+/** Notifications that died (not connect/test messages) waiting for a retry by hand, and the newest: found on the status index. */
+export function deadNotifications(db: Db): { count: number; latest?: { at: number; errcode: number | null; failure: string | null } } {
+  const dead = and(eq(deliveries.status, 'dead'), ne(deliveries.kind, 'test'));
+  const n = db.select({ n: count() }).from(deliveries).where(dead).get()!.n;
+  if (n === 0) return { count: 0 };
+  const row = db
+    .select({ at: sql<number>`coalesce(${deliveries.lastAttemptAt}, ${deliveries.createdAt})`, errcode: deliveries.errcode, failure: deliveries.failure })
+    .from(deliveries)
+    .where(dead)
+    .orderBy(desc(deliveries.id))
+    .limit(1)
+    .get();
+  return { count: n, latest: row };
+}

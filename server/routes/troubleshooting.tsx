@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { getChannel, type ChannelRow } from '../../db/queries/channel.ts';
-import { eventsWithStatus, lastNotificationSentAt, lastRefusedNotification, oldestQueuedAt, rateLimitedCountSince } from '../../db/queries/stats.ts';
+import { deadNotifications, eventsWithStatus, lastNotificationSentAt, lastRefusedNotification, oldestQueuedAt, rateLimitedCountSince } from '../../db/queries/stats.ts';
 import type { CardNotice } from '../../views/components/wecomCard.tsx';
 import { formatDateTime } from '../time/format.ts';
 import { TroubleshootingPage } from '../../views/pages/troubleshooting.tsx';
@@ -30,6 +30,8 @@ export function troubleshootingRoutes(deps: AppDeps) {
     const status = channelStatus(deps);
     const row = getChannel(deps.db);
     const refusal = lastRefusedNotification(deps.db);
+    const dead = deadNotifications(deps.db);
+    const deadErrcode = dead.latest?.errcode;
     const transport = row?.lastFailure === 'transient' && row.lastErrorAt && (!row.lastSuccessAt || row.lastErrorAt > row.lastSuccessAt) && row.lastErrcode === null;
     const checks = troubleshootingChecks({
       status,
@@ -40,6 +42,10 @@ export function troubleshootingRoutes(deps: AppDeps) {
       limit: deps.limiter.limit(),
       queued: queueDepth(deps.db),
       oldestQueuedAt: oldestQueuedAt(deps.db),
+      dead: {
+        count: dead.count,
+        latest: dead.latest && { ...dead.latest, explanation: deadErrcode ? explainDeliveryErrcode(deadErrcode, 'dead', ctx.t, ctx.lang) : undefined },
+      },
       held: { count: eventsWithStatus(deps.db, 'held').count, until: quietEndsAt(now, deps.settings.rules().quietHours, deps.calendar?.calendar()) },
       lastTransportFailure: transport ? { failure: row.lastFailure!, at: row.lastErrorAt!, answer: transportAnswer(row, ctx.lang) } : undefined,
       format: deps.settings.delivery().format,

@@ -407,4 +407,24 @@ describe('Troubleshooting names the real cause of "connected, but nothing arrive
       app.deps.settings.setRules(rules);
     }
   });
+
+  it('a dead message waiting for a hand retry is named on the page once a later notification went out', async () => {
+    expect(verdictOf((await console.get('/troubleshooting')).body, 'dead')).toBe('ok');
+    fake.setFailure('errcode', { errcode: 40008, times: 1 });
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: 'dead one' })).status).toBe(202);
+    expect(await waitFor(() => listDeliveries(app.deps.db, {}, { limit: 20 }).some((d) => d.kind !== 'test' && d.status === 'dead'))).toBe(true);
+    expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: 'later one' })).status).toBe(202);
+    expect(await waitFor(() => outcomes(app.deps.db).pending === 0)).toBe(true);
+    expect(listDeliveries(app.deps.db, {}, { limit: 20 }).filter((d) => d.status === 'dead').length).toBe(1);
+    const page = await console.get('/troubleshooting', { 'accept-language': 'en' });
+    // The "dead one" never reached the group and waits in the send log for Retry: the page must say so.
+    expect(verdictOf(page.body, 'dead')).toBe('warn');
+    expect(textOf(page.body)).toMatch(/1 message never reached the group and is dead in the send log, even though later ones went out; the latest at [^:]+:\d\d:\d\d[^:]*: Cannot be sent: /);
+    expect(page.body).toContain('href="/send-log?status=dead"');
+    const zh = textOf((await console.get('/troubleshooting', { 'accept-language': 'zh-CN' })).body);
+    expect(zh).toContain('1 条消息没有送达群里');
+    // Counted on the status index, never by reading every message.
+    const plan = app.deps.db.$client.prepare(`EXPLAIN QUERY PLAN SELECT count(*) FROM deliveries WHERE status = 'dead' AND kind <> 'test'`).all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toContain('USING INDEX deliveries_queue_idx (status=?)');
+  });
 });

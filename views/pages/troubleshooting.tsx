@@ -26,6 +26,11 @@ export function TroubleshootingPage({ ctx, checks, notices = [], canTest }: { ct
               {ctx.t(check.title)} <span class={`badge ${BADGE[check.verdict]}`}>{ctx.t(`trouble.verdict.${check.verdict}`)}</span>
             </h2>
             <p>{ctx.t(check.text, check.params)}</p>
+            {check.link ? (
+              <p>
+                <a href={check.link.href}>{ctx.t(check.link.text)}</a>
+              </p>
+            ) : null}
           </section>
         ))}
       </div>
