@@ -1,15 +1,16 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.ts';
-import { channel, deliveries } from '../schema.ts';
+import { channel, deliveries, EVENT_OUTCOME_SQL } from '../schema.ts';
 
 /**
- * The counts /metrics shows that grow with the tables (kept rows by kind and status). They are
- * plain SQL because they run on a worker thread's own connection (server/metrics/storedCounts.ts),
- * which loads no TypeScript. `events` reads the covering index events_kind_status_idx.
+ * The counts /metrics shows that grow with the tables (kept rows by kind and status, events by
+ * outcome). They are plain SQL because they run on a worker thread's own connection
+ * (server/metrics/storedCounts.ts), which loads no TypeScript. `events` reads only the index
+ * events_kind_outcome_idx, in its order.
  */
 export const STORED_COUNT_SQL = {
-  events: 'select kind, status, count(*) as n from events group by kind, status',
+  events: `select kind, ${EVENT_OUTCOME_SQL} as status, count(*) as n from events group by kind, 2`,
   deliveries: 'select status, count(*) as n from deliveries group by status',
   errcodes: 'select errcode, count(*) as n from deliveries where errcode is not null and errcode <> 0 group by errcode',
   reportRuns: 'select status, count(*) as n from report_runs group by status',

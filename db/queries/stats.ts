@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, gte, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { deliveries, events, type DeliveryStatus } from '../schema.ts';
+import { deliveries, EVENT_OUTCOME_SQL, events, type DeliveryStatus } from '../schema.ts';
 
 export function countDeliveriesSince(db: Db, status: DeliveryStatus, since: number): number {
   return db
@@ -10,8 +10,7 @@ export function countDeliveriesSince(db: Db, status: DeliveryStatus, since: numb
     .get()!.n;
 }
 
-/** A member of a digest not sent yet still waits: it is digested only once the digest went. */
-const OUTCOME = sql<string>`CASE WHEN ${events.status} = 'digested' AND ${events.finishedAt} IS NULL THEN 'queued' ELSE ${events.status} END`;
+const OUTCOME = sql.raw(EVENT_OUTCOME_SQL) as SQL<string>;
 
 /** Events received since `since`, by outcome (members of a digest not sent yet count as queued). */
 export function eventCountsSince(db: Db, since: number): Record<string, number> {

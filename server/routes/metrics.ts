@@ -75,7 +75,7 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
   const state = channelState(db);
 
   const families: Family[] = [
-    { name: 'notifier_events', help: 'Inbound events kept in the database, by kind and status.', type: 'gauge', samples: eventSamples },
+    { name: 'notifier_events', help: 'Inbound events kept in the database, by kind and outcome (an alert folded into a digest not sent yet is queued).', type: 'gauge', samples: eventSamples },
     {
       name: 'notifier_deliveries',
       help: 'Outbox rows (messages to WeCom) kept in the database, by status.',

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countDeliveriesSince } from '../../db/queries/stats.ts';
+import { queueDepth } from '../../server/delivery/store.ts';
 import { issueApiToken } from '../../server/security/apiTokens.ts';
 import { startFakeWecom, type FakeWecom } from '../fakeWecom.ts';
 import { outcomes } from '../helpers/accounting.ts';
 import { postEvent, waitFor } from '../helpers/api.ts';
-import { ConsoleClient } from '../helpers/consoleClient.ts';
+import { ConsoleClient, textOf } from '../helpers/consoleClient.ts';
 import { parsePrometheus, sampleSum, sampleValue } from '../helpers/prometheus.ts';
 import { startTestAppliance, type TestAppliance } from '../helpers/testAppliance.ts';
 
@@ -134,4 +135,50 @@ describe('/metrics in Prometheus text format', () => {
       await guarded.stop();
     }
   });
+});
+
+describe('/metrics notifier_events: alerts folded into a digest that has not gone out', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let c: ConsoleClient;
+  let token: string;
+  let offset = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, clock: { now: () => Date.now() + offset } });
+    c = new ConsoleClient(app.url);
+    await c.signIn(PASSWORD);
+    token = issueApiToken(app.deps, { name: 'metrics', requireSignature: false, now: Date.now() }).token;
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('reports the three alerts of a queued (unsent) quiet-hours digest as queued, as the dashboard does, not as digested', async () => {
+    const tz = 'Asia/Shanghai';
+    const hhmm = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(ms);
+    const now = Date.now();
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), quietHours: { enabled: true, start: hhmm(now - 3600_000), end: hhmm(now + 60_000), timeZone: tz } });
+    for (let i = 0; i < 3; i++) {
+      const r = await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: `night #${i}` });
+      expect(r.json.status).toBe('held');
+    }
+    offset = 120_000;
+    app.worker.wake();
+    // No bot is connected: the digest waits in the queue, nothing reached the group.
+    expect(await waitFor(() => queueDepth(app.deps.db) === 1 && outcomes(app.deps.db).pending === 3)).toBe(true);
+    expect(fake.received.length).toBe(0);
+
+    const tiles = /Today sent \d+ digested (\d+) suppressed \d+ dead \d+ waiting (\d+)/.exec(textOf((await c.get('/dashboard/panel', { 'accept-language': 'en' })).body));
+    expect({ digested: Number(tiles?.[1]), pending: Number(tiles?.[2]) }).toEqual({ digested: 0, pending: 3 });
+
+    const m = parsePrometheus((await scrape(app.url)).text);
+    // README "Metrics": notifier_events{kind,status} = "inbound events kept, by kind and outcome".
+    expect({
+      digested: sampleValue(m, 'notifier_events', { kind: 'alert', status: 'digested' }),
+      queued: sampleValue(m, 'notifier_events', { kind: 'alert', status: 'queued' }),
+    }).toEqual({ digested: 0, queued: 3 });
+  }, 30_000);
 });

@@ -1,0 +1,2 @@
+DROP INDEX `events_kind_status_idx`;--> statement-breakpoint
+CREATE INDEX `events_kind_outcome_idx` ON `events` (`kind`,CASE WHEN status = 'digested' AND finished_at IS NULL THEN 'queued' ELSE status END);
