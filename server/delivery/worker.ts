@@ -196,13 +196,15 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       if (folding) return { yield: true };
       if (digests) log.info('storm digest', { digests, capacity });
     }
+    const firstDue = nextDue(db, now);
     if (wait > 0) {
-      if (!inLimiterWait && deps.counters) deps.counters.rateLimitWaits++;
-      inLimiterWait = true;
+      // A full window is a wait only for a message due now: with nothing to send, nothing waits.
+      if (firstDue && !inLimiterWait && deps.counters) deps.counters.rateLimitWaits++;
+      inLimiterWait = firstDue !== undefined;
       return { sleepMs: Math.min(wait, foldEveryMs), limited: true };
     }
     inLimiterWait = false;
-    const due = nextToSend(nextDue(db, now), lastSent === undefined ? undefined : firstQueuedMessageOf(db, lastSent), now);
+    const due = nextToSend(firstDue, lastSent === undefined ? undefined : firstQueuedMessageOf(db, lastSent), now);
     if (due) {
       // An event's message is rendered now, with the settings as they are (renderAtSend.ts).
       const row = db.$client.transaction(() => renderForSend(db, renderSettings(), due, now))();

@@ -182,3 +182,40 @@ describe('/metrics notifier_events: alerts folded into a digest that has not gon
     }).toEqual({ digested: 0, queued: 3 });
   }, 30_000);
 });
+
+describe('/metrics notifier_rate_limit_waits_total: a full window with nothing to send', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let token: string;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [KEY] });
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD } });
+    // The admin set the bot's limit lower: 3 calls per 60 s, as saving the Notifications page does.
+    app.deps.settings.setDelivery({ ...app.deps.settings.delivery(), rateLimit: 3 });
+    app.deps.limiter.setLimit(3);
+    app.deps.settings.setRules({ ...app.deps.settings.rules(), dedupeWindowMinutes: 0 });
+    const c = new ConsoleClient(app.url);
+    await c.signIn(PASSWORD);
+    expect((await c.postForm('/channels/wecom/connect', { url: KEY })).status).toBe(303);
+    token = issueApiToken(app.deps, { name: 'metrics', requireSignature: false, now: Date.now() }).token;
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('does not count a wait when the window is full but no message waits (every message went at once)', async () => {
+    // The connect test used 1 call; two alerts use the other 2: each is sent at once, none waits.
+    for (let i = 0; i < 2; i++) expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: `alert #${i}` })).status).toBe(202);
+    expect(await waitFor(() => fake.received.length === 3 && queueDepth(app.deps.db) === 0)).toBe(true);
+    const rows = app.deps.db.$client.prepare(`SELECT queued_at AS q, sent_at AS s FROM deliveries WHERE kind = 'alert'`).all() as Array<{ q: number; s: number }>;
+    expect(rows.map((r) => r.s - r.q < 1_000)).toEqual([true, true]);
+    // The worker goes round a few times with the window full (it naps at most a second).
+    await new Promise((r) => setTimeout(r, 300));
+    const m = parsePrometheus((await scrape(app.url)).text);
+    expect(sampleValue(m, 'notifier_rate_limit_used')).toBe(3);
+    // HELP: "Times the delivery worker had to wait for the rate limiter before sending." Nothing waited.
+    expect(sampleValue(m, 'notifier_rate_limit_waits_total')).toBe(0);
+  }, 30_000);
+});
