@@ -49,16 +49,14 @@ export function renderFamilies(families: Family[]): string {
   return lines.join('\n') + '\n';
 }
 
-/**
- * Everything /metrics shows. Counts come from SQLite (they survive restarts): the table-sized ones
- * (`stored`, read off the main thread and cached a few seconds), the queue's from indexes now;
- * `_total` counters from this process.
- */
-export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'build' | 'selfWatch'> & { config: Pick<AppDeps['config'], 'metricsDetail'> }, stored: StoredCountRows): Family[] {
-  const { db } = deps;
-  const now = deps.clock.now();
-  const counters = deps.counters ?? createOpsCounters(now);
+type MetricsDeps = Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'build' | 'selfWatch'> & { config: Pick<AppDeps['config'], 'metricsDetail'> };
 
+/**
+ * What /metrics shows that grows with the tables: the `stored` counts (read off the main thread and
+ * cached a few seconds), the metric rules' and heartbeat checks' states. Rendered once per snapshot
+ * of the stored counts; everything else is read on each scrape (liveFamilies).
+ */
+export function storedFamilies(deps: Pick<MetricsDeps, 'db' | 'config'>, stored: StoredCountRows): Family[] {
   const byKind = stored.events;
   const eventSamples: Sample[] = [];
   const kinds = [...new Set<string>([...KINDS, ...byKind.map((r) => r.kind)])];
@@ -68,13 +66,9 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
       eventSamples.push({ labels: { kind, status }, value: byKind.find((r) => r.kind === kind && r.status === status)?.n ?? 0 });
     }
   }
-
   const deliveries = Object.fromEntries(stored.deliveries.map((r) => [r.status, r.n]));
   const deliveryStatuses = [...new Set<string>([...DELIVERY_STATUSES, ...Object.keys(deliveries)])];
-  const oldest = oldestQueuedSince(db);
-  const state = channelState(db);
-
-  const families: Family[] = [
+  return [
     { name: 'notifier_events', help: 'Inbound events kept in the database, by kind and outcome (an alert folded into a digest not sent yet is queued).', type: 'gauge', samples: eventSamples },
     {
       name: 'notifier_deliveries',
@@ -82,6 +76,35 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
       type: 'gauge',
       samples: deliveryStatuses.map((status) => ({ labels: { status }, value: deliveries[status] ?? 0 })),
     },
+    {
+      name: 'notifier_deliveries_by_errcode',
+      help: "Outbox rows whose last WeCom answer was this non-zero errcode.",
+      type: 'gauge',
+      samples: stored.errcodes.map((r) => ({ labels: { errcode: r.errcode }, value: r.n })),
+    },
+    {
+      name: 'notifier_report_runs',
+      help: 'Report job runs kept in the database, by status.',
+      type: 'gauge',
+      samples: stored.reportRuns.map((r) => ({ labels: { status: r.status }, value: r.n })),
+    },
+    ...metricRuleFamilies(deps.db, { names: deps.config.metricsDetail }),
+    ...heartbeatFamilies(deps.db, { names: deps.config.metricsDetail }),
+  ];
+}
+
+/**
+ * What /metrics reads on every scrape, each cheap: the queue from its indexes, the limiter, the
+ * channel, this process's `_total` counters and connections, the build and the self-watch.
+ */
+export function liveFamilies(deps: MetricsDeps): Family[] {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const counters = deps.counters ?? createOpsCounters(now);
+  const oldest = oldestQueuedSince(db);
+  const state = channelState(db);
+
+  const families: Family[] = [
     { name: 'notifier_queue_depth', help: 'Messages waiting to be sent (queued or sending).', type: 'gauge', samples: [{ value: queueDepth(db) }] },
     {
       name: 'notifier_queue_oldest_age_seconds',
@@ -111,27 +134,11 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
       samples: [...counters.transportFailures].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => ({ labels: { reason }, value: n })),
     },
     {
-      name: 'notifier_deliveries_by_errcode',
-      help: "Outbox rows whose last WeCom answer was this non-zero errcode.",
-      type: 'gauge',
-      samples: stored.errcodes.map((r) => ({ labels: { errcode: r.errcode }, value: r.n })),
-    },
-    {
       name: 'notifier_channel_state',
       help: 'The WeCom bot: 1 for the current state (none, connected, or invalid: sending paused until the URL is replaced).',
       type: 'gauge',
       samples: (['none', 'connected', 'invalid'] as const).map((s) => ({ labels: { state: s }, value: s === state ? 1 : 0 })),
     },
-  ];
-
-  families.push({
-    name: 'notifier_report_runs',
-    help: 'Report job runs kept in the database, by status.',
-    type: 'gauge',
-    samples: stored.reportRuns.map((r) => ({ labels: { status: r.status }, value: r.n })),
-  });
-  families.push(...metricRuleFamilies(db, { names: deps.config.metricsDetail }));
-  families.push(
     { name: 'notifier_http_open_connections', help: 'HTTP connections open now (accepted, under the caps).', type: 'gauge', samples: [{ value: counters.connections.open }] },
     {
       name: 'notifier_http_dropped_requests_total',
@@ -139,9 +146,8 @@ export function collectMetrics(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 
       type: 'counter',
       samples: DROP_REASONS.map((reason) => ({ labels: { reason }, value: counters.connections.dropped.get(reason) ?? 0 })),
     },
-  );
-  families.push(...heartbeatFamilies(db, { names: deps.config.metricsDetail }));
-  families.push({ name: 'storeclaw_build_info', help: 'The running build: always 1, its version and commit as labels.', type: 'gauge', samples: [{ labels: { version: deps.build.version, commit: deps.build.commit }, value: 1 }] });
+    { name: 'storeclaw_build_info', help: 'The running build: always 1, its version and commit as labels.', type: 'gauge', samples: [{ labels: { version: deps.build.version, commit: deps.build.commit }, value: 1 }] },
+  ];
   if (deps.selfWatch) families.push(...selfWatchFamilies(deps.selfWatch, now));
   families.push({ name: 'notifier_process_start_time_seconds', help: 'When the process started (Unix time).', type: 'gauge', samples: [{ value: Math.floor(counters.startedAt / 1000) }] });
   return families;
@@ -192,7 +198,8 @@ function selfWatchFamilies(watch: SelfWatch, now: number): Family[] {
  */
 export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | 'counters' | 'config' | 'storedCounts' | 'build' | 'selfWatch'>) {
   const app = new Hono();
-  // The answer is rendered once per snapshot of the counts (cached a few seconds): a scrape in between costs nothing.
+  // The table-sized part is rendered once per snapshot of the stored counts (cached a few seconds);
+  // the live part, a few indexed reads, on every scrape.
   let last: { stored: StoredCountRows; text: string } | undefined;
   app.get('/metrics', async (c) => {
     const wanted = deps.config.metricsToken;
@@ -202,8 +209,8 @@ export function metricsRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'limiter' | '
       }
     }
     const stored = await deps.storedCounts.get();
-    if (last?.stored !== stored) last = { stored, text: renderFamilies(collectMetrics(deps, stored)) };
-    return c.body(last.text, 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
+    if (last?.stored !== stored) last = { stored, text: renderFamilies(storedFamilies(deps, stored)) };
+    return c.body(last.text + renderFamilies(liveFamilies(deps)), 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
   });
   return app;
 }

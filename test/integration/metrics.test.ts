@@ -219,3 +219,31 @@ describe('/metrics notifier_rate_limit_waits_total: a full window with nothing t
     expect(sampleValue(m, 'notifier_rate_limit_waits_total')).toBe(0);
   }, 30_000);
 });
+
+describe('/metrics with the default 5 s cache of the table counts: the queue and the channel read now', () => {
+  let fake: FakeWecom;
+  let app: TestAppliance;
+  let token: string;
+
+  beforeAll(async () => {
+    fake = await startFakeWecom({ keys: [] });
+    // 5_000 ms is STORED_COUNTS_TTL_MS, what a real appliance runs with (the test helper's default is 0).
+    app = await startTestAppliance({ wecomOrigin: fake.origin, env: { ADMIN_PASSWORD: PASSWORD }, metricsCacheMs: 5_000 });
+    token = issueApiToken(app.deps, { name: 'metrics', requireSignature: false, now: Date.now() }).token;
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('shows the queue depth of now, not of the previous scrape, and the event counts of the cached snapshot', async () => {
+    const first = parsePrometheus((await scrape(app.url)).text);
+    expect(sampleValue(first, 'notifier_queue_depth')).toBe(0);
+    // No bot connected: each alert waits in the queue.
+    for (let i = 0; i < 3; i++) expect((await postEvent(app.url, token, { kind: 'alert', category: 'orders', severity: 'warning', title: `waiting #${i}` })).status).toBe(202);
+    expect(await waitFor(() => queueDepth(app.deps.db) === 3)).toBe(true);
+    const second = parsePrometheus((await scrape(app.url)).text);
+    expect(sampleValue(second, 'notifier_queue_depth')).toBe(3);
+    expect(sampleValue(second, 'notifier_events', { kind: 'alert', status: 'queued' })).toBe(0); // the table counts wait for the next snapshot
+  }, 30_000);
+});
