@@ -2,6 +2,7 @@ import { MIN_PASSWORD_LENGTH } from '../../server/security/passwordPolicy.ts';
 import type { ViewContext } from '../context.ts';
 import { BareLayout, Notice } from '../layout.tsx';
 import { describedBy, FieldError } from '../components/formErrors.tsx';
+import { PasswordField } from '../components/passwordField.tsx';
 import type { MessageKey } from '../../server/strings/translate.ts';
 
 /** Where the setup code is found; shown as code inside the help sentence. */
@@ -37,30 +38,8 @@ export function SetupPage({ ctx, error, errors = {} }: { ctx: ViewContext; error
           {afterCommand}
         </p>
         <FieldError id="setupCode-error" message={message('setupCode')} alert />
-        <label for="password">{ctx.t('setup.password')}</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autocomplete="new-password"
-          required
-          minlength={MIN_PASSWORD_LENGTH}
-          aria-invalid={invalid('password')}
-          aria-describedby={describedBy(errors.password && 'password-error')}
-        />
-        <FieldError id="password-error" message={message('password')} alert />
-        <label for="confirm">{ctx.t('setup.confirm')}</label>
-        <input
-          id="confirm"
-          name="confirm"
-          type="password"
-          autocomplete="new-password"
-          required
-          minlength={MIN_PASSWORD_LENGTH}
-          aria-invalid={invalid('confirm')}
-          aria-describedby={describedBy(errors.confirm && 'confirm-error')}
-        />
-        <FieldError id="confirm-error" message={message('confirm')} alert />
+        <PasswordField id="password" label={ctx.t('setup.password')} autocomplete="new-password" minLength={MIN_PASSWORD_LENGTH} error={message('password')} />
+        <PasswordField id="confirm" label={ctx.t('setup.confirm')} autocomplete="new-password" minLength={MIN_PASSWORD_LENGTH} error={message('confirm')} />
         <div class="actions">
           <button type="submit">{ctx.t('setup.submit')}</button>
         </div>

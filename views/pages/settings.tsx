@@ -4,6 +4,7 @@ import type { CardNotice } from '../components/wecomCard.tsx';
 import type { ViewContext } from '../context.ts';
 import type { MessageKey } from '../../server/strings/translate.ts';
 import { describedBy, FieldError } from '../components/formErrors.tsx';
+import { PasswordField } from '../components/passwordField.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
 export interface GeneralForm {
@@ -84,43 +85,16 @@ export function SettingsPage({
         <Notice kind="info">{ctx.t(envPassword ? 'settings.password.envNote' : 'settings.password.consoleNote')}</Notice>
         <form method="post" action="/settings/password">
           <input type="hidden" name="_csrf" value={ctx.csrf} />
-          <label for="current">{ctx.t('settings.password.current')}</label>
-          <input
-            id="current"
-            name="current"
-            type="password"
-            autocomplete="current-password"
-            required
-            aria-invalid={passwordErrors.current ? 'true' : undefined}
-            aria-describedby={describedBy(passwordErrors.current && 'current-error')}
-          />
-          <FieldError id="current-error" message={passwordErrors.current && ctx.t(passwordErrors.current)} alert />
-          <label for="password">{ctx.t('settings.password.new')}</label>
-          <input
+          <PasswordField id="current" label={ctx.t('settings.password.current')} autocomplete="current-password" error={passwordErrors.current && ctx.t(passwordErrors.current)} />
+          <PasswordField
             id="password"
-            name="password"
-            type="password"
+            label={ctx.t('settings.password.new')}
             autocomplete="new-password"
-            required
-            minlength={MIN_PASSWORD_LENGTH}
-            aria-invalid={passwordErrors.password ? 'true' : undefined}
-            aria-describedby={describedBy('password-help', passwordErrors.password && 'password-error')}
+            minLength={MIN_PASSWORD_LENGTH}
+            help={ctx.t('settings.password.minLength')}
+            error={passwordErrors.password && ctx.t(passwordErrors.password)}
           />
-          <p class="help" id="password-help">
-            {ctx.t('settings.password.minLength')}
-          </p>
-          <FieldError id="password-error" message={passwordErrors.password && ctx.t(passwordErrors.password)} alert />
-          <label for="confirm">{ctx.t('settings.password.confirm')}</label>
-          <input
-            id="confirm"
-            name="confirm"
-            type="password"
-            autocomplete="new-password"
-            required
-            aria-invalid={passwordErrors.confirm ? 'true' : undefined}
-            aria-describedby={describedBy(passwordErrors.confirm && 'confirm-error')}
-          />
-          <FieldError id="confirm-error" message={passwordErrors.confirm && ctx.t(passwordErrors.confirm)} alert />
+          <PasswordField id="confirm" label={ctx.t('settings.password.confirm')} autocomplete="new-password" error={passwordErrors.confirm && ctx.t(passwordErrors.confirm)} />
           <div class="actions">
             <button type="submit">{ctx.t('settings.password.submit')}</button>
           </div>
