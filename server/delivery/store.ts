@@ -454,6 +454,22 @@ export function partStatuses(db: Db, splitFrom: number, exceptId: number): Deliv
     .map((r) => r.status);
 }
 
+/**
+ * The queued messages after `row` in its event or its set (the order nextDue keeps), with whether
+ * each is one of its event's and a part of the same re-split message.
+ */
+export function laterQueuedInSet(db: Db, row: Pick<DeliveryRow, 'id' | 'eventId' | 'setId' | 'splitFrom'>): { id: number; ofEvent: boolean; partOf: boolean }[] {
+  if (row.eventId === null && row.setId === null) return [];
+  // A NULL compares to nothing: a message of no event (or no set) matches none by it.
+  return preparedStatement<[number | null, number | null, number | null, number | null, number, number], { id: number; ofEvent: number; partOf: number }>(
+    db,
+    `SELECT id, coalesce(event_id = ?, 0) AS ofEvent, coalesce(split_from = ?, 0) AS partOf FROM deliveries
+       WHERE status = 'queued' AND (event_id = ? OR set_id = ?) AND (coalesce(split_from, id), id) > (?, ?)`,
+  )
+    .all(row.eventId, row.splitFrom, row.eventId, row.setId, row.splitFrom ?? row.id, row.id)
+    .map((r) => ({ id: r.id, ofEvent: r.ofEvent === 1, partOf: r.partOf === 1 }));
+}
+
 /** The statuses of an event's messages, but one. */
 export function eventMessageStatuses(db: Db, eventId: number, exceptId: number): DeliveryStatus[] {
   return preparedStatement<[number, number], { status: DeliveryStatus }>(db, `SELECT status FROM deliveries WHERE event_id = ? AND id <> ?`)

@@ -27,6 +27,7 @@ import { renderForSend } from './renderAtSend.ts';
 import {
   earliestPending,
   eventMessageStatuses,
+  laterQueuedInSet,
   finishEvent,
   firstQueuedMessageOf,
   getDelivery,
@@ -237,6 +238,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       eventSiblings: row.eventId === null ? [] : eventMessageStatuses(db, row.eventId, row.id),
       partSiblings: row.kind === 'digest' && row.splitFrom !== null ? partStatuses(db, row.splitFrom, row.id) : [],
       digestMention: digestId === undefined ? 'none' : parseMentionRequest((digestId === row.id ? row : getDelivery(db, digestId))?.mentions ?? null),
+      laterInSet: result.ok ? [] : laterQueuedInSet(db, row),
     });
     apply(row, result, plan, now);
   }
@@ -273,6 +275,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
         now,
       );
     }
+    for (const id of plan.diesWith ?? []) updateDelivery(db, id, { status: 'dead', failure: 'earlier_died', errcode: null, errmsg: null });
     if (plan.event) finishEvent(db, plan.event.id, plan.event.status, now);
     if (plan.digest) {
       settleDigestChunk(db, { digestId: plan.digest.id, status: plan.digest.status, at: now, afterId: 0 }, settleChunk);

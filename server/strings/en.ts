@@ -107,6 +107,7 @@ export const en = {
   'sendLog.failure.permanent': 'Cannot be sent',
   'sendLog.failure.interrupted': 'Interrupted by a restart',
   'sendLog.failure.chart_render': 'Chart could not be drawn',
+  'sendLog.failure.earlier_died': 'The message before it could not be sent (retry that one)',
   'sendLog.notResent.too_long.dead': 'WeCom refused a message field ({errcode}), usually content longer than it allows, and the message could not be split any further, so it was not sent: shorten the event or its template, then retry it',
   'sendLog.notResent.too_long.failed': 'WeCom refused a message field ({errcode}), usually content longer than it allows: a connect or test message is tried only once and not split',
   'sendLog.notResent.transient.dead': 'WeCom was busy ({errcode}) until the message was too old to send, so it was not sent: retry it if it still matters',

@@ -107,6 +107,7 @@ export const zh: Record<MessageKey, string> = {
   'sendLog.failure.permanent': '无法发送',
   'sendLog.failure.interrupted': '因重启而中断',
   'sendLog.failure.chart_render': '图表未能生成',
+  'sendLog.failure.earlier_died': '它前面的消息未能发送（请重试那一条）',
   'sendLog.notResent.too_long.dead': '企业微信拒绝了消息中的某个字段（{errcode}），通常是内容超出长度限制，且消息无法再拆分，因此未发送：请缩短事件内容或模板后重试',
   'sendLog.notResent.too_long.failed': '企业微信拒绝了消息中的某个字段（{errcode}），通常是内容超出长度限制：连接测试或测试通知只发送一次，不会拆分',
   'sendLog.notResent.transient.dead': '企业微信一直繁忙（{errcode}），直到消息超过最长保留时间，因此未发送：如仍需要，请重试',

@@ -136,16 +136,18 @@ describe('rate limit lowered from 20 to 5 mid-storm', () => {
   });
 });
 
-describe('a dead alert retried by hand', () => {
-  it('takes its dead @all follow-up with it: the group hears the alert, then the @all, once', async () => {
+describe('a dead alert and its @all follow-up', () => {
+  it('the follow-up dies with the alert (no @all about an alert the group never got); retried by hand, the alert goes, then the @all, once', async () => {
     const rig = await workerRig();
     const accepted = rig.post({ severity: 'critical', title: 'till 3 offline', mention: 'all' });
-    // WeCom refuses both for good: the alert's markdown and its @all follow-up text die.
-    rig.fake.setFailure('errcode', { errcode: 40008, errmsg: 'invalid message type', times: 2 });
+    // WeCom refuses the alert's markdown for good: its @all follow-up text dies with it, unsent.
+    rig.fake.setFailure('errcode', { errcode: 40008, errmsg: 'invalid message type', times: 1 });
     rig.worker.start();
     await drain(rig, 2);
-    const rows = () => listDeliveries(rig.db, { eventId: accepted.id }, { limit: 5 }).map((r) => ({ id: r.id, msgtype: r.msgtype, status: r.status }));
-    expect(rows().map((r) => `${r.msgtype} ${r.status}`).sort(), dump(rig)).toEqual(['markdown dead', 'text dead']);
+    const rows = () => listDeliveries(rig.db, { eventId: accepted.id }, { limit: 5 }).map((r) => ({ id: r.id, msgtype: r.msgtype, status: r.status, failure: r.failure }));
+    expect(rows().map((r) => `${r.msgtype} ${r.status} ${r.failure}`).sort(), dump(rig)).toEqual(['markdown dead permanent', 'text dead earlier_died']);
+    expect(bodies(rig.fake), 'the group was pinged @all about an alert it never received').toEqual([]);
+    expect(getEvent(rig.db, accepted.id)?.status).toBe('dead');
     retryDelivery(rig.db, rows().find((r) => r.msgtype === 'markdown')!.id, rig.clock.now());
     rig.worker.wake();
     await drain(rig, 2);
