@@ -459,15 +459,18 @@ export function partStatuses(db: Db, splitFrom: number, exceptId: number): Deliv
  * each is one of its event's and a part of the same re-split message.
  */
 export function laterQueuedInSet(db: Db, row: Pick<DeliveryRow, 'id' | 'eventId' | 'setId' | 'splitFrom'>): { id: number; ofEvent: boolean; partOf: boolean }[] {
-  if (row.eventId === null && row.setId === null) return [];
-  // A NULL compares to nothing: a message of no event (or no set) matches none by it.
-  return preparedStatement<[number | null, number | null, number | null, number | null, number, number], { id: number; ofEvent: number; partOf: number }>(
-    db,
-    `SELECT id, coalesce(event_id = ?, 0) AS ofEvent, coalesce(split_from = ?, 0) AS partOf FROM deliveries
-       WHERE status = 'queued' AND (event_id = ? OR set_id = ?) AND (coalesce(split_from, id), id) > (?, ?)`,
-  )
-    .all(row.eventId, row.splitFrom, row.eventId, row.setId, row.splitFrom ?? row.id, row.id)
-    .map((r) => ({ id: r.id, ofEvent: r.ofEvent === 1, partOf: r.partOf === 1 }));
+  // One search per column, each on its own index (an OR of the two would scan the whole queue).
+  const found = new Map<number, { id: number; ofEvent: boolean; partOf: boolean }>();
+  for (const [column, value] of [['event_id', row.eventId], ['set_id', row.setId]] as const) {
+    if (value === null) continue;
+    const rows = preparedStatement<[number, number, number], { id: number; eventId: number | null; splitFrom: number | null }>(
+      db,
+      `SELECT id, event_id AS eventId, split_from AS splitFrom FROM deliveries
+         WHERE ${column} = ? AND status = 'queued' AND (coalesce(split_from, id), id) > (?, ?)`,
+    ).all(value, row.splitFrom ?? row.id, row.id);
+    for (const r of rows) found.set(r.id, { id: r.id, ofEvent: row.eventId !== null && r.eventId === row.eventId, partOf: row.splitFrom !== null && r.splitFrom === row.splitFrom });
+  }
+  return [...found.values()];
 }
 
 /** The statuses of an event's messages, but one. */
