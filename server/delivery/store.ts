@@ -454,23 +454,15 @@ export function partStatuses(db: Db, splitFrom: number, exceptId: number): Deliv
     .map((r) => r.status);
 }
 
-/**
- * The queued messages after `row` in its event or its set (the order nextDue keeps), with whether
- * each is one of its event's and a part of the same re-split message.
- */
-export function laterQueuedInSet(db: Db, row: Pick<DeliveryRow, 'id' | 'eventId' | 'setId' | 'splitFrom'>): { id: number; ofEvent: boolean; partOf: boolean }[] {
-  // One search per column, each on its own index (an OR of the two would scan the whole queue).
-  const found = new Map<number, { id: number; ofEvent: boolean; partOf: boolean }>();
-  for (const [column, value] of [['event_id', row.eventId], ['set_id', row.setId]] as const) {
-    if (value === null) continue;
-    const rows = preparedStatement<[number, number, number], { id: number; eventId: number | null; splitFrom: number | null }>(
-      db,
-      `SELECT id, event_id AS eventId, split_from AS splitFrom FROM deliveries
-         WHERE ${column} = ? AND status = 'queued' AND (coalesce(split_from, id), id) > (?, ?)`,
-    ).all(value, row.splitFrom ?? row.id, row.id);
-    for (const r of rows) found.set(r.id, { id: r.id, ofEvent: row.eventId !== null && r.eventId === row.eventId, partOf: row.splitFrom !== null && r.splitFrom === row.splitFrom });
-  }
-  return [...found.values()];
+/** The queued messages of its event after `row` (its mention follow-up, its later parts), in the order nextDue keeps. */
+export function laterQueuedOfEvent(db: Db, row: Pick<DeliveryRow, 'id' | 'eventId' | 'splitFrom'>): number[] {
+  if (row.eventId === null) return [];
+  return preparedStatement<[number, number, number], { id: number }>(
+    db,
+    `SELECT id FROM deliveries WHERE event_id = ? AND status = 'queued' AND (coalesce(split_from, id), id) > (?, ?)`,
+  )
+    .all(row.eventId, row.splitFrom ?? row.id, row.id)
+    .map((r) => r.id);
 }
 
 /** The statuses of an event's messages, but one. */

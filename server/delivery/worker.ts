@@ -27,7 +27,7 @@ import { renderForSend } from './renderAtSend.ts';
 import {
   earliestPending,
   eventMessageStatuses,
-  laterQueuedInSet,
+  laterQueuedOfEvent,
   finishEvent,
   firstQueuedMessageOf,
   getDelivery,
@@ -238,7 +238,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       eventSiblings: row.eventId === null ? [] : eventMessageStatuses(db, row.eventId, row.id),
       partSiblings: row.kind === 'digest' && row.splitFrom !== null ? partStatuses(db, row.splitFrom, row.id) : [],
       digestMention: digestId === undefined ? 'none' : parseMentionRequest((digestId === row.id ? row : getDelivery(db, digestId))?.mentions ?? null),
-      laterInSet: result.ok ? [] : laterQueuedInSet(db, row),
+      laterOfEvent: result.ok ? [] : laterQueuedOfEvent(db, row),
     });
     apply(row, result, plan, now);
   }

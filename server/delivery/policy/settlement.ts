@@ -48,11 +48,8 @@ export interface SettlementInput {
   partSiblings: readonly DeliveryStatus[];
   /** For a digest or a part of one: the mention its members asked for, sent once it is sent. */
   digestMention: MentionRequest;
-  /**
-   * The queued messages of its event or set after it (its mention follow-up, its later parts, a
-   * report's chart), with whether each is one of its event's or a part of its re-split digest.
-   */
-  laterInSet?: readonly { id: number; ofEvent: boolean; partOf: boolean }[];
+  /** The queued messages of its event after it (its mention follow-up, its later parts). */
+  laterOfEvent?: readonly number[];
 }
 
 export interface SettlementPlan {
@@ -77,8 +74,9 @@ export interface SettlementPlan {
   /** The digest this message settles (itself, or the original of its part), final now. */
   digest?: { id: number; status: 'digested' | 'dead'; followUp: MentionRequest };
   /**
-   * A message that died takes the rest of its set down with it: the group never reads an @all, a
-   * part 2 or a chart without what comes before it. A hand retry of this one queues them again.
+   * An event's message that died takes the rest of the event's messages down with it: the group
+   * never reads an @all ("see above") or a part 2 of an alert it did not get. A hand retry of this
+   * one queues them again. (A report's or a digest's later parts carry content of their own and go.)
    */
   diesWith?: number[];
 }
@@ -100,23 +98,20 @@ export function planSettlement(input: SettlementInput): SettlementPlan {
   if (action.type === 'split') plan.parts = { messages: action.parts, titles: action.parts.map((_, i, all) => partTitle(row.title, i, all.length)) };
   if (action.type !== 'sent' && action.type !== 'dead') return plan;
 
-  const later = action.type === 'dead' ? (input.laterInSet ?? []) : [];
-  if (later.length > 0) plan.diesWith = later.map((m) => m.id);
-  // What they become counts now: one queued sibling less and one dead more for each.
-  const dying = (siblings: readonly string[], n: number) => {
-    const out = [...siblings];
-    for (let i = 0; i < n; i++) {
-      const at = out.indexOf('queued');
-      if (at >= 0) out[at] = 'dead';
-    }
-    return out;
-  };
+  const later = action.type === 'dead' ? (input.laterOfEvent ?? []) : [];
+  if (later.length > 0) plan.diesWith = [...later];
   if (row.eventId !== null) {
-    const settled = eventSettlement([...dying(input.eventSiblings, later.filter((m) => m.ofEvent).length), status]);
+    // What they become counts now: one queued sibling less and one dead more for each.
+    const siblings = [...input.eventSiblings];
+    for (let i = 0; i < later.length; i++) {
+      const at = siblings.indexOf('queued');
+      if (at >= 0) siblings[at] = 'dead';
+    }
+    const settled = eventSettlement([...siblings, status]);
     if (settled === 'sent' || settled === 'dead') plan.event = { id: row.eventId, status: settled };
   }
   if (row.kind === 'digest') {
-    const outcome = row.splitFrom === null ? action.type : splitDigestSettlement([...dying(input.partSiblings, later.filter((m) => m.partOf).length), status]);
+    const outcome = row.splitFrom === null ? action.type : splitDigestSettlement([...input.partSiblings, status]);
     if (outcome !== 'pending') {
       plan.digest = { id: row.splitFrom ?? row.id, status: outcome === 'sent' ? 'digested' : 'dead', followUp: outcome === 'sent' ? input.digestMention : 'none' };
     }
