@@ -67,12 +67,7 @@ function SchemaView({ ctx, schema: raw, doc }: { ctx: ViewContext; schema: Json;
         </>
       ) : properties ? (
         <table>
-          <thead>
-            <tr>
-              <th>{ctx.t('apidocs.col.field')}</th>
-              <th>{ctx.t('apidocs.col.type')}</th>
-            </tr>
-          </thead>
+          <FieldTypeHead ctx={ctx} />
           <tbody>
             {Object.entries(properties).map(([prop, s]) => (
               <tr>
@@ -129,6 +124,18 @@ type Operation = {
   responses: Record<string, { description: string; content?: { 'application/json': { schema: Json } } }>;
 };
 
+/** The header row of every field/type table on the page: a schema's properties, an operation's parameters. */
+function FieldTypeHead({ ctx }: { ctx: ViewContext }) {
+  return (
+    <thead>
+      <tr>
+        <th>{ctx.t('apidocs.col.field')}</th>
+        <th>{ctx.t('apidocs.col.type')}</th>
+      </tr>
+    </thead>
+  );
+}
+
 export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) {
   // The document is English (clients read it); in Chinese its texts come from their translation.
   const say = (key: string, english: string | undefined) => (ctx.lang === 'zh' ? (apiReferenceZh[key] ?? english) : english);
@@ -184,12 +191,7 @@ export function ApiReferencePage({ ctx, doc }: { ctx: ViewContext; doc: Json }) 
             <>
               <h3>{ctx.t('apidocs.parameters')}</h3>
               <table>
-                <thead>
-                  <tr>
-                    <th>{ctx.t('apidocs.col.field')}</th>
-                    <th>{ctx.t('apidocs.col.type')}</th>
-                  </tr>
-                </thead>
+                <FieldTypeHead ctx={ctx} />
                 <tbody>
                   {op.parameters.map((p) => (
                     <tr>
